@@ -19,7 +19,7 @@ struct BenchmarkResult: Sendable {
         let rate = operationsPerSecond >= 1e6
             ? "\(format(operationsPerSecond / 1e6)) M ops/s"
             : "\(format(operationsPerSecond / 1e3)) k ops/s"
-        return "\(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(format(nanosecondsPerOperation).leftPadded(to: 10)) ns/op  \(rate.leftPadded(to: 16))  \(note)"
+        return "\(name.rightPadded(to: 44)) \(format(nanosecondsPerOperation).leftPadded(to: 10)) ns/op  \(rate.leftPadded(to: 16))  \(note)"
     }
 }
 
@@ -45,7 +45,7 @@ enum Bench {
     /// Peak resident set size of this process so far, in bytes.
     static func peakResidentBytes() -> Int {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         return Int(usage.ru_maxrss) * 1024
     }
 }
@@ -65,5 +65,9 @@ func format(_ value: Double, decimals: Int = 1) -> String {
 extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+
+    func rightPadded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }
