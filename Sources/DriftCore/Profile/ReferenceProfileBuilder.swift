@@ -1,0 +1,156 @@
+/// Builds a ``ReferenceProfile`` in one pass over reference data of any size.
+///
+/// Per numeric feature it keeps a ``KLLSketch`` (the quantile edges and bin masses),
+/// exact ``Moments``, the most extreme values (``ExtremeValues``, for exact tail bins)
+/// and missing/non-finite counts; per categorical feature a capped
+/// ``CategoricalSummary``. Memory is O(k + tail capacity) per numeric feature and
+/// O(category capacity) per categorical feature, independent of the row count. While
+/// a feature's sketch has not compacted (fewer than k values) the profile is exact:
+/// edges are `numpy.quantile` of the data and bin contents are true counts and sums.
+///
+/// Kinds are given up front or inferred from the first non-missing value (numbers →
+/// numeric, strings and booleans → categorical). A value of the other kind is
+/// counted as missing for a numeric feature and recorded by its text for a
+/// categorical one (`3.5` → `"3.5"`); `typeMismatchCount` reports how many of these
+/// there were. A feature whose values are all missing becomes numeric with no edges.
+public struct ReferenceProfileBuilder: Sendable {
+    public let configuration: ProfileConfiguration
+    private var features: [String: FeatureBuilder] = [:]
+    /// Values whose kind disagreed with their feature's kind.
+    public private(set) var typeMismatchCount = 0
+
+    private enum FeatureBuilder: Sendable {
+        case undetermined(missingCount: Int)
+        case numeric(NumericFeatureBuilder)
+        case categorical(CategoricalSummary)
+    }
+
+    /// - Parameter kinds: known feature kinds; other features are inferred.
+    public init(configuration: ProfileConfiguration = ProfileConfiguration(), kinds: [String: FeatureKind] = [:]) throws(ProfileError) {
+        try configuration.validate()
+        self.configuration = configuration
+        for (name, kind) in kinds { features[name] = makeBuilder(kind, missingCount: 0) }
+    }
+
+    private func makeBuilder(_ kind: FeatureKind, missingCount: Int) -> FeatureBuilder {
+        switch kind {
+        case .numeric:
+            var builder = NumericFeatureBuilder(configuration: configuration)
+            builder.missingCount = missingCount
+            return .numeric(builder)
+        case .categorical:
+            var summary = CategoricalSummary(capacity: configuration.categoryCapacity)
+            summary.recordMissing(count: missingCount)
+            return .categorical(summary)
+        }
+    }
+
+    /// Adds one value of `feature`.
+    public mutating func add(_ value: FeatureObservation, to feature: String) {
+        var builder = features.removeValue(forKey: feature) ?? .undetermined(missingCount: 0)
+        if case let .undetermined(missing) = builder, let kind = value.inferredKind {
+            builder = makeBuilder(kind, missingCount: missing)
+        }
+        switch (builder, value) {
+        case (.undetermined(let missing), _):
+            builder = .undetermined(missingCount: missing + 1)
+        case (.numeric(var numeric), _):
+            switch value {
+            case let .number(number): numeric.add(number)
+            case .missing: numeric.missingCount += 1
+            case .text, .flag:
+                numeric.missingCount += 1
+                typeMismatchCount += 1
+            }
+            builder = .numeric(numeric)
+        case (.categorical(var summary), _):
+            switch value {
+            case let .text(text): summary.update(text)
+            case let .flag(flag): summary.update(flag)
+            case .missing: summary.update(nil as String?)
+            case let .number(number):
+                number.isNaN ? summary.update(nil as String?) : summary.update("\(number)")
+                typeMismatchCount += number.isNaN ? 0 : 1
+            }
+            builder = .categorical(summary)
+        }
+        features[feature] = builder
+    }
+
+    /// Adds a row: one value per feature named in it.
+    public mutating func add(row: [String: FeatureObservation]) {
+        for (feature, value) in row { add(value, to: feature) }
+    }
+
+    /// The immutable profile of everything added.
+    public func finish() -> ReferenceProfile {
+        var profiles: [String: FeatureProfile] = [:]
+        for (name, builder) in features {
+            switch builder {
+            case let .undetermined(missing):
+                var empty = NumericFeatureBuilder(configuration: configuration)
+                empty.missingCount = missing
+                profiles[name] = .numeric(empty.finish())
+            case let .numeric(numeric):
+                profiles[name] = .numeric(numeric.finish())
+            case let .categorical(summary):
+                profiles[name] = .categorical(CategoricalReference(summary: summary))
+            }
+        }
+        return ReferenceProfile(configuration: configuration, features: profiles)
+    }
+}
+
+/// One-pass state of a numeric reference feature.
+struct NumericFeatureBuilder: Sendable {
+    let configuration: ProfileConfiguration
+    var sketch: KLLSketch
+    var extremes: ExtremeValues
+    var moments = Moments()
+    var missingCount = 0
+    var nonFiniteCount = 0
+
+    init(configuration: ProfileConfiguration) {
+        self.configuration = configuration
+        sketch = KLLSketch(k: configuration.sketchK)
+        extremes = ExtremeValues(capacity: configuration.tailCapacity)
+    }
+
+    mutating func add(_ value: Double) {
+        guard value.isFinite else {
+            if value.isNaN { missingCount += 1 } else { nonFiniteCount += 1 }
+            return
+        }
+        sketch.update(value)
+        extremes.update(value)
+        moments.update(value)
+    }
+
+    /// Edges from the sketch's quantiles at j/B, bin counts and sums from its weighted
+    /// items, outer bins from the exact extremes when they cover them.
+    func finish() -> NumericReference {
+        let view = sketch.sortedView()
+        let fineBins = configuration.fineBinCount
+        let quantiles = view.items.isEmpty ? [] : (1..<fineBins).map { view.quantile(Double($0) / Double(fineBins))! }
+        // The configuration was validated, so the quantiles always form a valid binning.
+        let binning = try! ReferenceBinning(quantiles: quantiles, coarseBinCount: configuration.coarseBinCount)
+        let edges = binning.fineEdges
+        var counts = [Double](repeating: 0, count: binning.fineBinCount)
+        var sums = counts
+        var bin = 0
+        for (item, weight) in zip(view.items, view.weights) {
+            while bin < edges.count, item > edges[bin] { bin += 1 }
+            counts[bin] += weight
+            sums[bin] += weight * item
+        }
+        if let first = edges.first, let lower = extremes.countAndSum(atOrBelow: first) {
+            (counts[0], sums[0]) = (Double(lower.count), lower.sum)
+        }
+        if let last = edges.last, let upper = extremes.countAndSum(above: last) {
+            (counts[edges.count], sums[edges.count]) = (Double(upper.count), upper.sum)
+        }
+        let summary = NumericSummary(binning: binning, counts: counts, sums: sums, moments: moments,
+                                     missingCount: missingCount, nonFiniteCount: nonFiniteCount)
+        return NumericReference(summary: summary, isExact: sketch.isExact)
+    }
+}

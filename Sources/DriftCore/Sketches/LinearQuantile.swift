@@ -1,0 +1,19 @@
+/// Quantiles of sorted data by numpy's default method (`method="linear"`, type 7 of
+/// Hyndman & Fan 1996): virtual index (n−1)·q, linear interpolation between its
+/// neighbours, with numpy's `_lerp` (interpolating from the nearer end when the
+/// fraction is ≥ ½), so results match `numpy.quantile` bit for bit.
+public enum LinearQuantile {
+    /// The q-quantile of ascending `sorted` (non-empty), q in [0, 1].
+    public static func quantile(sorted: [Double], _ q: Double) -> Double {
+        precondition(!sorted.isEmpty, "quantile of no values")
+        let virtualIndex = Double(sorted.count - 1) * q
+        guard virtualIndex < Double(sorted.count - 1) else { return sorted[sorted.count - 1] }
+        guard virtualIndex >= 0 else { return sorted[0] }
+        let previous = virtualIndex.rounded(.down)
+        let gamma = virtualIndex - previous
+        let lower = sorted[Int(previous)]
+        let upper = sorted[Int(previous) + 1]
+        let difference = upper - lower
+        return gamma >= 0.5 ? upper - difference * (1 - gamma) : lower + difference * gamma
+    }
+}
