@@ -41,8 +41,9 @@ public struct JSONReader: ~Copyable {
     }
 
     /// Calls `body` once per member of the object that comes next, with its key.
-    /// `body` must consume the member's value (read it or ``skipValue()``).
-    public mutating func readObject(_ body: (inout JSONReader, JSONKey) throws(JSONError) -> Void) throws(JSONError) {
+    /// `body` must consume the member's value (read it or ``skipValue()``). Errors
+    /// `body` throws pass through unchanged, so a caller can stop early with its own.
+    public mutating func readObject(_ body: (inout JSONReader, JSONKey) throws -> Void) throws {
         try open(UInt8(ascii: "{"))
         if try consumeIf(UInt8(ascii: "}")) { return close() }
         while true {
@@ -57,7 +58,7 @@ public struct JSONReader: ~Copyable {
     }
 
     /// Calls `body` once per element of the array that comes next; `body` must consume it.
-    public mutating func readArray(_ body: (inout JSONReader) throws(JSONError) -> Void) throws(JSONError) {
+    public mutating func readArray(_ body: (inout JSONReader) throws -> Void) throws {
         try open(UInt8(ascii: "["))
         if try consumeIf(UInt8(ascii: "]")) { return close() }
         while true {
@@ -74,11 +75,11 @@ public struct JSONReader: ~Copyable {
         guard offset == bytes.count else { throw error(.trailingCharacters) }
     }
 
-    /// Skips the next value of any kind, validating it.
-    public mutating func skipValue() throws(JSONError) {
+    /// Skips the next value of any kind, validating it. Throws only ``JSONError``.
+    public mutating func skipValue() throws {
         switch try peekKind() {
-        case .object: try readObject { reader, _ throws(JSONError) in try reader.skipValue() }
-        case .array: try readArray { reader throws(JSONError) in try reader.skipValue() }
+        case .object: try readObject { reader, _ in try reader.skipValue() }
+        case .array: try readArray { reader in try reader.skipValue() }
         case .string: _ = try scanString()
         case .number: _ = try readDouble()
         case .bool: _ = try readBool()

@@ -23,15 +23,15 @@ indirect enum Value: Equatable {
     }
 }
 
-func read(_ reader: inout JSONReader) throws(JSONError) -> Value {
+func read(_ reader: inout JSONReader) throws -> Value {
     switch try reader.peekKind() {
     case .object:
         var members: [(String, Value)] = []
-        try reader.readObject { reader, key throws(JSONError) in members.append((key.string, try read(&reader))) }
+        try reader.readObject { reader, key in members.append((key.string, try read(&reader))) }
         return .object(members)
     case .array:
         var elements: [Value] = []
-        try reader.readArray { reader throws(JSONError) in elements.append(try read(&reader)) }
+        try reader.readArray { reader in elements.append(try read(&reader)) }
         return .array(elements)
     case .string: return .string(try reader.readString())
     case .number: return .number(try reader.readDouble())
@@ -50,12 +50,12 @@ func parse(_ text: String) throws(JSONError) -> Value {
 func parseBytes(_ bytes: inout [UInt8]) throws(JSONError) -> Value {
     let result: Result<Value, JSONError> = bytes.withUnsafeBufferPointer { buffer in
         var reader = JSONReader(buffer)
-        do throws(JSONError) {
+        do {
             let value = try read(&reader)
             try reader.expectEnd()
             return .success(value)
         } catch {
-            return .failure(error)
+            return .failure(error as! JSONError)
         }
     }
     return try result.get()
@@ -102,7 +102,7 @@ func parseBytes(_ bytes: inout [UInt8]) throws(JSONError) -> Value {
         let matches: [Bool] = bytes.withUnsafeMutableBufferPointer { buffer in
             var reader = JSONReader(UnsafeBufferPointer(buffer))
             var result: [Bool] = []
-            try! reader.readObject { reader, key throws(JSONError) in
+            try! reader.readObject { reader, key in
                 result.append(key.matches("score"))
                 try reader.skipValue()
             }
