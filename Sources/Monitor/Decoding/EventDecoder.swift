@@ -18,14 +18,13 @@ public struct EventDecoder: Sendable {
         }
     }
 
-    public let mapping: FieldMapping
-    public let limits: Limits
-    private let trie: PathTrie
+    private let schema: CompiledSchema
+    public var mapping: FieldMapping { schema.mapping }
+    public var limits: Limits { schema.limits }
+    private var trie: PathTrie { schema.trie }
 
     public init(mapping: FieldMapping = FieldMapping(), limits: Limits = Limits()) {
-        self.mapping = mapping
-        self.limits = limits
-        trie = PathTrie(mapping: mapping)
+        schema = CompiledSchema(mapping: mapping, limits: limits)
     }
 
     public func decode(_ bytes: [UInt8]) -> Result<MonitorEvent, EventRejection> {
@@ -36,7 +35,7 @@ public struct EventDecoder: Sendable {
         guard bytes.count <= limits.maximumEventBytes else {
             return .failure(.oversize(bytes: bytes.count, limit: limits.maximumEventBytes))
         }
-        var fields = ScannedFields(mapping: mapping, limits: limits)
+        var fields = ScannedFields(schema: schema)
         var reader = JSONReader(bytes)
         do {
             guard try reader.peekKind() == .object else { return .failure(.notAnObject) }
@@ -66,6 +65,22 @@ public struct EventDecoder: Sendable {
     }
 }
 
+/// A mapping prepared for decoding, shared by reference so a decode retains it once.
+final class CompiledSchema: Sendable {
+    let mapping: FieldMapping
+    let limits: EventDecoder.Limits
+    let trie: PathTrie
+    /// Explicit segment attributes in name order; `Slot.segmentPath` indexes it.
+    let segmentPaths: [(name: String, path: String)]
+
+    init(mapping: FieldMapping, limits: EventDecoder.Limits) {
+        self.mapping = mapping
+        self.limits = limits
+        trie = PathTrie(mapping: mapping)
+        segmentPaths = mapping.sortedSegmentPaths
+    }
+}
+
 /// Which event field a mapped path holds.
 enum Slot: Equatable {
     case eventType, model, version, id, timestamp, score, predictedLabel, label
@@ -75,13 +90,20 @@ enum Slot: Equatable {
 }
 
 /// The mapping's paths as a trie of object keys; node 0 is the document root.
+///
+/// Stored flat (edges in one array, their keys in one byte buffer) so that matching a
+/// key on the hot path touches no reference-counted storage.
 struct PathTrie: Sendable {
-    private struct Node: Sendable {
-        var children: [(key: String, node: Int)] = []
-        var slot: Slot?
+    private struct Edge: Sendable {
+        var parent: Int
+        var keyStart: Int
+        var keyLength: Int
+        var child: Int
     }
 
-    private var nodes = [Node()]
+    private var edges: [Edge] = []
+    private var keyBytes: [UInt8] = []
+    private var slots: [Slot?] = [nil]
     let root = 0
 
     init(mapping: FieldMapping) {
@@ -107,25 +129,34 @@ struct PathTrie: Sendable {
 
     private mutating func insert(_ path: String, _ slot: Slot) {
         var node = root
-        for key in path.split(separator: ".", omittingEmptySubsequences: false).map(String.init) {
-            if let existing = nodes[node].children.first(where: { $0.key == key }) {
-                node = existing.node
+        for key in path.split(separator: ".", omittingEmptySubsequences: false) {
+            let utf8 = Array(key.utf8)
+            if let existing = edges.first(where: { $0.parent == node && Array(keyBytes[$0.keyStart..<($0.keyStart + $0.keyLength)]) == utf8 }) {
+                node = existing.child
             } else {
-                nodes.append(Node())
-                nodes[node].children.append((key, nodes.count - 1))
-                node = nodes.count - 1
+                slots.append(nil)
+                edges.append(Edge(parent: node, keyStart: keyBytes.count, keyLength: utf8.count, child: slots.count - 1))
+                keyBytes.append(contentsOf: utf8)
+                node = slots.count - 1
             }
         }
-        nodes[node].slot = slot
+        slots[node] = slot
     }
 
     func child(of node: Int, matching key: JSONKey) -> Int? {
-        for child in nodes[node].children where key.matches(child.key) { return child.node }
-        return nil
+        keyBytes.withUnsafeBufferPointer { keyBytes in
+            edges.withUnsafeBufferPointer { edges in
+                for edge in edges where edge.parent == node
+                    && key.matches(UnsafeBufferPointer(rebasing: keyBytes[edge.keyStart..<(edge.keyStart + edge.keyLength)])) {
+                    return edge.child
+                }
+                return nil
+            }
+        }
     }
 
     func slot(of node: Int) -> Slot? {
-        nodes[node].slot
+        slots[node]
     }
 }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A pull reader over the bytes of one JSON document (RFC 8259), built for the
 /// per-event hot path: it walks the bytes in place, skips what the caller does not
 /// ask for without building it, and allocates only for strings the caller reads.
@@ -399,11 +405,17 @@ public struct JSONKey {
         self.decoded = decoded
     }
 
-    /// Whether the key equals `name` (compares UTF-8 bytes, no allocation).
+    /// Whether the key's UTF-8 bytes equal `utf8` (a memory comparison, no allocation).
+    @inline(__always)
+    public func matches(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let raw else { return decoded!.utf8.elementsEqual(utf8) }
+        guard raw.count == utf8.count else { return false }
+        return raw.isEmpty || memcmp(utf8.baseAddress!, raw.baseAddress!, raw.count) == 0
+    }
+
+    /// Whether the key equals `name`.
     public func matches(_ name: String) -> Bool {
-        if let decoded { return decoded == name }
-        var name = name
-        return name.withUTF8 { $0.elementsEqual(raw!) }
+        Array(name.utf8).withUnsafeBufferPointer { matches($0) }
     }
 
     public var string: String {

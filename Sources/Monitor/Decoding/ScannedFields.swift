@@ -1,7 +1,6 @@
 /// The mapped values found while scanning one message, turned into an event at the end.
 struct ScannedFields {
-    private let mapping: FieldMapping
-    private let limits: EventDecoder.Limits
+    private let schema: CompiledSchema
 
     private var eventType: String?
     private var model: String?
@@ -14,15 +13,19 @@ struct ScannedFields {
     private var features: [Feature] = []
     /// Feature name → index in `features`, built only for events with many features.
     private var featureIndex: [String: Int] = [:]
+    /// A one-word Bloom filter of the feature names seen, so the duplicate-key check
+    /// scans `features` only when a name may really repeat.
+    private var featureNameBloom: UInt64 = 0
     private var segment: [SegmentAttribute] = []
 
-    init(mapping: FieldMapping, limits: EventDecoder.Limits) {
-        self.mapping = mapping
-        self.limits = limits
-        if !mapping.featurePaths.isEmpty {
-            features = mapping.featurePaths.map { Feature($0, .missing) }
+    init(schema: CompiledSchema) {
+        self.schema = schema
+        if !schema.mapping.featurePaths.isEmpty {
+            features = schema.mapping.featurePaths.map { Feature($0, .missing) }
         }
     }
+
+    private var mapping: FieldMapping { schema.mapping }
 
     /// Reads the value for `slot`; throws ``EventRejection`` when its type is wrong.
     mutating func store(_ slot: Slot, from reader: inout JSONReader) throws {
@@ -57,7 +60,7 @@ struct ScannedFields {
                 if let value { segment.append(SegmentAttribute(name, value)) }
             }
         case let .segmentPath(index):
-            let attribute = mapping.sortedSegmentPaths[index]
+            let attribute = schema.segmentPaths[index]
             if let value = try readScalarAsString(&reader, field: attribute.path) {
                 segment.removeAll { $0.name == attribute.name }
                 segment.append(SegmentAttribute(attribute.name, value))
@@ -91,8 +94,10 @@ struct ScannedFields {
     }
 
     private mutating func addFeature(_ name: String, _ value: FeatureValue) throws {
+        let bloomBit: UInt64 = 1 << (UInt64(truncatingIfNeeded: name.utf8.count &* 31 &+ Int(name.utf8.last ?? 0)) & 63)
+        defer { featureNameBloom |= bloomBit }
         if features.count < 16 {
-            if let existing = features.firstIndex(where: { $0.name == name }) {
+            if featureNameBloom & bloomBit != 0, let existing = features.firstIndex(where: { $0.name == name }) {
                 features[existing].value = value
                 return
             }
@@ -106,8 +111,8 @@ struct ScannedFields {
             }
             featureIndex[name] = features.count
         }
-        guard features.count < limits.maximumFeatures else {
-            throw EventRejection.tooManyFeatures(limit: limits.maximumFeatures)
+        guard features.count < schema.limits.maximumFeatures else {
+            throw EventRejection.tooManyFeatures(limit: schema.limits.maximumFeatures)
         }
         features.append(Feature(name, value))
     }
@@ -126,13 +131,13 @@ struct ScannedFields {
         }
     }
 
-    private func readString(_ reader: inout JSONReader, field: String) throws -> String? {
+    private func readString(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> String? {
         switch try reader.peekKind() {
         case .string: return try reader.readString()
         case .null:
             try reader.readNull()
             return nil
-        default: throw EventRejection.wrongType(field: field, expected: "a string")
+        default: throw EventRejection.wrongType(field: field(), expected: "a string")
         }
     }
 
@@ -149,31 +154,31 @@ struct ScannedFields {
         }
     }
 
-    private func readNumber(_ reader: inout JSONReader, field: String) throws -> Double? {
+    private func readNumber(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> Double? {
         switch try reader.peekKind() {
         case .number:
             let value = try reader.readDouble()
-            guard value.isFinite else { throw EventRejection.wrongType(field: field, expected: "a finite number") }
+            guard value.isFinite else { throw EventRejection.wrongType(field: field(), expected: "a finite number") }
             return value
         case .null:
             try reader.readNull()
             return nil
-        default: throw EventRejection.wrongType(field: field, expected: "a number")
+        default: throw EventRejection.wrongType(field: field(), expected: "a number")
         }
     }
 
     /// A binary class: 0 or 1, or false or true.
-    private func readClass(_ reader: inout JSONReader, field: String) throws -> Int? {
+    private func readClass(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> Int? {
         switch try reader.peekKind() {
         case .bool: return try reader.readBool() ? 1 : 0
         case .number:
             let value = try reader.readDouble()
-            guard value == 0 || value == 1 else { throw EventRejection.wrongType(field: field, expected: "0 or 1") }
+            guard value == 0 || value == 1 else { throw EventRejection.wrongType(field: field(), expected: "0 or 1") }
             return Int(value)
         case .null:
             try reader.readNull()
             return nil
-        default: throw EventRejection.wrongType(field: field, expected: "0 or 1")
+        default: throw EventRejection.wrongType(field: field(), expected: "0 or 1")
         }
     }
 }
