@@ -36,16 +36,23 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // The monitor: decoding, windows, label join, rules, alerts. Built on DriftCore.
+        .target(
+            name: "Monitor",
+            dependencies: ["DriftCore"]
+        ),
         .executableTarget(
             name: "driftwatch",
             dependencies: [
                 "Kafka",
                 "DriftCore",
+                "Monitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore"]),
+        .testTarget(name: "MonitorTests", dependencies: ["Monitor"]),
     ]
 )

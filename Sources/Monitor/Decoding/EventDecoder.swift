@@ -1,0 +1,168 @@
+/// Turns one message's bytes into a ``MonitorEvent``, following a ``FieldMapping``.
+///
+/// It reads the document once with ``JSONReader``, descending only into the objects
+/// that lead to a mapped field and skipping everything else unparsed. The mapping's
+/// paths are compiled into a small trie at start-up, so matching a key costs a byte
+/// comparison against the few names expected at that depth, with no allocation.
+///
+/// Duplicate keys: the last occurrence wins, as in JavaScript and most JSON libraries.
+public struct EventDecoder: Sendable {
+    public struct Limits: Sendable, Equatable {
+        /// Larger messages are rejected before parsing.
+        public var maximumEventBytes = 1 << 20
+        public var maximumFeatures = 1000
+
+        public init(maximumEventBytes: Int = 1 << 20, maximumFeatures: Int = 1000) {
+            self.maximumEventBytes = maximumEventBytes
+            self.maximumFeatures = maximumFeatures
+        }
+    }
+
+    private let schema: CompiledSchema
+    public var mapping: FieldMapping { schema.mapping }
+    public var limits: Limits { schema.limits }
+    private var trie: PathTrie { schema.trie }
+
+    public init(mapping: FieldMapping = FieldMapping(), limits: Limits = Limits()) {
+        schema = CompiledSchema(mapping: mapping, limits: limits)
+    }
+
+    public func decode(_ bytes: [UInt8]) -> Result<MonitorEvent, EventRejection> {
+        bytes.withUnsafeBufferPointer { decode($0) }
+    }
+
+    public func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<MonitorEvent, EventRejection> {
+        guard bytes.count <= limits.maximumEventBytes else {
+            return .failure(.oversize(bytes: bytes.count, limit: limits.maximumEventBytes))
+        }
+        var fields = ScannedFields(schema: schema)
+        var reader = JSONReader(bytes)
+        do {
+            guard try reader.peekKind() == .object else { return .failure(.notAnObject) }
+            try scan(&reader, node: trie.root, into: &fields)
+            try reader.expectEnd()
+        } catch let error as EventRejection {
+            return .failure(error)
+        } catch {
+            return .failure(.invalidJSON(error as! JSONError))
+        }
+        return fields.event()
+    }
+
+    /// Walks the object at `node`, storing mapped values into `fields`. Throws
+    /// ``JSONError`` or, on the first field that breaks a rule, ``EventRejection``.
+    private func scan(_ reader: inout JSONReader, node: Int, into fields: inout ScannedFields) throws {
+        try reader.readObject { reader, key in
+            guard let child = trie.child(of: node, matching: key) else { return try reader.skipValue() }
+            if let slot = trie.slot(of: child) {
+                try fields.store(slot, from: &reader)
+            } else if try reader.peekKind() == .object {
+                try scan(&reader, node: child, into: &fields)
+            } else {
+                try reader.skipValue()
+            }
+        }
+    }
+}
+
+/// A mapping prepared for decoding, shared by reference so a decode retains it once.
+final class CompiledSchema: Sendable {
+    let mapping: FieldMapping
+    let limits: EventDecoder.Limits
+    let trie: PathTrie
+    /// Explicit segment attributes in name order; `Slot.segmentPath` indexes it.
+    let segmentPaths: [(name: String, path: String)]
+
+    init(mapping: FieldMapping, limits: EventDecoder.Limits) {
+        self.mapping = mapping
+        self.limits = limits
+        trie = PathTrie(mapping: mapping)
+        segmentPaths = mapping.sortedSegmentPaths
+    }
+}
+
+/// Which event field a mapped path holds.
+enum Slot: Equatable {
+    case eventType, model, version, id, timestamp, score, predictedLabel, label
+    case featuresObject, segmentObject
+    case featurePath(Int)
+    case segmentPath(Int)
+}
+
+/// The mapping's paths as a trie of object keys; node 0 is the document root.
+///
+/// Stored flat (edges in one array, their keys in one byte buffer) so that matching a
+/// key on the hot path touches no reference-counted storage.
+struct PathTrie: Sendable {
+    private struct Edge: Sendable {
+        var parent: Int
+        var keyStart: Int
+        var keyLength: Int
+        var child: Int
+    }
+
+    private var edges: [Edge] = []
+    private var keyBytes: [UInt8] = []
+    private var slots: [Slot?] = [nil]
+    let root = 0
+
+    init(mapping: FieldMapping) {
+        insert(mapping.eventType, .eventType)
+        insert(mapping.model, .model)
+        insert(mapping.version, .version)
+        insert(mapping.id, .id)
+        insert(mapping.timestamp, .timestamp)
+        insert(mapping.score, .score)
+        insert(mapping.predictedLabel, .predictedLabel)
+        insert(mapping.label, .label)
+        if mapping.featurePaths.isEmpty {
+            insert(mapping.features, .featuresObject)
+        } else {
+            for (index, path) in mapping.featurePaths.enumerated() { insert(path, .featurePath(index)) }
+        }
+        if mapping.segmentPaths.isEmpty {
+            insert(mapping.segment, .segmentObject)
+        } else {
+            for (index, path) in mapping.sortedSegmentPaths.map(\.path).enumerated() { insert(path, .segmentPath(index)) }
+        }
+    }
+
+    private mutating func insert(_ path: String, _ slot: Slot) {
+        var node = root
+        for key in path.split(separator: ".", omittingEmptySubsequences: false) {
+            let utf8 = Array(key.utf8)
+            if let existing = edges.first(where: { $0.parent == node && Array(keyBytes[$0.keyStart..<($0.keyStart + $0.keyLength)]) == utf8 }) {
+                node = existing.child
+            } else {
+                slots.append(nil)
+                edges.append(Edge(parent: node, keyStart: keyBytes.count, keyLength: utf8.count, child: slots.count - 1))
+                keyBytes.append(contentsOf: utf8)
+                node = slots.count - 1
+            }
+        }
+        slots[node] = slot
+    }
+
+    func child(of node: Int, matching key: JSONKey) -> Int? {
+        keyBytes.withUnsafeBufferPointer { keyBytes in
+            edges.withUnsafeBufferPointer { edges in
+                for edge in edges where edge.parent == node
+                    && key.matches(UnsafeBufferPointer(rebasing: keyBytes[edge.keyStart..<(edge.keyStart + edge.keyLength)])) {
+                    return edge.child
+                }
+                return nil
+            }
+        }
+    }
+
+    func slot(of node: Int) -> Slot? {
+        slots[node]
+    }
+}
+
+extension FieldMapping {
+    /// Segment paths in a fixed (name) order, so decoding is deterministic.
+    var sortedSegmentPaths: [(name: String, path: String)] {
+        segmentPaths.sorted { $0.key < $1.key }.map { (name: $0.key, path: $0.value) }
+    }
+}

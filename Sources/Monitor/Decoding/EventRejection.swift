@@ -1,0 +1,39 @@
+/// Why an input message was not accepted as an event. Rejected messages go to the
+/// dead-letter sink with their original bytes; the run never stops on one.
+public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible {
+    case oversize(bytes: Int, limit: Int)
+    case invalidJSON(JSONError)
+    case notAnObject
+    case missingField(String)
+    case wrongType(field: String, expected: String)
+    case unknownEventType(String)
+    case tooManyFeatures(limit: Int)
+    case invalidTimestamp(Double)
+
+    /// A stable machine-readable reason, used as a metric label and dead-letter header.
+    public var code: String {
+        switch self {
+        case .oversize: "oversize"
+        case .invalidJSON: "invalid_json"
+        case .notAnObject: "not_an_object"
+        case .missingField: "missing_field"
+        case .wrongType: "wrong_type"
+        case .unknownEventType: "unknown_event_type"
+        case .tooManyFeatures: "too_many_features"
+        case .invalidTimestamp: "invalid_timestamp"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .oversize(bytes, limit): "event of \(bytes) bytes exceeds the limit of \(limit) bytes"
+        case let .invalidJSON(error): error.description
+        case .notAnObject: "event is not a JSON object"
+        case let .missingField(field): "required field '\(field)' is missing"
+        case let .wrongType(field, expected): "field '\(field)' should be \(expected)"
+        case let .unknownEventType(type): "unknown event type '\(type)' (expected prediction or label)"
+        case let .tooManyFeatures(limit): "event has more than \(limit) features"
+        case let .invalidTimestamp(value): "timestamp \(value) is not a finite epoch time"
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// Where each field of an event lives in the user's own log schema, so nobody has to
+/// reshape their logs for driftwatch. Paths are dot-separated object keys
+/// (`"request.user.gender"`); the defaults describe driftwatch's own format:
+///
+/// ```json
+/// {"event":"prediction","model":"credit-risk","version":"v3","id":"p-1","ts":1700000000000,
+///  "features":{"f_income":80015.2,"c_channel":"mobile"},"score":0.79,"label_pred":1,
+///  "segment":{"gender":"female","region":"north"}}
+/// {"event":"label","id":"p-1","ts":1700003600000,"label":0}
+/// ```
+public struct FieldMapping: Sendable, Equatable {
+    /// Field that says `prediction` or `label`. When the field is absent from an event,
+    /// an event with a label field and no model field is a label.
+    public var eventType: String = "event"
+    public var model: String = "model"
+    public var version: String = "version"
+    public var id: String = "id"
+    public var timestamp: String = "ts"
+    public var timestampUnit: TimestampUnit = .milliseconds
+    /// An object whose members are the features. Ignored when `featurePaths` is set.
+    public var features: String = "features"
+    /// Explicit feature paths, named by their path (for flat or nested schemas).
+    public var featurePaths: [String] = []
+    public var score: String = "score"
+    public var predictedLabel: String = "label_pred"
+    /// An object whose members are segment attributes. Ignored when `segmentPaths` is set.
+    public var segment: String = "segment"
+    /// Explicit segment attributes: attribute name → path.
+    public var segmentPaths: [String: String] = [:]
+    public var label: String = "label"
+    /// Used when an event carries no version field.
+    public var defaultVersion: String = "unversioned"
+
+    public init() {}
+
+    public enum TimestampUnit: String, Sendable, CaseIterable {
+        case seconds = "s", milliseconds = "ms", microseconds = "us", nanoseconds = "ns"
+
+        /// Converts a timestamp in this unit to epoch milliseconds.
+        func milliseconds(_ value: Double) -> Double {
+            switch self {
+            case .seconds: value * 1000
+            case .milliseconds: value
+            case .microseconds: value / 1000
+            case .nanoseconds: value / 1_000_000
+            }
+        }
+    }
+}

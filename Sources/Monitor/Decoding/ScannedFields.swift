@@ -1,0 +1,191 @@
+/// The mapped values found while scanning one message, turned into an event at the end.
+struct ScannedFields {
+    private let schema: CompiledSchema
+
+    private var eventType: String?
+    private var model: String?
+    private var version: String?
+    private var id: String?
+    private var timestamp: Double?
+    private var score: Double?
+    private var predictedLabel: Int?
+    private var label: Int?
+    private var features: [Feature] = []
+    /// Feature name → index in `features`, built only for events with many features.
+    private var featureIndex: [String: Int] = [:]
+    /// A one-word Bloom filter of the feature names seen, so the duplicate-key check
+    /// scans `features` only when a name may really repeat.
+    private var featureNameBloom: UInt64 = 0
+    private var segment: [SegmentAttribute] = []
+
+    init(schema: CompiledSchema) {
+        self.schema = schema
+        if !schema.mapping.featurePaths.isEmpty {
+            features = schema.mapping.featurePaths.map { Feature($0, .missing) }
+        }
+    }
+
+    private var mapping: FieldMapping { schema.mapping }
+
+    /// Reads the value for `slot`; throws ``EventRejection`` when its type is wrong.
+    mutating func store(_ slot: Slot, from reader: inout JSONReader) throws {
+        switch slot {
+        case .eventType: eventType = try readString(&reader, field: mapping.eventType)
+        case .model: model = try readString(&reader, field: mapping.model)
+        case .version: version = try readScalarAsString(&reader, field: mapping.version)
+        case .id: id = try readScalarAsString(&reader, field: mapping.id)
+        case .timestamp: timestamp = try readNumber(&reader, field: mapping.timestamp)
+        case .score: score = try readNumber(&reader, field: mapping.score)
+        case .predictedLabel: predictedLabel = try readClass(&reader, field: mapping.predictedLabel)
+        case .label: label = try readClass(&reader, field: mapping.label)
+        case .featuresObject:
+            guard try !reader.readNullIfPresent() else { return }
+            guard try reader.peekKind() == .object else {
+                throw EventRejection.wrongType(field: mapping.features, expected: "an object")
+            }
+            try reader.readObject { reader, key in
+                try addFeature(key.string, try Self.readFeatureValue(&reader))
+            }
+        case let .featurePath(index):
+            features[index].value = try Self.readFeatureValue(&reader)
+        case .segmentObject:
+            guard try !reader.readNullIfPresent() else { return }
+            guard try reader.peekKind() == .object else {
+                throw EventRejection.wrongType(field: mapping.segment, expected: "an object")
+            }
+            try reader.readObject { reader, key in
+                let name = key.string
+                let value = try readScalarAsString(&reader, field: "\(mapping.segment).\(name)")
+                segment.removeAll { $0.name == name }
+                if let value { segment.append(SegmentAttribute(name, value)) }
+            }
+        case let .segmentPath(index):
+            let attribute = schema.segmentPaths[index]
+            if let value = try readScalarAsString(&reader, field: attribute.path) {
+                segment.removeAll { $0.name == attribute.name }
+                segment.append(SegmentAttribute(attribute.name, value))
+            }
+        }
+    }
+
+    /// Builds the event, checking required fields.
+    func event() -> Result<MonitorEvent, EventRejection> {
+        let isLabel: Bool
+        switch eventType {
+        case "prediction": isLabel = false
+        case "label": isLabel = true
+        case nil: isLabel = label != nil && model == nil
+        case let other?: return .failure(.unknownEventType(other))
+        }
+        guard let id else { return .failure(.missingField(mapping.id)) }
+        guard let timestamp else { return .failure(.missingField(mapping.timestamp)) }
+        let milliseconds = mapping.timestampUnit.milliseconds(timestamp)
+        guard milliseconds.isFinite, abs(milliseconds) < 9.2e18 else { return .failure(.invalidTimestamp(timestamp)) }
+        let epochMilliseconds = Int64(milliseconds.rounded(.down))
+        if isLabel {
+            guard let label else { return .failure(.missingField(mapping.label)) }
+            return .success(.label(LabelEvent(id: id, timestamp: epochMilliseconds, label: label)))
+        }
+        guard let model else { return .failure(.missingField(mapping.model)) }
+        return .success(.prediction(PredictionEvent(
+            model: model, version: version ?? mapping.defaultVersion, id: id, timestamp: epochMilliseconds,
+            features: features, score: score, predictedLabel: predictedLabel, segment: segment
+        )))
+    }
+
+    private mutating func addFeature(_ name: String, _ value: FeatureValue) throws {
+        let bloomBit: UInt64 = 1 << (UInt64(truncatingIfNeeded: name.utf8.count &* 31 &+ Int(name.utf8.last ?? 0)) & 63)
+        defer { featureNameBloom |= bloomBit }
+        if features.count < 16 {
+            if featureNameBloom & bloomBit != 0, let existing = features.firstIndex(where: { $0.name == name }) {
+                features[existing].value = value
+                return
+            }
+        } else {
+            if featureIndex.isEmpty {
+                for (index, feature) in features.enumerated() { featureIndex[feature.name] = index }
+            }
+            if let existing = featureIndex[name] {
+                features[existing].value = value
+                return
+            }
+            featureIndex[name] = features.count
+        }
+        guard features.count < schema.limits.maximumFeatures else {
+            throw EventRejection.tooManyFeatures(limit: schema.limits.maximumFeatures)
+        }
+        features.append(Feature(name, value))
+    }
+
+    private static func readFeatureValue(_ reader: inout JSONReader) throws -> FeatureValue {
+        switch try reader.peekKind() {
+        case .number: return .number(try reader.readDouble())
+        case .string: return .string(try reader.readString())
+        case .bool: return .bool(try reader.readBool())
+        case .null:
+            try reader.readNull()
+            return .missing
+        case .object, .array:
+            try reader.skipValue()
+            return .invalid
+        }
+    }
+
+    private func readString(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> String? {
+        switch try reader.peekKind() {
+        case .string: return try reader.readString()
+        case .null:
+            try reader.readNull()
+            return nil
+        default: throw EventRejection.wrongType(field: field(), expected: "a string")
+        }
+    }
+
+    /// Ids, versions and segment values may be logged as strings, numbers or booleans.
+    private func readScalarAsString(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> String? {
+        switch try reader.peekKind() {
+        case .string: return try reader.readString()
+        case .number: return canonicalString(try reader.readDouble())
+        case .bool: return try reader.readBool() ? "true" : "false"
+        case .null:
+            try reader.readNull()
+            return nil
+        case .object, .array: throw EventRejection.wrongType(field: field(), expected: "a string or number")
+        }
+    }
+
+    private func readNumber(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> Double? {
+        switch try reader.peekKind() {
+        case .number:
+            let value = try reader.readDouble()
+            guard value.isFinite else { throw EventRejection.wrongType(field: field(), expected: "a finite number") }
+            return value
+        case .null:
+            try reader.readNull()
+            return nil
+        default: throw EventRejection.wrongType(field: field(), expected: "a number")
+        }
+    }
+
+    /// A binary class: 0 or 1, or false or true.
+    private func readClass(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> Int? {
+        switch try reader.peekKind() {
+        case .bool: return try reader.readBool() ? 1 : 0
+        case .number:
+            let value = try reader.readDouble()
+            guard value == 0 || value == 1 else { throw EventRejection.wrongType(field: field(), expected: "0 or 1") }
+            return Int(value)
+        case .null:
+            try reader.readNull()
+            return nil
+        default: throw EventRejection.wrongType(field: field(), expected: "0 or 1")
+        }
+    }
+}
+
+/// Integers print without a fraction ("3", not "3.0"), so numeric ids and segment
+/// values read the same however they were logged.
+func canonicalString(_ value: Double) -> String {
+    if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+    return String(value)
+}

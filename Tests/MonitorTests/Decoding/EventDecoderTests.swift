@@ -1,0 +1,147 @@
+import Testing
+@testable import Monitor
+
+@Suite struct EventDecoderTests {
+    let decoder = EventDecoder()
+
+    func decode(_ text: String, with decoder: EventDecoder? = nil) -> Result<MonitorEvent, EventRejection> {
+        (decoder ?? self.decoder).decode(Array(text.utf8))
+    }
+
+    @Test func decodesThePredictionFormat() throws {
+        let event = try decode(#"""
+        {"event":"prediction","model":"credit-risk","version":"v3","id":"p-1","ts":1700000000000,
+         "features":{"f_income":80015.2,"c_channel":"mobile","b_flag":true,"f_gap":null,"f_obj":{"x":1}},
+         "score":0.79,"label_pred":1,"segment":{"gender":"female","age_band":"36-50","cohort":2021},
+         "extra":{"ignored":[1,2,{"deep":true}]}}
+        """#).get()
+        #expect(event == .prediction(PredictionEvent(
+            model: "credit-risk", version: "v3", id: "p-1", timestamp: 1_700_000_000_000,
+            features: [
+                Feature("f_income", .number(80015.2)), Feature("c_channel", .string("mobile")),
+                Feature("b_flag", .bool(true)), Feature("f_gap", .missing), Feature("f_obj", .invalid),
+            ],
+            score: 0.79, predictedLabel: 1,
+            segment: [SegmentAttribute("gender", "female"), SegmentAttribute("age_band", "36-50"), SegmentAttribute("cohort", "2021")]
+        )))
+    }
+
+    @Test func decodesLabelsWithOrWithoutTheEventField() throws {
+        let expected = MonitorEvent.label(LabelEvent(id: "p-1", timestamp: 1_700_000_360_000, label: 0))
+        #expect(try decode(#"{"event":"label","id":"p-1","ts":1700000360000,"label":0}"#).get() == expected)
+        #expect(try decode(#"{"id":"p-1","ts":1700000360000,"label":false}"#).get() == expected)
+    }
+
+    @Test func lastDuplicateKeyWins() throws {
+        guard case let .prediction(event) = try decode(
+            #"{"model":"m","model":"n","id":"1","ts":5,"features":{"a":1,"a":2}}"#
+        ).get() else { Issue.record("not a prediction"); return }
+        #expect(event.model == "n")
+        #expect(event.features == [Feature("a", .number(2))])
+        #expect(event.version == "unversioned")
+    }
+
+    @Test func duplicateFeaturesAmongManyStayUnique() throws {
+        let members = (0..<40).map { "\"f\($0)\":\($0)" } + ["\"f7\":-1", "\"f33\":\"x\""]
+        guard case let .prediction(event) = try decode(
+            #"{"model":"m","id":"1","ts":5,"features":{"# + members.joined(separator: ",") + "}}"
+        ).get() else { Issue.record("not a prediction"); return }
+        #expect(event.features.count == 40)
+        #expect(event.features[7] == Feature("f7", .number(-1)))
+        #expect(event.features[33] == Feature("f33", .string("x")))
+    }
+
+    @Test(arguments: [
+        (#"{"model":"m","ts":1}"#, EventRejection.missingField("id")),
+        (#"{"model":"m","id":"1"}"#, .missingField("ts")),
+        (#"{"id":"1","ts":1}"#, .missingField("model")),
+        (#"{"event":"label","id":"1","ts":1}"#, .missingField("label")),
+        (#"{"event":"click","id":"1","ts":1}"#, .unknownEventType("click")),
+        (#"{"model":"m","id":"1","ts":"yesterday"}"#, .wrongType(field: "ts", expected: "a number")),
+        (#"{"model":"m","id":"1","ts":1e400}"#, .wrongType(field: "ts", expected: "a finite number")),
+        (#"{"model":"m","id":"1","ts":1,"score":"high"}"#, .wrongType(field: "score", expected: "a number")),
+        (#"{"model":"m","id":"1","ts":1,"label_pred":2}"#, .wrongType(field: "label_pred", expected: "0 or 1")),
+        (#"{"model":7,"id":"1","ts":1}"#, .wrongType(field: "model", expected: "a string")),
+        (#"{"model":"m","id":{"a":1},"ts":1}"#, .wrongType(field: "id", expected: "a string or number")),
+        (#"{"model":"m","id":"1","ts":1,"features":[1,2]}"#, .wrongType(field: "features", expected: "an object")),
+        (#"{"model":"m","id":"1","ts":1,"segment":{"g":[1]}}"#, .wrongType(field: "segment.g", expected: "a string or number")),
+        (#"[1,2]"#, .notAnObject),
+        (#""text""#, .notAnObject),
+    ])
+    func rejectsBrokenEventsWithAReason(text: String, rejection: EventRejection) {
+        #expect(decode(text) == .failure(rejection))
+    }
+
+    @Test func rejectsMalformedJSONWithTheOffset() {
+        guard case let .failure(.invalidJSON(error)) = decode(#"{"model":"m","id":"1","ts":1,}"#) else {
+            Issue.record("expected invalid JSON")
+            return
+        }
+        #expect(error.offset == 29)
+        #expect(decode(#"{"model":"m","id":"1","ts":1}}"#) == .failure(.invalidJSON(JSONError(reason: .trailingCharacters, offset: 29))))
+    }
+
+    @Test func enforcesSizeAndFeatureLimits() {
+        let small = EventDecoder(limits: .init(maximumEventBytes: 100, maximumFeatures: 3))
+        let long = #"{"model":"m","id":"1","ts":1,"pad":""# + String(repeating: "x", count: 100) + #""}"#
+        #expect(decode(long, with: small) == .failure(.oversize(bytes: long.utf8.count, limit: 100)))
+        #expect(decode(#"{"model":"m","id":"1","ts":1,"features":{"a":1,"b":2,"c":3,"d":4}}"#, with: small)
+            == .failure(.tooManyFeatures(limit: 3)))
+    }
+
+    @Test func followsAFieldMappingIntoNestedSchemas() throws {
+        var mapping = FieldMapping()
+        mapping.eventType = "kind"
+        mapping.model = "meta.model.name"
+        mapping.version = "meta.model.rev"
+        mapping.id = "request_id"
+        mapping.timestamp = "meta.time"
+        mapping.timestampUnit = .seconds
+        mapping.featurePaths = ["input.income", "input.applicant.channel", "input.absent"]
+        mapping.score = "output.p"
+        mapping.predictedLabel = "output.decision"
+        mapping.segmentPaths = ["region": "input.applicant.region", "gender": "who.gender"]
+        let decoder = EventDecoder(mapping: mapping)
+        let text = #"""
+        {"kind":"prediction","request_id":42,"meta":{"time":1700000000.5,"model":{"name":"risk","rev":3}},
+         "input":{"income":1200.5,"applicant":{"channel":"web","region":"north"}},
+         "output":{"p":0.25,"decision":false},"who":{"gender":"male"}}
+        """#
+        #expect(try decode(text, with: decoder).get() == .prediction(PredictionEvent(
+            model: "risk", version: "3", id: "42", timestamp: 1_700_000_000_500,
+            features: [
+                Feature("input.income", .number(1200.5)), Feature("input.applicant.channel", .string("web")),
+                Feature("input.absent", .missing),
+            ],
+            score: 0.25, predictedLabel: 0,
+            segment: [SegmentAttribute("region", "north"), SegmentAttribute("gender", "male")]
+        )))
+    }
+
+    @Test func hostileInputNeverCrashes() {
+        // Random bytes and random cuts of valid events must only ever yield a rejection.
+        var generator = SplitMix64(seed: 7)
+        let valid = Array(#"{"event":"prediction","model":"m","id":"p","ts":1,"features":{"a":1.5,"b":"x\u00e9"},"segment":{"g":"f"}}"#.utf8)
+        for _ in 0..<5000 {
+            var bytes = valid
+            for _ in 0..<Int(generator.next() % 4) {
+                bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count + 1))))
+            _ = decoder.decode(bytes)
+        }
+    }
+}
+
+/// A small deterministic generator for tests (Steele, Lea & Flood 2014).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
