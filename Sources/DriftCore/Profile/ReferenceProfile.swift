@@ -43,9 +43,9 @@ public enum FeatureProfile: Sendable, Equatable {
 /// Reference side of a numeric feature: the fine histogram over its own quantile edges,
 /// exact moments and missing counts.
 public struct NumericReference: Sendable, Equatable {
-    /// Bin counts and sums of the reference data; counts are exact when `isExact`,
-    /// otherwise estimated from the KLL sketch's ranks (outer bins exact while the
-    /// tails fit the builder's ``ExtremeValues``).
+    /// Bin counts and sums of the reference data; exact when `isExact`, otherwise
+    /// estimated from the KLL sketch's weighted items — except the outer bins, whose
+    /// values are kept exactly while they fit the builder's ``ExtremeValues``.
     public let summary: NumericSummary
     /// True when the edges and bin contents were computed from every value.
     public let isExact: Bool
@@ -176,7 +176,7 @@ extension CategoricalReference: Codable {
 
 extension NumericReference: Codable {
     private enum CodingKeys: String, CodingKey {
-        case edges, coarseEdgeIndices, counts, sums, moments, missingCount, nonFiniteCount, isExact
+        case edges, coarseEdgeIndices, counts, sums, lowerTail, upperTail, moments, missingCount, nonFiniteCount, isExact
     }
 
     public init(from decoder: any Decoder) throws {
@@ -197,9 +197,16 @@ extension NumericReference: Codable {
               counts.allSatisfy({ $0 >= 0 && $0.isFinite }), missingCount >= 0, nonFiniteCount >= 0 else {
             throw DecodingError.dataCorruptedError(forKey: .counts, in: container, debugDescription: "bin contents do not match the edges")
         }
-        summary = NumericSummary(binning: binning, counts: counts, sums: sums,
-                                 moments: try container.decode(Moments.self, forKey: .moments),
-                                 missingCount: missingCount, nonFiniteCount: nonFiniteCount)
+        let summary = NumericSummary(
+            binning: binning, counts: counts, sums: sums,
+            lowerTail: try container.decode([Double].self, forKey: .lowerTail),
+            upperTail: try container.decode([Double].self, forKey: .upperTail),
+            moments: try container.decode(Moments.self, forKey: .moments),
+            missingCount: missingCount, nonFiniteCount: nonFiniteCount)
+        do { try summary.validateTails() } catch {
+            throw DecodingError.dataCorruptedError(forKey: .lowerTail, in: container, debugDescription: "\(error)")
+        }
+        self.summary = summary
         isExact = try container.decode(Bool.self, forKey: .isExact)
     }
 
@@ -209,6 +216,8 @@ extension NumericReference: Codable {
         try container.encode(binning.coarseEdgeIndices, forKey: .coarseEdgeIndices)
         try container.encode(summary.fineCounts, forKey: .counts)
         try container.encode(summary.fineSums.map(LosslessDouble.init), forKey: .sums)
+        try container.encode(summary.lowerTail, forKey: .lowerTail)
+        try container.encode(summary.upperTail, forKey: .upperTail)
         try container.encode(summary.moments, forKey: .moments)
         try container.encode(summary.missingCount, forKey: .missingCount)
         try container.encode(summary.nonFiniteCount, forKey: .nonFiniteCount)

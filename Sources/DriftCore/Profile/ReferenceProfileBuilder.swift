@@ -131,9 +131,12 @@ struct NumericFeatureBuilder: Sendable {
     func finish() -> NumericReference {
         let view = sketch.sortedView()
         let fineBins = configuration.fineBinCount
-        let quantiles = view.items.isEmpty ? [] : (1..<fineBins).map { view.quantile(Double($0) / Double(fineBins))! }
-        // The configuration was validated, so the quantiles always form a valid binning.
-        let binning = try! ReferenceBinning(quantiles: quantiles, coarseBinCount: configuration.coarseBinCount)
+        let quantiles = (1..<fineBins).compactMap { view.quantile(Double($0) / Double(fineBins)) }
+        // The configuration was validated and sketch quantiles are finite and sorted, so
+        // the binning is always valid; with no finite values there are no edges at all.
+        let binning = quantiles.isEmpty
+            ? try! ReferenceBinning(fineEdges: [], coarseEdgeIndices: [])
+            : try! ReferenceBinning(quantiles: quantiles, coarseBinCount: configuration.coarseBinCount)
         let edges = binning.fineEdges
         var counts = [Double](repeating: 0, count: binning.fineBinCount)
         var sums = counts
@@ -143,14 +146,19 @@ struct NumericFeatureBuilder: Sendable {
             counts[bin] += weight
             sums[bin] += weight * item
         }
-        if let first = edges.first, let lower = extremes.countAndSum(atOrBelow: first) {
-            (counts[0], sums[0]) = (Double(lower.count), lower.sum)
+        // Outer bins: exact values when the kept extremes cover them.
+        var lowerTail: [Double] = []
+        var upperTail: [Double] = []
+        if let first = edges.first, let values = extremes.values(atOrBelow: first) {
+            lowerTail = values
+            (counts[0], sums[0]) = (Double(values.count), values.reduce(0, +))
         }
-        if let last = edges.last, let upper = extremes.countAndSum(above: last) {
-            (counts[edges.count], sums[edges.count]) = (Double(upper.count), upper.sum)
+        if let last = edges.last, let values = extremes.values(above: last) {
+            upperTail = values
+            (counts[edges.count], sums[edges.count]) = (Double(values.count), values.reduce(0, +))
         }
-        let summary = NumericSummary(binning: binning, counts: counts, sums: sums, moments: moments,
-                                     missingCount: missingCount, nonFiniteCount: nonFiniteCount)
+        let summary = NumericSummary(binning: binning, counts: counts, sums: sums, lowerTail: lowerTail, upperTail: upperTail,
+                                     moments: moments, missingCount: missingCount, nonFiniteCount: nonFiniteCount)
         return NumericReference(summary: summary, isExact: sketch.isExact)
     }
 }

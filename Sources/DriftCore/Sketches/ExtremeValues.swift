@@ -25,25 +25,19 @@ public struct ExtremeValues: Sendable {
         Self.offer(-value, to: &negatedSmallest, capacity: capacity)
     }
 
-    /// Count and sum of the values strictly above `edge`, or nil when some of them were
-    /// not kept. Values not kept are at most the smallest kept one, so the answer is
-    /// exact when that is `<= edge` (or nothing was dropped).
-    public func countAndSum(above edge: Double) -> (count: Int, sum: Double)? {
+    /// The values strictly above `edge`, ascending, or nil when some of them were not
+    /// kept. Values not kept are at most the smallest kept one, so the answer is
+    /// complete when that is `<= edge` (or nothing was dropped).
+    public func values(above edge: Double) -> [Double]? {
         guard count <= capacity || (largest.first.map { $0 <= edge } ?? true) else { return nil }
-        return Self.total(largest.lazy.filter { $0 > edge })
+        return largest.filter { $0 > edge }.sorted()
     }
 
-    /// Count and sum of the values at or below `edge`, or nil when some were not kept
-    /// (values not kept are at least the largest kept one, so it must exceed `edge`).
-    public func countAndSum(atOrBelow edge: Double) -> (count: Int, sum: Double)? {
+    /// The values at or below `edge`, ascending, or nil when some were not kept (values
+    /// not kept are at least the largest kept one, so it must exceed `edge`).
+    public func values(atOrBelow edge: Double) -> [Double]? {
         guard count <= capacity || (negatedSmallest.first.map { -$0 > edge } ?? true) else { return nil }
-        return Self.total(negatedSmallest.lazy.map { -$0 }.filter { $0 <= edge })
-    }
-
-    private static func total(_ values: some Sequence<Double>) -> (count: Int, sum: Double) {
-        // Sorting by magnitude first keeps the sum independent of heap order.
-        let sorted = values.sorted { abs($0) < abs($1) }
-        return (sorted.count, sorted.reduce(0, +))
+        return negatedSmallest.map { -$0 }.filter { $0 <= edge }.sorted()
     }
 
     private static func offer(_ value: Double, to heap: inout [Double], capacity: Int) {

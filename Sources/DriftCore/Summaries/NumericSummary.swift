@@ -7,43 +7,65 @@
 /// reference bins, the PSI/JS/Hellinger bins (reference deciles) are unions of fine
 /// bins and so are exact; the KS statistic evaluated at the fine edges errs by at
 /// most one fine bin's reference mass (1/B); and merging panes is exact addition,
-/// which no quantile sketch offers. Each bin also keeps the sum of its values, which
-/// makes `∫ F` over every bin exact (`∫_bin (F − F(left)) = E[(right − X)·1{X ∈ bin}]`),
-/// so the Wasserstein distance is exact except in the few bins where the two CDFs
-/// cross, and the open outer bins give exact tail integrals `E[(X − e)+]` even for
-/// heavy tails.
+/// which no quantile sketch offers.
 ///
-/// Layout: per bin an interleaved (count, sum) pair of doubles — counts are exact
-/// integers up to 2^53, so merged windows can never overflow and no update needs an
-/// overflow branch; count and sum share a cache line. At B = 1000 that is 16 016
-/// bytes per summary; the edges are shared, not copied. NaN (or `nil`) is counted
-/// as missing, ±∞ as non-finite; neither enters the bins or the moments.
-/// Update: O(log B) branchless search plus O(1) arithmetic, no allocation. Merge: O(B), exact.
+/// For the Wasserstein distance each bin also keeps the sum of its values, which makes
+/// `∫ F` over every bin exact (`∫_bin (F − F(left)) = E[(right − X)·1{X ∈ bin}]`), and
+/// the two open outer bins keep their values themselves, up to ``tailValueCapacity``
+/// each: heavy tails are where the two CDFs cross back and forth, which no sum can
+/// capture. Beyond the capacity an outer bin keeps only its count and sum (its values
+/// are dropped, and the tail integral falls back to `E[(X − e)+]`).
+///
+/// Memory: counts are `UInt32` (saturating: an increment past 2^32 − 1 is counted in
+/// `saturatedCount` instead of wrapping or trapping) and sums `Double`, so at B = 1000
+/// a summary owns 12 KiB plus at most 2 KiB of tail values; the edges are shared, not
+/// copied. NaN (or `nil`) is counted as missing, ±∞ as non-finite; neither enters
+/// the bins or the moments. Update: O(log B) branchless search plus O(1) arithmetic,
+/// no allocation except for the first few outer-bin values. Merge: O(B), exact.
 public struct NumericSummary: Sendable {
+    /// Values kept per outer bin before it falls back to count and sum.
+    public static let tailValueCapacity = 128
+
     public let binning: ReferenceBinning
-    /// `[count₀, sum₀, count₁, sum₁, …]` over the fine bins.
-    @usableFromInline var bins: [Double]
+    @usableFromInline var counts: [UInt32]
+    @usableFromInline var sums: [Double]
+    /// Values of the lower outer bin `(−∞, e₀]`, complete while their number equals the bin's count.
+    @usableFromInline var lowerTail: [Double]
+    /// Values of the upper outer bin `(e_last, ∞)`, complete likewise.
+    @usableFromInline var upperTail: [Double]
     @usableFromInline var storedMoments: Moments
     @usableFromInline var storedMissingCount: Int
     @usableFromInline var storedNonFiniteCount: Int
+    @usableFromInline var storedSaturatedCount: Int
+
     public var moments: Moments { storedMoments }
     public var missingCount: Int { storedMissingCount }
     public var nonFiniteCount: Int { storedNonFiniteCount }
+    /// Increments lost because a bin count was at `UInt32.max` (0 in any realistic window).
+    public var saturatedCount: Int { storedSaturatedCount }
 
     public init(binning: ReferenceBinning) {
         self.binning = binning
-        bins = Array(repeating: 0, count: 2 * binning.fineBinCount)
+        counts = Array(repeating: 0, count: binning.fineBinCount)
+        sums = Array(repeating: 0, count: binning.fineBinCount)
+        lowerTail = []
+        upperTail = []
         storedMoments = Moments()
         storedMissingCount = 0
         storedNonFiniteCount = 0
+        storedSaturatedCount = 0
     }
 
-    /// A summary with given bin contents (used by the reference profile, whose counts
-    /// come from its quantile sketch). `counts` and `sums` have one entry per fine bin.
-    init(binning: ReferenceBinning, counts: [Double], sums: [Double], moments: Moments, missingCount: Int, nonFiniteCount: Int) {
+    /// A summary with given contents (the reference profile's, from its sketch).
+    /// Counts beyond `UInt32.max` saturate.
+    init(binning: ReferenceBinning, counts: [Double], sums: [Double], lowerTail: [Double], upperTail: [Double],
+         moments: Moments, missingCount: Int, nonFiniteCount: Int) {
         precondition(counts.count == binning.fineBinCount && sums.count == binning.fineBinCount)
-        self.binning = binning
-        bins = zip(counts, sums).flatMap { [$0, $1] }
+        self.init(binning: binning)
+        self.counts = counts.map { UInt32(min(max($0.rounded(), 0), Double(UInt32.max))) }
+        self.sums = sums
+        self.lowerTail = lowerTail
+        self.upperTail = upperTail
         storedMoments = moments
         storedMissingCount = missingCount
         storedNonFiniteCount = nonFiniteCount
@@ -57,10 +79,14 @@ public struct NumericSummary: Sendable {
             return
         }
         let bin = binning.fineBin(of: value)
-        bins.withUnsafeMutableBufferPointer { pairs in
-            pairs[2 &* bin] += 1
-            pairs[2 &* bin &+ 1] += value
+        let previous = counts.withUnsafeMutableBufferPointer { counts in
+            let previous = counts[bin]
+            counts[bin] = previous &+ (previous == .max ? 0 : 1)
+            return previous
         }
+        sums.withUnsafeMutableBufferPointer { $0[bin] += value }
+        if previous == .max { storedSaturatedCount += 1 }
+        if bin == 0 || bin == counts.count &- 1 { recordTail(value, bin: bin, previousCount: previous) }
         storedMoments.update(value)
     }
 
@@ -81,18 +107,56 @@ public struct NumericSummary: Sendable {
         if value.isNaN { storedMissingCount += 1 } else { storedNonFiniteCount += 1 }
     }
 
+    /// Keeps an outer-bin value while the bin's values are complete and under capacity;
+    /// the first value past capacity drops them.
+    @usableFromInline
+    mutating func recordTail(_ value: Double, bin: Int, previousCount: UInt32) {
+        if bin == 0 {
+            Self.keep(value, in: &lowerTail, previousCount: previousCount)
+        } else {
+            Self.keep(value, in: &upperTail, previousCount: previousCount)
+        }
+    }
+
+    private static func keep(_ value: Double, in tail: inout [Double], previousCount: UInt32) {
+        guard tail.count == Int(previousCount) else { return }
+        if tail.count < tailValueCapacity {
+            tail.append(value)
+        } else {
+            tail = []
+        }
+    }
+
     /// Records a missing observation.
     public mutating func recordMissing(count: Int = 1) {
         storedMissingCount += max(0, count)
     }
 
-    /// Adds another summary of the same feature; exact.
+    /// Adds another summary of the same feature; exact (counts saturate at `UInt32.max`).
     public mutating func merge(_ other: NumericSummary) throws {
         guard binning == other.binning else { throw SummaryError.incompatibleBinning }
-        for index in bins.indices { bins[index] += other.bins[index] }
+        let lowerComplete = isLowerTailComplete && other.isLowerTailComplete
+        let upperComplete = isUpperTailComplete && other.isUpperTailComplete
+        for bin in counts.indices {
+            let (total, overflow) = counts[bin].addingReportingOverflow(other.counts[bin])
+            counts[bin] = overflow ? .max : total
+            if overflow { storedSaturatedCount += Int(total) + 1 }
+            sums[bin] += other.sums[bin]
+        }
+        Self.mergeTail(&lowerTail, other.lowerTail, complete: lowerComplete)
+        Self.mergeTail(&upperTail, other.upperTail, complete: upperComplete)
+        storedSaturatedCount += other.saturatedCount
         storedMoments.merge(other.moments)
         storedMissingCount += other.missingCount
         storedNonFiniteCount += other.nonFiniteCount
+    }
+
+    private static func mergeTail(_ tail: inout [Double], _ other: [Double], complete: Bool) {
+        if complete, tail.count + other.count <= tailValueCapacity {
+            tail += other
+        } else {
+            tail = []
+        }
     }
 
     public func merged(with other: NumericSummary) throws -> NumericSummary {
@@ -106,28 +170,37 @@ public struct NumericSummary: Sendable {
     /// Every observation: finite, non-finite and missing.
     public var totalCount: Int { moments.count + nonFiniteCount + missingCount }
     /// Values in fine bin `bin`.
-    public func count(inFineBin bin: Int) -> Double { bins[2 * bin] }
+    public func count(inFineBin bin: Int) -> Double { Double(counts[bin]) }
     /// Sum of the values in fine bin `bin`.
-    public func sum(inFineBin bin: Int) -> Double { bins[2 * bin + 1] }
+    public func sum(inFineBin bin: Int) -> Double { sums[bin] }
     /// Per-fine-bin counts.
-    public var fineCounts: [Double] { stride(from: 0, to: bins.count, by: 2).map { bins[$0] } }
+    public var fineCounts: [Double] { counts.map(Double.init) }
     /// Per-fine-bin sums.
-    public var fineSums: [Double] { stride(from: 1, to: bins.count, by: 2).map { bins[$0] } }
+    public var fineSums: [Double] { sums }
+    /// The lower outer bin's values when all of them are kept, else nil.
+    public var lowerTailValues: [Double]? { isLowerTailComplete ? lowerTail : nil }
+    /// The upper outer bin's values when all of them are kept, else nil.
+    public var upperTailValues: [Double]? { isUpperTailComplete ? upperTail : nil }
+    var isLowerTailComplete: Bool { lowerTail.count == Int(counts[0]) }
+    var isUpperTailComplete: Bool { upperTail.count == Int(counts[counts.count - 1]) }
 
     /// Counts aggregated to the coarse (PSI) bins.
     public var coarseCounts: [Double] {
-        var counts: [Double] = []
+        var coarse: [Double] = []
         var bin = 0
         for upper in binning.coarseBinUpperFineBins {
             var total = 0.0
-            while bin <= upper { total += bins[2 * bin]; bin += 1 }
-            counts.append(total)
+            while bin <= upper { total += Double(counts[bin]); bin += 1 }
+            coarse.append(total)
         }
-        return counts
+        return coarse
     }
 
     /// Bytes this summary owns (the shared edges excluded).
-    public var ownedBytes: Int { MemoryLayout<NumericSummary>.size + bins.capacity * MemoryLayout<Double>.stride }
+    public var ownedBytes: Int {
+        MemoryLayout<NumericSummary>.size + counts.capacity * MemoryLayout<UInt32>.stride
+            + (sums.capacity + lowerTail.capacity + upperTail.capacity) * MemoryLayout<Double>.stride
+    }
 }
 
 /// Why two summaries cannot be combined.
@@ -138,27 +211,32 @@ public enum SummaryError: Error, Equatable, Sendable {
 
 extension NumericSummary: Equatable {
     public static func == (lhs: NumericSummary, rhs: NumericSummary) -> Bool {
-        lhs.binning == rhs.binning && lhs.bins == rhs.bins && lhs.moments == rhs.moments
+        lhs.binning == rhs.binning && lhs.counts == rhs.counts && lhs.sums == rhs.sums
+            && lhs.lowerTail == rhs.lowerTail && lhs.upperTail == rhs.upperTail && lhs.moments == rhs.moments
             && lhs.missingCount == rhs.missingCount && lhs.nonFiniteCount == rhs.nonFiniteCount
+            && lhs.saturatedCount == rhs.saturatedCount
     }
 }
 
 extension NumericSummary: BinaryEncodable {
-    /// Layout: binning fingerprint, missing and non-finite counts, moments, then the bins
-    /// sparsely: the number of non-empty bins, and for each its index, count and sum
-    /// (counts are doubles: a reference profile's counts may be sketch estimates).
+    /// Layout: binning fingerprint, missing, non-finite and saturated counts, moments,
+    /// the bins sparsely (number of non-empty bins, then per bin its index, count and
+    /// sum), then the kept lower and upper outer-bin values.
     public func encode(to writer: inout BinaryWriter) {
         writer.write(binning.fingerprint)
         writer.writeCount(missingCount)
         writer.writeCount(nonFiniteCount)
+        writer.writeCount(saturatedCount)
         writer.write(moments)
-        let occupied = (0..<binning.fineBinCount).filter { bins[2 * $0] > 0 }
+        let occupied = counts.indices.filter { counts[$0] > 0 }
         writer.writeCount(occupied.count)
         for bin in occupied {
             writer.writeCount(bin)
-            writer.write(bins[2 * bin])
-            writer.write(bins[2 * bin + 1])
+            writer.writeVarint(UInt64(counts[bin]))
+            writer.write(sums[bin])
         }
+        writer.write(lowerTail)
+        writer.write(upperTail)
     }
 
     /// Decodes a summary written by `encode(to:)` against the binning it was built on.
@@ -169,6 +247,7 @@ extension NumericSummary: BinaryEncodable {
         self.init(binning: binning)
         storedMissingCount = try reader.readCount()
         storedNonFiniteCount = try reader.readCount()
+        storedSaturatedCount = try reader.readCount()
         storedMoments = try reader.read(Moments.self)
         let occupied = try reader.readCount(maximum: binning.fineBinCount)
         var previous = -1
@@ -176,11 +255,30 @@ extension NumericSummary: BinaryEncodable {
             let bin = try reader.readCount(maximum: binning.fineBinCount - 1)
             guard bin > previous else { throw SerializationError.invalidValue("bins out of order") }
             previous = bin
-            let count = try reader.readDouble()
+            let count = try reader.readVarint()
             let sum = try reader.readDouble()
-            guard count > 0, count.isFinite, !sum.isNaN else { throw SerializationError.invalidValue("bad bin contents") }
-            bins[2 * bin] = count
-            bins[2 * bin + 1] = sum
+            guard count > 0, count <= UInt64(UInt32.max), !sum.isNaN else {
+                throw SerializationError.invalidValue("bad bin contents")
+            }
+            counts[bin] = UInt32(count)
+            sums[bin] = sum
         }
+        lowerTail = try reader.readDoubles()
+        upperTail = try reader.readDoubles()
+        try validateTails()
+    }
+
+    /// Kept outer-bin values must lie in their bin and be no more than its count.
+    func validateTails() throws {
+        let edges = binning.fineEdges
+        guard lowerTail.count <= Int(counts[0]), upperTail.count <= Int(counts[counts.count - 1]) else {
+            throw SerializationError.invalidValue("more tail values than the outer bins hold")
+        }
+        if let first = edges.first, let last = edges.last {
+            guard lowerTail.allSatisfy({ $0 <= first }), upperTail.allSatisfy({ $0 > last && $0.isFinite }) else {
+                throw SerializationError.invalidValue("tail values outside their bins")
+            }
+        }
+        guard lowerTail.allSatisfy(\.isFinite) else { throw SerializationError.invalidValue("non-finite tail value") }
     }
 }

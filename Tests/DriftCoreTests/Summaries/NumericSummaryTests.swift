@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import DriftCore
+
+@Suite struct NumericSummaryTests {
+    static let binning: ReferenceBinning = {
+        let reference = (0..<5000).map { Double($0 % 997) / 97 - 3 }.sorted()
+        let quantiles = (1..<1000).map { LinearQuantile.quantile(sorted: reference, Double($0) / 1000) }
+        return try! ReferenceBinning(quantiles: quantiles, coarseBinCount: 10)
+    }()
+
+    static let values: [Double] = (0..<4000).map { index in
+        switch index % 50 {
+        case 0: .nan
+        case 1: .infinity
+        case 2: -.infinity
+        default: sin(Double(index)) * 4 + Double(index % 7) * 0.01
+        }
+    }
+
+    static func summarise(_ values: some Sequence<Double>) -> NumericSummary {
+        var summary = NumericSummary(binning: binning)
+        for value in values { summary.update(value) }
+        return summary
+    }
+
+    @Test func countsMissingAndNonFiniteApart() {
+        var summary = Self.summarise(Self.values)
+        summary.update(nil as Double?)
+        #expect(summary.missingCount == 81)
+        #expect(summary.nonFiniteCount == 160)
+        #expect(summary.finiteCount == 4000 - 240)
+        #expect(summary.totalCount == 4001)
+        #expect(summary.fineCounts.reduce(0, +) == Double(summary.finiteCount))
+        let finite = Self.values.filter(\.isFinite)
+        #expect(abs(summary.fineSums.reduce(0, +) - finite.reduce(0, +)) < 1e-9)
+    }
+
+    @Test func binsMatchSearchsortedLeft() {
+        let summary = Self.summarise(Self.values)
+        var expected = [Double](repeating: 0, count: Self.binning.fineBinCount)
+        for value in Self.values where value.isFinite {
+            expected[Self.binning.fineEdges.filter { $0 < value }.count] += 1
+        }
+        #expect(summary.fineCounts == expected)
+    }
+
+    @Test(arguments: [0, 1, 1999, 4000])
+    func mergeOfSplitEqualsWhole(split: Int) throws {
+        let whole = Self.summarise(Self.values)
+        let merged = try Self.summarise(Self.values[..<split]).merged(with: Self.summarise(Self.values[split...]))
+        #expect(merged.fineCounts == whole.fineCounts)
+        #expect(merged.missingCount == whole.missingCount && merged.nonFiniteCount == whole.nonFiniteCount)
+        #expect(merged.moments.count == whole.moments.count)
+        #expect(abs(merged.moments.mean - whole.moments.mean) <= 1e-12 * max(1, abs(whole.moments.mean)))
+        #expect(abs(merged.moments.sumOfSquaredDeviations - whole.moments.sumOfSquaredDeviations)
+            <= 1e-12 * whole.moments.sumOfSquaredDeviations)
+        for (a, b) in zip(merged.fineSums, whole.fineSums) { #expect(abs(a - b) <= 1e-12 * max(1, abs(b))) }
+    }
+
+    @Test func mergeAcrossBinningsIsAnError() throws {
+        let other = try ReferenceBinning(fineEdges: [0], coarseEdgeIndices: [])
+        var summary = NumericSummary(binning: Self.binning)
+        #expect(throws: SummaryError.incompatibleBinning) { try summary.merge(NumericSummary(binning: other)) }
+    }
+
+    @Test func ownsAtMostSixteenKiB() {
+        let summary = Self.summarise(Self.values)
+        #expect(summary.ownedBytes <= 16 * 1024)
+    }
+
+    func encoded(_ summary: NumericSummary) -> [UInt8] {
+        VersionedBlob.encode(summary, kind: "numeric-summary", version: 1)
+    }
+
+    func decode(_ bytes: [UInt8], binning: ReferenceBinning = Self.binning) throws -> NumericSummary {
+        try VersionedBlob.decode(bytes, kind: "numeric-summary", newestVersion: 1) { reader, _ in
+            try NumericSummary(from: &reader, binning: binning)
+        }
+    }
+
+    @Test func binaryRoundTripIsExact() throws {
+        let summary = Self.summarise(Self.values)
+        #expect(try decode(encoded(summary)) == summary)
+        #expect(try decode(encoded(NumericSummary(binning: Self.binning))) == NumericSummary(binning: Self.binning))
+    }
+
+    @Test func truncatedCorruptedOrForeignBlobsAreErrors() throws {
+        let bytes = encoded(Self.summarise(Self.values.prefix(300)))
+        for length in stride(from: 0, to: bytes.count, by: 7) {
+            #expect(throws: SerializationError.self) { try decode(Array(bytes[..<length])) }
+        }
+        var flipped = bytes
+        flipped[bytes.count / 2] ^= 0x04
+        #expect(throws: SerializationError.self) { try decode(flipped) }
+        let otherEdges = try ReferenceBinning(fineEdges: [0, 1], coarseEdgeIndices: [])
+        #expect(throws: SerializationError.self) { try decode(bytes, binning: otherEdges) }
+    }
+
+    @Test func corruptPayloadWithValidChecksumIsAnError() throws {
+        // A payload that passes the CRC but claims a bin beyond the edges.
+        var writer = BinaryWriter()
+        writer.write(Self.binning.fingerprint)
+        writer.writeCount(0)
+        writer.writeCount(0)
+        writer.write(Moments())
+        writer.writeCount(1)
+        writer.writeCount(Self.binning.fineBinCount)  // out of range
+        writer.write(1.0)
+        writer.write(1.0)
+        var reader = BinaryReader(writer.bytes)
+        #expect(throws: SerializationError.self) { try NumericSummary(from: &reader, binning: Self.binning) }
+    }
+}

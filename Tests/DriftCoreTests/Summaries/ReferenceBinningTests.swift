@@ -1,0 +1,40 @@
+import Testing
+@testable import DriftCore
+
+@Suite struct ReferenceBinningTests {
+    /// numpy.searchsorted(edges, x, side="left").
+    static func linearBin(_ edges: [Double], _ value: Double) -> Int { edges.filter { $0 < value }.count }
+
+    @Test(arguments: [0, 1, 2, 3, 7, 8, 999, 1000])
+    func binarySearchMatchesLinearScan(edgeCount: Int) throws {
+        let edges = (0..<edgeCount).map { Double($0) * 0.5 - 3 }
+        let binning = try ReferenceBinning(fineEdges: edges, coarseEdgeIndices: [])
+        var probes = edges + edges.map { $0.nextUp } + edges.map { $0.nextDown }
+        probes += [-1e300, 1e300, 0, -3.25, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        for probe in probes {
+            #expect(binning.fineBin(of: probe) == Self.linearBin(edges, probe), "value \(probe)")
+        }
+    }
+
+    @Test func equalQuantilesMergeAndCoarseEdgesAreFineEdges() throws {
+        // B = 10 fine bins, b = 5 coarse bins: coarse edges are the quantiles at j = 2, 4, 6, 8.
+        let quantiles: [Double] = [1, 1, 1, 2, 3, 3, 4, 5, 6]
+        let binning = try ReferenceBinning(quantiles: quantiles, coarseBinCount: 5)
+        #expect(binning.fineEdges == [1, 2, 3, 4, 5, 6])
+        #expect(binning.coarseEdgeIndices.map { binning.fineEdges[$0] } == [1, 2, 3, 5])
+        #expect(binning.coarseBinUpperFineBins == [0, 1, 2, 4, 6])
+    }
+
+    @Test func constantQuantilesGiveOneEdge() throws {
+        let binning = try ReferenceBinning(quantiles: Array(repeating: 7, count: 999), coarseBinCount: 10)
+        #expect(binning.fineEdges == [7] && binning.coarseEdgeIndices == [0])
+        #expect(binning.fineBin(of: 7) == 0 && binning.fineBin(of: 7.0.nextUp) == 1)
+    }
+
+    @Test func invalidEdgesAreErrors() {
+        #expect(throws: SerializationError.self) { try ReferenceBinning(fineEdges: [1, 1], coarseEdgeIndices: []) }
+        #expect(throws: SerializationError.self) { try ReferenceBinning(fineEdges: [1, .nan], coarseEdgeIndices: []) }
+        #expect(throws: SerializationError.self) { try ReferenceBinning(fineEdges: [1, 2], coarseEdgeIndices: [2]) }
+        #expect(throws: SerializationError.self) { try ReferenceBinning(quantiles: [1, 2], coarseBinCount: 2) }
+    }
+}
