@@ -1,7 +1,8 @@
 """Reference vectors for DriftCore's drift statistics (numeric and categorical).
 
 Run once: /work/venv/bin/python Tests/ReferenceVectors/drift_vectors.py
-Writes fixtures/vectors/drift_numeric.json, drift_numeric_large.json, drift_categorical.json.
+Writes fixtures/vectors/drift_numeric.json, drift_numeric_large.json, drift_categorical.json,
+drift_binned.json (distances between aligned proportion vectors).
 
 Each case stores the raw data and the exact statistics computed on it with numpy/scipy:
 - numeric data are rounded to 6 significant digits *before* the statistics are
@@ -239,6 +240,29 @@ def categorical_cases():
     return cases
 
 
+def binned_cases():
+    """Aligned proportion vectors and each distance on them, for the per-statistic tests."""
+    rng = np.random.default_rng(77)
+    cases = []
+    shapes = [(10, 1.0), (10, 0.2), (5, 5.0), (3, 0.5), (30, 1.0)]
+    for bins, alpha in shapes:
+        r = rng.dirichlet(np.full(bins, alpha))
+        c = rng.dirichlet(np.full(bins, alpha))
+        c[rng.integers(bins)] = 0.0  # an empty current bin
+        c = c / c.sum()
+        cases.append({"reference": r.tolist(), "current": c.tolist()})
+    cases.append({"reference": [0.5, 0.5, 0.0], "current": [0.0, 0.5, 0.5]})
+    cases.append({"reference": [1.0], "current": [1.0]})
+    for case in cases:
+        r, c = np.array(case["reference"]), np.array(case["current"])
+        case["psi"] = psi(r, c)
+        case["js"] = float(distance.jensenshannon(r, c))
+        case["hellinger"] = float(np.sqrt(np.sum((np.sqrt(r) - np.sqrt(c)) ** 2)) / np.sqrt(2))
+        case["tvd"] = float(np.abs(c - r).sum() / 2)
+        case["ks"] = float(np.max(np.abs(np.cumsum(r) - np.cumsum(c))))
+    return cases
+
+
 def write(name, payload):
     path = os.path.join(OUT, name)
     with open(path, "w") as handle:
@@ -250,3 +274,4 @@ if __name__ == "__main__":
     write("drift_numeric.json", {"cases": numeric_cases()})
     write("drift_numeric_large.json", {"cases": large_cases()})
     write("drift_categorical.json", {"cases": categorical_cases()})
+    write("drift_binned.json", {"cases": binned_cases()})

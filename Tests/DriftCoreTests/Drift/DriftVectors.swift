@@ -117,3 +117,19 @@ func isClose(_ actual: Double?, _ expected: Double?, tolerance: Double = 1e-9) -
     default: return false
     }
 }
+
+/// Aligned proportion vectors with scipy/numpy distances (drift_binned.json).
+struct BinnedVectorCase: Decodable {
+    var reference: [Double]
+    var current: [Double]
+    var psi: Double
+    var js: Double
+    var hellinger: Double
+    var tvd: Double
+    var ks: Double
+
+    static let all: [BinnedVectorCase] = {
+        struct File: Decodable { var cases: [BinnedVectorCase] }
+        return try! Fixtures.vectors("drift_binned", as: File.self).cases
+    }()
+}

@@ -111,4 +111,31 @@ import Testing
         var reader = BinaryReader(writer.bytes)
         #expect(throws: SerializationError.self) { try NumericSummary(from: &reader, binning: Self.binning) }
     }
+
+    @Test func saturatingCountsNeverTrap() throws {
+        let edges = try ReferenceBinning(fineEdges: [0], coarseEdgeIndices: [])
+        var summary = NumericSummary(binning: edges, counts: [Double(UInt32.max), 0], sums: [0, 0], lowerTail: [], upperTail: [],
+                                     moments: Moments(), missingCount: 0, nonFiniteCount: 0)
+        summary.update(-1.0)
+        #expect(summary.count(inFineBin: 0) == Double(UInt32.max) && summary.saturatedCount == 1)
+        try summary.merge(summary)
+        #expect(summary.count(inFineBin: 0) == Double(UInt32.max) && summary.saturatedCount == 2 + Int(UInt32.max))
+    }
+
+    @Test func outerBinsKeepTheirValuesUpToCapacity() throws {
+        let edges = try ReferenceBinning(fineEdges: [0, 1], coarseEdgeIndices: [])
+        var low = NumericSummary(binning: edges)
+        for index in 0..<NumericSummary.tailValueCapacity { low.update(-Double(index)) }
+        low.update(5)
+        #expect(low.lowerTailValues?.count == NumericSummary.tailValueCapacity)
+        #expect(low.upperTailValues == [5])
+        var overflowing = low
+        overflowing.update(-0.5)
+        #expect(overflowing.lowerTailValues == nil)
+        #expect(overflowing.count(inFineBin: 0) == Double(NumericSummary.tailValueCapacity + 1))
+        var small = NumericSummary(binning: edges)
+        small.update(7)
+        #expect(try low.merged(with: small).upperTailValues == [5, 7])
+        #expect(try low.merged(with: low).lowerTailValues == nil)  // 2 × capacity values
+    }
 }
