@@ -44,6 +44,23 @@ extension ProfileConfiguration: BinaryCodable {
     }
 }
 
+extension ProfileConfiguration {
+    private enum CodingKeys: String, CodingKey { case fineBinCount, coarseBinCount, categoryCapacity, sketchK, tailCapacity }
+
+    /// Decodes and validates, so a hand-edited `profile.json` cannot describe an impossible profile.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(fineBinCount: try container.decode(Int.self, forKey: .fineBinCount),
+                  coarseBinCount: try container.decode(Int.self, forKey: .coarseBinCount),
+                  categoryCapacity: try container.decode(Int.self, forKey: .categoryCapacity),
+                  sketchK: try container.decode(Int.self, forKey: .sketchK),
+                  tailCapacity: try container.decode(Int.self, forKey: .tailCapacity))
+        do { try validate() } catch {
+            throw DecodingError.dataCorruptedError(forKey: .fineBinCount, in: container, debugDescription: error.description)
+        }
+    }
+}
+
 /// Why a profile could not be built or used.
 public enum ProfileError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidConfiguration(String)

@@ -55,6 +55,11 @@ import Testing
         object["features"] = features
         let data = try JSONSerialization.data(withJSONObject: object)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(ReferenceProfile.self, from: data) }
+
+        var badConfiguration = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(Self.profile)) as? [String: Any])
+        badConfiguration["configuration"] = ["fineBinCount": 1001, "coarseBinCount": 10, "categoryCapacity": 5, "sketchK": 64, "tailCapacity": 8]
+        let configurationData = try JSONSerialization.data(withJSONObject: badConfiguration)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(ReferenceProfile.self, from: configurationData) }
     }
 
     @Test func describesEachFeature() throws {
