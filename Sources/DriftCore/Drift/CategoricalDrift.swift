@@ -31,8 +31,8 @@ public struct CategoricalDriftResult: Sendable, Equatable {
             referenceCounts.append(Double(referenceSummary.overflowCount))
             currentCounts.append(Double(current.overflowCount))
         }
-        let referenceProportions = normalized(referenceCounts)
-        let currentProportions = normalized(currentCounts)
+        let referenceProportions = referenceCounts.proportionsOfTotal()
+        let currentProportions = currentCounts.proportionsOfTotal()
         psi = PopulationStabilityIndex.compute(reference: referenceProportions, current: currentProportions)
         js = JensenShannonDistance.compute(reference: referenceProportions, current: currentProportions)
         tvd = TotalVariationDistance.compute(reference: referenceProportions, current: currentProportions)

@@ -63,9 +63,9 @@ public struct NumericReference: Sendable, Equatable {
     }
 
     /// Reference proportion of each fine bin (sums to 1; empty with no finite values).
-    public var fineProportions: [Double] { normalized(summary.fineCounts) }
+    public var fineProportions: [Double] { summary.fineCounts.proportionsOfTotal() }
     /// Reference proportion of each coarse (PSI) bin.
-    public var coarseProportions: [Double] { normalized(summary.coarseCounts) }
+    public var coarseProportions: [Double] { summary.coarseCounts.proportionsOfTotal() }
 
     /// An empty current-window summary on this feature's edges.
     public func makeSummary() -> NumericSummary { NumericSummary(binning: binning) }
@@ -85,10 +85,12 @@ public struct CategoricalReference: Sendable, Equatable {
     public func makeSummary() -> CategoricalSummary { CategoricalSummary(capacity: summary.capacity) }
 }
 
-/// `values` divided by their sum; empty when the sum is not positive.
-func normalized(_ values: [Double]) -> [Double] {
-    let total = values.reduce(0, +)
-    return total > 0 ? values.map { $0 / total } : []
+extension [Double] {
+    /// Each count divided by their total; empty when the total is not positive.
+    func proportionsOfTotal() -> [Double] {
+        let total = reduce(0, +)
+        return total > 0 ? map { $0 / total } : []
+    }
 }
 
 // MARK: - Binary layout
