@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 "DriftCore",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         // Synthetic prediction streams with drift injected at known points (simulate, demo, benchmarks).
