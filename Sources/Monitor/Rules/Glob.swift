@@ -97,6 +97,7 @@ public struct GlobList: Sendable, Equatable, Hashable, CustomStringConvertible {
 }
 
 struct GlobListError: Error {
+    /// Index of the failing entry in the list.
     var entry: Int
     var message: String
     var offset: Int

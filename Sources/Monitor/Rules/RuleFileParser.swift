@@ -22,7 +22,16 @@ struct RuleFileParser {
     }
 
     /// Parses the whole file; the rules are only meaningful when `errors` is empty.
+    /// Errors come out in reading order (line, then column).
     mutating func parse(_ text: String) -> [Rule] {
+        let rules = parseDocument(text)
+        errors = errors.enumerated()
+            .sorted { ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset) }
+            .map(\.element)
+        return rules
+    }
+
+    private mutating func parseDocument(_ text: String) -> [Rule] {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -460,15 +469,18 @@ struct RuleFileParser {
             error(at: node, "expected a non-empty list of patterns, found \(describe(node))", expected: "e.g. [\"*\", \"!test_*\"]")
             return nil
         }
-        let patterns = entries.map { string($0, what: "a pattern") }
-        guard patterns.allSatisfy({ $0 != nil }) else { return nil }
-        do {
-            return try GlobList(validating: patterns.map { $0! })
-        } catch {
-            self.error(at: entries[error.entry], offset: error.offset, "invalid pattern: \(error.message)",
-                       expected: "names with * and ?, optionally preceded by !")
-            return nil
+        var patterns: [String] = []
+        for entry in entries {
+            guard let written = string(entry, what: "a pattern") else { continue }
+            do {
+                _ = try GlobList(validating: [written])
+                patterns.append(written)
+            } catch {
+                self.error(at: entry, offset: error.offset, "invalid pattern: \(error.message)",
+                           expected: "names with * and ?, optionally preceded by !")
+            }
         }
+        return patterns.count == entries.count ? try? GlobList(validating: patterns) : nil
     }
 
     private func describe(_ node: Node) -> String {
