@@ -150,7 +150,7 @@ struct ConditionParser {
     private func peek() -> Token { tokens[index] }
 
     private func failure(at token: Token, expected: String) -> Failure {
-        let found = token.kind == .end ? "the end of the condition" : "'\(token.text)'"
+        let found = token.kind == .end ? "end of the condition" : "'\(token.text)'"
         return Failure(message: "unexpected \(found)", offset: token.offset, expected: expected)
     }
 

@@ -79,8 +79,10 @@ public struct GlobList: Sendable, Equatable, Hashable, CustomStringConvertible {
                 let pattern = try GlobPattern(validating: body)
                 if isExclusion { excludes.append(pattern) } else { includes.append(pattern) }
             } catch {
-                let message = isExclusion && body.isEmpty ? "'!' must be followed by a pattern" : error.message
-                throw GlobListError(entry: index, message: message, offset: error.offset + (isExclusion ? 1 : 0))
+                if isExclusion, body.isEmpty {
+                    throw GlobListError(entry: index, message: "'!' must be followed by a pattern", offset: 0)
+                }
+                throw GlobListError(entry: index, message: error.message, offset: error.offset + (isExclusion ? 1 : 0))
             }
         }
         self.init(includes: includes, excludes: excludes)

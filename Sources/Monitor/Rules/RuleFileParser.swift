@@ -6,6 +6,9 @@ struct RuleFileParser {
     let path: String
     private let lines: [[Unicode.Scalar]]
     private(set) var errors: [RuleError] = []
+    /// Every well-formed rule name with the position of its value, including rules with other
+    /// errors, so that duplicate names are reported together with everything else.
+    private(set) var names: [(name: String, location: SourceLocation)] = []
 
     /// A rule's keys in the order the format reference documents them.
     static let ruleKeys = [
@@ -112,6 +115,7 @@ struct RuleFileParser {
                   expected: "a letter followed by letters, digits, '_' or '-', at most 200 characters")
             return nil
         }
+        names.append((name, location(of: field.value)))
         return name
     }
 
@@ -508,7 +512,7 @@ struct RuleFileParser {
     /// scalars whose source text is their value (no escapes before the offset); otherwise the scalar's start.
     func location(of node: Node, offset: Int) -> SourceLocation {
         var location = location(of: node)
-        guard offset > 0, case let .scalar(scalar) = node, location.line >= 1, location.line <= lines.count else {
+        guard case let .scalar(scalar) = node, location.line >= 1, location.line <= lines.count else {
             return location
         }
         let quoted: Int
@@ -527,8 +531,10 @@ struct RuleFileParser {
         return location
     }
 
-    private mutating func error(at node: Node, offset: Int = 0, _ message: String, expected: String? = nil) {
-        errors.append(RuleError(location(of: node, offset: offset), message, expected: expected))
+    /// Reports at the node's start, or at the `offset`-th character of its value when given.
+    private mutating func error(at node: Node, offset: Int? = nil, _ message: String, expected: String? = nil) {
+        let position = offset.map { self.location(of: node, offset: $0) } ?? self.location(of: node)
+        errors.append(RuleError(position, message, expected: expected))
     }
 
     private mutating func report(yamlError: YamlError) {

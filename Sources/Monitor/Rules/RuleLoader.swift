@@ -45,12 +45,14 @@ public enum RuleLoader {
     public static func load(sources: [RuleSource]) -> Result<RuleSet, RuleLoadFailure> {
         var rules: [Rule] = []
         var errors: [RuleError] = []
+        var names: [(name: String, location: SourceLocation)] = []
         for source in sources {
             var parser = RuleFileParser(path: source.path, text: source.text)
             rules += parser.parse(source.text)
             errors += parser.errors
+            names += parser.names
         }
-        errors += duplicateNameErrors(rules)
+        errors += duplicateNameErrors(names)
         guard errors.isEmpty else { return .failure(capped(errors)) }
         return .success(RuleSet(rules: rules, files: sources.map(\.path)))
     }
@@ -102,15 +104,15 @@ public enum RuleLoader {
     }
 
     /// Names must be unique across all files: each later use points back at the first.
-    private static func duplicateNameErrors(_ rules: [Rule]) -> [RuleError] {
-        var first: [String: Rule] = [:]
+    private static func duplicateNameErrors(_ names: [(name: String, location: SourceLocation)]) -> [RuleError] {
+        var first: [String: SourceLocation] = [:]
         var errors: [RuleError] = []
-        for rule in rules {
-            if let original = first[rule.name] {
-                errors.append(RuleError(rule.source, "duplicate rule name '\(rule.name)', first defined at \(original.source)",
+        for (name, location) in names {
+            if let original = first[name] {
+                errors.append(RuleError(location, "duplicate rule name '\(name)', first defined at \(original)",
                                         expected: "names unique across all rule files"))
             } else {
-                first[rule.name] = rule
+                first[name] = location
             }
         }
         return errors
