@@ -4,6 +4,7 @@ public struct GlobPattern: Sendable, Equatable, Hashable, CustomStringConvertibl
     /// The pattern as written, without a leading `!`.
     public let pattern: String
     private let scalars: [Unicode.Scalar]
+    private let matchesEverything: Bool
 
     /// Characters reserved for possible future pattern syntax; rejected now so that
     /// their meaning can be added later without silently changing existing rules.
@@ -18,26 +19,31 @@ public struct GlobPattern: Sendable, Equatable, Hashable, CustomStringConvertibl
         }
         self.pattern = pattern
         self.scalars = Array(pattern.unicodeScalars)
+        self.matchesEverything = scalars.allSatisfy { $0 == "*" }
     }
 
     public var description: String { pattern }
 
-    /// Iterative wildcard matching with single backtracking point: O(n·m) worst case, no recursion.
+    /// Iterative wildcard matching with a single backtracking point: O(n·m) worst case, no recursion,
+    /// no allocation (the evaluator may match every feature name of every event batch).
     public func matches(_ name: String) -> Bool {
-        let text = Array(name.unicodeScalars)
-        var p = 0, t = 0
-        var star = -1, starText = 0
-        while t < text.count {
+        if matchesEverything { return true }
+        let text = name.unicodeScalars
+        var t = text.startIndex
+        var p = 0
+        var star = -1
+        var starText = text.startIndex
+        while t != text.endIndex {
             if p < scalars.count, scalars[p] == "?" || scalars[p] == text[t] {
                 p += 1
-                t += 1
+                t = text.index(after: t)
             } else if p < scalars.count, scalars[p] == "*" {
                 star = p
                 starText = t
                 p += 1
             } else if star >= 0 {
                 p = star + 1
-                starText += 1
+                starText = text.index(after: starText)
                 t = starText
             } else {
                 return false

@@ -103,7 +103,7 @@ public struct Rule: Sendable, Equatable, Hashable {
     public var severity: Severity
     public var labels: [String: String]
     public var annotations: [String: AnnotationTemplate]
-    /// Where the rule starts (its `- ` list entry), for messages and `rules check`.
+    /// Where the rule starts (its first key), for messages and `rules check`.
     public var source: SourceLocation
 
     /// The values every annotation of this rule can use besides the evaluation's own

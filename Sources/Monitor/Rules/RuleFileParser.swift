@@ -538,22 +538,47 @@ struct RuleFileParser {
     }
 
     private mutating func report(yamlError: YamlError) {
-        let (mark, problem): (Mark?, String) = switch yamlError {
+        let (position, problem): ((line: Int, column: Int)?, String) = switch yamlError {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
-            (mark, problem + (context.map { " (\($0.text) at \($0.mark))" } ?? ""))
+            ((mark.line, mark.column), Self.describe(problem: problem, at: mark, context: context))
         case let .duplicatedKeysInMapping(duplicates, context):
-            (context.mark, "duplicate key " + duplicates.map { "'\($0)'" }.joined(separator: ", "))
-        case let .reader(problem, _, _, _):
-            (nil, problem)
+            ((context.mark.line, context.mark.column), "duplicate key " + duplicates.map { "'\($0)'" }.joined(separator: ", "))
+        case let .reader(problem, offset, _, yaml):
+            (offset.map { Self.position(atCharacterOffset: $0, in: yaml) }, problem)
         default:
             (nil, "\(yamlError)")
         }
         var message = "invalid YAML: \(problem)"
-        if let mark, mark.line >= 1, mark.line <= lines.count, startsBlockScalarWithComparator(lines[mark.line - 1]) {
+        if let position, position.line >= 1, position.line <= lines.count,
+           startsBlockScalarWithComparator(lines[position.line - 1]) {
             message += "; a value starting with '>' must be quoted, e.g. condition: \"> 0.2\""
         }
-        errors.append(RuleError(SourceLocation(file: path, line: mark?.line ?? 0, column: mark?.column ?? 0), message))
+        errors.append(RuleError(SourceLocation(file: path, line: position?.line ?? 0, column: position?.column ?? 0), message))
+    }
+
+    /// libyaml's "context, problem" pair as one phrase: "expected X, but found Y", or "problem (while …)"
+    /// with the context's position when it differs from the problem's.
+    private static func describe(problem: String, at mark: Mark, context: YamlError.Context?) -> String {
+        guard let context else { return problem }
+        if context.text.hasPrefix("expected") { return "\(context.text), \(problem)" }
+        let position = (context.mark.line, context.mark.column) == (mark.line, mark.column) ? "" : " at \(context.mark)"
+        return "\(problem) (\(context.text)\(position))"
+    }
+
+    /// Line and column (in Unicode scalars) of a character offset, for libyaml reader errors.
+    private static func position(atCharacterOffset offset: Int, in text: String) -> (line: Int, column: Int) {
+        var line = 1
+        var column = 1
+        for character in text.prefix(offset) {
+            if character == "\n" || character == "\r\n" {
+                line += 1
+                column = 1
+            } else {
+                column += character.unicodeScalars.count
+            }
+        }
+        return (line, column)
     }
 
     /// `condition: > 0.2` reads as a YAML folded block scalar; spot it to say what to do.

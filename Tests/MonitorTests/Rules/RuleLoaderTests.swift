@@ -198,7 +198,9 @@ import Testing
         ("- a", ["1:1: the file must be a mapping, found a list"]),
         ("rules: [a]", ["1:9: a rule must be a mapping, found 'a'"]),
         ("rules:\n  - name: A\n    name: B", ["2:5: invalid YAML: duplicate key 'name'"]),
-        ("rules: [\n", ["2:1: invalid YAML: did not find expected node content (while parsing a flow node at 2:1)"]),
+        ("rules: [\n", ["2:1: invalid YAML: did not find expected node content (while parsing a flow node)"]),
+        ("rules: []\n---\nrules: []", ["2:1: invalid YAML: expected a single document in the stream, but found another document"]),
+        ("rules:\n  - name: A\u{07}", ["2:12: invalid YAML: control characters are not allowed"]),
         ("", ["0:0: empty file"]),
     ])
     func reportsErrorsAtTheirPosition(yaml: String, expected: [String]) {
