@@ -68,7 +68,12 @@ struct RuleFileParser {
         let errorsBefore = errors.count
         guard let fields = mapping(node, knownKeys: Self.ruleKeys, what: "a rule") else { return nil }
         let name = parseName(fields, ruleNode: node)
-        let action = fields["action"].flatMap { enumeration($0.value, RuleActionKind.self, what: "action") } ?? .alert
+        // nil when `action` is invalid: then action-specific keys are not judged either.
+        let action: RuleActionKind? = if let field = fields["action"] {
+            enumeration(field.value, RuleActionKind.self, what: "action")
+        } else {
+            .alert
+        }
         let models = fields["models"].flatMap { globList($0.value) } ?? .all
         let versions = fields["versions"].flatMap { globList($0.value) } ?? .all
 
@@ -85,7 +90,7 @@ struct RuleFileParser {
         let severity = fields["severity"].flatMap { enumeration($0.value, Severity.self, what: "severity") } ?? .warning
         let labels = fields["labels"].map { parseLabels($0.value) } ?? [:]
         let annotations = fields["annotations"].map { parseAnnotations($0.value, labels: Set(labels.keys)) } ?? [:]
-        let ruleAction = parseAction(action, fields)
+        let ruleAction = action.flatMap { parseAction($0, fields) }
 
         guard errors.count == errorsBefore, let name, let metric, let scope, let selector, let condition, let ruleAction
         else { return nil }
@@ -157,12 +162,9 @@ struct RuleFileParser {
     ) -> Selector? {
         var selector = Selector(models: models, versions: versions)
         let errorsBefore = errors.count
-        let scopeName = scope.map { "this rule's scope is \($0.rawValue)" } ?? "the scope is unknown"
 
         if let field = fields["features"] {
-            if scope != nil, scope != .features {
-                error(at: field.key, "'features' applies only to scope features (\(scopeName))")
-            }
+            checkKey(field, appliesTo: .features, scope: scope)
             selector.features = globList(field.value)
         } else if scope == .features {
             selector.features = .all
@@ -170,9 +172,7 @@ struct RuleFileParser {
 
         var kind = FeatureKind.any
         if let field = fields["feature_kind"] {
-            if scope != nil, scope != .features {
-                error(at: field.key, "'feature_kind' applies only to scope features (\(scopeName))")
-            }
+            checkKey(field, appliesTo: .features, scope: scope)
             if let written = enumeration(field.value, FeatureKind.self, what: "feature kind") {
                 kind = written
                 if let metric, written != .any, !metric.featureKind.admits(written) {
@@ -186,15 +186,20 @@ struct RuleFileParser {
         if scope == .features { selector.featureKind = kind }
 
         if let field = fields["attributes"] {
-            if scope != nil, scope != .fairness {
-                error(at: field.key, "'attributes' applies only to scope fairness (\(scopeName))")
-            }
+            checkKey(field, appliesTo: .fairness, scope: scope)
             selector.attributes = parseAttributes(field.value) ?? []
         } else if scope == .fairness {
             error(at: ruleNode, "missing required key 'attributes' for scope fairness",
                   expected: "attributes: [gender, [gender, age_band]]")
         }
         return errors.count == errorsBefore ? selector : nil
+    }
+
+    /// Reports a key given on a rule whose (known) scope it does not apply to.
+    private mutating func checkKey(_ field: Field, appliesTo allowed: RuleScope, scope: RuleScope?) {
+        guard let scope, scope != allowed else { return }
+        let key = field.key.scalar?.string ?? ""
+        error(at: field.key, "'\(key)' applies only to scope \(allowed.rawValue) (this rule's scope is \(scope.rawValue))")
     }
 
     private mutating func parseAttributes(_ node: Node) -> [[String]]? {

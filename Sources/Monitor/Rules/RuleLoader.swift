@@ -34,11 +34,7 @@ public enum RuleLoader {
             }
         }
         let loaded = load(sources: sources)
-        guard errors.isEmpty else {
-            let later = (try? loaded.get()) == nil ? (loaded.failureErrors) : []
-            return .failure(capped(errors + later))
-        }
-        return loaded
+        return errors.isEmpty ? loaded : .failure(capped(errors + loaded.failureErrors))
     }
 
     /// Loads rule texts already in memory (tests, configuration pushed by other means).

@@ -174,7 +174,7 @@ import Testing
          ["5:20: invalid duration '1h30': missing unit after 30"]),
         ("rules:\n  - name: A\n    action: retrain\n    metric: volume\n    requires_approval: 'yes please'\n    condition: '< 1'",
          ["5:24: 'requires_approval' must be true or false, found 'yes please'"]),
-        ("rules:\n  - name: A\n    action: retrian\n    metric: volume\n    condition: '< 1'",
+        ("rules:\n  - name: A\n    action: retrian\n    metric: volume\n    cooldown: 1h\n    condition: '< 1'",
          ["3:13: unknown action 'retrian'; did you mean 'retrain'?"]),
         ("rules:\n  - name: A\n    metric: psi\n    scope: features\n    params: {bins: 1, bin: 3}\n    condition: '> 0.2'",
          ["5:20: parameter 'bins' is out of range: 1", "5:23: metric 'psi' has no parameter 'bin'; did you mean 'bins'?"]),
