@@ -17,6 +17,13 @@ public struct GlobPattern: Sendable, Equatable, Hashable, CustomStringConvertibl
             let offset = pattern.unicodeScalars.distance(from: pattern.unicodeScalars.startIndex, to: index)
             throw GlobError(message: "'\(pattern.unicodeScalars[index])' is not supported in patterns (only * and ?)", offset: offset)
         }
+        self.init(trusted: pattern)
+    }
+
+    /// `*`
+    static let anything = GlobPattern(trusted: "*")
+
+    private init(trusted pattern: String) {
         self.pattern = pattern
         self.scalars = Array(pattern.unicodeScalars)
         self.matchesEverything = scalars.allSatisfy { $0 == "*" }
@@ -72,7 +79,7 @@ public struct GlobList: Sendable, Equatable, Hashable, CustomStringConvertible {
     }
 
     /// Everything: `["*"]`.
-    public static let all = try! GlobList(validating: ["*"])
+    public static let all = GlobList(includes: [.anything], excludes: [])
 
     /// Parses patterns as written (`"!x"` excludes `x`); the error offset is within the failing entry.
     init(validating patterns: [String]) throws(GlobListError) {

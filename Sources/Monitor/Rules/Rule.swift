@@ -25,7 +25,7 @@ public enum Severity: String, Sendable, Equatable, Hashable, CaseIterable, Compa
 }
 
 /// Which models, versions, features and sensitive attributes a rule is evaluated for.
-public struct Selector: Sendable, Equatable, Hashable {
+public struct RuleSelector: Sendable, Equatable, Hashable {
     public var models: GlobList
     public var versions: GlobList
     /// Scope `features` only (nil otherwise): the rule is evaluated once for each matching feature.
@@ -90,7 +90,7 @@ public struct Rule: Sendable, Equatable, Hashable {
     public var name: String
     public var action: RuleAction
     public var scope: RuleScope
-    public var selector: Selector
+    public var selector: RuleSelector
     public var metric: MetricDefinition
     public var parameters: RuleParameters
     public var condition: Condition

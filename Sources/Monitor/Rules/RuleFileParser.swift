@@ -159,8 +159,8 @@ struct RuleFileParser {
 
     private mutating func parseSelector(
         _ fields: Fields, scope: RuleScope?, metric: MetricDefinition?, ruleNode: Node, models: GlobList, versions: GlobList
-    ) -> Selector? {
-        var selector = Selector(models: models, versions: versions)
+    ) -> RuleSelector? {
+        var selector = RuleSelector(models: models, versions: versions)
         let errorsBefore = errors.count
 
         if let field = fields["features"] {
