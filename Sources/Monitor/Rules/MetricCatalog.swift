@@ -170,7 +170,7 @@ public enum MetricCatalog {
     private static let driftStatistics: [MetricDefinition] = [
         drift("psi", .any, parameters: [binsParameter],
               "population stability index, proportions floored at 1e-4 (numeric: quantile bins of the reference)"),
-        drift("js", .any, parameters: [binsParameter], "Jensen-Shannon distance (base 2, in [0, 1])"),
+        drift("js", .any, parameters: [binsParameter], "Jensen-Shannon distance (natural log, as scipy.spatial.distance.jensenshannon; in [0, √ln 2])"),
         drift("hellinger", .numeric, parameters: [binsParameter], "Hellinger distance of the binned distributions, in [0, 1]"),
         drift("ks", .numeric, "Kolmogorov-Smirnov statistic: largest CDF gap, in [0, 1]"),
         drift("ks_pvalue", .numeric, "p-value of the two-sample Kolmogorov-Smirnov test (tiny on large samples)"),
