@@ -13,13 +13,13 @@ public enum RuleScope: String, Sendable, Equatable, Hashable, CaseIterable {
 }
 
 /// The kind of values a feature holds, or a metric supports (`any`: both).
-public enum FeatureKind: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum FeatureKindFilter: String, Sendable, Equatable, Hashable, CaseIterable {
     case any
     case numeric
     case categorical
 
     /// Whether something of kind `self` can take values of `kind`.
-    func admits(_ kind: FeatureKind) -> Bool { self == .any || self == kind }
+    func admits(_ kind: FeatureKindFilter) -> Bool { self == .any || self == kind }
 }
 
 /// Which conditions a metric supports beyond absolute thresholds.
@@ -122,7 +122,7 @@ public struct MetricDefinition: Sendable, Equatable, Hashable {
     public var family: MetricFamily
     public var scopes: [RuleScope]
     /// The kinds of feature the metric is defined for (`any`: both).
-    public var featureKind: FeatureKind
+    public var featureKind: FeatureKindFilter
     public var reference: ReferenceSupport
     public var parameters: [ParameterDefinition]
     /// Samples needed before the metric is evaluated when a rule does not set `min_samples`.
@@ -157,7 +157,7 @@ public enum MetricCatalog {
         summary: "bins over reference quantiles (numeric features)")
 
     private static func drift(
-        _ name: String, _ kind: FeatureKind, reference: ReferenceSupport = .chunks,
+        _ name: String, _ kind: FeatureKindFilter, reference: ReferenceSupport = .chunks,
         parameters: [ParameterDefinition] = [], family: MetricFamily = .driftStatistic, _ summary: String
     ) -> MetricDefinition {
         let scopes: [RuleScope] = [.features]
@@ -219,7 +219,7 @@ public enum MetricCatalog {
             ParameterDefinition(name: "statistic", type: .choice(effectSizeStatistics), defaultValue: .text("psi"),
                                 summary: "drift statistic computed per feature"),
             number("above", 0.2, .any, "a feature counts as drifted when the statistic is above this"),
-            ParameterDefinition(name: "feature_kind", type: .choice(FeatureKind.allCases.map(\.rawValue)),
+            ParameterDefinition(name: "feature_kind", type: .choice(FeatureKindFilter.allCases.map(\.rawValue)),
                                 defaultValue: nil, summary: "count only features of this kind"),
         ], "share of the model's features whose drift statistic is above `above`"),
         model("volume", .modelHealth, minSamples: 0, "prediction events in the window"),

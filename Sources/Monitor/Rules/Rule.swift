@@ -32,12 +32,12 @@ public struct RuleSelector: Sendable, Equatable, Hashable {
     public var features: GlobList?
     /// Scope `features` only: the kind of feature the rule applies to. When the rule leaves it out,
     /// it is the metric's own restriction (e.g. `numeric` for `ks`), so it is never wider than the metric.
-    public var featureKind: FeatureKind
+    public var featureKind: FeatureKindFilter
     /// Scope `fairness` only: each entry is one attribute or an intersection of several.
     public var attributes: [[String]]
 
     public init(models: GlobList = .all, versions: GlobList = .all, features: GlobList? = nil,
-                featureKind: FeatureKind = .any, attributes: [[String]] = []) {
+                featureKind: FeatureKindFilter = .any, attributes: [[String]] = []) {
         self.models = models
         self.versions = versions
         self.features = features
@@ -51,7 +51,7 @@ public struct RuleSelector: Sendable, Equatable, Hashable {
     }
 
     /// Whether a features-scope rule applies to this feature (false for other scopes).
-    public func matches(feature: String, kind: FeatureKind) -> Bool {
+    public func matches(feature: String, kind: FeatureKindFilter) -> Bool {
         guard let features else { return false }
         return featureKind.admits(kind) && features.matches(feature)
     }

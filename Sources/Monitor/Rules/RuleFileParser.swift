@@ -170,10 +170,10 @@ struct RuleFileParser {
             selector.features = .all
         }
 
-        var kind = FeatureKind.any
+        var kind = FeatureKindFilter.any
         if let field = fields["feature_kind"] {
             checkKey(field, appliesTo: .features, scope: scope)
-            if let written = enumeration(field.value, FeatureKind.self, what: "feature kind") {
+            if let written = enumeration(field.value, FeatureKindFilter.self, what: "feature kind") {
                 kind = written
                 if let metric, written != .any, !metric.featureKind.admits(written) {
                     error(at: field.value, "metric '\(metric.name)' is not defined for \(written.rawValue) features",
@@ -256,7 +256,7 @@ struct RuleFileParser {
     /// `drifted_feature_share` counting a numeric-only statistic over categorical features can never count anything.
     private mutating func checkStatisticSupportsKind(_ values: [String: ParameterValue], metric: MetricDefinition, params: Field?) {
         guard case let .text(statisticName)? = values["statistic"], case let .text(kindName)? = values["feature_kind"],
-              let statistic = MetricCatalog.metric(named: statisticName), let kind = FeatureKind(rawValue: kindName),
+              let statistic = MetricCatalog.metric(named: statisticName), let kind = FeatureKindFilter(rawValue: kindName),
               kind != .any, !statistic.featureKind.admits(kind), let params
         else { return }
         error(at: params.value, "statistic '\(statisticName)' is not defined for \(kindName) features",
