@@ -89,6 +89,10 @@ def main():
     bits_stationary = bernoulli(rng, [(5000, 0.2)])
     bits_several = bernoulli(rng, [(1000, 0.05), (1000, 0.3), (1000, 0.1), (1000, 0.5), (1000, 0.15)])
 
+    # Drawn after the streams above so adding these kept the earlier ones unchanged.
+    near_constant = [5.0] * 1500 + [5.1] * 300 + gaussian(rng, [(1200, 5.1, 0.001)])
+    large_offset = gaussian(rng, [(2000, 1e6, 1.0), (2000, 1e6 + 0.3, 1.0)])
+    STREAMS.update({"nearConstant": near_constant, "largeOffset": large_offset})
     STREAMS.update({
         "abrupt": abrupt, "gradual": gradual_stream, "stationary": stationary, "several": several,
         "smallShift": small_shift,
@@ -113,6 +117,10 @@ def main():
              {"delta": 0.05, "clock": 8, "max_buckets": 3, "min_window_length": 10, "grace_period": 100}, "abrupt"),
         case("adwin non-default small shift", "adwin",
              {"delta": 0.1, "clock": 4, "max_buckets": 2, "min_window_length": 3, "grace_period": 20}, "smallShift"),
+        case("adwin near-constant stream", "adwin", {}, "nearConstant"),
+        case("adwin near-constant clock 1", "adwin", {"clock": 1, "min_window_length": 2}, "nearConstant"),
+        case("adwin large offset", "adwin", {}, "largeOffset"),
+        case("adwin two buckets per row", "adwin", {"max_buckets": 2, "clock": 1}, "several"),
         case("pageHinkley up", "pageHinkley", {"mode": "up"}, "several"),
         case("pageHinkley down", "pageHinkley", {"mode": "down"}, "several"),
         case("pageHinkley non-default", "pageHinkley",

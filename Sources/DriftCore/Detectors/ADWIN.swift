@@ -40,7 +40,8 @@ public struct ADWIN: ChangeDetector, Equatable {
     ) throws(DetectorConfigurationError) {
         try DetectorConfigurationError.require(delta > 0 && delta < 1, "delta", "in (0, 1)")
         try DetectorConfigurationError.require(clock >= 1, "clock", "at least 1")
-        try DetectorConfigurationError.require(maxBuckets >= 1 && maxBuckets <= 1 << 16, "maxBuckets", "in 1...65536")
+        // With one bucket per row River 0.26.1 itself can panic (a row empties mid-window).
+        try DetectorConfigurationError.require(maxBuckets >= 2 && maxBuckets <= 1 << 16, "maxBuckets", "in 2...65536")
         try DetectorConfigurationError.require(minWindowLength >= 1, "minWindowLength", "at least 1")
         try DetectorConfigurationError.require(gracePeriod >= 0, "gracePeriod", "non-negative")
         self.delta = delta
@@ -349,8 +350,8 @@ extension ADWIN: BinaryCodable {
         var storedWidth = 0.0
         for row in 0..<rowCount {
             let live = try reader.readCount(maximum: maxBuckets)
-            // The oldest row is never empty, except in an empty window.
-            guard live > 0 || row < rowCount - 1 || rowCount == 1 else {
+            // With two or more buckets per row no row is ever empty, except in an empty window.
+            guard live > 0 || rowCount == 1 else {
                 throw SerializationError.invalidValue("ADWIN bucket row \(row) is empty")
             }
             for _ in 0..<live {

@@ -55,7 +55,7 @@ import Testing
     @Test func invalidParametersAreRejected() {
         #expect(throws: DetectorConfigurationError.self) { try ADWIN(delta: 0) }
         #expect(throws: DetectorConfigurationError.self) { try ADWIN(clock: 0) }
-        #expect(throws: DetectorConfigurationError.self) { try ADWIN(maxBuckets: 0) }
+        #expect(throws: DetectorConfigurationError.self) { try ADWIN(maxBuckets: 1) }
         #expect(throws: DetectorConfigurationError.self) { try ADWIN(minWindowLength: 0) }
         #expect(throws: DetectorConfigurationError.self) { try ADWIN(gracePeriod: -1) }
     }
