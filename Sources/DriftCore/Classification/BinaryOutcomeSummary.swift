@@ -228,12 +228,31 @@ extension BinaryOutcomeSummary: BinaryCodable {
         guard calibrationScoreSums.count == Self.calibrationBinCount else {
             throw SerializationError.invalidValue("\(calibrationScoreSums.count) calibration sums")
         }
-        let scored = calibrationCounts.reduce(0, +)
-        guard unscoredCount <= labelledCount, unlabelledPositiveCount <= unlabelledCount,
-              scored == labelledCount - unscoredCount,
-              scoreBins == 0 || positiveScoreHistogram.reduce(0, +) + negativeScoreHistogram.reduce(0, +) == scored,
+        // Bounding every total first keeps the checks below (and later merges) free of overflow.
+        let predictions = try Self.boundedTotal(
+            [truePositives, falsePositives, trueNegatives, falseNegatives, unlabelledCount])
+        let scored = try Self.boundedTotal(calibrationCounts)
+        let histogrammed = try Self.boundedTotal(positiveScoreHistogram + negativeScoreHistogram)
+        guard predictions - unlabelledCount >= unscoredCount, unlabelledPositiveCount <= unlabelledCount,
+              clippedScoreCount <= scored, scored == labelledCount - unscoredCount,
+              scoreBins == 0 || histogrammed == scored,
               zip(calibrationPositives, calibrationCounts).allSatisfy({ $0 <= $1 })
         else { throw SerializationError.invalidValue("inconsistent outcome counts") }
+    }
+
+    /// More events than any window can hold (2^53, also the largest count a Double holds
+    /// exactly); decoding rejects larger totals, so counts never overflow.
+    static let maximumCount: UInt64 = 1 << 53
+
+    static func boundedTotal(_ counts: [UInt64]) throws -> UInt64 {
+        var total: UInt64 = 0
+        for count in counts {
+            guard count <= maximumCount - total else {
+                throw SerializationError.invalidValue("count total exceeds \(maximumCount)")
+            }
+            total += count
+        }
+        return total
     }
 }
 

@@ -89,7 +89,7 @@ extension EDDM: BinaryCodable {
             try EDDM(warmStart: try reader.readCount(), alpha: try reader.readDouble(), beta: try reader.readDouble())
         }
         errorDistances = try RunningVariance(from: &reader)
-        count = try reader.readCount()
+        count = try reader.readCount(maximum: 1 << 53)
         lastErrorIndex = try reader.readCount(maximum: count)
         errorCount = try reader.readCount(maximum: count)
         maximumMeanPlusTwoDeviations = try reader.readDouble()

@@ -18,7 +18,7 @@ public struct FairnessGroupKey: Hashable, Comparable, Sendable, CustomStringConv
 /// ``overflowPredictionCount`` (and reported) instead of being stored. A key with the
 /// wrong number of attribute values is rejected and counted in ``rejectedPredictionCount``.
 /// Memory: per group, the key plus a summary (with the default `scoreBins = 0`, about
-/// 400 bytes). Update: one dictionary lookup, no allocation unless the group is new.
+/// 500 bytes). Update: one dictionary lookup, no allocation unless the group is new.
 public struct FairnessSummary: Equatable, Sendable {
     public static let defaultMaximumGroups = 1000
 
@@ -78,17 +78,24 @@ public struct FairnessSummary: Equatable, Sendable {
             throw .incompatibleMerge("sensitive attributes \(attributes) and \(other.attributes)")
         }
         guard other.scoreBins == scoreBins else { throw .incompatibleMerge("score bins \(scoreBins) and \(other.scoreBins)") }
-        for (key, summary) in other.groups.sorted(by: { $0.key < $1.key }) {
-            if let index = groups.index(forKey: key) {
-                try groups.values[index].merge(summary)
-            } else if groups.count < maximumGroups {
-                groups[key] = summary
-            } else {
-                overflowPredictionCount += summary.predictionCount
-            }
+        if groups.count + other.groups.count <= maximumGroups {
+            for (key, summary) in other.groups { try mergeGroup(key, summary) }
+        } else {
+            // Under the cap, which groups get in must not depend on hash order.
+            for (key, summary) in other.groups.sorted(by: { $0.key < $1.key }) { try mergeGroup(key, summary) }
         }
         overflowPredictionCount += other.overflowPredictionCount
         rejectedPredictionCount += other.rejectedPredictionCount
+    }
+
+    private mutating func mergeGroup(_ key: FairnessGroupKey, _ summary: BinaryOutcomeSummary) throws(OutcomeSummaryError) {
+        if let index = groups.index(forKey: key) {
+            try groups.values[index].merge(summary)
+        } else if groups.count < maximumGroups {
+            groups[key] = summary
+        } else {
+            overflowPredictionCount += summary.predictionCount
+        }
     }
 }
 
@@ -118,6 +125,7 @@ extension FairnessSummary: BinaryCodable {
         }
         overflowPredictionCount = try reader.readVarint()
         rejectedPredictionCount = try reader.readVarint()
+        _ = try BinaryOutcomeSummary.boundedTotal([overflowPredictionCount, rejectedPredictionCount])
         let groupCount = try reader.readCount(maximum: min(maximumGroups, reader.remaining))
         for _ in 0..<groupCount {
             var values: [String] = []

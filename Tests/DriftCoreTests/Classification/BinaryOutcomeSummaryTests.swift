@@ -89,6 +89,22 @@ import Testing
         #expect(throws: OutcomeSummaryError.self) { try BinaryOutcomeSummary(scoreBins: -1) }
     }
 
+    @Test func countsNoWindowCouldHoldAreRejected() throws {
+        // scoreBins 0, then TP, FP, TN, FN, unlabelled... with counts that would overflow when summed.
+        var writer = BinaryWriter()
+        writer.writeCount(0)
+        for count in [UInt64.max, UInt64.max, 0, 0, 0, 0, 0, UInt64.max] { writer.writeVarint(count) }
+        writer.writeCounts([])
+        writer.writeCounts([])
+        writer.write(0.0)
+        writer.write(0.0)
+        writer.writeCounts(Array(repeating: 0, count: 10))
+        writer.writeCounts(Array(repeating: 0, count: 10))
+        writer.write(Array(repeating: 0.0, count: 10))
+        var reader = BinaryReader(writer.bytes)
+        #expect(throws: SerializationError.self) { _ = try BinaryOutcomeSummary(from: &reader) }
+    }
+
     @Test func corruptedStateIsRejected() throws {
         let summary = try ClassificationVectors.shared.cases[5].summary(scoreBins: 20)
         var writer = BinaryWriter()
