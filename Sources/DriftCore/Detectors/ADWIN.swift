@@ -201,24 +201,24 @@ private struct BucketRows: Sendable {
     func hasSignificantCut(_ test: CutTest, width: Double, total: Double) -> Bool {
         let slotsPerRow = slotsPerRow
         return states.withUnsafeBufferPointer { states in
-                buckets.withUnsafeBufferPointer { buckets in
-                    var olderCount = 0.0, newerCount = width
-                    var olderTotal = 0.0, newerTotal = total
-                    for row in stride(from: rowCount - 1, through: 0, by: -1) {
-                        let size = Self.bucketSize(row: row)
-                        let (live, head) = (states[row].count, states[row].head)
-                        for index in 0..<live {
-                            let bucketTotal = buckets[Self.slot(row: row, head: head, index: index, slotsPerRow)]
-                            olderCount += size
-                            newerCount -= size
-                            olderTotal += bucketTotal
-                            newerTotal -= bucketTotal
-                            if row == 0 && index == live - 1 { return false }
-                            if test.isSignificant(olderCount, olderTotal, newerCount, newerTotal) { return true }
-                        }
+            buckets.withUnsafeBufferPointer { buckets in
+                var olderCount = 0.0, newerCount = width
+                var olderTotal = 0.0, newerTotal = total
+                for row in stride(from: rowCount - 1, through: 0, by: -1) {
+                    let size = Self.bucketSize(row: row)
+                    let (live, head) = (states[row].count, states[row].head)
+                    for index in 0..<live {
+                        let bucketTotal = buckets[Self.slot(row: row, head: head, index: index, slotsPerRow)]
+                        olderCount += size
+                        newerCount -= size
+                        olderTotal += bucketTotal
+                        newerTotal -= bucketTotal
+                        if row == 0 && index == live - 1 { return false }
+                        if test.isSignificant(olderCount, olderTotal, newerCount, newerTotal) { return true }
                     }
-                    return false
                 }
+                return false
+            }
         }
     }
 
@@ -253,34 +253,34 @@ private struct BucketRows: Sendable {
         let slotsPerRow = slotsPerRow
         var rowCount = rowCount
         states.withUnsafeMutableBufferPointer { states in
-                buckets.withUnsafeMutableBufferPointer { buckets in
-                    func append(_ total: Double, _ variance: Double, row: Int) {
-                        let slot = Self.slot(row: row, head: states[row].head, index: states[row].count, slotsPerRow)
-                        buckets[slot] = total
-                        buckets[slot + 1] = variance
-                        states[row].count += 1
-                    }
-                    append(value, 0, row: 0)
-                    var row = 0
-                    while states[row].count == slotsPerRow {
-                        // Division by a power of two is exact, so multiplying by its inverse is identical.
-                        let inverseSize = 1 / Self.bucketSize(row: row)
-                        let first = Self.slot(row: row, head: states[row].head, index: 0, slotsPerRow)
-                        let second = Self.slot(row: row, head: states[row].head, index: 1, slotsPerRow)
-                        let (total0, variance0) = (buckets[first], buckets[first + 1])
-                        let (total1, variance1) = (buckets[second], buckets[second + 1])
-                        let mean0 = total0 * inverseSize
-                        let mean1 = total1 * inverseSize
-                        let size = Self.bucketSize(row: row)
-                        let mergedVariance = variance0 + variance1 + size * 0.5 * (mean0 - mean1) * (mean0 - mean1)
-                        if row + 1 == rowCount { rowCount += 1 }
-                        append(total0 + total1, mergedVariance, row: row + 1)
-                        states[row].head = Self.advance(states[row].head, by: 2, slotsPerRow)
-                        states[row].count -= 2
-                        if states[row + 1].count < slotsPerRow { break }
-                        row += 1
-                    }
+            buckets.withUnsafeMutableBufferPointer { buckets in
+                func append(_ total: Double, _ variance: Double, row: Int) {
+                    let slot = Self.slot(row: row, head: states[row].head, index: states[row].count, slotsPerRow)
+                    buckets[slot] = total
+                    buckets[slot + 1] = variance
+                    states[row].count += 1
                 }
+                append(value, 0, row: 0)
+                var row = 0
+                while states[row].count == slotsPerRow {
+                    // Division by a power of two is exact, so multiplying by its inverse is identical.
+                    let inverseSize = 1 / Self.bucketSize(row: row)
+                    let first = Self.slot(row: row, head: states[row].head, index: 0, slotsPerRow)
+                    let second = Self.slot(row: row, head: states[row].head, index: 1, slotsPerRow)
+                    let (total0, variance0) = (buckets[first], buckets[first + 1])
+                    let (total1, variance1) = (buckets[second], buckets[second + 1])
+                    let mean0 = total0 * inverseSize
+                    let mean1 = total1 * inverseSize
+                    let size = Self.bucketSize(row: row)
+                    let mergedVariance = variance0 + variance1 + size * 0.5 * (mean0 - mean1) * (mean0 - mean1)
+                    if row + 1 == rowCount { rowCount += 1 }
+                    append(total0 + total1, mergedVariance, row: row + 1)
+                    states[row].head = Self.advance(states[row].head, by: 2, slotsPerRow)
+                    states[row].count -= 2
+                    if states[row + 1].count < slotsPerRow { break }
+                    row += 1
+                }
+            }
         }
         self.rowCount = rowCount
     }
