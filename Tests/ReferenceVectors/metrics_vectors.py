@@ -4,7 +4,9 @@ and fixtures/vectors/fairness.json.
 Run once from the repository root:  python Tests/ReferenceVectors/metrics_vectors.py
 
 Classification values come from scikit-learn (accuracy_score, precision_score,
-recall_score, f1_score with zero_division=0, roc_auc_score, brier_score_loss, log_loss);
+recall_score, f1_score with zero_division=0, roc_auc_score, brier_score_loss, log_loss --
+scikit-learn 1.9 clips log-loss probabilities at float64 machine epsilon, not the 1e-15
+of older releases; the "certain scores" case, with scores of exactly 0 and 1, pins it);
 the false-positive rate from confusion_matrix; the expected calibration error from
 numpy with driftwatch's bin convention (bin = min(floor(10·score), 9), so [0, 0.1), …,
 [0.9, 1.0] with 1.0 in the last bin). Fairness values come from Fairlearn 0.15
