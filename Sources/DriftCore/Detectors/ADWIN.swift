@@ -207,13 +207,14 @@ private struct BucketRows: Sendable {
                 for row in stride(from: rowCount - 1, through: 0, by: -1) {
                     let size = Self.bucketSize(row: row)
                     let (live, head) = (states[row].count, states[row].head)
-                    for index in 0..<live {
+                    // The newest bucket (last of row 0) is no cut: the scan ends before it.
+                    let cuts = row == 0 ? live - 1 : live
+                    for index in 0..<max(cuts, 0) {
                         let bucketTotal = buckets[Self.slot(row: row, head: head, index: index, slotsPerRow)]
                         olderCount += size
                         newerCount -= size
                         olderTotal += bucketTotal
                         newerTotal -= bucketTotal
-                        if row == 0 && index == live - 1 { return false }
                         if test.isSignificant(olderCount, olderTotal, newerCount, newerTotal) { return true }
                     }
                 }
