@@ -218,12 +218,12 @@ extension BinaryOutcomeSummary: BinaryCodable {
         unlabelledPositiveCount = try reader.readVarint()
         clippedScoreCount = try reader.readVarint()
         unscoredCount = try reader.readVarint()
-        positiveScoreHistogram = try reader.readCounts(expecting: scoreBins)
-        negativeScoreHistogram = try reader.readCounts(expecting: scoreBins)
+        positiveScoreHistogram = try reader.readOutcomeCounts(expecting: scoreBins)
+        negativeScoreHistogram = try reader.readOutcomeCounts(expecting: scoreBins)
         squaredErrorSum = try reader.readDouble()
         logLossSum = try reader.readDouble()
-        calibrationCounts = try reader.readCounts(expecting: Self.calibrationBinCount)
-        calibrationPositives = try reader.readCounts(expecting: Self.calibrationBinCount)
+        calibrationCounts = try reader.readOutcomeCounts(expecting: Self.calibrationBinCount)
+        calibrationPositives = try reader.readOutcomeCounts(expecting: Self.calibrationBinCount)
         calibrationScoreSums = try reader.readDoubles()
         guard calibrationScoreSums.count == Self.calibrationBinCount else {
             throw SerializationError.invalidValue("\(calibrationScoreSums.count) calibration sums")
@@ -258,7 +258,7 @@ extension BinaryOutcomeSummary: BinaryCodable {
 
 extension BinaryReader {
     /// Counts written by `writeCounts`, which must number exactly `expected`.
-    mutating func readCounts(expecting expected: Int) throws -> [UInt64] {
+    fileprivate mutating func readOutcomeCounts(expecting expected: Int) throws -> [UInt64] {
         let counts = try readCounts()
         guard counts.count == expected else {
             throw SerializationError.invalidValue("expected \(expected) counts, found \(counts.count)")

@@ -336,7 +336,7 @@ extension ADWIN: BinaryCodable {
     }
 
     public init(from reader: inout BinaryReader) throws {
-        self = try reader.readConfiguration { reader in
+        self = try reader.readDetectorConfiguration { reader in
             try ADWIN(
                 delta: try reader.readDouble(), clock: try reader.readCount(), maxBuckets: try reader.readCount(),
                 minWindowLength: try reader.readCount(), gracePeriod: try reader.readCount())

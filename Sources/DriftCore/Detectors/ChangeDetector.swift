@@ -40,7 +40,7 @@ public struct DetectorConfigurationError: Error, Equatable, Sendable, CustomStri
 extension BinaryReader {
     /// Rebuilds a detector's configuration while decoding, reporting an invalid one as
     /// corrupted data rather than as a configuration error.
-    mutating func readConfiguration<Value>(_ build: (inout BinaryReader) throws -> Value) throws -> Value {
+    mutating func readDetectorConfiguration<Value>(_ build: (inout BinaryReader) throws -> Value) throws -> Value {
         do {
             return try build(&self)
         } catch let error as DetectorConfigurationError {

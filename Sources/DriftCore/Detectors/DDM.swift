@@ -11,7 +11,7 @@ public struct DDM: WarningChangeDetector, Equatable {
     public let warningThreshold: Double
     public let driftThreshold: Double
 
-    @usableFromInline var errorRate = RunningMean()
+    @usableFromInline var errorRate = RiverMean()
     @usableFromInline var minimumRate = 0.0
     @usableFromInline var minimumDeviation = 0.0
     /// `minimumRate + minimumDeviation`; +∞ until the warm start ends.
@@ -77,11 +77,11 @@ extension DDM: BinaryCodable {
     }
 
     public init(from reader: inout BinaryReader) throws {
-        self = try reader.readConfiguration { reader in
+        self = try reader.readDetectorConfiguration { reader in
             try DDM(warmStart: try reader.readCount(), warningThreshold: try reader.readDouble(),
                     driftThreshold: try reader.readDouble())
         }
-        errorRate = try RunningMean(from: &reader)
+        errorRate = try RiverMean(from: &reader)
         minimumRate = try reader.readDouble()
         minimumDeviation = try reader.readDouble()
         minimumRateAndDeviation = try reader.readDouble()

@@ -14,7 +14,7 @@ public struct EDDM: WarningChangeDetector, Equatable {
     public let alpha: Double
     public let beta: Double
 
-    @usableFromInline var errorDistances = RunningVariance()
+    @usableFromInline var errorDistances = RiverVariance()
     @usableFromInline var count = 0
     @usableFromInline var lastErrorIndex = 0
     @usableFromInline var errorCount = 0
@@ -85,10 +85,10 @@ extension EDDM: BinaryCodable {
     }
 
     public init(from reader: inout BinaryReader) throws {
-        self = try reader.readConfiguration { reader in
+        self = try reader.readDetectorConfiguration { reader in
             try EDDM(warmStart: try reader.readCount(), alpha: try reader.readDouble(), beta: try reader.readDouble())
         }
-        errorDistances = try RunningVariance(from: &reader)
+        errorDistances = try RiverVariance(from: &reader)
         count = try reader.readCount(maximum: 1 << 53)
         lastErrorIndex = try reader.readCount(maximum: count)
         errorCount = try reader.readCount(maximum: count)

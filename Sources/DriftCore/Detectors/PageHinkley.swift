@@ -17,7 +17,7 @@ public struct PageHinkley: ChangeDetector, Equatable {
     public let alpha: Double
     public let mode: Mode
 
-    @usableFromInline var mean = RunningMean()
+    @usableFromInline var mean = RiverMean()
     @usableFromInline var increaseSum = 0.0
     @usableFromInline var decreaseSum = 0.0
     @usableFromInline var minimumIncreaseSum = Double.infinity
@@ -89,7 +89,7 @@ extension PageHinkley: BinaryCodable {
     }
 
     public init(from reader: inout BinaryReader) throws {
-        self = try reader.readConfiguration { reader in
+        self = try reader.readDetectorConfiguration { reader in
             let minInstances = try reader.readCount()
             let delta = try reader.readDouble()
             let threshold = try reader.readDouble()
@@ -100,7 +100,7 @@ extension PageHinkley: BinaryCodable {
             }
             return try PageHinkley(minInstances: minInstances, delta: delta, threshold: threshold, alpha: alpha, mode: mode)
         }
-        mean = try RunningMean(from: &reader)
+        mean = try RiverMean(from: &reader)
         increaseSum = try reader.readDouble()
         decreaseSum = try reader.readDouble()
         minimumIncreaseSum = try reader.readDouble()

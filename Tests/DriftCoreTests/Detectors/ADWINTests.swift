@@ -63,7 +63,7 @@ import Testing
     @Test func truncatedStateIsAnError() throws {
         var adwin = try ADWIN()
         for index in 0..<100 { adwin.update(Double(index % 5)) }
-        expectTruncationsThrow(adwin)
+        expectDetectorTruncationsThrow(adwin)
     }
 
     @Test func inconsistentWidthIsAnError() throws {

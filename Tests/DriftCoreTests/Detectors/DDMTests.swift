@@ -25,7 +25,7 @@ import Testing
         var ddm = try DDM(warmStart: 30)
         // Thirty errors after a perfect start would be a drift, but all fall in the warm start.
         let found = ddm.detections(on: Array(repeating: 0, count: 10) + Array(repeating: 1, count: 20))
-        #expect(found == Detections())
+        #expect(found == DetectorDetections())
     }
 
     @Test func invalidInputAndParameters() throws {
@@ -34,6 +34,6 @@ import Testing
         #expect(ddm == (try DDM()))
         #expect(throws: DetectorConfigurationError.self) { try DDM(warmStart: -1) }
         #expect(throws: DetectorConfigurationError.self) { try DDM(driftThreshold: .infinity) }
-        expectTruncationsThrow(ddm)
+        expectDetectorTruncationsThrow(ddm)
     }
 }

@@ -59,15 +59,15 @@ struct DetectorVectors: Decodable {
 }
 
 /// Indices after whose update the detector flagged a drift / a warning.
-struct Detections: Equatable {
+struct DetectorDetections: Equatable {
     var drifts: [Int] = []
     var warnings: [Int] = []
 }
 
 extension ChangeDetector {
     /// Feeds `values`, numbering them from `firstIndex`.
-    mutating func detections(on values: some Collection<Double>, firstIndex: Int = 0) -> Detections {
-        var result = Detections()
+    mutating func detections(on values: some Collection<Double>, firstIndex: Int = 0) -> DetectorDetections {
+        var result = DetectorDetections()
         for (offset, value) in values.enumerated() {
             update(value)
             if driftDetected { result.drifts.append(firstIndex + offset) }
@@ -100,7 +100,7 @@ func expectRoundTripContinues<Detector: ChangeDetector & Equatable>(
 }
 
 /// Every strict prefix of a detector's blob payload fails to decode with an error.
-func expectTruncationsThrow<Detector: ChangeDetector>(_ detector: Detector) {
+func expectDetectorTruncationsThrow<Detector: ChangeDetector>(_ detector: Detector) {
     var writer = BinaryWriter()
     detector.encode(to: &writer)
     for length in 0..<writer.bytes.count {

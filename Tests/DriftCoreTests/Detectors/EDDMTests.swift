@@ -27,6 +27,6 @@ import Testing
         #expect(throws: DetectorConfigurationError.self) { try EDDM(alpha: 0.8, beta: 0.9) }
         #expect(throws: DetectorConfigurationError.self) { try EDDM(alpha: 1.5) }
         for bit in [0.0, 1, 0, 0, 1, 1, 0, 1] { eddm.update(bit) }
-        expectTruncationsThrow(eddm)
+        expectDetectorTruncationsThrow(eddm)
     }
 }

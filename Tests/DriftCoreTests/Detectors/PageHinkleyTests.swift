@@ -32,7 +32,7 @@ import Testing
         #expect(throws: DetectorConfigurationError.self) { try PageHinkley(alpha: 0) }
         #expect(throws: DetectorConfigurationError.self) { try PageHinkley(threshold: .nan) }
         for value in [0.5, 1.5, -2] { detector.update(value) }
-        expectTruncationsThrow(detector)
+        expectDetectorTruncationsThrow(detector)
         var writer = BinaryWriter()
         detector.encode(to: &writer)
         var bytes = writer.bytes

@@ -5,7 +5,7 @@
 /// exactly needs the same floating-point operations in the same order, not just an
 /// algebraically equal formula.
 @usableFromInline
-struct RunningMean: Equatable, Sendable {
+struct RiverMean: Equatable, Sendable {
     @usableFromInline var count: Double = 0
     @usableFromInline var mean: Double = 0
 
@@ -31,8 +31,8 @@ struct RunningMean: Equatable, Sendable {
 /// River's running variance (`river.stats.Var`, Welford 1962) with unit weights and
 /// `ddof = 1`: `S += (x - mean_old) * (x - mean_new)`, variance `S / (n - 1)` (0 while n ≤ 1).
 @usableFromInline
-struct RunningVariance: Equatable, Sendable {
-    @usableFromInline var moments = RunningMean()
+struct RiverVariance: Equatable, Sendable {
+    @usableFromInline var moments = RiverMean()
     @usableFromInline var sumOfSquaredDeviations: Double = 0
 
     @inlinable init() {}
@@ -53,7 +53,7 @@ struct RunningVariance: Equatable, Sendable {
     }
 
     init(from reader: inout BinaryReader) throws {
-        moments = try RunningMean(from: &reader)
+        moments = try RiverMean(from: &reader)
         sumOfSquaredDeviations = try reader.readDouble()
     }
 }
