@@ -32,3 +32,10 @@ struct OutputFileError: Error, CustomStringConvertible {
     var reason: String
     var description: String { "cannot write \(path): \(reason)" }
 }
+
+/// A failure of a command's work (bad input data, unreadable files), reported as
+/// `Error: …` without the usage text that argument errors get.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
