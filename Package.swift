@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C API of librdkafka (Debian: librdkafka-dev). Only the Kafka module imports it.
@@ -39,7 +41,18 @@ let package = Package(
         // The monitor: decoding, windows, label join, rules, alerts. Built on DriftCore.
         .target(
             name: "Monitor",
-            dependencies: ["DriftCore"]
+            dependencies: [
+                "DriftCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        // Synthetic prediction streams with drift injected at known points (simulate, demo, benchmarks).
+        .target(
+            name: "Simulation",
+            dependencies: [
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
         ),
         .executableTarget(
             name: "driftwatch",
@@ -47,6 +60,7 @@ let package = Package(
                 "Kafka",
                 "DriftCore",
                 "Monitor",
+                "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -54,5 +68,6 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore"]),
         .testTarget(name: "MonitorTests", dependencies: ["Monitor"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Monitor"]),
     ]
 )

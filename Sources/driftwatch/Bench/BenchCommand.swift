@@ -16,6 +16,7 @@ struct CoreBench: ParsableCommand {
 
     /// Each suite returns its results; add a suite here when a core area gets benchmarks.
     static let suites: [(title: String, run: @Sendable () -> [BenchmarkResult])] = [
+        ("Detectors, classification and fairness", DetectorBenchmarks.all),
         ("event decoding", DecodeBenchmarks.all),
     ]
 

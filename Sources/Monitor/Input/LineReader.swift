@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a file of newline-delimited records (JSON lines) in large chunks and hands out
+/// each line's bytes without copying them. Memory stays bounded by the chunk size plus
+/// `maximumLineBytes`: a longer line is reported as oversize (with its length) and
+/// skipped, never buffered whole. `\r\n` endings are accepted; a last line without a
+/// newline is still a line; empty lines are skipped.
+public final class LineReader {
+    public enum Line {
+        /// The line's bytes, valid only during the callback.
+        case record(UnsafeBufferPointer<UInt8>, lineNumber: Int)
+        /// A line longer than the limit: its length, and its first bytes for the dead letter.
+        case oversize(length: Int, prefix: [UInt8], lineNumber: Int)
+    }
+
+    public let path: String
+    public let maximumLineBytes: Int
+    private let file: UnsafeMutablePointer<FILE>
+    private var buffer: [UInt8]
+    /// Bytes of `buffer` that hold data, and where the next line starts.
+    private var filled = 0
+    private var start = 0
+    private var lineNumber = 0
+    private var atEndOfFile = false
+
+    public init(path: String, maximumLineBytes: Int = 1 << 20, chunkBytes: Int = 1 << 20) throws(LineReaderError) {
+        guard let file = fopen(path, "rb") else { throw LineReaderError(path: path, reason: String(cString: strerror(errno))) }
+        self.file = file
+        self.path = path
+        self.maximumLineBytes = maximumLineBytes
+        buffer = [UInt8](repeating: 0, count: max(chunkBytes, maximumLineBytes + 2))
+    }
+
+    deinit {
+        fclose(file)
+    }
+
+    /// Calls `body` with each line in order until the file ends or `body` returns false.
+    public func forEachLine(_ body: (Line) throws -> Bool) throws {
+        while let line = try nextLine() {
+            var keepGoing = true
+            switch line {
+            case let .record(range, lineNumber):
+                try buffer.withUnsafeBufferPointer { all in
+                    keepGoing = try body(.record(UnsafeBufferPointer(rebasing: all[range]), lineNumber: lineNumber))
+                }
+            case let .oversize(length, prefix, lineNumber):
+                keepGoing = try body(.oversize(length: length, prefix: prefix, lineNumber: lineNumber))
+            }
+            if !keepGoing { return }
+        }
+    }
+
+    private enum RawLine {
+        case record(Range<Int>, lineNumber: Int)
+        case oversize(length: Int, prefix: [UInt8], lineNumber: Int)
+    }
+
+    private func nextLine() throws(LineReaderError) -> RawLine? {
+        while true {
+            if let newline = buffer[start..<filled].firstIndex(of: 0x0A) {
+                lineNumber += 1
+                let range = trimmed(start..<newline)
+                start = newline + 1
+                if range.isEmpty { continue }
+                return .record(range, lineNumber: lineNumber)
+            }
+            if atEndOfFile {
+                guard start < filled else { return nil }
+                lineNumber += 1
+                let range = trimmed(start..<filled)
+                start = filled
+                if range.isEmpty { return nil }
+                return .record(range, lineNumber: lineNumber)
+            }
+            if filled - start > maximumLineBytes {
+                return try skipOversizeLine()
+            }
+            try refill()
+        }
+    }
+
+    private func trimmed(_ range: Range<Int>) -> Range<Int> {
+        range.upperBound > range.lowerBound && buffer[range.upperBound - 1] == 0x0D ? range.lowerBound..<(range.upperBound - 1) : range
+    }
+
+    /// Moves unread bytes to the front and reads more.
+    private func refill() throws(LineReaderError) {
+        if start > 0 {
+            buffer.withUnsafeMutableBufferPointer { all in
+                _ = memmove(all.baseAddress!, all.baseAddress! + start, filled - start)
+            }
+            filled -= start
+            start = 0
+        }
+        let count = buffer.withUnsafeMutableBufferPointer { all in
+            fread(all.baseAddress! + filled, 1, all.count - filled, file)
+        }
+        if count == 0 {
+            if ferror(file) != 0 { throw LineReaderError(path: path, reason: String(cString: strerror(errno))) }
+            atEndOfFile = true
+        }
+        filled += count
+    }
+
+    /// Consumes a line longer than the limit without holding it, up to its newline.
+    private func skipOversizeLine() throws(LineReaderError) -> RawLine {
+        lineNumber += 1
+        let prefix = Array(buffer[start..<(start + min(1024, filled - start))])
+        var length = 0
+        while true {
+            if let newline = buffer[start..<filled].firstIndex(of: 0x0A) {
+                length += newline - start
+                start = newline + 1
+                return .oversize(length: length, prefix: prefix, lineNumber: lineNumber)
+            }
+            length += filled - start
+            start = filled
+            if atEndOfFile { return .oversize(length: length, prefix: prefix, lineNumber: lineNumber) }
+            try refill()
+        }
+    }
+}
+
+public struct LineReaderError: Error, Equatable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "cannot read \(path): \(reason)" }
+}

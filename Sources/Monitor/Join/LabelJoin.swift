@@ -1,0 +1,169 @@
+import DequeModule
+
+/// Joins ground-truth labels to the predictions they belong to, by prediction id,
+/// in bounded memory and driven by event time only.
+///
+/// - A prediction waits up to `timeToLive` of event time for its label; then it
+///   expires (counted, and reported so label coverage can account for it).
+/// - A label that arrives before its prediction waits briefly (`earlyLabelWait`) for
+///   it; labels whose prediction never comes are counted as unmatched.
+/// - After a join the prediction's entry stays until it expires, so a second label for
+///   the same id is recognised as a duplicate rather than mistaken for an early label.
+/// - Both waiting areas have caps; when one is full the oldest entry is evicted and
+///   counted. Nothing leaves silently.
+///
+/// "Now" is the largest event time seen so far (predictions and labels alike), so a
+/// replay of the same input always joins the same pairs.
+///
+/// Complexity: amortised O(1) per event (hash lookups plus queue pops).
+public struct LabelJoin<Payload> {
+    public struct Configuration: Sendable, Equatable {
+        public var timeToLiveMilliseconds: Int64 = 7 * 24 * 3_600_000
+        public var maximumPendingPredictions = 1_000_000
+        public var earlyLabelWaitMilliseconds: Int64 = 10 * 60_000
+        public var maximumEarlyLabels = 100_000
+
+        public init() {}
+    }
+
+    /// What happened to events that did not simply join; all monotonically increasing.
+    public struct Counters: Sendable, Equatable {
+        public var joined = 0
+        public var joinedAfterWaiting = 0
+        public var duplicatePredictions = 0
+        public var duplicateLabels = 0
+        public var expiredPredictions = 0
+        public var evictedPredictions = 0
+        public var unmatchedLabels = 0
+        public var evictedEarlyLabels = 0
+    }
+
+    /// A prediction together with its label.
+    public struct Joined {
+        public var predictionTimestamp: Int64
+        public var labelTimestamp: Int64
+        public var label: Int
+        public var payload: Payload
+    }
+
+    /// A prediction that left the join without a label (expired or evicted).
+    public struct Unlabelled {
+        public var predictionTimestamp: Int64
+        public var payload: Payload
+    }
+
+    private struct Pending {
+        var timestamp: Int64
+        var payload: Payload
+        var isLabelled: Bool
+    }
+
+    private struct EarlyLabel {
+        var timestamp: Int64
+        var label: Int
+    }
+
+    public let configuration: Configuration
+    public private(set) var counters = Counters()
+    /// The largest event time seen.
+    public private(set) var now = Int64.min
+    private var pending: [String: Pending] = [:]
+    private var pendingOrder = Deque<(id: String, timestamp: Int64)>()
+    private var earlyLabels: [String: EarlyLabel] = [:]
+    private var earlyLabelOrder = Deque<(id: String, timestamp: Int64)>()
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// Predictions waiting for a label, and labelled ones kept for duplicate detection.
+    public var pendingCount: Int { pending.count }
+    public var earlyLabelCount: Int { earlyLabels.count }
+
+    /// Records a prediction; returns the joined pair if its label was already waiting,
+    /// and any predictions that left the join unlabelled as time moved on.
+    public mutating func addPrediction(id: String, timestamp: Int64, payload: Payload) -> (joined: Joined?, unlabelled: [Unlabelled]) {
+        var unlabelled = advance(to: timestamp)
+        guard pending[id] == nil else {
+            counters.duplicatePredictions += 1
+            return (nil, unlabelled)
+        }
+        if pending.count >= configuration.maximumPendingPredictions, let evicted = evictOldestPrediction() {
+            unlabelled.append(evicted)
+        }
+        let early = earlyLabels.removeValue(forKey: id)
+        pending[id] = Pending(timestamp: timestamp, payload: payload, isLabelled: early != nil)
+        pendingOrder.append((id, timestamp))
+        guard let early else { return (nil, unlabelled) }
+        counters.joined += 1
+        counters.joinedAfterWaiting += 1
+        return (Joined(predictionTimestamp: timestamp, labelTimestamp: early.timestamp, label: early.label, payload: payload), unlabelled)
+    }
+
+    /// Records a label; returns the joined pair when its prediction is waiting.
+    public mutating func addLabel(id: String, timestamp: Int64, label: Int) -> (joined: Joined?, unlabelled: [Unlabelled]) {
+        let unlabelled = advance(to: timestamp)
+        if let entry = pending[id] {
+            guard !entry.isLabelled else {
+                counters.duplicateLabels += 1
+                return (nil, unlabelled)
+            }
+            pending[id]!.isLabelled = true
+            counters.joined += 1
+            return (Joined(predictionTimestamp: entry.timestamp, labelTimestamp: timestamp, label: label, payload: entry.payload), unlabelled)
+        }
+        guard earlyLabels[id] == nil else {
+            counters.duplicateLabels += 1
+            return (nil, unlabelled)
+        }
+        if earlyLabels.count >= configuration.maximumEarlyLabels {
+            evictOldestEarlyLabel()
+        }
+        earlyLabels[id] = EarlyLabel(timestamp: timestamp, label: label)
+        earlyLabelOrder.append((id, timestamp))
+        return (nil, unlabelled)
+    }
+
+    /// Moves event time forward to `timestamp` (never back) and expires what is due.
+    public mutating func advance(to timestamp: Int64) -> [Unlabelled] {
+        guard timestamp > now else { return [] }
+        now = timestamp
+        var unlabelled: [Unlabelled] = []
+        while let oldest = pendingOrder.first, oldest.timestamp + configuration.timeToLiveMilliseconds < now {
+            pendingOrder.removeFirst()
+            if let entry = pending.removeValue(forKey: oldest.id), !entry.isLabelled {
+                counters.expiredPredictions += 1
+                unlabelled.append(Unlabelled(predictionTimestamp: entry.timestamp, payload: entry.payload))
+            }
+        }
+        while let oldest = earlyLabelOrder.first, oldest.timestamp + configuration.earlyLabelWaitMilliseconds < now {
+            earlyLabelOrder.removeFirst()
+            // The entry may have joined (and the id come back) since it was queued.
+            if earlyLabels[oldest.id]?.timestamp == oldest.timestamp {
+                earlyLabels[oldest.id] = nil
+                counters.unmatchedLabels += 1
+            }
+        }
+        return unlabelled
+    }
+
+    private mutating func evictOldestPrediction() -> Unlabelled? {
+        while let oldest = pendingOrder.popFirst() {
+            guard let entry = pending.removeValue(forKey: oldest.id) else { continue }
+            guard !entry.isLabelled else { return nil }  // a labelled entry only served duplicate detection
+            counters.evictedPredictions += 1
+            return Unlabelled(predictionTimestamp: entry.timestamp, payload: entry.payload)
+        }
+        return nil
+    }
+
+    private mutating func evictOldestEarlyLabel() {
+        while let oldest = earlyLabelOrder.popFirst() {
+            if earlyLabels[oldest.id]?.timestamp == oldest.timestamp {
+                earlyLabels[oldest.id] = nil
+                counters.evictedEarlyLabels += 1
+                return
+            }
+        }
+    }
+}

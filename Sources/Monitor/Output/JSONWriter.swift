@@ -1,0 +1,134 @@
+/// Writes one compact JSON value with members in the order the caller gives them.
+///
+/// Alert, retrain and metric events must be byte-identical for the same input (they
+/// are an audit trail and are de-duplicated by content downstream), so their layout
+/// is spelled out here rather than left to an encoder's key order. Doubles print as
+/// Swift's shortest round-trip form; NaN and ±∞, which JSON cannot hold, print as null.
+public struct JSONWriter: Sendable {
+    public private(set) var text = ""
+    private var needsComma = [false]
+
+    public init() {}
+
+    public mutating func beginObject() {
+        separate()
+        text += "{"
+        needsComma.append(false)
+    }
+
+    public mutating func endObject() {
+        needsComma.removeLast()
+        text += "}"
+    }
+
+    public mutating func beginArray() {
+        separate()
+        text += "["
+        needsComma.append(false)
+    }
+
+    public mutating func endArray() {
+        needsComma.removeLast()
+        text += "]"
+    }
+
+    /// Writes a member's key; the next value written is its value.
+    public mutating func key(_ name: String) {
+        separate()
+        appendString(name)
+        text += ":"
+        needsComma[needsComma.count - 1] = false
+    }
+
+    public mutating func value(_ string: String) {
+        separate()
+        appendString(string)
+    }
+
+    public mutating func value(_ number: Double) {
+        separate()
+        text += number.isFinite ? Self.number(number) : "null"
+    }
+
+    public mutating func value(_ integer: Int64) {
+        separate()
+        text += String(integer)
+    }
+
+    public mutating func value(_ integer: Int) {
+        value(Int64(integer))
+    }
+
+    public mutating func value(_ flag: Bool) {
+        separate()
+        text += flag ? "true" : "false"
+    }
+
+    public mutating func null() {
+        separate()
+        text += "null"
+    }
+
+    /// Convenience: `key` then a string, number, integer, flag, or null for nil.
+    public mutating func member(_ name: String, _ string: String?) {
+        key(name)
+        if let string { value(string) } else { null() }
+    }
+
+    public mutating func member(_ name: String, _ number: Double?) {
+        key(name)
+        if let number { value(number) } else { null() }
+    }
+
+    public mutating func member(_ name: String, _ integer: Int64) {
+        key(name)
+        value(integer)
+    }
+
+    public mutating func member(_ name: String, _ integer: Int) {
+        key(name)
+        value(integer)
+    }
+
+    public mutating func member(_ name: String, _ flag: Bool) {
+        key(name)
+        value(flag)
+    }
+
+    /// A string-to-string map with its keys sorted, so the output does not depend on hashing.
+    public mutating func member(_ name: String, sortedMap map: [String: String]) {
+        key(name)
+        beginObject()
+        for (key, value) in map.sorted(by: { $0.key < $1.key }) { member(key, value) }
+        endObject()
+    }
+
+    private mutating func separate() {
+        if needsComma[needsComma.count - 1] { text += "," }
+        needsComma[needsComma.count - 1] = true
+    }
+
+    /// Integral values print without a fraction ("3", not "3.0").
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+
+    private mutating func appendString(_ string: String) {
+        text += "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case let control where control.value < 0x20:
+                let hex = String(control.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
+    }
+}

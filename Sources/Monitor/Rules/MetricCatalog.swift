@@ -1,0 +1,285 @@
+/// What a rule's metric is computed over.
+public enum RuleScope: String, Sendable, Equatable, Hashable, CaseIterable {
+    /// Each input feature of a prediction (one evaluation per matching feature).
+    case features
+    /// The model's score (numeric).
+    case score
+    /// The predicted class (categorical).
+    case prediction
+    /// The model/version as a whole (volume, quality, performance, change detectors).
+    case model
+    /// Groups of a sensitive attribute or an intersection of attributes.
+    case fairness
+}
+
+/// The kind of values a feature holds, or a metric supports (`any`: both).
+public enum FeatureKindFilter: String, Sendable, Equatable, Hashable, CaseIterable {
+    case any
+    case numeric
+    case categorical
+
+    /// Whether something of kind `self` can take values of `kind`.
+    func admits(_ kind: FeatureKindFilter) -> Bool { self == .any || self == kind }
+}
+
+/// Which conditions a metric supports beyond absolute thresholds.
+public enum ReferenceSupport: String, Sendable, Equatable, Hashable {
+    /// Absolute thresholds only (change detectors: the value is a 0/1 signal).
+    case none
+    /// Also statistical conditions: the metric compares the window with the reference, so its
+    /// "reference value" is its spread across reference chunks (drift statistics).
+    case chunks
+    /// Also relative conditions: the metric has a value on the reference itself (performance, rates…).
+    case value
+
+    var allowsRelative: Bool { self == .value }
+    var allowsStatistical: Bool { self != .none }
+}
+
+/// A metric parameter's value after validation and defaults.
+public enum ParameterValue: Sendable, Equatable, Hashable, CustomStringConvertible {
+    case integer(Int)
+    case number(Double)
+    case text(String)
+
+    public var description: String {
+        switch self {
+        case let .integer(value): "\(value)"
+        case let .number(value): "\(value)"
+        case let .text(value): value
+        }
+    }
+}
+
+/// An inclusive or exclusive numeric interval used to validate parameters.
+public struct NumberRange: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var lower: Double
+    public var lowerInclusive: Bool
+    public var upper: Double
+    public var upperInclusive: Bool
+
+    public static let any = NumberRange(lower: -.infinity, lowerInclusive: false, upper: .infinity, upperInclusive: false)
+    public static let positive = NumberRange(lower: 0, lowerInclusive: false, upper: .infinity, upperInclusive: false)
+    public static let nonNegative = NumberRange(lower: 0, lowerInclusive: true, upper: .infinity, upperInclusive: false)
+    /// (0, 1)
+    public static let openUnit = NumberRange(lower: 0, lowerInclusive: false, upper: 1, upperInclusive: false)
+    /// (0, 1]
+    public static let unitExcludingZero = NumberRange(lower: 0, lowerInclusive: false, upper: 1, upperInclusive: true)
+
+    public func contains(_ value: Double) -> Bool {
+        (lowerInclusive ? value >= lower : value > lower) && (upperInclusive ? value <= upper : value < upper)
+            && value.isFinite
+    }
+
+    public var description: String {
+        switch (lower.isFinite, upper.isFinite) {
+        case (false, false): "a finite number"
+        case (true, false): "a number \(lowerInclusive ? ">=" : ">") \(lower.formattedForRules)"
+        case (false, true): "a number \(upperInclusive ? "<=" : "<") \(upper.formattedForRules)"
+        case (true, true):
+            "a number in \(lowerInclusive ? "[" : "(")\(lower.formattedForRules), \(upper.formattedForRules)\(upperInclusive ? "]" : ")")"
+        }
+    }
+}
+
+/// The accepted values of a parameter.
+public enum ParameterType: Sendable, Equatable, Hashable, CustomStringConvertible {
+    case integer(ClosedRange<Int>)
+    case number(NumberRange)
+    case choice([String])
+
+    public var description: String {
+        switch self {
+        case let .integer(range) where range.upperBound == .max: "an integer >= \(range.lowerBound)"
+        case let .integer(range): "an integer in [\(range.lowerBound), \(range.upperBound)]"
+        case let .number(range): range.description
+        case let .choice(values): "one of " + values.joined(separator: ", ")
+        }
+    }
+}
+
+public struct ParameterDefinition: Sendable, Equatable, Hashable {
+    public var name: String
+    public var type: ParameterType
+    /// nil: the parameter is optional and absent unless given.
+    public var defaultValue: ParameterValue?
+    public var summary: String
+}
+
+/// Families group metrics for documentation and for what the evaluator must compute.
+public enum MetricFamily: String, Sendable, Equatable, Hashable, CaseIterable {
+    case driftStatistic = "drift statistic"
+    case dataQuality = "data quality"
+    case modelHealth = "model health"
+    case performance
+    case changeDetector = "change detector"
+    case fairness
+}
+
+/// One metric rules may use: where it applies, which conditions make sense, its parameters.
+public struct MetricDefinition: Sendable, Equatable, Hashable {
+    public var name: String
+    public var family: MetricFamily
+    public var scopes: [RuleScope]
+    /// The kinds of feature the metric is defined for (`any`: both).
+    public var featureKind: FeatureKindFilter
+    public var reference: ReferenceSupport
+    public var parameters: [ParameterDefinition]
+    /// Samples needed before the metric is evaluated when a rule does not set `min_samples`.
+    public var defaultMinSamples: Int
+    public var summary: String
+
+    public func parameter(named name: String) -> ParameterDefinition? {
+        parameters.first { $0.name == name }
+    }
+
+    /// The only scope the metric can have, when it has exactly one.
+    public var impliedScope: RuleScope? { scopes.count == 1 ? scopes[0] : nil }
+}
+
+/// The metrics rules may use. Data, so that validation and `rules check --list-metrics` share it.
+public enum MetricCatalog {
+    public static let all: [MetricDefinition] = driftStatistics + modelMetrics + fairnessMetrics
+
+    private static let byName: [String: MetricDefinition] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    public static func metric(named name: String) -> MetricDefinition? { byName[name] }
+
+    public static var names: [String] { all.map(\.name) }
+
+    /// Drift statistics whose larger values mean more drift: those `drifted_feature_share` may count with `above`.
+    static let effectSizeStatistics: [String] = driftStatistics.filter { !$0.name.hasSuffix("_pvalue") }.map(\.name)
+
+    // MARK: Definitions
+
+    private static let binsParameter = ParameterDefinition(
+        name: "bins", type: .integer(2...1000), defaultValue: .integer(10),
+        summary: "bins over reference quantiles (numeric features)")
+
+    private static func drift(
+        _ name: String, _ kind: FeatureKindFilter, reference: ReferenceSupport = .chunks,
+        parameters: [ParameterDefinition] = [], family: MetricFamily = .driftStatistic, _ summary: String
+    ) -> MetricDefinition {
+        let scopes: [RuleScope] = [.features]
+            + (kind.admits(.numeric) ? [.score] : [])
+            + (kind.admits(.categorical) ? [.prediction] : [])
+        return MetricDefinition(name: name, family: family, scopes: scopes, featureKind: kind, reference: reference,
+                                parameters: parameters, defaultMinSamples: 100, summary: summary)
+    }
+
+    private static let driftStatistics: [MetricDefinition] = [
+        drift("psi", .any, parameters: [binsParameter],
+              "population stability index, proportions floored at 1e-4 (numeric: quantile bins of the reference)"),
+        drift("js", .any, parameters: [binsParameter], "Jensen-Shannon distance (natural log, as scipy.spatial.distance.jensenshannon; in [0, √ln 2])"),
+        drift("hellinger", .numeric, parameters: [binsParameter], "Hellinger distance of the binned distributions, in [0, 1]"),
+        drift("ks", .numeric, "Kolmogorov-Smirnov statistic: largest CDF gap, in [0, 1]"),
+        drift("ks_pvalue", .numeric, "p-value of the two-sample Kolmogorov-Smirnov test (tiny on large samples)"),
+        drift("wasserstein", .numeric, "Wasserstein-1 distance, in the feature's units"),
+        drift("mean_shift", .numeric, "(current mean - reference mean) / reference standard deviation"),
+        drift("std_ratio", .numeric, "current standard deviation / reference standard deviation"),
+        drift("tvd", .categorical, "total variation distance of the category proportions, in [0, 1]"),
+        drift("chi2", .categorical, "chi-square homogeneity statistic"),
+        drift("chi2_pvalue", .categorical, "p-value of the chi-square homogeneity test (tiny on large samples)"),
+        drift("new_category_rate", .categorical, family: .dataQuality,
+              "share of values in categories never seen in the reference"),
+        drift("missing_rate", .any, reference: .value, family: .dataQuality, "share of missing (null or absent) values"),
+        drift("missing_rate_delta", .any, family: .dataQuality, "current missing rate - reference missing rate"),
+        drift("missing_rate_pvalue", .any, family: .dataQuality,
+              "p-value of the two-proportion z-test on missing rates (tiny on large samples)"),
+        drift("type_error_rate", .any, reference: .value, family: .dataQuality,
+              "share of values of the wrong type for the feature"),
+        drift("out_of_range_rate", .numeric, family: .dataQuality,
+              "share of values outside the reference's [min, max]"),
+    ]
+
+    private static func model(
+        _ name: String, _ family: MetricFamily, reference: ReferenceSupport = .value,
+        parameters: [ParameterDefinition] = [], minSamples: Int = 100, _ summary: String
+    ) -> MetricDefinition {
+        MetricDefinition(name: name, family: family, scopes: [.model], featureKind: .any, reference: reference,
+                         parameters: parameters, defaultMinSamples: minSamples, summary: summary)
+    }
+
+    private static func detector(_ name: String, _ parameters: [ParameterDefinition], _ summary: String) -> MetricDefinition {
+        model(name, .changeDetector, reference: .none, parameters: parameters, minSamples: 0,
+              summary + " on the error stream: 1 when it signalled drift since the previous evaluation, else 0")
+    }
+
+    private static func integer(_ name: String, _ value: Int, _ summary: String, minimum: Int = 1) -> ParameterDefinition {
+        ParameterDefinition(name: name, type: .integer(minimum...Int.max), defaultValue: .integer(value), summary: summary)
+    }
+
+    private static func number(_ name: String, _ value: Double, _ range: NumberRange, _ summary: String) -> ParameterDefinition {
+        ParameterDefinition(name: name, type: .number(range), defaultValue: .number(value), summary: summary)
+    }
+
+    /// Change-detector defaults are River 0.26's.
+    private static let modelMetrics: [MetricDefinition] = [
+        model("drifted_feature_share", .modelHealth, parameters: [
+            ParameterDefinition(name: "statistic", type: .choice(effectSizeStatistics), defaultValue: .text("psi"),
+                                summary: "drift statistic computed per feature"),
+            number("above", 0.2, .any, "a feature counts as drifted when the statistic is above this"),
+            ParameterDefinition(name: "feature_kind", type: .choice(FeatureKindFilter.allCases.map(\.rawValue)),
+                                defaultValue: nil, summary: "count only features of this kind"),
+        ], "share of the model's features whose drift statistic is above `above`"),
+        model("volume", .modelHealth, minSamples: 0, "prediction events in the window"),
+        model("late_event_rate", .modelHealth, "share of events arriving later than the allowed lateness"),
+        model("label_coverage", .modelHealth, "share of the window's predictions with a ground-truth label"),
+        model("rejected_rate", .modelHealth, "rejected (undecodable or invalid) messages / all messages"),
+        model("accuracy", .performance, "share of labelled predictions that are correct"),
+        model("precision", .performance, "true positives / predicted positives"),
+        model("recall", .performance, "true positives / actual positives"),
+        model("fpr", .performance, "false positives / actual negatives"),
+        model("f1", .performance, "harmonic mean of precision and recall"),
+        model("selection_rate", .performance, "share of predictions that are positive"),
+        model("roc_auc", .performance, "area under the ROC curve of the score"),
+        model("brier", .performance, "mean squared error of the score against the label"),
+        model("log_loss", .performance, "mean negative log-likelihood of the label under the score"),
+        model("ece", .performance, parameters: [integer("bins", 10, "equal-width score bins", minimum: 2)],
+              "expected calibration error"),
+        detector("adwin", [
+            number("delta", 0.002, .openUnit, "confidence of the cut test"),
+            integer("clock", 32, "check for cuts every this many updates"),
+            integer("max_buckets", 5, "buckets kept per row of the exponential histogram"),
+            integer("min_window_length", 5, "smallest sub-window compared"),
+            integer("grace_period", 10, "updates before the first check"),
+        ], "ADWIN adaptive windowing"),
+        detector("ddm", [
+            integer("warm_start", 30, "updates before drift can be signalled"),
+            number("warning_threshold", 2.0, .positive, "standard deviations for the warning level"),
+            number("drift_threshold", 3.0, .positive, "standard deviations for the drift level"),
+        ], "DDM drift detection method"),
+        detector("eddm", [
+            integer("warm_start", 30, "errors before drift can be signalled"),
+            number("alpha", 0.95, .unitExcludingZero, "warning level ratio"),
+            number("beta", 0.9, .unitExcludingZero, "drift level ratio"),
+        ], "EDDM early drift detection method"),
+        detector("page_hinkley", [
+            integer("min_instances", 30, "updates before drift can be signalled"),
+            number("delta", 0.005, .nonNegative, "magnitude of changes tolerated"),
+            number("threshold", 50, .positive, "cumulative deviation that signals drift"),
+            number("alpha", 0.9999, .unitExcludingZero, "forgetting factor of the running mean"),
+        ], "Page-Hinkley test"),
+    ]
+
+    private static let minGroupSize = integer("min_group_size", 100, "groups with fewer samples are left out")
+
+    private static func fairness(_ name: String, _ summary: String) -> MetricDefinition {
+        MetricDefinition(name: name, family: .fairness, scopes: [.fairness], featureKind: .any, reference: .value,
+                         parameters: [minGroupSize], defaultMinSamples: 100, summary: summary)
+    }
+
+    private static let fairnessMetrics: [MetricDefinition] = [
+        fairness("demographic_parity_difference", "largest - smallest selection rate across groups"),
+        fairness("demographic_parity_ratio", "smallest / largest selection rate across groups"),
+        fairness("equalized_odds_difference", "larger of the TPR and FPR differences across groups"),
+        fairness("equalized_odds_ratio", "smaller of the TPR and FPR ratios across groups"),
+        fairness("equal_opportunity_difference", "largest - smallest true positive rate across groups"),
+        fairness("equal_opportunity_ratio", "smallest / largest true positive rate across groups"),
+    ]
+}
+
+extension Double {
+    /// Short, locale-free spelling used in messages and listings.
+    var formattedForRules: String { AnnotationTemplate.format(self) }
+}

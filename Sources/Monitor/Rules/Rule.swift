@@ -1,0 +1,142 @@
+/// What happens when a rule fires.
+public enum RuleAction: Sendable, Equatable, Hashable {
+    /// Raise an alert (the default).
+    case alert
+    /// Trigger retraining of the model/version, at most once per `cooldownMilliseconds` of event time,
+    /// and only after a person approves it when `requiresApproval` is set.
+    case retrain(cooldownMilliseconds: Int64, requiresApproval: Bool)
+
+    public static let defaultCooldownMilliseconds: Int64 = 86_400_000
+
+    public var isRetrain: Bool {
+        if case .retrain = self { return true }
+        return false
+    }
+}
+
+public enum Severity: String, Sendable, Equatable, Hashable, CaseIterable, Comparable {
+    case info
+    case warning
+    case critical
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// Which models, versions, features and sensitive attributes a rule is evaluated for.
+public struct RuleSelector: Sendable, Equatable, Hashable {
+    public var models: GlobList
+    public var versions: GlobList
+    /// Scope `features` only (nil otherwise): the rule is evaluated once for each matching feature.
+    public var features: GlobList?
+    /// Scope `features` only: the kind of feature the rule applies to. When the rule leaves it out,
+    /// it is the metric's own restriction (e.g. `numeric` for `ks`), so it is never wider than the metric.
+    public var featureKind: FeatureKindFilter
+    /// Scope `fairness` only: each entry is one attribute or an intersection of several.
+    public var attributes: [[String]]
+
+    public init(models: GlobList = .all, versions: GlobList = .all, features: GlobList? = nil,
+                featureKind: FeatureKindFilter = .any, attributes: [[String]] = []) {
+        self.models = models
+        self.versions = versions
+        self.features = features
+        self.featureKind = featureKind
+        self.attributes = attributes
+    }
+
+    /// Whether the rule applies to this model/version at all.
+    public func matches(model: String, version: String) -> Bool {
+        models.matches(model) && versions.matches(version)
+    }
+
+    /// Whether a features-scope rule applies to this feature (false for other scopes).
+    public func matches(feature: String, kind: FeatureKindFilter) -> Bool {
+        guard let features else { return false }
+        return featureKind.admits(kind) && features.matches(feature)
+    }
+}
+
+/// Validated metric parameters, with the catalogue's defaults filled in.
+public struct RuleParameters: Sendable, Equatable, Hashable {
+    public var values: [String: ParameterValue]
+
+    public init(_ values: [String: ParameterValue] = [:]) {
+        self.values = values
+    }
+
+    public func integer(_ name: String) -> Int? {
+        if case let .integer(value) = values[name] { return value }
+        return nil
+    }
+
+    /// Numbers; integers given for a number parameter are stored as numbers already.
+    public func number(_ name: String) -> Double? {
+        switch values[name] {
+        case let .number(value): value
+        case let .integer(value): Double(value)
+        default: nil
+        }
+    }
+
+    public func text(_ name: String) -> String? {
+        if case let .text(value) = values[name] { return value }
+        return nil
+    }
+}
+
+/// One validated rule, ready to evaluate.
+public struct Rule: Sendable, Equatable, Hashable {
+    public var name: String
+    public var action: RuleAction
+    public var scope: RuleScope
+    public var selector: RuleSelector
+    public var metric: MetricDefinition
+    public var parameters: RuleParameters
+    public var condition: Condition
+    /// Evaluations with fewer samples in the window are skipped (neither breaching nor resolving).
+    public var minSamples: Int
+    /// Consecutive breaching evaluations before the rule fires (Prometheus `for`, counted in evaluations).
+    public var forEvaluations: Int
+    /// Evaluations a firing rule stays firing after its condition clears.
+    public var keepFiringForEvaluations: Int
+    public var severity: Severity
+    public var labels: [String: String]
+    public var annotations: [String: AnnotationTemplate]
+    /// Where the rule starts (its first key), for messages and `rules check`.
+    public var source: SourceLocation
+
+    /// The values every annotation of this rule can use besides the evaluation's own
+    /// (`labels.<key>`, `rule`, `metric`, `severity`).
+    public var staticTemplateValues: [String: String] {
+        var values = ["rule": name, "metric": metric.name, "severity": severity.rawValue]
+        for (key, value) in labels { values["labels." + key] = value }
+        return values
+    }
+
+    /// Renders every annotation with the rule's static values plus `values` (which win on conflict).
+    public func renderAnnotations(_ values: [String: String]) -> [String: String] {
+        let merged = staticTemplateValues.merging(values) { _, evaluation in evaluation }
+        return annotations.mapValues { $0.render(merged) }
+    }
+}
+
+/// The rules loaded from a set of files, all valid, with names unique across files.
+public struct RuleSet: Sendable, Equatable {
+    /// In load order: files in the order given (directories sorted by name), rules in file order.
+    public var rules: [Rule]
+    /// The files the rules were read from.
+    public var files: [String]
+    /// FNV-1a 64 (hex) over the canonical form of the rules, to tell whether two rule sets mean the
+    /// same thing: formatting, comments, key order, rule order and file layout do not change it.
+    /// Not a cryptographic hash.
+    public var rulesDigest: String
+
+    public init(rules: [Rule], files: [String]) {
+        self.rules = rules
+        self.files = files
+        self.rulesDigest = RulesDigest.digest(of: rules)
+    }
+
+    public func rule(named name: String) -> Rule? { rules.first { $0.name == name } }
+}

@@ -1,0 +1,148 @@
+import DequeModule
+
+/// A summary a window is made of: panes are merged to form the window.
+public protocol WindowPane {
+    mutating func merge(_ other: Self)
+}
+
+/// A window that has just become complete: the merge of its panes.
+public struct ClosedWindow<Pane> {
+    /// Event-time bounds `[start, end)` in epoch ms (count windows: those of their events).
+    public var start: Int64
+    public var end: Int64
+    /// Events in the window.
+    public var eventCount: Int
+    public var summary: Pane
+}
+
+/// Sliding windows over one stream, built from panes (see ``WindowSpec``).
+///
+/// Holds at most `panesPerWindow` closed panes plus the open ones (those the allowed
+/// lateness can still reach), so memory is bounded by the spec, not by the stream.
+/// A window is emitted each time a pane closes, unless the whole window is empty
+/// (an idle model produces no empty evaluations).
+///
+/// Complexity: adding an event is O(1) amortised; closing a pane merges
+/// `panesPerWindow` panes, O(panes × pane size).
+public struct SlidingWindow<Pane: WindowPane> {
+    public struct Counters: Sendable, Equatable {
+        public var accepted = 0
+        /// Events whose pane had already closed.
+        public var late = 0
+    }
+
+    private struct Slot {
+        var index: Int64
+        var pane: Pane
+        var eventCount: Int
+        var start: Int64
+        var end: Int64
+    }
+
+    public let spec: WindowSpec
+    private let makePane: () -> Pane
+    /// Panes in index order: closed ones (at most panesPerWindow − 1 kept) then open ones.
+    private var slots = Deque<Slot>()
+    /// Index of the first pane that is not closed yet.
+    private var firstOpenIndex: Int64?
+    private var maximumTimestamp = Int64.min
+    /// Count windows: events so far, which numbers their panes.
+    private var eventSequence: Int64 = 0
+    public private(set) var counters = Counters()
+
+    public init(spec: WindowSpec, makePane: @escaping () -> Pane) {
+        self.spec = spec
+        self.makePane = makePane
+    }
+
+    /// The watermark: panes ending at or before it are closed (event-time windows).
+    public var watermark: Int64? {
+        guard case let .eventTime(_, lateness) = spec.kind, maximumTimestamp != .min else { return nil }
+        return maximumTimestamp - lateness
+    }
+
+    /// Adds one event at `timestamp`, applying `update` to its pane, and returns the
+    /// windows that closed. A late event is counted and `update` is not called.
+    public mutating func add(timestamp: Int64, _ update: (inout Pane) -> Void) -> [ClosedWindow<Pane>] {
+        switch spec.kind {
+        case let .eventTime(paneMilliseconds, _):
+            let index = floorDivide(timestamp, paneMilliseconds)
+            if let firstOpenIndex, index < firstOpenIndex {
+                counters.late += 1
+                return []
+            }
+            if firstOpenIndex == nil { firstOpenIndex = index }
+            insert(index: index, timestamp: timestamp, start: index * paneMilliseconds, end: (index + 1) * paneMilliseconds, update)
+            maximumTimestamp = max(maximumTimestamp, timestamp)
+            return closePanes(before: floorDivide(watermark!, paneMilliseconds))
+        case let .count(eventsPerPane):
+            let index = eventSequence / Int64(eventsPerPane)
+            eventSequence += 1
+            if firstOpenIndex == nil { firstOpenIndex = index }
+            insert(index: index, timestamp: timestamp, start: timestamp, end: timestamp + 1, update)
+            return eventSequence % Int64(eventsPerPane) == 0 ? closePanes(before: index + 1) : []
+        }
+    }
+
+    /// Closes every open pane (end of input) and returns the windows that completes.
+    public mutating func flush() -> [ClosedWindow<Pane>] {
+        guard let last = slots.last?.index else { return [] }
+        return closePanes(before: last + 1)
+    }
+
+    private mutating func insert(index: Int64, timestamp: Int64, start: Int64, end: Int64, _ update: (inout Pane) -> Void) {
+        let position: Int
+        if let found = slots.lastIndex(where: { $0.index <= index }), slots[found].index == index {
+            position = found
+        } else {
+            let insertAt = (slots.lastIndex(where: { $0.index < index }) ?? -1) + 1
+            slots.insert(Slot(index: index, pane: makePane(), eventCount: 0, start: start, end: end), at: insertAt)
+            position = insertAt
+        }
+        counters.accepted += 1
+        slots[position].eventCount += 1
+        if case .count = spec.kind {
+            slots[position].start = min(slots[position].start, timestamp)
+            slots[position].end = max(slots[position].end, timestamp + 1)
+        }
+        update(&slots[position].pane)
+    }
+
+    /// Closes the open panes with index < `boundary`, emitting one window per pane.
+    private mutating func closePanes(before boundary: Int64) -> [ClosedWindow<Pane>] {
+        guard let first = firstOpenIndex, boundary > first else { return [] }
+        var windows: [ClosedWindow<Pane>] = []
+        // Only panes that exist can end a non-empty window; skip the idle stretch.
+        for slot in slots where slot.index >= first && slot.index < boundary {
+            if let window = window(endingAt: slot.index) { windows.append(window) }
+        }
+        firstOpenIndex = boundary
+        // Keep the panes later windows still need.
+        let oldestNeeded = boundary - Int64(spec.panesPerWindow) + 1
+        while let oldest = slots.first, oldest.index < oldestNeeded { slots.removeFirst() }
+        return windows
+    }
+
+    private func window(endingAt index: Int64) -> ClosedWindow<Pane>? {
+        let members = slots.filter { $0.index <= index && $0.index > index - Int64(spec.panesPerWindow) }
+        guard var summary = members.first?.pane else { return nil }
+        for member in members.dropFirst() { summary.merge(member.pane) }
+        let end: Int64
+        let start: Int64
+        switch spec.kind {
+        case let .eventTime(paneMilliseconds, _):
+            end = (index + 1) * paneMilliseconds
+            start = end - paneMilliseconds * Int64(spec.panesPerWindow)
+        case .count:
+            start = members.map(\.start).min()!
+            end = members.map(\.end).max()!
+        }
+        return ClosedWindow(start: start, end: end, eventCount: members.reduce(0) { $0 + $1.eventCount }, summary: summary)
+    }
+}
+
+/// Floor division, so negative epoch times fall into the right pane.
+func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+    let quotient = value / divisor
+    return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient
+}

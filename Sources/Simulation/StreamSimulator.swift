@@ -1,0 +1,183 @@
+import HeapModule
+
+/// Writes a realistic, deterministic prediction log for a credit-risk-like model:
+/// prediction events in event-time order with ground-truth labels interleaved at the
+/// time they become known (delayed, and for only part of the predictions), and the
+/// scenario's changes injected at known points. The same configuration and seed give
+/// the same bytes on every platform.
+public struct StreamSimulator: Sequence, IteratorProtocol {
+    public struct Configuration: Sendable, Equatable {
+        public var events = 100_000
+        public var seed: UInt64 = 42
+        public var scenario = Scenario.mixed
+        /// Event time of the first prediction (epoch ms): 2023-11-14T22:13:20Z.
+        public var startTimestamp: Int64 = 1_700_000_000_000
+        /// Event-time spacing of predictions.
+        public var intervalMilliseconds: Int64 = 100
+        /// Share of predictions whose outcome is ever reported.
+        public var labelledFraction = 0.95
+        /// Mean delay (exponential, plus one minute) before an outcome is reported.
+        public var meanLabelDelayMilliseconds = 1_800_000.0
+        /// Predictions are spread round-robin over this many models.
+        public var models = 1
+        /// From this fraction of the stream on, version `v2` replaces `v1`.
+        public var versionChangeFraction: Double?
+
+        public init() {}
+
+        public var modelNames: [String] {
+            (0..<models).map { $0 == 0 ? "credit-risk" : "credit-risk-\($0 + 1)" }
+        }
+    }
+
+    /// One line of the log.
+    public struct Line: Sendable, Equatable {
+        public enum Kind: Sendable { case prediction, label }
+        public var kind: Kind
+        public var timestamp: Int64
+        public var json: String
+    }
+
+    private let configuration: Configuration
+    private let modelNames: [String]
+    private var random: RandomSource
+    private var nextIndex = 0
+    /// Outcomes not yet reported, by (time, prediction index) so ties break stably.
+    private var pendingLabels = Heap<PendingLabel>()
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        modelNames = configuration.modelNames
+        random = RandomSource(seed: configuration.seed)
+    }
+
+    public mutating func next() -> Line? {
+        let nextPredictionTime = nextIndex < configuration.events ? timestamp(ofPrediction: nextIndex) : Int64.max
+        if let label = pendingLabels.min, label.timestamp <= nextPredictionTime {
+            pendingLabels.removeMin()
+            return label.line
+        }
+        guard nextIndex < configuration.events else { return nil }
+        defer { nextIndex += 1 }
+        return prediction(index: nextIndex)
+    }
+
+    private func timestamp(ofPrediction index: Int) -> Int64 {
+        configuration.startTimestamp + Int64(index) * configuration.intervalMilliseconds
+    }
+
+    private mutating func prediction(index: Int) -> Line {
+        let fraction = Double(index) / Double(configuration.events)
+        let applicant = CreditRiskPopulation.draw(&random, scenario: configuration.scenario, fraction: fraction)
+        let time = timestamp(ofPrediction: index)
+        let id = "p-\(configuration.seed)-\(index)"
+        let version = configuration.versionChangeFraction.map { fraction >= $0 } == true ? "v2" : "v1"
+
+        var json = #"{"event":"prediction","model":""# + modelNames[index % modelNames.count]
+        json += #"","version":""# + version + #"","id":""# + id + #"","ts":"# + String(time) + #","features":{"#
+        var first = true
+        for (name, value) in applicant.numeric {
+            json += (first ? "\"" : ",\"") + name + "\":" + (value.map(Self.number) ?? "null")
+            first = false
+        }
+        for (name, value) in applicant.categorical {
+            json += ",\"" + name + "\":\"" + value + "\""
+        }
+        json += #"},"score":"# + Self.number(applicant.score) + #","label_pred":"# + String(applicant.predictedLabel)
+        json += #","segment":{"#
+        json += applicant.segment.map { "\"\($0.name)\":\"\($0.value)\"" }.joined(separator: ",") + "}}"
+
+        if random.bernoulli(configuration.labelledFraction) {
+            let delay = Int64(60_000 + random.exponential(mean: configuration.meanLabelDelayMilliseconds))
+            let labelTime = time + delay
+            let labelJSON = #"{"event":"label","id":""# + id + #"","ts":"# + String(labelTime) + #","label":"#
+                + String(applicant.outcome) + "}"
+            pendingLabels.insert(PendingLabel(timestamp: labelTime, index: index, line: Line(kind: .label, timestamp: labelTime, json: labelJSON)))
+        }
+        return Line(kind: .prediction, timestamp: time, json: json)
+    }
+
+    /// Four decimals are plenty for logged features and keep the log compact; values
+    /// too large for that print in full.
+    static func number(_ value: Double) -> String {
+        let rounded = (value * 10_000).rounded() / 10_000
+        let text = abs(rounded) < 1e15 ? String(rounded) : String(value)
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
+
+    /// What the stream contains and what a monitor should find in it.
+    public var manifest: SimulationManifest {
+        SimulationManifest(configuration: configuration)
+    }
+}
+
+private struct PendingLabel: Comparable {
+    var timestamp: Int64
+    var index: Int
+    var line: StreamSimulator.Line
+
+    static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.timestamp, lhs.index) < (rhs.timestamp, rhs.index)
+    }
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        (lhs.timestamp, lhs.index) == (rhs.timestamp, rhs.index)
+    }
+}
+
+/// The ground truth of a simulated stream: each injected change with the event and
+/// event time where it starts, and the features that never change (the controls).
+public struct SimulationManifest: Codable, Sendable, Equatable {
+    public struct Change: Codable, Sendable, Equatable {
+        public var kind: ChangeKind
+        public var startFraction: Double
+        public var startIndex: Int
+        public var startTimestamp: Int64
+        public var expected: String
+    }
+
+    public var seed: UInt64
+    public var events: Int
+    public var startTimestamp: Int64
+    public var intervalMilliseconds: Int64
+    public var labelledFraction: Double
+    public var models: [String]
+    public var versionChangeIndex: Int?
+    public var changes: [Change]
+    /// Features no change touches: a monitor must raise no alert on them.
+    public var controlFeatures: [String]
+
+    init(configuration: StreamSimulator.Configuration) {
+        seed = configuration.seed
+        events = configuration.events
+        startTimestamp = configuration.startTimestamp
+        intervalMilliseconds = configuration.intervalMilliseconds
+        labelledFraction = configuration.labelledFraction
+        models = configuration.modelNames
+        versionChangeIndex = configuration.versionChangeFraction.map { Self.firstIndex(atFraction: $0, events: configuration.events) }
+        changes = configuration.scenario.changes.map { change in
+            let index = Self.firstIndex(atFraction: change.startFraction, events: configuration.events)
+            return Change(
+                kind: change.kind, startFraction: change.startFraction, startIndex: index,
+                startTimestamp: configuration.startTimestamp + Int64(index) * configuration.intervalMilliseconds,
+                expected: change.kind.expectedFinding
+            )
+        }
+        let touched: [ChangeKind: String] = [
+            .incomeShift: "f_income", .rateVariance: "f_interest_rate", .ageMissing: "f_age",
+            .channelNewCategory: "c_channel", .purposeMix: "c_purpose",
+        ]
+        let changed = Set(configuration.scenario.changes.compactMap { touched[$0.kind] })
+        controlFeatures = ["f_income", "f_age", "f_debt_ratio", "f_credit_lines", "f_utilisation", "f_tenure_months",
+                           "f_late_payments", "f_loan_amount", "f_interest_rate", "f_txn_noise",
+                           "c_channel", "c_purpose", "c_region_code"].filter { !changed.contains($0) }
+    }
+
+    /// The first prediction index whose fraction of the stream reaches `fraction`.
+    static func firstIndex(atFraction fraction: Double, events: Int) -> Int {
+        var index = Int((fraction * Double(events)).rounded(.up))
+        while index > 0, Double(index - 1) / Double(events) >= fraction { index -= 1 }
+        while Double(index) / Double(events) < fraction { index += 1 }
+        return index
+    }
+}

@@ -1,0 +1,52 @@
+import Testing
+@testable import Monitor
+
+@Suite struct MetricCatalogTests {
+    @Test func namesAreUniqueAndEveryMetricIsUsable() {
+        #expect(Set(MetricCatalog.names).count == MetricCatalog.all.count)
+        for metric in MetricCatalog.all {
+            #expect(!metric.scopes.isEmpty, "\(metric.name)")
+            #expect(!metric.summary.isEmpty, "\(metric.name)")
+            #expect(Set(metric.parameters.map(\.name)).count == metric.parameters.count, "\(metric.name)")
+        }
+    }
+
+    @Test func theBriefsCatalogueIsComplete() {
+        let expected = [
+            "psi", "js", "hellinger", "ks", "ks_pvalue", "wasserstein", "mean_shift", "std_ratio", "tvd", "chi2", "chi2_pvalue",
+            "new_category_rate", "missing_rate", "missing_rate_delta", "missing_rate_pvalue", "type_error_rate",
+            "out_of_range_rate", "drifted_feature_share", "volume", "late_event_rate", "label_coverage", "rejected_rate",
+            "accuracy", "precision", "recall", "fpr", "f1", "selection_rate", "roc_auc", "brier", "log_loss", "ece", "adwin",
+            "ddm", "eddm", "page_hinkley", "demographic_parity_difference", "demographic_parity_ratio",
+            "equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
+        ]
+        #expect(Set(MetricCatalog.names) == Set(expected))
+    }
+
+    @Test func scopesFollowFeatureKinds() throws {
+        let ks = try #require(MetricCatalog.metric(named: "ks"))
+        #expect(ks.scopes == [.features, .score])
+        #expect(ks.featureKind == .numeric)
+        let chi2 = try #require(MetricCatalog.metric(named: "chi2"))
+        #expect(chi2.scopes == [.features, .prediction])
+        let psi = try #require(MetricCatalog.metric(named: "psi"))
+        #expect(psi.scopes == [.features, .score, .prediction])
+        #expect(psi.impliedScope == nil)
+        #expect(MetricCatalog.metric(named: "accuracy")?.impliedScope == .model)
+        #expect(MetricCatalog.metric(named: "equal_opportunity_ratio")?.impliedScope == .fairness)
+    }
+
+    @Test func referenceSupport() {
+        #expect(MetricCatalog.metric(named: "psi")?.reference == .chunks)
+        #expect(MetricCatalog.metric(named: "missing_rate")?.reference == .value)
+        #expect(MetricCatalog.metric(named: "volume")?.reference == .value)
+        #expect(MetricCatalog.metric(named: "adwin")?.reference == ReferenceSupport.none)
+        #expect(!MetricCatalog.effectSizeStatistics.contains("ks_pvalue"))
+        #expect(MetricCatalog.effectSizeStatistics.contains("wasserstein"))
+    }
+
+    @Test func pageHinkleyDefaultsAreRivers() throws {
+        let metric = try #require(MetricCatalog.metric(named: "page_hinkley"))
+        #expect(metric.parameters.map(\.defaultValue) == [.integer(30), .number(0.005), .number(50), .number(0.9999)])
+    }
+}
