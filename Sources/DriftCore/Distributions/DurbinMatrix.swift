@@ -40,20 +40,32 @@ enum DurbinMatrix {
         for row in 0..<m { base[row, 0] = v[row] }
         for column in 0..<m { base[m - 1, column] = v[m - 1 - column] }
 
-        var power = SquareMatrix.identity(size: m)
+        // Row k of Hⁿ: e_k · Π H^(2^j) over the set bits j of n (powers of H commute), so only
+        // the ⌊log₂ n⌋ squarings cost O(m³). Both factors carry power-of-two scales.
+        var row = [Double](repeating: 0, count: m)
+        row[k - 1] = 1
+        var product = [Double](repeating: 0, count: m)
         var scratch = SquareMatrix(size: m)
-        var exponent = 0  // power = true power · 2^(−exponent)
-        var baseExponent = 0
+        var exponent = 0  // row = true row · 2^(−exponent)
+        var baseExponent = 0  // base = true power · 2^(−baseExponent)
         var remaining = n
-        while remaining > 0 {
+        while true {
             if remaining % 2 == 1 {
-                SquareMatrix.multiply(power, base, into: &scratch)
-                swap(&power, &scratch)
+                base.multiply(row: row, into: &product)
+                swap(&row, &product)
                 exponent += baseExponent
+                let largest = row.reduce(0) { max($0, abs($1)) }
+                if largest > rescaleUp {
+                    for i in row.indices { row[i] *= rescaleDown }
+                    exponent += rescaleExponent
+                } else if largest > 0, largest < rescaleDown {
+                    for i in row.indices { row[i] *= rescaleUp }
+                    exponent -= rescaleExponent
+                }
             }
             remaining /= 2
-            guard remaining > 0 else { break }  // the last squaring would be unused
-            SquareMatrix.multiply(base, base, into: &scratch)
+            guard remaining > 0 else { break }
+            base.squarePersymmetric(into: &scratch)
             swap(&base, &scratch)
             baseExponent *= 2
             if abs(base[k - 1, k - 1]) > rescaleUp {
@@ -63,7 +75,7 @@ enum DurbinMatrix {
         }
 
         // Multiply by n!/nⁿ, rescaling to stay in range.
-        var p = power[k - 1, k - 1]
+        var p = row[k - 1]
         let size = Double(n)
         for i in 1...n {
             p = Double(i) * p / size
@@ -86,12 +98,6 @@ struct SquareMatrix {
         elements = [Double](repeating: 0, count: size * size)
     }
 
-    static func identity(size: Int) -> SquareMatrix {
-        var matrix = SquareMatrix(size: size)
-        for i in 0..<size { matrix[i, i] = 1 }
-        return matrix
-    }
-
     subscript(row: Int, column: Int) -> Double {
         get { elements[row * size + column] }
         set { elements[row * size + column] = newValue }
@@ -101,20 +107,38 @@ struct SquareMatrix {
         for i in elements.indices { elements[i] *= factor }
     }
 
-    /// result = a · b (row-major i-k-j order so the inner loop is contiguous and vectorises).
-    static func multiply(_ a: SquareMatrix, _ b: SquareMatrix, into result: inout SquareMatrix) {
-        let m = a.size
-        a.elements.withUnsafeBufferPointer { a in
-            b.elements.withUnsafeBufferPointer { b in
-                result.elements.withUnsafeMutableBufferPointer { c in
-                    for i in 0..<(m * m) { c[i] = 0 }
-                    for i in 0..<m {
-                        for k in 0..<m {
-                            let aik = a[i * m + k]
-                            if aik == 0 { continue }
-                            for j in 0..<m { c[i * m + j] += aik * b[k * m + j] }
-                        }
+    /// result = row · self.
+    func multiply(row: [Double], into result: inout [Double]) {
+        let m = size
+        elements.withUnsafeBufferPointer { a in
+            result.withUnsafeMutableBufferPointer { out in
+                for j in 0..<m { out[j] = 0 }
+                for k in 0..<m where row[k] != 0 {
+                    let factor = row[k]
+                    for j in 0..<m { out[j] += factor * a[k * m + j] }
+                }
+            }
+        }
+    }
+
+    /// result = self², for a persymmetric matrix (A[i][j] = A[m−1−j][m−1−i], true of Durbin's H
+    /// and so of its powers): only the entries on or above the anti-diagonal are computed
+    /// (row-major i-k-j order, contiguous inner loop), the rest mirrored. ~m³/2 multiply-adds.
+    func squarePersymmetric(into result: inout SquareMatrix) {
+        let m = size
+        elements.withUnsafeBufferPointer { a in
+            result.elements.withUnsafeMutableBufferPointer { c in
+                for i in 0..<m {
+                    let rowLength = m - i  // columns 0 ... m−1−i
+                    let out = c.baseAddress! + i * m
+                    for j in 0..<rowLength { out[j] = 0 }
+                    for k in 0..<m {
+                        let aik = a[i * m + k]
+                        if aik == 0 { continue }
+                        let source = a.baseAddress! + k * m
+                        for j in 0..<rowLength { out[j] += aik * source[j] }
                     }
+                    for j in 0..<rowLength { c[(m - 1 - j) * m + (m - 1 - i)] = out[j] }
                 }
             }
         }

@@ -43,66 +43,75 @@ enum PomeranzRecursion {
         let width = 2 * (ll + 1)
         let size = Double(n)
 
-        // (g/n)^m/m!, (2g/n)^m/m!, ((1−2g)/n)^m/m!: unnormalised Poisson weights.
-        var gPower = [Double](repeating: 1, count: width)
-        var twoGPower = [Double](repeating: 1, count: width)
-        var oneMinusTwoGPower = [Double](repeating: 1, count: width)
-        for m in 1..<width {
-            gPower[m] = gPower[m - 1] * (g / size) / Double(m)
-            twoGPower[m] = twoGPower[m - 1] * (2 * g / size) / Double(m)
-            oneMinusTwoGPower[m] = oneMinusTwoGPower[m - 1] * ((1 - 2 * g) / size) / Double(m)
-        }
-
-        var previous = [Double](repeating: 0, count: width)
-        var current = [Double](repeating: 0, count: width)
-        current[0] = 1
-        var previousStart = 0, currentStart = 0
-        var exponent = 0
-        var (j1, j2) = rowBounds(0, n, ll, ceilF, roundF)
-        for i in 1..<(2 * n + 2) {
-            let k1 = j1
-            swap(&previous, &current)
-            swap(&previousStart, &currentStart)
-            for index in current.indices { current[index] = 0 }
-            (j1, j2) = rowBounds(i, n, ll, ceilF, roundF)
-            let weights = (i == 1 || i == 2 * n + 1) ? gPower : (i % 2 == 1 ? twoGPower : oneMinusTwoGPower)
-            let length = j2 - k1 + 1
-            guard length > 0 else { continue }
-            // Full convolution of previous[k1 − start ..< +length] (clipped to the row) with weights[..<length],
-            // entries j1 − k1 ..< j1 − k1 + (j2 − j1 + 1).
-            let sourceStart = k1 - previousStart
-            let sourceLength = min(length, width - sourceStart)
-            let weightLength = min(length, width)
-            let outputStart = j1 - k1
-            let outputLength = j2 - j1 + 1
-            guard sourceStart >= 0, outputLength <= width else { return .nan }  // unreachable for valid n, d
-            var largest = 0.0
-            for out in 0..<outputLength {
-                let lag = outputStart + out
-                var sum = 0.0
-                for s in stride(from: max(0, lag - weightLength + 1), through: min(lag, sourceLength - 1), by: 1) {
-                    sum += previous[sourceStart + s] * weights[lag - s]
+        // One scratch block (on the stack when small): three weight rows and two working rows.
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 5 * width) { block -> Double in
+            let base = block.baseAddress!
+            // (g/n)^m/m!, (2g/n)^m/m!, ((1−2g)/n)^m/m!: unnormalised Poisson weights.
+            let gPower = base, twoGPower = base + width, oneMinusTwoGPower = base + 2 * width
+            gPower[0] = 1
+            twoGPower[0] = 1
+            oneMinusTwoGPower[0] = 1
+            for m in 1..<width {
+                gPower[m] = gPower[m - 1] * (g / size) / Double(m)
+                twoGPower[m] = twoGPower[m - 1] * (2 * g / size) / Double(m)
+                oneMinusTwoGPower[m] = oneMinusTwoGPower[m - 1] * ((1 - 2 * g) / size) / Double(m)
+            }
+            var previous = base + 3 * width
+            var current = base + 4 * width
+            current.initialize(repeating: 0, count: width)
+            previous.initialize(repeating: 0, count: width)
+            current[0] = 1
+            var previousStart = 0, currentStart = 0
+            var exponent = 0
+            var (j1, j2) = rowBounds(0, n, ll, ceilF, roundF)
+            for i in 1..<(2 * n + 2) {
+                let k1 = j1
+                swap(&previous, &current)
+                swap(&previousStart, &currentStart)
+                current.update(repeating: 0, count: width)
+                (j1, j2) = rowBounds(i, n, ll, ceilF, roundF)
+                let weights = (i == 1 || i == 2 * n + 1) ? gPower : (i % 2 == 1 ? twoGPower : oneMinusTwoGPower)
+                let length = j2 - k1 + 1
+                guard length > 0 else { continue }
+                // Full convolution of previous[k1 − start ..< +length] (clipped to the row) with
+                // weights[..<length]; keep entries j1 − k1 ..< j1 − k1 + (j2 − j1 + 1).
+                let sourceStart = k1 - previousStart
+                let sourceLength = min(length, width - sourceStart)
+                let weightLength = min(length, width)
+                let outputStart = j1 - k1
+                let outputLength = j2 - j1 + 1
+                guard sourceStart >= 0, outputLength <= width else { return .nan }  // unreachable for valid n, d
+                let source = previous + sourceStart
+                var largest = 0.0
+                for out in 0..<outputLength {
+                    let lag = outputStart + out
+                    let first = max(0, lag - weightLength + 1)
+                    let last = min(lag, sourceLength - 1)
+                    var sum = 0.0
+                    if first <= last {
+                        for s in first...last { sum += source[s] * weights[lag - s] }
+                    }
+                    current[out] = sum
+                    largest = max(largest, sum)
                 }
-                current[out] = sum
-                largest = max(largest, sum)
+                if largest > 0, largest < rescaleDown {
+                    for index in 0..<outputLength { current[index] *= rescaleUp }
+                    exponent -= rescaleExponent
+                }
+                currentStart = previousStart + j1 - k1
             }
-            if largest > 0, largest < rescaleDown {
-                for index in 0..<outputLength { current[index] *= rescaleUp }
-                exponent -= rescaleExponent
-            }
-            currentStart = previousStart + j1 - k1
-        }
 
-        // Multiply by n!.
-        guard current.indices.contains(n - currentStart) else { return .nan }  // unreachable for valid n, d
-        var answer = current[n - currentStart]
-        for m in 1...n {
-            if abs(answer) > rescaleUp {
-                answer *= rescaleDown
-                exponent += rescaleExponent
+            // Multiply by n!.
+            guard (0..<width).contains(n - currentStart) else { return .nan }  // unreachable for valid n, d
+            var answer = current[n - currentStart]
+            for m in 1...n {
+                if abs(answer) > rescaleUp {
+                    answer *= rescaleDown
+                    exponent += rescaleExponent
+                }
+                answer *= Double(m)
             }
-            answer *= Double(m)
+            return Double(sign: .plus, exponent: exponent, significand: answer)
         }
-        return Double(sign: .plus, exponent: exponent, significand: answer)
     }
 }

@@ -83,12 +83,34 @@ enum SmirnovSum {
     /// those reach within ``smoothnessMargin`` terms of either end (the integral would then
     /// differ from the sum).
     static func integral(_ size: Double, _ x: Double) -> Double? {
-        let nx = size * x
-        let a = nx * x
-        let step = min(0.15, 0.4 / a.squareRoot())
-        let scale = 2 * a
-        // log of the integrand (term × dv/du) at u, or nil if u leaves the smooth region.
-        func logIntegrand(_ u: Double) -> Double? {
+        let integrand = TrapezoidIntegrand(size: size, x: x)
+        // Start at the middle of the admissible p range (x, 1) and walk out both ways.
+        let start = Double.log((1 + x) / (1 - x))
+        guard let first = integrand.logValue(start),
+              let left = integrand.walk(from: start, by: -integrand.step, adding: Double.exp(first)),
+              let sum = integrand.walk(from: start, by: integrand.step, adding: left)
+        else { return nil }
+        return Double.exp(Double.log(x) + Double.log(sum * integrand.step) - integrand.scale)
+    }
+
+    /// The summand as a function of u = logit(p), times dv/du = n·p·q, scaled by e^(2nx²).
+    private struct TrapezoidIntegrand {
+        let size: Double
+        let nx: Double
+        /// Node spacing: resolves the peak (width ~ 1/√(nx²) in u) and the analyticity strip.
+        let step: Double
+        let scale: Double
+
+        init(size: Double, x: Double) {
+            self.size = size
+            nx = size * x
+            let a = nx * x
+            step = min(0.15, 0.4 / a.squareRoot())
+            scale = 2 * a
+        }
+
+        /// log of the integrand at u, or nil if u leaves the smooth region.
+        func logValue(_ u: Double) -> Double? {
             let p = 1 / (1 + Double.exp(-u))
             let q = 1 / (1 + Double.exp(u))
             let np = size * p
@@ -97,24 +119,20 @@ enum SmirnovSum {
             guard v >= smoothnessMargin, nq >= smoothnessMargin else { return nil }
             return logTerm(size: size, v: v, np: np, nq: nq) + Double.log(np * q) + scale
         }
-        // Start at the middle of the admissible p range (x, 1) and walk out both ways.
-        let start = Double.log((1 + x) / 2 / ((1 - x) / 2))
-        guard let first = logIntegrand(start) else { return nil }
-        var sum = Double.exp(first)
-        // Adds the nodes start ± step, ± 2·step, … until they no longer count; false if the walk
-        // reached the non-smooth ends first. The summand is unimodal, so once a node is negligible
-        // against the sum so far, so is every node beyond it.
-        func walk(_ signedStep: Double) -> Bool {
+
+        /// Adds the nodes start + step, start + 2·step, … to sum until they no longer count;
+        /// nil if the walk reached the non-smooth ends first. The summand is unimodal, so once
+        /// a node is negligible against the sum so far, so is every node beyond it.
+        func walk(from start: Double, by signedStep: Double, adding sum: Double) -> Double? {
+            var sum = sum
             var u = start
             while true {
                 u += signedStep
-                guard let value = logIntegrand(u) else { return false }
+                guard let value = logValue(u) else { return nil }
                 let node = Double.exp(value)
                 sum += node
-                if node < sum * negligibleFraction { return true }
+                if node < sum * negligibleFraction { return sum }
             }
         }
-        guard walk(-step), walk(step) else { return nil }
-        return Double.exp(Double.log(x) + Double.log(sum * step) - scale)
     }
 }

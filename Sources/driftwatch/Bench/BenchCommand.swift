@@ -15,7 +15,9 @@ struct CoreBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "core", abstract: "Benchmark the statistics core.")
 
     /// Each suite returns its results; add a suite here when a core area gets benchmarks.
-    static let suites: [(title: String, run: @Sendable () -> [BenchmarkResult])] = []
+    static let suites: [(title: String, run: @Sendable () -> [BenchmarkResult])] = [
+        ("distributions", DistributionsBenchmarks.all),
+    ]
 
     func run() {
         for (title, suite) in Self.suites {

@@ -1,0 +1,58 @@
+import DriftCore
+
+/// Cost of the distribution functions and tests, one representative input per algorithm/regime
+/// (these run once per window evaluation, so the worst regime matters more than the average).
+enum DistributionsBenchmarks {
+    static func all() -> [BenchmarkResult] {
+        var results: [BenchmarkResult] = []
+        func measure(_ name: String, repetitions: Int, _ body: () -> Double) {
+            results.append(Bench.measure(name, operations: repetitions) {
+                var sink = 0.0
+                for _ in 0..<repetitions { sink += body() }
+                blackHole(sink)
+            })
+        }
+        // Vary the input slightly per call so nothing is hoisted out of the loop.
+        var jitter = 0.0
+        func next(_ base: Double) -> Double {
+            jitter = jitter >= 1e-9 ? 0 : jitter + 1e-12
+            return base + jitter
+        }
+
+        measure("normalSurvival(x = 4.2)", repetitions: 1_000_000) { Distributions.normalSurvival(next(4.2)) }
+        measure("chiSquaredSurvival(dof 3, body)", repetitions: 200_000) { Distributions.chiSquaredSurvival(next(4.1), degreesOfFreedom: 3) }
+        measure("chiSquaredSurvival(dof 1000, p ~ 1e-100)", repetitions: 20_000) { Distributions.chiSquaredSurvival(next(2_100), degreesOfFreedom: 1_000) }
+        let reference = (0..<50).map { Double(100 + 7 * $0) }
+        let current = (0..<50).map { Double(103 + 7 * $0 + $0 % 3) }
+        measure("chiSquareHomogeneity(k = 50)", repetitions: 100_000) {
+            HypothesisTests.chiSquareHomogeneity(reference: reference, current: current).pValue
+        }
+        measure("twoProportionZTest", repetitions: 1_000_000) {
+            HypothesisTests.twoProportionZTest(successes1: 1_234, trials1: 10_000, successes2: 1_301, trials2: 10_000)
+        }
+        measure("kolmogorovSurvival(x = 1.1)", repetitions: 1_000_000) { Distributions.kolmogorovSurvival(next(1.1)) }
+
+        let kstwoCases: [(String, Int, Double, Int)] = [
+            ("n=100 Durbin matrix (nd²≤0.75)", 100, 0.08, 20_000),
+            ("n=100 Pomeranz (nd²≤4)", 100, 0.15, 2_000),
+            ("n=140 Smirnov sum (tail)", 140, 0.3, 20_000),
+            ("n=1000 Smirnov sum (nd²=2.21)", 1_000, 0.047, 2_000),
+            ("n=2600 Smirnov sum (worst, nd²=2.21)", 2_600, 0.02916, 500),
+            ("n=3000 Smirnov (nd²=2.21)", 3_000, 0.02714, 2_000),
+            ("n=7000 Durbin matrix (worst, m=47)", 7_000, 0.00341, 200),
+            ("n=1e4 Pelz-Good (body)", 10_000, 0.012, 200_000),
+            ("n=1e5 Smirnov integral (p~1e-6)", 100_000, 0.0122, 20_000),
+            ("n=1e6 Smirnov integral (p~1e-100)", 1_000_000, 0.0152, 20_000),
+            ("n=1e7 tail approximation", 10_000_000, 0.0008, 1_000_000),
+        ]
+        for (label, n, d, repetitions) in kstwoCases {
+            measure("kstwo sf \(label)", repetitions: repetitions) {
+                Distributions.kolmogorovSmirnovSurvival(next(d), sampleSize: n)
+            }
+        }
+        measure("ks2samp p-value 1e5 vs 1e5 (d=0.005)", repetitions: 100_000) {
+            HypothesisTests.kolmogorovSmirnovTwoSamplePValue(statistic: next(0.005), referenceCount: 100_000, currentCount: 100_000)
+        }
+        return results
+    }
+}
