@@ -31,7 +31,7 @@ extension Distributions {
 /// The two expansions of the incomplete gamma function (Numerical Recipes §6.2).
 enum IncompleteGamma {
     /// Relative tolerance at which both expansions stop.
-    static let tolerance = Double.ulpOfOne / 2
+    static let tolerance = Double.ulpOfOne
     /// Iteration cap; both expansions need O(√a) terms, so this covers a up to ~10⁸.
     static let maxIterations = 100_000
 

@@ -50,6 +50,8 @@ enum SmirnovSum {
     static let largestExactSize = 1_000_000
     /// Nodes (and terms) below this fraction of the sum do not change it.
     static let negligibleFraction = 1e-18
+    /// A remainder below this fraction of the sum is below its rounding error.
+    static let invisibleFraction = 1e-16
     /// How far (in terms) the non-negligible terms must stay from the ends for the integral to equal the sum.
     static let smoothnessMargin = 10.0
 
@@ -86,8 +88,8 @@ enum SmirnovSum {
         let integrand = TrapezoidIntegrand(size: size, x: x)
         // Start at the middle of the admissible p range (x, 1) and walk out both ways.
         let start = Double.log((1 + x) / (1 - x))
-        guard let first = integrand.logValue(start),
-              let left = integrand.walk(from: start, by: -integrand.step, adding: Double.exp(first)),
+        guard let first = integrand.node(at: start),
+              let left = integrand.walk(from: start, by: -integrand.step, adding: Double.exp(first.logValue)),
               let sum = integrand.walk(from: start, by: integrand.step, adding: left)
         else { return nil }
         return Double.exp(Double.log(x) + Double.log(sum * integrand.step) - integrand.scale)
@@ -95,6 +97,16 @@ enum SmirnovSum {
 
     /// The summand as a function of u = logit(p), times dv/du = n·p·q, scaled by e^(2nx²).
     private struct TrapezoidIntegrand {
+        struct Node {
+            /// log of the integrand (scaled term × dv/du).
+            var logValue: Double
+            /// log of the scaled term itself.
+            var logTerm: Double
+            /// Terms between this node and the lower (v = 0) and upper (v = n(1−x)) ends.
+            var termsBelow: Double
+            var termsAbove: Double
+        }
+
         let size: Double
         let nx: Double
         /// Node spacing: resolves the peak (width ~ 1/√(nx²) in u) and the analyticity strip.
@@ -109,29 +121,37 @@ enum SmirnovSum {
             scale = 2 * a
         }
 
-        /// log of the integrand at u, or nil if u leaves the smooth region.
-        func logValue(_ u: Double) -> Double? {
+        /// The integrand at u, or nil if u lies within ``smoothnessMargin`` terms of an end.
+        func node(at u: Double) -> Node? {
             let p = 1 / (1 + Double.exp(-u))
             let q = 1 / (1 + Double.exp(u))
             let np = size * p
             let nq = size * q
             let v = np - nx
             guard v >= smoothnessMargin, nq >= smoothnessMargin else { return nil }
-            return logTerm(size: size, v: v, np: np, nq: nq) + Double.log(np * q) + scale
+            let logTerm = logTerm(size: size, v: v, np: np, nq: nq) + scale
+            return Node(logValue: logTerm + Double.log(np * q), logTerm: logTerm, termsBelow: v, termsAbove: nq)
         }
 
-        /// Adds the nodes start + step, start + 2·step, … to sum until they no longer count;
-        /// nil if the walk reached the non-smooth ends first. The summand is unimodal, so once
-        /// a node is negligible against the sum so far, so is every node beyond it.
+        /// Adds the nodes start + step, start + 2·step, … to sum until they no longer count.
+        /// The summand is unimodal, so once a node is negligible against the sum so far, so is
+        /// every node beyond it. If the walk reaches the non-smooth ends first, it still succeeds
+        /// when every term left (at most their count × the last term) is negligible, else gives nil.
         func walk(from start: Double, by signedStep: Double, adding sum: Double) -> Double? {
             var sum = sum
             var u = start
+            var last: Node?
             while true {
                 u += signedStep
-                guard let value = logValue(u) else { return nil }
-                let node = Double.exp(value)
-                sum += node
-                if node < sum * negligibleFraction { return sum }
+                guard let node = node(at: u) else {
+                    guard let last else { return nil }
+                    let termsLeft = signedStep < 0 ? last.termsBelow : last.termsAbove
+                    return termsLeft * Double.exp(last.logTerm) < sum * step * invisibleFraction ? sum : nil
+                }
+                let value = Double.exp(node.logValue)
+                sum += value
+                if value < sum * negligibleFraction { return sum }
+                last = node
             }
         }
     }
