@@ -10,7 +10,8 @@ the Swift tests check those cases directly):
   normal:           [x, cdf, sf]                    scipy.stats.norm.cdf / .sf
   chiSquared:       [x, k, sf]                      scipy.stats.chi2.sf(x, k)
   kolmogorov:       [x, sf]                         scipy.special.kolmogorov(x)
-  kstwo:            [n, d, sf]                      scipy.stats.kstwo.sf(d, n)
+  kstwo:            [n, d, sf]                      scipy.stats.kstwo.sf(d, n) (a grid through every
+                                                    regime boundary, then 400 seeded random points)
   ks2samp:          {n1, n2, statistic, pValue}     scipy.stats.ks_2samp(a, b, method="asymp")
   chi2Contingency:  {reference, current, statistic, dof, pValue}
                     scipy.stats.chi2_contingency([ref, cur], correction=False) on the table
@@ -99,6 +100,19 @@ def kstwo_vectors():
     return rows
 
 
+def kstwo_random_vectors():
+    """Seeded random (n, d) pairs: n log-uniform in [1, 3e5], sqrt(n) d log-uniform in [0.05, 25]."""
+    rng = np.random.default_rng(11)
+    rows = []
+    while len(rows) < 400:
+        n = int(round(math.exp(rng.uniform(0, math.log(3e5)))))
+        d = math.exp(rng.uniform(math.log(0.05), math.log(25))) / math.sqrt(n)
+        if not 0 < d < 1:
+            continue
+        rows.append([n, f(d), f(stats.kstwo.sf(d, n))])
+    return rows
+
+
 def ks2samp_vectors():
     rng = np.random.default_rng(20261122)
     cases = [
@@ -172,7 +186,7 @@ def main():
         "normal": normal_vectors(),
         "chiSquared": chi_squared_vectors(),
         "kolmogorov": kolmogorov_vectors(),
-        "kstwo": kstwo_vectors(),
+        "kstwo": kstwo_vectors() + kstwo_random_vectors(),
         "ks2samp": ks2samp_vectors(),
         "chi2Contingency": chi2_contingency_vectors(),
         "zTest": z_test_vectors(),
