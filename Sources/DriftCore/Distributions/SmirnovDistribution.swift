@@ -8,11 +8,14 @@ import RealModule
 /// adds it up term by term in double-double arithmetic: O(n) work, ~1 s at n = 10⁶. Here each
 /// term is C(n,v) pᵛ qⁿ⁻ᵛ / p with p = x + v/n, evaluated in log space by Loader's saddle-point
 /// form (``BinomialTerm``), and:
-/// - when the terms that matter (> 1e-18 of the sum) lie ≥ 30 terms from both ends, the sum of this
+/// - when the terms that matter (> 1e-18 of the sum) lie ≥ 10 terms from both ends, the sum of this
 ///   analytic, slowly varying summand equals its integral to far below double precision
 ///   (Poisson summation), so it is integrated instead by the trapezoidal rule in
 ///   u = logit(p), which converges geometrically for such integrands: ~50–100 evaluations
 ///   whatever n is;
+/// - when only the first terms (small v, where the summand is not smooth) still matter, a smooth
+///   erfc window hands over from exact terms to the integral (the windowed summand is again
+///   smooth, so its sum is its integral): a few hundred evaluations;
 /// - otherwise (small n, or x close to the ends) the terms are added exactly, O(n(1−x)).
 /// scipy's own special cases (x ≤ 1/n, x ≥ 1 − 1/n, underflow, and its approximation
 /// e^(−(6nx+1)²/(18n)) for n > 10⁶) are reproduced as they are.
@@ -38,11 +41,11 @@ extension Distributions {
             let logP = -(6 * nx + 1) * (6 * nx + 1) / 18 / size
             return logP < -Double.log(2) ? Double.exp(logP) : 1 + Double.expMinusOne(logP)
         }
-        return SmirnovSum.integral(size, x) ?? SmirnovSum.exactSum(size, x)
+        return SmirnovSum.integral(size, x) ?? SmirnovSum.windowedSum(size, x) ?? SmirnovSum.exactSum(size, x)
     }
 }
 
-/// The two evaluations of the Birnbaum–Tingey sum.
+/// The evaluations of the Birnbaum–Tingey sum.
 enum SmirnovSum {
     /// log 2⁻¹⁰⁷⁵, below the smallest subnormal: for −2nx² below this scipy returns 0 (xsf MINLOG).
     static let logOfSmallestSubnormal = -7.451332191019412076235e2
@@ -61,17 +64,38 @@ enum SmirnovSum {
         BinomialTerm.logProbability(n: size, k: v, np: np, nq: nq) - Double.log(np / size)
     }
 
-    /// Adds every term; the scale e^(2nx²) keeps the terms of a tiny tail away from underflow.
-    static func exactSum(_ size: Double, _ x: Double) -> Double {
+    /// A smooth partition of unity in u = logit(p): the integral takes the share
+    /// ½ erfc((center − u)/width), the exact terms the rest.
+    struct Window {
+        var center: Double
+        var width: Double
+
+        func integralShare(_ u: Double) -> Double { 0.5 * Double.erfc((center - u) / width) }
+        func exactShare(_ u: Double) -> Double { 0.5 * Double.erfc((u - center) / width) }
+        /// Beyond this u the exact share is below 1e-23.
+        var exactEnd: Double { center + 7 * width }
+    }
+
+    /// Adds the terms (each times the window's exact share, if any); the scale e^(2nx²) keeps
+    /// the terms of a tiny tail away from underflow.
+    static func exactSum(_ size: Double, _ x: Double, window: Window? = nil) -> Double {
         let nx = size * x
         let scale = 2 * nx * x
-        var sum = Double.exp(size * Double.log(onePlus: -x) - Double.log(x) + scale)  // v = 0: (1−x)ⁿ/x
-        var previous = sum
-        var v = 1.0
+        var sum = 0.0
+        var previous = Double.infinity
+        var v = 0.0
         while true {
             let nq = (size - v) - nx
             if nq <= 0 { break }
-            let term = Double.exp(logTerm(size: size, v: v, np: v + nx, nq: nq) + scale)
+            let np = v + nx
+            var term = v == 0
+                ? Double.exp(size * Double.log(onePlus: -x) - Double.log(x) + scale)  // (1−x)ⁿ/x
+                : Double.exp(logTerm(size: size, v: v, np: np, nq: nq) + scale)
+            if let window {
+                let u = Double.log(np / nq)
+                if u > window.exactEnd { break }
+                term *= window.exactShare(u)
+            }
             sum += term
             // Past the peak the terms only shrink: stop once they no longer count.
             if term < previous, term < sum * negligibleFraction { break }
@@ -85,22 +109,41 @@ enum SmirnovSum {
     /// those reach within ``smoothnessMargin`` terms of either end (the integral would then
     /// differ from the sum).
     static func integral(_ size: Double, _ x: Double) -> Double? {
-        let integrand = TrapezoidIntegrand(size: size, x: x)
+        let a = size * x * x
+        return integral(size, x, step: min(0.15, 0.4 / a.squareRoot()), window: nil)
+    }
+
+    /// Exact terms up to a window placed just past the first ``smoothnessMargin`` terms, the
+    /// integral beyond; nil when the exact part would not be much shorter than the plain sum.
+    static func windowedSum(_ size: Double, _ x: Double) -> Double? {
+        let nx = size * x
+        let step = min(0.05, 0.4 / (nx * x).squareRoot())
+        let width = 2 * step  // resolved by the nodes, wide enough (in v) for Poisson summation
+        let marginU = Double.log((nx + smoothnessMargin) / (size - nx - smoothnessMargin))
+        let window = Window(center: marginU + 7 * width, width: width)
+        let exactTerms = size / (1 + Double.exp(-window.exactEnd)) - nx
+        guard exactTerms < 0.5 * (size - nx), let integral = integral(size, x, step: step, window: window) else { return nil }
+        return exactSum(size, x, window: window) + integral
+    }
+
+    private static func integral(_ size: Double, _ x: Double, step: Double, window: Window?) -> Double? {
+        let integrand = TrapezoidIntegrand(size: size, x: x, step: step, window: window)
         // Start at the middle of the admissible p range (x, 1) and walk out both ways.
         let start = Double.log((1 + x) / (1 - x))
         guard let first = integrand.node(at: start),
-              let left = integrand.walk(from: start, by: -integrand.step, adding: Double.exp(first.logValue)),
-              let sum = integrand.walk(from: start, by: integrand.step, adding: left)
+              let left = integrand.walk(from: start, by: -step, adding: Double.exp(first.logValue)),
+              let sum = integrand.walk(from: start, by: step, adding: left)
         else { return nil }
-        return Double.exp(Double.log(x) + Double.log(sum * integrand.step) - integrand.scale)
+        return Double.exp(Double.log(x) + Double.log(sum * step) - integrand.scale)
     }
 
-    /// The summand as a function of u = logit(p), times dv/du = n·p·q, scaled by e^(2nx²).
+    /// The summand as a function of u = logit(p), times dv/du = n·p·q (and the window's
+    /// integral share, if any), scaled by e^(2nx²).
     private struct TrapezoidIntegrand {
         struct Node {
-            /// log of the integrand (scaled term × dv/du).
+            /// log of the integrand (scaled, windowed term × dv/du).
             var logValue: Double
-            /// log of the scaled term itself.
+            /// log of the scaled, windowed term itself.
             var logTerm: Double
             /// Terms between this node and the lower (v = 0) and upper (v = n(1−x)) ends.
             var termsBelow: Double
@@ -109,16 +152,17 @@ enum SmirnovSum {
 
         let size: Double
         let nx: Double
-        /// Node spacing: resolves the peak (width ~ 1/√(nx²) in u) and the analyticity strip.
+        /// Node spacing: resolves the peak (width ~ 1/√(nx²) in u), the window and the analyticity strip.
         let step: Double
         let scale: Double
+        let window: Window?
 
-        init(size: Double, x: Double) {
+        init(size: Double, x: Double, step: Double, window: Window?) {
             self.size = size
             nx = size * x
-            let a = nx * x
-            step = min(0.15, 0.4 / a.squareRoot())
-            scale = 2 * a
+            self.step = step
+            scale = 2 * nx * x
+            self.window = window
         }
 
         /// The integrand at u, or nil if u lies within ``smoothnessMargin`` terms of an end.
@@ -129,7 +173,8 @@ enum SmirnovSum {
             let nq = size * q
             let v = np - nx
             guard v >= smoothnessMargin, nq >= smoothnessMargin else { return nil }
-            let logTerm = logTerm(size: size, v: v, np: np, nq: nq) + scale
+            var logTerm = logTerm(size: size, v: v, np: np, nq: nq) + scale
+            if let window { logTerm += Double.log(window.integralShare(u)) }
             return Node(logValue: logTerm + Double.log(np * q), logTerm: logTerm, termsBelow: v, termsAbove: nq)
         }
 

@@ -20,6 +20,21 @@ import Testing
         }
     }
 
+    /// Where the plain integral refuses (the first terms still matter), the windowed hand-over
+    /// must reproduce the term-by-term sum, and from n = 700 on it must always run.
+    @Test(arguments: [150, 300, 500, 700, 1_000, 1_500, 2_000, 2_600])
+    func windowedSumAgreesWithExactSum(n: Int) {
+        for a in stride(from: 2.2, through: 354, by: 3.1) {
+            let x = (a / Double(n)).squareRoot()
+            guard x < 0.5, SmirnovSum.integral(Double(n), x) == nil else { continue }
+            guard let windowed = SmirnovSum.windowedSum(Double(n), x) else {
+                #expect(n < 700, "windowed sum refused n = \(n), nx² = \(a)")
+                continue
+            }
+            expectClose(windowed, SmirnovSum.exactSum(Double(n), x), tolerance: 1e-12, "n = \(n), nx² = \(a)")
+        }
+    }
+
     @Test func integralRunsForMillionTerms() {
         for a in Self.tailSizes {
             #expect(SmirnovSum.integral(1e6, (a / 1e6).squareRoot()) != nil, "nx² = \(a)")
