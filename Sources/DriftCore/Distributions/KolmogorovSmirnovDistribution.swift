@@ -71,7 +71,8 @@ extension Distributions {
 
     /// log(n!/nⁿ) by Stirling's series with n log n removed up front (as scipy's
     /// `_log_nfactorial_div_n_pow_n`): ½ log n − n + ½ log 2π + Σ B₂ⱼ/(2j(2j−1) n^(2j−1)).
-    private static func logFactorialOverPower(_ n: Int) -> Double {
+    /// Absolute error ~1e-16 for n ≥ 100.
+    static func logFactorialOverPower(_ n: Int) -> Double {
         let reciprocal = 1 / Double(n)
         let argument = reciprocal / Double(n)
         var polynomial = 0.0
