@@ -30,6 +30,18 @@ import Testing
         #expect(Distributions.kolmogorovSmirnovSurvival(0.3, sampleSize: -4).isNaN)
     }
 
+    /// Extreme sizes and statistics stay defined probabilities (no trap, no NaN).
+    @Test func extremeInputsStayProbabilities() {
+        for n in [1, 2, 139, 141, 7_000, 7_001, 100_000, 1_000_001, 1 << 40, Int.max] {
+            for d in [Double.leastNonzeroMagnitude, 1e-300, 1e-10, 1e-4, 0.01, 0.3, 0.5, 0.999_999, 1 - 1e-16] {
+                let sf = Distributions.kolmogorovSmirnovSurvival(d, sampleSize: n)
+                #expect(sf >= 0 && sf <= 1, "n = \(n), d = \(d): \(sf)")
+            }
+        }
+        let huge = HypothesisTests.kolmogorovSmirnovTwoSamplePValue(statistic: 1e-6, referenceCount: Int.max, currentCount: Int.max)
+        #expect(huge >= 0 && huge <= 1)
+    }
+
     /// The survival never increases with d (checked on a fine grid through every regime boundary).
     @Test func survivalIsMonotoneInD() {
         for n in [3, 40, 140, 141, 1_000, 20_000, 2_000_000] {
