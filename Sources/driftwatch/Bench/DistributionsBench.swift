@@ -1,4 +1,5 @@
 import DriftCore
+import Foundation
 
 /// Cost of the distribution functions and tests, one representative input per algorithm/regime
 /// (these run once per window evaluation, so the worst regime matters more than the average).
@@ -52,9 +53,34 @@ enum DistributionsBenchmarks {
                 Distributions.kolmogorovSmirnovSurvival(next(d), sampleSize: n)
             }
         }
+        results.append(slowestKolmogorovSmirnovSurvival(sizesFrom: 1))
+        results.append(slowestKolmogorovSmirnovSurvival(sizesFrom: 141))
         measure("ks2samp p-value 1e5 vs 1e5 (d=0.005)", repetitions: 100_000) {
             HypothesisTests.kolmogorovSmirnovTwoSamplePValue(statistic: next(0.005), referenceCount: 100_000, currentCount: 100_000)
         }
         return results
+    }
+
+    /// The slowest kstwo survival over a grid of n (from `smallest` to 10⁷, log-spaced) × d
+    /// (√n·d from 0.05 to 20, plus d ≥ 0.5), each timed as the best of 3 runs of 3 calls.
+    static func slowestKolmogorovSmirnovSurvival(sizesFrom smallest: Double) -> BenchmarkResult {
+        var slowest = BenchmarkResult(name: "kstwo sf slowest on grid, n ≥ \(Int(smallest))", operations: 1, nanosecondsPerOperation: 0)
+        var n = smallest
+        while n <= 1e7 {
+            let size = Int(n.rounded())
+            var ds = (0...80).map { Foundation.pow(400, Double($0) / 80) * 0.05 / Double(size).squareRoot() }
+            ds += [0.5, 0.6, 0.8, 0.95]
+            for d in ds where d < 1 {
+                let result = Bench.measure("", operations: 3, runs: 3) {
+                    for _ in 0..<3 { blackHole(Distributions.kolmogorovSmirnovSurvival(d, sampleSize: size)) }
+                }
+                if result.nanosecondsPerOperation > slowest.nanosecondsPerOperation {
+                    slowest.nanosecondsPerOperation = result.nanosecondsPerOperation
+                    slowest.note = "at n = \(size), d = \(d)"
+                }
+            }
+            n *= 1.25
+        }
+        return slowest
     }
 }
