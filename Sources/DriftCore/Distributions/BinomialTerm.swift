@@ -7,8 +7,8 @@ import RealModule
 /// saddle-point form used by R's `dbinom_raw`:
 /// log f = δ(n) − δ(k) − δ(n−k) − D(k, np) − D(n−k, nq) − ½ log(2πk(n−k)/n),
 /// with δ the Stirling-series error and D(x, M) = x log(x/M) + M − x evaluated by a series
-/// near x = M. Every piece is O(1) in size, so the result has an absolute error of a few
-/// ulp instead of the ~n·ε of log-gamma differences.
+/// near x = M. No piece is larger than the result's own scale (log n and the deviances), so
+/// the absolute error stays a few ulp of that instead of the ~n·ε of log-gamma differences.
 enum BinomialTerm {
     /// log C(n, k) pᵏ qⁿ⁻ᵏ for 0 < k < n, given np = n·p and nq = n·q (q = 1 − p).
     @inline(__always)
