@@ -7,21 +7,23 @@ import RealModule
 /// J. Wang (2003), "Evaluating Kolmogorov's distribution", J. Stat. Softw. 8(18): with
 /// nd = k − h, P = n!/nⁿ · (Hⁿ)ₖₖ for an m×m non-negative matrix H, m = 2k − 1. Matrix built as
 /// scipy's `_kolmogn_DMTW` (scipy/stats/_ksstats.py). Two evaluations of (Hⁿ)ₖₖ:
-/// - n < 1000: repeated squaring with power-of-two rescaling (as scipy, but only row k of the
+/// - n < 500: repeated squaring with power-of-two rescaling (as scipy, but only row k of the
 ///   product is carried): exact up to rounding, O(m³ log n);
-/// - n ≥ 1000: the Perron term λⁿ uₖwₖ/(w·u) alone. The other eigenvalues' share of (Hⁿ)ₖₖ
+/// - n ≥ 500: the Perron term λⁿ uₖwₖ/(w·u) alone. The other eigenvalues' share of (Hⁿ)ₖₖ
 ///   falls like e^(−c/z²) (z = d√n); from full eigendecompositions (numpy) on a fine grid of the
-///   Durbin region (z ≥ 0.15, n·d^1.5 ≤ 1.4) it is < 3e-12 at n = 700 and < 2e-13 from n = 1000. λ and u come
+///   Durbin region (z ≥ 0.15, n·d^1.5 ≤ 1.4) their part of the CDF is < 5e-13 absolute from
+///   n = 500 (< 2e-14 from n = 700), far below what the survival 1 − CDF can show. λ and u come
 ///   from shifted inverse iteration with the Collatz–Wielandt upper bound as shift (quadratic
-///   convergence, ~5 LU solves, O(m³)); H is persymmetric, so w is u reversed.
-///   Agrees with scipy's matrix power to ~1e-12 relative.
+///   convergence, ~5 solves). H is lower Hessenberg and persymmetric (JHJ = Hᵀ), so each solve
+///   is an O(m²) upper-Hessenberg elimination on σI − Hᵀ, and w is u reversed.
+///   Agrees with the matrix power to < 1e-12 in the CDF (tests).
 /// O(m²) memory. Used for small nd.
 enum DurbinMatrix {
     private static let rescaleExponent = 128
     private static let rescaleUp = Double(sign: .plus, exponent: 128, significand: 1)
     private static let rescaleDown = Double(sign: .plus, exponent: -128, significand: 1)
     /// From here on the Perron term alone is exact to double precision (see above).
-    static let smallestDominantEigenSize = 1_000
+    static let smallestDominantEigenSize = 500
 
     static func cdf(_ n: Int, _ d: Double) -> Double {
         if d >= 1 { return 1 }
@@ -119,8 +121,11 @@ enum DurbinMatrix {
         var (upper, _) = collatzWielandtBounds(vector, image)
         for _ in 0..<maxInverseIterations {
             // vector ← (σI − H)⁻¹ vector with σ ≥ λ: a positive operator, so the iterate stays positive.
-            shifted.setShiftedNegation(of: matrix, shift: upper)
-            guard shifted.solve(&vector) else { break }  // σ hit λ exactly: the iterate has converged
+            // (σI − H) y = x  ⟺  (σI − Hᵀ)(Jy) = Jx, J the reversal.
+            shifted.setShiftedNegatedTranspose(of: matrix, shift: upper)
+            vector.reverse()
+            guard shifted.solveUpperHessenberg(&vector) else { break }  // σ hit λ exactly: converged
+            vector.reverse()
             let largest = vector.reduce(0) { max($0, $1) }
             guard largest > 0, largest.isFinite else { return .nan }
             for i in 0..<m { vector[i] /= largest }
@@ -176,10 +181,13 @@ struct SquareMatrix {
         set { elements[row * size + column] = newValue }
     }
 
-    /// self = shift·I − other.
-    mutating func setShiftedNegation(of other: SquareMatrix, shift: Double) {
-        for i in elements.indices { elements[i] = -other.elements[i] }
-        for i in 0..<size { elements[i * size + i] += shift }
+    /// self = shift·I − otherᵀ.
+    mutating func setShiftedNegatedTranspose(of other: SquareMatrix, shift: Double) {
+        let m = size
+        for i in 0..<m {
+            for j in 0..<m { elements[i * m + j] = -other.elements[j * m + i] }
+            elements[i * m + i] += shift
+        }
     }
 
     mutating func scale(by factor: Double) {
@@ -196,37 +204,33 @@ struct SquareMatrix {
         }
     }
 
-    /// Solves self · x = b in place (Gaussian elimination with partial pivoting, destroying self);
-    /// false if a pivot is exactly zero.
-    mutating func solve(_ b: inout [Double]) -> Bool {
+    /// Solves self · x = b in place for an upper Hessenberg self (zero below the subdiagonal):
+    /// Gaussian elimination with partial pivoting, which only ever compares rows k and k + 1,
+    /// so O(m²). Destroys self; false if a pivot is exactly zero.
+    mutating func solveUpperHessenberg(_ b: inout [Double]) -> Bool {
         let m = size
         return elements.withUnsafeMutableBufferPointer { buffer in
             b.withUnsafeMutableBufferPointer { b in
                 let a = buffer.baseAddress!
-                for column in 0..<m {
-                    var pivotRow = column
-                    for row in (column + 1)..<m where abs(a[row * m + column]) > abs(a[pivotRow * m + column]) {
-                        pivotRow = row
+                for k in 0..<(m - 1) {
+                    let row = a + k * m, next = a + (k + 1) * m
+                    if abs(next[k]) > abs(row[k]) {
+                        for j in k..<m { swap(&row[j], &next[j]) }
+                        b.swapAt(k, k + 1)
                     }
-                    let pivot = a[pivotRow * m + column]
-                    if pivot == 0 { return false }
-                    if pivotRow != column {
-                        for j in column..<m { swap(&a[column * m + j], &a[pivotRow * m + j]) }
-                        b.swapAt(column, pivotRow)
-                    }
-                    let pivotRowStart = a + column * m
-                    for row in (column + 1)..<m {
-                        let rowStart = a + row * m
-                        let factor = rowStart[column] / pivot
-                        if factor == 0 { continue }
-                        for j in column..<m { rowStart[j] -= factor * pivotRowStart[j] }
-                        b[row] -= factor * b[column]
+                    if row[k] == 0 { return false }
+                    let factor = next[k] / row[k]
+                    if factor != 0 {
+                        for j in k..<m { next[j] -= factor * row[j] }
+                        b[k + 1] -= factor * b[k]
                     }
                 }
-                for row in stride(from: m - 1, through: 0, by: -1) {
-                    var sum = b[row]
-                    for j in (row + 1)..<m { sum -= a[row * m + j] * b[j] }
-                    b[row] = sum / a[row * m + row]
+                for k in stride(from: m - 1, through: 0, by: -1) {
+                    let row = a + k * m
+                    if row[k] == 0 { return false }
+                    var sum = b[k]
+                    for j in (k + 1)..<m { sum -= row[j] * b[j] }
+                    b[k] = sum / row[k]
                 }
                 return true
             }
