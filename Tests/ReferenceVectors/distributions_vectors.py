@@ -5,8 +5,9 @@ Run once from the repository root:
 It writes fixtures/vectors/distributions.json. Everything is deterministic (fixed grids
 and seeded samples), so re-running reproduces the file byte for byte.
 
-Layout (all numbers are finite JSON numbers; inputs that would give NaN are not included,
-the Swift tests check those cases directly):
+Layout (all numbers are finite JSON numbers; the one scipy NaN, ks_2samp's p-value for 1 vs 1
+observation, is stored as null; other NaN-giving inputs are left out and checked directly by the
+Swift tests):
   normal:           [x, cdf, sf]                    scipy.stats.norm.cdf / .sf
   chiSquared:       [x, k, sf]                      scipy.stats.chi2.sf(x, k)
   kolmogorov:       [x, sf]                         scipy.special.kolmogorov(x)
