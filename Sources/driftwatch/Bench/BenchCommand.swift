@@ -18,6 +18,7 @@ struct CoreBench: ParsableCommand {
     static let suites: [(title: String, run: @Sendable () -> [BenchmarkResult])] = [
         ("Detectors, classification and fairness", DetectorBenchmarks.all),
         ("event decoding", DecodeBenchmarks.all),
+        ("distributions", DistributionsBenchmarks.all),
     ]
 
     func run() {
