@@ -50,7 +50,8 @@ public final class EmbeddedBroker: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Creates a topic; replication must not exceed the broker count.
+    /// Creates a topic; replication must not exceed the broker count. (The mock then
+    /// lists every broker as a replica; leaders are spread over the brokers.)
     public func createTopic(_ name: String, partitions: Int, replicationFactor: Int = 1) throws {
         try withCluster { cluster in
             try KafkaError.check(rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor)),
