@@ -5,6 +5,6 @@ struct Driftwatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "driftwatch",
         abstract: "Monitor ML models in production: drift, performance, fairness and data quality from Kafka.",
-        subcommands: [BenchCommand.self]
+        subcommands: [BenchCommand.self, BrokerCommand.self, SmokeCommand.self]
     )
 }

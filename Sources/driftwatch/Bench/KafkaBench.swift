@@ -1,0 +1,38 @@
+import ArgumentParser
+import Kafka
+
+/// `driftwatch bench kafka`: produce and consume throughput through the Kafka layer on
+/// the embedded broker, with 250-byte messages. Runs the same round trip as `smoke`
+/// (including its exactly-once verification) and reports its rates.
+struct KafkaBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kafka",
+        abstract: "Benchmark producing and consuming 250-byte messages on the embedded broker."
+    )
+
+    @Option(help: "Number of messages.")
+    var messages = 1_000_000
+
+    @Option(help: "Partitions; keep each under ~4 MiB (the mock keeps ~5 MiB per partition).")
+    var partitions = 64
+
+    func run() async throws {
+        let perPartition = messages / max(1, partitions) * (KafkaRoundTrip.valueSize + 80)
+        if perPartition > 4 << 20 {
+            KafkaCLI.status("warning: ~\(perPartition >> 20) MiB per partition; the mock broker drops data beyond ~5 MiB")
+        }
+        let report = try await KafkaRoundTrip(messages: messages, partitions: partitions, brokers: nil).run()
+        let produce = BenchmarkResult(name: "kafka produce until acknowledged", operations: report.delivered,
+                                      nanosecondsPerOperation: report.produceSeconds * 1e9 / Double(max(1, report.delivered)),
+                                      note: "target >= 1 M msg/s")
+        let consume = BenchmarkResult(name: "kafka consume to application (batches)", operations: report.consumed,
+                                      nanosecondsPerOperation: report.consumeSeconds * 1e9 / Double(max(1, report.consumed)),
+                                      note: "target >= 400 k msg/s; group join \(format(report.groupJoinSeconds)) s excluded")
+        print("== Kafka (embedded broker, \(messages) messages of \(KafkaRoundTrip.valueSize) bytes, \(partitions) partitions)")
+        print(produce.line)
+        print(consume.line)
+        print("peak RSS: \(Bench.peakResidentBytes() >> 20) MiB")
+        for problem in report.problems { KafkaCLI.status("bench kafka: \(problem)") }
+        if !report.problems.isEmpty { throw ExitCode(1) }
+    }
+}
