@@ -152,7 +152,6 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Returns `.queueFull` when the caller should wait and retry; throws other errors.
     private func enqueue(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader], partition: Int32?,
                          opaque: UnsafeMutableRawPointer?) throws -> KafkaError.Code? {
-        try context.checkNotFatal()
         let client = try client()
         let nativeHeaders = headers.isEmpty ? nil : Self.makeHeaders(headers)
         let error: OpaquePointer? = topic.withCString { topicName in
@@ -191,6 +190,7 @@ public final class KafkaProducer: @unchecked Sendable {
         if let nativeHeaders { rd_kafka_headers_destroy(nativeHeaders) }  // only consumed on success
         let failure = KafkaError(consuming: error)
         if failure.errorCode == .queueFull { return .queueFull }
+        if failure.errorCode == .fatal { try context.checkNotFatal() }  // the underlying cause
         throw failure
     }
 

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Kafka
 import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `driftwatch smoke`: produce keyed messages, consume them back in a consumer group
 /// and check every one arrived exactly once with the right content.
@@ -78,6 +83,10 @@ struct KafkaRoundTrip {
         var corrupted = 0
         var missing = 0
         var produceSeconds = 0.0
+        /// CPU time of the whole process (all threads, embedded broker included) per phase:
+        /// less sensitive than wall time to other work on the machine.
+        var produceCPUSeconds = 0.0
+        var consumeCPUSeconds = 0.0
         /// From subscribe to the first batch: the consumer-group join.
         var groupJoinSeconds = 0.0
         /// From the first batch to the last expected message.
@@ -87,10 +96,10 @@ struct KafkaRoundTrip {
         func printSummary() {
             print("brokers:   \(bootstrap)\(embedded ? " (embedded, in-process)" : "")")
             print("produced:  \(delivered) acknowledged, \(deliveryFailures) failed in \(format(produceSeconds, decimals: 2)) s"
-                  + " = \(rate(delivered, produceSeconds)) msg/s")
+                  + " = \(rate(delivered, produceSeconds)) msg/s (CPU \(format(produceCPUSeconds, decimals: 2)) s)")
             print("consumed:  \(consumed) (duplicates \(duplicates), corrupted \(corrupted), missing \(missing)) in "
                   + "\(format(consumeSeconds, decimals: 2)) s = \(rate(consumed, consumeSeconds)) msg/s"
-                  + " after a \(format(groupJoinSeconds, decimals: 1)) s group join")
+                  + " (CPU \(format(consumeCPUSeconds, decimals: 2)) s) after a \(format(groupJoinSeconds, decimals: 1)) s group join")
         }
 
         private func rate(_ count: Int, _ seconds: Double) -> String {
@@ -132,6 +141,7 @@ struct KafkaRoundTrip {
         var key = [UInt8](repeating: 0, count: 10)
         var value = Self.valueTemplate
         let start = Bench.monotonicNanoseconds()
+        let startCPU = processCPUSeconds()
         for index in 0..<messages {
             Self.writeKey(index, into: &key)
             value.withUnsafeMutableBytes { $0.storeBytes(of: UInt64(index).littleEndian, as: UInt64.self) }
@@ -139,6 +149,7 @@ struct KafkaRoundTrip {
         }
         try producer.flush(timeout: .seconds(120))
         report.produceSeconds = Double(Bench.monotonicNanoseconds() - start) / 1e9
+        report.produceCPUSeconds = processCPUSeconds() - startCPU
         let statistics = producer.statistics
         report.delivered = statistics.delivered
         report.deliveryFailures = statistics.failed
@@ -162,11 +173,15 @@ struct KafkaRoundTrip {
         var distinct = 0
         let start = Bench.monotonicNanoseconds()
         var firstBatch: UInt64?
+        var firstBatchCPU = 0.0
         let deadline = ContinuousClock.now + .seconds(60) + .seconds(messages / 50_000)
         while distinct < messages, ContinuousClock.now < deadline {
             guard let event = try await consumer.nextEvent(timeout: .milliseconds(500)) else { continue }
             guard case .messages(let batch) = event else { continue }
-            if firstBatch == nil { firstBatch = Bench.monotonicNanoseconds() }
+            if firstBatch == nil {
+                firstBatch = Bench.monotonicNanoseconds()
+                firstBatchCPU = processCPUSeconds()
+            }
             for message in batch {
                 report.consumed += 1
                 guard let index = Self.verifiedIndex(of: message, limit: messages) else {
@@ -178,6 +193,7 @@ struct KafkaRoundTrip {
             try consumer.storeOffsets(for: batch)
         }
         let end = Bench.monotonicNanoseconds()
+        report.consumeCPUSeconds = firstBatch == nil ? 0 : processCPUSeconds() - firstBatchCPU
         try consumer.commit()
         report.groupJoinSeconds = Double((firstBatch ?? end) - start) / 1e9
         report.consumeSeconds = Double(end - (firstBatch ?? end)) / 1e9
@@ -185,6 +201,14 @@ struct KafkaRoundTrip {
         if report.missing > 0 { report.problems.append("\(report.missing) messages never arrived") }
         if report.duplicates > 0 { report.problems.append("\(report.duplicates) messages arrived more than once") }
         if report.corrupted > 0 { report.problems.append("\(report.corrupted) messages had wrong content") }
+    }
+
+    /// User + system CPU time of this process so far.
+    private func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     private static let valueTemplate: [UInt8] = (0..<valueSize).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
@@ -199,13 +223,22 @@ struct KafkaRoundTrip {
     }
 
     /// The message's index if its key and value are exactly what `produce` sent.
+    /// Allocation-free, so the check does not dominate the consume benchmark.
     private static func verifiedIndex(of message: KafkaMessage, limit: Int) -> Int? {
-        guard message.value.count == valueSize, let key = message.key else { return nil }
-        let index = message.value.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-        guard index >= 0, index < limit else { return nil }
-        var expectedKey = [UInt8](repeating: 0, count: 10)
-        writeKey(index, into: &expectedKey)
-        guard key == expectedKey, message.value[8...] == valueTemplate[8...] else { return nil }
-        return index
+        guard message.value.count == valueSize, let key = message.key, key.count == 10, key[0] == UInt8(ascii: "k") else {
+            return nil
+        }
+        var keyIndex = 0
+        for digit in key[1...] {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+            keyIndex = keyIndex * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        let matches = message.value.withUnsafeBytes { value in
+            valueTemplate.withUnsafeBytes { template in
+                value.loadUnaligned(as: UInt64.self) == UInt64(keyIndex).littleEndian
+                    && memcmp(value.baseAddress! + 8, template.baseAddress! + 8, valueSize - 8) == 0
+            }
+        }
+        return matches && keyIndex < limit ? keyIndex : nil
     }
 }

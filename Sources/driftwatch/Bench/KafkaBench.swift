@@ -16,12 +16,17 @@ struct KafkaBench: AsyncParsableCommand {
     @Option(help: "Partitions; keep each under ~4 MiB (the mock keeps ~5 MiB per partition).")
     var partitions = 64
 
+    @Option(name: .customShort("X"), help: "A librdkafka property key=value for all clients (repeatable).")
+    var properties: [String] = []
+
     func run() async throws {
-        let perPartition = messages / max(1, partitions) * (KafkaRoundTrip.valueSize + 80)
-        if perPartition > 4 << 20 {
+        // ~20 bytes of record overhead and a 10-byte key per message.
+        let perPartition = messages / max(1, partitions) * (KafkaRoundTrip.valueSize + 30)
+        if perPartition > 9 << 19 {
             KafkaCLI.status("warning: ~\(perPartition >> 20) MiB per partition; the mock broker drops data beyond ~5 MiB")
         }
-        let report = try await KafkaRoundTrip(messages: messages, partitions: partitions, brokers: nil).run()
+        let report = try await KafkaRoundTrip(messages: messages, partitions: partitions, brokers: nil,
+                                              properties: try parseProperties(properties)).run()
         let produce = BenchmarkResult(name: "kafka produce until acknowledged", operations: report.delivered,
                                       nanosecondsPerOperation: report.produceSeconds * 1e9 / Double(max(1, report.delivered)),
                                       note: "target >= 1 M msg/s")
