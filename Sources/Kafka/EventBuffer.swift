@@ -12,7 +12,7 @@ final class EventBuffer<Event: Sendable>: @unchecked Sendable {
     private let capacity: Int
     private var events: [Event] = []
     private var head = 0
-    private var reader: (id: UInt64, continuation: CheckedContinuation<Event?, any Error>)?
+    private var reader: Reader?
     private var nextReaderID: UInt64 = 0
     private var pushedCount: UInt64 = 0
     private var handedOutCount: UInt64 = 0
@@ -20,6 +20,19 @@ final class EventBuffer<Event: Sendable>: @unchecked Sendable {
     private var acknowledgedCount: UInt64 = 0
     private var isFinished = false
     private var finishError: (any Error)?
+
+    /// The suspended `next` call, with the task that ends it on timeout (cancelled
+    /// when an event arrives first, so idle timers do not pile up).
+    private struct Reader {
+        var id: UInt64
+        var continuation: CheckedContinuation<Event?, any Error>
+        var timeout: Task<Void, Never>?
+
+        func resume(with result: Result<Event?, any Error>) {
+            timeout?.cancel()
+            continuation.resume(with: result)
+        }
+    }
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -42,7 +55,7 @@ final class EventBuffer<Event: Sendable>: @unchecked Sendable {
         if let waiting = reader {
             reader = nil
             handedOutCount += 1
-            waiting.continuation.resume(returning: event)
+            waiting.resume(with: .success(event))
         } else {
             if head > 64 && head * 2 > events.count {  // compact occasionally, not per pop
                 events.removeFirst(head)
@@ -67,7 +80,7 @@ final class EventBuffer<Event: Sendable>: @unchecked Sendable {
         condition.broadcast()
         if let waiting = reader, bufferedCount == 0 {
             reader = nil
-            resumeFinished(waiting.continuation)
+            waiting.resume(with: finishedResult)
         }
     }
 
@@ -98,38 +111,38 @@ final class EventBuffer<Event: Sendable>: @unchecked Sendable {
                     handedOutCount += 1
                     continuation.resume(returning: event)
                 } else if isFinished {
-                    resumeFinished(continuation)
+                    continuation.resume(with: finishedResult)
                 } else if Task.isCancelled {
                     continuation.resume(throwing: CancellationError())
                 } else if reader != nil {
                     continuation.resume(throwing: KafkaError(code: .state, message: "only one task may read a consumer's events at a time"))
                 } else {
-                    reader = (id, continuation)
-                    if let timeout { scheduleTimeout(for: id, after: timeout) }
+                    reader = Reader(id: id, continuation: continuation,
+                                    timeout: timeout.map { scheduleTimeout(for: id, after: $0) })
                 }
             }
         } onCancel: {
-            resumeReader(id: id) { $0.resume(throwing: CancellationError()) }
+            resumeReader(id: id, with: .failure(CancellationError()))
         }
     }
 
-    private func scheduleTimeout(for id: UInt64, after timeout: Duration) {
+    private func scheduleTimeout(for id: UInt64, after timeout: Duration) -> Task<Void, Never> {
         Task { [self] in
-            try? await Task.sleep(for: timeout)
-            resumeReader(id: id) { $0.resume(returning: nil) }
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }  // cancelled: an event came
+            resumeReader(id: id, with: .success(nil))
         }
     }
 
     /// Resumes the waiting reader if it is still request `id`.
-    private func resumeReader(id: UInt64, _ resume: (CheckedContinuation<Event?, any Error>) -> Void) {
+    private func resumeReader(id: UInt64, with result: Result<Event?, any Error>) {
         condition.lock()
         defer { condition.unlock() }
         guard let waiting = reader, waiting.id == id else { return }
         reader = nil
-        resume(waiting.continuation)
+        waiting.resume(with: result)
     }
 
-    private func resumeFinished(_ continuation: CheckedContinuation<Event?, any Error>) {
-        if let finishError { continuation.resume(throwing: finishError) } else { continuation.resume(returning: nil) }
+    private var finishedResult: Result<Event?, any Error> {
+        if let finishError { .failure(finishError) } else { .success(nil) }
     }
 }

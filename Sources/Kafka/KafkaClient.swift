@@ -44,7 +44,7 @@ class ClientContext: @unchecked Sendable {
 
     /// Fatal errors stop the client (recorded so its operations fail from then on);
     /// anything else is counted and logged, and librdkafka keeps retrying.
-    private func handleError(client: OpaquePointer?, code: rd_kafka_resp_err_t, reason: String) {
+    func handleError(client: OpaquePointer?, code: rd_kafka_resp_err_t, reason: String) {
         if code == RD_KAFKA_RESP_ERR__FATAL, let client {
             var text = [CChar](repeating: 0, count: 512)
             let underlying = rd_kafka_fatal_error(client, &text, text.count)
@@ -88,9 +88,17 @@ final class ClientHandle: @unchecked Sendable {
         self.context = context
     }
 
+    /// Set when the consumer group must not be left on destroy (see `KafkaConsumer.close`).
+    let skipConsumerClose = Locked(false)
+
     deinit {
-        rd_kafka_destroy(pointer)
+        rd_kafka_destroy_flags(pointer, skipConsumerClose.current ? RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE : 0)
         withExtendedLifetime(context) {}
+    }
+
+    /// Raises a fatal error as librdkafka would (its test hook), to exercise fatal handling.
+    func triggerFatalError(_ code: KafkaError.Code, reason: String) {
+        rd_kafka_test_fatal_error(pointer, rd_kafka_resp_err_t(rawValue: code.rawValue), reason)
     }
 
     /// Cluster metadata (brokers, topics, partitions) as this client sees it.

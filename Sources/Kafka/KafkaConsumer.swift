@@ -30,10 +30,9 @@ public struct PartitionLag: Sendable, Hashable {
 public struct ConsumerStatistics: Sendable, Equatable {
     /// Messages handed to the caller's event buffer.
     public var messages = 0
-    /// Error events from `rd_kafka_consumer_poll` (e.g. unknown topic), each also logged.
-    public var consumeErrors = 0
     public var rebalances = 0
-    /// Errors librdkafka recovered from by itself (broker down, reconnects, ...).
+    /// Errors librdkafka reported and recovers from by itself (broker down, reconnects,
+    /// unknown topic, ...), each also logged.
     public var transientErrors = 0
 }
 
@@ -241,6 +240,12 @@ public final class KafkaConsumer: @unchecked Sendable {
         context.buffer.finish()
         pollThread.stop()
         guard let client = handle.withLock({ handle in defer { handle = nil }; return handle }) else { return }
+        if context.fatalError.current != nil {
+            // librdkafka 2.0.2 spins forever leaving the group after a fatal error: skip it
+            // (the group coordinator drops this member after session.timeout.ms).
+            client.skipConsumerClose.withLock { $0 = true }
+            return
+        }
         let error = rd_kafka_consumer_close(client.pointer)
         if error != RD_KAFKA_RESP_ERR_NO_ERROR {
             context.logger.warning("consumer close: \(KafkaError(code: error))")
@@ -253,6 +258,11 @@ public final class KafkaConsumer: @unchecked Sendable {
             throw KafkaError(code: .state, message: "the consumer has no group metadata (is group.id set?)")
         }
         return metadata
+    }
+
+    /// Test hook: makes librdkafka raise a fatal error on this client.
+    func triggerFatalErrorForTesting(_ code: KafkaError.Code = .notLeaderForPartition, reason: String = "test") throws {
+        try client().triggerFatalError(code, reason: reason)
     }
 
     private func client() throws -> ClientHandle {
@@ -307,12 +317,9 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
             pending.append(copy(message))
             if pending.count >= maxBatchSize { return flushPending() }
         } else if message.pointee.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-            let error = KafkaError(code: message.pointee.err, message: rd_kafka_message_errstr(message).map { String(cString: $0) })
-            let count = statistics.withLock { statistics in
-                statistics.consumeErrors += 1
-                return statistics.consumeErrors
-            }
-            if count % 1000 == 1 { logger.warning("consume error (\(count) so far): \(error)") }
+            // The consumer queue also carries client errors (including fatal ones) as messages.
+            handleError(client: client, code: message.pointee.err,
+                        reason: rd_kafka_message_errstr(message).map { String(cString: $0) } ?? "")
         }
         return !buffer.finished
     }

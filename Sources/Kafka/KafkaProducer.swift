@@ -143,6 +143,11 @@ public final class KafkaProducer: @unchecked Sendable {
 
     // MARK: Internals
 
+    /// Test hook: makes librdkafka raise a fatal error on this client.
+    func triggerFatalErrorForTesting(_ code: KafkaError.Code = .notLeaderForPartition, reason: String = "test") throws {
+        try client().triggerFatalError(code, reason: reason)
+    }
+
     private func client() throws -> ClientHandle {
         guard let client = handle.current else { throw KafkaError(code: .destroyed, message: "the producer is closed") }
         return client
