@@ -6,12 +6,12 @@ import Logging
 /// Note: librdkafka's mock cluster (`EmbeddedBroker`) does not implement the
 /// CreateTopics request; create its topics with `EmbeddedBroker.createTopic`.
 public final class KafkaAdmin: @unchecked Sendable {
-    private let client: ClientHandle
+    private let handle = Locked<ClientHandle?>(nil)
     private let pollThread: ServiceThread
 
     public init(config: KafkaConfig, logger: Logger = Logger(label: "driftwatch.kafka.admin")) throws {
         let client = try ClientHandle(type: RD_KAFKA_PRODUCER, config: config, context: ClientContext(logger: logger))
-        self.client = client
+        handle.withLock { $0 = client }
         // Serves error callbacks, which otherwise pile up on the main queue.
         pollThread = ServiceThread(name: "kafka-admin-poll") { [client] in
             rd_kafka_poll(client.pointer, 100)
@@ -19,12 +19,24 @@ public final class KafkaAdmin: @unchecked Sendable {
         }
     }
 
-    deinit { pollThread.stop() }
+    deinit { close() }
+
+    /// Destroys the client. Idempotent.
+    public func close() {
+        pollThread.stop()
+        handle.withLock { $0 = nil }
+    }
+
+    private func client() throws -> ClientHandle {
+        guard let client = handle.current else { throw KafkaError(code: .destroyed, message: "the admin client is closed") }
+        return client
+    }
 
     /// Creates a topic and waits until the controller confirms it (or `timeout`).
     /// - Parameter config: topic configuration, e.g. `["cleanup.policy": "compact"]`.
     public func createTopic(_ name: String, partitions: Int, replicationFactor: Int = 1,
                             config: [String: String] = [:], timeout: Duration = .seconds(30)) throws {
+        let client = try client()
         var errorText = [CChar](repeating: 0, count: 512)
         guard let topic = rd_kafka_NewTopic_new(name, Int32(partitions), Int32(replicationFactor), &errorText, errorText.count) else {
             throw KafkaError(code: .invalidArgument, message: String(errorBuffer: errorText))
@@ -70,6 +82,6 @@ public final class KafkaAdmin: @unchecked Sendable {
 
     /// Brokers, topics and partitions as the cluster reports them.
     public func metadata(timeout: Duration = .seconds(10)) throws -> ClusterMetadata {
-        try client.metadata(timeout: timeout)
+        try client().metadata(timeout: timeout)
     }
 }

@@ -18,6 +18,9 @@ struct SmokeCommand: AsyncParsableCommand {
     @Option(help: "Bootstrap servers of a running cluster. Without it an embedded broker is started in-process.")
     var brokers: String?
 
+    @Option(help: "Use this existing topic instead of creating one (needed with `driftwatch broker`, whose mock cluster cannot create topics on request: start it with --topic NAME:PARTITIONS).")
+    var topic: String?
+
     @Option(help: "Number of messages.")
     var messages = 100_000
 
@@ -28,7 +31,7 @@ struct SmokeCommand: AsyncParsableCommand {
     var properties: [String] = []
 
     func run() async throws {
-        let report = try await KafkaRoundTrip(messages: messages, partitions: partitions, brokers: brokers,
+        let report = try await KafkaRoundTrip(messages: messages, partitions: partitions, brokers: brokers, topic: topic,
                                               properties: try parseProperties(properties)).run()
         report.printSummary()
         guard report.problems.isEmpty else {
@@ -37,6 +40,12 @@ struct SmokeCommand: AsyncParsableCommand {
         }
         print("smoke OK: \(messages) messages produced, acknowledged and consumed exactly once")
     }
+}
+
+/// A failure of a Kafka subcommand, printed as `Error: <description>` without the usage text.
+struct KafkaCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 func parseProperties(_ arguments: [String]) throws -> [String: String] {
@@ -54,8 +63,9 @@ func parseProperties(_ arguments: [String]) throws -> [String: String] {
 /// verify them: the shared body of `driftwatch smoke` and `driftwatch bench kafka`.
 ///
 /// Message `i` has the 10-byte key `k000000000i` and a 250-byte value holding `i` (8
-/// bytes little-endian) followed by a fixed pattern, so each consumed message can be
-/// checked for identity and content in constant time.
+/// bytes little-endian), a per-run nonce (8 bytes) and a fixed pattern, so each consumed
+/// message is checked for identity and content in constant time, and messages of earlier
+/// runs in a reused topic are recognised and skipped.
 struct KafkaRoundTrip {
     static let valueSize = 250
 
@@ -63,6 +73,8 @@ struct KafkaRoundTrip {
     var partitions: Int
     /// nil: start an embedded broker in-process.
     var brokers: String?
+    /// An existing topic to use; nil: create a fresh one.
+    var topic: String?
     var properties: [String: String] = [:]
     var embeddedBrokerCount = 3
     /// Warnings and errors only: librdkafka's info logs (e.g. assignments) would bury the summary.
@@ -79,6 +91,8 @@ struct KafkaRoundTrip {
         var deliveryFailures = 0
         var lastDeliveryError: KafkaError?
         var consumed = 0
+        /// Messages of earlier runs found in a reused topic (skipped).
+        var foreign = 0
         var duplicates = 0
         var corrupted = 0
         var missing = 0
@@ -97,7 +111,8 @@ struct KafkaRoundTrip {
             print("brokers:   \(bootstrap)\(embedded ? " (embedded, in-process)" : "")")
             print("produced:  \(delivered) acknowledged, \(deliveryFailures) failed in \(format(produceSeconds, decimals: 2)) s"
                   + " = \(rate(delivered, produceSeconds)) msg/s (CPU \(format(produceCPUSeconds, decimals: 2)) s)")
-            print("consumed:  \(consumed) (duplicates \(duplicates), corrupted \(corrupted), missing \(missing)) in "
+            print("consumed:  \(consumed) (duplicates \(duplicates), corrupted \(corrupted), missing \(missing)"
+                  + (foreign > 0 ? ", \(foreign) of earlier runs skipped" : "") + ") in "
                   + "\(format(consumeSeconds, decimals: 2)) s = \(rate(consumed, consumeSeconds)) msg/s"
                   + " (CPU \(format(consumeCPUSeconds, decimals: 2)) s) after a \(format(groupJoinSeconds, decimals: 1)) s group join")
         }
@@ -109,13 +124,23 @@ struct KafkaRoundTrip {
 
     func run() async throws -> Report {
         var report = Report()
-        let topic = "driftwatch-smoke-\(UInt32.random(in: 0...UInt32.max))"
+        let topic = self.topic ?? "driftwatch-smoke-\(UInt32.random(in: 0...UInt32.max))"
         var embedded: EmbeddedBroker?
         if let brokers {
             report.bootstrap = brokers
             let admin = try KafkaAdmin(config: clientConfig(brokers), logger: logger)
-            let brokerCount = try admin.metadata().brokers.count
-            try admin.createTopic(topic, partitions: partitions, replicationFactor: min(3, brokerCount))
+            let metadata = try admin.metadata()
+            if self.topic == nil {
+                do {
+                    try admin.createTopic(topic, partitions: partitions, replicationFactor: min(3, metadata.brokers.count),
+                                          timeout: .seconds(10))
+                } catch {
+                    throw KafkaCommandError("could not create topic \(topic): \(error). `driftwatch broker` cannot create topics "
+                                          + "on request: start it with --topic NAME:PARTITIONS and pass --topic NAME")
+                }
+            } else if metadata.topic(topic) == nil {
+                throw KafkaCommandError("topic \(topic) does not exist on \(brokers)")
+            }
         } else {
             let broker = try EmbeddedBroker(brokers: embeddedBrokerCount, logger: logger)
             try broker.createTopic(topic, partitions: partitions, replicationFactor: min(3, embeddedBrokerCount))
@@ -140,6 +165,7 @@ struct KafkaRoundTrip {
         defer { producer.close() }
         var key = [UInt8](repeating: 0, count: 10)
         var value = Self.valueTemplate
+        value.withUnsafeMutableBytes { $0.storeBytes(of: nonce, toByteOffset: 8, as: UInt64.self) }
         let start = Bench.monotonicNanoseconds()
         let startCPU = processCPUSeconds()
         for index in 0..<messages {
@@ -184,6 +210,10 @@ struct KafkaRoundTrip {
             }
             for message in batch {
                 report.consumed += 1
+                guard Self.nonce(of: message) == nonce else {
+                    report.foreign += 1
+                    continue
+                }
                 guard let index = Self.verifiedIndex(of: message, limit: messages) else {
                     report.corrupted += 1
                     continue
@@ -222,6 +252,14 @@ struct KafkaRoundTrip {
         }
     }
 
+    /// Marks this run's messages (value bytes 8..<16).
+    private let nonce = UInt64.random(in: 1...UInt64.max)
+
+    private static func nonce(of message: KafkaMessage) -> UInt64? {
+        guard message.value.count >= 16 else { return nil }
+        return message.value.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self) }
+    }
+
     /// The message's index if its key and value are exactly what `produce` sent.
     /// Allocation-free, so the check does not dominate the consume benchmark.
     private static func verifiedIndex(of message: KafkaMessage, limit: Int) -> Int? {
@@ -236,7 +274,7 @@ struct KafkaRoundTrip {
         let matches = message.value.withUnsafeBytes { value in
             valueTemplate.withUnsafeBytes { template in
                 value.loadUnaligned(as: UInt64.self) == UInt64(keyIndex).littleEndian
-                    && memcmp(value.baseAddress! + 8, template.baseAddress! + 8, valueSize - 8) == 0
+                    && memcmp(value.baseAddress! + 16, template.baseAddress! + 16, valueSize - 16) == 0
             }
         }
         return matches && keyIndex < limit ? keyIndex : nil
