@@ -29,15 +29,22 @@ struct KafkaBench: AsyncParsableCommand {
                                               properties: try parseProperties(properties)).run()
         let produce = BenchmarkResult(name: "kafka produce until acknowledged", operations: report.delivered,
                                       nanosecondsPerOperation: report.produceSeconds * 1e9 / Double(max(1, report.delivered)),
-                                      note: "target >= 1 M msg/s")
+                                      note: "target >= 1 M msg/s; process CPU \(cpuPerMessage(report.produceCPUSeconds, report.delivered))")
         let consume = BenchmarkResult(name: "kafka consume to application (batches)", operations: report.consumed,
                                       nanosecondsPerOperation: report.consumeSeconds * 1e9 / Double(max(1, report.consumed)),
-                                      note: "target >= 400 k msg/s; group join \(format(report.groupJoinSeconds)) s excluded")
+                                      note: "target >= 400 k msg/s; process CPU \(cpuPerMessage(report.consumeCPUSeconds, report.consumed));"
+                                          + " group join \(format(report.groupJoinSeconds)) s excluded")
         print("== Kafka (embedded broker, \(messages) messages of \(KafkaRoundTrip.valueSize) bytes, \(partitions) partitions)")
         print(produce.line)
         print(consume.line)
         print("peak RSS: \(Bench.peakResidentBytes() >> 20) MiB")
         for problem in report.problems { KafkaCLI.status("bench kafka: \(problem)") }
         if !report.problems.isEmpty { throw ExitCode(1) }
+    }
+
+    /// CPU time of all threads (the in-process broker included) per message: a number
+    /// less sensitive than throughput to other work on a shared machine.
+    private func cpuPerMessage(_ seconds: Double, _ messages: Int) -> String {
+        "\(format(seconds * 1e9 / Double(max(1, messages)), decimals: 0)) ns/msg"
     }
 }
