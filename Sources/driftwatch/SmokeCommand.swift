@@ -27,7 +27,7 @@ struct SmokeCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the test topic.")
     var partitions = 8
 
-    @Option(name: .customShort("X"), help: "A librdkafka property key=value for all clients (repeatable), e.g. -X security.protocol=SASL_SSL.")
+    @Option(name: .customShort("X"), help: ArgumentHelp("A librdkafka property key=value for all clients (repeatable), e.g. -X security.protocol=SASL_SSL.", valueName: "key=value"))
     var properties: [String] = []
 
     func run() async throws {

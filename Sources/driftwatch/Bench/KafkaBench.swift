@@ -16,7 +16,7 @@ struct KafkaBench: AsyncParsableCommand {
     @Option(help: "Partitions; keep each under ~4 MiB (the mock keeps ~5 MiB per partition).")
     var partitions = 64
 
-    @Option(name: .customShort("X"), help: "A librdkafka property key=value for all clients (repeatable).")
+    @Option(name: .customShort("X"), help: ArgumentHelp("A librdkafka property key=value for all clients (repeatable).", valueName: "key=value"))
     var properties: [String] = []
 
     func run() async throws {
