@@ -89,6 +89,11 @@ import Testing
             try first.storeOffsets(for: processed)
             try first.commit()
             #expect(try first.committed([partition]) == [TopicPartitionOffset(partition, offset: 40)])
+            try first.commit()  // nothing new stored: not an error
+            // Offsets of partitions this member does not own are refused, not silently kept.
+            #expect(throws: KafkaError.self) {
+                try first.storeOffsets([TopicPartitionOffset(TopicPartition(topic, 7), offset: 1)])
+            }
             first.close()
 
             let second = try KafkaConsumer(config: TestKafka.consumerConfig(broker, group: group), logger: TestKafka.logger)
