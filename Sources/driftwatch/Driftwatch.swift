@@ -5,6 +5,9 @@ struct Driftwatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "driftwatch",
         abstract: "Monitor ML models in production: drift, performance, fairness and data quality from Kafka.",
-        subcommands: [SimulateCommand.self, DetectCommand.self, BenchCommand.self, RulesCommand.self]
+        subcommands: [
+            BrokerCommand.self, SmokeCommand.self, SimulateCommand.self, DetectCommand.self, RulesCommand.self,
+            BenchCommand.self,
+        ]
     )
 }

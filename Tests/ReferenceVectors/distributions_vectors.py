@@ -5,12 +5,14 @@ Run once from the repository root:
 It writes fixtures/vectors/distributions.json. Everything is deterministic (fixed grids
 and seeded samples), so re-running reproduces the file byte for byte.
 
-Layout (all numbers are finite JSON numbers; inputs that would give NaN are not included,
-the Swift tests check those cases directly):
+Layout (all numbers are finite JSON numbers; the one scipy NaN, ks_2samp's p-value for 1 vs 1
+observation, is stored as null; other NaN-giving inputs are left out and checked directly by the
+Swift tests):
   normal:           [x, cdf, sf]                    scipy.stats.norm.cdf / .sf
   chiSquared:       [x, k, sf]                      scipy.stats.chi2.sf(x, k)
   kolmogorov:       [x, sf]                         scipy.special.kolmogorov(x)
-  kstwo:            [n, d, sf]                      scipy.stats.kstwo.sf(d, n)
+  kstwo:            [n, d, sf]                      scipy.stats.kstwo.sf(d, n) (a grid through every
+                                                    regime boundary, then 400 seeded random points)
   ks2samp:          {n1, n2, statistic, pValue}     scipy.stats.ks_2samp(a, b, method="asymp")
   chi2Contingency:  {reference, current, statistic, dof, pValue}
                     scipy.stats.chi2_contingency([ref, cur], correction=False) on the table
@@ -68,7 +70,7 @@ def kolmogorov_vectors():
 
 
 KSTWO_SIZES = [1, 2, 3, 4, 5, 7, 10, 13, 20, 31, 50, 77, 100, 139, 140, 141, 150, 200, 333, 500, 1000, 2000,
-               5000, 10000, 20000, 50000, 99999, 100000, 100001, 200000, 500000, 999999, 1000000, 1000001,
+               5000, 6000, 7000, 7001, 8000, 10000, 20000, 50000, 99999, 100000, 100001, 200000, 500000, 999999, 1000000, 1000001,
                2000000, 5000000, 10000000]
 
 
@@ -81,7 +83,7 @@ def kstwo_points(n):
         ds.add(d)
     # z = sqrt(n) d across the body and both tails (covers the DMTW, Pomeranz, Pelz-Good,
     # Smirnov and asymptotic regimes and the nx^2 cut-offs 0.754693, 2.2, 4, 18, 370).
-    for z in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.868, 0.9, 1.0, 1.1, 1.2, 1.36, 1.48,
+    for z in (0.05, 0.1, 0.15, 0.16, 0.17, 0.18, 0.19, 0.2, 0.21, 0.22, 0.23, 0.24, 0.25, 0.26, 0.28, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.868, 0.9, 1.0, 1.1, 1.2, 1.36, 1.48,
               1.5, 1.63, 1.8, 2.0, 2.2, 2.5, 3.0, 3.5, 4.0, 4.3, 5.0, 6.0, 8.0, 10.0, 13.0, 16.0, 19.0, 19.3):
         ds.add(z / math.sqrt(n))
     # n x^1.5 = 1.4 boundary (DMTW vs Pelz-Good for 140 < n <= 100000).
@@ -96,6 +98,19 @@ def kstwo_vectors():
         for d in kstwo_points(n):
             sf = stats.kstwo.sf(d, n)
             rows.append([n, f(d), f(sf)])
+    return rows
+
+
+def kstwo_random_vectors():
+    """Seeded random (n, d) pairs: n log-uniform in [1, 3e5], sqrt(n) d log-uniform in [0.05, 25]."""
+    rng = np.random.default_rng(11)
+    rows = []
+    while len(rows) < 400:
+        n = int(round(math.exp(rng.uniform(0, math.log(3e5)))))
+        d = math.exp(rng.uniform(math.log(0.05), math.log(25))) / math.sqrt(n)
+        if not 0 < d < 1:
+            continue
+        rows.append([n, f(d), f(stats.kstwo.sf(d, n))])
     return rows
 
 
@@ -172,7 +187,7 @@ def main():
         "normal": normal_vectors(),
         "chiSquared": chi_squared_vectors(),
         "kolmogorov": kolmogorov_vectors(),
-        "kstwo": kstwo_vectors(),
+        "kstwo": kstwo_vectors() + kstwo_random_vectors(),
         "ks2samp": ks2samp_vectors(),
         "chi2Contingency": chi2_contingency_vectors(),
         "zTest": z_test_vectors(),

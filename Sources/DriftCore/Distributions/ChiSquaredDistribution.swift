@@ -3,11 +3,13 @@ import RealModule
 /// Chi-squared survival via the regularized upper incomplete gamma function Q(a, x).
 ///
 /// Source: Numerical Recipes (3rd ed., §6.2: `gser` power series for P(a, x) and the
-/// Lentz-evaluated continued fraction `gcf` for Q(a, x)), with the branch choice of
-/// Cephes `igamc` (series when x < 1 or x < a, continued fraction otherwise). The common
+/// Lentz-evaluated continued fraction `gcf` for Q(a, x)), with its branch choice: 1 − series when
+/// x < a + 1 (there Q > 0.08 for a ≥ 0.5, so the subtraction costs at most a digit), continued fraction otherwise,
+/// each where it converges fastest (as Cephes `igam`/`igamc`, which split at x = a). The common
 /// factor xᵃe⁻ˣ/Γ(a) is formed in log space, so tiny tails (down to ~1e-308) keep full
-/// relative precision. Accuracy: about 1e-12 relative for 0.5 ≤ a ≤ 500 (dof 1…1000);
-/// O(√a) iterations.
+/// relative precision. Accuracy: about 1e-12 relative for 0.5 ≤ a ≤ 500 (dof 1…1000, measured
+/// worst 8e-13 against scipy down to 1e-300); beyond, the log-space prefactor's error grows like
+/// a·ε (≈1e-9 at dof 10⁷). O(√a) iterations.
 extension Distributions {
     /// Chi-squared survival function P(X > x) for k degrees of freedom (k > 0, real), = regularized upper incomplete gamma Q(k/2, x/2).
     ///
@@ -21,7 +23,7 @@ extension Distributions {
         guard !a.isNaN, !x.isNaN, a > 0, a.isFinite else { return .nan }
         if x <= 0 { return 1 }
         if x == .infinity { return 0 }
-        if x < 1 || x < a {
+        if x < a + 1 {
             return 1 - IncompleteGamma.lowerSeries(a, x)
         }
         return IncompleteGamma.upperContinuedFraction(a, x)
@@ -31,7 +33,7 @@ extension Distributions {
 /// The two expansions of the incomplete gamma function (Numerical Recipes §6.2).
 enum IncompleteGamma {
     /// Relative tolerance at which both expansions stop.
-    static let tolerance = Double.ulpOfOne / 2
+    static let tolerance = Double.ulpOfOne
     /// Iteration cap; both expansions need O(√a) terms, so this covers a up to ~10⁸.
     static let maxIterations = 100_000
 
@@ -41,7 +43,7 @@ enum IncompleteGamma {
         a * Double.log(x) - x - Double.logGamma(a)
     }
 
-    /// P(a, x) by the power series e⁻ˣxᵃ/Γ(a+1) · Σ xⁿ/((a+1)…(a+n)); use for x < a + 1.
+    /// P(a, x) by the power series e⁻ˣxᵃ/Γ(a+1) · Σ xⁿ/((a+1)…(a+n)); for x < a + 1.
     static func lowerSeries(_ a: Double, _ x: Double) -> Double {
         var denominator = a
         var term = 1 / a
@@ -56,7 +58,7 @@ enum IncompleteGamma {
     }
 
     /// Q(a, x) by the continued fraction 1/(x+1−a− 1·(1−a)/(x+3−a− 2·(2−a)/(x+5−a− …))),
-    /// evaluated with the modified Lentz method; use for x ≥ a, x ≥ 1.
+    /// evaluated with the modified Lentz method; for x ≥ a + 1.
     static func upperContinuedFraction(_ a: Double, _ x: Double) -> Double {
         let tiny = Double.leastNormalMagnitude / Double.ulpOfOne
         var b = x + 1 - a

@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and memory (use a release build).",
-        subcommands: [CoreBench.self]
+        subcommands: [CoreBench.self, KafkaBench.self]
     )
 }
 
@@ -18,6 +18,7 @@ struct CoreBench: ParsableCommand {
     static let suites: [(title: String, run: @Sendable () -> [BenchmarkResult])] = [
         ("Detectors, classification and fairness", DetectorBenchmarks.all),
         ("event decoding", DecodeBenchmarks.all),
+        ("distributions", DistributionsBenchmarks.all),
     ]
 
     func run() {
