@@ -19,6 +19,7 @@ struct CoreBench: ParsableCommand {
         ("Detectors, classification and fairness", DetectorBenchmarks.all),
         ("event decoding", DecodeBenchmarks.all),
         ("distributions", DistributionsBenchmarks.all),
+        ("window summaries and sketches", SummaryBenchmarks.all),
     ]
 
     func run() {

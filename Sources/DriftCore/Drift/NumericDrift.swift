@@ -1,0 +1,64 @@
+/// Kolmogorov–Smirnov statistic and its asymptotic p-value.
+public struct KolmogorovSmirnovResult: Sendable, Equatable {
+    public var statistic: Double
+    public var pvalue: Double
+}
+
+/// Drift of one numeric feature: the current window against its reference.
+///
+/// Distribution statistics use finite values only; missing values (null/NaN) are
+/// compared separately in `missingRate`, and ±∞ are excluded (counted by the summaries).
+/// psi, js and hellinger use the coarse (reference-quantile) bins, ks and wasserstein
+/// the fine bins. Undefined cases give `nil`, never NaN:
+/// - no finite current values (empty window, or all missing) or no finite reference
+///   values: every distribution statistic, `meanShift` and `stdRatio` are nil;
+/// - constant reference (std R = 0, all edges equal): the single edge splits the line
+///   into (−∞, c] and (c, ∞); psi/js/hellinger/ks are defined, `wasserstein` is divided
+///   by the 0.001 floor, `meanShift` and `stdRatio` are nil;
+/// - `missingRate` rates are nil only for a side with no rows at all.
+public struct NumericDriftResult: Sendable, Equatable {
+    public var psi: Double?
+    public var js: Double?
+    public var hellinger: Double?
+    public var ks: KolmogorovSmirnovResult?
+    /// W₁ divided by max(population std of the reference, 0.001), as Evidently normalises it.
+    public var wasserstein: Double?
+    /// (mean C − mean R) / std R, population standard deviation (ddof = 0).
+    public var meanShift: Double?
+    /// std C / std R, population standard deviations (ddof = 0).
+    public var stdRatio: Double?
+    public var missingRate: MissingRateComparison
+
+    /// Smallest reference scale Wasserstein distances are divided by.
+    public static let wassersteinScaleFloor = 0.001
+
+    /// Compares `current` (a summary made by `reference.makeSummary()`) with `reference`.
+    public init(reference: NumericReference, current: NumericSummary) throws(SummaryError) {
+        guard reference.binning == current.binning else { throw .incompatibleBinning }
+        let referenceSummary = reference.summary
+        missingRate = MissingRateComparison(
+            referenceMissing: referenceSummary.missingCount, referenceTotal: referenceSummary.totalCount,
+            currentMissing: current.missingCount, currentTotal: current.totalCount)
+        let referenceCoarse = reference.coarseProportions
+        let currentCoarse = current.coarseCounts.proportionsOfTotal()
+        guard !referenceCoarse.isEmpty, !currentCoarse.isEmpty,
+              let referenceStd = reference.moments.populationStandardDeviation,
+              let currentStd = current.moments.populationStandardDeviation else { return }
+
+        psi = PopulationStabilityIndex.compute(reference: referenceCoarse, current: currentCoarse)
+        js = JensenShannonDistance.compute(reference: referenceCoarse, current: currentCoarse)
+        hellinger = HellingerDistance.compute(reference: referenceCoarse, current: currentCoarse)
+        let statistic = KolmogorovSmirnovStatistic.compute(
+            reference: reference.fineProportions, current: current.fineCounts.proportionsOfTotal())
+        ks = KolmogorovSmirnovResult(
+            statistic: statistic,
+            pvalue: HypothesisTests.kolmogorovSmirnovTwoSamplePValue(
+                statistic: statistic, referenceCount: reference.moments.count, currentCount: current.finiteCount))
+        wasserstein = WassersteinDistance.compute(reference: referenceSummary, current: current)
+            .map { $0 / max(referenceStd, Self.wassersteinScaleFloor) }
+        if referenceStd > 0 {
+            meanShift = (current.moments.mean - reference.moments.mean) / referenceStd
+            stdRatio = currentStd / referenceStd
+        }
+    }
+}
