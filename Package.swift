@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore"]),
-        .testTarget(name: "MonitorTests", dependencies: ["Monitor"]),
+        .testTarget(name: "MonitorTests", dependencies: ["Monitor", "Simulation"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Monitor"]),
     ]
 )

@@ -78,7 +78,7 @@ struct CreditRiskPopulation {
             - 0.3 * (age - 42) / 12
             + 0.25 * (interestRate - 7) / 1.5
         let trueProbability = 1 / (1 + exp(-logit))
-        if active(.scoreDrift) { logit += 0.8 }
+        if active(.scoreDrift) { logit -= 0.8 }
         if active(.genderBias), gender == "female" { logit += 1.2 }
         let score = 1 / (1 + exp(-logit))
         var outcome = random.bernoulli(trueProbability) ? 1 : 0

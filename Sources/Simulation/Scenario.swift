@@ -11,7 +11,8 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable {
     case channelNewCategory = "channel_new_category"
     /// `c_purpose`'s mix shifts: the rarest purposes become the most common.
     case purposeMix = "purpose_mix"
-    /// The model's scores shift up (logit + 0.8) with inputs unchanged: output drift.
+    /// The model's scores shift down (logit − 0.8) with inputs unchanged: output drift
+    /// (and, since outcomes do not follow, a less calibrated model).
     case scoreDrift = "score_drift"
     /// The relation between inputs and outcome changes: 25 % of outcomes flip,
     /// which costs the model more than 0.1 of accuracy.

@@ -6,8 +6,8 @@ struct Driftwatch: AsyncParsableCommand {
         commandName: "driftwatch",
         abstract: "Monitor ML models in production: drift, performance, fairness and data quality from Kafka.",
         subcommands: [
-            BrokerCommand.self, SmokeCommand.self, SimulateCommand.self, DetectCommand.self, RulesCommand.self,
-            BenchCommand.self,
+            ReplayCommand.self, SimulateCommand.self, DetectCommand.self, RulesCommand.self,
+            BrokerCommand.self, SmokeCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -55,6 +55,21 @@ public final class LineReader {
         }
     }
 
+    /// A line whose bytes the caller owns (for readers that interleave several files).
+    public enum OwnedLine {
+        case record([UInt8], lineNumber: Int)
+        case oversize(length: Int, prefix: [UInt8], lineNumber: Int)
+    }
+
+    /// The next line, copied; nil at the end of the file.
+    public func nextOwnedLine() throws -> OwnedLine? {
+        switch try nextLine() {
+        case let .record(range, lineNumber)?: .record(Array(buffer[range]), lineNumber: lineNumber)
+        case let .oversize(length, prefix, lineNumber)?: .oversize(length: length, prefix: prefix, lineNumber: lineNumber)
+        case nil: nil
+        }
+    }
+
     private enum RawLine {
         case record(Range<Int>, lineNumber: Int)
         case oversize(length: Int, prefix: [UInt8], lineNumber: Int)

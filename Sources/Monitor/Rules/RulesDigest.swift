@@ -9,8 +9,7 @@ enum RulesDigest {
         for rule in rules.sorted(by: { $0.name < $1.name }) {
             canonicalFields(of: rule).forEach { hash.add(field: $0) }
         }
-        let hex = String(hash.value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return hash.hex
     }
 
     static func canonicalFields(of rule: Rule) -> [String] {
@@ -43,6 +42,12 @@ enum RulesDigest {
 /// 64-bit FNV-1a (Fowler–Noll–Vo); fast and stable across runs and platforms, not cryptographic.
 struct FNV1a64 {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    /// The hash as 16 hex digits.
+    var hex: String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
 
     mutating func add(byte: UInt8) {
         value ^= UInt64(byte)

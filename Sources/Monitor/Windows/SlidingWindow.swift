@@ -13,6 +13,8 @@ public struct ClosedWindow<Pane> {
     /// Events in the window.
     public var eventCount: Int
     public var summary: Pane
+    /// Index of the window's last pane (event time: `end / pane width − 1`).
+    public var lastPane: Int64
 }
 
 /// Sliding windows over one stream, built from panes (see ``WindowSpec``).
@@ -43,6 +45,8 @@ public struct SlidingWindow<Pane: WindowPane> {
     private let makePane: () -> Pane
     /// Panes in index order: closed ones (at most panesPerWindow − 1 kept) then open ones.
     private var slots = Deque<Slot>()
+    /// `slots`' pane indices, kept apart so that finding a pane copies no pane.
+    private var paneIndices = Deque<Int64>()
     /// Index of the first pane that is not closed yet.
     private var firstOpenIndex: Int64?
     private var maximumTimestamp = Int64.min
@@ -53,6 +57,21 @@ public struct SlidingWindow<Pane: WindowPane> {
     public init(spec: WindowSpec, makePane: @escaping () -> Pane) {
         self.spec = spec
         self.makePane = makePane
+    }
+
+    /// Index of the first pane that can still receive events (nil before any event).
+    public var firstOpenPane: Int64? { firstOpenIndex }
+
+    /// The pane an event at `timestamp` falls into, for event-time windows.
+    public func paneIndex(of timestamp: Int64) -> Int64? {
+        guard case let .eventTime(paneMilliseconds, _) = spec.kind else { return nil }
+        return floorDivide(timestamp, paneMilliseconds)
+    }
+
+    /// Treats every pane before `index` as closed, so events for them count as late
+    /// (used when earlier panes were consumed elsewhere, e.g. to build a reference).
+    public mutating func closePanes(before index: Int64) {
+        if firstOpenIndex.map({ $0 < index }) ?? true { firstOpenIndex = index }
     }
 
     /// The watermark: panes ending at or before it are closed (event-time windows).
@@ -86,18 +105,19 @@ public struct SlidingWindow<Pane: WindowPane> {
 
     /// Closes every open pane (end of input) and returns the windows that completes.
     public mutating func flush() -> [ClosedWindow<Pane>] {
-        guard let last = slots.last?.index else { return [] }
+        guard let last = paneIndices.last else { return [] }
         return closePanes(before: last + 1)
     }
 
     private mutating func insert(index: Int64, timestamp: Int64, start: Int64, end: Int64, _ update: (inout Pane) -> Void) {
-        let position: Int
-        if let found = slots.lastIndex(where: { $0.index <= index }), slots[found].index == index {
-            position = found
+        // Search the (few) pane indices from the newest; the panes themselves are never copied.
+        var position = paneIndices.count
+        while position > 0, paneIndices[position - 1] > index { position -= 1 }
+        if position == 0 || paneIndices[position - 1] != index {
+            slots.insert(Slot(index: index, pane: makePane(), eventCount: 0, start: start, end: end), at: position)
+            paneIndices.insert(index, at: position)
         } else {
-            let insertAt = (slots.lastIndex(where: { $0.index < index }) ?? -1) + 1
-            slots.insert(Slot(index: index, pane: makePane(), eventCount: 0, start: start, end: end), at: insertAt)
-            position = insertAt
+            position -= 1
         }
         counters.accepted += 1
         slots[position].eventCount += 1
@@ -113,13 +133,16 @@ public struct SlidingWindow<Pane: WindowPane> {
         guard let first = firstOpenIndex, boundary > first else { return [] }
         var windows: [ClosedWindow<Pane>] = []
         // Only panes that exist can end a non-empty window; skip the idle stretch.
-        for slot in slots where slot.index >= first && slot.index < boundary {
-            if let window = window(endingAt: slot.index) { windows.append(window) }
+        for index in paneIndices where index >= first && index < boundary {
+            if let window = window(endingAt: index) { windows.append(window) }
         }
         firstOpenIndex = boundary
         // Keep the panes later windows still need.
         let oldestNeeded = boundary - Int64(spec.panesPerWindow) + 1
-        while let oldest = slots.first, oldest.index < oldestNeeded { slots.removeFirst() }
+        while let oldest = paneIndices.first, oldest < oldestNeeded {
+            slots.removeFirst()
+            paneIndices.removeFirst()
+        }
         return windows
     }
 
@@ -137,7 +160,7 @@ public struct SlidingWindow<Pane: WindowPane> {
             start = members.map(\.start).min()!
             end = members.map(\.end).max()!
         }
-        return ClosedWindow(start: start, end: end, eventCount: members.reduce(0) { $0 + $1.eventCount }, summary: summary)
+        return ClosedWindow(start: start, end: end, eventCount: members.reduce(0) { $0 + $1.eventCount }, summary: summary, lastPane: index)
     }
 }
 

@@ -1,0 +1,115 @@
+import DriftCore
+
+/// What one pane of a version's drift window holds: a summary per feature on the
+/// reference's bins, the score and predicted-class summaries, data-quality counters,
+/// and per-group prediction counts for selection-rate fairness.
+struct DriftPane: WindowPane, Sendable {
+    var numeric: [NumericSummary]
+    var categorical: [CategoricalSummary]
+    /// Values of the wrong type (e.g. text for a numeric feature), per feature (numeric first).
+    var typeErrors: [Int]
+    /// Numeric values outside the reference's [min, max], per numeric feature.
+    var outOfRange: [Int]
+    var score: NumericSummary?
+    var prediction: CategoricalSummary
+    /// Predictions without a score or predicted class.
+    var missingScores = 0
+    var selection: [FairnessSummary]
+    var events = 0
+
+    init(layout: FeatureLayout, fairnessAttributes: [[String]], maximumGroups: Int) {
+        numeric = layout.numericReferences.map { $0.makeSummary() }
+        categorical = layout.categoricalReferences.map { $0.makeSummary() }
+        typeErrors = Array(repeating: 0, count: layout.featureCount)
+        outOfRange = Array(repeating: 0, count: layout.numericNames.count)
+        score = layout.score?.makeSummary()
+        prediction = layout.prediction?.makeSummary() ?? CategoricalSummary()
+        selection = fairnessAttributes.map { try! FairnessSummary(attributes: $0, maximumGroups: maximumGroups) }
+    }
+
+    mutating func merge(_ other: DriftPane) {
+        for index in numeric.indices { try! numeric[index].merge(other.numeric[index]) }  // same binning by construction
+        for index in categorical.indices { categorical[index].merge(other.categorical[index]) }
+        for index in typeErrors.indices { typeErrors[index] += other.typeErrors[index] }
+        for index in outOfRange.indices { outOfRange[index] += other.outOfRange[index] }
+        if let otherScore = other.score { try! score?.merge(otherScore) }
+        prediction.merge(other.prediction)
+        missingScores += other.missingScores
+        for index in selection.indices { try! selection[index].merge(other.selection[index]) }
+        events += other.events
+    }
+}
+
+extension DriftPane {
+    /// Adds one prediction. `groups` holds the event's group for each fairness
+    /// attribute set, in the order of `selection`.
+    mutating func record(_ event: PredictionEvent, layout: FeatureLayout, groups: [FairnessGroupKey] = []) {
+        events += 1
+        var seen = SeenFeatures(count: layout.featureCount)
+        for feature in event.features {
+            guard let slot = layout.slot(of: feature.name) else { continue }
+            let flat = layout.flatIndex(slot)
+            guard seen.insert(flat) else { continue }
+            switch (slot, feature.value) {
+            case let (.numeric(index), .number(value)):
+                numeric[index].update(value)
+                let moments = layout.numericReferences[index].moments
+                if value.isFinite, moments.count > 0, value < moments.minimum || value > moments.maximum {
+                    outOfRange[index] += 1
+                }
+            case let (.numeric(index), .missing):
+                numeric[index].update(nil as Double?)
+            case (.numeric, _), (.categorical, .invalid):
+                typeErrors[flat] += 1
+            case let (.categorical(index), .string(text)):
+                categorical[index].update(text)
+            case let (.categorical(index), .bool(flag)):
+                categorical[index].update(flag)
+            case let (.categorical(index), .number(number)):
+                categorical[index].update(canonicalString(number))
+            case let (.categorical(index), .missing):
+                categorical[index].update(nil as String?)
+            }
+        }
+        // A feature the event does not mention at all is missing too.
+        if seen.count < layout.featureCount {
+            for index in layout.numericNames.indices where !seen.contains(index) {
+                numeric[index].update(nil as Double?)
+            }
+            for index in layout.categoricalNames.indices where !seen.contains(layout.numericNames.count + index) {
+                categorical[index].update(nil as String?)
+            }
+        }
+        if score != nil { score!.update(event.score) }
+        if event.score == nil || event.predictedLabel == nil { missingScores += 1 }
+        prediction.update(event.predictedLabel.map { String($0) })
+        if let predicted = event.predictedLabel {
+            for index in selection.indices {
+                selection[index].record(group: groups[index], label: nil, predicted: predicted == 1)
+            }
+        }
+    }
+}
+
+/// A small bit set of the features an event mentioned (duplicates count once).
+struct SeenFeatures {
+    private var words: [UInt64]
+    private(set) var count = 0
+
+    init(count: Int) {
+        words = Array(repeating: 0, count: (count + 63) / 64)
+    }
+
+    /// Inserts `index`; false when it was already there.
+    mutating func insert(_ index: Int) -> Bool {
+        let bit: UInt64 = 1 << UInt64(index & 63)
+        guard words[index >> 6] & bit == 0 else { return false }
+        words[index >> 6] |= bit
+        count += 1
+        return true
+    }
+
+    func contains(_ index: Int) -> Bool {
+        words[index >> 6] & (1 << UInt64(index & 63)) != 0
+    }
+}

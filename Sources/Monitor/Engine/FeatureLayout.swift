@@ -1,0 +1,132 @@
+import DriftCore
+
+/// Where each monitored subject of a version lives in a pane: features fixed by the
+/// reference profile (sorted by name, so the layout is the same in every run), plus
+/// the score and the predicted class.
+struct FeatureLayout: Sendable {
+    enum Slot: Sendable, Equatable {
+        case numeric(Int)
+        case categorical(Int)
+    }
+
+    let numericNames: [String]
+    let categoricalNames: [String]
+    let numericReferences: [NumericReference]
+    let categoricalReferences: [CategoricalReference]
+    let score: NumericReference?
+    let prediction: CategoricalReference?
+    private let slots: [String: Slot]
+
+    init(profile: ReferenceProfile) {
+        var numericNames: [String] = []
+        var categoricalNames: [String] = []
+        var numericReferences: [NumericReference] = []
+        var categoricalReferences: [CategoricalReference] = []
+        var slots: [String: Slot] = [:]
+        var score: NumericReference?
+        var prediction: CategoricalReference?
+        for name in profile.featureNames {
+            switch (name, profile.features[name]!) {
+            case let (OutputSubject.score, .numeric(reference)): score = reference
+            case let (OutputSubject.prediction, .categorical(reference)): prediction = reference
+            case (OutputSubject.score, _), (OutputSubject.prediction, _): continue
+            case let (_, .numeric(reference)):
+                slots[name] = .numeric(numericNames.count)
+                numericNames.append(name)
+                numericReferences.append(reference)
+            case let (_, .categorical(reference)):
+                slots[name] = .categorical(categoricalNames.count)
+                categoricalNames.append(name)
+                categoricalReferences.append(reference)
+            }
+        }
+        self.numericNames = numericNames
+        self.categoricalNames = categoricalNames
+        self.numericReferences = numericReferences
+        self.categoricalReferences = categoricalReferences
+        self.score = score
+        self.prediction = prediction
+        self.slots = slots
+    }
+
+    var featureCount: Int { numericNames.count + categoricalNames.count }
+
+    func slot(of name: String) -> Slot? { slots[name] }
+
+    /// A feature's position among all features (numeric first), for per-feature counters.
+    func flatIndex(_ slot: Slot) -> Int {
+        switch slot {
+        case let .numeric(index): index
+        case let .categorical(index): numericNames.count + index
+        }
+    }
+}
+
+/// Segment attribute values interned to small codes, so a pending prediction carries
+/// its groups in one word and a flood of distinct values stays bounded.
+struct SegmentCodes: Sendable {
+    static let other = "(other)"
+    static let missing = "(missing)"
+    /// Attributes tracked, in the order first seen; at most 8, 8 bits each → one UInt64.
+    private(set) var attributes: [String] = []
+    private var values: [[String]] = []
+    private var codes: [[String: UInt8]] = []
+    private let maximumAttributes: Int
+    private let maximumValues: Int
+    /// Values that were mapped to `(other)` because an attribute was full.
+    private(set) var overflowCount = 0
+    /// Attributes seen beyond the tracked ones.
+    private(set) var untrackedAttributeCount = 0
+
+    init(maximumAttributes: Int, maximumValuesPerAttribute: Int) {
+        self.maximumAttributes = min(maximumAttributes, 8)
+        maximumValues = min(maximumValuesPerAttribute, 254)
+    }
+
+    /// The packed codes of one event's segment (missing attributes get `(missing)`).
+    mutating func encode(_ segment: [SegmentAttribute]) -> UInt64 {
+        var packed: UInt64 = 0
+        for attribute in segment {
+            guard let position = position(of: attribute.name) else { continue }
+            packed |= UInt64(code(attribute.value, at: position)) << (8 * UInt64(position))
+        }
+        // Code 0 is "(missing)" for every attribute, so absent attributes need nothing.
+        return packed
+    }
+
+    func value(of packed: UInt64, attribute position: Int) -> String {
+        values[position][Int((packed >> (8 * UInt64(position))) & 0xFF)]
+    }
+
+    func group(of packed: UInt64, attributes positions: [Int]) -> FairnessGroupKey {
+        FairnessGroupKey(positions.map { value(of: packed, attribute: $0) })
+    }
+
+    func position(ofExisting name: String) -> Int? {
+        attributes.firstIndex(of: name)
+    }
+
+    private mutating func position(of name: String) -> Int? {
+        if let existing = attributes.firstIndex(of: name) { return existing }
+        guard attributes.count < maximumAttributes else {
+            untrackedAttributeCount += 1
+            return nil
+        }
+        attributes.append(name)
+        values.append([Self.missing, Self.other])
+        codes.append([Self.missing: 0, Self.other: 1])
+        return attributes.count - 1
+    }
+
+    private mutating func code(_ value: String, at position: Int) -> UInt8 {
+        if let code = codes[position][value] { return code }
+        guard values[position].count < maximumValues + 2 else {
+            overflowCount += 1
+            return 1
+        }
+        let code = UInt8(values[position].count)
+        values[position].append(value)
+        codes[position][value] = code
+        return code
+    }
+}

@@ -1,0 +1,70 @@
+import DriftCore
+
+/// Everything that shapes what the monitor computes, besides the rules.
+public struct MonitorConfiguration: Sendable {
+    public var window = WindowSpec.hourlySlidingByFiveMinutes
+    public var join = LabelJoin<JoinedPrediction>.Configuration()
+    /// A performance window is evaluated once this share of its predictions is
+    /// labelled, or once the label time-to-live has passed for all of them.
+    public var labelCoverageThreshold = 0.8
+    /// Reference profiles by model and version (see ``ReferenceProfiles``); a version
+    /// without one uses its own first window.
+    public var references = ReferenceProfiles()
+    /// Resolution of profiles built from the stream.
+    public var profile = ProfileConfiguration()
+    /// Feature kinds that override inference (for profiles built from the stream).
+    public var featureKinds: [String: FeatureKind] = [:]
+    public var caps = Caps()
+
+    public init() {}
+
+    /// Bounds on everything that grows with the input; what exceeds them is counted.
+    public struct Caps: Sendable, Equatable {
+        public var models = 100
+        public var versionsPerModel = 20
+        /// Distinct values kept per segment attribute; further values share `(other)`.
+        public var segmentValuesPerAttribute = 100
+        /// Segment attributes tracked for fairness (the first ones seen, in name order).
+        public var segmentAttributes = 8
+        /// Events kept to build a stream reference (beyond it, the reference is built
+        /// from the first events only).
+        public var referenceEvents = 500_000
+        /// Performance panes kept while waiting for labels.
+        public var performancePanes = 2016
+
+        public init() {}
+    }
+}
+
+/// Reference profiles given up front, e.g. from `driftwatch profile` on training data.
+public struct ReferenceProfiles: Sendable {
+    /// Keyed by `model` and `version`; `"*"` as version matches every version of a model,
+    /// and `"*"` as model every model.
+    public var profiles: [String: [String: ReferenceProfile]] = [:]
+    /// An id per profile for the audit trail (e.g. the file name and digest).
+    public var identifiers: [String: [String: String]] = [:]
+
+    public init() {}
+
+    public mutating func set(_ profile: ReferenceProfile, identifier: String, model: String = "*", version: String = "*") {
+        profiles[model, default: [:]][version] = profile
+        identifiers[model, default: [:]][version] = identifier
+    }
+
+    func lookup(model: String, version: String) -> (profile: ReferenceProfile, identifier: String)? {
+        for candidateModel in [model, "*"] {
+            for candidateVersion in [version, "*"] {
+                if let profile = profiles[candidateModel]?[candidateVersion] {
+                    return (profile, identifiers[candidateModel]?[candidateVersion] ?? "profile")
+                }
+            }
+        }
+        return nil
+    }
+}
+
+/// The names under which the model's outputs appear in a profile, beside the features.
+public enum OutputSubject {
+    public static let score = "@score"
+    public static let prediction = "@prediction"
+}

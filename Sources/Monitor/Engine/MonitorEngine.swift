@@ -1,0 +1,179 @@
+import DriftCore
+
+/// The monitor: turns a stream of prediction and label events into alert, retraining
+/// and metric events, deterministically (event time only, no clocks, no randomness).
+///
+/// The same engine serves `replay` (files) and `serve` (Kafka): feed it messages or
+/// decoded events in stream order, collect ``drainOutputs()``, call ``finish()`` at the
+/// end of input. Memory is bounded by ``MonitorConfiguration/Caps``; everything past a
+/// cap is counted in ``counters``.
+public final class MonitorEngine {
+    public struct Counters: Sendable, Equatable {
+        public var predictions = 0
+        public var labels = 0
+        /// Rejected messages by reason code.
+        public var rejected: [String: Int] = [:]
+        /// Predictions dropped because the model or version cap was reached.
+        public var cappedModels = 0
+        public var cappedVersions = 0
+        public var lateEvents = 0
+        public var evaluations = 0
+        public var alerts = 0
+        public var retrainTriggers = 0
+
+        public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+    }
+
+    private struct VersionKey: Hashable {
+        var model: String
+        var version: String
+    }
+
+    public let configuration: MonitorConfiguration
+    public let decoder: EventDecoder
+    private let evaluator: RuleEvaluator
+    private var versions: [VersionKey: VersionMonitor] = [:]
+    /// Versions in the order first seen: the label join refers to them by position,
+    /// and the end-of-input flush follows this order.
+    private var versionTable: [VersionMonitor] = []
+    private var versionsPerModel: [String: Int] = [:]
+    private var codes: SegmentCodes
+    private var join: LabelJoin<JoinedPrediction>
+    private var outputs: [MonitorOutput] = []
+    public private(set) var counters = Counters()
+    /// Arrivals (all messages) and rejections, for each version's `rejected_rate`.
+    private var arrivals = 0
+    private var arrivalsAtLastEvaluation: [VersionKey: (arrivals: Int, rejected: Int)] = [:]
+
+    public init(configuration: MonitorConfiguration = MonitorConfiguration(), rules: RuleSet, decoder: EventDecoder = EventDecoder()) {
+        self.configuration = configuration
+        self.decoder = decoder
+        evaluator = RuleEvaluator(ruleSet: rules)
+        codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
+                             maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)
+        join = LabelJoin(configuration: configuration.join)
+    }
+
+    public var rulesDigest: String { evaluator.ruleSet.rulesDigest }
+    public var joinCounters: LabelJoin<JoinedPrediction>.Counters { join.counters }
+    public var pendingLabels: Int { join.pendingCount }
+
+    /// Decodes and processes one message; returns why it was rejected, if it was (the
+    /// caller sends it to the dead-letter sink with that reason).
+    @discardableResult
+    public func process(message bytes: UnsafeBufferPointer<UInt8>) -> EventRejection? {
+        switch decoder.decode(bytes) {
+        case let .success(event):
+            process(event)
+            return nil
+        case let .failure(rejection):
+            reject(rejection)
+            return rejection
+        }
+    }
+
+    /// Counts a message rejected before decoding (e.g. an oversize line).
+    public func reject(_ rejection: EventRejection) {
+        arrivals += 1
+        counters.rejected[rejection.code, default: 0] += 1
+    }
+
+    public func process(_ event: MonitorEvent) {
+        arrivals += 1
+        switch event {
+        case let .prediction(prediction): process(prediction)
+        case let .label(label): process(label)
+        }
+    }
+
+    private func process(_ event: PredictionEvent) {
+        counters.predictions += 1
+        settle(join.advance(to: event.timestamp))
+        guard let monitor = monitor(for: event) else { return }
+        let segment = codes.encode(event.segment)
+        let (evaluations, payloads) = monitor.add(event, segment: segment, codes: codes)
+        for pending in payloads {
+            let result = join.addPrediction(id: pending.id, timestamp: pending.timestamp, payload: pending.payload)
+            settle(result.unlabelled)
+            if let joined = result.joined { record(joined.payload, label: joined.label) }
+        }
+        emit(evaluations, for: VersionKey(model: monitor.model, version: monitor.version))
+    }
+
+    private func process(_ event: LabelEvent) {
+        counters.labels += 1
+        let result = join.addLabel(id: event.id, timestamp: event.timestamp, label: event.label)
+        settle(result.unlabelled)
+        if let joined = result.joined { record(joined.payload, label: joined.label) }
+    }
+
+    private func record(_ payload: JoinedPrediction, label: Int?) {
+        versionTable[Int(payload.versionIndex)].recordOutcome(payload, label: label, codes: codes)
+    }
+
+    private func settle(_ unlabelled: [LabelJoin<JoinedPrediction>.Unlabelled]) {
+        for prediction in unlabelled { record(prediction.payload, label: nil) }
+    }
+
+    /// The version's monitor, created on first sight within the caps.
+    private func monitor(for event: PredictionEvent) -> VersionMonitor? {
+        let key = VersionKey(model: event.model, version: event.version)
+        if let existing = versions[key] { return existing }
+        let modelVersions = versionsPerModel[event.model] ?? 0
+        if modelVersions == 0, versionsPerModel.count >= configuration.caps.models {
+            counters.cappedModels += 1
+            return nil
+        }
+        if modelVersions >= configuration.caps.versionsPerModel {
+            counters.cappedVersions += 1
+            return nil
+        }
+        versionsPerModel[event.model] = modelVersions + 1
+        let monitor = VersionMonitor(
+            model: event.model, version: event.version, index: UInt32(versionTable.count), configuration: configuration, rules: evaluator)
+        versions[key] = monitor
+        versionTable.append(monitor)
+        arrivalsAtLastEvaluation[key] = (arrivals, counters.rejectedTotal)
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("type", "version_seen")
+        writer.member("model", event.model)
+        writer.member("version", event.version)
+        writer.member("first_ts", event.timestamp)
+        writer.member("previous_versions", modelVersions)
+        writer.endObject()
+        outputs.append(MonitorOutput(kind: .notice, id: nil, json: writer.text))
+        return monitor
+    }
+
+    private func emit(_ evaluations: [Evaluation], for key: VersionKey) {
+        for evaluation in evaluations {
+            var context = evaluation.context
+            if context.kind == .drift, let last = arrivalsAtLastEvaluation[key] {
+                let rejected = counters.rejectedTotal
+                context.rejectedRate = DriftMetrics.rate(rejected - last.rejected, arrivals - last.arrivals)
+                arrivalsAtLastEvaluation[key] = (arrivals, rejected)
+            }
+            counters.evaluations += 1
+            for output in evaluator.evaluate(context) {
+                if output.kind == .alert { counters.alerts += 1 }
+                if output.kind == .retrain { counters.retrainTriggers += 1 }
+                outputs.append(output)
+            }
+        }
+    }
+
+    /// End of input: closes every open window and evaluates what that completes.
+    public func finish() {
+        for monitor in versionTable {
+            emit(monitor.flush(now: join.now), for: VersionKey(model: monitor.model, version: monitor.version))
+        }
+        counters.lateEvents = versionTable.reduce(0) { $0 + $1.lateEvents }
+    }
+
+    /// Outputs produced since the last call, in order.
+    public func drainOutputs() -> [MonitorOutput] {
+        defer { outputs.removeAll(keepingCapacity: true) }
+        return outputs
+    }
+}

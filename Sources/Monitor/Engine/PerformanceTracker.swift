@@ -1,0 +1,121 @@
+import DequeModule
+import DriftCore
+
+/// Labelled outcomes of a version's predictions, bucketed by **prediction** time.
+///
+/// A prediction counts in its pane when it is made; its outcome is recorded when its
+/// label joins (or when it expires unlabelled). A window of panes is evaluated once
+/// its panes are closed for new predictions and either enough of its predictions are
+/// labelled (`coverageThreshold`) or the label time-to-live has passed for all of them
+/// — so accuracy is never computed on the few labels that happen to arrive first.
+/// Windows are evaluated in order; panes are kept until no window needs them, at most
+/// `maximumPanes` (beyond that the oldest window is evaluated as it is, and counted).
+struct PerformanceTracker: Sendable {
+    struct Pane: Sendable {
+        var index: Int64
+        var predictions = 0
+        var labelled = 0
+        var expired = 0
+        var outcome: BinaryOutcomeSummary
+        var fairness: [FairnessSummary]
+    }
+
+    /// A window ready to evaluate.
+    struct Window: Sendable {
+        var firstPane: Int64
+        var lastPane: Int64
+        var predictions: Int
+        var labelled: Int
+        var outcome: BinaryOutcomeSummary
+        var fairness: [FairnessSummary]
+
+        var coverage: Double? { predictions > 0 ? Double(labelled) / Double(predictions) : nil }
+    }
+
+    let panesPerWindow: Int
+    let coverageThreshold: Double
+    let maximumPanes: Int
+    let fairnessAttributes: [[String]]
+    private var panes = Deque<Pane>()
+    /// The last pane of the next window to evaluate.
+    private var nextWindowEnd: Int64?
+    /// Labels whose prediction's pane was already dropped.
+    private(set) var lateLabels = 0
+    /// Windows evaluated before reaching coverage because too many panes waited.
+    private(set) var forcedEvaluations = 0
+
+    init(panesPerWindow: Int, coverageThreshold: Double, maximumPanes: Int, fairnessAttributes: [[String]]) {
+        self.panesPerWindow = panesPerWindow
+        self.coverageThreshold = coverageThreshold
+        self.maximumPanes = max(maximumPanes, panesPerWindow)
+        self.fairnessAttributes = fairnessAttributes
+    }
+
+    mutating func recordPrediction(pane index: Int64) {
+        withPane(index, create: true) { $0.predictions += 1 }
+        if nextWindowEnd == nil { nextWindowEnd = index }
+    }
+
+    /// Records a joined label for a prediction made in pane `index`.
+    mutating func recordLabel(pane index: Int64, label: Bool, predicted: Bool, score: Double?, groups: [FairnessGroupKey]) {
+        let found = withPane(index, create: false) { pane in
+            pane.labelled += 1
+            pane.outcome.record(label: label, predicted: predicted, score: score)
+            for position in pane.fairness.indices {
+                pane.fairness[position].record(group: groups[position], label: label, predicted: predicted, score: score)
+            }
+        }
+        if !found { lateLabels += 1 }
+    }
+
+    mutating func recordExpiry(pane index: Int64) {
+        _ = withPane(index, create: false) { $0.expired += 1 }
+    }
+
+    /// Windows that became ready now that panes before `closedBefore` take no more
+    /// predictions and event time is `now` (for the time-to-live).
+    mutating func readyWindows(closedBefore: Int64, now: Int64, isExpired: (Int64) -> Bool) -> [Window] {
+        var ready: [Window] = []
+        while let end = nextWindowEnd, end < closedBefore {
+            let members = panes.filter { $0.index <= end && $0.index > end - Int64(panesPerWindow) }
+            let predictions = members.reduce(0) { $0 + $1.predictions }
+            let labelled = members.reduce(0) { $0 + $1.labelled }
+            let covered = predictions == 0 || Double(labelled) >= coverageThreshold * Double(predictions)
+            let overflowing = panes.count > maximumPanes
+            guard covered || isExpired(end) || overflowing else { break }
+            if overflowing && !covered && !isExpired(end) { forcedEvaluations += 1 }
+            if predictions > 0 { ready.append(makeWindow(endingAt: end, from: members)) }
+            nextWindowEnd = end + 1
+            while let oldest = panes.first, oldest.index <= end + 1 - Int64(panesPerWindow) { panes.removeFirst() }
+            if panes.isEmpty { nextWindowEnd = nil }
+        }
+        return ready
+    }
+
+    private func makeWindow(endingAt end: Int64, from members: Deque<Pane>) -> Window {
+        var window = Window(
+            firstPane: end - Int64(panesPerWindow) + 1, lastPane: end, predictions: 0, labelled: 0,
+            outcome: try! BinaryOutcomeSummary(), fairness: fairnessAttributes.map { try! FairnessSummary(attributes: $0) })
+        for pane in members {
+            window.predictions += pane.predictions
+            window.labelled += pane.labelled
+            try! window.outcome.merge(pane.outcome)  // same bins by construction
+            for position in window.fairness.indices { try! window.fairness[position].merge(pane.fairness[position]) }
+        }
+        return window
+    }
+
+    @discardableResult
+    private mutating func withPane(_ index: Int64, create: Bool, _ body: (inout Pane) -> Void) -> Bool {
+        if let position = panes.lastIndex(where: { $0.index == index }) {
+            body(&panes[position])
+            return true
+        }
+        guard create, nextWindowEnd.map({ index >= $0 - Int64(panesPerWindow) + 1 }) ?? true else { return false }
+        var pane = Pane(index: index, outcome: try! BinaryOutcomeSummary(), fairness: fairnessAttributes.map { try! FairnessSummary(attributes: $0) })
+        body(&pane)
+        let insertAt = (panes.lastIndex(where: { $0.index < index }) ?? -1) + 1
+        panes.insert(pane, at: insertAt)
+        return true
+    }
+}

@@ -1,0 +1,276 @@
+import DriftCore
+
+/// One line the monitor emits. Alerts and retraining triggers carry deterministic ids,
+/// so a consumer (or a restarted monitor) can drop duplicates.
+public struct MonitorOutput: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case alert, retrain, metric
+        /// Lifecycle notices, e.g. a model version seen for the first time.
+        case notice
+    }
+
+    public var kind: Kind
+    public var id: String?
+    public var json: String
+}
+
+/// Judges every applicable rule on each evaluation, keeps each alert instance's
+/// lifecycle, and writes alert, retraining and metric events.
+final class RuleEvaluator {
+    let ruleSet: RuleSet
+
+    private struct InstanceKey: Hashable {
+        var rule: Int
+        var model: String
+        var version: String
+        var subject: MetricSubject
+    }
+
+    private struct Instance {
+        var lifecycle = AlertLifecycle()
+        var firingID: String?
+    }
+
+    private var instances: [InstanceKey: Instance] = [:]
+    private var lastRetrain: [String: Int64] = [:]
+
+    init(ruleSet: RuleSet) {
+        self.ruleSet = ruleSet
+    }
+
+    /// Attribute sets to track for a version: every tracked attribute alone, plus the
+    /// intersections its fairness rules ask for.
+    func fairnessAttributeSets(model: String, version: String, tracked: [String]) -> [[String]] {
+        var sets = tracked.sorted().map { [$0] }
+        for rule in ruleSet.rules where rule.scope == .fairness && rule.selector.matches(model: model, version: version) {
+            for attributes in rule.selector.attributes where !sets.contains(attributes) { sets.append(attributes) }
+        }
+        return sets
+    }
+
+    /// A fresh detector for each change-detector rule that applies to a version, with
+    /// the rule's position (detectors run on the version's error stream).
+    func makeDetectors(model: String, version: String) -> [(rule: Int, detector: ErrorStreamDetector)] {
+        ruleSet.rules.enumerated().compactMap { index, rule in
+            guard rule.metric.family == .changeDetector, rule.selector.matches(model: model, version: version),
+                  let kind = ErrorStreamDetector.Kind(name: rule.metric.name),
+                  let detector = try? ErrorStreamDetector(kind: kind, parameters: rule.parameters) else { return nil }
+            return (index, detector)
+        }
+    }
+
+    /// Every metric of the evaluation as metric lines, then the rules' alerts and triggers.
+    func evaluate(_ context: EvaluationContext) -> [MonitorOutput] {
+        var outputs = metricLines(context)
+        for (index, rule) in ruleSet.rules.enumerated()
+        where evaluationKind(of: rule) == context.kind && rule.selector.matches(model: context.model, version: context.version) {
+            for subject in subjects(of: rule, in: context) {
+                let measured = measure(rule, ruleIndex: index, subject: subject, context: context)
+                outputs += judge(rule, ruleIndex: index, subject: subject, measured: measured, context: context)
+            }
+        }
+        return outputs
+    }
+
+    // MARK: Which rules, which subjects
+
+    private func evaluationKind(of rule: Rule) -> EvaluationContext.Kind {
+        switch rule.metric.family {
+        case .driftStatistic, .dataQuality: .drift
+        case .performance, .changeDetector: .performance
+        case .fairness: FairnessMetrics.selectionNames.contains(rule.metric.name) ? .drift : .performance
+        case .modelHealth: rule.metric.name == "label_coverage" ? .performance : .drift
+        }
+    }
+
+    private func subjects(of rule: Rule, in context: EvaluationContext) -> [MetricSubject] {
+        let layout = context.reference.layout
+        switch rule.scope {
+        case .features:
+            let numeric = layout.numericNames.filter { rule.selector.matches(feature: $0, kind: .numeric) }
+            let categorical = layout.categoricalNames.filter { rule.selector.matches(feature: $0, kind: .categorical) }
+            return (numeric + categorical).sorted().map(MetricSubject.feature)
+        case .score: return [.score]
+        case .prediction: return [.prediction]
+        case .model: return [.model]
+        case .fairness: return rule.selector.attributes.map(MetricSubject.fairness)
+        }
+    }
+
+    // MARK: Measuring
+
+    private struct Measured {
+        var value: Double?
+        var samples: Int
+        var reference: ReferenceStatistic?
+        var evidence: [(String, String)] = []
+    }
+
+    private func measure(_ rule: Rule, ruleIndex: Int, subject: MetricSubject, context: EvaluationContext) -> Measured {
+        let name = rule.metric.name
+        let key = MetricKey(subject, name)
+        switch rule.metric.family {
+        case .driftStatistic, .dataQuality:
+            guard let observation = context.featureMetrics.first(where: { $0.key == key }) else { return Measured(samples: 0) }
+            var reference = context.reference.chunkStatistics[key].map {
+                ReferenceStatistic(chunkMean: $0.mean, chunkStandardDeviation: $0.standardDeviation)
+            }
+            if name == "missing_rate", case let .feature(feature) = subject {
+                reference = ReferenceStatistic(value: referenceMissingRate(feature, context.reference))
+            }
+            let evidence = context.featureMetrics.filter { $0.key.subject == subject && $0.value != nil }
+                .map { ($0.key.metric, AnnotationTemplate.format($0.value!)) }
+            return Measured(value: observation.value, samples: observation.samples, reference: reference, evidence: evidence)
+        case .modelHealth:
+            return measureHealth(rule, context: context)
+        case .performance:
+            guard let outcome = context.outcome else { return Measured(samples: 0) }
+            let baseline = context.referencePerformance
+            let referenceValue = baseline.isSettled(threshold: 0.8) ? PerformanceMetrics.value(name, of: baseline.outcome) : nil
+            return Measured(value: PerformanceMetrics.value(name, of: outcome), samples: context.labelled,
+                            reference: ReferenceStatistic(value: referenceValue),
+                            evidence: [("labelled", "\(context.labelled)"), ("label_coverage", AnnotationTemplate.format(context.labelCoverage ?? 0))])
+        case .changeDetector:
+            return Measured(value: context.detectorSignals[ruleIndex].map { $0 ? 1 : 0 }, samples: context.labelled)
+        case .fairness:
+            guard case let .fairness(attributes) = subject else { return Measured(samples: 0) }
+            let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
+            let summaries = FairnessMetrics.selectionNames.contains(name) ? context.selection : context.outcomeFairness
+            guard let summary = summaries.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
+            let report = summary.report(minimumGroupSize: minimumGroupSize)
+            let referenceFairness = context.referencePerformance.fairness.first { $0.attributes == attributes }
+            let referenceValue = referenceFairness.flatMap { FairnessMetrics.value(name, of: $0.report(minimumGroupSize: minimumGroupSize)) }
+            let evidence = report.groups.map { group in
+                (group.key.description, "selection_rate=\(AnnotationTemplate.format(group.selectionRate.value)) n=\(group.predictionCount)")
+            }
+            return Measured(value: FairnessMetrics.value(name, of: report), samples: FairnessMetrics.samples(name, of: report),
+                            reference: ReferenceStatistic(value: referenceValue), evidence: evidence)
+        }
+    }
+
+    private func measureHealth(_ rule: Rule, context: EvaluationContext) -> Measured {
+        switch rule.metric.name {
+        case "volume": return Measured(value: context.volume.map(Double.init), samples: context.count)
+        case "late_event_rate": return Measured(value: context.lateEventRate, samples: context.count)
+        case "rejected_rate": return Measured(value: context.rejectedRate, samples: context.count)
+        case "label_coverage": return Measured(value: context.labelCoverage, samples: context.count)
+        case "drifted_feature_share":
+            let statistic = rule.parameters.text("statistic") ?? "psi"
+            let above = rule.parameters.number("above") ?? 0.2
+            let kind = rule.parameters.text("feature_kind").flatMap(FeatureKindFilter.init(rawValue:)) ?? .any
+            let layout = context.reference.layout
+            let candidates = context.featureMetrics.filter { observation in
+                guard observation.key.metric == statistic, observation.value != nil, case let .feature(name) = observation.key.subject else { return false }
+                let featureKind: FeatureKindFilter = layout.numericNames.contains(name) ? .numeric : .categorical
+                return kind == .any || kind == featureKind
+            }
+            guard !candidates.isEmpty else { return Measured(samples: 0) }
+            let drifted = candidates.filter { $0.value! > above }.sorted { $0.value! > $1.value! }
+            return Measured(value: Double(drifted.count) / Double(candidates.count), samples: context.count,
+                            evidence: drifted.prefix(5).map { ($0.key.subject.name, AnnotationTemplate.format($0.value!)) })
+        default: return Measured(samples: 0)
+        }
+    }
+
+    private func referenceMissingRate(_ feature: String, _ reference: ActiveReference) -> Double? {
+        switch reference.profile.features[feature] {
+        case let .numeric(numeric)?: numeric.missingRate
+        case let .categorical(categorical)?: categorical.missingRate
+        case nil: nil
+        }
+    }
+
+    // MARK: Judging
+
+    private func judge(_ rule: Rule, ruleIndex: Int, subject: MetricSubject, measured: Measured, context: EvaluationContext) -> [MonitorOutput] {
+        let threshold = rule.condition.threshold(reference: measured.reference)
+        var observation = AlertLifecycle.Observation.skipped
+        if let value = measured.value, measured.samples >= rule.minSamples, threshold.isAvailable {
+            observation = threshold.isBreached(by: value) ? .breached : .clear
+        }
+        let key = InstanceKey(rule: ruleIndex, model: context.model, version: context.version, subject: subject)
+        var instance = instances[key] ?? Instance()
+        let transition = instance.lifecycle.observe(
+            observation, at: context.windowEnd, forEvaluations: rule.forEvaluations, keepFiringFor: rule.keepFiringForEvaluations)
+        defer {
+            if instance.lifecycle.isInactive { instances[key] = nil } else { instances[key] = instance }
+        }
+        guard let transition else { return [] }
+        let event = AlertEvent(
+            rule: rule, subject: subject, context: context, value: measured.value, threshold: threshold,
+            evidence: measured.evidence, status: transition, startsAt: instance.lifecycle.firingSince ?? context.windowEnd,
+            rulesDigest: ruleSet.rulesDigest)
+        if transition == .fired { instance.firingID = event.id }
+        switch rule.action {
+        case .alert:
+            return [MonitorOutput(kind: .alert, id: event.id, json: event.json)]
+        case let .retrain(cooldown, requiresApproval):
+            guard transition == .fired else { return [] }
+            let modelVersion = context.model + "\u{0}" + context.version
+            if let last = lastRetrain[modelVersion], context.windowEnd - last < cooldown { return [] }
+            lastRetrain[modelVersion] = context.windowEnd
+            let causes = firingAlerts(model: context.model, version: context.version)
+            let trigger = RetrainTrigger(
+                rule: rule, cause: event, alertIDs: causes.ids, alertRules: causes.rules, context: context,
+                requiresApproval: requiresApproval, rulesDigest: ruleSet.rulesDigest)
+            return [MonitorOutput(kind: .retrain, id: trigger.id, json: trigger.json)]
+        }
+    }
+
+    /// Alerts currently firing for a model version (alert rules only), in a stable order.
+    private func firingAlerts(model: String, version: String) -> (ids: [String], rules: [String]) {
+        let firing = instances.filter { $0.key.model == model && $0.key.version == version && $0.value.lifecycle.isFiring
+            && !ruleSet.rules[$0.key.rule].action.isRetrain }
+            .sorted { ($0.key.rule, $0.key.subject) < ($1.key.rule, $1.key.subject) }
+        return (firing.compactMap(\.value.firingID), Array(Set(firing.map { ruleSet.rules[$0.key.rule].name })).sorted())
+    }
+
+    // MARK: Metric lines
+
+    private func metricLines(_ context: EvaluationContext) -> [MonitorOutput] {
+        var observations: [(String, Double?, Int)] = []
+        switch context.kind {
+        case .drift:
+            observations.append(("model|volume", context.volume.map(Double.init), context.count))
+            observations.append(("model|late_event_rate", context.lateEventRate, context.count))
+            if let rejected = context.rejectedRate { observations.append(("model|rejected_rate", rejected, context.count)) }
+            for observation in context.featureMetrics {
+                observations.append((observation.key.subject.name + "|" + observation.key.metric, observation.value, observation.samples))
+            }
+            for (attributes, summary) in context.selection {
+                let report = summary.report()
+                for name in FairnessMetrics.selectionNames {
+                    observations.append((attributes.joined(separator: "×") + "|" + name, FairnessMetrics.value(name, of: report), FairnessMetrics.samples(name, of: report)))
+                }
+            }
+        case .performance:
+            observations.append(("model|label_coverage", context.labelCoverage, context.count))
+            if let outcome = context.outcome {
+                for name in PerformanceMetrics.names { observations.append(("model|" + name, PerformanceMetrics.value(name, of: outcome), context.labelled)) }
+            }
+            for (attributes, summary) in context.outcomeFairness {
+                let report = summary.report()
+                for name in FairnessMetrics.labelNames {
+                    observations.append((attributes.joined(separator: "×") + "|" + name, FairnessMetrics.value(name, of: report), FairnessMetrics.samples(name, of: report)))
+                }
+            }
+        }
+        return observations.map { subjectAndMetric, value, samples in
+            let parts = subjectAndMetric.split(separator: "|", maxSplits: 1).map(String.init)
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.member("type", "metric")
+            writer.member("evaluation", context.kind.rawValue)
+            writer.member("model", context.model)
+            writer.member("version", context.version)
+            writer.member("window_start", context.windowStart)
+            writer.member("window_end", context.windowEnd)
+            writer.member("subject", parts[0])
+            writer.member("metric", parts[1])
+            writer.member("value", value)
+            writer.member("samples", samples)
+            writer.endObject()
+            return MonitorOutput(kind: .metric, id: nil, json: writer.text)
+        }
+    }
+}

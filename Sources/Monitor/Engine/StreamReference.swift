@@ -1,0 +1,140 @@
+import DriftCore
+
+/// The reference a version is monitored against, with what rules need beyond the
+/// profile: statistics of the reference's own chunks (for `± k sigma` conditions) and
+/// its performance once its labels arrive (for `reference - 0.05` conditions).
+///
+/// A class: it is immutable once built and read on every event, so sharing one
+/// reference costs a retain rather than a copy of its arrays.
+final class ActiveReference: Sendable {
+    let profile: ReferenceProfile
+    let layout: FeatureLayout
+    let identifier: String
+    /// Rows the reference was built from.
+    let count: Int
+    /// Mean and standard deviation of each drift statistic over the reference's chunks
+    /// (each chunk compared with the whole reference), keyed by subject and metric.
+    let chunkStatistics: [MetricKey: ChunkStatistic]
+
+    init(profile: ReferenceProfile, identifier: String, count: Int, chunkStatistics: [MetricKey: ChunkStatistic]) {
+        self.profile = profile
+        layout = FeatureLayout(profile: profile)
+        self.identifier = identifier
+        self.count = count
+        self.chunkStatistics = chunkStatistics
+    }
+}
+
+/// A drift statistic's spread across the reference's chunks.
+struct ChunkStatistic: Sendable {
+    var mean: Double
+    var standardDeviation: Double
+}
+
+/// Labelled outcomes of the reference period's predictions (stream references), the
+/// baseline of `reference ± x` conditions on performance and fairness metrics.
+struct ReferencePerformance: Sendable {
+    var predictions = 0
+    var resolved = 0
+    var outcome = try! BinaryOutcomeSummary()
+    var fairness: [FairnessSummary]
+
+    init(fairnessAttributes: [[String]]) {
+        fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
+    }
+
+    /// Whether enough of the period's predictions have an outcome to trust its metrics.
+    func isSettled(threshold: Double) -> Bool {
+        predictions > 0 && Double(resolved) >= threshold * Double(predictions)
+    }
+}
+
+/// Collects a version's first window of events to build its reference from the stream
+/// (when no profile was given): the profile from all of them, and one chunk per pane.
+struct StreamReferenceCollector: Sendable {
+    let firstPane: Int64
+    let panes: Int
+    private(set) var events: [[PredictionEvent]]
+    private var kept = 0
+    let capacity: Int
+    /// Events beyond the capacity: left out of the reference, counted.
+    private(set) var dropped = 0
+
+    init(firstPane: Int64, panes: Int, capacity: Int) {
+        self.firstPane = firstPane
+        self.panes = panes
+        self.capacity = capacity
+        events = Array(repeating: [], count: panes)
+    }
+
+    /// Whether `pane` belongs to the reference period.
+    func contains(pane: Int64) -> Bool {
+        pane >= firstPane && pane < firstPane + Int64(panes)
+    }
+
+    mutating func add(_ event: PredictionEvent, pane: Int64) {
+        guard kept < capacity else {
+            dropped += 1
+            return
+        }
+        kept += 1
+        events[Int(pane - firstPane)].append(event)
+    }
+
+    var isEmpty: Bool { kept == 0 }
+
+    /// Builds the reference: the profile of every kept event, then each pane's drift
+    /// statistics against it.
+    func finish(configuration: ProfileConfiguration, kinds: [String: FeatureKind]) throws -> ActiveReference {
+        var builder = try ReferenceProfileBuilder(configuration: configuration, kinds: kinds)
+        for pane in events {
+            for event in pane { Self.add(event, to: &builder) }
+        }
+        let profile = builder.finish()
+        let layout = FeatureLayout(profile: profile)
+        var chunkValues: [MetricKey: [Double]] = [:]
+        for pane in events where !pane.isEmpty {
+            var summary = DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: 0)
+            for event in pane { summary.record(event, layout: layout) }
+            for observation in DriftMetrics.featureMetrics(of: summary, layout: layout) {
+                if let value = observation.value { chunkValues[observation.key, default: []].append(value) }
+            }
+        }
+        var chunkStatistics: [MetricKey: ChunkStatistic] = [:]
+        for (key, values) in chunkValues where values.count >= 2 {
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+            chunkStatistics[key] = ChunkStatistic(mean: mean, standardDeviation: variance.squareRoot())
+        }
+        return ActiveReference(profile: profile, identifier: "stream:first-window", count: kept, chunkStatistics: chunkStatistics)
+    }
+
+    static func add(_ event: PredictionEvent, to builder: inout ReferenceProfileBuilder) {
+        for feature in event.features {
+            builder.add(observation(feature.value), to: feature.name)
+        }
+        builder.add(event.score.map(FeatureObservation.number) ?? .missing, to: OutputSubject.score)
+        builder.add(event.predictedLabel.map { .text(String($0)) } ?? .missing, to: OutputSubject.prediction)
+    }
+
+    static func observation(_ value: FeatureValue) -> FeatureObservation {
+        switch value {
+        case let .number(number): .number(number)
+        case let .string(text): .text(text)
+        case let .bool(flag): .flag(flag)
+        case .missing, .invalid: .missing
+        }
+    }
+}
+
+extension ReferenceProfile {
+    /// Rows the profile was built from (its most complete feature's count).
+    var rowCount: Int {
+        features.values.map { feature in
+            switch feature {
+            case let .numeric(numeric): numeric.summary.totalCount
+            case let .categorical(categorical): categorical.summary.totalCount
+            }
+        }.max() ?? 0
+    }
+}

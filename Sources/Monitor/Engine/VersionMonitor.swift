@@ -1,0 +1,291 @@
+import DriftCore
+
+/// The monitoring state of one model version: its reference, its drift window, its
+/// performance window and the alert state of every rule that applies to it.
+final class VersionMonitor {
+    let model: String
+    let version: String
+    /// Position in the engine's table of versions (what the label join keeps).
+    let index: UInt32
+    private let configuration: MonitorConfiguration
+    private let rules: RuleEvaluator
+
+    private(set) var reference: ActiveReference?
+    private var collector: StreamReferenceCollector?
+    private var drift: SlidingWindow<DriftPane>?
+    private var performance: PerformanceTracker?
+    /// Panes of the reference period (stream references): later events for them are late.
+    private var referenceEndPane: Int64?
+    /// Fairness attribute sets tracked, fixed at the version's first event.
+    private(set) var fairnessAttributes: [[String]] = []
+    private var fairnessPositions: [[Int]] = []
+    private var referencePerformance = ReferencePerformance(fairnessAttributes: [])
+    /// Change detectors of the rules that apply, fed the error stream in label order.
+    private var detectorRules: [Int] = []
+    private var detectors: [ErrorStreamDetector] = []
+    private var detectorSignals: [Bool] = []
+    private var referenceSequence: Int64 = 0
+    private var referenceWatermark = Int64.min
+    private var waitingForReference: [(PredictionEvent, UInt64)] = []
+
+    /// Arrival counters since the previous drift evaluation (for rate metrics).
+    private var eventsSinceEvaluation = 0
+    private var lateSinceEvaluation = 0
+    private(set) var lateEvents = 0
+    private(set) var referenceEventsDropped = 0
+
+    init(model: String, version: String, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator) {
+        self.model = model
+        self.version = version
+        self.index = index
+        self.configuration = configuration
+        self.rules = rules
+    }
+
+    // MARK: Predictions
+
+    /// Adds a prediction; returns the evaluations it completed and, unless the event was
+    /// late, what the label join should keep for it.
+    func add(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
+        eventsSinceEvaluation += 1
+        if reference == nil, collector == nil {
+            fairnessAttributes = rules.fairnessAttributeSets(model: model, version: version, tracked: codes.attributes)
+            fairnessPositions = fairnessAttributes.map { $0.compactMap(codes.position(ofExisting:)) }
+            referencePerformance = ReferencePerformance(fairnessAttributes: fairnessAttributes)
+            let made = rules.makeDetectors(model: model, version: version)
+            detectorRules = made.map(\.rule)
+            detectors = made.map(\.detector)
+            detectorSignals = Array(repeating: false, count: made.count)
+        }
+        if reference == nil, collector == nil, let given = configuration.references.lookup(model: model, version: version) {
+            activate(ActiveReference(profile: given.profile, identifier: given.identifier, count: given.profile.rowCount, chunkStatistics: [:]), codes: codes)
+        }
+        guard reference != nil else { return collect(event, segment: segment, codes: codes) }
+        let result = monitor(event, segment: segment, codes: codes)
+        return (result.evaluations, result.payload.map { [PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0)] } ?? [])
+    }
+
+    /// Stream reference: gathers the first window's events, then starts monitoring.
+    private func collect(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
+        let pane: Int64
+        switch configuration.window.kind {
+        case let .eventTime(paneMilliseconds, _):
+            pane = floorDivide(event.timestamp, paneMilliseconds)
+        case let .count(eventsPerPane):
+            pane = referenceSequence / Int64(eventsPerPane)
+            referenceSequence += 1
+        }
+        if collector == nil {
+            collector = StreamReferenceCollector(firstPane: pane, panes: configuration.window.panesPerWindow, capacity: configuration.caps.referenceEvents)
+        }
+        var payload: JoinedPrediction?
+        if collector!.contains(pane: pane) {
+            collector!.add(event, pane: pane)
+            referencePerformance.predictions += event.predictedLabel == nil ? 0 : 1
+            payload = JoinedPrediction(versionIndex: index, pane: pane, score: event.score,
+                                       predicted: event.predictedLabel, segment: segment, inReference: true)
+        } else if pane < collector!.firstPane {
+            lateEvents += 1
+            lateSinceEvaluation += 1
+        } else if waitingForReference.count < configuration.caps.referenceEvents {
+            // Past the reference period while its last pane may still get late events:
+            // monitored as soon as the reference is built.
+            waitingForReference.append((event, segment))
+        } else {
+            referenceEventsDropped += 1
+        }
+        referenceWatermark = max(referenceWatermark, event.timestamp)
+        let lastPane = collector!.firstPane + Int64(collector!.panes) - 1
+        let complete = switch configuration.window.kind {
+        case let .eventTime(paneMilliseconds, lateness): referenceWatermark - lateness >= (lastPane + 1) * paneMilliseconds
+        case .count: pane >= lastPane && collector!.events[collector!.panes - 1].count >= eventsPerCountPane
+        }
+        var payloads = payload.map { [PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0)] } ?? []
+        guard complete else { return ([], payloads) }
+        finishStreamReference(codes: codes)
+        var evaluations: [Evaluation] = []
+        for (waiting, waitingSegment) in waitingForReference {
+            let result = monitor(waiting, segment: waitingSegment, codes: codes)
+            evaluations += result.evaluations
+            payloads += result.payload.map { [PendingPrediction(id: waiting.id, timestamp: waiting.timestamp, payload: $0)] } ?? []
+        }
+        waitingForReference = []
+        return (evaluations, payloads)
+    }
+
+    private var eventsPerCountPane: Int {
+        if case let .count(eventsPerPane) = configuration.window.kind { return eventsPerPane }
+        return 0
+    }
+
+    private func finishStreamReference(codes: SegmentCodes) {
+        guard let collector else { return }
+        var kinds = configuration.featureKinds
+        kinds[OutputSubject.score] = .numeric
+        kinds[OutputSubject.prediction] = .categorical
+        referenceEventsDropped = collector.dropped
+        self.collector = nil
+        guard let built = try? collector.finish(configuration: configuration.profile, kinds: kinds) else { return }
+        referenceEndPane = collector.firstPane + Int64(collector.panes)
+        activate(built, codes: codes)
+    }
+
+    private func activate(_ active: ActiveReference, codes: SegmentCodes) {
+        reference = active
+        let layout = active.layout
+        let attributes = fairnessAttributes
+        var window = SlidingWindow(spec: configuration.window) {
+            DriftPane(layout: layout, fairnessAttributes: attributes, maximumGroups: FairnessSummary.defaultMaximumGroups)
+        }
+        if let referenceEndPane, case .eventTime = configuration.window.kind { window.closePanes(before: referenceEndPane) }
+        drift = window
+        performance = PerformanceTracker(
+            panesPerWindow: configuration.window.panesPerWindow, coverageThreshold: configuration.labelCoverageThreshold,
+            maximumPanes: configuration.caps.performancePanes, fairnessAttributes: attributes)
+    }
+
+    private func monitor(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> (evaluations: [Evaluation], payload: JoinedPrediction?) {
+        guard var window = drift, let active = reference else { return ([], nil) }
+        drift = nil  // keep the window uniquely referenced while it is mutated
+        let groups = fairnessPositions.map { codes.group(of: segment, attributes: $0) }
+        let lateBefore = window.counters.late
+        let closed = window.add(timestamp: event.timestamp) { pane in
+            pane.record(event, layout: active.layout, groups: groups)
+        }
+        var payload: JoinedPrediction?
+        if window.counters.late > lateBefore {
+            lateEvents += 1
+            lateSinceEvaluation += 1
+        } else {
+            let pane = switch configuration.window.kind {
+            case let .eventTime(paneMilliseconds, _): floorDivide(event.timestamp, paneMilliseconds)
+            case let .count(eventsPerPane): Int64(window.counters.accepted - 1) / Int64(eventsPerPane)
+            }
+            if event.predictedLabel != nil {
+                performance?.recordPrediction(pane: pane)
+                payload = JoinedPrediction(versionIndex: index, pane: pane, score: event.score,
+                                           predicted: event.predictedLabel, segment: segment, inReference: false)
+            }
+        }
+        drift = window
+        return (evaluate(closed), payload)
+    }
+
+    // MARK: Labels
+
+    /// Records a joined outcome (or, with `label` nil, an expiry). Performance windows
+    /// are evaluated when drift panes close, not per label.
+    func recordOutcome(_ prediction: JoinedPrediction, label: Int?, codes: SegmentCodes) {
+        guard let predicted = prediction.predicted else { return }
+        let groups = fairnessPositions.map { codes.group(of: prediction.segment, attributes: $0) }
+        if prediction.inReference {
+            referencePerformance.resolved += 1
+            if let label {
+                referencePerformance.outcome.record(label: label == 1, predicted: predicted == 1, score: prediction.score)
+                for index in referencePerformance.fairness.indices {
+                    referencePerformance.fairness[index].record(group: groups[index], label: label == 1, predicted: predicted == 1)
+                }
+            }
+            return
+        }
+        if let label {
+            performance?.recordLabel(pane: prediction.pane, label: label == 1, predicted: predicted == 1, score: prediction.score, groups: groups)
+            for index in detectors.indices where detectors[index].update(label != predicted ? 1 : 0) {
+                detectorSignals[index] = true
+            }
+        } else {
+            performance?.recordExpiry(pane: prediction.pane)
+        }
+    }
+
+    /// Closes every pane (end of input) and evaluates what that completes, including
+    /// performance windows still waiting for labels.
+    func flush(now: Int64) -> [Evaluation] {
+        guard var window = drift else { return [] }
+        drift = nil
+        let closed = window.flush()
+        drift = window
+        return evaluate(closed) + evaluatePerformance(now: now)
+    }
+
+    // MARK: Evaluation
+
+    private func evaluate(_ closed: [ClosedWindow<DriftPane>]) -> [Evaluation] {
+        guard let active = reference else { return [] }
+        var evaluations: [Evaluation] = []
+        for window in closed {
+            var context = EvaluationContext(
+                model: model, version: version, kind: .drift, windowStart: window.start, windowEnd: window.end,
+                count: window.eventCount, reference: active, referencePerformance: referencePerformance)
+            context.featureMetrics = DriftMetrics.featureMetrics(of: window.summary, layout: active.layout)
+            context.selection = zip(fairnessAttributes, window.summary.selection).map { ($0, $1) }
+            context.volume = window.eventCount
+            context.lateEventRate = DriftMetrics.rate(lateSinceEvaluation, eventsSinceEvaluation)
+            eventsSinceEvaluation = 0
+            lateSinceEvaluation = 0
+            evaluations.append(Evaluation(context: context))
+        }
+        if let last = closed.last {
+            evaluations += evaluatePerformance(now: drift?.watermark ?? last.end)
+        }
+        return evaluations
+    }
+
+    private func evaluatePerformance(now: Int64) -> [Evaluation] {
+        guard let active = reference, var tracker = performance, let closedBefore = drift?.firstOpenPane else { return [] }
+        performance = nil  // keep the tracker uniquely referenced while it is mutated
+        let ttl = configuration.join.timeToLiveMilliseconds
+        let paneEnd: (Int64) -> Int64 = { pane in
+            if case let .eventTime(paneMilliseconds, _) = self.configuration.window.kind { return (pane + 1) * paneMilliseconds }
+            return now
+        }
+        let ready = tracker.readyWindows(closedBefore: closedBefore, now: now) { paneEnd($0) + ttl <= now }
+        performance = tracker
+        return ready.map { window in
+            var context = EvaluationContext(
+                model: model, version: version, kind: .performance,
+                windowStart: paneEnd(window.firstPane - 1), windowEnd: paneEnd(window.lastPane),
+                count: window.predictions, reference: active, referencePerformance: referencePerformance)
+            context.outcome = window.outcome
+            context.labelled = window.labelled
+            context.labelCoverage = window.coverage
+            context.outcomeFairness = zip(fairnessAttributes, window.fairness).map { ($0, $1) }
+            context.detectorSignals = Dictionary(uniqueKeysWithValues: zip(detectorRules, detectorSignals))
+            detectorSignals = detectorSignals.map { _ in false }
+            return Evaluation(context: context)
+        }
+    }
+}
+
+/// What the label join keeps for each pending prediction: enough to score it later.
+///
+/// Kept for up to a million predictions at a time, so it is packed into 32 bytes: the
+/// version as an index into the engine's table, the score with NaN for none, the
+/// predicted class as −1 for none.
+public struct JoinedPrediction: Sendable {
+    var versionIndex: UInt32
+    private var storedPredicted: Int8
+    var inReference: Bool
+    var pane: Int64
+    private var storedScore: Double
+    var segment: UInt64
+
+    init(versionIndex: UInt32, pane: Int64, score: Double?, predicted: Int?, segment: UInt64, inReference: Bool) {
+        self.versionIndex = versionIndex
+        self.pane = pane
+        storedScore = score ?? .nan
+        storedPredicted = predicted.map { Int8(truncatingIfNeeded: $0) } ?? -1
+        self.segment = segment
+        self.inReference = inReference
+    }
+
+    var score: Double? { storedScore.isNaN ? nil : storedScore }
+    var predicted: Int? { storedPredicted < 0 ? nil : Int(storedPredicted) }
+}
+
+/// A prediction for the label join: its id and time, and what to keep.
+struct PendingPrediction {
+    var id: String
+    var timestamp: Int64
+    var payload: JoinedPrediction
+}

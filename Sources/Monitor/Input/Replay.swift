@@ -1,0 +1,109 @@
+/// Feeds JSON-lines files through a ``MonitorEngine`` in event-time order.
+///
+/// Each file is read in order. With several files (e.g. predictions and labels kept
+/// apart) their events are merged by timestamp, ties going to the file named first, so
+/// the result does not depend on how the events were split across files. Lines that
+/// are not valid events go to the dead-letter sink with their original bytes and the
+/// reason, and the run goes on.
+public enum Replay {
+    /// A message that could not be processed, with where it came from and why.
+    public struct DeadLetter: Sendable {
+        public var source: String
+        public var line: Int
+        public var rejection: EventRejection
+        /// The original bytes (for an oversize line: its first bytes only).
+        public var bytes: [UInt8]
+        /// The message's full length.
+        public var length: Int
+
+        /// One JSON line: reason, source position, and the payload as text when it is
+        /// valid UTF-8, else base64.
+        public var json: String {
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.member("type", "dead_letter")
+            writer.member("reason", rejection.code)
+            writer.member("detail", rejection.description)
+            writer.member("source", source)
+            writer.member("line", line)
+            writer.member("length", length)
+            writer.member("truncated", bytes.count < length)
+            if let text = String(validating: bytes, as: UTF8.self) {
+                writer.member("payload", text)
+            } else {
+                writer.member("payload_base64", Base64.encode(bytes))
+            }
+            writer.endObject()
+            return writer.text
+        }
+    }
+
+    /// Runs every input through `engine`, then finishes it. `deliver` receives outputs
+    /// as they are produced (so memory stays bounded), `deadLetter` each rejected line.
+    public static func run(
+        inputs: [String], engine: MonitorEngine, maximumLineBytes: Int = 1 << 20,
+        deliver: ([MonitorOutput]) throws -> Void, deadLetter: (DeadLetter) throws -> Void
+    ) throws {
+        var heads: [(event: MonitorEvent, timestamp: Int64)?] = []
+        let readers = try inputs.map { try LineReader(path: $0, maximumLineBytes: maximumLineBytes) }
+
+        /// The next valid event of input `index`, dead-lettering what comes before it.
+        func advance(_ index: Int) throws -> (event: MonitorEvent, timestamp: Int64)? {
+            while let line = try readers[index].nextOwnedLine() {
+                switch line {
+                case let .record(bytes, lineNumber):
+                    switch engine.decoder.decode(bytes) {
+                    case let .success(event):
+                        return (event, event.timestamp)
+                    case let .failure(rejection):
+                        engine.reject(rejection)
+                        try deadLetter(DeadLetter(source: inputs[index], line: lineNumber, rejection: rejection, bytes: bytes, length: bytes.count))
+                    }
+                case let .oversize(length, prefix, lineNumber):
+                    let rejection = EventRejection.oversize(bytes: length, limit: maximumLineBytes)
+                    engine.reject(rejection)
+                    try deadLetter(DeadLetter(source: inputs[index], line: lineNumber, rejection: rejection, bytes: prefix, length: length))
+                }
+            }
+            return nil
+        }
+
+        for index in inputs.indices { heads.append(try advance(index)) }
+        while let next = heads.indices.filter({ heads[$0] != nil }).min(by: { heads[$0]!.timestamp < heads[$1]!.timestamp }) {
+            engine.process(heads[next]!.event)
+            try deliver(engine.drainOutputs())
+            heads[next] = try advance(next)
+        }
+        engine.finish()
+        try deliver(engine.drainOutputs())
+    }
+}
+
+extension MonitorEvent {
+    var timestamp: Int64 {
+        switch self {
+        case let .prediction(prediction): prediction.timestamp
+        case let .label(label): label.timestamp
+        }
+    }
+}
+
+/// Standard base64 (RFC 4648), for payloads that are not text.
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index < bytes.count {
+            let chunk = bytes[index..<min(index + 3, bytes.count)]
+            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
+            for position in 0..<4 {
+                output.append(position <= chunk.count ? alphabet[Int((value >> (18 - 6 * UInt32(position))) & 63)] : UInt8(ascii: "="))
+            }
+            index += 3
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
