@@ -16,6 +16,8 @@ struct BenchmarkResult: Sendable {
     var operationsPerSecond: Double { 1e9 / nanosecondsPerOperation }
 
     var line: String {
+        // Size-only results (memory) carry no timing.
+        guard nanosecondsPerOperation.isFinite else { return "\(name.rightPadded(to: 44)) \(note)" }
         let rate = operationsPerSecond >= 1e6
             ? "\(format(operationsPerSecond / 1e6)) M ops/s"
             : "\(format(operationsPerSecond / 1e3)) k ops/s"
