@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and memory (use a release build).",
-        subcommands: [CoreBench.self, KafkaBench.self]
+        subcommands: [CoreBench.self, KafkaBench.self, ReplayBench.self]
     )
 }
 
@@ -22,8 +22,11 @@ struct CoreBench: ParsableCommand {
         ("window summaries and sketches", SummaryBenchmarks.all),
     ]
 
+    @Option(help: "Run only the suites whose title contains this text.")
+    var suite: String?
+
     func run() {
-        for (title, suite) in Self.suites {
+        for (title, suite) in Self.suites where self.suite.map({ title.contains($0) }) ?? true {
             print("== \(title)")
             for result in suite() { print(result.line) }
         }
