@@ -36,6 +36,8 @@ public final class MonitorEngine {
         public var evaluations = 0
         public var alerts = 0
         public var retrainTriggers = 0
+        /// Retraining rules that fired within the cooldown of the previous trigger.
+        public var retrainTriggersInCooldown = 0
 
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
     }
@@ -79,6 +81,7 @@ public final class MonitorEngine {
         var counters = ownCounters
         counters.cappedSegmentValues = codes.overflowCount
         counters.untrackedSegmentAttributes = codes.untrackedAttributeCount
+        counters.retrainTriggersInCooldown = evaluator.retrainTriggersInCooldown
         for monitor in versionTable {
             counters.lateEvents += monitor.lateEvents
             counters.lateLabels += monitor.lateLabels

@@ -52,6 +52,9 @@ final class RuleEvaluator {
 
     private var instances: [InstanceKey: Instance] = [:]
     private var lastRetrain: [String: Int64] = [:]
+    /// Retraining rules that started firing within the cooldown of the previous trigger
+    /// for the same model version (no trigger emitted).
+    private(set) var retrainTriggersInCooldown = 0
 
     init(ruleSet: RuleSet, referenceCoverageThreshold: Double = 0.8) {
         self.ruleSet = ruleSet
@@ -230,7 +233,10 @@ final class RuleEvaluator {
         case let .retrain(cooldown, requiresApproval):
             guard transition == .fired else { return [] }
             let modelVersion = context.model + "\u{0}" + context.version
-            if let last = lastRetrain[modelVersion], context.windowEnd - last < cooldown { return [] }
+            if let last = lastRetrain[modelVersion], context.windowEnd - last < cooldown {
+                retrainTriggersInCooldown += 1
+                return []
+            }
             lastRetrain[modelVersion] = context.windowEnd
             let causes = firingAlerts(model: context.model, version: context.version)
             let trigger = RetrainTrigger(

@@ -21,7 +21,7 @@ extension MonitorEngine {
         lines.append("evaluations: \(counters.evaluations); performance windows still waiting for labels: \(counters.performanceWindowsAwaitingLabels), "
             + "evaluated below coverage (pane cap): \(counters.forcedPerformanceEvaluations); versions without a reference: \(counters.versionsWithoutReference)")
         let fired = firings.values.reduce(0) { $0 + $1.count }
-        lines.append("alerts fired: \(fired - counters.retrainTriggers), retraining triggers: \(counters.retrainTriggers) (rules digest \(rulesDigest))")
+        lines.append("alerts fired: \(fired - counters.retrainTriggers), retraining triggers: \(counters.retrainTriggers), suppressed by cooldown: \(counters.retrainTriggersInCooldown) (rules digest \(rulesDigest))")
         for (rule, tally) in firings.sorted(by: { ($0.value.first, $0.key) < ($1.value.first, $1.key) }) {
             lines.append("  \(rule): \(tally.count) firing, first at \(tally.first) (\(ISO8601Time.string(milliseconds: tally.first)))")
         }

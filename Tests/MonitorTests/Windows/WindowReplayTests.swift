@@ -50,4 +50,25 @@ import Testing
         #expect(run.metric("volume", evaluation: "drift").map(\.value) == [2, 4, 4, 4, 3])
         #expect(run.engine.counters.versionsWithoutReference == 0)
     }
+
+    /// End of input during the reference's allowed lateness: the period is over (an
+    /// event already waits past it), so the reference is built and the waiting event
+    /// monitored. End of input within the period: no reference, and that is counted.
+    @Test func endOfInputBuildsAReferenceWhosePeriodIsOver() {
+        func engine(timestamps: [Int64]) -> (MonitorEngine, [MonitorOutput]) {
+            let engine = MonitorEngine(configuration: StreamFixtures.configuration(), rules: StreamFixtures.defaultRules)
+            for timestamp in timestamps {
+                engine.process(.prediction(PredictionEvent(model: "m", version: "v1", id: "\(timestamp)", timestamp: timestamp,
+                                                           features: [Feature("x", .number(Double(timestamp)))])))
+            }
+            engine.finish()
+            return (engine, engine.drainOutputs())
+        }
+        let (over, overOutputs) = engine(timestamps: [0, 1000, 2000, 3200])  // 3200: pane 3, watermark 2700 < 3000
+        #expect(over.counters.versionsWithoutReference == 0)
+        #expect(overOutputs.filter { $0.json.contains(#""metric":"volume""#) }.map(\.json).count == 1)
+        let (within, withinOutputs) = engine(timestamps: [0, 1000])
+        #expect(within.counters.versionsWithoutReference == 1)
+        #expect(!withinOutputs.contains { $0.kind == .metric })
+    }
 }
