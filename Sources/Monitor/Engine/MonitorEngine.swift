@@ -21,7 +21,8 @@ public final class MonitorEngine {
         public var cappedSegmentValues = 0
         /// Segment attributes seen beyond `Caps.segmentAttributes` (not tracked).
         public var untrackedSegmentAttributes = 0
-        /// Events left out of stream references because `Caps.referenceEvents` was reached.
+        /// Events left out of stream references (or dropped while waiting for one) because
+        /// `Caps.referenceEvents` or `Caps.referenceEventsInTotal` was reached.
         public var cappedReferenceEvents = 0
         /// Predictions whose pane had closed (event time beyond the allowed lateness).
         public var lateEvents = 0
@@ -56,6 +57,7 @@ public final class MonitorEngine {
     private var versionTable: [VersionMonitor] = []
     private var versionsPerModel: [String: Int] = [:]
     private var codes: SegmentCodes
+    private let referenceBudget: ReferenceBudget
     private var join: LabelJoin<JoinedPrediction>
     private var outputs: [MonitorOutput] = []
     /// Alerts that started firing and retraining triggers, by rule: how many, and the
@@ -74,6 +76,7 @@ public final class MonitorEngine {
         codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
                              maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)
         join = LabelJoin(configuration: configuration.join)
+        referenceBudget = ReferenceBudget(events: configuration.caps.referenceEventsInTotal)
     }
 
     /// Everything counted so far (O(versions) to gather: read it per report, not per event).
@@ -172,7 +175,8 @@ public final class MonitorEngine {
         }
         versionsPerModel[event.model] = modelVersions + 1
         let monitor = VersionMonitor(
-            model: event.model, version: event.version, index: UInt32(versionTable.count), configuration: configuration, rules: evaluator)
+            model: event.model, version: event.version, index: UInt32(versionTable.count), configuration: configuration, rules: evaluator,
+            referenceBudget: referenceBudget)
         versions[key] = monitor
         versionTable.append(monitor)
         arrivalsAtLastEvaluation[key] = (arrivals, ownCounters.rejectedTotal)

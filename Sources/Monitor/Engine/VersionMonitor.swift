@@ -9,6 +9,7 @@ final class VersionMonitor {
     let index: UInt32
     private let configuration: MonitorConfiguration
     private let rules: RuleEvaluator
+    private let referenceBudget: ReferenceBudget
 
     private(set) var reference: ActiveReference?
     private var collector: StreamReferenceCollector?
@@ -35,13 +36,14 @@ final class VersionMonitor {
     private var lateSinceEvaluation = 0
     private(set) var lateEvents = 0
     /// Events left out of the stream reference, or dropped while waiting for it, because
-    /// `Caps.referenceEvents` was reached.
+    /// `Caps.referenceEvents` or `Caps.referenceEventsInTotal` was reached.
     private(set) var referenceEventsDropped = 0
     /// Performance windows that closed but were still waiting for labels at the end of
     /// input (set by ``flush(now:)``; they are not evaluated on a minority of labels).
     private(set) var performanceWindowsAwaitingLabels = 0
 
-    init(model: String, version: String, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator) {
+    init(model: String, version: String, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator, referenceBudget: ReferenceBudget) {
+        self.referenceBudget = referenceBudget
         self.model = model
         self.version = version
         self.index = index
@@ -86,13 +88,13 @@ final class VersionMonitor {
         }
         var payload: JoinedPrediction?
         if collector!.contains(pane: pane) {
-            collector!.add(event, pane: pane)
+            collector!.add(event, pane: pane, budget: referenceBudget)
             referencePerformance.predictions += event.predictedLabel == nil ? 0 : 1
             payload = JoinedPrediction(versionIndex: index, pane: pane, score: event.score,
                                        predicted: event.predictedLabel, segment: segment, inReference: true)
         } else if pane < collector!.firstPane {
             lateEvents += 1
-        } else if waitingForReference.count < configuration.caps.referenceEvents {
+        } else if waitingForReference.count < configuration.caps.referenceEvents, referenceBudget.take() {
             // Past the reference period while its last pane may still get late events:
             // monitored as soon as the reference is built.
             waitingForReference.append((event, segment))
@@ -124,6 +126,7 @@ final class VersionMonitor {
         self.collector = nil
         let waiting = waitingForReference
         waitingForReference = []
+        referenceBudget.giveBack(collector.keptCount + waiting.count)
         guard let built = try? collector.finish(configuration: configuration.profile, kinds: kinds) else {
             referenceEventsDropped += waiting.count
             return ([], [])

@@ -72,6 +72,23 @@ import Testing
         #expect(run.metric("volume", evaluation: "drift").map(\.value) == [2, 3, 5, 4, 1])
     }
 
+    /// The engine-wide allowance of events held for references is shared by versions
+    /// and given back once a reference is built: v1 holds a1–a3 and a4 (waiting), then
+    /// v2 reuses the same four places for b1–b3 and b4.
+    @Test func theTotalReferenceEventCapIsSharedAndGivenBack() throws {
+        var enough = StreamFixtures.configuration()
+        enough.caps.referenceEventsInTotal = 4
+        let shared = try StreamFixtures.replay([StreamFixtures.path("version-change.jsonl")], configuration: enough)
+        #expect(shared.engine.counters.cappedReferenceEvents == 0)
+        #expect(shared.metric("volume", evaluation: "drift", version: "v2").map(\.value) == [1, 2])
+
+        var short = enough
+        short.caps.referenceEventsInTotal = 3
+        let capped = try StreamFixtures.replay([StreamFixtures.path("version-change.jsonl")], configuration: short)
+        #expect(capped.engine.counters.cappedReferenceEvents == 2)  // a4 and b4, each waiting while its period was held
+        #expect(capped.metric("volume", evaluation: "drift", version: "v2").map(\.value) == [1])  // b5 only
+    }
+
     @Test func categoriesBeyondTheCapacityAreCountedInEachWindow() {
         var configuration = StreamFixtures.configuration()
         configuration.profile.categoryCapacity = 1

@@ -81,6 +81,17 @@ import Testing
         #expect(first.engine.summaryLines() == second.engine.summaryLines())
     }
 
+    /// `rejected_rate`: rejected messages among all messages (any model, labels too)
+    /// received since the version's previous drift evaluation. Merged with join.jsonl,
+    /// hostile.jsonl's nine bad lines are read (and rejected) right after its first
+    /// event, before the first window of m/v1 closes at p3.
+    @Test func rejectedRateIsTheShareOfMessagesSinceThePreviousEvaluation() throws {
+        let run = try StreamFixtures.replay(["join.jsonl", "hostile.jsonl"].map(StreamFixtures.path), maximumLineBytes: 512)
+        #expect(run.engine.counters.rejectedTotal == 9)
+        // 33 messages up to p3, the first (r1) before the version existed: 9 / 32.
+        #expect(run.metric("rejected_rate", evaluation: "drift").map(\.value) == [9.0 / 32, 0, 0, 0])
+    }
+
     @Test func mergeTiesGoToTheInputNamedFirst() {
         let label = MonitorEvent.label(LabelEvent(id: "a", timestamp: 5, label: 1))
         #expect(Replay.earliestHead([nil, (label, 5), (label, 5), (label, 4)]) == 3)
