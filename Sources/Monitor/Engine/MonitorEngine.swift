@@ -95,7 +95,13 @@ public final class MonitorEngine {
     }
 
     public var rulesDigest: String { evaluator.ruleSet.rulesDigest }
-    public var joinCounters: LabelJoin<JoinedPrediction>.Counters { join.counters }
+    /// The label join's counters; redelivered predictions include those dropped while
+    /// their version waited for its reference (before they could reach the join).
+    public var joinCounters: LabelJoin<JoinedPrediction>.Counters {
+        var counters = join.counters
+        counters.duplicatePredictions += versionTable.reduce(0) { $0 + $1.duplicatePredictionsWhileWaiting }
+        return counters
+    }
     public var pendingLabels: Int { join.pendingCount }
 
     /// Decodes and processes one message; returns why it was rejected, if it was (the

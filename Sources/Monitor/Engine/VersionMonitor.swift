@@ -28,6 +28,11 @@ final class VersionMonitor {
     private var referenceSequence: Int64 = 0
     private var referenceWatermark = Int64.min
     private var waitingForReference: [(PredictionEvent, UInt64)] = []
+    /// Ids of the waiting events: they reach the label join (which spots redelivered
+    /// predictions) only once released, so redeliveries among them are spotted here.
+    private var waitingIDs: Set<String> = []
+    /// Redelivered predictions dropped while waiting for the reference.
+    private(set) var duplicatePredictionsWhileWaiting = 0
 
     /// Monitored events (late ones included) since the previous drift evaluation, and
     /// how many of them were late: `late_event_rate`. Events of the reference period
@@ -94,10 +99,13 @@ final class VersionMonitor {
                                        predicted: event.predictedLabel, segment: segment, inReference: true)
         } else if pane < collector!.firstPane {
             lateEvents += 1
+        } else if waitingIDs.contains(event.id) {
+            duplicatePredictionsWhileWaiting += 1
         } else if waitingForReference.count < configuration.caps.referenceEvents, referenceBudget.take() {
             // Past the reference period while its last pane may still get late events:
             // monitored as soon as the reference is built.
             waitingForReference.append((event, segment))
+            waitingIDs.insert(event.id)
         } else {
             referenceEventsDropped += 1
         }
@@ -126,6 +134,7 @@ final class VersionMonitor {
         self.collector = nil
         let waiting = waitingForReference
         waitingForReference = []
+        waitingIDs = []
         referenceBudget.giveBack(collector.keptCount + waiting.count)
         guard let built = try? collector.finish(configuration: configuration.profile, kinds: kinds) else {
             referenceEventsDropped += waiting.count

@@ -68,6 +68,24 @@ import Testing
         #expect(unsettled.metric("accuracy", evaluation: "performance").map(\.value) == [0.5])
     }
 
+    /// A prediction redelivered while its version still waits for the reference period's
+    /// lateness to pass (p1 at 3.5 s and again at 3.6 s, before the watermark reaches
+    /// 3 s) is dropped like any other duplicate.
+    @Test func aRedeliveryWhileWaitingForTheReferenceIsDropped() {
+        var configuration = StreamFixtures.configuration()
+        configuration.window = try! WindowSpec.eventTime(window: 3000, slide: 1000, allowedLateness: 1000)
+        let engine = MonitorEngine(configuration: configuration, rules: StreamFixtures.defaultRules)
+        for (id, timestamp) in [("r1", 0), ("r2", 1000), ("r3", 2000), ("p1", 3500), ("p1", 3600), ("p2", 4100), ("p3", 5100)] {
+            engine.process(.prediction(PredictionEvent(model: "m", version: "v1", id: id, timestamp: Int64(timestamp), predictedLabel: 1)))
+        }
+        engine.finish()
+        let volumes = engine.drainOutputs().filter { $0.json.contains(#""metric":"volume""#) }.map(\.json)
+        #expect(engine.joinCounters.duplicatePredictions == 1)
+        // Windows ending at panes 3, 4 and 5: {p1}, {p1, p2}, {p1, p2, p3}.
+        #expect(volumes.map { $0.contains(#""value":1,"#) } == [true, false, false])
+        #expect(volumes.map { $0.contains(#""value":3,"#) } == [false, false, true])
+    }
+
     @Test func labelsInTheirOwnFileMergeByEventTime() throws {
         // The same events split into a predictions file and a labels file give the same outputs.
         let predictions = try StreamFixtures.filtered("join.jsonl", excluding: [#""event":"label""#])
