@@ -108,6 +108,14 @@ struct ReplayCommand: ParsableCommand {
     }
 }
 
+enum ISO8601 {
+    static func string(milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}
+
 /// Reads a reference profile written by `driftwatch profile` (JSON).
 enum ProfileFile {
     static func load(_ path: String) throws -> ReferenceProfile {
