@@ -53,4 +53,13 @@ import Testing
         #expect(expired.map(\.lastPane) == [2] && expired.map(\.labelled) == [4])
         #expect(tracker.waitingWindows(closedBefore: 4) == 1)
     }
+
+    /// Beyond `maximumPanes` waiting panes the oldest window is evaluated as it is, and counted.
+    @Test func tooManyWaitingPanesForceTheOldestWindow() {
+        var tracker = tracker(panes: 1, maximumPanes: 2)
+        for pane in Int64(0)..<3 { tracker.recordPrediction(pane: pane, timestamp: pane) }
+        let ready = tracker.readyWindows(closedBefore: 3, now: 0) { _ in false }
+        #expect(ready.map(\.lastPane) == [0] && ready.map(\.labelled) == [0])
+        #expect(tracker.forcedEvaluations == 1 && tracker.waitingWindows(closedBefore: 3) == 2)
+    }
 }
