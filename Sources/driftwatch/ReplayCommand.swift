@@ -71,18 +71,11 @@ struct ReplayCommand: ParsableCommand {
         let alerts = try OutputFile(path: alertsOut)
         let metrics = try metricsOut.map { try OutputFile(path: $0) }
         let deadLetters = try deadLetterOut.map { try OutputFile(path: $0) }
-        var firstFiring: [String: (count: Int, first: Int64)] = [:]
-        var retrainTriggers = 0
         try Replay.run(inputs: input, engine: engine, deliver: { outputs in
             for output in outputs {
                 switch output.kind {
                 case .alert, .retrain:
                     alerts.writeLine(output.json)
-                    if output.kind == .retrain { retrainTriggers += 1 }
-                    if let summary = AlertSummary(json: output.json), summary.isFiring {
-                        let entry = firstFiring[summary.rule]
-                        firstFiring[summary.rule] = ((entry?.count ?? 0) + 1, entry?.first ?? summary.startsAt)
-                    }
                 case .metric, .notice:
                     metrics?.writeLine(output.json)
                 }
@@ -94,17 +87,7 @@ struct ReplayCommand: ParsableCommand {
         try metrics?.close()
         try deadLetters?.close()
 
-        let counters = engine.counters
-        let join = engine.joinCounters
-        print("replayed \(counters.predictions) predictions and \(counters.labels) labels (\(counters.rejectedTotal) rejected, \(counters.lateEvents) late)")
-        print("evaluations: \(counters.evaluations); labels joined: \(join.joined), unmatched: \(join.unmatchedLabels), expired: \(join.expiredPredictions), duplicates: \(join.duplicateLabels)")
-        if !counters.rejected.isEmpty {
-            print("rejected by reason: " + counters.rejected.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
-        }
-        print("alerts fired: \(firstFiring.values.reduce(0) { $0 + $1.count }), retraining triggers: \(retrainTriggers) (rules digest \(engine.rulesDigest))")
-        for (rule, entry) in firstFiring.sorted(by: { $0.value.first < $1.value.first }) {
-            print("  \(rule): \(entry.count) firing, first at \(entry.first) (\(ISO8601.string(milliseconds: entry.first)))")
-        }
+        for line in engine.summaryLines() { print(line) }
     }
 
     private func windowSpec() throws -> WindowSpec {
@@ -122,21 +105,6 @@ struct ReplayCommand: ParsableCommand {
 
     private func duration(_ text: String, _ option: String) throws -> Int64 {
         do { return try RuleDuration.milliseconds(text) } catch { throw ValidationError("\(option): \(error.message)") }
-    }
-}
-
-/// The few alert fields the replay summary prints.
-struct AlertSummary {
-    var rule: String
-    var isFiring: Bool
-    var startsAt: Int64
-
-    init?(json: String) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-              let rule = object["rule"] as? String else { return nil }
-        self.rule = rule
-        isFiring = (object["status"] as? String) == "firing" || (object["type"] as? String) == "retrain"
-        startsAt = (object["startsAt"] as? NSNumber)?.int64Value ?? (object["triggeredAt"] as? NSNumber)?.int64Value ?? 0
     }
 }
 

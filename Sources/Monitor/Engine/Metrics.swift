@@ -106,6 +106,8 @@ enum DriftMetrics {
             ("psi", drift.psi, present), ("js", drift.js, present), ("tvd", drift.tvd, present),
             ("chi2", drift.chi2?.statistic, present), ("chi2_pvalue", drift.chi2?.pValue, present),
             ("new_category_rate", drift.newCategoryRate, present),
+            // Values past the category cap (counted, their category unknown).
+            ("category_overflow_rate", rate(current.overflowCount, present), present),
         ]
         values += missingRateMetrics(drift.missingRate, total: total)
         if let typeErrors { values.append(("type_error_rate", rate(typeErrors, total), total)) }

@@ -29,6 +29,10 @@ public struct MonitorConfiguration: Sendable {
         /// Events kept to build a stream reference (beyond it, the reference is built
         /// from the first events only).
         public var referenceEvents = 500_000
+        /// Events held at once by all versions still building a stream reference (each
+        /// is kept whole until its reference is built: about 1 KB with 20 features), so
+        /// many versions starting together cannot each hold `referenceEvents`.
+        public var referenceEventsInTotal = 1_000_000
         /// Performance panes kept while waiting for labels.
         public var performancePanes = 2016
 

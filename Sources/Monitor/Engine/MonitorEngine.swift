@@ -16,10 +16,29 @@ public final class MonitorEngine {
         /// Predictions dropped because the model or version cap was reached.
         public var cappedModels = 0
         public var cappedVersions = 0
+        /// Segment values mapped to `(other)` because their attribute had
+        /// `Caps.segmentValuesPerAttribute` values already.
+        public var cappedSegmentValues = 0
+        /// Segment attributes seen beyond `Caps.segmentAttributes` (not tracked).
+        public var untrackedSegmentAttributes = 0
+        /// Events left out of stream references (or dropped while waiting for one) because
+        /// `Caps.referenceEvents` or `Caps.referenceEventsInTotal` was reached.
+        public var cappedReferenceEvents = 0
+        /// Predictions whose pane had closed (event time beyond the allowed lateness).
         public var lateEvents = 0
+        /// Labels that joined after their prediction's performance window was evaluated.
+        public var lateLabels = 0
+        /// Performance windows evaluated below label coverage because too many panes waited.
+        public var forcedPerformanceEvaluations = 0
+        /// Set by `finish()`: performance windows still below label coverage at the end of
+        /// input (not evaluated), and versions whose stream reference was never completed.
+        public var performanceWindowsAwaitingLabels = 0
+        public var versionsWithoutReference = 0
         public var evaluations = 0
         public var alerts = 0
         public var retrainTriggers = 0
+        /// Retraining rules that fired within the cooldown of the previous trigger.
+        public var retrainTriggersInCooldown = 0
 
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
     }
@@ -38,9 +57,14 @@ public final class MonitorEngine {
     private var versionTable: [VersionMonitor] = []
     private var versionsPerModel: [String: Int] = [:]
     private var codes: SegmentCodes
+    private let referenceBudget: ReferenceBudget
     private var join: LabelJoin<JoinedPrediction>
     private var outputs: [MonitorOutput] = []
-    public private(set) var counters = Counters()
+    /// Alerts that started firing and retraining triggers, by rule: how many, and the
+    /// event time of the first.
+    public private(set) var firings: [String: (count: Int, first: Int64)] = [:]
+    /// What the engine counts itself; ``counters`` adds what versions and caps count.
+    private var ownCounters = Counters()
     /// Arrivals (all messages) and rejections, for each version's `rejected_rate`.
     private var arrivals = 0
     private var arrivalsAtLastEvaluation: [VersionKey: (arrivals: Int, rejected: Int)] = [:]
@@ -48,14 +72,36 @@ public final class MonitorEngine {
     public init(configuration: MonitorConfiguration = MonitorConfiguration(), rules: RuleSet, decoder: EventDecoder = EventDecoder()) {
         self.configuration = configuration
         self.decoder = decoder
-        evaluator = RuleEvaluator(ruleSet: rules)
+        evaluator = RuleEvaluator(ruleSet: rules, referenceCoverageThreshold: configuration.labelCoverageThreshold)
         codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
                              maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)
         join = LabelJoin(configuration: configuration.join)
+        referenceBudget = ReferenceBudget(events: configuration.caps.referenceEventsInTotal)
+    }
+
+    /// Everything counted so far (O(versions) to gather: read it per report, not per event).
+    public var counters: Counters {
+        var counters = ownCounters
+        counters.cappedSegmentValues = codes.overflowCount
+        counters.untrackedSegmentAttributes = codes.untrackedAttributeCount
+        counters.retrainTriggersInCooldown = evaluator.retrainTriggersInCooldown
+        for monitor in versionTable {
+            counters.lateEvents += monitor.lateEvents
+            counters.lateLabels += monitor.lateLabels
+            counters.cappedReferenceEvents += monitor.referenceEventsDropped
+            counters.forcedPerformanceEvaluations += monitor.forcedPerformanceEvaluations
+        }
+        return counters
     }
 
     public var rulesDigest: String { evaluator.ruleSet.rulesDigest }
-    public var joinCounters: LabelJoin<JoinedPrediction>.Counters { join.counters }
+    /// The label join's counters; redelivered predictions include those dropped while
+    /// their version waited for its reference (before they could reach the join).
+    public var joinCounters: LabelJoin<JoinedPrediction>.Counters {
+        var counters = join.counters
+        counters.duplicatePredictions += versionTable.reduce(0) { $0 + $1.duplicatePredictionsWhileWaiting }
+        return counters
+    }
     public var pendingLabels: Int { join.pendingCount }
 
     /// Decodes and processes one message; returns why it was rejected, if it was (the
@@ -75,7 +121,7 @@ public final class MonitorEngine {
     /// Counts a message rejected before decoding (e.g. an oversize line).
     public func reject(_ rejection: EventRejection) {
         arrivals += 1
-        counters.rejected[rejection.code, default: 0] += 1
+        ownCounters.rejected[rejection.code, default: 0] += 1
     }
 
     public func process(_ event: MonitorEvent) {
@@ -87,21 +133,26 @@ public final class MonitorEngine {
     }
 
     private func process(_ event: PredictionEvent) {
-        counters.predictions += 1
+        ownCounters.predictions += 1
         settle(join.advance(to: event.timestamp))
-        guard let monitor = monitor(for: event) else { return }
+        // A redelivered prediction (same id) is counted by the join and kept out of every window.
+        guard !join.isDuplicatePrediction(id: event.id), let monitor = monitor(for: event) else { return }
         let segment = codes.encode(event.segment)
         let (evaluations, payloads) = monitor.add(event, segment: segment, codes: codes)
+        addToJoin(payloads)
+        emit(evaluations, for: VersionKey(model: monitor.model, version: monitor.version))
+    }
+
+    private func addToJoin(_ payloads: [PendingPrediction]) {
         for pending in payloads {
             let result = join.addPrediction(id: pending.id, timestamp: pending.timestamp, payload: pending.payload)
             settle(result.unlabelled)
             if let joined = result.joined { record(joined.payload, label: joined.label) }
         }
-        emit(evaluations, for: VersionKey(model: monitor.model, version: monitor.version))
     }
 
     private func process(_ event: LabelEvent) {
-        counters.labels += 1
+        ownCounters.labels += 1
         let result = join.addLabel(id: event.id, timestamp: event.timestamp, label: event.label)
         settle(result.unlabelled)
         if let joined = result.joined { record(joined.payload, label: joined.label) }
@@ -121,19 +172,20 @@ public final class MonitorEngine {
         if let existing = versions[key] { return existing }
         let modelVersions = versionsPerModel[event.model] ?? 0
         if modelVersions == 0, versionsPerModel.count >= configuration.caps.models {
-            counters.cappedModels += 1
+            ownCounters.cappedModels += 1
             return nil
         }
         if modelVersions >= configuration.caps.versionsPerModel {
-            counters.cappedVersions += 1
+            ownCounters.cappedVersions += 1
             return nil
         }
         versionsPerModel[event.model] = modelVersions + 1
         let monitor = VersionMonitor(
-            model: event.model, version: event.version, index: UInt32(versionTable.count), configuration: configuration, rules: evaluator)
+            model: event.model, version: event.version, index: UInt32(versionTable.count), configuration: configuration, rules: evaluator,
+            referenceBudget: referenceBudget)
         versions[key] = monitor
         versionTable.append(monitor)
-        arrivalsAtLastEvaluation[key] = (arrivals, counters.rejectedTotal)
+        arrivalsAtLastEvaluation[key] = (arrivals, ownCounters.rejectedTotal)
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("type", "version_seen")
@@ -146,29 +198,44 @@ public final class MonitorEngine {
         return monitor
     }
 
+    /// Judges evaluations and queues their outputs. `rejected_rate` is the share of all
+    /// messages (any model, labels included: a rejected message cannot be attributed)
+    /// received since the version's previous drift evaluation that were rejected; windows
+    /// closed by the same event share it.
     private func emit(_ evaluations: [Evaluation], for key: VersionKey) {
+        var rejectedRate: Double?
+        if evaluations.contains(where: { $0.context.kind == .drift }), let last = arrivalsAtLastEvaluation[key] {
+            let rejected = ownCounters.rejectedTotal
+            rejectedRate = DriftMetrics.rate(rejected - last.rejected, arrivals - last.arrivals)
+            arrivalsAtLastEvaluation[key] = (arrivals, rejected)
+        }
         for evaluation in evaluations {
             var context = evaluation.context
-            if context.kind == .drift, let last = arrivalsAtLastEvaluation[key] {
-                let rejected = counters.rejectedTotal
-                context.rejectedRate = DriftMetrics.rate(rejected - last.rejected, arrivals - last.arrivals)
-                arrivalsAtLastEvaluation[key] = (arrivals, rejected)
-            }
-            counters.evaluations += 1
+            if context.kind == .drift { context.rejectedRate = rejectedRate }
+            ownCounters.evaluations += 1
             for output in evaluator.evaluate(context) {
-                if output.kind == .alert { counters.alerts += 1 }
-                if output.kind == .retrain { counters.retrainTriggers += 1 }
+                if output.kind == .alert { ownCounters.alerts += 1 }
+                if output.kind == .retrain { ownCounters.retrainTriggers += 1 }
+                if let firing = output.firing {
+                    let tally = firings[firing.rule]
+                    firings[firing.rule] = ((tally?.count ?? 0) + 1, min(tally?.first ?? .max, firing.at))
+                }
                 outputs.append(output)
             }
         }
     }
 
-    /// End of input: closes every open window and evaluates what that completes.
+    /// End of input: closes every open window and evaluates what that completes, then
+    /// counts what was left waiting (see ``Counters``). Pending predictions stay in the
+    /// join: with no more input, their labels can neither come nor be known missing.
     public func finish() {
         for monitor in versionTable {
-            emit(monitor.flush(now: join.now), for: VersionKey(model: monitor.model, version: monitor.version))
+            let flushed = monitor.flush(now: join.now, codes: codes)
+            addToJoin(flushed.payloads)
+            emit(flushed.evaluations, for: VersionKey(model: monitor.model, version: monitor.version))
         }
-        counters.lateEvents = versionTable.reduce(0) { $0 + $1.lateEvents }
+        ownCounters.performanceWindowsAwaitingLabels = versionTable.reduce(0) { $0 + $1.performanceWindowsAwaitingLabels }
+        ownCounters.versionsWithoutReference = versionTable.count { $0.isCollectingReference }
     }
 
     /// Outputs produced since the last call, in order.

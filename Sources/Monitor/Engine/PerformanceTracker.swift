@@ -10,10 +10,16 @@ import DriftCore
 /// — so accuracy is never computed on the few labels that happen to arrive first.
 /// Windows are evaluated in order; panes are kept until no window needs them, at most
 /// `maximumPanes` (beyond that the oldest window is evaluated as it is, and counted).
+/// The first window starts at the first pane with predictions: windows never reach back
+/// into time the tracker did not see (e.g. a stream reference's period), so every
+/// window evaluated spans `panesPerWindow` panes of monitored predictions.
 struct PerformanceTracker: Sendable {
     struct Pane: Sendable {
         var index: Int64
         var predictions = 0
+        /// Event-time span of the pane's predictions (what count windows report).
+        var firstTimestamp = Int64.max
+        var lastTimestamp = Int64.min
         var labelled = 0
         var expired = 0
         var outcome: BinaryOutcomeSummary
@@ -24,6 +30,9 @@ struct PerformanceTracker: Sendable {
     struct Window: Sendable {
         var firstPane: Int64
         var lastPane: Int64
+        /// Event-time span `[start, end)` of the window's predictions.
+        var start: Int64
+        var end: Int64
         var predictions: Int
         var labelled: Int
         var outcome: BinaryOutcomeSummary
@@ -39,6 +48,9 @@ struct PerformanceTracker: Sendable {
     private var panes = Deque<Pane>()
     /// The last pane of the next window to evaluate.
     private var nextWindowEnd: Int64?
+    /// No window evaluated since the tracker (re)started, so its first window may still
+    /// move earlier when an out-of-order prediction arrives for an earlier pane.
+    private var awaitingFirstWindow = true
     /// Labels whose prediction's pane was already dropped.
     private(set) var lateLabels = 0
     /// Windows evaluated before reaching coverage because too many panes waited.
@@ -51,9 +63,23 @@ struct PerformanceTracker: Sendable {
         self.fairnessAttributes = fairnessAttributes
     }
 
-    mutating func recordPrediction(pane index: Int64) {
-        withPane(index, create: true) { $0.predictions += 1 }
-        if nextWindowEnd == nil { nextWindowEnd = index }
+    mutating func recordPrediction(pane index: Int64, timestamp: Int64) {
+        let firstWindowEnd = index + Int64(panesPerWindow) - 1
+        if awaitingFirstWindow, firstWindowEnd < nextWindowEnd ?? .max { nextWindowEnd = firstWindowEnd }
+        withPane(index, create: true) { pane in
+            pane.predictions += 1
+            pane.firstTimestamp = min(pane.firstTimestamp, timestamp)
+            pane.lastTimestamp = max(pane.lastTimestamp, timestamp)
+        }
+    }
+
+    /// Windows with predictions that closed but still wait for labels (reported at the
+    /// end of input, where they are left unevaluated rather than judged on few labels).
+    func waitingWindows(closedBefore: Int64) -> Int {
+        guard let first = nextWindowEnd, let last = panes.last?.index else { return 0 }
+        let lastEnd = min(closedBefore - 1, last + Int64(panesPerWindow) - 1)
+        guard first <= lastEnd else { return 0 }
+        return (first...lastEnd).count { end in panes.contains { $0.index <= end && $0.index > end - Int64(panesPerWindow) } }
     }
 
     /// Records a joined label for a prediction made in pane `index`.
@@ -86,19 +112,25 @@ struct PerformanceTracker: Sendable {
             if overflowing && !covered && !isExpired(end) { forcedEvaluations += 1 }
             if predictions > 0 { ready.append(makeWindow(endingAt: end, from: members)) }
             nextWindowEnd = end + 1
+            awaitingFirstWindow = false
             while let oldest = panes.first, oldest.index <= end + 1 - Int64(panesPerWindow) { panes.removeFirst() }
-            if panes.isEmpty { nextWindowEnd = nil }
+            if panes.isEmpty {
+                nextWindowEnd = nil
+                awaitingFirstWindow = true
+            }
         }
         return ready
     }
 
     private func makeWindow(endingAt end: Int64, from members: Deque<Pane>) -> Window {
         var window = Window(
-            firstPane: end - Int64(panesPerWindow) + 1, lastPane: end, predictions: 0, labelled: 0,
+            firstPane: end - Int64(panesPerWindow) + 1, lastPane: end, start: .max, end: .min, predictions: 0, labelled: 0,
             outcome: try! BinaryOutcomeSummary(), fairness: fairnessAttributes.map { try! FairnessSummary(attributes: $0) })
         for pane in members {
             window.predictions += pane.predictions
             window.labelled += pane.labelled
+            window.start = min(window.start, pane.firstTimestamp)
+            window.end = max(window.end, pane.lastTimestamp == .min ? .min : pane.lastTimestamp + 1)
             try! window.outcome.merge(pane.outcome)  // same bins by construction
             for position in window.fairness.indices { try! window.fairness[position].merge(pane.fairness[position]) }
         }

@@ -12,12 +12,31 @@ public struct MonitorOutput: Sendable, Equatable {
     public var kind: Kind
     public var id: String?
     public var json: String
+    /// For an alert that starts firing or a retraining trigger: its rule and event time
+    /// (what run summaries tally without parsing the JSON).
+    public var firing: (rule: String, at: Int64)?
+
+    init(kind: Kind, id: String?, json: String, firing: (rule: String, at: Int64)? = nil) {
+        self.kind = kind
+        self.id = id
+        self.json = json
+        self.firing = firing
+    }
+
+    public static func == (lhs: MonitorOutput, rhs: MonitorOutput) -> Bool {
+        lhs.kind == rhs.kind && lhs.id == rhs.id && lhs.json == rhs.json
+            && lhs.firing?.rule == rhs.firing?.rule && lhs.firing?.at == rhs.firing?.at
+    }
 }
 
 /// Judges every applicable rule on each evaluation, keeps each alert instance's
 /// lifecycle, and writes alert, retraining and metric events.
 final class RuleEvaluator {
     let ruleSet: RuleSet
+    /// Share of the reference period's predictions that must have an outcome before its
+    /// performance and fairness serve as the baseline of `reference ± x` conditions
+    /// (until then such conditions are skipped, neither breached nor cleared).
+    let referenceCoverageThreshold: Double
 
     private struct InstanceKey: Hashable {
         var rule: Int
@@ -33,9 +52,13 @@ final class RuleEvaluator {
 
     private var instances: [InstanceKey: Instance] = [:]
     private var lastRetrain: [String: Int64] = [:]
+    /// Retraining rules that started firing within the cooldown of the previous trigger
+    /// for the same model version (no trigger emitted).
+    private(set) var retrainTriggersInCooldown = 0
 
-    init(ruleSet: RuleSet) {
+    init(ruleSet: RuleSet, referenceCoverageThreshold: Double = 0.8) {
         self.ruleSet = ruleSet
+        self.referenceCoverageThreshold = referenceCoverageThreshold
     }
 
     /// Attribute sets to track for a version: every tracked attribute alone, plus the
@@ -126,7 +149,7 @@ final class RuleEvaluator {
         case .performance:
             guard let outcome = context.outcome else { return Measured(samples: 0) }
             let baseline = context.referencePerformance
-            let referenceValue = baseline.isSettled(threshold: 0.8) ? PerformanceMetrics.value(name, of: baseline.outcome) : nil
+            let referenceValue = baseline.isSettled(threshold: referenceCoverageThreshold) ? PerformanceMetrics.value(name, of: baseline.outcome) : nil
             return Measured(value: PerformanceMetrics.value(name, of: outcome), samples: context.labelled,
                             reference: ReferenceStatistic(value: referenceValue),
                             evidence: [("labelled", "\(context.labelled)"), ("label_coverage", AnnotationTemplate.format(context.labelCoverage ?? 0))])
@@ -138,7 +161,9 @@ final class RuleEvaluator {
             let summaries = FairnessMetrics.selectionNames.contains(name) ? context.selection : context.outcomeFairness
             guard let summary = summaries.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
             let report = summary.report(minimumGroupSize: minimumGroupSize)
-            let referenceFairness = context.referencePerformance.fairness.first { $0.attributes == attributes }
+            let baseline = context.referencePerformance
+            let referenceFairness = baseline.isSettled(threshold: referenceCoverageThreshold)
+                ? baseline.fairness.first { $0.attributes == attributes } : nil
             let referenceValue = referenceFairness.flatMap { FairnessMetrics.value(name, of: $0.report(minimumGroupSize: minimumGroupSize)) }
             let evidence = report.groups.map { group in
                 (group.key.description, "selection_rate=\(AnnotationTemplate.format(group.selectionRate.value)) n=\(group.predictionCount)")
@@ -203,17 +228,21 @@ final class RuleEvaluator {
         if transition == .fired { instance.firingID = event.id }
         switch rule.action {
         case .alert:
-            return [MonitorOutput(kind: .alert, id: event.id, json: event.json)]
+            let firing = transition == .fired ? (rule.name, instance.lifecycle.firingSince ?? context.windowEnd) : nil
+            return [MonitorOutput(kind: .alert, id: event.id, json: event.json, firing: firing)]
         case let .retrain(cooldown, requiresApproval):
             guard transition == .fired else { return [] }
             let modelVersion = context.model + "\u{0}" + context.version
-            if let last = lastRetrain[modelVersion], context.windowEnd - last < cooldown { return [] }
+            if let last = lastRetrain[modelVersion], context.windowEnd - last < cooldown {
+                retrainTriggersInCooldown += 1
+                return []
+            }
             lastRetrain[modelVersion] = context.windowEnd
             let causes = firingAlerts(model: context.model, version: context.version)
             let trigger = RetrainTrigger(
                 rule: rule, cause: event, alertIDs: causes.ids, alertRules: causes.rules, context: context,
                 requiresApproval: requiresApproval, rulesDigest: ruleSet.rulesDigest)
-            return [MonitorOutput(kind: .retrain, id: trigger.id, json: trigger.json)]
+            return [MonitorOutput(kind: .retrain, id: trigger.id, json: trigger.json, firing: (rule.name, context.windowEnd))]
         }
     }
 

@@ -25,6 +25,27 @@ final class ActiveReference: Sendable {
     }
 }
 
+/// The engine-wide allowance of events held for stream references (see
+/// `Caps.referenceEventsInTotal`), shared by every version's collector.
+final class ReferenceBudget {
+    private(set) var remaining: Int
+
+    init(events: Int) {
+        remaining = events
+    }
+
+    /// Takes one event's worth, if any is left.
+    func take() -> Bool {
+        guard remaining > 0 else { return false }
+        remaining -= 1
+        return true
+    }
+
+    func giveBack(_ events: Int) {
+        remaining += events
+    }
+}
+
 /// A drift statistic's spread across the reference's chunks.
 struct ChunkStatistic: Sendable {
     var mean: Double
@@ -72,8 +93,8 @@ struct StreamReferenceCollector: Sendable {
         pane >= firstPane && pane < firstPane + Int64(panes)
     }
 
-    mutating func add(_ event: PredictionEvent, pane: Int64) {
-        guard kept < capacity else {
+    mutating func add(_ event: PredictionEvent, pane: Int64, budget: ReferenceBudget) {
+        guard kept < capacity, budget.take() else {
             dropped += 1
             return
         }
@@ -82,6 +103,8 @@ struct StreamReferenceCollector: Sendable {
     }
 
     var isEmpty: Bool { kept == 0 }
+    /// Events held (what goes back to the budget once the reference is built).
+    var keptCount: Int { kept }
 
     /// Builds the reference: the profile of every kept event, then each pane's drift
     /// statistics against it.

@@ -9,6 +9,7 @@ final class VersionMonitor {
     let index: UInt32
     private let configuration: MonitorConfiguration
     private let rules: RuleEvaluator
+    private let referenceBudget: ReferenceBudget
 
     private(set) var reference: ActiveReference?
     private var collector: StreamReferenceCollector?
@@ -27,14 +28,27 @@ final class VersionMonitor {
     private var referenceSequence: Int64 = 0
     private var referenceWatermark = Int64.min
     private var waitingForReference: [(PredictionEvent, UInt64)] = []
+    /// Ids of the waiting events: they reach the label join (which spots redelivered
+    /// predictions) only once released, so redeliveries among them are spotted here.
+    private var waitingIDs: Set<String> = []
+    /// Redelivered predictions dropped while waiting for the reference.
+    private(set) var duplicatePredictionsWhileWaiting = 0
 
-    /// Arrival counters since the previous drift evaluation (for rate metrics).
+    /// Monitored events (late ones included) since the previous drift evaluation, and
+    /// how many of them were late: `late_event_rate`. Events of the reference period
+    /// are not in it (they were not monitored).
     private var eventsSinceEvaluation = 0
     private var lateSinceEvaluation = 0
     private(set) var lateEvents = 0
+    /// Events left out of the stream reference, or dropped while waiting for it, because
+    /// `Caps.referenceEvents` or `Caps.referenceEventsInTotal` was reached.
     private(set) var referenceEventsDropped = 0
+    /// Performance windows that closed but were still waiting for labels at the end of
+    /// input (set by ``flush(now:)``; they are not evaluated on a minority of labels).
+    private(set) var performanceWindowsAwaitingLabels = 0
 
-    init(model: String, version: String, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator) {
+    init(model: String, version: String, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator, referenceBudget: ReferenceBudget) {
+        self.referenceBudget = referenceBudget
         self.model = model
         self.version = version
         self.index = index
@@ -47,7 +61,6 @@ final class VersionMonitor {
     /// Adds a prediction; returns the evaluations it completed and, unless the event was
     /// late, what the label join should keep for it.
     func add(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
-        eventsSinceEvaluation += 1
         if reference == nil, collector == nil {
             fairnessAttributes = rules.fairnessAttributeSets(model: model, version: version, tracked: codes.attributes)
             fairnessPositions = fairnessAttributes.map { $0.compactMap(codes.position(ofExisting:)) }
@@ -80,17 +93,19 @@ final class VersionMonitor {
         }
         var payload: JoinedPrediction?
         if collector!.contains(pane: pane) {
-            collector!.add(event, pane: pane)
+            collector!.add(event, pane: pane, budget: referenceBudget)
             referencePerformance.predictions += event.predictedLabel == nil ? 0 : 1
             payload = JoinedPrediction(versionIndex: index, pane: pane, score: event.score,
                                        predicted: event.predictedLabel, segment: segment, inReference: true)
         } else if pane < collector!.firstPane {
             lateEvents += 1
-            lateSinceEvaluation += 1
-        } else if waitingForReference.count < configuration.caps.referenceEvents {
+        } else if waitingIDs.contains(event.id) {
+            duplicatePredictionsWhileWaiting += 1
+        } else if waitingForReference.count < configuration.caps.referenceEvents, referenceBudget.take() {
             // Past the reference period while its last pane may still get late events:
             // monitored as soon as the reference is built.
             waitingForReference.append((event, segment))
+            waitingIDs.insert(event.id)
         } else {
             referenceEventsDropped += 1
         }
@@ -98,37 +113,51 @@ final class VersionMonitor {
         let lastPane = collector!.firstPane + Int64(collector!.panes) - 1
         let complete = switch configuration.window.kind {
         case let .eventTime(paneMilliseconds, lateness): referenceWatermark - lateness >= (lastPane + 1) * paneMilliseconds
-        case .count: pane >= lastPane && collector!.events[collector!.panes - 1].count >= eventsPerCountPane
+        // Count windows: the period is its events in arrival order, whether or not the
+        // capacity let them into the profile.
+        case let .count(eventsPerPane): referenceSequence >= Int64(collector!.panes * eventsPerPane)
         }
-        var payloads = payload.map { [PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0)] } ?? []
+        let payloads = payload.map { [PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0)] } ?? []
         guard complete else { return ([], payloads) }
-        finishStreamReference(codes: codes)
-        var evaluations: [Evaluation] = []
-        for (waiting, waitingSegment) in waitingForReference {
-            let result = monitor(waiting, segment: waitingSegment, codes: codes)
-            evaluations += result.evaluations
-            payloads += result.payload.map { [PendingPrediction(id: waiting.id, timestamp: waiting.timestamp, payload: $0)] } ?? []
-        }
-        waitingForReference = []
-        return (evaluations, payloads)
+        let released = finishStreamReference(codes: codes)
+        return (released.evaluations, payloads + released.payloads)
     }
 
-    private var eventsPerCountPane: Int {
-        if case let .count(eventsPerPane) = configuration.window.kind { return eventsPerPane }
-        return 0
-    }
-
-    private func finishStreamReference(codes: SegmentCodes) {
-        guard let collector else { return }
+    /// Builds the stream reference from what was collected, then monitors the events that
+    /// waited for it.
+    private func finishStreamReference(codes: SegmentCodes) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
+        guard let collector else { return ([], []) }
         var kinds = configuration.featureKinds
         kinds[OutputSubject.score] = .numeric
         kinds[OutputSubject.prediction] = .categorical
-        referenceEventsDropped = collector.dropped
+        referenceEventsDropped += collector.dropped
         self.collector = nil
-        guard let built = try? collector.finish(configuration: configuration.profile, kinds: kinds) else { return }
+        let waiting = waitingForReference
+        waitingForReference = []
+        waitingIDs = []
+        referenceBudget.giveBack(collector.keptCount + waiting.count)
+        guard let built = try? collector.finish(configuration: configuration.profile, kinds: kinds) else {
+            referenceEventsDropped += waiting.count
+            return ([], [])
+        }
         referenceEndPane = collector.firstPane + Int64(collector.panes)
         activate(built, codes: codes)
+        var evaluations: [Evaluation] = []
+        var payloads: [PendingPrediction] = []
+        for (event, segment) in waiting {
+            let result = monitor(event, segment: segment, codes: codes)
+            evaluations += result.evaluations
+            payloads += result.payload.map { [PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0)] } ?? []
+        }
+        return (evaluations, payloads)
     }
+
+    /// Whether the version is still gathering its stream reference (nothing monitored yet).
+    var isCollectingReference: Bool { collector != nil }
+    /// Labels that came after their performance window was evaluated.
+    var lateLabels: Int { performance?.lateLabels ?? 0 }
+    /// Performance windows evaluated before coverage because too many panes waited.
+    var forcedPerformanceEvaluations: Int { performance?.forcedEvaluations ?? 0 }
 
     private func activate(_ active: ActiveReference, codes: SegmentCodes) {
         reference = active
@@ -148,6 +177,7 @@ final class VersionMonitor {
         guard var window = drift, let active = reference else { return ([], nil) }
         drift = nil  // keep the window uniquely referenced while it is mutated
         let groups = fairnessPositions.map { codes.group(of: segment, attributes: $0) }
+        eventsSinceEvaluation += 1
         let lateBefore = window.counters.late
         let closed = window.add(timestamp: event.timestamp) { pane in
             pane.record(event, layout: active.layout, groups: groups)
@@ -162,7 +192,7 @@ final class VersionMonitor {
             case let .count(eventsPerPane): Int64(window.counters.accepted - 1) / Int64(eventsPerPane)
             }
             if event.predictedLabel != nil {
-                performance?.recordPrediction(pane: pane)
+                performance?.recordPrediction(pane: pane, timestamp: event.timestamp)
                 payload = JoinedPrediction(versionIndex: index, pane: pane, score: event.score,
                                            predicted: event.predictedLabel, segment: segment, inReference: false)
             }
@@ -198,14 +228,23 @@ final class VersionMonitor {
         }
     }
 
-    /// Closes every pane (end of input) and evaluates what that completes, including
-    /// performance windows still waiting for labels.
-    func flush(now: Int64) -> [Evaluation] {
-        guard var window = drift else { return [] }
+    /// End of input: closes every pane and evaluates what that completes. A stream
+    /// reference whose period is over (events already wait past it) is built from what
+    /// was collected; one still in its period stays unbuilt (``isCollectingReference``).
+    /// Performance windows whose labels are still below coverage are counted in
+    /// ``performanceWindowsAwaitingLabels``, not judged.
+    func flush(now: Int64, codes: SegmentCodes) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
+        var released: (evaluations: [Evaluation], payloads: [PendingPrediction]) = ([], [])
+        if collector != nil, !waitingForReference.isEmpty { released = finishStreamReference(codes: codes) }
+        guard var window = drift else { return released }
         drift = nil
         let closed = window.flush()
         drift = window
-        return evaluate(closed) + evaluatePerformance(now: now)
+        let evaluations = released.evaluations + evaluate(closed) + evaluatePerformance(now: now)
+        if let closedBefore = drift?.firstOpenPane {
+            performanceWindowsAwaitingLabels = performance?.waitingWindows(closedBefore: closedBefore) ?? 0
+        }
+        return (evaluations, released.payloads)
     }
 
     // MARK: Evaluation
@@ -213,6 +252,12 @@ final class VersionMonitor {
     private func evaluate(_ closed: [ClosedWindow<DriftPane>]) -> [Evaluation] {
         guard let active = reference else { return [] }
         var evaluations: [Evaluation] = []
+        // Every window closed by the same event shares the arrivals since the last evaluation.
+        let lateEventRate = DriftMetrics.rate(lateSinceEvaluation, eventsSinceEvaluation)
+        if !closed.isEmpty {
+            eventsSinceEvaluation = 0
+            lateSinceEvaluation = 0
+        }
         for window in closed {
             var context = EvaluationContext(
                 model: model, version: version, kind: .drift, windowStart: window.start, windowEnd: window.end,
@@ -220,9 +265,7 @@ final class VersionMonitor {
             context.featureMetrics = DriftMetrics.featureMetrics(of: window.summary, layout: active.layout)
             context.selection = zip(fairnessAttributes, window.summary.selection).map { ($0, $1) }
             context.volume = window.eventCount
-            context.lateEventRate = DriftMetrics.rate(lateSinceEvaluation, eventsSinceEvaluation)
-            eventsSinceEvaluation = 0
-            lateSinceEvaluation = 0
+            context.lateEventRate = lateEventRate
             evaluations.append(Evaluation(context: context))
         }
         if let last = closed.last {
@@ -235,16 +278,19 @@ final class VersionMonitor {
         guard let active = reference, var tracker = performance, let closedBefore = drift?.firstOpenPane else { return [] }
         performance = nil  // keep the tracker uniquely referenced while it is mutated
         let ttl = configuration.join.timeToLiveMilliseconds
-        let paneEnd: (Int64) -> Int64 = { pane in
-            if case let .eventTime(paneMilliseconds, _) = self.configuration.window.kind { return (pane + 1) * paneMilliseconds }
-            return now
+        // Event time: the panes' bounds. Count windows: the span of their predictions; their
+        // panes have no end in time, so only coverage (or the pane cap) makes them ready.
+        var paneMilliseconds: Int64?
+        if case let .eventTime(width, _) = configuration.window.kind { paneMilliseconds = width }
+        let ready = tracker.readyWindows(closedBefore: closedBefore, now: now) { pane in
+            paneMilliseconds.map { (pane + 1) * $0 + ttl <= now } ?? false
         }
-        let ready = tracker.readyWindows(closedBefore: closedBefore, now: now) { paneEnd($0) + ttl <= now }
         performance = tracker
         return ready.map { window in
             var context = EvaluationContext(
                 model: model, version: version, kind: .performance,
-                windowStart: paneEnd(window.firstPane - 1), windowEnd: paneEnd(window.lastPane),
+                windowStart: paneMilliseconds.map { window.firstPane * $0 } ?? window.start,
+                windowEnd: paneMilliseconds.map { (window.lastPane + 1) * $0 } ?? window.end,
                 count: window.predictions, reference: active, referencePerformance: referencePerformance)
             context.outcome = window.outcome
             context.labelled = window.labelled

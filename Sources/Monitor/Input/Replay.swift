@@ -38,6 +38,9 @@ public enum Replay {
         }
     }
 
+    /// How much of an oversize line its dead letter keeps (as the line reader does).
+    static let oversizePrefixBytes = 1024
+
     /// Runs every input through `engine`, then finishes it. `deliver` receives outputs
     /// as they are produced (so memory stays bounded), `deadLetter` each rejected line.
     public static func run(
@@ -51,6 +54,9 @@ public enum Replay {
         func advance(_ index: Int) throws -> (event: MonitorEvent, timestamp: Int64)? {
             while let line = try readers[index].nextOwnedLine() {
                 switch line {
+                case let .record(bytes, lineNumber) where bytes.count > maximumLineBytes:
+                    // The reader only spots over-long lines that overflow its buffer.
+                    try rejectOversize(index, length: bytes.count, prefix: Array(bytes.prefix(oversizePrefixBytes)), lineNumber: lineNumber)
                 case let .record(bytes, lineNumber):
                     switch engine.decoder.decode(bytes) {
                     case let .success(event):
@@ -60,22 +66,38 @@ public enum Replay {
                         try deadLetter(DeadLetter(source: inputs[index], line: lineNumber, rejection: rejection, bytes: bytes, length: bytes.count))
                     }
                 case let .oversize(length, prefix, lineNumber):
-                    let rejection = EventRejection.oversize(bytes: length, limit: maximumLineBytes)
-                    engine.reject(rejection)
-                    try deadLetter(DeadLetter(source: inputs[index], line: lineNumber, rejection: rejection, bytes: prefix, length: length))
+                    try rejectOversize(index, length: length, prefix: prefix, lineNumber: lineNumber)
                 }
             }
             return nil
         }
 
+        func rejectOversize(_ index: Int, length: Int, prefix: [UInt8], lineNumber: Int) throws {
+            let rejection = EventRejection.oversize(bytes: length, limit: maximumLineBytes)
+            engine.reject(rejection)
+            try deadLetter(DeadLetter(source: inputs[index], line: lineNumber, rejection: rejection, bytes: prefix, length: length))
+        }
+
         for index in inputs.indices { heads.append(try advance(index)) }
-        while let next = heads.indices.filter({ heads[$0] != nil }).min(by: { heads[$0]!.timestamp < heads[$1]!.timestamp }) {
+        while let next = earliestHead(heads) {
             engine.process(heads[next]!.event)
             try deliver(engine.drainOutputs())
             heads[next] = try advance(next)
         }
         engine.finish()
         try deliver(engine.drainOutputs())
+    }
+
+    /// The input whose next event comes first; on equal timestamps the input named first
+    /// (a linear scan: there are few inputs, and it allocates nothing per event).
+    static func earliestHead(_ heads: [(event: MonitorEvent, timestamp: Int64)?]) -> Int? {
+        var earliest: Int?
+        for index in heads.indices {
+            guard let head = heads[index] else { continue }
+            if let current = earliest, heads[current]!.timestamp <= head.timestamp { continue }
+            earliest = index
+        }
+        return earliest
     }
 }
 

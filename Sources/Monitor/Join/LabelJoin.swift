@@ -80,6 +80,15 @@ public struct LabelJoin<Payload> {
     public var pendingCount: Int { pending.count }
     public var earlyLabelCount: Int { earlyLabels.count }
 
+    /// Whether a prediction with this id is already in the join (waiting for its label, or
+    /// labelled and kept for duplicate detection); if so it is counted as a duplicate.
+    /// Lets the caller drop a redelivered prediction before it is counted anywhere else.
+    public mutating func isDuplicatePrediction(id: String) -> Bool {
+        guard pending[id] != nil else { return false }
+        counters.duplicatePredictions += 1
+        return true
+    }
+
     /// Records a prediction; returns the joined pair if its label was already waiting,
     /// and any predictions that left the join unlabelled as time moved on.
     public mutating func addPrediction(id: String, timestamp: Int64, payload: Payload) -> (joined: Joined?, unlabelled: [Unlabelled]) {

@@ -1,0 +1,65 @@
+import Testing
+@testable import Monitor
+
+@Suite struct PerformanceTrackerTests {
+    func tracker(panes: Int = 3, maximumPanes: Int = 100) -> PerformanceTracker {
+        PerformanceTracker(panesPerWindow: panes, coverageThreshold: 0.8, maximumPanes: maximumPanes, fairnessAttributes: [])
+    }
+
+    func label(_ tracker: inout PerformanceTracker, pane: Int64, times: Int = 1) {
+        for _ in 0..<times { tracker.recordLabel(pane: pane, label: true, predicted: true, score: nil, groups: []) }
+    }
+
+    @Test func theFirstWindowStartsAtTheFirstPaneWithPredictions() {
+        var tracker = tracker()
+        // Monitoring starts at pane 10 (e.g. after a reference of panes 7–9).
+        tracker.recordPrediction(pane: 10, timestamp: 10_000)
+        tracker.recordPrediction(pane: 11, timestamp: 11_000)
+        label(&tracker, pane: 10)
+        label(&tracker, pane: 11)
+        // Panes 10 and 11 closed: no window yet, the first is panes 10–12.
+        #expect(tracker.readyWindows(closedBefore: 12, now: 0) { _ in false }.isEmpty)
+        tracker.recordPrediction(pane: 12, timestamp: 12_500)
+        label(&tracker, pane: 12)
+        let ready = tracker.readyWindows(closedBefore: 13, now: 0) { _ in false }
+        #expect(ready.map(\.firstPane) == [10] && ready.map(\.lastPane) == [12])
+        #expect(ready.map(\.predictions) == [3] && ready.map(\.start) == [10_000] && ready.map(\.end) == [12_501])
+    }
+
+    @Test func anOutOfOrderPredictionMovesTheFirstWindowEarlier() {
+        var tracker = tracker()
+        tracker.recordPrediction(pane: 11, timestamp: 11_000)
+        tracker.recordPrediction(pane: 10, timestamp: 10_900)  // within the allowed lateness
+        label(&tracker, pane: 11)
+        label(&tracker, pane: 10)
+        let ready = tracker.readyWindows(closedBefore: 13, now: 0) { _ in false }
+        #expect(ready.map(\.firstPane) == [10] && ready.map(\.predictions) == [2] && tracker.lateLabels == 0)
+    }
+
+    @Test func windowsWaitForCoverageOrExpiryAndAreCountedWhileWaiting() {
+        var tracker = tracker(panes: 2)
+        for pane in Int64(0)..<4 {
+            for index in 0..<5 { tracker.recordPrediction(pane: pane, timestamp: pane * 1000 + Int64(index)) }
+        }
+        label(&tracker, pane: 0, times: 5)
+        label(&tracker, pane: 1, times: 3)  // window 0–1: 8 of 10 labelled
+        label(&tracker, pane: 2, times: 1)  // window 1–2: 4 of 10
+        let ready = tracker.readyWindows(closedBefore: 4, now: 0) { _ in false }
+        #expect(ready.map(\.lastPane) == [1] && ready.map(\.coverage) == [0.8])
+        // Windows ending at panes 2 and 3 wait (3 when pane 3 closes; 4 would need pane 4).
+        #expect(tracker.waitingWindows(closedBefore: 4) == 2)
+        // Once their time-to-live has passed they are evaluated as they are.
+        let expired = tracker.readyWindows(closedBefore: 4, now: 0) { $0 <= 2 }
+        #expect(expired.map(\.lastPane) == [2] && expired.map(\.labelled) == [4])
+        #expect(tracker.waitingWindows(closedBefore: 4) == 1)
+    }
+
+    /// Beyond `maximumPanes` waiting panes the oldest window is evaluated as it is, and counted.
+    @Test func tooManyWaitingPanesForceTheOldestWindow() {
+        var tracker = tracker(panes: 1, maximumPanes: 2)
+        for pane in Int64(0)..<3 { tracker.recordPrediction(pane: pane, timestamp: pane) }
+        let ready = tracker.readyWindows(closedBefore: 3, now: 0) { _ in false }
+        #expect(ready.map(\.lastPane) == [0] && ready.map(\.labelled) == [0])
+        #expect(tracker.forcedEvaluations == 1 && tracker.waitingWindows(closedBefore: 3) == 2)
+    }
+}
