@@ -38,7 +38,12 @@ public struct EventDecoder: Sendable {
         var fields = ScannedFields(schema: schema)
         var reader = JSONReader(bytes)
         do {
-            guard try reader.peekKind() == .object else { return .failure(.notAnObject) }
+            guard try reader.peekKind() == .object else {
+                // Valid JSON of another kind is "not an object"; anything else is invalid JSON.
+                try reader.skipValue()
+                try reader.expectEnd()
+                return .failure(.notAnObject)
+            }
             try scan(&reader, node: trie.root, into: &fields)
             try reader.expectEnd()
         } catch let error as EventRejection {

@@ -17,6 +17,9 @@ public final class LineReader {
         case oversize(length: Int, prefix: [UInt8], lineNumber: Int)
     }
 
+    /// How much of an oversize line is kept (for its dead letter).
+    public static let oversizePrefixBytes = 1024
+
     public let path: String
     public let maximumLineBytes: Int
     private let file: UnsafeMutablePointer<FILE>
@@ -82,7 +85,7 @@ public final class LineReader {
                 let range = trimmed(start..<newline)
                 start = newline + 1
                 if range.isEmpty { continue }
-                return .record(range, lineNumber: lineNumber)
+                return line(range)
             }
             if atEndOfFile {
                 guard start < filled else { return nil }
@@ -90,13 +93,21 @@ public final class LineReader {
                 let range = trimmed(start..<filled)
                 start = filled
                 if range.isEmpty { return nil }
-                return .record(range, lineNumber: lineNumber)
+                return line(range)
             }
             if filled - start > maximumLineBytes {
                 return try skipOversizeLine()
             }
             try refill()
         }
+    }
+
+    /// A complete line: a record, or oversize when it is longer than the limit.
+    private func line(_ range: Range<Int>) -> RawLine {
+        guard range.count <= maximumLineBytes else {
+            return .oversize(length: range.count, prefix: Array(buffer[range.prefix(Self.oversizePrefixBytes)]), lineNumber: lineNumber)
+        }
+        return .record(range, lineNumber: lineNumber)
     }
 
     private func trimmed(_ range: Range<Int>) -> Range<Int> {
@@ -125,7 +136,7 @@ public final class LineReader {
     /// Consumes a line longer than the limit without holding it, up to its newline.
     private func skipOversizeLine() throws(LineReaderError) -> RawLine {
         lineNumber += 1
-        let prefix = Array(buffer[start..<(start + min(1024, filled - start))])
+        let prefix = Array(buffer[start..<(start + min(Self.oversizePrefixBytes, filled - start))])
         var length = 0
         while true {
             if let newline = buffer[start..<filled].firstIndex(of: 0x0A) {

@@ -38,9 +38,6 @@ public enum Replay {
         }
     }
 
-    /// How much of an oversize line its dead letter keeps (as the line reader does).
-    static let oversizePrefixBytes = 1024
-
     /// Runs every input through `engine`, then finishes it. `deliver` receives outputs
     /// as they are produced (so memory stays bounded), `deadLetter` each rejected line.
     public static func run(
@@ -54,9 +51,6 @@ public enum Replay {
         func advance(_ index: Int) throws -> (event: MonitorEvent, timestamp: Int64)? {
             while let line = try readers[index].nextOwnedLine() {
                 switch line {
-                case let .record(bytes, lineNumber) where bytes.count > maximumLineBytes:
-                    // The reader only spots over-long lines that overflow its buffer.
-                    try rejectOversize(index, length: bytes.count, prefix: Array(bytes.prefix(oversizePrefixBytes)), lineNumber: lineNumber)
                 case let .record(bytes, lineNumber):
                     switch engine.decoder.decode(bytes) {
                     case let .success(event):

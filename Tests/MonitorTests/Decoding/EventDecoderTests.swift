@@ -145,3 +145,14 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension EventDecoderTests {
+    @Test func textThatIsNotJSONIsInvalidJSONNotAWrongKind() {
+        guard case .failure(.invalidJSON) = decode("not json at all") else {
+            Issue.record("expected invalid JSON")
+            return
+        }
+        #expect(decode("null") == .failure(.notAnObject))
+        #expect(decode("[1] x") == .failure(.invalidJSON(JSONError(reason: .trailingCharacters, offset: 4))))
+    }
+}

@@ -46,3 +46,11 @@ import Testing
         #expect(throws: LineReaderError.self) { try LineReader(path: "/nonexistent/events.jsonl") }
     }
 }
+
+extension LineReaderTests {
+    @Test func linesOverTheLimitAreOversizeEvenWhenTheyFitTheBuffer() throws {
+        try withFile(Array("ok\n\(String(repeating: "y", count: 40))\nfine".utf8)) { path throws in
+            #expect(try readAll(path, maximumLineBytes: 10, chunkBytes: 1 << 16) == [.record("ok", 1), .oversize(40, 2), .record("fine", 3)])
+        }
+    }
+}
