@@ -190,6 +190,8 @@ public enum MetricCatalog {
               "share of values of the wrong type for the feature"),
         drift("out_of_range_rate", .numeric, family: .dataQuality,
               "share of values outside the reference's [min, max]"),
+        drift("category_overflow_rate", .categorical, family: .dataQuality,
+              "share of values beyond the category cap (counted in `other`): a vocabulary explosion"),
     ]
 
     private static func model(
