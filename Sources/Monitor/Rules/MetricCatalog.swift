@@ -152,9 +152,6 @@ public enum MetricCatalog {
 
     // MARK: Definitions
 
-    private static let binsParameter = ParameterDefinition(
-        name: "bins", type: .integer(2...1000), defaultValue: .integer(10),
-        summary: "bins over reference quantiles (numeric features)")
 
     private static func drift(
         _ name: String, _ kind: FeatureKindFilter, reference: ReferenceSupport = .chunks,
@@ -168,10 +165,10 @@ public enum MetricCatalog {
     }
 
     private static let driftStatistics: [MetricDefinition] = [
-        drift("psi", .any, parameters: [binsParameter],
+        drift("psi", .any,
               "population stability index, proportions floored at 1e-4 (numeric: quantile bins of the reference)"),
-        drift("js", .any, parameters: [binsParameter], "Jensen-Shannon distance (natural log, as scipy.spatial.distance.jensenshannon; in [0, √ln 2])"),
-        drift("hellinger", .numeric, parameters: [binsParameter], "Hellinger distance of the binned distributions, in [0, 1]"),
+        drift("js", .any, "Jensen-Shannon distance (natural log, as scipy.spatial.distance.jensenshannon; in [0, √ln 2])"),
+        drift("hellinger", .numeric, "Hellinger distance of the binned distributions, in [0, 1]"),
         drift("ks", .numeric, "Kolmogorov-Smirnov statistic: largest CDF gap, in [0, 1]"),
         drift("ks_pvalue", .numeric, "p-value of the two-sample Kolmogorov-Smirnov test (tiny on large samples)"),
         drift("wasserstein", .numeric, "Wasserstein-1 distance, in the feature's units"),
@@ -237,8 +234,7 @@ public enum MetricCatalog {
         model("roc_auc", .performance, "area under the ROC curve of the score"),
         model("brier", .performance, "mean squared error of the score against the label"),
         model("log_loss", .performance, "mean negative log-likelihood of the label under the score"),
-        model("ece", .performance, parameters: [integer("bins", 10, "equal-width score bins", minimum: 2)],
-              "expected calibration error"),
+        model("ece", .performance, "expected calibration error over 10 equal-width score bins"),
         detector("adwin", [
             number("delta", 0.002, .openUnit, "confidence of the cut test"),
             integer("clock", 32, "check for cuts every this many updates"),

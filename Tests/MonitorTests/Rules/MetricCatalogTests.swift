@@ -15,7 +15,7 @@ import Testing
         let expected = [
             "psi", "js", "hellinger", "ks", "ks_pvalue", "wasserstein", "mean_shift", "std_ratio", "tvd", "chi2", "chi2_pvalue",
             "new_category_rate", "missing_rate", "missing_rate_delta", "missing_rate_pvalue", "type_error_rate",
-            "out_of_range_rate", "drifted_feature_share", "volume", "late_event_rate", "label_coverage", "rejected_rate",
+            "out_of_range_rate", "category_overflow_rate", "drifted_feature_share", "volume", "late_event_rate", "label_coverage", "rejected_rate",
             "accuracy", "precision", "recall", "fpr", "f1", "selection_rate", "roc_auc", "brier", "log_loss", "ece", "adwin",
             "ddm", "eddm", "page_hinkley", "demographic_parity_difference", "demographic_parity_ratio",
             "equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
