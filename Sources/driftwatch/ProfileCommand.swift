@@ -84,7 +84,8 @@ enum ProfileSummary {
         }
         let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
-            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            row.enumerated().map { $0 == row.count - 1 ? $1 : $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
         }.joined(separator: "\n")
     }
 
@@ -93,6 +94,6 @@ enum ProfileSummary {
     }
 
     private static func short(_ value: Double) -> String {
-        String(format: "%.4g", value)
+        String(format: "%.6g", value)
     }
 }

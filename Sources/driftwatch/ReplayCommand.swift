@@ -55,6 +55,7 @@ struct ReplayCommand: ParsableCommand {
     var labelTtl: String?
 
     func run() throws {
+        let file = try config.map { try ConfigurationFile.load($0) } ?? DriftwatchConfiguration()
         let ruleSet: RuleSet
         switch RuleLoader.load(paths: rules) {
         case let .success(loaded): ruleSet = loaded
@@ -62,7 +63,6 @@ struct ReplayCommand: ParsableCommand {
             for error in failure.errors { FileHandle.standardError.write(Data((error.description + "\n").utf8)) }
             throw CommandFailure("the rules have \(failure.errors.count) error(s); nothing was replayed")
         }
-        let file = try config.map { try ConfigurationFile.load($0) } ?? DriftwatchConfiguration()
         var configuration = file.monitor
         if let window = try windowSpec() { configuration.window = window }
         if let labelTtl { configuration.join.timeToLiveMilliseconds = try duration(labelTtl, "--label-ttl") }

@@ -26,7 +26,8 @@ extension DatasetComparison {
         var performance = TextTable(["metric", "reference", "current"])
         let reference = referenceOutcomes?.performanceMetrics
         for (index, (name, value)) in currentOutcomes.performanceMetrics.enumerated() {
-            performance.add([name, reference.map { f($0[index].1) } ?? "-", f(value)])
+            let show = name == "count" ? { (value: Double?) in value.map { String(Int($0)) } ?? "-" } : f
+            performance.add([name, reference.map { show($0[index].1) } ?? "-", show(value)])
         }
         sections.append("Performance (labelled predictions)\n" + performance.render())
 
