@@ -87,6 +87,10 @@ struct CompareCommand: ParsableCommand {
         if !comparison.unmatchedFeatures.isEmpty {
             diagnostics.append("current features not in the reference (not compared): " + comparison.unmatchedFeatures.joined(separator: ", "))
         }
+        let unknown = Set(options.intersections.joined()).subtracting(comparison.currentOutcomes.attributes).sorted()
+        if !unknown.isEmpty {
+            diagnostics.append("segment attributes not in the current data (their groups are all (missing)): " + unknown.joined(separator: ", "))
+        }
         FileHandle.standardError.write(Data((diagnostics.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -68,7 +68,7 @@ struct OutcomeCollector {
                 fairness[index].record(group: key, label: label, predicted: row.predicted, score: row.score)
             }
         }
-        return DatasetOutcomes(predictions: rows.count, performance: performance, fairness: fairness)
+        return DatasetOutcomes(predictions: rows.count, attributes: attributes.sorted(), performance: performance, fairness: fairness)
     }
 }
 
@@ -76,6 +76,8 @@ struct OutcomeCollector {
 public struct DatasetOutcomes: Sendable {
     /// Predictions with a predicted class.
     public var predictions: Int
+    /// Segment attributes seen, in name order.
+    public var attributes: [String]
     /// Labelled predictions only.
     public var performance: BinaryOutcomeSummary
     /// One summary per attribute set (single attributes in name order, then intersections).

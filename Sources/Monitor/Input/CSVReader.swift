@@ -69,7 +69,9 @@ public final class CSVReader {
     }
 
     private func readHeader() throws(CSVError) {
-        guard let record = try nextFields() else { throw error(line: 1, column: 1, "no header row") }
+        guard var record = try nextFields() else { throw error(line: 1, column: 1, "no header row") }
+        // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first name.
+        if record.fields[0].hasPrefix("\u{FEFF}") { record.fields[0].removeFirst() }
         var seen: Set<String> = []
         for (index, name) in record.fields.enumerated() {
             guard !name.isEmpty else { throw error(line: record.line, column: 0, "column \(index + 1) of the header has no name") }

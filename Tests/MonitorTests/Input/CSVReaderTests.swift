@@ -32,6 +32,10 @@ import Testing
         #expect(try records("a\n") == [])
     }
 
+    @Test func byteOrderMarkIsNotPartOfTheHeader() throws {
+        #expect(try CSVReader(text: "\u{FEFF}a,b\n1,2\n").header == ["a", "b"])
+    }
+
     @Test func lineNumbersCountEmbeddedNewlines() throws {
         let reader = try CSVReader(text: "a,b\n\"1\n2\",x\ny,z\n")
         #expect(try reader.nextRecord()?.line == 2)
@@ -58,7 +62,7 @@ import Testing
 
     @Test func invalidUTF8IsAnError() throws {
         let path = NSTemporaryDirectory() + "csv-utf8-\(UUID().uuidString).csv"
-        FileManager.default.createFile(atPath: path, contents: Data([0x61, 0x0A, 0xFF, 0xFE, 0x0A]))
+        _ = FileManager.default.createFile(atPath: path, contents: Data([0x61, 0x0A, 0xFF, 0xFE, 0x0A]))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let reader = try CSVReader(path: path)
         #expect(throws: CSVError.self) { try reader.nextRecord() }
@@ -68,7 +72,7 @@ import Testing
     @Test func chunkBoundariesDoNotMatter() throws {
         let text = "id,text,n\r\n" + (0..<200).map { "\($0),\"line \($0)\r\nwith \"\"quotes\"\", and commas\",\($0).5\r\n" }.joined()
         let path = NSTemporaryDirectory() + "csv-chunks-\(UUID().uuidString).csv"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         for chunk in [1, 3, 7, 64] {
             let reader = try CSVReader(path: path, chunkBytes: chunk)

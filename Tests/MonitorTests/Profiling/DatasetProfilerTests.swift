@@ -6,7 +6,7 @@ import Testing
 @Suite struct DatasetProfilerTests {
     private func temporaryFile(_ name: String, _ text: String) -> String {
         let path = NSTemporaryDirectory() + "\(UUID().uuidString)-\(name)"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }
 
