@@ -6,7 +6,8 @@ Writes fixtures/compare/reference.jsonl and fixtures/compare/current.jsonl (seed
 prediction and label events in driftwatch's default format: labels for ~85 % of the predictions,
 some before their prediction; segments gender and age_band; features `income` (normal, with nulls),
 `tail` (Student t with 2 degrees of freedom: heavy tails), `age` (integers, sometimes absent from the
-event) and `channel` (categorical, with a category new in the current file and nulls)), and
+event) and `channel` (categorical, with a category new in the current file and nulls)), the same rows as
+fixtures/compare/reference.csv and current.csv (label in the row, segment columns gender and age_band), and
 fixtures/vectors/compare.json with the statistics DatasetComparison must report on them:
 
 - drift statistics with the definitions of drift_vectors.py (numpy/scipy: decile PSI with the 1e-4
@@ -20,6 +21,7 @@ fixtures/vectors/compare.json with the statistics DatasetComparison must report 
   Fairlearn, via metrics_vectors.fairness_case (Wilson 95 % intervals).
 Undefined values are null.
 """
+import csv
 import json
 import os
 import sys
@@ -82,6 +84,18 @@ def write_events(rng, rows, path, start_ms):
     with open(path, "w") as out:
         for _, event in keyed:
             out.write(json.dumps(event, separators=(",", ":")) + "\n")
+
+
+def write_csv(rows, path, start_ms):
+    """The same predictions as CSV (CRLF), the label in the row; segment columns gender and age_band."""
+    def cell(value):
+        return "" if value is None or value == "absent" else value
+    with open(path, "w", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        columns = ["income", "tail", "age", "channel", "gender", "age_band", "score", "label_pred", "label"]
+        writer.writerow(["id", "ts"] + columns)
+        for i, row in enumerate(rows):
+            writer.writerow([row["id"], start_ms + 1000 * i] + [cell(row[c]) for c in columns])
 
 
 def numeric_side(raw):
@@ -171,6 +185,8 @@ def main():
     os.makedirs(os.path.join(ROOT, "fixtures", "compare"), exist_ok=True)
     write_events(rng, reference, os.path.join(ROOT, "fixtures", "compare", "reference.jsonl"), 1_700_000_000_000)
     write_events(rng, current, os.path.join(ROOT, "fixtures", "compare", "current.jsonl"), 1_700_100_000_000)
+    write_csv(reference, os.path.join(ROOT, "fixtures", "compare", "reference.csv"), 1_700_000_000_000)
+    write_csv(current, os.path.join(ROOT, "fixtures", "compare", "current.csv"), 1_700_100_000_000)
     expected = {
         "min_group_size": MIN_GROUP_SIZE,
         "intersections": [["gender", "age_band"]],
