@@ -9,8 +9,6 @@ public struct ComparisonOptions: Sendable {
     public var intersections: [[String]] = []
     /// Groups smaller than this are reported but left out of the gaps.
     public var minimumGroupSize = 100
-    /// Categories listed per side of a categorical feature.
-    public var topCategories = 10
     /// Segment attributes considered for fairness (the first seen).
     public var maximumSegmentAttributes = 8
     public var maximumGroups = FairnessSummary.defaultMaximumGroups

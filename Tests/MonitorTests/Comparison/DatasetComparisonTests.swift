@@ -124,6 +124,42 @@ import Testing
         #expect(fromCSV.currentCounters.predictions == 600)
     }
 
+    /// Without labels, with a feature that is all missing on one side and one group: nulls, not NaN or zeros.
+    @Test func undefinedValuesAreNull() throws {
+        let reference = """
+        {"event":"prediction","model":"m","id":"1","ts":1,"features":{"x":1,"y":null},"score":0.2,"label_pred":0,"segment":{"g":"a"}}
+        {"event":"prediction","model":"m","id":"2","ts":2,"features":{"x":2,"y":null},"score":0.8,"label_pred":1,"segment":{"g":"a"}}
+        """
+        let current = """
+        {"event":"prediction","model":"m","id":"3","ts":3,"features":{"x":null,"y":5},"score":0.4,"label_pred":0,"segment":{"g":"a"}}
+        """
+        let directory = NSTemporaryDirectory() + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try reference.write(toFile: directory + "/r.jsonl", atomically: true, encoding: .utf8)
+        try current.write(toFile: directory + "/c.jsonl", atomically: true, encoding: .utf8)
+        let comparison = try DatasetComparison.run(
+            reference: .dataset(path: directory + "/r.jsonl"), current: directory + "/c.jsonl",
+            dataset: DatasetOptions(), options: ComparisonOptions())
+        let report = try Self.report(comparison)
+        let features = try #require(report["features"] as? [[String: Any]])
+        let x = try #require(features.first { $0["name"] as? String == "x" })
+        #expect(x["psi"] is NSNull && x["ks"] is NSNull && x["mean_shift"] is NSNull)
+        #expect((x["current"] as? [String: Any])?["mean"] is NSNull)
+        #expect((x["missing_rate"] as? [String: Any])?["current"] as? Double == 1)
+        let y = try #require(features.first { $0["name"] as? String == "y" })
+        #expect((y["reference"] as? [String: Any])?["std"] is NSNull)
+        let performance = try #require((report["performance"] as? [String: Any])?["current"] as? [String: Any])
+        #expect(performance["count"] as? Int == 0)
+        #expect(performance["label_coverage"] as? Double == 0)
+        for key in ["accuracy", "precision", "recall", "fpr", "f1", "selection_rate", "roc_auc", "brier", "log_loss", "ece"] {
+            #expect(performance[key] is NSNull, "\(key)")
+        }
+        let fairness = try #require((report["fairness"] as? [String: Any])?["g"] as? [String: Any])
+        #expect(fairness["demographic_parity_difference"] is NSNull)
+        #expect(fairness["excluded_from_selection_gaps"] as? [String] == ["a"])
+    }
+
     @Test func outputIsDeterministic() throws {
         #expect(try Self.compare().json() == (try Self.compare().json()))
     }
