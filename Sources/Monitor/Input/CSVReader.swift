@@ -230,7 +230,7 @@ public enum CSVValue: Equatable, Sendable {
         }
         // Only decimal notation counts as a number: "nan", "inf" and hex floats stay text.
         let startsNumeric = (0x30...0x39).contains(first) || first == 0x2D || first == 0x2B || first == 0x2E
-        if startsNumeric, !field.contains(where: { $0 == "x" || $0 == "X" || $0 == "n" || $0 == "N" }),
+        if startsNumeric, !field.utf8.contains(where: { $0 | 0x20 == 0x78 || $0 | 0x20 == 0x6E }),  // no x/X (hex), n/N (nan, inf)
            let number = Double(field), number.isFinite {
             self = .number(number)
         } else {
