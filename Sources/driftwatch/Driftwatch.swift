@@ -6,7 +6,7 @@ struct Driftwatch: AsyncParsableCommand {
         commandName: "driftwatch",
         abstract: "Monitor ML models in production: drift, performance, fairness and data quality from Kafka.",
         subcommands: [
-            ReplayCommand.self, SimulateCommand.self, DetectCommand.self, RulesCommand.self,
+            ReplayCommand.self, ProfileCommand.self, CompareCommand.self, SimulateCommand.self, DetectCommand.self, RulesCommand.self,
             BrokerCommand.self, SmokeCommand.self, BenchCommand.self,
         ]
     )

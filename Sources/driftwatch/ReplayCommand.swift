@@ -33,14 +33,17 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Where rejected lines go, with their reason (JSON lines).")
     var deadLetterOut: String?
 
-    @Option(help: "Window length (e.g. 1h), event time.")
-    var window = "1h"
+    @Option(help: "Configuration file (driftwatch.yaml); options given on the command line override it.")
+    var config: String?
 
-    @Option(help: "Window slide (pane length), e.g. 5m.")
-    var slide = "5m"
+    @Option(help: "Window length (e.g. 1h), event time (default 1h).")
+    var window: String?
 
-    @Option(help: "Allowed lateness before a pane closes, e.g. 1m.")
-    var lateness = "1m"
+    @Option(help: "Window slide (pane length), e.g. 5m (default 5m).")
+    var slide: String?
+
+    @Option(help: "Allowed lateness before a pane closes, e.g. 1m (default 1m).")
+    var lateness: String?
 
     @Option(help: "Use count windows of this many events instead of event time (low-traffic models).")
     var countWindow: Int?
@@ -48,10 +51,11 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Slide of count windows, in events.")
     var countSlide: Int?
 
-    @Option(help: "How long a prediction waits for its label (e.g. 7d).")
-    var labelTtl = "7d"
+    @Option(help: "How long a prediction waits for its label (e.g. 7d; default 7d).")
+    var labelTtl: String?
 
     func run() throws {
+        let file = try config.map { try ConfigurationFile.load($0) } ?? DriftwatchConfiguration()
         let ruleSet: RuleSet
         switch RuleLoader.load(paths: rules) {
         case let .success(loaded): ruleSet = loaded
@@ -59,19 +63,20 @@ struct ReplayCommand: ParsableCommand {
             for error in failure.errors { FileHandle.standardError.write(Data((error.description + "\n").utf8)) }
             throw CommandFailure("the rules have \(failure.errors.count) error(s); nothing was replayed")
         }
-        var configuration = MonitorConfiguration()
-        configuration.window = try windowSpec()
-        configuration.join.timeToLiveMilliseconds = try duration(labelTtl, "--label-ttl")
+        var configuration = file.monitor
+        if let window = try windowSpec() { configuration.window = window }
+        if let labelTtl { configuration.join.timeToLiveMilliseconds = try duration(labelTtl, "--label-ttl") }
         if let reference {
-            let profile = try ProfileFile.load(reference)
-            configuration.references.set(profile, identifier: URL(fileURLWithPath: reference).lastPathComponent)
+            let document = try ProfileFile.load(reference)
+            configuration.references.set(document.profile, identifier: URL(fileURLWithPath: reference).lastPathComponent,
+                                         model: document.model ?? "*", version: document.version ?? "*")
         }
-        let engine = MonitorEngine(configuration: configuration, rules: ruleSet)
+        let engine = MonitorEngine(configuration: configuration, rules: ruleSet, decoder: file.decoder)
 
         let alerts = try OutputFile(path: alertsOut)
         let metrics = try metricsOut.map { try OutputFile(path: $0) }
         let deadLetters = try deadLetterOut.map { try OutputFile(path: $0) }
-        try Replay.run(inputs: input, engine: engine, deliver: { outputs in
+        try Replay.run(inputs: input, engine: engine, maximumLineBytes: file.limits.maximumEventBytes, deliver: { outputs in
             for output in outputs {
                 switch output.kind {
                 case .alert, .retrain:
@@ -90,14 +95,16 @@ struct ReplayCommand: ParsableCommand {
         for line in engine.summaryLines() { print(line) }
     }
 
-    private func windowSpec() throws -> WindowSpec {
+    /// The window the flags describe (flags left out take the built-in defaults); nil without window flags.
+    private func windowSpec() throws -> WindowSpec? {
         do {
             if let countWindow {
                 return try WindowSpec.count(window: countWindow, slide: countSlide ?? max(1, countWindow / 12))
             }
+            guard window != nil || slide != nil || lateness != nil else { return nil }
             return try WindowSpec.eventTime(
-                window: try duration(window, "--window"), slide: try duration(slide, "--slide"),
-                allowedLateness: try duration(lateness, "--lateness"))
+                window: try duration(window ?? "1h", "--window"), slide: try duration(slide ?? "5m", "--slide"),
+                allowedLateness: try duration(lateness ?? "1m", "--lateness"))
         } catch let error as WindowSpecError {
             throw ValidationError(error.description)
         }
@@ -116,13 +123,13 @@ enum ISO8601 {
     }
 }
 
-/// Reads a reference profile written by `driftwatch profile` (JSON).
+/// Reads a reference profile written by `driftwatch profile` (JSON), with or without its model/version wrapper.
 enum ProfileFile {
-    static func load(_ path: String) throws -> ReferenceProfile {
+    static func load(_ path: String) throws -> ProfileDocument {
         do {
-            return try JSONDecoder().decode(ReferenceProfile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            return try ProfileDocument.load(path: path)
         } catch {
-            throw CommandFailure("cannot read reference profile \(path): \(error)")
+            throw CommandFailure("\(error)")
         }
     }
 }

@@ -2,6 +2,9 @@ import Yams
 
 /// Turns one rule file's text into rules, collecting every error instead of stopping at the first.
 /// Works on Yams' node tree so that every message can point at a line and column.
+/// Its typed-value helpers (`mapping`, `string`, `integer`, `number`, `enumeration`,
+/// `report(yamlError:)`) also read `driftwatch.yaml` (``ConfigurationLoader``), so both
+/// files report problems the same way.
 struct RuleFileParser {
     let path: String
     private let lines: [[Unicode.Scalar]]
@@ -406,7 +409,7 @@ struct RuleFileParser {
     }
 
     /// A mapping's entries by key; unknown keys (when `knownKeys` is given) are reported with suggestions.
-    private mutating func mapping(_ node: Node, knownKeys: [String]?, what: String) -> Fields? {
+    mutating func mapping(_ node: Node, knownKeys: [String]?, what: String) -> Fields? {
         guard case let .mapping(mapping) = node else {
             error(at: node, "\(what) must be a mapping, found \(describe(node))",
                   expected: knownKeys.map { "keys " + $0.joined(separator: ", ") })
@@ -429,7 +432,7 @@ struct RuleFileParser {
     }
 
     /// Any non-null scalar, as written (so `versions: [1.0]` keeps "1.0").
-    private mutating func string(_ node: Node, what: String) -> String? {
+    mutating func string(_ node: Node, what: String) -> String? {
         guard case let .scalar(scalar) = node, node.tagName != .null else {
             error(at: node, "\(what) must be a string, found \(describe(node))")
             return nil
@@ -437,7 +440,7 @@ struct RuleFileParser {
         return scalar.string
     }
 
-    private mutating func integer(_ node: Node, in range: ClosedRange<Int>, what: String) -> Int? {
+    mutating func integer(_ node: Node, in range: ClosedRange<Int>, what: String) -> Int? {
         guard node.tagName == .int, let value = node.int else {
             error(at: node, "\(what) must be an integer, found \(describe(node))", expected: ParameterType.integer(range).description)
             return nil
@@ -449,7 +452,7 @@ struct RuleFileParser {
         return value
     }
 
-    private mutating func number(_ node: Node, what: String) -> Double? {
+    mutating func number(_ node: Node, what: String) -> Double? {
         let value: Double? = switch node.tagName {
         case .int: node.int.map(Double.init)
         case .float: node.float
@@ -462,7 +465,7 @@ struct RuleFileParser {
         return value
     }
 
-    private mutating func enumeration<Value: RawRepresentable & CaseIterable>(
+    mutating func enumeration<Value: RawRepresentable & CaseIterable>(
         _ node: Node, _: Value.Type, what: String
     ) -> Value? where Value.RawValue == String {
         guard let text = string(node, what: what) else { return nil }
@@ -492,7 +495,7 @@ struct RuleFileParser {
         return patterns.count == entries.count ? try? GlobList(validating: patterns) : nil
     }
 
-    private func describe(_ node: Node) -> String {
+    func describe(_ node: Node) -> String {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
@@ -537,12 +540,12 @@ struct RuleFileParser {
     }
 
     /// Reports at the node's start, or at the `offset`-th character of its value when given.
-    private mutating func error(at node: Node, offset: Int? = nil, _ message: String, expected: String? = nil) {
+    mutating func error(at node: Node, offset: Int? = nil, _ message: String, expected: String? = nil) {
         let position = offset.map { self.location(of: node, offset: $0) } ?? self.location(of: node)
         errors.append(RuleError(position, message, expected: expected))
     }
 
-    private mutating func report(yamlError: YamlError) {
+    mutating func report(yamlError: YamlError) {
         let (position, problem): ((line: Int, column: Int)?, String) = switch yamlError {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):

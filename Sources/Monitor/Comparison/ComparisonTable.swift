@@ -1,0 +1,86 @@
+import DriftCore
+
+/// The comparison as aligned text tables for a terminal (`compare --format table`).
+extension DatasetComparison {
+    public func table() -> String {
+        var sections: [String] = []
+        var numeric = TextTable(["feature", "psi", "js", "hellinger", "ks", "ks p", "wasserstein", "mean shift", "std ratio",
+                                 "missing ref", "missing cur"])
+        var categorical = TextTable(["feature", "psi", "js", "tvd", "chi2", "chi2 p", "new cat.", "missing ref", "missing cur",
+                                     "top current"])
+        for feature in features + [score, prediction].compactMap({ $0 }) {
+            switch feature.sides {
+            case let .numeric(_, _, drift):
+                numeric.add([feature.name, f(drift.psi), f(drift.js), f(drift.hellinger), f(drift.ks?.statistic), f(drift.ks?.pvalue),
+                             f(drift.wasserstein), f(drift.meanShift), f(drift.stdRatio),
+                             f(drift.missingRate.reference), f(drift.missingRate.current)])
+            case let .categorical(_, current, drift):
+                let top = current.topCategories(3).map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+                categorical.add([feature.name, f(drift.psi), f(drift.js), f(drift.tvd), f(drift.chi2?.statistic), f(drift.chi2?.pValue),
+                                 f(drift.newCategoryRate), f(drift.missingRate.reference), f(drift.missingRate.current), top])
+            }
+        }
+        sections.append("Numeric drift\n" + numeric.render())
+        sections.append("Categorical drift\n" + categorical.render())
+
+        var performance = TextTable(["metric", "reference", "current"])
+        let reference = referenceOutcomes?.performanceMetrics
+        for (index, (name, value)) in currentOutcomes.performanceMetrics.enumerated() {
+            let show = name == "count" ? { (value: Double?) in value.map { String(Int($0)) } ?? "-" } : f
+            performance.add([name, reference.map { show($0[index].1) } ?? "-", show(value)])
+        }
+        sections.append("Performance (labelled predictions)\n" + performance.render())
+
+        for (attributes, report) in fairness {
+            var groups = TextTable(["group", "count", "labelled", "selection rate", "tpr", "fpr", "accuracy", "precision"])
+            for group in report.groups {
+                groups.add([group.key.values.joined(separator: "×"), "\(group.predictionCount)", "\(group.labelledCount)"]
+                           + group.namedRates.map { rate(of: $0.1) })
+            }
+            let gaps = report.namedGaps.map { "\($0.0) \(f($0.1))" }.joined(separator: "\n  ")
+            var text = "Fairness: \(attributes.joined(separator: " × ")) (groups under \(report.minimumGroupSize) excluded from gaps)\n"
+            text += groups.render() + "\n  " + gaps
+            let excluded = Set(report.excludedFromSelectionGaps + report.excludedFromLabelGaps).sorted()
+            if !excluded.isEmpty { text += "\n  excluded: " + excluded.map { $0.values.joined(separator: "×") }.joined(separator: ", ") }
+            sections.append(text)
+        }
+        return sections.joined(separator: "\n\n") + "\n"
+    }
+
+    private func rate(of rate: FairnessReport.Rate?) -> String {
+        guard let rate else { return "-" }
+        guard let interval = rate.interval else { return f(rate.value) }
+        return "\(f(rate.value)) [\(f(interval.lower)), \(f(interval.upper))]"
+    }
+
+    /// Four decimals, or "-" for an undefined value.
+    private func f(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "-" }
+        let scaled = (value * 10_000).rounded() / 10_000
+        var text = "\(scaled)"
+        if let dot = text.firstIndex(of: "."), !text.contains("e") {
+            let decimals = text.distance(from: dot, to: text.endIndex) - 1
+            text += String(repeating: "0", count: max(0, 4 - decimals))
+        }
+        return text
+    }
+}
+
+/// Columns padded to their widest cell: text left-aligned in the first column, the rest right-aligned.
+struct TextTable {
+    private var rows: [[String]]
+
+    init(_ header: [String]) { rows = [header] }
+
+    mutating func add(_ row: [String]) { rows.append(row) }
+
+    func render() -> String {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                return column == 0 ? cell + padding : padding + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

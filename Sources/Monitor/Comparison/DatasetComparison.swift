@@ -1,0 +1,139 @@
+import DriftCore
+
+/// Settings of a one-shot comparison (`driftwatch compare`).
+public struct ComparisonOptions: Sendable {
+    /// Bins of the profile built from a reference dataset (a profile file keeps its own).
+    public var profile = ProfileConfiguration()
+    public var kinds: [String: FeatureKind] = [:]
+    /// Attribute sets whose groups are crossed, e.g. [["gender", "age_band"]].
+    public var intersections: [[String]] = []
+    /// Groups smaller than this are reported but left out of the gaps.
+    public var minimumGroupSize = 100
+    /// Segment attributes considered for fairness (the first seen).
+    public var maximumSegmentAttributes = 8
+    public var maximumGroups = FairnessSummary.defaultMaximumGroups
+    /// Predictions kept per file for the label join.
+    public var maximumJoinRows = 10_000_000
+
+    public init() {}
+}
+
+/// Where the reference side of a comparison comes from.
+public enum ComparisonReference: Sendable {
+    /// A dataset file (JSON lines or CSV): profiled, and its performance measured too.
+    case dataset(path: String)
+    /// A profile written by `driftwatch profile`: drift only.
+    case profile(ReferenceProfile)
+}
+
+/// A one-shot comparison of a current dataset with a reference, like an Evidently
+/// report: per-feature drift, drift of the score and predicted class, classification
+/// performance of each side and fairness of the current side.
+///
+/// The reference is profiled in one pass (``DatasetProfiler``) unless a profile is
+/// given; the current dataset is summarised on the reference's bins exactly as the
+/// monitor summarises a window, so `compare` and the monitor agree on every statistic.
+/// Performance and fairness join labels to predictions by id within each file.
+public struct DatasetComparison: Sendable {
+    public var features: [FeatureComparison]
+    public var score: FeatureComparison?
+    public var prediction: FeatureComparison?
+    /// Nil for a reference given as a profile.
+    public var referenceOutcomes: DatasetOutcomes?
+    public var currentOutcomes: DatasetOutcomes
+    public var minimumGroupSize: Int
+    public var referenceCounters: DatasetReadCounters?
+    public var currentCounters: DatasetReadCounters
+    /// Current-side features the reference does not have (not compared).
+    public var unmatchedFeatures: [String]
+
+    public static func run(
+        reference: ComparisonReference, current: String, dataset: DatasetOptions, options: ComparisonOptions
+    ) throws -> DatasetComparison {
+        let profile: ReferenceProfile
+        var referenceOutcomes: DatasetOutcomes?
+        var referenceCounters: DatasetReadCounters?
+        switch reference {
+        case let .profile(given):
+            profile = given
+        case let .dataset(path):
+            var profiler = try DatasetProfiler(configuration: options.profile, kinds: options.kinds,
+                                               maximumFeatures: dataset.decoder.limits.maximumFeatures)
+            var outcomes = OutcomeCollector(maximumRows: options.maximumJoinRows, maximumAttributes: options.maximumSegmentAttributes)
+            referenceCounters = try DatasetReader.read(path: path, options: dataset) { event in
+                if case let .prediction(prediction) = event { profiler.add(prediction) }
+                outcomes.add(event)
+            }
+            profile = profiler.finish()
+            referenceOutcomes = outcomes.finish(intersections: [], maximumGroups: options.maximumGroups)
+        }
+
+        let layout = FeatureLayout(profile: profile)
+        var pane = DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: 0)
+        var outcomes = OutcomeCollector(maximumRows: options.maximumJoinRows, maximumAttributes: options.maximumSegmentAttributes)
+        var unmatched: Set<String> = []
+        let currentCounters = try DatasetReader.read(path: current, options: dataset) { event in
+            if case let .prediction(prediction) = event {
+                pane.record(prediction, layout: layout)
+                for feature in prediction.features where layout.slot(of: feature.name) == nil && unmatched.count < 1000 {
+                    unmatched.insert(feature.name)
+                }
+            }
+            outcomes.add(event)
+        }
+
+        var features: [FeatureComparison] = []
+        for (index, name) in layout.numericNames.enumerated() {
+            features.append(try .numeric(name: name, reference: layout.numericReferences[index], current: pane.numeric[index]))
+        }
+        for (index, name) in layout.categoricalNames.enumerated() {
+            features.append(.categorical(name: name, reference: layout.categoricalReferences[index], current: pane.categorical[index]))
+        }
+        features.sort { $0.name < $1.name }
+        return DatasetComparison(
+            features: features,
+            score: try layout.score.flatMap { reference in
+                try pane.score.map { try .numeric(name: OutputSubject.score, reference: reference, current: $0) }
+            },
+            prediction: layout.prediction.map { .categorical(name: OutputSubject.prediction, reference: $0, current: pane.prediction) },
+            referenceOutcomes: referenceOutcomes,
+            currentOutcomes: outcomes.finish(intersections: options.intersections, maximumGroups: options.maximumGroups),
+            minimumGroupSize: options.minimumGroupSize,
+            referenceCounters: referenceCounters,
+            currentCounters: currentCounters,
+            unmatchedFeatures: unmatched.sorted())
+    }
+
+    /// Fairness reports of the current dataset, by attribute set.
+    public var fairness: [(attributes: [String], report: FairnessReport)] {
+        currentOutcomes.fairness.map { ($0.attributes, $0.report(minimumGroupSize: minimumGroupSize)) }
+    }
+}
+
+/// One feature (or output) of both sides and its drift statistics.
+public struct FeatureComparison: Sendable {
+    public enum Sides: Sendable {
+        case numeric(reference: NumericSummary, current: NumericSummary, drift: NumericDriftResult)
+        case categorical(reference: CategoricalSummary, current: CategoricalSummary, drift: CategoricalDriftResult)
+    }
+
+    public var name: String
+    public var sides: Sides
+
+    public var kind: FeatureKind {
+        switch sides {
+        case .numeric: .numeric
+        case .categorical: .categorical
+        }
+    }
+
+    static func numeric(name: String, reference: NumericReference, current: NumericSummary) throws -> FeatureComparison {
+        FeatureComparison(name: name, sides: .numeric(
+            reference: reference.summary, current: current, drift: try NumericDriftResult(reference: reference, current: current)))
+    }
+
+    static func categorical(name: String, reference: CategoricalReference, current: CategoricalSummary) -> FeatureComparison {
+        FeatureComparison(name: name, sides: .categorical(
+            reference: reference.summary, current: current, drift: CategoricalDriftResult(reference: reference, current: current)))
+    }
+}

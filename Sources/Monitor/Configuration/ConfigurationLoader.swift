@@ -1,0 +1,256 @@
+import DriftCore
+import Foundation
+import Yams
+
+/// Everything `driftwatch.yaml` sets: what the monitor computes (``MonitorConfiguration``)
+/// and how events are read (``FieldMapping`` and ``EventDecoder/Limits``). Keys the file
+/// leaves out keep their defaults; `fixtures/config/example.yaml` documents every key.
+public struct DriftwatchConfiguration: Sendable {
+    public var monitor = MonitorConfiguration()
+    public var mapping = FieldMapping()
+    public var limits = EventDecoder.Limits()
+
+    public init() {}
+
+    /// A decoder for events in the configured schema.
+    public var decoder: EventDecoder { EventDecoder(mapping: mapping, limits: limits) }
+}
+
+/// Loads `driftwatch.yaml`: either the whole configuration or every problem found, each
+/// with `file:line:column`, in the same form as rule-file errors (``RuleError``).
+public enum ConfigurationLoader {
+    public static func load(path: String) -> Result<DriftwatchConfiguration, RuleLoadFailure> {
+        let location = SourceLocation(file: path, line: 0, column: 0)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(RuleLoadFailure(errors: [RuleError(location, "cannot read file")]))
+        }
+        guard data.count <= RuleLoader.maximumFileBytes else {
+            return .failure(RuleLoadFailure(errors: [RuleError(location, "file larger than \(RuleLoader.maximumFileBytes) bytes")]))
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return .failure(RuleLoadFailure(errors: [RuleError(location, "file is not valid UTF-8")]))
+        }
+        return load(text: text, path: path)
+    }
+
+    /// Parses configuration text; `path` names the file in messages.
+    public static func load(text: String, path: String) -> Result<DriftwatchConfiguration, RuleLoadFailure> {
+        var parser = ConfigurationParser(path: path, text: text)
+        let configuration = parser.parse(text)
+        return parser.errors.isEmpty ? .success(configuration) : .failure(RuleLoadFailure(errors: parser.errors))
+    }
+}
+
+/// Reads the configuration's node tree section by section, with the rule parser's typed-value
+/// helpers, so unknown keys get "did you mean" hints and every error a position.
+private struct ConfigurationParser {
+    private var yaml: RuleFileParser
+    private var configuration = DriftwatchConfiguration()
+    /// Problems the YAML helpers cannot report themselves (an unreadable document).
+    private var otherErrors: [RuleError] = []
+
+    static let sections = ["window", "labels", "caps", "profile", "feature_kinds", "mapping", "limits"]
+
+    init(path: String, text: String) {
+        yaml = RuleFileParser(path: path, text: text)
+    }
+
+    var errors: [RuleError] {
+        (otherErrors + yaml.errors).enumerated()
+            .sorted { ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset) }
+            .map(\.element)
+    }
+
+    mutating func parse(_ text: String) -> DriftwatchConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            yaml.report(yamlError: error)
+            return configuration
+        } catch {
+            otherErrors.append(RuleError(SourceLocation(file: yaml.path, line: 0, column: 0), "cannot read YAML: \(error)"))
+            return configuration
+        }
+        // An empty file is a valid configuration: every default.
+        guard let root, let fields = yaml.mapping(root, knownKeys: Self.sections, what: "the configuration") else {
+            return configuration
+        }
+        if let field = fields["window"] { parseWindow(field.value) }
+        if let field = fields["labels"] { parseLabels(field.value) }
+        if let field = fields["caps"] { parseCaps(field.value) }
+        if let field = fields["profile"] { parseProfile(field.value) }
+        if let field = fields["feature_kinds"] { parseFeatureKinds(field.value) }
+        if let field = fields["mapping"] { parseMapping(field.value) }
+        if let field = fields["limits"] { parseLimits(field.value) }
+        return configuration
+    }
+
+    // MARK: Sections
+
+    private mutating func parseWindow(_ node: Node) {
+        let keys = ["length", "slide", "allowed_lateness", "count", "count_slide"]
+        guard let fields = yaml.mapping(node, knownKeys: keys, what: "'window'") else { return }
+        let timeKeys = ["length", "slide", "allowed_lateness"].filter { fields[$0] != nil }
+        if let count = fields["count"] {
+            if let first = timeKeys.first, let field = fields[first] {
+                yaml.error(at: field.key, "'\(first)' cannot be combined with 'count'",
+                           expected: "either length/slide/allowed_lateness (event time) or count/count_slide (events)")
+                return
+            }
+            guard let window = yaml.integer(count.value, in: 1...100_000_000, what: "'count'") else { return }
+            let slide = fields["count_slide"].map { yaml.integer($0.value, in: 1...100_000_000, what: "'count_slide'") }
+                ?? max(1, window / 12)
+            guard let slide else { return }
+            makeWindow(at: count.value) { () throws(WindowSpecError) in try WindowSpec.count(window: window, slide: slide) }
+            return
+        }
+        if let field = fields["count_slide"] {
+            yaml.error(at: field.key, "'count_slide' needs 'count'", expected: "count: <events per window>")
+            return
+        }
+        guard case let .eventTime(defaultSlide, defaultLateness) = configuration.monitor.window.kind else { return }
+        let defaultLength = defaultSlide * Int64(configuration.monitor.window.panesPerWindow)
+        let length = fields["length"].map { duration($0.value, what: "'length'") } ?? defaultLength
+        let slide = fields["slide"].map { duration($0.value, what: "'slide'") } ?? defaultSlide
+        let lateness = fields["allowed_lateness"].map { duration($0.value, what: "'allowed_lateness'") } ?? defaultLateness
+        guard let length, let slide, let lateness else { return }
+        makeWindow(at: node) { () throws(WindowSpecError) in
+            try WindowSpec.eventTime(window: length, slide: slide, allowedLateness: lateness)
+        }
+    }
+
+    private mutating func makeWindow(at node: Node, _ make: () throws(WindowSpecError) -> WindowSpec) {
+        do { configuration.monitor.window = try make() } catch { yaml.error(at: node, "invalid window: \(error.description)") }
+    }
+
+    private mutating func parseLabels(_ node: Node) {
+        let keys = ["ttl", "coverage_threshold", "max_pending", "early_label_wait"]
+        guard let fields = yaml.mapping(node, knownKeys: keys, what: "'labels'") else { return }
+        if let field = fields["ttl"], let value = duration(field.value, what: "'ttl'") {
+            configuration.monitor.join.timeToLiveMilliseconds = value
+        }
+        if let field = fields["coverage_threshold"], let value = yaml.number(field.value, what: "'coverage_threshold'") {
+            if value > 0, value <= 1 {
+                configuration.monitor.labelCoverageThreshold = value
+            } else {
+                yaml.error(at: field.value, "'coverage_threshold' is out of range: \(value)", expected: "a share in (0, 1]")
+            }
+        }
+        if let field = fields["max_pending"], let value = yaml.integer(field.value, in: 1...100_000_000, what: "'max_pending'") {
+            configuration.monitor.join.maximumPendingPredictions = value
+        }
+        if let field = fields["early_label_wait"], let value = duration(field.value, what: "'early_label_wait'") {
+            configuration.monitor.join.earlyLabelWaitMilliseconds = value
+        }
+    }
+
+    private mutating func parseCaps(_ node: Node) {
+        let caps: [(key: String, range: ClosedRange<Int>, path: WritableKeyPath<MonitorConfiguration.Caps, Int>)] = [
+            ("models", 1...100_000, \.models),
+            ("versions_per_model", 1...10_000, \.versionsPerModel),
+            // Segment values are coded in one byte: at most 254 per attribute, 8 attributes.
+            ("segment_values_per_attribute", 1...254, \.segmentValuesPerAttribute),
+            ("segment_attributes", 0...8, \.segmentAttributes),
+            ("reference_events", 1...100_000_000, \.referenceEvents),
+            ("performance_panes", 1...1_000_000, \.performancePanes),
+        ]
+        guard let fields = yaml.mapping(node, knownKeys: caps.map(\.key), what: "'caps'") else { return }
+        for cap in caps {
+            if let field = fields[cap.key], let value = yaml.integer(field.value, in: cap.range, what: "'\(cap.key)'") {
+                configuration.monitor.caps[keyPath: cap.path] = value
+            }
+        }
+    }
+
+    private mutating func parseProfile(_ node: Node) {
+        let settings: [(key: String, path: WritableKeyPath<ProfileConfiguration, Int>)] = [
+            ("fine_bins", \.fineBinCount), ("bins", \.coarseBinCount), ("category_capacity", \.categoryCapacity),
+        ]
+        guard let fields = yaml.mapping(node, knownKeys: settings.map(\.key), what: "'profile'") else { return }
+        var profile = configuration.monitor.profile
+        for setting in settings {
+            if let field = fields[setting.key], let value = yaml.integer(field.value, in: 1...(1 << 20), what: "'\(setting.key)'") {
+                profile[keyPath: setting.path] = value
+            }
+        }
+        do {
+            try profile.validate()
+            configuration.monitor.profile = profile
+        } catch {
+            yaml.error(at: node, error.description)
+        }
+    }
+
+    private mutating func parseFeatureKinds(_ node: Node) {
+        guard let fields = yaml.mapping(node, knownKeys: nil, what: "'feature_kinds'") else { return }
+        let kinds = ["numeric", "categorical"]
+        for (name, field) in fields.sortedByPosition {
+            guard let text = yaml.string(field.value, what: "the kind of '\(name)'") else { continue }
+            guard let kind = FeatureKind(rawValue: text) else {
+                yaml.error(at: field.value, "unknown feature kind '\(text)'" + Suggestions.didYouMean(text, in: kinds),
+                           expected: kinds.joined(separator: " | "))
+                continue
+            }
+            configuration.monitor.featureKinds[name] = kind
+        }
+    }
+
+    private mutating func parseMapping(_ node: Node) {
+        let paths: [(key: String, path: WritableKeyPath<FieldMapping, String>)] = [
+            ("event_type", \.eventType), ("model", \.model), ("version", \.version), ("id", \.id),
+            ("timestamp", \.timestamp), ("features", \.features), ("score", \.score), ("label_pred", \.predictedLabel),
+            ("segment", \.segment), ("label", \.label), ("default_version", \.defaultVersion),
+        ]
+        let keys = paths.map(\.key) + ["timestamp_unit", "feature_paths", "segment_paths"]
+        guard let fields = yaml.mapping(node, knownKeys: keys, what: "'mapping'") else { return }
+        for entry in paths {
+            guard let field = fields[entry.key], let value = yaml.string(field.value, what: "'\(entry.key)'") else { continue }
+            guard !value.isEmpty else {
+                yaml.error(at: field.value, "'\(entry.key)' cannot be empty", expected: "a dot-separated path such as request.model")
+                continue
+            }
+            configuration.mapping[keyPath: entry.path] = value
+        }
+        if let field = fields["timestamp_unit"],
+           let unit = yaml.enumeration(field.value, FieldMapping.TimestampUnit.self, what: "timestamp unit") {
+            configuration.mapping.timestampUnit = unit
+        }
+        if let field = fields["feature_paths"] { configuration.mapping.featurePaths = stringList(field.value, what: "'feature_paths'") }
+        if let field = fields["segment_paths"], let entries = yaml.mapping(field.value, knownKeys: nil, what: "'segment_paths'") {
+            for (name, entry) in entries.sortedByPosition {
+                if let path = yaml.string(entry.value, what: "the path of '\(name)'") { configuration.mapping.segmentPaths[name] = path }
+            }
+        }
+    }
+
+    private mutating func parseLimits(_ node: Node) {
+        guard let fields = yaml.mapping(node, knownKeys: ["max_event_bytes", "max_features"], what: "'limits'") else { return }
+        if let field = fields["max_event_bytes"], let value = yaml.integer(field.value, in: 64...(1 << 30), what: "'max_event_bytes'") {
+            configuration.limits.maximumEventBytes = value
+        }
+        if let field = fields["max_features"], let value = yaml.integer(field.value, in: 1...100_000, what: "'max_features'") {
+            configuration.limits.maximumFeatures = value
+        }
+    }
+
+    // MARK: Values
+
+    private mutating func duration(_ node: Node, what: String) -> Int64? {
+        guard let text = yaml.string(node, what: what) else { return nil }
+        do {
+            return try RuleDuration.milliseconds(text)
+        } catch {
+            yaml.error(at: node, offset: error.offset, "invalid duration \(what): \(error.message)", expected: "e.g. 30s, 5m, 1h30m, 7d")
+            return nil
+        }
+    }
+
+    private mutating func stringList(_ node: Node, what: String) -> [String] {
+        guard case let .sequence(entries) = node else {
+            yaml.error(at: node, "\(what) must be a list, found \(yaml.describe(node))", expected: "a list of paths")
+            return []
+        }
+        return entries.compactMap { yaml.string($0, what: "an entry of \(what)") }
+    }
+}

@@ -1,0 +1,99 @@
+import DriftCore
+import Foundation
+
+/// Builds a ``ReferenceProfile`` from predictions, one at a time: every feature, the
+/// score as `@score` and the predicted class as `@prediction` (``OutputSubject``).
+///
+/// Rows are what count: a feature an event does not mention is missing in that row,
+/// including rows before the feature first appeared, so every feature's count is the
+/// number of rows. Memory is the builder's (bounded per feature) plus one entry per
+/// distinct feature name, at most `maximumFeatures`; further names are counted in
+/// ``ignoredFeatureCount``.
+public struct DatasetProfiler: Sendable {
+    private var builder: ReferenceProfileBuilder
+    /// Feature names seen so far, with the row in which each was last given a value.
+    private var lastRow: [String: Int] = [:]
+    public let maximumFeatures: Int
+    public private(set) var rowCount = 0
+    /// Values that were objects or arrays where a scalar belongs (profiled as missing).
+    public private(set) var invalidValueCount = 0
+    /// Values of distinct feature names beyond `maximumFeatures`, left out.
+    public private(set) var ignoredFeatureCount = 0
+
+    public init(configuration: ProfileConfiguration = ProfileConfiguration(), kinds: [String: FeatureKind] = [:],
+                maximumFeatures: Int = 10_000) throws(ProfileError) {
+        builder = try ReferenceProfileBuilder(configuration: configuration, kinds: kinds)
+        self.maximumFeatures = maximumFeatures
+    }
+
+    /// Values whose kind disagreed with their feature's (see ``ReferenceProfileBuilder``).
+    public var typeMismatchCount: Int { builder.typeMismatchCount }
+
+    public mutating func add(_ event: PredictionEvent) {
+        let row = rowCount
+        rowCount += 1
+        var mentioned = 0
+        for feature in event.features {
+            if let last = lastRow[feature.name] {
+                guard last < row else { continue }  // a repeated name: the first value counts, as in the monitor
+            } else {
+                guard lastRow.count < maximumFeatures else {
+                    ignoredFeatureCount += 1
+                    continue
+                }
+                for _ in 0..<row { builder.add(.missing, to: feature.name) }
+            }
+            lastRow[feature.name] = row
+            mentioned += 1
+            if case .invalid = feature.value { invalidValueCount += 1 }
+            builder.add(StreamReferenceCollector.observation(feature.value), to: feature.name)
+        }
+        if lastRow.count > mentioned {
+            for (name, last) in lastRow where last < row {
+                builder.add(.missing, to: name)
+                lastRow[name] = row
+            }
+        }
+        builder.add(event.score.map(FeatureObservation.number) ?? .missing, to: OutputSubject.score)
+        builder.add(event.predictedLabel.map { .text(String($0)) } ?? .missing, to: OutputSubject.prediction)
+    }
+
+    public func finish() -> ReferenceProfile { builder.finish() }
+}
+
+/// `profile.json`: a reference profile and, optionally, the model and version it describes.
+///
+/// Written as `{"model": …, "version": …, "profile": {…}}`; a bare profile object (the
+/// ``ReferenceProfile`` JSON alone) is read too.
+public struct ProfileDocument: Sendable, Equatable, Codable {
+    public var model: String?
+    public var version: String?
+    public var profile: ReferenceProfile
+
+    public init(model: String? = nil, version: String? = nil, profile: ReferenceProfile) {
+        self.model = model
+        self.version = version
+        self.profile = profile
+    }
+
+    public static func decode(_ data: Data) throws -> ProfileDocument {
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        if object?["profile"] != nil { return try JSONDecoder().decode(ProfileDocument.self, from: data) }
+        return ProfileDocument(profile: try JSONDecoder().decode(ReferenceProfile.self, from: data))
+    }
+
+    public static func load(path: String) throws -> ProfileDocument {
+        do {
+            return try decode(try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw DatasetError("cannot read reference profile \(path): \(error)")
+        }
+    }
+
+    /// Pretty-printed with sorted keys, so the same data always gives the same file.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+}

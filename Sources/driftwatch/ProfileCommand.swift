@@ -1,0 +1,99 @@
+import ArgumentParser
+import DriftCore
+import Foundation
+import Monitor
+
+/// `driftwatch profile`: the reference profile of a training or validation dataset.
+struct ProfileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile",
+        abstract: "Build a reference profile (profile.json) from a JSON-lines or CSV dataset, in one pass.",
+        discussion: """
+        JSON lines are decoded with the configuration's field mapping (only prediction events are profiled).
+        CSV: one column per feature, except the reserved columns \(DatasetReader.reservedCSVColumns.joined(separator: ", ")),
+        the --segment-columns and the --ignore-columns. The score is profiled as @score and the predicted class
+        as @prediction. Use the profile with `driftwatch replay --reference` or `driftwatch compare --reference`.
+        """
+    )
+
+    @Option(help: "Dataset: .csv, or JSON lines (any other extension).")
+    var input: String
+
+    @Option(help: "Where the profile goes (JSON).")
+    var out: String
+
+    @OptionGroup var dataset: DatasetArguments
+
+    func run() throws {
+        let configuration = try dataset.configuration()
+        var profiler: DatasetProfiler
+        do {
+            profiler = try DatasetProfiler(configuration: try dataset.profileConfiguration(configuration),
+                                           kinds: try dataset.featureKinds(configuration),
+                                           maximumFeatures: configuration.limits.maximumFeatures)
+        } catch let error as ProfileError {
+            throw ValidationError(error.description)
+        }
+        let counters: DatasetReadCounters
+        do {
+            counters = try DatasetReader.read(path: input, options: dataset.datasetOptions(configuration)) { event in
+                if case let .prediction(prediction) = event { profiler.add(prediction) }
+            }
+        } catch let error as DatasetError {
+            throw CommandFailure(error.description)
+        }
+        guard profiler.rowCount > 0 else { throw CommandFailure("\(input): no predictions to profile (\(counters.summary))") }
+        let profile = profiler.finish()
+        let document = ProfileDocument(model: dataset.model, version: dataset.version, profile: profile)
+        do {
+            try document.encoded().write(to: URL(fileURLWithPath: out))
+        } catch {
+            throw CommandFailure("cannot write \(out): \(error.localizedDescription)")
+        }
+
+        print("profiled \(profiler.rowCount) rows of \(input): \(counters.summary)")
+        print(ProfileSummary.table(profile))
+        var notes: [String] = []
+        if profiler.typeMismatchCount > 0 { notes.append("\(profiler.typeMismatchCount) values of the wrong type (numeric: counted missing; categorical: kept as text)") }
+        if profiler.invalidValueCount > 0 { notes.append("\(profiler.invalidValueCount) object/array values counted missing") }
+        if profiler.ignoredFeatureCount > 0 { notes.append("\(profiler.ignoredFeatureCount) values of features beyond the first \(profiler.maximumFeatures) left out") }
+        for note in notes { print("note: " + note) }
+        print("wrote \(out)")
+    }
+}
+
+/// A profile as a readable table: kind, rows, missing rate and a short description per feature.
+enum ProfileSummary {
+    static func table(_ profile: ReferenceProfile) -> String {
+        var rows = [["feature", "kind", "rows", "missing", "summary"]]
+        for name in profile.featureNames {
+            switch profile.features[name]! {
+            case let .numeric(reference):
+                let moments = reference.moments
+                let summary = moments.count > 0
+                    ? "mean \(short(moments.mean)) std \(short(moments.populationStandardDeviation ?? 0)) range [\(short(moments.minimum)), \(short(moments.maximum))]"
+                    : "no values"
+                rows.append([name, "numeric", "\(reference.summary.totalCount)", percent(reference.missingRate), summary])
+            case let .categorical(reference):
+                let summary = reference.summary
+                let top = summary.counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(3).map { "\($0.key) \($0.value)" }
+                let other = summary.overflowCount > 0 ? ", other \(summary.overflowCount)" : ""
+                rows.append([name, "categorical", "\(summary.totalCount)", percent(reference.missingRate),
+                             "\(summary.counts.count) categories: " + top.joined(separator: ", ") + other])
+            }
+        }
+        let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $0 == row.count - 1 ? $1 : $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    private static func percent(_ rate: Double?) -> String {
+        rate.map { String(format: "%.1f%%", $0 * 100) } ?? "-"
+    }
+
+    private static func short(_ value: Double) -> String {
+        String(format: "%.6g", value)
+    }
+}

@@ -1,0 +1,174 @@
+import DriftCore
+import Foundation
+import Testing
+@testable import Monitor
+
+/// `driftwatch compare` on the seeded dataset pair of `Tests/ReferenceVectors/compare_vectors.py`,
+/// checked number by number against scipy / scikit-learn / Fairlearn (`fixtures/vectors/compare.json`).
+@Suite struct DatasetComparisonTests {
+    private static var expected: [String: Any] {
+        let data = FileManager.default.contents(atPath: RuleFixtures.path("fixtures/vectors/compare.json"))!
+        return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    private static func compare(reference: ComparisonReference? = nil) throws -> DatasetComparison {
+        var options = ComparisonOptions()
+        options.minimumGroupSize = expected["min_group_size"] as! Int
+        options.intersections = expected["intersections"] as! [[String]]
+        return try DatasetComparison.run(
+            reference: reference ?? .dataset(path: RuleFixtures.path("fixtures/compare/reference.jsonl")),
+            current: RuleFixtures.path("fixtures/compare/current.jsonl"), dataset: DatasetOptions(), options: options)
+    }
+
+    private static func report(_ comparison: DatasetComparison) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(comparison.json().utf8)) as! [String: Any]
+    }
+
+    /// The tolerance of a statistic: binned statistics as the issue allows, everything else exact.
+    private static func tolerance(path: [String], expected: Double) -> Double {
+        let name = path.last ?? ""
+        let parent = path.dropLast().last ?? ""
+        switch (parent, name) {
+        case (_, "psi"): return max(0.005, 0.02 * abs(expected))
+        case (_, "js"), (_, "hellinger"), ("ks", "statistic"): return 0.003
+        case (_, "wasserstein"): return max(0.002, 0.02 * abs(expected))
+        case (_, "roc_auc"): return 0.002
+        default: return 1e-9 * max(1, abs(expected))
+        }
+    }
+
+    /// Walks the expected tree and checks every value of it in `actual` (extra actual keys are allowed).
+    private static func check(_ expected: Any, _ actual: Any?, path: [String]) {
+        let location = path.joined(separator: ".")
+        switch expected {
+        case let object as [String: Any]:
+            guard let actualObject = actual as? [String: Any] else {
+                Issue.record("\(location): expected an object, found \(String(describing: actual))")
+                return
+            }
+            for (key, value) in object {
+                if key == "pvalue_bounds", let bounds = value as? [Double] {
+                    let pvalue = actualObject["pvalue"] as? Double ?? -1
+                    #expect(pvalue >= bounds[0] - 1e-12 && pvalue <= bounds[1] + 1e-12, "\(location).pvalue \(pvalue) outside \(bounds)")
+                } else {
+                    check(value, actualObject[key], path: path + [key])
+                }
+            }
+        case let array as [Any]:
+            guard let actualArray = actual as? [Any], actualArray.count == array.count else {
+                Issue.record("\(location): expected \(array.count) entries, found \(String(describing: actual))")
+                return
+            }
+            for (index, value) in array.enumerated() { check(value, actualArray[index], path: path + ["\(index)"]) }
+        case is NSNull:
+            #expect(actual is NSNull, "\(location): expected null, found \(String(describing: actual))")
+        case let string as String:
+            #expect(actual as? String == string, "\(location)")
+        case let number as NSNumber:
+            guard let value = (actual as? NSNumber)?.doubleValue, !(actual is NSNull) else {
+                Issue.record("\(location): expected \(number), found \(String(describing: actual))")
+                return
+            }
+            let tolerance = tolerance(path: path, expected: number.doubleValue)
+            #expect(abs(value - number.doubleValue) <= tolerance, "\(location): \(value) vs \(number) (tolerance \(tolerance))")
+        default:
+            Issue.record("\(location): unexpected expected value \(expected)")
+        }
+    }
+
+    @Test func featuresMatchScipy() throws {
+        let actual = try Self.report(try Self.compare())
+        let features = try #require(actual["features"] as? [[String: Any]])
+        #expect(features.map { $0["name"] as? String } == ["age", "channel", "income", "tail"])
+        Self.check(Self.expected["features"]!, actual["features"], path: ["features"])
+    }
+
+    @Test func outputsMatchScipy() throws {
+        Self.check(Self.expected["output"]!, try Self.report(try Self.compare())["output"], path: ["output"])
+    }
+
+    @Test func performanceMatchesScikitLearn() throws {
+        Self.check(Self.expected["performance"]!, try Self.report(try Self.compare())["performance"], path: ["performance"])
+    }
+
+    @Test func fairnessMatchesFairlearn() throws {
+        let actual = try Self.report(try Self.compare())
+        let fairness = try #require(actual["fairness"] as? [String: Any])
+        #expect(Set(fairness.keys) == ["age_band", "gender", "gender×age_band"])
+        Self.check(Self.expected["fairness"]!, actual["fairness"], path: ["fairness"])
+    }
+
+    /// A profile file as the reference gives the same drift, and no reference performance.
+    @Test func profileReferenceGivesTheSameDrift() throws {
+        var profiler = try DatasetProfiler()
+        try DatasetReader.read(path: RuleFixtures.path("fixtures/compare/reference.jsonl"), options: DatasetOptions()) { event in
+            if case let .prediction(prediction) = event { profiler.add(prediction) }
+        }
+        let fromProfile = try Self.report(try Self.compare(reference: .profile(profiler.finish())))
+        let fromDataset = try Self.report(try Self.compare())
+        #expect(NSDictionary(dictionary: ["f": fromProfile["features"]!]) == NSDictionary(dictionary: ["f": fromDataset["features"]!]))
+        #expect((fromProfile["performance"] as? [String: Any])?["reference"] is NSNull)
+    }
+
+    /// The same rows as CSV (labels in the rows, segment columns named) give the same report.
+    @Test func csvInputGivesTheSameReport() throws {
+        var dataset = DatasetOptions()
+        dataset.segmentColumns = ["gender", "age_band"]
+        var options = ComparisonOptions()
+        options.minimumGroupSize = Self.expected["min_group_size"] as! Int
+        options.intersections = Self.expected["intersections"] as! [[String]]
+        let fromCSV = try DatasetComparison.run(
+            reference: .dataset(path: RuleFixtures.path("fixtures/compare/reference.csv")),
+            current: RuleFixtures.path("fixtures/compare/current.csv"), dataset: dataset, options: options)
+        #expect(fromCSV.json() == (try Self.compare().json()))
+        #expect(fromCSV.currentCounters.predictions == 600)
+    }
+
+    /// Without labels, with a feature that is all missing on one side and one group: nulls, not NaN or zeros.
+    @Test func undefinedValuesAreNull() throws {
+        let reference = """
+        {"event":"prediction","model":"m","id":"1","ts":1,"features":{"x":1,"y":null},"score":0.2,"label_pred":0,"segment":{"g":"a"}}
+        {"event":"prediction","model":"m","id":"2","ts":2,"features":{"x":2,"y":null},"score":0.8,"label_pred":1,"segment":{"g":"a"}}
+        """
+        let current = """
+        {"event":"prediction","model":"m","id":"3","ts":3,"features":{"x":null,"y":5},"score":0.4,"label_pred":0,"segment":{"g":"a"}}
+        """
+        let directory = NSTemporaryDirectory() + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try reference.write(toFile: directory + "/r.jsonl", atomically: true, encoding: .utf8)
+        try current.write(toFile: directory + "/c.jsonl", atomically: true, encoding: .utf8)
+        let comparison = try DatasetComparison.run(
+            reference: .dataset(path: directory + "/r.jsonl"), current: directory + "/c.jsonl",
+            dataset: DatasetOptions(), options: ComparisonOptions())
+        let report = try Self.report(comparison)
+        let features = try #require(report["features"] as? [[String: Any]])
+        let x = try #require(features.first { $0["name"] as? String == "x" })
+        #expect(x["psi"] is NSNull && x["ks"] is NSNull && x["mean_shift"] is NSNull)
+        #expect((x["current"] as? [String: Any])?["mean"] is NSNull)
+        #expect((x["missing_rate"] as? [String: Any])?["current"] as? Double == 1)
+        let y = try #require(features.first { $0["name"] as? String == "y" })
+        #expect((y["reference"] as? [String: Any])?["std"] is NSNull)
+        let performance = try #require((report["performance"] as? [String: Any])?["current"] as? [String: Any])
+        #expect(performance["count"] as? Int == 0)
+        #expect(performance["label_coverage"] as? Double == 0)
+        for key in ["accuracy", "precision", "recall", "fpr", "f1", "selection_rate", "roc_auc", "brier", "log_loss", "ece"] {
+            #expect(performance[key] is NSNull, "\(key)")
+        }
+        let fairness = try #require((report["fairness"] as? [String: Any])?["g"] as? [String: Any])
+        #expect(fairness["demographic_parity_difference"] is NSNull)
+        #expect(fairness["excluded_from_selection_gaps"] as? [String] == ["a"])
+    }
+
+    @Test func outputIsDeterministic() throws {
+        #expect(try Self.compare().json() == (try Self.compare().json()))
+    }
+
+    @Test func tableNamesEverySection() throws {
+        let table = try Self.compare().table()
+        for heading in ["Numeric drift", "Categorical drift", "Performance", "Fairness: gender × age_band", "demographic_parity_difference"] {
+            #expect(table.contains(heading), "\(heading)")
+        }
+        #expect(table.contains("channel"))
+    }
+}

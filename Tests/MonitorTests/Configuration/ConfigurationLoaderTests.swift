@@ -1,0 +1,159 @@
+import DriftCore
+import Testing
+@testable import Monitor
+
+@Suite struct ConfigurationLoaderTests {
+    private func load(_ yaml: String) -> Result<DriftwatchConfiguration, RuleLoadFailure> {
+        ConfigurationLoader.load(text: yaml, path: "c.yaml")
+    }
+
+    /// Errors as `line:column: message`.
+    private func errors(_ yaml: String) -> [String] {
+        load(yaml).failureErrors.map { "\($0.location.line):\($0.location.column): \($0.message)" }
+    }
+
+    @Test func exampleFileSetsEveryKey() throws {
+        let configuration = try ConfigurationLoader.load(path: RuleFixtures.path("fixtures/config/example.yaml")).get()
+        let monitor = configuration.monitor
+        #expect(monitor.window == WindowSpec.hourlySlidingByFiveMinutes)
+        #expect(monitor.join.timeToLiveMilliseconds == 7 * 86_400_000)
+        #expect(monitor.join.earlyLabelWaitMilliseconds == 600_000)
+        #expect(monitor.join.maximumPendingPredictions == 1_000_000)
+        #expect(monitor.labelCoverageThreshold == 0.8)
+        #expect(monitor.caps == MonitorConfiguration.Caps())
+        #expect(monitor.profile == ProfileConfiguration())
+        #expect(monitor.featureKinds == ["zip_code": .categorical, "c_channel": .categorical])
+        #expect(configuration.mapping == FieldMapping())
+        #expect(configuration.limits == EventDecoder.Limits())
+    }
+
+    @Test func nonDefaultValuesReachTheConfiguration() throws {
+        let configuration = try load("""
+        window: {length: 2h, slide: 10m, allowed_lateness: 30s}
+        labels: {ttl: 1d, coverage_threshold: 0.5, max_pending: 10, early_label_wait: 1m}
+        caps: {models: 3, versions_per_model: 4, segment_values_per_attribute: 5, segment_attributes: 2, reference_events: 7, performance_panes: 9}
+        profile: {fine_bins: 200, bins: 20, category_capacity: 50}
+        feature_kinds: {age: numeric}
+        mapping:
+          event_type: kind
+          model: meta.model
+          version: meta.version
+          id: request_id
+          timestamp: time
+          timestamp_unit: s
+          feature_paths: [request.income, request.age]
+          score: out.p
+          label_pred: out.class
+          segment_paths: {gender: user.gender}
+          label: y
+          default_version: v0
+          features: f
+          segment: s
+        limits: {max_event_bytes: 4096, max_features: 12}
+        """).get()
+        let monitor = configuration.monitor
+        #expect(monitor.window == WindowSpec(kind: .eventTime(paneMilliseconds: 600_000, allowedLatenessMilliseconds: 30_000), panesPerWindow: 12))
+        #expect(monitor.join.timeToLiveMilliseconds == 86_400_000)
+        #expect(monitor.join.earlyLabelWaitMilliseconds == 60_000)
+        #expect(monitor.join.maximumPendingPredictions == 10)
+        #expect(monitor.labelCoverageThreshold == 0.5)
+        #expect([monitor.caps.models, monitor.caps.versionsPerModel, monitor.caps.segmentValuesPerAttribute,
+                 monitor.caps.segmentAttributes, monitor.caps.referenceEvents, monitor.caps.performancePanes] == [3, 4, 5, 2, 7, 9])
+        #expect(monitor.profile == ProfileConfiguration(fineBinCount: 200, coarseBinCount: 20, categoryCapacity: 50))
+        #expect(monitor.featureKinds == ["age": .numeric])
+        var mapping = FieldMapping()
+        mapping.eventType = "kind"
+        mapping.model = "meta.model"
+        mapping.version = "meta.version"
+        mapping.id = "request_id"
+        mapping.timestamp = "time"
+        mapping.timestampUnit = .seconds
+        mapping.featurePaths = ["request.income", "request.age"]
+        mapping.score = "out.p"
+        mapping.predictedLabel = "out.class"
+        mapping.segmentPaths = ["gender": "user.gender"]
+        mapping.label = "y"
+        mapping.defaultVersion = "v0"
+        mapping.features = "f"
+        mapping.segment = "s"
+        #expect(configuration.mapping == mapping)
+        #expect(configuration.limits == EventDecoder.Limits(maximumEventBytes: 4096, maximumFeatures: 12))
+        // The decoder follows the mapping.
+        let event = configuration.decoder.decode(Array(#"{"meta":{"model":"m"},"request_id":"a","time":2,"request":{"age":30},"out":{"p":0.5}}"#.utf8))
+        guard case let .success(.prediction(prediction)) = event else {
+            Issue.record("not decoded: \(event)")
+            return
+        }
+        #expect(prediction.timestamp == 2000)
+        #expect(prediction.version == "v0")
+        #expect(prediction.features.contains(Feature("request.age", .number(30))))
+    }
+
+    @Test func countWindowsWithDefaultSlide() throws {
+        let configuration = try load("window:\n  count: 1200\n").get()
+        #expect(configuration.monitor.window == WindowSpec(kind: .count(eventsPerPane: 100), panesPerWindow: 12))
+    }
+
+    @Test func emptyFileIsTheDefaults() throws {
+        let configuration = try load("").get()
+        #expect(configuration.mapping == FieldMapping())
+        #expect(configuration.monitor.window == WindowSpec.hourlySlidingByFiveMinutes)
+    }
+
+    @Test func unknownKeysArePointedAtWithSuggestions() {
+        #expect(errors("windw:\n  length: 1h\n") == [
+            "1:1: unknown key 'windw' in the configuration; did you mean 'window'?",
+        ])
+        #expect(errors("labels:\n  tll: 1d\n") == ["2:3: unknown key 'tll' in 'labels'; did you mean 'ttl'?"])
+        #expect(errors("mapping:\n  scor: p\n") == ["2:3: unknown key 'scor' in 'mapping'; did you mean 'score'?"])
+    }
+
+    @Test func wrongTypesArePositioned() {
+        #expect(errors("caps:\n  models: many\n") == ["2:11: 'models' must be an integer, found 'many'"])
+        #expect(errors("caps:\n  segment_attributes: 9\n") == ["2:23: 'segment_attributes' is out of range: 9"])
+        #expect(errors("labels:\n  coverage_threshold: 1.5\n") == ["2:23: 'coverage_threshold' is out of range: 1.5"])
+        #expect(errors("labels:\n  coverage_threshold: [1]\n") == ["2:23: 'coverage_threshold' must be a finite number, found a list"])
+        #expect(errors("window: 5m\n") == ["1:9: 'window' must be a mapping, found '5m'"])
+        #expect(errors("mapping:\n  feature_paths: a.b\n") == ["2:18: 'feature_paths' must be a list, found 'a.b'"])
+        #expect(errors("mapping:\n  id: [a]\n") == ["2:7: 'id' must be a string, found a list"])
+        #expect(errors("mapping:\n  id: \"\"\n") == ["2:7: 'id' cannot be empty"])
+        #expect(errors("limits:\n  max_features: 0\n") == ["2:17: 'max_features' is out of range: 0"])
+    }
+
+    @Test func enumerationsListTheChoices() {
+        #expect(errors("mapping:\n  timestamp_unit: sec\n") == ["2:19: unknown timestamp unit 'sec'"])
+        #expect(errors("feature_kinds:\n  age: numerical\n") == ["2:8: unknown feature kind 'numerical'; did you mean 'numeric'?"])
+    }
+
+    @Test func durationErrorsPointIntoTheValue() {
+        #expect(errors("labels:\n  ttl: 7x\n") == ["2:9: invalid duration 'ttl': unknown unit 'x'"])
+        #expect(errors("window:\n  slide: m5\n") == ["2:10: invalid duration 'slide': expected a number at 'm5'"])
+    }
+
+    @Test func inconsistentWindowsAndProfilesAreErrors() {
+        #expect(errors("window:\n  length: 1h\n  slide: 7m\n") == [
+            "2:3: invalid window: the window (3600000) must be a whole number of slides (420000)",
+        ])
+        #expect(errors("window:\n  count: 100\n  length: 1h\n") == ["3:3: 'length' cannot be combined with 'count'"])
+        #expect(errors("window:\n  count_slide: 10\n") == ["2:3: 'count_slide' needs 'count'"])
+        #expect(errors("profile:\n  fine_bins: 15\n  bins: 10\n") == [
+            "2:3: invalid profile configuration: fine bins (15) must be a positive multiple of coarse bins (10)",
+        ])
+    }
+
+    @Test func everyErrorIsReportedInReadingOrder() {
+        #expect(errors("limits:\n  max_features: x\ncaps:\n  models: y\n  bogus: 1\n") == [
+            "2:17: 'max_features' must be an integer, found 'x'",
+            "4:11: 'models' must be an integer, found 'y'",
+            "5:3: unknown key 'bogus' in 'caps'",
+        ])
+    }
+
+    @Test func invalidYAMLAndMissingFiles() {
+        let yamlErrors = errors("window:\n  length: [1h\n")
+        #expect(yamlErrors.count == 1)
+        #expect(yamlErrors.first?.hasPrefix("3:1: invalid YAML") == true)
+        let missing = ConfigurationLoader.load(path: "/nonexistent/driftwatch.yaml").failureErrors
+        #expect(missing.map(\.description) == ["/nonexistent/driftwatch.yaml: error: cannot read file"])
+    }
+}

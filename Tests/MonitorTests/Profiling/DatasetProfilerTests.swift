@@ -1,0 +1,126 @@
+import DriftCore
+import Foundation
+import Testing
+@testable import Monitor
+
+@Suite struct DatasetProfilerTests {
+    private func temporaryFile(_ name: String, _ text: String) -> String {
+        let path = NSTemporaryDirectory() + "\(UUID().uuidString)-\(name)"
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    private func profile(of path: String, options: DatasetOptions = DatasetOptions()) throws -> (ReferenceProfile, DatasetReadCounters) {
+        var profiler = try DatasetProfiler()
+        let counters = try DatasetReader.read(path: path, options: options) { event in
+            if case let .prediction(prediction) = event { profiler.add(prediction) }
+        }
+        return (profiler.finish(), counters)
+    }
+
+    /// The same rows written as CSV and as JSON lines profile to what the builder makes of them directly.
+    @Test func fileProfilesEqualTheInMemoryProfile() throws {
+        let csv = """
+        id,income,channel,gender,ts,score,label_pred,label
+        a,100.5,web,f,1,0.9,1,1
+        b,,"mobile, app",m,2,0.2,0,
+        c,87,,f,3,,1,0
+        d,-3e2,web,m,4,0.5,0,0
+
+        """
+        let jsonl = """
+        {"event":"prediction","model":"m","id":"a","ts":1,"features":{"income":100.5,"channel":"web"},"score":0.9,"label_pred":1,"segment":{"gender":"f"}}
+        {"event":"prediction","model":"m","id":"b","ts":2,"features":{"channel":"mobile, app"},"score":0.2,"label_pred":0,"segment":{"gender":"m"}}
+        {"event":"label","id":"a","ts":5,"label":1}
+        {"event":"prediction","model":"m","id":"c","ts":3,"features":{"income":87,"channel":null},"label_pred":1,"segment":{"gender":"f"}}
+        {"event":"prediction","model":"m","id":"d","ts":4,"features":{"income":-300,"channel":"web"},"score":0.5,"label_pred":0,"segment":{"gender":"m"}}
+
+        """
+        var builder = try ReferenceProfileBuilder()
+        let rows: [[String: FeatureObservation]] = [
+            ["income": .number(100.5), "channel": .text("web"), "@score": .number(0.9), "@prediction": .text("1")],
+            ["income": .missing, "channel": .text("mobile, app"), "@score": .number(0.2), "@prediction": .text("0")],
+            ["income": .number(87), "channel": .missing, "@score": .missing, "@prediction": .text("1")],
+            ["income": .number(-300), "channel": .text("web"), "@score": .number(0.5), "@prediction": .text("0")],
+        ]
+        for row in rows { builder.add(row: row) }
+        let expected = builder.finish()
+
+        var options = DatasetOptions()
+        options.segmentColumns = ["gender"]
+        let csvPath = temporaryFile("train.csv", csv)
+        let jsonPath = temporaryFile("train.jsonl", jsonl)
+        defer {
+            try? FileManager.default.removeItem(atPath: csvPath)
+            try? FileManager.default.removeItem(atPath: jsonPath)
+        }
+        let (fromCSV, csvCounters) = try profile(of: csvPath, options: options)
+        let (fromJSON, jsonCounters) = try profile(of: jsonPath)
+        #expect(fromCSV == expected)
+        #expect(fromJSON == expected)
+        #expect(fromCSV.featureNames == ["@prediction", "@score", "channel", "income"])
+        #expect(csvCounters.predictions == 4 && csvCounters.labels == 3)
+        #expect(jsonCounters.predictions == 4 && jsonCounters.labels == 1)
+
+        // Written and read back, with and without the model/version wrapper.
+        let document = ProfileDocument(model: "m", version: "v1", profile: fromCSV)
+        #expect(try ProfileDocument.decode(try document.encoded()) == document)
+        let bare = try JSONEncoder().encode(fromCSV)
+        #expect(try ProfileDocument.decode(bare) == ProfileDocument(profile: fromCSV))
+    }
+
+    @Test func absentFeaturesAreMissingInEveryRow() throws {
+        var profiler = try DatasetProfiler()
+        profiler.add(PredictionEvent(model: "m", version: "v", id: "1", timestamp: 0, features: [Feature("a", .number(1))]))
+        profiler.add(PredictionEvent(model: "m", version: "v", id: "2", timestamp: 0, features: [Feature("b", .string("x"))]))
+        profiler.add(PredictionEvent(model: "m", version: "v", id: "3", timestamp: 0,
+                                     features: [Feature("a", .number(2)), Feature("a", .number(9)), Feature("c", .invalid)]))
+        let profile = profiler.finish()
+        guard case let .numeric(a) = profile.features["a"], case let .categorical(b) = profile.features["b"] else {
+            Issue.record("kinds")
+            return
+        }
+        #expect(a.summary.totalCount == 3 && a.summary.missingCount == 1)
+        #expect(a.moments.mean == 1.5)  // the repeated name's first value counts
+        #expect(b.summary.totalCount == 3 && b.summary.missingCount == 2)
+        #expect(profiler.invalidValueCount == 1)
+        #expect(profiler.rowCount == 3)
+    }
+
+    @Test func featureCapCountsTheRest() throws {
+        var profiler = try DatasetProfiler(maximumFeatures: 1)
+        profiler.add(PredictionEvent(model: "m", version: "v", id: "1", timestamp: 0,
+                                     features: [Feature("a", .number(1)), Feature("b", .number(2))]))
+        #expect(profiler.ignoredFeatureCount == 1)
+        #expect(profiler.finish().featureNames == ["@prediction", "@score", "a"])
+    }
+
+    @Test func csvRowsWithBadClassesAreRejectedAndFiltersApply() throws {
+        let path = temporaryFile("rows.csv", "model,x,label_pred,label,skip\nm,1,1,0,a\nm,2,yes,,b\nother,3,0,,c\nm,4,,true,d\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = DatasetOptions()
+        options.ignoredColumns = ["skip"]
+        options.model = "m"
+        var events: [MonitorEvent] = []
+        let counters = try DatasetReader.read(path: path, options: options) { events.append($0) }
+        #expect(counters.rejected == ["wrong_type": 1])
+        #expect(counters.filteredOut == 1)
+        #expect(events == [
+            .prediction(PredictionEvent(model: "m", version: "", id: "row-2", timestamp: 0, features: [Feature("x", .number(1))], predictedLabel: 1)),
+            .label(LabelEvent(id: "row-2", timestamp: 0, label: 0)),
+            .prediction(PredictionEvent(model: "m", version: "", id: "row-5", timestamp: 0, features: [Feature("x", .number(4))])),
+            .label(LabelEvent(id: "row-5", timestamp: 0, label: 1)),
+        ])
+    }
+
+    @Test func malformedCSVFailsWithItsPosition() throws {
+        let path = temporaryFile("bad.csv", "a,b\n1,\"x\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: DatasetError.self) { try profile(of: path) }
+        do {
+            _ = try profile(of: path)
+        } catch let error as DatasetError {
+            #expect(error.description.hasSuffix(":2:3: quoted field not closed before the end of the file"))
+        }
+    }
+}
