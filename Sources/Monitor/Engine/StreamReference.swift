@@ -109,11 +109,13 @@ struct StreamReferenceCollector: Sendable {
     /// Builds the reference: the profile of every kept event, then each pane's drift
     /// statistics against it.
     func finish(configuration: ProfileConfiguration, kinds: [String: FeatureKind]) throws -> ActiveReference {
-        var builder = try ReferenceProfileBuilder(configuration: configuration, kinds: kinds)
+        // The same rows-first profiling as `driftwatch profile`: a feature an event does
+        // not mention is missing in that row, as the drift panes count it.
+        var profiler = try DatasetProfiler(configuration: configuration, kinds: kinds)
         for pane in events {
-            for event in pane { Self.add(event, to: &builder) }
+            for event in pane { profiler.add(event) }
         }
-        let profile = builder.finish()
+        let profile = profiler.finish()
         let layout = FeatureLayout(profile: profile)
         var chunkValues: [MetricKey: [Double]] = [:]
         for pane in events where !pane.isEmpty {
@@ -130,23 +132,6 @@ struct StreamReferenceCollector: Sendable {
             chunkStatistics[key] = ChunkStatistic(mean: mean, standardDeviation: variance.squareRoot())
         }
         return ActiveReference(profile: profile, identifier: "stream:first-window", count: kept, chunkStatistics: chunkStatistics)
-    }
-
-    static func add(_ event: PredictionEvent, to builder: inout ReferenceProfileBuilder) {
-        for feature in event.features {
-            builder.add(observation(feature.value), to: feature.name)
-        }
-        builder.add(event.score.map(FeatureObservation.number) ?? .missing, to: OutputSubject.score)
-        builder.add(event.predictedLabel.map { .text(String($0)) } ?? .missing, to: OutputSubject.prediction)
-    }
-
-    static func observation(_ value: FeatureValue) -> FeatureObservation {
-        switch value {
-        case let .number(number): .number(number)
-        case let .string(text): .text(text)
-        case let .bool(flag): .flag(flag)
-        case .missing, .invalid: .missing
-        }
     }
 }
 

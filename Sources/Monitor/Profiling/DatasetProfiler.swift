@@ -46,7 +46,7 @@ public struct DatasetProfiler: Sendable {
             lastRow[feature.name] = row
             mentioned += 1
             if case .invalid = feature.value { invalidValueCount += 1 }
-            builder.add(StreamReferenceCollector.observation(feature.value), to: feature.name)
+            builder.add(feature.value.observation, to: feature.name)
         }
         if lastRow.count > mentioned {
             for (name, last) in lastRow where last < row {
@@ -95,5 +95,17 @@ public struct ProfileDocument: Sendable, Equatable, Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(self)
+    }
+}
+
+extension FeatureValue {
+    /// The value as the profile builder takes it; objects and arrays count as missing.
+    var observation: FeatureObservation {
+        switch self {
+        case let .number(number): .number(number)
+        case let .string(text): .text(text)
+        case let .bool(flag): .flag(flag)
+        case .missing, .invalid: .missing
+        }
     }
 }
