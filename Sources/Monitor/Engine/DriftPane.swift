@@ -41,20 +41,25 @@ struct DriftPane: WindowPane, Sendable {
 }
 
 extension DriftPane {
+    /// Adds one prediction (for callers off the hot path, without a slot cache).
+    mutating func record(_ event: PredictionEvent, layout: FeatureLayout, groups: [FairnessGroupKey] = []) {
+        var slots = SlotCache()
+        record(event, layout: layout, groups: groups, slots: &slots)
+    }
+
     /// Adds one prediction. `groups` holds the event's group for each fairness
     /// attribute set, in the order of `selection`.
-    mutating func record(_ event: PredictionEvent, layout: FeatureLayout, groups: [FairnessGroupKey] = []) {
+    mutating func record(_ event: PredictionEvent, layout: FeatureLayout, groups: [FairnessGroupKey] = [], slots: inout SlotCache) {
         events += 1
         var seen = SeenFeatures(count: layout.featureCount)
-        for feature in event.features {
-            guard let slot = layout.slot(of: feature.name) else { continue }
+        for (position, feature) in event.features.enumerated() {
+            guard let slot = slots.slot(of: feature.name, at: position, in: layout) else { continue }
             let flat = layout.flatIndex(slot)
             guard seen.insert(flat) else { continue }
             switch (slot, feature.value) {
             case let (.numeric(index), .number(value)):
                 numeric[index].update(value)
-                let moments = layout.numericReferences[index].moments
-                if value.isFinite, moments.count > 0, value < moments.minimum || value > moments.maximum {
+                if value.isFinite, let range = layout.numericRanges[index], !range.contains(value) {
                     outOfRange[index] += 1
                 }
             case let (.numeric(index), .missing):
@@ -91,25 +96,63 @@ extension DriftPane {
     }
 }
 
-/// A small bit set of the features an event mentioned (duplicates count once).
+/// Where each feature of the previous event was found, by position: events of one
+/// model nearly always list their features in the same order, so comparing the name
+/// with the one seen at that position (a fast compare of identical strings) usually
+/// replaces hashing it.
+struct SlotCache {
+    private var names: [String] = []
+    private var slots: [FeatureLayout.Slot?] = []
+
+    mutating func slot(of name: String, at position: Int, in layout: FeatureLayout) -> FeatureLayout.Slot? {
+        if position < names.count, names[position] == name { return slots[position] }
+        let slot = layout.slot(of: name)
+        if position < names.count {
+            names[position] = name
+            slots[position] = slot
+        } else if position == names.count, position < 4096 {
+            names.append(name)
+            slots.append(slot)
+        }
+        return slot
+    }
+}
+
+/// A small bit set of the features an event mentioned (duplicates count once); the
+/// first 128 features need no allocation.
 struct SeenFeatures {
+    private var low: (UInt64, UInt64) = (0, 0)
     private var words: [UInt64]
     private(set) var count = 0
 
     init(count: Int) {
-        words = Array(repeating: 0, count: (count + 63) / 64)
+        words = count > 128 ? Array(repeating: 0, count: (count - 128 + 63) / 64) : []
     }
 
     /// Inserts `index`; false when it was already there.
     mutating func insert(_ index: Int) -> Bool {
         let bit: UInt64 = 1 << UInt64(index & 63)
-        guard words[index >> 6] & bit == 0 else { return false }
-        words[index >> 6] |= bit
+        switch index {
+        case ..<64:
+            guard low.0 & bit == 0 else { return false }
+            low.0 |= bit
+        case ..<128:
+            guard low.1 & bit == 0 else { return false }
+            low.1 |= bit
+        default:
+            guard words[(index - 128) >> 6] & bit == 0 else { return false }
+            words[(index - 128) >> 6] |= bit
+        }
         count += 1
         return true
     }
 
     func contains(_ index: Int) -> Bool {
-        words[index >> 6] & (1 << UInt64(index & 63)) != 0
+        let bit: UInt64 = 1 << UInt64(index & 63)
+        return switch index {
+        case ..<64: low.0 & bit != 0
+        case ..<128: low.1 & bit != 0
+        default: words[(index - 128) >> 6] & bit != 0
+        }
     }
 }

@@ -15,6 +15,9 @@ struct FeatureLayout: Sendable {
     let categoricalReferences: [CategoricalReference]
     let score: NumericReference?
     let prediction: CategoricalReference?
+    /// Each numeric feature's reference [min, max] (out-of-range counting), kept apart
+    /// so the per-event check touches two doubles rather than a reference summary.
+    let numericRanges: [ClosedRange<Double>?]
     private let slots: [String: Slot]
 
     init(profile: ReferenceProfile) {
@@ -47,6 +50,9 @@ struct FeatureLayout: Sendable {
         self.score = score
         self.prediction = prediction
         self.slots = slots
+        numericRanges = numericReferences.map { reference in
+            reference.moments.count > 0 ? reference.moments.minimum...reference.moments.maximum : nil
+        }
     }
 
     var featureCount: Int { numericNames.count + categoricalNames.count }

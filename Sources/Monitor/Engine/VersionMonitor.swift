@@ -21,6 +21,8 @@ final class VersionMonitor {
     private(set) var fairnessAttributes: [[String]] = []
     private var fairnessPositions: [[Int]] = []
     private var referencePerformance = ReferencePerformance(fairnessAttributes: [])
+    private var slotCache = SlotCache()
+    private var groupCache: [UInt64: [FairnessGroupKey]] = [:]
     /// Change detectors of the rules that apply, fed the error stream in label order.
     private var detectorRules: [Int] = []
     private var detectors: [ErrorStreamDetector] = []
@@ -176,11 +178,14 @@ final class VersionMonitor {
     private func monitor(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> (evaluations: [Evaluation], payload: JoinedPrediction?) {
         guard var window = drift, let active = reference else { return ([], nil) }
         drift = nil  // keep the window uniquely referenced while it is mutated
-        let groups = fairnessPositions.map { codes.group(of: segment, attributes: $0) }
+        let groups = fairnessGroups(of: segment, codes: codes)
         eventsSinceEvaluation += 1
         let lateBefore = window.counters.late
+        var slots = slotCache
+        slotCache = SlotCache()  // keep the cache uniquely referenced while it is mutated
+        defer { slotCache = slots }
         let closed = window.add(timestamp: event.timestamp) { pane in
-            pane.record(event, layout: active.layout, groups: groups)
+            pane.record(event, layout: active.layout, groups: groups, slots: &slots)
         }
         var payload: JoinedPrediction?
         if window.counters.late > lateBefore {
@@ -201,13 +206,22 @@ final class VersionMonitor {
         return (evaluate(closed), payload)
     }
 
+    /// The event's group in each tracked attribute set, cached per packed segment code
+    /// (a few hundred combinations in practice; the cache is capped).
+    private func fairnessGroups(of segment: UInt64, codes: SegmentCodes) -> [FairnessGroupKey] {
+        if let cached = groupCache[segment] { return cached }
+        let groups = fairnessPositions.map { codes.group(of: segment, attributes: $0) }
+        if groupCache.count < 4096 { groupCache[segment] = groups }
+        return groups
+    }
+
     // MARK: Labels
 
     /// Records a joined outcome (or, with `label` nil, an expiry). Performance windows
     /// are evaluated when drift panes close, not per label.
     func recordOutcome(_ prediction: JoinedPrediction, label: Int?, codes: SegmentCodes) {
         guard let predicted = prediction.predicted else { return }
-        let groups = fairnessPositions.map { codes.group(of: prediction.segment, attributes: $0) }
+        let groups = fairnessGroups(of: prediction.segment, codes: codes)
         if prediction.inReference {
             referencePerformance.resolved += 1
             if let label {
