@@ -1,4 +1,5 @@
 import DriftCore
+import Simulation
 
 #if canImport(Glibc)
 import Glibc
@@ -12,9 +13,9 @@ enum DetectorBenchmarks {
     static let streamLength = 1_000_000
 
     static func all() -> [BenchmarkResult] {
-        var random = SplitMix64(seed: 2026)
-        let gaussian = (0..<streamLength).map { _ in random.nextGaussian() }
-        let errors = (0..<streamLength).map { _ in random.nextUniform() < 0.1 ? 1.0 : 0.0 }
+        var random = RandomSource(seed: 2026)
+        let gaussian = (0..<streamLength).map { _ in random.normal() }
+        let errors = (0..<streamLength).map { _ in random.uniform() < 0.1 ? 1.0 : 0.0 }
         return detectorResults(gaussian: gaussian, errors: errors) + outcomeResults(random: &random)
     }
 
@@ -49,10 +50,10 @@ enum DetectorBenchmarks {
         return with(result) { $0.note = "\(detections) detections; state \(writer.bytes.count) B serialised" }
     }
 
-    private static func outcomeResults(random: inout SplitMix64) -> [BenchmarkResult] {
+    private static func outcomeResults(random: inout RandomSource) -> [BenchmarkResult] {
         let rows = (0..<streamLength).map { _ -> (label: Bool, predicted: Bool, score: Double, group: Int) in
-            let label = random.nextUniform() < 0.3
-            let score = min(max(0.3 + (label ? 0.3 : 0) + 0.2 * random.nextGaussian(), 0), 1)
+            let label = random.uniform() < 0.3
+            let score = min(max(0.3 + (label ? 0.3 : 0) + 0.2 * random.normal(), 0), 1)
             return (label, score >= 0.5, score, Int(random.next() % 6))
         }
         let keys = ["female", "male"].flatMap { gender in
@@ -115,29 +116,5 @@ enum DetectorBenchmarks {
         var copy = result
         change(&copy)
         return copy
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny seeded generator so runs are comparable.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1p-53 }
-
-    /// Standard normal (Box–Muller).
-    mutating func nextGaussian() -> Double {
-        let u = 1 - nextUniform()
-        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * nextUniform())
     }
 }

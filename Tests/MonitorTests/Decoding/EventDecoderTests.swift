@@ -1,3 +1,4 @@
+import Simulation
 import Testing
 @testable import Monitor
 
@@ -120,7 +121,7 @@ import Testing
 
     @Test func hostileInputNeverCrashes() {
         // Random bytes and random cuts of valid events must only ever yield a rejection.
-        var generator = SplitMix64(seed: 7)
+        var generator = RandomSource(seed: 7)
         let valid = Array(#"{"event":"prediction","model":"m","id":"p","ts":1,"features":{"a":1.5,"b":"x\u00e9"},"segment":{"g":"f"}}"#.utf8)
         for _ in 0..<5000 {
             var bytes = valid
@@ -133,18 +134,6 @@ import Testing
     }
 }
 
-/// A small deterministic generator for tests (Steele, Lea & Flood 2014).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 extension EventDecoderTests {
     @Test func textThatIsNotJSONIsInvalidJSONNotAWrongKind() {

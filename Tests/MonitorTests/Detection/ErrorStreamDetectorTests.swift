@@ -1,11 +1,12 @@
 import DriftCore
+import Simulation
 import Testing
 @testable import Monitor
 
 @Suite struct ErrorStreamDetectorTests {
     /// A Bernoulli error stream whose error rate jumps from 10 % to 50 % at index 1000.
     func errorStream() -> [Double] {
-        var generator = SplitMix64(seed: 11)
+        var generator = RandomSource(seed: 11)
         return (0..<2000).map { index in
             let rate = index < 1000 ? 0.1 : 0.5
             return Double(generator.next() % 1000) < rate * 1000 ? 1 : 0
