@@ -7,7 +7,7 @@ struct Driftwatch: AsyncParsableCommand {
         abstract: "Monitor ML models in production: drift, performance, fairness and data quality from Kafka.",
         subcommands: [
             ReplayCommand.self, SimulateCommand.self, DetectCommand.self, RulesCommand.self,
-            BrokerCommand.self, SmokeCommand.self, BenchCommand.self,
+            BrokerCommand.self, SmokeCommand.self, BenchCommand.self, ServeCommand.self, DemoCommand.self,
         ]
     )
 }

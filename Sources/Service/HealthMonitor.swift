@@ -1,0 +1,47 @@
+import Dispatch
+import Kafka
+import Logging
+import ServiceLifecycle
+
+/// Checks broker reachability (a metadata request) and consumer lag every
+/// `interval`, for `/readyz`, `/v1/status` and `/metrics`. The checks block in
+/// librdkafka, so they run on a dispatch queue, not on the cooperative pool.
+struct HealthMonitor: Service {
+    let consumer: KafkaConsumer
+    let state: ServiceState
+    let metrics: ServiceMetrics
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { try await checkUntilCancelled() }
+    }
+
+    private func checkUntilCancelled() async throws {
+        var wasReachable: Bool?
+        while !Task.isCancelled {
+            let (reachable, lag) = await Self.offPool { [consumer] in
+                let reachable = (try? consumer.metadata(timeout: .seconds(2))) != nil
+                let lag = reachable ? (try? consumer.lag(timeout: .seconds(2))) ?? [] : []
+                return (reachable, lag)
+            }
+            state.setBrokerReachable(reachable)
+            if !lag.isEmpty {
+                state.setLag(Dictionary(lag.map { ($0.topicPartition.description, $0.lag) }) { first, _ in first })
+                metrics.setLag(lag.map { ($0.topicPartition.topic, $0.topicPartition.partition, $0.lag) })
+            }
+            metrics.setReady(state.isReady)
+            if wasReachable != reachable {
+                if reachable { logger.info("broker reachable") } else { logger.warning("broker unreachable: not ready") }
+                wasReachable = reachable
+            }
+            try await Task.sleep(for: interval)
+        }
+    }
+
+    static func offPool<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: body()) }
+        }
+    }
+}
