@@ -50,10 +50,10 @@ public final class MonitorService: Sendable {
                           metadata: ["bootstrap": "\(broker.bootstrapServers)", "topics": "\(settings.inputTopics + settings.outputTopics)"])
         }
         consumer = try KafkaConsumer(
-            config: settings.kafkaConfig(bootstrap: bootstrapServers, [
+            config: settings.kafkaConfig(bootstrap: bootstrapServers, settings.consumerProperties.merging([
                 "group.id": settings.group,
                 "auto.offset.reset": "earliest",
-            ]),
+            ]) { own, _ in own }),
             maxBatchSize: settings.maxBatchSize, logger: kafkaLogger)
         producer = try KafkaProducer(config: settings.kafkaConfig(bootstrap: bootstrapServers), logger: kafkaLogger)
         pipeline = MonitorPipeline(consumer: consumer, producer: producer, settings: settings, rules: rules, state: state,

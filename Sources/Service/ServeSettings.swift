@@ -25,6 +25,8 @@ public struct ServeSettings: Sendable {
     public var httpPort = 9464
     /// librdkafka properties for every client, passed through unchanged (SASL, SSL, ...).
     public var kafkaProperties: [String: String] = [:]
+    /// librdkafka properties for the consumer only (e.g. `session.timeout.ms`), under `kafkaProperties`.
+    public var consumerProperties: [String: String] = [:]
     /// How often stored offsets are committed (they are also committed on revocation and shutdown).
     public var commitInterval: Duration = .seconds(2)
     /// How often broker reachability and consumer lag are checked.

@@ -86,7 +86,8 @@ struct DemoRun {
         var consumed = 0
         var seconds = 0.0
         var status = ServiceStatus()
-        var firstAlerts: [FiredAlert] = []
+        /// Every alert event (firing and resolved), in order.
+        var alerts: [AlertLine] = []
         var bootstrap = ""
 
         var messagesPerSecond: Double { seconds > 0 ? Double(consumed) / seconds : 0 }
@@ -105,14 +106,8 @@ struct DemoRun {
             injected (simulator manifest)                  first detection (first alert on the changed subject)
             """)
             for change in manifest.changes {
-                let subject = DemoExpectations.subject(of: change.kind)
-                let detection = firstAlerts.first { $0.subject == subject && $0.startsAt >= change.startTimestamp }
                 let injected = "\(change.kind.rawValue) @\(ISO8601.string(milliseconds: change.startTimestamp).prefix(19))"
-                let found = detection.map {
-                    "\($0.rule) on \($0.subject) at \(ISO8601.string(milliseconds: $0.startsAt).prefix(19)) "
-                        + "(+\(($0.startsAt - change.startTimestamp) / 60_000) min)"
-                } ?? "not detected"
-                Swift.print("  " + injected.padding(toLength: 45, withPad: " ", startingAt: 0) + "  " + found)
+                Swift.print("  " + injected.padding(toLength: 45, withPad: " ", startingAt: 0) + "  " + detection(of: change))
             }
             let controls = Set(manifest.controlFeatures)
             let falseAlarms = firstAlerts.filter { controls.contains($0.subject) }
@@ -120,10 +115,36 @@ struct DemoRun {
             Swift.print("first alert per rule and subject:")
             for alert in firstAlerts { Swift.print("  " + alert.description) }
         }
+
+        /// The first firing of each rule on each subject.
+        var firstAlerts: [AlertLine] {
+            var seen = Set<String>()
+            return alerts.filter { $0.isFiring && seen.insert($0.rule + "\u{0}" + $0.subject).inserted }
+        }
+
+        /// The first alert on the changed subject from the change on, or the alert an
+        /// earlier change had already raised on it and that was still firing.
+        func detection(of change: SimulationManifest.Change) -> String {
+            let subject = DemoExpectations.subject(of: change.kind)
+            let start = change.startTimestamp
+            let onSubject = alerts.filter { $0.subject == subject }
+            if let first = onSubject.first(where: { $0.isFiring && $0.startsAt >= start }) {
+                return "\(first.rule) on \(subject) at \(ISO8601.string(milliseconds: first.startsAt).prefix(19)) "
+                    + "(+\((first.startsAt - start) / 60_000) min)"
+            }
+            let stillFiring = onSubject.last { earlier in
+                earlier.isFiring && earlier.startsAt < start && !onSubject.contains {
+                    !$0.isFiring && $0.rule == earlier.rule && $0.startsAt == earlier.startsAt && ($0.endsAt ?? .max) <= start
+                }
+            }
+            return stillFiring.map {
+                "\($0.rule) on \(subject) already firing since \(ISO8601.string(milliseconds: $0.startsAt).prefix(19)) (an earlier change)"
+            } ?? "not detected"
+        }
     }
 
-    /// An alert's first firing, for the summary.
-    struct FiredAlert: Sendable, CustomStringConvertible {
+    /// An alert event (firing or resolved), as the demo prints it.
+    struct AlertLine: Sendable, CustomStringConvertible {
         var rule: String
         var severity: String
         var model: String
@@ -134,12 +155,16 @@ struct DemoRun {
         var comparator: String?
         var threshold: String
         var startsAt: Int64
+        var isFiring: Bool
+        var endsAt: Int64?
 
         init?(json: String) {
             guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-                  object["type"] as? String == "alert", object["status"] as? String == "firing",
+                  object["type"] as? String == "alert",
                   let rule = object["rule"] as? String, let subject = object["subject"] as? [String: Any] else { return nil }
             self.rule = rule
+            isFiring = object["status"] as? String == "firing"
+            endsAt = (object["endsAt"] as? NSNumber)?.int64Value
             severity = object["severity"] as? String ?? ""
             model = object["model"] as? String ?? ""
             version = object["version"] as? String ?? ""
@@ -155,8 +180,9 @@ struct DemoRun {
 
         var description: String {
             let measured = value.map { format($0, decimals: 3) } ?? "undefined"
-            return "\(ISO8601.string(milliseconds: startsAt).prefix(19)) FIRING \(rule) [\(severity)] \(model)/\(version) "
-                + "\(subject): \(metric)=\(measured) \(comparator ?? "") \(threshold)"
+            let time = isFiring ? startsAt : endsAt ?? startsAt
+            return "\(ISO8601.string(milliseconds: time).prefix(19)) \(isFiring ? "FIRING  " : "RESOLVED") \(rule) [\(severity)] "
+                + "\(model)/\(version) \(subject): \(metric)=\(measured) \(comparator ?? "") \(threshold)"
         }
     }
 
@@ -181,22 +207,20 @@ struct DemoRun {
             // One input partition: the simulated model's events all reach one engine, in order.
             try broker.createTopic(topic, partitions: 1)
         }
-        settings.kafkaProperties = ["session.timeout.ms": "6000"]
+        // The mock broker answers a fetch at the log end only after fetch.wait.max.ms (500 ms by default),
+        // which would throttle a consumer that keeps up with the producer.
+        settings.consumerProperties = ["session.timeout.ms": "6000", "fetch.wait.max.ms": "10"]
         settings.monitor.window = window
         settings.healthInterval = .seconds(1)
         do { try settings.setHTTPAddress(http) } catch { throw ValidationError(error.description) }
         report.bootstrap = broker.bootstrapServers
 
-        let firstAlerts = Protected<[FiredAlert]>([])
+        let alerts = Protected<[AlertLine]>([])
         let showAlerts = self.showAlerts
         let service = try MonitorService(settings: settings, rules: rules, logger: logger) { output in
-            guard output.kind == .alert, let alert = FiredAlert(json: output.json) else { return }
-            let isFirst = firstAlerts.withLock { alerts in
-                guard !alerts.contains(where: { $0.rule == alert.rule && $0.subject == alert.subject }) else { return false }
-                alerts.append(alert)
-                return true
-            }
-            if showAlerts { Swift.print(alert.description + (isFirst ? "" : "  (again)")) }
+            guard output.kind == .alert, let alert = AlertLine(json: output.json) else { return }
+            alerts.withLock { $0.append(alert) }
+            if showAlerts { Swift.print(alert.description) }
         }
         let running = Task { try await service.run() }
         if showProgress {
@@ -229,7 +253,7 @@ struct DemoRun {
         report.consumed = report.status.counters.consumed
         await service.shutdown()
         try await running.value
-        report.firstAlerts = firstAlerts.current
+        report.alerts = alerts.current
         if report.consumed < report.produced {
             throw CommandFailure("only \(report.consumed) of \(report.produced) messages were processed within the time limit")
         }

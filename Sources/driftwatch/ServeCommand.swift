@@ -82,8 +82,11 @@ struct ServeCommand: AsyncParsableCommand {
         let propertyArguments = properties.isEmpty
             ? (environment["KAFKA_PROPERTIES"].map { $0.split(separator: ";").map(String.init) } ?? []) : properties
         settings.kafkaProperties.merge(try parseProperties(propertyArguments)) { _, new in new }
-        if settings.brokers == nil, settings.kafkaProperties["session.timeout.ms"] == nil {
-            settings.kafkaProperties["session.timeout.ms"] = "6000"  // the mock's rebalances wait this long
+        if settings.brokers == nil {
+            // The mock's rebalances wait session.timeout.ms, and it answers a fetch at the
+            // log end only after fetch.wait.max.ms (500 ms by default).
+            settings.consumerProperties["session.timeout.ms"] = "6000"
+            settings.consumerProperties["fetch.wait.max.ms"] = "10"
         }
         settings.monitor.window = try window.windowSpec(environment)
         settings.monitor.join.timeToLiveMilliseconds = try window.labelTimeToLive(environment)

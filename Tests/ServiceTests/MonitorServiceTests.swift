@@ -31,7 +31,7 @@ import Testing
         settings.httpPort = 0
         settings.healthInterval = .milliseconds(300)
         settings.commitInterval = .milliseconds(500)
-        settings.kafkaProperties = ["session.timeout.ms": "6000"]
+        settings.consumerProperties = ["session.timeout.ms": "6000", "fetch.wait.max.ms": "10"]
         return settings
     }
 
