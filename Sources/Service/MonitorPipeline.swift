@@ -58,9 +58,16 @@ public final class MonitorPipeline: Service {
     /// in place yet, so every engine is rebuilt with the new rules at the next batch
     /// boundary: windows, references built from the stream and alert states start
     /// afresh (offsets processed so far stay committed).
-    public func reload(rules newRules: RuleSet) {
-        rules.withLock { $0 = (newRules, $0.generation + 1) }
-        state.setRulesDigest(newRules.rulesDigest)
+    /// Returns `false` (and changes nothing) when the new rules have the running rules' digest.
+    @discardableResult
+    public func reload(rules newRules: RuleSet) -> Bool {
+        let changed = rules.withLock { current in
+            guard current.ruleSet.rulesDigest != newRules.rulesDigest else { return false }
+            current = (newRules, current.generation + 1)
+            return true
+        }
+        if changed { state.setRulesDigest(newRules.rulesDigest) }
+        return changed
     }
 
     public func run() async throws {
@@ -93,10 +100,12 @@ public final class MonitorPipeline: Service {
                 case let .messages(batch):
                     try process(batch, shards: &shards, rules: current.ruleSet)
                 case let .partitionsAssigned(partitions):
+                    logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
                     shards.keepOnly(Set(partitions.map(\.partition)))
                     state.assigned(partitions)
                     metrics.setReady(state.isReady)
-                case .partitionsRevoked:
+                case let .partitionsRevoked(partitions):
+                    logger.info("partitions revoked", metadata: ["partitions": "\(partitions)"])
                     // Everything processed is acknowledged and stored: commit before the partitions move.
                     commitStoredOffsets()
                     lastCommit = .now

@@ -116,8 +116,11 @@ struct RulesReloader: Service {
     func reload() {
         switch RuleLoader.load(paths: paths) {
         case let .success(rules):
-            pipeline.reload(rules: rules)
-            logger.notice("SIGHUP: rules reloaded", metadata: ["rules": "\(rules.rules.count)", "rules_digest": "\(rules.rulesDigest)"])
+            if pipeline.reload(rules: rules) {
+                logger.notice("SIGHUP: rules reloaded", metadata: ["rules": "\(rules.rules.count)", "rules_digest": "\(rules.rulesDigest)"])
+            } else {
+                logger.notice("SIGHUP: rules unchanged", metadata: ["rules_digest": "\(rules.rulesDigest)"])
+            }
         case let .failure(failure):
             for error in failure.errors { logger.error("SIGHUP: \(error)") }
             logger.error("SIGHUP: the new rules have \(failure.errors.count) error(s); keeping the running rules")

@@ -85,12 +85,16 @@ struct DemoRun {
         var produced = 0
         var consumed = 0
         var seconds = 0.0
+        /// From the start to the first processed message: mostly the consumer-group join.
+        var joinSeconds = 0.0
         var status = ServiceStatus()
         /// Every alert event (firing and resolved), in order.
         var alerts: [AlertLine] = []
         var bootstrap = ""
 
         var messagesPerSecond: Double { seconds > 0 ? Double(consumed) / seconds : 0 }
+        /// After the group join.
+        var steadyMessagesPerSecond: Double { seconds > joinSeconds ? Double(consumed) / (seconds - joinSeconds) : 0 }
 
         func print() {
             let counters = status.counters
@@ -99,7 +103,8 @@ struct DemoRun {
             ── driftwatch demo summary ─────────────────────────────────────────────
             broker:     \(bootstrap) (embedded, in-process)
             stream:     \(manifest.events) predictions + \(counters.labels) labels = \(produced) messages, seed \(manifest.seed)
-            processed:  \(consumed) messages in \(format(seconds, decimals: 1)) s = \(Int(messagesPerSecond.rounded())) msg/s end to end
+            processed:  \(consumed) messages in \(format(seconds, decimals: 1)) s = \(Int(messagesPerSecond.rounded())) msg/s end to end \
+            (\(Int(steadyMessagesPerSecond.rounded())) msg/s after the \(format(joinSeconds, decimals: 1)) s group join)
             windows:    \(counters.evaluations) evaluated; alerts: \(counters.alerts) events, \(status.firing.count) still firing; \
             retraining triggers: \(counters.retrainTriggers); rejected: \(counters.rejected.values.reduce(0, +))
 
@@ -230,6 +235,10 @@ struct DemoRun {
         let state = service.state
         let progress = showProgress ? Task { await Self.showProgress(state: state) } : nil
         let start = ContinuousClock.now
+        let firstProcessed = Task {
+            while state.status.counters.consumed == 0, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            return ContinuousClock.now
+        }
         do {
             let feeder = StreamFeeder(topic: settings.inputTopics[0], partition: 0, maximumAhead: 6000)
             let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: logger)
@@ -246,8 +255,9 @@ struct DemoRun {
             _ = try? await running.value
             throw error
         }
-        report.seconds = Double((ContinuousClock.now - start).components.seconds)
-            + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+        report.seconds = Self.seconds(ContinuousClock.now - start)
+        firstProcessed.cancel()
+        report.joinSeconds = Self.seconds(await firstProcessed.value - start)
         progress?.cancel()
         report.status = state.status
         report.consumed = report.status.counters.consumed
@@ -260,6 +270,10 @@ struct DemoRun {
         return report
     }
 
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
     private static func showProgress(state: ServiceState) async {
         var previous = 0
         var previousTime = ContinuousClock.now
@@ -267,7 +281,7 @@ struct DemoRun {
             try? await Task.sleep(for: .seconds(1))
             let status = state.status
             let now = ContinuousClock.now
-            let elapsed = Double((now - previousTime).components.attoseconds) / 1e18 + Double((now - previousTime).components.seconds)
+            let elapsed = seconds(now - previousTime)
             let rate = elapsed > 0 ? Double(status.counters.consumed - previous) / elapsed : 0
             let lag = status.lag.values.reduce(0, +)
             KafkaCLI.status("… \(status.counters.consumed) messages, \(Int(rate)) msg/s, lag \(lag), "

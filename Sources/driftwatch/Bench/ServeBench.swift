@@ -21,7 +21,8 @@ struct ServeBench: AsyncParsableCommand {
         let report = try await DemoRun(events: events, rulePaths: rulePaths, showOutput: false).run()
         let counters = report.status.counters
         print("serve end to end: \(report.consumed) messages (\(counters.predictions) predictions, \(counters.labels) labels) in "
-              + "\(format(report.seconds, decimals: 2)) s = \(Int(report.messagesPerSecond.rounded())) msg/s "
+              + "\(format(report.seconds, decimals: 2)) s = \(Int(report.messagesPerSecond.rounded())) msg/s, "
+              + "\(Int(report.steadyMessagesPerSecond.rounded())) msg/s after the \(format(report.joinSeconds, decimals: 1)) s group join "
               + "(\(Int((Double(counters.predictions) / max(report.seconds, 1e-9)).rounded())) predictions/s); "
               + "\(counters.evaluations) windows evaluated, \(counters.alerts) alert events; "
               + "peak RSS \(Bench.peakResidentBytes() / 1_048_576) MiB")
