@@ -54,16 +54,26 @@ public enum DeadLetter {
     public static let topicHeader = "driftwatch-source-topic"
     public static let partitionHeader = "driftwatch-source-partition"
     public static let offsetHeader = "driftwatch-source-offset"
+    /// Present when the value was cut to `maximumValueBytes`: the original length.
+    public static let originalLengthHeader = "driftwatch-original-length"
+    /// Values above this are cut, so that an oversize input can never exceed the
+    /// producer's `message.max.bytes` (1,000,000 by default) and stop the service.
+    public static let maximumValueBytes = 900_000
 
     public static func record(for message: KafkaMessage, rejection: EventRejection, topic: String) -> OutputRouting.Record {
-        let headers = message.headers + [
+        var headers = message.headers + [
             KafkaHeader(reasonHeader, rejection.code),
             KafkaHeader(descriptionHeader, rejection.description),
             KafkaHeader(topicHeader, message.topic),
             KafkaHeader(partitionHeader, String(message.partition)),
             KafkaHeader(offsetHeader, String(message.offset)),
         ]
-        return OutputRouting.Record(topic: topic, key: message.key, value: message.value, headers: headers)
+        var value = message.value
+        if value.count > maximumValueBytes {
+            headers.append(KafkaHeader(originalLengthHeader, String(value.count)))
+            value.removeSubrange(maximumValueBytes...)
+        }
+        return OutputRouting.Record(topic: topic, key: message.key, value: value, headers: headers)
     }
 }
 

@@ -184,6 +184,25 @@ import Testing
         #expect(withMetrics.record(for: metric)?.key == Array("m".utf8))
     }
 
+    @Test func oversizeDeadLettersAreCutAndSayHowLongTheOriginalWas() throws {
+        let value = [UInt8](repeating: UInt8(ascii: "x"), count: 1_200_000)
+        let message = KafkaMessage(topic: "in", partition: 3, offset: 77, key: Array("k".utf8), value: value,
+                                   headers: [KafkaHeader("trace", "t1")])
+        let rejection = EventRejection.oversize(bytes: value.count, limit: 1 << 20)
+        let record = DeadLetter.record(for: message, rejection: rejection, topic: "dlq")
+        #expect(record.value == Array(value.prefix(DeadLetter.maximumValueBytes)))
+        #expect(record.headers.first == KafkaHeader("trace", "t1"))
+        #expect(record.headers.contains(KafkaHeader(DeadLetter.originalLengthHeader, "1200000")))
+        #expect(record.headers.contains(KafkaHeader(DeadLetter.reasonHeader, "oversize")))
+        #expect(record.headers.contains(KafkaHeader(DeadLetter.offsetHeader, "77")))
+        #expect(record.headers.contains(KafkaHeader(DeadLetter.partitionHeader, "3")))
+
+        let small = DeadLetter.record(for: KafkaMessage(topic: "in", partition: 0, offset: 1, key: nil, value: [1, 2]),
+                                      rejection: .notAnObject, topic: "dlq")
+        #expect(small.value == [1, 2])
+        #expect(!small.headers.contains { $0.name == DeadLetter.originalLengthHeader })
+    }
+
     @Test func invalidRulesOnReloadKeepTheRunningRules() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-reload-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
