@@ -20,11 +20,14 @@ public struct StreamFeeder: Sendable {
         public var key: [UInt8]?
         public var value: [UInt8]
         public var headers: [KafkaHeader]
+        /// Overrides the feeder's partition for this message.
+        public var partition: Int32?
 
-        public init(key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = []) {
+        public init(key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = [], partition: Int32? = nil) {
             self.key = key
             self.value = value
             self.headers = headers
+            self.partition = partition
         }
     }
 
@@ -42,7 +45,8 @@ public struct StreamFeeder: Sendable {
                 }
             }
             let record = message(line)
-            try producer.produce(topic: topic, key: record.key, value: record.value, headers: record.headers, partition: partition)
+            try producer.produce(topic: topic, key: record.key, value: record.value, headers: record.headers,
+                                 partition: record.partition ?? partition)
             produced += 1
         }
         try producer.flush(timeout: .seconds(60))

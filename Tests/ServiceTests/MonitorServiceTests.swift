@@ -140,6 +140,41 @@ import Testing
         #expect(first?.value == marker)
     }
 
+    /// Two partitions, a model on each (its labels with it): each partition's engine
+    /// publishes what an engine over that partition's messages alone emits.
+    @Test func eachPartitionHasItsOwnEngine() async throws {
+        let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
+        defer { broker.stop() }
+        let topics = Topics()
+        try broker.createTopic(topics.input, partitions: 2)
+        for topic in topics.all.dropFirst() { try broker.createTopic(topic, partitions: 1) }
+        let messages = try Support.messages(events: 16_000, scenario: "income_shift@0.4", models: 2)
+        let expectedByPartition = (0..<2).map { partition in
+            Support.engineOutputs(messages.lazy.filter { $0.partition == Int32(partition) }).outputs.filter { $0.kind == .alert }.map(\.json)
+        }
+        #expect(expectedByPartition.allSatisfy { !$0.isEmpty }, "both models must alert, or the test proves nothing")
+
+        let service = try MonitorService(settings: Self.settings(broker, topics, group: "shards-\(topics.suffix)"),
+                                         rules: Support.defaultRules, handleSignals: false, logger: Support.quietLogger)
+        let running = Task { try await service.run() }
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: Support.quietLogger)
+        defer { producer.close() }
+        let state = service.state
+        try await StreamFeeder(topic: topics.input, partition: nil, maximumAhead: 4000)
+            .feed(messages, producer: producer, consumed: { state.status.counters.consumed }, message: { $0 })
+        #expect(await Support.eventually(.seconds(60)) { state.status.counters.consumed == messages.count })
+        let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers,
+                                            count: expectedByPartition.map(\.count).reduce(0, +))
+        let published = alerts.map { String(decoding: $0.value, as: UTF8.self) }
+        for (partition, expected) in expectedByPartition.enumerated() {
+            let model = partition == 0 ? "credit-risk" : "credit-risk-2"
+            #expect(published.filter { $0.contains("\"model\":\"\(model)\"") } == expected, "partition \(partition)")
+        }
+        #expect(published.count == expectedByPartition.map(\.count).reduce(0, +))
+        await service.shutdown()
+        try await running.value
+    }
+
     @Test func readinessFollowsTheBroker() async throws {
         let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
         defer { broker.stop() }

@@ -31,10 +31,11 @@ enum ServiceTestSupport {
 
     /// The simulated stream's messages, with malformed messages (carrying a key and a
     /// header of their own) inserted every `malformedEvery` messages.
-    static func messages(events: Int, scenario: String, malformedEvery: Int) throws -> [StreamFeeder.Message] {
+    static func messages(events: Int, scenario: String, malformedEvery: Int = .max, models: Int = 1) throws -> [StreamFeeder.Message] {
         var simulation = StreamSimulator.Configuration()
         simulation.events = events
         simulation.seed = 11
+        simulation.models = models
         simulation.scenario = try Scenario(parsing: scenario)
         var messages: [StreamFeeder.Message] = []
         for (index, line) in StreamSimulator(simulation).enumerated() {
@@ -43,13 +44,21 @@ enum ServiceTestSupport {
                 messages.append(StreamFeeder.Message(key: Array("bad-\(index)".utf8), value: value,
                                                      headers: [KafkaHeader("origin", "test-\(index)")]))
             }
-            messages.append(StreamFeeder.Message(value: Array(line.json.utf8)))
+            messages.append(StreamFeeder.Message(value: Array(line.json.utf8), partition: Int32(predictionIndex(of: line.json) % models)))
         }
         return messages
     }
 
+    /// The simulator's prediction index, from the id (`p-<seed>-<index>`) that a
+    /// prediction and its label share: predictions go round-robin over the models, so
+    /// `index % models` sends a prediction and its label to its model's partition.
+    static func predictionIndex(of json: String) -> Int {
+        let id = json.split(separator: "\"").drop { $0 != "id" }.dropFirst(2).first ?? ""
+        return Int(id.split(separator: "-").last ?? "") ?? 0
+    }
+
     /// The engine over the same messages in the same order: what serve must publish.
-    static func engineOutputs(_ messages: [StreamFeeder.Message]) -> (outputs: [MonitorOutput], counters: MonitorEngine.Counters) {
+    static func engineOutputs(_ messages: some Sequence<StreamFeeder.Message>) -> (outputs: [MonitorOutput], counters: MonitorEngine.Counters) {
         let engine = MonitorEngine(configuration: monitorConfiguration(), rules: defaultRules)
         var outputs: [MonitorOutput] = []
         for message in messages {
