@@ -17,8 +17,12 @@ struct HealthMonitor: Service {
         try? await cancelWhenGracefulShutdown { try await checkUntilCancelled() }
     }
 
+    /// How often a progress line is logged (never one per event).
+    static let progressInterval: Duration = .seconds(60)
+
     private func checkUntilCancelled() async throws {
         var wasReachable: Bool?
+        var lastProgress = (time: ContinuousClock.now, consumed: 0)
         while !Task.isCancelled {
             let (reachable, lag) = await Self.offPool { [consumer] in
                 let reachable = (try? consumer.metadata(timeout: .seconds(2))) != nil
@@ -34,6 +38,17 @@ struct HealthMonitor: Service {
             if wasReachable != reachable {
                 if reachable { logger.info("broker reachable") } else { logger.warning("broker unreachable: not ready") }
                 wasReachable = reachable
+            }
+            if ContinuousClock.now - lastProgress.time >= Self.progressInterval {
+                let status = state.status
+                let seconds = Double((ContinuousClock.now - lastProgress.time).components.seconds)
+                logger.info("progress", metadata: [
+                    "consumed": "\(status.counters.consumed)",
+                    "rate_per_s": "\(Int(Double(status.counters.consumed - lastProgress.consumed) / max(seconds, 1)))",
+                    "lag": "\(status.lag.values.reduce(0, +))", "evaluations": "\(status.counters.evaluations)",
+                    "firing": "\(status.firing.count)", "dead_letters": "\(status.counters.deadLetters)",
+                ])
+                lastProgress = (.now, status.counters.consumed)
             }
             try await Task.sleep(for: interval)
         }
