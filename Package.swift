@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // C API of librdkafka (Debian: librdkafka-dev). Only the Kafka module imports it.
@@ -54,10 +58,25 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The long-running service: Kafka in, engine per partition, Kafka out, HTTP metrics and status.
+        .target(
+            name: "Service",
+            dependencies: [
+                "Kafka",
+                "Monitor",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "driftwatch",
             dependencies: [
                 "Kafka",
+                "Service",
                 "DriftCore",
                 "Monitor",
                 "Simulation",
@@ -69,5 +88,6 @@ let package = Package(
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore"]),
         .testTarget(name: "MonitorTests", dependencies: ["Monitor", "Simulation"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Monitor"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Kafka", "Monitor", "Simulation"]),
     ]
 )

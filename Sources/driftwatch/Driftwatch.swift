@@ -6,8 +6,8 @@ struct Driftwatch: AsyncParsableCommand {
         commandName: "driftwatch",
         abstract: "Monitor ML models in production: drift, performance, fairness and data quality from Kafka.",
         subcommands: [
-            ReplayCommand.self, ProfileCommand.self, CompareCommand.self, SimulateCommand.self, DetectCommand.self, RulesCommand.self,
-            BrokerCommand.self, SmokeCommand.self, BenchCommand.self,
+            ServeCommand.self, DemoCommand.self, ReplayCommand.self, ProfileCommand.self, CompareCommand.self,
+            SimulateCommand.self, DetectCommand.self, RulesCommand.self, BrokerCommand.self, SmokeCommand.self, BenchCommand.self,
         ]
     )
 }

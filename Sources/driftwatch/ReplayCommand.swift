@@ -36,23 +36,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Configuration file (driftwatch.yaml); options given on the command line override it.")
     var config: String?
 
-    @Option(help: "Window length (e.g. 1h), event time (default 1h).")
-    var window: String?
-
-    @Option(help: "Window slide (pane length), e.g. 5m (default 5m).")
-    var slide: String?
-
-    @Option(help: "Allowed lateness before a pane closes, e.g. 1m (default 1m).")
-    var lateness: String?
-
-    @Option(help: "Use count windows of this many events instead of event time (low-traffic models).")
-    var countWindow: Int?
-
-    @Option(help: "Slide of count windows, in events.")
-    var countSlide: Int?
-
-    @Option(help: "How long a prediction waits for its label (e.g. 7d; default 7d).")
-    var labelTtl: String?
+    @OptionGroup var windowOptions: WindowOptions
 
     func run() throws {
         let file = try config.map { try ConfigurationFile.load($0) } ?? DriftwatchConfiguration()
@@ -64,12 +48,9 @@ struct ReplayCommand: ParsableCommand {
             throw CommandFailure("the rules have \(failure.errors.count) error(s); nothing was replayed")
         }
         var configuration = file.monitor
-        if let window = try windowSpec() { configuration.window = window }
-        if let labelTtl { configuration.join.timeToLiveMilliseconds = try duration(labelTtl, "--label-ttl") }
+        try windowOptions.apply(to: &configuration)
         if let reference {
-            let document = try ProfileFile.load(reference)
-            configuration.references.set(document.profile, identifier: URL(fileURLWithPath: reference).lastPathComponent,
-                                         model: document.model ?? "*", version: document.version ?? "*")
+            configuration.references.set(try ProfileFile.load(reference), identifier: URL(fileURLWithPath: reference).lastPathComponent)
         }
         let engine = MonitorEngine(configuration: configuration, rules: ruleSet, decoder: file.decoder)
 
@@ -93,25 +74,6 @@ struct ReplayCommand: ParsableCommand {
         try deadLetters?.close()
 
         for line in engine.summaryLines() { print(line) }
-    }
-
-    /// The window the flags describe (flags left out take the built-in defaults); nil without window flags.
-    private func windowSpec() throws -> WindowSpec? {
-        do {
-            if let countWindow {
-                return try WindowSpec.count(window: countWindow, slide: countSlide ?? max(1, countWindow / 12))
-            }
-            guard window != nil || slide != nil || lateness != nil else { return nil }
-            return try WindowSpec.eventTime(
-                window: try duration(window ?? "1h", "--window"), slide: try duration(slide ?? "5m", "--slide"),
-                allowedLateness: try duration(lateness ?? "1m", "--lateness"))
-        } catch let error as WindowSpecError {
-            throw ValidationError(error.description)
-        }
-    }
-
-    private func duration(_ text: String, _ option: String) throws -> Int64 {
-        do { return try RuleDuration.milliseconds(text) } catch { throw ValidationError("\(option): \(error.message)") }
     }
 }
 

@@ -1,7 +1,7 @@
 import Testing
 @testable import Kafka
 
-@Suite(.timeLimit(.minutes(1))) struct KafkaConsumerTests {
+@Suite(.timeLimit(.minutes(3))) struct KafkaConsumerTests {
     /// Tracks one group member's rebalance events and current assignment.
     struct Member {
         let consumer: KafkaConsumer
@@ -10,7 +10,9 @@ import Testing
         var assigned: [Set<TopicPartition>] = []
 
         /// Reads events until the assignment satisfies `condition`.
-        mutating func awaitAssignment(timeout: Duration = .seconds(25),
+        /// The mock completes a rebalance without a member that is slow to rejoin (a busy
+        /// machine), which then costs another rebalance of ~session.timeout.ms: be patient.
+        mutating func awaitAssignment(timeout: Duration = .seconds(60),
                                       _ condition: (Set<TopicPartition>) -> Bool) async throws -> Bool {
             var member = self
             let reached = try await TestKafka.readEvents(consumer, timeout: timeout) { event in
@@ -54,12 +56,12 @@ import Testing
             #expect(firstOK && secondOK)
             #expect(first.assignment.isDisjoint(with: second.assignment))
             #expect(first.assignment.union(second.assignment) == all)
-            #expect(first.revoked.last == all, "eager rebalancing revokes everything first")
+            #expect(first.revoked.first == all, "eager rebalancing revokes everything first")
             #expect(second.assigned.last == second.assignment)
 
             second.consumer.close()
             #expect(try await first.awaitAssignment { $0 == all })
-            #expect(first.revoked.count == 2)
+            #expect(first.revoked.count >= 2, "revoked for the split and again when the other member left")
             #expect(first.assigned.last == all)
             first.consumer.close()
         }

@@ -17,7 +17,7 @@ extension MonitorEngine {
         lines.append("labels: joined=\(join.joined) (after waiting \(join.joinedAfterWaiting)), unmatched=\(join.unmatchedLabels), "
             + "duplicate labels=\(join.duplicateLabels), duplicate predictions=\(join.duplicatePredictions), expired=\(join.expiredPredictions), "
             + "evicted predictions=\(join.evictedPredictions), evicted early labels=\(join.evictedEarlyLabels), "
-            + "late labels=\(counters.lateLabels), still pending=\(pendingLabels)")
+            + "late labels=\(counters.lateLabels), predictions kept for joining=\(pendingLabels)")
         lines.append("evaluations: \(counters.evaluations); performance windows still waiting for labels: \(counters.performanceWindowsAwaitingLabels), "
             + "evaluated below coverage (pane cap): \(counters.forcedPerformanceEvaluations); versions without a reference: \(counters.versionsWithoutReference)")
         let fired = firings.values.reduce(0) { $0 + $1.count }

@@ -109,3 +109,10 @@ extension FeatureValue {
         }
     }
 }
+
+extension ReferenceProfiles {
+    /// Registers a profile file's profile under the model and version it names (all when it names none).
+    public mutating func set(_ document: ProfileDocument, identifier: String) {
+        set(document.profile, identifier: identifier, model: document.model ?? "*", version: document.version ?? "*")
+    }
+}

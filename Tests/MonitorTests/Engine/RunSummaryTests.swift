@@ -19,7 +19,7 @@ import Testing
         let lines = run.engine.summaryLines()
         #expect(lines[0] == "replayed 14 predictions and 12 labels; 0 rejected, 0 late")
         #expect(lines.contains("labels: joined=10 (after waiting 1), unmatched=1, duplicate labels=1, duplicate predictions=1, expired=1, "
-            + "evicted predictions=0, evicted early labels=0, late labels=0, still pending=2"))
+            + "evicted predictions=0, evicted early labels=0, late labels=0, predictions kept for joining=2"))
         #expect(lines.contains { $0.hasPrefix("evaluations: 6; performance windows still waiting for labels: 4,") })
         #expect(lines.contains { $0.hasPrefix("alerts fired: 2, retraining triggers: 0, suppressed by cooldown: 0") })
         #expect(Array(lines.suffix(2)) == [

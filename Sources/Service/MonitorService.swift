@@ -1,0 +1,129 @@
+import Hummingbird
+import Kafka
+import Logging
+import Monitor
+import ServiceLifecycle
+import UnixSignals
+
+/// `driftwatch serve` as a library: the pipeline, the health checks, the HTTP server
+/// and the SIGHUP rule reloader, run as one swift-service-lifecycle `ServiceGroup`.
+///
+/// SIGTERM or SIGINT (or ``shutdown()``) shuts it down gracefully: the pipeline stops
+/// after its current batch, flushes the producer, commits the offsets and leaves the
+/// group; then the HTTP server stops. `run()` returns when everything has stopped.
+public final class MonitorService: Sendable {
+    public let settings: ServeSettings
+    public let state = ServiceState()
+    public let metrics: ServiceMetrics
+    /// `bootstrap.servers` in use (the embedded broker's when none was given).
+    public let bootstrapServers: String
+    public let pipeline: MonitorPipeline
+    private let embeddedBroker: EmbeddedBroker?
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let group: ServiceGroup
+    private let boundPort = Protected<Int?>(nil)
+    private let logger: Logger
+
+    /// Creates the clients (and the embedded broker and its topics when `settings.brokers` is nil).
+    /// - Parameters:
+    ///   - handleSignals: trap SIGTERM/SIGINT for graceful shutdown and SIGHUP for rule reloads (off in tests).
+    ///   - onOutput: sees every engine output once it is acknowledged.
+    public init(settings: ServeSettings, rules: RuleSet, handleSignals: Bool = true, logger: Logger,
+                onOutput: (@Sendable (MonitorOutput) -> Void)? = nil) throws {
+        self.settings = settings
+        self.logger = logger
+        metrics = ServiceMetrics(maximumMetricSeries: settings.maximumMetricSeries)
+        var kafkaLogger = logger
+        kafkaLogger.logLevel = max(logger.logLevel, .notice)  // librdkafka's info lines (assignments) are logged by the pipeline
+        if let brokers = settings.brokers {
+            bootstrapServers = brokers
+            embeddedBroker = nil
+        } else {
+            let broker = try EmbeddedBroker(brokers: 1, logger: kafkaLogger)
+            for topic in settings.inputTopics + settings.outputTopics {
+                try broker.createTopic(topic, partitions: settings.embeddedPartitions)
+            }
+            bootstrapServers = broker.bootstrapServers
+            embeddedBroker = broker
+            logger.notice("no --brokers given: started an embedded broker (librdkafka mock cluster) in-process",
+                          metadata: ["bootstrap": "\(broker.bootstrapServers)", "topics": "\(settings.inputTopics + settings.outputTopics)"])
+        }
+        consumer = try KafkaConsumer(
+            config: settings.kafkaConfig(bootstrap: bootstrapServers, settings.consumerProperties.merging([
+                "group.id": settings.group,
+                "auto.offset.reset": "earliest",
+            ]) { own, _ in own }),
+            maxBatchSize: settings.maxBatchSize, logger: kafkaLogger)
+        producer = try KafkaProducer(config: settings.kafkaConfig(bootstrap: bootstrapServers), logger: kafkaLogger)
+        pipeline = MonitorPipeline(consumer: consumer, producer: producer, settings: settings, rules: rules, state: state,
+                                   metrics: metrics, logger: logger, onOutput: onOutput)
+        let health = HealthMonitor(consumer: consumer, state: state, metrics: metrics, interval: settings.healthInterval,
+                                   logger: logger)
+        let boundPort = self.boundPort
+        let application = Application(
+            router: HTTPEndpoints.router(state: state, metrics: metrics),
+            configuration: ApplicationConfiguration(address: .hostname(settings.httpHost, port: settings.httpPort),
+                                                    serverName: "driftwatch"),
+            onServerRunning: { channel in boundPort.withLock { $0 = channel.localAddress?.port } },
+            logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            // The pipeline ending (stopped, or failed) ends the service.
+            .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup,
+                  failureTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: health),
+            .init(service: application),
+        ]
+        if handleSignals {
+            services.append(.init(service: RulesReloader(paths: settings.rulePaths, pipeline: pipeline, logger: logger)))
+        }
+        var configuration = ServiceGroupConfiguration(services: services, logger: logger)
+        if handleSignals { configuration.gracefulShutdownSignals = [.sigterm, .sigint] }
+        group = ServiceGroup(configuration: configuration)
+    }
+
+    /// The HTTP server's port once it listens (useful with port 0).
+    public var httpPort: Int? { boundPort.current }
+
+    /// Runs until shut down; rethrows the pipeline's failure, if any.
+    public func run() async throws {
+        defer {
+            producer.close(timeout: .seconds(5))
+            consumer.close()
+            withExtendedLifetime(embeddedBroker) {}
+        }
+        try await group.run()
+    }
+
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+}
+
+/// Reloads the rules on SIGHUP. An invalid rule set is rejected with its errors logged,
+/// and the running rules stay.
+struct RulesReloader: Service {
+    let paths: [String]
+    let pipeline: MonitorPipeline
+    let logger: Logger
+
+    func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            reload()
+        }
+    }
+
+    func reload() {
+        switch RuleLoader.load(paths: paths) {
+        case let .success(rules):
+            if pipeline.reload(rules: rules) {
+                logger.notice("SIGHUP: rules reloaded", metadata: ["rules": "\(rules.rules.count)", "rules_digest": "\(rules.rulesDigest)"])
+            } else {
+                logger.notice("SIGHUP: rules unchanged", metadata: ["rules_digest": "\(rules.rulesDigest)"])
+            }
+        case let .failure(failure):
+            for error in failure.errors { logger.error("SIGHUP: \(error)") }
+            logger.error("SIGHUP: the new rules have \(failure.errors.count) error(s); keeping the running rules")
+        }
+    }
+}

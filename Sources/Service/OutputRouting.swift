@@ -1,0 +1,102 @@
+import Kafka
+import Monitor
+
+/// Where each engine output goes on Kafka, under which key and with which headers.
+///
+/// Keys: alert events by their `fingerprint` (one alert instance's firing and
+/// resolved events stay in order on one partition), retraining triggers and metric
+/// events by `model`. Every message with an event id carries it in the
+/// `driftwatch-id` header, so consumers (and the later output de-duplication) can
+/// recognise a re-emitted event.
+public struct OutputRouting: Sendable {
+    public static let idHeader = "driftwatch-id"
+
+    public var alertsTopic: String
+    public var retrainTopic: String
+    public var metricsTopic: String?
+
+    public init(alertsTopic: String, retrainTopic: String, metricsTopic: String?) {
+        self.alertsTopic = alertsTopic
+        self.retrainTopic = retrainTopic
+        self.metricsTopic = metricsTopic
+    }
+
+    public struct Record: Sendable, Equatable {
+        public var topic: String
+        public var key: [UInt8]?
+        public var value: [UInt8]
+        public var headers: [KafkaHeader]
+    }
+
+    /// The Kafka record for `output`, or `nil` when its kind is not published
+    /// (metrics and notices without a metrics topic).
+    public func record(for output: MonitorOutput) -> Record? {
+        let topic: String
+        let keyField: String
+        switch output.kind {
+        case .alert: (topic, keyField) = (alertsTopic, "fingerprint")
+        case .retrain: (topic, keyField) = (retrainTopic, "model")
+        case .metric, .notice:
+            guard let metricsTopic else { return nil }
+            (topic, keyField) = (metricsTopic, "model")
+        }
+        let headers = output.id.map { [KafkaHeader(Self.idHeader, $0)] } ?? []
+        return Record(topic: topic, key: EngineJSON.rawStringField(keyField, in: output.json),
+                      value: Array(output.json.utf8), headers: headers)
+    }
+}
+
+/// A message that could not be processed, as published on the dead-letter topic:
+/// the original key, value and headers, plus headers saying why and where it came from.
+public enum DeadLetter {
+    public static let reasonHeader = "driftwatch-reason"
+    public static let descriptionHeader = "driftwatch-reason-description"
+    public static let topicHeader = "driftwatch-source-topic"
+    public static let partitionHeader = "driftwatch-source-partition"
+    public static let offsetHeader = "driftwatch-source-offset"
+    /// Present when the value was cut to `maximumValueBytes`: the original length.
+    public static let originalLengthHeader = "driftwatch-original-length"
+    /// Values above this are cut, so that an oversize input can never exceed the
+    /// producer's `message.max.bytes` (1,000,000 by default) and stop the service.
+    public static let maximumValueBytes = 900_000
+
+    public static func record(for message: KafkaMessage, rejection: EventRejection, topic: String) -> OutputRouting.Record {
+        var headers = message.headers + [
+            KafkaHeader(reasonHeader, rejection.code),
+            KafkaHeader(descriptionHeader, rejection.description),
+            KafkaHeader(topicHeader, message.topic),
+            KafkaHeader(partitionHeader, String(message.partition)),
+            KafkaHeader(offsetHeader, String(message.offset)),
+        ]
+        var value = message.value
+        if value.count > maximumValueBytes {
+            headers.append(KafkaHeader(originalLengthHeader, String(value.count)))
+            value.removeSubrange(maximumValueBytes...)
+        }
+        return OutputRouting.Record(topic: topic, key: message.key, value: value, headers: headers)
+    }
+}
+
+/// Reading fields of the engine's own output JSON without a full parse.
+enum EngineJSON {
+    /// The raw (still escaped) bytes of the first string member named `name`. The
+    /// engine writes the top-level identity fields (`fingerprint`, `model`) before
+    /// any nested object, so the first match is the top-level one.
+    static func rawStringField(_ name: String, in json: String) -> [UInt8]? {
+        let pattern = Array("\"\(name)\":\"".utf8)
+        let bytes = Array(json.utf8)
+        guard bytes.count >= pattern.count else { return nil }
+        var start = 0
+        while start + pattern.count <= bytes.count {
+            if bytes[start..<start + pattern.count].elementsEqual(pattern) {
+                var end = start + pattern.count
+                while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+                    end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                return end <= bytes.count ? Array(bytes[(start + pattern.count)..<min(end, bytes.count)]) : nil
+            }
+            start += 1
+        }
+        return nil
+    }
+}

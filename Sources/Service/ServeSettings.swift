@@ -1,0 +1,72 @@
+import Kafka
+import Monitor
+
+/// Everything `driftwatch serve` needs to run, however it was given (flags,
+/// `DRIFTWATCH_…` environment variables, or later the YAML configuration file:
+/// a loader fills this struct and the service does not care where values came from).
+public struct ServeSettings: Sendable {
+    /// Bootstrap servers; `nil` starts an `EmbeddedBroker` in-process.
+    public var brokers: String?
+    public var group = "driftwatch"
+    /// Topics of prediction and label events (they may share one topic). Partition
+    /// `n` of every input topic feeds the same engine (see ``MonitorPipeline``).
+    public var inputTopics: [String] = ["predictions"]
+    public var alertsTopic = "driftwatch-alerts"
+    public var retrainTopic = "driftwatch-retrain"
+    public var deadLetterTopic = "driftwatch-dead-letters"
+    /// Where metric events go; `nil`: not published to Kafka (still on `/metrics`).
+    public var metricsTopic: String?
+    /// Rule files or directories, reloaded on SIGHUP.
+    public var rulePaths: [String] = ["rules"]
+    /// The engine configuration (windows, label join, references, caps).
+    public var monitor = MonitorConfiguration()
+    /// Field mapping and limits for decoding input messages.
+    public var decoder = EventDecoder()
+    /// HTTP listen address of `/metrics`, `/healthz`, `/readyz`, `/v1/status`; port 0 picks a free port.
+    public var httpHost = "127.0.0.1"
+    public var httpPort = 9464
+    /// librdkafka properties for every client, passed through unchanged (SASL, SSL, ...).
+    public var kafkaProperties: [String: String] = [:]
+    /// librdkafka properties for the consumer only (e.g. `session.timeout.ms`), under `kafkaProperties`.
+    public var consumerProperties: [String: String] = [:]
+    /// How often stored offsets are committed (they are also committed on revocation and shutdown).
+    public var commitInterval: Duration = .seconds(2)
+    /// How often broker reachability and consumer lag are checked.
+    public var healthInterval: Duration = .seconds(5)
+    /// Most messages per processed batch.
+    public var maxBatchSize = 1024
+    /// Distinct engine metric series exported on `/metrics`; further series are counted, not exported.
+    public var maximumMetricSeries = 2000
+    /// Embedded broker only: partitions of each topic it creates.
+    public var embeddedPartitions = 1
+
+    public init() {}
+
+    /// Parses `host:port` (or `:port`, or `port`).
+    public mutating func setHTTPAddress(_ address: String) throws(SettingsError) {
+        let parts = address.split(separator: ":", omittingEmptySubsequences: false)
+        guard let portText = parts.last, let port = Int(portText), (0...65535).contains(port) else {
+            throw SettingsError("HTTP address '\(address)': expected host:port")
+        }
+        httpPort = port
+        if parts.count > 1 {
+            let host = parts.dropLast().joined(separator: ":")
+            httpHost = host.isEmpty ? "0.0.0.0" : host
+        }
+    }
+
+    /// librdkafka configuration for `bootstrap` with the user's properties on top of `defaults`.
+    func kafkaConfig(bootstrap: String, _ defaults: [String: String] = [:]) -> KafkaConfig {
+        KafkaConfig(bootstrapServers: bootstrap, defaults.merging(kafkaProperties) { _, user in user })
+    }
+
+    /// Output topics in a stable order (for creating them on the embedded broker).
+    var outputTopics: [String] {
+        [alertsTopic, retrainTopic, deadLetterTopic] + (metricsTopic.map { [$0] } ?? [])
+    }
+}
+
+public struct SettingsError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

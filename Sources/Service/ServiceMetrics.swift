@@ -1,0 +1,130 @@
+import CoreMetrics
+import Foundation
+import Monitor
+import Prometheus
+
+/// The service's Prometheus metrics, through swift-metrics with a registry of its own
+/// (no global `MetricsSystem.bootstrap`, so several services can live in one process,
+/// as in the tests).
+///
+/// Label cardinality is bounded: reasons, rules and severities come from the rules and
+/// the decoder (small fixed sets), partitions from the assignment, and the engine's
+/// metric series are capped at `maximumMetricSeries` (further series are counted in
+/// `driftwatch_metric_series_dropped_total`).
+public final class ServiceMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let maximumMetricSeries: Int
+
+    private let consumed: CoreMetrics.Counter
+    private let deadLetters: CoreMetrics.Counter
+    private let published: CoreMetrics.Counter
+    private let evaluations: CoreMetrics.Counter
+    private let retrainTriggers: CoreMetrics.Counter
+    private let seriesDropped: CoreMetrics.Counter
+    private let batchLatency: CoreMetrics.Timer
+    private let ready: CoreMetrics.Gauge
+
+    /// Metrics with dynamic labels, created on first use.
+    private struct Dynamic {
+        var rejected: [String: CoreMetrics.Counter] = [:]
+        var alerts: [String: CoreMetrics.Counter] = [:]
+        var lag: [String: CoreMetrics.Gauge] = [:]
+        var series: [String: CoreMetrics.Gauge] = [:]
+    }
+
+    private let dynamic = Protected(Dynamic())
+
+    static let batchLatencyName = "driftwatch_batch_processing_seconds"
+
+    public init(maximumMetricSeries: Int = 2000) {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets[Self.batchLatencyName] = [
+            .microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        self.factory = factory
+        self.maximumMetricSeries = maximumMetricSeries
+        consumed = Counter(label: "driftwatch_events_consumed_total", factory: factory)
+        deadLetters = Counter(label: "driftwatch_dead_letters_total", factory: factory)
+        published = Counter(label: "driftwatch_outputs_published_total", factory: factory)
+        evaluations = Counter(label: "driftwatch_windows_evaluated_total", factory: factory)
+        retrainTriggers = Counter(label: "driftwatch_retrain_triggers_total", factory: factory)
+        seriesDropped = Counter(label: "driftwatch_metric_series_dropped_total", factory: factory)
+        batchLatency = Timer(label: Self.batchLatencyName, factory: factory)
+        ready = CoreMetrics.Gauge(label: "driftwatch_ready", factory: factory)
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+
+    func recordBatch(consumed count: Int, deadLetters letters: Int, published records: Int, evaluations evaluated: Int,
+                     duration: Duration) {
+        consumed.increment(by: Int64(count))
+        if letters > 0 { deadLetters.increment(by: Int64(letters)) }
+        if records > 0 { published.increment(by: Int64(records)) }
+        if evaluated > 0 { evaluations.increment(by: Int64(evaluated)) }
+        let (seconds, attoseconds) = duration.components
+        batchLatency.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    func rejected(reason: String) {
+        let counter = dynamic.withLock { dynamic in
+            if let existing = dynamic.rejected[reason] { return existing }
+            let counter = Counter(label: "driftwatch_events_rejected_total", dimensions: [("reason", reason)], factory: factory)
+            dynamic.rejected[reason] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    func alertFired(rule: String, severity: String) {
+        let key = rule + "\u{0}" + severity
+        let counter = dynamic.withLock { dynamic in
+            if let existing = dynamic.alerts[key] { return existing }
+            let counter = Counter(label: "driftwatch_alerts_fired_total", dimensions: [("rule", rule), ("severity", severity)],
+                                  factory: factory)
+            dynamic.alerts[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    func retrainTriggered() { retrainTriggers.increment() }
+
+    func setReady(_ isReady: Bool) { ready.record(isReady ? 1 : 0) }
+
+    /// Consumer lag by partition (`topic[partition]` → messages behind).
+    func setLag(_ lag: [(topic: String, partition: Int32, lag: Int64)]) {
+        for entry in lag {
+            let key = "\(entry.topic)[\(entry.partition)]"
+            let gauge = dynamic.withLock { dynamic in
+                if let existing = dynamic.lag[key] { return existing }
+                let gauge = CoreMetrics.Gauge(label: "driftwatch_consumer_lag",
+                                  dimensions: [("topic", entry.topic), ("partition", String(entry.partition))], factory: factory)
+                dynamic.lag[key] = gauge
+                return gauge
+            }
+            gauge.record(entry.lag)
+        }
+    }
+
+    /// The current value of one metric the engine emitted (`nil`: undefined, exported as NaN).
+    func engineMetric(model: String, version: String, subject: String, metric: String, value: Double?) {
+        let key = [model, version, subject, metric].joined(separator: "\u{0}")
+        let gauge: CoreMetrics.Gauge? = dynamic.withLock { dynamic in
+            if let existing = dynamic.series[key] { return existing }
+            guard dynamic.series.count < maximumMetricSeries else { return nil }
+            let gauge = CoreMetrics.Gauge(label: "driftwatch_monitor_metric",
+                              dimensions: [("model", model), ("version", version), ("subject", subject), ("metric", metric)],
+                              factory: factory)
+            dynamic.series[key] = gauge
+            return gauge
+        }
+        guard let gauge else {
+            seriesDropped.increment()
+            return
+        }
+        gauge.record(value ?? .nan)
+    }
+}

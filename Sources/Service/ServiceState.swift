@@ -1,0 +1,178 @@
+import Foundation
+import Kafka
+import Monitor
+
+/// A value behind a lock, shared between the pipeline, the health checks and HTTP handlers.
+public final class Protected<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    public init(_ value: Value) { self.value = value }
+
+    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+
+    public var current: Value { withLock { $0 } }
+}
+
+/// What `/v1/status` shows: the models and versions seen, the engines' counters summed
+/// over the assigned partitions, the alerts currently firing, and the service's health.
+public struct ServiceStatus: Codable, Sendable, Equatable {
+    public struct FiringAlert: Codable, Sendable, Equatable {
+        public var id: String
+        public var fingerprint: String
+        public var rule: String
+        public var severity: String
+        public var model: String
+        public var version: String
+        public var subject: String
+        public var startsAt: Int64
+    }
+
+    public struct Counters: Codable, Sendable, Equatable {
+        public var consumed = 0
+        public var predictions = 0
+        public var labels = 0
+        public var rejected: [String: Int] = [:]
+        public var deadLetters = 0
+        public var evaluations = 0
+        public var alerts = 0
+        public var retrainTriggers = 0
+        public var published = 0
+
+        public init() {}
+    }
+
+    public var ready = false
+    public var brokerReachable = false
+    public var assignment: [String] = []
+    public var rulesDigest = ""
+    /// Versions seen per model (within the engine's caps).
+    public var models: [String: [String]] = [:]
+    public var counters = Counters()
+    public var firing: [FiringAlert] = []
+    /// Firing alerts not listed because of ``ServiceState/maximumFiringAlerts``.
+    public var firingNotListed = 0
+    public var lag: [String: Int64] = [:]
+
+    public init() {}
+}
+
+/// The service's live state, updated by the pipeline and the health checks.
+public final class ServiceState: Sendable {
+    static let maximumFiringAlerts = 10_000
+
+    private struct Storage {
+        var status = ServiceStatus()
+        var hasAssignment = false
+        var firing: [String: ServiceStatus.FiringAlert] = [:]
+        var firingNotListed = 0
+        /// Engine counters of the current engines, by shard (partition number).
+        var engineCounters: [Int32: MonitorEngine.Counters] = [:]
+        /// Counters of engines already dropped, so totals never go backwards.
+        var retiredCounters = ServiceStatus.Counters()
+    }
+
+    private let storage = Protected(Storage())
+
+    public init() {}
+
+    public var status: ServiceStatus {
+        storage.withLock { storage in
+            var status = storage.status
+            status.ready = storage.hasAssignment && status.brokerReachable
+            status.firing = storage.firing.values.sorted { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
+            status.firingNotListed = storage.firingNotListed
+            status.counters.addEngineCounters(storage.retiredCounters)
+            for counters in storage.engineCounters.values { status.counters.add(counters) }
+            return status
+        }
+    }
+
+    /// Ready: the consumer has an assignment and the broker answered the last check.
+    public var isReady: Bool { storage.withLock { $0.hasAssignment && $0.status.brokerReachable } }
+
+    func assigned(_ partitions: [TopicPartition]) {
+        storage.withLock {
+            $0.hasAssignment = !partitions.isEmpty
+            $0.status.assignment = partitions.map(\.description).sorted()
+        }
+    }
+
+    func revoked() {
+        storage.withLock {
+            $0.hasAssignment = false
+            $0.status.assignment = []
+        }
+    }
+
+    func setBrokerReachable(_ reachable: Bool) { storage.withLock { $0.status.brokerReachable = reachable } }
+    func setRulesDigest(_ digest: String) { storage.withLock { $0.status.rulesDigest = digest } }
+    func setLag(_ lag: [String: Int64]) { storage.withLock { $0.status.lag = lag } }
+
+    func recordBatch(consumed: Int, deadLetters: Int, published: Int) {
+        storage.withLock {
+            $0.status.counters.consumed += consumed
+            $0.status.counters.deadLetters += deadLetters
+            $0.status.counters.published += published
+        }
+    }
+
+    func updateEngineCounters(shard: Int32, _ counters: MonitorEngine.Counters) {
+        storage.withLock { $0.engineCounters[shard] = counters }
+    }
+
+    /// An engine was dropped (shard lost, or rules reloaded): keep its counts in the totals.
+    func retireEngine(shard: Int32) {
+        storage.withLock {
+            if let counters = $0.engineCounters.removeValue(forKey: shard) { $0.retiredCounters.add(counters) }
+        }
+    }
+
+    func versionSeen(model: String, version: String) {
+        storage.withLock {
+            var versions = $0.status.models[model] ?? []
+            if !versions.contains(version) { versions.append(version) }
+            $0.status.models[model] = versions
+        }
+    }
+
+    func alertChanged(_ alert: ServiceStatus.FiringAlert, firing: Bool) {
+        storage.withLock {
+            if !firing {
+                $0.firing.removeValue(forKey: alert.fingerprint)
+            } else if $0.firing[alert.fingerprint] != nil || $0.firing.count < Self.maximumFiringAlerts {
+                $0.firing[alert.fingerprint] = alert
+            } else {
+                $0.firingNotListed += 1
+            }
+        }
+    }
+}
+
+extension ServiceStatus.Counters {
+    /// Adds an engine's counts (consumed, dead letters and published are the service's own).
+    mutating func add(_ engine: MonitorEngine.Counters) {
+        var counts = ServiceStatus.Counters()
+        counts.predictions = engine.predictions
+        counts.labels = engine.labels
+        counts.rejected = engine.rejected
+        counts.evaluations = engine.evaluations
+        counts.alerts = engine.alerts
+        counts.retrainTriggers = engine.retrainTriggers
+        addEngineCounters(counts)
+    }
+
+    /// Adds the engine counts of `other` (as kept for retired engines).
+    mutating func addEngineCounters(_ other: ServiceStatus.Counters) {
+        predictions += other.predictions
+        labels += other.labels
+        rejected.merge(other.rejected, uniquingKeysWith: +)
+        evaluations += other.evaluations
+        alerts += other.alerts
+        retrainTriggers += other.retrainTriggers
+    }
+}

@@ -1,0 +1,69 @@
+import Kafka
+
+/// Produces a stream of lines to a topic no further than `maximumAhead` messages in
+/// front of a consumer, so that the embedded broker's small per-partition retention
+/// (~5 MiB, older data dropped silently) never drops a message before it is read.
+/// Used by `driftwatch demo` and the service tests.
+public struct StreamFeeder: Sendable {
+    public var topic: String
+    /// `nil`: the partitioner chooses from the key.
+    public var partition: Int32?
+    public var maximumAhead: Int
+
+    public init(topic: String, partition: Int32? = 0, maximumAhead: Int = 4000) {
+        self.topic = topic
+        self.partition = partition
+        self.maximumAhead = maximumAhead
+    }
+
+    public struct Message: Sendable {
+        public var key: [UInt8]?
+        public var value: [UInt8]
+        public var headers: [KafkaHeader]
+        /// Overrides the feeder's partition for this message.
+        public var partition: Int32?
+
+        public init(key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = [], partition: Int32? = nil) {
+            self.key = key
+            self.value = value
+            self.headers = headers
+            self.partition = partition
+        }
+    }
+
+    /// Produces every line (waiting while `consumed()` lags `maximumAhead` behind),
+    /// then flushes. Returns how many were produced; throws if any was not acknowledged.
+    @discardableResult
+    public func feed<Lines: Sequence>(_ lines: Lines, producer: KafkaProducer, consumed: @Sendable () -> Int,
+                                      message: (Lines.Element) -> Message) async throws -> Int {
+        var produced = 0
+        let failedBefore = producer.statistics.failed
+        for line in lines {
+            if produced % 256 == 0 {
+                while produced - consumed() > maximumAhead {
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+            }
+            let record = message(line)
+            try producer.produce(topic: topic, key: record.key, value: record.value, headers: record.headers,
+                                 partition: record.partition ?? partition)
+            produced += 1
+        }
+        try producer.flush(timeout: .seconds(60))
+        let statistics = producer.statistics
+        if statistics.failed > failedBefore {
+            throw FeedError(failed: statistics.failed - failedBefore, produced: produced, lastError: statistics.lastDeliveryError)
+        }
+        return produced
+    }
+}
+
+public struct FeedError: Error, CustomStringConvertible {
+    public var failed: Int
+    public var produced: Int
+    public var lastError: KafkaError?
+
+    public var description: String {
+        "\(failed) of \(produced) input messages were not delivered" + (lastError.map { " (last error: \($0))" } ?? "")
+    }
+}

@@ -1,0 +1,310 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import Monitor
+import Service
+import Simulation
+
+/// `driftwatch demo`: the whole service on one machine in one command. An embedded
+/// broker, a simulated credit-risk stream with known injected changes streamed into
+/// it, the serve pipeline with the default rules, alerts as they fire, and at the end
+/// what was injected against what was detected.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the service on an embedded broker against a simulated stream with injected drift, and show what it detects."
+    )
+
+    @Option(help: "Predictions to simulate (labels come on top, for ~95 % of them).")
+    var events = 200_000
+
+    @Option(help: "Simulation seed.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Scenario: mixed, stable, or kind@fraction,... (see `driftwatch simulate --help`).")
+    var scenario = "mixed"
+
+    @Option(name: .customLong("rules"), help: "Rule files or directories.")
+    var rulePaths: [String] = ["rules/default.yaml"]
+
+    @Option(help: "Window length (event time; the simulator sends a prediction every 100 ms).")
+    var window = "20m"
+
+    @Option(help: "Window slide.")
+    var slide = "5m"
+
+    @Option(help: "HTTP listen address for /metrics, /readyz, /v1/status while the demo runs (port 0: any free port).")
+    var http = "127.0.0.1:0"
+
+    @Flag(help: "No progress lines (alerts and the summary only).")
+    var quiet = false
+
+    func run() async throws {
+        let report = try await DemoRun(options: self).run()
+        report.print()
+    }
+}
+
+/// One demo run; also what `driftwatch bench serve` measures.
+struct DemoRun {
+    var events: Int
+    var seed: UInt64
+    var scenario: Scenario
+    var rulePaths: [String]
+    var window: WindowSpec
+    var http: String
+    var showProgress: Bool
+    var showAlerts: Bool
+
+    init(options: DemoCommand) throws {
+        events = options.events
+        seed = options.seed
+        do { scenario = try Scenario(parsing: options.scenario) } catch { throw ValidationError(error.description) }
+        rulePaths = options.rulePaths
+        window = try WindowOptions.parse(["--window", options.window, "--slide", options.slide])
+            .windowSpec(SettingEnvironment([:]))!
+        http = options.http
+        showProgress = !options.quiet
+        showAlerts = true
+    }
+
+    init(events: Int, seed: UInt64 = 42, rulePaths: [String], showOutput: Bool) throws {
+        self.events = events
+        self.seed = seed
+        scenario = .mixed
+        self.rulePaths = rulePaths
+        window = try WindowSpec.eventTime(window: 1_200_000, slide: 300_000, allowedLateness: 60_000)
+        http = "127.0.0.1:0"
+        showProgress = showOutput
+        showAlerts = showOutput
+    }
+
+    struct Report {
+        var manifest: SimulationManifest
+        var produced = 0
+        var consumed = 0
+        var seconds = 0.0
+        /// From the start to the first processed message: mostly the consumer-group join.
+        var joinSeconds = 0.0
+        var status = ServiceStatus()
+        /// Every alert event (firing and resolved), in order.
+        var alerts: [AlertLine] = []
+        var bootstrap = ""
+
+        var messagesPerSecond: Double { seconds > 0 ? Double(consumed) / seconds : 0 }
+        /// After the group join.
+        var steadyMessagesPerSecond: Double { seconds > joinSeconds ? Double(consumed) / (seconds - joinSeconds) : 0 }
+
+        func print() {
+            let counters = status.counters
+            Swift.print("""
+
+            ── driftwatch demo summary ─────────────────────────────────────────────
+            broker:     \(bootstrap) (embedded, in-process)
+            stream:     \(manifest.events) predictions + \(counters.labels) labels = \(produced) messages, seed \(manifest.seed)
+            processed:  \(consumed) messages in \(format(seconds, decimals: 1)) s = \(Int(messagesPerSecond.rounded())) msg/s end to end \
+            (\(Int(steadyMessagesPerSecond.rounded())) msg/s after the \(format(joinSeconds, decimals: 1)) s group join)
+            windows:    \(counters.evaluations) evaluated; alerts: \(counters.alerts) events, \(status.firing.count) still firing; \
+            retraining triggers: \(counters.retrainTriggers); rejected: \(counters.rejected.values.reduce(0, +))
+
+            injected (simulator manifest)                  first detection (first alert on the changed subject)
+            """)
+            for change in manifest.changes {
+                let injected = "\(change.kind.rawValue) @\(ISO8601.string(milliseconds: change.startTimestamp).prefix(19))"
+                Swift.print("  " + injected.padding(toLength: 45, withPad: " ", startingAt: 0) + "  " + detection(of: change))
+            }
+            let controls = Set(manifest.controlFeatures)
+            let falseAlarms = firstAlerts.filter { controls.contains($0.subject) }
+            Swift.print("alerts on control features (never changed): \(falseAlarms.isEmpty ? "none" : falseAlarms.map(\.description).joined(separator: ", "))")
+            Swift.print("first alert per rule and subject:")
+            for alert in firstAlerts { Swift.print("  " + alert.description) }
+        }
+
+        /// The first firing of each rule on each subject.
+        var firstAlerts: [AlertLine] {
+            var seen = Set<String>()
+            return alerts.filter { $0.isFiring && seen.insert($0.rule + "\u{0}" + $0.subject).inserted }
+        }
+
+        /// The first alert on the changed subject from the change on, or the alert an
+        /// earlier change had already raised on it and that was still firing.
+        func detection(of change: SimulationManifest.Change) -> String {
+            let subject = DemoExpectations.subject(of: change.kind)
+            let start = change.startTimestamp
+            let onSubject = alerts.filter { $0.subject == subject }
+            if let first = onSubject.first(where: { $0.isFiring && $0.startsAt >= start }) {
+                return "\(first.rule) on \(subject) at \(ISO8601.string(milliseconds: first.startsAt).prefix(19)) "
+                    + "(+\((first.startsAt - start) / 60_000) min)"
+            }
+            let stillFiring = onSubject.last { earlier in
+                earlier.isFiring && earlier.startsAt < start && !onSubject.contains {
+                    !$0.isFiring && $0.rule == earlier.rule && $0.startsAt == earlier.startsAt && ($0.endsAt ?? .max) <= start
+                }
+            }
+            return stillFiring.map {
+                "\($0.rule) on \(subject) already firing since \(ISO8601.string(milliseconds: $0.startsAt).prefix(19)) (an earlier change)"
+            } ?? "not detected"
+        }
+    }
+
+    /// An alert event (firing or resolved), as the demo prints it.
+    struct AlertLine: Sendable, CustomStringConvertible {
+        var rule: String
+        var severity: String
+        var model: String
+        var version: String
+        var subject: String
+        var metric: String
+        var value: Double?
+        var comparator: String?
+        var threshold: String
+        var startsAt: Int64
+        var isFiring: Bool
+        var endsAt: Int64?
+
+        init?(json: String) {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+                  object["type"] as? String == "alert",
+                  let rule = object["rule"] as? String, let subject = object["subject"] as? [String: Any] else { return nil }
+            self.rule = rule
+            isFiring = object["status"] as? String == "firing"
+            endsAt = (object["endsAt"] as? NSNumber)?.int64Value
+            severity = object["severity"] as? String ?? ""
+            model = object["model"] as? String ?? ""
+            version = object["version"] as? String ?? ""
+            self.subject = subject["name"] as? String ?? ""
+            metric = object["metric"] as? String ?? ""
+            value = (object["value"] as? NSNumber)?.doubleValue
+            comparator = object["comparator"] as? String
+            threshold = (object["threshold"] as? NSNumber).map { format($0.doubleValue, decimals: 3) }
+                ?? (object["threshold"] as? [NSNumber]).map { "[" + $0.map { format($0.doubleValue, decimals: 3) }.joined(separator: ", ") + "]" }
+                ?? "-"
+            startsAt = (object["startsAt"] as? NSNumber)?.int64Value ?? 0
+        }
+
+        var description: String {
+            let measured = value.map { format($0, decimals: 3) } ?? "undefined"
+            let time = isFiring ? startsAt : endsAt ?? startsAt
+            return "\(ISO8601.string(milliseconds: time).prefix(19)) \(isFiring ? "FIRING  " : "RESOLVED") \(rule) [\(severity)] "
+                + "\(model)/\(version) \(subject): \(metric)=\(measured) \(comparator ?? "") \(threshold)"
+        }
+    }
+
+    func run() async throws -> Report {
+        var logger = Logger(label: "driftwatch.demo")
+        logger.logLevel = .warning
+        let rules = try loadRules(rulePaths)
+        var simulation = StreamSimulator.Configuration()
+        simulation.events = events
+        simulation.seed = seed
+        simulation.scenario = scenario
+        let simulator = StreamSimulator(simulation)
+        var report = Report(manifest: simulator.manifest)
+
+        let broker = try EmbeddedBroker(brokers: 1, logger: logger)
+        defer { broker.stop() }
+        var settings = ServeSettings()
+        settings.brokers = broker.bootstrapServers
+        settings.group = "driftwatch-demo"
+        settings.inputTopics = ["driftwatch-demo-events"]
+        for topic in settings.inputTopics + [settings.alertsTopic, settings.retrainTopic, settings.deadLetterTopic] {
+            // One input partition: the simulated model's events all reach one engine, in order.
+            try broker.createTopic(topic, partitions: 1)
+        }
+        // The mock broker answers a fetch at the log end only after fetch.wait.max.ms (500 ms by default),
+        // which would throttle a consumer that keeps up with the producer.
+        settings.consumerProperties = ["session.timeout.ms": "6000", "fetch.wait.max.ms": "10"]
+        settings.monitor.window = window
+        settings.healthInterval = .seconds(1)
+        do { try settings.setHTTPAddress(http) } catch { throw ValidationError(error.description) }
+        report.bootstrap = broker.bootstrapServers
+
+        let alerts = Protected<[AlertLine]>([])
+        let showAlerts = self.showAlerts
+        let service = try MonitorService(settings: settings, rules: rules, logger: logger) { output in
+            guard output.kind == .alert, let alert = AlertLine(json: output.json) else { return }
+            alerts.withLock { $0.append(alert) }
+            if showAlerts { Swift.print(alert.description) }
+        }
+        let running = Task { try await service.run() }
+        if showProgress {
+            KafkaCLI.status("embedded broker at \(broker.bootstrapServers); streaming \(events) simulated predictions (+ labels) "
+                            + "into \(settings.inputTopics[0]); rules \(rules.rulesDigest)")
+        }
+        let state = service.state
+        let progress = showProgress ? Task { await Self.showProgress(state: state) } : nil
+        let start = ContinuousClock.now
+        let firstProcessed = Task {
+            while state.status.counters.consumed == 0, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            return ContinuousClock.now
+        }
+        do {
+            let feeder = StreamFeeder(topic: settings.inputTopics[0], partition: 0, maximumAhead: 6000)
+            let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: logger)
+            defer { producer.close() }
+            report.produced = try await feeder.feed(simulator, producer: producer, consumed: { state.status.counters.consumed },
+                                                    message: { StreamFeeder.Message(value: Array($0.json.utf8)) })
+            let deadline = ContinuousClock.now + .seconds(120)
+            while state.status.counters.consumed < report.produced, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        } catch {
+            progress?.cancel()
+            await service.shutdown()
+            _ = try? await running.value
+            throw error
+        }
+        report.seconds = Self.seconds(ContinuousClock.now - start)
+        firstProcessed.cancel()
+        report.joinSeconds = Self.seconds(await firstProcessed.value - start)
+        progress?.cancel()
+        report.status = state.status
+        report.consumed = report.status.counters.consumed
+        await service.shutdown()
+        try await running.value
+        report.alerts = alerts.current
+        if report.consumed < report.produced {
+            throw CommandFailure("only \(report.consumed) of \(report.produced) messages were processed within the time limit")
+        }
+        return report
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private static func showProgress(state: ServiceState) async {
+        var previous = 0
+        var previousTime = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            let status = state.status
+            let now = ContinuousClock.now
+            let elapsed = seconds(now - previousTime)
+            let rate = elapsed > 0 ? Double(status.counters.consumed - previous) / elapsed : 0
+            let lag = status.lag.values.reduce(0, +)
+            KafkaCLI.status("… \(status.counters.consumed) messages, \(Int(rate)) msg/s, lag \(lag), "
+                            + "\(status.counters.evaluations) windows evaluated, \(status.firing.count) alerts firing"
+                            + (status.ready ? "" : " (not ready yet: joining the group)"))
+            previous = status.counters.consumed
+            previousTime = now
+        }
+    }
+}
+
+/// Which alert subject shows each injected change (the simulator's features; the rules are `rules/default.yaml`'s).
+enum DemoExpectations {
+    static func subject(of change: ChangeKind) -> String {
+        switch change {
+        case .incomeShift: "f_income"
+        case .rateVariance: "f_interest_rate"
+        case .ageMissing: "f_age"
+        case .channelNewCategory: "c_channel"
+        case .purposeMix: "c_purpose"
+        case .scoreDrift: "score"
+        case .conceptDrift: "model"
+        case .genderBias: "gender"
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Monitor
+import Service
+
+/// `driftwatch serve`: the long-running monitor on Kafka.
+///
+/// Every setting is a flag, or a `DRIFTWATCH_…` environment variable (the flag's name
+/// in upper case with `_` for `-`, e.g. `DRIFTWATCH_ALERTS_TOPIC`; lists are
+/// comma-separated; librdkafka properties go in `DRIFTWATCH_KAFKA_PROPERTIES` as
+/// `key=value;key=value`). Precedence: flag, then environment, then configuration
+/// file, then default.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the monitor as a Kafka service: events in, alerts, retraining triggers and metrics out.",
+        discussion: """
+        Without --brokers an embedded broker (librdkafka's mock cluster) is started in-process, for trying it out.
+        HTTP: /metrics (Prometheus), /healthz, /readyz, /v1/status. SIGTERM/SIGINT: graceful shutdown.
+        SIGHUP: reload the rules (an invalid rule set is rejected and the running rules stay).
+        """
+    )
+
+    @Option(help: "Configuration file (YAML). Flags and DRIFTWATCH_* variables override it.")
+    var config: String?
+
+    @Option(help: "Bootstrap servers (host:port,...). Without it an embedded broker is started in-process.")
+    var brokers: String?
+
+    @Option(help: "Consumer group id (default driftwatch).")
+    var group: String?
+
+    @Option(name: .customLong("input-topic"), help: "Topic of prediction and/or label events (repeatable; default predictions).")
+    var inputTopics: [String] = []
+
+    @Option(help: "Topic for alert events (default driftwatch-alerts).")
+    var alertsTopic: String?
+
+    @Option(help: "Topic for retraining triggers (default driftwatch-retrain).")
+    var retrainTopic: String?
+
+    @Option(help: "Topic for rejected messages, with their original bytes (default driftwatch-dead-letters).")
+    var deadLetterTopic: String?
+
+    @Option(help: "Topic for metric events (default: not published to Kafka).")
+    var metricsTopic: String?
+
+    @Option(name: .customLong("rules"), help: "Rule files or directories (repeatable; default rules).")
+    var rulePaths: [String] = []
+
+    @Option(help: "Reference profile (from `driftwatch profile`) for every model and version.")
+    var reference: String?
+
+    @Option(help: "HTTP listen address host:port (default 127.0.0.1:9464).")
+    var http: String?
+
+    @OptionGroup var window: WindowOptions
+
+    @Option(name: .customShort("X"), help: ArgumentHelp("A librdkafka property key=value for every client (repeatable), e.g. -X security.protocol=SASL_SSL.", valueName: "key=value"))
+    var properties: [String] = []
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = SettingEnvironment(ProcessInfo.processInfo.environment)
+        let logger = try Self.bootstrapLogging(level: logLevel ?? environment["LOG_LEVEL"] ?? "info")
+        var settings = ServeSettings()
+        if let path = config ?? environment["CONFIG"] {
+            let file = try ConfigurationFile.load(path)
+            settings.monitor = file.monitor
+            settings.decoder = file.decoder
+        }
+        settings.brokers = brokers ?? environment["BROKERS"] ?? settings.brokers
+        settings.group = group ?? environment["GROUP"] ?? settings.group
+        settings.inputTopics = environment.list(inputTopics, "INPUT_TOPIC") ?? settings.inputTopics
+        settings.alertsTopic = alertsTopic ?? environment["ALERTS_TOPIC"] ?? settings.alertsTopic
+        settings.retrainTopic = retrainTopic ?? environment["RETRAIN_TOPIC"] ?? settings.retrainTopic
+        settings.deadLetterTopic = deadLetterTopic ?? environment["DEAD_LETTER_TOPIC"] ?? settings.deadLetterTopic
+        settings.metricsTopic = metricsTopic ?? environment["METRICS_TOPIC"] ?? settings.metricsTopic
+        settings.rulePaths = environment.list(rulePaths, "RULES") ?? settings.rulePaths
+        if let address = http ?? environment["HTTP"] {
+            do { try settings.setHTTPAddress(address) } catch { throw ValidationError(error.description) }
+        }
+        let propertyArguments = properties.isEmpty
+            ? (environment["KAFKA_PROPERTIES"].map { $0.split(separator: ";").map(String.init) } ?? []) : properties
+        settings.kafkaProperties.merge(try parseProperties(propertyArguments)) { _, new in new }
+        if settings.brokers == nil {
+            // The mock's rebalances wait session.timeout.ms, and it answers a fetch at the
+            // log end only after fetch.wait.max.ms (500 ms by default).
+            settings.consumerProperties["session.timeout.ms"] = "6000"
+            settings.consumerProperties["fetch.wait.max.ms"] = "10"
+        }
+        try window.apply(to: &settings.monitor, environment: environment)
+        if let reference = reference ?? environment["REFERENCE"] {
+            settings.monitor.references.set(try ProfileFile.load(reference), identifier: URL(fileURLWithPath: reference).lastPathComponent)
+        }
+        let rules = try loadRules(settings.rulePaths)
+
+        let service = try MonitorService(settings: settings, rules: rules, logger: logger)
+        logger.notice("driftwatch serve started", metadata: [
+            "brokers": "\(service.bootstrapServers)", "group": "\(settings.group)", "inputs": "\(settings.inputTopics)",
+            "http": "\(settings.httpHost):\(settings.httpPort)", "rules_digest": "\(rules.rulesDigest)",
+        ])
+        try await service.run()
+        logger.notice("driftwatch serve stopped", metadata: ["consumed": "\(service.state.status.counters.consumed)"])
+    }
+
+    static func bootstrapLogging(level: String) throws -> Logger {
+        guard let level = Logger.Level(rawValue: level) else {
+            throw ValidationError("log level '\(level)': expected one of " + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "driftwatch.serve")
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// Loads rules or fails with every error printed (nothing is started on invalid rules).
+func loadRules(_ paths: [String]) throws -> RuleSet {
+    switch RuleLoader.load(paths: paths) {
+    case let .success(rules): return rules
+    case let .failure(failure):
+        for error in failure.errors { FileHandle.standardError.write(Data((error.description + "\n").utf8)) }
+        throw CommandFailure("the rules have \(failure.errors.count) error(s)")
+    }
+}
+
+
+/// `DRIFTWATCH_…` environment variables.
+struct SettingEnvironment {
+    private let variables: [String: String]
+
+    init(_ variables: [String: String]) { self.variables = variables }
+
+    subscript(name: String) -> String? {
+        variables["DRIFTWATCH_" + name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The flag's values if any were given, else the variable's comma-separated values.
+    func list(_ flagValues: [String], _ name: String) -> [String]? {
+        if !flagValues.isEmpty { return flagValues }
+        return self[name].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+}
+

@@ -1,0 +1,284 @@
+import Foundation
+import Kafka
+@testable import Monitor
+@testable import Service
+import Testing
+
+/// `driftwatch serve` end to end over real TCP against the embedded broker: a simulated
+/// stream with malformed messages goes in, and what comes out is compared with the
+/// engine run directly over the same messages.
+@Suite(.serialized) struct MonitorServiceTests {
+    typealias Support = ServiceTestSupport
+
+    struct Topics {
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        var input: String { "events-\(suffix)" }
+        var alerts: String { "alerts-\(suffix)" }
+        var retrain: String { "retrain-\(suffix)" }
+        var deadLetters: String { "dead-\(suffix)" }
+        var all: [String] { [input, alerts, retrain, deadLetters] }
+    }
+
+    static func settings(_ broker: EmbeddedBroker, _ topics: Topics, group: String) -> ServeSettings {
+        var settings = ServeSettings()
+        settings.brokers = broker.bootstrapServers
+        settings.group = group
+        settings.inputTopics = [topics.input]
+        settings.alertsTopic = topics.alerts
+        settings.retrainTopic = topics.retrain
+        settings.deadLetterTopic = topics.deadLetters
+        settings.monitor = Support.monitorConfiguration()
+        settings.httpPort = 0
+        settings.healthInterval = .milliseconds(300)
+        settings.commitInterval = .milliseconds(500)
+        settings.consumerProperties = ["session.timeout.ms": "6000", "fetch.wait.max.ms": "10"]
+        return settings
+    }
+
+    @Test func servePublishesTheEngineOutputsDeadLettersAndMetricsThenCommitsOnShutdown() async throws {
+        let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
+        defer { broker.stop() }
+        let topics = Topics()
+        for topic in topics.all { try broker.createTopic(topic, partitions: 1) }
+        let group = "serve-\(topics.suffix)"
+        let messages = try Support.messages(events: 16_000, scenario: "income_shift@0.4,gender_bias@0.6", malformedEvery: 5_000)
+        let expected = Support.engineOutputs(messages)
+        let expectedAlerts = expected.outputs.filter { $0.kind == .alert }
+        let expectedRetrain = expected.outputs.filter { $0.kind == .retrain }
+        #expect(!expectedAlerts.isEmpty, "the stream must make the engine alert, or the comparison proves nothing")
+
+        let service = try MonitorService(settings: Self.settings(broker, topics, group: group), rules: Support.defaultRules,
+                                         handleSignals: false, logger: Support.quietLogger)
+        let running = Task { try await service.run() }
+
+        // /readyz is 503 until the group assignment (the mock's first join takes seconds), then 200.
+        var port = 0
+        #expect(await Support.eventually(.seconds(10)) { port = service.httpPort ?? 0; return port > 0 })
+        #expect(try await Support.get(port: port, "/healthz").status == 200)
+        #expect(try await Support.get(port: port, "/readyz").status == 503)
+        #expect(try await Support.eventually(.seconds(20)) { try await Support.get(port: port, "/readyz").status == 200 })
+
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: Support.quietLogger)
+        defer { producer.close() }
+        let state = service.state
+        let produced = try await StreamFeeder(topic: topics.input, partition: 0, maximumAhead: 4000)
+            .feed(messages, producer: producer, consumed: { state.status.counters.consumed }, message: { $0 })
+        #expect(produced == messages.count)
+        #expect(await Support.eventually(.seconds(60)) { state.status.counters.consumed == messages.count })
+
+        // Alerts: exactly the engine's, in order, keyed by fingerprint, with the event id header.
+        let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers, count: expectedAlerts.count)
+        #expect(alerts.map { String(decoding: $0.value, as: UTF8.self) } == expectedAlerts.map(\.json))
+        #expect(alerts.map { Support.header(OutputRouting.idHeader, of: $0) } == expectedAlerts.map(\.id))
+        #expect(alerts.allSatisfy { message in
+            message.key.map { String(decoding: $0, as: UTF8.self) }
+                == (try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any])?["fingerprint"] as? String
+        })
+        if !expectedRetrain.isEmpty {
+            let retrain = try await Support.read(topics.retrain, bootstrap: broker.bootstrapServers, count: expectedRetrain.count)
+            #expect(retrain.map { String(decoding: $0.value, as: UTF8.self) } == expectedRetrain.map(\.json))
+        }
+
+        // Dead letters: the original key, bytes and headers, plus why and where from.
+        let malformed = messages.enumerated().filter { $0.element.key != nil }
+        let deadLetters = try await Support.read(topics.deadLetters, bootstrap: broker.bootstrapServers, count: malformed.count)
+        #expect(deadLetters.count == malformed.count)
+        for (letter, (offset, original)) in zip(deadLetters, malformed) {
+            let rejection = try #require(EventDecoder().decode(original.value).failureValue)
+            #expect(letter.value == original.value)
+            #expect(letter.key == original.key)
+            #expect(letter.headers.first == original.headers.first)
+            #expect(Support.header(DeadLetter.reasonHeader, of: letter) == rejection.code)
+            #expect(Support.header(DeadLetter.descriptionHeader, of: letter) == rejection.description)
+            #expect(Support.header(DeadLetter.topicHeader, of: letter) == topics.input)
+            #expect(Support.header(DeadLetter.partitionHeader, of: letter) == "0")
+            #expect(Support.header(DeadLetter.offsetHeader, of: letter) == String(offset))
+        }
+
+        // /metrics and /v1/status agree with the engine run.
+        let metrics = try await Support.get(port: port, "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("driftwatch_events_consumed_total \(messages.count)\n"))
+        for (reason, count) in expected.counters.rejected {
+            #expect(metrics.body.contains("driftwatch_events_rejected_total{reason=\"\(reason)\"} \(count)\n"), "\(reason)")
+        }
+        #expect(metrics.body.contains("driftwatch_alerts_fired_total{"))
+        #expect(metrics.body.contains("driftwatch_monitor_metric{"))
+        #expect(metrics.body.contains("driftwatch_batch_processing_seconds_bucket"))
+        #expect(metrics.body.contains("driftwatch_consumer_lag{"))
+        let statusBody = try await Support.get(port: port, "/v1/status").body
+        let status = try JSONDecoder().decode(ServiceStatus.self, from: Data(statusBody.utf8))
+        #expect(status.ready)
+        #expect(status.counters.consumed == messages.count)
+        #expect(status.counters.predictions == expected.counters.predictions)
+        #expect(status.counters.labels == expected.counters.labels)
+        #expect(status.counters.rejected == expected.counters.rejected)
+        #expect(status.counters.alerts == expected.counters.alerts)
+        #expect(status.models == ["credit-risk": ["v1"]])
+        #expect(!status.firing.isEmpty)
+
+        // Graceful shutdown: well within 10 s, offsets committed up to the last message.
+        let shutdownStart = ContinuousClock.now
+        await service.shutdown()
+        try await running.value
+        #expect(ContinuousClock.now - shutdownStart < .seconds(10))
+
+        // A restarted member of the group starts right after the committed offsets.
+        let marker = Array(#"{"marker":true}"#.utf8)
+        _ = try await producer.send(topic: topics.input, value: marker, partition: 0)
+        let restarted = try KafkaConsumer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers, [
+            "group.id": group, "auto.offset.reset": "earliest", "session.timeout.ms": "6000",
+        ]), logger: Support.quietLogger)
+        defer { restarted.close() }
+        try restarted.subscribe([topics.input])
+        var first: KafkaMessage?
+        _ = try await Support.eventually(.seconds(20), every: .zero) {
+            if case let .messages(batch)? = try await restarted.nextEvent(timeout: .milliseconds(100)) { first = batch.first }
+            return first != nil
+        }
+        #expect(first?.offset == Int64(messages.count))
+        #expect(first?.value == marker)
+    }
+
+    /// Two partitions, a model on each (its labels with it): each partition's engine
+    /// publishes what an engine over that partition's messages alone emits.
+    @Test func eachPartitionHasItsOwnEngine() async throws {
+        let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
+        defer { broker.stop() }
+        let topics = Topics()
+        try broker.createTopic(topics.input, partitions: 2)
+        for topic in topics.all.dropFirst() { try broker.createTopic(topic, partitions: 1) }
+        let messages = try Support.messages(events: 16_000, scenario: "income_shift@0.4", models: 2)
+        let expectedByPartition = (0..<2).map { partition in
+            Support.engineOutputs(messages.lazy.filter { $0.partition == Int32(partition) }).outputs.filter { $0.kind == .alert }.map(\.json)
+        }
+        #expect(expectedByPartition.allSatisfy { !$0.isEmpty }, "both models must alert, or the test proves nothing")
+
+        let service = try MonitorService(settings: Self.settings(broker, topics, group: "shards-\(topics.suffix)"),
+                                         rules: Support.defaultRules, handleSignals: false, logger: Support.quietLogger)
+        let running = Task { try await service.run() }
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: Support.quietLogger)
+        defer { producer.close() }
+        let state = service.state
+        try await StreamFeeder(topic: topics.input, partition: nil, maximumAhead: 4000)
+            .feed(messages, producer: producer, consumed: { state.status.counters.consumed }, message: { $0 })
+        #expect(await Support.eventually(.seconds(60)) { state.status.counters.consumed == messages.count })
+        let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers,
+                                            count: expectedByPartition.map(\.count).reduce(0, +))
+        let published = alerts.map { String(decoding: $0.value, as: UTF8.self) }
+        for (partition, expected) in expectedByPartition.enumerated() {
+            let model = partition == 0 ? "credit-risk" : "credit-risk-2"
+            #expect(published.filter { $0.contains("\"model\":\"\(model)\"") } == expected, "partition \(partition)")
+        }
+        #expect(published.count == expectedByPartition.map(\.count).reduce(0, +))
+        await service.shutdown()
+        try await running.value
+    }
+
+    @Test func readinessFollowsTheBroker() async throws {
+        let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
+        defer { broker.stop() }
+        let topics = Topics()
+        for topic in topics.all { try broker.createTopic(topic, partitions: 1) }
+        var settings = Self.settings(broker, topics, group: "ready-\(topics.suffix)")
+        settings.kafkaProperties["reconnect.backoff.max.ms"] = "500"
+        let service = try MonitorService(settings: settings, rules: Support.defaultRules, handleSignals: false,
+                                         logger: Support.quietLogger)
+        let running = Task { try await service.run() }
+        #expect(await Support.eventually(.seconds(20)) { service.state.isReady })
+        try broker.setBrokerDown(1)
+        #expect(await Support.eventually(.seconds(15)) { !service.state.isReady }, "still ready during a broker outage")
+        #expect(service.state.status.brokerReachable == false)
+        try broker.setBrokerUp(1)
+        #expect(await Support.eventually(.seconds(20)) { service.state.isReady }, "not ready again after the outage")
+        await service.shutdown()
+        try await running.value
+    }
+}
+
+/// Output routing and rule reloads, without a broker.
+@Suite struct OutputRoutingTests {
+    @Test func alertsAreKeyedByFingerprintAndCarryTheirId() throws {
+        let routing = OutputRouting(alertsTopic: "a", retrainTopic: "r", metricsTopic: nil)
+        let alert = MonitorOutput(kind: .alert, id: "id-1",
+                                  json: #"{"type":"alert","id":"id-1","fingerprint":"f0e1","model":"m\"x","subject":{"name":"f"}}"#)
+        let record = try #require(routing.record(for: alert))
+        #expect(record.topic == "a")
+        #expect(record.key == Array("f0e1".utf8))
+        #expect(record.headers == [KafkaHeader(OutputRouting.idHeader, "id-1")])
+        #expect(record.value == Array(alert.json.utf8))
+
+        let retrain = MonitorOutput(kind: .retrain, id: "id-2", json: #"{"type":"retrain","id":"id-2","model":"m\"x"}"#)
+        #expect(routing.record(for: retrain)?.key == Array(#"m\"x"#.utf8))
+        #expect(routing.record(for: retrain)?.topic == "r")
+
+        let metric = MonitorOutput(kind: .metric, id: nil, json: #"{"type":"metric","model":"m"}"#)
+        #expect(routing.record(for: metric) == nil, "metrics are not published without a metrics topic")
+        let withMetrics = OutputRouting(alertsTopic: "a", retrainTopic: "r", metricsTopic: "m")
+        #expect(withMetrics.record(for: metric)?.headers == [])
+        #expect(withMetrics.record(for: metric)?.key == Array("m".utf8))
+    }
+
+    @Test func oversizeDeadLettersAreCutAndSayHowLongTheOriginalWas() throws {
+        let value = [UInt8](repeating: UInt8(ascii: "x"), count: 1_200_000)
+        let message = KafkaMessage(topic: "in", partition: 3, offset: 77, key: Array("k".utf8), value: value,
+                                   headers: [KafkaHeader("trace", "t1")])
+        let rejection = EventRejection.oversize(bytes: value.count, limit: 1 << 20)
+        let record = DeadLetter.record(for: message, rejection: rejection, topic: "dlq")
+        #expect(record.value == Array(value.prefix(DeadLetter.maximumValueBytes)))
+        #expect(record.headers.first == KafkaHeader("trace", "t1"))
+        #expect(record.headers.contains(KafkaHeader(DeadLetter.originalLengthHeader, "1200000")))
+        #expect(record.headers.contains(KafkaHeader(DeadLetter.reasonHeader, "oversize")))
+        #expect(record.headers.contains(KafkaHeader(DeadLetter.offsetHeader, "77")))
+        #expect(record.headers.contains(KafkaHeader(DeadLetter.partitionHeader, "3")))
+
+        let small = DeadLetter.record(for: KafkaMessage(topic: "in", partition: 0, offset: 1, key: nil, value: [1, 2]),
+                                      rejection: .notAnObject, topic: "dlq")
+        #expect(small.value == [1, 2])
+        #expect(!small.headers.contains { $0.name == DeadLetter.originalLengthHeader })
+    }
+
+    @Test func invalidRulesOnReloadKeepTheRunningRules() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-reload-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("rules.yaml")
+        try FileManager.default.copyItem(atPath: ServiceTestSupport.repositoryRoot + "/rules/default.yaml", toPath: file.path)
+
+        let state = ServiceState()
+        let config = KafkaConfig(bootstrapServers: "127.0.0.1:1", ["group.id": "reload"])
+        let pipeline = MonitorPipeline(
+            consumer: try KafkaConsumer(config: config, logger: ServiceTestSupport.quietLogger),
+            producer: try KafkaProducer(config: config, logger: ServiceTestSupport.quietLogger),
+            settings: ServeSettings(), rules: ServiceTestSupport.defaultRules, state: state, metrics: ServiceMetrics(),
+            logger: ServiceTestSupport.quietLogger)
+        let reloader = RulesReloader(paths: [file.path], pipeline: pipeline, logger: ServiceTestSupport.quietLogger)
+        let original = state.status.rulesDigest
+        #expect(original == ServiceTestSupport.defaultRules.rulesDigest)
+
+        try "rules:\n  - name: Broken\n    metric: no_such_metric\n".write(to: file, atomically: true, encoding: .utf8)
+        reloader.reload()
+        #expect(state.status.rulesDigest == original)
+
+        var text = try String(contentsOfFile: ServiceTestSupport.repositoryRoot + "/rules/default.yaml", encoding: .utf8)
+        text += "\n"
+        let firstRuleName = try #require(ServiceTestSupport.defaultRules.rules.first?.name)
+        text = text.replacingOccurrences(of: "name: \(firstRuleName)\n", with: "name: \(firstRuleName)Renamed\n")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        reloader.reload()
+        #expect(state.status.rulesDigest != original)
+        #expect(state.status.rulesDigest == RuleLoader.load(paths: [file.path]).map(\.rulesDigest).successValue)
+    }
+}
+
+extension Result {
+    var failureValue: Failure? {
+        if case let .failure(failure) = self { return failure }
+        return nil
+    }
+
+    var successValue: Success? {
+        if case let .success(success) = self { return success }
+        return nil
+    }
+}
