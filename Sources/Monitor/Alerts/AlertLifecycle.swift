@@ -1,3 +1,5 @@
+import DriftCore
+
 /// The state of one alert instance (a rule applied to one model, version and subject),
 /// following Prometheus' alerting semantics on evaluations instead of wall-clock time:
 ///
@@ -57,5 +59,24 @@ public struct AlertLifecycle: Sendable, Equatable {
     /// Whether this state is the starting state, so it need not be kept or checkpointed.
     public var isInactive: Bool {
         !isFiring && consecutiveBreaches == 0
+    }
+}
+
+// MARK: Checkpoint
+
+extension AlertLifecycle {
+    func encode(to writer: inout BinaryWriter) {
+        writer.writeCounter(consecutiveBreaches)
+        writer.writeCounter(consecutiveClears)
+        writer.write(isFiring)
+        writer.writeOptional(firingSince)
+    }
+
+    init(from reader: inout BinaryReader) throws {
+        self.init()
+        consecutiveBreaches = try reader.readCounter()
+        consecutiveClears = try reader.readCounter()
+        isFiring = try reader.readBool()
+        firingSince = try reader.readOptionalInt64()
     }
 }

@@ -87,6 +87,31 @@ public struct ErrorStreamDetector: Sendable, Equatable {
     }
 }
 
+// MARK: Checkpoint
+
+extension ErrorStreamDetector {
+    /// Layout: the kind's index in ``Kind/allCases``, then the detector's own layout.
+    func encode(to writer: inout BinaryWriter) {
+        writer.writeCount(Kind.allCases.firstIndex(of: kind)!)
+        switch state {
+        case let .adwin(detector): writer.write(detector)
+        case let .ddm(detector): writer.write(detector)
+        case let .eddm(detector): writer.write(detector)
+        case let .pageHinkley(detector): writer.write(detector)
+        }
+    }
+
+    init(from reader: inout BinaryReader) throws {
+        let tag = try reader.readCount(maximum: Kind.allCases.count - 1)
+        state = switch Kind.allCases[tag] {
+        case .adwin: .adwin(try reader.read())
+        case .ddm: .ddm(try reader.read())
+        case .eddm: .eddm(try reader.read())
+        case .pageHinkley: .pageHinkley(try reader.read())
+        }
+    }
+}
+
 extension MetricDefinition {
     /// Parameters given as `name=value` text (as on the command line), checked against
     /// this metric's definitions, with defaults filled in.

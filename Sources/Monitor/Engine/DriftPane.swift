@@ -156,3 +156,52 @@ struct SeenFeatures {
         }
     }
 }
+
+// MARK: Checkpoint
+
+extension DriftPane {
+    func encode(to writer: inout BinaryWriter) {
+        writer.write(numeric)
+        writer.write(categorical)
+        writer.writeCount(typeErrors.count)
+        for count in typeErrors { writer.writeCounter(count) }
+        writer.writeCount(outOfRange.count)
+        for count in outOfRange { writer.writeCounter(count) }
+        writer.writeOptional(score) { $0.write($1) }
+        writer.write(prediction)
+        writer.writeCounter(missingScores)
+        writer.write(selection)
+        writer.writeCounter(events)
+    }
+
+    /// Decodes a pane onto `template`'s shape (a fresh pane of the same layout): numeric
+    /// summaries on the layout's bins, and the same features and fairness sets, so that
+    /// merging restored panes can never meet incompatible summaries.
+    init(from reader: inout BinaryReader, layout: FeatureLayout, template: DriftPane) throws {
+        self = template
+        let numericCount = try reader.readCount(maximum: reader.remaining)
+        try reader.expect(numericCount, layout.numericReferences.count, "numeric features in a pane")
+        numeric = try layout.numericReferences.map { try NumericSummary(from: &reader, binning: $0.binning) }
+        categorical = try reader.readArray(of: CategoricalSummary.self)
+        try reader.expect(categorical.count, template.categorical.count, "categorical features in a pane")
+        typeErrors = try Self.readCounters(&reader, expecting: template.typeErrors.count)
+        outOfRange = try Self.readCounters(&reader, expecting: template.outOfRange.count)
+        score = try reader.readOptional { reader in
+            guard let binning = layout.score?.binning else { throw SerializationError.invalidValue("score summary without a reference score") }
+            return try NumericSummary(from: &reader, binning: binning)
+        }
+        try reader.expect(score == nil, template.score == nil, "score summary absent")
+        prediction = try reader.read(CategoricalSummary.self)
+        missingScores = try reader.readCounter()
+        selection = try reader.readArray(of: FairnessSummary.self)
+        try reader.expect(selection.map(\.attributes), template.selection.map(\.attributes), "fairness attribute sets")
+        try reader.expect(selection.map(\.scoreBins), template.selection.map(\.scoreBins), "fairness score bins")
+        events = try reader.readCounter()
+    }
+
+    private static func readCounters(_ reader: inout BinaryReader, expecting count: Int) throws -> [Int] {
+        let found = try reader.readCount(maximum: reader.remaining)
+        try reader.expect(found, count, "per-feature counters")
+        return try (0..<found).map { _ in try reader.readCounter() }
+    }
+}

@@ -136,3 +136,52 @@ struct SegmentCodes: Sendable {
         return code
     }
 }
+
+// MARK: Checkpoint
+
+extension SegmentCodes {
+    /// Layout: overflow and untracked counts, then per attribute its name and its values
+    /// in code order (the codes are positions, so the lookup maps are rebuilt).
+    func encode(to writer: inout BinaryWriter) {
+        writer.writeCounter(overflowCount)
+        writer.writeCounter(untrackedAttributeCount)
+        writer.writeCount(attributes.count)
+        for (attribute, attributeValues) in zip(attributes, values) {
+            writer.write(attribute)
+            writer.write(strings: attributeValues)
+        }
+    }
+
+    /// Restores onto the configured caps; a checkpoint holding more than they allow is refused.
+    mutating func restoreState(from reader: inout BinaryReader) throws {
+        overflowCount = try reader.readCounter()
+        untrackedAttributeCount = try reader.readCounter()
+        let count = try reader.readCount(maximum: maximumAttributes)
+        attributes = []
+        values = []
+        codes = []
+        for _ in 0..<count {
+            attributes.append(try reader.readString())
+            let attributeValues = try reader.readStrings()
+            guard attributeValues.count >= 2, attributeValues.count <= maximumValues + 2,
+                  attributeValues[0] == Self.missing, attributeValues[1] == Self.other else {
+                throw SerializationError.invalidValue("segment values of \(attributes.last!) exceed the cap or lack the reserved codes")
+            }
+            let lookup = Dictionary(attributeValues.enumerated().map { ($1, UInt8($0)) }, uniquingKeysWith: { first, _ in first })
+            guard lookup.count == attributeValues.count else { throw SerializationError.invalidValue("duplicate segment value") }
+            values.append(attributeValues)
+            codes.append(lookup)
+        }
+        guard Set(attributes).count == attributes.count else { throw SerializationError.invalidValue("duplicate segment attribute") }
+    }
+
+    /// Whether every attribute's code in `packed` names a known value (so decoding a
+    /// restored prediction's groups cannot index past the values).
+    func isValid(_ packed: UInt64) -> Bool {
+        for position in 0..<8 {
+            let code = Int((packed >> (8 * UInt64(position))) & 0xFF)
+            if position < values.count ? code >= values[position].count : code != 0 { return false }
+        }
+        return true
+    }
+}

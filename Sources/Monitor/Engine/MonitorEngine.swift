@@ -63,6 +63,9 @@ public final class MonitorEngine {
     /// Alerts that started firing and retraining triggers, by rule: how many, and the
     /// event time of the first.
     public private(set) var firings: [String: (count: Int, first: Int64)] = [:]
+    /// Alert instances in the restored checkpoint whose rule is gone or changed (see
+    /// ``init(restoring:configuration:rules:decoder:)``); 0 for an engine not restored.
+    public private(set) var alertInstancesDroppedOnRestore = 0
     /// What the engine counts itself; ``counters`` adds what versions and caps count.
     private var ownCounters = Counters()
     /// Arrivals (all messages) and rejections, for each version's `rejected_rate`.
@@ -242,5 +245,148 @@ public final class MonitorEngine {
     public func drainOutputs() -> [MonitorOutput] {
         defer { outputs.removeAll(keepingCapacity: true) }
         return outputs
+    }
+}
+
+// MARK: Checkpoint
+
+extension MonitorEngine {
+    /// The kind and format version of ``checkpoint()`` blobs.
+    public static let checkpointKind = "engine-state"
+    public static let checkpointFormatVersion: UInt32 = 1
+
+    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 1),
+    /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
+    /// future outputs are exactly this one's: every version (reference, stream-reference
+    /// collection, drift and performance panes, change detectors), the label join, the
+    /// segment codes, alert instances and retraining cooldowns, counters, and outputs not
+    /// yet drained. Rules and configuration are not in it (they come from their files).
+    ///
+    /// Cost: O(state) — dominated by pending predictions and stream-reference events.
+    public func checkpoint() -> [UInt8] {
+        VersionedBlob.encode(CheckpointPayload(engine: self), kind: Self.checkpointKind, version: Self.checkpointFormatVersion)
+    }
+
+    /// Restores an engine from ``checkpoint()`` bytes. Throws ``SerializationError`` for a
+    /// foreign, truncated, corrupted or newer blob, and for one taken under a different
+    /// window spec or smaller segment caps. With different rules, windows, references and
+    /// the label join are restored as they were; alert instances and change detectors
+    /// only for rules that still exist unchanged (same name and definition digest) —
+    /// the others are dropped (counted in ``alertInstancesDroppedOnRestore``) and their
+    /// rules start from a fresh state.
+    public convenience init(
+        restoring bytes: [UInt8], configuration: MonitorConfiguration = MonitorConfiguration(), rules: RuleSet,
+        decoder: EventDecoder = EventDecoder()
+    ) throws {
+        self.init(configuration: configuration, rules: rules, decoder: decoder)
+        try VersionedBlob.decode(bytes, kind: Self.checkpointKind, newestVersion: Self.checkpointFormatVersion) { reader, _ in
+            try restoreState(from: &reader)
+        }
+    }
+
+    private struct CheckpointPayload: BinaryEncodable {
+        let engine: MonitorEngine
+        func encode(to writer: inout BinaryWriter) { engine.encodeState(to: &writer) }
+    }
+
+    private func encodeState(to writer: inout BinaryWriter) {
+        writer.write(configuration.window)
+        writer.write(rulesDigest)
+        codes.encode(to: &writer)
+        writer.writeCount(versionTable.count)
+        for monitor in versionTable {
+            monitor.encodeState(to: &writer)
+            let last = arrivalsAtLastEvaluation[VersionKey(model: monitor.model, version: monitor.version)] ?? (0, 0)
+            writer.writeCounter(last.arrivals)
+            writer.writeCounter(last.rejected)
+        }
+        join.encodeState(to: &writer) { payload, writer in payload.encode(to: &writer) }
+        evaluator.encodeState(to: &writer)
+        writer.writeCount(outputs.count)
+        for output in outputs {
+            writer.write(output.kind.rawValue)
+            writer.writeOptional(output.id) { $0.write($1) }
+            writer.write(output.json)
+            writer.writeOptional(output.firing) { writer, firing in
+                writer.write(firing.rule)
+                writer.write(firing.at)
+            }
+        }
+        writer.writeCount(firings.count)
+        for (rule, tally) in firings.sorted(by: { $0.key < $1.key }) {
+            writer.write(rule)
+            writer.writeCounter(tally.count)
+            writer.write(tally.first)
+        }
+        writer.writeCount(ownCounters.rejected.count)
+        for (code, count) in ownCounters.rejected.sorted(by: { $0.key < $1.key }) {
+            writer.write(code)
+            writer.writeCounter(count)
+        }
+        for count in [ownCounters.predictions, ownCounters.labels, ownCounters.cappedModels, ownCounters.cappedVersions,
+                      ownCounters.performanceWindowsAwaitingLabels, ownCounters.versionsWithoutReference,
+                      ownCounters.evaluations, ownCounters.alerts, ownCounters.retrainTriggers, arrivals] {
+            writer.writeCounter(count)
+        }
+    }
+
+    private func restoreState(from reader: inout BinaryReader) throws {
+        let window = try reader.readWindowSpec()
+        guard window == configuration.window else {
+            throw SerializationError.invalidValue("checkpoint was taken with window \(window), the configuration has \(configuration.window)")
+        }
+        _ = try reader.readString()  // the rules digest then; rule state attaches by each rule's own identity
+        try codes.restoreState(from: &reader)
+        let versionCount = try reader.readCount(maximum: reader.remaining)
+        for position in 0..<versionCount {
+            let monitor = try VersionMonitor(
+                restoring: &reader, index: UInt32(position), configuration: configuration, rules: evaluator,
+                referenceBudget: referenceBudget, codes: codes)
+            let key = VersionKey(model: monitor.model, version: monitor.version)
+            guard versions.updateValue(monitor, forKey: key) == nil else {
+                throw SerializationError.invalidValue("version \(monitor.model)/\(monitor.version) twice")
+            }
+            versionTable.append(monitor)
+            versionsPerModel[monitor.model, default: 0] += 1
+            arrivalsAtLastEvaluation[key] = (try reader.readCounter(), try reader.readCounter())
+        }
+        guard referenceBudget.reserve(versionTable.reduce(0) { $0 + $1.referenceEventsHeld }) else {
+            throw SerializationError.invalidValue("checkpoint holds more reference events than Caps.referenceEventsInTotal allows")
+        }
+        try join.restoreState(from: &reader) { [codes] reader in
+            let payload = try JoinedPrediction(from: &reader)
+            guard payload.versionIndex < versionCount, codes.isValid(payload.segment) else {
+                throw SerializationError.invalidValue("pending prediction of an unknown version or segment")
+            }
+            return payload
+        }
+        alertInstancesDroppedOnRestore = try evaluator.restoreState(from: &reader)
+        let outputCount = try reader.readCount(maximum: reader.remaining)
+        for _ in 0..<outputCount {
+            let kindName = try reader.readString()
+            guard let kind = MonitorOutput.Kind(rawValue: kindName) else { throw SerializationError.invalidValue("output kind \(kindName)") }
+            let id = try reader.readOptional { try $0.readString() }
+            let json = try reader.readString()
+            let firing = try reader.readOptional { (rule: try $0.readString(), at: try $0.readInt64()) }
+            outputs.append(MonitorOutput(kind: kind, id: id, json: json, firing: firing))
+        }
+        let firingCount = try reader.readCount(maximum: reader.remaining)
+        for _ in 0..<firingCount {
+            firings[try reader.readString()] = (try reader.readCounter(), try reader.readInt64())
+        }
+        let rejectedCount = try reader.readCount(maximum: reader.remaining)
+        for _ in 0..<rejectedCount {
+            ownCounters.rejected[try reader.readString()] = try reader.readCounter()
+        }
+        ownCounters.predictions = try reader.readCounter()
+        ownCounters.labels = try reader.readCounter()
+        ownCounters.cappedModels = try reader.readCounter()
+        ownCounters.cappedVersions = try reader.readCounter()
+        ownCounters.performanceWindowsAwaitingLabels = try reader.readCounter()
+        ownCounters.versionsWithoutReference = try reader.readCounter()
+        ownCounters.evaluations = try reader.readCounter()
+        ownCounters.alerts = try reader.readCounter()
+        ownCounters.retrainTriggers = try reader.readCounter()
+        arrivals = try reader.readCounter()
     }
 }

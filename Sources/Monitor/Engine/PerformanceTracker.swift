@@ -151,3 +151,57 @@ struct PerformanceTracker: Sendable {
         return true
     }
 }
+
+// MARK: Checkpoint
+
+extension PerformanceTracker {
+    /// Writes the panes and the window position (the parameters come from the owner).
+    func encodeState(to writer: inout BinaryWriter) {
+        writer.writeCount(panes.count)
+        for pane in panes {
+            writer.write(pane.index)
+            writer.writeCounter(pane.predictions)
+            writer.write(pane.firstTimestamp)
+            writer.write(pane.lastTimestamp)
+            writer.writeCounter(pane.labelled)
+            writer.writeCounter(pane.expired)
+            writer.write(pane.outcome)
+            writer.write(pane.fairness)
+        }
+        writer.writeOptional(nextWindowEnd)
+        writer.write(awaitingFirstWindow)
+        writer.writeCounter(lateLabels)
+        writer.writeCounter(forcedEvaluations)
+    }
+
+    /// Replaces the state with one written by ``encodeState(to:)``; each pane's summaries
+    /// must have the shape of a fresh pane's (so windows merge them without error).
+    mutating func restoreState(from reader: inout BinaryReader) throws {
+        let template = Pane(index: 0, outcome: try! BinaryOutcomeSummary(), fairness: fairnessAttributes.map { try! FairnessSummary(attributes: $0) })
+        let count = try reader.readCount(maximum: reader.remaining)
+        var restored = Deque<Pane>()
+        for _ in 0..<count {
+            var pane = template
+            pane.index = try reader.readInt64()
+            guard restored.last.map({ $0.index < pane.index }) ?? true else {
+                throw SerializationError.invalidValue("performance panes out of order")
+            }
+            pane.predictions = try reader.readCounter()
+            pane.firstTimestamp = try reader.readInt64()
+            pane.lastTimestamp = try reader.readInt64()
+            pane.labelled = try reader.readCounter()
+            pane.expired = try reader.readCounter()
+            pane.outcome = try reader.read(BinaryOutcomeSummary.self)
+            try reader.expect(pane.outcome.scoreBins, template.outcome.scoreBins, "performance score bins")
+            pane.fairness = try reader.readArray(of: FairnessSummary.self)
+            try reader.expect(pane.fairness.map(\.attributes), fairnessAttributes, "performance fairness attribute sets")
+            try reader.expect(pane.fairness.map(\.scoreBins), template.fairness.map(\.scoreBins), "performance fairness score bins")
+            restored.append(pane)
+        }
+        panes = restored
+        nextWindowEnd = try reader.readOptionalInt64()
+        awaitingFirstWindow = try reader.readBool()
+        lateLabels = try reader.readCounter()
+        forcedEvaluations = try reader.readCounter()
+    }
+}

@@ -303,3 +303,97 @@ final class RuleEvaluator {
         }
     }
 }
+
+// MARK: Checkpoint
+
+extension RuleEvaluator {
+    /// A rule as checkpoints name it: its name and the digest of its own definition, so
+    /// restored state only attaches to a rule that is unchanged (positions may move).
+    func identity(ofRule index: Int) -> RuleIdentity {
+        RuleIdentity(name: ruleSet.rules[index].name, digest: RulesDigest.digest(of: [ruleSet.rules[index]]))
+    }
+
+    /// The position of the unchanged rule with this identity in the current rule set.
+    func ruleIndex(of identity: RuleIdentity) -> Int? {
+        ruleSet.rules.indices.first { ruleSet.rules[$0].name == identity.name && self.identity(ofRule: $0) == identity }
+    }
+
+    /// Layout: alert instances sorted by rule, model, version and subject (each with its
+    /// rule identity, lifecycle and firing id), the last retraining time per model
+    /// version (sorted), and the cooldown counter.
+    func encodeState(to writer: inout BinaryWriter) {
+        let keys = instances.keys.sorted { ($0.rule, $0.model, $0.version, $0.subject) < ($1.rule, $1.model, $1.version, $1.subject) }
+        writer.writeCount(keys.count)
+        for key in keys {
+            identity(ofRule: key.rule).encode(to: &writer)
+            writer.write(key.model)
+            writer.write(key.version)
+            writer.write(key.subject)
+            instances[key]!.lifecycle.encode(to: &writer)
+            writer.writeOptional(instances[key]!.firingID) { $0.write($1) }
+        }
+        writer.writeCount(lastRetrain.count)
+        for (modelVersion, time) in lastRetrain.sorted(by: { $0.key < $1.key }) {
+            writer.write(modelVersion)
+            writer.write(time)
+        }
+        writer.writeCounter(retrainTriggersInCooldown)
+    }
+
+    /// Restores the state written by ``encodeState(to:)``. Instances of rules that are
+    /// gone or changed (by name and definition digest) are dropped and counted in the
+    /// result; the rest attach to their rule's current position.
+    func restoreState(from reader: inout BinaryReader) throws -> Int {
+        instances = [:]
+        var dropped = 0
+        var indexCache: [RuleIdentity: Int?] = [:]
+        let count = try reader.readCount(maximum: reader.remaining)
+        for _ in 0..<count {
+            let identity = try RuleIdentity(from: &reader)
+            let model = try reader.readString()
+            let version = try reader.readString()
+            let subject = try reader.readMetricSubject()
+            let instance = Instance(lifecycle: try AlertLifecycle(from: &reader), firingID: try reader.readOptional { try $0.readString() })
+            if indexCache[identity] == nil { indexCache[identity] = .some(ruleIndex(of: identity)) }
+            guard let rule = indexCache[identity]! else {
+                dropped += 1
+                continue
+            }
+            let key = InstanceKey(rule: rule, model: model, version: version, subject: subject)
+            guard instances.updateValue(instance, forKey: key) == nil else {
+                throw SerializationError.invalidValue("duplicate alert instance of \(identity.name) for \(model)/\(version)")
+            }
+        }
+        lastRetrain = [:]
+        let retrainCount = try reader.readCount(maximum: reader.remaining)
+        for _ in 0..<retrainCount {
+            let modelVersion = try reader.readString()
+            guard lastRetrain.updateValue(try reader.readInt64(), forKey: modelVersion) == nil else {
+                throw SerializationError.invalidValue("duplicate retraining time")
+            }
+        }
+        retrainTriggersInCooldown = try reader.readCounter()
+        return dropped
+    }
+}
+
+/// A rule's name and the digest of its definition alone.
+struct RuleIdentity: Hashable {
+    var name: String
+    var digest: String
+
+    func encode(to writer: inout BinaryWriter) {
+        writer.write(name)
+        writer.write(digest)
+    }
+
+    init(name: String, digest: String) {
+        self.name = name
+        self.digest = digest
+    }
+
+    init(from reader: inout BinaryReader) throws {
+        name = try reader.readString()
+        digest = try reader.readString()
+    }
+}

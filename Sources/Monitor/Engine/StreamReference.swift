@@ -44,6 +44,13 @@ final class ReferenceBudget {
     func giveBack(_ events: Int) {
         remaining += events
     }
+
+    /// Takes `events` at once (restoring a checkpoint's holdings); false when fewer are left.
+    func reserve(_ events: Int) -> Bool {
+        guard events <= remaining else { return false }
+        remaining -= events
+        return true
+    }
 }
 
 /// A drift statistic's spread across the reference's chunks.
@@ -144,5 +151,90 @@ extension ReferenceProfile {
             case let .categorical(categorical): categorical.summary.totalCount
             }
         }.max() ?? 0
+    }
+}
+
+// MARK: Checkpoint
+
+extension ActiveReference {
+    /// Layout: the profile, identifier, row count, then the chunk statistics sorted by
+    /// subject and metric (so equal references always give equal bytes).
+    func encode(to writer: inout BinaryWriter) {
+        writer.write(profile)
+        writer.write(identifier)
+        writer.writeCounter(count)
+        let keys = chunkStatistics.keys.sorted { ($0.subject, $0.metric) < ($1.subject, $1.metric) }
+        writer.writeCount(keys.count)
+        for key in keys {
+            writer.write(key.subject)
+            writer.write(key.metric)
+            writer.write(chunkStatistics[key]!.mean)
+            writer.write(chunkStatistics[key]!.standardDeviation)
+        }
+    }
+
+    static func decode(from reader: inout BinaryReader) throws -> ActiveReference {
+        let profile = try reader.read(ReferenceProfile.self)
+        let identifier = try reader.readString()
+        let count = try reader.readCounter()
+        let statisticCount = try reader.readCount(maximum: reader.remaining)
+        var statistics: [MetricKey: ChunkStatistic] = [:]
+        for _ in 0..<statisticCount {
+            let key = MetricKey(try reader.readMetricSubject(), try reader.readString())
+            let statistic = ChunkStatistic(mean: try reader.readDouble(), standardDeviation: try reader.readDouble())
+            guard statistics.updateValue(statistic, forKey: key) == nil else {
+                throw SerializationError.invalidValue("duplicate chunk statistic \(key.subject.name)/\(key.metric)")
+            }
+        }
+        return ActiveReference(profile: profile, identifier: identifier, count: count, chunkStatistics: statistics)
+    }
+}
+
+extension ReferencePerformance {
+    func encode(to writer: inout BinaryWriter) {
+        writer.writeCounter(predictions)
+        writer.writeCounter(resolved)
+        writer.write(outcome)
+        writer.write(fairness)
+    }
+
+    /// Decodes onto the version's fairness attribute sets.
+    init(from reader: inout BinaryReader, fairnessAttributes: [[String]]) throws {
+        self.init(fairnessAttributes: fairnessAttributes)
+        let template = self
+        predictions = try reader.readCounter()
+        resolved = try reader.readCounter()
+        outcome = try reader.read(BinaryOutcomeSummary.self)
+        try reader.expect(outcome.scoreBins, template.outcome.scoreBins, "reference outcome score bins")
+        fairness = try reader.readArray(of: FairnessSummary.self)
+        try reader.expect(fairness.map(\.attributes), fairnessAttributes, "reference fairness attribute sets")
+        try reader.expect(fairness.map(\.scoreBins), template.fairness.map(\.scoreBins), "reference fairness score bins")
+    }
+}
+
+extension StreamReferenceCollector {
+    /// Layout: first pane, pane count, capacity, dropped, then each pane's events.
+    func encode(to writer: inout BinaryWriter) {
+        writer.write(firstPane)
+        writer.writeCount(panes)
+        writer.writeCounter(capacity)
+        writer.writeCounter(dropped)
+        for pane in events {
+            writer.writeCount(pane.count)
+            for event in pane { writer.write(event) }
+        }
+    }
+
+    init(from reader: inout BinaryReader) throws {
+        let firstPane = try reader.readInt64()
+        let panes = try reader.readCount(maximum: reader.remaining)
+        self.init(firstPane: firstPane, panes: panes, capacity: try reader.readCounter())
+        dropped = try reader.readCounter()
+        for pane in 0..<panes {
+            let count = try reader.readCount(maximum: reader.remaining)
+            for _ in 0..<count { events[pane].append(try reader.readPredictionEvent()) }
+            kept += count
+        }
+        guard kept <= capacity else { throw SerializationError.invalidValue("stream reference holds \(kept) events, capacity \(capacity)") }
     }
 }

@@ -349,3 +349,131 @@ struct PendingPrediction {
     var timestamp: Int64
     var payload: JoinedPrediction
 }
+
+// MARK: Checkpoint
+
+extension VersionMonitor {
+    /// Writes everything that shapes the version's future outputs; the slot and group
+    /// caches are left out (rebuilt on use). See `MonitorEngine.checkpoint()`.
+    func encodeState(to writer: inout BinaryWriter) {
+        writer.write(model)
+        writer.write(version)
+        writer.writeCount(fairnessAttributes.count)
+        for attributes in fairnessAttributes { writer.write(strings: attributes) }
+        writer.writeCount(fairnessPositions.count)
+        for positions in fairnessPositions {
+            writer.writeCount(positions.count)
+            for position in positions { writer.writeCount(position) }
+        }
+        referencePerformance.encode(to: &writer)
+        writer.writeCount(detectors.count)
+        for index in detectors.indices {
+            rules.identity(ofRule: detectorRules[index]).encode(to: &writer)
+            detectors[index].encode(to: &writer)
+            writer.write(detectorSignals[index])
+        }
+        writer.write(referenceSequence)
+        writer.write(referenceWatermark)
+        writer.writeOptional(referenceEndPane)
+        writer.writeOptional(collector) { $1.encode(to: &$0) }
+        writer.writeCount(waitingForReference.count)
+        for (event, segment) in waitingForReference {
+            writer.write(event)
+            writer.write(segment)
+        }
+        for count in [duplicatePredictionsWhileWaiting, eventsSinceEvaluation, lateSinceEvaluation, lateEvents,
+                      referenceEventsDropped, performanceWindowsAwaitingLabels] {
+            writer.writeCounter(count)
+        }
+        writer.writeOptional(reference) { $1.encode(to: &$0) }
+        if reference != nil {
+            drift!.encodeState(to: &writer) { pane, writer in pane.encode(to: &writer) }
+            performance!.encodeState(to: &writer)
+        }
+    }
+
+    /// Rebuilds a version from ``encodeState(to:)``. Change detectors attach to their rule
+    /// by identity (name and definition digest): those of rules gone or changed are
+    /// replaced by fresh detectors of the current rules.
+    convenience init(
+        restoring reader: inout BinaryReader, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator,
+        referenceBudget: ReferenceBudget, codes: SegmentCodes
+    ) throws {
+        self.init(model: try reader.readString(), version: try reader.readString(), index: index, configuration: configuration,
+                  rules: rules, referenceBudget: referenceBudget)
+        let setCount = try reader.readCount(maximum: reader.remaining)
+        fairnessAttributes = try (0..<setCount).map { _ in try reader.readStrings() }
+        guard fairnessAttributes.allSatisfy({ !$0.isEmpty }) else { throw SerializationError.invalidValue("empty fairness attribute set") }
+        let positionCount = try reader.readCount(maximum: reader.remaining)
+        try reader.expect(positionCount, setCount, "fairness position lists")
+        fairnessPositions = try (0..<positionCount).map { _ in
+            let count = try reader.readCount(maximum: reader.remaining)
+            return try (0..<count).map { _ in try reader.readCount(maximum: max(codes.attributes.count - 1, 0)) }
+        }
+        guard fairnessPositions.allSatisfy({ $0.allSatisfy { $0 < codes.attributes.count } }) else {
+            throw SerializationError.invalidValue("fairness position beyond the segment attributes")
+        }
+        referencePerformance = try ReferencePerformance(from: &reader, fairnessAttributes: fairnessAttributes)
+        let detectorCount = try reader.readCount(maximum: reader.remaining)
+        var saved: [RuleIdentity: (detector: ErrorStreamDetector, signal: Bool)] = [:]
+        for _ in 0..<detectorCount {
+            let identity = try RuleIdentity(from: &reader)
+            saved[identity] = (try ErrorStreamDetector(from: &reader), try reader.readBool())
+        }
+        referenceSequence = try reader.readInt64()
+        referenceWatermark = try reader.readInt64()
+        referenceEndPane = try reader.readOptionalInt64()
+        collector = try reader.readOptional { try StreamReferenceCollector(from: &$0) }
+        let waitingCount = try reader.readCount(maximum: reader.remaining)
+        for _ in 0..<waitingCount {
+            let event = try reader.readPredictionEvent()
+            let segment = try reader.readUInt64()
+            guard codes.isValid(segment), waitingIDs.insert(event.id).inserted else {
+                throw SerializationError.invalidValue("invalid or repeated event waiting for the reference")
+            }
+            waitingForReference.append((event, segment))
+        }
+        duplicatePredictionsWhileWaiting = try reader.readCounter()
+        eventsSinceEvaluation = try reader.readCounter()
+        lateSinceEvaluation = try reader.readCounter()
+        lateEvents = try reader.readCounter()
+        referenceEventsDropped = try reader.readCounter()
+        performanceWindowsAwaitingLabels = try reader.readCounter()
+        if let active = try reader.readOptional({ try ActiveReference.decode(from: &$0) }) {
+            activate(active, codes: codes)
+            let template = DriftPane(layout: active.layout, fairnessAttributes: fairnessAttributes, maximumGroups: FairnessSummary.defaultMaximumGroups)
+            try drift!.restoreState(from: &reader) { try DriftPane(from: &$0, layout: active.layout, template: template) }
+            try performance!.restoreState(from: &reader)
+        }
+        // Versions that saw their first event track the current rules' detectors.
+        if reference != nil || collector != nil || !saved.isEmpty {
+            let made = rules.makeDetectors(model: model, version: version)
+            detectorRules = made.map(\.rule)
+            detectors = made.map { saved[rules.identity(ofRule: $0.rule)]?.detector ?? $0.detector }
+            detectorSignals = made.map { saved[rules.identity(ofRule: $0.rule)]?.signal ?? false }
+        }
+    }
+
+    /// Events this version holds out of the engine-wide reference budget.
+    var referenceEventsHeld: Int { (collector?.keptCount ?? 0) + waitingForReference.count }
+}
+
+extension JoinedPrediction {
+    func encode(to writer: inout BinaryWriter) {
+        writer.write(versionIndex)
+        writer.write(UInt8(bitPattern: storedPredicted))
+        writer.write(inReference)
+        writer.write(pane)
+        writer.write(storedScore)
+        writer.write(segment)
+    }
+
+    init(from reader: inout BinaryReader) throws {
+        versionIndex = try reader.readUInt32()
+        storedPredicted = Int8(bitPattern: try reader.readByte())
+        inReference = try reader.readBool()
+        pane = try reader.readInt64()
+        storedScore = try reader.readDouble()
+        segment = try reader.readUInt64()
+    }
+}

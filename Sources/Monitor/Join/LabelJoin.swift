@@ -1,4 +1,5 @@
 import DequeModule
+import DriftCore
 
 /// Joins ground-truth labels to the predictions they belong to, by prediction id,
 /// in bounded memory and driven by event time only.
@@ -174,5 +175,87 @@ public struct LabelJoin<Payload> {
                 return
             }
         }
+    }
+}
+
+// MARK: Checkpoint
+
+extension LabelJoin {
+    /// Writes the join's state: counters, now, the pending predictions in arrival order
+    /// (each with its payload, written by `encodePayload`), then the early labels (by id)
+    /// and their arrival queue. The configuration is not written (the owner's applies).
+    func encodeState(to writer: inout BinaryWriter, encodePayload: (Payload, inout BinaryWriter) -> Void) {
+        for count in [counters.joined, counters.joinedAfterWaiting, counters.duplicatePredictions, counters.duplicateLabels,
+                      counters.expiredPredictions, counters.evictedPredictions, counters.unmatchedLabels, counters.evictedEarlyLabels] {
+            writer.writeCounter(count)
+        }
+        writer.write(now)
+        // Every pending entry has exactly one queue entry (both are added and removed
+        // together), so the queue order carries the map without sorting a million ids.
+        writer.writeCount(pendingOrder.count)
+        for (id, timestamp) in pendingOrder {
+            writer.write(id)
+            writer.write(timestamp)
+            let entry = pending[id].flatMap { $0.timestamp == timestamp ? $0 : nil }
+            writer.writeOptional(entry) { writer, entry in
+                writer.write(entry.isLabelled)
+                encodePayload(entry.payload, &writer)
+            }
+        }
+        writer.writeCount(earlyLabels.count)
+        for (id, early) in earlyLabels.sorted(by: { $0.key < $1.key }) {
+            writer.write(id)
+            writer.write(early.timestamp)
+            writer.write(Int64(early.label))
+        }
+        writer.writeCount(earlyLabelOrder.count)
+        for (id, timestamp) in earlyLabelOrder {
+            writer.write(id)
+            writer.write(timestamp)
+        }
+    }
+
+    /// Replaces the state with one written by ``encodeState(to:encodePayload:)``.
+    mutating func restoreState(from reader: inout BinaryReader, decodePayload: (inout BinaryReader) throws -> Payload) throws {
+        var restored = Counters()
+        restored.joined = try reader.readCounter()
+        restored.joinedAfterWaiting = try reader.readCounter()
+        restored.duplicatePredictions = try reader.readCounter()
+        restored.duplicateLabels = try reader.readCounter()
+        restored.expiredPredictions = try reader.readCounter()
+        restored.evictedPredictions = try reader.readCounter()
+        restored.unmatchedLabels = try reader.readCounter()
+        restored.evictedEarlyLabels = try reader.readCounter()
+        counters = restored
+        now = try reader.readInt64()
+        pending = [:]
+        pendingOrder = []
+        let pendingCount = try reader.readCount(maximum: reader.remaining)
+        pending.reserveCapacity(pendingCount)
+        for _ in 0..<pendingCount {
+            let id = try reader.readString()
+            let timestamp = try reader.readInt64()
+            pendingOrder.append((id, timestamp))
+            guard try reader.readBool() else { continue }
+            let isLabelled = try reader.readBool()
+            let entry = Pending(timestamp: timestamp, payload: try decodePayload(&reader), isLabelled: isLabelled)
+            guard pending.updateValue(entry, forKey: id) == nil else {
+                throw SerializationError.invalidValue("duplicate pending prediction \(id)")
+            }
+        }
+        earlyLabels = [:]
+        earlyLabelOrder = []
+        let earlyCount = try reader.readCount(maximum: reader.remaining)
+        for _ in 0..<earlyCount {
+            let id = try reader.readString()
+            let timestamp = try reader.readInt64()
+            let label = try reader.readInt64()
+            guard let value = Int(exactly: label) else { throw SerializationError.invalidValue("label \(label)") }
+            guard earlyLabels.updateValue(EarlyLabel(timestamp: timestamp, label: value), forKey: id) == nil else {
+                throw SerializationError.invalidValue("duplicate early label \(id)")
+            }
+        }
+        let earlyOrderCount = try reader.readCount(maximum: reader.remaining)
+        for _ in 0..<earlyOrderCount { earlyLabelOrder.append((try reader.readString(), try reader.readInt64())) }
     }
 }

@@ -1,4 +1,5 @@
 import DequeModule
+import DriftCore
 
 /// A summary a window is made of: panes are merged to form the window.
 public protocol WindowPane {
@@ -168,4 +169,50 @@ public struct SlidingWindow<Pane: WindowPane> {
 func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
     let quotient = value / divisor
     return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient
+}
+
+// MARK: Checkpoint
+
+extension SlidingWindow {
+    /// Writes the window's state (not its spec or pane factory, which the owner
+    /// recreates): panes with their bounds and counts, the first open pane, the largest
+    /// event time, the event sequence and the counters. `encodePane` writes one pane.
+    func encodeState(to writer: inout BinaryWriter, encodePane: (Pane, inout BinaryWriter) -> Void) {
+        writer.writeCount(slots.count)
+        for slot in slots {
+            writer.write(slot.index)
+            writer.writeCounter(slot.eventCount)
+            writer.write(slot.start)
+            writer.write(slot.end)
+            encodePane(slot.pane, &writer)
+        }
+        writer.writeOptional(firstOpenIndex)
+        writer.write(maximumTimestamp)
+        writer.write(eventSequence)
+        writer.writeCounter(counters.accepted)
+        writer.writeCounter(counters.late)
+    }
+
+    /// Replaces the state with one written by ``encodeState(to:encodePane:)``; pane
+    /// indices must be strictly increasing.
+    mutating func restoreState(from reader: inout BinaryReader, decodePane: (inout BinaryReader) throws -> Pane) throws {
+        let count = try reader.readCount(maximum: reader.remaining)
+        var restored = Deque<Slot>()
+        for _ in 0..<count {
+            let index = try reader.readInt64()
+            guard restored.last.map({ $0.index < index }) ?? true else {
+                throw SerializationError.invalidValue("window panes out of order")
+            }
+            let eventCount = try reader.readCounter()
+            let start = try reader.readInt64()
+            let end = try reader.readInt64()
+            restored.append(Slot(index: index, pane: try decodePane(&reader), eventCount: eventCount, start: start, end: end))
+        }
+        slots = restored
+        paneIndices = Deque(restored.map(\.index))
+        firstOpenIndex = try reader.readOptionalInt64()
+        maximumTimestamp = try reader.readInt64()
+        eventSequence = try reader.readInt64()
+        counters = Counters(accepted: try reader.readCounter(), late: try reader.readCounter())
+    }
 }

@@ -1,0 +1,167 @@
+import DriftCore
+
+// Shared pieces of the engine checkpoint's layout (see `MonitorEngine.checkpoint()`):
+// optionals, signed integers, events and the small value types several parts use.
+
+extension BinaryWriter {
+    /// A presence byte, then the value when present.
+    mutating func writeOptional<Value>(_ value: Value?, _ body: (inout BinaryWriter, Value) -> Void) {
+        write(value != nil)
+        if let value { body(&self, value) }
+    }
+
+    mutating func writeOptional(_ value: Int64?) {
+        writeOptional(value) { $0.write($1) }
+    }
+
+    /// A non-negative engine count (counts are never negative; a negative one would be a bug).
+    mutating func writeCounter(_ value: Int) {
+        writeCount(max(value, 0))
+    }
+
+    mutating func write(_ event: PredictionEvent) {
+        write(event.model)
+        write(event.version)
+        write(event.id)
+        write(event.timestamp)
+        writeCount(event.features.count)
+        for feature in event.features {
+            write(feature.name)
+            switch feature.value {
+            case let .number(value):
+                write(UInt8(0))
+                write(value)
+            case let .string(text):
+                write(UInt8(1))
+                write(text)
+            case let .bool(flag):
+                write(UInt8(2))
+                write(flag)
+            case .missing: write(UInt8(3))
+            case .invalid: write(UInt8(4))
+            }
+        }
+        writeOptional(event.score) { $0.write($1) }
+        writeOptional(event.predictedLabel.map(Int64.init))
+        writeCount(event.segment.count)
+        for attribute in event.segment {
+            write(attribute.name)
+            write(attribute.value)
+        }
+    }
+
+    mutating func write(_ subject: MetricSubject) {
+        switch subject {
+        case .model: write(UInt8(0))
+        case .score: write(UInt8(1))
+        case .prediction: write(UInt8(2))
+        case let .feature(name):
+            write(UInt8(3))
+            write(name)
+        case let .fairness(attributes):
+            write(UInt8(4))
+            write(strings: attributes)
+        }
+    }
+
+    mutating func write(strings: [String]) {
+        writeCount(strings.count)
+        for string in strings { write(string) }
+    }
+
+    mutating func write(_ spec: WindowSpec) {
+        switch spec.kind {
+        case let .eventTime(paneMilliseconds, lateness):
+            write(UInt8(0))
+            write(paneMilliseconds)
+            write(lateness)
+        case let .count(eventsPerPane):
+            write(UInt8(1))
+            writeCount(eventsPerPane)
+        }
+        writeCount(spec.panesPerWindow)
+    }
+}
+
+extension BinaryReader {
+    mutating func readOptional<Value>(_ body: (inout BinaryReader) throws -> Value) throws -> Value? {
+        try readBool() ? try body(&self) : nil
+    }
+
+    mutating func readOptionalInt64() throws -> Int64? {
+        try readOptional { try $0.readInt64() }
+    }
+
+    /// A count that must fit in an `Int` engine counter.
+    mutating func readCounter() throws -> Int {
+        try readCount(maximum: Int(Int32.max) * 1 << 20)
+    }
+
+    mutating func readPredictionEvent() throws -> PredictionEvent {
+        let model = try readString()
+        let version = try readString()
+        let id = try readString()
+        let timestamp = try readInt64()
+        let featureCount = try readCount(maximum: remaining / 2)
+        var features: [Feature] = []
+        features.reserveCapacity(featureCount)
+        for _ in 0..<featureCount {
+            let name = try readString()
+            let value: FeatureValue = switch try readByte() {
+            case 0: .number(try readDouble())
+            case 1: .string(try readString())
+            case 2: .bool(try readBool())
+            case 3: .missing
+            case 4: .invalid
+            case let tag: throw SerializationError.invalidValue("unknown feature value tag \(tag)")
+            }
+            features.append(Feature(name, value))
+        }
+        let score = try readOptional { try $0.readDouble() }
+        let predicted = try readOptionalInt64().map { value in
+            guard let label = Int(exactly: value) else { throw SerializationError.invalidValue("predicted label \(value)") }
+            return label
+        }
+        let segmentCount = try readCount(maximum: remaining / 2)
+        var segment: [SegmentAttribute] = []
+        for _ in 0..<segmentCount { segment.append(SegmentAttribute(try readString(), try readString())) }
+        return PredictionEvent(model: model, version: version, id: id, timestamp: timestamp, features: features,
+                               score: score, predictedLabel: predicted, segment: segment)
+    }
+
+    mutating func readMetricSubject() throws -> MetricSubject {
+        switch try readByte() {
+        case 0: .model
+        case 1: .score
+        case 2: .prediction
+        case 3: .feature(try readString())
+        case 4: .fairness(try readStrings())
+        case let tag: throw SerializationError.invalidValue("unknown metric subject tag \(tag)")
+        }
+    }
+
+    mutating func readStrings() throws -> [String] {
+        let count = try readCount(maximum: remaining)
+        var strings: [String] = []
+        for _ in 0..<count { strings.append(try readString()) }
+        return strings
+    }
+
+    mutating func readWindowSpec() throws -> WindowSpec {
+        let kind: WindowSpec.Kind = switch try readByte() {
+        case 0: .eventTime(paneMilliseconds: try readInt64(), allowedLatenessMilliseconds: try readInt64())
+        case 1: .count(eventsPerPane: try readCount())
+        case let tag: throw SerializationError.invalidValue("unknown window kind \(tag)")
+        }
+        let panes = try readCount()
+        guard panes > 0 else { throw SerializationError.invalidValue("window of no panes") }
+        return WindowSpec(kind: kind, panesPerWindow: panes)
+    }
+
+    /// Fails unless `actual` equals what the current configuration expects.
+    func expect<Value: Equatable>(_ actual: Value, _ expected: Value, _ what: String) throws {
+        guard actual == expected else {
+            throw SerializationError.invalidValue("\(what): checkpoint has \(actual), expected \(expected)")
+        }
+    }
+}
