@@ -1,4 +1,5 @@
 import DriftCore
+import Foundation
 import Simulation
 import Testing
 @testable import Monitor
@@ -54,7 +55,7 @@ import Testing
 
     /// Runs `lines`, checkpointing before each line in `points` (and before `finish()`
     /// when `atEnd`), each time continuing on an engine restored from the bytes.
-    static func interruptedRun(_ lines: [[UInt8]], configuration: MonitorConfiguration, points: (Int, MonitorEngine, [MonitorOutput]) -> Bool) throws -> (Interrupted, MonitorEngine) {
+    static func interruptedRun(_ lines: [[UInt8]], configuration: MonitorConfiguration, rules: RuleSet = rules, points: (Int, MonitorEngine, [MonitorOutput]) -> Bool) throws -> (Interrupted, MonitorEngine) {
         var run = Interrupted()
         var engine = MonitorEngine(configuration: configuration, rules: rules)
         var firing: Set<String> = []
@@ -69,7 +70,8 @@ import Testing
                 let before = snapshot(engine)
                 engine = try MonitorEngine(restoring: bytes, configuration: configuration, rules: rules)
                 #expect(snapshot(engine) == before)
-                #expect(engine.checkpoint() == bytes, "checkpoint → restore → checkpoint changed the bytes")
+                let sameBytes = engine.checkpoint() == bytes
+                #expect(sameBytes, "checkpoint → restore → checkpoint changed the bytes")
             }
             feed(line, to: engine)
             for output in engine.drainOutputs() {
@@ -82,7 +84,7 @@ import Testing
         return (run, engine)
     }
 
-    static func uninterrupted(_ lines: [[UInt8]], configuration: MonitorConfiguration) -> ([MonitorOutput], MonitorEngine) {
+    static func uninterrupted(_ lines: [[UInt8]], configuration: MonitorConfiguration, rules: RuleSet = rules) -> ([MonitorOutput], MonitorEngine) {
         let engine = MonitorEngine(configuration: configuration, rules: rules)
         var outputs: [MonitorOutput] = []
         for line in lines {
@@ -90,6 +92,14 @@ import Testing
             outputs += engine.drainOutputs()
         }
         return (outputs, engine)
+    }
+
+    /// Fails with the first differing line rather than two whole output lists.
+    static func expectSame(_ outputs: [MonitorOutput], _ expected: [MonitorOutput], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        #expect(outputs.count == expected.count, sourceLocation: sourceLocation)
+        if let difference = zip(outputs, expected).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
+            Issue.record("output \(difference.offset) differs:\n\(difference.element.0.json)\n\(difference.element.1.json)", sourceLocation: sourceLocation)
+        }
     }
 
     static func finished(_ outputs: [MonitorOutput], _ engine: MonitorEngine) -> [MonitorOutput] {
@@ -117,8 +127,7 @@ import Testing
         let restored = try MonitorEngine(restoring: bytes, configuration: configuration, rules: Self.rules)
         let outputs = run.outputs + Self.finished([], restored)
         let expected = Self.finished(expectedOutputs, expectedEngine)
-        #expect(outputs.count == expected.count)
-        #expect(outputs == expected)
+        Self.expectSame(outputs, expected)
         #expect(Self.snapshot(restored) == Self.snapshot(expectedEngine))
         // The points covered what the test is about.
         #expect(run.collectingReference.first == true, "the first checkpoint was not taken mid reference")
@@ -137,8 +146,54 @@ import Testing
             position % 3_001 == 1_500
         }
         let outputs = run.outputs + Self.finished([], engine)
-        #expect(outputs == Self.finished(expectedOutputs, expectedEngine))
+        Self.expectSame(outputs, Self.finished(expectedOutputs, expectedEngine))
         #expect(run.sizes.count >= 7)
+    }
+
+    static let detectorRules: RuleSet = try! RuleLoader.load(sources: [
+        RuleSource(path: "default.yaml", text: String(decoding: FileManager.default.contents(atPath: RuleFixtures.path("rules/default.yaml"))!, as: UTF8.self)),
+        RuleSource(path: "detectors.yaml", text: """
+            rules:
+              - {name: ErrorRateDDM, metric: ddm, condition: "> 0"}
+              - {name: ErrorRateADWIN, metric: adwin, condition: "> 0"}
+            """),
+    ]).get()
+
+    /// Change detectors (fed every joined label) continue from their checkpointed state.
+    @Test func changeDetectorsRestoreExactly() throws {
+        let configuration = ScenarioTests.configuration()
+        let lines = Self.lines(events: 40_000, scenario: "concept_drift@0.3")
+        let (expectedOutputs, expectedEngine) = Self.uninterrupted(lines, configuration: configuration, rules: Self.detectorRules)
+        let (run, engine) = try Self.interruptedRun(lines, configuration: configuration, rules: Self.detectorRules) { position, _, _ in
+            position % 9_000 == 8_999
+        }
+        let expected = Self.finished(expectedOutputs, expectedEngine)
+        Self.expectSame(run.outputs + Self.finished([], engine), expected)
+        let detectorAlerts = expected.filter { $0.kind == .alert && ($0.json.contains("ErrorRateDDM") || $0.json.contains("ErrorRateADWIN")) }
+        #expect(!detectorAlerts.isEmpty, "the detectors never fired, so their state was not exercised")
+    }
+
+    /// Rule state attaches by rule identity: unchanged rules keep their alert instances,
+    /// removed ones are dropped and counted.
+    @Test func alertStateOfRemovedRulesIsDropped() throws {
+        let configuration = ScenarioTests.configuration()
+        let lines = Self.lines(events: 60_000, scenario: "income_shift@0.3,concept_drift@0.3,gender_bias@0.4")
+        let engine = MonitorEngine(configuration: configuration, rules: Self.detectorRules)
+        for line in lines.prefix(60_000) { Self.feed(line, to: engine) }
+        let bytes = engine.checkpoint()
+        #expect(try MonitorEngine(restoring: bytes, configuration: configuration, rules: Self.detectorRules).alertInstancesDroppedOnRestore == 0)
+        let withoutDrift = try RuleLoader.load(sources: [RuleSource(path: "r.yaml", text: """
+            rules:
+              - {name: ErrorRateDDM, metric: ddm, condition: "> 0"}
+            """)]).get()
+        let restored = try MonitorEngine(restoring: bytes, configuration: configuration, rules: withoutDrift)
+        #expect(restored.alertInstancesDroppedOnRestore > 0)
+        #expect(restored.rulesDigest == withoutDrift.rulesDigest)
+        // It carries on: windows, references and the join as they were.
+        for line in lines.dropFirst(60_000) { Self.feed(line, to: restored) }
+        restored.finish()
+        #expect(restored.drainOutputs().contains { $0.kind == .metric })
+        #expect(restored.counters.predictions > engine.counters.predictions)
     }
 
     /// A small mid-stream checkpoint (reference being built, labels pending).
