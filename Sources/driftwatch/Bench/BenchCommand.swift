@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and memory (use a release build).",
-        subcommands: [CoreBench.self, KafkaBench.self, ReplayBench.self, ServeBench.self]
+        subcommands: [CoreBench.self, KafkaBench.self, ReplayBench.self, ServeBench.self, CheckpointBench.self]
     )
 }
 
