@@ -14,6 +14,11 @@ extension BinaryWriter {
         writeOptional(value) { $0.write($1) }
     }
 
+    /// A signed value as a zigzag varint: small magnitudes (deltas, pane numbers) take few bytes.
+    mutating func writeZigzag(_ value: Int64) {
+        writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
     /// A non-negative engine count (counts are never negative; a negative one would be a bug).
     mutating func writeCounter(_ value: Int) {
         writeCount(max(value, 0))
@@ -92,9 +97,14 @@ extension BinaryReader {
         try readOptional { try $0.readInt64() }
     }
 
-    /// A count that must fit in an `Int` engine counter.
+    mutating func readZigzag() throws -> Int64 {
+        let encoded = try readVarint()
+        return Int64(bitPattern: encoded >> 1) ^ -Int64(bitPattern: encoded & 1)
+    }
+
+    /// An engine counter (a count that fits in an `Int`).
     mutating func readCounter() throws -> Int {
-        try readCount(maximum: Int(Int32.max) * 1 << 20)
+        try readCount()
     }
 
     mutating func readPredictionEvent() throws -> PredictionEvent {

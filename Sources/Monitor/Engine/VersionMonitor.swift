@@ -459,21 +459,23 @@ extension VersionMonitor {
 }
 
 extension JoinedPrediction {
+    /// Compact (a million may be pending): varints for the version, pane and segment.
     func encode(to writer: inout BinaryWriter) {
-        writer.write(versionIndex)
+        writer.writeVarint(UInt64(versionIndex))
         writer.write(UInt8(bitPattern: storedPredicted))
         writer.write(inReference)
-        writer.write(pane)
+        writer.writeZigzag(pane)
         writer.write(storedScore)
-        writer.write(segment)
+        writer.writeVarint(segment)
     }
 
     init(from reader: inout BinaryReader) throws {
-        versionIndex = try reader.readUInt32()
+        guard let index = UInt32(exactly: try reader.readVarint()) else { throw SerializationError.invalidValue("version index") }
+        versionIndex = index
         storedPredicted = Int8(bitPattern: try reader.readByte())
         inReference = try reader.readBool()
-        pane = try reader.readInt64()
+        pane = try reader.readZigzag()
         storedScore = try reader.readDouble()
-        segment = try reader.readUInt64()
+        segment = try reader.readVarint()
     }
 }

@@ -192,10 +192,13 @@ extension LabelJoin {
         writer.write(now)
         // Every pending entry has exactly one queue entry (both are added and removed
         // together), so the queue order carries the map without sorting a million ids.
+        // Timestamps are deltas from the previous one (nearly sorted: a byte or two).
         writer.writeCount(pendingOrder.count)
+        var previous: Int64 = 0
         for (id, timestamp) in pendingOrder {
             writer.write(id)
-            writer.write(timestamp)
+            writer.writeZigzag(timestamp &- previous)
+            previous = timestamp
             let entry = pending[id].flatMap { $0.timestamp == timestamp ? $0 : nil }
             writer.writeOptional(entry) { writer, entry in
                 writer.write(entry.isLabelled)
@@ -232,9 +235,11 @@ extension LabelJoin {
         pendingOrder = []
         let pendingCount = try reader.readCount(maximum: reader.remaining)
         pending.reserveCapacity(pendingCount)
+        var previous: Int64 = 0
         for _ in 0..<pendingCount {
             let id = try reader.readString()
-            let timestamp = try reader.readInt64()
+            let timestamp = previous &+ (try reader.readZigzag())
+            previous = timestamp
             pendingOrder.append((id, timestamp))
             guard try reader.readBool() else { continue }
             let isLabelled = try reader.readBool()

@@ -43,7 +43,9 @@ struct CheckpointBench: ParsableCommand {
         print("== checkpoint (\(models) models, \(counters.predictions) predictions, \(counters.labels) labels, \(engine.pendingLabels) predictions in the label join)")
         print(BenchmarkResult(name: "checkpoint size", operations: 1, nanosecondsPerOperation: .nan,
                               note: "\(checkpoint.count) bytes (\(checkpoint.count >> 10) KiB)").line)
-        print(write.line)
-        print(read.line)
+        for result in [write, read] {
+            print(BenchmarkResult(name: result.name, operations: 1, nanosecondsPerOperation: .nan,
+                                  note: "\(Int((result.nanosecondsPerOperation / 1e6).rounded())) ms (best of 5)").line)
+        }
     }
 }
