@@ -68,22 +68,23 @@ public struct ErrorStreamDetector: Sendable, Equatable {
     public mutating func update(_ value: Double) -> Bool {
         switch state {
         case var .adwin(detector):
-            detector.update(value)
-            state = .adwin(detector)
-            return detector.driftDetected
+            defer { state = .adwin(detector) }
+            return Self.step(&detector, value)
         case var .ddm(detector):
-            detector.update(value)
-            state = .ddm(detector)
-            return detector.driftDetected
+            defer { state = .ddm(detector) }
+            return Self.step(&detector, value)
         case var .eddm(detector):
-            detector.update(value)
-            state = .eddm(detector)
-            return detector.driftDetected
+            defer { state = .eddm(detector) }
+            return Self.step(&detector, value)
         case var .pageHinkley(detector):
-            detector.update(value)
-            state = .pageHinkley(detector)
-            return detector.driftDetected
+            defer { state = .pageHinkley(detector) }
+            return Self.step(&detector, value)
         }
+    }
+
+    private static func step(_ detector: inout some ChangeDetector, _ value: Double) -> Bool {
+        detector.update(value)
+        return detector.driftDetected
     }
 }
 
