@@ -45,15 +45,18 @@ import Testing
 
             var second = Member(consumer: try KafkaConsumer(config: TestKafka.consumerConfig(broker, group: group), logger: TestKafka.logger))
             try second.consumer.subscribe([topic])
-            // Both members must keep reading for the rebalance to complete.
-            let (firstBefore, secondBefore) = (first, second)
-            async let firstSplit = Self.awaitHalf(firstBefore)
-            async let secondSplit = Self.awaitHalf(secondBefore)
-            let (firstAfterSplit, firstOK) = try await firstSplit
-            let (secondAfterSplit, secondOK) = try await secondSplit
-            first = firstAfterSplit
-            second = secondAfterSplit
-            #expect(firstOK && secondOK)
+            // Both members must keep reading until the group is stable: a member that stops
+            // reading early cannot answer a further rebalance (its callback waits for it),
+            // and on a busy machine the mock may need more than one round.
+            let deadline = ContinuousClock.now + .seconds(90)
+            var split = false
+            while !split, ContinuousClock.now < deadline {
+                _ = try await first.awaitAssignment(timeout: .milliseconds(300)) { _ in false }
+                _ = try await second.awaitAssignment(timeout: .milliseconds(300)) { _ in false }
+                split = first.assignment.count == 2 && second.assignment.count == 2
+                    && first.assignment.isDisjoint(with: second.assignment)
+            }
+            #expect(split, "first \(first.assignment), second \(second.assignment)")
             #expect(first.assignment.isDisjoint(with: second.assignment))
             #expect(first.assignment.union(second.assignment) == all)
             #expect(first.revoked.first == all, "eager rebalancing revokes everything first")
@@ -65,12 +68,6 @@ import Testing
             #expect(first.assigned.last == all)
             first.consumer.close()
         }
-    }
-
-    private static func awaitHalf(_ member: Member) async throws -> (Member, Bool) {
-        var member = member
-        let reached = try await member.awaitAssignment { $0.count == 2 }
-        return (member, reached)
     }
 
     /// A restarted member resumes exactly after the last committed offset.
