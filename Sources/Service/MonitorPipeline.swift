@@ -231,7 +231,8 @@ public final class MonitorPipeline: Service {
         for shard in written {
             let checkpoint = shards.checkpoint(shard, rules: rules, outputPositions: outputPositions)
             try await checkpoints.save(checkpoint, shard: shard)
-            try consumer.storeOffsets(checkpoint.inputOffsets)
+            let covered = checkpoint.inputOffsets.filter { $0.offset >= 0 }
+            if !covered.isEmpty { try consumer.storeOffsets(covered) }
             shards.markCheckpointed(shard)
             bytes += checkpoint.engine.count
         }
@@ -249,6 +250,14 @@ public final class MonitorPipeline: Service {
         let start = ContinuousClock.now
         let reader = try checkpoints.makeReader()
         let found = try await checkpoints.load(newShards, using: reader)
+        // A shard without a checkpoint gets one right away (a fresh engine at the committed
+        // offsets), so that a crash before its first regular checkpoint still finds what
+        // to suppress.
+        let fresh = partitions.filter { newShards.contains($0.partition) && found[$0.partition] == nil }
+        if !fresh.isEmpty {
+            for offset in try consumer.committed(fresh) { shards.begin(at: offset) }
+            try await checkpoint(&shards, rules: rules)
+        }
         guard !found.isEmpty else { return }
         // Each output partition is read once, from the earliest position any checkpoint recorded.
         var readFrom: [TopicPartition: Int64] = [:]
@@ -279,7 +288,8 @@ public final class MonitorPipeline: Service {
             for partition in partitions where partition.partition == shard {
                 until[partition] = try checkpoints.highWatermark(of: partition)
             }
-            for offset in checkpoint.inputOffsets where assigned.contains(offset.topicPartition) {
+            // A negative offset (none committed when the shard started) leaves the consumer's reset policy in charge.
+            for offset in checkpoint.inputOffsets where assigned.contains(offset.topicPartition) && offset.offset >= 0 {
                 try consumer.seek(offset.topicPartition, to: offset.offset)
             }
             shards.restore(shard, engine: engine, inputOffsets: checkpoint.inputOffsets,
@@ -352,6 +362,12 @@ struct ShardEngines {
         engines[shard] = engine
         evaluationsReported[shard] = 0
         return engine
+    }
+
+    /// Starts tracking a fresh shard's input partition at `offset` (negative: none committed).
+    mutating func begin(at offset: TopicPartitionOffset) {
+        positions[offset.topicPartition.partition, default: [:]][offset.topicPartition] = offset.offset
+        changed.insert(offset.topicPartition.partition)
     }
 
     /// Records that `message` went through its shard's engine.
