@@ -59,7 +59,10 @@ public final class MonitorService: Sendable {
                 "auto.offset.reset": "earliest",
             ]) { own, _ in own }),
             maxBatchSize: settings.maxBatchSize, logger: kafkaLogger)
-        producer = try KafkaProducer(config: settings.kafkaConfig(bootstrap: bootstrapServers), logger: kafkaLogger)
+        // Checkpoints are often larger than librdkafka's 1,000,000-byte default message limit.
+        producer = try KafkaProducer(config: settings.kafkaConfig(bootstrap: bootstrapServers, [
+            "message.max.bytes": String(ServeSettings.maximumCheckpointBytes),
+        ]), logger: kafkaLogger)
         if let stateTopic = settings.stateTopic {
             if settings.brokers != nil {
                 try Self.createIfMissing(stateTopic: stateTopic, settings: settings, bootstrap: bootstrapServers,
@@ -105,7 +108,9 @@ public final class MonitorService: Sendable {
         let admin = try KafkaAdmin(config: settings.kafkaConfig(bootstrap: bootstrap), logger: logger)
         defer { admin.close() }
         do {
-            try admin.createTopic(stateTopic, partitions: settings.statePartitions, config: ["cleanup.policy": "compact"])
+            try admin.createTopic(stateTopic, partitions: settings.statePartitions, config: [
+                "cleanup.policy": "compact", "max.message.bytes": String(ServeSettings.maximumCheckpointBytes),
+            ])
             logger.notice("created the state topic", metadata: ["topic": "\(stateTopic)", "partitions": "\(settings.statePartitions)"])
         } catch let error as KafkaError where error.errorCode == .topicAlreadyExists {
             return

@@ -38,6 +38,9 @@ public struct ServeSettings: Sendable {
     /// comes first (also on revocation and at shutdown).
     public var checkpointInterval: Duration = .seconds(10)
     public var checkpointMessages = 1_000_000
+    /// The producer's `message.max.bytes` default and the state topic's `max.message.bytes`
+    /// when serve creates it: room for large checkpoints (override with `-X message.max.bytes=`).
+    public static let maximumCheckpointBytes = 64 << 20
     /// Partitions of the state topic when serve creates it (it is missing): several, since
     /// checkpoints are MBs and the embedded broker keeps only ~5 MiB per partition.
     public var statePartitions = 8
