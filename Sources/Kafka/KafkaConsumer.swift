@@ -175,6 +175,27 @@ public final class KafkaConsumer: @unchecked Sendable {
         return PartitionList.offsets(list).map(\.topicPartition)
     }
 
+    /// Replaces the assignment with exactly these partitions, each starting at its
+    /// offset (or `KafkaOffset.beginning`/`.end`/`.stored`), outside any group
+    /// rebalance: for reading a log (a state or output topic) without joining a group.
+    /// An empty list stops all fetching. Messages already buffered are still delivered.
+    public func assign(_ offsets: [TopicPartitionOffset]) throws {
+        let list = PartitionList.make(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(rd_kafka_assign(try client().pointer, offsets.isEmpty ? nil : list), "assign \(offsets)")
+    }
+
+    /// The partition's low watermark (first retained offset) and high watermark (the
+    /// offset the next produced message gets), asked of the broker.
+    public func watermarks(_ partition: TopicPartition, timeout: Duration = .seconds(10)) throws -> (low: Int64, high: Int64) {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        try KafkaError.check(rd_kafka_query_watermark_offsets(try client().pointer, partition.topic, partition.partition,
+                                                              &low, &high, timeout.milliseconds),
+                             "query watermarks of \(partition)")
+        return (low, high)
+    }
+
     /// Moves the fetch position of an assigned partition. Messages already in the
     /// event buffer are still delivered.
     public func seek(_ partition: TopicPartition, to offset: Int64, timeout: Duration = .seconds(10)) throws {

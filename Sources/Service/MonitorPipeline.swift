@@ -21,7 +21,18 @@ import ServiceLifecycle
 /// A model split over several partitions is monitored per partition. A shard's engine
 /// lives while the shard is assigned; an eager rebalance that gives a shard straight
 /// back keeps its engine (nobody else processed it in between), otherwise it is
-/// dropped. This per-shard unit is what a checkpoint will save and restore.
+/// dropped.
+///
+/// **Checkpoints** (with a ``CheckpointStore``): every `checkpointInterval` of wall
+/// time or `checkpointMessages` messages, on revocation and at shutdown, each shard
+/// that processed messages since its last checkpoint writes one (engine blob, the input
+/// offsets it covers, the output positions) to the state topic and waits for its
+/// acknowledgement; only then are those input offsets stored (and committed later). On
+/// assignment a shard with a checkpoint is restored from it and its input partitions
+/// seek to the recorded offsets; what the previous owner published after the
+/// checkpoint is read back from the output topics and not emitted again (matched by
+/// `driftwatch-id`, dead letters by their source partition and offset). So a restart
+/// or rebalance loses no state and duplicates no published output with an id.
 public final class MonitorPipeline: Service {
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
@@ -35,12 +46,17 @@ public final class MonitorPipeline: Service {
     /// The rule set engines are built with; replaced by ``reload(rules:)``.
     private let rules: Protected<(ruleSet: RuleSet, generation: Int)>
     private let stopping = Protected(false)
+    private let checkpoints: CheckpointStore?
+    /// Set by ``stopLikeACrashForTesting()``: leave without the final checkpoint and commit.
+    private let crashing = Protected(false)
+    private let suppressed = Protected(0)
 
     /// - Parameter onOutput: sees every engine output after it was acknowledged (the demo prints alerts with it).
     public init(consumer: KafkaConsumer, producer: KafkaProducer, settings: ServeSettings, rules: RuleSet,
                 state: ServiceState, metrics: ServiceMetrics, logger: Logger,
-                onOutput: (@Sendable (MonitorOutput) -> Void)? = nil) {
+                checkpoints: CheckpointStore? = nil, onOutput: (@Sendable (MonitorOutput) -> Void)? = nil) {
         self.consumer = consumer
+        self.checkpoints = checkpoints
         self.producer = producer
         self.settings = settings
         routing = OutputRouting(alertsTopic: settings.alertsTopic, retrainTopic: settings.retrainTopic,
@@ -83,30 +99,48 @@ public final class MonitorPipeline: Service {
     /// Stops after the batch in progress (also what a graceful shutdown does).
     public func stop() { stopping.withLock { $0 = true } }
 
+    /// Outputs (and dead letters) not published again after a restore because the
+    /// previous owner of their shard had published them.
+    public var suppressedOutputs: Int { suppressed.current }
+
+    /// Stops after the batch in progress as a `kill -9` would leave things: no final
+    /// checkpoint, no commit (outputs already published stay published).
+    func stopLikeACrashForTesting() {
+        crashing.withLock { $0 = true }
+        stop()
+    }
+
     private func consumeUntilStopped() async throws {
         var shards = ShardEngines(configuration: settings.monitor, decoder: settings.decoder, state: state)
         var rulesGeneration = 0
         var lastCommit = ContinuousClock.now
+        var schedule = CheckpointSchedule(interval: settings.checkpointInterval, messages: settings.checkpointMessages)
         defer { close() }
         while !stopping.current, !Task.isCancelled {
             let current = rules.current
             if current.generation != rulesGeneration {
                 rulesGeneration = current.generation
-                shards.dropAll()
+                shards.resetEngines()
                 logger.info("rules reloaded; monitoring state restarts", metadata: ["rules_digest": "\(current.ruleSet.rulesDigest)"])
             }
             if let event = try await consumer.nextEvent(timeout: .milliseconds(200)) {
                 switch event {
                 case let .messages(batch):
                     try process(batch, shards: &shards, rules: current.ruleSet)
+                    schedule.processed(batch.count)
                 case let .partitionsAssigned(partitions):
                     logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
                     shards.keepOnly(Set(partitions.map(\.partition)))
+                    if let checkpoints {
+                        try await restore(partitions, shards: &shards, rules: current.ruleSet, from: checkpoints)
+                    }
                     state.assigned(partitions)
                     metrics.setReady(state.isReady)
                 case let .partitionsRevoked(partitions):
                     logger.info("partitions revoked", metadata: ["partitions": "\(partitions)"])
-                    // Everything processed is acknowledged and stored: commit before the partitions move.
+                    // Everything processed is acknowledged: checkpoint and commit before the partitions move.
+                    try await checkpoint(&shards, rules: current.ruleSet)
+                    schedule.reset()
                     commitStoredOffsets()
                     lastCommit = .now
                     state.revoked()
@@ -115,11 +149,16 @@ public final class MonitorPipeline: Service {
             } else if consumer.isClosed {
                 break
             }
+            if schedule.isDue {
+                try await checkpoint(&shards, rules: current.ruleSet)
+                schedule.reset()
+            }
             if ContinuousClock.now - lastCommit >= settings.commitInterval {
                 commitStoredOffsets()
                 lastCommit = .now
             }
         }
+        if !crashing.current { try await checkpoint(&shards, rules: rules.current.ruleSet) }
     }
 
     /// One at-least-once step: process, publish, wait for acknowledgement, store offsets.
@@ -132,10 +171,13 @@ public final class MonitorPipeline: Service {
             let engine = shards.engine(for: message.partition, rules: rules)
             if !touched.contains(message.partition) { touched.append(message.partition) }
             let rejection = message.value.withUnsafeBufferPointer { engine.process(message: $0) }
+            shards.advance(past: message)
             if let rejection {
                 deadLetters += 1
                 metrics.rejected(reason: rejection.code)
-                records.append(DeadLetter.record(for: message, rejection: rejection, topic: settings.deadLetterTopic))
+                if !shards.suppress(Suppression.key(deadLetterOf: message), shard: message.partition) {
+                    records.append(DeadLetter.record(for: message, rejection: rejection, topic: settings.deadLetterTopic))
+                }
             }
         }
         var outputs: [MonitorOutput] = []
@@ -153,7 +195,10 @@ public final class MonitorPipeline: Service {
             observer.observe(output)
             onOutput?(output)
         }
-        try consumer.storeOffsets(for: batch)
+        // With checkpoints, input offsets are stored once a checkpoint covering them is acknowledged.
+        if checkpoints == nil { try consumer.storeOffsets(for: batch) }
+        let suppressedNow = shards.takeSuppressedCount()
+        if suppressedNow > 0 { suppressed.withLock { $0 += suppressedNow } }
         state.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: records.count)
         metrics.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: records.count,
                             evaluations: evaluations, duration: ContinuousClock.now - start)
@@ -175,6 +220,87 @@ public final class MonitorPipeline: Service {
         }
     }
 
+    /// Writes a checkpoint for every shard that changed since its last one, each
+    /// acknowledged before the input offsets it covers are stored.
+    private func checkpoint(_ shards: inout ShardEngines, rules: RuleSet) async throws {
+        guard let checkpoints, !shards.changed.isEmpty else { return }
+        let start = ContinuousClock.now
+        let outputPositions = try checkpoints.highWatermarks(of: routing.topics + [settings.deadLetterTopic])
+        var bytes = 0
+        let written = shards.changed.sorted()
+        for shard in written {
+            let checkpoint = shards.checkpoint(shard, rules: rules, outputPositions: outputPositions)
+            try await checkpoints.save(checkpoint, shard: shard)
+            let covered = checkpoint.inputOffsets.filter { $0.offset >= 0 }
+            if !covered.isEmpty { try consumer.storeOffsets(covered) }
+            shards.markCheckpointed(shard)
+            bytes += checkpoint.engine.count
+        }
+        logger.info("checkpoint written", metadata: [
+            "shards": "\(written)", "bytes": "\(bytes)", "duration": "\(ContinuousClock.now - start)",
+        ])
+    }
+
+    /// Restores the newly assigned shards that have a checkpoint: engine, input
+    /// positions (seeked), and the outputs published after the checkpoint (suppressed).
+    private func restore(_ partitions: [TopicPartition], shards: inout ShardEngines, rules: RuleSet,
+                         from checkpoints: CheckpointStore) async throws {
+        let newShards = Set(partitions.map(\.partition)).filter { !shards.hasEngine($0) }
+        guard !newShards.isEmpty else { return }
+        let start = ContinuousClock.now
+        let reader = try checkpoints.makeReader()
+        let found = try await checkpoints.load(newShards, using: reader)
+        // A shard without a checkpoint gets one right away (a fresh engine at the committed
+        // offsets), so that a crash before its first regular checkpoint still finds what
+        // to suppress.
+        let fresh = partitions.filter { newShards.contains($0.partition) && found[$0.partition] == nil }
+        if !fresh.isEmpty {
+            for offset in try consumer.committed(fresh) { shards.begin(at: offset) }
+            try await checkpoint(&shards, rules: rules)
+        }
+        guard !found.isEmpty else { return }
+        // Each output partition is read once, from the earliest position any checkpoint recorded.
+        var readFrom: [TopicPartition: Int64] = [:]
+        for position in found.values.flatMap(\.outputPositions) {
+            readFrom[position.topicPartition] = min(readFrom[position.topicPartition] ?? .max, position.offset)
+        }
+        var published: [TopicPartition: [KafkaMessage]] = [:]
+        for (partition, offset) in readFrom { published[partition] = try await reader.read(partition, from: offset) }
+        let assigned = Set(partitions)
+        for (shard, checkpoint) in found.sorted(by: { $0.key < $1.key }) {
+            let engine: MonitorEngine
+            do {
+                engine = try MonitorEngine(restoring: checkpoint.engine, configuration: settings.monitor, rules: rules,
+                                           decoder: settings.decoder)
+            } catch {
+                logger.error("shard \(shard): checkpoint cannot be restored, starting afresh from the committed offsets",
+                             metadata: ["error": "\(error)"])
+                continue
+            }
+            var keys = Set<String>()
+            for position in checkpoint.outputPositions {
+                for message in published[position.topicPartition] ?? [] where message.offset >= position.offset {
+                    if let key = Suppression.key(ofPublished: message, shard: shard) { keys.insert(key) }
+                }
+            }
+            // The previous owner cannot have processed past today's ends of the shard's inputs.
+            var until: [TopicPartition: Int64] = [:]
+            for partition in partitions where partition.partition == shard {
+                until[partition] = try checkpoints.highWatermark(of: partition)
+            }
+            // A negative offset (none committed when the shard started) leaves the consumer's reset policy in charge.
+            for offset in checkpoint.inputOffsets where assigned.contains(offset.topicPartition) && offset.offset >= 0 {
+                try consumer.seek(offset.topicPartition, to: offset.offset)
+            }
+            shards.restore(shard, engine: engine, inputOffsets: checkpoint.inputOffsets,
+                           suppression: Suppression(keys: keys, outputPositions: checkpoint.outputPositions, until: until))
+            logger.info("shard restored from checkpoint", metadata: [
+                "shard": "\(shard)", "bytes": "\(checkpoint.engine.count)", "input": "\(checkpoint.inputOffsets)",
+                "suppressing": "\(keys.count)", "duration": "\(ContinuousClock.now - start)",
+            ])
+        }
+    }
+
     private func commitStoredOffsets() {
         do {
             try consumer.commit()
@@ -187,7 +313,7 @@ public final class MonitorPipeline: Service {
     /// Flushes what is in flight, commits, leaves the group.
     private func close() {
         do { try producer.flush(timeout: .seconds(5)) } catch { logger.warning("producer flush at shutdown: \(error)") }
-        commitStoredOffsets()
+        if !crashing.current { commitStoredOffsets() }
         consumer.close()
         state.revoked()
         metrics.setReady(false)
@@ -207,10 +333,17 @@ public enum PipelineError: Error, CustomStringConvertible {
     }
 }
 
-/// The engines of the shards this member processes, confined to the pipeline task.
+/// The engines of the shards this member processes, with what their checkpoints
+/// need (input positions, changes, suppression after a restore); confined to the pipeline task.
 struct ShardEngines {
     private var engines: [Int32: MonitorEngine] = [:]
     private var evaluationsReported: [Int32: Int] = [:]
+    /// The next input offset of each partition of a shard that its engine has processed.
+    private var positions: [Int32: [TopicPartition: Int64]] = [:]
+    /// Shards that processed messages (or were reset) since their last checkpoint.
+    private(set) var changed: Set<Int32> = []
+    private var suppressions: [Int32: Suppression] = [:]
+    private var suppressedCount = 0
     private let configuration: MonitorConfiguration
     private let decoder: EventDecoder
     private let state: ServiceState
@@ -221,6 +354,8 @@ struct ShardEngines {
         self.state = state
     }
 
+    func hasEngine(_ shard: Int32) -> Bool { engines[shard] != nil }
+
     mutating func engine(for shard: Int32, rules: RuleSet) -> MonitorEngine {
         if let engine = engines[shard] { return engine }
         let engine = MonitorEngine(configuration: configuration, rules: rules, decoder: decoder)
@@ -229,28 +364,139 @@ struct ShardEngines {
         return engine
     }
 
-    /// The shard's outputs since the last call, and how many windows it evaluated meanwhile.
+    /// Starts tracking a fresh shard's input partition at `offset` (negative: none committed).
+    mutating func begin(at offset: TopicPartitionOffset) {
+        positions[offset.topicPartition.partition, default: [:]][offset.topicPartition] = offset.offset
+        changed.insert(offset.topicPartition.partition)
+    }
+
+    /// Records that `message` went through its shard's engine.
+    mutating func advance(past message: KafkaMessage) {
+        positions[message.partition, default: [:]][message.topicPartition] = message.offset + 1
+        changed.insert(message.partition)
+    }
+
+    /// The shard's outputs since the last call (without those a restore suppresses), and
+    /// how many windows it evaluated meanwhile.
     mutating func drain(_ shard: Int32) -> ([MonitorOutput], Int) {
         guard let engine = engines[shard] else { return ([], 0) }
         let counters = engine.counters
         state.updateEngineCounters(shard: shard, counters)
         let evaluated = counters.evaluations - (evaluationsReported[shard] ?? 0)
         evaluationsReported[shard] = counters.evaluations
-        return (engine.drainOutputs(), evaluated)
+        var outputs = engine.drainOutputs()
+        if suppressions[shard] != nil {
+            outputs.removeAll { output in output.id.map { suppress(Suppression.key(id: $0), shard: shard) } ?? false }
+            if let until = suppressions[shard]?.until,
+               until.allSatisfy({ (positions[shard]?[$0.key] ?? 0) >= $0.value }) {
+                suppressions[shard] = nil  // past everything the previous owner can have processed
+            }
+        }
+        return (outputs, evaluated)
+    }
+
+    /// Whether the output with `key` was already published by the shard's previous owner
+    /// (then it is not published again).
+    mutating func suppress(_ key: String, shard: Int32) -> Bool {
+        guard suppressions[shard]?.keys.remove(key) != nil else { return false }
+        suppressedCount += 1
+        return true
+    }
+
+    mutating func takeSuppressedCount() -> Int {
+        defer { suppressedCount = 0 }
+        return suppressedCount
+    }
+
+    /// The shard's checkpoint. While a suppression is active its output positions stay
+    /// those of the restored checkpoint, so a restore from this one still finds the
+    /// previous owner's outputs.
+    mutating func checkpoint(_ shard: Int32, rules: RuleSet, outputPositions: [TopicPartitionOffset]) -> ShardCheckpoint {
+        let inputOffsets = (positions[shard] ?? [:]).map { TopicPartitionOffset($0.key, offset: $0.value) }
+            .sorted { ($0.topicPartition.topic, $0.topicPartition.partition) < ($1.topicPartition.topic, $1.topicPartition.partition) }
+        return ShardCheckpoint(engine: engine(for: shard, rules: rules).checkpoint(), inputOffsets: inputOffsets,
+                               outputPositions: suppressions[shard]?.outputPositions ?? outputPositions)
+    }
+
+    mutating func markCheckpointed(_ shard: Int32) { changed.remove(shard) }
+
+    mutating func restore(_ shard: Int32, engine: MonitorEngine, inputOffsets: [TopicPartitionOffset], suppression: Suppression) {
+        engines[shard] = engine
+        evaluationsReported[shard] = engine.counters.evaluations
+        positions[shard] = Dictionary(inputOffsets.map { ($0.topicPartition, $0.offset) }) { _, last in last }
+        suppressions[shard] = suppression.keys.isEmpty ? nil : suppression
     }
 
     /// After a rebalance: keep the engines of shards assigned again, drop the others.
     mutating func keepOnly(_ shards: Set<Int32>) {
-        for shard in engines.keys where !shards.contains(shard) { drop(shard) }
+        for shard in Set(engines.keys).union(positions.keys) where !shards.contains(shard) { drop(shard) }
     }
 
-    mutating func dropAll() {
-        for shard in engines.keys { drop(shard) }
+    /// New rules: every engine restarts empty (from the current input positions).
+    mutating func resetEngines() {
+        for shard in engines.keys { state.retireEngine(shard: shard) }
+        engines.removeAll()
+        evaluationsReported.removeAll()
+        changed.formUnion(positions.keys)
     }
 
     private mutating func drop(_ shard: Int32) {
         engines.removeValue(forKey: shard)
         evaluationsReported.removeValue(forKey: shard)
+        positions.removeValue(forKey: shard)
+        suppressions.removeValue(forKey: shard)
+        changed.remove(shard)
         state.retireEngine(shard: shard)
+    }
+}
+
+/// What a restored shard must not publish again: what its previous owner published
+/// after the checkpoint, as keys of ``key(id:)`` and ``key(deadLetterOf:)``.
+struct Suppression {
+    var keys: Set<String>
+    /// The restored checkpoint's output positions.
+    var outputPositions: [TopicPartitionOffset]
+    /// The shard's input ends at the restore: the previous owner processed nothing
+    /// beyond them, so suppression ends once the shard reaches all of them.
+    var until: [TopicPartition: Int64]
+
+    static func key(id: String) -> String { "id:" + id }
+
+    static func key(deadLetterOf message: KafkaMessage) -> String {
+        "dead-letter:\(message.topic)/\(message.partition)/\(message.offset)"
+    }
+
+    /// The key of a message read back from an output topic, if it is the shard's (or,
+    /// for outputs with an id, possibly the shard's: ids are unique per event).
+    static func key(ofPublished message: KafkaMessage, shard: Int32) -> String? {
+        func header(_ name: String) -> String? {
+            message.headers.first { $0.name == name }?.value.map { String(decoding: $0, as: UTF8.self) }
+        }
+        if let id = header(OutputRouting.idHeader) { return key(id: id) }
+        guard let topic = header(DeadLetter.topicHeader), let partition = header(DeadLetter.partitionHeader),
+              let offset = header(DeadLetter.offsetHeader), partition == String(shard) else { return nil }
+        return "dead-letter:\(topic)/\(partition)/\(offset)"
+    }
+}
+
+/// When the next checkpoint is due: after `interval` of wall time or `messages` messages.
+struct CheckpointSchedule {
+    let interval: Duration
+    let messages: Int
+    private var since = ContinuousClock.now
+    private var processed = 0
+
+    init(interval: Duration, messages: Int) {
+        self.interval = interval
+        self.messages = messages
+    }
+
+    mutating func processed(_ count: Int) { processed += count }
+
+    var isDue: Bool { processed > 0 && (processed >= messages || ContinuousClock.now - since >= interval) }
+
+    mutating func reset() {
+        since = .now
+        processed = 0
     }
 }

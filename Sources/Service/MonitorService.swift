@@ -21,6 +21,7 @@ public final class MonitorService: Sendable {
     private let embeddedBroker: EmbeddedBroker?
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
+    private let checkpoints: CheckpointStore?
     private let group: ServiceGroup
     private let boundPort = Protected<Int?>(nil)
     private let logger: Logger
@@ -44,6 +45,9 @@ public final class MonitorService: Sendable {
             for topic in settings.inputTopics + settings.outputTopics {
                 try broker.createTopic(topic, partitions: settings.embeddedPartitions)
             }
+            if let stateTopic = settings.stateTopic {
+                try broker.createTopic(stateTopic, partitions: settings.statePartitions)
+            }
             bootstrapServers = broker.bootstrapServers
             embeddedBroker = broker
             logger.notice("no --brokers given: started an embedded broker (librdkafka mock cluster) in-process",
@@ -55,9 +59,23 @@ public final class MonitorService: Sendable {
                 "auto.offset.reset": "earliest",
             ]) { own, _ in own }),
             maxBatchSize: settings.maxBatchSize, logger: kafkaLogger)
-        producer = try KafkaProducer(config: settings.kafkaConfig(bootstrap: bootstrapServers), logger: kafkaLogger)
+        // Checkpoints are often larger than librdkafka's 1,000,000-byte default message limit.
+        producer = try KafkaProducer(config: settings.kafkaConfig(bootstrap: bootstrapServers, [
+            "message.max.bytes": String(ServeSettings.maximumCheckpointBytes),
+        ]), logger: kafkaLogger)
+        if let stateTopic = settings.stateTopic {
+            if settings.brokers != nil {
+                try Self.createIfMissing(stateTopic: stateTopic, settings: settings, bootstrap: bootstrapServers,
+                                         producer: producer, logger: logger)
+            }
+            checkpoints = try CheckpointStore(topic: stateTopic, group: settings.group,
+                                              config: settings.kafkaConfig(bootstrap: bootstrapServers),
+                                              producer: producer, logger: kafkaLogger)
+        } else {
+            checkpoints = nil
+        }
         pipeline = MonitorPipeline(consumer: consumer, producer: producer, settings: settings, rules: rules, state: state,
-                                   metrics: metrics, logger: logger, onOutput: onOutput)
+                                   metrics: metrics, logger: logger, checkpoints: checkpoints, onOutput: onOutput)
         let health = HealthMonitor(consumer: consumer, state: state, metrics: metrics, interval: settings.healthInterval,
                                    logger: logger)
         let boundPort = self.boundPort
@@ -82,6 +100,23 @@ public final class MonitorService: Sendable {
         group = ServiceGroup(configuration: configuration)
     }
 
+    /// Creates the state topic, compacted, unless it exists. (The embedded broker's mock
+    /// cannot create topics on request: its topics are created directly.)
+    private static func createIfMissing(stateTopic: String, settings: ServeSettings, bootstrap: String,
+                                        producer: KafkaProducer, logger: Logger) throws {
+        if let topic = try producer.metadata().topic(stateTopic), !topic.partitions.isEmpty { return }
+        let admin = try KafkaAdmin(config: settings.kafkaConfig(bootstrap: bootstrap), logger: logger)
+        defer { admin.close() }
+        do {
+            try admin.createTopic(stateTopic, partitions: settings.statePartitions, config: [
+                "cleanup.policy": "compact", "max.message.bytes": String(ServeSettings.maximumCheckpointBytes),
+            ])
+            logger.notice("created the state topic", metadata: ["topic": "\(stateTopic)", "partitions": "\(settings.statePartitions)"])
+        } catch let error as KafkaError where error.errorCode == .topicAlreadyExists {
+            return
+        }
+    }
+
     /// The HTTP server's port once it listens (useful with port 0).
     public var httpPort: Int? { boundPort.current }
 
@@ -90,6 +125,7 @@ public final class MonitorService: Sendable {
         defer {
             producer.close(timeout: .seconds(5))
             consumer.close()
+            checkpoints?.close()
             withExtendedLifetime(embeddedBroker) {}
         }
         try await group.run()

@@ -21,6 +21,9 @@ public struct OutputRouting: Sendable {
         self.metricsTopic = metricsTopic
     }
 
+    /// The topics outputs can go to.
+    public var topics: [String] { [alertsTopic, retrainTopic] + (metricsTopic.map { [$0] } ?? []) }
+
     public struct Record: Sendable, Equatable {
         public var topic: String
         public var key: [UInt8]?

@@ -31,6 +31,19 @@ public struct ServeSettings: Sendable {
     public var consumerProperties: [String: String] = [:]
     /// How often stored offsets are committed (they are also committed on revocation and shutdown).
     public var commitInterval: Duration = .seconds(2)
+    /// Compacted topic of engine checkpoints (key `<group>/<shard>`); `nil`: no
+    /// checkpoints (state restarts empty, input offsets are stored after each batch).
+    public var stateTopic: String? = "driftwatch-state"
+    /// Checkpoint every this much wall time or `checkpointMessages` messages, whichever
+    /// comes first (also on revocation and at shutdown).
+    public var checkpointInterval: Duration = .seconds(10)
+    public var checkpointMessages = 1_000_000
+    /// The producer's `message.max.bytes` default and the state topic's `max.message.bytes`
+    /// when serve creates it: room for large checkpoints (override with `-X message.max.bytes=`).
+    public static let maximumCheckpointBytes = 64 << 20
+    /// Partitions of the state topic when serve creates it (it is missing): several, since
+    /// checkpoints are MBs and the embedded broker keeps only ~5 MiB per partition.
+    public var statePartitions = 8
     /// How often broker reachability and consumer lag are checked.
     public var healthInterval: Duration = .seconds(5)
     /// Most messages per processed batch.

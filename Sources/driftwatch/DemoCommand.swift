@@ -212,6 +212,9 @@ struct DemoRun {
             // One input partition: the simulated model's events all reach one engine, in order.
             try broker.createTopic(topic, partitions: 1)
         }
+        if let stateTopic = settings.stateTopic {
+            try broker.createTopic(stateTopic, partitions: settings.statePartitions)  // the mock cannot create it on request
+        }
         // The mock broker answers a fetch at the log end only after fetch.wait.max.ms (500 ms by default),
         // which would throttle a consumer that keeps up with the producer.
         settings.consumerProperties = ["session.timeout.ms": "6000", "fetch.wait.max.ms": "10"]

@@ -46,6 +46,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Topic for metric events (default: not published to Kafka).")
     var metricsTopic: String?
 
+    @Option(help: "Compacted topic of engine checkpoints, or 'none' for no checkpoints (default driftwatch-state).")
+    var stateTopic: String?
+
+    @Option(help: "Checkpoint at least this often, wall time (default 10s).")
+    var checkpointInterval: String?
+
+    @Option(help: "Checkpoint at least every this many messages (default 1000000).")
+    var checkpointMessages: Int?
+
     @Option(name: .customLong("rules"), help: "Rule files or directories (repeatable; default rules).")
     var rulePaths: [String] = []
 
@@ -79,6 +88,18 @@ struct ServeCommand: AsyncParsableCommand {
         settings.retrainTopic = retrainTopic ?? environment["RETRAIN_TOPIC"] ?? settings.retrainTopic
         settings.deadLetterTopic = deadLetterTopic ?? environment["DEAD_LETTER_TOPIC"] ?? settings.deadLetterTopic
         settings.metricsTopic = metricsTopic ?? environment["METRICS_TOPIC"] ?? settings.metricsTopic
+        switch stateTopic ?? environment["STATE_TOPIC"] {
+        case "none": settings.stateTopic = nil
+        case let topic?: settings.stateTopic = topic
+        case nil: break
+        }
+        if let interval = checkpointInterval ?? environment["CHECKPOINT_INTERVAL"] {
+            settings.checkpointInterval = .milliseconds(try WindowOptions.duration(interval, "--checkpoint-interval"))
+        }
+        if let messages = checkpointMessages ?? environment["CHECKPOINT_MESSAGES"].flatMap({ Int($0) }) {
+            guard messages > 0 else { throw ValidationError("--checkpoint-messages must be positive") }
+            settings.checkpointMessages = messages
+        }
         settings.rulePaths = environment.list(rulePaths, "RULES") ?? settings.rulePaths
         if let address = http ?? environment["HTTP"] {
             do { try settings.setHTTPAddress(address) } catch { throw ValidationError(error.description) }

@@ -16,7 +16,8 @@ import Testing
         var alerts: String { "alerts-\(suffix)" }
         var retrain: String { "retrain-\(suffix)" }
         var deadLetters: String { "dead-\(suffix)" }
-        var all: [String] { [input, alerts, retrain, deadLetters] }
+        var state: String { "state-\(suffix)" }
+        var all: [String] { [input, alerts, retrain, deadLetters, state] }
     }
 
     static func settings(_ broker: EmbeddedBroker, _ topics: Topics, group: String) -> ServeSettings {
@@ -27,6 +28,7 @@ import Testing
         settings.alertsTopic = topics.alerts
         settings.retrainTopic = topics.retrain
         settings.deadLetterTopic = topics.deadLetters
+        settings.stateTopic = topics.state
         settings.monitor = Support.monitorConfiguration()
         settings.httpPort = 0
         settings.healthInterval = .milliseconds(300)
