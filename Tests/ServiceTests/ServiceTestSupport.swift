@@ -14,6 +14,13 @@ enum ServiceTestSupport {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
+    /// The `driftwatch` executable that `swift test` builds next to the test bundle, if present.
+    static let driftwatchExecutable: URL? = {
+        let candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("driftwatch")
+        return FileManager.default.isExecutableFile(atPath: candidate.path) ? candidate : nil
+    }()
+
     static let defaultRules: RuleSet = try! RuleLoader.load(paths: [repositoryRoot + "/rules/default.yaml"]).get()
 
     static var quietLogger: Logger {
@@ -31,8 +38,10 @@ enum ServiceTestSupport {
 
     /// The simulated stream's messages, with malformed messages (carrying a key and a
     /// header of their own) inserted every `malformedEvery` messages.
-    static func messages(events: Int, scenario: String, malformedEvery: Int = .max, models: Int = 1) throws -> [StreamFeeder.Message] {
+    static func messages(events: Int, scenario: String, malformedEvery: Int = .max, models: Int = 1,
+                         meanLabelDelayMilliseconds: Double? = nil) throws -> [StreamFeeder.Message] {
         var simulation = StreamSimulator.Configuration()
+        if let meanLabelDelayMilliseconds { simulation.meanLabelDelayMilliseconds = meanLabelDelayMilliseconds }
         simulation.events = events
         simulation.seed = 11
         simulation.models = models
