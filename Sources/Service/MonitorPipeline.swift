@@ -70,10 +70,11 @@ public final class MonitorPipeline: Service {
         state.setRulesDigest(rules.rulesDigest)
     }
 
-    /// Swaps the rules. The engine takes its rules at creation and cannot change them
-    /// in place yet, so every engine is rebuilt with the new rules at the next batch
-    /// boundary: windows, references built from the stream and alert states start
-    /// afresh (offsets processed so far stay committed).
+    /// Swaps the rules at the next batch boundary. Each engine is rebuilt from its own
+    /// checkpoint with the new rules, so windows, references, the label join and the
+    /// change detectors carry on; alert instances of rules that still exist unchanged keep
+    /// their state (a firing alert is not announced again), those of changed or removed
+    /// rules are dropped, and new rules start from a fresh state.
     /// Returns `false` (and changes nothing) when the new rules have the running rules' digest.
     @discardableResult
     public func reload(rules newRules: RuleSet) -> Bool {
@@ -117,13 +118,15 @@ public final class MonitorPipeline: Service {
         var schedule = CheckpointSchedule(interval: settings.checkpointInterval, messages: settings.checkpointMessages)
         defer { close() }
         while !stopping.current, !Task.isCancelled {
+            let event = try await consumer.nextEvent(timeout: .milliseconds(200))
+            // Checked after the wait, so that a reload applies to every message that arrives after it.
             let current = rules.current
             if current.generation != rulesGeneration {
                 rulesGeneration = current.generation
-                shards.resetEngines()
-                logger.info("rules reloaded; monitoring state restarts", metadata: ["rules_digest": "\(current.ruleSet.rulesDigest)"])
+                shards.reloadEngines(rules: current.ruleSet, logger: logger)
+                logger.info("rules reloaded; monitoring state kept", metadata: ["rules_digest": "\(current.ruleSet.rulesDigest)"])
             }
-            if let event = try await consumer.nextEvent(timeout: .milliseconds(200)) {
+            if let event {
                 switch event {
                 case let .messages(batch):
                     try process(batch, shards: &shards, rules: current.ruleSet)
@@ -432,12 +435,23 @@ struct ShardEngines {
         for shard in Set(engines.keys).union(positions.keys) where !shards.contains(shard) { drop(shard) }
     }
 
-    /// New rules: every engine restarts empty (from the current input positions).
-    mutating func resetEngines() {
-        for shard in engines.keys { state.retireEngine(shard: shard) }
-        engines.removeAll()
-        evaluationsReported.removeAll()
-        changed.formUnion(positions.keys)
+    /// New rules: every engine continues from its own state under `rules` (see
+    /// ``MonitorEngine/init(restoring:configuration:rules:decoder:)`` for what carries over).
+    /// An engine whose state cannot be carried over (not expected: it was just taken)
+    /// restarts empty and says so.
+    mutating func reloadEngines(rules: RuleSet, logger: Logger) {
+        for (shard, engine) in engines {
+            do {
+                engines[shard] = try MonitorEngine(restoring: engine.checkpoint(), configuration: configuration, rules: rules,
+                                                   decoder: decoder)
+            } catch {
+                logger.error("shard \(shard): state not carried over to the new rules; it restarts empty", metadata: ["error": "\(error)"])
+                state.retireEngine(shard: shard)
+                engines[shard] = MonitorEngine(configuration: configuration, rules: rules, decoder: decoder)
+                evaluationsReported[shard] = 0
+            }
+        }
+        changed.formUnion(engines.keys)
     }
 
     private mutating func drop(_ shard: Int32) {

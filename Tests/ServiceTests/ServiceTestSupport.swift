@@ -7,6 +7,7 @@ import Logging
 @testable import Monitor
 import Service
 import Simulation
+import Testing
 
 /// Shared helpers of the service tests: a simulated stream, the engine run directly over
 /// it (the reference), HTTP requests, topic readers and deadlines.
@@ -69,12 +70,17 @@ enum ServiceTestSupport {
     /// The engine over the same messages in the same order: what serve must publish.
     static func engineOutputs(_ messages: some Sequence<StreamFeeder.Message>) -> (outputs: [MonitorOutput], counters: MonitorEngine.Counters) {
         let engine = MonitorEngine(configuration: monitorConfiguration(), rules: defaultRules)
+        return (outputs(of: engine, over: messages), engine.counters)
+    }
+
+    /// Runs `engine` over `messages`; returns its outputs in order.
+    static func outputs(of engine: MonitorEngine, over messages: some Sequence<StreamFeeder.Message>) -> [MonitorOutput] {
         var outputs: [MonitorOutput] = []
         for message in messages {
             message.value.withUnsafeBufferPointer { _ = engine.process(message: $0) }
             outputs += engine.drainOutputs()
         }
-        return (outputs, engine.counters)
+        return outputs
     }
 
     static func get(port: Int, _ path: String) async throws -> (status: Int, body: String) {
@@ -110,6 +116,17 @@ enum ServiceTestSupport {
             if messages.count >= count, extraUntil == nil { extraUntil = .now + .milliseconds(500) }
         }
         return messages
+    }
+
+    /// Writes `rules/default.yaml` with its first rule renamed to `directory`/rules.yaml: a
+    /// valid rule set with another digest. Returns the file and the rules loaded from it.
+    static func writeRenamedDefaultRules(to directory: URL) throws -> (file: URL, rules: RuleSet) {
+        var text = try String(contentsOfFile: repositoryRoot + "/rules/default.yaml", encoding: .utf8)
+        let firstRuleName = try #require(defaultRules.rules.first?.name)
+        text = text.replacingOccurrences(of: "name: \(firstRuleName)\n", with: "name: \(firstRuleName)Renamed\n")
+        let file = directory.appendingPathComponent("rules.yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return (file, try RuleLoader.load(paths: [file.path]).get())
     }
 
     static func header(_ name: String, of message: KafkaMessage) -> String? {
