@@ -17,7 +17,8 @@ import Testing
         var retrain: String { "retrain-\(suffix)" }
         var deadLetters: String { "dead-\(suffix)" }
         var state: String { "state-\(suffix)" }
-        var all: [String] { [input, alerts, retrain, deadLetters, state] }
+        var metrics: String { "metrics-\(suffix)" }
+        var all: [String] { [input, alerts, retrain, deadLetters, state, metrics] }
     }
 
     static func settings(_ broker: EmbeddedBroker, _ topics: Topics, group: String) -> ServeSettings {

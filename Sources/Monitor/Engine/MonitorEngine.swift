@@ -197,7 +197,7 @@ public final class MonitorEngine {
         writer.member("first_ts", event.timestamp)
         writer.member("previous_versions", modelVersions)
         writer.endObject()
-        outputs.append(MonitorOutput(kind: .notice, id: nil, json: writer.text))
+        outputs.append(MonitorOutput.identifiedByContent(kind: .notice, json: writer.text))
         return monitor
     }
 
