@@ -1,3 +1,4 @@
+import Foundation
 import Kafka
 import Logging
 import Monitor
@@ -170,10 +171,14 @@ public final class MonitorPipeline: Service {
         var records: [OutputRouting.Record] = []
         var touched: [Int32] = []
         var deadLetters = 0
+        /// Kafka timestamps of the messages that closed a window (emitted outputs): the start of their output latency.
+        var closedAt: [Int64] = []
         for message in batch {
             let engine = shards.engine(for: message.partition, rules: rules)
             if !touched.contains(message.partition) { touched.append(message.partition) }
+            let pending = engine.pendingOutputCount
             let rejection = message.value.withUnsafeBufferPointer { engine.process(message: $0) }
+            if engine.pendingOutputCount > pending, let timestamp = message.timestamp { closedAt.append(timestamp) }
             shards.advance(past: message)
             if let rejection {
                 deadLetters += 1
@@ -194,6 +199,7 @@ public final class MonitorPipeline: Service {
             if let record = routing.record(for: output) { records.append(record) }
         }
         try publish(records)
+        recordOutputLatency(since: closedAt)
         for output in outputs {
             observer.observe(output)
             onOutput?(output)
@@ -205,6 +211,16 @@ public final class MonitorPipeline: Service {
         state.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: records.count)
         metrics.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: records.count,
                             evaluations: evaluations, duration: ContinuousClock.now - start)
+    }
+
+    /// Output latency: from the Kafka timestamp of the message whose arrival closed a window
+    /// (by default when its producer sent it) to the acknowledgement of what the window emitted.
+    private func recordOutputLatency(since timestamps: [Int64]) {
+        guard !timestamps.isEmpty else { return }
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        let milliseconds = timestamps.map { max(0, now - $0) }
+        state.recordOutputLatency(milliseconds: milliseconds)
+        metrics.recordOutputLatency(milliseconds: milliseconds)
     }
 
     /// Produces `records` in order and waits until the broker acknowledged all of them.

@@ -57,13 +57,36 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     /// Firing alerts not listed because of ``ServiceState/maximumFiringAlerts``.
     public var firingNotListed = 0
     public var lag: [String: Int64] = [:]
+    /// Output latency over the last ``ServiceState/latencySamples`` window-closing messages.
+    public var outputLatency: LatencySummary?
 
     public init() {}
+}
+
+/// Percentiles of recent output latencies, in milliseconds (nearest-rank).
+public struct LatencySummary: Codable, Sendable, Equatable {
+    public var samples: Int
+    public var p50: Int64
+    public var p99: Int64
+    public var max: Int64
+
+    /// `nil` without samples.
+    init?(_ values: some Collection<Int64>) {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        func rank(_ quantile: Double) -> Int64 { sorted[Swift.max(0, Int((quantile * Double(sorted.count)).rounded(.up)) - 1)] }
+        samples = sorted.count
+        p50 = rank(0.5)
+        p99 = rank(0.99)
+        max = sorted[sorted.count - 1]
+    }
 }
 
 /// The service's live state, updated by the pipeline and the health checks.
 public final class ServiceState: Sendable {
     static let maximumFiringAlerts = 10_000
+    /// Output latencies kept for ``ServiceStatus/outputLatency`` (the most recent ones).
+    static let latencySamples = 4096
 
     private struct Storage {
         var status = ServiceStatus()
@@ -74,6 +97,12 @@ public final class ServiceState: Sendable {
         var engineCounters: [Int32: MonitorEngine.Counters] = [:]
         /// Counters of engines already dropped, so totals never go backwards.
         var retiredCounters = ServiceStatus.Counters()
+        /// The last `latencySamples` output latencies (ms), oldest overwritten first.
+        var latencies: [Int64] = []
+        var nextLatency = 0
+        /// Their summary, computed when asked for after new samples (a sort of at most `latencySamples`).
+        var latencySummary: LatencySummary?
+        var latencySummaryIsCurrent = true
     }
 
     private let storage = Protected(Storage())
@@ -88,6 +117,11 @@ public final class ServiceState: Sendable {
             status.firingNotListed = storage.firingNotListed
             status.counters.addEngineCounters(storage.retiredCounters)
             for counters in storage.engineCounters.values { status.counters.add(counters) }
+            if !storage.latencySummaryIsCurrent {
+                storage.latencySummary = LatencySummary(storage.latencies)
+                storage.latencySummaryIsCurrent = true
+            }
+            status.outputLatency = storage.latencySummary
             return status
         }
     }
@@ -118,6 +152,20 @@ public final class ServiceState: Sendable {
             $0.status.counters.consumed += consumed
             $0.status.counters.deadLetters += deadLetters
             $0.status.counters.published += published
+        }
+    }
+
+    func recordOutputLatency(milliseconds: [Int64]) {
+        storage.withLock { storage in
+            for value in milliseconds {
+                if storage.latencies.count < Self.latencySamples {
+                    storage.latencies.append(value)
+                } else {
+                    storage.latencies[storage.nextLatency] = value
+                }
+                storage.nextLatency = (storage.nextLatency + 1) % Self.latencySamples
+            }
+            storage.latencySummaryIsCurrent = false
         }
     }
 

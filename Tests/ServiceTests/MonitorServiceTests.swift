@@ -109,6 +109,11 @@ import Testing
         #expect(metrics.body.contains("driftwatch_monitor_metric{"))
         #expect(metrics.body.contains("driftwatch_batch_processing_seconds_bucket"))
         #expect(metrics.body.contains("driftwatch_consumer_lag{"))
+        // Output latency: one sample per message whose processing closed a window (emitted outputs).
+        let reference = MonitorEngine(configuration: Support.monitorConfiguration(), rules: Support.defaultRules)
+        let closing = messages.filter { message in !Support.outputs(of: reference, over: [message]).isEmpty }.count
+        #expect(closing > 10)
+        #expect(metrics.body.contains("driftwatch_output_latency_seconds_count \(closing)\n"))
         let statusBody = try await Support.get(port: port, "/v1/status").body
         let status = try JSONDecoder().decode(ServiceStatus.self, from: Data(statusBody.utf8))
         #expect(status.ready)
@@ -119,6 +124,8 @@ import Testing
         #expect(status.counters.alerts == expected.counters.alerts)
         #expect(status.models == ["credit-risk": ["v1"]])
         #expect(!status.firing.isEmpty)
+        #expect(status.outputLatency?.samples == closing)
+        #expect((status.outputLatency?.p50 ?? -1) >= 0 && (status.outputLatency?.max ?? .max) < 60_000)
 
         // Graceful shutdown: well within 10 s, offsets committed up to the last message.
         let shutdownStart = ContinuousClock.now

@@ -241,6 +241,9 @@ public final class MonitorEngine {
         ownCounters.versionsWithoutReference = versionTable.count { $0.isCollectingReference }
     }
 
+    /// How many outputs wait for ``drainOutputs()`` (O(1): a caller can tell which event emitted some).
+    public var pendingOutputCount: Int { outputs.count }
+
     /// Outputs produced since the last call, in order.
     public func drainOutputs() -> [MonitorOutput] {
         defer { outputs.removeAll(keepingCapacity: true) }
