@@ -58,6 +58,9 @@ struct DemoRun {
     var showAlerts: Bool
     /// Input rate of the feed (`nil`: as fast as the service consumes).
     var messagesPerSecond: Int?
+    /// Simulate the whole stream into memory before feeding it (benchmarks: the simulator's
+    /// CPU then does not compete with the service being measured).
+    var pregenerate = false
 
     init(options: DemoCommand) throws {
         events = options.events
@@ -73,6 +76,7 @@ struct DemoRun {
 
     init(events: Int, seed: UInt64 = 42, rulePaths: [String], showOutput: Bool, messagesPerSecond: Int? = nil) throws {
         self.messagesPerSecond = messagesPerSecond
+        pregenerate = true
         self.events = events
         self.seed = seed
         scenario = .mixed
@@ -239,6 +243,16 @@ struct DemoRun {
                             + "into \(settings.inputTopics[0]); rules \(rules.rulesDigest)")
         }
         let state = service.state
+        var stream: (bytes: [UInt8], lines: [Range<Int>])?
+        if pregenerate {
+            var bytes: [UInt8] = [], lines: [Range<Int>] = []
+            for line in simulator {
+                let start = bytes.count
+                bytes += line.json.utf8
+                lines.append(start..<bytes.count)
+            }
+            stream = (bytes, lines)
+        }
         let progress = showProgress ? Task { await Self.showProgress(state: state) } : nil
         let start = ContinuousClock.now
         let firstProcessed = Task {
@@ -253,8 +267,13 @@ struct DemoRun {
                                       messagesPerSecond: messagesPerSecond)
             let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: logger)
             defer { producer.close() }
-            report.produced = try await feeder.feed(simulator, producer: producer, consumed: { state.status.counters.consumed },
-                                                    message: { StreamFeeder.Message(value: Array($0.json.utf8)) })
+            if let stream {
+                report.produced = try await feeder.feed(stream.lines, producer: producer, consumed: { state.status.counters.consumed },
+                                                        message: { StreamFeeder.Message(value: Array(stream.bytes[$0])) })
+            } else {
+                report.produced = try await feeder.feed(simulator, producer: producer, consumed: { state.status.counters.consumed },
+                                                        message: { StreamFeeder.Message(value: Array($0.json.utf8)) })
+            }
             let drained = ContinuousClock.now + .seconds(120)
             while state.status.counters.consumed < report.produced, ContinuousClock.now < drained {
                 try await Task.sleep(for: .milliseconds(20))

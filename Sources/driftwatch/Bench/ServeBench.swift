@@ -4,7 +4,8 @@ import Monitor
 import Simulation
 
 /// `driftwatch bench serve`: end-to-end throughput of the serve pipeline on the
-/// embedded broker: the demo's simulated stream produced into one input partition
+/// embedded broker: the demo's simulated stream (generated into memory first, so that
+/// the simulator does not compete for the CPU) produced into one input partition
 /// (paced to stay within the mock's retention), consumed, decoded, monitored with
 /// the default rules on 20-minute windows, outputs produced and acknowledged before
 /// each batch's offsets are stored. Wall time includes the ~3 s consumer-group join.
@@ -30,7 +31,7 @@ struct ServeBench: AsyncParsableCommand {
               + "\(Int(report.steadyMessagesPerSecond.rounded())) msg/s after the \(format(report.joinSeconds, decimals: 1)) s group join "
               + "(\(Int((Double(counters.predictions) / max(report.seconds, 1e-9)).rounded())) predictions/s); "
               + "\(counters.evaluations) windows evaluated, \(counters.alerts) alert events; "
-              + "peak RSS \(Bench.peakResidentBytes() / 1_048_576) MiB")
+              + "peak RSS \(Bench.peakResidentBytes() / 1_048_576) MiB (with the pre-generated stream in memory)")
         if let latency = report.status.outputLatency {
             print("output latency (window-closing message produced → its outputs acknowledged), last \(latency.samples) windows"
                   + "\(rate.map { " at \($0) msg/s" } ?? " at full speed"): p50 \(latency.p50) ms, p99 \(latency.p99) ms, max \(latency.max) ms")
