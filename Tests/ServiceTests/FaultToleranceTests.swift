@@ -133,6 +133,29 @@ import Testing
             == malformed.sorted())
     }
 
+    /// A shard dropped in a rebalance and restored here from its checkpoint is counted once
+    /// (the restored engine carries the counts on); a dropped shard not restored here, and
+    /// an engine restarted by a rule reload, keep their counts in the totals.
+    @Test func aShardDroppedAndRestoredIsCountedOnce() {
+        func counters(predictions: Int) -> MonitorEngine.Counters {
+            var counters = MonitorEngine.Counters()
+            counters.predictions = predictions
+            return counters
+        }
+        let state = ServiceState()
+        state.updateEngineCounters(shard: 0, counters(predictions: 100))
+        state.updateEngineCounters(shard: 1, counters(predictions: 10))
+        state.dropEngine(shard: 0)
+        state.dropEngine(shard: 1)
+        #expect(state.status.counters.predictions == 110)
+        state.engineRestored(shard: 0, counters(predictions: 90))  // an older checkpoint: 10 to be processed again
+        #expect(state.status.counters.predictions == 100)
+        state.updateEngineCounters(shard: 0, counters(predictions: 100))
+        state.retireEngine(shard: 0)
+        state.updateEngineCounters(shard: 0, counters(predictions: 5))
+        #expect(state.status.counters.predictions == 115)
+    }
+
     // MARK: The broker goes down
 
     /// The broker goes down for 30 s mid-stream: the service keeps running, `/readyz` says
