@@ -70,12 +70,12 @@ enum ServiceTestSupport {
         return (outputs, engine.counters)
     }
 
-    /// The offset each message gets on its partition when produced in order (by `partition`,
-    /// or `defaultPartition` for messages without one).
-    static func offsets(of messages: some Sequence<StreamFeeder.Message>, defaultPartition: Int32 = 0) -> [(partition: Int32, offset: Int)] {
+    /// The partition and offset each message gets when produced in order (a message
+    /// without a partition goes to partition 0, as the feeders here send them).
+    static func offsets(of messages: some Sequence<StreamFeeder.Message>) -> [(partition: Int32, offset: Int)] {
         var next: [Int32: Int] = [:]
         return messages.map { message in
-            let partition = message.partition ?? defaultPartition
+            let partition = message.partition ?? 0
             defer { next[partition, default: 0] += 1 }
             return (partition, next[partition, default: 0])
         }
