@@ -22,7 +22,12 @@ import ServiceLifecycle
 /// A model split over several partitions is monitored per partition. A shard's engine
 /// lives while the shard is assigned; an eager rebalance that gives a shard straight
 /// back keeps its engine (nobody else processed it in between), otherwise it is
-/// dropped.
+/// dropped. If the revocation could not commit (the assignment was lost: e.g. the
+/// session timed out during a broker outage), every engine is dropped at the next
+/// assignment: the consumer would resume the returning partitions at older committed
+/// offsets than their engines processed (counting events twice), and another member may
+/// have processed them meanwhile; so the shards are restored from their checkpoints
+/// (without checkpoints they restart empty at the committed offsets).
 ///
 /// **Checkpoints** (with a ``CheckpointStore``): every `checkpointInterval` of wall
 /// time or `checkpointMessages` messages, on revocation and at shutdown, each shard
@@ -34,6 +39,10 @@ import ServiceLifecycle
 /// checkpoint is read back from the output topics and not emitted again (matched by
 /// `driftwatch-id`, dead letters by their source partition and offset). So a restart
 /// or rebalance loses no state and duplicates no published output with an id.
+///
+/// **Broker outages.** Publishing outputs and writing checkpoints wait while the broker
+/// is away (librdkafka retries until `message.timeout.ms`, 5 minutes by default), so a
+/// shorter outage stops nothing; `/readyz` reports it meanwhile.
 public final class MonitorPipeline: Service {
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
@@ -117,6 +126,8 @@ public final class MonitorPipeline: Service {
         var rulesGeneration = 0
         var lastCommit = ContinuousClock.now
         var schedule = CheckpointSchedule(interval: settings.checkpointInterval, messages: settings.checkpointMessages)
+        /// Whether the last revocation committed everything processed.
+        var handedOver = true
         defer { close() }
         while !stopping.current, !Task.isCancelled {
             let event = try await consumer.nextEvent(timeout: .milliseconds(200))
@@ -134,7 +145,9 @@ public final class MonitorPipeline: Service {
                     schedule.processed(batch.count)
                 case let .partitionsAssigned(partitions):
                     logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
-                    shards.keepOnly(Set(partitions.map(\.partition)))
+                    if !handedOver { logger.warning("the last revocation did not commit: restoring every shard") }
+                    shards.keepOnly(handedOver ? Set(partitions.map(\.partition)) : [])
+                    handedOver = true
                     if let checkpoints {
                         try await restore(partitions, shards: &shards, rules: current.ruleSet, from: checkpoints)
                     }
@@ -145,7 +158,7 @@ public final class MonitorPipeline: Service {
                     // Everything processed is acknowledged: checkpoint and commit before the partitions move.
                     try await checkpoint(&shards, rules: current.ruleSet)
                     schedule.reset()
-                    commitStoredOffsets()
+                    handedOver = commitStoredOffsets()
                     lastCommit = .now
                     state.revoked()
                     metrics.setReady(false)
@@ -308,9 +321,11 @@ public final class MonitorPipeline: Service {
                 until[partition] = try checkpoints.highWatermark(of: partition)
             }
             // A negative offset (none committed when the shard started) leaves the consumer's reset policy in charge.
-            for offset in checkpoint.inputOffsets where assigned.contains(offset.topicPartition) && offset.offset >= 0 {
-                try consumer.seek(offset.topicPartition, to: offset.offset)
-            }
+            let resumeAt = checkpoint.inputOffsets.filter { assigned.contains($0.topicPartition) && $0.offset >= 0 }
+            for offset in resumeAt { try consumer.seek(offset.topicPartition, to: offset.offset) }
+            // The checkpoint covers them: the next commit records them (a revocation's commit may
+            // have failed), so a restart resumes here and the lag is measured from here.
+            if !resumeAt.isEmpty { try consumer.storeOffsets(resumeAt) }
             shards.restore(shard, engine: engine, inputOffsets: checkpoint.inputOffsets,
                            suppression: Suppression(keys: keys, outputPositions: checkpoint.outputPositions, until: until))
             logger.info("shard restored from checkpoint", metadata: [
@@ -320,12 +335,16 @@ public final class MonitorPipeline: Service {
         }
     }
 
-    private func commitStoredOffsets() {
+    /// Returns whether the commit went through.
+    @discardableResult
+    private func commitStoredOffsets() -> Bool {
         do {
             try consumer.commit()
+            return true
         } catch {
             // Not fatal: the offsets stay stored and the next commit sends them.
             logger.warning("offset commit failed", metadata: ["error": "\(error)"])
+            return false
         }
     }
 
@@ -442,6 +461,7 @@ struct ShardEngines {
     mutating func restore(_ shard: Int32, engine: MonitorEngine, inputOffsets: [TopicPartitionOffset], suppression: Suppression) {
         engines[shard] = engine
         evaluationsReported[shard] = engine.counters.evaluations
+        state.engineRestored(shard: shard, engine.counters)
         positions[shard] = Dictionary(inputOffsets.map { ($0.topicPartition, $0.offset) }) { _, last in last }
         suppressions[shard] = suppression.keys.isEmpty ? nil : suppression
     }
@@ -476,7 +496,7 @@ struct ShardEngines {
         positions.removeValue(forKey: shard)
         suppressions.removeValue(forKey: shard)
         changed.remove(shard)
-        state.retireEngine(shard: shard)
+        state.dropEngine(shard: shard)
     }
 }
 

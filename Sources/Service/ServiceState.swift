@@ -95,7 +95,7 @@ public final class ServiceState: Sendable {
         var firingNotListed = 0
         /// Engine counters of the current engines, by shard (partition number).
         var engineCounters: [Int32: MonitorEngine.Counters] = [:]
-        /// Counters of engines already dropped, so totals never go backwards.
+        /// Counters of engines restarted empty (rules reloaded), so totals never go backwards.
         var retiredCounters = ServiceStatus.Counters()
         /// The last `latencySamples` output latencies (ms), oldest overwritten first.
         var latencies: [Int64] = []
@@ -103,6 +103,10 @@ public final class ServiceState: Sendable {
         /// Their summary, computed when asked for after new samples (a sort of at most `latencySamples`).
         var latencySummary: LatencySummary?
         var latencySummaryIsCurrent = true
+        /// Counters of engines dropped in a rebalance, by shard, until the shard is restored
+        /// here from a checkpoint: the restored engine carries those counts on (or counts
+        /// the same events again from an older checkpoint), so keeping both would count twice.
+        var droppedCounters: [Int32: ServiceStatus.Counters] = [:]
     }
 
     private let storage = Protected(Storage())
@@ -116,6 +120,7 @@ public final class ServiceState: Sendable {
             status.firing = storage.firing.values.sorted { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
             status.firingNotListed = storage.firingNotListed
             status.counters.addEngineCounters(storage.retiredCounters)
+            for counters in storage.droppedCounters.values { status.counters.addEngineCounters(counters) }
             for counters in storage.engineCounters.values { status.counters.add(counters) }
             if !storage.latencySummaryIsCurrent {
                 storage.latencySummary = LatencySummary(storage.latencies)
@@ -173,10 +178,25 @@ public final class ServiceState: Sendable {
         storage.withLock { $0.engineCounters[shard] = counters }
     }
 
-    /// An engine was dropped (shard lost, or rules reloaded): keep its counts in the totals.
+    /// An engine restarts empty (rules reloaded): keep its counts in the totals.
     func retireEngine(shard: Int32) {
         storage.withLock {
             if let counters = $0.engineCounters.removeValue(forKey: shard) { $0.retiredCounters.add(counters) }
+        }
+    }
+
+    /// A shard's engine was dropped (shard lost): keep its counts until the shard is restored here.
+    func dropEngine(shard: Int32) {
+        storage.withLock {
+            if let counters = $0.engineCounters.removeValue(forKey: shard) { $0.droppedCounters[shard, default: .init()].add(counters) }
+        }
+    }
+
+    /// A shard's engine was restored from a checkpoint with these counts.
+    func engineRestored(shard: Int32, _ counters: MonitorEngine.Counters) {
+        storage.withLock {
+            $0.droppedCounters.removeValue(forKey: shard)
+            $0.engineCounters[shard] = counters
         }
     }
 

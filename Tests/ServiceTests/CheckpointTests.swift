@@ -21,9 +21,8 @@ import Testing
     /// consumed at least `expectedConsumed` and caught up, then stops it as told.
     static func runService(_ settings: ServeSettings, broker: EmbeddedBroker, feeding part: ArraySlice<StreamFeeder.Message>,
                            expectedConsumed: Int, stop: Stop) async throws -> MonitorService {
-        let service = try MonitorService(settings: settings, rules: Support.defaultRules, handleSignals: false,
-                                         logger: Support.quietLogger)
-        let running = Task { try await service.run() }
+        let running = try Support.RunningService(settings)
+        let service = running.service
         #expect(await Support.eventually(.seconds(20)) { service.state.isReady }, "no assignment")
         let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: Support.quietLogger)
         defer { producer.close() }
@@ -32,17 +31,12 @@ import Testing
             .feed(part, producer: producer, consumed: { state.status.counters.consumed }, message: { $0 })
         #expect(await Support.eventually(.seconds(60)) { state.status.counters.consumed >= expectedConsumed },
                 "consumed \(state.status.counters.consumed) of \(expectedConsumed)")
-        // After a restore it re-reads some messages: wait until it has caught up (no lag, nothing new for a while).
-        var consumed = -1
-        #expect(await Support.eventually(.seconds(60), every: .milliseconds(1500)) {
-            defer { consumed = state.status.counters.consumed }
-            return consumed == state.status.counters.consumed && state.status.lag.values.allSatisfy { $0 == 0 }
-        })
+        #expect(await Support.caughtUp([state]))
         switch stop {
         case .graceful: await service.shutdown()
         case .crash: service.pipeline.stopLikeACrashForTesting()
         }
-        try await running.value
+        try await running.task.value
         return service
     }
 

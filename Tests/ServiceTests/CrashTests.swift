@@ -108,9 +108,13 @@ struct CrashTests {
         try await Self.expectPerModel(topics.retrain, bootstrap: bootstrap, equal: expectedRetrain)
         let malformed = Self.messages.indices.filter { Self.messages[$0].key != nil }
         let deadLetters = try await Support.read(topics.deadLetters, bootstrap: bootstrap, count: malformed.count)
-        #expect(deadLetters.map { Support.header(DeadLetter.offsetHeader, of: $0) ?? "" }.sorted()
-            == malformed.map { String(Self.messages[..<$0].filter { ($0.partition ?? 0) == 0 }.count) }.sorted(),
-            "each malformed message is dead-lettered once")
+        // Source partition/offset of each: a malformed message's offset is its position within its partition.
+        let expectedSources = malformed.map { index in
+            let partition = Self.messages[index].partition ?? 0
+            return "\(partition)/\(Self.messages[..<index].filter { ($0.partition ?? 0) == partition }.count)"
+        }
+        #expect(deadLetters.map { "\(Support.header(DeadLetter.partitionHeader, of: $0) ?? "")/\(Support.header(DeadLetter.offsetHeader, of: $0) ?? "")" }
+            .sorted() == expectedSources.sorted(), "each malformed message is dead-lettered once")
     }
 
     /// `topic` read in full holds `expected`, in order per model (the two models' outputs
