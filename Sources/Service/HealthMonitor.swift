@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 
 /// Checks broker reachability (a metadata request) and consumer lag every
-/// `interval`, for `/readyz`, `/v1/status` and `/metrics`. The checks block in
+/// `interval`, for `/readyz`, `/v1/status` and `/metrics` (with the checkpoint age). The checks block in
 /// librdkafka, so they run on a dispatch queue, not on the cooperative pool.
 struct HealthMonitor: Service {
     let consumer: KafkaConsumer
@@ -35,6 +35,7 @@ struct HealthMonitor: Service {
                 metrics.setLag(lag.map { ($0.topicPartition.topic, $0.topicPartition.partition, $0.lag) })
             }
             metrics.setReady(state.isReady)
+            if let age = state.checkpointAgeSeconds { metrics.setCheckpointAge(age) }
             if wasReachable != reachable {
                 if reachable { logger.info("broker reachable") } else { logger.warning("broker unreachable: not ready") }
                 wasReachable = reachable

@@ -174,6 +174,7 @@ public final class MonitorPipeline: Service {
                 commitStoredOffsets()
                 lastCommit = .now
             }
+            if checkpoints != nil { state.setUncheckpointedWork(!shards.changed.isEmpty) }
         }
         if !crashing.current { try await checkpoint(&shards, rules: rules.current.ruleSet) }
     }

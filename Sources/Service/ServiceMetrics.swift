@@ -25,6 +25,7 @@ public final class ServiceMetrics: Sendable {
     private let batchLatency: CoreMetrics.Timer
     private let outputLatency: CoreMetrics.Timer
     private let ready: CoreMetrics.Gauge
+    private let checkpointAge: CoreMetrics.Gauge
 
     /// Metrics with dynamic labels, created on first use.
     private struct Dynamic {
@@ -61,6 +62,7 @@ public final class ServiceMetrics: Sendable {
         batchLatency = Timer(label: Self.batchLatencyName, factory: factory)
         outputLatency = Timer(label: Self.outputLatencyName, factory: factory)
         ready = CoreMetrics.Gauge(label: "driftwatch_ready", factory: factory)
+        checkpointAge = CoreMetrics.Gauge(label: "driftwatch_checkpoint_age_seconds", factory: factory)
     }
 
     /// The Prometheus text exposition of every metric.
@@ -105,6 +107,9 @@ public final class ServiceMetrics: Sendable {
     func retrainTriggered() { retrainTriggers.increment() }
 
     func setReady(_ isReady: Bool) { ready.record(isReady ? 1 : 0) }
+
+    /// See ``ServiceStatus/checkpointAgeSeconds``.
+    func setCheckpointAge(_ seconds: Double) { checkpointAge.record(seconds) }
 
     /// Consumer lag by partition (`topic[partition]` → messages behind).
     func setLag(_ lag: [(topic: String, partition: Int32, lag: Int64)]) {

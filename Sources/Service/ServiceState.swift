@@ -59,6 +59,10 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public var lag: [String: Int64] = [:]
     /// Output latency over the last ``ServiceState/latencySamples`` window-closing messages.
     public var outputLatency: LatencySummary?
+    /// Seconds since the oldest processed message not yet covered by a checkpoint was
+    /// processed (0 when everything is checkpointed; `nil` without checkpoints): what a
+    /// crash now would make the next owner process again.
+    public var checkpointAgeSeconds: Double?
 
     public init() {}
 }
@@ -69,6 +73,13 @@ public struct LatencySummary: Codable, Sendable, Equatable {
     public var p50: Int64
     public var p99: Int64
     public var max: Int64
+
+    init(samples: Int, p50: Int64, p99: Int64, max: Int64) {
+        self.samples = samples
+        self.p50 = p50
+        self.p99 = p99
+        self.max = max
+    }
 
     /// `nil` without samples.
     init?(_ values: some Collection<Int64>) {
@@ -88,7 +99,7 @@ public final class ServiceState: Sendable {
     /// Output latencies kept for ``ServiceStatus/outputLatency`` (the most recent ones).
     static let latencySamples = 4096
 
-    private struct Storage {
+    fileprivate struct Storage {
         var status = ServiceStatus()
         var hasAssignment = false
         var firing: [String: ServiceStatus.FiringAlert] = [:]
@@ -103,6 +114,9 @@ public final class ServiceState: Sendable {
         /// Their summary, computed when asked for after new samples (a sort of at most `latencySamples`).
         var latencySummary: LatencySummary?
         var latencySummaryIsCurrent = true
+        /// Since when processed work waits for a checkpoint (`nil`: none waits); never set without checkpoints.
+        var uncheckpointedSince: ContinuousClock.Instant?
+        var checkpointsEnabled = false
         /// Counters of engines dropped in a rebalance, by shard, until the shard is restored
         /// here from a checkpoint: the restored engine carries those counts on (or counts
         /// the same events again from an older checkpoint), so keeping both would count twice.
@@ -127,6 +141,7 @@ public final class ServiceState: Sendable {
                 storage.latencySummaryIsCurrent = true
             }
             status.outputLatency = storage.latencySummary
+            status.checkpointAgeSeconds = storage.checkpointAge
             return status
         }
     }
@@ -159,6 +174,21 @@ public final class ServiceState: Sendable {
             $0.status.counters.published += published
         }
     }
+
+    /// Whether processed work waits for a checkpoint (called by a pipeline with checkpoints).
+    func setUncheckpointedWork(_ waiting: Bool) {
+        storage.withLock { storage in
+            storage.checkpointsEnabled = true
+            if !waiting {
+                storage.uncheckpointedSince = nil
+            } else if storage.uncheckpointedSince == nil {
+                storage.uncheckpointedSince = .now
+            }
+        }
+    }
+
+    /// See ``ServiceStatus/checkpointAgeSeconds``.
+    public var checkpointAgeSeconds: Double? { storage.withLock { $0.checkpointAge } }
 
     func recordOutputLatency(milliseconds: [Int64]) {
         storage.withLock { storage in
@@ -218,6 +248,15 @@ public final class ServiceState: Sendable {
                 $0.firingNotListed += 1
             }
         }
+    }
+}
+
+extension ServiceState.Storage {
+    var checkpointAge: Double? {
+        guard checkpointsEnabled else { return nil }
+        guard let since = uncheckpointedSince else { return 0 }
+        let (seconds, attoseconds) = (ContinuousClock.now - since).components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
 

@@ -114,6 +114,7 @@ import Testing
         let closing = messages.filter { message in !Support.outputs(of: reference, over: [message]).isEmpty }.count
         #expect(closing > 10)
         #expect(metrics.body.contains("driftwatch_output_latency_seconds_count \(closing)\n"))
+        #expect(metrics.body.contains("driftwatch_checkpoint_age_seconds "))
         let statusBody = try await Support.get(port: port, "/v1/status").body
         let status = try JSONDecoder().decode(ServiceStatus.self, from: Data(statusBody.utf8))
         #expect(status.ready)
@@ -125,6 +126,7 @@ import Testing
         #expect(status.models == ["credit-risk": ["v1"]])
         #expect(!status.firing.isEmpty)
         #expect(status.outputLatency?.samples == closing)
+        #expect(status.checkpointAgeSeconds != nil)
         #expect((status.outputLatency?.p50 ?? -1) >= 0 && (status.outputLatency?.max ?? .max) < 60_000)
 
         // Graceful shutdown: well within 10 s, offsets committed up to the last message.

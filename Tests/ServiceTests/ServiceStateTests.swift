@@ -1,0 +1,30 @@
+@testable import Service
+import Testing
+
+/// The live state's derived figures: the checkpoint age and the output-latency summary.
+@Suite struct ServiceStateTests {
+    @Test func checkpointAgeCountsFromTheOldestUncheckpointedWork() async throws {
+        let state = ServiceState()
+        #expect(state.checkpointAgeSeconds == nil, "without checkpoints there is no age")
+        state.setUncheckpointedWork(false)
+        #expect(state.checkpointAgeSeconds == 0)
+        state.setUncheckpointedWork(true)
+        try await Task.sleep(for: .milliseconds(120))
+        state.setUncheckpointedWork(true)  // more work: the age still runs from the first
+        let age = try #require(state.checkpointAgeSeconds)
+        #expect(age >= 0.1 && age < 60)
+        #expect(state.status.checkpointAgeSeconds.map { $0 >= age } == true)
+        state.setUncheckpointedWork(false)
+        #expect(state.checkpointAgeSeconds == 0)
+    }
+
+    @Test func latencySummaryUsesNearestRankOverTheMostRecentSamples() {
+        let state = ServiceState()
+        #expect(state.status.outputLatency == nil)
+        state.recordOutputLatency(milliseconds: Array(1...100))
+        #expect(state.status.outputLatency == LatencySummary(samples: 100, p50: 50, p99: 99, max: 100))
+        // Only the last `latencySamples` count: older ones are overwritten.
+        state.recordOutputLatency(milliseconds: Array(repeating: 7, count: ServiceState.latencySamples))
+        #expect(state.status.outputLatency == LatencySummary(samples: ServiceState.latencySamples, p50: 7, p99: 7, max: 7))
+    }
+}
