@@ -42,6 +42,8 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         public var alerts = 0
         public var retrainTriggers = 0
         public var published = 0
+        /// What the engines' caps turned away, by cap (see ``ServiceStatus/cappedCounts(_:)``).
+        public var capped: [String: Int] = [:]
 
         public init() {}
     }
@@ -59,6 +61,19 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public var lag: [String: Int64] = [:]
 
     public init() {}
+
+    /// The engine's cap counters by the name of the cap they belong to, as `/v1/status`
+    /// (`counters.capped`) and `/metrics` (`driftwatch_capped_total{cap}`) show them:
+    /// `models` and `versions` (predictions dropped), `segment_values` (values mapped to
+    /// `(other)`), `segment_attributes` (attribute values not tracked), and
+    /// `reference_events` (events left out of stream references).
+    public static func cappedCounts(_ engine: MonitorEngine.Counters) -> [String: Int] {
+        [
+            "models": engine.cappedModels, "versions": engine.cappedVersions,
+            "segment_values": engine.cappedSegmentValues, "segment_attributes": engine.untrackedSegmentAttributes,
+            "reference_events": engine.cappedReferenceEvents,
+        ]
+    }
 }
 
 /// The service's live state, updated by the pipeline and the health checks.
@@ -125,6 +140,15 @@ public final class ServiceState: Sendable {
         storage.withLock { $0.engineCounters[shard] = counters }
     }
 
+    /// The cap counters summed over the current and retired engines (cheaper than ``status``).
+    var cappedCounts: [String: Int] {
+        storage.withLock { storage in
+            storage.engineCounters.values.reduce(into: storage.retiredCounters.capped) { total, counters in
+                total.merge(ServiceStatus.cappedCounts(counters), uniquingKeysWith: +)
+            }
+        }
+    }
+
     /// An engine was dropped (shard lost, or rules reloaded): keep its counts in the totals.
     func retireEngine(shard: Int32) {
         storage.withLock {
@@ -163,6 +187,7 @@ extension ServiceStatus.Counters {
         counts.evaluations = engine.evaluations
         counts.alerts = engine.alerts
         counts.retrainTriggers = engine.retrainTriggers
+        counts.capped = ServiceStatus.cappedCounts(engine)
         addEngineCounters(counts)
     }
 
@@ -174,5 +199,6 @@ extension ServiceStatus.Counters {
         evaluations += other.evaluations
         alerts += other.alerts
         retrainTriggers += other.retrainTriggers
+        capped.merge(other.capped, uniquingKeysWith: +)
     }
 }
