@@ -8,7 +8,7 @@ import Prometheus
 /// as in the tests).
 ///
 /// Label cardinality is bounded: reasons, rules and severities come from the rules and
-/// the decoder (small fixed sets), partitions from the assignment, and the engine's
+/// the decoder (small fixed sets), caps are a fixed set, partitions come from the assignment, and the engine's
 /// metric series are capped at `maximumMetricSeries` (further series are counted in
 /// `driftwatch_metric_series_dropped_total`).
 public final class ServiceMetrics: Sendable {
