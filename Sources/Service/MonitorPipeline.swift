@@ -382,7 +382,7 @@ struct ShardEngines {
     mutating func drain(_ shard: Int32) -> ([MonitorOutput], Int) {
         guard let engine = engines[shard] else { return ([], 0) }
         let counters = engine.counters
-        state.updateEngineCounters(shard: shard, counters)
+        state.updateEngineCounters(shard: shard, counters, join: engine.joinCounters)
         let evaluated = counters.evaluations - (evaluationsReported[shard] ?? 0)
         evaluationsReported[shard] = counters.evaluations
         var outputs = engine.drainOutputs()

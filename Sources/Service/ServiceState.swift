@@ -65,13 +65,15 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     /// The engine's cap counters by the name of the cap they belong to, as `/v1/status`
     /// (`counters.capped`) and `/metrics` (`driftwatch_capped_total{cap}`) show them:
     /// `models` and `versions` (predictions dropped), `segment_values` (values mapped to
-    /// `(other)`), `segment_attributes` (attribute values not tracked), and
-    /// `reference_events` (events left out of stream references).
-    public static func cappedCounts(_ engine: MonitorEngine.Counters) -> [String: Int] {
+    /// `(other)`), `segment_attributes` (attribute values not tracked),
+    /// `reference_events` (events left out of stream references), and the label join's
+    /// evictions: `pending_predictions` and `early_labels`.
+    public static func cappedCounts(_ engine: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) -> [String: Int] {
         [
             "models": engine.cappedModels, "versions": engine.cappedVersions,
             "segment_values": engine.cappedSegmentValues, "segment_attributes": engine.untrackedSegmentAttributes,
             "reference_events": engine.cappedReferenceEvents,
+            "pending_predictions": join.evictedPredictions, "early_labels": join.evictedEarlyLabels,
         ]
     }
 }
@@ -86,7 +88,7 @@ public final class ServiceState: Sendable {
         var firing: [String: ServiceStatus.FiringAlert] = [:]
         var firingNotListed = 0
         /// Engine counters of the current engines, by shard (partition number).
-        var engineCounters: [Int32: MonitorEngine.Counters] = [:]
+        var engineCounters: [Int32: ServiceStatus.Counters] = [:]
         /// Counters of engines already dropped, so totals never go backwards.
         var retiredCounters = ServiceStatus.Counters()
     }
@@ -102,7 +104,7 @@ public final class ServiceState: Sendable {
             status.firing = storage.firing.values.sorted { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
             status.firingNotListed = storage.firingNotListed
             status.counters.addEngineCounters(storage.retiredCounters)
-            for counters in storage.engineCounters.values { status.counters.add(counters) }
+            for counters in storage.engineCounters.values { status.counters.addEngineCounters(counters) }
             return status
         }
     }
@@ -136,15 +138,16 @@ public final class ServiceState: Sendable {
         }
     }
 
-    func updateEngineCounters(shard: Int32, _ counters: MonitorEngine.Counters) {
-        storage.withLock { $0.engineCounters[shard] = counters }
+    func updateEngineCounters(shard: Int32, _ counters: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) {
+        let counts = ServiceStatus.Counters(engine: counters, join: join)
+        storage.withLock { $0.engineCounters[shard] = counts }
     }
 
     /// The cap counters summed over the current and retired engines (cheaper than ``status``).
     var cappedCounts: [String: Int] {
         storage.withLock { storage in
             storage.engineCounters.values.reduce(into: storage.retiredCounters.capped) { total, counters in
-                total.merge(ServiceStatus.cappedCounts(counters), uniquingKeysWith: +)
+                total.merge(counters.capped, uniquingKeysWith: +)
             }
         }
     }
@@ -152,7 +155,7 @@ public final class ServiceState: Sendable {
     /// An engine was dropped (shard lost, or rules reloaded): keep its counts in the totals.
     func retireEngine(shard: Int32) {
         storage.withLock {
-            if let counters = $0.engineCounters.removeValue(forKey: shard) { $0.retiredCounters.add(counters) }
+            if let counters = $0.engineCounters.removeValue(forKey: shard) { $0.retiredCounters.addEngineCounters(counters) }
         }
     }
 
@@ -178,20 +181,19 @@ public final class ServiceState: Sendable {
 }
 
 extension ServiceStatus.Counters {
-    /// Adds an engine's counts (consumed, dead letters and published are the service's own).
-    mutating func add(_ engine: MonitorEngine.Counters) {
-        var counts = ServiceStatus.Counters()
-        counts.predictions = engine.predictions
-        counts.labels = engine.labels
-        counts.rejected = engine.rejected
-        counts.evaluations = engine.evaluations
-        counts.alerts = engine.alerts
-        counts.retrainTriggers = engine.retrainTriggers
-        counts.capped = ServiceStatus.cappedCounts(engine)
-        addEngineCounters(counts)
+    /// An engine's counts (consumed, dead letters and published are the service's own).
+    init(engine: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) {
+        self.init()
+        predictions = engine.predictions
+        labels = engine.labels
+        rejected = engine.rejected
+        evaluations = engine.evaluations
+        alerts = engine.alerts
+        retrainTriggers = engine.retrainTriggers
+        capped = ServiceStatus.cappedCounts(engine, join: join)
     }
 
-    /// Adds the engine counts of `other` (as kept for retired engines).
+    /// Adds the engine counts of `other` (an engine's, or the sum kept for retired engines).
     mutating func addEngineCounters(_ other: ServiceStatus.Counters) {
         predictions += other.predictions
         labels += other.labels

@@ -35,6 +35,9 @@ import Testing
     static var configuration: MonitorConfiguration {
         var configuration = Support.monitorConfiguration(caps: caps)
         configuration.profile.categoryCapacity = 200
+        // The simulated stream has 12,000 predictions; the label flood, 5,000 labels of unknown ids.
+        configuration.join.maximumPendingPredictions = 10_000
+        configuration.join.maximumEarlyLabels = 500
         return configuration
     }
 
@@ -136,6 +139,9 @@ import Testing
             if index < categories {
                 floods.append(prediction("flood-categories", "v1", "c-\(index)", #""features":{"color":"c-\#(index)"},"score":0.5"#))
             }
+            if index % 20 == 0 {
+                floods.append { #"{"event":"label","id":"ghost-\#(index)","ts":\#($0),"label":1}"# }
+            }
             if index % 1000 == 999 {
                 let odd = [#"1e400"#, #"-1e400"#, #""NaN""#, #""Infinity""#][index / 1000 % 4]
                 floods.append(prediction("flood-segments", "v1", "inf-\(index)", #""features":{"x":\#(odd)},"score":0.5"#))
@@ -212,9 +218,10 @@ import Testing
             let expected = Self.hostile.first { $0.value == message.value }?.reason
             #expect(EventDecoder().decode(message.value).failureValue?.code == expected, "\(String(decoding: message.value.prefix(80), as: UTF8.self))")
         }
-        let capped = ServiceStatus.cappedCounts(expectedCounters)
+        let capped = ServiceStatus.cappedCounts(expectedCounters, join: run.engine.joinCounters)
         for (cap, count) in Flood.expectedCapped { #expect(capped[cap] == count, "\(cap)") }
         #expect(capped["reference_events"]! > 0, "the segment flood's stream reference should overflow Caps.referenceEvents")
+        #expect(capped["pending_predictions"]! > 0 && capped["early_labels"]! > 0, "the label join's caps should overflow")
         // The category flood goes past the category capacity: most of a window's values are overflow.
         struct MetricValue: Decodable { var value: Double? }
         let overflowRates = try run.outputs.filter {
