@@ -118,6 +118,31 @@ import Testing
         }
     }
 
+    /// Distinct feature names flooding the reference period all enter the profile; a later
+    /// event pays only for the features it names (the others are counted as missing when
+    /// a window is read, not one by one), and the missing rates come out as before.
+    @Test func featuresAWindowDoesNotNameAreMissingThere() {
+        let engine = MonitorEngine(configuration: StreamFixtures.configuration(), rules: StreamFixtures.defaultRules)
+        for index in 0..<3 {
+            let flood = (0..<200).map { Feature("f\(index)-\($0)", .number(Double($0))) }
+            engine.process(.prediction(PredictionEvent(model: "m", version: "v1", id: "w\(index)", timestamp: Int64(index) * 1000,
+                                                       features: flood + [Feature("x", .number(1))])))
+        }
+        for (index, timestamp) in [3100, 3200, 3300, 3400].enumerated() {
+            let features = index == 0 ? [Feature("f0-0", .number(5)), Feature("x", .number(2))] : [Feature("x", .number(2))]
+            engine.process(.prediction(PredictionEvent(model: "m", version: "v1", id: "a\(index)", timestamp: Int64(timestamp),
+                                                       features: features)))
+        }
+        engine.finish()
+        let outputs = engine.drainOutputs()
+        func missingRate(_ subject: String) -> String? {
+            outputs.first { $0.json.contains(#""subject":"\#(subject)","metric":"missing_rate""#) }?.json
+        }
+        #expect(missingRate("x")?.contains(#""value":0,"samples":4"#) == true, "\(missingRate("x") ?? "none")")
+        #expect(missingRate("f0-0")?.contains(#""value":0.75,"samples":4"#) == true, "\(missingRate("f0-0") ?? "none")")
+        #expect(missingRate("f2-199")?.contains(#""value":1,"samples":4"#) == true, "\(missingRate("f2-199") ?? "none")")
+    }
+
     @Test func categoriesBeyondTheCapacityAreCountedInEachWindow() {
         var configuration = StreamFixtures.configuration()
         configuration.profile.categoryCapacity = 1
