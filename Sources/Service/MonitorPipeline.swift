@@ -1,3 +1,4 @@
+import Foundation
 import Kafka
 import Logging
 import Monitor
@@ -21,7 +22,12 @@ import ServiceLifecycle
 /// A model split over several partitions is monitored per partition. A shard's engine
 /// lives while the shard is assigned; an eager rebalance that gives a shard straight
 /// back keeps its engine (nobody else processed it in between), otherwise it is
-/// dropped.
+/// dropped. If the revocation could not commit (the assignment was lost: e.g. the
+/// session timed out during a broker outage), every engine is dropped at the next
+/// assignment: the consumer would resume the returning partitions at older committed
+/// offsets than their engines processed (counting events twice), and another member may
+/// have processed them meanwhile; so the shards are restored from their checkpoints
+/// (without checkpoints they restart empty at the committed offsets).
 ///
 /// **Checkpoints** (with a ``CheckpointStore``): every `checkpointInterval` of wall
 /// time or `checkpointMessages` messages, on revocation and at shutdown, each shard
@@ -33,6 +39,10 @@ import ServiceLifecycle
 /// checkpoint is read back from the output topics and not emitted again (matched by
 /// `driftwatch-id`, dead letters by their source partition and offset). So a restart
 /// or rebalance loses no state and duplicates no published output with an id.
+///
+/// **Broker outages.** Publishing outputs and writing checkpoints wait while the broker
+/// is away (librdkafka retries until `message.timeout.ms`, 5 minutes by default), so a
+/// shorter outage stops nothing; `/readyz` reports it meanwhile.
 public final class MonitorPipeline: Service {
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
@@ -70,10 +80,11 @@ public final class MonitorPipeline: Service {
         state.setRulesDigest(rules.rulesDigest)
     }
 
-    /// Swaps the rules. The engine takes its rules at creation and cannot change them
-    /// in place yet, so every engine is rebuilt with the new rules at the next batch
-    /// boundary: windows, references built from the stream and alert states start
-    /// afresh (offsets processed so far stay committed).
+    /// Swaps the rules at the next batch boundary. Each engine is rebuilt from its own
+    /// checkpoint with the new rules, so windows, references, the label join and the
+    /// change detectors carry on; alert instances of rules that still exist unchanged keep
+    /// their state (a firing alert is not announced again), those of changed or removed
+    /// rules are dropped, and new rules start from a fresh state.
     /// Returns `false` (and changes nothing) when the new rules have the running rules' digest.
     @discardableResult
     public func reload(rules newRules: RuleSet) -> Bool {
@@ -115,22 +126,28 @@ public final class MonitorPipeline: Service {
         var rulesGeneration = 0
         var lastCommit = ContinuousClock.now
         var schedule = CheckpointSchedule(interval: settings.checkpointInterval, messages: settings.checkpointMessages)
+        /// Whether the last revocation committed everything processed.
+        var handedOver = true
         defer { close() }
         while !stopping.current, !Task.isCancelled {
+            let event = try await consumer.nextEvent(timeout: .milliseconds(200))
+            // Checked after the wait, so that a reload applies to every message that arrives after it.
             let current = rules.current
             if current.generation != rulesGeneration {
                 rulesGeneration = current.generation
-                shards.resetEngines()
-                logger.info("rules reloaded; monitoring state restarts", metadata: ["rules_digest": "\(current.ruleSet.rulesDigest)"])
+                shards.reloadEngines(rules: current.ruleSet, logger: logger)
+                logger.info("rules reloaded; monitoring state kept", metadata: ["rules_digest": "\(current.ruleSet.rulesDigest)"])
             }
-            if let event = try await consumer.nextEvent(timeout: .milliseconds(200)) {
+            if let event {
                 switch event {
                 case let .messages(batch):
                     try process(batch, shards: &shards, rules: current.ruleSet)
                     schedule.processed(batch.count)
                 case let .partitionsAssigned(partitions):
                     logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
-                    shards.keepOnly(Set(partitions.map(\.partition)))
+                    if !handedOver { logger.warning("the last revocation did not commit: restoring every shard") }
+                    shards.keepOnly(handedOver ? Set(partitions.map(\.partition)) : [])
+                    handedOver = true
                     if let checkpoints {
                         try await restore(partitions, shards: &shards, rules: current.ruleSet, from: checkpoints)
                     }
@@ -141,7 +158,7 @@ public final class MonitorPipeline: Service {
                     // Everything processed is acknowledged: checkpoint and commit before the partitions move.
                     try await checkpoint(&shards, rules: current.ruleSet)
                     schedule.reset()
-                    commitStoredOffsets()
+                    handedOver = commitStoredOffsets()
                     lastCommit = .now
                     state.revoked()
                     metrics.setReady(false)
@@ -167,10 +184,14 @@ public final class MonitorPipeline: Service {
         var records: [OutputRouting.Record] = []
         var touched: [Int32] = []
         var deadLetters = 0
+        /// Kafka timestamps of the messages that closed a window (emitted outputs): the start of their output latency.
+        var closedAt: [Int64] = []
         for message in batch {
             let engine = shards.engine(for: message.partition, rules: rules)
             if !touched.contains(message.partition) { touched.append(message.partition) }
+            let pending = engine.pendingOutputCount
             let rejection = message.value.withUnsafeBufferPointer { engine.process(message: $0) }
+            if engine.pendingOutputCount > pending, let timestamp = message.timestamp { closedAt.append(timestamp) }
             shards.advance(past: message)
             if let rejection {
                 deadLetters += 1
@@ -191,6 +212,7 @@ public final class MonitorPipeline: Service {
             if let record = routing.record(for: output) { records.append(record) }
         }
         try publish(records)
+        recordOutputLatency(since: closedAt)
         for output in outputs {
             observer.observe(output)
             onOutput?(output)
@@ -203,6 +225,16 @@ public final class MonitorPipeline: Service {
         metrics.setCapped(state.cappedCounts)
         metrics.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: records.count,
                             evaluations: evaluations, duration: ContinuousClock.now - start)
+    }
+
+    /// Output latency: from the Kafka timestamp of the message whose arrival closed a window
+    /// (by default when its producer sent it) to the acknowledgement of what the window emitted.
+    private func recordOutputLatency(since timestamps: [Int64]) {
+        guard !timestamps.isEmpty else { return }
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        let milliseconds = timestamps.map { max(0, now - $0) }
+        state.recordOutputLatency(milliseconds: milliseconds)
+        metrics.recordOutputLatency(milliseconds: milliseconds)
     }
 
     /// Produces `records` in order and waits until the broker acknowledged all of them.
@@ -290,9 +322,11 @@ public final class MonitorPipeline: Service {
                 until[partition] = try checkpoints.highWatermark(of: partition)
             }
             // A negative offset (none committed when the shard started) leaves the consumer's reset policy in charge.
-            for offset in checkpoint.inputOffsets where assigned.contains(offset.topicPartition) && offset.offset >= 0 {
-                try consumer.seek(offset.topicPartition, to: offset.offset)
-            }
+            let resumeAt = checkpoint.inputOffsets.filter { assigned.contains($0.topicPartition) && $0.offset >= 0 }
+            for offset in resumeAt { try consumer.seek(offset.topicPartition, to: offset.offset) }
+            // The checkpoint covers them: the next commit records them (a revocation's commit may
+            // have failed), so a restart resumes here and the lag is measured from here.
+            if !resumeAt.isEmpty { try consumer.storeOffsets(resumeAt) }
             shards.restore(shard, engine: engine, inputOffsets: checkpoint.inputOffsets,
                            suppression: Suppression(keys: keys, outputPositions: checkpoint.outputPositions, until: until))
             logger.info("shard restored from checkpoint", metadata: [
@@ -302,12 +336,16 @@ public final class MonitorPipeline: Service {
         }
     }
 
-    private func commitStoredOffsets() {
+    /// Returns whether the commit went through.
+    @discardableResult
+    private func commitStoredOffsets() -> Bool {
         do {
             try consumer.commit()
+            return true
         } catch {
             // Not fatal: the offsets stay stored and the next commit sends them.
             logger.warning("offset commit failed", metadata: ["error": "\(error)"])
+            return false
         }
     }
 
@@ -424,6 +462,7 @@ struct ShardEngines {
     mutating func restore(_ shard: Int32, engine: MonitorEngine, inputOffsets: [TopicPartitionOffset], suppression: Suppression) {
         engines[shard] = engine
         evaluationsReported[shard] = engine.counters.evaluations
+        state.engineRestored(shard: shard, engine.counters, join: engine.joinCounters)
         positions[shard] = Dictionary(inputOffsets.map { ($0.topicPartition, $0.offset) }) { _, last in last }
         suppressions[shard] = suppression.keys.isEmpty ? nil : suppression
     }
@@ -433,12 +472,23 @@ struct ShardEngines {
         for shard in Set(engines.keys).union(positions.keys) where !shards.contains(shard) { drop(shard) }
     }
 
-    /// New rules: every engine restarts empty (from the current input positions).
-    mutating func resetEngines() {
-        for shard in engines.keys { state.retireEngine(shard: shard) }
-        engines.removeAll()
-        evaluationsReported.removeAll()
-        changed.formUnion(positions.keys)
+    /// New rules: every engine continues from its own state under `rules` (see
+    /// ``MonitorEngine/init(restoring:configuration:rules:decoder:)`` for what carries over).
+    /// An engine whose state cannot be carried over (not expected: it was just taken)
+    /// restarts empty and says so.
+    mutating func reloadEngines(rules: RuleSet, logger: Logger) {
+        for (shard, engine) in engines {
+            do {
+                engines[shard] = try MonitorEngine(restoring: engine.checkpoint(), configuration: configuration, rules: rules,
+                                                   decoder: decoder)
+            } catch {
+                logger.error("shard \(shard): state not carried over to the new rules; it restarts empty", metadata: ["error": "\(error)"])
+                state.retireEngine(shard: shard)
+                engines[shard] = MonitorEngine(configuration: configuration, rules: rules, decoder: decoder)
+                evaluationsReported[shard] = 0
+            }
+        }
+        changed.formUnion(engines.keys)
     }
 
     private mutating func drop(_ shard: Int32) {
@@ -447,7 +497,7 @@ struct ShardEngines {
         positions.removeValue(forKey: shard)
         suppressions.removeValue(forKey: shard)
         changed.remove(shard)
-        state.retireEngine(shard: shard)
+        state.dropEngine(shard: shard)
     }
 }
 

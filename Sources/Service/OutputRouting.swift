@@ -6,8 +6,9 @@ import Monitor
 /// Keys: alert events by their `fingerprint` (one alert instance's firing and
 /// resolved events stay in order on one partition), retraining triggers and metric
 /// events by `model`. Every message with an event id carries it in the
-/// `driftwatch-id` header, so consumers (and the later output de-duplication) can
-/// recognise a re-emitted event.
+/// `driftwatch-id` header (alerts and retraining triggers their event id, metric events
+/// and notices a hash of their content), so consumers and the de-duplication after a
+/// restore recognise a re-emitted event.
 public struct OutputRouting: Sendable {
     public static let idHeader = "driftwatch-id"
 

@@ -23,6 +23,7 @@ public final class ServiceMetrics: Sendable {
     private let retrainTriggers: CoreMetrics.Counter
     private let seriesDropped: CoreMetrics.Counter
     private let batchLatency: CoreMetrics.Timer
+    private let outputLatency: CoreMetrics.Timer
     private let ready: CoreMetrics.Gauge
 
     /// Metrics with dynamic labels, created on first use.
@@ -37,12 +38,18 @@ public final class ServiceMetrics: Sendable {
     private let dynamic = Protected(Dynamic())
 
     static let batchLatencyName = "driftwatch_batch_processing_seconds"
+    /// From a window-closing message's Kafka timestamp to the acknowledgement of its outputs.
+    static let outputLatencyName = "driftwatch_output_latency_seconds"
 
     public init(maximumMetricSeries: Int = 2000) {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets[Self.batchLatencyName] = [
             .microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
             .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        factory.durationHistogramBuckets[Self.outputLatencyName] = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(60),
         ]
         self.factory = factory
         self.maximumMetricSeries = maximumMetricSeries
@@ -53,6 +60,7 @@ public final class ServiceMetrics: Sendable {
         retrainTriggers = Counter(label: "driftwatch_retrain_triggers_total", factory: factory)
         seriesDropped = Counter(label: "driftwatch_metric_series_dropped_total", factory: factory)
         batchLatency = Timer(label: Self.batchLatencyName, factory: factory)
+        outputLatency = Timer(label: Self.outputLatencyName, factory: factory)
         ready = CoreMetrics.Gauge(label: "driftwatch_ready", factory: factory)
     }
 
@@ -67,6 +75,10 @@ public final class ServiceMetrics: Sendable {
         if evaluated > 0 { evaluations.increment(by: Int64(evaluated)) }
         let (seconds, attoseconds) = duration.components
         batchLatency.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    func recordOutputLatency(milliseconds: [Int64]) {
+        for value in milliseconds { outputLatency.recordMilliseconds(value) }
     }
 
     func rejected(reason: String) {

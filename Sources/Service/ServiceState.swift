@@ -59,6 +59,8 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     /// Firing alerts not listed because of ``ServiceState/maximumFiringAlerts``.
     public var firingNotListed = 0
     public var lag: [String: Int64] = [:]
+    /// Output latency over the last ``ServiceState/latencySamples`` window-closing messages.
+    public var outputLatency: LatencySummary?
 
     public init() {}
 
@@ -78,9 +80,30 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     }
 }
 
+/// Percentiles of recent output latencies, in milliseconds (nearest-rank).
+public struct LatencySummary: Codable, Sendable, Equatable {
+    public var samples: Int
+    public var p50: Int64
+    public var p99: Int64
+    public var max: Int64
+
+    /// `nil` without samples.
+    init?(_ values: some Collection<Int64>) {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        func rank(_ quantile: Double) -> Int64 { sorted[Swift.max(0, Int((quantile * Double(sorted.count)).rounded(.up)) - 1)] }
+        samples = sorted.count
+        p50 = rank(0.5)
+        p99 = rank(0.99)
+        max = sorted[sorted.count - 1]
+    }
+}
+
 /// The service's live state, updated by the pipeline and the health checks.
 public final class ServiceState: Sendable {
     static let maximumFiringAlerts = 10_000
+    /// Output latencies kept for ``ServiceStatus/outputLatency`` (the most recent ones).
+    static let latencySamples = 4096
 
     private struct Storage {
         var status = ServiceStatus()
@@ -89,8 +112,18 @@ public final class ServiceState: Sendable {
         var firingNotListed = 0
         /// Engine counters of the current engines, by shard (partition number).
         var engineCounters: [Int32: ServiceStatus.Counters] = [:]
-        /// Counters of engines already dropped, so totals never go backwards.
+        /// Counters of engines restarted empty (rules reloaded), so totals never go backwards.
         var retiredCounters = ServiceStatus.Counters()
+        /// The last `latencySamples` output latencies (ms), oldest overwritten first.
+        var latencies: [Int64] = []
+        var nextLatency = 0
+        /// Their summary, computed when asked for after new samples (a sort of at most `latencySamples`).
+        var latencySummary: LatencySummary?
+        var latencySummaryIsCurrent = true
+        /// Counters of engines dropped in a rebalance, by shard, until the shard is restored
+        /// here from a checkpoint: the restored engine carries those counts on (or counts
+        /// the same events again from an older checkpoint), so keeping both would count twice.
+        var droppedCounters: [Int32: ServiceStatus.Counters] = [:]
     }
 
     private let storage = Protected(Storage())
@@ -104,7 +137,13 @@ public final class ServiceState: Sendable {
             status.firing = storage.firing.values.sorted { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
             status.firingNotListed = storage.firingNotListed
             status.counters.addEngineCounters(storage.retiredCounters)
+            for counters in storage.droppedCounters.values { status.counters.addEngineCounters(counters) }
             for counters in storage.engineCounters.values { status.counters.addEngineCounters(counters) }
+            if !storage.latencySummaryIsCurrent {
+                storage.latencySummary = LatencySummary(storage.latencies)
+                storage.latencySummaryIsCurrent = true
+            }
+            status.outputLatency = storage.latencySummary
             return status
         }
     }
@@ -138,24 +177,57 @@ public final class ServiceState: Sendable {
         }
     }
 
+    func recordOutputLatency(milliseconds: [Int64]) {
+        storage.withLock { storage in
+            for value in milliseconds {
+                if storage.latencies.count < Self.latencySamples {
+                    storage.latencies.append(value)
+                } else {
+                    storage.latencies[storage.nextLatency] = value
+                }
+                storage.nextLatency = (storage.nextLatency + 1) % Self.latencySamples
+            }
+            storage.latencySummaryIsCurrent = false
+        }
+    }
+
     func updateEngineCounters(shard: Int32, _ counters: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) {
         let counts = ServiceStatus.Counters(engine: counters, join: join)
         storage.withLock { $0.engineCounters[shard] = counts }
     }
 
-    /// The cap counters summed over the current and retired engines (cheaper than ``status``).
+    /// The cap counters summed over the current, retired and dropped engines (cheaper than ``status``).
     var cappedCounts: [String: Int] {
         storage.withLock { storage in
-            storage.engineCounters.values.reduce(into: storage.retiredCounters.capped) { total, counters in
-                total.merge(counters.capped, uniquingKeysWith: +)
+            var total = storage.retiredCounters.capped
+            for counters in storage.droppedCounters.values { total.merge(counters.capped, uniquingKeysWith: +) }
+            for counters in storage.engineCounters.values { total.merge(counters.capped, uniquingKeysWith: +) }
+            return total
+        }
+    }
+
+    /// An engine restarts empty (rules reloaded): keep its counts in the totals.
+    func retireEngine(shard: Int32) {
+        storage.withLock {
+            if let counters = $0.engineCounters.removeValue(forKey: shard) { $0.retiredCounters.addEngineCounters(counters) }
+        }
+    }
+
+    /// A shard's engine was dropped (shard lost): keep its counts until the shard is restored here.
+    func dropEngine(shard: Int32) {
+        storage.withLock {
+            if let counters = $0.engineCounters.removeValue(forKey: shard) {
+                $0.droppedCounters[shard, default: .init()].addEngineCounters(counters)
             }
         }
     }
 
-    /// An engine was dropped (shard lost, or rules reloaded): keep its counts in the totals.
-    func retireEngine(shard: Int32) {
+    /// A shard's engine was restored from a checkpoint with these counts.
+    func engineRestored(shard: Int32, _ counters: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) {
+        let counts = ServiceStatus.Counters(engine: counters, join: join)
         storage.withLock {
-            if let counters = $0.engineCounters.removeValue(forKey: shard) { $0.retiredCounters.addEngineCounters(counters) }
+            $0.droppedCounters.removeValue(forKey: shard)
+            $0.engineCounters[shard] = counts
         }
     }
 

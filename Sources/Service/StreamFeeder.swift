@@ -9,11 +9,14 @@ public struct StreamFeeder: Sendable {
     /// `nil`: the partitioner chooses from the key.
     public var partition: Int32?
     public var maximumAhead: Int
+    /// Produce no faster than this (`nil`: as fast as the consumer allows).
+    public var messagesPerSecond: Int?
 
-    public init(topic: String, partition: Int32? = 0, maximumAhead: Int = 4000) {
+    public init(topic: String, partition: Int32? = 0, maximumAhead: Int = 4000, messagesPerSecond: Int? = nil) {
         self.topic = topic
         self.partition = partition
         self.maximumAhead = maximumAhead
+        self.messagesPerSecond = messagesPerSecond
     }
 
     public struct Message: Sendable {
@@ -31,17 +34,22 @@ public struct StreamFeeder: Sendable {
         }
     }
 
-    /// Produces every line (waiting while `consumed()` lags `maximumAhead` behind),
+    /// Produces every line (waiting while `consumed()` lags `maximumAhead` behind, and
+    /// pacing to `messagesPerSecond` in steps of 256 messages),
     /// then flushes. Returns how many were produced; throws if any was not acknowledged.
     @discardableResult
     public func feed<Lines: Sequence>(_ lines: Lines, producer: KafkaProducer, consumed: @Sendable () -> Int,
                                       message: (Lines.Element) -> Message) async throws -> Int {
         var produced = 0
         let failedBefore = producer.statistics.failed
+        let start = ContinuousClock.now
         for line in lines {
             if produced % 256 == 0 {
                 while produced - consumed() > maximumAhead {
                     try await Task.sleep(for: .milliseconds(2))
+                }
+                if let messagesPerSecond {
+                    try await Task.sleep(until: start + .seconds(Double(produced) / Double(messagesPerSecond)))
                 }
             }
             let record = message(line)

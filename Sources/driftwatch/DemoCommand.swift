@@ -56,6 +56,11 @@ struct DemoRun {
     var http: String
     var showProgress: Bool
     var showAlerts: Bool
+    /// Input rate of the feed (`nil`: as fast as the service consumes).
+    var messagesPerSecond: Int?
+    /// Simulate the whole stream into memory before feeding it (benchmarks: the simulator's
+    /// CPU then does not compete with the service being measured).
+    var pregenerate = false
 
     init(options: DemoCommand) throws {
         events = options.events
@@ -69,7 +74,9 @@ struct DemoRun {
         showAlerts = true
     }
 
-    init(events: Int, seed: UInt64 = 42, rulePaths: [String], showOutput: Bool) throws {
+    init(events: Int, seed: UInt64 = 42, rulePaths: [String], showOutput: Bool, messagesPerSecond: Int? = nil) throws {
+        self.messagesPerSecond = messagesPerSecond
+        pregenerate = true
         self.events = events
         self.seed = seed
         scenario = .mixed
@@ -236,6 +243,16 @@ struct DemoRun {
                             + "into \(settings.inputTopics[0]); rules \(rules.rulesDigest)")
         }
         let state = service.state
+        var stream: (bytes: [UInt8], lines: [Range<Int>])?
+        if pregenerate {
+            var bytes: [UInt8] = [], lines: [Range<Int>] = []
+            for line in simulator {
+                let start = bytes.count
+                bytes += line.json.utf8
+                lines.append(start..<bytes.count)
+            }
+            stream = (bytes, lines)
+        }
         let progress = showProgress ? Task { await Self.showProgress(state: state) } : nil
         let start = ContinuousClock.now
         let firstProcessed = Task {
@@ -243,13 +260,22 @@ struct DemoRun {
             return ContinuousClock.now
         }
         do {
-            let feeder = StreamFeeder(topic: settings.inputTopics[0], partition: 0, maximumAhead: 6000)
+            // Fed once the group has assigned the input: what waited through the join would count as latency.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !state.isReady, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            let feeder = StreamFeeder(topic: settings.inputTopics[0], partition: 0, maximumAhead: 6000,
+                                      messagesPerSecond: messagesPerSecond)
             let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: logger)
             defer { producer.close() }
-            report.produced = try await feeder.feed(simulator, producer: producer, consumed: { state.status.counters.consumed },
-                                                    message: { StreamFeeder.Message(value: Array($0.json.utf8)) })
-            let deadline = ContinuousClock.now + .seconds(120)
-            while state.status.counters.consumed < report.produced, ContinuousClock.now < deadline {
+            if let stream {
+                report.produced = try await feeder.feed(stream.lines, producer: producer, consumed: { state.status.counters.consumed },
+                                                        message: { StreamFeeder.Message(value: Array(stream.bytes[$0])) })
+            } else {
+                report.produced = try await feeder.feed(simulator, producer: producer, consumed: { state.status.counters.consumed },
+                                                        message: { StreamFeeder.Message(value: Array($0.json.utf8)) })
+            }
+            let drained = ContinuousClock.now + .seconds(120)
+            while state.status.counters.consumed < report.produced, ContinuousClock.now < drained {
                 try await Task.sleep(for: .milliseconds(20))
             }
         } catch {

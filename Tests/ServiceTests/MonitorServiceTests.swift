@@ -17,7 +17,8 @@ import Testing
         var retrain: String { "retrain-\(suffix)" }
         var deadLetters: String { "dead-\(suffix)" }
         var state: String { "state-\(suffix)" }
-        var all: [String] { [input, alerts, retrain, deadLetters, state] }
+        var metrics: String { "metrics-\(suffix)" }
+        var all: [String] { [input, alerts, retrain, deadLetters, state, metrics] }
     }
 
     static func settings(_ broker: EmbeddedBroker, _ topics: Topics, group: String) -> ServeSettings {
@@ -108,6 +109,11 @@ import Testing
         #expect(metrics.body.contains("driftwatch_monitor_metric{"))
         #expect(metrics.body.contains("driftwatch_batch_processing_seconds_bucket"))
         #expect(metrics.body.contains("driftwatch_consumer_lag{"))
+        // Output latency: one sample per message whose processing closed a window (emitted outputs).
+        let reference = MonitorEngine(configuration: Support.monitorConfiguration(), rules: Support.defaultRules)
+        let closing = messages.filter { message in !Support.outputs(of: reference, over: [message]).isEmpty }.count
+        #expect(closing > 10)
+        #expect(metrics.body.contains("driftwatch_output_latency_seconds_count \(closing)\n"))
         let statusBody = try await Support.get(port: port, "/v1/status").body
         let status = try JSONDecoder().decode(ServiceStatus.self, from: Data(statusBody.utf8))
         #expect(status.ready)
@@ -118,6 +124,8 @@ import Testing
         #expect(status.counters.alerts == expected.counters.alerts)
         #expect(status.models == ["credit-risk": ["v1"]])
         #expect(!status.firing.isEmpty)
+        #expect(status.outputLatency?.samples == closing)
+        #expect((status.outputLatency?.p50 ?? -1) >= 0 && (status.outputLatency?.max ?? .max) < 60_000)
 
         // Graceful shutdown: well within 10 s, offsets committed up to the last message.
         let shutdownStart = ContinuousClock.now
@@ -198,6 +206,50 @@ import Testing
     }
 }
 
+extension MonitorServiceTests {
+    /// A rule reload mid-stream keeps the monitoring state: what follows is what an engine
+    /// restored under the new rules emits (windows, stream reference and alert states carry
+    /// on), which differs from what a fresh engine would emit.
+    @Test func aRuleReloadKeepsTheMonitoringState() async throws {
+        let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
+        defer { broker.stop() }
+        let topics = Topics()
+        for topic in topics.all { try broker.createTopic(topic, partitions: 1) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-reload-\(topics.suffix)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let newRules = try Support.writeRenamedDefaultRules(to: directory).rules
+
+        let messages = CheckpointTests.messages
+        let split = 10_800  // an alert before, two after
+        let before = MonitorEngine(configuration: Support.monitorConfiguration(), rules: Support.defaultRules)
+        let beforeOutputs = Support.outputs(of: before, over: messages[..<split])
+        let after = try MonitorEngine(restoring: before.checkpoint(), configuration: Support.monitorConfiguration(), rules: newRules)
+        let expected = (beforeOutputs + Support.outputs(of: after, over: messages[split...])).filter { $0.kind == .alert }
+        let fresh = Support.outputs(of: MonitorEngine(configuration: Support.monitorConfiguration(), rules: newRules),
+                                    over: messages[split...]).filter { $0.kind == .alert }
+        #expect(expected.count == 3 && expected.suffix(2) != fresh[...], "keeping the state must matter for this stream")
+
+        let service = try MonitorService(settings: Self.settings(broker, topics, group: "reload-\(topics.suffix)"),
+                                         rules: Support.defaultRules, handleSignals: false, logger: Support.quietLogger)
+        let running = Task { try await service.run() }
+        #expect(await Support.eventually(.seconds(20)) { service.state.isReady })
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: Support.quietLogger)
+        defer { producer.close() }
+        let state = service.state
+        let feeder = StreamFeeder(topic: topics.input, partition: 0, maximumAhead: 4000)
+        try await feeder.feed(messages[..<split], producer: producer, consumed: { state.status.counters.consumed }, message: { $0 })
+        #expect(await Support.eventually(.seconds(60)) { state.status.counters.consumed == split })
+        #expect(service.pipeline.reload(rules: newRules))
+        try await feeder.feed(messages[split...], producer: producer, consumed: { state.status.counters.consumed - split },
+                              message: { $0 })
+        let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers, count: expected.count, timeout: .seconds(60))
+        #expect(alerts.map { String(decoding: $0.value, as: UTF8.self) } == expected.map(\.json))
+        await service.shutdown()
+        try await running.value
+    }
+}
+
 /// Output routing and rule reloads, without a broker.
 @Suite struct OutputRoutingTests {
     @Test func alertsAreKeyedByFingerprintAndCarryTheirId() throws {
@@ -262,14 +314,10 @@ import Testing
         reloader.reload()
         #expect(state.status.rulesDigest == original)
 
-        var text = try String(contentsOfFile: ServiceTestSupport.repositoryRoot + "/rules/default.yaml", encoding: .utf8)
-        text += "\n"
-        let firstRuleName = try #require(ServiceTestSupport.defaultRules.rules.first?.name)
-        text = text.replacingOccurrences(of: "name: \(firstRuleName)\n", with: "name: \(firstRuleName)Renamed\n")
-        try text.write(to: file, atomically: true, encoding: .utf8)
+        let renamed = try ServiceTestSupport.writeRenamedDefaultRules(to: directory)
         reloader.reload()
         #expect(state.status.rulesDigest != original)
-        #expect(state.status.rulesDigest == RuleLoader.load(paths: [file.path]).map(\.rulesDigest).successValue)
+        #expect(state.status.rulesDigest == renamed.rules.rulesDigest)
     }
 }
 

@@ -7,12 +7,20 @@ import Logging
 @testable import Monitor
 import Service
 import Simulation
+import Testing
 
 /// Shared helpers of the service tests: a simulated stream, the engine run directly over
 /// it (the reference), HTTP requests, topic readers and deadlines.
 enum ServiceTestSupport {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
+
+    /// The `driftwatch` executable that `swift test` builds next to the test bundle, if present.
+    static let driftwatchExecutable: URL? = {
+        let candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("driftwatch")
+        return FileManager.default.isExecutableFile(atPath: candidate.path) ? candidate : nil
+    }()
 
     static let defaultRules: RuleSet = try! RuleLoader.load(paths: [repositoryRoot + "/rules/default.yaml"]).get()
 
@@ -31,9 +39,12 @@ enum ServiceTestSupport {
     }
 
     /// The simulated stream's messages, with malformed messages (carrying a key and a
-    /// header of their own) inserted every `malformedEvery` messages.
-    static func messages(events: Int, scenario: String, malformedEvery: Int = .max, models: Int = 1) throws -> [StreamFeeder.Message] {
+    /// header of their own) inserted every `malformedEvery` messages, spread round-robin
+    /// over the models' partitions.
+    static func messages(events: Int, scenario: String, malformedEvery: Int = .max, models: Int = 1,
+                         meanLabelDelayMilliseconds: Double? = nil) throws -> [StreamFeeder.Message] {
         var simulation = StreamSimulator.Configuration()
+        if let meanLabelDelayMilliseconds { simulation.meanLabelDelayMilliseconds = meanLabelDelayMilliseconds }
         simulation.events = events
         simulation.seed = 11
         simulation.models = models
@@ -43,7 +54,8 @@ enum ServiceTestSupport {
             if index > 0, index % malformedEvery == 0 {
                 let value = index % (2 * malformedEvery) == 0 ? Array(#"{"event":"prediction","model":"#.utf8) : Array(#"{"event":"prediction","model":"m","ts":1}"#.utf8)
                 messages.append(StreamFeeder.Message(key: Array("bad-\(index)".utf8), value: value,
-                                                     headers: [KafkaHeader("origin", "test-\(index)")]))
+                                                     headers: [KafkaHeader("origin", "test-\(index)")],
+                                                     partition: Int32(index / malformedEvery % models)))
             }
             messages.append(StreamFeeder.Message(value: Array(line.json.utf8), partition: Int32(predictionIndex(of: line.json) % models)))
         }
@@ -69,12 +81,61 @@ enum ServiceTestSupport {
     static func engineRun(_ messages: some Sequence<StreamFeeder.Message>,
                           configuration: MonitorConfiguration) -> (outputs: [MonitorOutput], engine: MonitorEngine) {
         let engine = MonitorEngine(configuration: configuration, rules: defaultRules)
+        return (outputs(of: engine, over: messages), engine)
+    }
+
+    /// Runs `engine` over `messages`; returns its outputs in order.
+    static func outputs(of engine: MonitorEngine, over messages: some Sequence<StreamFeeder.Message>) -> [MonitorOutput] {
         var outputs: [MonitorOutput] = []
         for message in messages {
             message.value.withUnsafeBufferPointer { _ = engine.process(message: $0) }
             outputs += engine.drainOutputs()
         }
-        return (outputs, engine)
+        return outputs
+    }
+
+    /// The partition and offset each message gets when produced in order (a message
+    /// without a partition goes to partition 0, as the feeders here send them).
+    static func offsets(of messages: some Sequence<StreamFeeder.Message>) -> [(partition: Int32, offset: Int)] {
+        var next: [Int32: Int] = [:]
+        return messages.map { message in
+            let partition = message.partition ?? 0
+            defer { next[partition, default: 0] += 1 }
+            return (partition, next[partition, default: 0])
+        }
+    }
+
+    /// A service running in the background, and whether its `run()` has returned.
+    struct RunningService {
+        let service: MonitorService
+        let task: Task<Void, any Error>
+        private let ended: Protected<Bool>
+
+        init(_ settings: ServeSettings) throws {
+            let service = try MonitorService(settings: settings, rules: defaultRules, handleSignals: false, logger: quietLogger)
+            let ended = Protected(false)
+            self.service = service
+            self.ended = ended
+            task = Task {
+                defer { ended.withLock { $0 = true } }
+                try await service.run()
+            }
+        }
+
+        var hasEnded: Bool { ended.current }
+        var state: ServiceState { service.state }
+        var consumed: Int { service.state.status.counters.consumed }
+    }
+
+    /// Waits until the services consumed nothing new for a while and have no lag (after a
+    /// restore a service re-reads messages it cannot know about in advance); returns whether they did.
+    static func caughtUp(_ states: [ServiceState], timeout: Duration = .seconds(60)) async -> Bool {
+        var consumed = -1
+        return await eventually(timeout, every: .milliseconds(1500)) {
+            let now = states.map(\.status.counters.consumed).reduce(0, +)
+            defer { consumed = now }
+            return consumed == now && states.allSatisfy { $0.status.lag.values.allSatisfy { $0 == 0 } }
+        }
     }
 
     /// The process's resident set size (Linux `/proc/self/status`), in bytes; 0 elsewhere.
@@ -117,6 +178,30 @@ enum ServiceTestSupport {
             if messages.count >= count, extraUntil == nil { extraUntil = .now + .milliseconds(500) }
         }
         return messages
+    }
+
+    /// Writes `rules/default.yaml` with its first rule renamed to `directory`/rules.yaml: a
+    /// valid rule set with another digest. Returns the file and the rules loaded from it.
+    static func writeRenamedDefaultRules(to directory: URL) throws -> (file: URL, rules: RuleSet) {
+        var text = try String(contentsOfFile: repositoryRoot + "/rules/default.yaml", encoding: .utf8)
+        let firstRuleName = try #require(defaultRules.rules.first?.name)
+        text = text.replacingOccurrences(of: "name: \(firstRuleName)\n", with: "name: \(firstRuleName)Renamed\n")
+        let file = directory.appendingPathComponent("rules.yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return (file, try RuleLoader.load(paths: [file.path]).get())
+    }
+
+    /// How many messages `topic` holds over all its partitions (without reading them).
+    static func messageCount(_ topic: String, bootstrap: String) throws -> Int {
+        let consumer = try KafkaConsumer(config: KafkaConfig(bootstrapServers: bootstrap, [
+            "group.id": "counter-\(UInt32.random(in: 0...UInt32.max))",
+        ]), logger: quietLogger)
+        defer { consumer.close() }
+        let partitions = try consumer.metadata().topic(topic)?.partitions.count ?? 0
+        return try (0..<partitions).map { partition in
+            let (low, high) = try consumer.watermarks(TopicPartition(topic, Int32(partition)))
+            return Int(high - low)
+        }.reduce(0, +)
     }
 
     static func header(_ name: String, of message: KafkaMessage) -> String? {

@@ -198,7 +198,7 @@ public final class MonitorEngine {
         writer.member("first_ts", event.timestamp)
         writer.member("previous_versions", modelVersions)
         writer.endObject()
-        outputs.append(MonitorOutput(kind: .notice, id: nil, json: writer.text))
+        outputs.append(MonitorOutput.identifiedByContent(kind: .notice, json: writer.text))
         return monitor
     }
 
@@ -241,6 +241,9 @@ public final class MonitorEngine {
         ownCounters.performanceWindowsAwaitingLabels = versionTable.reduce(0) { $0 + $1.performanceWindowsAwaitingLabels }
         ownCounters.versionsWithoutReference = versionTable.count { $0.isCollectingReference }
     }
+
+    /// How many outputs wait for ``drainOutputs()`` (O(1): a caller can tell which event emitted some).
+    public var pendingOutputCount: Int { outputs.count }
 
     /// Outputs produced since the last call, in order.
     public func drainOutputs() -> [MonitorOutput] {

@@ -23,6 +23,13 @@ public struct MonitorOutput: Sendable, Equatable {
         self.firing = firing
     }
 
+    /// An output with no event identity of its own (metric events, notices): its id is a
+    /// hash of its content, so that a copy emitted again after a restart is recognised (and
+    /// not published twice) like alerts are.
+    static func identifiedByContent(kind: Kind, json: String) -> MonitorOutput {
+        MonitorOutput(kind: kind, id: StableHash.hex(json), json: json)
+    }
+
     public static func == (lhs: MonitorOutput, rhs: MonitorOutput) -> Bool {
         lhs.kind == rhs.kind && lhs.id == rhs.id && lhs.json == rhs.json
             && lhs.firing?.rule == rhs.firing?.rule && lhs.firing?.at == rhs.firing?.at
@@ -299,7 +306,7 @@ final class RuleEvaluator {
             writer.member("value", value)
             writer.member("samples", samples)
             writer.endObject()
-            return MonitorOutput(kind: .metric, id: nil, json: writer.text)
+            return MonitorOutput.identifiedByContent(kind: .metric, json: writer.text)
         }
     }
 }
