@@ -223,6 +223,7 @@ public final class MonitorPipeline: Service {
         let suppressedNow = shards.takeSuppressedCount()
         if suppressedNow > 0 { suppressed.withLock { $0 += suppressedNow } }
         state.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: records.count)
+        metrics.setCapped(state.cappedCounts)
         metrics.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: records.count,
                             evaluations: evaluations, duration: ContinuousClock.now - start)
     }
@@ -420,7 +421,7 @@ struct ShardEngines {
     mutating func drain(_ shard: Int32) -> ([MonitorOutput], Int) {
         guard let engine = engines[shard] else { return ([], 0) }
         let counters = engine.counters
-        state.updateEngineCounters(shard: shard, counters)
+        state.updateEngineCounters(shard: shard, counters, join: engine.joinCounters)
         let evaluated = counters.evaluations - (evaluationsReported[shard] ?? 0)
         evaluationsReported[shard] = counters.evaluations
         var outputs = engine.drainOutputs()
@@ -462,7 +463,7 @@ struct ShardEngines {
     mutating func restore(_ shard: Int32, engine: MonitorEngine, inputOffsets: [TopicPartitionOffset], suppression: Suppression) {
         engines[shard] = engine
         evaluationsReported[shard] = engine.counters.evaluations
-        state.engineRestored(shard: shard, engine.counters)
+        state.engineRestored(shard: shard, engine.counters, join: engine.joinCounters)
         positions[shard] = Dictionary(inputOffsets.map { ($0.topicPartition, $0.offset) }) { _, last in last }
         suppressions[shard] = suppression.keys.isEmpty ? nil : suppression
     }

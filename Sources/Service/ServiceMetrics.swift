@@ -8,7 +8,7 @@ import Prometheus
 /// as in the tests).
 ///
 /// Label cardinality is bounded: reasons, rules and severities come from the rules and
-/// the decoder (small fixed sets), partitions from the assignment, and the engine's
+/// the decoder (small fixed sets), caps are a fixed set, partitions come from the assignment, and the engine's
 /// metric series are capped at `maximumMetricSeries` (further series are counted in
 /// `driftwatch_metric_series_dropped_total`).
 public final class ServiceMetrics: Sendable {
@@ -33,6 +33,7 @@ public final class ServiceMetrics: Sendable {
         var alerts: [String: CoreMetrics.Counter] = [:]
         var lag: [String: CoreMetrics.Gauge] = [:]
         var series: [String: CoreMetrics.Gauge] = [:]
+        var capped: [String: (counter: CoreMetrics.Counter, reported: Int)] = [:]
     }
 
     private let dynamic = Protected(Dynamic())
@@ -90,6 +91,24 @@ public final class ServiceMetrics: Sendable {
             return counter
         }
         counter.increment()
+    }
+
+    /// Brings `driftwatch_capped_total{cap}` up to the engines' cap counters (`totals`,
+    /// summed over the engines; the cap names are the fixed set of
+    /// ``ServiceStatus/cappedCounts(_:)``). Totals only grow, so each counter is
+    /// incremented by what is new since the last call.
+    func setCapped(_ totals: [String: Int]) {
+        dynamic.withLock { dynamic in
+            for (cap, total) in totals {
+                var entry = dynamic.capped[cap]
+                    ?? (Counter(label: "driftwatch_capped_total", dimensions: [("cap", cap)], factory: factory), 0)
+                if total > entry.reported {
+                    entry.counter.increment(by: Int64(total - entry.reported))
+                    entry.reported = total
+                }
+                dynamic.capped[cap] = entry
+            }
+        }
     }
 
     func alertFired(rule: String, severity: String) {

@@ -42,6 +42,8 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         public var alerts = 0
         public var retrainTriggers = 0
         public var published = 0
+        /// What the engines' caps turned away, by cap (see ``ServiceStatus/cappedCounts(_:)``).
+        public var capped: [String: Int] = [:]
 
         public init() {}
     }
@@ -65,6 +67,21 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public var checkpointAgeSeconds: Double?
 
     public init() {}
+
+    /// The engine's cap counters by the name of the cap they belong to, as `/v1/status`
+    /// (`counters.capped`) and `/metrics` (`driftwatch_capped_total{cap}`) show them:
+    /// `models` and `versions` (predictions dropped), `segment_values` (values mapped to
+    /// `(other)`), `segment_attributes` (attribute values not tracked),
+    /// `reference_events` (events left out of stream references), and the label join's
+    /// evictions: `pending_predictions` and `early_labels`.
+    public static func cappedCounts(_ engine: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) -> [String: Int] {
+        [
+            "models": engine.cappedModels, "versions": engine.cappedVersions,
+            "segment_values": engine.cappedSegmentValues, "segment_attributes": engine.untrackedSegmentAttributes,
+            "reference_events": engine.cappedReferenceEvents,
+            "pending_predictions": join.evictedPredictions, "early_labels": join.evictedEarlyLabels,
+        ]
+    }
 }
 
 /// Percentiles of recent output latencies, in milliseconds (nearest-rank).
@@ -105,7 +122,7 @@ public final class ServiceState: Sendable {
         var firing: [String: ServiceStatus.FiringAlert] = [:]
         var firingNotListed = 0
         /// Engine counters of the current engines, by shard (partition number).
-        var engineCounters: [Int32: MonitorEngine.Counters] = [:]
+        var engineCounters: [Int32: ServiceStatus.Counters] = [:]
         /// Counters of engines restarted empty (rules reloaded), so totals never go backwards.
         var retiredCounters = ServiceStatus.Counters()
         /// The last `latencySamples` output latencies (ms), oldest overwritten first.
@@ -135,7 +152,7 @@ public final class ServiceState: Sendable {
             status.firingNotListed = storage.firingNotListed
             status.counters.addEngineCounters(storage.retiredCounters)
             for counters in storage.droppedCounters.values { status.counters.addEngineCounters(counters) }
-            for counters in storage.engineCounters.values { status.counters.add(counters) }
+            for counters in storage.engineCounters.values { status.counters.addEngineCounters(counters) }
             if !storage.latencySummaryIsCurrent {
                 storage.latencySummary = LatencySummary(storage.latencies)
                 storage.latencySummaryIsCurrent = true
@@ -204,29 +221,43 @@ public final class ServiceState: Sendable {
         }
     }
 
-    func updateEngineCounters(shard: Int32, _ counters: MonitorEngine.Counters) {
-        storage.withLock { $0.engineCounters[shard] = counters }
+    func updateEngineCounters(shard: Int32, _ counters: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) {
+        let counts = ServiceStatus.Counters(engine: counters, join: join)
+        storage.withLock { $0.engineCounters[shard] = counts }
+    }
+
+    /// The cap counters summed over the current, retired and dropped engines (cheaper than ``status``).
+    var cappedCounts: [String: Int] {
+        storage.withLock { storage in
+            var total = storage.retiredCounters.capped
+            for counters in storage.droppedCounters.values { total.merge(counters.capped, uniquingKeysWith: +) }
+            for counters in storage.engineCounters.values { total.merge(counters.capped, uniquingKeysWith: +) }
+            return total
+        }
     }
 
     /// An engine restarts empty (rules reloaded): keep its counts in the totals.
     func retireEngine(shard: Int32) {
         storage.withLock {
-            if let counters = $0.engineCounters.removeValue(forKey: shard) { $0.retiredCounters.add(counters) }
+            if let counters = $0.engineCounters.removeValue(forKey: shard) { $0.retiredCounters.addEngineCounters(counters) }
         }
     }
 
     /// A shard's engine was dropped (shard lost): keep its counts until the shard is restored here.
     func dropEngine(shard: Int32) {
         storage.withLock {
-            if let counters = $0.engineCounters.removeValue(forKey: shard) { $0.droppedCounters[shard, default: .init()].add(counters) }
+            if let counters = $0.engineCounters.removeValue(forKey: shard) {
+                $0.droppedCounters[shard, default: .init()].addEngineCounters(counters)
+            }
         }
     }
 
     /// A shard's engine was restored from a checkpoint with these counts.
-    func engineRestored(shard: Int32, _ counters: MonitorEngine.Counters) {
+    func engineRestored(shard: Int32, _ counters: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) {
+        let counts = ServiceStatus.Counters(engine: counters, join: join)
         storage.withLock {
             $0.droppedCounters.removeValue(forKey: shard)
-            $0.engineCounters[shard] = counters
+            $0.engineCounters[shard] = counts
         }
     }
 
@@ -261,19 +292,19 @@ extension ServiceState.Storage {
 }
 
 extension ServiceStatus.Counters {
-    /// Adds an engine's counts (consumed, dead letters and published are the service's own).
-    mutating func add(_ engine: MonitorEngine.Counters) {
-        var counts = ServiceStatus.Counters()
-        counts.predictions = engine.predictions
-        counts.labels = engine.labels
-        counts.rejected = engine.rejected
-        counts.evaluations = engine.evaluations
-        counts.alerts = engine.alerts
-        counts.retrainTriggers = engine.retrainTriggers
-        addEngineCounters(counts)
+    /// An engine's counts (consumed, dead letters and published are the service's own).
+    init(engine: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) {
+        self.init()
+        predictions = engine.predictions
+        labels = engine.labels
+        rejected = engine.rejected
+        evaluations = engine.evaluations
+        alerts = engine.alerts
+        retrainTriggers = engine.retrainTriggers
+        capped = ServiceStatus.cappedCounts(engine, join: join)
     }
 
-    /// Adds the engine counts of `other` (as kept for retired engines).
+    /// Adds the engine counts of `other` (an engine's, or the sum kept for retired engines).
     mutating func addEngineCounters(_ other: ServiceStatus.Counters) {
         predictions += other.predictions
         labels += other.labels
@@ -281,5 +312,6 @@ extension ServiceStatus.Counters {
         evaluations += other.evaluations
         alerts += other.alerts
         retrainTriggers += other.retrainTriggers
+        capped.merge(other.capped, uniquingKeysWith: +)
     }
 }

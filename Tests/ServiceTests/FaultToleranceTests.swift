@@ -142,17 +142,18 @@ import Testing
             counters.predictions = predictions
             return counters
         }
+        let join = LabelJoin<JoinedPrediction>.Counters()
         let state = ServiceState()
-        state.updateEngineCounters(shard: 0, counters(predictions: 100))
-        state.updateEngineCounters(shard: 1, counters(predictions: 10))
+        state.updateEngineCounters(shard: 0, counters(predictions: 100), join: join)
+        state.updateEngineCounters(shard: 1, counters(predictions: 10), join: join)
         state.dropEngine(shard: 0)
         state.dropEngine(shard: 1)
         #expect(state.status.counters.predictions == 110)
-        state.engineRestored(shard: 0, counters(predictions: 90))  // an older checkpoint: 10 to be processed again
+        state.engineRestored(shard: 0, counters(predictions: 90), join: join)  // an older checkpoint: 10 to be processed again
         #expect(state.status.counters.predictions == 100)
-        state.updateEngineCounters(shard: 0, counters(predictions: 100))
+        state.updateEngineCounters(shard: 0, counters(predictions: 100), join: join)
         state.retireEngine(shard: 0)
-        state.updateEngineCounters(shard: 0, counters(predictions: 5))
+        state.updateEngineCounters(shard: 0, counters(predictions: 5), join: join)
         #expect(state.status.counters.predictions == 115)
     }
 

@@ -31,9 +31,10 @@ enum ServiceTestSupport {
     }
 
     /// 5-minute windows sliding by one minute: ~3,000 predictions per window at 100 ms.
-    static func monitorConfiguration() -> MonitorConfiguration {
+    static func monitorConfiguration(caps: MonitorConfiguration.Caps = MonitorConfiguration.Caps()) -> MonitorConfiguration {
         var configuration = MonitorConfiguration()
         configuration.window = try! WindowSpec.eventTime(window: 300_000, slide: 60_000, allowedLateness: 60_000)
+        configuration.caps = caps
         return configuration
     }
 
@@ -70,9 +71,17 @@ enum ServiceTestSupport {
     }
 
     /// The engine over the same messages in the same order: what serve must publish.
-    static func engineOutputs(_ messages: some Sequence<StreamFeeder.Message>) -> (outputs: [MonitorOutput], counters: MonitorEngine.Counters) {
-        let engine = MonitorEngine(configuration: monitorConfiguration(), rules: defaultRules)
-        return (outputs(of: engine, over: messages), engine.counters)
+    static func engineOutputs(_ messages: some Sequence<StreamFeeder.Message>,
+                              configuration: MonitorConfiguration = monitorConfiguration()) -> (outputs: [MonitorOutput], counters: MonitorEngine.Counters) {
+        let run = engineRun(messages, configuration: configuration)
+        return (run.outputs, run.engine.counters)
+    }
+
+    /// ``engineOutputs(_:configuration:)`` with the engine itself, for its state.
+    static func engineRun(_ messages: some Sequence<StreamFeeder.Message>,
+                          configuration: MonitorConfiguration) -> (outputs: [MonitorOutput], engine: MonitorEngine) {
+        let engine = MonitorEngine(configuration: configuration, rules: defaultRules)
+        return (outputs(of: engine, over: messages), engine)
     }
 
     /// Runs `engine` over `messages`; returns its outputs in order.
@@ -127,6 +136,13 @@ enum ServiceTestSupport {
             defer { consumed = now }
             return consumed == now && states.allSatisfy { $0.status.lag.values.allSatisfy { $0 == 0 } }
         }
+    }
+
+    /// The process's resident set size (Linux `/proc/self/status`), in bytes; 0 elsewhere.
+    static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
     }
 
     static func get(port: Int, _ path: String) async throws -> (status: Int, body: String) {

@@ -77,6 +77,22 @@ public struct ReferenceProfileBuilder: Sendable {
         features[feature] = builder
     }
 
+    /// Adds `count` missing values of `feature` at once: the same as `count` calls of
+    /// ``add(_:to:)`` with `.missing` (missing values are only counted), in O(1).
+    public mutating func addMissing(count: Int, to feature: String) {
+        guard count > 0 else { return }
+        switch features.removeValue(forKey: feature) ?? .undetermined(missingCount: 0) {
+        case let .undetermined(missing):
+            features[feature] = .undetermined(missingCount: missing + count)
+        case var .numeric(numeric):
+            numeric.missingCount += count
+            features[feature] = .numeric(numeric)
+        case var .categorical(summary):
+            summary.recordMissing(count: count)
+            features[feature] = .categorical(summary)
+        }
+    }
+
     /// Adds a row: one value per feature named in it.
     public mutating func add(row: [String: FeatureObservation]) {
         for (feature, value) in row { add(value, to: feature) }

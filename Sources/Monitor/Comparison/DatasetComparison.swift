@@ -84,10 +84,10 @@ public struct DatasetComparison: Sendable {
 
         var features: [FeatureComparison] = []
         for (index, name) in layout.numericNames.enumerated() {
-            features.append(try .numeric(name: name, reference: layout.numericReferences[index], current: pane.numeric[index]))
+            features.append(try .numeric(name: name, reference: layout.numericReferences[index], current: pane.numericSummary(index, layout: layout)))
         }
         for (index, name) in layout.categoricalNames.enumerated() {
-            features.append(.categorical(name: name, reference: layout.categoricalReferences[index], current: pane.categorical[index]))
+            features.append(.categorical(name: name, reference: layout.categoricalReferences[index], current: pane.categoricalSummary(index, layout: layout)))
         }
         features.sort { $0.name < $1.name }
         return DatasetComparison(

@@ -153,6 +153,7 @@ private struct ConfigurationParser {
             ("segment_values_per_attribute", 1...254, \.segmentValuesPerAttribute),
             ("segment_attributes", 0...8, \.segmentAttributes),
             ("reference_events", 1...100_000_000, \.referenceEvents),
+            ("reference_bytes", 1 << 20...1 << 40, \.referenceBytesInTotal),
             ("performance_panes", 1...1_000_000, \.performancePanes),
         ]
         guard let fields = yaml.mapping(node, knownKeys: caps.map(\.key), what: "'caps'") else { return }

@@ -3,7 +3,15 @@ import DriftCore
 /// What one pane of a version's drift window holds: a summary per feature on the
 /// reference's bins, the score and predicted-class summaries, data-quality counters,
 /// and per-group prediction counts for selection-rate fairness.
+///
+/// An event costs O(features it names), not O(features of the reference): the values of
+/// features it does not name are not recorded one by one but counted as missing when a
+/// summary is read (``numericSummary(_:layout:)``, ``categoricalSummary(_:layout:)``).
+/// A reference polluted by a flood of distinct feature names (up to 10,000 are profiled)
+/// would otherwise make every later event update thousands of summaries.
 struct DriftPane: WindowPane, Sendable {
+    /// Feature summaries without the missing values of events that did not name the
+    /// feature: read them through the accessors below.
     var numeric: [NumericSummary]
     var categorical: [CategoricalSummary]
     /// Values of the wrong type (e.g. text for a numeric feature), per feature (numeric first).
@@ -25,6 +33,20 @@ struct DriftPane: WindowPane, Sendable {
         score = layout.score?.makeSummary()
         prediction = layout.prediction?.makeSummary() ?? CategoricalSummary()
         selection = fairnessAttributes.map { try! FairnessSummary(attributes: $0, maximumGroups: maximumGroups) }
+    }
+
+    /// A numeric feature's summary, every event of the pane that did not name it counted as missing.
+    func numericSummary(_ index: Int, layout: FeatureLayout) -> NumericSummary {
+        var summary = numeric[index]
+        summary.recordMissing(count: events - summary.totalCount - typeErrors[layout.flatIndex(.numeric(index))])
+        return summary
+    }
+
+    /// A categorical feature's summary, every event of the pane that did not name it counted as missing.
+    func categoricalSummary(_ index: Int, layout: FeatureLayout) -> CategoricalSummary {
+        var summary = categorical[index]
+        summary.recordMissing(count: events - summary.totalCount - typeErrors[layout.flatIndex(.categorical(index))])
+        return summary
     }
 
     mutating func merge(_ other: DriftPane) {
@@ -76,15 +98,7 @@ extension DriftPane {
                 categorical[index].update(nil as String?)
             }
         }
-        // A feature the event does not mention at all is missing too.
-        if seen.count < layout.featureCount {
-            for index in layout.numericNames.indices where !seen.contains(index) {
-                numeric[index].update(nil as Double?)
-            }
-            for index in layout.categoricalNames.indices where !seen.contains(layout.numericNames.count + index) {
-                categorical[index].update(nil as String?)
-            }
-        }
+        // A feature the event does not mention at all is missing too: counted when its summary is read.
         if score != nil { score!.update(event.score) }
         if event.score == nil || event.predictedLabel == nil { missingScores += 1 }
         prediction.update(event.predictedLabel.map { String($0) })
@@ -123,7 +137,6 @@ struct SlotCache {
 struct SeenFeatures {
     private var low: (UInt64, UInt64) = (0, 0)
     private var words: [UInt64]
-    private(set) var count = 0
 
     init(count: Int) {
         words = count > 128 ? Array(repeating: 0, count: (count - 128 + 63) / 64) : []
@@ -143,17 +156,7 @@ struct SeenFeatures {
             guard words[(index - 128) >> 6] & bit == 0 else { return false }
             words[(index - 128) >> 6] |= bit
         }
-        count += 1
         return true
-    }
-
-    func contains(_ index: Int) -> Bool {
-        let bit: UInt64 = 1 << UInt64(index & 63)
-        return switch index {
-        case ..<64: low.0 & bit != 0
-        case ..<128: low.1 & bit != 0
-        default: words[(index - 128) >> 6] & bit != 0
-        }
     }
 }
 

@@ -61,13 +61,14 @@ enum DriftMetrics {
         var observations: [MetricObservation] = []
         for (index, name) in layout.numericNames.enumerated() {
             let typeErrors = pane.typeErrors[layout.flatIndex(.numeric(index))]
-            observations += numeric(.feature(name), reference: layout.numericReferences[index], current: pane.numeric[index],
+            observations += numeric(.feature(name), reference: layout.numericReferences[index],
+                                    current: pane.numericSummary(index, layout: layout),
                                     typeErrors: typeErrors, outOfRange: pane.outOfRange[index])
         }
         for (index, name) in layout.categoricalNames.enumerated() {
             let typeErrors = pane.typeErrors[layout.flatIndex(.categorical(index))]
             observations += categorical(.feature(name), reference: layout.categoricalReferences[index],
-                                        current: pane.categorical[index], typeErrors: typeErrors)
+                                        current: pane.categoricalSummary(index, layout: layout), typeErrors: typeErrors)
         }
         if let reference = layout.score, let current = pane.score {
             observations += numeric(.score, reference: reference, current: current, typeErrors: nil, outOfRange: nil)

@@ -33,6 +33,11 @@ public struct MonitorConfiguration: Sendable {
         /// is kept whole until its reference is built: about 1 KB with 20 features), so
         /// many versions starting together cannot each hold `referenceEvents`.
         public var referenceEventsInTotal = 1_000_000
+        /// Estimated bytes (``PredictionEvent/estimatedBytes``) of the events held at once
+        /// for stream references. The event caps alone do not bound memory: one event may
+        /// carry up to the decoder's 1 MiB (a thousand features), a thousand ordinary ones'
+        /// worth, so a flood of wide events would otherwise hold up to a million of them.
+        public var referenceBytesInTotal = 1 << 30
         /// Performance panes kept while waiting for labels.
         public var performancePanes = 2016
 

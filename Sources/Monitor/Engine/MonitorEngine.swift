@@ -22,7 +22,7 @@ public final class MonitorEngine {
         /// Segment attributes seen beyond `Caps.segmentAttributes` (not tracked).
         public var untrackedSegmentAttributes = 0
         /// Events left out of stream references (or dropped while waiting for one) because
-        /// `Caps.referenceEvents` or `Caps.referenceEventsInTotal` was reached.
+        /// `Caps.referenceEvents`, `Caps.referenceEventsInTotal` or `Caps.referenceBytesInTotal` was reached.
         public var cappedReferenceEvents = 0
         /// Predictions whose pane had closed (event time beyond the allowed lateness).
         public var lateEvents = 0
@@ -79,7 +79,8 @@ public final class MonitorEngine {
         codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
                              maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)
         join = LabelJoin(configuration: configuration.join)
-        referenceBudget = ReferenceBudget(events: configuration.caps.referenceEventsInTotal)
+        referenceBudget = ReferenceBudget(events: configuration.caps.referenceEventsInTotal,
+                                          bytes: configuration.caps.referenceBytesInTotal)
     }
 
     /// Everything counted so far (O(versions) to gather: read it per report, not per event).
@@ -91,7 +92,7 @@ public final class MonitorEngine {
         for monitor in versionTable {
             counters.lateEvents += monitor.lateEvents
             counters.lateLabels += monitor.lateLabels
-            counters.cappedReferenceEvents += monitor.referenceEventsDropped
+            counters.cappedReferenceEvents += monitor.referenceEventsDroppedSoFar
             counters.forcedPerformanceEvaluations += monitor.forcedPerformanceEvaluations
         }
         return counters
@@ -353,8 +354,10 @@ extension MonitorEngine {
             versionsPerModel[monitor.model, default: 0] += 1
             arrivalsAtLastEvaluation[key] = (try reader.readCounter(), try reader.readCounter())
         }
-        guard referenceBudget.reserve(versionTable.reduce(0) { $0 + $1.referenceEventsHeld }) else {
-            throw SerializationError.invalidValue("checkpoint holds more reference events than Caps.referenceEventsInTotal allows")
+        let held = versionTable.map(\.referenceEventsHeld)
+        guard referenceBudget.reserve(events: held.reduce(0) { $0 + $1.events }, bytes: held.reduce(0) { $0 + $1.bytes }) else {
+            throw SerializationError.invalidValue(
+                "checkpoint holds more reference events than Caps.referenceEventsInTotal or Caps.referenceBytesInTotal allows")
         }
         try join.restoreState(from: &reader) { [codes] reader in
             let payload = try JoinedPrediction(from: &reader)

@@ -25,31 +25,49 @@ final class ActiveReference: Sendable {
     }
 }
 
-/// The engine-wide allowance of events held for stream references (see
-/// `Caps.referenceEventsInTotal`), shared by every version's collector.
+/// The engine-wide allowance of events, and of their estimated bytes, held for stream
+/// references (see `Caps.referenceEventsInTotal` and `Caps.referenceBytesInTotal`),
+/// shared by every version's collector.
 final class ReferenceBudget {
     private(set) var remaining: Int
+    private(set) var remainingBytes: Int
 
-    init(events: Int) {
+    init(events: Int, bytes: Int) {
         remaining = events
+        remainingBytes = bytes
     }
 
-    /// Takes one event's worth, if any is left.
-    func take() -> Bool {
-        guard remaining > 0 else { return false }
-        remaining -= 1
-        return true
+    /// Takes one event of `bytes`, if both allowances have room for it.
+    func take(bytes: Int) -> Bool {
+        reserve(events: 1, bytes: bytes)
     }
 
-    func giveBack(_ events: Int) {
+    func giveBack(events: Int, bytes: Int) {
         remaining += events
+        remainingBytes += bytes
     }
 
-    /// Takes `events` at once (restoring a checkpoint's holdings); false when fewer are left.
-    func reserve(_ events: Int) -> Bool {
-        guard events <= remaining else { return false }
+    /// Takes `events` of `bytes` in all at once (restoring a checkpoint's holdings);
+    /// false (and nothing taken) when either allowance has less left.
+    func reserve(events: Int, bytes: Int) -> Bool {
+        guard events <= remaining, bytes <= remainingBytes else { return false }
         remaining -= events
+        remainingBytes -= bytes
         return true
+    }
+}
+
+extension PredictionEvent {
+    /// Roughly what the event occupies while it is held whole: its strings' bytes plus a
+    /// fixed allowance per event, feature and segment attribute for their storage. O(features).
+    var estimatedBytes: Int {
+        var bytes = 128 + model.utf8.count + version.utf8.count + id.utf8.count
+        for feature in features {
+            bytes += 48 + feature.name.utf8.count
+            if case let .string(text) = feature.value { bytes += text.utf8.count }
+        }
+        for attribute in segment { bytes += 64 + attribute.name.utf8.count + attribute.value.utf8.count }
+        return bytes
     }
 }
 
@@ -84,6 +102,8 @@ struct StreamReferenceCollector: Sendable {
     let panes: Int
     private(set) var events: [[PredictionEvent]]
     private var kept = 0
+    /// Estimated bytes of the kept events (what goes back to the budget with them).
+    private(set) var keptBytes = 0
     let capacity: Int
     /// Events beyond the capacity: left out of the reference, counted.
     private(set) var dropped = 0
@@ -101,11 +121,13 @@ struct StreamReferenceCollector: Sendable {
     }
 
     mutating func add(_ event: PredictionEvent, pane: Int64, budget: ReferenceBudget) {
-        guard kept < capacity, budget.take() else {
+        let bytes = event.estimatedBytes
+        guard kept < capacity, budget.take(bytes: bytes) else {
             dropped += 1
             return
         }
         kept += 1
+        keptBytes += bytes
         events[Int(pane - firstPane)].append(event)
     }
 
@@ -232,7 +254,11 @@ extension StreamReferenceCollector {
         dropped = try reader.readCounter()
         for pane in 0..<panes {
             let count = try reader.readCount(maximum: reader.remaining)
-            for _ in 0..<count { events[pane].append(try reader.readPredictionEvent()) }
+            for _ in 0..<count {
+                let event = try reader.readPredictionEvent()
+                events[pane].append(event)
+                keptBytes += event.estimatedBytes
+            }
             kept += count
         }
         guard kept <= capacity else { throw SerializationError.invalidValue("stream reference holds \(kept) events, capacity \(capacity)") }

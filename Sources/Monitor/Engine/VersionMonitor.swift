@@ -33,6 +33,8 @@ final class VersionMonitor {
     /// Ids of the waiting events: they reach the label join (which spots redelivered
     /// predictions) only once released, so redeliveries among them are spotted here.
     private var waitingIDs: Set<String> = []
+    /// Estimated bytes of the waiting events (taken from the reference budget).
+    private var waitingBytes = 0
     /// Redelivered predictions dropped while waiting for the reference.
     private(set) var duplicatePredictionsWhileWaiting = 0
 
@@ -43,7 +45,7 @@ final class VersionMonitor {
     private var lateSinceEvaluation = 0
     private(set) var lateEvents = 0
     /// Events left out of the stream reference, or dropped while waiting for it, because
-    /// `Caps.referenceEvents` or `Caps.referenceEventsInTotal` was reached.
+    /// `Caps.referenceEvents`, `Caps.referenceEventsInTotal` or `Caps.referenceBytesInTotal` was reached.
     private(set) var referenceEventsDropped = 0
     /// Performance windows that closed but were still waiting for labels at the end of
     /// input (set by ``flush(now:)``; they are not evaluated on a minority of labels).
@@ -103,11 +105,13 @@ final class VersionMonitor {
             lateEvents += 1
         } else if waitingIDs.contains(event.id) {
             duplicatePredictionsWhileWaiting += 1
-        } else if waitingForReference.count < configuration.caps.referenceEvents, referenceBudget.take() {
+        } else if waitingForReference.count < configuration.caps.referenceEvents,
+                  case let bytes = event.estimatedBytes, referenceBudget.take(bytes: bytes) {
             // Past the reference period while its last pane may still get late events:
             // monitored as soon as the reference is built.
             waitingForReference.append((event, segment))
             waitingIDs.insert(event.id)
+            waitingBytes += bytes
         } else {
             referenceEventsDropped += 1
         }
@@ -137,7 +141,8 @@ final class VersionMonitor {
         let waiting = waitingForReference
         waitingForReference = []
         waitingIDs = []
-        referenceBudget.giveBack(collector.keptCount + waiting.count)
+        referenceBudget.giveBack(events: collector.keptCount + waiting.count, bytes: collector.keptBytes + waitingBytes)
+        waitingBytes = 0
         guard let built = try? collector.finish(configuration: configuration.profile, kinds: kinds) else {
             referenceEventsDropped += waiting.count
             return ([], [])
@@ -153,6 +158,11 @@ final class VersionMonitor {
         }
         return (evaluations, payloads)
     }
+
+    /// ``referenceEventsDropped`` plus what the collector has left out so far, so that a
+    /// reference period held open (e.g. by a flood at one timestamp) shows its overflow
+    /// before the reference is built.
+    var referenceEventsDroppedSoFar: Int { referenceEventsDropped + (collector?.dropped ?? 0) }
 
     /// Whether the version is still gathering its stream reference (nothing monitored yet).
     var isCollectingReference: Bool { collector != nil }
@@ -432,6 +442,7 @@ extension VersionMonitor {
                 throw SerializationError.invalidValue("invalid or repeated event waiting for the reference")
             }
             waitingForReference.append((event, segment))
+            waitingBytes += event.estimatedBytes
         }
         duplicatePredictionsWhileWaiting = try reader.readCounter()
         eventsSinceEvaluation = try reader.readCounter()
@@ -454,8 +465,10 @@ extension VersionMonitor {
         }
     }
 
-    /// Events this version holds out of the engine-wide reference budget.
-    var referenceEventsHeld: Int { (collector?.keptCount ?? 0) + waitingForReference.count }
+    /// Events, and their estimated bytes, this version holds out of the engine-wide reference budget.
+    var referenceEventsHeld: (events: Int, bytes: Int) {
+        ((collector?.keptCount ?? 0) + waitingForReference.count, (collector?.keptBytes ?? 0) + waitingBytes)
+    }
 }
 
 extension JoinedPrediction {

@@ -8,11 +8,13 @@ import Foundation
 /// including rows before the feature first appeared, so every feature's count is the
 /// number of rows. Memory is the builder's (bounded per feature) plus one entry per
 /// distinct feature name, at most `maximumFeatures`; further names are counted in
-/// ``ignoredFeatureCount``.
+/// ``ignoredFeatureCount``. A row costs O(features it names): the missing values of the
+/// others are counted at ``finish()`` (a row-by-row fill made a few events with
+/// thousands of distinct names cost O(rows × names) for every later row).
 public struct DatasetProfiler: Sendable {
     private var builder: ReferenceProfileBuilder
-    /// Feature names seen so far, with the row in which each was last given a value.
-    private var lastRow: [String: Int] = [:]
+    /// Feature names seen so far: the row in which each was last given a value, and in how many rows it was.
+    private var seen: [String: (lastRow: Int, rows: Int)] = [:]
     public let maximumFeatures: Int
     public private(set) var rowCount = 0
     /// Values that were objects or arrays where a scalar belongs (profiled as missing).
@@ -32,33 +34,30 @@ public struct DatasetProfiler: Sendable {
     public mutating func add(_ event: PredictionEvent) {
         let row = rowCount
         rowCount += 1
-        var mentioned = 0
         for feature in event.features {
-            if let last = lastRow[feature.name] {
-                guard last < row else { continue }  // a repeated name: the first value counts, as in the monitor
+            if let entry = seen[feature.name] {
+                guard entry.lastRow < row else { continue }  // a repeated name: the first value counts, as in the monitor
+                seen[feature.name] = (row, entry.rows + 1)
             } else {
-                guard lastRow.count < maximumFeatures else {
+                guard seen.count < maximumFeatures else {
                     ignoredFeatureCount += 1
                     continue
                 }
-                for _ in 0..<row { builder.add(.missing, to: feature.name) }
+                seen[feature.name] = (row, 1)
             }
-            lastRow[feature.name] = row
-            mentioned += 1
             if case .invalid = feature.value { invalidValueCount += 1 }
             builder.add(feature.value.observation, to: feature.name)
-        }
-        if lastRow.count > mentioned {
-            for (name, last) in lastRow where last < row {
-                builder.add(.missing, to: name)
-                lastRow[name] = row
-            }
         }
         builder.add(event.score.map(FeatureObservation.number) ?? .missing, to: OutputSubject.score)
         builder.add(event.predictedLabel.map { .text(String($0)) } ?? .missing, to: OutputSubject.prediction)
     }
 
-    public func finish() -> ReferenceProfile { builder.finish() }
+    /// The profile of the rows so far; every feature is missing in the rows that did not name it.
+    public func finish() -> ReferenceProfile {
+        var builder = builder
+        for (name, entry) in seen { builder.addMissing(count: rowCount - entry.rows, to: name) }
+        return builder.finish()
+    }
 }
 
 /// `profile.json`: a reference profile and, optionally, the model and version it describes.

@@ -52,4 +52,26 @@ import Testing
         #expect(throws: ProfileError.self) { try ReferenceProfileBuilder(configuration: ProfileConfiguration(fineBinCount: 1001)) }
         #expect(throws: ProfileError.self) { try ReferenceProfileBuilder(configuration: ProfileConfiguration(sketchK: 2)) }
     }
+
+    /// Bulk missing values are only counted, like one by one: for a numeric, a
+    /// categorical, a still undetermined and a new feature alike.
+    @Test func addMissingEqualsMissingValuesOneByOne() throws {
+        var bulk = try ReferenceProfileBuilder()
+        var single = try ReferenceProfileBuilder()
+        for feature in ["n", "c", "u", "late"] {
+            let first: FeatureObservation = feature == "n" ? .number(1) : feature == "c" ? .text("x") : .missing
+            if feature != "late" {
+                bulk.add(first, to: feature)
+                single.add(first, to: feature)
+            }
+            bulk.addMissing(count: 3, to: feature)
+            for _ in 0..<3 { single.add(.missing, to: feature) }
+        }
+        bulk.addMissing(count: 0, to: "never")
+        bulk.add(.number(2), to: "late")
+        single.add(.number(2), to: "late")
+        let profile = bulk.finish()
+        #expect(profile == single.finish())
+        #expect(profile.featureNames == ["c", "late", "n", "u"])
+    }
 }

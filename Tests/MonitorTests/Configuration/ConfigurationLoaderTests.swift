@@ -31,7 +31,7 @@ import Testing
         let configuration = try load("""
         window: {length: 2h, slide: 10m, allowed_lateness: 30s}
         labels: {ttl: 1d, coverage_threshold: 0.5, max_pending: 10, early_label_wait: 1m}
-        caps: {models: 3, versions_per_model: 4, segment_values_per_attribute: 5, segment_attributes: 2, reference_events: 7, performance_panes: 9}
+        caps: {models: 3, versions_per_model: 4, segment_values_per_attribute: 5, segment_attributes: 2, reference_events: 7, reference_bytes: 2097152, performance_panes: 9}
         profile: {fine_bins: 200, bins: 20, category_capacity: 50}
         feature_kinds: {age: numeric}
         mapping:
@@ -58,7 +58,8 @@ import Testing
         #expect(monitor.join.maximumPendingPredictions == 10)
         #expect(monitor.labelCoverageThreshold == 0.5)
         #expect([monitor.caps.models, monitor.caps.versionsPerModel, monitor.caps.segmentValuesPerAttribute,
-                 monitor.caps.segmentAttributes, monitor.caps.referenceEvents, monitor.caps.performancePanes] == [3, 4, 5, 2, 7, 9])
+                 monitor.caps.segmentAttributes, monitor.caps.referenceEvents, monitor.caps.referenceBytesInTotal,
+                 monitor.caps.performancePanes] == [3, 4, 5, 2, 7, 2_097_152, 9])
         #expect(monitor.profile == ProfileConfiguration(fineBinCount: 200, coarseBinCount: 20, categoryCapacity: 50))
         #expect(monitor.featureKinds == ["age": .numeric])
         var mapping = FieldMapping()

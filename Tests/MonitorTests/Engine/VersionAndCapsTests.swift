@@ -1,3 +1,4 @@
+import DriftCore
 import Foundation
 import Testing
 @testable import Monitor
@@ -87,6 +88,59 @@ import Testing
         let capped = try StreamFixtures.replay([StreamFixtures.path("version-change.jsonl")], configuration: short)
         #expect(capped.engine.counters.cappedReferenceEvents == 2)  // a4 and b4, each waiting while its period was held
         #expect(capped.metric("volume", evaluation: "drift", version: "v2").map(\.value) == [1])  // b5 only
+    }
+
+    /// Events are held whole until their stream reference is built, and one may carry up
+    /// to the decoder's 1 MiB: the byte allowance bounds what the event caps would not.
+    /// Drops are counted as they happen (the period here never ends), and a checkpoint
+    /// restores with its holdings reserved.
+    @Test func theReferenceByteCapBoundsWideEventsAndCountsAsItGoes() throws {
+        let wide = (0..<100).map { Feature("f\($0)", .string(String(repeating: "x", count: 1000))) }
+        func event(_ index: Int) -> PredictionEvent {
+            PredictionEvent(model: "m", version: "v1", id: "\(index)", timestamp: 0, features: wide)
+        }
+        let eventBytes = event(0).estimatedBytes
+        #expect(eventBytes > 100 * 1000)
+        var configuration = StreamFixtures.configuration()
+        configuration.caps.referenceBytesInTotal = 5 * eventBytes
+        let engine = MonitorEngine(configuration: configuration, rules: StreamFixtures.defaultRules)
+        for index in 0..<9 { engine.process(.prediction(event(index))) }
+        #expect(engine.counters.cappedReferenceEvents == 4)
+
+        let checkpoint = engine.checkpoint()
+        let restored = try MonitorEngine(restoring: checkpoint, configuration: configuration, rules: StreamFixtures.defaultRules)
+        restored.process(.prediction(event(9)))
+        #expect(restored.counters.cappedReferenceEvents == 5)
+        var smaller = configuration
+        smaller.caps.referenceBytesInTotal = 4 * eventBytes
+        #expect(throws: SerializationError.self) {
+            try MonitorEngine(restoring: checkpoint, configuration: smaller, rules: StreamFixtures.defaultRules)
+        }
+    }
+
+    /// Distinct feature names flooding the reference period all enter the profile; a later
+    /// event pays only for the features it names (the others are counted as missing when
+    /// a window is read, not one by one), and the missing rates come out as before.
+    @Test func featuresAWindowDoesNotNameAreMissingThere() {
+        let engine = MonitorEngine(configuration: StreamFixtures.configuration(), rules: StreamFixtures.defaultRules)
+        for index in 0..<3 {
+            let flood = (0..<200).map { Feature("f\(index)-\($0)", .number(Double($0))) }
+            engine.process(.prediction(PredictionEvent(model: "m", version: "v1", id: "w\(index)", timestamp: Int64(index) * 1000,
+                                                       features: flood + [Feature("x", .number(1))])))
+        }
+        for (index, timestamp) in [3100, 3200, 3300, 3400].enumerated() {
+            let features = index == 0 ? [Feature("f0-0", .number(5)), Feature("x", .number(2))] : [Feature("x", .number(2))]
+            engine.process(.prediction(PredictionEvent(model: "m", version: "v1", id: "a\(index)", timestamp: Int64(timestamp),
+                                                       features: features)))
+        }
+        engine.finish()
+        let outputs = engine.drainOutputs()
+        func missingRate(_ subject: String) -> String? {
+            outputs.first { $0.json.contains(#""subject":"\#(subject)","metric":"missing_rate""#) }?.json
+        }
+        #expect(missingRate("x")?.contains(#""value":0,"samples":4"#) == true, "\(missingRate("x") ?? "none")")
+        #expect(missingRate("f0-0")?.contains(#""value":0.75,"samples":4"#) == true, "\(missingRate("f0-0") ?? "none")")
+        #expect(missingRate("f2-199")?.contains(#""value":1,"samples":4"#) == true, "\(missingRate("f2-199") ?? "none")")
     }
 
     @Test func categoriesBeyondTheCapacityAreCountedInEachWindow() {

@@ -87,6 +87,35 @@ import Testing
         #expect(profiler.rowCount == 3)
     }
 
+    /// Missing values are counted at the end, not filled in row by row: the profile equals
+    /// the dense one where every row gives every feature a value or `.missing`, also with
+    /// rows of many names seen once (which made a row-by-row fill O(rows × names)).
+    @Test func missingValuesCountedAtTheEndEqualADenseFill() throws {
+        var rows: [[Feature]] = []
+        for index in 0..<30 {
+            if index % 7 == 0 {
+                rows.append((0..<20).map { Feature("w\(index)-\($0)", .number(Double($0))) })
+            } else {
+                let category: FeatureValue = index % 3 == 0 ? .missing : .string("k\(index % 4)")
+                rows.append([Feature("a", .number(Double(index))), Feature("c", category)])
+            }
+        }
+        var profiler = try DatasetProfiler()
+        for (index, features) in rows.enumerated() {
+            profiler.add(PredictionEvent(model: "m", version: "v", id: "\(index)", timestamp: 0, features: features))
+        }
+        let names = Set(rows.flatMap { $0.map(\.name) }).sorted()
+        var dense = try ReferenceProfileBuilder()
+        for features in rows {
+            let values = Dictionary(features.map { ($0.name, $0.value.observation) }) { first, _ in first }
+            for name in names { dense.add(values[name] ?? .missing, to: name) }
+            dense.add(.missing, to: OutputSubject.score)
+            dense.add(.missing, to: OutputSubject.prediction)
+        }
+        #expect(profiler.finish() == dense.finish())
+        #expect(profiler.finish().featureNames.count == names.count + 2)
+    }
+
     @Test func featureCapCountsTheRest() throws {
         var profiler = try DatasetProfiler(maximumFeatures: 1)
         profiler.add(PredictionEvent(model: "m", version: "v", id: "1", timestamp: 0,
