@@ -223,7 +223,7 @@ public final class MonitorPipeline: Service {
         let suppressedNow = shards.takeSuppressedCount()
         if suppressedNow > 0 { suppressed.withLock { $0 += suppressedNow } }
         state.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: records.count)
-        metrics.setCapped(state.cappedCounts)
+        metrics.setCappedAndLate(state.cappedAndLateCounts)
         metrics.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: records.count,
                             evaluations: evaluations, duration: ContinuousClock.now - start)
     }

@@ -33,7 +33,8 @@ public final class ServiceMetrics: Sendable {
         var alerts: [String: CoreMetrics.Counter] = [:]
         var lag: [String: CoreMetrics.Gauge] = [:]
         var series: [String: CoreMetrics.Gauge] = [:]
-        var capped: [String: (counter: CoreMetrics.Counter, reported: Int)] = [:]
+        /// Counters that follow cumulative engine totals, by family and label value.
+        var totals: [String: (counter: CoreMetrics.Counter, reported: Int)] = [:]
     }
 
     private let dynamic = Protected(Dynamic())
@@ -93,20 +94,26 @@ public final class ServiceMetrics: Sendable {
         counter.increment()
     }
 
-    /// Brings `driftwatch_capped_total{cap}` up to the engines' cap counters (`totals`,
-    /// summed over the engines; the cap names are the fixed set of
-    /// ``ServiceStatus/cappedCounts(_:)``). Totals only grow, so each counter is
-    /// incremented by what is new since the last call.
-    func setCapped(_ totals: [String: Int]) {
+    /// Brings `driftwatch_capped_total{cap}` and `driftwatch_events_late_total{kind}` up to
+    /// the engines' counters (sums over the engines; the label values are the fixed sets
+    /// of ``ServiceStatus/cappedCounts(_:join:)`` and ``ServiceStatus/Counters/late``).
+    func setCappedAndLate(_ counts: (capped: [String: Int], late: [String: Int])) {
+        advance("driftwatch_capped_total", label: "cap", to: counts.capped)
+        advance("driftwatch_events_late_total", label: "kind", to: counts.late)
+    }
+
+    /// Totals only grow, so each counter is incremented by what is new since the last call.
+    private func advance(_ name: String, label: String, to totals: [String: Int]) {
         dynamic.withLock { dynamic in
-            for (cap, total) in totals {
-                var entry = dynamic.capped[cap]
-                    ?? (Counter(label: "driftwatch_capped_total", dimensions: [("cap", cap)], factory: factory), 0)
+            for (value, total) in totals {
+                let key = name + "\u{0}" + value
+                var entry = dynamic.totals[key]
+                    ?? (Counter(label: name, dimensions: [(label, value)], factory: factory), 0)
                 if total > entry.reported {
                     entry.counter.increment(by: Int64(total - entry.reported))
                     entry.reported = total
                 }
-                dynamic.capped[cap] = entry
+                dynamic.totals[key] = entry
             }
         }
     }

@@ -44,6 +44,9 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         public var published = 0
         /// What the engines' caps turned away, by cap (see ``ServiceStatus/cappedCounts(_:)``).
         public var capped: [String: Int] = [:]
+        /// Events that came too late, by kind: `predictions` (their pane had closed) and
+        /// `labels` (their prediction's performance window was already evaluated).
+        public var late: [String: Int] = [:]
 
         public init() {}
     }
@@ -226,13 +229,14 @@ public final class ServiceState: Sendable {
         storage.withLock { $0.engineCounters[shard] = counts }
     }
 
-    /// The cap counters summed over the current, retired and dropped engines (cheaper than ``status``).
-    var cappedCounts: [String: Int] {
+    /// The cap and late-event counters summed over the current, retired and dropped
+    /// engines (cheaper than ``status``).
+    var cappedAndLateCounts: (capped: [String: Int], late: [String: Int]) {
         storage.withLock { storage in
-            var total = storage.retiredCounters.capped
-            for counters in storage.droppedCounters.values { total.merge(counters.capped, uniquingKeysWith: +) }
-            for counters in storage.engineCounters.values { total.merge(counters.capped, uniquingKeysWith: +) }
-            return total
+            var total = storage.retiredCounters
+            for counters in storage.droppedCounters.values { total.addEngineCounters(counters) }
+            for counters in storage.engineCounters.values { total.addEngineCounters(counters) }
+            return (total.capped, total.late)
         }
     }
 
@@ -302,6 +306,7 @@ extension ServiceStatus.Counters {
         alerts = engine.alerts
         retrainTriggers = engine.retrainTriggers
         capped = ServiceStatus.cappedCounts(engine, join: join)
+        late = ["predictions": engine.lateEvents, "labels": engine.lateLabels]
     }
 
     /// Adds the engine counts of `other` (an engine's, or the sum kept for retired engines).
@@ -313,5 +318,6 @@ extension ServiceStatus.Counters {
         alerts += other.alerts
         retrainTriggers += other.retrainTriggers
         capped.merge(other.capped, uniquingKeysWith: +)
+        late.merge(other.late, uniquingKeysWith: +)
     }
 }

@@ -44,8 +44,14 @@ import Testing
         let topics = Topics()
         for topic in topics.all { try broker.createTopic(topic, partitions: 1) }
         let group = "serve-\(topics.suffix)"
-        let messages = try Support.messages(events: 16_000, scenario: "income_shift@0.4,gender_bias@0.6", malformedEvery: 5_000)
+        var messages = try Support.messages(events: 16_000, scenario: "income_shift@0.4,gender_bias@0.6", malformedEvery: 5_000)
+        // Three predictions whose panes closed long ago: counted as late.
+        for index in 0..<3 {
+            let early = String(decoding: messages[index].value, as: UTF8.self)
+            messages.append(StreamFeeder.Message(value: Array(early.replacingOccurrences(of: #""id":"p-"#, with: #""id":"late-"#).utf8)))
+        }
         let expected = Support.engineOutputs(messages)
+        #expect(expected.counters.lateEvents == 3)
         let expectedAlerts = expected.outputs.filter { $0.kind == .alert }
         let expectedRetrain = expected.outputs.filter { $0.kind == .retrain }
         #expect(!expectedAlerts.isEmpty, "the stream must make the engine alert, or the comparison proves nothing")
@@ -115,6 +121,7 @@ import Testing
         #expect(closing > 10)
         #expect(metrics.body.contains("driftwatch_output_latency_seconds_count \(closing)\n"))
         #expect(metrics.body.contains("driftwatch_checkpoint_age_seconds "))
+        #expect(metrics.body.contains("driftwatch_events_late_total{kind=\"predictions\"} 3\n"))
         let statusBody = try await Support.get(port: port, "/v1/status").body
         let status = try JSONDecoder().decode(ServiceStatus.self, from: Data(statusBody.utf8))
         #expect(status.ready)
@@ -127,6 +134,7 @@ import Testing
         #expect(!status.firing.isEmpty)
         #expect(status.outputLatency?.samples == closing)
         #expect(status.checkpointAgeSeconds != nil)
+        #expect(status.counters.late == ["predictions": 3, "labels": expected.counters.lateLabels])
         #expect((status.outputLatency?.p50 ?? -1) >= 0 && (status.outputLatency?.max ?? .max) < 60_000)
 
         // Graceful shutdown: well within 10 s, offsets committed up to the last message.
