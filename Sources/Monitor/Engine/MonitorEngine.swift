@@ -55,6 +55,9 @@ public final class MonitorEngine {
     /// Versions in the order first seen: the label join refers to them by position,
     /// and the end-of-input flush follows this order.
     private var versionTable: [VersionMonitor] = []
+    /// The previous prediction's version: consecutive predictions nearly always share it,
+    /// and comparing two short strings is cheaper than hashing them into `versions`.
+    private var lastVersion: VersionMonitor?
     private var versionsPerModel: [String: Int] = [:]
     private var codes: SegmentCodes
     private let referenceBudget: ReferenceBudget
@@ -143,7 +146,7 @@ public final class MonitorEngine {
         let segment = codes.encode(event.segment)
         let (evaluations, payloads) = monitor.add(event, segment: segment, codes: codes)
         addToJoin(payloads)
-        emit(evaluations, for: VersionKey(model: monitor.model, version: monitor.version))
+        emit(evaluations, of: monitor)
     }
 
     private func addToJoin(_ payloads: [PendingPrediction]) {
@@ -171,8 +174,12 @@ public final class MonitorEngine {
 
     /// The version's monitor, created on first sight within the caps.
     private func monitor(for event: PredictionEvent) -> VersionMonitor? {
+        if let last = lastVersion, last.model == event.model, last.version == event.version { return last }
         let key = VersionKey(model: event.model, version: event.version)
-        if let existing = versions[key] { return existing }
+        if let existing = versions[key] {
+            lastVersion = existing
+            return existing
+        }
         let modelVersions = versionsPerModel[event.model] ?? 0
         if modelVersions == 0, versionsPerModel.count >= configuration.caps.models {
             ownCounters.cappedModels += 1
@@ -205,7 +212,9 @@ public final class MonitorEngine {
     /// messages (any model, labels included: a rejected message cannot be attributed)
     /// received since the version's previous drift evaluation that were rejected; windows
     /// closed by the same event share it.
-    private func emit(_ evaluations: [Evaluation], for key: VersionKey) {
+    private func emit(_ evaluations: [Evaluation], of monitor: VersionMonitor) {
+        guard !evaluations.isEmpty else { return }  // nearly every event: no key to build
+        let key = VersionKey(model: monitor.model, version: monitor.version)
         var rejectedRate: Double?
         if evaluations.contains(where: { $0.context.kind == .drift }), let last = arrivalsAtLastEvaluation[key] {
             let rejected = ownCounters.rejectedTotal
@@ -235,7 +244,7 @@ public final class MonitorEngine {
         for monitor in versionTable {
             let flushed = monitor.flush(now: join.now, codes: codes)
             addToJoin(flushed.payloads)
-            emit(flushed.evaluations, for: VersionKey(model: monitor.model, version: monitor.version))
+            emit(flushed.evaluations, of: monitor)
         }
         ownCounters.performanceWindowsAwaitingLabels = versionTable.reduce(0) { $0 + $1.performanceWindowsAwaitingLabels }
         ownCounters.versionsWithoutReference = versionTable.count { $0.isCollectingReference }
