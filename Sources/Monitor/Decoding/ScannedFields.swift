@@ -32,12 +32,13 @@ struct ScannedFields {
     private var mapping: FieldMapping { schema.mapping }
 
     /// Reads the value for `slot`; throws ``EventRejection`` when its type is wrong.
-    mutating func store(_ slot: Slot, from reader: inout JSONReader) throws {
+    /// Strings come through `recent` (reused from the previous message when unchanged).
+    mutating func store(_ slot: Slot, from reader: inout JSONReader, recent: inout RecentStrings) throws {
         switch slot {
-        case .eventType: eventType = try readString(&reader, field: mapping.eventType)
-        case .model: model = try readString(&reader, field: mapping.model)
-        case .version: version = try readScalarAsString(&reader, field: mapping.version)
-        case .id: id = try readScalarAsString(&reader, field: mapping.id)
+        case .eventType: eventType = try readString(&reader, &recent, field: mapping.eventType)
+        case .model: model = try readString(&reader, &recent, field: mapping.model)
+        case .version: version = try readScalarAsString(&reader, &recent, field: mapping.version)
+        case .id: id = try readScalarAsString(&reader, &recent, field: mapping.id)
         case .timestamp: timestamp = try readNumber(&reader, field: mapping.timestamp)
         case .score: score = try readNumber(&reader, field: mapping.score)
         case .predictedLabel: predictedLabel = try readClass(&reader, field: mapping.predictedLabel)
@@ -48,24 +49,25 @@ struct ScannedFields {
                 throw EventRejection.wrongType(field: mapping.features, expected: "an object")
             }
             try reader.readObject { reader, key in
-                try addFeature(key.string, try Self.readFeatureValue(&reader))
+                let name = recent.next(key)
+                try addFeature(name, try Self.readFeatureValue(&reader, &recent))
             }
         case let .featurePath(index):
-            features[index].value = try Self.readFeatureValue(&reader)
+            features[index].value = try Self.readFeatureValue(&reader, &recent)
         case .segmentObject:
             guard try !reader.readNullIfPresent() else { return }
             guard try reader.peekKind() == .object else {
                 throw EventRejection.wrongType(field: mapping.segment, expected: "an object")
             }
             try reader.readObject { reader, key in
-                let name = key.string
-                let value = try readScalarAsString(&reader, field: "\(mapping.segment).\(name)")
+                let name = recent.next(key)
+                let value = try readScalarAsString(&reader, &recent, field: "\(mapping.segment).\(name)")
                 segment.removeAll { $0.name == name }
                 if let value { segment.append(SegmentAttribute(name, value)) }
             }
         case let .segmentPath(index):
             let attribute = schema.segmentPaths[index]
-            if let value = try readScalarAsString(&reader, field: attribute.path) {
+            if let value = try readScalarAsString(&reader, &recent, field: attribute.path) {
                 segment.removeAll { $0.name == attribute.name }
                 segment.append(SegmentAttribute(attribute.name, value))
             }
@@ -121,10 +123,10 @@ struct ScannedFields {
         features.append(Feature(name, value))
     }
 
-    private static func readFeatureValue(_ reader: inout JSONReader) throws -> FeatureValue {
+    private static func readFeatureValue(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws -> FeatureValue {
         switch try reader.peekKind() {
         case .number: return .number(try reader.readDouble())
-        case .string: return .string(try reader.readString())
+        case .string: return .string(recent.next(try reader.readStringBytes()))
         case .bool: return .bool(try reader.readBool())
         case .null:
             try reader.readNull()
@@ -135,9 +137,9 @@ struct ScannedFields {
         }
     }
 
-    private func readString(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> String? {
+    private func readString(_ reader: inout JSONReader, _ recent: inout RecentStrings, field: @autoclosure () -> String) throws -> String? {
         switch try reader.peekKind() {
-        case .string: return try reader.readString()
+        case .string: return recent.next(try reader.readStringBytes())
         case .null:
             try reader.readNull()
             return nil
@@ -146,9 +148,9 @@ struct ScannedFields {
     }
 
     /// Ids, versions and segment values may be logged as strings, numbers or booleans.
-    private func readScalarAsString(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> String? {
+    private func readScalarAsString(_ reader: inout JSONReader, _ recent: inout RecentStrings, field: @autoclosure () -> String) throws -> String? {
         switch try reader.peekKind() {
-        case .string: return try reader.readString()
+        case .string: return recent.next(try reader.readStringBytes())
         case .number: return canonicalString(try reader.readDouble())
         case .bool: return try reader.readBool() ? "true" : "false"
         case .null:

@@ -87,7 +87,7 @@ extension DriftPane {
         }
         if score != nil { score!.update(event.score) }
         if event.score == nil || event.predictedLabel == nil { missingScores += 1 }
-        prediction.update(event.predictedLabel.map { String($0) })
+        prediction.update(event.predictedLabel.map(OutputSubject.category(ofPredictedClass:)))
         if let predicted = event.predictedLabel {
             for index in selection.indices {
                 selection[index].record(group: groups[index], label: nil, predicted: predicted == 1)

@@ -58,8 +58,10 @@ public final class MonitorEngine {
     /// The previous prediction's version: consecutive predictions nearly always share it,
     /// and comparing two short strings is cheaper than hashing them into `versions`.
     private var lastVersion: VersionMonitor?
+    /// The strings of the previous message decoded, for the next one to reuse.
+    private var recentStrings = RecentStrings()
     private var versionsPerModel: [String: Int] = [:]
-    private var codes: SegmentCodes
+    private let codes: SegmentCodes
     private let referenceBudget: ReferenceBudget
     private var join: LabelJoin<JoinedPrediction>
     private var outputs: [MonitorOutput] = []
@@ -114,7 +116,7 @@ public final class MonitorEngine {
     /// caller sends it to the dead-letter sink with that reason).
     @discardableResult
     public func process(message bytes: UnsafeBufferPointer<UInt8>) -> EventRejection? {
-        switch decoder.decode(bytes) {
+        switch decode(bytes) {
         case let .success(event):
             process(event)
             return nil
@@ -122,6 +124,11 @@ public final class MonitorEngine {
             reject(rejection)
             return rejection
         }
+    }
+
+    /// Decodes one message with ``decoder``, reusing the previous message's strings.
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<MonitorEvent, EventRejection> {
+        decoder.decode(bytes, reusing: &recentStrings)
     }
 
     /// Counts a message rejected before decoding (e.g. an oversize line).

@@ -53,7 +53,7 @@ public enum Replay {
             while let decoded = try readers[index].withNextLine({ line -> MonitorEvent? in
                 switch line {
                 case let .record(bytes, lineNumber):
-                    switch engine.decoder.decode(bytes) {
+                    switch engine.decode(bytes) {
                     case let .success(event):
                         return event
                     case let .failure(rejection):

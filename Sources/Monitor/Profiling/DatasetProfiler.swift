@@ -55,7 +55,7 @@ public struct DatasetProfiler: Sendable {
             }
         }
         builder.add(event.score.map(FeatureObservation.number) ?? .missing, to: OutputSubject.score)
-        builder.add(event.predictedLabel.map { .text(String($0)) } ?? .missing, to: OutputSubject.prediction)
+        builder.add(event.predictedLabel.map { .text(OutputSubject.category(ofPredictedClass: $0)) } ?? .missing, to: OutputSubject.prediction)
     }
 
     public func finish() -> ReferenceProfile { builder.finish() }
