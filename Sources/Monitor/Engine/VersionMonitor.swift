@@ -319,16 +319,18 @@ final class VersionMonitor {
 
 /// What the label join keeps for each pending prediction: enough to score it later.
 ///
-/// Kept for up to a million predictions at a time, so it is packed into 32 bytes: the
+/// Kept for up to a million predictions at a time, so it is packed into 30 bytes: the
 /// version as an index into the engine's table, the score with NaN for none, the
-/// predicted class as −1 for none.
+/// predicted class as −1 for none. The narrow fields come last so that they end the
+/// struct without padding: the join's entry (time stamp, this, a flag) then takes 40
+/// bytes rather than 48, which shrinks its million-entry table by a sixth.
 public struct JoinedPrediction: Sendable {
-    var versionIndex: UInt32
-    private var storedPredicted: Int8
-    var inReference: Bool
     var pane: Int64
     private var storedScore: Double
     var segment: UInt64
+    var versionIndex: UInt32
+    private var storedPredicted: Int8
+    var inReference: Bool
 
     init(versionIndex: UInt32, pane: Int64, score: Double?, predicted: Int?, segment: UInt64, inReference: Bool) {
         self.versionIndex = versionIndex
