@@ -176,25 +176,24 @@ final class VersionMonitor {
     }
 
     private func monitor(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> (evaluations: [Evaluation], payload: JoinedPrediction?) {
-        guard var window = drift, let active = reference else { return ([], nil) }
-        drift = nil  // keep the window uniquely referenced while it is mutated
+        guard drift != nil, let active = reference else { return ([], nil) }
         let groups = fairnessGroups(of: segment, codes: codes)
         eventsSinceEvaluation += 1
-        let lateBefore = window.counters.late
-        var slots = slotCache
-        slotCache = SlotCache()  // keep the cache uniquely referenced while it is mutated
-        defer { slotCache = slots }
-        let closed = window.add(timestamp: event.timestamp) { pane in
-            pane.record(event, layout: active.layout, groups: groups, slots: &slots)
+        let lateBefore = drift!.counters.late
+        // The window and the slot cache are modified in place, through their properties:
+        // moving them out to a local and back retained and released each of their arrays.
+        let closed = drift!.add(timestamp: event.timestamp) { pane in
+            pane.record(event, layout: active.layout, groups: groups, slots: &slotCache)
         }
+        let counters = drift!.counters
         var payload: JoinedPrediction?
-        if window.counters.late > lateBefore {
+        if counters.late > lateBefore {
             lateEvents += 1
             lateSinceEvaluation += 1
         } else {
             let pane = switch configuration.window.kind {
             case let .eventTime(paneMilliseconds, _): floorDivide(event.timestamp, paneMilliseconds)
-            case let .count(eventsPerPane): Int64(window.counters.accepted - 1) / Int64(eventsPerPane)
+            case let .count(eventsPerPane): Int64(counters.accepted - 1) / Int64(eventsPerPane)
             }
             if event.predictedLabel != nil {
                 performance?.recordPrediction(pane: pane, timestamp: event.timestamp)
@@ -202,7 +201,6 @@ final class VersionMonitor {
                                            predicted: event.predictedLabel, segment: segment, inReference: false)
             }
         }
-        drift = window
         return (evaluate(closed), payload)
     }
 
