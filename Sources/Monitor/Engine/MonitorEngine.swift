@@ -151,17 +151,16 @@ public final class MonitorEngine {
         // A redelivered prediction (same id) is counted by the join and kept out of every window.
         guard !join.isDuplicatePrediction(id: event.id), let monitor = monitor(for: event) else { return }
         let segment = codes.encode(event.segment)
-        let (evaluations, payloads) = monitor.add(event, segment: segment, codes: codes)
-        addToJoin(payloads)
-        emit(evaluations, of: monitor)
+        let added = monitor.add(event, segment: segment, codes: codes)
+        if let pending = added.pending { addToJoin(pending) }
+        added.released.forEach(addToJoin)
+        emit(added.evaluations, of: monitor)
     }
 
-    private func addToJoin(_ payloads: [PendingPrediction]) {
-        for pending in payloads {
-            let result = join.addPrediction(id: pending.id, timestamp: pending.timestamp, payload: pending.payload)
-            settle(result.unlabelled)
-            if let joined = result.joined { record(joined.payload, label: joined.label) }
-        }
+    private func addToJoin(_ pending: PendingPrediction) {
+        let result = join.addPrediction(id: pending.id, timestamp: pending.timestamp, payload: pending.payload)
+        settle(result.unlabelled)
+        if let joined = result.joined { record(joined.payload, label: joined.label) }
     }
 
     private func process(_ event: LabelEvent) {
@@ -250,7 +249,7 @@ public final class MonitorEngine {
     public func finish() {
         for monitor in versionTable {
             let flushed = monitor.flush(now: join.now, codes: codes)
-            addToJoin(flushed.payloads)
+            flushed.payloads.forEach(addToJoin)
             emit(flushed.evaluations, of: monitor)
         }
         ownCounters.performanceWindowsAwaitingLabels = versionTable.reduce(0) { $0 + $1.performanceWindowsAwaitingLabels }

@@ -60,9 +60,19 @@ final class VersionMonitor {
 
     // MARK: Predictions
 
-    /// Adds a prediction; returns the evaluations it completed and, unless the event was
-    /// late, what the label join should keep for it.
-    func add(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
+    /// What adding one prediction gives the engine: the evaluations it completed and what
+    /// the label join should keep — the prediction itself (unless it was late), then the
+    /// predictions it released (those that waited for the stream reference it completed).
+    /// The prediction is kept apart from the released ones so that the usual case
+    /// allocates no array.
+    struct Added {
+        var evaluations: [Evaluation] = []
+        var pending: PendingPrediction?
+        var released: [PendingPrediction] = []
+    }
+
+    /// Adds a prediction (see ``Added``).
+    func add(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> Added {
         if reference == nil, collector == nil {
             fairnessAttributes = rules.fairnessAttributeSets(model: model, version: version, tracked: codes.attributes)
             fairnessPositions = fairnessAttributes.map { $0.compactMap(codes.position(ofExisting:)) }
@@ -77,11 +87,11 @@ final class VersionMonitor {
         }
         guard reference != nil else { return collect(event, segment: segment, codes: codes) }
         let result = monitor(event, segment: segment, codes: codes)
-        return (result.evaluations, result.payload.map { [PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0)] } ?? [])
+        return Added(evaluations: result.evaluations, pending: result.payload.map { PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0) })
     }
 
     /// Stream reference: gathers the first window's events, then starts monitoring.
-    private func collect(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
+    private func collect(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> Added {
         let pane: Int64
         switch configuration.window.kind {
         case let .eventTime(paneMilliseconds, _):
@@ -119,10 +129,10 @@ final class VersionMonitor {
         // capacity let them into the profile.
         case let .count(eventsPerPane): referenceSequence >= Int64(collector!.panes * eventsPerPane)
         }
-        let payloads = payload.map { [PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0)] } ?? []
-        guard complete else { return ([], payloads) }
+        let pending = payload.map { PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0) }
+        guard complete else { return Added(pending: pending) }
         let released = finishStreamReference(codes: codes)
-        return (released.evaluations, payloads + released.payloads)
+        return Added(evaluations: released.evaluations, pending: pending, released: released.payloads)
     }
 
     /// Builds the stream reference from what was collected, then monitors the events that
