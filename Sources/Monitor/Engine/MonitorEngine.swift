@@ -258,7 +258,11 @@ public final class MonitorEngine {
 
     /// Outputs produced since the last call, in order.
     public func drainOutputs() -> [MonitorOutput] {
-        defer { outputs.removeAll(keepingCapacity: true) }
+        // Most events produce nothing: return without touching the buffer. (Emptying it
+        // "keeping capacity" while the caller holds the returned copy allocated a new
+        // buffer on every call.)
+        guard !outputs.isEmpty else { return [] }
+        defer { outputs = [] }
         return outputs
     }
 }

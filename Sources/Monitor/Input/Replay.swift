@@ -78,7 +78,7 @@ public enum Replay {
 
         for index in inputs.indices { heads.append(try advance(index)) }
         while let next = earliestHead(heads) {
-            engine.process(heads[next]!.event)
+            engine.process(heads[next].take()!.event)  // moved out, not copied
             try deliver(engine.drainOutputs())
             heads[next] = try advance(next)
         }
