@@ -85,7 +85,7 @@ extension DriftPane {
                 categorical[index].update(nil as String?)
             }
         }
-        if score != nil { score!.update(event.score) }
+        score?.update(event.score)  // in place (`score != nil` copied the summary to compare it)
         if event.score == nil || event.predictedLabel == nil { missingScores += 1 }
         prediction.update(event.predictedLabel.map(OutputSubject.category(ofPredictedClass:)))
         if let predicted = event.predictedLabel {

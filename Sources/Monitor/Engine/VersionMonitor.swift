@@ -186,10 +186,10 @@ final class VersionMonitor {
     }
 
     private func monitor(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> (evaluations: [Evaluation], payload: JoinedPrediction?) {
-        guard drift != nil, let active = reference else { return ([], nil) }
+        // `drift?.counters`, not `drift != nil`: comparing with nil copies the whole window.
+        guard let lateBefore = drift?.counters.late, let active = reference else { return ([], nil) }
         let groups = fairnessGroups(of: segment, codes: codes)
         eventsSinceEvaluation += 1
-        let lateBefore = drift!.counters.late
         // The window and the slot cache are modified in place, through their properties:
         // moving them out to a local and back retained and released each of their arrays.
         let closed = drift!.add(timestamp: event.timestamp) { pane in
