@@ -51,7 +51,9 @@ public struct ReferenceProfileBuilder: Sendable {
         if case let .undetermined(missing) = builder, let kind = value.inferredKind {
             builder = makeBuilder(kind, missingCount: missing)
         }
-        switch (builder, value) {
+        // Consumed, so the summary bound below is the only reference to its storage and
+        // is updated in place (a copy shared with `builder` copied the sketch on each add).
+        switch (consume builder, value) {
         case (.undetermined(let missing), _):
             builder = .undetermined(missingCount: missing + 1)
         case (.numeric(var numeric), _):

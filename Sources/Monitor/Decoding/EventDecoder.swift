@@ -32,10 +32,18 @@ public struct EventDecoder: Sendable {
     }
 
     public func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<MonitorEvent, EventRejection> {
+        var nothingRemembered = RecentStrings(capacity: 0)
+        return decode(bytes, reusing: &nothingRemembered)
+    }
+
+    /// Decodes reusing the strings of the previous message decoded with `recent` (see
+    /// ``RecentStrings``): what an engine does with the stream it is fed.
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, reusing recent: inout RecentStrings) -> Result<MonitorEvent, EventRejection> {
         guard bytes.count <= limits.maximumEventBytes else {
             return .failure(.oversize(bytes: bytes.count, limit: limits.maximumEventBytes))
         }
         var fields = ScannedFields(schema: schema)
+        recent.startMessage()
         var reader = JSONReader(bytes)
         do {
             guard try reader.peekKind() == .object else {
@@ -44,7 +52,7 @@ public struct EventDecoder: Sendable {
                 try reader.expectEnd()
                 return .failure(.notAnObject)
             }
-            try scan(&reader, node: trie.root, into: &fields)
+            try scan(&reader, node: trie.root, into: &fields, recent: &recent)
             try reader.expectEnd()
         } catch let error as EventRejection {
             return .failure(error)
@@ -56,13 +64,13 @@ public struct EventDecoder: Sendable {
 
     /// Walks the object at `node`, storing mapped values into `fields`. Throws
     /// ``JSONError`` or, on the first field that breaks a rule, ``EventRejection``.
-    private func scan(_ reader: inout JSONReader, node: Int, into fields: inout ScannedFields) throws {
+    private func scan(_ reader: inout JSONReader, node: Int, into fields: inout ScannedFields, recent: inout RecentStrings) throws {
         try reader.readObject { reader, key in
             guard let child = trie.child(of: node, matching: key) else { return try reader.skipValue() }
             if let slot = trie.slot(of: child) {
-                try fields.store(slot, from: &reader)
+                try fields.store(slot, from: &reader, recent: &recent)
             } else if try reader.peekKind() == .object {
-                try scan(&reader, node: child, into: &fields)
+                try scan(&reader, node: child, into: &fields, recent: &recent)
             } else {
                 try reader.skipValue()
             }

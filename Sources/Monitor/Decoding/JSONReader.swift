@@ -120,6 +120,13 @@ public struct JSONReader: ~Copyable {
         return try decode(scanned)
     }
 
+    /// Reads the next string without building it: its bytes in place when it has no
+    /// escapes (see ``JSONKey``), for callers that compare before they build.
+    public mutating func readStringBytes() throws(JSONError) -> JSONKey {
+        skipWhitespace()
+        return try readKey()
+    }
+
     /// Reads a number, correctly rounded to the nearest Double.
     public mutating func readDouble() throws(JSONError) -> Double {
         skipWhitespace()
@@ -381,16 +388,21 @@ public struct JSONReader: ~Copyable {
     }
 }
 
-private let exactPowersOfTen: [Double] = (0...22).map { exponent in
-    (0..<exponent).reduce(1.0) { value, _ in value * 10 }
-}
+/// 10⁰ … 10²², each exactly representable. Written as literals so the table is
+/// initialised statically: a computed global is initialised lazily, which cost a
+/// `swift_once` check on every number read.
+private let exactPowersOfTen: [Double] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+]
 
 /// What kind of value comes next in a document.
 public enum JSONValueKind: Sendable, Equatable {
     case object, array, string, number, bool, null
 }
 
-/// An object key, compared without building a String when it has no escapes.
+/// An object key (or a string read with ``JSONReader/readStringBytes()``), compared
+/// without building a String when it has no escapes.
 public struct JSONKey {
     private let raw: UnsafeBufferPointer<UInt8>?
     private let decoded: String?
@@ -421,6 +433,9 @@ public struct JSONKey {
     public var string: String {
         decoded ?? String(decoding: raw!, as: UTF8.self)
     }
+
+    /// The bytes in the document, when the string has no escapes.
+    var rawBytes: UnsafeBufferPointer<UInt8>? { raw }
 }
 
 /// A malformed document: what was wrong and at which byte.

@@ -1,5 +1,7 @@
 /// The mapped values found while scanning one message, turned into an event at the end.
 struct ScannedFields {
+    /// The mapping's fields are read as `schema.mapping.x`, in place: a computed `mapping`
+    /// property would copy the whole mapping (each of its strings) on every use.
     private let schema: CompiledSchema
 
     private var eventType: String?
@@ -29,43 +31,43 @@ struct ScannedFields {
         segment.reserveCapacity(4)
     }
 
-    private var mapping: FieldMapping { schema.mapping }
-
     /// Reads the value for `slot`; throws ``EventRejection`` when its type is wrong.
-    mutating func store(_ slot: Slot, from reader: inout JSONReader) throws {
+    /// Strings come through `recent` (reused from the previous message when unchanged).
+    mutating func store(_ slot: Slot, from reader: inout JSONReader, recent: inout RecentStrings) throws {
         switch slot {
-        case .eventType: eventType = try readString(&reader, field: mapping.eventType)
-        case .model: model = try readString(&reader, field: mapping.model)
-        case .version: version = try readScalarAsString(&reader, field: mapping.version)
-        case .id: id = try readScalarAsString(&reader, field: mapping.id)
-        case .timestamp: timestamp = try readNumber(&reader, field: mapping.timestamp)
-        case .score: score = try readNumber(&reader, field: mapping.score)
-        case .predictedLabel: predictedLabel = try readClass(&reader, field: mapping.predictedLabel)
-        case .label: label = try readClass(&reader, field: mapping.label)
+        case .eventType: eventType = try readString(&reader, &recent, field: schema.mapping.eventType)
+        case .model: model = try readString(&reader, &recent, field: schema.mapping.model)
+        case .version: version = try readScalarAsString(&reader, &recent, field: schema.mapping.version)
+        case .id: id = try readScalarAsString(&reader, &recent, field: schema.mapping.id)
+        case .timestamp: timestamp = try readNumber(&reader, field: schema.mapping.timestamp)
+        case .score: score = try readNumber(&reader, field: schema.mapping.score)
+        case .predictedLabel: predictedLabel = try readClass(&reader, field: schema.mapping.predictedLabel)
+        case .label: label = try readClass(&reader, field: schema.mapping.label)
         case .featuresObject:
             guard try !reader.readNullIfPresent() else { return }
             guard try reader.peekKind() == .object else {
-                throw EventRejection.wrongType(field: mapping.features, expected: "an object")
+                throw EventRejection.wrongType(field: schema.mapping.features, expected: "an object")
             }
             try reader.readObject { reader, key in
-                try addFeature(key.string, try Self.readFeatureValue(&reader))
+                let name = recent.next(key)
+                try addFeature(name, try Self.readFeatureValue(&reader, &recent))
             }
         case let .featurePath(index):
-            features[index].value = try Self.readFeatureValue(&reader)
+            features[index].value = try Self.readFeatureValue(&reader, &recent)
         case .segmentObject:
             guard try !reader.readNullIfPresent() else { return }
             guard try reader.peekKind() == .object else {
-                throw EventRejection.wrongType(field: mapping.segment, expected: "an object")
+                throw EventRejection.wrongType(field: schema.mapping.segment, expected: "an object")
             }
             try reader.readObject { reader, key in
-                let name = key.string
-                let value = try readScalarAsString(&reader, field: "\(mapping.segment).\(name)")
+                let name = recent.next(key)
+                let value = try readScalarAsString(&reader, &recent, field: "\(schema.mapping.segment).\(name)")
                 segment.removeAll { $0.name == name }
                 if let value { segment.append(SegmentAttribute(name, value)) }
             }
         case let .segmentPath(index):
             let attribute = schema.segmentPaths[index]
-            if let value = try readScalarAsString(&reader, field: attribute.path) {
+            if let value = try readScalarAsString(&reader, &recent, field: attribute.path) {
                 segment.removeAll { $0.name == attribute.name }
                 segment.append(SegmentAttribute(attribute.name, value))
             }
@@ -81,18 +83,18 @@ struct ScannedFields {
         case nil: isLabel = label != nil && model == nil
         case let other?: return .failure(.unknownEventType(other))
         }
-        guard let id else { return .failure(.missingField(mapping.id)) }
-        guard let timestamp else { return .failure(.missingField(mapping.timestamp)) }
-        let milliseconds = mapping.timestampUnit.milliseconds(timestamp)
+        guard let id else { return .failure(.missingField(schema.mapping.id)) }
+        guard let timestamp else { return .failure(.missingField(schema.mapping.timestamp)) }
+        let milliseconds = schema.mapping.timestampUnit.milliseconds(timestamp)
         guard milliseconds.isFinite, abs(milliseconds) < 9.2e18 else { return .failure(.invalidTimestamp(timestamp)) }
         let epochMilliseconds = Int64(milliseconds.rounded(.down))
         if isLabel {
-            guard let label else { return .failure(.missingField(mapping.label)) }
+            guard let label else { return .failure(.missingField(schema.mapping.label)) }
             return .success(.label(LabelEvent(id: id, timestamp: epochMilliseconds, label: label)))
         }
-        guard let model else { return .failure(.missingField(mapping.model)) }
+        guard let model else { return .failure(.missingField(schema.mapping.model)) }
         return .success(.prediction(PredictionEvent(
-            model: model, version: version ?? mapping.defaultVersion, id: id, timestamp: epochMilliseconds,
+            model: model, version: version ?? schema.mapping.defaultVersion, id: id, timestamp: epochMilliseconds,
             features: features, score: score, predictedLabel: predictedLabel, segment: segment
         )))
     }
@@ -121,10 +123,10 @@ struct ScannedFields {
         features.append(Feature(name, value))
     }
 
-    private static func readFeatureValue(_ reader: inout JSONReader) throws -> FeatureValue {
+    private static func readFeatureValue(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws -> FeatureValue {
         switch try reader.peekKind() {
         case .number: return .number(try reader.readDouble())
-        case .string: return .string(try reader.readString())
+        case .string: return .string(recent.next(try reader.readStringBytes()))
         case .bool: return .bool(try reader.readBool())
         case .null:
             try reader.readNull()
@@ -135,9 +137,9 @@ struct ScannedFields {
         }
     }
 
-    private func readString(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> String? {
+    private func readString(_ reader: inout JSONReader, _ recent: inout RecentStrings, field: @autoclosure () -> String) throws -> String? {
         switch try reader.peekKind() {
-        case .string: return try reader.readString()
+        case .string: return recent.next(try reader.readStringBytes())
         case .null:
             try reader.readNull()
             return nil
@@ -146,9 +148,9 @@ struct ScannedFields {
     }
 
     /// Ids, versions and segment values may be logged as strings, numbers or booleans.
-    private func readScalarAsString(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> String? {
+    private func readScalarAsString(_ reader: inout JSONReader, _ recent: inout RecentStrings, field: @autoclosure () -> String) throws -> String? {
         switch try reader.peekKind() {
-        case .string: return try reader.readString()
+        case .string: return recent.next(try reader.readStringBytes())
         case .number: return canonicalString(try reader.readDouble())
         case .bool: return try reader.readBool() ? "true" : "false"
         case .null:

@@ -99,9 +99,9 @@ extension DriftPane {
             }
         }
         // A feature the event does not mention at all is missing too: counted when its summary is read.
-        if score != nil { score!.update(event.score) }
+        score?.update(event.score)  // in place (`score != nil` copied the summary to compare it)
         if event.score == nil || event.predictedLabel == nil { missingScores += 1 }
-        prediction.update(event.predictedLabel.map { String($0) })
+        prediction.update(event.predictedLabel.map(OutputSubject.category(ofPredictedClass:)))
         if let predicted = event.predictedLabel {
             for index in selection.indices {
                 selection[index].record(group: groups[index], label: nil, predicted: predicted == 1)

@@ -70,7 +70,10 @@ struct FeatureLayout: Sendable {
 
 /// Segment attribute values interned to small codes, so a pending prediction carries
 /// its groups in one word and a flood of distinct values stays bounded.
-struct SegmentCodes: Sendable {
+///
+/// A class: the engine hands it to a version on every event, and passing a struct held
+/// by a class copies it (a retain and release of each of its arrays).
+final class SegmentCodes {
     static let other = "(other)"
     static let missing = "(missing)"
     /// Attributes tracked, in the order first seen; at most 8, 8 bits each → one UInt64.
@@ -90,7 +93,7 @@ struct SegmentCodes: Sendable {
     }
 
     /// The packed codes of one event's segment (missing attributes get `(missing)`).
-    mutating func encode(_ segment: [SegmentAttribute]) -> UInt64 {
+    func encode(_ segment: [SegmentAttribute]) -> UInt64 {
         var packed: UInt64 = 0
         for attribute in segment {
             guard let position = position(of: attribute.name) else { continue }
@@ -112,7 +115,7 @@ struct SegmentCodes: Sendable {
         attributes.firstIndex(of: name)
     }
 
-    private mutating func position(of name: String) -> Int? {
+    private func position(of name: String) -> Int? {
         if let existing = attributes.firstIndex(of: name) { return existing }
         guard attributes.count < maximumAttributes else {
             untrackedAttributeCount += 1
@@ -124,7 +127,7 @@ struct SegmentCodes: Sendable {
         return attributes.count - 1
     }
 
-    private mutating func code(_ value: String, at position: Int) -> UInt8 {
+    private func code(_ value: String, at position: Int) -> UInt8 {
         if let code = codes[position][value] { return code }
         guard values[position].count < maximumValues + 2 else {
             overflowCount += 1
@@ -153,7 +156,7 @@ extension SegmentCodes {
     }
 
     /// Restores onto the configured caps; a checkpoint holding more than they allow is refused.
-    mutating func restoreState(from reader: inout BinaryReader) throws {
+    func restoreState(from reader: inout BinaryReader) throws {
         overflowCount = try reader.readCounter()
         untrackedAttributeCount = try reader.readCounter()
         let count = try reader.readCount(maximum: maximumAttributes)

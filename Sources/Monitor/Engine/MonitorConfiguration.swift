@@ -76,4 +76,15 @@ public struct ReferenceProfiles: Sendable {
 public enum OutputSubject {
     public static let score = "@score"
     public static let prediction = "@prediction"
+
+    /// The category a predicted class is counted under in the `@prediction` profile:
+    /// its decimal text. Classes are 0 or 1, whose texts are constants, so the per-event
+    /// path does not format an integer.
+    static func category(ofPredictedClass predicted: Int) -> String {
+        switch predicted {
+        case 0: "0"
+        case 1: "1"
+        default: String(predicted)
+        }
+    }
 }

@@ -55,8 +55,13 @@ public final class MonitorEngine {
     /// Versions in the order first seen: the label join refers to them by position,
     /// and the end-of-input flush follows this order.
     private var versionTable: [VersionMonitor] = []
+    /// The previous prediction's version: consecutive predictions nearly always share it,
+    /// and comparing two short strings is cheaper than hashing them into `versions`.
+    private var lastVersion: VersionMonitor?
+    /// The strings of the previous message decoded, for the next one to reuse.
+    private var recentStrings = RecentStrings()
     private var versionsPerModel: [String: Int] = [:]
-    private var codes: SegmentCodes
+    private let codes: SegmentCodes
     private let referenceBudget: ReferenceBudget
     private var join: LabelJoin<JoinedPrediction>
     private var outputs: [MonitorOutput] = []
@@ -112,7 +117,7 @@ public final class MonitorEngine {
     /// caller sends it to the dead-letter sink with that reason).
     @discardableResult
     public func process(message bytes: UnsafeBufferPointer<UInt8>) -> EventRejection? {
-        switch decoder.decode(bytes) {
+        switch decode(bytes) {
         case let .success(event):
             process(event)
             return nil
@@ -120,6 +125,11 @@ public final class MonitorEngine {
             reject(rejection)
             return rejection
         }
+    }
+
+    /// Decodes one message with ``decoder``, reusing the previous message's strings.
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<MonitorEvent, EventRejection> {
+        decoder.decode(bytes, reusing: &recentStrings)
     }
 
     /// Counts a message rejected before decoding (e.g. an oversize line).
@@ -142,17 +152,16 @@ public final class MonitorEngine {
         // A redelivered prediction (same id) is counted by the join and kept out of every window.
         guard !join.isDuplicatePrediction(id: event.id), let monitor = monitor(for: event) else { return }
         let segment = codes.encode(event.segment)
-        let (evaluations, payloads) = monitor.add(event, segment: segment, codes: codes)
-        addToJoin(payloads)
-        emit(evaluations, for: VersionKey(model: monitor.model, version: monitor.version))
+        let added = monitor.add(event, segment: segment, codes: codes)
+        if let pending = added.pending { addToJoin(pending) }
+        added.released.forEach(addToJoin)
+        emit(added.evaluations, of: monitor)
     }
 
-    private func addToJoin(_ payloads: [PendingPrediction]) {
-        for pending in payloads {
-            let result = join.addPrediction(id: pending.id, timestamp: pending.timestamp, payload: pending.payload)
-            settle(result.unlabelled)
-            if let joined = result.joined { record(joined.payload, label: joined.label) }
-        }
+    private func addToJoin(_ pending: PendingPrediction) {
+        let result = join.addPrediction(id: pending.id, timestamp: pending.timestamp, payload: pending.payload)
+        settle(result.unlabelled)
+        if let joined = result.joined { record(joined.payload, label: joined.label) }
     }
 
     private func process(_ event: LabelEvent) {
@@ -172,8 +181,12 @@ public final class MonitorEngine {
 
     /// The version's monitor, created on first sight within the caps.
     private func monitor(for event: PredictionEvent) -> VersionMonitor? {
+        if let last = lastVersion, last.model == event.model, last.version == event.version { return last }
         let key = VersionKey(model: event.model, version: event.version)
-        if let existing = versions[key] { return existing }
+        if let existing = versions[key] {
+            lastVersion = existing
+            return existing
+        }
         let modelVersions = versionsPerModel[event.model] ?? 0
         if modelVersions == 0, versionsPerModel.count >= configuration.caps.models {
             ownCounters.cappedModels += 1
@@ -206,7 +219,9 @@ public final class MonitorEngine {
     /// messages (any model, labels included: a rejected message cannot be attributed)
     /// received since the version's previous drift evaluation that were rejected; windows
     /// closed by the same event share it.
-    private func emit(_ evaluations: [Evaluation], for key: VersionKey) {
+    private func emit(_ evaluations: [Evaluation], of monitor: VersionMonitor) {
+        guard !evaluations.isEmpty else { return }  // nearly every event: no key to build
+        let key = VersionKey(model: monitor.model, version: monitor.version)
         var rejectedRate: Double?
         if evaluations.contains(where: { $0.context.kind == .drift }), let last = arrivalsAtLastEvaluation[key] {
             let rejected = ownCounters.rejectedTotal
@@ -235,8 +250,8 @@ public final class MonitorEngine {
     public func finish() {
         for monitor in versionTable {
             let flushed = monitor.flush(now: join.now, codes: codes)
-            addToJoin(flushed.payloads)
-            emit(flushed.evaluations, for: VersionKey(model: monitor.model, version: monitor.version))
+            flushed.payloads.forEach(addToJoin)
+            emit(flushed.evaluations, of: monitor)
         }
         ownCounters.performanceWindowsAwaitingLabels = versionTable.reduce(0) { $0 + $1.performanceWindowsAwaitingLabels }
         ownCounters.versionsWithoutReference = versionTable.count { $0.isCollectingReference }
@@ -247,7 +262,11 @@ public final class MonitorEngine {
 
     /// Outputs produced since the last call, in order.
     public func drainOutputs() -> [MonitorOutput] {
-        defer { outputs.removeAll(keepingCapacity: true) }
+        // Most events produce nothing: return without touching the buffer. (Emptying it
+        // "keeping capacity" while the caller holds the returned copy allocated a new
+        // buffer on every call.)
+        guard !outputs.isEmpty else { return [] }
+        defer { outputs = [] }
         return outputs
     }
 }

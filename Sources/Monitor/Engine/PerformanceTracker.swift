@@ -1,4 +1,3 @@
-import DequeModule
 import DriftCore
 
 /// Labelled outcomes of a version's predictions, bucketed by **prediction** time.
@@ -45,7 +44,9 @@ struct PerformanceTracker: Sendable {
     let coverageThreshold: Double
     let maximumPanes: Int
     let fairnessAttributes: [[String]]
-    private var panes = Deque<Pane>()
+    /// An array rather than a `Deque`, so that recording into a pane modifies it in place
+    /// (`Deque`'s `_modify` copies the element back: a retain and release of each summary).
+    private var panes: [Pane] = []
     /// The last pane of the next window to evaluate.
     private var nextWindowEnd: Int64?
     /// No window evaluated since the tracker (re)started, so its first window may still
@@ -113,7 +114,7 @@ struct PerformanceTracker: Sendable {
             if predictions > 0 { ready.append(makeWindow(endingAt: end, from: members)) }
             nextWindowEnd = end + 1
             awaitingFirstWindow = false
-            while let oldest = panes.first, oldest.index <= end + 1 - Int64(panesPerWindow) { panes.removeFirst() }
+            panes.removeFirst(panes.prefix { $0.index <= end + 1 - Int64(panesPerWindow) }.count)
             if panes.isEmpty {
                 nextWindowEnd = nil
                 awaitingFirstWindow = true
@@ -122,7 +123,7 @@ struct PerformanceTracker: Sendable {
         return ready
     }
 
-    private func makeWindow(endingAt end: Int64, from members: Deque<Pane>) -> Window {
+    private func makeWindow(endingAt end: Int64, from members: [Pane]) -> Window {
         var window = Window(
             firstPane: end - Int64(panesPerWindow) + 1, lastPane: end, start: .max, end: .min, predictions: 0, labelled: 0,
             outcome: try! BinaryOutcomeSummary(), fairness: fairnessAttributes.map { try! FairnessSummary(attributes: $0) })
@@ -179,7 +180,7 @@ extension PerformanceTracker {
     mutating func restoreState(from reader: inout BinaryReader) throws {
         let template = Pane(index: 0, outcome: try! BinaryOutcomeSummary(), fairness: fairnessAttributes.map { try! FairnessSummary(attributes: $0) })
         let count = try reader.readCount(maximum: reader.remaining)
-        var restored = Deque<Pane>()
+        var restored: [Pane] = []
         for _ in 0..<count {
             var pane = template
             pane.index = try reader.readInt64()

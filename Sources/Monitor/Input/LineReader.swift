@@ -44,32 +44,22 @@ public final class LineReader {
 
     /// Calls `body` with each line in order until the file ends or `body` returns false.
     public func forEachLine(_ body: (Line) throws -> Bool) throws {
-        while let line = try nextLine() {
-            var keepGoing = true
-            switch line {
-            case let .record(range, lineNumber):
-                try buffer.withUnsafeBufferPointer { all in
-                    keepGoing = try body(.record(UnsafeBufferPointer(rebasing: all[range]), lineNumber: lineNumber))
-                }
-            case let .oversize(length, prefix, lineNumber):
-                keepGoing = try body(.oversize(length: length, prefix: prefix, lineNumber: lineNumber))
-            }
-            if !keepGoing { return }
-        }
+        while try withNextLine(body) == true {}
     }
 
-    /// A line whose bytes the caller owns (for readers that interleave several files).
-    public enum OwnedLine {
-        case record([UInt8], lineNumber: Int)
-        case oversize(length: Int, prefix: [UInt8], lineNumber: Int)
-    }
-
-    /// The next line, copied; nil at the end of the file.
-    public func nextOwnedLine() throws -> OwnedLine? {
+    /// Calls `body` with the next line (its bytes valid only during the call) and returns
+    /// what `body` returns; nil at the end of the file. Lets a reader that interleaves
+    /// several files decode a line in place instead of copying it.
+    public func withNextLine<Result>(_ body: (Line) throws -> Result) throws -> Result? {
         switch try nextLine() {
-        case let .record(range, lineNumber)?: .record(Array(buffer[range]), lineNumber: lineNumber)
-        case let .oversize(length, prefix, lineNumber)?: .oversize(length: length, prefix: prefix, lineNumber: lineNumber)
-        case nil: nil
+        case let .record(range, lineNumber)?:
+            try buffer.withUnsafeBufferPointer { all in
+                try body(.record(UnsafeBufferPointer(rebasing: all[range]), lineNumber: lineNumber))
+            }
+        case let .oversize(length, prefix, lineNumber)?:
+            try body(.oversize(length: length, prefix: prefix, lineNumber: lineNumber))
+        case nil:
+            nil
         }
     }
 
@@ -80,7 +70,7 @@ public final class LineReader {
 
     private func nextLine() throws(LineReaderError) -> RawLine? {
         while true {
-            if let newline = buffer[start..<filled].firstIndex(of: 0x0A) {
+            if let newline = newlineIndex() {
                 lineNumber += 1
                 let range = trimmed(start..<newline)
                 start = newline + 1
@@ -99,6 +89,15 @@ public final class LineReader {
                 return try skipOversizeLine()
             }
             try refill()
+        }
+    }
+
+    /// The index of the next newline in the unread bytes (memchr: vectorised, where a
+    /// byte loop cost as much as decoding the rest of the line's structure).
+    private func newlineIndex() -> Int? {
+        buffer.withUnsafeBufferPointer { all in
+            guard start < filled, let found = memchr(all.baseAddress! + start, 0x0A, filled - start) else { return nil }
+            return all.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
         }
     }
 
@@ -139,7 +138,7 @@ public final class LineReader {
         let prefix = Array(buffer[start..<(start + min(Self.oversizePrefixBytes, filled - start))])
         var length = 0
         while true {
-            if let newline = buffer[start..<filled].firstIndex(of: 0x0A) {
+            if let newline = newlineIndex() {
                 length += newline - start
                 start = newline + 1
                 return .oversize(length: length, prefix: prefix, lineNumber: lineNumber)

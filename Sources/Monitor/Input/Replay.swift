@@ -48,20 +48,24 @@ public enum Replay {
         let readers = try inputs.map { try LineReader(path: $0, maximumLineBytes: maximumLineBytes) }
 
         /// The next valid event of input `index`, dead-lettering what comes before it.
+        /// Lines are decoded where the reader holds them; only rejected ones are copied.
         func advance(_ index: Int) throws -> (event: MonitorEvent, timestamp: Int64)? {
-            while let line = try readers[index].nextOwnedLine() {
+            while let decoded = try readers[index].withNextLine({ line -> MonitorEvent? in
                 switch line {
                 case let .record(bytes, lineNumber):
-                    switch engine.decoder.decode(bytes) {
+                    switch engine.decode(bytes) {
                     case let .success(event):
-                        return (event, event.timestamp)
+                        return event
                     case let .failure(rejection):
                         engine.reject(rejection)
-                        try deadLetter(DeadLetter(source: inputs[index], line: lineNumber, rejection: rejection, bytes: bytes, length: bytes.count))
+                        try deadLetter(DeadLetter(source: inputs[index], line: lineNumber, rejection: rejection, bytes: Array(bytes), length: bytes.count))
                     }
                 case let .oversize(length, prefix, lineNumber):
                     try rejectOversize(index, length: length, prefix: prefix, lineNumber: lineNumber)
                 }
+                return nil
+            }) {
+                if let event = decoded { return (event, event.timestamp) }
             }
             return nil
         }
@@ -74,7 +78,7 @@ public enum Replay {
 
         for index in inputs.indices { heads.append(try advance(index)) }
         while let next = earliestHead(heads) {
-            engine.process(heads[next]!.event)
+            engine.process(heads[next].take()!.event)  // moved out, not copied
             try deliver(engine.drainOutputs())
             heads[next] = try advance(next)
         }

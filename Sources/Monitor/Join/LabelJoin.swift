@@ -101,7 +101,7 @@ public struct LabelJoin<Payload> {
         if pending.count >= configuration.maximumPendingPredictions, let evicted = evictOldestPrediction() {
             unlabelled.append(evicted)
         }
-        let early = earlyLabels.removeValue(forKey: id)
+        let early = earlyLabels.isEmpty ? nil : earlyLabels.removeValue(forKey: id)  // usually empty: skip hashing
         pending[id] = Pending(timestamp: timestamp, payload: payload, isLabelled: early != nil)
         pendingOrder.append((id, timestamp))
         guard let early else { return (nil, unlabelled) }
@@ -113,13 +113,15 @@ public struct LabelJoin<Payload> {
     /// Records a label; returns the joined pair when its prediction is waiting.
     public mutating func addLabel(id: String, timestamp: Int64, label: Int) -> (joined: Joined?, unlabelled: [Unlabelled]) {
         let unlabelled = advance(to: timestamp)
-        if let entry = pending[id] {
-            guard !entry.isLabelled else {
+        // One hash lookup both finds and marks the entry.
+        if let index = pending.index(forKey: id) {
+            guard !pending.values[index].isLabelled else {
                 counters.duplicateLabels += 1
                 return (nil, unlabelled)
             }
-            pending[id]!.isLabelled = true
+            pending.values[index].isLabelled = true
             counters.joined += 1
+            let entry = pending.values[index]
             return (Joined(predictionTimestamp: entry.timestamp, labelTimestamp: timestamp, label: label, payload: entry.payload), unlabelled)
         }
         guard earlyLabels[id] == nil else {

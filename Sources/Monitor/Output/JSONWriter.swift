@@ -108,6 +108,12 @@ public struct JSONWriter: Sendable {
         needsComma[needsComma.count - 1] = true
     }
 
+    /// Quotes, backslashes and control characters; every other byte (UTF-8 sequences
+    /// included) is written as it is.
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20
+    }
+
     /// Integral values print without a fraction ("3", not "3.0").
     static func number(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
@@ -116,6 +122,13 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendString(_ string: String) {
         text += "\""
+        // Nearly every key and value needs no escape: append it whole (appending scalar
+        // by scalar was most of the cost of writing metric lines).
+        guard string.utf8.contains(where: Self.needsEscape) else {
+            text += string
+            text += "\""
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""

@@ -1,4 +1,3 @@
-import DequeModule
 import DriftCore
 
 /// A summary a window is made of: panes are merged to form the window.
@@ -45,9 +44,12 @@ public struct SlidingWindow<Pane: WindowPane> {
     public let spec: WindowSpec
     private let makePane: () -> Pane
     /// Panes in index order: closed ones (at most panesPerWindow − 1 kept) then open ones.
-    private var slots = Deque<Slot>()
+    /// An array, not a `Deque`: there are few panes, and an array element is modified in
+    /// place, whereas `Deque`'s `_modify` (swift-collections 1.6) copies the element back,
+    /// which retained and released every summary of the pane twice per event.
+    private var slots: [Slot] = []
     /// `slots`' pane indices, kept apart so that finding a pane copies no pane.
-    private var paneIndices = Deque<Int64>()
+    private var paneIndices: [Int64] = []
     /// Index of the first pane that is not closed yet.
     private var firstOpenIndex: Int64?
     private var maximumTimestamp = Int64.min
@@ -140,10 +142,9 @@ public struct SlidingWindow<Pane: WindowPane> {
         firstOpenIndex = boundary
         // Keep the panes later windows still need.
         let oldestNeeded = boundary - Int64(spec.panesPerWindow) + 1
-        while let oldest = paneIndices.first, oldest < oldestNeeded {
-            slots.removeFirst()
-            paneIndices.removeFirst()
-        }
+        let expired = paneIndices.prefix { $0 < oldestNeeded }.count
+        slots.removeFirst(expired)
+        paneIndices.removeFirst(expired)
         return windows
     }
 
@@ -197,7 +198,7 @@ extension SlidingWindow {
     /// indices must be strictly increasing.
     mutating func restoreState(from reader: inout BinaryReader, decodePane: (inout BinaryReader) throws -> Pane) throws {
         let count = try reader.readCount(maximum: reader.remaining)
-        var restored = Deque<Slot>()
+        var restored: [Slot] = []
         for _ in 0..<count {
             let index = try reader.readInt64()
             guard restored.last.map({ $0.index < index }) ?? true else {
@@ -209,7 +210,7 @@ extension SlidingWindow {
             restored.append(Slot(index: index, pane: try decodePane(&reader), eventCount: eventCount, start: start, end: end))
         }
         slots = restored
-        paneIndices = Deque(restored.map(\.index))
+        paneIndices = restored.map(\.index)
         firstOpenIndex = try reader.readOptionalInt64()
         maximumTimestamp = try reader.readInt64()
         eventSequence = try reader.readInt64()

@@ -21,15 +21,22 @@ struct ReplayBench: ParsableCommand {
     @Option(help: "Where to write the simulated stream (deleted afterwards unless given).")
     var stream: String?
 
+    @Flag(help: "Replay the file at --stream as it is, without simulating it again (repeated runs, profiling).")
+    var reuseStream = false
+
     func run() throws {
         let path = stream ?? FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-bench-\(getpid()).jsonl").path
         defer { if stream == nil { try? FileManager.default.removeItem(atPath: path) } }
-        var simulation = StreamSimulator.Configuration()
-        simulation.events = events
-        simulation.seed = 1
-        let output = try OutputFile(path: path)
-        for line in StreamSimulator(simulation) { output.writeLine(line.json) }
-        try output.close()
+        if reuseStream {
+            guard stream != nil else { throw ValidationError("--reuse-stream needs --stream") }
+        } else {
+            var simulation = StreamSimulator.Configuration()
+            simulation.events = events
+            simulation.seed = 1
+            let output = try OutputFile(path: path)
+            for line in StreamSimulator(simulation) { output.writeLine(line.json) }
+            try output.close()
+        }
 
         let ruleSet = try RuleLoader.load(paths: rules).get()
         let engine = MonitorEngine(rules: ruleSet)
