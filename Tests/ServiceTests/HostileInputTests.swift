@@ -290,13 +290,7 @@ import Testing
         #expect(deadLetters.map { Support.header(DeadLetter.offsetHeader, of: $0) } == rejected.map { String($0) })
         for (letter, offset) in zip(deadLetters, rejected) {
             let original = messages[offset]
-            let rejection = try #require(EventDecoder().decode(original.value).failureValue)
-            #expect(letter.key == original.key)
-            #expect(letter.headers.first == original.headers.first)
-            #expect(Support.header(DeadLetter.reasonHeader, of: letter) == rejection.code)
-            #expect(Support.header(DeadLetter.descriptionHeader, of: letter) == rejection.description)
-            #expect(Support.header(DeadLetter.topicHeader, of: letter) == topics.input)
-            #expect(Support.header(DeadLetter.partitionHeader, of: letter) == "0")
+            try Support.expectDeadLetter(letter, of: original, from: topics.input, partition: 0, offset: offset)
             if original.value.count > DeadLetter.maximumValueBytes {
                 #expect(letter.value.count == DeadLetter.maximumValueBytes)
                 #expect(letter.value[...] == original.value.prefix(DeadLetter.maximumValueBytes))

@@ -93,15 +93,8 @@ import Testing
         let deadLetters = try await Support.read(topics.deadLetters, bootstrap: broker.bootstrapServers, count: malformed.count)
         #expect(deadLetters.count == malformed.count)
         for (letter, (offset, original)) in zip(deadLetters, malformed) {
-            let rejection = try #require(EventDecoder().decode(original.value).failureValue)
+            try Support.expectDeadLetter(letter, of: original, from: topics.input, partition: 0, offset: offset)
             #expect(letter.value == original.value)
-            #expect(letter.key == original.key)
-            #expect(letter.headers.first == original.headers.first)
-            #expect(Support.header(DeadLetter.reasonHeader, of: letter) == rejection.code)
-            #expect(Support.header(DeadLetter.descriptionHeader, of: letter) == rejection.description)
-            #expect(Support.header(DeadLetter.topicHeader, of: letter) == topics.input)
-            #expect(Support.header(DeadLetter.partitionHeader, of: letter) == "0")
-            #expect(Support.header(DeadLetter.offsetHeader, of: letter) == String(offset))
         }
 
         // /metrics and /v1/status agree with the engine run.

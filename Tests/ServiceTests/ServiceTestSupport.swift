@@ -204,6 +204,20 @@ enum ServiceTestSupport {
         }.reduce(0, +)
     }
 
+    /// A dead letter carries the original's key and headers, why the decoder rejected it,
+    /// and where it came from (its value is checked by the caller: oversize ones are cut).
+    static func expectDeadLetter(_ letter: KafkaMessage, of original: StreamFeeder.Message, from topic: String,
+                                 partition: Int32, offset: Int) throws {
+        let rejection = try #require(EventDecoder().decode(original.value).failureValue)
+        #expect(letter.key == original.key)
+        #expect(letter.headers.first == original.headers.first)
+        #expect(header(DeadLetter.reasonHeader, of: letter) == rejection.code)
+        #expect(header(DeadLetter.descriptionHeader, of: letter) == rejection.description)
+        #expect(header(DeadLetter.topicHeader, of: letter) == topic)
+        #expect(header(DeadLetter.partitionHeader, of: letter) == String(partition))
+        #expect(header(DeadLetter.offsetHeader, of: letter) == String(offset))
+    }
+
     static func header(_ name: String, of message: KafkaMessage) -> String? {
         message.headers.first { $0.name == name }?.value.map { String(decoding: $0, as: UTF8.self) }
     }
