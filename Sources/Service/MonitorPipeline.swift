@@ -187,13 +187,19 @@ public final class MonitorPipeline: Service {
         var deadLetters = 0
         /// Kafka timestamps of the messages that closed a window (emitted outputs): the start of their output latency.
         var closedAt: [Int64] = []
-        for message in batch {
+        let decoding = BatchDecoding(batch, decoder: settings.decoder)
+        for (index, message) in batch.enumerated() {
             let engine = shards.engine(for: message.partition, rules: rules)
             if !touched.contains(message.partition) { touched.append(message.partition) }
             let pending = engine.pendingOutputCount
-            let rejection = message.value.withUnsafeBufferPointer { engine.process(message: $0) }
+            var rejection: EventRejection?
+            switch decoding.result(at: index) {
+            case let .success(event): engine.process(event)
+            case let .failure(reason):
+                engine.reject(reason)
+                rejection = reason
+            }
             if engine.pendingOutputCount > pending, let timestamp = message.timestamp { closedAt.append(timestamp) }
-            shards.advance(past: message)
             if let rejection {
                 deadLetters += 1
                 metrics.rejected(reason: rejection.code)
@@ -202,6 +208,7 @@ public final class MonitorPipeline: Service {
                 }
             }
         }
+        shards.advance(past: batch)
         var outputs: [MonitorOutput] = []
         var evaluations = 0
         for shard in touched {
@@ -410,10 +417,21 @@ struct ShardEngines {
         changed.insert(offset.topicPartition.partition)
     }
 
-    /// Records that `message` went through its shard's engine.
-    mutating func advance(past message: KafkaMessage) {
-        positions[message.partition, default: [:]][message.topicPartition] = message.offset + 1
-        changed.insert(message.partition)
+    /// Records that `batch` went through its shards' engines (once per partition in it: a
+    /// batch holds a few partitions, in offset order within each).
+    mutating func advance(past batch: [KafkaMessage]) {
+        var last: [(partition: TopicPartition, offset: Int64)] = []
+        for message in batch {
+            if let index = last.firstIndex(where: { $0.partition.partition == message.partition && $0.partition.topic == message.topic }) {
+                last[index].offset = message.offset
+            } else {
+                last.append((message.topicPartition, message.offset))
+            }
+        }
+        for (partition, offset) in last {
+            positions[partition.partition, default: [:]][partition] = offset + 1
+            changed.insert(partition.partition)
+        }
     }
 
     /// The shard's outputs since the last call (without those a restore suppresses), and

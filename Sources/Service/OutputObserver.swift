@@ -2,9 +2,9 @@ import Foundation
 import Monitor
 
 /// Reads the engine's outputs for the service's own view: firing alerts and versions
-/// for `/v1/status`, alert counts and metric values for `/metrics`. Alerts, notices and
-/// metric events are a small fraction of the traffic (at most a few per evaluation),
-/// so a JSON parse of each is affordable.
+/// for `/v1/status`, alert counts and metric values for `/metrics`. Alerts and notices
+/// are rare, so a JSON parse of each is affordable; metric events (dozens per
+/// evaluation) carry their ``MonitorOutput/measurement`` instead.
 struct OutputObserver: Sendable {
     let state: ServiceState
     let metrics: ServiceMetrics
@@ -22,14 +22,6 @@ struct OutputObserver: Sendable {
         var startsAt: Int64
     }
 
-    private struct MetricFields: Decodable {
-        var model: String
-        var version: String
-        var subject: String
-        var metric: String
-        var value: Double?
-    }
-
     private struct NoticeFields: Decodable {
         var type: String
         var model: String?
@@ -37,7 +29,7 @@ struct OutputObserver: Sendable {
     }
 
     func observe(_ output: MonitorOutput) {
-        let json = Data(output.json.utf8)
+        var json: Data { Data(output.json.utf8) }
         let decoder = JSONDecoder()
         switch output.kind {
         case .alert:
@@ -51,7 +43,8 @@ struct OutputObserver: Sendable {
         case .retrain:
             metrics.retrainTriggered()
         case .metric:
-            guard let metric = try? decoder.decode(MetricFields.self, from: json) else { return }
+            // Only an output restored from a checkpoint lacks it; the next evaluation sets the gauge.
+            guard let metric = output.measurement else { return }
             metrics.engineMetric(model: metric.model, version: metric.version, subject: metric.subject, metric: metric.metric,
                                  value: metric.value)
         case .notice:

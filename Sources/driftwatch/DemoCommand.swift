@@ -263,7 +263,7 @@ struct DemoRun {
             // Fed once the group has assigned the input: what waited through the join would count as latency.
             let deadline = ContinuousClock.now + .seconds(60)
             while !state.isReady, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-            let feeder = StreamFeeder(topic: settings.inputTopics[0], partition: 0, maximumAhead: 6000,
+            let feeder = StreamFeeder(topic: settings.inputTopics[0], partition: 0, maximumAhead: 12_000,
                                       messagesPerSecond: messagesPerSecond)
             let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: logger)
             defer { producer.close() }

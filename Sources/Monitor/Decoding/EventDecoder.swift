@@ -36,6 +36,20 @@ public struct EventDecoder: Sendable {
         return decode(bytes, reusing: &nothingRemembered)
     }
 
+    /// A decoder for one stream of messages decoded in order: it reuses the previous
+    /// message's strings (see ``RecentStrings``) as an engine does, for a caller that
+    /// decodes apart from the engine (e.g. on another thread) and hands it the events.
+    public struct Session {
+        public let decoder: EventDecoder
+        private var recent = RecentStrings()
+
+        public init(_ decoder: EventDecoder) { self.decoder = decoder }
+
+        public mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<MonitorEvent, EventRejection> {
+            decoder.decode(bytes, reusing: &recent)
+        }
+    }
+
     /// Decodes reusing the strings of the previous message decoded with `recent` (see
     /// ``RecentStrings``): what an engine does with the stream it is fed.
     func decode(_ bytes: UnsafeBufferPointer<UInt8>, reusing recent: inout RecentStrings) -> Result<MonitorEvent, EventRejection> {

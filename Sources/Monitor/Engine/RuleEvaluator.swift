@@ -15,6 +15,17 @@ public struct MonitorOutput: Sendable, Equatable {
     /// For an alert that starts firing or a retraining trigger: its rule and event time
     /// (what run summaries tally without parsing the JSON).
     public var firing: (rule: String, at: Int64)?
+    /// For a metric event: what it measured, so that consumers in the process (the
+    /// service's gauges) need not parse the JSON. Not kept in checkpoints.
+    public var measurement: Measurement?
+
+    public struct Measurement: Sendable, Equatable {
+        public var model: String
+        public var version: String
+        public var subject: String
+        public var metric: String
+        public var value: Double?
+    }
 
     init(kind: Kind, id: String?, json: String, firing: (rule: String, at: Int64)? = nil) {
         self.kind = kind
@@ -306,7 +317,10 @@ final class RuleEvaluator {
             writer.member("value", value)
             writer.member("samples", samples)
             writer.endObject()
-            return MonitorOutput.identifiedByContent(kind: .metric, json: writer.text)
+            var output = MonitorOutput.identifiedByContent(kind: .metric, json: writer.text)
+            output.measurement = MonitorOutput.Measurement(model: context.model, version: context.version, subject: parts[0],
+                                                           metric: parts[1], value: value)
+            return output
         }
     }
 }
