@@ -23,7 +23,7 @@ import Testing
                            expectedConsumed: Int, stop: Stop) async throws -> MonitorService {
         let running = try Support.RunningService(settings)
         let service = running.service
-        #expect(await Support.eventually(.seconds(20)) { service.state.isReady }, "no assignment")
+        #expect(await Support.eventually(.seconds(60)) { service.state.isReady }, "no assignment")
         let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: Support.quietLogger)
         defer { producer.close() }
         let state = service.state

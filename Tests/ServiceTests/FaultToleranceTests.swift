@@ -181,7 +181,7 @@ import Testing
         let state = running.state
         var port = 0
         #expect(await Support.eventually(.seconds(10)) { port = running.service.httpPort ?? 0; return port > 0 })
-        #expect(try await Support.eventually(.seconds(20)) { try await Support.get(port: port, "/readyz").status == 200 })
+        #expect(try await Support.eventually(.seconds(60)) { try await Support.get(port: port, "/readyz").status == 200 })
 
         // The feeder keeps producing through the outage (its idempotent producer retries
         // without duplicating or reordering) while it stays within `maximumAhead`.

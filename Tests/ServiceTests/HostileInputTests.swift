@@ -241,7 +241,7 @@ import Testing
         let service = try MonitorService(settings: settings, rules: Support.defaultRules, handleSignals: false,
                                          logger: Support.quietLogger)
         let running = Task { try await service.run() }
-        #expect(await Support.eventually(.seconds(20)) { service.state.isReady }, "no assignment")
+        #expect(await Support.eventually(.seconds(60)) { service.state.isReady }, "no assignment")
         let port = try #require(service.httpPort)
         let residentBefore = Support.residentBytes()
 

@@ -65,7 +65,7 @@ import Testing
         #expect(await Support.eventually(.seconds(10)) { port = service.httpPort ?? 0; return port > 0 })
         #expect(try await Support.get(port: port, "/healthz").status == 200)
         #expect(try await Support.get(port: port, "/readyz").status == 503)
-        #expect(try await Support.eventually(.seconds(20)) { try await Support.get(port: port, "/readyz").status == 200 })
+        #expect(try await Support.eventually(.seconds(60)) { try await Support.get(port: port, "/readyz").status == 200 })
 
         let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: Support.quietLogger)
         defer { producer.close() }
@@ -198,12 +198,12 @@ import Testing
         let service = try MonitorService(settings: settings, rules: Support.defaultRules, handleSignals: false,
                                          logger: Support.quietLogger)
         let running = Task { try await service.run() }
-        #expect(await Support.eventually(.seconds(20)) { service.state.isReady })
+        #expect(await Support.eventually(.seconds(60)) { service.state.isReady })
         try broker.setBrokerDown(1)
         #expect(await Support.eventually(.seconds(15)) { !service.state.isReady }, "still ready during a broker outage")
         #expect(service.state.status.brokerReachable == false)
         try broker.setBrokerUp(1)
-        #expect(await Support.eventually(.seconds(20)) { service.state.isReady }, "not ready again after the outage")
+        #expect(await Support.eventually(.seconds(60)) { service.state.isReady }, "not ready again after the outage")
         await service.shutdown()
         try await running.value
     }
@@ -236,7 +236,7 @@ extension MonitorServiceTests {
         let service = try MonitorService(settings: Self.settings(broker, topics, group: "reload-\(topics.suffix)"),
                                          rules: Support.defaultRules, handleSignals: false, logger: Support.quietLogger)
         let running = Task { try await service.run() }
-        #expect(await Support.eventually(.seconds(20)) { service.state.isReady })
+        #expect(await Support.eventually(.seconds(60)) { service.state.isReady })
         let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: Support.quietLogger)
         defer { producer.close() }
         let state = service.state
