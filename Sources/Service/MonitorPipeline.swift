@@ -364,7 +364,7 @@ public final class MonitorPipeline: Service {
         consumer.close()
         state.revoked()
         metrics.setReady(false)
-        logger.info("pipeline stopped", metadata: ["consumed": "\(state.status.counters.consumed)"])
+        logger.info("pipeline stopped", metadata: ["consumed": "\(state.consumed)"])
     }
 }
 

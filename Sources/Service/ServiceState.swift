@@ -131,9 +131,6 @@ public final class ServiceState: Sendable {
         /// The last `latencySamples` output latencies (ms), oldest overwritten first.
         var latencies: [Int64] = []
         var nextLatency = 0
-        /// Their summary, computed when asked for after new samples (a sort of at most `latencySamples`).
-        var latencySummary: LatencySummary?
-        var latencySummaryIsCurrent = true
         /// Since when processed work waits for a checkpoint (`nil`: none waits); never set without checkpoints.
         var uncheckpointedSince: ContinuousClock.Instant?
         var checkpointsEnabled = false
@@ -156,15 +153,15 @@ public final class ServiceState: Sendable {
             status.counters.addEngineCounters(storage.retiredCounters)
             for counters in storage.droppedCounters.values { status.counters.addEngineCounters(counters) }
             for counters in storage.engineCounters.values { status.counters.addEngineCounters(counters) }
-            if !storage.latencySummaryIsCurrent {
-                storage.latencySummary = LatencySummary(storage.latencies)
-                storage.latencySummaryIsCurrent = true
-            }
-            status.outputLatency = storage.latencySummary
+            status.outputLatency = LatencySummary(storage.latencies)  // a sort of at most `latencySamples`
             status.checkpointAgeSeconds = storage.checkpointAge
             return status
         }
     }
+
+    /// Messages consumed so far: for callers that poll progress often (``status`` sums
+    /// every engine's counters and summarises the latencies).
+    public var consumed: Int { storage.withLock { $0.status.counters.consumed } }
 
     /// Ready: the consumer has an assignment and the broker answered the last check.
     public var isReady: Bool { storage.withLock { $0.hasAssignment && $0.status.brokerReachable } }
@@ -220,7 +217,6 @@ public final class ServiceState: Sendable {
                 }
                 storage.nextLatency = (storage.nextLatency + 1) % Self.latencySamples
             }
-            storage.latencySummaryIsCurrent = false
         }
     }
 

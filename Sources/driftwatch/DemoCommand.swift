@@ -256,7 +256,7 @@ struct DemoRun {
         let progress = showProgress ? Task { await Self.showProgress(state: state) } : nil
         let start = ContinuousClock.now
         let firstProcessed = Task {
-            while state.status.counters.consumed == 0, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            while state.consumed == 0, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
             return ContinuousClock.now
         }
         do {
@@ -268,14 +268,14 @@ struct DemoRun {
             let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: logger)
             defer { producer.close() }
             if let stream {
-                report.produced = try await feeder.feed(stream.lines, producer: producer, consumed: { state.status.counters.consumed },
+                report.produced = try await feeder.feed(stream.lines, producer: producer, consumed: { state.consumed },
                                                         message: { StreamFeeder.Message(value: Array(stream.bytes[$0])) })
             } else {
-                report.produced = try await feeder.feed(simulator, producer: producer, consumed: { state.status.counters.consumed },
+                report.produced = try await feeder.feed(simulator, producer: producer, consumed: { state.consumed },
                                                         message: { StreamFeeder.Message(value: Array($0.json.utf8)) })
             }
             let drained = ContinuousClock.now + .seconds(120)
-            while state.status.counters.consumed < report.produced, ContinuousClock.now < drained {
+            while state.consumed < report.produced, ContinuousClock.now < drained {
                 try await Task.sleep(for: .milliseconds(20))
             }
         } catch {

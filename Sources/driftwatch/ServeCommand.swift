@@ -125,7 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
             "http": "\(settings.httpHost):\(settings.httpPort)", "rules_digest": "\(rules.rulesDigest)",
         ])
         try await service.run()
-        logger.notice("driftwatch serve stopped", metadata: ["consumed": "\(service.state.status.counters.consumed)"])
+        logger.notice("driftwatch serve stopped", metadata: ["consumed": "\(service.state.consumed)"])
     }
 
     static func bootstrapLogging(level: String) throws -> Logger {

@@ -28,9 +28,9 @@ import Testing
         defer { producer.close() }
         let state = service.state
         try await StreamFeeder(topic: settings.inputTopics[0], partition: 0, maximumAhead: 4000)
-            .feed(part, producer: producer, consumed: { state.status.counters.consumed }, message: { $0 })
-        #expect(await Support.eventually(.seconds(60)) { state.status.counters.consumed >= expectedConsumed },
-                "consumed \(state.status.counters.consumed) of \(expectedConsumed)")
+            .feed(part, producer: producer, consumed: { state.consumed }, message: { $0 })
+        #expect(await Support.eventually(.seconds(60)) { state.consumed >= expectedConsumed },
+                "consumed \(state.consumed) of \(expectedConsumed)")
         #expect(await Support.caughtUp([state]))
         switch stop {
         case .graceful: await service.shutdown()
@@ -84,7 +84,7 @@ import Testing
         // The final checkpoint covers everything: the second service re-reads nothing.
         let second = try await Self.runService(settings, broker: broker, feeding: Self.messages[split...],
                                                expectedConsumed: Self.messages.count - split, stop: .graceful)
-        #expect(second.state.status.counters.consumed == Self.messages.count - split)
+        #expect(second.state.consumed == Self.messages.count - split)
         #expect(second.pipeline.suppressedOutputs == 0)
         try await Self.expectPublishedAsUninterrupted(broker, topics)
     }
@@ -108,7 +108,7 @@ import Testing
                                       expectedConsumed: split, stop: .crash)
         let second = try await Self.runService(settings, broker: broker, feeding: Self.messages[split...],
                                                expectedConsumed: Self.messages.count - split, stop: .graceful)
-        let reprocessed = second.state.status.counters.consumed - (Self.messages.count - split)
+        let reprocessed = second.state.consumed - (Self.messages.count - split)
         let lastCheckpoint = scenario.checkpointMessages < split ? scenario.checkpointMessages : 0
         #expect(reprocessed > 0 && reprocessed <= split - lastCheckpoint, "reprocessed \(reprocessed)")
         // Besides the alert and dead letters: the metric events of the windows evaluated since the checkpoint.

@@ -189,9 +189,9 @@ import Testing
         defer { producer.close() }
         let feeding = Task {
             try await StreamFeeder(topic: topics.input, partition: 0, maximumAhead: 4000)
-                .feed(messages, producer: producer, consumed: { state.status.counters.consumed }, message: { $0 })
+                .feed(messages, producer: producer, consumed: { state.consumed }, message: { $0 })
         }
-        #expect(await Support.eventually(.seconds(60)) { state.status.counters.consumed >= consumedBefore })
+        #expect(await Support.eventually(.seconds(60)) { state.consumed >= consumedBefore })
         try broker.setBrokerDown(1)
         let outageEnd = ContinuousClock.now + .seconds(30)
         #expect(try await Support.eventually(.seconds(15)) { try await Support.get(port: port, "/readyz").status == 503 },
@@ -204,7 +204,7 @@ import Testing
         #expect(try await Support.eventually(.seconds(30)) { try await Support.get(port: port, "/readyz").status == 200 },
                 "not ready again after the outage")
         #expect(try await feeding.value == messages.count)
-        #expect(await Support.eventually(.seconds(60)) { state.status.counters.consumed >= messages.count })
+        #expect(await Support.eventually(.seconds(60)) { state.consumed >= messages.count })
         #expect(await Support.caughtUp([state]))
         #expect(!running.hasEnded)
         // Every event counted once by the engine (a re-read after a restore is restored with its counts).

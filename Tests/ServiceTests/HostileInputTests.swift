@@ -258,13 +258,13 @@ import Testing
             let consumedBefore = start
             try await StreamFeeder(topic: topics.input, partition: 0, maximumAhead: 4000)
                 .feed(messages[start..<position], producer: producer,
-                      consumed: { state.status.counters.consumed - consumedBefore }, message: { $0 })
-            try #require(await Support.eventually(.seconds(60)) { state.status.counters.consumed == position },
-                         "consumed \(state.status.counters.consumed) of \(position)")
+                      consumed: { state.consumed - consumedBefore }, message: { $0 })
+            try #require(await Support.eventually(.seconds(60)) { state.consumed == position },
+                         "consumed \(state.consumed) of \(position)")
             guard position < messages.count else { break }
             let big = messages[position]
             _ = try await producer.send(topic: topics.input, key: big.key, value: big.value, headers: big.headers, partition: 0)
-            try #require(await Support.eventually(.seconds(30)) { state.status.counters.consumed == position + 1 },
+            try #require(await Support.eventually(.seconds(30)) { state.consumed == position + 1 },
                          "the \(big.value.count)-byte message at \(position) was not consumed")
             start = position + 1
         }
@@ -272,7 +272,7 @@ import Testing
 
         // Still ready and consuming (the stream after the last 10 MiB message went through).
         #expect(state.isReady)
-        #expect(state.status.counters.consumed == messages.count)
+        #expect(state.consumed == messages.count)
 
         // Alerts and retraining triggers: exactly the engine's over the same stream.
         let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers, count: expectedAlerts.count)

@@ -71,9 +71,9 @@ import Testing
         defer { producer.close() }
         let state = service.state
         let produced = try await StreamFeeder(topic: topics.input, partition: 0, maximumAhead: 4000)
-            .feed(messages, producer: producer, consumed: { state.status.counters.consumed }, message: { $0 })
+            .feed(messages, producer: producer, consumed: { state.consumed }, message: { $0 })
         #expect(produced == messages.count)
-        #expect(await Support.eventually(.seconds(60)) { state.status.counters.consumed == messages.count })
+        #expect(await Support.eventually(.seconds(60)) { state.consumed == messages.count })
 
         // Alerts: exactly the engine's, in order, keyed by fingerprint, with the event id header.
         let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers, count: expectedAlerts.count)
@@ -174,8 +174,8 @@ import Testing
         defer { producer.close() }
         let state = service.state
         try await StreamFeeder(topic: topics.input, partition: nil, maximumAhead: 4000)
-            .feed(messages, producer: producer, consumed: { state.status.counters.consumed }, message: { $0 })
-        #expect(await Support.eventually(.seconds(60)) { state.status.counters.consumed == messages.count })
+            .feed(messages, producer: producer, consumed: { state.consumed }, message: { $0 })
+        #expect(await Support.eventually(.seconds(60)) { state.consumed == messages.count })
         let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers,
                                             count: expectedByPartition.map(\.count).reduce(0, +))
         let published = alerts.map { String(decoding: $0.value, as: UTF8.self) }
@@ -241,10 +241,10 @@ extension MonitorServiceTests {
         defer { producer.close() }
         let state = service.state
         let feeder = StreamFeeder(topic: topics.input, partition: 0, maximumAhead: 4000)
-        try await feeder.feed(messages[..<split], producer: producer, consumed: { state.status.counters.consumed }, message: { $0 })
-        #expect(await Support.eventually(.seconds(60)) { state.status.counters.consumed == split })
+        try await feeder.feed(messages[..<split], producer: producer, consumed: { state.consumed }, message: { $0 })
+        #expect(await Support.eventually(.seconds(60)) { state.consumed == split })
         #expect(service.pipeline.reload(rules: newRules))
-        try await feeder.feed(messages[split...], producer: producer, consumed: { state.status.counters.consumed - split },
+        try await feeder.feed(messages[split...], producer: producer, consumed: { state.consumed - split },
                               message: { $0 })
         let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers, count: expected.count, timeout: .seconds(60))
         #expect(alerts.map { String(decoding: $0.value, as: UTF8.self) } == expected.map(\.json))

@@ -124,7 +124,7 @@ enum ServiceTestSupport {
 
         var hasEnded: Bool { ended.current }
         var state: ServiceState { service.state }
-        var consumed: Int { service.state.status.counters.consumed }
+        var consumed: Int { service.state.consumed }
     }
 
     /// Waits until the services consumed nothing new for a while and have no lag (after a
