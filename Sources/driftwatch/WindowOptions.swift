@@ -14,6 +14,12 @@ struct WindowOptions: ParsableArguments {
     @Option(help: "Allowed lateness before a pane closes (default 1m; env DRIFTWATCH_LATENESS).")
     var lateness: String?
 
+    @Option(help: "Windows with fewer events grow until they hold this many, up to --max-window-span; 0: fixed windows (default 500; env DRIFTWATCH_MIN_WINDOW_EVENTS).")
+    var minWindowEvents: Int?
+
+    @Option(help: "The longest a growing window may span (default 7d; env DRIFTWATCH_MAX_WINDOW_SPAN).")
+    var maxWindowSpan: String?
+
     @Option(help: "Use count windows of this many events instead of event time (low-traffic models).")
     var countWindow: Int?
 
@@ -40,10 +46,17 @@ struct WindowOptions: ParsableArguments {
             let window = window ?? environment["WINDOW"]
             let slide = slide ?? environment["SLIDE"]
             let lateness = lateness ?? environment["LATENESS"]
-            guard window != nil || slide != nil || lateness != nil else { return nil }
+            let minimumEvents = try minWindowEvents ?? environment["MIN_WINDOW_EVENTS"].map {
+                guard let value = Int($0) else { throw ValidationError("DRIFTWATCH_MIN_WINDOW_EVENTS: '\($0)' is not a whole number") }
+                return value
+            }
+            let maximumSpan = maxWindowSpan ?? environment["MAX_WINDOW_SPAN"]
+            guard window != nil || slide != nil || lateness != nil || minimumEvents != nil || maximumSpan != nil else { return nil }
             return try WindowSpec.eventTime(
                 window: try Self.duration(window ?? "1h", "--window"), slide: try Self.duration(slide ?? "5m", "--slide"),
-                allowedLateness: try Self.duration(lateness ?? "1m", "--lateness"))
+                allowedLateness: try Self.duration(lateness ?? "1m", "--lateness"),
+                minimumEvents: minimumEvents ?? WindowSpec.defaultMinimumEvents,
+                maximumSpan: try maximumSpan.map { try Self.duration($0, "--max-window-span") } ?? WindowSpec.defaultMaximumSpanMilliseconds)
         } catch let error as WindowSpecError {
             throw ValidationError(error.description)
         }

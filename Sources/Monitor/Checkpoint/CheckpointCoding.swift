@@ -85,6 +85,13 @@ extension BinaryWriter {
             writeCount(eventsPerPane)
         }
         writeCount(spec.panesPerWindow)
+        switch spec.sizing {
+        case .fixed:
+            writeCount(0)
+        case let .growing(minimumEvents, maximumPanes):
+            writeCount(minimumEvents)
+            writeCount(maximumPanes)
+        }
     }
 }
 
@@ -165,7 +172,9 @@ extension BinaryReader {
         }
         let panes = try readCount()
         guard panes > 0 else { throw SerializationError.invalidValue("window of no panes") }
-        return WindowSpec(kind: kind, panesPerWindow: panes)
+        let minimumEvents = try readCount()
+        guard minimumEvents > 0 else { return WindowSpec(kind: kind, panesPerWindow: panes) }
+        return WindowSpec(kind: kind, panesPerWindow: panes, sizing: .growing(minimumEvents: minimumEvents, maximumPanes: try readCount()))
     }
 
     /// Fails unless `actual` equals what the current configuration expects.

@@ -89,9 +89,9 @@ private struct ConfigurationParser {
     // MARK: Sections
 
     private mutating func parseWindow(_ node: Node) {
-        let keys = ["length", "slide", "allowed_lateness", "count", "count_slide"]
+        let keys = ["length", "slide", "allowed_lateness", "min_events", "max_span", "count", "count_slide"]
         guard let fields = yaml.mapping(node, knownKeys: keys, what: "'window'") else { return }
-        let timeKeys = ["length", "slide", "allowed_lateness"].filter { fields[$0] != nil }
+        let timeKeys = ["length", "slide", "allowed_lateness", "min_events", "max_span"].filter { fields[$0] != nil }
         if let count = fields["count"] {
             if let first = timeKeys.first, let field = fields[first] {
                 yaml.error(at: field.key, "'\(first)' cannot be combined with 'count'",
@@ -114,9 +114,12 @@ private struct ConfigurationParser {
         let length = fields["length"].map { duration($0.value, what: "'length'") } ?? defaultLength
         let slide = fields["slide"].map { duration($0.value, what: "'slide'") } ?? defaultSlide
         let lateness = fields["allowed_lateness"].map { duration($0.value, what: "'allowed_lateness'") } ?? defaultLateness
-        guard let length, let slide, let lateness else { return }
+        let minimumEvents = fields["min_events"].map { yaml.integer($0.value, in: 0...100_000_000, what: "'min_events'") }
+            ?? WindowSpec.defaultMinimumEvents
+        let maximumSpan = fields["max_span"].map { duration($0.value, what: "'max_span'") } ?? WindowSpec.defaultMaximumSpanMilliseconds
+        guard let length, let slide, let lateness, let minimumEvents, let maximumSpan else { return }
         makeWindow(at: node) { () throws(WindowSpecError) in
-            try WindowSpec.eventTime(window: length, slide: slide, allowedLateness: lateness)
+            try WindowSpec.eventTime(window: length, slide: slide, allowedLateness: lateness, minimumEvents: minimumEvents, maximumSpan: maximumSpan)
         }
     }
 

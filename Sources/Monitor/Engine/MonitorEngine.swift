@@ -276,9 +276,11 @@ public final class MonitorEngine {
 extension MonitorEngine {
     /// The kind and format version of ``checkpoint()`` blobs.
     public static let checkpointKind = "engine-state"
-    public static let checkpointFormatVersion: UInt32 = 1
+    /// Format 2 added growing windows, skipped-evaluation accounting and hysteresis state;
+    /// a format-1 checkpoint is refused with a clear error (its layout cannot be completed).
+    public static let checkpointFormatVersion: UInt32 = 2
 
-    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 1),
+    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 2),
     /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
     /// future outputs are exactly this one's: every version (reference, stream-reference
     /// collection, drift and performance panes, change detectors), the label join, the
@@ -302,7 +304,11 @@ extension MonitorEngine {
         decoder: EventDecoder = EventDecoder()
     ) throws {
         self.init(configuration: configuration, rules: rules, decoder: decoder)
-        try VersionedBlob.decode(bytes, kind: Self.checkpointKind, newestVersion: Self.checkpointFormatVersion) { reader, _ in
+        try VersionedBlob.decode(bytes, kind: Self.checkpointKind, newestVersion: Self.checkpointFormatVersion) { reader, version in
+            guard version == Self.checkpointFormatVersion else {
+                throw SerializationError.invalidValue(
+                    "checkpoint format \(version) predates format \(Self.checkpointFormatVersion) (growing windows); it cannot be restored")
+            }
             try restoreState(from: &reader)
         }
     }

@@ -11,7 +11,11 @@ import DriftCore
 /// `maximumPanes` (beyond that the oldest window is evaluated as it is, and counted).
 /// The first window starts at the first pane with predictions: windows never reach back
 /// into time the tracker did not see (e.g. a stream reference's period), so every
-/// window evaluated spans `panesPerWindow` panes of monitored predictions.
+/// window evaluated spans `panesPerWindow` panes of monitored predictions — or more on
+/// sparse traffic: with ``WindowSpec/Sizing/growing(minimumEvents:maximumPanes:)`` a ready
+/// window with fewer than `minimumEvents` labelled predictions is not evaluated; its last
+/// pane joins an accumulation of the panes since the last evaluated window, evaluated
+/// once it holds `minimumEvents` labelled predictions or spans `maximumPanes` panes.
 struct PerformanceTracker: Sendable {
     struct Pane: Sendable {
         var index: Int64
@@ -38,12 +42,44 @@ struct PerformanceTracker: Sendable {
         var fairness: [FairnessSummary]
 
         var coverage: Double? { predictions > 0 ? Double(labelled) / Double(predictions) : nil }
+
+        /// An empty window ending at pane `lastPane`.
+        init(firstPane: Int64, lastPane: Int64, fairnessAttributes: [[String]]) {
+            self.firstPane = firstPane
+            self.lastPane = lastPane
+            start = .max
+            end = .min
+            predictions = 0
+            labelled = 0
+            outcome = try! BinaryOutcomeSummary()
+            fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
+        }
+
+        /// Adds a pane's predictions and outcomes.
+        mutating func absorb(_ pane: Pane) {
+            predictions += pane.predictions
+            labelled += pane.labelled
+            start = min(start, pane.firstTimestamp)
+            end = max(end, pane.lastTimestamp == .min ? .min : pane.lastTimestamp + 1)
+            try! outcome.merge(pane.outcome)  // same bins by construction
+            for position in fairness.indices { try! fairness[position].merge(pane.fairness[position]) }
+        }
+    }
+
+    /// Panes' outcomes gathered since the last evaluated window while windows hold too few labels.
+    private enum Accumulation {
+        case empty
+        case holding(Window)
     }
 
     let panesPerWindow: Int
     let coverageThreshold: Double
     let maximumPanes: Int
     let fairnessAttributes: [[String]]
+    let sizing: WindowSpec.Sizing
+    private var accumulation = Accumulation.empty
+    /// Growing windows: the last pane of the last window given (nil before the first).
+    private var lastGivenPane: Int64?
     /// An array rather than a `Deque`, so that recording into a pane modifies it in place
     /// (`Deque`'s `_modify` copies the element back: a retain and release of each summary).
     private var panes: [Pane] = []
@@ -57,8 +93,9 @@ struct PerformanceTracker: Sendable {
     /// Windows evaluated before reaching coverage because too many panes waited.
     private(set) var forcedEvaluations = 0
 
-    init(panesPerWindow: Int, coverageThreshold: Double, maximumPanes: Int, fairnessAttributes: [[String]]) {
+    init(panesPerWindow: Int, coverageThreshold: Double, maximumPanes: Int, fairnessAttributes: [[String]], sizing: WindowSpec.Sizing = .fixed) {
         self.panesPerWindow = panesPerWindow
+        self.sizing = sizing
         self.coverageThreshold = coverageThreshold
         self.maximumPanes = max(maximumPanes, panesPerWindow)
         self.fairnessAttributes = fairnessAttributes
@@ -111,7 +148,7 @@ struct PerformanceTracker: Sendable {
             let overflowing = panes.count > maximumPanes
             guard covered || isExpired(end) || overflowing else { break }
             if overflowing && !covered && !isExpired(end) { forcedEvaluations += 1 }
-            if predictions > 0 { ready.append(makeWindow(endingAt: end, from: members)) }
+            if predictions > 0 { ready += admit(makeWindow(endingAt: end, from: members), members: members) }
             nextWindowEnd = end + 1
             awaitingFirstWindow = false
             panes.removeFirst(panes.prefix { $0.index <= end + 1 - Int64(panesPerWindow) }.count)
@@ -124,18 +161,57 @@ struct PerformanceTracker: Sendable {
     }
 
     private func makeWindow(endingAt end: Int64, from members: [Pane]) -> Window {
-        var window = Window(
-            firstPane: end - Int64(panesPerWindow) + 1, lastPane: end, start: .max, end: .min, predictions: 0, labelled: 0,
-            outcome: try! BinaryOutcomeSummary(), fairness: fairnessAttributes.map { try! FairnessSummary(attributes: $0) })
-        for pane in members {
-            window.predictions += pane.predictions
-            window.labelled += pane.labelled
-            window.start = min(window.start, pane.firstTimestamp)
-            window.end = max(window.end, pane.lastTimestamp == .min ? .min : pane.lastTimestamp + 1)
-            try! window.outcome.merge(pane.outcome)  // same bins by construction
-            for position in window.fairness.indices { try! window.fairness[position].merge(pane.fairness[position]) }
-        }
+        var window = Window(firstPane: end - Int64(panesPerWindow) + 1, lastPane: end, fairnessAttributes: fairnessAttributes)
+        for pane in members { window.absorb(pane) }
         return window
+    }
+
+    /// What a ready window gives to evaluate: itself when the sizing is fixed or it holds
+    /// enough labels; otherwise its panes not yet given or accumulated join the
+    /// accumulation, which is given once it holds enough labels or spans the maximum (an
+    /// accumulation the panes would stretch past the maximum is given first, as it is).
+    private mutating func admit(_ window: Window, members: [Pane]) -> [Window] {
+        guard case let .growing(minimumEvents, maximumPanes) = sizing else { return [window] }
+        if window.labelled >= minimumEvents {
+            accumulation = .empty
+            lastGivenPane = window.lastPane
+            return [window]
+        }
+        var given: [Window] = []
+        for pane in members where pane.index > accumulatedThrough {
+            if case let .holding(held) = accumulation, pane.index - held.firstPane + 1 > Int64(maximumPanes) {
+                given.append(held)
+                accumulation = .empty
+            }
+            var held: Window
+            switch accumulation {
+            case .empty: held = Window(firstPane: pane.index, lastPane: pane.index, fairnessAttributes: fairnessAttributes)
+            case let .holding(window): held = window
+            }
+            accumulation = .empty
+            held.absorb(pane)
+            held.lastPane = pane.index
+            accumulation = .holding(held)
+        }
+        if case let .holding(held) = accumulation, held.labelled >= minimumEvents || held.lastPane - held.firstPane + 1 >= Int64(maximumPanes) {
+            given.append(held)
+            accumulation = .empty
+        }
+        if let last = given.last { lastGivenPane = last.lastPane }
+        return given
+    }
+
+    /// The last pane already given in a window or held in the accumulation.
+    private var accumulatedThrough: Int64 {
+        if case let .holding(held) = accumulation { return held.lastPane }
+        return lastGivenPane ?? .min
+    }
+
+    /// End of input: an accumulation still short of labels, given as it is.
+    mutating func takeAccumulation() -> Window? {
+        guard case let .holding(held) = accumulation else { return nil }
+        accumulation = .empty
+        return held
     }
 
     @discardableResult
@@ -173,6 +249,21 @@ extension PerformanceTracker {
         writer.write(awaitingFirstWindow)
         writer.writeCounter(lateLabels)
         writer.writeCounter(forcedEvaluations)
+        writer.writeOptional(lastGivenPane)
+        switch accumulation {
+        case .empty:
+            writer.write(false)
+        case let .holding(held):
+            writer.write(true)
+            writer.write(held.firstPane)
+            writer.write(held.lastPane)
+            writer.write(held.start)
+            writer.write(held.end)
+            writer.writeCounter(held.predictions)
+            writer.writeCounter(held.labelled)
+            writer.write(held.outcome)
+            writer.write(held.fairness)
+        }
     }
 
     /// Replaces the state with one written by ``encodeState(to:)``; each pane's summaries
@@ -204,5 +295,20 @@ extension PerformanceTracker {
         awaitingFirstWindow = try reader.readBool()
         lateLabels = try reader.readCounter()
         forcedEvaluations = try reader.readCounter()
+        lastGivenPane = try reader.readOptionalInt64()
+        accumulation = .empty
+        if try reader.readBool() {
+            var held = Window(firstPane: try reader.readInt64(), lastPane: try reader.readInt64(), fairnessAttributes: fairnessAttributes)
+            guard held.firstPane <= held.lastPane else { throw SerializationError.invalidValue("accumulated performance panes out of order") }
+            held.start = try reader.readInt64()
+            held.end = try reader.readInt64()
+            held.predictions = try reader.readCounter()
+            held.labelled = try reader.readCounter()
+            held.outcome = try reader.read(BinaryOutcomeSummary.self)
+            try reader.expect(held.outcome.scoreBins, template.outcome.scoreBins, "accumulated performance score bins")
+            held.fairness = try reader.readArray(of: FairnessSummary.self)
+            try reader.expect(held.fairness.map(\.attributes), fairnessAttributes, "accumulated performance fairness attribute sets")
+            accumulation = .holding(held)
+        }
     }
 }

@@ -99,7 +99,10 @@ struct ReferencePerformance: Sendable {
 /// (when no profile was given): the profile from all of them, and one chunk per pane.
 struct StreamReferenceCollector: Sendable {
     let firstPane: Int64
-    let panes: Int
+    /// Panes of the period: the window's, or more once a sparse period grew (``extend()``).
+    private(set) var panes: Int
+    /// The window's panes: the period's length before it grew.
+    let initialPanes: Int
     private(set) var events: [[PredictionEvent]]
     private var kept = 0
     /// Estimated bytes of the kept events (what goes back to the budget with them).
@@ -111,8 +114,15 @@ struct StreamReferenceCollector: Sendable {
     init(firstPane: Int64, panes: Int, capacity: Int) {
         self.firstPane = firstPane
         self.panes = panes
+        initialPanes = panes
         self.capacity = capacity
         events = Array(repeating: [], count: panes)
+    }
+
+    /// Adds the next pane to the period.
+    mutating func extend() {
+        panes += 1
+        events.append([])
     }
 
     /// Whether `pane` belongs to the reference period.
@@ -135,7 +145,16 @@ struct StreamReferenceCollector: Sendable {
     /// Events held (what goes back to the budget once the reference is built).
     var keptCount: Int { kept }
 
-    /// Builds the reference: the profile of every kept event, then each pane's drift
+    /// The reference's chunks, for the spread of each drift statistic: its panes, or for a
+    /// period that grew on sparse traffic, its events cut into as many chunks of equal
+    /// size as a window has panes (panes of a few events would only measure noise).
+    private var chunks: [[PredictionEvent]] {
+        guard panes > initialPanes else { return events }
+        let all = events.flatMap { $0 }
+        return (0..<initialPanes).map { chunk in Array(all[chunk * all.count / initialPanes ..< (chunk + 1) * all.count / initialPanes]) }
+    }
+
+    /// Builds the reference: the profile of every kept event, then each chunk's drift
     /// statistics against it.
     func finish(configuration: ProfileConfiguration, kinds: [String: FeatureKind]) throws -> ActiveReference {
         // The same rows-first profiling as `driftwatch profile`: a feature an event does
@@ -147,7 +166,7 @@ struct StreamReferenceCollector: Sendable {
         let profile = profiler.finish()
         let layout = FeatureLayout(profile: profile)
         var chunkValues: [MetricKey: [Double]] = [:]
-        for pane in events where !pane.isEmpty {
+        for pane in chunks where !pane.isEmpty {
             var summary = DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: 0)
             for event in pane { summary.record(event, layout: layout) }
             for observation in DriftMetrics.featureMetrics(of: summary, layout: layout) {
@@ -235,10 +254,11 @@ extension ReferencePerformance {
 }
 
 extension StreamReferenceCollector {
-    /// Layout: first pane, pane count, capacity, dropped, then each pane's events.
+    /// Layout: first pane, pane count, the window's pane count, capacity, dropped, then each pane's events.
     func encode(to writer: inout BinaryWriter) {
         writer.write(firstPane)
         writer.writeCount(panes)
+        writer.writeCount(initialPanes)
         writer.writeCounter(capacity)
         writer.writeCounter(dropped)
         for pane in events {
@@ -250,7 +270,10 @@ extension StreamReferenceCollector {
     init(from reader: inout BinaryReader) throws {
         let firstPane = try reader.readInt64()
         let panes = try reader.readCount(maximum: reader.remaining)
-        self.init(firstPane: firstPane, panes: panes, capacity: try reader.readCounter())
+        let initialPanes = try reader.readCount(maximum: panes)
+        guard initialPanes > 0 else { throw SerializationError.invalidValue("stream reference of no panes") }
+        self.init(firstPane: firstPane, panes: initialPanes, capacity: try reader.readCounter())
+        for _ in initialPanes..<panes { extend() }
         dropped = try reader.readCounter()
         for pane in 0..<panes {
             let count = try reader.readCount(maximum: reader.remaining)

@@ -126,6 +126,7 @@ final class VersionMonitor {
             referenceEventsDropped += 1
         }
         referenceWatermark = max(referenceWatermark, event.timestamp)
+        let joined = growReferencePeriod()
         let lastPane = collector!.firstPane + Int64(collector!.panes) - 1
         let complete = switch configuration.window.kind {
         case let .eventTime(paneMilliseconds, lateness): referenceWatermark - lateness >= (lastPane + 1) * paneMilliseconds
@@ -134,9 +135,39 @@ final class VersionMonitor {
         case let .count(eventsPerPane): referenceSequence >= Int64(collector!.panes * eventsPerPane)
         }
         let pending = payload.map { PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0) }
-        guard complete else { return Added(pending: pending) }
+        guard complete else { return Added(pending: pending, released: joined) }
         let released = finishStreamReference(codes: codes)
-        return Added(evaluations: released.evaluations, pending: pending, released: released.payloads)
+        return Added(evaluations: released.evaluations, pending: pending, released: joined + released.payloads)
+    }
+
+    /// Event time, growing windows: a reference period whose panes have all closed while it
+    /// holds fewer than the minimum events is extended pane by pane (up to the maximum
+    /// span), like the windows it is compared with; events that waited past its old end
+    /// join it. Returns them for the label join (as reference predictions).
+    private func growReferencePeriod() -> [PendingPrediction] {
+        guard case let .eventTime(paneMilliseconds, lateness) = configuration.window.kind,
+              case let .growing(minimumEvents, maximumPanes) = configuration.window.sizing, referenceWatermark != .min else { return [] }
+        let closedBefore = floorDivide(referenceWatermark - lateness, paneMilliseconds)
+        var joined: [PendingPrediction] = []
+        while let held = collector, held.firstPane + Int64(held.panes) <= closedBefore,
+              held.keptCount + held.dropped < minimumEvents, held.panes < maximumPanes {
+            collector!.extend()
+            let newPane = held.firstPane + Int64(held.panes)
+            let moving = waitingForReference.filter { floorDivide($0.0.timestamp, paneMilliseconds) == newPane }
+            guard !moving.isEmpty else { continue }
+            waitingForReference.removeAll { floorDivide($0.0.timestamp, paneMilliseconds) == newPane }
+            for (event, segment) in moving {
+                let bytes = event.estimatedBytes
+                waitingIDs.remove(event.id)
+                waitingBytes -= bytes
+                referenceBudget.giveBack(events: 1, bytes: bytes)
+                collector!.add(event, pane: newPane, budget: referenceBudget)
+                referencePerformance.predictions += event.predictedLabel == nil ? 0 : 1
+                joined.append(PendingPrediction(id: event.id, timestamp: event.timestamp, payload: JoinedPrediction(
+                    versionIndex: index, pane: newPane, score: event.score, predicted: event.predictedLabel, segment: segment, inReference: true)))
+            }
+        }
+        return joined
     }
 
     /// Builds the stream reference from what was collected, then monitors the events that
@@ -190,9 +221,10 @@ final class VersionMonitor {
         }
         if let referenceEndPane, case .eventTime = configuration.window.kind { window.closePanes(before: referenceEndPane) }
         drift = window
+        let sizing: WindowSpec.Sizing = if case .eventTime = configuration.window.kind { configuration.window.sizing } else { .fixed }
         performance = PerformanceTracker(
             panesPerWindow: configuration.window.panesPerWindow, coverageThreshold: configuration.labelCoverageThreshold,
-            maximumPanes: configuration.caps.performancePanes, fairnessAttributes: attributes)
+            maximumPanes: configuration.caps.performancePanes, fairnessAttributes: attributes, sizing: sizing)
     }
 
     private func monitor(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> (evaluations: [Evaluation], payload: JoinedPrediction?) {
@@ -272,7 +304,8 @@ final class VersionMonitor {
         drift = nil
         let closed = window.flush()
         drift = window
-        let evaluations = released.evaluations + evaluate(closed) + evaluatePerformance(now: now)
+        var evaluations = released.evaluations + evaluate(closed) + evaluatePerformance(now: now)
+        if let grown = performance?.takeAccumulation() { evaluations += performanceEvaluations([grown]) }
         if let closedBefore = drift?.firstOpenPane {
             performanceWindowsAwaitingLabels = performance?.waitingWindows(closedBefore: closedBefore) ?? 0
         }
@@ -307,7 +340,7 @@ final class VersionMonitor {
     }
 
     private func evaluatePerformance(now: Int64) -> [Evaluation] {
-        guard let active = reference, var tracker = performance, let closedBefore = drift?.firstOpenPane else { return [] }
+        guard reference != nil, var tracker = performance, let closedBefore = drift?.firstOpenPane else { return [] }
         performance = nil  // keep the tracker uniquely referenced while it is mutated
         let ttl = configuration.join.timeToLiveMilliseconds
         // Event time: the panes' bounds. Count windows: the span of their predictions; their
@@ -318,6 +351,13 @@ final class VersionMonitor {
             paneMilliseconds.map { (pane + 1) * $0 + ttl <= now } ?? false
         }
         performance = tracker
+        return performanceEvaluations(ready)
+    }
+
+    private func performanceEvaluations(_ ready: [PerformanceTracker.Window]) -> [Evaluation] {
+        guard let active = reference else { return [] }
+        var paneMilliseconds: Int64?
+        if case let .eventTime(width, _) = configuration.window.kind { paneMilliseconds = width }
         return ready.map { window in
             var context = EvaluationContext(
                 model: model, version: version, kind: .performance,

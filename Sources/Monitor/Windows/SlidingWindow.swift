@@ -15,6 +15,8 @@ public struct ClosedWindow<Pane> {
     public var summary: Pane
     /// Index of the window's last pane (event time: `end / pane width − 1`).
     public var lastPane: Int64
+    /// Panes the window spans: `panesPerWindow`, or more for a window that grew on sparse traffic.
+    public var paneSpan: Int
 }
 
 /// Sliding windows over one stream, built from panes (see ``WindowSpec``).
@@ -22,10 +24,15 @@ public struct ClosedWindow<Pane> {
 /// Holds at most `panesPerWindow` closed panes plus the open ones (those the allowed
 /// lateness can still reach), so memory is bounded by the spec, not by the stream.
 /// A window is emitted each time a pane closes, unless the whole window is empty
-/// (an idle model produces no empty evaluations).
+/// (an idle model produces no empty evaluations). With ``WindowSpec/Sizing/growing(minimumEvents:maximumPanes:)``
+/// a window under the minimum is not emitted: the closing pane is merged into an
+/// accumulation of the panes closed since the last emitted window, which is emitted once
+/// it holds the minimum or spans the maximum (so a sparse stream gets tumbling windows
+/// of about `minimumEvents` events each, a dense one its sliding windows).
 ///
 /// Complexity: adding an event is O(1) amortised; closing a pane merges
-/// `panesPerWindow` panes, O(panes × pane size).
+/// `panesPerWindow` panes, O(panes × pane size) (plus one merge into the accumulation).
+/// Memory: `panesPerWindow` panes plus the open ones and one accumulated pane.
 public struct SlidingWindow<Pane: WindowPane> {
     public struct Counters: Sendable, Equatable {
         public var accepted = 0
@@ -56,6 +63,13 @@ public struct SlidingWindow<Pane: WindowPane> {
     /// Count windows: events so far, which numbers their panes.
     private var eventSequence: Int64 = 0
     public private(set) var counters = Counters()
+    private var accumulation = Accumulation.empty
+
+    /// Panes closed since the last emitted window, while the windows are under the minimum.
+    private enum Accumulation {
+        case empty
+        case holding(firstPane: Int64, lastPane: Int64, events: Int, pane: Pane)
+    }
 
     public init(spec: WindowSpec, makePane: @escaping () -> Pane) {
         self.spec = spec
@@ -107,9 +121,17 @@ public struct SlidingWindow<Pane: WindowPane> {
     }
 
     /// Closes every open pane (end of input) and returns the windows that completes.
+    /// A window still growing on sparse traffic is emitted as it is.
     public mutating func flush() -> [ClosedWindow<Pane>] {
         guard let last = paneIndices.last else { return [] }
-        return closePanes(before: last + 1)
+        var windows: [ClosedWindow<Pane>] = closePanes(before: last + 1)
+        if let grown = takeAccumulation() { windows.append(grown) }
+        return windows
+    }
+
+    /// Events in the panes accumulated towards a window that is still growing.
+    public var eventsInGrowingWindow: Int {
+        if case let .holding(_, _, events, _) = accumulation { events } else { 0 }
     }
 
     private mutating func insert(index: Int64, timestamp: Int64, start: Int64, end: Int64, _ update: (inout Pane) -> Void) {
@@ -137,7 +159,16 @@ public struct SlidingWindow<Pane: WindowPane> {
         var windows: [ClosedWindow<Pane>] = []
         // Only panes that exist can end a non-empty window; skip the idle stretch.
         for index in paneIndices where index >= first && index < boundary {
-            if let window = window(endingAt: index) { windows.append(window) }
+            guard let window = window(endingAt: index) else { continue }
+            switch (spec.sizing, spec.kind) {
+            case (.fixed, _), (.growing, .count):
+                windows.append(window)
+            case let (.growing(minimumEvents, _), .eventTime) where window.eventCount >= minimumEvents:
+                accumulation = .empty
+                windows.append(window)
+            case let (.growing(minimumEvents, maximumPanes), .eventTime(paneMilliseconds, _)):
+                windows += accumulate(paneAt: index, minimumEvents: minimumEvents, maximumPanes: maximumPanes, paneMilliseconds: paneMilliseconds)
+            }
         }
         firstOpenIndex = boundary
         // Keep the panes later windows still need.
@@ -146,6 +177,40 @@ public struct SlidingWindow<Pane: WindowPane> {
         slots.removeFirst(expired)
         paneIndices.removeFirst(expired)
         return windows
+    }
+
+    /// Adds the closing pane at `index` to the accumulation and returns what that emits:
+    /// the accumulation once it holds `minimumEvents` or spans `maximumPanes` (an
+    /// accumulation the new pane would stretch past the maximum is emitted first, as it is).
+    private mutating func accumulate(paneAt index: Int64, minimumEvents: Int, maximumPanes: Int, paneMilliseconds: Int64) -> [ClosedWindow<Pane>] {
+        guard let position = paneIndices.firstIndex(of: index) else { return [] }
+        var emitted: [ClosedWindow<Pane>] = []
+        if case let .holding(firstPane, _, _, _) = accumulation, index - firstPane + 1 > Int64(maximumPanes), let full = takeAccumulation() {
+            emitted.append(full)
+        }
+        let slot = slots[position]
+        switch accumulation {
+        case .empty:
+            accumulation = .holding(firstPane: index, lastPane: index, events: slot.eventCount, pane: slot.pane)
+        case .holding(let firstPane, _, let events, var pane):
+            accumulation = .empty  // the pane is uniquely referenced while it merges
+            pane.merge(slot.pane)
+            accumulation = .holding(firstPane: firstPane, lastPane: index, events: events + slot.eventCount, pane: pane)
+        }
+        if case let .holding(firstPane, _, events, _) = accumulation,
+           events >= minimumEvents || index - firstPane + 1 >= Int64(maximumPanes), let grown = takeAccumulation() {
+            emitted.append(grown)
+        }
+        return emitted
+    }
+
+    /// The accumulation as a window (event time), leaving it empty.
+    private mutating func takeAccumulation() -> ClosedWindow<Pane>? {
+        guard case let .holding(firstPane, lastPane, events, pane) = accumulation,
+              case let .eventTime(paneMilliseconds, _) = spec.kind else { return nil }
+        accumulation = .empty
+        return ClosedWindow(start: firstPane * paneMilliseconds, end: (lastPane + 1) * paneMilliseconds, eventCount: events,
+                            summary: pane, lastPane: lastPane, paneSpan: Int(lastPane - firstPane + 1))
     }
 
     private func window(endingAt index: Int64) -> ClosedWindow<Pane>? {
@@ -162,7 +227,8 @@ public struct SlidingWindow<Pane: WindowPane> {
             start = members.map(\.start).min()!
             end = members.map(\.end).max()!
         }
-        return ClosedWindow(start: start, end: end, eventCount: members.reduce(0) { $0 + $1.eventCount }, summary: summary, lastPane: index)
+        return ClosedWindow(start: start, end: end, eventCount: members.reduce(0) { $0 + $1.eventCount }, summary: summary, lastPane: index,
+                            paneSpan: spec.panesPerWindow)
     }
 }
 
@@ -192,6 +258,16 @@ extension SlidingWindow {
         writer.write(eventSequence)
         writer.writeCounter(counters.accepted)
         writer.writeCounter(counters.late)
+        switch accumulation {
+        case .empty:
+            writer.write(false)
+        case let .holding(firstPane, lastPane, events, pane):
+            writer.write(true)
+            writer.write(firstPane)
+            writer.write(lastPane)
+            writer.writeCounter(events)
+            encodePane(pane, &writer)
+        }
     }
 
     /// Replaces the state with one written by ``encodeState(to:encodePane:)``; pane
@@ -215,5 +291,12 @@ extension SlidingWindow {
         maximumTimestamp = try reader.readInt64()
         eventSequence = try reader.readInt64()
         counters = Counters(accepted: try reader.readCounter(), late: try reader.readCounter())
+        accumulation = .empty
+        if try reader.readBool() {
+            let firstPane = try reader.readInt64()
+            let lastPane = try reader.readInt64()
+            guard firstPane <= lastPane else { throw SerializationError.invalidValue("accumulated panes out of order") }
+            accumulation = .holding(firstPane: firstPane, lastPane: lastPane, events: try reader.readCounter(), pane: try decodePane(&reader))
+        }
     }
 }

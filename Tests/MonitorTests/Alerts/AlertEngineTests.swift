@@ -28,7 +28,7 @@ import Testing
     /// Replays panes of 1 s (pane 0 is the reference) with the given predictions per pane.
     static func replay(volumes: [Int]) throws -> (outputs: [[String: Any]], engine: MonitorEngine) {
         var configuration = MonitorConfiguration()
-        configuration.window = try WindowSpec.eventTime(window: 1000, slide: 1000, allowedLateness: 0)
+        configuration.window = try WindowSpec.eventTime(window: 1000, slide: 1000, allowedLateness: 0, minimumEvents: 0)
         let engine = MonitorEngine(configuration: configuration, rules: try RuleFixtures.load(rules).get())
         var outputs: [MonitorOutput] = []
         for (pane, volume) in ([1] + volumes + [1]).enumerated() {

@@ -229,7 +229,7 @@ import Testing
     /// Payload bytes past the CRC (as if a bug or a forger wrote them): decoding throws or
     /// succeeds, and never traps.
     @Test func corruptedPayloadsBehindAValidChecksumNeverCrash() throws {
-        let payload = try VersionedBlob.decode(Self.smallCheckpoint, kind: MonitorEngine.checkpointKind, newestVersion: 1) { reader, _ in
+        let payload = try VersionedBlob.decode(Self.smallCheckpoint, kind: MonitorEngine.checkpointKind, newestVersion: MonitorEngine.checkpointFormatVersion) { reader, _ in
             try (0..<reader.remaining).map { _ in try reader.readByte() }
         }
         var random = RandomSource(seed: 5)
@@ -237,7 +237,7 @@ import Testing
         for _ in 0..<400 {
             var corrupted = payload
             for _ in 0..<3 { corrupted[Int(random.next() % UInt64(payload.count))] ^= UInt8(1 << (random.next() % 8)) }
-            let blob = VersionedBlob.encode(RawPayload(bytes: corrupted), kind: MonitorEngine.checkpointKind, version: 1)
+            let blob = VersionedBlob.encode(RawPayload(bytes: corrupted), kind: MonitorEngine.checkpointKind, version: MonitorEngine.checkpointFormatVersion)
             do {
                 _ = try MonitorEngine(restoring: blob, configuration: ScenarioTests.configuration(), rules: Self.rules)
             } catch is SerializationError {
@@ -248,8 +248,9 @@ import Testing
     }
 
     @Test func newerFormatsAndOtherKindsAreRejected() {
-        let newer = VersionedBlob.encode(RawPayload(bytes: []), kind: MonitorEngine.checkpointKind, version: 2)
-        #expect(throws: SerializationError.unsupportedVersion(kind: "engine-state", version: 2, newestSupported: 1)) {
+        let newest = MonitorEngine.checkpointFormatVersion
+        let newer = VersionedBlob.encode(RawPayload(bytes: []), kind: MonitorEngine.checkpointKind, version: newest + 1)
+        #expect(throws: SerializationError.unsupportedVersion(kind: "engine-state", version: newest + 1, newestSupported: newest)) {
             try MonitorEngine(restoring: newer, rules: Self.rules)
         }
         let other = VersionedBlob.encode(RawPayload(bytes: []), kind: "profile", version: 1)

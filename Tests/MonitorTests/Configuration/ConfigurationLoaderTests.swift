@@ -29,7 +29,7 @@ import Testing
 
     @Test func nonDefaultValuesReachTheConfiguration() throws {
         let configuration = try load("""
-        window: {length: 2h, slide: 10m, allowed_lateness: 30s}
+        window: {length: 2h, slide: 10m, allowed_lateness: 30s, min_events: 200, max_span: 3d}
         labels: {ttl: 1d, coverage_threshold: 0.5, max_pending: 10, early_label_wait: 1m}
         caps: {models: 3, versions_per_model: 4, segment_values_per_attribute: 5, segment_attributes: 2, reference_events: 7, reference_bytes: 2097152, performance_panes: 9}
         profile: {fine_bins: 200, bins: 20, category_capacity: 50}
@@ -52,7 +52,8 @@ import Testing
         limits: {max_event_bytes: 4096, max_features: 12}
         """).get()
         let monitor = configuration.monitor
-        #expect(monitor.window == WindowSpec(kind: .eventTime(paneMilliseconds: 600_000, allowedLatenessMilliseconds: 30_000), panesPerWindow: 12))
+        #expect(monitor.window == WindowSpec(kind: .eventTime(paneMilliseconds: 600_000, allowedLatenessMilliseconds: 30_000), panesPerWindow: 12,
+                                             sizing: .growing(minimumEvents: 200, maximumPanes: 432)))
         #expect(monitor.join.timeToLiveMilliseconds == 86_400_000)
         #expect(monitor.join.earlyLabelWaitMilliseconds == 60_000)
         #expect(monitor.join.maximumPendingPredictions == 10)

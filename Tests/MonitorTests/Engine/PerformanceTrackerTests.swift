@@ -62,4 +62,39 @@ import Testing
         #expect(ready.map(\.lastPane) == [0] && ready.map(\.labelled) == [0])
         #expect(tracker.forcedEvaluations == 1 && tracker.waitingWindows(closedBefore: 3) == 2)
     }
+
+    /// Sparse labels: windows of 2 panes with fewer than 4 labelled predictions are not
+    /// evaluated; their last panes accumulate until 4 are labelled.
+    @Test func sparseWindowsGrowUntilTheyHoldTheMinimumLabels() {
+        var tracker = PerformanceTracker(panesPerWindow: 2, coverageThreshold: 0.8, maximumPanes: 100, fairnessAttributes: [],
+                                         sizing: .growing(minimumEvents: 4, maximumPanes: 100))
+        var ready: [PerformanceTracker.Window] = []
+        for pane in Int64(0)..<6 {
+            for offset in 0..<(pane == 2 ? 1 : 2) { tracker.recordPrediction(pane: pane, timestamp: pane * 1000 + Int64(offset)) }
+            label(&tracker, pane: pane, times: pane == 2 ? 1 : 2)
+            ready += tracker.readyWindows(closedBefore: pane + 1, now: 0) { _ in false }
+        }
+        // Windows end at panes 1..5 with 4, 3, 3, 4, 4 labels: {0,1} evaluated; pane 2
+        // accumulates (1), pane 3 accumulates (3), then {3,4} holds 4: evaluated, dropping
+        // the accumulation; {4,5} holds 4.
+        #expect(ready.map(\.firstPane) == [0, 3, 4] && ready.map(\.lastPane) == [1, 4, 5])
+        #expect(ready.map(\.labelled) == [4, 4, 4])
+        #expect(tracker.takeAccumulation()?.labelled == nil)
+    }
+
+    @Test func anAccumulationIsGivenOnceItHoldsTheMinimum() {
+        var tracker = PerformanceTracker(panesPerWindow: 2, coverageThreshold: 0.8, maximumPanes: 100, fairnessAttributes: [],
+                                         sizing: .growing(minimumEvents: 3, maximumPanes: 100))
+        var ready: [PerformanceTracker.Window] = []
+        for pane in Int64(0)..<5 {
+            tracker.recordPrediction(pane: pane, timestamp: pane * 1000)
+            label(&tracker, pane: pane)
+            ready += tracker.readyWindows(closedBefore: pane + 1, now: 0) { _ in false }
+        }
+        // One label per pane: the first window (panes 0–1) accumulates both its panes, the
+        // next adds pane 2: 3 labels, given; panes 3 and 4 accumulate.
+        #expect(ready.map(\.firstPane) == [0] && ready.map(\.lastPane) == [2] && ready.map(\.labelled) == [3])
+        let rest = tracker.takeAccumulation()
+        #expect(rest?.firstPane == 3 && rest?.lastPane == 4 && rest?.labelled == 2)
+    }
 }

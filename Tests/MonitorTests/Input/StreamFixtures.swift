@@ -10,11 +10,12 @@ enum StreamFixtures {
     static let defaultRules: RuleSet = try! RuleLoader.load(paths: [RuleFixtures.path("rules/default.yaml")]).get()
     static let smallRules: RuleSet = try! RuleLoader.load(paths: [path("join.rules.yaml")]).get()
 
-    /// Windows of 3 panes of 1 s, 0.5 s of allowed lateness, labels wait 10 s, early
-    /// labels 2 s: small enough for a stream of a few dozen events.
+    /// Fixed windows of 3 panes of 1 s, 0.5 s of allowed lateness, labels wait 10 s, early
+    /// labels 2 s: small enough for a stream of a few dozen events (the pane mechanics
+    /// these streams test; growing windows have their own tests).
     static func configuration() -> MonitorConfiguration {
         var configuration = MonitorConfiguration()
-        configuration.window = try! WindowSpec.eventTime(window: 3000, slide: 1000, allowedLateness: 500)
+        configuration.window = try! WindowSpec.eventTime(window: 3000, slide: 1000, allowedLateness: 500, minimumEvents: 0)
         configuration.join.timeToLiveMilliseconds = 10_000
         configuration.join.earlyLabelWaitMilliseconds = 2000
         return configuration

@@ -73,7 +73,7 @@ import Testing
     /// 3 s) is dropped like any other duplicate.
     @Test func aRedeliveryWhileWaitingForTheReferenceIsDropped() {
         var configuration = StreamFixtures.configuration()
-        configuration.window = try! WindowSpec.eventTime(window: 3000, slide: 1000, allowedLateness: 1000)
+        configuration.window = try! WindowSpec.eventTime(window: 3000, slide: 1000, allowedLateness: 1000, minimumEvents: 0)
         let engine = MonitorEngine(configuration: configuration, rules: StreamFixtures.defaultRules)
         for (id, timestamp) in [("r1", 0), ("r2", 1000), ("r3", 2000), ("p1", 3500), ("p1", 3600), ("p2", 4100), ("p3", 5100)] {
             engine.process(.prediction(PredictionEvent(model: "m", version: "v1", id: id, timestamp: Int64(timestamp), predictedLabel: 1)))

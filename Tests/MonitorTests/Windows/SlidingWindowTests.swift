@@ -1,4 +1,5 @@
 import Testing
+import DriftCore
 @testable import Monitor
 
 /// A pane that remembers its values, so tests can see exactly what each window holds.
@@ -65,5 +66,71 @@ struct ValuesPane: WindowPane {
         }
         #expect(throws: WindowSpecError.notPositive) { try WindowSpec.count(window: 0, slide: 1) }
         #expect(throws: WindowSpecError.negativeLateness) { try WindowSpec.eventTime(window: 10, slide: 5, allowedLateness: -1) }
+    }
+
+    // MARK: Growing windows
+
+    func growingWindow(minimumEvents: Int, maximumPanes: Int) -> SlidingWindow<ValuesPane> {
+        SlidingWindow(spec: WindowSpec(kind: .eventTime(paneMilliseconds: 10, allowedLatenessMilliseconds: 0), panesPerWindow: 2,
+                                       sizing: .growing(minimumEvents: minimumEvents, maximumPanes: maximumPanes))) { ValuesPane() }
+    }
+
+    /// A sparse stream: one event per pane, windows of 2 panes, a minimum of 3 events. No
+    /// sliding window holds 3, so the closed panes accumulate into tumbling windows of 3.
+    @Test func sparseWindowsGrowUntilTheyHoldTheMinimum() {
+        var window = growingWindow(minimumEvents: 3, maximumPanes: 100)
+        var closed: [ClosedWindow<ValuesPane>] = []
+        for pane in 0..<8 { closed += window.add(timestamp: Int64(pane * 10)) { $0.values.append(pane) } }
+        // Panes 0–6 closed: windows {0,1,2} and {3,4,5}; pane 6 waits in the accumulation.
+        #expect(closed.map { $0.summary.values } == [[0, 1, 2], [3, 4, 5]])
+        #expect(closed.map(\.start) == [0, 30] && closed.map(\.end) == [30, 60] && closed.map(\.paneSpan) == [3, 3])
+        #expect(closed.map(\.eventCount) == [3, 3])
+        #expect(window.eventsInGrowingWindow == 1)
+        // End of input: the rest of the stream is judged as it is.
+        #expect(window.flush().map { $0.summary.values } == [[6, 7]])
+    }
+
+    /// Dense panes give ordinary sliding windows; when traffic thins out, the window grows
+    /// from the pane after the last emitted window.
+    @Test func aDenseStreamSlidesAndASparseStretchGrows() {
+        var window = growingWindow(minimumEvents: 3, maximumPanes: 100)
+        var closed: [ClosedWindow<ValuesPane>] = []
+        let perPane = [2, 2, 2, 1, 0, 1, 1, 3]
+        for (pane, count) in perPane.enumerated() {
+            for index in 0..<count { closed += window.add(timestamp: Int64(pane * 10 + index)) { $0.values.append(pane) } }
+        }
+        closed += window.flush()
+        // Window ending at pane 0 holds 2 (accumulated); panes 0–1 hold 4: emitted, clearing
+        // the accumulation; 1–2: 4; 2–3: 3; 3 (and 4 is empty) 5: 2 → pane 5 accumulates;
+        // 5–6: 2 → pane 6 joins: {5, 6} holds 2; 6–7 hold 4: emitted.
+        #expect(closed.map(\.end) == [20, 30, 40, 80])
+        #expect(closed.map(\.eventCount) == [4, 4, 3, 4])
+        #expect(window.eventsInGrowingWindow == 0)
+    }
+
+    /// A window never spans more than the maximum: it is emitted with what it holds.
+    @Test func aGrowingWindowStopsAtTheMaximumSpan() {
+        var window = growingWindow(minimumEvents: 100, maximumPanes: 3)
+        var closed: [ClosedWindow<ValuesPane>] = []
+        for pane in [0, 1, 2, 3, 9, 10] { closed += window.add(timestamp: Int64(pane * 10)) { $0.values.append(pane) } }
+        // {0,1,2} reaches 3 panes; {3} would stretch past 3 panes with pane 9: emitted alone.
+        #expect(closed.map { $0.summary.values } == [[0, 1, 2], [3]])
+        #expect(closed.map(\.paneSpan) == [3, 1])
+    }
+
+    /// The accumulation is part of the checkpointed state.
+    @Test func aGrowingWindowSurvivesACheckpoint() throws {
+        var window = growingWindow(minimumEvents: 3, maximumPanes: 100)
+        for pane in 0..<2 { _ = window.add(timestamp: Int64(pane * 10)) { $0.values.append(pane) } }
+        var writer = BinaryWriter()
+        window.encodeState(to: &writer) { pane, writer in writer.writeCount(pane.values.count); pane.values.forEach { writer.writeCount($0) } }
+        var restored = growingWindow(minimumEvents: 3, maximumPanes: 100)
+        var reader = BinaryReader(writer.bytes)
+        try restored.restoreState(from: &reader) { reader in
+            ValuesPane(values: try (0..<reader.readCount()).map { _ in try reader.readCount() })
+        }
+        #expect(restored.eventsInGrowingWindow == 1)
+        let closed = restored.add(timestamp: 20) { $0.values.append(2) } + restored.add(timestamp: 30) { $0.values.append(3) }
+        #expect(closed.map { $0.summary.values } == [[0, 1, 2]])
     }
 }
