@@ -45,7 +45,7 @@ struct AlertEvent {
         writer.member("kind", subject.kind)
         writer.member("name", subject.name)
         writer.endObject()
-        writer.member("metric", rule.metric.name)
+        writer.member("metric", rule.metric.name.rawValue)
         writer.member("value", value)
         threshold.write(to: &writer)
         writer.key("window")

@@ -16,7 +16,7 @@ public struct ErrorStreamDetector: Sendable, Equatable {
         }
 
         /// The rule catalogue entry: parameter names, types and defaults.
-        public var definition: MetricDefinition { MetricCatalog.metric(named: rawValue)! }
+        public var definition: MetricDefinition { MetricCatalog.definition(.changeDetector(self)) }
     }
 
     private enum State: Sendable, Equatable {

@@ -54,47 +54,76 @@ struct Evaluation {
     var context: EvaluationContext
 }
 
-/// Performance metrics of a window of labelled predictions, by catalogue name.
+/// Performance metrics of a window of labelled predictions.
 enum PerformanceMetrics {
-    static let names = ["accuracy", "precision", "recall", "fpr", "f1", "selection_rate", "roc_auc", "brier", "log_loss", "ece"]
-
-    static func value(_ name: String, of outcome: BinaryOutcomeSummary) -> Double? {
+    static func value(_ metric: PerformanceMetric, of outcome: BinaryOutcomeSummary) -> Double? {
         guard outcome.labelledCount > 0 else { return nil }
-        return switch name {
-        case "accuracy": outcome.accuracy
-        case "precision": outcome.precision
-        case "recall": outcome.recall
-        case "fpr": outcome.falsePositiveRate
-        case "f1": outcome.f1
-        case "selection_rate": outcome.selectionRate
-        case "roc_auc": outcome.rocAUC
-        case "brier": outcome.brierScore
-        case "log_loss": outcome.logLoss
-        case "ece": outcome.expectedCalibrationError
-        default: nil
+        return switch metric {
+        case .accuracy: outcome.accuracy
+        case .precision: outcome.precision
+        case .recall: outcome.recall
+        case .fpr: outcome.falsePositiveRate
+        case .f1: outcome.f1
+        case .selectionRate: outcome.selectionRate
+        case .rocAUC: outcome.rocAUC
+        case .brier: outcome.brierScore
+        case .logLoss: outcome.logLoss
+        case .ece: outcome.expectedCalibrationError
         }
     }
 }
 
-/// Fairness gaps by catalogue name.
-enum FairnessMetrics {
-    static let selectionNames = ["demographic_parity_difference", "demographic_parity_ratio"]
-    static let labelNames = ["equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio"]
-
-    static func value(_ name: String, of report: FairnessReport) -> Double? {
-        let gap: FairnessReport.Gap? = switch name {
-        case "demographic_parity_difference", "demographic_parity_ratio": report.demographicParity
-        case "equalized_odds_difference", "equalized_odds_ratio": report.equalizedOdds
-        default: report.equalOpportunity
+extension FairnessMetric {
+    /// Whether the gap is between selection rates, defined on every prediction (demographic
+    /// parity), rather than between rates of labelled predictions.
+    var usesSelection: Bool {
+        switch self {
+        case .demographicParityDifference, .demographicParityRatio: true
+        case .equalizedOddsDifference, .equalizedOddsRatio, .equalOpportunityDifference, .equalOpportunityRatio: false
         }
-        return name.hasSuffix("_ratio") ? gap?.ratio : gap?.difference
     }
 
-    /// Predictions (selection) or labelled predictions in the groups the gaps use.
-    static func samples(_ name: String, of report: FairnessReport) -> Int {
-        let selection = selectionNames.contains(name)
+    fileprivate var isRatio: Bool {
+        switch self {
+        case .demographicParityRatio, .equalizedOddsRatio, .equalOpportunityRatio: true
+        case .demographicParityDifference, .equalizedOddsDifference, .equalOpportunityDifference: false
+        }
+    }
+}
+
+/// Fairness gaps of a report.
+enum FairnessMetrics {
+    static func value(_ metric: FairnessMetric, of report: FairnessReport) -> Double? {
+        let gap: FairnessReport.Gap? = switch metric {
+        case .demographicParityDifference, .demographicParityRatio: report.demographicParity
+        case .equalizedOddsDifference, .equalizedOddsRatio: report.equalizedOdds
+        case .equalOpportunityDifference, .equalOpportunityRatio: report.equalOpportunity
+        }
+        return metric.isRatio ? gap?.ratio : gap?.difference
+    }
+
+    /// Predictions (selection) or labelled predictions in the groups the gap uses.
+    static func samples(_ metric: FairnessMetric, of report: FairnessReport) -> Int {
+        let selection = metric.usesSelection
         let excluded = Set(selection ? report.excludedFromSelectionGaps : report.excludedFromLabelGaps)
         return report.groups.filter { !excluded.contains($0.key) }
             .reduce(0) { $0 + Int(selection ? $1.predictionCount : $1.labelledCount) }
+    }
+}
+
+extension MetricName {
+    /// Which evaluation judges rules on this metric: a closed drift window or a
+    /// performance window with enough labels.
+    var evaluationKind: EvaluationContext.Kind {
+        switch self {
+        case .feature: .drift
+        case let .health(metric):
+            switch metric {
+            case .driftedFeatureShare, .volume, .lateEventRate, .rejectedRate: .drift
+            case .labelCoverage: .performance
+            }
+        case .performance, .changeDetector: .performance
+        case let .fairness(metric): metric.usesSelection ? .drift : .performance
+        }
     }
 }

@@ -39,9 +39,9 @@ public enum MetricSubject: Hashable, Sendable, Comparable {
 /// A metric of a subject.
 public struct MetricKey: Hashable, Sendable {
     public var subject: MetricSubject
-    public var metric: String
+    public var metric: FeatureMetric
 
-    public init(_ subject: MetricSubject, _ metric: String) {
+    public init(_ subject: MetricSubject, _ metric: FeatureMetric) {
         self.subject = subject
         self.metric = metric
     }
@@ -85,15 +85,15 @@ enum DriftMetrics {
         guard let drift = try? NumericDriftResult(reference: reference, current: current) else { return [] }
         let present = current.finiteCount
         let total = current.totalCount + (typeErrors ?? 0)
-        var values: [(String, Double?, Int)] = [
-            ("psi", drift.psi, present), ("js", drift.js, present), ("hellinger", drift.hellinger, present),
-            ("ks", drift.ks?.statistic, present), ("ks_pvalue", drift.ks?.pvalue, present),
-            ("wasserstein", drift.wasserstein, present), ("mean_shift", drift.meanShift, present),
-            ("std_ratio", drift.stdRatio, present),
+        var values: [(FeatureMetric, Double?, Int)] = [
+            (.psi, drift.psi, present), (.js, drift.js, present), (.hellinger, drift.hellinger, present),
+            (.ks, drift.ks?.statistic, present), (.ksPValue, drift.ks?.pvalue, present),
+            (.wasserstein, drift.wasserstein, present), (.meanShift, drift.meanShift, present),
+            (.stdRatio, drift.stdRatio, present),
         ]
         values += missingRateMetrics(drift.missingRate, total: total)
-        if let typeErrors { values.append(("type_error_rate", rate(typeErrors, total), total)) }
-        if let outOfRange { values.append(("out_of_range_rate", rate(outOfRange, present), present)) }
+        if let typeErrors { values.append((.typeErrorRate, rate(typeErrors, total), total)) }
+        if let outOfRange { values.append((.outOfRangeRate, rate(outOfRange, present), present)) }
         return values.map { MetricObservation(key: MetricKey(subject, $0.0), value: $0.1, samples: $0.2) }
     }
 
@@ -103,22 +103,22 @@ enum DriftMetrics {
         let drift = CategoricalDriftResult(reference: reference, current: current)
         let present = current.presentCount
         let total = current.totalCount + (typeErrors ?? 0)
-        var values: [(String, Double?, Int)] = [
-            ("psi", drift.psi, present), ("js", drift.js, present), ("tvd", drift.tvd, present),
-            ("chi2", drift.chi2?.statistic, present), ("chi2_pvalue", drift.chi2?.pValue, present),
-            ("new_category_rate", drift.newCategoryRate, present),
+        var values: [(FeatureMetric, Double?, Int)] = [
+            (.psi, drift.psi, present), (.js, drift.js, present), (.tvd, drift.tvd, present),
+            (.chi2, drift.chi2?.statistic, present), (.chi2PValue, drift.chi2?.pValue, present),
+            (.newCategoryRate, drift.newCategoryRate, present),
             // Values past the category cap (counted, their category unknown).
-            ("category_overflow_rate", rate(current.overflowCount, present), present),
+            (.categoryOverflowRate, rate(current.overflowCount, present), present),
         ]
         values += missingRateMetrics(drift.missingRate, total: total)
-        if let typeErrors { values.append(("type_error_rate", rate(typeErrors, total), total)) }
+        if let typeErrors { values.append((.typeErrorRate, rate(typeErrors, total), total)) }
         return values.map { MetricObservation(key: MetricKey(subject, $0.0), value: $0.1, samples: $0.2) }
     }
 
-    private static func missingRateMetrics(_ comparison: MissingRateComparison, total: Int) -> [(String, Double?, Int)] {
+    private static func missingRateMetrics(_ comparison: MissingRateComparison, total: Int) -> [(FeatureMetric, Double?, Int)] {
         let delta = comparison.current.flatMap { current in comparison.reference.map { current - $0 } }
-        return [("missing_rate", comparison.current, total), ("missing_rate_delta", delta, total),
-                ("missing_rate_pvalue", comparison.pvalue, total)]
+        return [(.missingRate, comparison.current, total), (.missingRateDelta, delta, total),
+                (.missingRatePValue, comparison.pvalue, total)]
     }
 
     static func rate(_ count: Int, _ total: Int) -> Double? {

@@ -93,8 +93,7 @@ final class RuleEvaluator {
     /// the rule's position (detectors run on the version's error stream).
     func makeDetectors(model: String, version: String) -> [(rule: Int, detector: ErrorStreamDetector)] {
         ruleSet.rules.enumerated().compactMap { index, rule in
-            guard rule.metric.family == .changeDetector, rule.selector.matches(model: model, version: version),
-                  let kind = ErrorStreamDetector.Kind(name: rule.metric.name),
+            guard case let .changeDetector(kind) = rule.metric.name, rule.selector.matches(model: model, version: version),
                   let detector = try? ErrorStreamDetector(kind: kind, parameters: rule.parameters) else { return nil }
             return (index, detector)
         }
@@ -116,12 +115,7 @@ final class RuleEvaluator {
     // MARK: Which rules, which subjects
 
     private func evaluationKind(of rule: Rule) -> EvaluationContext.Kind {
-        switch rule.metric.family {
-        case .driftStatistic, .dataQuality: .drift
-        case .performance, .changeDetector: .performance
-        case .fairness: FairnessMetrics.selectionNames.contains(rule.metric.name) ? .drift : .performance
-        case .modelHealth: rule.metric.name == "label_coverage" ? .performance : .drift
-        }
+        rule.metric.name.evaluationKind
     }
 
     private func subjects(of rule: Rule, in context: EvaluationContext) -> [MetricSubject] {
@@ -148,35 +142,34 @@ final class RuleEvaluator {
     }
 
     private func measure(_ rule: Rule, ruleIndex: Int, subject: MetricSubject, context: EvaluationContext) -> Measured {
-        let name = rule.metric.name
-        let key = MetricKey(subject, name)
-        switch rule.metric.family {
-        case .driftStatistic, .dataQuality:
+        switch rule.metric.name {
+        case let .feature(name):
+            let key = MetricKey(subject, name)
             guard let observation = context.featureMetrics.first(where: { $0.key == key }) else { return Measured(samples: 0) }
             var reference = context.reference.chunkStatistics[key].map {
                 ReferenceStatistic(chunkMean: $0.mean, chunkStandardDeviation: $0.standardDeviation)
             }
-            if name == "missing_rate", case let .feature(feature) = subject {
+            if name == .missingRate, case let .feature(feature) = subject {
                 reference = ReferenceStatistic(value: referenceMissingRate(feature, context.reference))
             }
             let evidence = context.featureMetrics.filter { $0.key.subject == subject && $0.value != nil }
-                .map { ($0.key.metric, AnnotationTemplate.format($0.value!)) }
+                .map { ($0.key.metric.rawValue, AnnotationTemplate.format($0.value!)) }
             return Measured(value: observation.value, samples: observation.samples, reference: reference, evidence: evidence)
-        case .modelHealth:
-            return measureHealth(rule, context: context)
-        case .performance:
+        case let .health(name):
+            return measureHealth(name, rule, context: context)
+        case let .performance(name):
             guard let outcome = context.outcome else { return Measured(samples: 0) }
             let baseline = context.referencePerformance
             let referenceValue = baseline.isSettled(threshold: referenceCoverageThreshold) ? PerformanceMetrics.value(name, of: baseline.outcome) : nil
             return Measured(value: PerformanceMetrics.value(name, of: outcome), samples: context.labelled,
                             reference: ReferenceStatistic(value: referenceValue),
-                            evidence: [("labelled", "\(context.labelled)"), ("label_coverage", AnnotationTemplate.format(context.labelCoverage ?? 0))])
+                            evidence: [("labelled", "\(context.labelled)"), (HealthMetric.labelCoverage.rawValue, AnnotationTemplate.format(context.labelCoverage ?? 0))])
         case .changeDetector:
             return Measured(value: context.detectorSignals[ruleIndex].map { $0 ? 1 : 0 }, samples: context.labelled)
-        case .fairness:
+        case let .fairness(name):
             guard case let .fairness(attributes) = subject else { return Measured(samples: 0) }
             let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
-            let summaries = FairnessMetrics.selectionNames.contains(name) ? context.selection : context.outcomeFairness
+            let summaries = name.usesSelection ? context.selection : context.outcomeFairness
             guard let summary = summaries.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
             let report = summary.report(minimumGroupSize: minimumGroupSize)
             let baseline = context.referencePerformance
@@ -191,14 +184,15 @@ final class RuleEvaluator {
         }
     }
 
-    private func measureHealth(_ rule: Rule, context: EvaluationContext) -> Measured {
-        switch rule.metric.name {
-        case "volume": return Measured(value: context.volume.map(Double.init), samples: context.count)
-        case "late_event_rate": return Measured(value: context.lateEventRate, samples: context.count)
-        case "rejected_rate": return Measured(value: context.rejectedRate, samples: context.count)
-        case "label_coverage": return Measured(value: context.labelCoverage, samples: context.count)
-        case "drifted_feature_share":
-            let statistic = rule.parameters.text("statistic") ?? "psi"
+    private func measureHealth(_ metric: HealthMetric, _ rule: Rule, context: EvaluationContext) -> Measured {
+        switch metric {
+        case .volume: return Measured(value: context.volume.map(Double.init), samples: context.count)
+        case .lateEventRate: return Measured(value: context.lateEventRate, samples: context.count)
+        case .rejectedRate: return Measured(value: context.rejectedRate, samples: context.count)
+        case .labelCoverage: return Measured(value: context.labelCoverage, samples: context.count)
+        case .driftedFeatureShare:
+            // A choice of the catalogue's effect-size statistics, checked when the rule loaded.
+            let statistic = rule.parameters.text("statistic").flatMap(FeatureMetric.init(rawValue:)) ?? .psi
             let above = rule.parameters.number("above") ?? 0.2
             let kind = rule.parameters.text("feature_kind").flatMap(FeatureKindFilter.init(rawValue:)) ?? .any
             let layout = context.reference.layout
@@ -211,7 +205,6 @@ final class RuleEvaluator {
             let drifted = candidates.filter { $0.value! > above }.sorted { $0.value! > $1.value! }
             return Measured(value: Double(drifted.count) / Double(candidates.count), samples: context.count,
                             evidence: drifted.prefix(5).map { ($0.key.subject.name, AnnotationTemplate.format($0.value!)) })
-        default: return Measured(samples: 0)
         }
     }
 
@@ -275,35 +268,35 @@ final class RuleEvaluator {
     // MARK: Metric lines
 
     private func metricLines(_ context: EvaluationContext) -> [MonitorOutput] {
-        var observations: [(String, Double?, Int)] = []
-        switch context.kind {
-        case .drift:
-            observations.append(("model|volume", context.volume.map(Double.init), context.count))
-            observations.append(("model|late_event_rate", context.lateEventRate, context.count))
-            if let rejected = context.rejectedRate { observations.append(("model|rejected_rate", rejected, context.count)) }
-            for observation in context.featureMetrics {
-                observations.append((observation.key.subject.name + "|" + observation.key.metric, observation.value, observation.samples))
-            }
-            for (attributes, summary) in context.selection {
+        var observations: [(subject: MetricSubject, metric: MetricName, value: Double?, samples: Int)] = []
+        func fairness(_ groups: [([String], FairnessSummary)], _ metrics: [FairnessMetric]) {
+            for (attributes, summary) in groups {
                 let report = summary.report()
-                for name in FairnessMetrics.selectionNames {
-                    observations.append((attributes.joined(separator: "×") + "|" + name, FairnessMetrics.value(name, of: report), FairnessMetrics.samples(name, of: report)))
-                }
-            }
-        case .performance:
-            observations.append(("model|label_coverage", context.labelCoverage, context.count))
-            if let outcome = context.outcome {
-                for name in PerformanceMetrics.names { observations.append(("model|" + name, PerformanceMetrics.value(name, of: outcome), context.labelled)) }
-            }
-            for (attributes, summary) in context.outcomeFairness {
-                let report = summary.report()
-                for name in FairnessMetrics.labelNames {
-                    observations.append((attributes.joined(separator: "×") + "|" + name, FairnessMetrics.value(name, of: report), FairnessMetrics.samples(name, of: report)))
+                for metric in metrics {
+                    observations.append((.fairness(attributes), .fairness(metric),
+                                         FairnessMetrics.value(metric, of: report), FairnessMetrics.samples(metric, of: report)))
                 }
             }
         }
-        return observations.map { subjectAndMetric, value, samples in
-            let parts = subjectAndMetric.split(separator: "|", maxSplits: 1).map(String.init)
+        switch context.kind {
+        case .drift:
+            observations.append((.model, .health(.volume), context.volume.map(Double.init), context.count))
+            observations.append((.model, .health(.lateEventRate), context.lateEventRate, context.count))
+            if let rejected = context.rejectedRate { observations.append((.model, .health(.rejectedRate), rejected, context.count)) }
+            for observation in context.featureMetrics {
+                observations.append((observation.key.subject, .feature(observation.key.metric), observation.value, observation.samples))
+            }
+            fairness(context.selection, FairnessMetric.allCases.filter(\.usesSelection))
+        case .performance:
+            observations.append((.model, .health(.labelCoverage), context.labelCoverage, context.count))
+            if let outcome = context.outcome {
+                for metric in PerformanceMetric.allCases {
+                    observations.append((.model, .performance(metric), PerformanceMetrics.value(metric, of: outcome), context.labelled))
+                }
+            }
+            fairness(context.outcomeFairness, FairnessMetric.allCases.filter { !$0.usesSelection })
+        }
+        return observations.map { subject, metric, value, samples in
             var writer = JSONWriter()
             writer.beginObject()
             writer.member("type", "metric")
@@ -312,14 +305,14 @@ final class RuleEvaluator {
             writer.member("version", context.version)
             writer.member("window_start", context.windowStart)
             writer.member("window_end", context.windowEnd)
-            writer.member("subject", parts[0])
-            writer.member("metric", parts[1])
+            writer.member("subject", subject.name)
+            writer.member("metric", metric.rawValue)
             writer.member("value", value)
             writer.member("samples", samples)
             writer.endObject()
             var output = MonitorOutput.identifiedByContent(kind: .metric, json: writer.text)
-            output.measurement = MonitorOutput.Measurement(model: context.model, version: context.version, subject: parts[0],
-                                                           metric: parts[1], value: value)
+            output.measurement = MonitorOutput.Measurement(model: context.model, version: context.version, subject: subject.name,
+                                                           metric: metric.rawValue, value: value)
             return output
         }
     }

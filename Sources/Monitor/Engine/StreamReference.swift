@@ -208,7 +208,7 @@ extension ActiveReference {
         writer.writeCount(keys.count)
         for key in keys {
             writer.write(key.subject)
-            writer.write(key.metric)
+            writer.write(key.metric.rawValue)
             writer.write(chunkStatistics[key]!.mean)
             writer.write(chunkStatistics[key]!.standardDeviation)
         }
@@ -221,7 +221,12 @@ extension ActiveReference {
         let statisticCount = try reader.readCount(maximum: reader.remaining)
         var statistics: [MetricKey: ChunkStatistic] = [:]
         for _ in 0..<statisticCount {
-            let key = MetricKey(try reader.readMetricSubject(), try reader.readString())
+            let subject = try reader.readMetricSubject()
+            let name = try reader.readString()
+            guard let metric = FeatureMetric(rawValue: name) else {
+                throw SerializationError.invalidValue("unknown metric \(name) in a chunk statistic")
+            }
+            let key = MetricKey(subject, metric)
             let statistic = ChunkStatistic(mean: try reader.readDouble(), standardDeviation: try reader.readDouble())
             guard statistics.updateValue(statistic, forKey: key) == nil else {
                 throw SerializationError.invalidValue("duplicate chunk statistic \(key.subject.name)/\(key.metric)")

@@ -118,7 +118,7 @@ public enum MetricFamily: String, Sendable, Equatable, Hashable, CaseIterable {
 
 /// One metric rules may use: where it applies, which conditions make sense, its parameters.
 public struct MetricDefinition: Sendable, Equatable, Hashable {
-    public var name: String
+    public var name: MetricName
     public var family: MetricFamily
     public var scopes: [RuleScope]
     /// The kinds of feature the metric is defined for (`any`: both).
@@ -141,66 +141,71 @@ public struct MetricDefinition: Sendable, Equatable, Hashable {
 public enum MetricCatalog {
     public static let all: [MetricDefinition] = driftStatistics + modelMetrics + fairnessMetrics
 
-    private static let byName: [String: MetricDefinition] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+    private static let byName: [MetricName: MetricDefinition] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
-    public static func metric(named name: String) -> MetricDefinition? { byName[name] }
+    /// The metric a rule file names, if the catalogue has it: the one place text becomes a metric.
+    public static func metric(named name: String) -> MetricDefinition? { MetricName(rawValue: name).map(definition) }
 
-    public static var names: [String] { all.map(\.name) }
+    /// Every ``MetricName`` has a definition (checked by the tests).
+    public static func definition(_ name: MetricName) -> MetricDefinition { byName[name]! }
+
+    public static var names: [String] { all.map(\.name.rawValue) }
 
     /// Drift statistics whose larger values mean more drift: those `drifted_feature_share` may count with `above`.
-    static let effectSizeStatistics: [String] = driftStatistics.filter { !$0.name.hasSuffix("_pvalue") }.map(\.name)
+    static let effectSizeStatistics: [String] = driftStatistics.map(\.name.rawValue).filter { !$0.hasSuffix("_pvalue") }
 
     // MARK: Definitions
 
-
     private static func drift(
-        _ name: String, _ kind: FeatureKindFilter, reference: ReferenceSupport = .chunks,
+        _ metric: FeatureMetric, _ kind: FeatureKindFilter, reference: ReferenceSupport = .chunks,
         parameters: [ParameterDefinition] = [], family: MetricFamily = .driftStatistic, _ summary: String
     ) -> MetricDefinition {
         let scopes: [RuleScope] = [.features]
             + (kind.admits(.numeric) ? [.score] : [])
             + (kind.admits(.categorical) ? [.prediction] : [])
-        return MetricDefinition(name: name, family: family, scopes: scopes, featureKind: kind, reference: reference,
+        return MetricDefinition(name: .feature(metric), family: family, scopes: scopes, featureKind: kind, reference: reference,
                                 parameters: parameters, defaultMinSamples: 100, summary: summary)
     }
 
     private static let driftStatistics: [MetricDefinition] = [
-        drift("psi", .any,
+        drift(.psi, .any,
               "population stability index, proportions floored at 1e-4 (numeric: quantile bins of the reference)"),
-        drift("js", .any, "Jensen-Shannon distance (natural log, as scipy.spatial.distance.jensenshannon; in [0, √ln 2])"),
-        drift("hellinger", .numeric, "Hellinger distance of the binned distributions, in [0, 1]"),
-        drift("ks", .numeric, "Kolmogorov-Smirnov statistic: largest CDF gap, in [0, 1]"),
-        drift("ks_pvalue", .numeric, "p-value of the two-sample Kolmogorov-Smirnov test (tiny on large samples)"),
-        drift("wasserstein", .numeric, "Wasserstein-1 distance, in the feature's units"),
-        drift("mean_shift", .numeric, "(current mean - reference mean) / reference standard deviation"),
-        drift("std_ratio", .numeric, "current standard deviation / reference standard deviation"),
-        drift("tvd", .categorical, "total variation distance of the category proportions, in [0, 1]"),
-        drift("chi2", .categorical, "chi-square homogeneity statistic"),
-        drift("chi2_pvalue", .categorical, "p-value of the chi-square homogeneity test (tiny on large samples)"),
-        drift("new_category_rate", .categorical, family: .dataQuality,
+        drift(.js, .any, "Jensen-Shannon distance (natural log, as scipy.spatial.distance.jensenshannon; in [0, √ln 2])"),
+        drift(.hellinger, .numeric, "Hellinger distance of the binned distributions, in [0, 1]"),
+        drift(.ks, .numeric, "Kolmogorov-Smirnov statistic: largest CDF gap, in [0, 1]"),
+        drift(.ksPValue, .numeric, "p-value of the two-sample Kolmogorov-Smirnov test (tiny on large samples)"),
+        drift(.wasserstein, .numeric, "Wasserstein-1 distance, in the feature's units"),
+        drift(.meanShift, .numeric, "(current mean - reference mean) / reference standard deviation"),
+        drift(.stdRatio, .numeric, "current standard deviation / reference standard deviation"),
+        drift(.tvd, .categorical, "total variation distance of the category proportions, in [0, 1]"),
+        drift(.chi2, .categorical, "chi-square homogeneity statistic"),
+        drift(.chi2PValue, .categorical, "p-value of the chi-square homogeneity test (tiny on large samples)"),
+        drift(.newCategoryRate, .categorical, family: .dataQuality,
               "share of values in categories never seen in the reference"),
-        drift("missing_rate", .any, reference: .value, family: .dataQuality, "share of missing (null or absent) values"),
-        drift("missing_rate_delta", .any, family: .dataQuality, "current missing rate - reference missing rate"),
-        drift("missing_rate_pvalue", .any, family: .dataQuality,
+        drift(.missingRate, .any, reference: .value, family: .dataQuality, "share of missing (null or absent) values"),
+        drift(.missingRateDelta, .any, family: .dataQuality, "current missing rate - reference missing rate"),
+        drift(.missingRatePValue, .any, family: .dataQuality,
               "p-value of the two-proportion z-test on missing rates (tiny on large samples)"),
-        drift("type_error_rate", .any, reference: .value, family: .dataQuality,
+        drift(.typeErrorRate, .any, reference: .value, family: .dataQuality,
               "share of values of the wrong type for the feature"),
-        drift("out_of_range_rate", .numeric, family: .dataQuality,
+        drift(.outOfRangeRate, .numeric, family: .dataQuality,
               "share of values outside the reference's [min, max]"),
-        drift("category_overflow_rate", .categorical, family: .dataQuality,
+        drift(.categoryOverflowRate, .categorical, family: .dataQuality,
               "share of values beyond the category cap (counted in `other`): a vocabulary explosion"),
     ]
 
     private static func model(
-        _ name: String, _ family: MetricFamily, reference: ReferenceSupport = .value,
+        _ name: MetricName, _ family: MetricFamily, reference: ReferenceSupport = .value,
         parameters: [ParameterDefinition] = [], minSamples: Int = 100, _ summary: String
     ) -> MetricDefinition {
         MetricDefinition(name: name, family: family, scopes: [.model], featureKind: .any, reference: reference,
                          parameters: parameters, defaultMinSamples: minSamples, summary: summary)
     }
 
-    private static func detector(_ name: String, _ parameters: [ParameterDefinition], _ summary: String) -> MetricDefinition {
-        model(name, .changeDetector, reference: .none, parameters: parameters, minSamples: 0,
+    private static func detector(
+        _ kind: ErrorStreamDetector.Kind, _ parameters: [ParameterDefinition], _ summary: String
+    ) -> MetricDefinition {
+        model(.changeDetector(kind), .changeDetector, reference: .none, parameters: parameters, minSamples: 0,
               summary + " on the error stream: 1 when it signalled drift since the previous evaluation, else 0")
     }
 
@@ -214,45 +219,45 @@ public enum MetricCatalog {
 
     /// Change-detector defaults are River 0.26's.
     private static let modelMetrics: [MetricDefinition] = [
-        model("drifted_feature_share", .modelHealth, parameters: [
+        model(.health(.driftedFeatureShare), .modelHealth, parameters: [
             ParameterDefinition(name: "statistic", type: .choice(effectSizeStatistics), defaultValue: .text("psi"),
                                 summary: "drift statistic computed per feature"),
             number("above", 0.2, .any, "a feature counts as drifted when the statistic is above this"),
             ParameterDefinition(name: "feature_kind", type: .choice(FeatureKindFilter.allCases.map(\.rawValue)),
                                 defaultValue: nil, summary: "count only features of this kind"),
         ], "share of the model's features whose drift statistic is above `above`"),
-        model("volume", .modelHealth, minSamples: 0, "prediction events in the window"),
-        model("late_event_rate", .modelHealth, "share of events arriving later than the allowed lateness"),
-        model("label_coverage", .modelHealth, "share of the window's predictions with a ground-truth label"),
-        model("rejected_rate", .modelHealth, "rejected (undecodable or invalid) messages / all messages"),
-        model("accuracy", .performance, "share of labelled predictions that are correct"),
-        model("precision", .performance, "true positives / predicted positives"),
-        model("recall", .performance, "true positives / actual positives"),
-        model("fpr", .performance, "false positives / actual negatives"),
-        model("f1", .performance, "harmonic mean of precision and recall"),
-        model("selection_rate", .performance, "share of predictions that are positive"),
-        model("roc_auc", .performance, "area under the ROC curve of the score"),
-        model("brier", .performance, "mean squared error of the score against the label"),
-        model("log_loss", .performance, "mean negative log-likelihood of the label under the score"),
-        model("ece", .performance, "expected calibration error over 10 equal-width score bins"),
-        detector("adwin", [
+        model(.health(.volume), .modelHealth, minSamples: 0, "prediction events in the window"),
+        model(.health(.lateEventRate), .modelHealth, "share of events arriving later than the allowed lateness"),
+        model(.health(.labelCoverage), .modelHealth, "share of the window's predictions with a ground-truth label"),
+        model(.health(.rejectedRate), .modelHealth, "rejected (undecodable or invalid) messages / all messages"),
+        model(.performance(.accuracy), .performance, "share of labelled predictions that are correct"),
+        model(.performance(.precision), .performance, "true positives / predicted positives"),
+        model(.performance(.recall), .performance, "true positives / actual positives"),
+        model(.performance(.fpr), .performance, "false positives / actual negatives"),
+        model(.performance(.f1), .performance, "harmonic mean of precision and recall"),
+        model(.performance(.selectionRate), .performance, "share of predictions that are positive"),
+        model(.performance(.rocAUC), .performance, "area under the ROC curve of the score"),
+        model(.performance(.brier), .performance, "mean squared error of the score against the label"),
+        model(.performance(.logLoss), .performance, "mean negative log-likelihood of the label under the score"),
+        model(.performance(.ece), .performance, "expected calibration error over 10 equal-width score bins"),
+        detector(.adwin, [
             number("delta", 0.002, .openUnit, "confidence of the cut test"),
             integer("clock", 32, "check for cuts every this many updates"),
             integer("max_buckets", 5, "buckets kept per row of the exponential histogram"),
             integer("min_window_length", 5, "smallest sub-window compared"),
             integer("grace_period", 10, "updates before the first check"),
         ], "ADWIN adaptive windowing"),
-        detector("ddm", [
+        detector(.ddm, [
             integer("warm_start", 30, "updates before drift can be signalled"),
             number("warning_threshold", 2.0, .positive, "standard deviations for the warning level"),
             number("drift_threshold", 3.0, .positive, "standard deviations for the drift level"),
         ], "DDM drift detection method"),
-        detector("eddm", [
+        detector(.eddm, [
             integer("warm_start", 30, "errors before drift can be signalled"),
             number("alpha", 0.95, .unitExcludingZero, "warning level ratio"),
             number("beta", 0.9, .unitExcludingZero, "drift level ratio"),
         ], "EDDM early drift detection method"),
-        detector("page_hinkley", [
+        detector(.pageHinkley, [
             integer("min_instances", 30, "updates before drift can be signalled"),
             number("delta", 0.005, .nonNegative, "magnitude of changes tolerated"),
             number("threshold", 50, .positive, "cumulative deviation that signals drift"),
@@ -262,18 +267,18 @@ public enum MetricCatalog {
 
     private static let minGroupSize = integer("min_group_size", 100, "groups with fewer samples are left out")
 
-    private static func fairness(_ name: String, _ summary: String) -> MetricDefinition {
-        MetricDefinition(name: name, family: .fairness, scopes: [.fairness], featureKind: .any, reference: .value,
+    private static func fairness(_ metric: FairnessMetric, _ summary: String) -> MetricDefinition {
+        MetricDefinition(name: .fairness(metric), family: .fairness, scopes: [.fairness], featureKind: .any, reference: .value,
                          parameters: [minGroupSize], defaultMinSamples: 100, summary: summary)
     }
 
     private static let fairnessMetrics: [MetricDefinition] = [
-        fairness("demographic_parity_difference", "largest - smallest selection rate across groups"),
-        fairness("demographic_parity_ratio", "smallest / largest selection rate across groups"),
-        fairness("equalized_odds_difference", "larger of the TPR and FPR differences across groups"),
-        fairness("equalized_odds_ratio", "smaller of the TPR and FPR ratios across groups"),
-        fairness("equal_opportunity_difference", "largest - smallest true positive rate across groups"),
-        fairness("equal_opportunity_ratio", "smallest / largest true positive rate across groups"),
+        fairness(.demographicParityDifference, "largest - smallest selection rate across groups"),
+        fairness(.demographicParityRatio, "smallest / largest selection rate across groups"),
+        fairness(.equalizedOddsDifference, "larger of the TPR and FPR differences across groups"),
+        fairness(.equalizedOddsRatio, "smaller of the TPR and FPR ratios across groups"),
+        fairness(.equalOpportunityDifference, "largest - smallest true positive rate across groups"),
+        fairness(.equalOpportunityRatio, "smallest / largest true positive rate across groups"),
     ]
 }
 

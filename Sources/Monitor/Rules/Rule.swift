@@ -109,7 +109,7 @@ public struct Rule: Sendable, Equatable, Hashable {
     /// The values every annotation of this rule can use besides the evaluation's own
     /// (`labels.<key>`, `rule`, `metric`, `severity`).
     public var staticTemplateValues: [String: String] {
-        var values = ["rule": name, "metric": metric.name, "severity": severity.rawValue]
+        var values = ["rule": name, "metric": metric.name.rawValue, "severity": severity.rawValue]
         for (key, value) in labels { values["labels." + key] = value }
         return values
     }

@@ -23,6 +23,31 @@ import Testing
         #expect(Set(MetricCatalog.names) == Set(expected))
     }
 
+    @Test func everyMetricNameHasExactlyOneDefinition() {
+        #expect(MetricCatalog.all.map(\.name).sorted { $0.rawValue < $1.rawValue } == MetricName.allCases.sorted { $0.rawValue < $1.rawValue })
+        for name in MetricName.allCases {
+            #expect(MetricCatalog.definition(name).name == name)
+            #expect(MetricName(rawValue: name.rawValue) == name)
+            #expect(MetricCatalog.metric(named: name.rawValue)?.name == name)
+        }
+        #expect(MetricName(rawValue: "psy") == nil)
+        #expect(MetricCatalog.metric(named: "page-hinkley") == nil)
+    }
+
+    /// The family a definition documents is the group its name is computed by.
+    @Test func familiesMatchNames() {
+        for metric in MetricCatalog.all {
+            let families: [MetricFamily] = switch metric.name {
+            case .feature: [.driftStatistic, .dataQuality]
+            case .health: [.modelHealth]
+            case .performance: [.performance]
+            case .changeDetector: [.changeDetector]
+            case .fairness: [.fairness]
+            }
+            #expect(families.contains(metric.family), "\(metric.name)")
+        }
+    }
+
     @Test func scopesFollowFeatureKinds() throws {
         let ks = try #require(MetricCatalog.metric(named: "ks"))
         #expect(ks.scopes == [.features, .score])

@@ -23,7 +23,7 @@ import Testing
         #expect(drift.selector.matches(feature: "f_income", kind: .numeric))
         #expect(!drift.selector.matches(feature: "id_customer", kind: .numeric))
         #expect(!drift.selector.matches(feature: "f_income", kind: .categorical))
-        #expect(drift.metric.name == "psi")
+        #expect(drift.metric.name == .feature(.psi))
         #expect(drift.parameters.values.isEmpty)
         #expect(drift.condition == .absolute(.greater, 0.2))
         #expect(drift.minSamples == 1000)
@@ -113,7 +113,7 @@ import Testing
                                       "DemographicParity", "RetrainOnAccuracyDrop"]))
         #expect(ruleSet.rules.contains { $0.action == .retrain(cooldownMilliseconds: 86_400_000, requiresApproval: true) })
         // Effect sizes, not p-values (see the file's comments).
-        #expect(!ruleSet.rules.contains { $0.metric.name.hasSuffix("_pvalue") })
+        #expect(!ruleSet.rules.contains { $0.metric.name.rawValue.hasSuffix("_pvalue") })
     }
 
     @Test func directoriesLoadYamlFilesSortedByName() throws {

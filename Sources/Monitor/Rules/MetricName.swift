@@ -1,0 +1,94 @@
+/// A metric of the catalogue, as one type that the catalogue, the code computing metrics
+/// and the rule evaluator share: switches over it are exhaustive, so a metric cannot be
+/// listed without being computed or computed without being judged. Only rule loading
+/// turns text into a metric (``MetricCatalog/metric(named:)``); an unknown name fails
+/// there, with its file, line and column.
+///
+/// Grouped by what computes the value; ``rawValue`` is the name rules, alerts and metric
+/// lines use.
+public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    /// Drift statistics and data quality of a feature, the score or the predicted class.
+    case feature(FeatureMetric)
+    /// The model version's traffic and inputs as a whole.
+    case health(HealthMetric)
+    /// Performance on labelled predictions.
+    case performance(PerformanceMetric)
+    /// A change detector on the error stream.
+    case changeDetector(ErrorStreamDetector.Kind)
+    /// A gap between the groups of a sensitive attribute.
+    case fairness(FairnessMetric)
+
+    public static let allCases: [MetricName] = FeatureMetric.allCases.map(feature) + HealthMetric.allCases.map(health)
+        + PerformanceMetric.allCases.map(performance) + ErrorStreamDetector.Kind.allCases.map(changeDetector)
+        + FairnessMetric.allCases.map(fairness)
+
+    private static let byRawValue = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
+    public init?(rawValue: String) {
+        guard let name = Self.byRawValue[rawValue] else { return nil }
+        self = name
+    }
+
+    public var rawValue: String {
+        switch self {
+        case let .feature(metric): metric.rawValue
+        case let .health(metric): metric.rawValue
+        case let .performance(metric): metric.rawValue
+        case let .changeDetector(kind): kind.rawValue
+        case let .fairness(metric): metric.rawValue
+        }
+    }
+
+    public var description: String { rawValue }
+}
+
+/// Metrics of one feature, the score or the predicted class in a drift window. The case
+/// order is the order metric lines list them in.
+public enum FeatureMetric: String, Sendable, Hashable, CaseIterable, Comparable {
+    case psi, js, hellinger, ks
+    case ksPValue = "ks_pvalue"
+    case wasserstein
+    case meanShift = "mean_shift"
+    case stdRatio = "std_ratio"
+    case tvd, chi2
+    case chi2PValue = "chi2_pvalue"
+    case newCategoryRate = "new_category_rate"
+    case categoryOverflowRate = "category_overflow_rate"
+    case missingRate = "missing_rate"
+    case missingRateDelta = "missing_rate_delta"
+    case missingRatePValue = "missing_rate_pvalue"
+    case typeErrorRate = "type_error_rate"
+    case outOfRangeRate = "out_of_range_rate"
+
+    /// By name, as checkpoints order them.
+    public static func < (lhs: FeatureMetric, rhs: FeatureMetric) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Metrics of a model version's traffic and inputs as a whole.
+public enum HealthMetric: String, Sendable, Hashable, CaseIterable {
+    case driftedFeatureShare = "drifted_feature_share"
+    case volume
+    case lateEventRate = "late_event_rate"
+    case labelCoverage = "label_coverage"
+    case rejectedRate = "rejected_rate"
+}
+
+/// Performance metrics of labelled predictions, in the order metric lines list them.
+public enum PerformanceMetric: String, Sendable, Hashable, CaseIterable {
+    case accuracy, precision, recall, fpr, f1
+    case selectionRate = "selection_rate"
+    case rocAUC = "roc_auc"
+    case brier
+    case logLoss = "log_loss"
+    case ece
+}
+
+/// Fairness gaps between groups, in the order metric lines list them.
+public enum FairnessMetric: String, Sendable, Hashable, CaseIterable {
+    case demographicParityDifference = "demographic_parity_difference"
+    case demographicParityRatio = "demographic_parity_ratio"
+    case equalizedOddsDifference = "equalized_odds_difference"
+    case equalizedOddsRatio = "equalized_odds_ratio"
+    case equalOpportunityDifference = "equal_opportunity_difference"
+    case equalOpportunityRatio = "equal_opportunity_ratio"
+}
