@@ -15,6 +15,9 @@ public struct CategoricalDriftResult: Sendable, Equatable {
     /// Pearson test of homogeneity on the 2×k table, no continuity correction.
     public var chi2: ChiSquareTestResult?
     public var newCategoryRate: Double?
+    /// How likely sampling noise alone is to give this many values in unseen categories
+    /// (``HypothesisTests/newCategoryPValue(newCount:currentCount:referenceCount:referenceSingletons:)``).
+    public var newCategoryPValue: Double?
     public var missingRate: MissingRateComparison
 
     public init(reference: CategoricalReference, current: CategoricalSummary) {
@@ -39,5 +42,8 @@ public struct CategoricalDriftResult: Sendable, Equatable {
         chi2 = HypothesisTests.chiSquareHomogeneity(reference: referenceCounts, current: currentCounts)
         let unseen = current.counts.reduce(0) { $0 + (referenceSummary.counts[$1.key] == nil ? $1.value : 0) }
         newCategoryRate = Double(unseen) / Double(current.presentCount)
+        newCategoryPValue = HypothesisTests.newCategoryPValue(
+            newCount: unseen, currentCount: current.presentCount, referenceCount: referenceSummary.presentCount,
+            referenceSingletons: referenceSummary.counts.values.count { $0 == 1 })
     }
 }

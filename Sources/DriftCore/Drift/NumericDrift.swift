@@ -20,6 +20,10 @@ public struct NumericDriftResult: Sendable, Equatable {
     public var psi: Double?
     public var js: Double?
     public var hellinger: Double?
+    /// Pearson's homogeneity test on the coarse bins' counts: how likely sampling noise alone
+    /// is to give psi, js and hellinger at least this large (they are, to second order,
+    /// multiples of its statistic).
+    public var binned: ChiSquareTestResult?
     public var ks: KolmogorovSmirnovResult?
     /// W₁ divided by max(population std of the reference, 0.001), as Evidently normalises it.
     public var wasserstein: Double?
@@ -48,6 +52,7 @@ public struct NumericDriftResult: Sendable, Equatable {
         psi = PopulationStabilityIndex.compute(reference: referenceCoarse, current: currentCoarse)
         js = JensenShannonDistance.compute(reference: referenceCoarse, current: currentCoarse)
         hellinger = HellingerDistance.compute(reference: referenceCoarse, current: currentCoarse)
+        binned = HypothesisTests.chiSquareHomogeneity(reference: referenceSummary.coarseCounts, current: current.coarseCounts)
         let statistic = KolmogorovSmirnovStatistic.compute(
             reference: reference.fineProportions, current: current.fineCounts.proportionsOfTotal())
         ks = KolmogorovSmirnovResult(

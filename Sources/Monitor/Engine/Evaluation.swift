@@ -71,6 +71,31 @@ enum PerformanceMetrics {
         case .ece: outcome.expectedCalibrationError
         }
     }
+
+    /// How likely sampling noise alone is to make a window's metric differ from the
+    /// reference's this much: the two-sided pooled two-proportion z-test for the metrics
+    /// that are proportions, Hanley–McNeil for ROC AUC; nil for F1, Brier, log loss and ECE.
+    static func pValue(_ metric: PerformanceMetric, of outcome: BinaryOutcomeSummary, reference: BinaryOutcomeSummary) -> Double? {
+        if metric == .rocAUC {
+            guard let auc = outcome.rocAUC, let baseline = reference.rocAUC else { return nil }
+            return HypothesisTests.aucDifferencePValue(
+                auc, positives1: Int(outcome.actualPositives), negatives1: Int(outcome.actualNegatives),
+                baseline, positives2: Int(reference.actualPositives), negatives2: Int(reference.actualNegatives))
+        }
+        func proportion(_ summary: BinaryOutcomeSummary) -> (successes: UInt64, trials: UInt64)? {
+            switch metric {
+            case .accuracy: (summary.truePositives + summary.trueNegatives, summary.labelledCount)
+            case .precision: (summary.truePositives, summary.truePositives + summary.falsePositives)
+            case .recall: (summary.truePositives, summary.actualPositives)
+            case .fpr: (summary.falsePositives, summary.actualNegatives)
+            case .selectionRate: (summary.predictedPositiveCount, summary.predictionCount)
+            case .f1, .rocAUC, .brier, .logLoss, .ece: nil
+            }
+        }
+        guard let window = proportion(outcome), let baseline = proportion(reference), window.trials > 0, baseline.trials > 0 else { return nil }
+        return HypothesisTests.twoProportionZTest(successes1: Int(window.successes), trials1: Int(window.trials),
+                                                  successes2: Int(baseline.successes), trials2: Int(baseline.trials))
+    }
 }
 
 extension FairnessMetric {
@@ -102,6 +127,22 @@ enum FairnessMetrics {
         return metric.isRatio ? gap?.ratio : gap?.difference
     }
 
+    /// How likely sampling noise alone is to make the groups' selection rates as far apart:
+    /// the two-sided two-proportion z-test between the groups with the lowest and highest
+    /// rate, times the number of group pairs (Bonferroni: the extremes are picked after
+    /// looking). Demographic parity only; nil for the gaps of labelled rates.
+    static func pValue(_ metric: FairnessMetric, of report: FairnessReport) -> Double? {
+        guard metric.usesSelection else { return nil }
+        let excluded = Set(report.excludedFromSelectionGaps)
+        let groups = report.groups.filter { !excluded.contains($0.key) && $0.predictionCount > 0 }
+        guard groups.count >= 2, let lowest = groups.min(by: { $0.selectionRate.value < $1.selectionRate.value }),
+              let highest = groups.max(by: { $0.selectionRate.value < $1.selectionRate.value }) else { return nil }
+        func selected(_ group: FairnessReport.Group) -> Int { Int((group.selectionRate.value * Double(group.predictionCount)).rounded()) }
+        let p = HypothesisTests.twoProportionZTest(successes1: selected(lowest), trials1: Int(lowest.predictionCount),
+                                                   successes2: selected(highest), trials2: Int(highest.predictionCount))
+        return min(1, p * Double(groups.count * (groups.count - 1) / 2))
+    }
+
     /// Predictions (selection) or labelled predictions in the groups the gap uses.
     static func samples(_ metric: FairnessMetric, of report: FairnessReport) -> Int {
         let selection = metric.usesSelection
@@ -126,4 +167,22 @@ extension MetricName {
         case let .fairness(metric): metric.usesSelection ? .drift : .performance
         }
     }
+}
+
+extension FeatureMetric {
+    /// The value that means "no difference from the reference" (what hysteresis releases
+    /// towards); nil for `missing_rate`, whose no-effect value is the reference's own rate.
+    var noEffectValue: Double? {
+        switch self {
+        case .psi, .js, .hellinger, .ks, .wasserstein, .meanShift, .tvd, .chi2, .newCategoryRate, .categoryOverflowRate,
+             .missingRateDelta, .typeErrorRate, .outOfRangeRate: 0
+        case .stdRatio, .ksPValue, .chi2PValue, .missingRatePValue: 1
+        case .missingRate: nil
+        }
+    }
+}
+
+extension FairnessMetric {
+    /// Equal groups: a ratio of 1, a difference of 0.
+    var noEffectValue: Double { isRatio ? 1 : 0 }
 }

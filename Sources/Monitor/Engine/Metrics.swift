@@ -48,11 +48,13 @@ public struct MetricKey: Hashable, Sendable {
 }
 
 /// One computed value with the number of samples behind it (nil value: undefined,
-/// e.g. an empty window).
+/// e.g. an empty window), and how likely sampling noise alone is to give a difference
+/// from the reference at least this large (nil where no test applies).
 public struct MetricObservation: Sendable, Equatable {
     public var key: MetricKey
     public var value: Double?
     public var samples: Int
+    public var pValue: Double?
 }
 
 /// The per-feature, score and predicted-class metrics of a drift window.
@@ -85,16 +87,19 @@ enum DriftMetrics {
         guard let drift = try? NumericDriftResult(reference: reference, current: current) else { return [] }
         let present = current.finiteCount
         let total = current.totalCount + (typeErrors ?? 0)
-        var values: [(FeatureMetric, Double?, Int)] = [
-            (.psi, drift.psi, present), (.js, drift.js, present), (.hellinger, drift.hellinger, present),
-            (.ks, drift.ks?.statistic, present), (.ksPValue, drift.ks?.pvalue, present),
-            (.wasserstein, drift.wasserstein, present), (.meanShift, drift.meanShift, present),
-            (.stdRatio, drift.stdRatio, present),
+        // The binned divergences share Pearson's test on the coarse bins; the shape statistics the KS test.
+        let binned = drift.binned?.pValue
+        let ks = drift.ks?.pvalue
+        var values: [(FeatureMetric, Double?, Int, Double?)] = [
+            (.psi, drift.psi, present, binned), (.js, drift.js, present, binned), (.hellinger, drift.hellinger, present, binned),
+            (.ks, drift.ks?.statistic, present, ks), (.ksPValue, drift.ks?.pvalue, present, nil),
+            (.wasserstein, drift.wasserstein, present, ks), (.meanShift, drift.meanShift, present, ks),
+            (.stdRatio, drift.stdRatio, present, ks),
         ]
         values += missingRateMetrics(drift.missingRate, total: total)
-        if let typeErrors { values.append((.typeErrorRate, rate(typeErrors, total), total)) }
-        if let outOfRange { values.append((.outOfRangeRate, rate(outOfRange, present), present)) }
-        return values.map { MetricObservation(key: MetricKey(subject, $0.0), value: $0.1, samples: $0.2) }
+        if let typeErrors { values.append((.typeErrorRate, rate(typeErrors, total), total, nil)) }
+        if let outOfRange { values.append((.outOfRangeRate, rate(outOfRange, present), present, nil)) }
+        return values.map { MetricObservation(key: MetricKey(subject, $0.0), value: $0.1, samples: $0.2, pValue: $0.3) }
     }
 
     private static func categorical(
@@ -103,22 +108,23 @@ enum DriftMetrics {
         let drift = CategoricalDriftResult(reference: reference, current: current)
         let present = current.presentCount
         let total = current.totalCount + (typeErrors ?? 0)
-        var values: [(FeatureMetric, Double?, Int)] = [
-            (.psi, drift.psi, present), (.js, drift.js, present), (.tvd, drift.tvd, present),
-            (.chi2, drift.chi2?.statistic, present), (.chi2PValue, drift.chi2?.pValue, present),
-            (.newCategoryRate, drift.newCategoryRate, present),
+        let homogeneity = drift.chi2?.pValue
+        var values: [(FeatureMetric, Double?, Int, Double?)] = [
+            (.psi, drift.psi, present, homogeneity), (.js, drift.js, present, homogeneity), (.tvd, drift.tvd, present, homogeneity),
+            (.chi2, drift.chi2?.statistic, present, homogeneity), (.chi2PValue, drift.chi2?.pValue, present, nil),
+            (.newCategoryRate, drift.newCategoryRate, present, drift.newCategoryPValue),
             // Values past the category cap (counted, their category unknown).
-            (.categoryOverflowRate, rate(current.overflowCount, present), present),
+            (.categoryOverflowRate, rate(current.overflowCount, present), present, nil),
         ]
         values += missingRateMetrics(drift.missingRate, total: total)
-        if let typeErrors { values.append((.typeErrorRate, rate(typeErrors, total), total)) }
-        return values.map { MetricObservation(key: MetricKey(subject, $0.0), value: $0.1, samples: $0.2) }
+        if let typeErrors { values.append((.typeErrorRate, rate(typeErrors, total), total, nil)) }
+        return values.map { MetricObservation(key: MetricKey(subject, $0.0), value: $0.1, samples: $0.2, pValue: $0.3) }
     }
 
-    private static func missingRateMetrics(_ comparison: MissingRateComparison, total: Int) -> [(FeatureMetric, Double?, Int)] {
+    private static func missingRateMetrics(_ comparison: MissingRateComparison, total: Int) -> [(FeatureMetric, Double?, Int, Double?)] {
         let delta = comparison.current.flatMap { current in comparison.reference.map { current - $0 } }
-        return [(.missingRate, comparison.current, total), (.missingRateDelta, delta, total),
-                (.missingRatePValue, comparison.pvalue, total)]
+        return [(.missingRate, comparison.current, total, comparison.pvalue), (.missingRateDelta, delta, total, comparison.pvalue),
+                (.missingRatePValue, comparison.pvalue, total, nil)]
     }
 
     static func rate(_ count: Int, _ total: Int) -> Double? {

@@ -15,6 +15,10 @@ public struct MonitorConfiguration: Sendable {
     /// Feature kinds that override inference (for profiles built from the stream).
     public var featureKinds: [String: FeatureKind] = [:]
     public var caps = Caps()
+    /// Evaluations in a row that cannot judge a rule (for one model, version and subject)
+    /// before a `rule_not_evaluated` notice says so.
+    public var blindNoticeAfter = defaultBlindNoticeAfter
+    public static let defaultBlindNoticeAfter = 12
 
     public init() {}
 

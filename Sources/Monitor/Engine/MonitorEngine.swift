@@ -80,7 +80,8 @@ public final class MonitorEngine {
     public init(configuration: MonitorConfiguration = MonitorConfiguration(), rules: RuleSet, decoder: EventDecoder = EventDecoder()) {
         self.configuration = configuration
         self.decoder = decoder
-        evaluator = RuleEvaluator(ruleSet: rules, referenceCoverageThreshold: configuration.labelCoverageThreshold)
+        evaluator = RuleEvaluator(ruleSet: rules, referenceCoverageThreshold: configuration.labelCoverageThreshold,
+                                  blindNoticeAfter: configuration.blindNoticeAfter)
         codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
                              maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)
         join = LabelJoin(configuration: configuration.join)
@@ -104,6 +105,9 @@ public final class MonitorEngine {
     }
 
     public var rulesDigest: String { evaluator.ruleSet.rulesDigest }
+    /// What each rule's evaluations came to (judged, skipped by reason, held back as noise,
+    /// firings, flaps), in rule order.
+    public var ruleActivity: [RuleActivity] { evaluator.ruleActivity }
     /// The label join's counters; redelivered predictions include those dropped while
     /// their version waited for its reference (before they could reach the join).
     public var joinCounters: LabelJoin<JoinedPrediction>.Counters {

@@ -66,18 +66,39 @@ final class RuleEvaluator {
     private struct Instance {
         var lifecycle = AlertLifecycle()
         var firingID: String?
+        /// Evaluations in a row that could not judge the rule, the first one's window end,
+        /// and whether a notice said so.
+        var skippedInARow = 0
+        var skippedSince: Int64 = 0
+        var reportedBlind = false
+        /// Judged evaluations since the instance last resolved, while a new firing would count as a flap.
+        var sinceResolved: Int?
+
+        /// Whether the instance holds nothing a fresh one would not (so it need not be kept).
+        var isFresh: Bool { lifecycle.isInactive && skippedInARow == 0 && !reportedBlind && sinceResolved == nil }
     }
 
     private var instances: [InstanceKey: Instance] = [:]
+    /// What each rule's evaluations came to, by rule position.
+    private var activity: [RuleActivity]
+    /// Consecutive skipped evaluations of one instance after which a notice says it is blind.
+    let blindNoticeAfter: Int
+    /// A firing within this many judged evaluations of the same instance's resolution is a flap.
+    static let flapEvaluations = 12
     private var lastRetrain: [String: Int64] = [:]
     /// Retraining rules that started firing within the cooldown of the previous trigger
     /// for the same model version (no trigger emitted).
     private(set) var retrainTriggersInCooldown = 0
 
-    init(ruleSet: RuleSet, referenceCoverageThreshold: Double = 0.8) {
+    init(ruleSet: RuleSet, referenceCoverageThreshold: Double = 0.8, blindNoticeAfter: Int = MonitorConfiguration.defaultBlindNoticeAfter) {
         self.ruleSet = ruleSet
         self.referenceCoverageThreshold = referenceCoverageThreshold
+        self.blindNoticeAfter = blindNoticeAfter
+        activity = ruleSet.rules.map { RuleActivity(rule: $0.name, minSamples: $0.minSamples) }
     }
+
+    /// What each rule's evaluations came to, in rule order.
+    var ruleActivity: [RuleActivity] { activity }
 
     /// Attribute sets to track for a version: every tracked attribute alone, plus the
     /// intersections its fairness rules ask for.
@@ -139,6 +160,10 @@ final class RuleEvaluator {
         var samples: Int
         var reference: ReferenceStatistic?
         var evidence: [(String, String)] = []
+        /// How likely sampling noise alone is to give this difference from the reference (nil: no test).
+        var pValue: Double?
+        /// The value that means "no effect", towards which a firing alert must come back to clear.
+        var noEffect: Double?
     }
 
     private func measure(_ rule: Rule, ruleIndex: Int, subject: MetricSubject, context: EvaluationContext) -> Measured {
@@ -154,16 +179,19 @@ final class RuleEvaluator {
             }
             let evidence = context.featureMetrics.filter { $0.key.subject == subject && $0.value != nil }
                 .map { ($0.key.metric.rawValue, AnnotationTemplate.format($0.value!)) }
-            return Measured(value: observation.value, samples: observation.samples, reference: reference, evidence: evidence)
+            return Measured(value: observation.value, samples: observation.samples, reference: reference, evidence: evidence,
+                            pValue: observation.pValue, noEffect: reference?.value ?? name.noEffectValue)
         case let .health(name):
             return measureHealth(name, rule, context: context)
         case let .performance(name):
             guard let outcome = context.outcome else { return Measured(samples: 0) }
             let baseline = context.referencePerformance
-            let referenceValue = baseline.isSettled(threshold: referenceCoverageThreshold) ? PerformanceMetrics.value(name, of: baseline.outcome) : nil
+            let settled = baseline.isSettled(threshold: referenceCoverageThreshold)
+            let referenceValue = settled ? PerformanceMetrics.value(name, of: baseline.outcome) : nil
             return Measured(value: PerformanceMetrics.value(name, of: outcome), samples: context.labelled,
                             reference: ReferenceStatistic(value: referenceValue),
-                            evidence: [("labelled", "\(context.labelled)"), (HealthMetric.labelCoverage.rawValue, AnnotationTemplate.format(context.labelCoverage ?? 0))])
+                            evidence: [("labelled", "\(context.labelled)"), (HealthMetric.labelCoverage.rawValue, AnnotationTemplate.format(context.labelCoverage ?? 0))],
+                            pValue: settled ? PerformanceMetrics.pValue(name, of: outcome, reference: baseline.outcome) : nil, noEffect: referenceValue)
         case .changeDetector:
             return Measured(value: context.detectorSignals[ruleIndex].map { $0 ? 1 : 0 }, samples: context.labelled)
         case let .fairness(name):
@@ -180,7 +208,8 @@ final class RuleEvaluator {
                 (group.key.description, "selection_rate=\(AnnotationTemplate.format(group.selectionRate.value)) n=\(group.predictionCount)")
             }
             return Measured(value: FairnessMetrics.value(name, of: report), samples: FairnessMetrics.samples(name, of: report),
-                            reference: ReferenceStatistic(value: referenceValue), evidence: evidence)
+                            reference: ReferenceStatistic(value: referenceValue), evidence: evidence,
+                            pValue: FairnessMetrics.pValue(name, of: report), noEffect: referenceValue ?? name.noEffectValue)
         }
     }
 
@@ -218,20 +247,75 @@ final class RuleEvaluator {
 
     // MARK: Judging
 
+    /// What one evaluation makes of a rule's condition.
+    private enum Judgement {
+        case breached
+        case clear
+        case skipped(SkipReason)
+
+        var isBreached: Bool {
+            if case .breached = self { return true }
+            return false
+        }
+    }
+
+    /// Breached when the value passes the threshold and stands out of sampling noise; a
+    /// firing instance stays breached until the value is back past the release threshold
+    /// (hysteresis), noise or not.
+    private func judgement(of rule: Rule, _ measured: Measured, threshold: ThresholdResult, isFiring: Bool, ruleIndex: Int) -> Judgement {
+        guard measured.samples >= rule.minSamples else { return .skipped(.tooFewSamples(measured.samples)) }
+        guard let value = measured.value else { return .skipped(.noValue) }
+        guard threshold.isAvailable else { return .skipped(.noReference) }
+        if isFiring { return threshold.released(by: rule.hysteresis, towards: measured.noEffect).isBreached(by: value) ? .breached : .clear }
+        guard threshold.isBreached(by: value) else { return .clear }
+        guard rule.noiseGate.admits(pValue: measured.pValue) else {
+            activity[ruleIndex].heldAsNoise += 1
+            return .clear
+        }
+        return .breached
+    }
+
     private func judge(_ rule: Rule, ruleIndex: Int, subject: MetricSubject, measured: Measured, context: EvaluationContext) -> [MonitorOutput] {
         let threshold = rule.condition.threshold(reference: measured.reference)
-        var observation = AlertLifecycle.Observation.skipped
-        if let value = measured.value, measured.samples >= rule.minSamples, threshold.isAvailable {
-            observation = threshold.isBreached(by: value) ? .breached : .clear
-        }
         let key = InstanceKey(rule: ruleIndex, model: context.model, version: context.version, subject: subject)
         var instance = instances[key] ?? Instance()
+        let judgement = judgement(of: rule, measured, threshold: threshold, isFiring: instance.lifecycle.isFiring, ruleIndex: ruleIndex)
+        var notices: [MonitorOutput] = []
+        let observation: AlertLifecycle.Observation
+        switch judgement {
+        case let .skipped(reason):
+            observation = .skipped
+            activity[ruleIndex].recordSkip(reason)
+            if instance.skippedInARow == 0 { instance.skippedSince = context.windowEnd }
+            instance.skippedInARow += 1
+            if instance.skippedInARow == blindNoticeAfter, !instance.reportedBlind {
+                instance.reportedBlind = true
+                notices.append(blindnessNotice(rule, subject: subject, instance: instance, reason: reason, context: context))
+            }
+        case .breached, .clear:
+            observation = judgement.isBreached ? .breached : .clear
+            activity[ruleIndex].evaluated += 1
+            if instance.reportedBlind {
+                notices.append(blindnessNotice(rule, subject: subject, instance: instance, reason: nil, context: context))
+            }
+            instance.skippedInARow = 0
+            instance.reportedBlind = false
+            if let since = instance.sinceResolved { instance.sinceResolved = since + 1 < Self.flapEvaluations ? since + 1 : nil }
+        }
         let transition = instance.lifecycle.observe(
             observation, at: context.windowEnd, forEvaluations: rule.forEvaluations, keepFiringFor: rule.keepFiringForEvaluations)
-        defer {
-            if instance.lifecycle.isInactive { instances[key] = nil } else { instances[key] = instance }
+        switch transition {
+        case .fired?:
+            activity[ruleIndex].firings += 1
+            if instance.sinceResolved != nil { activity[ruleIndex].flaps += 1 }
+            instance.sinceResolved = nil
+        case .resolved?: instance.sinceResolved = 0
+        case nil: break
         }
-        guard let transition else { return [] }
+        defer {
+            if instance.isFresh { instances[key] = nil } else { instances[key] = instance }
+        }
+        guard let transition else { return notices }
         let event = AlertEvent(
             rule: rule, subject: subject, context: context, value: measured.value, threshold: threshold,
             evidence: measured.evidence, status: transition, startsAt: instance.lifecycle.firingSince ?? context.windowEnd,
@@ -240,21 +324,46 @@ final class RuleEvaluator {
         switch rule.action {
         case .alert:
             let firing = transition == .fired ? (rule.name, instance.lifecycle.firingSince ?? context.windowEnd) : nil
-            return [MonitorOutput(kind: .alert, id: event.id, json: event.json, firing: firing)]
+            return notices + [MonitorOutput(kind: .alert, id: event.id, json: event.json, firing: firing)]
         case let .retrain(cooldown, requiresApproval):
-            guard transition == .fired else { return [] }
+            guard transition == .fired else { return notices }
             let modelVersion = context.model + "\u{0}" + context.version
             if let last = lastRetrain[modelVersion], context.windowEnd - last < cooldown {
                 retrainTriggersInCooldown += 1
-                return []
+                return notices
             }
             lastRetrain[modelVersion] = context.windowEnd
             let causes = firingAlerts(model: context.model, version: context.version)
             let trigger = RetrainTrigger(
                 rule: rule, cause: event, alertIDs: causes.ids, alertRules: causes.rules, context: context,
                 requiresApproval: requiresApproval, rulesDigest: ruleSet.rulesDigest)
-            return [MonitorOutput(kind: .retrain, id: trigger.id, json: trigger.json, firing: (rule.name, context.windowEnd))]
+            return notices + [MonitorOutput(kind: .retrain, id: trigger.id, json: trigger.json, firing: (rule.name, context.windowEnd))]
         }
+    }
+
+    /// A notice that an instance has gone `blindNoticeAfter` evaluations without being
+    /// judged (`rule_not_evaluated`, with the last reason), or is judged again
+    /// (`rule_evaluated_again`, `reason` nil).
+    private func blindnessNotice(_ rule: Rule, subject: MetricSubject, instance: Instance, reason: SkipReason?, context: EvaluationContext) -> MonitorOutput {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("type", reason == nil ? "rule_evaluated_again" : "rule_not_evaluated")
+        writer.member("rule", rule.name)
+        writer.member("model", context.model)
+        writer.member("version", context.version)
+        writer.member("subject", subject.name)
+        writer.member("skipped_evaluations", instance.skippedInARow)
+        writer.member("skipped_since", instance.skippedSince)
+        writer.member("window_end", context.windowEnd)
+        if let reason {
+            writer.member("reason", reason.code)
+            if case let .tooFewSamples(samples) = reason {
+                writer.member("samples", samples)
+                writer.member("min_samples", rule.minSamples)
+            }
+        }
+        writer.endObject()
+        return MonitorOutput.identifiedByContent(kind: .notice, json: writer.text)
     }
 
     /// Alerts currently firing for a model version (alert rules only), in a stable order.
@@ -333,8 +442,9 @@ extension RuleEvaluator {
     }
 
     /// Layout: alert instances sorted by rule, model, version and subject (each with its
-    /// rule identity, lifecycle and firing id), the last retraining time per model
-    /// version (sorted), and the cooldown counter.
+    /// rule identity, lifecycle, firing id, skip streak and flap window), the last
+    /// retraining time per model version (sorted), the cooldown counter, then each rule's
+    /// activity under its identity.
     func encodeState(to writer: inout BinaryWriter) {
         let keys = instances.keys.sorted { ($0.rule, $0.model, $0.version, $0.subject) < ($1.rule, $1.model, $1.version, $1.subject) }
         writer.writeCount(keys.count)
@@ -343,8 +453,13 @@ extension RuleEvaluator {
             writer.write(key.model)
             writer.write(key.version)
             writer.write(key.subject)
-            instances[key]!.lifecycle.encode(to: &writer)
-            writer.writeOptional(instances[key]!.firingID) { $0.write($1) }
+            let instance = instances[key]!
+            instance.lifecycle.encode(to: &writer)
+            writer.writeOptional(instance.firingID) { $0.write($1) }
+            writer.writeCounter(instance.skippedInARow)
+            writer.write(instance.skippedSince)
+            writer.write(instance.reportedBlind)
+            writer.writeOptional(instance.sinceResolved.map(Int64.init))
         }
         writer.writeCount(lastRetrain.count)
         for (modelVersion, time) in lastRetrain.sorted(by: { $0.key < $1.key }) {
@@ -352,6 +467,11 @@ extension RuleEvaluator {
             writer.write(time)
         }
         writer.writeCounter(retrainTriggersInCooldown)
+        writer.writeCount(activity.count)
+        for (index, rule) in activity.enumerated() {
+            identity(ofRule: index).encode(to: &writer)
+            rule.encode(to: &writer)
+        }
     }
 
     /// Restores the state written by ``encodeState(to:)``. Instances of rules that are
@@ -367,7 +487,11 @@ extension RuleEvaluator {
             let model = try reader.readString()
             let version = try reader.readString()
             let subject = try reader.readMetricSubject()
-            let instance = Instance(lifecycle: try AlertLifecycle(from: &reader), firingID: try reader.readOptional { try $0.readString() })
+            var instance = Instance(lifecycle: try AlertLifecycle(from: &reader), firingID: try reader.readOptional { try $0.readString() })
+            instance.skippedInARow = try reader.readCounter()
+            instance.skippedSince = try reader.readInt64()
+            instance.reportedBlind = try reader.readBool()
+            instance.sinceResolved = try reader.readOptionalInt64().map { Int($0) }
             if indexCache[identity] == nil { indexCache[identity] = .some(ruleIndex(of: identity)) }
             guard let rule = indexCache[identity]! else {
                 dropped += 1
@@ -387,6 +511,18 @@ extension RuleEvaluator {
             }
         }
         retrainTriggersInCooldown = try reader.readCounter()
+        activity = ruleSet.rules.map { RuleActivity(rule: $0.name, minSamples: $0.minSamples) }
+        let activityCount = try reader.readCount(maximum: reader.remaining)
+        for _ in 0..<activityCount {
+            let identity = try RuleIdentity(from: &reader)
+            var restored = RuleActivity(rule: identity.name, minSamples: 0)
+            try restored.restore(from: &reader)
+            // Only an unchanged rule carries its activity on; a changed one starts counting anew.
+            if let index = ruleIndex(of: identity) {
+                restored.minSamples = activity[index].minSamples
+                activity[index] = restored
+            }
+        }
         return dropped
     }
 }

@@ -25,6 +25,9 @@ extension MonitorEngine {
         for (rule, tally) in firings.sorted(by: { ($0.value.first, $0.key) < ($1.value.first, $1.key) }) {
             lines.append("  \(rule): \(tally.count) firing, first at \(tally.first) (\(ISO8601Time.string(milliseconds: tally.first)))")
         }
+        // Never silently blind: every rule says how many of its evaluations could judge it.
+        lines.append("rule evaluations:")
+        for activity in ruleActivity { lines.append("  " + activity.summary) }
         return lines
     }
 }

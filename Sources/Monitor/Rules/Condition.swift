@@ -169,3 +169,21 @@ public enum Condition: Sendable, Equatable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension ThresholdResult {
+    /// The threshold a firing alert must come back past to clear: moved `share` of the way
+    /// towards `noEffect` (a band shrinks towards its centre). Unchanged without a
+    /// no-effect value or with a share of 0.
+    public func released(by share: Double, towards noEffect: Double?) -> ThresholdResult {
+        switch self {
+        case let .bound(comparator, threshold):
+            guard let noEffect, noEffect.isFinite else { return self }
+            return .bound(comparator, threshold + share * (noEffect - threshold))
+        case let .band(lower, upper):
+            let centre = (lower + upper) / 2
+            return .band(lower: lower + share * (centre - lower), upper: upper - share * (upper - centre))
+        case .unavailable:
+            return self
+        }
+    }
+}

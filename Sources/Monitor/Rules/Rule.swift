@@ -85,6 +85,35 @@ public struct RuleParameters: Sendable, Equatable, Hashable {
     }
 }
 
+/// Whether a breach must also be unlikely under sampling noise alone.
+///
+/// Effect-size thresholds mean the same on every window, but a small window's statistic
+/// scatters: PSI over 10 bins averages about 9/n on a window of n events drawn from the
+/// reference itself. With a level, a value beyond the threshold breaches only when the
+/// metric's test against the reference (Pearson's χ² on the bins for psi/js/hellinger/tvd,
+/// KS for the shape statistics, two-proportion z-tests for rates and performance
+/// proportions, Good–Turing for new categories, min/max groups for demographic parity)
+/// gives a p-value at or below it. Metrics without a test are judged on their value alone.
+public enum NoiseGate: Sendable, Equatable, Hashable, CustomStringConvertible {
+    case off
+    case level(Double)
+
+    public static let `default` = NoiseGate.level(0.001)
+
+    /// Whether a breach with this p-value (nil: no test) stands out of the noise.
+    func admits(pValue: Double?) -> Bool {
+        guard case let .level(level) = self, let pValue else { return true }
+        return pValue <= level
+    }
+
+    public var description: String {
+        switch self {
+        case .off: "off"
+        case let .level(level): "\(level)"
+        }
+    }
+}
+
 /// One validated rule, ready to evaluate.
 public struct Rule: Sendable, Equatable, Hashable {
     public var name: String
@@ -100,9 +129,17 @@ public struct Rule: Sendable, Equatable, Hashable {
     public var forEvaluations: Int
     /// Evaluations a firing rule stays firing after its condition clears.
     public var keepFiringForEvaluations: Int
+    /// A breach must also stand out of sampling noise (see ``NoiseGate``).
+    public var noiseGate: NoiseGate
+    /// How far back towards "no effect" a firing rule's value must come to clear: a share of
+    /// the distance from the threshold to the metric's no-effect value (its reference value
+    /// for relative conditions, the chunk mean for `sigma` ones). 0: it clears at the threshold.
+    public var hysteresis: Double
     public var severity: Severity
     public var labels: [String: String]
     public var annotations: [String: AnnotationTemplate]
+    public static let defaultHysteresis = 0.2
+
     /// Where the rule starts (its first key), for messages and `rules check`.
     public var source: SourceLocation
 

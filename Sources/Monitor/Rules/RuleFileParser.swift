@@ -16,7 +16,7 @@ struct RuleFileParser {
     /// A rule's keys in the order the format reference documents them.
     static let ruleKeys = [
         "name", "action", "models", "versions", "scope", "features", "feature_kind", "attributes", "metric",
-        "params", "condition", "min_samples", "for", "keep_firing_for", "severity", "labels", "annotations",
+        "params", "condition", "min_samples", "for", "keep_firing_for", "significance", "hysteresis", "severity", "labels", "annotations",
         "cooldown", "requires_approval",
     ]
 
@@ -90,18 +90,46 @@ struct RuleFileParser {
         let minSamples = fields["min_samples"].flatMap { integer($0.value, in: 0...Int.max, what: "'min_samples'") }
         let forEvaluations = fields["for"].flatMap { integer($0.value, in: 1...1_000_000, what: "'for'") } ?? 1
         let keepFiring = fields["keep_firing_for"].flatMap { integer($0.value, in: 0...1_000_000, what: "'keep_firing_for'") } ?? 0
+        let noiseGate = fields["significance"].map { parseNoiseGate($0.value) } ?? .default
+        let hysteresis = fields["hysteresis"].map { fraction($0.value, what: "'hysteresis'") } ?? Rule.defaultHysteresis
         let severity = fields["severity"].flatMap { enumeration($0.value, Severity.self, what: "severity") } ?? .warning
         let labels = fields["labels"].map { parseLabels($0.value) } ?? [:]
         let annotations = fields["annotations"].map { parseAnnotations($0.value, labels: Set(labels.keys)) } ?? [:]
         let ruleAction = action.flatMap { parseAction($0, fields) }
 
-        guard errors.count == errorsBefore, let name, let metric, let scope, let selector, let condition, let ruleAction
+        guard errors.count == errorsBefore, let name, let metric, let scope, let selector, let condition, let ruleAction,
+              let noiseGate, let hysteresis
         else { return nil }
         return Rule(
             name: name, action: ruleAction, scope: scope, selector: selector, metric: metric, parameters: parameters,
             condition: condition, minSamples: minSamples ?? metric.defaultMinSamples, forEvaluations: forEvaluations,
-            keepFiringForEvaluations: keepFiring, severity: severity, labels: labels, annotations: annotations,
+            keepFiringForEvaluations: keepFiring, noiseGate: noiseGate, hysteresis: hysteresis, severity: severity, labels: labels, annotations: annotations,
             source: location(of: node))
+    }
+
+    /// `significance: 0.001` (a level in (0, 1)) or `significance: off`.
+    private mutating func parseNoiseGate(_ node: Node) -> NoiseGate? {
+        if case let .scalar(scalar) = node, scalar.string == "off" { return .off }
+        let expected = "a level in (0, 1) such as 0.001, or off"
+        guard node.tagName == .int || node.tagName == .float, let level = number(node, what: "'significance'") else {
+            if node.tagName != .int, node.tagName != .float { error(at: node, "'significance' must be a level or off, found \(describe(node))", expected: expected) }
+            return nil
+        }
+        guard level > 0, level < 1 else {
+            error(at: node, "'significance' is out of range: \(level.formattedForRules)", expected: expected)
+            return nil
+        }
+        return .level(level)
+    }
+
+    /// A number in [0, 1).
+    private mutating func fraction(_ node: Node, what: String) -> Double? {
+        guard let value = number(node, what: what) else { return nil }
+        guard value >= 0, value < 1 else {
+            error(at: node, "\(what) is out of range: \(value.formattedForRules)", expected: "a number in [0, 1)")
+            return nil
+        }
+        return value
     }
 
     private enum RuleActionKind: String, CaseIterable {

@@ -32,7 +32,8 @@ enum RulesDigest {
         }
         fields += ["condition", rule.condition.description]
         fields += ["min_samples", "\(rule.minSamples)", "for", "\(rule.forEvaluations)",
-                   "keep_firing_for", "\(rule.keepFiringForEvaluations)", "severity", rule.severity.rawValue]
+                   "keep_firing_for", "\(rule.keepFiringForEvaluations)", "significance", rule.noiseGate.description,
+                   "hysteresis", "\(rule.hysteresis)", "severity", rule.severity.rawValue]
         for (key, value) in rule.labels.sorted(by: { $0.key < $1.key }) { fields += ["label", key, value] }
         for (key, value) in rule.annotations.sorted(by: { $0.key < $1.key }) { fields += ["annotation", key, value.source] }
         return fields

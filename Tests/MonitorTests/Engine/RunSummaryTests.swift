@@ -22,9 +22,12 @@ import Testing
             + "evicted predictions=0, evicted early labels=0, late labels=0, predictions kept for joining=2"))
         #expect(lines.contains { $0.hasPrefix("evaluations: 6; performance windows still waiting for labels: 4,") })
         #expect(lines.contains { $0.hasPrefix("alerts fired: 2, retraining triggers: 0, suppressed by cooldown: 0") })
-        #expect(Array(lines.suffix(2)) == [
+        #expect(Array(lines.suffix(5)) == [
             "  ParityGap: 1 firing, first at 5000 (1970-01-01T00:00:05.000Z)",
             "  AccuracyDrop: 1 firing, first at 6000 (1970-01-01T00:00:06.000Z)",
+            "rule evaluations:",
+            "  AccuracyDrop: 1 of 1 evaluations judged — 1 firing(s), 0 flap(s)",
+            "  ParityGap: 3 of 5 evaluations judged — 2 skipped with the metric undefined; 1 firing(s), 0 flap(s)",
         ])
     }
 }

@@ -1,0 +1,104 @@
+import DriftCore
+
+/// Why an evaluation could not judge a rule: it is counted, never silent.
+public enum SkipReason: Sendable, Equatable, Hashable {
+    /// The window held fewer samples than the rule's `min_samples` (how many it held).
+    case tooFewSamples(Int)
+    /// The metric is undefined on the window (e.g. no positive predictions for precision).
+    case noValue
+    /// The condition needs a reference value the reference does not have (yet).
+    case noReference
+
+    /// The reason as notices, `/metrics` and summaries name it.
+    public var code: String {
+        switch self {
+        case .tooFewSamples: "too_few_samples"
+        case .noValue: "no_value"
+        case .noReference: "no_reference_value"
+        }
+    }
+}
+
+/// What one rule's evaluations came to over a run: judged, skipped (by reason), breaches
+/// held back as sampling noise, firings and flaps. Deterministic; checkpointed.
+public struct RuleActivity: Sendable, Equatable {
+    public var rule: String
+    public var minSamples: Int
+    /// Evaluations that judged the condition (breached or clear).
+    public var evaluated = 0
+    public var skippedForTooFewSamples = 0
+    public var skippedForNoValue = 0
+    public var skippedForNoReference = 0
+    /// Values beyond the threshold that sampling noise explains (the noise gate held them back).
+    public var heldAsNoise = 0
+    public var firings = 0
+    /// Firings within ``RuleEvaluator/flapEvaluations`` judged evaluations of the same instance's resolution.
+    public var flaps = 0
+    /// Samples of the first ``samplesKept`` evaluations skipped for too few samples (for their median).
+    public private(set) var skippedSamples: [Int] = []
+    public static let samplesKept = 4096
+
+    public init(rule: String, minSamples: Int) {
+        self.rule = rule
+        self.minSamples = minSamples
+    }
+
+    public var skipped: Int { skippedForTooFewSamples + skippedForNoValue + skippedForNoReference }
+
+    /// The median samples of the evaluations skipped for too few (over the first ``samplesKept``).
+    public var medianSkippedSamples: Int? {
+        guard !skippedSamples.isEmpty else { return nil }
+        return skippedSamples.sorted()[(skippedSamples.count - 1) / 2]
+    }
+
+    mutating func recordSkip(_ reason: SkipReason) {
+        switch reason {
+        case let .tooFewSamples(samples):
+            skippedForTooFewSamples += 1
+            if skippedSamples.count < Self.samplesKept { skippedSamples.append(samples) }
+        case .noValue: skippedForNoValue += 1
+        case .noReference: skippedForNoReference += 1
+        }
+    }
+
+    /// One line for a run summary, e.g. "AccuracyDrop: 0 of 4,032 evaluations judged —
+    /// 4,032 skipped with too few samples (median 712 < min_samples 1,000)".
+    public var summary: String {
+        var line = "\(rule): \(evaluated) of \(evaluated + skipped) evaluations judged"
+        var parts: [String] = []
+        if skippedForTooFewSamples > 0 {
+            parts.append("\(skippedForTooFewSamples) skipped with too few samples (median \(medianSkippedSamples ?? 0) < min_samples \(minSamples))")
+        }
+        if skippedForNoReference > 0 { parts.append("\(skippedForNoReference) skipped without a reference value") }
+        if skippedForNoValue > 0 { parts.append("\(skippedForNoValue) skipped with the metric undefined") }
+        if heldAsNoise > 0 { parts.append("\(heldAsNoise) breaches held back as sampling noise") }
+        parts.append("\(firings) firing(s), \(flaps) flap(s)")
+        line += " — " + parts.joined(separator: "; ")
+        return line
+    }
+}
+
+// MARK: Checkpoint
+
+extension RuleActivity {
+    func encode(to writer: inout BinaryWriter) {
+        for count in [evaluated, skippedForTooFewSamples, skippedForNoValue, skippedForNoReference, heldAsNoise, firings, flaps] {
+            writer.writeCounter(count)
+        }
+        writer.writeCount(skippedSamples.count)
+        for samples in skippedSamples { writer.writeCounter(samples) }
+    }
+
+    /// Restores the counts onto a rule's fresh activity.
+    mutating func restore(from reader: inout BinaryReader) throws {
+        evaluated = try reader.readCounter()
+        skippedForTooFewSamples = try reader.readCounter()
+        skippedForNoValue = try reader.readCounter()
+        skippedForNoReference = try reader.readCounter()
+        heldAsNoise = try reader.readCounter()
+        firings = try reader.readCounter()
+        flaps = try reader.readCounter()
+        let count = try reader.readCount(maximum: Self.samplesKept)
+        skippedSamples = try (0..<count).map { _ in try reader.readCounter() }
+    }
+}
