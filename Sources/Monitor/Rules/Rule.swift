@@ -105,6 +105,9 @@ public struct Rule: Sendable, Equatable, Hashable {
     public var annotations: [String: AnnotationTemplate]
     /// Where the rule starts (its first key), for messages and `rules check`.
     public var source: SourceLocation
+    /// The model, version, feature and attribute names and patterns of the selector, where
+    /// they are written (for `rules check --profile / --sample`; not part of the digest).
+    public var selectorNames: [SelectorName] = []
 
     /// The values every annotation of this rule can use besides the evaluation's own
     /// (`labels.<key>`, `rule`, `metric`, `severity`).

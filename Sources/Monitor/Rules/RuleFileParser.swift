@@ -12,6 +12,8 @@ struct RuleFileParser {
     /// Every well-formed rule name with the position of its value, including rules with other
     /// errors, so that duplicate names are reported together with everything else.
     private(set) var names: [(name: String, location: SourceLocation)] = []
+    /// The names and patterns of the rule being parsed, with their positions.
+    private var selectorNames: [SelectorName] = []
 
     /// A rule's keys in the order the format reference documents them.
     static let ruleKeys = [
@@ -69,6 +71,7 @@ struct RuleFileParser {
 
     private mutating func parseRule(_ node: Node) -> Rule? {
         let errorsBefore = errors.count
+        selectorNames = []
         guard let fields = mapping(node, knownKeys: Self.ruleKeys, what: "a rule") else { return nil }
         let name = parseName(fields, ruleNode: node)
         // nil when `action` is invalid: then action-specific keys are not judged either.
@@ -77,8 +80,8 @@ struct RuleFileParser {
         } else {
             .alert
         }
-        let models = fields["models"].flatMap { globList($0.value) } ?? .all
-        let versions = fields["versions"].flatMap { globList($0.value) } ?? .all
+        let models = fields["models"].flatMap { globList($0.value, naming: .model) } ?? .all
+        let versions = fields["versions"].flatMap { globList($0.value, naming: .version) } ?? .all
 
         let metric = parseMetric(fields, ruleNode: node)
         let scope = parseScope(fields, metric: metric, ruleNode: node)
@@ -101,7 +104,7 @@ struct RuleFileParser {
             name: name, action: ruleAction, scope: scope, selector: selector, metric: metric, parameters: parameters,
             condition: condition, minSamples: minSamples ?? metric.defaultMinSamples, forEvaluations: forEvaluations,
             keepFiringForEvaluations: keepFiring, severity: severity, labels: labels, annotations: annotations,
-            source: location(of: node))
+            source: location(of: node), selectorNames: selectorNames)
     }
 
     private enum RuleActionKind: String, CaseIterable {
@@ -168,7 +171,7 @@ struct RuleFileParser {
 
         if let field = fields["features"] {
             checkKey(field, appliesTo: .features, scope: scope)
-            selector.features = globList(field.value)
+            selector.features = globList(field.value, naming: .feature)
         } else if scope == .features {
             selector.features = .all
         }
@@ -233,6 +236,7 @@ struct RuleFileParser {
             error(at: node, "empty attribute name")
             return nil
         }
+        selectorNames.append(SelectorName(dimension: .attribute, written: name, location: location(of: node, offset: 0)))
         return name
     }
 
@@ -476,7 +480,7 @@ struct RuleFileParser {
         return nil
     }
 
-    private mutating func globList(_ node: Node) -> GlobList? {
+    private mutating func globList(_ node: Node, naming dimension: SelectorName.Dimension) -> GlobList? {
         guard case let .sequence(entries) = node, !entries.isEmpty else {
             error(at: node, "expected a non-empty list of patterns, found \(describe(node))", expected: "e.g. [\"*\", \"!test_*\"]")
             return nil
@@ -487,6 +491,7 @@ struct RuleFileParser {
             do {
                 _ = try GlobList(validating: [written])
                 patterns.append(written)
+                selectorNames.append(SelectorName(dimension: dimension, written: written, location: location(of: entry, offset: 0)))
             } catch {
                 self.error(at: entry, offset: error.offset, "invalid pattern: \(error.message)",
                            expected: "names with * and ?, optionally preceded by !")
