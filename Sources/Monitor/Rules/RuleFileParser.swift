@@ -193,10 +193,13 @@ struct RuleFileParser {
 
         if let field = fields["attributes"] {
             checkKey(field, appliesTo: .fairness, scope: scope)
-            selector.attributes = parseAttributes(field.value) ?? []
+            if let (sets, everyAttribute) = parseAttributes(field.value) {
+                selector.attributes = sets
+                selector.everyAttribute = everyAttribute
+            }
         } else if scope == .fairness {
             error(at: ruleNode, "missing required key 'attributes' for scope fairness",
-                  expected: "attributes: [gender, [gender, age_band]]")
+                  expected: "attributes: [\"*\"] or [gender, [gender, age_band]]")
         }
         return errors.count == errorsBefore ? selector : nil
     }
@@ -208,32 +211,46 @@ struct RuleFileParser {
         error(at: field.key, "'\(key)' applies only to scope \(allowed.rawValue) (this rule's scope is \(scope.rawValue))")
     }
 
-    private mutating func parseAttributes(_ node: Node) -> [[String]]? {
+    /// The attribute sets, and whether `"*"` (every attribute, each alone) is among them.
+    private mutating func parseAttributes(_ node: Node) -> (sets: [[String]], everyAttribute: Bool)? {
         guard case let .sequence(entries) = node, !entries.isEmpty else {
             error(at: node, "'attributes' must be a non-empty list, found \(describe(node))",
-                  expected: "attribute names or lists of names, e.g. [gender, [gender, age_band]]")
+                  expected: "\"*\", attribute names or lists of names, e.g. [gender, [gender, age_band]]")
             return nil
         }
         var attributes: [[String]] = []
+        var everyAttribute = false
         for entry in entries {
             if case let .sequence(members) = entry {
-                let names = members.compactMap { attributeName($0) }
+                let names = members.compactMap { attributeName($0, wildcard: false) }
                 if members.isEmpty {
                     error(at: entry, "an intersection needs at least one attribute", expected: "[gender, age_band]")
                 } else if names.count == members.count {
                     attributes.append(names)
                 }
-            } else if let name = attributeName(entry) {
-                attributes.append([name])
+            } else if let name = attributeName(entry, wildcard: true) {
+                if name == Self.everyAttribute { everyAttribute = true } else { attributes.append([name]) }
             }
         }
-        return attributes
+        return (attributes, everyAttribute)
     }
 
-    private mutating func attributeName(_ node: Node) -> String? {
+    /// `attributes: ["*"]`: every segment attribute, each alone.
+    private static let everyAttribute = "*"
+
+    /// An attribute name, or `*` alone where `wildcard` allows it (not inside an intersection).
+    private mutating func attributeName(_ node: Node, wildcard: Bool) -> String? {
         guard let name = string(node, what: "an attribute name") else { return nil }
         guard !name.isEmpty else {
             error(at: node, "empty attribute name")
+            return nil
+        }
+        if let offset = Array(name.unicodeScalars).firstIndex(where: { $0 == "*" || $0 == "?" }),
+           !(wildcard && name == Self.everyAttribute) {
+            error(at: node, offset: offset,
+                  wildcard ? "attribute names are not patterns: '*' alone means every attribute"
+                      : "'*' (every attribute) cannot be part of an intersection",
+                  expected: "\"*\" or attribute names")
             return nil
         }
         selectorNames.append(SelectorName(dimension: .attribute, written: name, location: location(of: node, offset: 0)))
