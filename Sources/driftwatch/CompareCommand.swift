@@ -73,6 +73,10 @@ struct CompareCommand: ParsableCommand {
         } catch let error as ProfileError {
             throw ValidationError(error.description)
         }
+        if let counters = comparison.referenceCounters {
+            try dataset.rejections.check(counters.rejectionTally, of: reference, configuration: configuration)
+        }
+        try dataset.rejections.check(comparison.currentCounters.rejectionTally, of: current, configuration: configuration)
         let report = format == .json ? comparison.json() + "\n" : comparison.table()
         if let out {
             let file = try OutputFile(path: out)

@@ -27,6 +27,8 @@ struct DatasetArguments: ParsableArguments {
     @Option(help: "Only predictions of this model version.")
     var version: String?
 
+    @OptionGroup var rejections: RejectionOptions
+
     /// The configuration file's settings, or the defaults.
     func configuration() throws -> DriftwatchConfiguration {
         guard let config else { return DriftwatchConfiguration() }

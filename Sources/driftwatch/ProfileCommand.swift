@@ -42,6 +42,7 @@ struct ProfileCommand: ParsableCommand {
         } catch let error as DatasetError {
             throw CommandFailure(error.description)
         }
+        try dataset.rejections.check(counters.rejectionTally, of: input, configuration: configuration)
         guard profiler.rowCount > 0 else { throw CommandFailure("\(input): no predictions to profile (\(counters.summary))") }
         let profile = profiler.finish()
         let document = ProfileDocument(model: dataset.model, version: dataset.version, profile: profile)

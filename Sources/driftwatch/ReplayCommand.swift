@@ -38,6 +38,8 @@ struct ReplayCommand: ParsableCommand {
 
     @OptionGroup var windowOptions: WindowOptions
 
+    @OptionGroup var rejections: RejectionOptions
+
     func run() throws {
         let file = try config.map { try ConfigurationFile.load($0) } ?? DriftwatchConfiguration()
         let ruleSet: RuleSet
@@ -74,6 +76,7 @@ struct ReplayCommand: ParsableCommand {
         try deadLetters?.close()
 
         for line in engine.summaryLines() { print(line) }
+        try rejections.check(engine.counters.rejectionTally, of: input.joined(separator: ", "), configuration: file)
     }
 }
 

@@ -15,7 +15,12 @@ struct RulesCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
             abstract: "Validate rule files (or directories of *.yaml / *.yml); exit 1 on any error.",
-            discussion: "Errors go to standard error as path:line:column: error: message. See rules/README.md for the format."
+            discussion: """
+            Errors go to standard error as path:line:column: error: message. See rules/README.md for the format.
+            With --profile and/or --sample, every model, version, feature and segment attribute the rules name
+            (or a pattern matching none of them) that the data does not have is a warning, path:line:column:
+            warning: message; the exit code stays 0 unless --strict.
+            """
         )
 
         @Argument(help: "Rule files or directories.")
@@ -23,6 +28,18 @@ struct RulesCommand: ParsableCommand {
 
         @Flag(help: "Print the metric catalogue instead of checking files.")
         var listMetrics = false
+
+        @Option(help: "Reference profile (from `driftwatch profile`) whose features, model and version the rules should name.")
+        var profile: String?
+
+        @Option(help: "Events (JSON lines or CSV, read like `driftwatch profile` reads them) whose names the rules should name.")
+        var sample: String?
+
+        @Option(help: "Configuration file (driftwatch.yaml): the field mapping and limits for --sample.")
+        var config: String?
+
+        @Flag(help: "Exit 1 when there are warnings.")
+        var strict = false
 
         func validate() throws {
             if paths.isEmpty, !listMetrics { throw ValidationError("give at least one rule file or directory") }
@@ -37,6 +54,12 @@ struct RulesCommand: ParsableCommand {
             case let .success(ruleSet):
                 let files = ruleSet.files.count
                 print("\(ruleSet.rules.count) rule\(ruleSet.rules.count == 1 ? "" : "s") in \(files) file\(files == 1 ? "" : "s") OK (digest \(ruleSet.rulesDigest))")
+                guard profile != nil || sample != nil else { return }
+                let warnings = try knownNames().check(ruleSet)
+                var standardError = StandardErrorStream()
+                for warning in warnings { print(warning, to: &standardError) }
+                print("\(warnings.count) warning\(warnings.count == 1 ? "" : "s") about names", to: &standardError)
+                if strict, !warnings.isEmpty { throw ExitCode.failure }
             case let .failure(failure):
                 var standardError = StandardErrorStream()
                 for error in failure.errors { print(error, to: &standardError) }
@@ -46,6 +69,25 @@ struct RulesCommand: ParsableCommand {
                 throw ExitCode.failure
             }
         }
+    }
+}
+
+extension RulesCommand.Check {
+    /// The names of the profile and of the sample's prediction events.
+    private func knownNames() throws -> KnownNames {
+        var names = try profile.map { KnownNames(profile: try ProfileFile.load($0)) } ?? KnownNames()
+        if let sample {
+            var options = DatasetOptions()
+            options.decoder = try config.map { try ConfigurationFile.load($0) }?.decoder ?? EventDecoder()
+            do {
+                try DatasetReader.read(path: sample, options: options) { event in
+                    if case let .prediction(prediction) = event { names.add(prediction) }
+                }
+            } catch let error as DatasetError {
+                throw CommandFailure(error.description)
+            }
+        }
+        return names
     }
 }
 

@@ -9,6 +9,8 @@ public struct DriftwatchConfiguration: Sendable {
     public var monitor = MonitorConfiguration()
     public var mapping = FieldMapping()
     public var limits = EventDecoder.Limits()
+    /// `replay`, `profile` and `compare` fail when more of their input is rejected (``RejectionTally``).
+    public var maximumRejectedShare = RejectionTally.defaultMaximumShare
 
     public init() {}
 
@@ -229,12 +231,19 @@ private struct ConfigurationParser {
     }
 
     private mutating func parseLimits(_ node: Node) {
-        guard let fields = yaml.mapping(node, knownKeys: ["max_event_bytes", "max_features"], what: "'limits'") else { return }
+        guard let fields = yaml.mapping(node, knownKeys: ["max_event_bytes", "max_features", "max_rejected_share"], what: "'limits'") else { return }
         if let field = fields["max_event_bytes"], let value = yaml.integer(field.value, in: 64...(1 << 30), what: "'max_event_bytes'") {
             configuration.limits.maximumEventBytes = value
         }
         if let field = fields["max_features"], let value = yaml.integer(field.value, in: 1...100_000, what: "'max_features'") {
             configuration.limits.maximumFeatures = value
+        }
+        if let field = fields["max_rejected_share"], let value = yaml.number(field.value, what: "'max_rejected_share'") {
+            if value >= 0, value <= 1 {
+                configuration.maximumRejectedShare = value
+            } else {
+                yaml.error(at: field.value, "'max_rejected_share' is out of range: \(value)", expected: "a share in [0, 1]")
+            }
         }
     }
 

@@ -9,6 +9,10 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
     case unknownEventType(String)
     case tooManyFeatures(limit: Int)
     case invalidTimestamp(Double)
+    /// Outside 1990–2200 in the mapping's unit, most likely a unit mix-up (see
+    /// ``FieldMapping/TimestampUnit/implausibility(of:)``): the year it would be, and the unit
+    /// that would make it plausible, if one does.
+    case implausibleTimestamp(Double, unit: FieldMapping.TimestampUnit, year: Int64, suggestion: FieldMapping.TimestampUnit?)
 
     /// A stable machine-readable reason, used as a metric label and dead-letter header.
     public var code: String {
@@ -21,6 +25,7 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .unknownEventType: "unknown_event_type"
         case .tooManyFeatures: "too_many_features"
         case .invalidTimestamp: "invalid_timestamp"
+        case .implausibleTimestamp: "implausible_timestamp"
         }
     }
 
@@ -34,6 +39,9 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case let .unknownEventType(type): "unknown event type '\(type)' (expected prediction or label)"
         case let .tooManyFeatures(limit): "event has more than \(limit) features"
         case let .invalidTimestamp(value): "timestamp \(value) is not a finite epoch time"
+        case let .implausibleTimestamp(value, unit, year, suggestion):
+            "timestamp \(value.rounded() == value && abs(value) < 9.2e18 ? String(Int64(value)) : "\(value)") is implausible for unit \(unit.name) (year \(year))"
+                + (suggestion.map { "; did you mean \($0.name)?" } ?? "")
         }
     }
 }

@@ -87,6 +87,7 @@ struct ScannedFields {
         guard let timestamp else { return .failure(.missingField(schema.mapping.timestamp)) }
         let milliseconds = schema.mapping.timestampUnit.milliseconds(timestamp)
         guard milliseconds.isFinite, abs(milliseconds) < 9.2e18 else { return .failure(.invalidTimestamp(timestamp)) }
+        if let implausible = schema.mapping.timestampUnit.implausibility(of: timestamp) { return .failure(implausible) }
         let epochMilliseconds = Int64(milliseconds.rounded(.down))
         if isLabel {
             guard let label else { return .failure(.missingField(schema.mapping.label)) }

@@ -149,7 +149,15 @@ final class RuleEvaluator {
         case .score: return [.score]
         case .prediction: return [.prediction]
         case .model: return [.model]
-        case .fairness: return rule.selector.attributes.map(MetricSubject.fairness)
+        case .fairness:
+            var sets = rule.selector.attributes
+            if rule.selector.everyAttribute {
+                // Every attribute of the version is summarised alone (`fairnessAttributeSets`).
+                for (attributes, _) in context.selection + context.outcomeFairness where attributes.count == 1 && !sets.contains(attributes) {
+                    sets.append(attributes)
+                }
+            }
+            return sets.map(MetricSubject.fairness)
         }
     }
 

@@ -36,8 +36,28 @@ extension MonitorEngine {
 /// Hinnant's `chrono`-compatible date algorithms).
 enum ISO8601Time {
     static func string(milliseconds: Int64) -> String {
+        let (days, inDay) = daysAndRemainder(milliseconds)
+        let (year, month, day) = civil(days: days)
+        func padded(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))T\(padded(inDay / 3_600_000, 2)):\(padded(inDay / 60000 % 60, 2))"
+            + ":\(padded(inDay / 1000 % 60, 2)).\(padded(inDay % 1000, 3))Z"
+    }
+
+    /// The UTC calendar year of an epoch time.
+    static func year(milliseconds: Int64) -> Int64 {
+        civil(days: daysAndRemainder(milliseconds).days).year
+    }
+
+    private static func daysAndRemainder(_ milliseconds: Int64) -> (days: Int64, inDay: Int64) {
         let days = floorDivide(milliseconds, 86_400_000)
-        let inDay = milliseconds - days * 86_400_000
+        return (days, milliseconds - days * 86_400_000)
+    }
+
+    /// Year, month and day of a day count from 1970-01-01.
+    private static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let shifted = days + 719_468
         let era = floorDivide(shifted, 146_097)
         let dayOfEra = shifted - era * 146_097
@@ -46,12 +66,6 @@ enum ISO8601Time {
         let monthIndex = (5 * dayOfYear + 2) / 153
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func padded(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))T\(padded(inDay / 3_600_000, 2)):\(padded(inDay / 60000 % 60, 2))"
-            + ":\(padded(inDay / 1000 % 60, 2)).\(padded(inDay % 1000, 3))Z"
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -35,14 +35,18 @@ public struct RuleSelector: Sendable, Equatable, Hashable {
     public var featureKind: FeatureKindFilter
     /// Scope `fairness` only: each entry is one attribute or an intersection of several.
     public var attributes: [[String]]
+    /// Scope `fairness` only (`"*"` in `attributes`): also every segment attribute of the
+    /// model version, each alone.
+    public var everyAttribute: Bool
 
     public init(models: GlobList = .all, versions: GlobList = .all, features: GlobList? = nil,
-                featureKind: FeatureKindFilter = .any, attributes: [[String]] = []) {
+                featureKind: FeatureKindFilter = .any, attributes: [[String]] = [], everyAttribute: Bool = false) {
         self.models = models
         self.versions = versions
         self.features = features
         self.featureKind = featureKind
         self.attributes = attributes
+        self.everyAttribute = everyAttribute
     }
 
     /// Whether the rule applies to this model/version at all.
@@ -142,6 +146,9 @@ public struct Rule: Sendable, Equatable, Hashable {
 
     /// Where the rule starts (its first key), for messages and `rules check`.
     public var source: SourceLocation
+    /// The model, version, feature and attribute names and patterns of the selector, where
+    /// they are written (for `rules check --profile / --sample`; not part of the digest).
+    public var selectorNames: [SelectorName] = []
 
     /// The values every annotation of this rule can use besides the evaluation's own
     /// (`labels.<key>`, `rule`, `metric`, `severity`).

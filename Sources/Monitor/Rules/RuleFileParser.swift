@@ -12,6 +12,8 @@ struct RuleFileParser {
     /// Every well-formed rule name with the position of its value, including rules with other
     /// errors, so that duplicate names are reported together with everything else.
     private(set) var names: [(name: String, location: SourceLocation)] = []
+    /// The names and patterns of the rule being parsed, with their positions.
+    private var selectorNames: [SelectorName] = []
 
     /// A rule's keys in the order the format reference documents them.
     static let ruleKeys = [
@@ -69,6 +71,7 @@ struct RuleFileParser {
 
     private mutating func parseRule(_ node: Node) -> Rule? {
         let errorsBefore = errors.count
+        selectorNames = []
         guard let fields = mapping(node, knownKeys: Self.ruleKeys, what: "a rule") else { return nil }
         let name = parseName(fields, ruleNode: node)
         // nil when `action` is invalid: then action-specific keys are not judged either.
@@ -77,8 +80,8 @@ struct RuleFileParser {
         } else {
             .alert
         }
-        let models = fields["models"].flatMap { globList($0.value) } ?? .all
-        let versions = fields["versions"].flatMap { globList($0.value) } ?? .all
+        let models = fields["models"].flatMap { globList($0.value, naming: .model) } ?? .all
+        let versions = fields["versions"].flatMap { globList($0.value, naming: .version) } ?? .all
 
         let metric = parseMetric(fields, ruleNode: node)
         let scope = parseScope(fields, metric: metric, ruleNode: node)
@@ -103,8 +106,8 @@ struct RuleFileParser {
         return Rule(
             name: name, action: ruleAction, scope: scope, selector: selector, metric: metric, parameters: parameters,
             condition: condition, minSamples: minSamples ?? metric.defaultMinSamples, forEvaluations: forEvaluations,
-            keepFiringForEvaluations: keepFiring, noiseGate: noiseGate, hysteresis: hysteresis, severity: severity, labels: labels, annotations: annotations,
-            source: location(of: node))
+            keepFiringForEvaluations: keepFiring, noiseGate: noiseGate, hysteresis: hysteresis, severity: severity, labels: labels,
+            annotations: annotations, source: location(of: node), selectorNames: selectorNames)
     }
 
     /// `significance: 0.001` (a level in (0, 1)) or `significance: off`.
@@ -196,7 +199,7 @@ struct RuleFileParser {
 
         if let field = fields["features"] {
             checkKey(field, appliesTo: .features, scope: scope)
-            selector.features = globList(field.value)
+            selector.features = globList(field.value, naming: .feature)
         } else if scope == .features {
             selector.features = .all
         }
@@ -218,10 +221,13 @@ struct RuleFileParser {
 
         if let field = fields["attributes"] {
             checkKey(field, appliesTo: .fairness, scope: scope)
-            selector.attributes = parseAttributes(field.value) ?? []
+            if let (sets, everyAttribute) = parseAttributes(field.value) {
+                selector.attributes = sets
+                selector.everyAttribute = everyAttribute
+            }
         } else if scope == .fairness {
             error(at: ruleNode, "missing required key 'attributes' for scope fairness",
-                  expected: "attributes: [gender, [gender, age_band]]")
+                  expected: "attributes: [\"*\"] or [gender, [gender, age_band]]")
         }
         return errors.count == errorsBefore ? selector : nil
     }
@@ -233,34 +239,49 @@ struct RuleFileParser {
         error(at: field.key, "'\(key)' applies only to scope \(allowed.rawValue) (this rule's scope is \(scope.rawValue))")
     }
 
-    private mutating func parseAttributes(_ node: Node) -> [[String]]? {
+    /// The attribute sets, and whether `"*"` (every attribute, each alone) is among them.
+    private mutating func parseAttributes(_ node: Node) -> (sets: [[String]], everyAttribute: Bool)? {
         guard case let .sequence(entries) = node, !entries.isEmpty else {
             error(at: node, "'attributes' must be a non-empty list, found \(describe(node))",
-                  expected: "attribute names or lists of names, e.g. [gender, [gender, age_band]]")
+                  expected: "\"*\", attribute names or lists of names, e.g. [gender, [gender, age_band]]")
             return nil
         }
         var attributes: [[String]] = []
+        var everyAttribute = false
         for entry in entries {
             if case let .sequence(members) = entry {
-                let names = members.compactMap { attributeName($0) }
+                let names = members.compactMap { attributeName($0, wildcard: false) }
                 if members.isEmpty {
                     error(at: entry, "an intersection needs at least one attribute", expected: "[gender, age_band]")
                 } else if names.count == members.count {
                     attributes.append(names)
                 }
-            } else if let name = attributeName(entry) {
-                attributes.append([name])
+            } else if let name = attributeName(entry, wildcard: true) {
+                if name == Self.everyAttribute { everyAttribute = true } else { attributes.append([name]) }
             }
         }
-        return attributes
+        return (attributes, everyAttribute)
     }
 
-    private mutating func attributeName(_ node: Node) -> String? {
+    /// `attributes: ["*"]`: every segment attribute, each alone.
+    private static let everyAttribute = "*"
+
+    /// An attribute name, or `*` alone where `wildcard` allows it (not inside an intersection).
+    private mutating func attributeName(_ node: Node, wildcard: Bool) -> String? {
         guard let name = string(node, what: "an attribute name") else { return nil }
         guard !name.isEmpty else {
             error(at: node, "empty attribute name")
             return nil
         }
+        if let offset = Array(name.unicodeScalars).firstIndex(where: { $0 == "*" || $0 == "?" }),
+           !(wildcard && name == Self.everyAttribute) {
+            error(at: node, offset: offset,
+                  wildcard ? "attribute names are not patterns: '*' alone means every attribute"
+                      : "'*' (every attribute) cannot be part of an intersection",
+                  expected: "\"*\" or attribute names")
+            return nil
+        }
+        selectorNames.append(SelectorName(dimension: .attribute, written: name, location: location(of: node, offset: 0)))
         return name
     }
 
@@ -504,7 +525,7 @@ struct RuleFileParser {
         return nil
     }
 
-    private mutating func globList(_ node: Node) -> GlobList? {
+    private mutating func globList(_ node: Node, naming dimension: SelectorName.Dimension) -> GlobList? {
         guard case let .sequence(entries) = node, !entries.isEmpty else {
             error(at: node, "expected a non-empty list of patterns, found \(describe(node))", expected: "e.g. [\"*\", \"!test_*\"]")
             return nil
@@ -515,6 +536,7 @@ struct RuleFileParser {
             do {
                 _ = try GlobList(validating: [written])
                 patterns.append(written)
+                selectorNames.append(SelectorName(dimension: dimension, written: written, location: location(of: entry, offset: 0)))
             } catch {
                 self.error(at: entry, offset: error.offset, "invalid pattern: \(error.message)",
                            expected: "names with * and ?, optionally preceded by !")

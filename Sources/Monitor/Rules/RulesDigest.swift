@@ -25,7 +25,7 @@ enum RulesDigest {
         fields += ["versions"] + rule.selector.versions.patterns.sorted()
         if let features = rule.selector.features { fields += ["features"] + features.patterns.sorted() }
         fields += ["feature_kind", rule.selector.featureKind.rawValue]
-        fields += ["attributes"] + rule.selector.attributes.map { $0.joined(separator: "&") }
+        fields += ["attributes"] + (rule.selector.everyAttribute ? ["*"] : []) + rule.selector.attributes.map { $0.joined(separator: "&") }
         fields += ["metric", rule.metric.name.rawValue]
         for (key, value) in rule.parameters.values.sorted(by: { $0.key < $1.key }) {
             fields += ["param", key, "\(value)"]

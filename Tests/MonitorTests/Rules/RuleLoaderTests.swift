@@ -193,6 +193,10 @@ import Testing
         ("rules:\n  - name: A\n    metric: volume\n    severity: fatal\n    condition: '< 1'", ["4:15: unknown severity 'fatal'"]),
         ("rules:\n  - name: A\n    metric: demographic_parity_ratio\n    attributes: [gender, []]\n    condition: '< 0.8'",
          ["4:26: an intersection needs at least one attribute"]),
+        ("rules:\n  - name: A\n    metric: demographic_parity_ratio\n    attributes: [[gender, \"*\"]]\n    condition: '< 0.8'",
+         ["4:28: '*' (every attribute) cannot be part of an intersection"]),
+        ("rules:\n  - name: A\n    metric: demographic_parity_ratio\n    attributes: [gen*]\n    condition: '< 0.8'",
+         ["4:21: attribute names are not patterns: '*' alone means every attribute"]),
         ("rules: {name: A}", ["1:8: 'rules' must be a list, found a mapping"]),
         ("ruls: []", ["1:1: unknown key 'ruls' in the file; did you mean 'rules'?", "1:1: missing required key 'rules'"]),
         ("- a", ["1:1: the file must be a mapping, found a list"]),
@@ -292,6 +296,17 @@ import Testing
             RuleSource(path: "b.yaml", text: "rules:\n  - {name: Accuracy, metric: accuracy, condition: '< reference - 0.1'}"),
         ])
         #expect(try split.get().rulesDigest == base)
+    }
+
+    @Test func aStarAmongAttributesMeansEveryAttribute() throws {
+        let every = try RuleFixtures.rule(
+            "rules:\n  - name: A\n    metric: demographic_parity_ratio\n    attributes: [\"*\", [gender, age_band]]\n    condition: '< 0.8'")
+        #expect(every.selector.everyAttribute)
+        #expect(every.selector.attributes == [["gender", "age_band"]])
+        let named = try RuleFixtures.rule(
+            "rules:\n  - name: A\n    metric: demographic_parity_ratio\n    attributes: [[gender, age_band]]\n    condition: '< 0.8'")
+        #expect(!named.selector.everyAttribute)
+        #expect(RulesDigest.digest(of: [every]) != RulesDigest.digest(of: [named]))
     }
 
     @Test func digestChangesWithMeaning() throws {
