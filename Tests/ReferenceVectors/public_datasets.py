@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""Public datasets held out from tuning (issue 9): NannyML's synthetic car-loan dataset
+as driftwatch events, with a manifest of its changes.
+
+The data ship inside the `nannyml` package (no download):
+
+    python3 -m venv .venv && .venv/bin/pip install nannyml
+    .venv/bin/python Tests/ReferenceVectors/public_datasets.py
+
+writes fixtures/public/car_loan.events.jsonl.gz and fixtures/public/car_loan.manifest.json.
+Only the CSV files under nannyml/datasets/data are read (importing nannyml itself is not
+needed), with the csv module: the script is deterministic and needs no third-party code.
+
+The dataset (`nannyml.load_synthetic_car_loan_dataset()`): a binary classifier of whether
+a car loan is repaid; 50,000 reference rows (2018-01-01 .. 2018-10-30, with targets) and
+50,000 analysis rows (2018-10-30 .. 2019-08-29, targets in a separate file), one row every
+8 min 43 s (~6.9 predictions per hour). NannyML's tutorials show drift in the second half
+of the analysis period (univariate drift on car_value, salary_range, loan_length,
+repaid_loan_on_prev_car; realised performance falling). This script measures every
+column before and after the change point itself and writes the measured effects into the
+manifest, so what counts as "documented" is checked, not assumed.
+
+Subsample (to keep the committed fixture small): the last 20,000 reference rows (ids
+30000-49999) and analysis ids 62500-82499, so the change (at analysis id 75000, found from
+the data below) falls 12,500 rows into the monitored part and 7,500 rows follow it. Times
+are the dataset's own. Labels: one label event per row, `repaid` as 0/1, arriving a
+pseudo-random 1-72 hours after the prediction (the dataset has no label times; fixed seed).
+"""
+import csv
+import gzip
+import json
+import math
+import os
+import random
+import sys
+from datetime import datetime, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT_DIR = os.path.join(ROOT, "fixtures", "public")
+NUMERIC = ["car_value", "debt_to_income_ratio", "loan_length", "driver_tenure"]
+CATEGORICAL = ["salary_range", "repaid_loan_on_prev_car", "size_of_downpayment"]
+FEATURES = ["car_value", "salary_range", "debt_to_income_ratio", "loan_length",
+            "repaid_loan_on_prev_car", "size_of_downpayment", "driver_tenure"]
+REFERENCE_IDS = range(30000, 50000)
+ANALYSIS_IDS = range(62500, 82500)
+CHANGE_ID = 75000
+
+
+def data_dir():
+    for path in sys.path:
+        candidate = os.path.join(path, "nannyml", "datasets", "data")
+        if os.path.isdir(candidate):
+            return candidate
+    venv = os.path.join(ROOT, ".venv", "lib")
+    for version in sorted(os.listdir(venv)) if os.path.isdir(venv) else []:
+        candidate = os.path.join(venv, version, "site-packages", "nannyml", "datasets", "data")
+        if os.path.isdir(candidate):
+            return candidate
+    sys.exit("nannyml is not installed: python3 -m venv .venv && .venv/bin/pip install nannyml")
+
+
+def read(name):
+    with open(os.path.join(data_dir(), name), newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def millis(text):
+    stamp = datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
+    return int(round(stamp.timestamp() * 1000))
+
+
+def value(name, text):
+    if text == "":
+        return None
+    if name in ("repaid_loan_on_prev_car",):
+        return text == "True"
+    if name in NUMERIC:
+        number = float(text)
+        return int(number) if number.is_integer() else round(number, 6)
+    return text
+
+
+def psi(reference, current, bins=10):
+    """PSI over reference-quantile bins (floor 1e-4), as driftwatch computes it."""
+    ordered = sorted(reference)
+    edges = [ordered[int(len(ordered) * q / bins)] for q in range(1, bins)]
+    def shares(values):
+        counts = [0] * bins
+        for v in values:
+            index = sum(1 for e in edges if v > e)
+            counts[index] += 1
+        return [max(c / len(values), 1e-4) for c in counts]
+    p, q = shares(reference), shares(current)
+    return sum((b - a) * math.log(b / a) for a, b in zip(p, q))
+
+
+def categorical_psi(reference, current):
+    keys = sorted(set(reference) | set(current), key=str)
+    def shares(values):
+        return [max(sum(1 for v in values if v == k) / len(values), 1e-4) for k in keys]
+    p, q = shares(reference), shares(current)
+    return sum((b - a) * math.log(b / a) for a, b in zip(p, q))
+
+
+def mean(values):
+    return sum(values) / len(values)
+
+
+def sd(values):
+    m = mean(values)
+    return math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1))
+
+
+def main():
+    reference = read("synthetic_car_loan_reference.csv")
+    analysis = read("synthetic_car_loan_analysis.csv")
+    targets = {row["id"]: row["repaid"] for row in read("synthetic_car_loan_analysis_target.csv")}
+    for row in analysis:
+        row["repaid"] = targets[row["id"]]
+    rows = [r for r in reference if int(r["id"]) in REFERENCE_IDS] + [r for r in analysis if int(r["id"]) in ANALYSIS_IDS]
+
+    random_source = random.Random(20181030)
+    events = []
+    for row in rows:
+        identifier = int(row["id"])
+        prefix = "r" if identifier < 50000 else "p"
+        ts = millis(row["timestamp"])
+        features = {name: value(name, row[name]) for name in FEATURES}
+        prediction = {"event": "prediction", "model": "car-loan", "version": "v1", "id": f"{prefix}-{identifier}", "ts": ts,
+                      "features": features, "score": float(row["y_pred_proba"]), "label_pred": int(float(row["y_pred"]))}
+        events.append((ts, 0, identifier, prediction))
+        label_ts = ts + int(random_source.uniform(1, 72) * 3_600_000)
+        label = {"event": "label", "id": f"{prefix}-{identifier}", "ts": label_ts, "label": int(float(row["repaid"]))}
+        events.append((label_ts, 1, identifier, label))
+    events.sort(key=lambda item: (item[0], item[1], item[2]))
+
+    os.makedirs(OUT_DIR, exist_ok=True)
+    path = os.path.join(OUT_DIR, "car_loan.events.jsonl.gz")
+    # mtime=0 and a fixed name: the same input always gives the same bytes.
+    with open(path, "wb") as raw, gzip.GzipFile(filename="car_loan.events.jsonl", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as handle:
+        for _, _, _, event in events:
+            handle.write((json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
+
+    # Measure every column and the model before and after the change, on the full dataset
+    # (all 25,000 analysis rows either side of the change; reference = all 50,000 rows).
+    before = [r for r in reference]
+    after = [r for r in analysis if int(r["id"]) >= CHANGE_ID]
+    pre_change_analysis = [r for r in analysis if int(r["id"]) < CHANGE_ID]
+    change_ts = millis(next(r["timestamp"] for r in analysis if int(r["id"]) == CHANGE_ID))
+    effects = {}
+    for name in NUMERIC:
+        a = [float(r[name]) for r in before]
+        b = [float(r[name]) for r in after]
+        c = [float(r[name]) for r in pre_change_analysis]
+        effects[name] = {"mean_shift_sd": (mean(b) - mean(a)) / sd(a), "std_ratio": sd(b) / sd(a),
+                         "psi": psi(a, b), "psi_before_change": psi(a, c)}
+    for name in CATEGORICAL:
+        a = [r[name] for r in before]
+        b = [r[name] for r in after]
+        c = [r[name] for r in pre_change_analysis]
+        effects[name] = {"psi": categorical_psi(a, b), "psi_before_change": categorical_psi(a, c),
+                         "shares_before": {k: round(sum(1 for v in a if v == k) / len(a), 4) for k in sorted(set(a))},
+                         "shares_after": {k: round(sum(1 for v in b if v == k) / len(b), 4) for k in sorted(set(b))}}
+    score_a = [float(r["y_pred_proba"]) for r in before]
+    score_b = [float(r["y_pred_proba"]) for r in after]
+    effects["score"] = {"psi": psi(score_a, score_b), "mean_shift": mean(score_b) - mean(score_a),
+                        "psi_before_change": psi(score_a, [float(r["y_pred_proba"]) for r in pre_change_analysis])}
+    def accuracy(rows):
+        return sum(1 for r in rows if int(float(r["y_pred"])) == int(float(r["repaid"]))) / len(rows)
+    effects["model"] = {"accuracy_reference": accuracy(before), "accuracy_before_change": accuracy(pre_change_analysis),
+                        "accuracy_after_change": accuracy(after), "accuracy_drop": accuracy(before) - accuracy(after)}
+
+    # The changes, with the rule meant to flag each and whether the grid's sizes make it
+    # required: a location shift >= 0.5 sd, a PSI >= 0.1 for a mix change, an accuracy drop
+    # >= 0.03 - 0.005 (the grid's small drop, within the sampling error of 25,000 rows).
+    changes = []
+    def add(kind, subject, rule, required, effect):
+        changes.append({"kind": kind, "subject": subject, "rule": rule, "start": change_ts, "required": required, "effect": effect})
+    for name in NUMERIC:
+        e = effects[name]
+        if e["psi"] > 0.02:
+            add("location_shift", name, "NumericFeatureDrift", abs(e["mean_shift_sd"]) >= 0.5 or e["psi"] >= 0.1, e)
+    for name in CATEGORICAL:
+        e = effects[name]
+        if e["psi"] > 0.02:
+            add("category_mix", name, "CategoricalMixDrift", e["psi"] >= 0.1, e)
+    if effects["score"]["psi"] > 0.02:
+        add("score_drift", "score", "ScoreDrift", effects["score"]["psi"] >= 0.1, effects["score"])
+    if effects["model"]["accuracy_drop"] > 0.01:
+        add("small_accuracy_drop", "model", "AccuracyDrop", effects["model"]["accuracy_drop"] >= 0.025, effects["model"])
+    changed = {c["subject"] for c in changes}
+    manifest = {
+        "source": "nannyml " + package_version() + ": load_synthetic_car_loan_dataset() (synthetic_car_loan_reference.csv, "
+                  "synthetic_car_loan_analysis.csv, synthetic_car_loan_analysis_target.csv)",
+        "model": "car-loan", "version": "v1",
+        "reference_ids": [REFERENCE_IDS.start, REFERENCE_IDS.stop - 1],
+        "analysis_ids": [ANALYSIS_IDS.start, ANALYSIS_IDS.stop - 1],
+        "reference_end": max(millis(r["timestamp"]) for r in rows if int(r["id"]) < 50000) + 1,
+        "analysis_start": min(millis(r["timestamp"]) for r in rows if int(r["id"]) >= 50000),
+        "change_start": change_ts,
+        "label_delay_hours": [1, 72],
+        "predictions": len(rows),
+        "changes": changes,
+        "controls": [name for name in FEATURES if name not in changed],
+        "effects": effects,
+    }
+    with open(os.path.join(OUT_DIR, "car_loan.manifest.json"), "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=2, sort_keys=True, ensure_ascii=False)
+        handle.write("\n")
+    print(f"{path}: {len(events)} events, {os.path.getsize(path)} bytes")
+    for change in changes:
+        print(change["kind"], change["subject"], "required" if change["required"] else "reported", json.dumps(change["effect"])[:160])
+    print("controls:", manifest["controls"])
+
+
+def package_version():
+    directory = os.path.dirname(data_dir())
+    site = os.path.dirname(os.path.dirname(directory))
+    for entry in os.listdir(site):
+        if entry.startswith("nannyml-") and entry.endswith(".dist-info"):
+            return entry[len("nannyml-"):-len(".dist-info")]
+    return "unknown"
+
+
+if __name__ == "__main__":
+    main()
