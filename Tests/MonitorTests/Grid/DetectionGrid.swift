@@ -156,7 +156,7 @@ enum DetectionGrid {
     /// its own rule and subject, or a side effect listed in `tolerated` — and as a false
     /// alert otherwise (including an expected rule firing before its change started).
     static func score(_ replayed: Replayed, spec: GridStreamSpec,
-                      tolerated: [GridChange.Kind: [(rule: String, subject: String)]]) -> Score {
+                      tolerated: [GridChange.Kind: [(rule: String, subject: String)]], controls: Set<String>? = nil) -> Score {
         let starts = replayed.firings.filter { !$0.resolved }
         var results: [ChangeResult] = []
         for change in spec.changes {
@@ -168,7 +168,7 @@ enum DetectionGrid {
             }
             results.append(ChangeResult(change: change, expectedRule: rule, expectedSubject: subject, detectedAt: detection?.at, flaps: flaps))
         }
-        let controls = Set(GridStreamSpec.controlFeatures).union(spec.unchangedFeatures)
+        let controls = controls ?? Set(GridStreamSpec.controlFeatures).union(spec.unchangedFeatures)
         var falseAlerts: [FalseAlert] = []
         for firing in starts {
             let explained = spec.changes.contains { change in

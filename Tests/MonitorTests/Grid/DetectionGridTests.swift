@@ -127,15 +127,32 @@ import Testing
 
     // MARK: - The grid
 
+    /// Replay speed in this build (debug: what the grid's runtime follows from), gated.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["DRIFTWATCH_GRID_SPEED"] == "1"))
+    func replaySpeed() {
+        for (rate, span) in [(50.0, 2 * Self.day), (1000.0, 1 * Self.day), (50_000.0, 2 * Self.hour)] {
+            let generator = GridGenerator(GridStreamSpec(rate: rate, span: span, seed: 1))
+            let began = ContinuousClock.now
+            var count = 0
+            for _ in generator { count += 1 }
+            let generation = ContinuousClock.now - began
+            let replayed = DetectionGrid.replay(generator, mode: .default)
+            print("speed: \(rate)/h over \(GridReport.duration(span)): \(count) events, generation \(generation), replay (incl. generation) \(String(format: "%.1f", replayed.seconds)) s, evaluations \(replayed.counters.evaluations)")
+        }
+    }
+
     @Test(arguments: selectedShapes)
     func defaultRulesCatchEveryChangeAndNothingElse(shape: DetectionGrid.Shape) throws {
         var rows: [String] = []
         var runtimes: [String] = []
         var failures: [String] = []
-        for (streamName, spec) in Self.streams(for: shape) {
+        let chosenStreams = Self.environmentList("DRIFTWATCH_GRID_STREAMS")
+        for (streamName, spec) in Self.streams(for: shape) where chosenStreams?.contains(streamName) ?? true {
             let generator = GridGenerator(spec)
             for mode in Self.selectedModes {
                 let replayed = DetectionGrid.replay(generator, mode: mode)
+                print("grid: \(shape.name) \(streamName) \(mode): \(replayed.predictions) predictions, \(replayed.labels) labels, \(String(format: "%.1f", replayed.seconds)) s")
+                fflush(nil)
                 let score = DetectionGrid.score(replayed, spec: spec, tolerated: Self.tolerated)
                 runtimes.append("| \(shape.name) | \(streamName) | \(mode) | \(replayed.predictions) | \(replayed.labels) | \(String(format: "%.1f", replayed.seconds)) s | \(String(format: "%.0f", Double(replayed.predictions + replayed.labels) / max(replayed.seconds, 1e-9))) |")
                 let falseText = score.falseAlerts.isEmpty ? "0" : "\(score.falseAlerts.count): " + Self.summarise(score.falseAlerts)

@@ -87,7 +87,7 @@ public struct GridChange: Sendable, Codable, Equatable {
     func strength(at time: Int64) -> Double {
         guard time >= start else { return 0 }
         guard ramp > 0 else { return 1 }
-        return min(1, Double(time - start) / Double(ramp))
+        return Swift.min(1, Double(time - start) / Double(ramp))
     }
 }
 
@@ -328,16 +328,25 @@ public struct GridGenerator: Sequence, Sendable {
 
     /// Mean and standard deviation of each numeric feature the changes may touch.
     static let moments: [String: (mean: Double, sd: Double)] = {
-        let lognormalMean = exp(10.8 + 0.45 * 0.45 / 2)
-        return [
-            "n_income": (lognormalMean, lognormalMean * (exp(0.45 * 0.45) - 1).squareRoot()),
-            "n_session": (0.6 * 5 + 0.4 * 12, (0.6 * (1 + 25) + 0.4 * (2.25 + 144) - pow(0.6 * 5 + 0.4 * 12, 2)).squareRoot()),
-            "n_returns": (1, 2 * (4.0 / 2).squareRoot()),
-            "n_latency": (120, (3.0).squareRoot() * 40),
-            "n_tenure": (6, (2.0).squareRoot() * 3),
-            "n_utilization": (2.0 / 7, (10.0 / (49 * 8)).squareRoot()),
-            "n_txn_count": (6, (20 * 0.3 * 0.7).squareRoot()),
-        ]
+        let lognormalMean: Double = exp(10.8 + 0.45 * 0.45 / 2)
+        let lognormalSD: Double = lognormalMean * (exp(0.45 * 0.45) - 1).squareRoot()
+        let sessionMean: Double = 0.6 * 5 + 0.4 * 12
+        let sessionSecondMoment: Double = 0.6 * 26 + 0.4 * 146.25
+        let sessionSD: Double = (sessionSecondMoment - sessionMean * sessionMean).squareRoot()
+        let returnsSD: Double = 2 * (2.0).squareRoot()  // t(4): variance 4 / 2
+        let latencySD: Double = (3.0).squareRoot() * 40
+        let tenureSD: Double = (2.0).squareRoot() * 3
+        let utilizationSD: Double = (10.0 / 392).squareRoot()
+        let transactionSD: Double = (4.2).squareRoot()
+        var table: [String: (mean: Double, sd: Double)] = [:]
+        table["n_income"] = (lognormalMean, lognormalSD)
+        table["n_session"] = (sessionMean, sessionSD)
+        table["n_returns"] = (1, returnsSD)
+        table["n_latency"] = (120, latencySD)
+        table["n_tenure"] = (6, tenureSD)
+        table["n_utilization"] = (2.0 / 7, utilizationSD)
+        table["n_txn_count"] = (6, transactionSD)
+        return table
     }()
 
     public init(_ spec: GridStreamSpec) {
@@ -358,7 +367,7 @@ public struct GridGenerator: Sequence, Sendable {
         for (index, change) in spec.changes.enumerated() {
             switch change.kind {
             case .accuracyDrop, .smallAccuracyDrop:
-                flips[index] = min(0.5, change.size / (2 * baseAccuracy - 1))
+                flips[index] = Swift.min(0.5, change.size / (2 * baseAccuracy - 1))
             case .fairnessRegression:
                 // Bisection on the group's logit shift for the selection-rate ratio `size`.
                 let femaleGroup = (change.group ?? "female") == "female"
@@ -441,11 +450,14 @@ public struct GridGenerator: Sequence, Sendable {
         let labelDraw = random.uniform()
         let flipDraw = random.uniform()
 
-        var logit = 1.6 * (-0.2 + 1.3 * (tenure - 6) / 4.24 - 1.6 * (utilization - 0.2857) / 0.16 + 0.9 * Double(transactions - 6) / 2.05
-            + (verified ? 0.6 : -1.4) + 2 * planEffect[plan])
-        var trueShift = 0.0
+        let tenureTerm: Double = 1.3 * (tenure - 6) / 4.24
+        let utilizationTerm: Double = -1.6 * (utilization - 0.2857) / 0.16
+        let transactionTerm: Double = 0.9 * Double(transactions - 6) / 2.05
+        let verifiedTerm: Double = verified ? 0.6 : -1.4
+        let planTerm: Double = 2 * planEffect[plan]
+        var logit: Double = 1.6 * (-0.2 + tenureTerm + utilizationTerm + transactionTerm + verifiedTerm + planTerm)
         var flipProbability = 0.0
-        var merchant = merchantNames[min(199, lowerBound(t.merchant, merchantDraw))]
+        var merchant = merchantNames[Swift.min(199, lowerBound(t.merchant, merchantDraw))]
         var channel = channelNames[lowerBound(t.channel, channelDraw)]
         var missing: [String: Double] = ["n_latency": 0.01]
         var categoryOverrides: [String: String] = [:]
@@ -483,15 +495,14 @@ public struct GridGenerator: Sequence, Sendable {
                 if mixDraw < change.size * strength {
                     switch change.subject {
                     case "c_channel": channel = channelNames[lowerBound(t.channelReversed, channelDraw)]
-                    case "c_merchant": merchant = merchantNames[min(199, lowerBound(t.merchantReversed, merchantDraw))]
+                    case "c_merchant": merchant = merchantNames[Swift.min(199, lowerBound(t.merchantReversed, merchantDraw))]
                     default: break
                     }
                 }
             case .scoreDrift:
                 logit += change.size * strength
-                trueShift += change.size * strength
             case .accuracyDrop, .smallAccuracyDrop:
-                flipProbability = max(flipProbability, (flips[index] ?? 0) * strength)
+                flipProbability = Swift.max(flipProbability, (flips[index] ?? 0) * strength)
             case .fairnessRegression:
                 let femaleGroup = (change.group ?? "female") == "female"
                 if female == femaleGroup { logit -= (shifts[index] ?? 0) * strength }
@@ -499,7 +510,6 @@ public struct GridGenerator: Sequence, Sendable {
         }
 
         let trueLogit = logit - (changes.isEmpty ? 0 : fairnessAdjustment(changes, time: time, female: female, shifts: shifts)) + latent
-        _ = trueShift
         var label = labelDraw < 1 / (1 + exp(-trueLogit))
         if flipDraw < flipProbability { label.toggle() }
 
