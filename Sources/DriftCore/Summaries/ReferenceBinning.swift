@@ -73,6 +73,32 @@ public final class ReferenceBinning: @unchecked Sendable {
         try self.init(fineEdges: edges, coarseEdgeIndices: coarseIndices)
     }
 
+    /// The binning of a reference whose distinct values are all known (``ExactValueCounts``).
+    ///
+    /// Each value v gets a bin of its own, `(v⁻, v]` with v⁻ = `v.nextDown`, so ties keep
+    /// their exact mass; the gap between two neighbouring values, `(vᵢ, vᵢ₊₁⁻]`, is a bin
+    /// too, so a current value that falls *between* two reference values is told apart
+    /// from both (and the outer bins hold only values outside the reference range). The
+    /// coarse (PSI) edges are `coarseQuantiles` — numpy's quantiles of the data, which may
+    /// lie inside a gap — added as fine edges, equal ones merged. For d values: at most
+    /// 2d + b − 1 edges, independent of the configured number of fine bins.
+    /// - Parameters:
+    ///   - distinctValues: finite, strictly increasing.
+    ///   - coarseQuantiles: non-decreasing, each within the values' range.
+    public convenience init(distinctValues: [Double], coarseQuantiles: [Double]) throws {
+        var edges = distinctValues.flatMap { [$0.nextDown, $0] }.filter(\.isFinite) + coarseQuantiles
+        edges.sort()
+        var unique: [Double] = []
+        unique.reserveCapacity(edges.count)
+        for edge in edges where unique.last.map({ $0 < edge }) ?? true { unique.append(edge) }
+        var coarseIndices: [Int] = []
+        for quantile in coarseQuantiles {
+            guard let index = unique.firstIndex(of: quantile) else { continue }
+            if coarseIndices.last.map({ $0 < index }) ?? true { coarseIndices.append(index) }
+        }
+        try self.init(fineEdges: unique, coarseEdgeIndices: coarseIndices)
+    }
+
     deinit { paddedEdges.deallocate() }
 
     /// The fine bin of a finite value: the number of edges strictly below it.
