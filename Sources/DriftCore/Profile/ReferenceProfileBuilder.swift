@@ -7,7 +7,8 @@
 /// categorical feature a capped ``CategoricalSummary``. Memory is O(k + tail capacity +
 /// 1,000) per numeric feature and O(category capacity) per categorical feature,
 /// independent of the row count. The profile is exact:
-/// - for a feature with at most 1,000 distinct values, at any number of rows: one fine
+/// - for a feature with at most 1,000 distinct values, each seen twice on average, at
+///   any number of rows (the sketch compacts only beyond 4,096 values): one fine
 ///   bin per value and one per gap between values (``ReferenceBinning/init(distinctValues:coarseQuantiles:)``),
 ///   true counts and sums, numpy's decile edges — so KS, PSI, JS, Hellinger and
 ///   Wasserstein are those of the raw data;
@@ -151,9 +152,17 @@ struct NumericFeatureBuilder: Sendable {
         moments.update(value)
     }
 
-    /// The exact profile while the distinct values were counted, else the sketch's.
+    /// Exact value bins need values that repeat: a small sample of mostly distinct values
+    /// (a continuous feature) would leave wide gaps whose current mass is only known by
+    /// count and sum, where numpy's quantile edges (exact below k rows) resolve it better.
+    static let minimumRowsPerDistinctValue = 2
+
+    /// The exact profile while the distinct values were counted and repeat, else the sketch's.
     func finish() -> NumericReference {
-        if let distinct = exactCounts.sortedCounts, distinct.totalCount > 0 { return finish(distinct) }
+        if let distinct = exactCounts.sortedCounts, distinct.totalCount > 0,
+           distinct.totalCount >= Self.minimumRowsPerDistinctValue * distinct.values.count {
+            return finish(distinct)
+        }
         return finishFromSketch()
     }
 

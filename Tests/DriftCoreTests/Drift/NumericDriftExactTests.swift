@@ -14,7 +14,7 @@ struct ExactVectorCase: Decodable {
     var current_counts: ValueCounts?
     var reference_recipe: ValueRecipe?
     var current_recipe: ValueRecipe?
-    /// At most 1,000 distinct reference values: the profile must be exact.
+    /// At most 1,000 distinct reference values, each seen twice on average: exact value counts.
     var exact: Bool
     var expected: Expected
     var check: Check?
@@ -48,6 +48,7 @@ struct ExactVectorCase: Decodable {
         var wasserstein: Double
         var coarse_edges: [Double]
         var reference_distinct: Int
+        var reference_rows: Int
     }
 
     struct Check: Decodable {
@@ -57,10 +58,16 @@ struct ExactVectorCase: Decodable {
 
     var referenceValues: [Double] { reference_counts?.expanded() ?? reference_recipe!.values() }
     var currentValues: [Double] { current_counts?.expanded() ?? current_recipe!.values() }
-    /// Every current value is a reference value (no crossing of the CDFs inside a gap bin).
-    var currentOnReferenceValues: Bool {
-        guard let reference = reference_counts, let current = current_counts else { return false }
-        return Set(current.values).isSubset(of: reference.values)
+    /// Each gap between two reference values holds at most one distinct current value, so
+    /// the Wasserstein distance is exact (values outside the range are in the outer bins).
+    var oneCurrentValuePerGap: Bool {
+        guard let reference = reference_counts?.values.sorted(), let current = current_counts else { return false }
+        var gaps = Set<Int>()
+        for value in current.values where !reference.contains(value) {
+            let gap = reference.firstIndex { $0 > value } ?? reference.count
+            if gap > 0, gap < reference.count, !gaps.insert(gap).inserted { return false }
+        }
+        return true
     }
 }
 
@@ -90,7 +97,6 @@ struct ExactVectorCase: Decodable {
         let (result, reference) = try Self.drift(testCase)
         let expected = testCase.expected
         let ks = try #require(result.ks)
-        print("MEASURE \(name) exact=\(testCase.exact) psi \(abs(result.psi! - expected.psi)) js \(abs(result.js! - expected.js)) hellinger \(abs(result.hellinger! - expected.hellinger)) ks \(abs(ks.statistic - expected.ks.statistic)) w \(abs(result.wasserstein! - expected.wasserstein)) wrel \(abs(result.wasserstein! - expected.wasserstein) / expected.wasserstein) ks=\(ks.statistic) p=\(ks.pvalue) psiv=\(result.psi!) wv=\(result.wasserstein!)")
         if testCase.exact {
             // Exact value counts: the statistics of the raw data, to rounding.
             #expect(reference.isExact, "\(name): ≤ 1,000 distinct values must give an exact profile")
@@ -102,14 +108,15 @@ struct ExactVectorCase: Decodable {
             #expect(isClose(ks.statistic, expected.ks.statistic), "\(name) ks \(ks.statistic) vs \(expected.ks.statistic)")
             #expect(isClose(ks.pvalue, expected.ks.pvalue, tolerance: 1e-6) || abs(ks.pvalue - expected.ks.pvalue) < 1e-300,
                     "\(name) ks p \(ks.pvalue) vs \(expected.ks.pvalue)")
-            // Wasserstein is exact unless the CDFs cross inside a gap between two
-            // reference values, where the crossing is interpolated.
-            let tolerance = testCase.currentOnReferenceValues ? 1e-9 : 0.002
-            #expect(NumericDriftTests.within(result.wasserstein, expected.wasserstein, absolute: tolerance, relative: testCase.currentOnReferenceValues ? 1e-9 : 0.02),
+            // Wasserstein is exact unless a gap between two reference values holds
+            // several distinct current values (then within the binned target).
+            let exactWasserstein = testCase.oneCurrentValuePerGap
+            #expect(NumericDriftTests.within(result.wasserstein, expected.wasserstein, absolute: exactWasserstein ? 1e-9 : 0.002,
+                                             relative: exactWasserstein ? 1e-9 : 0.02),
                     "\(name) wasserstein \(result.wasserstein!) vs \(expected.wasserstein)")
         } else {
             // The sketch: the documented targets.
-            #expect(!reference.isExact, "\(name): over 1,000 distinct values and 4,096 rows the sketch compacts")
+            #expect(reference.isExact == (testCase.expected.reference_rows < 4096), "\(name): the sketch compacts at 4,096 values")
             #expect(NumericDriftTests.within(result.psi, expected.psi, absolute: 0.005, relative: 0.02), "\(name) psi \(result.psi!) vs \(expected.psi)")
             #expect(NumericDriftTests.within(result.js, expected.js, absolute: 0.003), "\(name) js \(result.js!) vs \(expected.js)")
             #expect(NumericDriftTests.within(result.hellinger, expected.hellinger, absolute: 0.003), "\(name) hellinger \(result.hellinger!) vs \(expected.hellinger)")

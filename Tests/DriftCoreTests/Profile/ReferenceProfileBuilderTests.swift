@@ -59,9 +59,9 @@ import Testing
         guard case let .numeric(reference) = builder.finish().features["x"] else { Issue.record("kind"); return }
         #expect(reference.isExact)
         let edges = reference.binning.fineEdges
-        #expect(edges == (0..<10).flatMap { [Double($0).nextDown, Double($0)] })
         let sorted = values.sorted()
         let deciles = (1..<10).map { LinearQuantile.quantile(sorted: sorted, Double($0) / 10) }
+        #expect(edges == Array(Set((0..<10).flatMap { [Double($0).nextDown, Double($0)] } + deciles)).sorted())
         #expect(reference.binning.coarseEdgeIndices.map { edges[$0] } == Array(Set(deciles)).sorted())
         for value in 0..<10 {
             let bin = reference.binning.fineBin(of: Double(value))
@@ -81,6 +81,16 @@ import Testing
         for index in 0..<10_000 { builder.add(.number(Double(index % 1001)), to: "x") }
         guard case let .numeric(reference) = builder.finish().features["x"] else { Issue.record("kind"); return }
         #expect(!reference.isExact && reference.binning.fineEdges.count < 1000)
+    }
+
+    /// A small sample of distinct values (continuous data) keeps numpy's quantile edges.
+    @Test func distinctValuesThatDoNotRepeatKeepQuantileEdges() throws {
+        var builder = try ReferenceProfileBuilder(configuration: ProfileConfiguration(fineBinCount: 100))
+        let values = (0..<500).map { Double(($0 * 37) % 500) / 8 }
+        for value in values { builder.add(.number(value), to: "x") }
+        guard case let .numeric(reference) = builder.finish().features["x"] else { Issue.record("kind"); return }
+        let sorted = values.sorted()
+        #expect(reference.isExact && reference.binning.fineEdges == Array(Set((1..<100).map { LinearQuantile.quantile(sorted: sorted, Double($0) / 100) })).sorted())
     }
 
     @Test func invalidConfigurationIsAnError() {
