@@ -1,7 +1,8 @@
 /// The bin edges every numeric summary of one feature shares, fixed by the reference profile.
 ///
 /// Fine inner edges are the reference quantiles at j/B, j = 1…B−1, with equal edges
-/// merged; bins are right-closed, `(e[i-1], e[i]]`, with open outer bins `(−∞, e[0]]`
+/// merged (or, for a reference whose distinct values are all counted, the values
+/// themselves and the points just below them: ``init(distinctValues:coarseQuantiles:)``); bins are right-closed, `(e[i-1], e[i]]`, with open outer bins `(−∞, e[0]]`
 /// and `(e[last], +∞)`, so a value's bin is the number of edges strictly below it
 /// (`numpy.searchsorted(edges, x, side="left")`). The coarse (PSI) edges are the
 /// quantiles at i/b; because B is a multiple of b they are fine edges too, recorded
