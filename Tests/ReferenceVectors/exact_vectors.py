@@ -13,6 +13,7 @@ The cases use references of 1,000 to 1,000,000 rows while keeping the file small
   IEEE arithmetic only (+, −, ×, ÷, √ are correctly rounded in numpy and Swift alike),
   so the Swift test regenerates the same doubles bit for bit:
     irwinhall   Σ of 12 uniforms − 6                   (normal-like, bounded by ±6)
+    uniform     u
     pareto2     1/√(1 − u)                             (Pareto, α = 2: infinite variance)
     cauchylike  (u1 − 0.5)/(u2 − 0.5)                  (ratio of centred uniforms: tail index 1, as Cauchy)
   then value·scale + shift; with "outside" = {every, below, above, spread}, value i with
@@ -71,6 +72,8 @@ def recipe_values(recipe):
             base = total - 6.0
         elif kind == "pareto2":
             base = 1.0 / np.sqrt(1.0 - next(uniforms))
+        elif kind == "uniform":
+            base = next(uniforms)
         elif kind == "cauchylike":
             u1 = next(uniforms)
             base = (u1 - 0.5) / (next(uniforms) - 0.5)
@@ -209,8 +212,35 @@ def recipe_cases():
     return cases
 
 
+def mixed_cases():
+    """A discrete reference (as counts) against a continuous current (a recipe): the
+    current's values spread inside the gaps between reference values."""
+    cases = []
+    seed = 500
+    for rows in [10_000, 100_000, 1_000_000]:
+        seed += 10
+        # Integer-rounded (floor) normal-like values against the same, unrounded, shifted by 0.5 and by 1.5.
+        reference = recipe_values({"kind": "irwinhall", "seed": seed, "count": rows, "scale": 10.0, "shift": 50.0})
+        values, counts = np.unique(np.floor(reference), return_counts=True)
+        for name, shift in [("floored_reference_continuous_current", 50.5), ("floored_reference_shifted_current", 51.5)]:
+            current = {"kind": "irwinhall", "seed": seed + 1, "count": CURRENT_ROWS, "scale": 10.0, "shift": shift}
+            c = recipe_values(current)
+            exp = expected(np.floor(reference), c)
+            cases.append({"name": f"{name}_{rows}", "reference_counts": pairs(values, counts), "current_recipe": current,
+                          "exact": is_exact(exp), "expected": exp,
+                          "check": {"first_current_values": [float(v) for v in c[:3]]}})
+        # Digits 0-9 against values uniform on [-0.5, 9.5).
+        digits = pairs(np.arange(10.0), np.random.default_rng(seed).multinomial(rows, np.ones(10) / 10))
+        current = {"kind": "uniform", "seed": seed + 2, "count": CURRENT_ROWS, "scale": 10.0, "shift": -0.5}
+        c = recipe_values(current)
+        exp = expected(expand(digits), c)
+        cases.append({"name": f"digits_reference_uniform_current_{rows}", "reference_counts": digits, "current_recipe": current,
+                      "exact": is_exact(exp), "expected": exp, "check": {"first_current_values": [float(v) for v in c[:3]]}})
+    return cases
+
+
 if __name__ == "__main__":
     path = os.path.join(OUT, "drift_exact.json")
     with open(path, "w") as handle:
-        json.dump({"cases": count_cases() + recipe_cases()}, handle, separators=(",", ":"), allow_nan=False)
+        json.dump({"cases": count_cases() + recipe_cases() + mixed_cases()}, handle, separators=(",", ":"), allow_nan=False)
     print(f"{path}: {os.path.getsize(path)} bytes")

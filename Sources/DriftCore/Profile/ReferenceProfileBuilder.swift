@@ -9,7 +9,8 @@
 /// independent of the row count. The profile is exact:
 /// - for a feature with at most 1,000 distinct values, each seen twice on average, at
 ///   any number of rows (the sketch compacts only beyond 4,096 values): one fine
-///   bin per value and one per gap between values (``ReferenceBinning/init(distinctValues:coarseQuantiles:)``),
+///   bin per value and equal-width bins in the gaps between values
+///   (``ReferenceBinning/init(distinctValues:coarseQuantiles:gapEdgeBudget:)``),
 ///   true counts and sums, numpy's decile edges — so KS, PSI, JS, Hellinger and
 ///   Wasserstein are those of the raw data;
 /// - otherwise while the sketch has not compacted (fewer than k values): edges are
@@ -166,13 +167,15 @@ struct NumericFeatureBuilder: Sendable {
         return finishFromSketch()
     }
 
-    /// Edges at and just below every distinct value plus numpy's decile edges; true
-    /// counts and sums (nothing lies in the outer bins).
+    /// Edges at and just below every distinct value, equal-width edges inside the gaps up
+    /// to the configured fine bins, and numpy's decile edges; true counts and sums
+    /// (nothing lies in the outer bins or the gaps).
     private func finish(_ distinct: SortedValueCounts) -> NumericReference {
         let coarseBins = configuration.coarseBinCount
         let quantiles = (1..<coarseBins).map { distinct.quantile(Double($0) / Double(coarseBins))! }
         // Finite, strictly increasing values and quantiles within their range: always valid.
-        let binning = try! ReferenceBinning(distinctValues: distinct.values, coarseQuantiles: quantiles)
+        let binning = try! ReferenceBinning(distinctValues: distinct.values, coarseQuantiles: quantiles,
+                                            gapEdgeBudget: configuration.fineBinCount)
         var counts = [Double](repeating: 0, count: binning.fineBinCount)
         var sums = counts
         for (value, count) in zip(distinct.values, distinct.counts) {

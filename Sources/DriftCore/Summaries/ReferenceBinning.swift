@@ -77,17 +77,30 @@ public final class ReferenceBinning: @unchecked Sendable {
     /// The binning of a reference whose distinct values are all known (``ExactValueCounts``).
     ///
     /// Each value v gets a bin of its own, `(v⁻, v]` with v⁻ = `v.nextDown`, so ties keep
-    /// their exact mass; the gap between two neighbouring values, `(vᵢ, vᵢ₊₁⁻]`, is a bin
-    /// too, so a current value that falls *between* two reference values is told apart
-    /// from both (and the outer bins hold only values outside the reference range). The
-    /// coarse (PSI) edges are `coarseQuantiles` — numpy's quantiles of the data, which may
-    /// lie inside a gap — added as fine edges, equal ones merged. For d values: at most
-    /// 2d + b − 1 edges, independent of the configured number of fine bins.
+    /// their exact mass; the gap between two neighbouring values, `(vᵢ, vᵢ₊₁⁻]`, holds no
+    /// reference value and is binned apart, so a current value that falls *between* two
+    /// reference values is told apart from both (the outer bins hold only values outside
+    /// the reference range). Each gap is cut into equal-width sub-bins with the edges left
+    /// of `gapEdgeBudget` after the values' own (`(budget − 2d) / (d − 1)` per gap, none
+    /// from 500 values of a budget of 1,000 up): the current's values spread inside a gap
+    /// are then located finely enough for the Wasserstein distance. The coarse (PSI) edges
+    /// are `coarseQuantiles` — numpy's quantiles of the data, which may lie inside a gap —
+    /// added as fine edges, equal ones merged. For d values: at most
+    /// max(2d, gapEdgeBudget) + b − 1 edges.
     /// - Parameters:
     ///   - distinctValues: finite, strictly increasing.
     ///   - coarseQuantiles: non-decreasing, each within the values' range.
-    public convenience init(distinctValues: [Double], coarseQuantiles: [Double]) throws {
+    ///   - gapEdgeBudget: total fine edges wanted (the configured fine bins).
+    public convenience init(distinctValues: [Double], coarseQuantiles: [Double], gapEdgeBudget: Int = 0) throws {
+        let perGap = distinctValues.count > 1 ? max(0, gapEdgeBudget - 2 * distinctValues.count) / (distinctValues.count - 1) : 0
         var edges = distinctValues.flatMap { [$0.nextDown, $0] }.filter(\.isFinite) + coarseQuantiles
+        if perGap > 0 {
+            for (low, high) in zip(distinctValues, distinctValues.dropFirst()) {
+                let width = high - low
+                guard width.isFinite else { continue }
+                for step in 1...perGap { edges.append(low + width * (Double(step) / Double(perGap + 1))) }
+            }
+        }
         edges.sort()
         var unique: [Double] = []
         unique.reserveCapacity(edges.count)

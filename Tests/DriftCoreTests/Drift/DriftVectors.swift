@@ -92,6 +92,8 @@ struct ValueRecipe: Decodable {
                 var total = 0.0
                 for _ in 0..<12 { total += uniform() }
                 base = total - 6.0
+            case "uniform":
+                base = uniform()
             case "pareto2":
                 base = 1.0 / (1.0 - uniform()).squareRoot()
             case "cauchylike":

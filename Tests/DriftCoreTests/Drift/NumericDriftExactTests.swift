@@ -52,7 +52,7 @@ struct ExactVectorCase: Decodable {
     }
 
     struct Check: Decodable {
-        var first_reference_values: [Double]
+        var first_reference_values: [Double]?
         var first_current_values: [Double]
     }
 
@@ -91,7 +91,9 @@ struct ExactVectorCase: Decodable {
     func matchesScipy(_ name: String) throws {
         let testCase = Self.file.cases.first { $0.name == name }!
         if let check = testCase.check {
-            #expect(Array(testCase.reference_recipe!.values().prefix(3)) == check.first_reference_values, "generator must match Python bit for bit")
+            if let first = check.first_reference_values {
+                #expect(Array(testCase.reference_recipe!.values().prefix(3)) == first, "generator must match Python bit for bit")
+            }
             #expect(Array(testCase.current_recipe!.values().prefix(3)) == check.first_current_values, "generator must match Python bit for bit")
         }
         let (result, reference) = try Self.drift(testCase)

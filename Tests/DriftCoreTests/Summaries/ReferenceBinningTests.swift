@@ -43,6 +43,16 @@ import Testing
         #expect(extreme.fineEdges == [-.greatestFiniteMagnitude])
     }
 
+    /// The edge budget left after the values' own edges cuts each gap into equal widths.
+    @Test func gapsAreCutIntoEqualWidths() throws {
+        let binning = try ReferenceBinning(distinctValues: [0, 4, 8], coarseQuantiles: [4], gapEdgeBudget: 12)
+        // (12 − 6) / 2 = 3 edges per gap, at quarters.
+        #expect(binning.fineEdges == [Double(0).nextDown, 0, 1, 2, 3, Double(4).nextDown, 4, 5, 6, 7, Double(8).nextDown, 8])
+        #expect(binning.coarseEdgeIndices == [6])
+        let many = try ReferenceBinning(distinctValues: (0..<600).map(Double.init), coarseQuantiles: [], gapEdgeBudget: 1000)
+        #expect(many.fineEdges.count == 1200)
+    }
+
     @Test func invalidEdgesAreErrors() {
         #expect(throws: SerializationError.self) { try ReferenceBinning(fineEdges: [1, 1], coarseEdgeIndices: []) }
         #expect(throws: SerializationError.self) { try ReferenceBinning(fineEdges: [1, .nan], coarseEdgeIndices: []) }
