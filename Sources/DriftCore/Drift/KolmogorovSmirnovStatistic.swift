@@ -4,7 +4,9 @@
 /// Both empirical CDFs are known exactly at every fine edge (right-closed bins), so
 /// D is evaluated there. Inside a bin both CDFs are monotone, so the supremum there
 /// exceeds the larger edge value by at most min(reference mass, current mass) of that
-/// bin — at most 1/B of the reference for equal-mass bins. The p-value is the
+/// bin — at most 1/B of the reference for equal-mass bins, and nothing for the bins of a
+/// discrete reference (one per value, one per gap: F_R is flat inside each, so the
+/// supremum is at an edge, and D is exact). The p-value is the
 /// asymptotic one (`ks_2samp(method="asymp")`). O(B).
 public enum KolmogorovSmirnovStatistic {
     /// D between aligned fine-bin proportion vectors (each summing to 1).

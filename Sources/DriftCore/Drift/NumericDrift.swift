@@ -12,9 +12,10 @@ public struct KolmogorovSmirnovResult: Sendable, Equatable {
 /// the fine bins. Undefined cases give `nil`, never NaN:
 /// - no finite current values (empty window, or all missing) or no finite reference
 ///   values: every distribution statistic, `meanShift` and `stdRatio` are nil;
-/// - constant reference (std R = 0, all edges equal): the single edge splits the line
-///   into (−∞, c] and (c, ∞); psi/js/hellinger/ks are defined, `wasserstein` is divided
-///   by the 0.001 floor, `meanShift` and `stdRatio` are nil;
+/// - constant reference (std R = 0): the coarse edge c splits the line into (−∞, c] and
+///   (c, ∞) (the fine bins, exact counts, are (−∞, c⁻], {c} and (c, ∞));
+///   psi/js/hellinger/ks are defined, `wasserstein` is divided by the 0.001 floor,
+///   `meanShift` and `stdRatio` are nil;
 /// - `missingRate` rates are nil only for a side with no rows at all.
 public struct NumericDriftResult: Sendable, Equatable {
     public var psi: Double?

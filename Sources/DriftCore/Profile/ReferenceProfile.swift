@@ -143,7 +143,33 @@ extension ReferenceProfile: BinaryCodable {
 
 // MARK: - JSON layout
 
-extension ReferenceProfile: Codable {}
+extension ReferenceProfile: Codable {
+    /// The value model (``CategoryValue``) the categories were written with: 1 since it
+    /// exists; profiles written before have no `valueModel` field (0), and their
+    /// categories are rewritten on load (``LegacyCategories``).
+    public static let valueModelVersion = 1
+
+    private enum CodingKeys: String, CodingKey { case configuration, features, valueModel }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let valueModel = try container.decodeIfPresent(Int.self, forKey: .valueModel) ?? 0
+        guard (0...Self.valueModelVersion).contains(valueModel) else {
+            throw DecodingError.dataCorruptedError(forKey: .valueModel, in: container,
+                                                   debugDescription: "value model \(valueModel) is newer than this driftwatch (\(Self.valueModelVersion))")
+        }
+        var features = try container.decode([String: FeatureProfile].self, forKey: .features)
+        if valueModel == 0 { features = features.mapValues(LegacyCategories.migrated) }
+        self.init(configuration: try container.decode(ProfileConfiguration.self, forKey: .configuration), features: features)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(configuration, forKey: .configuration)
+        try container.encode(features, forKey: .features)
+        try container.encode(Self.valueModelVersion, forKey: .valueModel)
+    }
+}
 
 extension FeatureProfile: Codable {
     private enum CodingKeys: String, CodingKey { case kind, numeric, categorical }

@@ -1,23 +1,35 @@
 /// Builds a ``ReferenceProfile`` in one pass over reference data of any size.
 ///
-/// Per numeric feature it keeps a ``KLLSketch`` (the quantile edges and bin masses),
-/// exact ``Moments``, the most extreme values (``ExtremeValues``, for exact tail bins)
-/// and missing/non-finite counts; per categorical feature a capped
-/// ``CategoricalSummary``. Memory is O(k + tail capacity) per numeric feature and
-/// O(category capacity) per categorical feature, independent of the row count. While
-/// a feature's sketch has not compacted (fewer than k values) the profile is exact:
-/// edges are `numpy.quantile` of the data and bin contents are true counts and sums.
+/// Per numeric feature it keeps exact counts of its distinct values while there are at
+/// most 1,000 of them (``ExactValueCounts``), a ``KLLSketch`` (the quantile edges and
+/// bin masses otherwise), exact ``Moments``, the most extreme values
+/// (``ExtremeValues``, for exact tail bins) and missing/non-finite counts; per
+/// categorical feature a capped ``CategoricalSummary``. Memory is O(k + tail capacity +
+/// 1,000) per numeric feature and O(category capacity) per categorical feature,
+/// independent of the row count. The profile is exact:
+/// - for a feature with at most 1,000 distinct values, each seen twice on average, at
+///   any number of rows (the sketch compacts only beyond 4,096 values): one fine
+///   bin per value and equal-width bins in the gaps between values
+///   (``ReferenceBinning/init(distinctValues:coarseQuantiles:gapEdgeBudget:)``),
+///   true counts and sums, numpy's decile edges — so KS, PSI, JS, Hellinger and
+///   Wasserstein are those of the raw data;
+/// - otherwise while the sketch has not compacted (fewer than k values): edges are
+///   `numpy.quantile` of the data at j/B and bin contents are true counts and sums.
 ///
 /// Kinds are given up front or inferred from the first non-missing value (numbers →
-/// numeric, strings and booleans → categorical). A value of the other kind is
-/// counted as missing for a numeric feature and recorded by its text for a
-/// categorical one (`3.5` → `"3.5"`); `typeMismatchCount` reports how many of these
-/// there were. A feature whose values are all missing becomes numeric with no edges.
+/// numeric, strings and booleans → categorical). Categories are the ``CategoryValue``
+/// texts (`16` and `16.0` → "16", `True` → "true"). A value of the other kind is counted
+/// as missing for a numeric feature and recorded as its category for a categorical one
+/// (`3.5` → "3.5"); `typeMismatchCount` reports how many of these there were, except
+/// numbers in a feature declared categorical (integer codes), which are expected.
+/// A feature whose values are all missing becomes numeric with no edges.
 public struct ReferenceProfileBuilder: Sendable {
     public let configuration: ProfileConfiguration
     private var features: [String: FeatureBuilder] = [:]
     /// Values whose kind disagreed with their feature's kind.
     public private(set) var typeMismatchCount = 0
+    /// Features given as categorical up front: numbers there are codes, not mismatches.
+    private let declaredCategorical: Set<String>
 
     private enum FeatureBuilder: Sendable {
         case undetermined(missingCount: Int)
@@ -29,6 +41,7 @@ public struct ReferenceProfileBuilder: Sendable {
     public init(configuration: ProfileConfiguration = ProfileConfiguration(), kinds: [String: FeatureKind] = [:]) throws(ProfileError) {
         try configuration.validate()
         self.configuration = configuration
+        declaredCategorical = Set(kinds.filter { $0.value == .categorical }.keys)
         for (name, kind) in kinds { features[name] = makeBuilder(kind, missingCount: 0) }
     }
 
@@ -66,14 +79,8 @@ public struct ReferenceProfileBuilder: Sendable {
             }
             builder = .numeric(numeric)
         case (.categorical(var summary), _):
-            switch value {
-            case let .text(text): summary.update(text)
-            case let .flag(flag): summary.update(flag)
-            case .missing: summary.update(nil as String?)
-            case let .number(number):
-                number.isNaN ? summary.update(nil as String?) : summary.update("\(number)")
-                typeMismatchCount += number.isNaN ? 0 : 1
-            }
+            summary.update(CategoryValue.category(of: value))
+            if case let .number(number) = value, !number.isNaN, !declaredCategorical.contains(feature) { typeMismatchCount += 1 }
             builder = .categorical(summary)
         }
         features[feature] = builder
@@ -123,6 +130,7 @@ public struct ReferenceProfileBuilder: Sendable {
 struct NumericFeatureBuilder: Sendable {
     let configuration: ProfileConfiguration
     var sketch: KLLSketch
+    var exactCounts = ExactValueCounts()
     var extremes: ExtremeValues
     var moments = Moments()
     var missingCount = 0
@@ -140,13 +148,49 @@ struct NumericFeatureBuilder: Sendable {
             return
         }
         sketch.update(value)
+        exactCounts.update(value)
         extremes.update(value)
         moments.update(value)
     }
 
+    /// Exact value bins need values that repeat: a small sample of mostly distinct values
+    /// (a continuous feature) would leave wide gaps whose current mass is only known by
+    /// count and sum, where numpy's quantile edges (exact below k rows) resolve it better.
+    static let minimumRowsPerDistinctValue = 2
+
+    /// The exact profile while the distinct values were counted and repeat, else the sketch's.
+    func finish() -> NumericReference {
+        if let distinct = exactCounts.sortedCounts, distinct.totalCount > 0,
+           distinct.totalCount >= Self.minimumRowsPerDistinctValue * distinct.values.count {
+            return finish(distinct)
+        }
+        return finishFromSketch()
+    }
+
+    /// Edges at and just below every distinct value, equal-width edges inside the gaps up
+    /// to the configured fine bins, and numpy's decile edges; true counts and sums
+    /// (nothing lies in the outer bins or the gaps).
+    private func finish(_ distinct: SortedValueCounts) -> NumericReference {
+        let coarseBins = configuration.coarseBinCount
+        let quantiles = (1..<coarseBins).map { distinct.quantile(Double($0) / Double(coarseBins))! }
+        // Finite, strictly increasing values and quantiles within their range: always valid.
+        let binning = try! ReferenceBinning(distinctValues: distinct.values, coarseQuantiles: quantiles,
+                                            gapEdgeBudget: configuration.fineBinCount)
+        var counts = [Double](repeating: 0, count: binning.fineBinCount)
+        var sums = counts
+        for (value, count) in zip(distinct.values, distinct.counts) {
+            let bin = binning.fineBin(of: value)
+            counts[bin] += Double(count)
+            sums[bin] += Double(count) * value
+        }
+        let summary = NumericSummary(binning: binning, counts: counts, sums: sums, lowerTail: [], upperTail: [],
+                                     moments: moments, missingCount: missingCount, nonFiniteCount: nonFiniteCount)
+        return NumericReference(summary: summary, isExact: true)
+    }
+
     /// Edges from the sketch's quantiles at j/B, bin counts and sums from its weighted
     /// items, outer bins from the exact extremes when they cover them.
-    func finish() -> NumericReference {
+    private func finishFromSketch() -> NumericReference {
         let view = sketch.sortedView()
         let fineBins = configuration.fineBinCount
         let quantiles = (1..<fineBins).compactMap { view.quantile(Double($0) / Double(fineBins)) }

@@ -35,9 +35,9 @@ public struct CategoricalSummary: Sendable, Equatable {
         add(category, count: 1)
     }
 
-    /// Adds one boolean observation as the category `"true"` or `"false"`.
+    /// Adds one boolean observation as the category `"true"` or `"false"` (``CategoryValue``).
     public mutating func update(_ flag: Bool) {
-        add(flag ? "true" : "false", count: 1)
+        add(CategoryValue.category(of: flag), count: 1)
     }
 
     @usableFromInline
@@ -66,6 +66,15 @@ public struct CategoricalSummary: Sendable, Equatable {
         var copy = self
         copy.merge(other)
         return copy
+    }
+
+    /// The same observations with every category renamed by `rename`; categories that get
+    /// one name are added together (so the cap still holds).
+    func renamingCategories(_ rename: (String) -> String) -> CategoricalSummary {
+        var renamed = self
+        renamed.counts = [:]
+        for (category, count) in counts { renamed.counts[rename(category), default: 0] += count }
+        return renamed
     }
 
     /// Non-missing observations, the `other` bucket included.

@@ -1,7 +1,8 @@
 /// The bin edges every numeric summary of one feature shares, fixed by the reference profile.
 ///
 /// Fine inner edges are the reference quantiles at j/B, j = 1…B−1, with equal edges
-/// merged; bins are right-closed, `(e[i-1], e[i]]`, with open outer bins `(−∞, e[0]]`
+/// merged (or, for a reference whose distinct values are all counted, the values
+/// themselves and the points just below them: ``init(distinctValues:coarseQuantiles:)``); bins are right-closed, `(e[i-1], e[i]]`, with open outer bins `(−∞, e[0]]`
 /// and `(e[last], +∞)`, so a value's bin is the number of edges strictly below it
 /// (`numpy.searchsorted(edges, x, side="left")`). The coarse (PSI) edges are the
 /// quantiles at i/b; because B is a multiple of b they are fine edges too, recorded
@@ -71,6 +72,45 @@ public final class ReferenceBinning: @unchecked Sendable {
             if isCoarse, coarseIndices.last != edges.count - 1 { coarseIndices.append(edges.count - 1) }
         }
         try self.init(fineEdges: edges, coarseEdgeIndices: coarseIndices)
+    }
+
+    /// The binning of a reference whose distinct values are all known (``ExactValueCounts``).
+    ///
+    /// Each value v gets a bin of its own, `(v⁻, v]` with v⁻ = `v.nextDown`, so ties keep
+    /// their exact mass; the gap between two neighbouring values, `(vᵢ, vᵢ₊₁⁻]`, holds no
+    /// reference value and is binned apart, so a current value that falls *between* two
+    /// reference values is told apart from both (the outer bins hold only values outside
+    /// the reference range). Each gap is cut into equal-width sub-bins with the edges left
+    /// of `gapEdgeBudget` after the values' own (`(budget − 2d) / (d − 1)` per gap, none
+    /// from 500 values of a budget of 1,000 up): the current's values spread inside a gap
+    /// are then located finely enough for the Wasserstein distance. The coarse (PSI) edges
+    /// are `coarseQuantiles` — numpy's quantiles of the data, which may lie inside a gap —
+    /// added as fine edges, equal ones merged. For d values: at most
+    /// max(2d, gapEdgeBudget) + b − 1 edges.
+    /// - Parameters:
+    ///   - distinctValues: finite, strictly increasing.
+    ///   - coarseQuantiles: non-decreasing, each within the values' range.
+    ///   - gapEdgeBudget: total fine edges wanted (the configured fine bins).
+    public convenience init(distinctValues: [Double], coarseQuantiles: [Double], gapEdgeBudget: Int = 0) throws {
+        let perGap = distinctValues.count > 1 ? max(0, gapEdgeBudget - 2 * distinctValues.count) / (distinctValues.count - 1) : 0
+        var edges = distinctValues.flatMap { [$0.nextDown, $0] }.filter(\.isFinite) + coarseQuantiles
+        if perGap > 0 {
+            for (low, high) in zip(distinctValues, distinctValues.dropFirst()) {
+                let width = high - low
+                guard width.isFinite else { continue }
+                for step in 1...perGap { edges.append(low + width * (Double(step) / Double(perGap + 1))) }
+            }
+        }
+        edges.sort()
+        var unique: [Double] = []
+        unique.reserveCapacity(edges.count)
+        for edge in edges where unique.last.map({ $0 < edge }) ?? true { unique.append(edge) }
+        var coarseIndices: [Int] = []
+        for quantile in coarseQuantiles {
+            guard let index = unique.firstIndex(of: quantile) else { continue }
+            if coarseIndices.last.map({ $0 < index }) ?? true { coarseIndices.append(index) }
+        }
+        try self.init(fineEdges: unique, coarseEdgeIndices: coarseIndices)
     }
 
     deinit { paddedEdges.deallocate() }

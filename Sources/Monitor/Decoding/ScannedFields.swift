@@ -1,3 +1,5 @@
+import DriftCore
+
 /// The mapped values found while scanning one message, turned into an event at the end.
 struct ScannedFields {
     /// The mapping's fields are read as `schema.mapping.x`, in place: a computed `mapping`
@@ -152,8 +154,8 @@ struct ScannedFields {
     private func readScalarAsString(_ reader: inout JSONReader, _ recent: inout RecentStrings, field: @autoclosure () -> String) throws -> String? {
         switch try reader.peekKind() {
         case .string: return recent.next(try reader.readStringBytes())
-        case .number: return canonicalString(try reader.readDouble())
-        case .bool: return try reader.readBool() ? "true" : "false"
+        case .number: return CategoryValue.category(of: try reader.readDouble())
+        case .bool: return CategoryValue.category(of: try reader.readBool())
         case .null:
             try reader.readNull()
             return nil
@@ -188,11 +190,4 @@ struct ScannedFields {
         default: throw EventRejection.wrongType(field: field(), expected: "0 or 1")
         }
     }
-}
-
-/// Integers print without a fraction ("3", not "3.0"), so numeric ids and segment
-/// values read the same however they were logged.
-func canonicalString(_ value: Double) -> String {
-    if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-    return String(value)
 }

@@ -89,11 +89,11 @@ extension DriftPane {
             case (.numeric, _), (.categorical, .invalid):
                 typeErrors[flat] += 1
             case let (.categorical(index), .string(text)):
-                categorical[index].update(text)
+                categorical[index].update(CategoryValue.category(of: text))
             case let (.categorical(index), .bool(flag)):
                 categorical[index].update(flag)
             case let (.categorical(index), .number(number)):
-                categorical[index].update(canonicalString(number))
+                categorical[index].update(number.isNaN ? nil : CategoryValue.category(of: number))
             case let (.categorical(index), .missing):
                 categorical[index].update(nil as String?)
             }

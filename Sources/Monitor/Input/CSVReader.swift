@@ -217,7 +217,11 @@ public struct CSVError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// A CSV field read as a value: empty → missing, a decimal number → number, anything else → text.
+/// A CSV field read as a value: empty → missing, a decimal number → number, anything else
+/// → text. A number written with leading zeros (`007`, `-01.5`) is an identifier (a zip
+/// or product code), not a quantity: it stays text, as the same value logged as the JSON
+/// string `"007"` does. Categories of numbers and of boolean spellings (`True`) are
+/// ``CategoryValue``'s, as for JSON values.
 public enum CSVValue: Equatable, Sendable {
     case missing
     case number(Double)
@@ -231,10 +235,17 @@ public enum CSVValue: Equatable, Sendable {
         // Only decimal notation counts as a number: "nan", "inf" and hex floats stay text.
         let startsNumeric = (0x30...0x39).contains(first) || first == 0x2D || first == 0x2B || first == 0x2E
         if startsNumeric, !field.utf8.contains(where: { $0 | 0x20 == 0x78 || $0 | 0x20 == 0x6E }),  // no x/X (hex), n/N (nan, inf)
-           let number = Double(field), number.isFinite {
+           !Self.hasLeadingZero(field), let number = Double(field), number.isFinite {
             self = .number(number)
         } else {
             self = .text(field)
         }
+    }
+
+    /// A zero followed by another digit at the start of the integer part (after a sign).
+    private static func hasLeadingZero(_ field: String) -> Bool {
+        var digits = field.utf8.drop { $0 == 0x2D || $0 == 0x2B }.makeIterator()
+        guard digits.next() == 0x30, let second = digits.next() else { return false }
+        return (0x30...0x39).contains(second)
     }
 }

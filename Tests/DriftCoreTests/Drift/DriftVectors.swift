@@ -48,13 +48,23 @@ struct MissingRate: Decodable {
 }
 
 /// Data regenerated bit for bit from SplitMix64 uniforms with exact IEEE arithmetic
-/// only, exactly as `recipe_values` in drift_vectors.py.
+/// only, exactly as `recipe_values` in drift_vectors.py and exact_vectors.py.
 struct ValueRecipe: Decodable {
     var kind: String
     var seed: UInt64
     var count: Int
     var scale: Double
     var shift: Double
+    /// Every `every`-th value (from index 0) is `below − spread·u`; with `above`, the one
+    /// after it is `above + spread·u`: values outside the reference's range.
+    var outside: Outside?
+
+    struct Outside: Decodable {
+        var every: Int
+        var below: Double
+        var above: Double?
+        var spread: Double
+    }
 
     func values() -> [Double] {
         var state = seed
@@ -66,13 +76,30 @@ struct ValueRecipe: Decodable {
             z ^= z >> 31
             return Double(z >> 11) * 0x1p-53
         }
-        return (0..<count).map { _ in
+        return (0..<count).map { index in
+            // Products and sums in separate statements, as in Python (no fused multiply-add).
+            if let outside, index % outside.every == 0 {
+                let offset = outside.spread * uniform()
+                return outside.below - offset
+            }
+            if let outside, let above = outside.above, index % outside.every == 1 {
+                let offset = outside.spread * uniform()
+                return above + offset
+            }
             let base: Double
-            if kind == "irwinhall" {
+            switch kind {
+            case "irwinhall":
                 var total = 0.0
                 for _ in 0..<12 { total += uniform() }
                 base = total - 6.0
-            } else {
+            case "uniform":
+                base = uniform()
+            case "pareto2":
+                base = 1.0 / (1.0 - uniform()).squareRoot()
+            case "cauchylike":
+                let numerator = uniform() - 0.5
+                base = numerator / (uniform() - 0.5)
+            default:
                 let numerator = uniform() - 0.5
                 base = numerator / (1.0 - uniform())
             }

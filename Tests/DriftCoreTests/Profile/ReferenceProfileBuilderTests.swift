@@ -15,7 +15,7 @@ import Testing
             return
         }
         #expect(age.summary.missingCount == 2 && age.moments.count == 1 && age.moments.mean == 31)
-        #expect(city.summary.counts == ["Oslo": 1, "7.0": 1] && city.summary.missingCount == 1)
+        #expect(city.summary.counts == ["Oslo": 1, "7": 1] && city.summary.missingCount == 1)
         #expect(vip.summary.counts == ["true": 1, "false": 1] && vip.summary.missingCount == 1)
         #expect(builder.typeMismatchCount == 2)
     }
@@ -30,9 +30,10 @@ import Testing
         #expect(ghost.binning.fineEdges.isEmpty && ghost.missingRate == 1 && ghost.fineProportions.isEmpty)
     }
 
+    /// Over 1,000 distinct values but fewer than k: the sketch is exact, numpy's edges.
     @Test func exactProfileHasTrueBinContents() throws {
         var builder = try ReferenceProfileBuilder(configuration: ProfileConfiguration(fineBinCount: 100))
-        let values = (0..<3000).map { Double(($0 * 37) % 101) / 4 }
+        let values = (0..<3000).map { Double(($0 * 37) % 2003) / 4 }
         for value in values { builder.add(.number(value), to: "x") }
         builder.add(.number(.infinity), to: "x")
         builder.add(.number(.nan), to: "x")
@@ -46,6 +47,53 @@ import Testing
         for value in values { current.update(value) }
         #expect(current.fineCounts == reference.summary.fineCounts)
         for (a, b) in zip(current.fineSums, reference.summary.fineSums) { #expect(abs(a - b) <= 1e-9 * max(1, abs(b))) }
+    }
+
+    /// Integers 0–9 at 50,000 rows (the sketch compacts): one bin per value, one per gap,
+    /// true counts, numpy's decile edges; a current value between two reference values
+    /// lands in an empty gap bin, so moving one value's mass there is a KS of its share.
+    @Test func fewDistinctValuesKeepExactCountsAtAnySize() throws {
+        var builder = try ReferenceProfileBuilder()
+        let values = (0..<50_000).map { Double(($0 * 7) % 10) }
+        for value in values { builder.add(.number(value), to: "x") }
+        guard case let .numeric(reference) = builder.finish().features["x"] else { Issue.record("kind"); return }
+        #expect(reference.isExact)
+        let edges = reference.binning.fineEdges
+        let sorted = values.sorted()
+        let deciles = (1..<10).map { LinearQuantile.quantile(sorted: sorted, Double($0) / 10) }
+        let required = Set((0..<10).flatMap { [Double($0).nextDown, Double($0)] } + deciles)
+        #expect(required.isSubset(of: edges) && edges.count <= 1000 + 9)
+        // (1000 − 20) / 9 = 108 equal-width edges inside each of the 9 gaps.
+        #expect(edges.filter { $0 > 4 && $0 < Double(5).nextDown }.count == 108 + (deciles.contains { $0 > 4 && $0 < 5 } ? 1 : 0))
+        #expect(reference.binning.coarseEdgeIndices.map { edges[$0] } == Array(Set(deciles)).sorted())
+        for value in 0..<10 {
+            let bin = reference.binning.fineBin(of: Double(value))
+            #expect(reference.summary.count(inFineBin: bin) == 5000 && reference.summary.sum(inFineBin: bin) == Double(5000 * value))
+        }
+        var current = reference.makeSummary()
+        current.update(contentsOf: values.map { $0 == 5 ? 4.5 : $0 })
+        #expect(reference.summary.count(inFineBin: reference.binning.fineBin(of: 4.5)) == 0)
+        let drift = try NumericDriftResult(reference: reference, current: current)
+        #expect(abs(drift.ks!.statistic - 0.1) < 1e-12 && drift.ks!.pvalue < 1e-100)
+        #expect(abs(drift.wasserstein! - 0.05 / reference.moments.populationStandardDeviation!) < 1e-12)
+    }
+
+    /// Beyond 1,000 distinct values the map is dropped and the sketch answers.
+    @Test func overTheCapacityTheSketchTakesOver() throws {
+        var builder = try ReferenceProfileBuilder()
+        for index in 0..<10_000 { builder.add(.number(Double(index % 1001)), to: "x") }
+        guard case let .numeric(reference) = builder.finish().features["x"] else { Issue.record("kind"); return }
+        #expect(!reference.isExact && reference.binning.fineEdges.count < 1000)
+    }
+
+    /// A small sample of distinct values (continuous data) keeps numpy's quantile edges.
+    @Test func distinctValuesThatDoNotRepeatKeepQuantileEdges() throws {
+        var builder = try ReferenceProfileBuilder(configuration: ProfileConfiguration(fineBinCount: 100))
+        let values = (0..<500).map { Double(($0 * 37) % 500) / 8 }
+        for value in values { builder.add(.number(value), to: "x") }
+        guard case let .numeric(reference) = builder.finish().features["x"] else { Issue.record("kind"); return }
+        let sorted = values.sorted()
+        #expect(reference.isExact && reference.binning.fineEdges == Array(Set((1..<100).map { LinearQuantile.quantile(sorted: sorted, Double($0) / 100) })).sorted())
     }
 
     @Test func invalidConfigurationIsAnError() {

@@ -73,7 +73,8 @@ import Testing
         #expect(small.binning.fineBinCount > 400)
         #expect(abs(small.fineProportions.reduce(0, +) - 1) < 1e-12)
         #expect(small.coarseProportions.count == 10)
-        #expect(constant.binning.fineEdges == [4.25] && constant.coarseProportions == [1, 0])
+        // Exact value counts: a bin (4.25⁻, 4.25] of its own; the coarse edge 4.25 splits the line in two.
+        #expect(constant.binning.fineEdges == [(4.25).nextDown, 4.25] && constant.coarseProportions == [1, 0])
         // Outer tails come from the exact extremes even after compaction.
         let upperEdge = try #require(tail.binning.fineEdges.last)
         #expect(tail.summary.count(inFineBin: tail.binning.fineBinCount - 1) == Double(tailValues.filter { $0 > upperEdge }.count))

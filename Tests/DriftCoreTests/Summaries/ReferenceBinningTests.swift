@@ -31,6 +31,28 @@ import Testing
         #expect(binning.fineBin(of: 7) == 0 && binning.fineBin(of: 7.0.nextUp) == 1)
     }
 
+    /// Exact values: each value its own bin (v⁻, v], each gap its own bin, the coarse
+    /// quantiles added as edges (one inside a gap), so values between are told apart.
+    @Test func distinctValuesGetBinsOfTheirOwnAndGapsBetween() throws {
+        let binning = try ReferenceBinning(distinctValues: [1, 2, 4], coarseQuantiles: [1, 3, 3, 4])
+        #expect(binning.fineEdges == [Double(1).nextDown, 1, Double(2).nextDown, 2, 3, Double(4).nextDown, 4])
+        #expect(binning.coarseEdgeIndices == [1, 4, 6])
+        let bins = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 9].map(binning.fineBin)
+        #expect(bins == [0, 1, 2, 3, 4, 4, 5, 6, 7])
+        let extreme = try ReferenceBinning(distinctValues: [-.greatestFiniteMagnitude], coarseQuantiles: [])
+        #expect(extreme.fineEdges == [-.greatestFiniteMagnitude])
+    }
+
+    /// The edge budget left after the values' own edges cuts each gap into equal widths.
+    @Test func gapsAreCutIntoEqualWidths() throws {
+        let binning = try ReferenceBinning(distinctValues: [0, 4, 8], coarseQuantiles: [4], gapEdgeBudget: 12)
+        // (12 − 6) / 2 = 3 edges per gap, at quarters.
+        #expect(binning.fineEdges == [Double(0).nextDown, 0, 1, 2, 3, Double(4).nextDown, 4, 5, 6, 7, Double(8).nextDown, 8])
+        #expect(binning.coarseEdgeIndices == [6])
+        let many = try ReferenceBinning(distinctValues: (0..<600).map(Double.init), coarseQuantiles: [], gapEdgeBudget: 1000)
+        #expect(many.fineEdges.count == 1200)
+    }
+
     @Test func invalidEdgesAreErrors() {
         #expect(throws: SerializationError.self) { try ReferenceBinning(fineEdges: [1, 1], coarseEdgeIndices: []) }
         #expect(throws: SerializationError.self) { try ReferenceBinning(fineEdges: [1, .nan], coarseEdgeIndices: []) }

@@ -95,5 +95,8 @@ import Testing
         #expect(CSVValue(field: "1e999") == .text("1e999"))
         #expect(CSVValue(field: " 3") == .text(" 3"))
         #expect(CSVValue(field: "north") == .text("north"))
+        // Leading zeros make an identifier, not a quantity; a lone zero or 0.x is a number.
+        #expect(CSVValue(field: "007") == .text("007") && CSVValue(field: "-01.5") == .text("-01.5"))
+        #expect(CSVValue(field: "0") == .number(0) && CSVValue(field: "0.25") == .number(0.25) && CSVValue(field: "-0") == .number(0))
     }
 }

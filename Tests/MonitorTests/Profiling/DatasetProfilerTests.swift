@@ -69,6 +69,41 @@ import Testing
         #expect(try ProfileDocument.decode(bare) == ProfileDocument(profile: fromCSV))
     }
 
+    /// `fixtures/profiles/legacy-profile.json` was written by `driftwatch profile` before
+    /// exact value counts and the value model (`--kind c_zip=categorical`, so its integer
+    /// zip codes were stored as "1010.0"): it still loads, its categories are rewritten to
+    /// the value model, and its own data compared with it shows no drift.
+    @Test func aProfileWrittenBeforeTheValueModelLoadsAndMatchesItsData() throws {
+        let document = try ProfileDocument.load(path: RuleFixtures.path("fixtures/profiles/legacy-profile.json"))
+        let legacy = try String(contentsOfFile: RuleFixtures.path("fixtures/profiles/legacy-profile.json"), encoding: .utf8)
+        #expect(legacy.contains("\"1010.0\"") && !legacy.contains("valueModel"), "the fixture is the old format")
+        guard case let .categorical(zip) = document.profile.features["c_zip"],
+              case let .categorical(owner) = document.profile.features["b_owner"],
+              case let .numeric(children) = document.profile.features["f_children"] else {
+            Issue.record("kinds")
+            return
+        }
+        #expect(Set(zip.summary.counts.keys) == ["1010", "2020", "3030"] && zip.summary.presentCount == 400)
+        #expect(Set(owner.summary.counts.keys) == ["true", "false"])
+        #expect(!children.binning.fineEdges.isEmpty)
+        var options = ComparisonOptions()
+        options.kinds = ["c_zip": .categorical]
+        let comparison = try DatasetComparison.run(
+            reference: .profile(document.profile), current: RuleFixtures.path("fixtures/profiles/legacy-reference.jsonl"),
+            dataset: DatasetOptions(), options: options)
+        #expect(comparison.features.count == 5)
+        for feature in comparison.features + [comparison.score, comparison.prediction].compactMap({ $0 }) {
+            switch feature.sides {
+            case let .numeric(_, _, drift): #expect(drift.psi == 0 && drift.ks?.statistic == 0, "\(feature.name): \(drift)")
+            case let .categorical(_, _, drift): #expect(drift.psi == 0 && drift.newCategoryRate == 0, "\(feature.name): \(drift)")
+            }
+        }
+        // Written again, the profile names its value model and reads back unchanged.
+        let rewritten = try document.encoded()
+        #expect(String(decoding: rewritten, as: UTF8.self).contains("\"valueModel\" : 1"))
+        #expect(try ProfileDocument.decode(rewritten) == document)
+    }
+
     @Test func absentFeaturesAreMissingInEveryRow() throws {
         var profiler = try DatasetProfiler()
         profiler.add(PredictionEvent(model: "m", version: "v", id: "1", timestamp: 0, features: [Feature("a", .number(1))]))
