@@ -7,12 +7,15 @@ import Monitor
 struct ProfileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
-        abstract: "Build a reference profile (profile.json) from a JSON-lines or CSV dataset, in one pass.",
+        abstract: "Build a reference profile (profile.json) from a JSON-lines or CSV dataset, in two passes.",
         discussion: """
         JSON lines are decoded with the configuration's field mapping (only prediction events are profiled).
         CSV: one column per feature, except the reserved columns \(DatasetReader.reservedCSVColumns.joined(separator: ", ")),
         the --segment-columns and the --ignore-columns. The score is profiled as @score and the predicted class
-        as @prediction. Use the profile with `driftwatch replay --reference` or `driftwatch compare --reference`.
+        as @prediction. Labels (label events joined by id, or a `label` column) add the reference's outcomes:
+        performance and per-group fairness, and each metric's spread over chunks, which relative and `sigma`
+        rule conditions need. A second pass measures each drift statistic's spread over chunks of the data.
+        Use the profile with `driftwatch replay --reference` or `driftwatch compare --reference`.
         """
     )
 
@@ -26,26 +29,32 @@ struct ProfileCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try dataset.configuration()
-        var profiler: DatasetProfiler
+        var labelled: LabelledDatasetProfiler
         do {
-            profiler = try DatasetProfiler(configuration: try dataset.profileConfiguration(configuration),
-                                           kinds: try dataset.featureKinds(configuration),
-                                           maximumFeatures: configuration.limits.maximumFeatures)
+            labelled = LabelledDatasetProfiler(try DatasetProfiler(configuration: try dataset.profileConfiguration(configuration),
+                                                                   kinds: try dataset.featureKinds(configuration),
+                                                                   maximumFeatures: configuration.limits.maximumFeatures))
         } catch let error as ProfileError {
             throw ValidationError(error.description)
         }
+        let options = try dataset.datasetOptions(configuration)
         let counters: DatasetReadCounters
+        let document: ProfileDocument
         do {
-            counters = try DatasetReader.read(path: input, options: dataset.datasetOptions(configuration)) { event in
-                if case let .prediction(prediction) = event { profiler.add(prediction) }
+            counters = try DatasetReader.read(path: input, options: options) { labelled.add($0) }
+            try dataset.rejections.check(counters.rejectionTally, of: input, configuration: configuration)
+            guard labelled.profiler.rowCount > 0 else { throw CommandFailure("\(input): no predictions to profile (\(counters.summary))") }
+            document = try labelled.document(model: dataset.model, version: dataset.version) { add in
+                _ = try DatasetReader.read(path: input, options: options) { event in
+                    if case let .prediction(prediction) = event { add(prediction) }
+                }
             }
         } catch let error as DatasetError {
             throw CommandFailure(error.description)
         }
-        try dataset.rejections.check(counters.rejectionTally, of: input, configuration: configuration)
-        guard profiler.rowCount > 0 else { throw CommandFailure("\(input): no predictions to profile (\(counters.summary))") }
-        let profile = profiler.finish()
-        let document = ProfileDocument(model: dataset.model, version: dataset.version, profile: profile)
+        let profiler = labelled.profiler
+        let profile = document.profile
+        var notes: [String] = []
         do {
             try document.encoded().write(to: URL(fileURLWithPath: out))
         } catch {
@@ -54,7 +63,15 @@ struct ProfileCommand: ParsableCommand {
 
         print("profiled \(profiler.rowCount) rows of \(input): \(counters.summary)")
         print(ProfileSummary.table(profile))
-        var notes: [String] = []
+        if let outcomes = document.outcomes {
+            let accuracy = outcomes.performance.accuracy.map { String(format: "%.4f", $0) } ?? "-"
+            print("outcomes: \(outcomes.labelled) labelled of \(outcomes.predictions) predictions, accuracy \(accuracy); "
+                + "performance spread over \(outcomes.chunks[.accuracy] == nil ? "too few" : "chunks of \(outcomes.chunkSize)") labelled predictions")
+        } else {
+            print("outcomes: none (no labels joined): performance and fairness rules relative to the reference cannot use this profile")
+        }
+        if let chunks = document.chunks { print("drift statistics' spread over chunks of \(chunks.size) predictions: \(chunks.statistics.count) statistics") }
+        if labelled.outcomeOverflowCount > 0 { notes.append("\(labelled.outcomeOverflowCount) predictions beyond the label join's capacity left out of the outcomes") }
         if profiler.typeMismatchCount > 0 { notes.append("\(profiler.typeMismatchCount) values of the wrong type (numeric: counted missing; categorical: kept as text)") }
         if profiler.invalidValueCount > 0 { notes.append("\(profiler.invalidValueCount) object/array values counted missing") }
         if profiler.ignoredFeatureCount > 0 { notes.append("\(profiler.ignoredFeatureCount) values of features beyond the first \(profiler.maximumFeatures) left out") }

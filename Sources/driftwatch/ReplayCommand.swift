@@ -55,6 +55,7 @@ struct ReplayCommand: ParsableCommand {
             configuration.references.set(try ProfileFile.load(reference), identifier: URL(fileURLWithPath: reference).lastPathComponent)
         }
         let engine = MonitorEngine(configuration: configuration, rules: ruleSet, decoder: file.decoder)
+        for gap in engine.referenceGaps { FileHandle.standardError.write(Data(("warning: " + gap + "\n").utf8)) }
 
         let alerts = try OutputFile(path: alertsOut)
         let metrics = try metricsOut.map { try OutputFile(path: $0) }

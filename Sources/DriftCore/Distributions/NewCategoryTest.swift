@@ -1,25 +1,23 @@
 /// One-sided test of a window's values in categories its reference never saw.
 ///
-/// Source: Good–Turing's estimate of the probability mass of unseen categories after N
-/// reference values, f₁/N (f₁: categories seen exactly once; at least one is assumed, so a
-/// reference without singletons still allows 1/N), and the binomial test of the window's
-/// count against it, P(X ≥ k) for X ~ Binomial(n, f₁/N), by the normal approximation with
-/// continuity correction (I. J. Good, "The population frequencies of species and the
-/// estimation of population parameters", Biometrika 40, 1953). O(1).
+/// Source: Good–Turing (I. J. Good, "The population frequencies of species and the
+/// estimation of population parameters", Biometrika 40, 1953): the probability that the
+/// next value falls in a category N reference values have not shown is estimated by f₁/N,
+/// f₁ the categories seen exactly once. Under no change, the window's share of values in
+/// unseen categories estimates that same mass, so the two shares are compared with the
+/// pooled two-proportion z-test (one-sided: more new values than the reference's own rare
+/// categories predict), which carries the uncertainty of both — a small reference's
+/// estimate is rough, and a long-tailed vocabulary's is large. O(1).
 ///
-/// Accuracy: the normal approximation's, fine once n·f₁/N is a few units; below that it
-/// overstates the p-value of a lone new value (conservative), understates it for large
-/// counts only where they are overwhelming anyway.
+/// Accuracy: the normal approximation's; with no singletons in the reference at least one
+/// is assumed, so a lone new value in a small window is not "impossible".
 extension HypothesisTests {
-    /// P(at least `newCount` of `currentCount` values fall in unseen categories) when nothing
-    /// changed; nil when either side is empty.
+    /// P(a share of new values at least `newCount` / `currentCount`) when nothing changed;
+    /// nil when either side is empty.
     public static func newCategoryPValue(newCount: Int, currentCount: Int, referenceCount: Int, referenceSingletons: Int) -> Double? {
         guard currentCount > 0, referenceCount > 0, (0...currentCount).contains(newCount) else { return nil }
-        guard newCount > 0 else { return 1 }
-        let unseenMass = min(1, Double(max(referenceSingletons, 1)) / Double(referenceCount))
-        let expected = Double(currentCount) * unseenMass
-        let deviation = (expected * (1 - unseenMass)).squareRoot()
-        guard deviation > 0 else { return Double(newCount) > expected ? 0 : 1 }
-        return Distributions.normalSurvival((Double(newCount) - 0.5 - expected) / deviation)
+        let singletons = min(max(referenceSingletons, 1), referenceCount)
+        guard Double(newCount) / Double(currentCount) > Double(singletons) / Double(referenceCount) else { return 1 }
+        return twoProportionZTest(successes1: newCount, trials1: currentCount, successes2: singletons, trials2: referenceCount) / 2
     }
 }

@@ -72,6 +72,33 @@ struct OutcomeCollector {
     }
 }
 
+extension OutcomeCollector {
+    /// The dataset's outcomes as a profile keeps them: performance and per-attribute fairness
+    /// (``finish(intersections:maximumGroups:)`` without intersections), and each
+    /// performance metric's spread over consecutive chunks of labelled predictions (a tenth
+    /// of them, at least 100 each; a final chunk under half that is left out).
+    func referenceOutcomes(chunks: Int = 10) -> ReferenceOutcomes {
+        let outcomes = finish(intersections: [], maximumGroups: FairnessSummary.defaultMaximumGroups)
+        let chunkSize = max(100, Int(outcomes.performance.labelledCount) / max(chunks, 1))
+        var values: [PerformanceMetric: [Double]] = [:]
+        var chunk = try! BinaryOutcomeSummary()  // default bins are valid
+        func close() {
+            for metric in PerformanceMetric.allCases {
+                if let value = PerformanceMetrics.value(metric, of: chunk) { values[metric, default: []].append(value) }
+            }
+            chunk = try! BinaryOutcomeSummary()
+        }
+        for row in rows {
+            guard let label = labels[row.id] else { continue }
+            chunk.record(label: label == 1, predicted: row.predicted, score: row.score)
+            if Int(chunk.labelledCount) >= chunkSize { close() }
+        }
+        if Int(chunk.labelledCount) * 2 >= chunkSize { close() }
+        return ReferenceOutcomes(predictions: outcomes.predictions, performance: outcomes.performance, fairness: outcomes.fairness,
+                                 chunkSize: chunkSize, chunks: values.compactMapValues(ChunkStatistic.init(values:)))
+    }
+}
+
 /// What ``OutcomeCollector`` found in one dataset.
 public struct DatasetOutcomes: Sendable {
     /// Predictions with a predicted class.

@@ -49,30 +49,55 @@ public struct MonitorConfiguration: Sendable {
     }
 }
 
-/// Reference profiles given up front, e.g. from `driftwatch profile` on training data.
+/// A reference given up front: a profile (e.g. from `driftwatch profile` on training data)
+/// and what the profile file adds to it.
+public struct ProvidedReference: Sendable {
+    public var profile: ReferenceProfile
+    /// An id for the audit trail (e.g. the file name).
+    public var identifier: String
+    /// Outcomes of the reference's labelled predictions (nil: unlabelled data).
+    public var outcomes: ReferenceOutcomes?
+    /// Spread of each drift statistic across the reference's chunks (empty: not measured).
+    public var chunkStatistics: [MetricKey: ChunkStatistic]
+
+    public init(profile: ReferenceProfile, identifier: String, outcomes: ReferenceOutcomes? = nil, chunkStatistics: [MetricKey: ChunkStatistic] = [:]) {
+        self.profile = profile
+        self.identifier = identifier
+        self.outcomes = outcomes
+        self.chunkStatistics = chunkStatistics
+    }
+}
+
+/// References given up front, by model and version; `"*"` as version matches every version
+/// of a model, and `"*"` as model every model.
 public struct ReferenceProfiles: Sendable {
-    /// Keyed by `model` and `version`; `"*"` as version matches every version of a model,
-    /// and `"*"` as model every model.
-    public var profiles: [String: [String: ReferenceProfile]] = [:]
-    /// An id per profile for the audit trail (e.g. the file name and digest).
-    public var identifiers: [String: [String: String]] = [:]
+    public private(set) var references: [String: [String: ProvidedReference]] = [:]
 
     public init() {}
 
-    public mutating func set(_ profile: ReferenceProfile, identifier: String, model: String = "*", version: String = "*") {
-        profiles[model, default: [:]][version] = profile
-        identifiers[model, default: [:]][version] = identifier
+    public mutating func set(_ reference: ProvidedReference, model: String = "*", version: String = "*") {
+        references[model, default: [:]][version] = reference
     }
 
-    func lookup(model: String, version: String) -> (profile: ReferenceProfile, identifier: String)? {
+    /// A bare profile, without outcomes or chunk spread.
+    public mutating func set(_ profile: ReferenceProfile, identifier: String, model: String = "*", version: String = "*") {
+        set(ProvidedReference(profile: profile, identifier: identifier), model: model, version: version)
+    }
+
+    func lookup(model: String, version: String) -> ProvidedReference? {
         for candidateModel in [model, "*"] {
             for candidateVersion in [version, "*"] {
-                if let profile = profiles[candidateModel]?[candidateVersion] {
-                    return (profile, identifiers[candidateModel]?[candidateVersion] ?? "profile")
-                }
+                if let reference = references[candidateModel]?[candidateVersion] { return reference }
             }
         }
         return nil
+    }
+
+    /// Every reference with the model and version patterns it is registered under, in a stable order.
+    var all: [(model: String, version: String, reference: ProvidedReference)] {
+        references.sorted { $0.key < $1.key }.flatMap { model, versions in
+            versions.sorted { $0.key < $1.key }.map { (model, $0.key, $0.value) }
+        }
     }
 }
 

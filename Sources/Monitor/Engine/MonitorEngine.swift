@@ -105,6 +105,32 @@ public final class MonitorEngine {
     }
 
     public var rulesDigest: String { evaluator.ruleSet.rulesDigest }
+    /// Rules that can never be judged against a reference given up front, one line each:
+    /// relative conditions on performance or label fairness with a profile that has no
+    /// labelled outcomes, `sigma` conditions with one that has no chunk spread. Known at
+    /// start (replay and serve report them before the first event).
+    public var referenceGaps: [String] {
+        configuration.references.all.flatMap { model, version, reference in
+            evaluator.ruleSet.rules.compactMap { rule -> String? in
+                guard rule.selector.matches(model: model, version: version) || model == "*" || version == "*" else { return nil }
+                let lacking: String? = switch (rule.metric.name, rule.condition) {
+                case (.performance, .statistical) where reference.outcomes?.chunks.isEmpty ?? true:
+                    "no spread of performance over labelled chunks"
+                case (.feature, .statistical) where reference.chunkStatistics.isEmpty:
+                    "no spread of drift statistics over chunks"
+                case (.performance, _) where rule.condition.needsReferenceValue && reference.outcomes == nil,
+                     (.fairness, _) where rule.condition.needsReferenceValue && reference.outcomes == nil:
+                    "no labelled outcomes"
+                default: nil
+                }
+                return lacking.map {
+                    "rule \(rule.name) (\(rule.metric.name.rawValue) \(rule.condition)) can never be judged against reference \(reference.identifier) "
+                        + "for \(model)/\(version): it has \($0); build the profile with `driftwatch profile` from data with labels"
+                }
+            }
+        }
+    }
+
     /// What each rule's evaluations came to (judged, skipped by reason, held back as noise,
     /// firings, flaps), in rule order.
     public var ruleActivity: [RuleActivity] { evaluator.ruleActivity }

@@ -148,7 +148,7 @@ struct PerformanceTracker: Sendable {
             let overflowing = panes.count > maximumPanes
             guard covered || isExpired(end) || overflowing else { break }
             if overflowing && !covered && !isExpired(end) { forcedEvaluations += 1 }
-            if predictions > 0 { ready += admit(makeWindow(endingAt: end, from: members), members: members) }
+            if predictions > 0 { ready += admit(endingAt: end, members: members) }
             nextWindowEnd = end + 1
             awaitingFirstWindow = false
             panes.removeFirst(panes.prefix { $0.index <= end + 1 - Int64(panesPerWindow) }.count)
@@ -170,12 +170,13 @@ struct PerformanceTracker: Sendable {
     /// enough labels; otherwise its panes not yet given or accumulated join the
     /// accumulation, which is given once it holds enough labels or spans the maximum (an
     /// accumulation the panes would stretch past the maximum is given first, as it is).
-    private mutating func admit(_ window: Window, members: [Pane]) -> [Window] {
-        guard case let .growing(minimumEvents, maximumPanes) = sizing else { return [window] }
-        if window.labelled >= minimumEvents {
+    private mutating func admit(endingAt end: Int64, members: [Pane]) -> [Window] {
+        guard case let .growing(minimumEvents, maximumPanes) = sizing else { return [makeWindow(endingAt: end, from: members)] }
+        // Counted before merging: a sparse window under the minimum is never merged.
+        if members.reduce(0, { $0 + $1.labelled }) >= minimumEvents {
             accumulation = .empty
-            lastGivenPane = window.lastPane
-            return [window]
+            lastGivenPane = end
+            return [makeWindow(endingAt: end, from: members)]
         }
         var given: [Window] = []
         for pane in members where pane.index > accumulatedThrough {

@@ -196,8 +196,9 @@ final class RuleEvaluator {
             let baseline = context.referencePerformance
             let settled = baseline.isSettled(threshold: referenceCoverageThreshold)
             let referenceValue = settled ? PerformanceMetrics.value(name, of: baseline.outcome) : nil
+            let band = context.reference.performanceBand(name, labelled: context.labelled)
             return Measured(value: PerformanceMetrics.value(name, of: outcome), samples: context.labelled,
-                            reference: ReferenceStatistic(value: referenceValue),
+                            reference: ReferenceStatistic(value: referenceValue, chunkMean: band?.mean, chunkStandardDeviation: band?.standardDeviation),
                             evidence: [("labelled", "\(context.labelled)"), (HealthMetric.labelCoverage.rawValue, AnnotationTemplate.format(context.labelCoverage ?? 0))],
                             pValue: settled ? PerformanceMetrics.pValue(name, of: outcome, reference: baseline.outcome) : nil, noEffect: referenceValue)
         case .changeDetector:

@@ -15,13 +15,28 @@ final class ActiveReference: Sendable {
     /// Mean and standard deviation of each drift statistic over the reference's chunks
     /// (each chunk compared with the whole reference), keyed by subject and metric.
     let chunkStatistics: [MetricKey: ChunkStatistic]
+    /// Each performance metric's spread over chunks of `performanceChunkSize` labelled
+    /// predictions (profiles built from labelled data; empty otherwise).
+    let performanceChunks: [PerformanceMetric: ChunkStatistic]
+    let performanceChunkSize: Int
 
-    init(profile: ReferenceProfile, identifier: String, count: Int, chunkStatistics: [MetricKey: ChunkStatistic]) {
+    init(profile: ReferenceProfile, identifier: String, count: Int, chunkStatistics: [MetricKey: ChunkStatistic],
+         performanceChunks: [PerformanceMetric: ChunkStatistic] = [:], performanceChunkSize: Int = 0) {
         self.profile = profile
         layout = FeatureLayout(profile: profile)
         self.identifier = identifier
         self.count = count
         self.chunkStatistics = chunkStatistics
+        self.performanceChunks = performanceChunks
+        self.performanceChunkSize = performanceChunkSize
+    }
+
+    /// A performance metric's reference band on a window of `labelled` predictions: the
+    /// chunks' mean, and their standard deviation scaled from the chunk size to the window
+    /// (a proportion's sampling deviation shrinks as 1/√n).
+    func performanceBand(_ metric: PerformanceMetric, labelled: Int) -> (mean: Double, standardDeviation: Double)? {
+        guard let chunk = performanceChunks[metric], labelled > 0, performanceChunkSize > 0 else { return nil }
+        return (chunk.mean, chunk.standardDeviation * (Double(performanceChunkSize) / Double(labelled)).squareRoot())
     }
 }
 
@@ -71,12 +86,6 @@ extension PredictionEvent {
     }
 }
 
-/// A drift statistic's spread across the reference's chunks.
-struct ChunkStatistic: Sendable {
-    var mean: Double
-    var standardDeviation: Double
-}
-
 /// Labelled outcomes of the reference period's predictions (stream references), the
 /// baseline of `reference ± x` conditions on performance and fairness metrics.
 struct ReferencePerformance: Sendable {
@@ -87,6 +96,18 @@ struct ReferencePerformance: Sendable {
 
     init(fairnessAttributes: [[String]]) {
         fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
+    }
+
+    /// A profile's outcomes, settled: every prediction resolved. Attribute sets the profile has
+    /// no summary for (intersections, attributes it lacks) stay empty, their conditions unavailable.
+    init(_ outcomes: ReferenceOutcomes, fairnessAttributes: [[String]]) {
+        self.init(fairnessAttributes: fairnessAttributes)
+        predictions = max(outcomes.predictions, 1)
+        resolved = predictions
+        outcome = outcomes.performance
+        for index in fairness.indices {
+            if let given = outcomes.fairness.first(where: { $0.attributes == fairness[index].attributes }) { fairness[index] = given }
+        }
     }
 
     /// Whether enough of the period's predictions have an outcome to trust its metrics.
@@ -164,21 +185,9 @@ struct StreamReferenceCollector: Sendable {
             for event in pane { profiler.add(event) }
         }
         let profile = profiler.finish()
-        let layout = FeatureLayout(profile: profile)
-        var chunkValues: [MetricKey: [Double]] = [:]
-        for pane in chunks where !pane.isEmpty {
-            var summary = DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: 0)
-            for event in pane { summary.record(event, layout: layout) }
-            for observation in DriftMetrics.featureMetrics(of: summary, layout: layout) {
-                if let value = observation.value { chunkValues[observation.key, default: []].append(value) }
-            }
-        }
-        var chunkStatistics: [MetricKey: ChunkStatistic] = [:]
-        for (key, values) in chunkValues where values.count >= 2 {
-            let mean = values.reduce(0, +) / Double(values.count)
-            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
-            chunkStatistics[key] = ChunkStatistic(mean: mean, standardDeviation: variance.squareRoot())
-        }
+        var variation = ChunkVariation(profile: profile, chunkSize: .max)
+        for chunk in chunks where !chunk.isEmpty { variation.add(chunk: chunk) }
+        let chunkStatistics = variation.finish()
         return ActiveReference(profile: profile, identifier: "stream:first-window", count: kept, chunkStatistics: chunkStatistics)
     }
 }
@@ -212,6 +221,14 @@ extension ActiveReference {
             writer.write(chunkStatistics[key]!.mean)
             writer.write(chunkStatistics[key]!.standardDeviation)
         }
+        writer.writeCounter(performanceChunkSize)
+        let metrics = PerformanceMetric.allCases.filter { performanceChunks[$0] != nil }
+        writer.writeCount(metrics.count)
+        for metric in metrics {
+            writer.write(metric.rawValue)
+            writer.write(performanceChunks[metric]!.mean)
+            writer.write(performanceChunks[metric]!.standardDeviation)
+        }
     }
 
     static func decode(from reader: inout BinaryReader) throws -> ActiveReference {
@@ -232,7 +249,15 @@ extension ActiveReference {
                 throw SerializationError.invalidValue("duplicate chunk statistic \(key.subject.name)/\(key.metric)")
             }
         }
-        return ActiveReference(profile: profile, identifier: identifier, count: count, chunkStatistics: statistics)
+        let chunkSize = try reader.readCounter()
+        var chunks: [PerformanceMetric: ChunkStatistic] = [:]
+        for _ in 0..<(try reader.readCount(maximum: PerformanceMetric.allCases.count)) {
+            let name = try reader.readString()
+            guard let metric = PerformanceMetric(rawValue: name) else { throw SerializationError.invalidValue("unknown performance metric \(name)") }
+            chunks[metric] = ChunkStatistic(mean: try reader.readDouble(), standardDeviation: try reader.readDouble())
+        }
+        return ActiveReference(profile: profile, identifier: identifier, count: count, chunkStatistics: statistics,
+                               performanceChunks: chunks, performanceChunkSize: chunkSize)
     }
 }
 

@@ -85,7 +85,10 @@ final class VersionMonitor {
             detectorSignals = Array(repeating: false, count: made.count)
         }
         if reference == nil, collector == nil, let given = configuration.references.lookup(model: model, version: version) {
-            activate(ActiveReference(profile: given.profile, identifier: given.identifier, count: given.profile.rowCount, chunkStatistics: [:]), codes: codes)
+            if let outcomes = given.outcomes { referencePerformance = ReferencePerformance(outcomes, fairnessAttributes: fairnessAttributes) }
+            activate(ActiveReference(profile: given.profile, identifier: given.identifier, count: given.profile.rowCount,
+                                     chunkStatistics: given.chunkStatistics, performanceChunks: given.outcomes?.chunks ?? [:],
+                                     performanceChunkSize: given.outcomes?.chunkSize ?? 0), codes: codes)
         }
         guard reference != nil else { return collect(event, segment: segment, codes: codes) }
         let result = monitor(event, segment: segment, codes: codes)
@@ -141,16 +144,20 @@ final class VersionMonitor {
     }
 
     /// Event time, growing windows: a reference period whose panes have all closed while it
-    /// holds fewer than the minimum events is extended pane by pane (up to the maximum
-    /// span), like the windows it is compared with; events that waited past its old end
+    /// holds fewer than ``referenceMinimumFactor`` times the windows' minimum events is
+    /// extended pane by pane (up to the maximum span); events that waited past its old end
     /// join it. Returns them for the label join (as reference predictions).
+    /// A sparse stream reference holds at least this many windows' minimum events (2,000 by
+    /// default): what is "new" or "usual" in a vocabulary or a tail needs more than one window to tell.
+    static let referenceMinimumFactor = 4
+
     private func growReferencePeriod() -> [PendingPrediction] {
         guard case let .eventTime(paneMilliseconds, lateness) = configuration.window.kind,
               case let .growing(minimumEvents, maximumPanes) = configuration.window.sizing, referenceWatermark != .min else { return [] }
         let closedBefore = floorDivide(referenceWatermark - lateness, paneMilliseconds)
         var joined: [PendingPrediction] = []
         while let held = collector, held.firstPane + Int64(held.panes) <= closedBefore,
-              held.keptCount + held.dropped < minimumEvents, held.panes < maximumPanes {
+              held.keptCount + held.dropped < Self.referenceMinimumFactor * minimumEvents, held.panes < maximumPanes {
             collector!.extend()
             let newPane = held.firstPane + Int64(held.panes)
             let moving = waitingForReference.filter { floorDivide($0.0.timestamp, paneMilliseconds) == newPane }

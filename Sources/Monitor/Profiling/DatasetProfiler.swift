@@ -60,19 +60,62 @@ public struct DatasetProfiler: Sendable {
     }
 }
 
-/// `profile.json`: a reference profile and, optionally, the model and version it describes.
+/// A profile of predictions and, when the data has labels, of outcomes — in two passes
+/// over the same data: the first builds the profile and joins labels to predictions
+/// (``OutcomeCollector``: by id anywhere in the data, up to `maximumJoinRows`
+/// predictions), the second measures each drift statistic's spread over the data's chunks
+/// against the finished profile (``ChunkVariation``).
+public struct LabelledDatasetProfiler: Sendable {
+    public private(set) var profiler: DatasetProfiler
+    private var outcomes: OutcomeCollector
+
+    public init(_ profiler: DatasetProfiler, maximumJoinRows: Int = 1_000_000, maximumAttributes: Int = 8) {
+        self.profiler = profiler
+        outcomes = OutcomeCollector(maximumRows: maximumJoinRows, maximumAttributes: maximumAttributes)
+    }
+
+    /// First pass: every prediction and label, in the data's order.
+    public mutating func add(_ event: MonitorEvent) {
+        if case let .prediction(prediction) = event { profiler.add(prediction) }
+        outcomes.add(event)
+    }
+
+    /// Predictions left out of the outcomes because `maximumJoinRows` was reached.
+    public var outcomeOverflowCount: Int { outcomes.overflowCount }
+
+    /// The document; `replay` is the second pass: it hands over the same predictions in the
+    /// same order (labels are not needed).
+    public func document(model: String?, version: String?, replay: ((PredictionEvent) -> Void) throws -> Void) rethrows -> ProfileDocument {
+        let profile = profiler.finish()
+        var variation = ChunkVariation(profile: profile, rows: profiler.rowCount)
+        try replay { variation.add($0) }
+        let outcomes = outcomes.referenceOutcomes()
+        return ProfileDocument(model: model, version: version, profile: profile,
+                               outcomes: outcomes.labelled > 0 ? outcomes : nil,
+                               chunks: ReferenceChunks(size: variation.chunkSize, statistics: variation.finish()))
+    }
+}
+
+/// `profile.json`: a reference profile and, optionally, the model and version it describes,
+/// the outcomes of its labelled predictions and the spread of its statistics over chunks.
 ///
-/// Written as `{"model": …, "version": …, "profile": {…}}`; a bare profile object (the
-/// ``ReferenceProfile`` JSON alone) is read too.
+/// Written as `{"model": …, "version": …, "profile": {…}, "outcomes": {…}, "chunks": {…}}`;
+/// older files without outcomes or chunks load (what rules then cannot use is reported by
+/// ``MonitorEngine/referenceGaps``); a bare profile object (the ``ReferenceProfile`` JSON
+/// alone) is read too.
 public struct ProfileDocument: Sendable, Equatable, Codable {
     public var model: String?
     public var version: String?
     public var profile: ReferenceProfile
+    public var outcomes: ReferenceOutcomes?
+    public var chunks: ReferenceChunks?
 
-    public init(model: String? = nil, version: String? = nil, profile: ReferenceProfile) {
+    public init(model: String? = nil, version: String? = nil, profile: ReferenceProfile, outcomes: ReferenceOutcomes? = nil, chunks: ReferenceChunks? = nil) {
         self.model = model
         self.version = version
         self.profile = profile
+        self.outcomes = outcomes
+        self.chunks = chunks
     }
 
     public static func decode(_ data: Data) throws -> ProfileDocument {
@@ -110,8 +153,11 @@ extension FeatureValue {
 }
 
 extension ReferenceProfiles {
-    /// Registers a profile file's profile under the model and version it names (all when it names none).
+    /// Registers a profile file's profile, outcomes and chunk spread under the model and
+    /// version it names (all when it names none).
     public mutating func set(_ document: ProfileDocument, identifier: String) {
-        set(document.profile, identifier: identifier, model: document.model ?? "*", version: document.version ?? "*")
+        set(ProvidedReference(profile: document.profile, identifier: identifier, outcomes: document.outcomes,
+                              chunkStatistics: document.chunks?.statistics ?? [:]),
+            model: document.model ?? "*", version: document.version ?? "*")
     }
 }

@@ -159,15 +159,17 @@ public struct SlidingWindow<Pane: WindowPane> {
         var windows: [ClosedWindow<Pane>] = []
         // Only panes that exist can end a non-empty window; skip the idle stretch.
         for index in paneIndices where index >= first && index < boundary {
-            guard let window = window(endingAt: index) else { continue }
             switch (spec.sizing, spec.kind) {
             case (.fixed, _), (.growing, .count):
-                windows.append(window)
-            case let (.growing(minimumEvents, _), .eventTime) where window.eventCount >= minimumEvents:
-                accumulation = .empty
-                windows.append(window)
+                if let window = window(endingAt: index) { windows.append(window) }
             case let (.growing(minimumEvents, maximumPanes), .eventTime(paneMilliseconds, _)):
-                windows += accumulate(paneAt: index, minimumEvents: minimumEvents, maximumPanes: maximumPanes, paneMilliseconds: paneMilliseconds)
+                // Counted before merging: a sparse window under the minimum is never merged.
+                if eventCount(ofWindowEndingAt: index) >= minimumEvents, let window = window(endingAt: index) {
+                    accumulation = .empty
+                    windows.append(window)
+                } else {
+                    windows += accumulate(paneAt: index, minimumEvents: minimumEvents, maximumPanes: maximumPanes, paneMilliseconds: paneMilliseconds)
+                }
             }
         }
         firstOpenIndex = boundary
@@ -211,6 +213,10 @@ public struct SlidingWindow<Pane: WindowPane> {
         accumulation = .empty
         return ClosedWindow(start: firstPane * paneMilliseconds, end: (lastPane + 1) * paneMilliseconds, eventCount: events,
                             summary: pane, lastPane: lastPane, paneSpan: Int(lastPane - firstPane + 1))
+    }
+
+    private func eventCount(ofWindowEndingAt index: Int64) -> Int {
+        slots.reduce(0) { $0 + ($1.index <= index && $1.index > index - Int64(spec.panesPerWindow) ? $1.eventCount : 0) }
     }
 
     private func window(endingAt index: Int64) -> ClosedWindow<Pane>? {

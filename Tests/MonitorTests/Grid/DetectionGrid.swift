@@ -58,14 +58,17 @@ enum DetectionGrid {
         let began = clock.now
         var configuration = base
         if mode == .profile {
-            var profiler = try! DatasetProfiler(configuration: configuration.profile, kinds: configuration.featureKinds)
-            for event in generator {
-                guard case let .prediction(prediction) = event else { continue }
-                guard prediction.timestamp < generator.spec.start else { break }
-                profiler.add(prediction)
+            // As `driftwatch profile` builds it from the labelled reference period: predictions
+            // and their labels, then a second pass for the chunk spread.
+            var profiler = LabelledDatasetProfiler(try! DatasetProfiler(configuration: configuration.profile, kinds: configuration.featureKinds))
+            for event in generator where event.isReference { profiler.add(event.monitorEvent) }
+            var document = profiler.document(model: generator.spec.model, version: generator.spec.version) { add in
+                for event in generator where event.isReference {
+                    if case let .prediction(prediction) = event.monitorEvent { add(prediction) }
+                }
             }
-            configuration.references.set(profiler.finish(), identifier: "grid-reference-profile",
-                                         model: generator.spec.model, version: generator.spec.version)
+            document.model = generator.spec.model
+            configuration.references.set(document, identifier: "grid-reference-profile")
         }
         let engine = MonitorEngine(configuration: configuration, rules: rules)
         var firings: [Firing] = []
@@ -146,7 +149,8 @@ enum DetectionGrid {
         case .newCategory: ("NewCategory", change.subject)
         case .categoryMix: ("CategoricalMixDrift", change.subject)
         case .scoreDrift: ("ScoreDrift", "score")
-        case .accuracyDrop, .smallAccuracyDrop: ("AccuracyDrop", "model")
+        case .accuracyDrop: ("AccuracyDrop", "model")
+        case .smallAccuracyDrop: ("AccuracyDegradation", "model")
         case .fairnessRegression: ("DemographicParity", change.subject)
         }
     }

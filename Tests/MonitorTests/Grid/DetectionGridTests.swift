@@ -47,7 +47,9 @@ import Testing
         .categoryMix: ["50/h": 3 * day, "1000/h": 12 * hour, "50000/h": 2 * hour],
         .scoreDrift: ["50/h": 3 * day, "1000/h": 12 * hour, "50000/h": 2 * hour],
         .accuracyDrop: ["50/h": 6 * day, "1000/h": 2 * day, "50000/h": 8 * hour],
-        .smallAccuracyDrop: ["50/h": 20 * day, "1000/h": 5 * day, "50000/h": 12 * hour],
+        // A drop of 0.03 stands out of the sampling noise only on windows of several thousand
+        // labelled predictions (z ≈ 0.03 / √(2 · 0.13 / n)): required where 1-hour windows hold them.
+        .smallAccuracyDrop: ["50000/h": 12 * hour],
         .fairnessRegression: ["50/h": 5 * day, "1000/h": 1 * day, "50000/h": 3 * hour],
     ]
 
@@ -59,9 +61,10 @@ import Testing
     /// trigger of an accuracy drop; a fairness regression lowers one group's scores, so the
     /// score distribution and the accuracy may move too.
     static let tolerated: [GridChange.Kind: [(rule: String, subject: String)]] = [
-        .accuracyDrop: [("RetrainOnAccuracyDrop", "model")],
-        .smallAccuracyDrop: [("RetrainOnAccuracyDrop", "model")],
-        .fairnessRegression: [("ScoreDrift", "score"), ("AccuracyDrop", "model"), ("RetrainOnAccuracyDrop", "model")],
+        .accuracyDrop: [("RetrainOnAccuracyDrop", "model"), ("AccuracyDegradation", "model"), ("RocAucDegradation", "model")],
+        .smallAccuracyDrop: [("RetrainOnAccuracyDrop", "model"), ("AccuracyDrop", "model"), ("RocAucDegradation", "model")],
+        .fairnessRegression: [("ScoreDrift", "score"), ("AccuracyDrop", "model"), ("RetrainOnAccuracyDrop", "model"),
+                              ("AccuracyDegradation", "model"), ("RocAucDegradation", "model")],
     ]
 
     // MARK: - Shapes and streams

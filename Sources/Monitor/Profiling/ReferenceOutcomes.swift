@@ -1,0 +1,149 @@
+import DriftCore
+import Foundation
+
+/// What a profile built from labelled data knows of the model's performance on it: the
+/// baseline of `reference - 0.05` conditions on performance and fairness metrics, and of
+/// `± k sigma` ones through each metric's spread across chunks of labelled predictions.
+///
+/// In `profile.json` the summaries are kept exactly, as base64 of their versioned binary
+/// layout (the ROC AUC and calibration need their score histograms), beside readable
+/// metrics for people.
+public struct ReferenceOutcomes: Sendable, Equatable {
+    /// Predictions with a predicted class.
+    public var predictions: Int
+    public var performance: BinaryOutcomeSummary
+    /// One summary per segment attribute (alone), in name order.
+    public var fairness: [FairnessSummary]
+    /// Labelled predictions per chunk, and each performance metric's spread over the chunks.
+    public var chunkSize: Int
+    public var chunks: [PerformanceMetric: ChunkStatistic]
+
+    public init(predictions: Int, performance: BinaryOutcomeSummary, fairness: [FairnessSummary], chunkSize: Int, chunks: [PerformanceMetric: ChunkStatistic]) {
+        self.predictions = predictions
+        self.performance = performance
+        self.fairness = fairness
+        self.chunkSize = chunkSize
+        self.chunks = chunks
+    }
+
+    public var labelled: Int { Int(performance.labelledCount) }
+}
+
+extension ReferenceOutcomes: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case predictions, labelled, metrics, summaries
+        case chunkSize = "chunk_size"
+        case chunks
+    }
+
+    private static let blobKind = "reference-outcomes"
+
+    private struct Summaries: BinaryEncodable {
+        var performance: BinaryOutcomeSummary
+        var fairness: [FairnessSummary]
+        func encode(to writer: inout BinaryWriter) {
+            writer.write(performance)
+            writer.write(fairness)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        predictions = try container.decode(Int.self, forKey: .predictions)
+        guard let bytes = Data(base64Encoded: try container.decode(String.self, forKey: .summaries)) else {
+            throw DecodingError.dataCorruptedError(forKey: .summaries, in: container, debugDescription: "not base64")
+        }
+        (performance, fairness) = try VersionedBlob.decode([UInt8](bytes), kind: Self.blobKind, newestVersion: 1) { reader, _ in
+            (try reader.read(BinaryOutcomeSummary.self), try reader.readArray(of: FairnessSummary.self))
+        }
+        chunkSize = try container.decode(Int.self, forKey: .chunkSize)
+        let named = try container.decode([String: ChunkStatistic].self, forKey: .chunks)
+        chunks = [:]
+        for (name, statistic) in named {
+            guard let metric = PerformanceMetric(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(forKey: .chunks, in: container, debugDescription: "unknown performance metric '\(name)'")
+            }
+            chunks[metric] = statistic
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(predictions, forKey: .predictions)
+        try container.encode(labelled, forKey: .labelled)
+        var metrics: [String: Double] = [:]
+        for metric in PerformanceMetric.allCases { metrics[metric.rawValue] = PerformanceMetrics.value(metric, of: performance) }
+        try container.encode(metrics, forKey: .metrics)
+        let blob = VersionedBlob.encode(Summaries(performance: performance, fairness: fairness), kind: Self.blobKind, version: 1)
+        try container.encode(Data(blob).base64EncodedString(), forKey: .summaries)
+        try container.encode(chunkSize, forKey: .chunkSize)
+        try container.encode(Dictionary(uniqueKeysWithValues: chunks.map { ($0.key.rawValue, $0.value) }), forKey: .chunks)
+    }
+}
+
+/// Drift statistics' spread across a profile's chunks of predictions (``ChunkVariation``).
+public struct ReferenceChunks: Sendable, Equatable {
+    public var size: Int
+    public var statistics: [MetricKey: ChunkStatistic]
+
+    public init(size: Int, statistics: [MetricKey: ChunkStatistic]) {
+        self.size = size
+        self.statistics = statistics
+    }
+}
+
+extension ReferenceChunks: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case size, statistics
+    }
+
+    /// One statistic: the subject as the profile names it (`@score`, `@prediction` or the feature).
+    private struct Entry: Codable {
+        var subject: String
+        var metric: String
+        var mean: Double
+        var sd: Double
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        size = try container.decode(Int.self, forKey: .size)
+        statistics = [:]
+        for entry in try container.decode([Entry].self, forKey: .statistics) {
+            guard let metric = FeatureMetric(rawValue: entry.metric) else {
+                throw DecodingError.dataCorruptedError(forKey: .statistics, in: container, debugDescription: "unknown drift statistic '\(entry.metric)'")
+            }
+            statistics[MetricKey(MetricSubject(profileName: entry.subject), metric)] = ChunkStatistic(mean: entry.mean, standardDeviation: entry.sd)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(size, forKey: .size)
+        let entries = statistics.sorted { ($0.key.subject, $0.key.metric) < ($1.key.subject, $1.key.metric) }.map {
+            Entry(subject: $0.key.subject.profileName, metric: $0.key.metric.rawValue, mean: $0.value.mean, sd: $0.value.standardDeviation)
+        }
+        try container.encode(entries, forKey: .statistics)
+    }
+}
+
+extension MetricSubject {
+    /// The subject of a profile entry: `@score`, `@prediction` or a feature.
+    init(profileName: String) {
+        switch profileName {
+        case OutputSubject.score: self = .score
+        case OutputSubject.prediction: self = .prediction
+        default: self = .feature(profileName)
+        }
+    }
+
+    /// The name of a drift subject in a profile.
+    var profileName: String {
+        switch self {
+        case .score: OutputSubject.score
+        case .prediction: OutputSubject.prediction
+        case let .feature(name): name
+        case .model, .fairness: name
+        }
+    }
+}
