@@ -234,7 +234,7 @@ struct StoredCheckpoint: Sendable, Equatable {
 /// Reassembles the checkpoints of some shards from state-topic records read in offset
 /// order. Keeps, per shard, the newest two complete sets (every chunk of the manifest's
 /// generation, total size and CRC as the manifest says), and why newer ones were not
-/// usable. Chunks are held only until their manifest arrives.
+/// usable. Chunks are held only until a manifest of their generation or a later one arrives.
 struct CheckpointCollector {
     let group: String
     let shards: Set<Int32>
@@ -288,7 +288,9 @@ struct CheckpointCollector {
             case let .failure(reason):
                 problems[shard, default: []].append("checkpoint generation \(generation) (manifest at \(location)): \(reason)")
             }
-            chunks[shard]?[generation] = nil
+            // Chunks of this generation and older ones (stale chunks a smaller checkpoint left
+            // in its slot) are no longer needed.
+            chunks[shard] = chunks[shard]?.filter { $0.key > generation }
         default: return
         }
     }

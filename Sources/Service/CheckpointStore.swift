@@ -67,6 +67,14 @@ public final class CheckpointStore: Sendable {
 
     func close() { metadataClient.close() }
 
+    /// The sizes of the state-topic records (chunks, then the manifest) an engine blob is
+    /// written as under `maximumRecordBytes` (`bench checkpoint` reports them).
+    public static func recordSizes(ofEngineBlob engine: [UInt8], maximumRecordBytes: Int,
+                                   group: String = ServeSettings().group) throws -> [Int] {
+        try CheckpointRecord.records(for: ShardCheckpoint(engine: engine, inputOffsets: [], outputPositions: []), group: group,
+                                     shard: 0, placement: .first, maximumRecordBytes: maximumRecordBytes).map(\.size)
+    }
+
     /// Writes the checkpoint's chunks, waits until the broker acknowledged all of them,
     /// then writes its manifest and waits for that: a manifest is only ever found after
     /// its chunks. Returns the records' sizes.

@@ -316,8 +316,6 @@ public final class MonitorPipeline: Service {
                     logger.error("shard \(shard): restoring the previous checkpoint, the newest is not usable",
                                  metadata: ["checkpoint": "\(checkpoint.location)", "skipped": "\(skipped)"])
                 }
-                shards.setPlacement(CheckpointPlacement(generation: (stored.highestGeneration[shard] ?? 0) + 1,
-                                                        slot: 1 - checkpoint.placement.slot), of: shard)
             case .fresh:
                 result = .fresh
                 fresh += shardCommitted
@@ -330,9 +328,10 @@ public final class MonitorPipeline: Service {
                 result = .missingReset
                 fresh += shardCommitted
             }
-            if decision.isNew {
-                shards.setPlacement(CheckpointPlacement(generation: (stored.highestGeneration[shard] ?? 0) + 1, slot: 0), of: shard)
-            }
+            // Numbered above anything found (an unfinished set included), in the slot that
+            // does not hold the checkpoint restored.
+            shards.setPlacement(CheckpointPlacement(generation: (stored.highestGeneration[shard] ?? 0) + 1,
+                                                    slot: decision.nextSlot), of: shard)
             state.checkpointRestored(result)
             metrics.checkpointRestored(result)
         }
@@ -628,10 +627,10 @@ enum ShardRestore {
     /// empty would lose state silently.
     case missing(problems: [String])
 
-    /// Whether the shard starts with an empty engine.
-    var isNew: Bool {
-        if case .checkpoint = self { return false }
-        return true
+    /// The slot of the shard's next checkpoint: not the one of the checkpoint restored.
+    var nextSlot: UInt8 {
+        if case let .checkpoint(stored, _, _, _) = self { return 1 - stored.placement.slot }
+        return 0
     }
 
     /// Tries the shard's complete checkpoints newest first with `restore`.

@@ -111,6 +111,39 @@ import Testing
         let decision = ShardRestore.decide(2, stored: collector, committed: []) { _ in MonitorEngine(configuration: MonitorConfiguration(), rules: ServiceTestSupport.defaultRules) }
         guard case let .checkpoint(stored, _, isLatest, skipped) = decision else { Issue.record("\(decision)"); return }
         #expect(stored.checkpoint == older && !isLatest && skipped == [problem])
+        #expect(decision.nextSlot == 1, "the next checkpoint replaces the unusable one, not the one restored")
+    }
+
+    /// What a compacted state topic keeps: the last record of each key, in offset order.
+    static func compacted(_ messages: [KafkaMessage]) -> [KafkaMessage] {
+        var last: [[UInt8]: Int64] = [:]
+        for message in messages { last[message.key ?? []] = message.offset }
+        return messages.filter { last[$0.key ?? []] == $0.offset }
+    }
+
+    /// Keys name the slot, so compaction keeps the newest checkpoint of each slot: the last
+    /// two complete ones, whatever their sizes. A crash while writing the next one (into
+    /// the older one's slot) still leaves the newest complete.
+    @Test func compactionKeepsTheLastTwoCheckpoints() throws {
+        var messages: [KafkaMessage] = []
+        var placement = CheckpointPlacement.first
+        for generation in 1...5 {
+            // Shrinking and growing: stale chunks of a bigger older checkpoint stay in the slot.
+            let checkpoint = Self.checkpoint(bytes: [90_000, 30_000, 10_000, 50_000, 20_000][generation - 1], seed: UInt8(generation))
+            messages += try Self.messages(checkpoint, placement: placement, from: Int64(messages.count))
+            placement = placement.next
+        }
+        let kept = Self.compacted(messages)
+        #expect(kept.count < messages.count)
+        let collector = Self.collect(kept)
+        #expect(collector.complete[2]?.map(\.placement.generation) == [5, 4])
+        #expect(collector.complete[2]?.first?.checkpoint == Self.checkpoint(bytes: 20_000, seed: 5))
+        #expect(collector.problems.isEmpty)
+
+        let unfinished = try Self.messages(Self.checkpoint(bytes: 60_000, seed: 6), placement: placement, from: Int64(messages.count))
+        let crashed = Self.collect(Self.compacted(messages + unfinished.dropLast()))
+        #expect(crashed.complete[2]?.map(\.placement.generation) == [5])
+        #expect(crashed.newestManifest[2] == 5)
     }
 
     /// Committed offsets without a usable checkpoint are never a silent empty start, and

@@ -115,7 +115,7 @@ struct CrashTests {
         #expect(!logText.contains("starts EMPTY") && !logText.contains("no complete checkpoint"),
                 "no shard may start empty or stop for missing state")
         let state = try await Support.stateRecords(topics.state, bootstrap: bootstrap, limit: Self.maximumRecordBytes)
-        print("CrashTests: \(state.checkpoints) checkpoints, \(state.chunked) in several records, largest record \(state.largestRecord) bytes")
+        print("CrashTests: \(state.checkpoints) checkpoints, \(state.chunked) in several records, largest record \(state.largestRecord) bytes, largest checkpoint \(state.largestCheckpoint) bytes")
         #expect(state.chunked > 0, "checkpoints must have been split, or the chunked restores prove nothing")
 
         try await Self.expectPerModel(topics.alerts, bootstrap: bootstrap, equal: expectedAlerts)
