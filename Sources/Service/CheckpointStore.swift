@@ -1,78 +1,31 @@
+import Foundation
 import Kafka
 import Logging
-
-/// One shard's checkpoint as one record on the state topic: the engine blob as the
-/// value, and in headers what it covers.
-///
-/// - `inputOffsets`: the next offset of each input partition of the shard that the
-///   engine state includes (a restore seeks there).
-/// - `outputPositions`: the high watermark of every output partition when the
-///   checkpoint was taken (all outputs up to then were acknowledged). Whatever the
-///   shard emitted after the checkpoint lies at or after these offsets, so a restore
-///   reads from there to the end to find the outputs it must not emit again.
-struct ShardCheckpoint: Sendable, Equatable {
-    static let formatHeader = "driftwatch-checkpoint-format"
-    static let inputOffsetsHeader = "driftwatch-input-offsets"
-    static let outputPositionsHeader = "driftwatch-output-positions"
-    static let format = "1"
-
-    var engine: [UInt8]
-    var inputOffsets: [TopicPartitionOffset]
-    var outputPositions: [TopicPartitionOffset]
-
-    var headers: [KafkaHeader] {
-        [KafkaHeader(Self.formatHeader, Self.format),
-         KafkaHeader(Self.inputOffsetsHeader, Self.encode(inputOffsets)),
-         KafkaHeader(Self.outputPositionsHeader, Self.encode(outputPositions))]
-    }
-
-    /// Parses a state-topic record; throws for a record of another format or damaged headers.
-    init(record: KafkaMessage) throws(CheckpointError) {
-        func header(_ name: String) -> String? {
-            record.headers.last { $0.name == name }?.value.map { String(decoding: $0, as: UTF8.self) }
-        }
-        guard header(Self.formatHeader) == Self.format else {
-            throw CheckpointError.malformedRecord("unknown checkpoint format \(header(Self.formatHeader) ?? "none") at \(record.topicPartition)@\(record.offset)")
-        }
-        engine = record.value
-        inputOffsets = try Self.decode(header(Self.inputOffsetsHeader) ?? "")
-        outputPositions = try Self.decode(header(Self.outputPositionsHeader) ?? "")
-    }
-
-    init(engine: [UInt8], inputOffsets: [TopicPartitionOffset], outputPositions: [TopicPartitionOffset]) {
-        self.engine = engine
-        self.inputOffsets = inputOffsets
-        self.outputPositions = outputPositions
-    }
-
-    /// `topic:partition:offset,...` (Kafka topic names cannot contain `:` or `,`).
-    static func encode(_ offsets: [TopicPartitionOffset]) -> String {
-        offsets.map { "\($0.topicPartition.topic):\($0.topicPartition.partition):\($0.offset)" }.joined(separator: ",")
-    }
-
-    static func decode(_ text: String) throws(CheckpointError) -> [TopicPartitionOffset] {
-        var offsets: [TopicPartitionOffset] = []
-        for entry in text.split(separator: ",") {
-            let fields = entry.split(separator: ":", omittingEmptySubsequences: false)
-            guard fields.count == 3, !fields[0].isEmpty, let partition = Int32(fields[1]), let offset = Int64(fields[2]) else {
-                throw CheckpointError.malformedRecord("bad offset entry '\(entry)'")
-            }
-            offsets.append(TopicPartitionOffset(TopicPartition(String(fields[0]), partition), offset: offset))
-        }
-        return offsets
-    }
-}
 
 public enum CheckpointError: Error, CustomStringConvertible {
     case malformedRecord(String)
     case topicMissing(String)
     case readTimedOut(TopicPartition, next: Int64, end: Int64)
+    case recordTooLarge(shard: Int32, bytes: Int, limit: Int)
+    /// The group committed offsets for a shard whose state is nowhere to be found.
+    case missingState(shard: Int32, committed: [TopicPartitionOffset], stateTopic: String, problems: [String])
 
     public var description: String {
         switch self {
         case let .malformedRecord(reason): "malformed checkpoint record: \(reason)"
         case let .topicMissing(topic): "topic \(topic) does not exist (create the state topic, compacted, before serving)"
         case let .readTimedOut(partition, next, end): "reading \(partition) stalled at offset \(next) before its end \(end)"
+        case let .recordTooLarge(shard, bytes, limit):
+            "shard \(shard): a checkpoint record of \(bytes) bytes would exceed checkpoint.max_record_bytes (\(limit)); raise it"
+        case let .missingState(shard, committed, stateTopic, problems):
+            "shard \(shard): the group committed offsets \(committed.map(\.description).joined(separator: ", ")) but the state topic "
+                + "'\(stateTopic)' holds no complete checkpoint of the shard"
+                + (problems.isEmpty ? "" : " (found: \(problems.joined(separator: "; ")))")
+                + ". Starting an empty engine at those offsets would lose its windows, label join and alert states "
+                + "and publish again what was already published. Restore the state topic, or start with "
+                + "--on-missing-state reset to start this shard empty at the committed offsets (counted as "
+                + "driftwatch_checkpoint_restores_total{result=\"missing_reset\"}), or reset the group's offsets "
+                + "(kafka-consumer-groups --reset-offsets) to process the input again from the start"
         }
     }
 }
@@ -80,13 +33,16 @@ public enum CheckpointError: Error, CustomStringConvertible {
 /// Saves and loads shard checkpoints on the (compacted) state topic, and reads output
 /// partitions back for de-duplication.
 ///
-/// A shard's record has the key `<group>/<shard>` and goes to state partition
-/// `shard % partitions` (chosen explicitly, so a restore knows which partition to
-/// read without reproducing the client's key hash). Loading reads that partition from
-/// the beginning to its high watermark and keeps the last record of the key.
+/// A checkpoint is a set of records (``CheckpointRecord``): chunks of at most
+/// `maximumRecordBytes` and a manifest, all on state partition `shard % partitions`
+/// (chosen explicitly, so a restore knows which partition to read without reproducing
+/// the client's key hash). Loading reads that partition from the beginning to its high
+/// watermark and keeps the newest two complete checkpoints of each shard.
 public final class CheckpointStore: Sendable {
     public let topic: String
     public let group: String
+    /// The largest state record written (key, value and headers).
+    public let maximumRecordBytes: Int
     private let producer: KafkaProducer
     /// Watermark and metadata queries only (it never joins a group or fetches).
     private let metadataClient: KafkaConsumer
@@ -95,9 +51,11 @@ public final class CheckpointStore: Sendable {
     private let partitionCounts = Protected<[String: Int]>([:])
 
     /// - Parameter config: the connection settings; readers get their own `group.id` and never commit.
-    public init(topic: String, group: String, config: KafkaConfig, producer: KafkaProducer, logger: Logger) throws {
+    public init(topic: String, group: String, maximumRecordBytes: Int, config: KafkaConfig, producer: KafkaProducer,
+                logger: Logger) throws {
         self.topic = topic
         self.group = group
+        self.maximumRecordBytes = maximumRecordBytes
         self.producer = producer
         self.logger = logger
         var readerConfig = config
@@ -109,33 +67,49 @@ public final class CheckpointStore: Sendable {
 
     func close() { metadataClient.close() }
 
-    func key(shard: Int32) -> [UInt8] { Array("\(group)/\(shard)".utf8) }
-
-    /// Writes the checkpoint and waits until the broker acknowledged it.
-    func save(_ checkpoint: ShardCheckpoint, shard: Int32) async throws {
-        let partition = try statePartition(of: shard)
-        _ = try await producer.send(topic: topic, key: key(shard: shard), value: checkpoint.engine,
-                                    headers: checkpoint.headers, partition: partition)
+    /// The sizes of the state-topic records (chunks, then the manifest) an engine blob is
+    /// written as under `maximumRecordBytes` (`bench checkpoint` reports them).
+    public static func recordSizes(ofEngineBlob engine: [UInt8], maximumRecordBytes: Int,
+                                   group: String = ServeSettings().group) throws -> [Int] {
+        try CheckpointRecord.records(for: ShardCheckpoint(engine: engine, inputOffsets: [], outputPositions: []), group: group,
+                                     shard: 0, placement: .first, maximumRecordBytes: maximumRecordBytes).map(\.size)
     }
 
-    /// The latest checkpoint of each of `shards` that has one.
-    func load(_ shards: some Sequence<Int32>, using reader: LogReader) async throws -> [Int32: ShardCheckpoint] {
-        var byPartition: [Int32: [Int32]] = [:]
-        for shard in shards { byPartition[try statePartition(of: shard), default: []].append(shard) }
-        var checkpoints: [Int32: ShardCheckpoint] = [:]
-        for (partition, partitionShards) in byPartition {
-            var latest: [[UInt8]: KafkaMessage] = [:]
-            for record in try await reader.read(TopicPartition(topic, partition), from: KafkaOffset.beginning) {
-                if let key = record.key { latest[key] = record }
+    /// Writes the checkpoint's chunks, waits until the broker acknowledged all of them,
+    /// then writes its manifest and waits for that: a manifest is only ever found after
+    /// its chunks. Returns the records' sizes.
+    @discardableResult
+    func save(_ checkpoint: ShardCheckpoint, shard: Int32, placement: CheckpointPlacement) async throws -> [Int] {
+        let partition = try await blocking { try self.statePartition(of: shard) }
+        let records = try CheckpointRecord.records(for: checkpoint, group: group, shard: shard, placement: placement,
+                                                   maximumRecordBytes: maximumRecordBytes)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for record in records.dropLast() {
+                tasks.addTask { [producer, topic] in
+                    _ = try await producer.send(topic: topic, key: record.key, value: record.value, headers: record.headers,
+                                                partition: partition)
+                }
             }
-            for shard in partitionShards {
-                if let record = latest[key(shard: shard)] { checkpoints[shard] = try ShardCheckpoint(record: record) }
-            }
+            try await tasks.waitForAll()
         }
-        return checkpoints
+        let manifest = records[records.count - 1]
+        _ = try await producer.send(topic: topic, key: manifest.key, value: manifest.value, headers: manifest.headers,
+                                    partition: partition)
+        return records.map(\.size)
     }
 
-    /// The high watermark of every partition of `topics`.
+    /// The complete checkpoints of `shards` (and what was found unusable), read from their state partitions.
+    func load(_ shards: Set<Int32>, using reader: LogReader) async throws -> CheckpointCollector {
+        var collector = CheckpointCollector(group: group, shards: shards)
+        var partitions = Set<Int32>()
+        for shard in shards { partitions.insert(try await blocking { try self.statePartition(of: shard) }) }
+        for partition in partitions.sorted() {
+            try await reader.read(TopicPartition(topic, partition), from: KafkaOffset.beginning) { collector.add($0) }
+        }
+        return collector
+    }
+
+    /// The high watermark of every partition of `topics` (blocking: call through ``blocking(_:)``).
     func highWatermarks(of topics: [String]) throws -> [TopicPartitionOffset] {
         var positions: [TopicPartitionOffset] = []
         for topic in topics {
@@ -147,6 +121,7 @@ public final class CheckpointStore: Sendable {
         return positions
     }
 
+    /// Blocking: call through ``blocking(_:)``.
     func highWatermark(of partition: TopicPartition) throws -> Int64 { try metadataClient.watermarks(partition).high }
 
     /// A reader for one restore: fresh, so no message buffered for an earlier read can mix in.
@@ -181,12 +156,19 @@ final class LogReader {
     /// The messages of `partition` from `offset` (or its first retained one) up to the
     /// high watermark at the time of the call.
     func read(_ partition: TopicPartition, from offset: Int64) async throws -> [KafkaMessage] {
-        let (low, high) = try consumer.watermarks(partition)
+        var messages: [KafkaMessage] = []
+        try await read(partition, from: offset) { messages.append($0) }
+        return messages
+    }
+
+    /// Hands each message of `partition` from `offset` up to the high watermark at the
+    /// time of the call to `body`, in offset order, without keeping them.
+    func read(_ partition: TopicPartition, from offset: Int64, _ body: (KafkaMessage) -> Void) async throws {
+        let (low, high) = try await blocking { [consumer] in try consumer.watermarks(partition) }
         var next = max(offset, low)
-        guard next < high else { return [] }
+        guard next < high else { return }
         try consumer.assign([TopicPartitionOffset(partition, offset: next)])
         defer { try? consumer.assign([]) }
-        var messages: [KafkaMessage] = []
         var lastProgress = ContinuousClock.now
         while next < high {
             guard ContinuousClock.now - lastProgress < stallTimeout else {
@@ -194,11 +176,18 @@ final class LogReader {
             }
             guard case let .messages(batch)? = try await consumer.nextEvent(timeout: .milliseconds(200)) else { continue }
             for message in batch where message.topicPartition == partition && message.offset >= next && message.offset < high {
-                messages.append(message)
+                body(message)
                 next = message.offset + 1
                 lastProgress = .now
             }
         }
-        return messages
+    }
+}
+
+/// Runs a blocking librdkafka call (metadata, watermarks, committed offsets) on a
+/// Dispatch thread, off the cooperative pool (two threads on a two-core machine).
+func blocking<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Swift.Result { try body() }) }
     }
 }

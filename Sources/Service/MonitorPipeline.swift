@@ -262,62 +262,97 @@ public final class MonitorPipeline: Service {
     }
 
     /// Writes a checkpoint for every shard that changed since its last one, each
-    /// acknowledged before the input offsets it covers are stored.
+    /// acknowledged (chunks, then manifest) before the input offsets it covers are stored.
     private func checkpoint(_ shards: inout ShardEngines, rules: RuleSet) async throws {
         guard let checkpoints, !shards.changed.isEmpty else { return }
         let start = ContinuousClock.now
-        let outputPositions = try checkpoints.highWatermarks(of: routing.topics + [settings.deadLetterTopic])
+        let outputTopics = routing.topics + [settings.deadLetterTopic]
+        let outputPositions = try await blocking { try checkpoints.highWatermarks(of: outputTopics) }
         var bytes = 0
+        var records: [Int] = []
         let written = shards.changed.sorted()
         for shard in written {
-            let checkpoint = shards.checkpoint(shard, rules: rules, outputPositions: outputPositions)
-            try await checkpoints.save(checkpoint, shard: shard)
+            let (checkpoint, placement) = shards.checkpoint(shard, rules: rules, outputPositions: outputPositions)
+            records += try await checkpoints.save(checkpoint, shard: shard, placement: placement)
             let covered = checkpoint.inputOffsets.filter { $0.offset >= 0 }
             if !covered.isEmpty { try consumer.storeOffsets(covered) }
             shards.markCheckpointed(shard)
             bytes += checkpoint.engine.count
         }
         logger.info("checkpoint written", metadata: [
-            "shards": "\(written)", "bytes": "\(bytes)", "duration": "\(ContinuousClock.now - start)",
+            "shards": "\(written)", "bytes": "\(bytes)", "records": "\(records.count)",
+            "largest_record": "\(records.max() ?? 0)", "duration": "\(ContinuousClock.now - start)",
         ])
     }
 
-    /// Restores the newly assigned shards that have a checkpoint: engine, input
-    /// positions (seeked), and the outputs published after the checkpoint (suppressed).
+    /// Takes on the newly assigned shards: each is restored from its newest complete
+    /// checkpoint (or the one before, if the newest is incomplete or unreadable) — engine,
+    /// input positions (seeked), and the outputs published after the checkpoint
+    /// (suppressed). A shard without a usable checkpoint starts empty only if the group
+    /// never committed its offsets, or under `--on-missing-state reset` (counted);
+    /// otherwise the pipeline stops with ``CheckpointError/missingState(shard:committed:stateTopic:problems:)``.
     private func restore(_ partitions: [TopicPartition], shards: inout ShardEngines, rules: RuleSet,
                          from checkpoints: CheckpointStore) async throws {
         let newShards = Set(partitions.map(\.partition)).filter { !shards.hasEngine($0) }
         guard !newShards.isEmpty else { return }
         let start = ContinuousClock.now
         let reader = try checkpoints.makeReader()
-        let found = try await checkpoints.load(newShards, using: reader)
-        // A shard without a checkpoint gets one right away (a fresh engine at the committed
+        let stored = try await checkpoints.load(newShards, using: reader)
+        let newPartitions = partitions.filter { newShards.contains($0.partition) }
+        let committed = try await blocking { [consumer] in try consumer.committed(newPartitions) }
+        var found: [Int32: (stored: StoredCheckpoint, engine: MonitorEngine)] = [:]
+        var fresh: [TopicPartitionOffset] = []
+        for shard in newShards.sorted() {
+            let shardCommitted = committed.filter { $0.topicPartition.partition == shard }
+            let decision = ShardRestore.decide(shard, stored: stored, committed: shardCommitted) { blob in
+                try MonitorEngine(restoring: blob, configuration: settings.monitor, rules: rules, decoder: settings.decoder)
+            }
+            let result: CheckpointRestoreResult
+            switch decision {
+            case let .checkpoint(checkpoint, engine, isLatest, skipped):
+                found[shard] = (checkpoint, engine)
+                result = isLatest ? .latest : .previous
+                if !isLatest {
+                    logger.error("shard \(shard): restoring the previous checkpoint, the newest is not usable",
+                                 metadata: ["checkpoint": "\(checkpoint.location)", "skipped": "\(skipped)"])
+                }
+            case .fresh:
+                result = .fresh
+                fresh += shardCommitted
+            case let .missing(problems):
+                let error = CheckpointError.missingState(shard: shard, committed: shardCommitted.filter { $0.offset >= 0 },
+                                                         stateTopic: checkpoints.topic, problems: problems)
+                guard settings.checkpoint.onMissingState == .reset else { throw error }
+                logger.critical("--on-missing-state reset: shard \(shard) starts EMPTY at the committed offsets; its windows, label join and alert states are lost",
+                                metadata: ["reason": "\(error)"])
+                result = .missingReset
+                fresh += shardCommitted
+            }
+            // Numbered above anything found (an unfinished set included), in the slot that
+            // does not hold the checkpoint restored.
+            shards.setPlacement(CheckpointPlacement(generation: (stored.highestGeneration[shard] ?? 0) + 1,
+                                                    slot: decision.nextSlot), of: shard)
+            state.checkpointRestored(result)
+            metrics.checkpointRestored(result)
+        }
+        // A shard started empty gets a checkpoint right away (a fresh engine at the committed
         // offsets), so that a crash before its first regular checkpoint still finds what
-        // to suppress.
-        let fresh = partitions.filter { newShards.contains($0.partition) && found[$0.partition] == nil }
+        // to suppress, and a restart finds state for the offsets it commits.
         if !fresh.isEmpty {
-            for offset in try consumer.committed(fresh) { shards.begin(at: offset) }
+            for offset in fresh { shards.begin(at: offset) }
             try await checkpoint(&shards, rules: rules)
         }
         guard !found.isEmpty else { return }
         // Each output partition is read once, from the earliest position any checkpoint recorded.
         var readFrom: [TopicPartition: Int64] = [:]
-        for position in found.values.flatMap(\.outputPositions) {
+        for position in found.values.flatMap(\.stored.checkpoint.outputPositions) {
             readFrom[position.topicPartition] = min(readFrom[position.topicPartition] ?? .max, position.offset)
         }
         var published: [TopicPartition: [KafkaMessage]] = [:]
         for (partition, offset) in readFrom { published[partition] = try await reader.read(partition, from: offset) }
         let assigned = Set(partitions)
-        for (shard, checkpoint) in found.sorted(by: { $0.key < $1.key }) {
-            let engine: MonitorEngine
-            do {
-                engine = try MonitorEngine(restoring: checkpoint.engine, configuration: settings.monitor, rules: rules,
-                                           decoder: settings.decoder)
-            } catch {
-                logger.error("shard \(shard): checkpoint cannot be restored, starting afresh from the committed offsets",
-                             metadata: ["error": "\(error)"])
-                continue
-            }
+        for (shard, restored) in found.sorted(by: { $0.key < $1.key }) {
+            let checkpoint = restored.stored.checkpoint
             var keys = Set<String>()
             for position in checkpoint.outputPositions {
                 for message in published[position.topicPartition] ?? [] where message.offset >= position.offset {
@@ -325,21 +360,22 @@ public final class MonitorPipeline: Service {
                 }
             }
             // The previous owner cannot have processed past today's ends of the shard's inputs.
-            var until: [TopicPartition: Int64] = [:]
-            for partition in partitions where partition.partition == shard {
-                until[partition] = try checkpoints.highWatermark(of: partition)
-            }
+            let inputs = partitions.filter { $0.partition == shard }
+            let ends = try await blocking { try inputs.map { ($0, try checkpoints.highWatermark(of: $0)) } }
+            let until = Dictionary(ends) { _, last in last }
             // A negative offset (none committed when the shard started) leaves the consumer's reset policy in charge.
             let resumeAt = checkpoint.inputOffsets.filter { assigned.contains($0.topicPartition) && $0.offset >= 0 }
             for offset in resumeAt { try consumer.seek(offset.topicPartition, to: offset.offset) }
             // The checkpoint covers them: the next commit records them (a revocation's commit may
             // have failed), so a restart resumes here and the lag is measured from here.
             if !resumeAt.isEmpty { try consumer.storeOffsets(resumeAt) }
-            shards.restore(shard, engine: engine, inputOffsets: checkpoint.inputOffsets,
+            shards.restore(shard, engine: restored.engine, inputOffsets: checkpoint.inputOffsets,
                            suppression: Suppression(keys: keys, outputPositions: checkpoint.outputPositions, until: until))
             logger.info("shard restored from checkpoint", metadata: [
-                "shard": "\(shard)", "bytes": "\(checkpoint.engine.count)", "input": "\(checkpoint.inputOffsets)",
-                "suppressing": "\(keys.count)", "duration": "\(ContinuousClock.now - start)",
+                "shard": "\(shard)", "checkpoint": "\(restored.stored.location)",
+                "generation": "\(restored.stored.placement.generation)", "bytes": "\(checkpoint.engine.count)",
+                "input": "\(checkpoint.inputOffsets)", "suppressing": "\(keys.count)",
+                "duration": "\(ContinuousClock.now - start)",
             ])
         }
     }
@@ -390,6 +426,8 @@ struct ShardEngines {
     /// Shards that processed messages (or were reset) since their last checkpoint.
     private(set) var changed: Set<Int32> = []
     private var suppressions: [Int32: Suppression] = [:]
+    /// Where each shard's next checkpoint goes (set when the shard is taken on).
+    private var placements: [Int32: CheckpointPlacement] = [:]
     private var suppressedCount = 0
     private let configuration: MonitorConfiguration
     private let decoder: EventDecoder
@@ -469,12 +507,18 @@ struct ShardEngines {
     /// The shard's checkpoint. While a suppression is active its output positions stay
     /// those of the restored checkpoint, so a restore from this one still finds the
     /// previous owner's outputs.
-    mutating func checkpoint(_ shard: Int32, rules: RuleSet, outputPositions: [TopicPartitionOffset]) -> ShardCheckpoint {
+    /// Returns where it goes, and moves the shard's next checkpoint to the other slot.
+    mutating func checkpoint(_ shard: Int32, rules: RuleSet,
+                             outputPositions: [TopicPartitionOffset]) -> (ShardCheckpoint, CheckpointPlacement) {
         let inputOffsets = (positions[shard] ?? [:]).map { TopicPartitionOffset($0.key, offset: $0.value) }
             .sorted { ($0.topicPartition.topic, $0.topicPartition.partition) < ($1.topicPartition.topic, $1.topicPartition.partition) }
-        return ShardCheckpoint(engine: engine(for: shard, rules: rules).checkpoint(), inputOffsets: inputOffsets,
-                               outputPositions: suppressions[shard]?.outputPositions ?? outputPositions)
+        let placement = placements[shard] ?? .first
+        placements[shard] = placement.next
+        return (ShardCheckpoint(engine: engine(for: shard, rules: rules).checkpoint(), inputOffsets: inputOffsets,
+                                outputPositions: suppressions[shard]?.outputPositions ?? outputPositions), placement)
     }
+
+    mutating func setPlacement(_ placement: CheckpointPlacement, of shard: Int32) { placements[shard] = placement }
 
     mutating func markCheckpointed(_ shard: Int32) { changed.remove(shard) }
 
@@ -515,6 +559,7 @@ struct ShardEngines {
         evaluationsReported.removeValue(forKey: shard)
         positions.removeValue(forKey: shard)
         suppressions.removeValue(forKey: shard)
+        placements.removeValue(forKey: shard)
         changed.remove(shard)
         state.dropEngine(shard: shard)
     }
@@ -569,4 +614,52 @@ struct CheckpointSchedule {
         since = .now
         processed = 0
     }
+}
+
+/// How a shard newly taken on gets its state (see ``MonitorPipeline``'s restore).
+enum ShardRestore {
+    /// From a complete checkpoint: the newest one with a manifest (`isLatest`), or an older
+    /// one because the newer were incomplete or unreadable (`skipped` says why).
+    case checkpoint(StoredCheckpoint, MonitorEngine, isLatest: Bool, skipped: [String])
+    /// No checkpoint, nothing committed, nothing unusable found: a shard never processed.
+    case fresh
+    /// Offsets committed (or checkpoint records found) but no usable checkpoint: starting
+    /// empty would lose state silently.
+    case missing(problems: [String])
+
+    /// The slot of the shard's next checkpoint: not the one of the checkpoint restored.
+    var nextSlot: UInt8 {
+        if case let .checkpoint(stored, _, _, _) = self { return 1 - stored.placement.slot }
+        return 0
+    }
+
+    /// Tries the shard's complete checkpoints newest first with `restore`.
+    static func decide(_ shard: Int32, stored: CheckpointCollector, committed: [TopicPartitionOffset],
+                       restore: ([UInt8]) throws -> MonitorEngine) -> ShardRestore {
+        var problems = stored.problems[shard] ?? []
+        for candidate in stored.complete[shard] ?? [] {
+            do {
+                let engine = try restore(candidate.checkpoint.engine)
+                return .checkpoint(candidate, engine, isLatest: candidate.placement.generation == stored.newestManifest[shard],
+                                   skipped: problems)
+            } catch {
+                problems.append("checkpoint generation \(candidate.placement.generation) at \(candidate.location): "
+                                + "the engine state cannot be restored: \(error)")
+            }
+        }
+        return committed.contains(where: { $0.offset >= 0 }) || !problems.isEmpty ? .missing(problems: problems) : .fresh
+    }
+}
+
+/// How a shard's state was found when it was taken on, as counted on `/metrics`
+/// (`driftwatch_checkpoint_restores_total{result}`) and `/v1/status` (`checkpointRestores`).
+public enum CheckpointRestoreResult: String, Sendable, CaseIterable {
+    /// The newest complete checkpoint.
+    case latest
+    /// The one before: the newest was incomplete or could not be restored.
+    case previous
+    /// None usable although offsets were committed: started empty (`--on-missing-state reset`).
+    case missingReset = "missing_reset"
+    /// No checkpoint and no committed offsets: a shard never processed before.
+    case fresh
 }

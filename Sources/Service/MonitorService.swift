@@ -59,9 +59,9 @@ public final class MonitorService: Sendable {
                 "auto.offset.reset": "earliest",
             ]) { own, _ in own }),
             maxBatchSize: settings.maxBatchSize, logger: kafkaLogger)
-        // Checkpoints are often larger than librdkafka's 1,000,000-byte default message limit.
+        // Checkpoint records stay under `checkpoint.max_record_bytes` (900 kB by default).
         producer = try KafkaProducer(config: settings.kafkaConfig(bootstrap: bootstrapServers, [
-            "message.max.bytes": String(ServeSettings.maximumCheckpointBytes),
+            "message.max.bytes": String(settings.stateRecordLimit),
         ]), logger: kafkaLogger)
         if let stateTopic = settings.stateTopic {
             if settings.brokers != nil {
@@ -69,7 +69,7 @@ public final class MonitorService: Sendable {
                                          producer: producer, logger: logger)
             }
             checkpoints = try CheckpointStore(topic: stateTopic, group: settings.group,
-                                              config: settings.kafkaConfig(bootstrap: bootstrapServers),
+                                              maximumRecordBytes: settings.checkpoint.maximumRecordBytes, config: settings.kafkaConfig(bootstrap: bootstrapServers),
                                               producer: producer, logger: kafkaLogger)
         } else {
             checkpoints = nil
@@ -109,7 +109,7 @@ public final class MonitorService: Sendable {
         defer { admin.close() }
         do {
             try admin.createTopic(stateTopic, partitions: settings.statePartitions, config: [
-                "cleanup.policy": "compact", "max.message.bytes": String(ServeSettings.maximumCheckpointBytes),
+                "cleanup.policy": "compact", "max.message.bytes": String(settings.stateRecordLimit),
             ])
             logger.notice("created the state topic", metadata: ["topic": "\(stateTopic)", "partitions": "\(settings.statePartitions)"])
         } catch let error as KafkaError where error.errorCode == .topicAlreadyExists {

@@ -38,9 +38,9 @@ public struct ServeSettings: Sendable {
     /// comes first (also on revocation and at shutdown).
     public var checkpointInterval: Duration = .seconds(10)
     public var checkpointMessages = 1_000_000
-    /// The producer's `message.max.bytes` default and the state topic's `max.message.bytes`
-    /// when serve creates it: room for large checkpoints (override with `-X message.max.bytes=`).
-    public static let maximumCheckpointBytes = 64 << 20
+    /// The largest state record a checkpoint is split into, and what to do with a shard
+    /// whose offsets were committed but whose checkpoint is missing (`checkpoint` section).
+    public var checkpoint = CheckpointOptions()
     /// Partitions of the state topic when serve creates it (it is missing): several, since
     /// checkpoints are MBs and the embedded broker keeps only ~5 MiB per partition.
     public var statePartitions = 8
@@ -72,6 +72,11 @@ public struct ServeSettings: Sendable {
     func kafkaConfig(bootstrap: String, _ defaults: [String: String] = [:]) -> KafkaConfig {
         KafkaConfig(bootstrapServers: bootstrap, defaults.merging(kafkaProperties) { _, user in user })
     }
+
+    /// The producer's `message.max.bytes` default and the state topic's `max.message.bytes`
+    /// when serve creates it: librdkafka's and Kafka's defaults (~1 MB), or room for the
+    /// checkpoint records if `checkpoint.max_record_bytes` is set above them.
+    var stateRecordLimit: Int { max(1_000_000, checkpoint.maximumRecordBytes + 1024) }
 
     /// Output topics in a stable order (for creating them on the embedded broker).
     var outputTopics: [String] {

@@ -26,6 +26,8 @@ public final class ServiceMetrics: Sendable {
     private let outputLatency: CoreMetrics.Timer
     private let ready: CoreMetrics.Gauge
     private let checkpointAge: CoreMetrics.Gauge
+    /// `driftwatch_checkpoint_restores_total{result}`, every result present from the start.
+    private let checkpointRestores: [CheckpointRestoreResult: CoreMetrics.Counter]
 
     /// Metrics with dynamic labels, created on first use.
     private struct Dynamic {
@@ -65,6 +67,9 @@ public final class ServiceMetrics: Sendable {
         outputLatency = Timer(label: Self.outputLatencyName, factory: factory)
         ready = CoreMetrics.Gauge(label: "driftwatch_ready", factory: factory)
         checkpointAge = CoreMetrics.Gauge(label: "driftwatch_checkpoint_age_seconds", factory: factory)
+        checkpointRestores = Dictionary(uniqueKeysWithValues: CheckpointRestoreResult.allCases.map { result in
+            (result, Counter(label: "driftwatch_checkpoint_restores_total", dimensions: [("result", result.rawValue)], factory: factory))
+        })
     }
 
     /// The Prometheus text exposition of every metric.
@@ -129,6 +134,8 @@ public final class ServiceMetrics: Sendable {
         }
         counter.increment()
     }
+
+    func checkpointRestored(_ result: CheckpointRestoreResult) { checkpointRestores[result]?.increment() }
 
     func retrainTriggered() { retrainTriggers.increment() }
 

@@ -68,6 +68,11 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     /// processed (0 when everything is checkpointed; `nil` without checkpoints): what a
     /// crash now would make the next owner process again.
     public var checkpointAgeSeconds: Double?
+    /// Shards taken on, by how their state was found (``CheckpointRestoreResult``):
+    /// `latest`, `previous` (the newest checkpoint was incomplete or unreadable),
+    /// `missing_reset` (none usable: started empty under `--on-missing-state reset`) and
+    /// `fresh` (no checkpoint and nothing committed: a shard never processed).
+    public var checkpointRestores: [String: Int] = [:]
 
     public init() {}
 
@@ -178,6 +183,10 @@ public final class ServiceState: Sendable {
             $0.hasAssignment = false
             $0.status.assignment = []
         }
+    }
+
+    func checkpointRestored(_ result: CheckpointRestoreResult) {
+        storage.withLock { $0.status.checkpointRestores[result.rawValue, default: 0] += 1 }
     }
 
     func setBrokerReachable(_ reachable: Bool) { storage.withLock { $0.status.brokerReachable = reachable } }

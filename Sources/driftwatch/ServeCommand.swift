@@ -55,6 +55,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Checkpoint at least every this many messages (default 1000000).")
     var checkpointMessages: Int?
 
+    @Option(help: "Largest state-topic record a checkpoint is split into, in bytes (default 900000).")
+    var checkpointMaxRecordBytes: Int?
+
+    @Option(help: "A shard with committed offsets but no usable checkpoint: fail (stop, naming it) or reset (start it empty there; counted) (default fail).")
+    var onMissingState: String?
+
     @Option(name: .customLong("rules"), help: "Rule files or directories (repeatable; default rules).")
     var rulePaths: [String] = []
 
@@ -80,6 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
             let file = try ConfigurationFile.load(path)
             settings.monitor = file.monitor
             settings.decoder = file.decoder
+            settings.checkpoint = file.checkpoint
         }
         settings.brokers = brokers ?? environment["BROKERS"] ?? settings.brokers
         settings.group = group ?? environment["GROUP"] ?? settings.group
@@ -99,6 +106,19 @@ struct ServeCommand: AsyncParsableCommand {
         if let messages = checkpointMessages ?? environment["CHECKPOINT_MESSAGES"].flatMap({ Int($0) }) {
             guard messages > 0 else { throw ValidationError("--checkpoint-messages must be positive") }
             settings.checkpointMessages = messages
+        }
+        if let bytes = checkpointMaxRecordBytes ?? environment["CHECKPOINT_MAX_RECORD_BYTES"].flatMap({ Int($0) }) {
+            let range = CheckpointOptions.maximumRecordBytesRange
+            guard range.contains(bytes) else {
+                throw ValidationError("--checkpoint-max-record-bytes must be in \(range.lowerBound)...\(range.upperBound)")
+            }
+            settings.checkpoint.maximumRecordBytes = bytes
+        }
+        if let policy = onMissingState ?? environment["ON_MISSING_STATE"] {
+            guard let value = CheckpointOptions.MissingState(rawValue: policy) else {
+                throw ValidationError("--on-missing-state '\(policy)': expected fail or reset")
+            }
+            settings.checkpoint.onMissingState = value
         }
         settings.rulePaths = environment.list(rulePaths, "RULES") ?? settings.rulePaths
         if let address = http ?? environment["HTTP"] {

@@ -44,8 +44,16 @@ import Testing
         var settings = MonitorServiceTests.settings(broker, topics, group: group)
         settings.checkpointInterval = .seconds(3600)  // by message count only: deterministic checkpoint points
         settings.checkpointMessages = 6000
+        // As close to a default Kafka broker as the embedded one allows: its ~1 MB message
+        // limit is enforced by the clients (checked again on the state topic by
+        // ``ServiceTestSupport/stateRecords(_:bootstrap:limit:)``), and checkpoints
+        // (~0.2-0.5 MB here) are split into several records.
+        settings.kafkaProperties["message.max.bytes"] = String(Support.defaultBrokerMessageLimit)
+        settings.checkpoint.maximumRecordBytes = maximumRecordBytes
         return settings
     }
+
+    static let maximumRecordBytes = 64_000
 
     /// The alerts topic (and the metrics topic, with `metrics`) read in full equals the
     /// uninterrupted engine's outputs, and the dead-letter topic holds each malformed message once.
@@ -86,7 +94,72 @@ import Testing
                                                expectedConsumed: Self.messages.count - split, stop: .graceful)
         #expect(second.state.consumed == Self.messages.count - split)
         #expect(second.pipeline.suppressedOutputs == 0)
+        #expect(second.state.status.checkpointRestores == ["latest": 1])
         try await Self.expectPublishedAsUninterrupted(broker, topics)
+        let state = try await Support.stateRecords(topics.state, bootstrap: broker.bootstrapServers, limit: Self.maximumRecordBytes)
+        #expect(state.chunked > 0, "the checkpoints must be split into several records")
+    }
+
+    /// The newest checkpoint on the state topic is incomplete (its manifest is there, a
+    /// chunk is not): the next owner restores the one before and publishes what an
+    /// uninterrupted engine does. A state topic without the shard's checkpoints (offsets
+    /// committed) stops the service with an error naming the shard and its offsets, unless
+    /// `--on-missing-state reset`, which starts empty, counted on `/metrics` and `/v1/status`.
+    @Test func anIncompleteNewestCheckpointFallsBackAndMissingStateIsNeverSilent() async throws {
+        let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
+        defer { broker.stop() }
+        let topics = Topics()
+        let emptyState = "state-empty-\(topics.suffix)"
+        for topic in topics.all + [emptyState] { try broker.createTopic(topic, partitions: 1) }
+        var settings = Self.settings(broker, topics, group: "fallback-\(topics.suffix)")
+        let split = 10_800
+        let first = try await Self.runService(settings, broker: broker, feeding: Self.messages[..<split],
+                                              expectedConsumed: split, stop: .graceful)
+        #expect(first.state.status.checkpointRestores == ["fresh": 1])
+
+        // A newer generation whose manifest arrived but whose chunk 1 is lost.
+        let lost = ShardCheckpoint(engine: Array(repeating: 7, count: 3 * Self.maximumRecordBytes / 2), inputOffsets: [],
+                                   outputPositions: [])
+        let records = try CheckpointRecord.records(for: lost, group: settings.group, shard: 0,
+                                                   placement: CheckpointPlacement(generation: 1000, slot: 0),
+                                                   maximumRecordBytes: Self.maximumRecordBytes)
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: Support.quietLogger)
+        for record in records where record != records[1] {
+            _ = try await producer.send(topic: topics.state, key: record.key, value: record.value, headers: record.headers, partition: 0)
+        }
+        producer.close()
+        let second = try await Self.runService(settings, broker: broker, feeding: Self.messages[split...],
+                                               expectedConsumed: Self.messages.count - split, stop: .graceful)
+        #expect(second.state.status.checkpointRestores == ["previous": 1])
+        #expect(second.state.consumed == Self.messages.count - split, "the previous checkpoint was the newest complete one here")
+        try await Self.expectPublishedAsUninterrupted(broker, topics)
+
+        // The group's offsets are committed; this state topic knows nothing of them.
+        settings.stateTopic = emptyState
+        let failing = try Support.RunningService(settings)
+        do {
+            try await failing.task.value
+            Issue.record("serve must stop when committed offsets have no checkpoint")
+        } catch {
+            let text = String(describing: error)
+            #expect(text.contains("shard 0") && text.contains("\(topics.input)[0]@\(Self.messages.count)")
+                && text.contains("--on-missing-state reset"), "\(text)")
+        }
+        #expect(failing.state.status.checkpointRestores.isEmpty)
+
+        settings.checkpoint.onMissingState = .reset
+        let reset = try Support.RunningService(settings)
+        #expect(await Support.eventually(.seconds(60)) { reset.state.isReady }, "no assignment")
+        #expect(reset.state.status.checkpointRestores == ["missing_reset": 1])
+        let exposition = String(decoding: reset.service.metrics.exposition(), as: UTF8.self)
+        #expect(exposition.contains(#"driftwatch_checkpoint_restores_total{result="missing_reset"} 1"#), "\(exposition)")
+        #expect(exposition.contains(#"driftwatch_checkpoint_restores_total{result="previous"} 0"#))
+        await reset.service.shutdown()
+        try await reset.task.value
+        // It started at the committed offsets and checkpointed there at once.
+        #expect(reset.state.consumed == 0)
+        let state = try await Support.stateRecords(emptyState, bootstrap: broker.bootstrapServers, limit: Self.maximumRecordBytes)
+        #expect(state.checkpoints == 1)
     }
 
     /// A crash after the checkpoint at ~6,000 messages, or before any regular checkpoint
@@ -114,20 +187,5 @@ import Testing
         // Besides the alert and dead letters: the metric events of the windows evaluated since the checkpoint.
         #expect(second.pipeline.suppressedOutputs > scenario.suppressed)
         try await Self.expectPublishedAsUninterrupted(broker, topics, metrics: true)
-    }
-
-    @Test func checkpointRecordsRoundTripThroughTheirHeaders() throws {
-        let checkpoint = ShardCheckpoint(engine: [1, 2, 3],
-                                         inputOffsets: [TopicPartitionOffset(TopicPartition("in.a-b_c", 2), offset: 77)],
-                                         outputPositions: [TopicPartitionOffset(TopicPartition("alerts", 0), offset: 5),
-                                                           TopicPartitionOffset(TopicPartition("dead", 3), offset: 0)])
-        let record = KafkaMessage(topic: "state", partition: 2, offset: 9, key: Array("g/2".utf8), value: checkpoint.engine,
-                                  headers: checkpoint.headers)
-        #expect(try ShardCheckpoint(record: record) == checkpoint)
-        var damaged = record
-        damaged.headers = [KafkaHeader(ShardCheckpoint.formatHeader, "1"), KafkaHeader(ShardCheckpoint.inputOffsetsHeader, "in:x:3")]
-        #expect(throws: CheckpointError.self) { try ShardCheckpoint(record: damaged) }
-        damaged.headers = []
-        #expect(throws: CheckpointError.self) { try ShardCheckpoint(record: damaged) }
     }
 }

@@ -19,6 +19,7 @@ struct CrashTests {
     typealias Topics = MonitorServiceTests.Topics
 
     static let partitions: Int32 = 2
+    static let maximumRecordBytes = 100_000
     /// Two models, one per input partition: drift, a concept change (retraining: labels
     /// follow within minutes, so performance windows close mid-stream) and bias, a
     /// malformed message every 4,000.
@@ -70,6 +71,10 @@ struct CrashTests {
                               "--rules", Support.repositoryRoot + "/rules/default.yaml", "--http", "127.0.0.1:0",
                               "--window", "5m", "--slide", "1m", "--lateness", "1m",
                               "--checkpoint-messages", "3000", "--checkpoint-interval", "2s",
+                              // A default broker's message limit, which the embedded one does not enforce, and
+                              // checkpoints split into several records below it (they are ~0.3-0.6 MB here).
+                              "--checkpoint-max-record-bytes", String(Self.maximumRecordBytes),
+                              "-X", "message.max.bytes=\(Support.defaultBrokerMessageLimit)",
                               "-X", "session.timeout.ms=6000", "-X", "fetch.wait.max.ms=10"]
         var logs: [URL] = []
         func startServe() throws -> ChildProcess {
@@ -90,6 +95,10 @@ struct CrashTests {
         }
 
         let last = try startServe()
+        // SIGTERM before the service group traps signals would kill it like any process:
+        // wait for the assignment (as for the kills) before the final SIGTERM.
+        let lastAssigned = await last.waitForLine(containing: "partitions assigned", timeout: .seconds(60)) != nil
+        #expect(lastAssigned, "the last run must get the partitions")
         try await feeding.value
         let caughtUp = await Support.eventually(.seconds(180), every: .milliseconds(500)) {
             progress.committed() >= Self.messages.count
@@ -103,6 +112,11 @@ struct CrashTests {
         let restores = logText.components(separatedBy: "shard restored from checkpoint").count - 1
         print("CrashTests: \(restores) shard restore(s) from checkpoints over \(kills + 1) runs")
         #expect(restores >= kills, "the runs after a kill must restore from checkpoints (restores: \(restores))")
+        #expect(!logText.contains("starts EMPTY") && !logText.contains("no complete checkpoint"),
+                "no shard may start empty or stop for missing state")
+        let state = try await Support.stateRecords(topics.state, bootstrap: bootstrap, limit: Self.maximumRecordBytes)
+        print("CrashTests: \(state.checkpoints) checkpoints, \(state.chunked) in several records, largest record \(state.largestRecord) bytes, largest checkpoint \(state.largestCheckpoint) bytes")
+        #expect(state.chunked > 0, "checkpoints must have been split, or the chunked restores prove nothing")
 
         try await Self.expectPerModel(topics.alerts, bootstrap: bootstrap, equal: expectedAlerts)
         try await Self.expectPerModel(topics.retrain, bootstrap: bootstrap, equal: expectedRetrain)

@@ -131,6 +131,8 @@ import Testing
         let deadLetters = try await Support.read(topics.deadLetters, bootstrap: broker.bootstrapServers, count: malformed.count)
         #expect(deadLetters.map { "\(Support.header(DeadLetter.partitionHeader, of: $0) ?? "?")/\(Support.header(DeadLetter.offsetHeader, of: $0) ?? "?")" }.sorted()
             == malformed.sorted())
+        #expect((staying.state.status.checkpointRestores["latest"] ?? 0) >= 1, "the survivor restores the stopped member's shard")
+        _ = try await Support.stateRecords(topics.state, bootstrap: broker.bootstrapServers, limit: CheckpointTests.maximumRecordBytes)
     }
 
     /// A shard dropped in a rebalance and restored here from its checkpoint is counted once
@@ -215,5 +217,6 @@ import Testing
         await running.service.shutdown()
         try await running.task.value
         try await CheckpointTests.expectPublishedAsUninterrupted(broker, topics)
+        _ = try await Support.stateRecords(topics.state, bootstrap: broker.bootstrapServers, limit: CheckpointTests.maximumRecordBytes)
     }
 }

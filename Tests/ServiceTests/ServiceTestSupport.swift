@@ -5,7 +5,7 @@ import FoundationNetworking
 import Kafka
 import Logging
 @testable import Monitor
-import Service
+@testable import Service
 import Simulation
 import Testing
 
@@ -216,6 +216,27 @@ enum ServiceTestSupport {
         #expect(header(DeadLetter.topicHeader, of: letter) == topic)
         #expect(header(DeadLetter.partitionHeader, of: letter) == String(partition))
         #expect(header(DeadLetter.offsetHeader, of: letter) == String(offset))
+    }
+
+    /// A default Kafka broker's message size limit (`message.max.bytes`, ~1 MB), which the
+    /// embedded broker does not enforce: the tests set it on serve's clients and check it here.
+    static let defaultBrokerMessageLimit = 1_000_000
+
+    /// The state topic read in full: every record (key, value and headers) within `limit`,
+    /// and how many checkpoints were written, how many of them in several chunks, the
+    /// largest record and the largest checkpoint (what one record held before chunking).
+    static func stateRecords(_ topic: String, bootstrap: String, limit: Int = defaultBrokerMessageLimit) async throws
+        -> (checkpoints: Int, chunked: Int, largestRecord: Int, largestCheckpoint: Int) {
+        let records = try await read(topic, bootstrap: bootstrap, count: try messageCount(topic, bootstrap: bootstrap))
+        let sizes = records.map { record in
+            (record.key?.count ?? 0) + record.value.count + record.headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+        }
+        let manifests = records.filter { header(CheckpointRecord.partHeader, of: $0) == CheckpointRecord.manifestPart }
+        let decoded = try manifests.map { try CheckpointManifest(blob: $0.value) }
+        let chunked = decoded.filter { $0.chunkCount > 1 }.count
+        #expect(sizes.allSatisfy { $0 <= limit }, "\(topic): a record of \(sizes.max() ?? 0) bytes exceeds \(limit)")
+        #expect(records.allSatisfy { header(CheckpointRecord.formatHeader, of: $0) == CheckpointRecord.format })
+        return (manifests.count, chunked, sizes.max() ?? 0, decoded.map(\.totalBytes).max() ?? 0)
     }
 
     static func header(_ name: String, of message: KafkaMessage) -> String? {

@@ -11,11 +11,36 @@ public struct DriftwatchConfiguration: Sendable {
     public var limits = EventDecoder.Limits()
     /// `replay`, `profile` and `compare` fail when more of their input is rejected (``RejectionTally``).
     public var maximumRejectedShare = RejectionTally.defaultMaximumShare
+    /// `serve`'s checkpoints (the `checkpoint` section; replay and the other commands ignore it).
+    public var checkpoint = CheckpointOptions()
 
     public init() {}
 
     /// A decoder for events in the configured schema.
     public var decoder: EventDecoder { EventDecoder(mapping: mapping, limits: limits) }
+}
+
+/// How `serve` writes and restores its checkpoints (the `checkpoint` section).
+public struct CheckpointOptions: Sendable, Equatable {
+    /// What `serve` does with a shard whose group committed offsets but whose state topic
+    /// holds no usable checkpoint.
+    public enum MissingState: String, Sendable, CaseIterable {
+        /// Stop with an error naming the shard, the offsets and what to do.
+        case fail
+        /// Start the shard empty at the committed offsets, logged as an error and counted.
+        case reset
+    }
+
+    public static let defaultMaximumRecordBytes = 900_000
+    /// Bounds of `max_record_bytes`: room for the manifest, and a checkpoint never needs more.
+    public static let maximumRecordBytesRange = (16 << 10)...(64 << 20)
+
+    /// The largest state-topic record (key, value and headers) a checkpoint is written as:
+    /// under a default Kafka broker's ~1 MB message limit.
+    public var maximumRecordBytes = defaultMaximumRecordBytes
+    public var onMissingState = MissingState.fail
+
+    public init() {}
 }
 
 /// Loads `driftwatch.yaml`: either the whole configuration or every problem found, each
@@ -51,7 +76,7 @@ private struct ConfigurationParser {
     /// Problems the YAML helpers cannot report themselves (an unreadable document).
     private var otherErrors: [RuleError] = []
 
-    static let sections = ["window", "labels", "caps", "profile", "feature_kinds", "mapping", "limits"]
+    static let sections = ["window", "labels", "caps", "profile", "feature_kinds", "mapping", "limits", "checkpoint"]
 
     init(path: String, text: String) {
         yaml = RuleFileParser(path: path, text: text)
@@ -85,6 +110,7 @@ private struct ConfigurationParser {
         if let field = fields["feature_kinds"] { parseFeatureKinds(field.value) }
         if let field = fields["mapping"] { parseMapping(field.value) }
         if let field = fields["limits"] { parseLimits(field.value) }
+        if let field = fields["checkpoint"] { parseCheckpoint(field.value) }
         return configuration
     }
 
@@ -243,6 +269,21 @@ private struct ConfigurationParser {
                 configuration.maximumRejectedShare = value
             } else {
                 yaml.error(at: field.value, "'max_rejected_share' is out of range: \(value)", expected: "a share in [0, 1]")
+            }
+        }
+    }
+
+    private mutating func parseCheckpoint(_ node: Node) {
+        guard let fields = yaml.mapping(node, knownKeys: ["max_record_bytes", "on_missing_state"], what: "'checkpoint'") else { return }
+        if let field = fields["max_record_bytes"],
+           let value = yaml.integer(field.value, in: CheckpointOptions.maximumRecordBytesRange, what: "'max_record_bytes'") {
+            configuration.checkpoint.maximumRecordBytes = value
+        }
+        if let field = fields["on_missing_state"], let text = yaml.string(field.value, what: "'on_missing_state'") {
+            if let policy = CheckpointOptions.MissingState(rawValue: text) {
+                configuration.checkpoint.onMissingState = policy
+            } else {
+                yaml.error(at: field.value, "'on_missing_state' is '\(text)'", expected: "fail or reset")
             }
         }
     }

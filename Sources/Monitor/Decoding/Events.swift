@@ -61,8 +61,9 @@ public struct Feature: Sendable, Equatable {
     }
 }
 
-/// A feature's value as logged. Type problems are data-quality findings for that
-/// feature, not reasons to drop the whole event, so they are kept as `.invalid`.
+/// A feature's value as logged. The event decoder rejects object and array values
+/// (``EventRejection/wrongType(field:expected:)``); `.invalid` marks a value of the
+/// wrong kind from other sources, a data-quality finding for that feature.
 public enum FeatureValue: Sendable, Equatable {
     case number(Double)
     case string(String)

@@ -40,7 +40,9 @@ struct ScannedFields {
         case .eventType: eventType = try readString(&reader, &recent, field: schema.mapping.eventType)
         case .model: model = try readString(&reader, &recent, field: schema.mapping.model)
         case .version: version = try readScalarAsString(&reader, &recent, field: schema.mapping.version)
-        case .id: id = try readScalarAsString(&reader, &recent, field: schema.mapping.id)
+        // The id joins a label to its prediction as text: only a JSON string (a numeric id
+        // would be matched by its printed form, which differs between producers).
+        case .id: id = try readString(&reader, &recent, field: schema.mapping.id)
         case .timestamp: timestamp = try readNumber(&reader, field: schema.mapping.timestamp)
         case .score: score = try readNumber(&reader, field: schema.mapping.score)
         case .predictedLabel: predictedLabel = try readClass(&reader, field: schema.mapping.predictedLabel)
@@ -52,10 +54,10 @@ struct ScannedFields {
             }
             try reader.readObject { reader, key in
                 let name = recent.next(key)
-                try addFeature(name, try Self.readFeatureValue(&reader, &recent))
+                try addFeature(name, try readFeatureValue(&reader, &recent, field: "\(schema.mapping.features).\(name)"))
             }
         case let .featurePath(index):
-            features[index].value = try Self.readFeatureValue(&reader, &recent)
+            features[index].value = try readFeatureValue(&reader, &recent, field: schema.mapping.featurePaths[index])
         case .segmentObject:
             guard try !reader.readNullIfPresent() else { return }
             guard try reader.peekKind() == .object else {
@@ -126,7 +128,10 @@ struct ScannedFields {
         features.append(Feature(name, value))
     }
 
-    private static func readFeatureValue(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws -> FeatureValue {
+    /// A feature value is a scalar: an object or array rejects the event (dead-lettered
+    /// as `wrong_type`, naming the feature) instead of passing as a feature type error.
+    private func readFeatureValue(_ reader: inout JSONReader, _ recent: inout RecentStrings,
+                                  field: @autoclosure () -> String) throws -> FeatureValue {
         switch try reader.peekKind() {
         case .number: return .number(try reader.readDouble())
         case .string: return .string(recent.next(try reader.readStringBytes()))
@@ -134,9 +139,7 @@ struct ScannedFields {
         case .null:
             try reader.readNull()
             return .missing
-        case .object, .array:
-            try reader.skipValue()
-            return .invalid
+        case .object, .array: throw EventRejection.wrongType(field: field(), expected: "a number, string, boolean or null")
         }
     }
 
@@ -150,7 +153,7 @@ struct ScannedFields {
         }
     }
 
-    /// Ids, versions and segment values may be logged as strings, numbers or booleans.
+    /// Versions and segment values may be logged as strings, numbers or booleans.
     private func readScalarAsString(_ reader: inout JSONReader, _ recent: inout RecentStrings, field: @autoclosure () -> String) throws -> String? {
         switch try reader.peekKind() {
         case .string: return recent.next(try reader.readStringBytes())

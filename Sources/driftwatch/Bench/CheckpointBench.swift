@@ -1,5 +1,6 @@
 import ArgumentParser
 import Monitor
+import Service
 import Simulation
 
 /// `driftwatch bench checkpoint`: size and time of the engine's checkpoint (and of a
@@ -43,6 +44,10 @@ struct CheckpointBench: ParsableCommand {
         print("== checkpoint (\(models) models, \(counters.predictions) predictions, \(counters.labels) labels, \(engine.pendingLabels) predictions in the label join)")
         print(BenchmarkResult(name: "checkpoint size", operations: 1, nanosecondsPerOperation: .nan,
                               note: "\(checkpoint.count) bytes (\(checkpoint.count >> 10) KiB)").line)
+        let records = try CheckpointStore.recordSizes(ofEngineBlob: checkpoint,
+                                                      maximumRecordBytes: CheckpointOptions.defaultMaximumRecordBytes)
+        print(BenchmarkResult(name: "checkpoint records", operations: 1, nanosecondsPerOperation: .nan,
+                              note: "\(records.count) state-topic records (chunks + manifest), largest \(records.max() ?? 0) bytes (limit \(CheckpointOptions.defaultMaximumRecordBytes)); one record of \(checkpoint.count) bytes before chunking").line)
         for result in [write, read] {
             print(BenchmarkResult(name: result.name, operations: 1, nanosecondsPerOperation: .nan,
                                   note: "\(Int((result.nanosecondsPerOperation / 1e6).rounded())) ms (best of 5)").line)

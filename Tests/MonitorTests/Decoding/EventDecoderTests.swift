@@ -12,7 +12,7 @@ import Testing
     @Test func decodesThePredictionFormat() throws {
         let event = try decode(#"""
         {"event":"prediction","model":"credit-risk","version":"v3","id":"p-1","ts":1700000000000,
-         "features":{"f_income":80015.2,"c_channel":"mobile","b_flag":true,"f_gap":null,"f_obj":{"x":1}},
+         "features":{"f_income":80015.2,"c_channel":"mobile","b_flag":true,"f_gap":null},
          "score":0.79,"label_pred":1,"segment":{"gender":"female","age_band":"36-50","cohort":2021},
          "extra":{"ignored":[1,2,{"deep":true}]}}
         """#).get()
@@ -20,7 +20,7 @@ import Testing
             model: "credit-risk", version: "v3", id: "p-1", timestamp: 1_700_000_000_000,
             features: [
                 Feature("f_income", .number(80015.2)), Feature("c_channel", .string("mobile")),
-                Feature("b_flag", .bool(true)), Feature("f_gap", .missing), Feature("f_obj", .invalid),
+                Feature("b_flag", .bool(true)), Feature("f_gap", .missing),
             ],
             score: 0.79, predictedLabel: 1,
             segment: [SegmentAttribute("gender", "female"), SegmentAttribute("age_band", "36-50"), SegmentAttribute("cohort", "2021")]
@@ -63,7 +63,7 @@ import Testing
         (#"{"model":"m","id":"1","ts":1,"score":"high"}"#, .wrongType(field: "score", expected: "a number")),
         (#"{"model":"m","id":"1","ts":1,"label_pred":2}"#, .wrongType(field: "label_pred", expected: "0 or 1")),
         (#"{"model":7,"id":"1","ts":1}"#, .wrongType(field: "model", expected: "a string")),
-        (#"{"model":"m","id":{"a":1},"ts":1}"#, .wrongType(field: "id", expected: "a string or number")),
+        (#"{"model":"m","id":{"a":1},"ts":1}"#, .wrongType(field: "id", expected: "a string")),
         (#"{"model":"m","id":"1","ts":1,"features":[1,2]}"#, .wrongType(field: "features", expected: "an object")),
         (#"{"model":"m","id":"1","ts":1,"segment":{"g":[1]}}"#, .wrongType(field: "segment.g", expected: "a string or number")),
         (#"[1,2]"#, .notAnObject),
@@ -71,6 +71,38 @@ import Testing
     ])
     func rejectsBrokenEventsWithAReason(text: String, rejection: EventRejection) {
         #expect(decode(text) == .failure(rejection))
+    }
+
+    /// Ids are joined as text, so only a string is an id: `12`, `1.2e1` and `"12"` would
+    /// otherwise be one prediction or three depending on how they print.
+    @Test(arguments: [
+        (#"{"event":"prediction","model":"m","id":12,"ts":1}"#, "id"),
+        (#"{"event":"label","id":12,"ts":1,"label":1}"#, "id"),
+        (#"{"model":"m","id":true,"ts":1}"#, "id"),
+        (#"{"model":"m","id":["p-1"],"ts":1}"#, "id"),
+    ])
+    func rejectsAnIDThatIsNotAString(text: String, field: String) {
+        #expect(decode(text) == .failure(.wrongType(field: field, expected: "a string")))
+        let rejection = EventRejection.wrongType(field: field, expected: "a string")
+        #expect(rejection.code == "wrong_type" && rejection.description == "field 'id' should be a string")
+    }
+
+    /// An object or array as a feature value rejects the event, naming the feature, whether
+    /// features come as an object or through feature paths; scalars and null still pass.
+    @Test func rejectsObjectAndArrayFeatureValues() throws {
+        let expected = EventRejection.wrongType(field: "features.f_obj", expected: "a number, string, boolean or null")
+        #expect(decode(#"{"model":"m","id":"1","ts":1,"features":{"a":1,"f_obj":{"x":1}}}"#) == .failure(expected))
+        #expect(decode(#"{"model":"m","id":"1","ts":1,"features":{"f_list":[1,2],"a":1}}"#)
+            == .failure(.wrongType(field: "features.f_list", expected: "a number, string, boolean or null")))
+        #expect(expected.description == "field 'features.f_obj' should be a number, string, boolean or null")
+        var mapping = FieldMapping()
+        mapping.featurePaths = ["input.income", "input.tags"]
+        let paths = EventDecoder(mapping: mapping)
+        #expect(decode(#"{"model":"m","id":"1","ts":1,"input":{"income":5,"tags":["a"]}}"#, with: paths)
+            == .failure(.wrongType(field: "input.tags", expected: "a number, string, boolean or null")))
+        guard case let .prediction(event) = try decode(#"{"model":"m","id":"1","ts":1,"input":{"income":5,"tags":null}}"#,
+                                                       with: paths).get() else { Issue.record("not a prediction"); return }
+        #expect(event.features == [Feature("input.income", .number(5)), Feature("input.tags", .missing)])
     }
 
     @Test func rejectsMalformedJSONWithTheOffset() {
@@ -104,7 +136,7 @@ import Testing
         mapping.segmentPaths = ["region": "input.applicant.region", "gender": "who.gender"]
         let decoder = EventDecoder(mapping: mapping)
         let text = #"""
-        {"kind":"prediction","request_id":42,"meta":{"time":1700000000.5,"model":{"name":"risk","rev":3}},
+        {"kind":"prediction","request_id":"42","meta":{"time":1700000000.5,"model":{"name":"risk","rev":3}},
          "input":{"income":1200.5,"applicant":{"channel":"web","region":"north"}},
          "output":{"p":0.25,"decision":false},"who":{"gender":"male"}}
         """#

@@ -1,0 +1,220 @@
+import DriftCore
+import Kafka
+@testable import Monitor
+@testable import Service
+import Testing
+
+/// Checkpoints as state-topic records (no broker): chunks of at most
+/// `checkpoint.max_record_bytes` plus a manifest, reassembled only from complete sets,
+/// the newest two kept per shard, and every unusable set or record named.
+@Suite struct CheckpointRecordTests {
+    static let group = "g"
+
+    static func checkpoint(bytes: Int, seed: UInt8 = 1) -> ShardCheckpoint {
+        ShardCheckpoint(engine: (0..<bytes).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) },
+                        inputOffsets: [TopicPartitionOffset(TopicPartition("in.a-b_c", 2), offset: 77)],
+                        outputPositions: [TopicPartitionOffset(TopicPartition("alerts", 0), offset: 5),
+                                          TopicPartitionOffset(TopicPartition("dead", 3), offset: 0)])
+    }
+
+    /// The records of `checkpoint` as a consumer of the state topic reads them, from `offset` on.
+    static func messages(_ checkpoint: ShardCheckpoint, shard: Int32 = 2, placement: CheckpointPlacement,
+                         maximumRecordBytes: Int = 20_000, from offset: Int64) throws -> [KafkaMessage] {
+        try CheckpointRecord.records(for: checkpoint, group: group, shard: shard, placement: placement,
+                                     maximumRecordBytes: maximumRecordBytes)
+            .enumerated().map { index, record in
+                KafkaMessage(topic: "state", partition: 0, offset: offset + Int64(index), key: record.key, value: record.value,
+                             headers: record.headers)
+            }
+    }
+
+    static func collect(_ messages: [KafkaMessage], shards: Set<Int32> = [2]) -> CheckpointCollector {
+        var collector = CheckpointCollector(group: group, shards: shards)
+        for message in messages { collector.add(message) }
+        return collector
+    }
+
+    @Test func aCheckpointIsSplitIntoRecordsUnderTheLimitAndReassembled() throws {
+        let checkpoint = Self.checkpoint(bytes: 100_000)
+        let records = try CheckpointRecord.records(for: checkpoint, group: Self.group, shard: 2, placement: .first,
+                                                   maximumRecordBytes: 20_000)
+        #expect(records.count == 7, "six chunks of at most 20,000 bytes with their key and headers, then the manifest")
+        #expect(records.allSatisfy { $0.size <= 20_000 })
+        #expect(records.map { String(decoding: $0.key, as: UTF8.self) } == (0..<6).map { "g/2/0/\($0)" } + ["g/2/0/manifest"])
+        let manifest = try CheckpointManifest(blob: records[6].value)
+        #expect(manifest.chunkCount == 6 && manifest.totalBytes == 100_000 && manifest.placement == .first)
+        #expect(manifest.crc == CRC32.checksum(checkpoint.engine))
+        #expect(manifest.inputOffsets == checkpoint.inputOffsets && manifest.outputPositions == checkpoint.outputPositions)
+
+        let collector = Self.collect(try Self.messages(checkpoint, placement: .first, from: 0))
+        #expect(collector.complete[2]?.map(\.checkpoint) == [checkpoint])
+        #expect(collector.problems.isEmpty)
+        #expect(collector.newestManifest[2] == 1)
+    }
+
+    @Test func anEmptyBlobStillHasOneChunkAndTheLimitIsEnforced() throws {
+        let empty = ShardCheckpoint(engine: [], inputOffsets: [], outputPositions: [])
+        let collector = Self.collect(try Self.messages(empty, placement: .first, from: 0))
+        #expect(collector.complete[2]?.first?.checkpoint == empty)
+        // Output positions of thousands of partitions do not fit a 16 kB manifest.
+        var wide = empty
+        wide.outputPositions = (0..<2000).map { TopicPartitionOffset(TopicPartition("output-topic-\($0)", 0), offset: 1) }
+        #expect(throws: CheckpointError.self) {
+            try CheckpointRecord.records(for: wide, group: Self.group, shard: 2, placement: .first, maximumRecordBytes: 16_384)
+        }
+    }
+
+    /// Consecutive checkpoints alternate slots; a reader keeps the newest two complete ones,
+    /// and a crash while writing one (chunks, no manifest) leaves the one before as the latest.
+    @Test func theNewestTwoCompleteCheckpointsAreKept() throws {
+        var messages: [KafkaMessage] = []
+        var placement = CheckpointPlacement.first
+        var written: [ShardCheckpoint] = []
+        for generation in 1...3 {
+            let checkpoint = Self.checkpoint(bytes: 30_000 + generation, seed: UInt8(generation))
+            written.append(checkpoint)
+            messages += try Self.messages(checkpoint, placement: placement, from: Int64(messages.count))
+            placement = placement.next
+        }
+        #expect(placement == CheckpointPlacement(generation: 4, slot: 1))
+        // Generation 4: its chunks are written, the process dies before the manifest.
+        let unfinished = try Self.messages(Self.checkpoint(bytes: 40_000, seed: 9), placement: placement, from: Int64(messages.count))
+        messages += unfinished.dropLast()
+        let collector = Self.collect(messages)
+        #expect(collector.complete[2]?.map(\.placement.generation) == [3, 2])
+        #expect(collector.complete[2]?.map(\.checkpoint) == [written[2], written[1]])
+        #expect(collector.newestManifest[2] == 3)
+        #expect(collector.highestGeneration[2] == 4, "a new checkpoint must be numbered above the unfinished one")
+        #expect(collector.problems.isEmpty, "an unfinished set without a manifest is not a problem: it was never committed to")
+    }
+
+    /// A manifest whose chunks are not all there, or whose CRC does not match, is not used:
+    /// the older complete checkpoint is, and the reason is kept.
+    @Test(arguments: ["missing chunk", "damaged chunk"])
+    func anIncompleteSetFallsBackToTheOlderOneWithTheReason(_ damage: String) throws {
+        let older = Self.checkpoint(bytes: 50_000, seed: 1)
+        var messages = try Self.messages(older, placement: .first, from: 0)
+        var newer = try Self.messages(Self.checkpoint(bytes: 50_000, seed: 2), placement: CheckpointPlacement.first.next,
+                                      from: Int64(messages.count))
+        switch damage {
+        case "missing chunk": newer.remove(at: 1)
+        default: newer[1].value[10] ^= 0x40
+        }
+        messages += newer
+        let collector = Self.collect(messages)
+        #expect(collector.complete[2]?.map(\.checkpoint) == [older])
+        #expect(collector.newestManifest[2] == 2)
+        let problem = try #require(collector.problems[2]?.first)
+        #expect(problem.contains("generation 2") && problem.contains(damage == "missing chunk" ? "chunk 1 of 3 missing" : "CRC"), "\(problem)")
+
+        // Restored from the older one, reported as not the latest.
+        let decision = ShardRestore.decide(2, stored: collector, committed: []) { _ in MonitorEngine(configuration: MonitorConfiguration(), rules: ServiceTestSupport.defaultRules) }
+        guard case let .checkpoint(stored, _, isLatest, skipped) = decision else { Issue.record("\(decision)"); return }
+        #expect(stored.checkpoint == older && !isLatest && skipped == [problem])
+        #expect(decision.nextSlot == 1, "the next checkpoint replaces the unusable one, not the one restored")
+    }
+
+    /// What a compacted state topic keeps: the last record of each key, in offset order.
+    static func compacted(_ messages: [KafkaMessage]) -> [KafkaMessage] {
+        var last: [[UInt8]: Int64] = [:]
+        for message in messages { last[message.key ?? []] = message.offset }
+        return messages.filter { last[$0.key ?? []] == $0.offset }
+    }
+
+    /// Keys name the slot, so compaction keeps the newest checkpoint of each slot: the last
+    /// two complete ones, whatever their sizes. A crash while writing the next one (into
+    /// the older one's slot) still leaves the newest complete.
+    @Test func compactionKeepsTheLastTwoCheckpoints() throws {
+        var messages: [KafkaMessage] = []
+        var placement = CheckpointPlacement.first
+        for generation in 1...5 {
+            // Shrinking and growing: stale chunks of a bigger older checkpoint stay in the slot.
+            let checkpoint = Self.checkpoint(bytes: [90_000, 30_000, 10_000, 50_000, 20_000][generation - 1], seed: UInt8(generation))
+            messages += try Self.messages(checkpoint, placement: placement, from: Int64(messages.count))
+            placement = placement.next
+        }
+        let kept = Self.compacted(messages)
+        #expect(kept.count < messages.count)
+        let collector = Self.collect(kept)
+        #expect(collector.complete[2]?.map(\.placement.generation) == [5, 4])
+        #expect(collector.complete[2]?.first?.checkpoint == Self.checkpoint(bytes: 20_000, seed: 5))
+        #expect(collector.problems.isEmpty)
+
+        let unfinished = try Self.messages(Self.checkpoint(bytes: 60_000, seed: 6), placement: placement, from: Int64(messages.count))
+        let crashed = Self.collect(Self.compacted(messages + unfinished.dropLast()))
+        #expect(crashed.complete[2]?.map(\.placement.generation) == [5])
+        #expect(crashed.newestManifest[2] == 5)
+    }
+
+    /// Committed offsets without a usable checkpoint are never a silent empty start, and
+    /// a checkpoint whose engine state cannot be restored falls back to the one before.
+    @Test func aShardWithCommittedOffsetsAndNoCheckpointIsMissingNotFresh() throws {
+        let committed = [TopicPartitionOffset(TopicPartition("in", 2), offset: 5300)]
+        let never = [TopicPartitionOffset(TopicPartition("in", 2), offset: KafkaOffset.invalid)]
+        let empty = Self.collect([])
+        let engine = { (_: [UInt8]) in MonitorEngine(configuration: MonitorConfiguration(), rules: ServiceTestSupport.defaultRules) }
+        guard case .fresh = ShardRestore.decide(2, stored: empty, committed: never, restore: engine) else {
+            Issue.record("nothing committed, nothing stored: a new shard"); return
+        }
+        guard case let .missing(problems) = ShardRestore.decide(2, stored: empty, committed: committed, restore: engine) else {
+            Issue.record("committed offsets without a checkpoint must be missing state"); return
+        }
+        #expect(problems.isEmpty)
+        let error = CheckpointError.missingState(shard: 2, committed: committed, stateTopic: "state", problems: problems)
+        #expect(error.description.contains("shard 2") && error.description.contains("in[2]@5300")
+            && error.description.contains("--on-missing-state reset"), "\(error)")
+
+        // Two complete checkpoints; the newest one's engine blob is rejected by the engine.
+        var messages = try Self.messages(Self.checkpoint(bytes: 100, seed: 1), placement: .first, from: 0)
+        messages += try Self.messages(Self.checkpoint(bytes: 100, seed: 2), placement: CheckpointPlacement.first.next, from: 2)
+        let collector = Self.collect(messages)
+        let decision = ShardRestore.decide(2, stored: collector, committed: committed) { blob in
+            guard blob == Self.checkpoint(bytes: 100, seed: 1).engine else { throw SerializationError.badMagic }
+            return engine(blob)
+        }
+        guard case let .checkpoint(stored, _, isLatest, skipped) = decision else { Issue.record("\(decision)"); return }
+        #expect(stored.placement.generation == 1 && !isLatest)
+        #expect(skipped.count == 1 && skipped[0].contains("generation 2") && skipped[0].contains("cannot be restored"))
+        // Neither restorable: missing, with both reasons.
+        guard case let .missing(both) = ShardRestore.decide(2, stored: collector, committed: never, restore: { _ in throw SerializationError.badMagic }) else {
+            Issue.record("unrestorable checkpoints must be missing state, even without committed offsets"); return
+        }
+        #expect(both.count == 2)
+    }
+
+    /// A format-1 record (an earlier release: one record keyed `<group>/<shard>`) or a
+    /// manifest of a newer version is reported by name, never read as something else.
+    @Test func otherFormatsAndVersionsAreClearErrorsNotCrashes() throws {
+        let legacy = KafkaMessage(topic: "state", partition: 0, offset: 4, key: Array("g/2".utf8), value: [1, 2, 3],
+                                  headers: [KafkaHeader(CheckpointRecord.formatHeader, "1")])
+        let collector = Self.collect([legacy])
+        #expect(collector.complete[2] == nil)
+        let problem = try #require(collector.problems[2]?.first)
+        #expect(problem.contains("format 1") && problem.contains("state[0]@4") && problem.contains("earlier driftwatch release"), "\(problem)")
+        guard case let .missing(problems) = ShardRestore.decide(2, stored: collector, committed: [], restore: { _ in throw SerializationError.badMagic }) else {
+            Issue.record("an old-format checkpoint must not be a silent fresh start"); return
+        }
+        #expect(problems == [problem])
+
+        // A manifest written by a newer release (version 2 of the manifest blob).
+        var messages = try Self.messages(Self.checkpoint(bytes: 100), placement: .first, from: 0)
+        var writer = BinaryWriter()
+        for byte in Array("DWB1".utf8) { writer.write(byte) }
+        writer.write(CheckpointManifest.kind)
+        writer.write(UInt32(2))
+        writer.writeCount(0)
+        writer.write(CRC32.checksum([UInt8]()))
+        messages[1].value = writer.bytes
+        let newer = Self.collect(messages)
+        #expect(newer.complete[2] == nil)
+        let message = try #require(newer.problems[2]?.first)
+        #expect(message.contains("manifest at state[0]@1") && message.contains("version 2"), "\(message)")
+
+        // Other groups' records and other shards' are ignored.
+        let others = try Self.messages(Self.checkpoint(bytes: 100), shard: 3, placement: .first, from: 0)
+        #expect(Self.collect(others).complete.isEmpty && Self.collect(others).problems.isEmpty)
+        var otherGroup = try Self.messages(Self.checkpoint(bytes: 100), placement: .first, from: 0)
+        for index in otherGroup.indices { otherGroup[index].key = Array("g2/".utf8) + otherGroup[index].key!.dropFirst(2) }
+        #expect(Self.collect(otherGroup).complete.isEmpty && Self.collect(otherGroup).problems.isEmpty)
+    }
+}
