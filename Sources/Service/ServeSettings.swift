@@ -38,6 +38,11 @@ public struct ServeSettings: Sendable {
     /// comes first (also on revocation and at shutdown).
     public var checkpointInterval: Duration = .seconds(10)
     public var checkpointMessages = 1_000_000
+    /// Processing-time idle timeout: a partition without messages for this long has its
+    /// engine's event time moved on with the wall clock (see `ShardEngines.advanceIdle`),
+    /// so its windows close without traffic. `nil` (the default): event time moves only
+    /// with the input, and serve's outputs equal a replay's (before its end-of-input flush).
+    public var idleTimeout: Duration?
     /// The producer's `message.max.bytes` default and the state topic's `max.message.bytes`
     /// when serve creates it: room for large checkpoints (override with `-X message.max.bytes=`).
     public static let maximumCheckpointBytes = 64 << 20

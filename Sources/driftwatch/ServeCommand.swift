@@ -55,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Checkpoint at least every this many messages (default 1000000).")
     var checkpointMessages: Int?
 
+    @Option(help: "Move an idle partition's event time on with the wall clock after this long without messages, e.g. 10m (default: never).")
+    var idleTimeout: String?
+
     @Option(name: .customLong("rules"), help: "Rule files or directories (repeatable; default rules).")
     var rulePaths: [String] = []
 
@@ -95,6 +98,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let interval = checkpointInterval ?? environment["CHECKPOINT_INTERVAL"] {
             settings.checkpointInterval = .milliseconds(try WindowOptions.duration(interval, "--checkpoint-interval"))
+        }
+        if let timeout = idleTimeout ?? environment["IDLE_TIMEOUT"] {
+            settings.idleTimeout = .milliseconds(try WindowOptions.duration(timeout, "--idle-timeout"))
         }
         if let messages = checkpointMessages ?? environment["CHECKPOINT_MESSAGES"].flatMap({ Int($0) }) {
             guard messages > 0 else { throw ValidationError("--checkpoint-messages must be positive") }
