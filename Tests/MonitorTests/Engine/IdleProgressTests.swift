@@ -65,6 +65,30 @@ import Testing
         #expect(Self.ofV1(outputs, [.alert, .retrain]) == Self.ofV1(alone, [.alert, .retrain]))
     }
 
+    /// The partition's event time is part of the checkpoint: an engine restored after v1
+    /// stopped emits what one that never stopped does.
+    @Test func aRestoredEngineAdvancesRetiredVersionsAsTheUninterruptedOneDoes() throws {
+        let events = Self.events(v2End: 30_000)
+        let whole = Self.run(events, finish: false).map(\.json)
+        let configuration = StreamFixtures.configuration()
+        // While v1 runs (~9 s), and twice after it stopped (~12.5 s and ~13 s, within v2's panes).
+        for split in [2500, 3700, 3790] {
+            let first = MonitorEngine(configuration: configuration, rules: StreamFixtures.defaultRules)
+            var outputs: [String] = []
+            for event in events[..<split] {
+                first.process(event)
+                outputs += first.drainOutputs().map(\.json)
+            }
+            let restored = try MonitorEngine(restoring: first.checkpoint(), configuration: configuration, rules: StreamFixtures.defaultRules)
+            #expect(restored.eventTime == first.eventTime)
+            for event in events[split...] {
+                restored.process(event)
+                outputs += restored.drainOutputs().map(\.json)
+            }
+            #expect(outputs == whole, "split at \(split)")
+        }
+    }
+
     /// Without traffic, `advance(to:)` (serve's idle timer) moves the partition on: the
     /// label waits expire and the retired version's windows are evaluated, as `finish()`
     /// would at the end of a replay; a time not after the partition's changes nothing.
