@@ -166,6 +166,10 @@ public final class MonitorPipeline: Service {
             } else if consumer.isClosed {
                 break
             }
+            if let timeout = settings.idleTimeout {
+                let advanced = shards.advanceIdle(after: timeout)
+                if !advanced.isEmpty { try publishOutputs(of: advanced, from: &shards, after: [], closedAt: []) }
+            }
             if schedule.isDue {
                 try await checkpoint(&shards, rules: current.ruleSet)
                 schedule.reset()
@@ -209,6 +213,24 @@ public final class MonitorPipeline: Service {
             }
         }
         shards.advance(past: batch)
+        let (published, evaluations) = try publishOutputs(of: touched, from: &shards, after: records, closedAt: closedAt)
+        // With checkpoints, input offsets are stored once a checkpoint covering them is acknowledged.
+        if checkpoints == nil { try consumer.storeOffsets(for: batch) }
+        let suppressedNow = shards.takeSuppressedCount()
+        if suppressedNow > 0 { suppressed.withLock { $0 += suppressedNow } }
+        state.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: published)
+        metrics.setCappedAndLate(state.cappedAndLateCounts)
+        metrics.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: published,
+                            evaluations: evaluations, duration: ContinuousClock.now - start)
+    }
+
+    /// Drains the outputs of `touched` shards, publishes them after `records` (a batch's
+    /// dead letters) and waits for the acknowledgement. Returns the records published and
+    /// the windows evaluated.
+    @discardableResult
+    private func publishOutputs(of touched: [Int32], from shards: inout ShardEngines, after records: [OutputRouting.Record],
+                                closedAt: [Int64]) throws -> (published: Int, evaluations: Int) {
+        var records = records
         var outputs: [MonitorOutput] = []
         var evaluations = 0
         for shard in touched {
@@ -225,14 +247,7 @@ public final class MonitorPipeline: Service {
             observer.observe(output)
             onOutput?(output)
         }
-        // With checkpoints, input offsets are stored once a checkpoint covering them is acknowledged.
-        if checkpoints == nil { try consumer.storeOffsets(for: batch) }
-        let suppressedNow = shards.takeSuppressedCount()
-        if suppressedNow > 0 { suppressed.withLock { $0 += suppressedNow } }
-        state.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: records.count)
-        metrics.setCappedAndLate(state.cappedAndLateCounts)
-        metrics.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: records.count,
-                            evaluations: evaluations, duration: ContinuousClock.now - start)
+        return (records.count, evaluations)
     }
 
     /// Output latency: from the Kafka timestamp of the message whose arrival closed a window
@@ -429,6 +444,8 @@ struct ShardEngines {
     /// Where each shard's next checkpoint goes (set when the shard is taken on).
     private var placements: [Int32: CheckpointPlacement] = [:]
     private var suppressedCount = 0
+    /// When each shard's last message arrived (wall clock) and its engine's event time then.
+    private var lastMessage: [Int32: (at: ContinuousClock.Instant, eventTime: Int64)] = [:]
     private let configuration: MonitorConfiguration
     private let decoder: EventDecoder
     private let state: ServiceState
@@ -466,10 +483,34 @@ struct ShardEngines {
                 last.append((message.topicPartition, message.offset))
             }
         }
+        let now = ContinuousClock.now
         for (partition, offset) in last {
             positions[partition.partition, default: [:]][partition] = offset + 1
             changed.insert(partition.partition)
+            if let eventTime = engines[partition.partition]?.eventTime { lastMessage[partition.partition] = (now, eventTime) }
         }
+    }
+
+    /// Idle timeout: the engine of a shard that has had no message for `timeout` of wall
+    /// time has its event time moved on to its time at the last message plus the wall
+    /// time since (Kafka Streams' wall-clock punctuation, Flink's source idleness), so its
+    /// windows close, label waits expire and its performance windows are evaluated on a
+    /// partition without traffic. Returns the shards whose engines emitted outputs (they
+    /// are checkpointed like shards that processed messages).
+    mutating func advanceIdle(after timeout: Duration, now: ContinuousClock.Instant = .now) -> [Int32] {
+        var emitted: [Int32] = []
+        for (shard, last) in lastMessage.sorted(by: { $0.key < $1.key }) {
+            let idle = now - last.at
+            guard idle >= timeout, let engine = engines[shard] else { continue }
+            let before = engine.pendingOutputCount
+            let (seconds, attoseconds) = idle.components
+            engine.advance(to: last.eventTime + seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+            if engine.pendingOutputCount > before {
+                emitted.append(shard)
+                changed.insert(shard)
+            }
+        }
+        return emitted
     }
 
     /// The shard's outputs since the last call (without those a restore suppresses), and
@@ -560,6 +601,7 @@ struct ShardEngines {
         positions.removeValue(forKey: shard)
         suppressions.removeValue(forKey: shard)
         placements.removeValue(forKey: shard)
+        lastMessage.removeValue(forKey: shard)
         changed.remove(shard)
         state.dropEngine(shard: shard)
     }

@@ -41,6 +41,11 @@ public struct ServeSettings: Sendable {
     /// The largest state record a checkpoint is split into, and what to do with a shard
     /// whose offsets were committed but whose checkpoint is missing (`checkpoint` section).
     public var checkpoint = CheckpointOptions()
+    /// Processing-time idle timeout: a partition without messages for this long has its
+    /// engine's event time moved on with the wall clock (see `ShardEngines.advanceIdle`),
+    /// so its windows close without traffic. `nil` (the default): event time moves only
+    /// with the input, and serve's outputs equal a replay's (before its end-of-input flush).
+    public var idleTimeout: Duration?
     /// Partitions of the state topic when serve creates it (it is missing): several, since
     /// checkpoints are MBs and the embedded broker keeps only ~5 MiB per partition.
     public var statePartitions = 8

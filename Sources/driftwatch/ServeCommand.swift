@@ -61,6 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A shard with committed offsets but no usable checkpoint: fail (stop, naming it) or reset (start it empty there; counted) (default fail).")
     var onMissingState: String?
 
+    @Option(help: "Move an idle partition's event time on with the wall clock after this long without messages, e.g. 10m (default: never).")
+    var idleTimeout: String?
+
     @Option(name: .customLong("rules"), help: "Rule files or directories (repeatable; default rules).")
     var rulePaths: [String] = []
 
@@ -102,6 +105,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let interval = checkpointInterval ?? environment["CHECKPOINT_INTERVAL"] {
             settings.checkpointInterval = .milliseconds(try WindowOptions.duration(interval, "--checkpoint-interval"))
+        }
+        if let timeout = idleTimeout ?? environment["IDLE_TIMEOUT"] {
+            settings.idleTimeout = .milliseconds(try WindowOptions.duration(timeout, "--idle-timeout"))
         }
         if let messages = checkpointMessages ?? environment["CHECKPOINT_MESSAGES"].flatMap({ Int($0) }) {
             guard messages > 0 else { throw ValidationError("--checkpoint-messages must be positive") }

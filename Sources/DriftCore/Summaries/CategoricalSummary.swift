@@ -4,9 +4,13 @@
 /// category go to an `other` bucket whose size is `overflowCount`, so memory is bounded
 /// and nothing is silently dropped. Missing values (`nil`) are counted apart. A merge
 /// adds counts for categories already held, admits new ones while under the cap and
-/// counts the rest as overflow, so totals are always conserved; which categories win
-/// the last slots depends on arrival order (under the cap, merging is exact and
-/// order-free). Update: one hash lookup, O(1) expected, no allocation once a category is known.
+/// counts the rest as overflow, so totals are always conserved. Which categories win the
+/// last slots never depends on hash order: updates admit them in arrival order, and a
+/// merge whose newcomers do not all fit admits the other summary's most frequent first
+/// (ties by category), so the result depends only on the two summaries' contents — two
+/// replays of a stream merge the same windows byte for byte (under the cap, merging is
+/// exact and order-free). Update: one hash lookup, O(1) expected, no allocation once a
+/// category is known.
 public struct CategoricalSummary: Sendable, Equatable {
     public static let defaultCapacity = 1000
 
@@ -55,9 +59,24 @@ public struct CategoricalSummary: Sendable, Equatable {
         storedMissingCount += max(0, count)
     }
 
-    /// Adds another summary; the result keeps this summary's cap.
+    /// Adds another summary; the result keeps this summary's cap. Categories already
+    /// held take their counts; when `other`'s new categories do not all fit, the most
+    /// frequent get the free slots (ties by category) and the rest are overflow — never
+    /// Dictionary iteration order, which differs between runs. O(other's categories),
+    /// plus sorting the newcomers when they overflow.
     public mutating func merge(_ other: CategoricalSummary) {
-        for (category, count) in other.counts { add(category, count: count) }
+        var newcomers: [(category: String, count: Int)] = []
+        for (category, count) in other.counts {
+            if let index = counts.index(forKey: category) {
+                counts.values[index] += count
+            } else {
+                newcomers.append((category, count))
+            }
+        }
+        if counts.count + newcomers.count > capacity {
+            newcomers.sort { ($0.count, $1.category) > ($1.count, $0.category) }
+        }
+        for newcomer in newcomers { add(newcomer.category, count: newcomer.count) }
         overflowCount += other.overflowCount
         storedMissingCount += other.missingCount
     }

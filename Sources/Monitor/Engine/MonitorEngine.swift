@@ -17,9 +17,10 @@ public final class MonitorEngine {
         public var cappedModels = 0
         public var cappedVersions = 0
         /// Segment values mapped to `(other)` because their attribute had
-        /// `Caps.segmentValuesPerAttribute` values already.
+        /// `Caps.segmentValuesPerAttribute` values already in that model version (the
+        /// caps are per model and version: one model's flood cannot blind another).
         public var cappedSegmentValues = 0
-        /// Segment attributes seen beyond `Caps.segmentAttributes` (not tracked).
+        /// Segment attributes seen beyond `Caps.segmentAttributes` in a model version (not tracked).
         public var untrackedSegmentAttributes = 0
         /// Events left out of stream references (or dropped while waiting for one) because
         /// `Caps.referenceEvents`, `Caps.referenceEventsInTotal` or `Caps.referenceBytesInTotal` was reached.
@@ -61,7 +62,6 @@ public final class MonitorEngine {
     /// The strings of the previous message decoded, for the next one to reuse.
     private var recentStrings = RecentStrings()
     private var versionsPerModel: [String: Int] = [:]
-    private let codes: SegmentCodes
     private let referenceBudget: ReferenceBudget
     private var join: LabelJoin<JoinedPrediction>
     private var outputs: [MonitorOutput] = []
@@ -76,14 +76,15 @@ public final class MonitorEngine {
     /// Arrivals (all messages) and rejections, for each version's `rejected_rate`.
     private var arrivals = 0
     private var arrivalsAtLastEvaluation: [VersionKey: (arrivals: Int, rejected: Int)] = [:]
+    /// The partition's event time: the largest prediction time seen (or given to
+    /// ``advance(to:)``), for every version alike; `.min` before any.
+    private var partitionTime = Int64.min
 
     public init(configuration: MonitorConfiguration = MonitorConfiguration(), rules: RuleSet, decoder: EventDecoder = EventDecoder()) {
         self.configuration = configuration
         self.decoder = decoder
         evaluator = RuleEvaluator(ruleSet: rules, referenceCoverageThreshold: configuration.labelCoverageThreshold,
                                   blindNoticeAfter: configuration.blindNoticeAfter)
-        codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
-                             maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)
         join = LabelJoin(configuration: configuration.join)
         referenceBudget = ReferenceBudget(events: configuration.caps.referenceEventsInTotal,
                                           bytes: configuration.caps.referenceBytesInTotal)
@@ -92,10 +93,10 @@ public final class MonitorEngine {
     /// Everything counted so far (O(versions) to gather: read it per report, not per event).
     public var counters: Counters {
         var counters = ownCounters
-        counters.cappedSegmentValues = codes.overflowCount
-        counters.untrackedSegmentAttributes = codes.untrackedAttributeCount
         counters.retrainTriggersInCooldown = evaluator.retrainTriggersInCooldown
         for monitor in versionTable {
+            counters.cappedSegmentValues += monitor.codes.overflowCount
+            counters.untrackedSegmentAttributes += monitor.codes.untrackedAttributeCount
             counters.lateEvents += monitor.lateEvents
             counters.lateLabels += monitor.lateLabels
             counters.cappedReferenceEvents += monitor.referenceEventsDroppedSoFar
@@ -179,10 +180,11 @@ public final class MonitorEngine {
     private func process(_ event: PredictionEvent) {
         ownCounters.predictions += 1
         settle(join.advance(to: event.timestamp))
+        // After the event's own version: the others' time moves with the partition's.
+        defer { advancePartition(to: event.timestamp) }
         // A redelivered prediction (same id) is counted by the join and kept out of every window.
         guard !join.isDuplicatePrediction(id: event.id), let monitor = monitor(for: event) else { return }
-        let segment = codes.encode(event.segment)
-        let added = monitor.add(event, segment: segment, codes: codes)
+        let added = monitor.add(event)
         if let pending = added.pending { addToJoin(pending) }
         added.released.forEach(addToJoin)
         emit(added.evaluations, of: monitor)
@@ -202,11 +204,47 @@ public final class MonitorEngine {
     }
 
     private func record(_ payload: JoinedPrediction, label: Int?) {
-        versionTable[Int(payload.versionIndex)].recordOutcome(payload, label: label, codes: codes)
+        versionTable[Int(payload.versionIndex)].recordOutcome(payload, label: label)
     }
 
     private func settle(_ unlabelled: [LabelJoin<JoinedPrediction>.Unlabelled]) {
         for prediction in unlabelled { record(prediction.payload, label: nil) }
+    }
+
+    /// Moves the partition's event time on to `eventTime` without an event, as serve's
+    /// idle timer does for a partition that has had no traffic for a while (Kafka
+    /// Streams' wall-clock punctuation, Flink's source idleness): label waits expire, and
+    /// every version's windows close and are evaluated as if predictions at that time had
+    /// arrived. A replay never calls it (its end of input is ``finish()``); no-op for a
+    /// time not after ``eventTime``.
+    public func advance(to eventTime: Int64) {
+        guard eventTime > partitionTime else { return }
+        settle(join.advance(to: eventTime))
+        advancePartition(to: eventTime)
+    }
+
+    /// The partition's event time: the largest prediction time seen or advanced to (nil before any).
+    public var eventTime: Int64? { partitionTime == .min ? nil : partitionTime }
+
+    /// A version's event time advances with its partition's watermark (the largest event
+    /// time of any version or model here, minus the allowed lateness): each time that
+    /// crosses a pane boundary, every version closes the panes it passed, so a version
+    /// that stopped receiving predictions still closes its windows and has its
+    /// performance evaluated as labels arrive or expire — without waiting for the end of
+    /// input. Versions are visited in the order first seen. O(versions) per pane
+    /// boundary, O(1) otherwise.
+    private func advancePartition(to timestamp: Int64) {
+        guard timestamp > partitionTime else { return }
+        let previous = partitionTime
+        partitionTime = timestamp
+        guard case let .eventTime(paneMilliseconds, lateness) = configuration.window.kind,
+              previous == .min || floorDivide(timestamp - lateness, paneMilliseconds) > floorDivide(previous - lateness, paneMilliseconds)
+        else { return }
+        for monitor in versionTable {
+            let advanced = monitor.advance(to: timestamp)
+            advanced.payloads.forEach(addToJoin)
+            emit(advanced.evaluations, of: monitor)
+        }
     }
 
     /// The version's monitor, created on first sight within the caps.
@@ -279,7 +317,7 @@ public final class MonitorEngine {
     /// join: with no more input, their labels can neither come nor be known missing.
     public func finish() {
         for monitor in versionTable {
-            let flushed = monitor.flush(now: join.now, codes: codes)
+            let flushed = monitor.flush(now: join.now)
             flushed.payloads.forEach(addToJoin)
             emit(flushed.evaluations, of: monitor)
         }
@@ -307,10 +345,11 @@ extension MonitorEngine {
     /// The kind and format version of ``checkpoint()`` blobs.
     public static let checkpointKind = "engine-state"
     /// Format 2 added growing windows, skipped-evaluation accounting and hysteresis state;
-    /// a format-1 checkpoint is refused with a clear error (its layout cannot be completed).
-    public static let checkpointFormatVersion: UInt32 = 2
+    /// format 3 segment codes per model version and the partition's event time. An
+    /// older checkpoint is refused with a clear error (its layout cannot be completed).
+    public static let checkpointFormatVersion: UInt32 = 3
 
-    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 2),
+    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 3),
     /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
     /// future outputs are exactly this one's: every version (reference, stream-reference
     /// collection, drift and performance panes, change detectors), the label join, the
@@ -337,7 +376,7 @@ extension MonitorEngine {
         try VersionedBlob.decode(bytes, kind: Self.checkpointKind, newestVersion: Self.checkpointFormatVersion) { reader, version in
             guard version == Self.checkpointFormatVersion else {
                 throw SerializationError.invalidValue(
-                    "checkpoint format \(version) predates format \(Self.checkpointFormatVersion) (growing windows); it cannot be restored")
+                    "checkpoint format \(version) predates format \(Self.checkpointFormatVersion) (per-version segment caps, the partition's event time); it cannot be restored")
             }
             try restoreState(from: &reader)
         }
@@ -351,7 +390,6 @@ extension MonitorEngine {
     private func encodeState(to writer: inout BinaryWriter) {
         writer.write(configuration.window)
         writer.write(rulesDigest)
-        codes.encode(to: &writer)
         writer.writeCount(versionTable.count)
         for monitor in versionTable {
             monitor.encodeState(to: &writer)
@@ -387,6 +425,7 @@ extension MonitorEngine {
                       ownCounters.evaluations, ownCounters.alerts, ownCounters.retrainTriggers, arrivals] {
             writer.writeCounter(count)
         }
+        writer.write(partitionTime)
     }
 
     private func restoreState(from reader: inout BinaryReader) throws {
@@ -395,12 +434,11 @@ extension MonitorEngine {
             throw SerializationError.invalidValue("checkpoint was taken with window \(window), the configuration has \(configuration.window)")
         }
         _ = try reader.readString()  // the rules digest then; rule state attaches by each rule's own identity
-        try codes.restoreState(from: &reader)
         let versionCount = try reader.readCount(maximum: reader.remaining)
         for position in 0..<versionCount {
             let monitor = try VersionMonitor(
                 restoring: &reader, index: UInt32(position), configuration: configuration, rules: evaluator,
-                referenceBudget: referenceBudget, codes: codes)
+                referenceBudget: referenceBudget)
             let key = VersionKey(model: monitor.model, version: monitor.version)
             guard versions.updateValue(monitor, forKey: key) == nil else {
                 throw SerializationError.invalidValue("version \(monitor.model)/\(monitor.version) twice")
@@ -414,9 +452,9 @@ extension MonitorEngine {
             throw SerializationError.invalidValue(
                 "checkpoint holds more reference events than Caps.referenceEventsInTotal or Caps.referenceBytesInTotal allows")
         }
-        try join.restoreState(from: &reader) { [codes] reader in
+        try join.restoreState(from: &reader) { [versionTable] reader in
             let payload = try JoinedPrediction(from: &reader)
-            guard payload.versionIndex < versionCount, codes.isValid(payload.segment) else {
+            guard payload.versionIndex < versionCount, versionTable[Int(payload.versionIndex)].codes.isValid(payload.segment) else {
                 throw SerializationError.invalidValue("pending prediction of an unknown version or segment")
             }
             return payload
@@ -449,5 +487,6 @@ extension MonitorEngine {
         ownCounters.alerts = try reader.readCounter()
         ownCounters.retrainTriggers = try reader.readCounter()
         arrivals = try reader.readCounter()
+        partitionTime = try reader.readInt64()
     }
 }

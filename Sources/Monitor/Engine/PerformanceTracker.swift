@@ -157,6 +157,17 @@ struct PerformanceTracker: Sendable {
                 awaitingFirstWindow = true
             }
         }
+        // Growing windows: an accumulation that no pane can join any more (every pane it
+        // could still span is closed and was given to it) is given now, not when a later
+        // window becomes ready — for a version that stopped, never.
+        if case let (.growing(_, maximumPanes), .holding(held)) = (sizing, accumulation) {
+            let lastSpannable = held.firstPane + Int64(maximumPanes) - 1
+            if closedBefore > lastSpannable, nextWindowEnd.map({ $0 > lastSpannable }) ?? true {
+                accumulation = .empty
+                lastGivenPane = held.lastPane
+                ready.append(held)
+            }
+        }
         return ready
     }
 

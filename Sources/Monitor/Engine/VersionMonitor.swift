@@ -10,6 +10,9 @@ final class VersionMonitor {
     private let configuration: MonitorConfiguration
     private let rules: RuleEvaluator
     private let referenceBudget: ReferenceBudget
+    /// The version's own segment values: one model's flood of distinct values fills its
+    /// own `(other)`, never another's (the caps are per model and version).
+    let codes: SegmentCodes
 
     private(set) var reference: ActiveReference?
     private var collector: StreamReferenceCollector?
@@ -58,6 +61,8 @@ final class VersionMonitor {
         self.index = index
         self.configuration = configuration
         self.rules = rules
+        codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
+                             maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)
     }
 
     // MARK: Predictions
@@ -74,7 +79,8 @@ final class VersionMonitor {
     }
 
     /// Adds a prediction (see ``Added``).
-    func add(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> Added {
+    func add(_ event: PredictionEvent) -> Added {
+        let segment = codes.encode(event.segment)
         if reference == nil, collector == nil {
             fairnessAttributes = rules.fairnessAttributeSets(model: model, version: version, tracked: codes.attributes)
             fairnessPositions = fairnessAttributes.map { $0.compactMap(codes.position(ofExisting:)) }
@@ -88,15 +94,15 @@ final class VersionMonitor {
             if let outcomes = given.outcomes { referencePerformance = ReferencePerformance(outcomes, fairnessAttributes: fairnessAttributes) }
             activate(ActiveReference(profile: given.profile, identifier: given.identifier, count: given.profile.rowCount,
                                      chunkStatistics: given.chunkStatistics, performanceChunks: given.outcomes?.chunks ?? [:],
-                                     performanceChunkSize: given.outcomes?.chunkSize ?? 0), codes: codes)
+                                     performanceChunkSize: given.outcomes?.chunkSize ?? 0))
         }
-        guard reference != nil else { return collect(event, segment: segment, codes: codes) }
-        let result = monitor(event, segment: segment, codes: codes)
+        guard reference != nil else { return collect(event, segment: segment) }
+        let result = monitor(event, segment: segment)
         return Added(evaluations: result.evaluations, pending: result.payload.map { PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0) })
     }
 
     /// Stream reference: gathers the first window's events, then starts monitoring.
-    private func collect(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> Added {
+    private func collect(_ event: PredictionEvent, segment: UInt64) -> Added {
         let pane: Int64
         switch configuration.window.kind {
         case let .eventTime(paneMilliseconds, _):
@@ -128,19 +134,61 @@ final class VersionMonitor {
         } else {
             referenceEventsDropped += 1
         }
-        referenceWatermark = max(referenceWatermark, event.timestamp)
+        let pending = payload.map { PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0) }
+        let advanced = advanceReferencePeriod(to: event.timestamp)
+        return Added(evaluations: advanced.evaluations, pending: pending, released: advanced.payloads)
+    }
+
+    /// Moves the reference period's event time on to `timestamp` (an event's, or the
+    /// partition's): grows the period on sparse traffic, and builds the reference once the
+    /// period is over. Returns the evaluations and predictions for the label join that releases.
+    private func advanceReferencePeriod(to timestamp: Int64) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
+        referenceWatermark = max(referenceWatermark, timestamp)
         let joined = growReferencePeriod()
-        let lastPane = collector!.firstPane + Int64(collector!.panes) - 1
+        guard let collector else { return ([], joined) }
+        let lastPane = collector.firstPane + Int64(collector.panes) - 1
         let complete = switch configuration.window.kind {
         case let .eventTime(paneMilliseconds, lateness): referenceWatermark - lateness >= (lastPane + 1) * paneMilliseconds
         // Count windows: the period is its events in arrival order, whether or not the
         // capacity let them into the profile.
-        case let .count(eventsPerPane): referenceSequence >= Int64(collector!.panes * eventsPerPane)
+        case let .count(eventsPerPane): referenceSequence >= Int64(collector.panes * eventsPerPane)
         }
-        let pending = payload.map { PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0) }
-        guard complete else { return Added(pending: pending, released: joined) }
-        let released = finishStreamReference(codes: codes)
-        return Added(evaluations: released.evaluations, pending: pending, released: joined + released.payloads)
+        guard complete else { return ([], joined) }
+        let released = finishStreamReference()
+        return (released.evaluations, joined + released.payloads)
+    }
+
+    /// The partition's event time moved on to `timestamp` without an event of this
+    /// version (other versions and models keep it moving; see `MonitorEngine`): a version
+    /// that stopped receiving predictions — retired after a roll-out — still completes its
+    /// reference period, closes its drift panes, and has its performance windows evaluated
+    /// as their labels arrive or their time to live passes, as if its own events had gone
+    /// on. Event-time windows only (count windows have no time); no-op for an earlier time.
+    func advance(to timestamp: Int64) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
+        guard case .eventTime = configuration.window.kind else { return ([], []) }
+        switch phase {
+        case .unseen:
+            return ([], [])
+        case .collectingReference:
+            guard timestamp > referenceWatermark else { return ([], []) }
+            return advanceReferencePeriod(to: timestamp)
+        case .monitoring:
+            guard let closed = drift?.advance(to: timestamp) else { return ([], []) }
+            if !closed.isEmpty { return (evaluate(closed), []) }
+            // A version with events in open panes gets its performance evaluated when they
+            // close (as before); one with none left would otherwise never be evaluated again.
+            guard drift?.hasOpenPanesWithEvents == false, let now = drift?.watermark else { return ([], []) }
+            return (evaluatePerformance(now: now), [])
+        }
+    }
+
+    /// Where the version is in its life: before its first event, gathering its stream
+    /// reference, or monitored against a reference.
+    private enum Phase { case unseen, collectingReference, monitoring }
+
+    private var phase: Phase {
+        if reference != nil { return .monitoring }
+        return collector != nil ? .collectingReference : .unseen
     }
 
     /// Event time, growing windows: a reference period whose panes have all closed while it
@@ -179,7 +227,7 @@ final class VersionMonitor {
 
     /// Builds the stream reference from what was collected, then monitors the events that
     /// waited for it.
-    private func finishStreamReference(codes: SegmentCodes) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
+    private func finishStreamReference() -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
         guard let collector else { return ([], []) }
         var kinds = configuration.featureKinds
         kinds[OutputSubject.score] = .numeric
@@ -196,11 +244,11 @@ final class VersionMonitor {
             return ([], [])
         }
         referenceEndPane = collector.firstPane + Int64(collector.panes)
-        activate(built, codes: codes)
+        activate(built)
         var evaluations: [Evaluation] = []
         var payloads: [PendingPrediction] = []
         for (event, segment) in waiting {
-            let result = monitor(event, segment: segment, codes: codes)
+            let result = monitor(event, segment: segment)
             evaluations += result.evaluations
             payloads += result.payload.map { [PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0)] } ?? []
         }
@@ -219,7 +267,7 @@ final class VersionMonitor {
     /// Performance windows evaluated before coverage because too many panes waited.
     var forcedPerformanceEvaluations: Int { performance?.forcedEvaluations ?? 0 }
 
-    private func activate(_ active: ActiveReference, codes: SegmentCodes) {
+    private func activate(_ active: ActiveReference) {
         reference = active
         let layout = active.layout
         let attributes = fairnessAttributes
@@ -234,10 +282,10 @@ final class VersionMonitor {
             maximumPanes: configuration.caps.performancePanes, fairnessAttributes: attributes, sizing: sizing)
     }
 
-    private func monitor(_ event: PredictionEvent, segment: UInt64, codes: SegmentCodes) -> (evaluations: [Evaluation], payload: JoinedPrediction?) {
+    private func monitor(_ event: PredictionEvent, segment: UInt64) -> (evaluations: [Evaluation], payload: JoinedPrediction?) {
         // `drift?.counters`, not `drift != nil`: comparing with nil copies the whole window.
         guard let lateBefore = drift?.counters.late, let active = reference else { return ([], nil) }
-        let groups = fairnessGroups(of: segment, codes: codes)
+        let groups = fairnessGroups(of: segment)
         eventsSinceEvaluation += 1
         // The window and the slot cache are modified in place, through their properties:
         // moving them out to a local and back retained and released each of their arrays.
@@ -265,7 +313,7 @@ final class VersionMonitor {
 
     /// The event's group in each tracked attribute set, cached per packed segment code
     /// (a few hundred combinations in practice; the cache is capped).
-    private func fairnessGroups(of segment: UInt64, codes: SegmentCodes) -> [FairnessGroupKey] {
+    private func fairnessGroups(of segment: UInt64) -> [FairnessGroupKey] {
         if let cached = groupCache[segment] { return cached }
         let groups = fairnessPositions.map { codes.group(of: segment, attributes: $0) }
         if groupCache.count < 4096 { groupCache[segment] = groups }
@@ -276,9 +324,9 @@ final class VersionMonitor {
 
     /// Records a joined outcome (or, with `label` nil, an expiry). Performance windows
     /// are evaluated when drift panes close, not per label.
-    func recordOutcome(_ prediction: JoinedPrediction, label: Int?, codes: SegmentCodes) {
+    func recordOutcome(_ prediction: JoinedPrediction, label: Int?) {
         guard let predicted = prediction.predicted else { return }
-        let groups = fairnessGroups(of: prediction.segment, codes: codes)
+        let groups = fairnessGroups(of: prediction.segment)
         if prediction.inReference {
             referencePerformance.resolved += 1
             if let label {
@@ -304,9 +352,9 @@ final class VersionMonitor {
     /// was collected; one still in its period stays unbuilt (``isCollectingReference``).
     /// Performance windows whose labels are still below coverage are counted in
     /// ``performanceWindowsAwaitingLabels``, not judged.
-    func flush(now: Int64, codes: SegmentCodes) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
+    func flush(now: Int64) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
         var released: (evaluations: [Evaluation], payloads: [PendingPrediction]) = ([], [])
-        if collector != nil, !waitingForReference.isEmpty { released = finishStreamReference(codes: codes) }
+        if collector != nil, !waitingForReference.isEmpty { released = finishStreamReference() }
         guard var window = drift else { return released }
         drift = nil
         let closed = window.flush()
@@ -425,6 +473,7 @@ extension VersionMonitor {
     func encodeState(to writer: inout BinaryWriter) {
         writer.write(model)
         writer.write(version)
+        codes.encode(to: &writer)
         writer.writeCount(fairnessAttributes.count)
         for attributes in fairnessAttributes { writer.write(strings: attributes) }
         writer.writeCount(fairnessPositions.count)
@@ -464,10 +513,11 @@ extension VersionMonitor {
     /// replaced by fresh detectors of the current rules.
     convenience init(
         restoring reader: inout BinaryReader, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator,
-        referenceBudget: ReferenceBudget, codes: SegmentCodes
+        referenceBudget: ReferenceBudget
     ) throws {
         self.init(model: try reader.readString(), version: try reader.readString(), index: index, configuration: configuration,
                   rules: rules, referenceBudget: referenceBudget)
+        try codes.restoreState(from: &reader)
         let setCount = try reader.readCount(maximum: reader.remaining)
         fairnessAttributes = try (0..<setCount).map { _ in try reader.readStrings() }
         guard fairnessAttributes.allSatisfy({ !$0.isEmpty }) else { throw SerializationError.invalidValue("empty fairness attribute set") }
@@ -508,7 +558,7 @@ extension VersionMonitor {
         referenceEventsDropped = try reader.readCounter()
         performanceWindowsAwaitingLabels = try reader.readCounter()
         if let active = try reader.readOptional({ try ActiveReference.decode(from: &$0) }) {
-            activate(active, codes: codes)
+            activate(active)
             let template = DriftPane(layout: active.layout, fairnessAttributes: fairnessAttributes, maximumGroups: FairnessSummary.defaultMaximumGroups)
             try drift!.restoreState(from: &reader) { try DriftPane(from: &$0, layout: active.layout, template: template) }
             try performance!.restoreState(from: &reader)

@@ -120,6 +120,23 @@ public struct SlidingWindow<Pane: WindowPane> {
         }
     }
 
+    /// Moves event time on to `timestamp` without an event of this window's own — its
+    /// partition's watermark moved (other versions and models of the partition keep it
+    /// moving) — and returns the windows the panes it closes complete: a stream that
+    /// stops still gets its last windows, as it would from later events of its own.
+    /// Event-time windows that have seen an event only; no-op for an earlier time.
+    public mutating func advance(to timestamp: Int64) -> [ClosedWindow<Pane>] {
+        guard case let .eventTime(paneMilliseconds, _) = spec.kind, firstOpenIndex != nil, timestamp > maximumTimestamp else { return [] }
+        maximumTimestamp = timestamp
+        return closePanes(before: floorDivide(watermark!, paneMilliseconds))
+    }
+
+    /// Whether a pane that holds events is still open (a later watermark will close it).
+    public var hasOpenPanesWithEvents: Bool {
+        guard let last = paneIndices.last, let firstOpenIndex else { return false }
+        return last >= firstOpenIndex
+    }
+
     /// Closes every open pane (end of input) and returns the windows that completes.
     /// A window still growing on sparse traffic is emitted as it is.
     public mutating func flush() -> [ClosedWindow<Pane>] {
@@ -173,6 +190,13 @@ public struct SlidingWindow<Pane: WindowPane> {
             }
         }
         firstOpenIndex = boundary
+        // Growing windows: once every pane the accumulation could still span has closed,
+        // nothing can join it any more — emit it now rather than when a later pane closes
+        // (which, for a stream that stopped, is never).
+        if case let (.growing(_, maximumPanes), .holding(firstPane, _, _, _)) = (spec.sizing, accumulation),
+           boundary - firstPane >= Int64(maximumPanes), let grown = takeAccumulation() {
+            windows.append(grown)
+        }
         // Keep the panes later windows still need.
         let oldestNeeded = boundary - Int64(spec.panesPerWindow) + 1
         let expired = paneIndices.prefix { $0 < oldestNeeded }.count

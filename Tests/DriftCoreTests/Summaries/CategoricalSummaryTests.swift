@@ -41,6 +41,46 @@ import Testing
         #expect(merged.missingCount == summary.missingCount)
     }
 
+    /// Merging two capped summaries must not depend on Dictionary iteration order (which
+    /// differs between dictionaries and between processes): the same contents, built in
+    /// many insertion orders, merge to one result, the most frequent newcomers first.
+    @Test func aMergeOverTheCapIsTheSameWhateverTheHashOrder() {
+        let held = Self.summarise((0..<8).map { "held-\($0)" }, capacity: 11)
+        // Newcomers n0…n29 with counts 1…30 (n29 most frequent); three slots are free.
+        let newcomers = (0..<30).flatMap { index in Array(repeating: "n\(index)", count: index + 1) }
+        var results: Set<[String: Int]> = []
+        var overflow: Set<Int> = []
+        for seed in 0..<40 {
+            var generator = SplitMix(seed: UInt64(seed))
+            let other = Self.summarise(newcomers.shuffled(using: &generator), capacity: 100)
+            var merged = held
+            merged.merge(other)
+            results.insert(merged.counts)
+            overflow.insert(merged.overflowCount)
+        }
+        #expect(results.count == 1)
+        #expect(results.first?.keys.sorted() == ((0..<8).map { "held-\($0)" } + ["n27", "n28", "n29"]).sorted())
+        #expect(overflow == [(1...27).reduce(0, +)])
+
+        // Equal counts: the category that sorts first wins the slot.
+        var tie = Self.summarise(["a"], capacity: 2)
+        tie.merge(Self.summarise(["d", "c", "b"], capacity: 10))
+        #expect(tie.counts == ["a": 1, "b": 1] && tie.overflowCount == 2)
+    }
+
+    /// A small seeded generator for shuffles.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
     @Test func booleansAreCategories() {
         var summary = CategoricalSummary()
         summary.update(true)

@@ -53,6 +53,39 @@ import Testing
         #expect(engine.counters.untrackedSegmentAttributes == 6)  // h, on every event
     }
 
+    /// Segment values are capped per model and version (issue 10, item 4): another
+    /// model's 150 distinct `gender` values, arriving first, fill that model's own
+    /// `(other)` and leave this model's groups — and its DemographicParity alert — alone.
+    @Test func oneModelsFloodOfSegmentValuesCannotBlindAnother() {
+        /// Model m: every third prediction "female", selected 30 % of the time; "male" 70 %.
+        func fairnessAlerts(afterFlood flood: Bool) -> (alerts: [String], engine: MonitorEngine) {
+            let engine = MonitorEngine(configuration: StreamFixtures.configuration(), rules: StreamFixtures.defaultRules)
+            if flood {
+                for index in 0..<150 {
+                    engine.process(.prediction(PredictionEvent(
+                        model: "flood", version: "v1", id: "f\(index)", timestamp: Int64(index), score: 0.5, predictedLabel: 1,
+                        segment: [SegmentAttribute("gender", "g\(index)")])))
+                }
+            }
+            for index in 0..<2000 {
+                let female = index % 3 == 0
+                let selected = (index * 7) % 10 < (female ? 3 : 7)
+                engine.process(.prediction(PredictionEvent(
+                    model: "m", version: "v1", id: "m\(index)", timestamp: 200 + Int64(index) * 10, score: selected ? 0.9 : 0.1,
+                    predictedLabel: selected ? 1 : 0, segment: [SegmentAttribute("gender", female ? "female" : "male")])))
+            }
+            engine.finish()
+            let alerts = engine.drainOutputs().filter { $0.kind == .alert && $0.json.contains(#""rule":"DemographicParity""#) }.map(\.json)
+            return (alerts, engine)
+        }
+        let alone = fairnessAlerts(afterFlood: false)
+        let flooded = fairnessAlerts(afterFlood: true)
+        #expect(alone.alerts.contains { $0.contains(#""model":"m""#) && $0.contains(#""status":"firing""#) })
+        #expect(flooded.alerts == alone.alerts)
+        #expect(flooded.engine.counters.cappedSegmentValues == 50)  // the flood's own values past its 100
+        #expect(alone.engine.counters.cappedSegmentValues == 0)
+    }
+
     @Test func thePendingLabelCapEvictsTheOldestPredictionAndCountsIt() {
         var configuration = StreamFixtures.configuration()
         configuration.join.maximumPendingPredictions = 2
