@@ -102,18 +102,23 @@ public final class ServiceMetrics: Sendable {
     /// Brings `driftwatch_capped_total{cap}` and `driftwatch_events_late_total{kind}` up to
     /// the engines' counters (sums over the engines; the label values are the fixed sets
     /// of ``ServiceStatus/cappedCounts(_:join:)`` and ``ServiceStatus/Counters/late``).
-    func setCappedAndLate(_ counts: (capped: [String: Int], late: [String: Int])) {
-        advance("driftwatch_capped_total", label: "cap", to: counts.capped)
-        advance("driftwatch_events_late_total", label: "kind", to: counts.late)
+    /// Also `driftwatch_rule_evaluations_total{rule,result}`: every rule's evaluations by
+    /// result, so a rule that is never judged (too few samples, no reference value) shows.
+    func setCappedAndLate(_ counts: (capped: [String: Int], late: [String: Int], ruleEvaluations: [String: [String: Int]])) {
+        advance("driftwatch_capped_total", to: counts.capped.map { ([("cap", $0.key)], $0.value) })
+        advance("driftwatch_events_late_total", to: counts.late.map { ([("kind", $0.key)], $0.value) })
+        advance("driftwatch_rule_evaluations_total", to: counts.ruleEvaluations.flatMap { rule, results in
+            results.map { ([("rule", rule), ("result", $0.key)], $0.value) }
+        })
     }
 
     /// Totals only grow, so each counter is incremented by what is new since the last call.
-    private func advance(_ name: String, label: String, to totals: [String: Int]) {
+    private func advance(_ name: String, to totals: [(dimensions: [(String, String)], total: Int)]) {
         dynamic.withLock { dynamic in
-            for (value, total) in totals {
-                let key = name + "\u{0}" + value
+            for (dimensions, total) in totals {
+                let key = ([name] + dimensions.map(\.1)).joined(separator: "\u{0}")
                 var entry = dynamic.totals[key]
-                    ?? (Counter(label: name, dimensions: [(label, value)], factory: factory), 0)
+                    ?? (Counter(label: name, dimensions: dimensions, factory: factory), 0)
                 if total > entry.reported {
                     entry.counter.increment(by: Int64(total - entry.reported))
                     entry.reported = total

@@ -47,6 +47,9 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         /// Events that came too late, by kind: `predictions` (their pane had closed) and
         /// `labels` (their prediction's performance window was already evaluated).
         public var late: [String: Int] = [:]
+        /// Per rule, its evaluations by result: `judged`, `too_few_samples`, `no_value`,
+        /// `no_reference_value`, `held_as_noise` — a rule that is never judged shows here.
+        public var ruleEvaluations: [String: [String: Int]] = [:]
 
         public init() {}
     }
@@ -236,12 +239,12 @@ public final class ServiceState: Sendable {
 
     /// The cap and late-event counters summed over the current, retired and dropped
     /// engines (cheaper than ``status``).
-    var cappedAndLateCounts: (capped: [String: Int], late: [String: Int]) {
+    var cappedAndLateCounts: (capped: [String: Int], late: [String: Int], ruleEvaluations: [String: [String: Int]]) {
         storage.withLock { storage in
             var total = storage.retiredCounters
             for counters in storage.droppedCounters.values { total.addEngineCounters(counters) }
             for counters in storage.engineCounters.values { total.addEngineCounters(counters) }
-            return (total.capped, total.late)
+            return (total.capped, total.late, total.ruleEvaluations)
         }
     }
 
@@ -312,6 +315,7 @@ extension ServiceStatus.Counters {
         retrainTriggers = engine.retrainTriggers
         capped = ServiceStatus.cappedCounts(engine, join: join)
         late = ["predictions": engine.lateEvents, "labels": engine.lateLabels]
+        ruleEvaluations = engine.ruleEvaluations
     }
 
     /// Adds the engine counts of `other` (an engine's, or the sum kept for retired engines).
@@ -324,5 +328,6 @@ extension ServiceStatus.Counters {
         retrainTriggers += other.retrainTriggers
         capped.merge(other.capped, uniquingKeysWith: +)
         late.merge(other.late, uniquingKeysWith: +)
+        ruleEvaluations.merge(other.ruleEvaluations) { mine, theirs in mine.merging(theirs, uniquingKeysWith: +) }
     }
 }

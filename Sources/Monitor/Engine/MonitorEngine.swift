@@ -41,6 +41,10 @@ public final class MonitorEngine {
         /// Retraining rules that fired within the cooldown of the previous trigger.
         public var retrainTriggersInCooldown = 0
 
+        /// Per rule, its evaluations by result: `judged`, the skip reasons (``SkipReason/code``)
+        /// and `held_as_noise` (breaches the noise gate held back; also among `judged`).
+        public var ruleEvaluations: [String: [String: Int]] = [:]
+
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
     }
 
@@ -102,6 +106,7 @@ public final class MonitorEngine {
             counters.cappedReferenceEvents += monitor.referenceEventsDroppedSoFar
             counters.forcedPerformanceEvaluations += monitor.forcedPerformanceEvaluations
         }
+        for activity in evaluator.ruleActivity { counters.ruleEvaluations[activity.rule] = activity.countsByResult }
         return counters
     }
 

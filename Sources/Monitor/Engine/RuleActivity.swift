@@ -45,6 +45,13 @@ public struct RuleActivity: Sendable, Equatable {
 
     public var skipped: Int { skippedForTooFewSamples + skippedForNoValue + skippedForNoReference }
 
+    /// The counts by result, as `/metrics` (`driftwatch_rule_evaluations_total{rule,result}`)
+    /// and `/v1/status` show them.
+    public var countsByResult: [String: Int] {
+        ["judged": evaluated, SkipReason.tooFewSamples(0).code: skippedForTooFewSamples, SkipReason.noValue.code: skippedForNoValue,
+         SkipReason.noReference.code: skippedForNoReference, "held_as_noise": heldAsNoise]
+    }
+
     /// The median samples of the evaluations skipped for too few (over the first ``samplesKept``).
     public var medianSkippedSamples: Int? {
         guard !skippedSamples.isEmpty else { return nil }
