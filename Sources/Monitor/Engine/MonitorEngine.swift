@@ -5,7 +5,9 @@ import DriftCore
 ///
 /// The same engine serves `replay` (files) and `serve` (Kafka): feed it messages or
 /// decoded events in stream order, collect ``drainOutputs()``, call ``finish()`` at the
-/// end of input. Memory is bounded by ``MonitorConfiguration/Caps``; everything past a
+/// end of input. Event time is the partition's: every version's windows move with the
+/// largest prediction time of any version here (so a retired version's windows still
+/// close), and ``advance(to:)`` moves it on without traffic (serve's idle timeout). Memory is bounded by ``MonitorConfiguration/Caps``; everything past a
 /// cap is counted in ``counters``.
 public final class MonitorEngine {
     public struct Counters: Sendable, Equatable {

@@ -38,6 +38,25 @@ import Testing
                 == UInt64(testCase.predictions.count + 10))
     }
 
+    /// Which groups get the last places under the cap never depends on hash order: the
+    /// same groups, recorded in 30 different orders, merge to one result (by key order).
+    @Test func aMergeOverTheCapIsTheSameWhateverTheHashOrder() throws {
+        var held = try FairnessSummary(attributes: ["g"], maximumGroups: 5)
+        for value in ["h0", "h1", "h2"] { held.record(group: FairnessGroupKey([value]), label: nil, predicted: true) }
+        let newcomers = (0..<20).map { FairnessGroupKey(["n\($0 + 10)"]) }
+        var results: [FairnessSummary] = []
+        for rotation in 0..<20 {
+            var other = try FairnessSummary(attributes: ["g"], maximumGroups: 100)
+            for key in newcomers[rotation...] + newcomers[..<rotation] { other.record(group: key, label: nil, predicted: false) }
+            var merged = held
+            try merged.merge(other)
+            results.append(merged)
+        }
+        #expect(results.allSatisfy { $0 == results[0] })
+        #expect(results[0].groups.keys.sorted() == ["h0", "h1", "h2", "n10", "n11"].map { FairnessGroupKey([$0]) })
+        #expect(results[0].overflowPredictionCount == 18)
+    }
+
     @Test func wrongKeyArityIsRejected() throws {
         var summary = try FairnessSummary(attributes: ["gender", "age_band"])
         summary.record(group: FairnessGroupKey(["female"]), label: true, predicted: true)

@@ -82,6 +82,23 @@ import Testing
         #expect(tracker.takeAccumulation()?.labelled == nil)
     }
 
+    /// A version that stopped: its last accumulation, short of labels, is given once the
+    /// panes closed cover its whole maximum span (no pane can join it any more), not kept
+    /// until the end of input — and not before.
+    @Test func anAccumulationNoPaneCanJoinIsGivenAsTimePasses() {
+        var tracker = PerformanceTracker(panesPerWindow: 2, coverageThreshold: 0.8, maximumPanes: 100, fairnessAttributes: [],
+                                         sizing: .growing(minimumEvents: 10, maximumPanes: 4))
+        for pane in Int64(0)..<2 {
+            tracker.recordPrediction(pane: pane, timestamp: pane * 1000)
+            label(&tracker, pane: pane)
+        }
+        #expect(tracker.readyWindows(closedBefore: 2, now: 0) { _ in false }.isEmpty)  // panes 0–1 accumulate
+        #expect(tracker.readyWindows(closedBefore: 3, now: 0) { _ in false }.isEmpty)  // panes 2–3 could still join
+        let given = tracker.readyWindows(closedBefore: 4, now: 0) { _ in false }
+        #expect(given.map(\.firstPane) == [0] && given.map(\.lastPane) == [1] && given.map(\.labelled) == [2])
+        #expect(tracker.takeAccumulation() == nil)
+    }
+
     @Test func anAccumulationIsGivenOnceItHoldsTheMinimum() {
         var tracker = PerformanceTracker(panesPerWindow: 2, coverageThreshold: 0.8, maximumPanes: 100, fairnessAttributes: [],
                                          sizing: .growing(minimumEvents: 3, maximumPanes: 100))

@@ -118,6 +118,23 @@ struct ValuesPane: WindowPane {
         #expect(closed.map(\.paneSpan) == [3, 1])
     }
 
+    /// A stream that stops: `advance(to:)` (the partition's time moved on) closes its
+    /// panes, and an accumulation no later pane could join any more (all the panes its
+    /// maximum span allows have closed) is emitted then — not at the end of input.
+    @Test func advancingTimeClosesAStoppedStreamsPanesAndItsLastGrowingWindow() {
+        var window = growingWindow(minimumEvents: 100, maximumPanes: 3)
+        #expect(window.advance(to: 1000).isEmpty)  // no event yet: nothing to close
+        for pane in [0, 1] { _ = window.add(timestamp: Int64(pane * 10)) { $0.values.append(pane) } }
+        #expect(window.hasOpenPanesWithEvents)
+        #expect(window.advance(to: 5).isEmpty)  // earlier than its own time
+        // Time 25: panes 0–1 closed, accumulated; pane 2 could still join.
+        #expect(window.advance(to: 25).isEmpty && window.eventsInGrowingWindow == 2 && !window.hasOpenPanesWithEvents)
+        // Time 30: panes 0–2 (the maximum span) closed: nothing can join any more.
+        let closed = window.advance(to: 30)
+        #expect(closed.map { $0.summary.values } == [[0, 1]] && closed.map(\.end) == [20] && closed.map(\.paneSpan) == [2])
+        #expect(window.eventsInGrowingWindow == 0 && window.watermark == 30)
+    }
+
     /// The accumulation is part of the checkpointed state.
     @Test func aGrowingWindowSurvivesACheckpoint() throws {
         var window = growingWindow(minimumEvents: 3, maximumPanes: 100)
