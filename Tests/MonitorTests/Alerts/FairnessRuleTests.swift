@@ -14,6 +14,7 @@ import Testing
             params: {min_group_size: 1}
             condition: "< 0.8"
             min_samples: 0
+            significance: off
         """
     }
 
@@ -22,7 +23,7 @@ import Testing
     /// and genders alternating, so both genders have a selection rate of 0.5.
     static func firingSubjects(attributes: String) throws -> [String] {
         var configuration = MonitorConfiguration()
-        configuration.window = try WindowSpec.eventTime(window: 1000, slide: 1000, allowedLateness: 0)
+        configuration.window = try WindowSpec.eventTime(window: 1000, slide: 1000, allowedLateness: 0, minimumEvents: 0)
         let engine = MonitorEngine(configuration: configuration, rules: try RuleFixtures.load(rules(attributes: attributes)).get())
         var outputs: [MonitorOutput] = []
         for pane in 0..<4 {

@@ -40,8 +40,12 @@ import Testing
     }
 
     /// What an engine reports besides its outputs, to compare runs.
+    /// Everything counted, in a stable order (the rules' evaluations as their ordered
+    /// activity, not the dictionary `counters.ruleEvaluations` prints in hash order).
     static func snapshot(_ engine: MonitorEngine) -> String {
-        "\(engine.counters) \(engine.joinCounters) \(engine.pendingLabels) \(engine.firings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })"
+        var counters = engine.counters
+        counters.ruleEvaluations = [:]
+        return "\(counters) \(engine.ruleActivity) \(engine.joinCounters) \(engine.pendingLabels) \(engine.firings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })"
     }
 
     struct Interrupted {
