@@ -98,11 +98,15 @@ public struct RuleParameters: Sendable, Equatable, Hashable {
 /// KS for the shape statistics, two-proportion z-tests for rates and performance
 /// proportions, Good–Turing for new categories, min/max groups for demographic parity)
 /// gives a p-value at or below it. Metrics without a test are judged on their value alone.
+/// The default level is ``default``.
 public enum NoiseGate: Sendable, Equatable, Hashable, CustomStringConvertible {
     case off
     case level(Double)
 
-    public static let `default` = NoiseGate.level(0.001)
+    /// 1e-4: sliding windows test the same events up to a window's panes times, and a rule
+    /// over a month of 5-minute slides is judged ~10,000 times per subject; at this level
+    /// noise alone breaches about once in that many evaluations, and `for: 2` covers the rest.
+    public static let `default` = NoiseGate.level(0.0001)
 
     /// Whether a breach with this p-value (nil: no test) stands out of the noise.
     func admits(pValue: Double?) -> Bool {
