@@ -67,8 +67,8 @@ import Testing
             #expect(published.map { Support.header(OutputRouting.idHeader, of: $0) } == expected.map(\.id))
         }
         let expected = outputs.filter { $0.kind == .alert }
-        // Alerts after messages 10,392, 11,220 and 15,444.
-        #expect(expected.count == 3, "the stream must make the engine alert, or the comparison proves nothing")
+        // Alerts on both sides of the checkpoints the tests take (the default rules raise 4 here).
+        #expect(expected.count >= 3, "the stream must make the engine alert, or the comparison proves nothing")
         let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers, count: expected.count)
         #expect(alerts.count == expected.count)
         #expect(alerts.map { String(decoding: $0.value, as: UTF8.self) } == expected.map(\.json))

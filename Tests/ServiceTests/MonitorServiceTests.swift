@@ -231,7 +231,9 @@ extension MonitorServiceTests {
         let expected = (beforeOutputs + Support.outputs(of: after, over: messages[split...])).filter { $0.kind == .alert }
         let fresh = Support.outputs(of: MonitorEngine(configuration: Support.monitorConfiguration(), rules: newRules),
                                     over: messages[split...]).filter { $0.kind == .alert }
-        #expect(expected.count == 3 && expected.suffix(2) != fresh[...], "keeping the state must matter for this stream")
+        let alertsBefore = beforeOutputs.filter { $0.kind == .alert }.count
+        #expect(alertsBefore >= 1 && expected.count - alertsBefore >= 2 && Array(expected.dropFirst(alertsBefore)) != fresh,
+                "keeping the state must matter for this stream")
 
         let service = try MonitorService(settings: Self.settings(broker, topics, group: "reload-\(topics.suffix)"),
                                          rules: Support.defaultRules, handleSignals: false, logger: Support.quietLogger)

@@ -295,11 +295,7 @@ extension PerformanceTracker {
             pane.lastTimestamp = try reader.readInt64()
             pane.labelled = try reader.readCounter()
             pane.expired = try reader.readCounter()
-            pane.outcome = try reader.read(BinaryOutcomeSummary.self)
-            try reader.expect(pane.outcome.scoreBins, template.outcome.scoreBins, "performance score bins")
-            pane.fairness = try reader.readArray(of: FairnessSummary.self)
-            try reader.expect(pane.fairness.map(\.attributes), fairnessAttributes, "performance fairness attribute sets")
-            try reader.expect(pane.fairness.map(\.scoreBins), template.fairness.map(\.scoreBins), "performance fairness score bins")
+            (pane.outcome, pane.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "performance")
             restored.append(pane)
         }
         panes = restored
@@ -316,11 +312,18 @@ extension PerformanceTracker {
             held.end = try reader.readInt64()
             held.predictions = try reader.readCounter()
             held.labelled = try reader.readCounter()
-            held.outcome = try reader.read(BinaryOutcomeSummary.self)
-            try reader.expect(held.outcome.scoreBins, template.outcome.scoreBins, "accumulated performance score bins")
-            held.fairness = try reader.readArray(of: FairnessSummary.self)
-            try reader.expect(held.fairness.map(\.attributes), fairnessAttributes, "accumulated performance fairness attribute sets")
+            (held.outcome, held.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "accumulated performance")
             accumulation = .holding(held)
         }
+    }
+
+    /// An outcome summary and fairness summaries, which must have the shape of a fresh pane's.
+    private func readSummaries(from reader: inout BinaryReader, shapedLike template: Pane, what: String) throws -> (BinaryOutcomeSummary, [FairnessSummary]) {
+        let outcome = try reader.read(BinaryOutcomeSummary.self)
+        try reader.expect(outcome.scoreBins, template.outcome.scoreBins, "\(what) score bins")
+        let fairness = try reader.readArray(of: FairnessSummary.self)
+        try reader.expect(fairness.map(\.attributes), fairnessAttributes, "\(what) fairness attribute sets")
+        try reader.expect(fairness.map(\.scoreBins), template.fairness.map(\.scoreBins), "\(what) fairness score bins")
+        return (outcome, fairness)
     }
 }
