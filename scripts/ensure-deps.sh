@@ -25,3 +25,12 @@ if ! pkg-config --exists rdkafka 2>/dev/null; then
   fi
   pkg-config --exists rdkafka || { echo "driftwatch: librdkafka still not found by pkg-config" >&2; exit 1; }
 fi
+
+# Components that some tests start for real (Prometheus, Alertmanager, Chromium, a schema
+# registry, ...): one script per component under scripts/deps/, each installing what is
+# missing (Debian or PyPI packages) and safe to run again.
+for dep in scripts/deps/*.sh; do
+  [ -e "$dep" ] || continue
+  # shellcheck source=/dev/null
+  source "$dep"
+done
