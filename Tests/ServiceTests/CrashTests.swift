@@ -69,7 +69,7 @@ struct CrashTests {
                               "--alerts-topic", topics.alerts, "--retrain-topic", topics.retrain,
                               "--dead-letter-topic", topics.deadLetters, "--state-topic", topics.state,
                               "--rules", Support.repositoryRoot + "/rules/default.yaml", "--http", "127.0.0.1:0",
-                              "--window", "5m", "--slide", "1m", "--lateness", "1m",
+                              "--window", "2m", "--slide", "1m", "--lateness", "1m",
                               "--checkpoint-messages", "3000", "--checkpoint-interval", "2s",
                               // A default broker's message limit, which the embedded one does not enforce, and
                               // checkpoints split into several records below it (they are ~0.3-0.6 MB here).

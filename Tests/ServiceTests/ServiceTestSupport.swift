@@ -30,10 +30,12 @@ enum ServiceTestSupport {
         return logger
     }
 
-    /// 5-minute windows sliding by one minute: ~3,000 predictions per window at 100 ms.
+    /// 2-minute windows sliding by one minute: ~1,200 predictions per window at 100 ms, so
+    /// that the default rules' `for: 2` and `keep_firing_for: 3` (counted in disjoint
+    /// windows) fire and resolve within the 27 minutes of a 16,000-event stream.
     static func monitorConfiguration(caps: MonitorConfiguration.Caps = MonitorConfiguration.Caps()) -> MonitorConfiguration {
         var configuration = MonitorConfiguration()
-        configuration.window = try! WindowSpec.eventTime(window: 300_000, slide: 60_000, allowedLateness: 60_000)
+        configuration.window = try! WindowSpec.eventTime(window: 120_000, slide: 60_000, allowedLateness: 60_000)
         configuration.caps = caps
         return configuration
     }

@@ -3,11 +3,20 @@ import DriftCore
 /// The state of one alert instance (a rule applied to one model, version and subject),
 /// following Prometheus' alerting semantics on evaluations instead of wall-clock time:
 ///
-/// - inactive → pending while the condition holds for fewer than `for` evaluations;
-/// - pending → **firing** on the `for`-th consecutive breaching evaluation;
+/// - inactive → pending while the condition holds on fewer than `for` windows;
+/// - pending → **firing** once it has held on `for` consecutive *independent* windows;
 /// - firing stays firing while the condition holds, and for `keep_firing_for` further
-///   evaluations after it clears (against flapping);
-/// - firing → **resolved** on the next clear evaluation after that, back to inactive.
+///   independent windows after it clears (against flapping);
+/// - firing → **resolved** on the next clear window after that, back to inactive.
+///
+/// Sliding windows overlap: with a 1 h window sliding by 5 min, twelve consecutive
+/// evaluations share most of their events, so one noisy stretch of data breaches twelve
+/// times in a row. `for` and `keep_firing_for` therefore count windows that do not
+/// overlap: an evaluation counts towards a run only when its window starts at or after the
+/// end of the window counted last (`for: 2` needs the condition on two disjoint windows,
+/// i.e. at least one window length of persistence). Evaluations in between must agree
+/// (a clear window ends a breach run, a breaching one ends a clear run) but do not count.
+/// With non-overlapping windows this is Prometheus' count of evaluations.
 ///
 /// An evaluation that cannot judge the condition (too few samples, no reference value)
 /// changes nothing: sparse traffic neither fires nor resolves an alert.
@@ -25,35 +34,60 @@ public struct AlertLifecycle: Sendable, Equatable {
         case resolved
     }
 
+    /// The window an evaluation judged, in event time (milliseconds).
+    public struct Window: Sendable, Equatable {
+        public var start: Int64
+        public var end: Int64
+
+        public init(start: Int64, end: Int64) {
+            self.start = start
+            self.end = end
+        }
+    }
+
+    /// Independent windows in the current run of breaches (while not firing).
     public private(set) var consecutiveBreaches = 0
+    /// Independent windows in the current run of clears (while firing).
     public private(set) var consecutiveClears = 0
+    /// End of the window counted last in the current run (of breaches or of clears).
+    public private(set) var countedUntil: Int64 = .min
     public private(set) var isFiring = false
     /// Event time (window end) at which the current firing started.
     public private(set) var firingSince: Int64?
 
     public init() {}
 
-    /// Feeds one evaluation at event time `time`; returns the transition it causes.
-    public mutating func observe(_ observation: Observation, at time: Int64, forEvaluations: Int, keepFiringFor: Int) -> Transition? {
+    /// Feeds one evaluation of `window`; returns the transition it causes.
+    public mutating func observe(_ observation: Observation, window: Window, forWindows: Int, keepFiringFor: Int) -> Transition? {
         switch observation {
         case .skipped:
             return nil
         case .breached:
-            consecutiveBreaches += 1
             consecutiveClears = 0
-            guard !isFiring, consecutiveBreaches >= max(1, forEvaluations) else { return nil }
+            guard !isFiring else { return nil }
+            guard Self.count(&consecutiveBreaches, since: &countedUntil, window) >= max(1, forWindows) else { return nil }
             isFiring = true
-            firingSince = time
+            firingSince = window.end
+            consecutiveBreaches = 0
             return .fired
         case .clear:
             consecutiveBreaches = 0
             guard isFiring else { return nil }
-            consecutiveClears += 1
-            guard consecutiveClears > keepFiringFor else { return nil }
+            guard Self.count(&consecutiveClears, since: &countedUntil, window) > keepFiringFor else { return nil }
             isFiring = false
             consecutiveClears = 0
             return .resolved
         }
+    }
+
+    /// Adds `window` to `run` when it starts a run or does not overlap the window counted
+    /// last (ending at `countedUntil`); returns the run's length.
+    private static func count(_ run: inout Int, since countedUntil: inout Int64, _ window: Window) -> Int {
+        if run == 0 || window.start >= countedUntil {
+            run += 1
+            countedUntil = window.end
+        }
+        return run
     }
 
     /// Whether this state is the starting state, so it need not be kept or checkpointed.
@@ -68,6 +102,7 @@ extension AlertLifecycle {
     func encode(to writer: inout BinaryWriter) {
         writer.writeCounter(consecutiveBreaches)
         writer.writeCounter(consecutiveClears)
+        writer.write(countedUntil)
         writer.write(isFiring)
         writer.writeOptional(firingSince)
     }
@@ -76,6 +111,7 @@ extension AlertLifecycle {
         self.init()
         consecutiveBreaches = try reader.readCounter()
         consecutiveClears = try reader.readCounter()
+        countedUntil = try reader.readInt64()
         isFiring = try reader.readBool()
         firingSince = try reader.readOptionalInt64()
     }

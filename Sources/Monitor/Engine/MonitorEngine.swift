@@ -117,9 +117,12 @@ public final class MonitorEngine {
     /// relative conditions on performance or label fairness with a profile that has no
     /// labelled outcomes, `sigma` conditions with one that has no chunk spread. Known at
     /// start (replay and serve report them before the first event).
-    public var referenceGaps: [String] {
+    public var referenceGaps: [String] { Self.referenceGaps(configuration: configuration, rules: evaluator.ruleSet) }
+
+    /// ``referenceGaps`` before any engine exists (serve reports them at start).
+    public static func referenceGaps(configuration: MonitorConfiguration, rules: RuleSet) -> [String] {
         configuration.references.all.flatMap { model, version, reference in
-            evaluator.ruleSet.rules.compactMap { rule -> String? in
+            rules.rules.compactMap { rule -> String? in
                 guard rule.selector.matches(model: model, version: version) || model == "*" || version == "*" else { return nil }
                 let lacking: String? = switch (rule.metric.name, rule.condition) {
                 case (.performance, .statistical) where reference.outcomes?.chunks.isEmpty ?? true:
@@ -352,11 +355,12 @@ extension MonitorEngine {
     /// The kind and format version of ``checkpoint()`` blobs.
     public static let checkpointKind = "engine-state"
     /// Format 2 added growing windows, skipped-evaluation accounting and hysteresis state;
-    /// format 3 segment codes per model version and the partition's event time. An
-    /// older checkpoint is refused with a clear error (its layout cannot be completed).
-    public static let checkpointFormatVersion: UInt32 = 3
+    /// format 3 segment codes per model version and the partition's event time; format 4
+    /// where an alert's `for`/`keep_firing_for` run counted its last independent window.
+    /// An older checkpoint is refused with a clear error (its layout cannot be completed).
+    public static let checkpointFormatVersion: UInt32 = 4
 
-    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 3),
+    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 4),
     /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
     /// future outputs are exactly this one's: every version (reference, stream-reference
     /// collection, drift and performance panes, change detectors), the label join, the

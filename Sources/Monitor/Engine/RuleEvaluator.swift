@@ -312,7 +312,8 @@ final class RuleEvaluator {
             if let since = instance.sinceResolved { instance.sinceResolved = since + 1 < Self.flapEvaluations ? since + 1 : nil }
         }
         let transition = instance.lifecycle.observe(
-            observation, at: context.windowEnd, forEvaluations: rule.forEvaluations, keepFiringFor: rule.keepFiringForEvaluations)
+            observation, window: .init(start: context.windowStart, end: context.windowEnd),
+            forWindows: rule.forEvaluations, keepFiringFor: rule.keepFiringForEvaluations)
         switch transition {
         case .fired?:
             activity[ruleIndex].firings += 1

@@ -71,4 +71,30 @@ import Testing
         #expect(within.counters.versionsWithoutReference == 1)
         #expect(!withinOutputs.contains { $0.kind == .metric })
     }
+
+    /// Count windows have no time, yet a label that arrives days after its window's last
+    /// prediction — within the join's time to live — still joins and counts: 400
+    /// predictions 10 s apart, every label 3 days later, after all predictions.
+    @Test func countWindowsJoinLabelsThatArriveLongAfterTheirWindow() {
+        var configuration = MonitorConfiguration()  // the default 7-day time to live
+        configuration.window = try! WindowSpec.count(window: 40, slide: 20)
+        let engine = MonitorEngine(configuration: configuration, rules: StreamFixtures.defaultRules)
+        let start: Int64 = 1_700_000_000_000, delay: Int64 = 3 * 86_400_000
+        for index in 0..<400 {
+            let score = Double(index % 10) / 10 + 0.05
+            engine.process(.prediction(PredictionEvent(
+                model: "m", version: "v1", id: "p\(index)", timestamp: start + Int64(index) * 10_000,
+                features: [Feature("x", .number(score))], score: score, predictedLabel: score > 0.5 ? 1 : 0)))
+        }
+        for index in 0..<400 {
+            engine.process(.label(LabelEvent(id: "p\(index)", timestamp: start + Int64(index) * 10_000 + delay, label: index % 3 == 0 ? 1 : 0)))
+        }
+        engine.finish()
+        let accuracy = engine.drainOutputs().compactMap(\.measurement).filter { $0.metric == "accuracy" }
+        #expect(engine.counters.lateLabels == 0)
+        #expect(engine.counters.performanceWindowsAwaitingLabels == 0)
+        // The reference is the first 40 predictions; the 360 monitored ones make 18 panes of
+        // 20, so 17 windows of 40 sliding by 20, each with every label.
+        #expect(accuracy.count == 17)
+    }
 }
