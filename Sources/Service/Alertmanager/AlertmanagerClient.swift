@@ -91,7 +91,12 @@ final class AlertmanagerClient: Service, Sendable {
         wake.yield()
     }
 
+    /// Sends until graceful shutdown, which also cancels a request in flight (and its back-off).
     func run() async throws {
+        try? await cancelWhenGracefulShutdown { await self.sendUntilCancelled() }
+    }
+
+    private func sendUntilCancelled() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [wake, settings] in
                 while !Task.isCancelled {
@@ -99,7 +104,8 @@ final class AlertmanagerClient: Service, Sendable {
                     wake.yield()
                 }
             }
-            for await _ in wakeups.cancelOnGracefulShutdown() {
+            for await _ in wakeups {
+                guard !Task.isCancelled else { break }
                 let batch = due(at: .now, wallClock: Date())
                 guard !batch.isEmpty else { continue }
                 await withTaskGroup(of: Void.self) { sends in
@@ -114,7 +120,7 @@ final class AlertmanagerClient: Service, Sendable {
     /// firing ones with `endsAt` = `wallClock` + 4 × resend. Forgets resolved alerts past retention.
     func due(at now: ContinuousClock.Instant, wallClock: Date) -> [AlertmanagerAlert] {
         let endsAt = AlertmanagerAlert.rfc3339(wallClock.addingTimeInterval(4 * settings.resendInterval.seconds))
-        let alerts = state.withLock { state -> [AlertmanagerAlert] in
+        let (alerts, tracked) = state.withLock { state -> ([AlertmanagerAlert], Int) in
             state.entries = state.entries.filter { _, entry in
                 if case let .resolved(_, forgetAt) = entry { forgetAt > now } else { true }
             }
@@ -122,7 +128,7 @@ final class AlertmanagerClient: Service, Sendable {
             let fingerprints = resend ? Array(state.entries.keys) : Array(state.pending)
             state.pending.removeAll()
             if resend { state.nextResend = now + settings.resendInterval }
-            return fingerprints.sorted().compactMap { fingerprint in
+            let alerts = fingerprints.sorted().compactMap { fingerprint -> AlertmanagerAlert? in
                 switch state.entries[fingerprint] {
                 case var .firing(alert)?:
                     alert.endsAt = endsAt
@@ -131,8 +137,9 @@ final class AlertmanagerClient: Service, Sendable {
                 case nil: return nil
                 }
             }
+            return (alerts, state.entries.count)
         }
-        metrics.tracked.set(to: Double(state.withLock { $0.entries.count }))
+        metrics.tracked.set(to: Double(tracked))
         return alerts
     }
 

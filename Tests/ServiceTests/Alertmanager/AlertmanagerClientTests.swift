@@ -60,6 +60,30 @@ import Testing
         #expect(text.contains("driftwatch_alertmanager_alerts_tracked 2"))
     }
 
+    @Test func anUnreachableAlertmanagerIsRetriedWithBackOffAndCounted() async throws {
+        let url = "http://127.0.0.1:\(try RealComponents.freePort())"
+        let (client, registry) = Self.client {
+            $0.urls = [url]
+            $0.attempts = 3
+            $0.initialBackoff = .milliseconds(100)
+            // async-http-client retries a refused connection until the request's deadline.
+            $0.requestTimeout = .milliseconds(300)
+        }
+        let running = Task { try await client.run() }
+        let started = ContinuousClock.now
+        client.submit(Self.alert("a"))
+        func count(_ family: String) -> Int {
+            let line = registry.emitToString().split(separator: "\n").first { $0.hasPrefix("\(family){alertmanager=\"\(url)\"} ") }
+            return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
+        }
+        #expect(await Support.eventually(.seconds(10)) { count("driftwatch_alertmanager_alerts_failed_total") == 1 })
+        #expect(count("driftwatch_alertmanager_send_errors_total") == 3)
+        #expect(count("driftwatch_alertmanager_alerts_sent_total") == 0)
+        #expect(ContinuousClock.now - started >= .milliseconds(300), "back-off of 100 ms, then 200 ms")
+        running.cancel()
+        try await running.value
+    }
+
     @Test func anAlertOutputMapsToLabelsAnnotationsTimesAndGeneratorURL() throws {
         let messages = try Support.driftingThenRecovering(events: 24_000, scenario: "income_shift@0.2", recoverAt: 0.4)
         let outputs = Support.engineOutputs(messages).outputs.filter { $0.kind == .alert }
