@@ -22,8 +22,6 @@ public final class MonitorService: Sendable {
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
     private let checkpoints: CheckpointStore?
-    /// The latest event of each alert, for `GET /v1/alerts/{fingerprint}`.
-    let alertEvents: AlertEventLog
     private let group: ServiceGroup
     private let boundPort = Protected<Int?>(nil)
     private let logger: Logger
@@ -76,8 +74,8 @@ public final class MonitorService: Sendable {
         } else {
             checkpoints = nil
         }
+        // The latest event of each alert, for `GET /v1/alerts/{fingerprint}`.
         let alertEvents = AlertEventLog(metrics: metrics)
-        self.alertEvents = alertEvents
         let alertmanager = settings.alertmanager.urls.isEmpty
             ? nil : AlertmanagerClient(settings: settings.alertmanager, registry: metrics.registry, logger: logger)
         let boundPort = self.boundPort
