@@ -74,13 +74,28 @@ public final class MonitorService: Sendable {
         } else {
             checkpoints = nil
         }
+        // The latest event of each alert, for `GET /v1/alerts/{fingerprint}`.
+        let alertEvents = AlertEventLog(metrics: metrics)
+        let alertmanager = settings.alertmanager.urls.isEmpty
+            ? nil : AlertmanagerClient(settings: settings.alertmanager, registry: metrics.registry, logger: logger)
+        let boundPort = self.boundPort
+        let generatorBase = { @Sendable in
+            settings.alertmanager.externalURL ?? "http://\(settings.httpHost):\(boundPort.current ?? settings.httpPort)"
+        }
         pipeline = MonitorPipeline(consumer: consumer, producer: producer, settings: settings, rules: rules, state: state,
-                                   metrics: metrics, logger: logger, checkpoints: checkpoints, onOutput: onOutput)
+                                   metrics: metrics, logger: logger, checkpoints: checkpoints, onOutput: { output in
+            if output.kind == .alert, let fingerprint = EngineJSON.rawStringField("fingerprint", in: output.json) {
+                alertEvents.record(fingerprint: String(decoding: fingerprint, as: UTF8.self), json: output.json)
+                if let alertmanager, let alert = AlertmanagerAlert(output: output, baseURL: generatorBase()) {
+                    alertmanager.submit(alert)
+                }
+            }
+            onOutput?(output)
+        })
         let health = HealthMonitor(consumer: consumer, state: state, metrics: metrics, interval: settings.healthInterval,
                                    logger: logger)
-        let boundPort = self.boundPort
         let application = Application(
-            router: HTTPEndpoints.router(state: state, metrics: metrics),
+            router: HTTPEndpoints.router(state: state, metrics: metrics, alertEvents: alertEvents),
             configuration: ApplicationConfiguration(address: .hostname(settings.httpHost, port: settings.httpPort),
                                                     serverName: "driftwatch"),
             onServerRunning: { channel in boundPort.withLock { $0 = channel.localAddress?.port } },
@@ -92,6 +107,7 @@ public final class MonitorService: Sendable {
             .init(service: health),
             .init(service: application),
         ]
+        if let alertmanager { services.append(.init(service: alertmanager)) }
         if handleSignals {
             services.append(.init(service: RulesReloader(paths: settings.rulePaths, pipeline: pipeline, logger: logger)))
         }

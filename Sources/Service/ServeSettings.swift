@@ -54,7 +54,9 @@ public struct ServeSettings: Sendable {
     /// Most messages per processed batch.
     public var maxBatchSize = 1024
     /// Distinct engine metric series exported on `/metrics`; further series are counted, not exported.
-    public var maximumMetricSeries = 2000
+    public var maximumMetricSeries = DriftwatchConfiguration.defaultMaximumMetricSeries
+    /// Alertmanagers the alerts are pushed to (none by default).
+    public var alertmanager = AlertmanagerSettings()
     /// Embedded broker only: partitions of each topic it creates.
     public var embeddedPartitions = 1
 

@@ -1,79 +1,122 @@
-import CoreMetrics
 import Foundation
 import Monitor
 import Prometheus
 
-/// The service's Prometheus metrics, through swift-metrics with a registry of its own
-/// (no global `MetricsSystem.bootstrap`, so several services can live in one process,
-/// as in the tests).
+/// The service's Prometheus metrics, in a registry of its own (no global bootstrap, so
+/// several services can live in one process, as in the tests). Every family carries
+/// HELP and TYPE (``PrometheusFamily``), so `promtool check metrics` passes on `/metrics`.
 ///
 /// Label cardinality is bounded: reasons, rules and severities come from the rules and
-/// the decoder (small fixed sets), caps are a fixed set, partitions come from the assignment, and the engine's
-/// metric series are capped at `maximumMetricSeries` (further series are counted in
+/// the decoder (small fixed sets), caps are a fixed set, partitions come from the
+/// assignment, and the engine-driven series (monitor values and firing alerts) together
+/// stop at `maximumMetricSeries` (further series are counted in
 /// `driftwatch_metric_series_dropped_total`).
 public final class ServiceMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    private let factory: PrometheusMetricsFactory
-    private let maximumMetricSeries: Int
+    let maximumMetricSeries: Int
 
-    private let consumed: CoreMetrics.Counter
-    private let deadLetters: CoreMetrics.Counter
-    private let published: CoreMetrics.Counter
-    private let evaluations: CoreMetrics.Counter
-    private let retrainTriggers: CoreMetrics.Counter
-    private let seriesDropped: CoreMetrics.Counter
-    private let batchLatency: CoreMetrics.Timer
-    private let outputLatency: CoreMetrics.Timer
-    private let ready: CoreMetrics.Gauge
-    private let checkpointAge: CoreMetrics.Gauge
+    private let consumed: Counter
+    private let deadLetters: Counter
+    private let published: Counter
+    private let evaluations: Counter
+    private let retrainTriggers: Counter
+    private let seriesDropped: Counter
+    private let alertEventsForgotten: Counter
+    private let batchLatency: DurationHistogram
+    private let outputLatency: DurationHistogram
+    private let ready: Gauge
+    private let checkpointAge: Gauge
     /// `driftwatch_checkpoint_restores_total{result}`, every result present from the start.
-    private let checkpointRestores: [CheckpointRestoreResult: CoreMetrics.Counter]
+    private let checkpointRestores: [CheckpointRestoreResult: Counter]
+    private let process: ProcessGauges?
 
     /// Metrics with dynamic labels, created on first use.
     private struct Dynamic {
-        var rejected: [String: CoreMetrics.Counter] = [:]
-        var alerts: [String: CoreMetrics.Counter] = [:]
-        var lag: [String: CoreMetrics.Gauge] = [:]
-        var series: [String: CoreMetrics.Gauge] = [:]
+        var rejected: [String: Counter] = [:]
+        var alerts: [String: Counter] = [:]
+        var lag: [String: Gauge] = [:]
+        var values: [String: Gauge] = [:]
+        /// `driftwatch_alerts_firing` by alert fingerprint.
+        var firing: [String: Gauge] = [:]
         /// Counters that follow cumulative engine totals, by family and label value.
-        var totals: [String: (counter: CoreMetrics.Counter, reported: Int)] = [:]
+        var totals: [String: (counter: Counter, reported: Int)] = [:]
+
+        var engineSeries: Int { values.count + firing.count }
     }
 
     private let dynamic = Protected(Dynamic())
 
-    static let batchLatencyName = "driftwatch_batch_processing_seconds"
-    /// From a window-closing message's Kafka timestamp to the acknowledgement of its outputs.
-    static let outputLatencyName = "driftwatch_output_latency_seconds"
+    /// The version `driftwatch_build_info` reports.
+    public static let version = "0.1.0"
 
-    public init(maximumMetricSeries: Int = 2000) {
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets[Self.batchLatencyName] = [
-            .microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
-        ]
-        factory.durationHistogramBuckets[Self.outputLatencyName] = [
-            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(60),
-        ]
-        self.factory = factory
-        self.maximumMetricSeries = maximumMetricSeries
-        consumed = Counter(label: "driftwatch_events_consumed_total", factory: factory)
-        deadLetters = Counter(label: "driftwatch_dead_letters_total", factory: factory)
-        published = Counter(label: "driftwatch_outputs_published_total", factory: factory)
-        evaluations = Counter(label: "driftwatch_windows_evaluated_total", factory: factory)
-        retrainTriggers = Counter(label: "driftwatch_retrain_triggers_total", factory: factory)
-        seriesDropped = Counter(label: "driftwatch_metric_series_dropped_total", factory: factory)
-        batchLatency = Timer(label: Self.batchLatencyName, factory: factory)
-        outputLatency = Timer(label: Self.outputLatencyName, factory: factory)
-        ready = CoreMetrics.Gauge(label: "driftwatch_ready", factory: factory)
-        checkpointAge = CoreMetrics.Gauge(label: "driftwatch_checkpoint_age_seconds", factory: factory)
-        checkpointRestores = Dictionary(uniqueKeysWithValues: CheckpointRestoreResult.allCases.map { result in
-            (result, Counter(label: "driftwatch_checkpoint_restores_total", dimensions: [("result", result.rawValue)], factory: factory))
-        })
+    enum Family {
+        static let consumed = PrometheusFamily("driftwatch_events_consumed_total", "Input messages consumed (every one, accepted or rejected).")
+        static let rejected = PrometheusFamily("driftwatch_events_rejected_total", "Input messages the decoder rejected, by reason (each is dead-lettered).")
+        static let deadLetters = PrometheusFamily("driftwatch_dead_letters_total", "Messages published to the dead-letter topic.")
+        static let published = PrometheusFamily("driftwatch_outputs_published_total", "Output events (alerts, retraining triggers, metric events) acknowledged by the broker.")
+        static let evaluations = PrometheusFamily("driftwatch_windows_evaluated_total", "Window evaluations (drift and performance) by the engines.")
+        static let retrainTriggers = PrometheusFamily("driftwatch_retrain_triggers_total", "Retraining triggers emitted.")
+        static let seriesDropped = PrometheusFamily("driftwatch_metric_series_dropped_total", "Monitor-value and firing-alert series not exported because the series cap was reached.")
+        static let batchLatency = PrometheusFamily("driftwatch_batch_processing_seconds", "Wall time to process one consumed batch, outputs acknowledged.")
+        static let outputLatency = PrometheusFamily("driftwatch_output_latency_seconds", "From a window-closing message's Kafka timestamp to the acknowledgement of its outputs.")
+        static let ready = PrometheusFamily("driftwatch_ready", "1 when the consumer has its assignment and the broker answers, else 0.")
+        static let checkpointAge = PrometheusFamily("driftwatch_checkpoint_age_seconds", "How long the oldest processed message not covered by a checkpoint has waited (0: all checkpointed).")
+        static let checkpointRestores = PrometheusFamily("driftwatch_checkpoint_restores_total", "Shards taken on, by how their state was found.")
+        static let capped = PrometheusFamily("driftwatch_capped_total", "What the engines' caps turned away, by cap.")
+        static let late = PrometheusFamily("driftwatch_events_late_total", "Events that came too late, by kind (predictions, labels).")
+        static let ruleEvaluations = PrometheusFamily("driftwatch_rule_evaluations_total", "Rule evaluations by rule and result (judged, too_few_samples, no_value, ...).")
+        static let alertsFired = PrometheusFamily("driftwatch_alerts_fired_total", "Alerts that started firing, by rule and severity.")
+        static let alertsFiring = PrometheusFamily("driftwatch_alerts_firing", "1 for each alert firing now (as Prometheus' ALERTS); a resolved alert's series is removed.")
+        static let lag = PrometheusFamily("driftwatch_consumer_lag", "Messages behind the end of each assigned input partition.")
+        static let alertEventsForgotten = PrometheusFamily("driftwatch_alert_events_forgotten_total", "Alerts whose latest event GET /v1/alerts/{fingerprint} no longer serves (over its capacity).")
+        static let buildInfo = PrometheusFamily("driftwatch_build_info", "Always 1; the labels tell the driftwatch version and platform.")
     }
 
-    /// The Prometheus text exposition of every metric.
-    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+    public init(maximumMetricSeries: Int = 2000) {
+        self.maximumMetricSeries = maximumMetricSeries
+        let registry = registry
+        consumed = registry.counter(Family.consumed)
+        deadLetters = registry.counter(Family.deadLetters)
+        published = registry.counter(Family.published)
+        evaluations = registry.counter(Family.evaluations)
+        retrainTriggers = registry.counter(Family.retrainTriggers)
+        seriesDropped = registry.counter(Family.seriesDropped)
+        alertEventsForgotten = registry.counter(Family.alertEventsForgotten)
+        batchLatency = registry.durationHistogram(Family.batchLatency, buckets: [
+            .microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ])
+        outputLatency = registry.durationHistogram(Family.outputLatency, buckets: [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(60),
+        ])
+        ready = registry.gauge(Family.ready)
+        checkpointAge = registry.gauge(Family.checkpointAge)
+        checkpointRestores = Dictionary(uniqueKeysWithValues: CheckpointRestoreResult.allCases.map { result in
+            (result, registry.counter(Family.checkpointRestores, [("result", result.rawValue)]))
+        })
+        registry.gauge(Family.buildInfo, [("version", Self.version), ("platform", Self.platform)]).set(to: 1)
+        process = ProcessSample.read() == nil ? nil : ProcessGauges(registry)
+    }
+
+    private static var platform: String {
+        #if os(Linux)
+        let system = "linux"
+        #else
+        let system = "darwin"
+        #endif
+        #if arch(x86_64)
+        return system + "/amd64"
+        #else
+        return system + "/arm64"
+        #endif
+    }
+
+    /// The Prometheus text exposition of every metric (the process's resources read now).
+    public func exposition() -> [UInt8] {
+        if let process, let sample = ProcessSample.read() { process.record(sample) }
+        return registry.emitToBuffer()
+    }
 
     func recordBatch(consumed count: Int, deadLetters letters: Int, published records: Int, evaluations evaluated: Int,
                      duration: Duration) {
@@ -81,22 +124,15 @@ public final class ServiceMetrics: Sendable {
         if letters > 0 { deadLetters.increment(by: Int64(letters)) }
         if records > 0 { published.increment(by: Int64(records)) }
         if evaluated > 0 { evaluations.increment(by: Int64(evaluated)) }
-        let (seconds, attoseconds) = duration.components
-        batchLatency.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        batchLatency.record(duration)
     }
 
     func recordOutputLatency(milliseconds: [Int64]) {
-        for value in milliseconds { outputLatency.recordMilliseconds(value) }
+        for value in milliseconds { outputLatency.record(.milliseconds(value)) }
     }
 
     func rejected(reason: String) {
-        let counter = dynamic.withLock { dynamic in
-            if let existing = dynamic.rejected[reason] { return existing }
-            let counter = Counter(label: "driftwatch_events_rejected_total", dimensions: [("reason", reason)], factory: factory)
-            dynamic.rejected[reason] = counter
-            return counter
-        }
-        counter.increment()
+        series(\.rejected, reason) { registry.counter(Family.rejected, [("reason", reason)]) }.increment()
     }
 
     /// Brings `driftwatch_capped_total{cap}` and `driftwatch_events_late_total{kind}` up to
@@ -105,20 +141,19 @@ public final class ServiceMetrics: Sendable {
     /// Also `driftwatch_rule_evaluations_total{rule,result}`: every rule's evaluations by
     /// result, so a rule that is never judged (too few samples, no reference value) shows.
     func setCappedAndLate(_ counts: (capped: [String: Int], late: [String: Int], ruleEvaluations: [String: [String: Int]])) {
-        advance("driftwatch_capped_total", to: counts.capped.map { ([("cap", $0.key)], $0.value) })
-        advance("driftwatch_events_late_total", to: counts.late.map { ([("kind", $0.key)], $0.value) })
-        advance("driftwatch_rule_evaluations_total", to: counts.ruleEvaluations.flatMap { rule, results in
+        advance(Family.capped, to: counts.capped.map { ([("cap", $0.key)], $0.value) })
+        advance(Family.late, to: counts.late.map { ([("kind", $0.key)], $0.value) })
+        advance(Family.ruleEvaluations, to: counts.ruleEvaluations.flatMap { rule, results in
             results.map { ([("rule", rule), ("result", $0.key)], $0.value) }
         })
     }
 
     /// Totals only grow, so each counter is incremented by what is new since the last call.
-    private func advance(_ name: String, to totals: [(dimensions: [(String, String)], total: Int)]) {
+    private func advance(_ family: PrometheusFamily, to totals: [(dimensions: [(String, String)], total: Int)]) {
         dynamic.withLock { dynamic in
             for (dimensions, total) in totals {
-                let key = ([name] + dimensions.map(\.1)).joined(separator: "\u{0}")
-                var entry = dynamic.totals[key]
-                    ?? (Counter(label: name, dimensions: dimensions, factory: factory), 0)
+                let key = ([family.name] + dimensions.map(\.1)).joined(separator: "\u{0}")
+                var entry = dynamic.totals[key] ?? (registry.counter(family, dimensions), 0)
                 if total > entry.reported {
                     entry.counter.increment(by: Int64(total - entry.reported))
                     entry.reported = total
@@ -129,57 +164,124 @@ public final class ServiceMetrics: Sendable {
     }
 
     func alertFired(rule: String, severity: String) {
-        let key = rule + "\u{0}" + severity
-        let counter = dynamic.withLock { dynamic in
-            if let existing = dynamic.alerts[key] { return existing }
-            let counter = Counter(label: "driftwatch_alerts_fired_total", dimensions: [("rule", rule), ("severity", severity)],
-                                  factory: factory)
-            dynamic.alerts[key] = counter
-            return counter
-        }
-        counter.increment()
+        series(\.alerts, rule + "\u{0}" + severity) {
+            registry.counter(Family.alertsFired, [("rule", rule), ("severity", severity)])
+        }.increment()
     }
+
+    /// `driftwatch_alerts_firing{alertname,severity,model,version,subject}`: set to 1 while
+    /// the alert with this fingerprint fires, its series removed when it resolves.
+    func alertChanged(fingerprint: String, labels: [(String, String)], firing: Bool) {
+        let dropped = dynamic.withLock { dynamic -> Bool in
+            if !firing {
+                if let gauge = dynamic.firing.removeValue(forKey: fingerprint) { registry.unregisterGauge(gauge) }
+                return false
+            }
+            guard dynamic.firing[fingerprint] == nil else { return false }
+            guard dynamic.engineSeries < maximumMetricSeries else { return true }
+            let gauge = registry.gauge(Family.alertsFiring, labels)
+            gauge.set(to: 1)
+            dynamic.firing[fingerprint] = gauge
+            return false
+        }
+        if dropped { seriesDropped.increment() }
+    }
+
+    func alertEventForgotten() { alertEventsForgotten.increment() }
 
     func checkpointRestored(_ result: CheckpointRestoreResult) { checkpointRestores[result]?.increment() }
 
     func retrainTriggered() { retrainTriggers.increment() }
 
-    func setReady(_ isReady: Bool) { ready.record(isReady ? 1 : 0) }
+    func setReady(_ isReady: Bool) { ready.set(to: isReady ? 1 : 0) }
 
     /// See ``ServiceStatus/checkpointAgeSeconds``.
-    func setCheckpointAge(_ seconds: Double) { checkpointAge.record(seconds) }
+    func setCheckpointAge(_ seconds: Double) { checkpointAge.set(to: seconds) }
 
     /// Consumer lag by partition (`topic[partition]` → messages behind).
     func setLag(_ lag: [(topic: String, partition: Int32, lag: Int64)]) {
         for entry in lag {
-            let key = "\(entry.topic)[\(entry.partition)]"
-            let gauge = dynamic.withLock { dynamic in
-                if let existing = dynamic.lag[key] { return existing }
-                let gauge = CoreMetrics.Gauge(label: "driftwatch_consumer_lag",
-                                  dimensions: [("topic", entry.topic), ("partition", String(entry.partition))], factory: factory)
-                dynamic.lag[key] = gauge
-                return gauge
-            }
-            gauge.record(entry.lag)
+            series(\.lag, "\(entry.topic)[\(entry.partition)]") {
+                registry.gauge(Family.lag, [("topic", entry.topic), ("partition", String(entry.partition))])
+            }.set(to: Double(entry.lag))
         }
     }
 
-    /// The current value of one metric the engine emitted (`nil`: undefined, exported as NaN).
-    func engineMetric(model: String, version: String, subject: String, metric: String, value: Double?) {
-        let key = [model, version, subject, metric].joined(separator: "\u{0}")
-        let gauge: CoreMetrics.Gauge? = dynamic.withLock { dynamic in
-            if let existing = dynamic.series[key] { return existing }
-            guard dynamic.series.count < maximumMetricSeries else { return nil }
-            let gauge = CoreMetrics.Gauge(label: "driftwatch_monitor_metric",
-                              dimensions: [("model", model), ("version", version), ("subject", subject), ("metric", metric)],
-                              factory: factory)
-            dynamic.series[key] = gauge
+    /// The current value of one metric the engine emitted (`nil`: undefined, exported as
+    /// NaN), in its family (``MonitorValueFamily``).
+    func monitorValue(model: String, version: String, subject: String, metric: MetricName, value: Double?) {
+        let key = [model, version, subject, metric.rawValue].joined(separator: "\u{0}")
+        let gauge: Gauge? = dynamic.withLock { dynamic in
+            if let existing = dynamic.values[key] { return existing }
+            guard dynamic.engineSeries < maximumMetricSeries else { return nil }
+            let family = MonitorValueFamily(metric)
+            let gauge = registry.gauge(family.descriptor, family.labels(model: model, version: version, subject: subject, metric: metric))
+            dynamic.values[key] = gauge
             return gauge
         }
         guard let gauge else {
             seriesDropped.increment()
             return
         }
-        gauge.record(value ?? .nan)
+        gauge.set(to: value ?? .nan)
+    }
+
+    /// The series of a dynamic family under `key`, created by `make` on first use.
+    private func series<Metric>(_ path: WritableKeyPath<Dynamic, [String: Metric]>, _ key: String,
+                                _ make: () -> Metric) -> Metric {
+        dynamic.withLock { dynamic in
+            if let existing = dynamic[keyPath: path][key] { return existing }
+            let metric = make()
+            dynamic[keyPath: path][key] = metric
+            return metric
+        }
+    }
+}
+
+/// The standard process families (as the Go and Python clients name them), updated at each scrape.
+private struct ProcessGauges: Sendable {
+    let cpu: Counter
+    /// CPU seconds already added to `cpu` (the kernel gives totals; the counter takes increments).
+    let cpuReported = Protected(0.0)
+    let resident: Gauge
+    let virtual: Gauge
+    let openFileDescriptors: Gauge
+    let maximumFileDescriptors: Gauge
+    let startTime: Gauge
+
+    init(_ registry: PrometheusCollectorRegistry) {
+        cpu = registry.counter(PrometheusFamily("process_cpu_seconds_total", "Total user and system CPU time spent in seconds."))
+        resident = registry.gauge(PrometheusFamily("process_resident_memory_bytes", "Resident memory size in bytes."))
+        virtual = registry.gauge(PrometheusFamily("process_virtual_memory_bytes", "Virtual memory size in bytes."))
+        openFileDescriptors = registry.gauge(PrometheusFamily("process_open_fds", "Number of open file descriptors."))
+        maximumFileDescriptors = registry.gauge(PrometheusFamily("process_max_fds", "Maximum number of open file descriptors."))
+        startTime = registry.gauge(PrometheusFamily("process_start_time_seconds", "Start time of the process since unix epoch in seconds."))
+    }
+
+    func record(_ sample: ProcessSample) {
+        cpuReported.withLock { reported in
+            guard sample.cpuSeconds > reported else { return }
+            cpu.increment(by: sample.cpuSeconds - reported)
+            reported = sample.cpuSeconds
+        }
+        resident.set(to: sample.residentBytes)
+        virtual.set(to: sample.virtualBytes)
+        openFileDescriptors.set(to: sample.openFileDescriptors)
+        maximumFileDescriptors.set(to: sample.maximumFileDescriptors)
+        startTime.set(to: sample.startTimeSeconds)
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    func counter(_ family: PrometheusFamily, _ labels: [(String, String)] = []) -> Counter {
+        makeCounter(descriptor: family.descriptor, labels: labels)
+    }
+
+    func gauge(_ family: PrometheusFamily, _ labels: [(String, String)] = []) -> Gauge {
+        makeGauge(descriptor: family.descriptor, labels: labels)
+    }
+
+    func durationHistogram(_ family: PrometheusFamily, buckets: [Duration]) -> DurationHistogram {
+        makeDurationHistogram(descriptor: family.descriptor, buckets: buckets)
     }
 }

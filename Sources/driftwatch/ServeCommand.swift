@@ -17,7 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the monitor as a Kafka service: events in, alerts, retraining triggers and metrics out.",
         discussion: """
         Without --brokers an embedded broker (librdkafka's mock cluster) is started in-process, for trying it out.
-        HTTP: /metrics (Prometheus), /healthz, /readyz, /v1/status. SIGTERM/SIGINT: graceful shutdown.
+        HTTP: /metrics (Prometheus), /healthz, /readyz, /v1/status, /v1/alerts/{fingerprint}. SIGTERM/SIGINT: graceful shutdown.
         SIGHUP: reload the rules (an invalid rule set is rejected and the running rules stay).
         """
     )
@@ -73,6 +73,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "HTTP listen address host:port (default 127.0.0.1:9464).")
     var http: String?
 
+    @Option(help: "Most series of monitor values and firing alerts on /metrics; more are counted in driftwatch_metric_series_dropped_total (default 2000).")
+    var maxMetricSeries: Int?
+
+    @Option(name: .customLong("alertmanager-url"), help: "Push alerts to this Alertmanager (http://host:9093; repeatable: every alert goes to each member of an HA pair).")
+    var alertmanagerURLs: [String] = []
+
+    @Option(help: "Send every firing alert to Alertmanager again this often, with endsAt = now + 4 × this (default 1m).")
+    var alertmanagerResend: String?
+
+    @Option(help: "The URL people reach serve's HTTP endpoints at: the base of each alert's generatorURL (default http://<--http address>).")
+    var externalURL: String?
+
     @OptionGroup var window: WindowOptions
 
     @Option(name: .customShort("X"), help: ArgumentHelp("A librdkafka property key=value for every client (repeatable), e.g. -X security.protocol=SASL_SSL.", valueName: "key=value"))
@@ -90,6 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings.monitor = file.monitor
             settings.decoder = file.decoder
             settings.checkpoint = file.checkpoint
+            settings.maximumMetricSeries = file.maximumMetricSeries
         }
         settings.brokers = brokers ?? environment["BROKERS"] ?? settings.brokers
         settings.group = group ?? environment["GROUP"] ?? settings.group
@@ -126,6 +139,23 @@ struct ServeCommand: AsyncParsableCommand {
             }
             settings.checkpoint.onMissingState = value
         }
+        if let series = maxMetricSeries ?? environment["MAX_METRIC_SERIES"].flatMap({ Int($0) }) {
+            let range = DriftwatchConfiguration.maximumMetricSeriesRange
+            guard range.contains(series) else {
+                throw ValidationError("--max-metric-series must be in \(range.lowerBound)...\(range.upperBound)")
+            }
+            settings.maximumMetricSeries = series
+        }
+        do {
+            settings.alertmanager.urls = try (environment.list(alertmanagerURLs, "ALERTMANAGER_URL") ?? [])
+                .map(AlertmanagerSettings.validated(url:))
+        } catch { throw ValidationError(error.description) }
+        if let resend = alertmanagerResend ?? environment["ALERTMANAGER_RESEND"] {
+            let milliseconds = try WindowOptions.duration(resend, "--alertmanager-resend")
+            guard milliseconds > 0 else { throw ValidationError("--alertmanager-resend must be positive") }
+            settings.alertmanager.resendInterval = .milliseconds(milliseconds)
+        }
+        settings.alertmanager.externalURL = externalURL ?? environment["EXTERNAL_URL"]
         settings.rulePaths = environment.list(rulePaths, "RULES") ?? settings.rulePaths
         if let address = http ?? environment["HTTP"] {
             do { try settings.setHTTPAddress(address) } catch { throw ValidationError(error.description) }

@@ -326,7 +326,8 @@ import Testing
             #expect(metrics.contains("driftwatch_events_rejected_total{reason=\"\(reason)\"} \(count)\n"), "\(reason)")
         }
         // Label cardinality: the engine's metric series stop at maximumMetricSeries, the rest counted.
-        let series = metrics.split(separator: "\n").filter { $0.hasPrefix("driftwatch_monitor_metric{") }
+        let engineFamilies = Set(MonitorValueFamily.all.map(\.descriptor.name) + ["driftwatch_alerts_firing"])
+        let series = metrics.split(separator: "\n").filter { engineFamilies.contains(String($0.prefix { $0 != "{" })) }
         #expect(series.count == settings.maximumMetricSeries)
         let dropped = metrics.split(separator: "\n").first { $0.hasPrefix("driftwatch_metric_series_dropped_total ") }
         #expect((dropped?.split(separator: " ").last.flatMap { Int($0) } ?? 0) > 0)

@@ -105,7 +105,8 @@ import Testing
             #expect(metrics.body.contains("driftwatch_events_rejected_total{reason=\"\(reason)\"} \(count)\n"), "\(reason)")
         }
         #expect(metrics.body.contains("driftwatch_alerts_fired_total{"))
-        #expect(metrics.body.contains("driftwatch_monitor_metric{"))
+        #expect(metrics.body.contains("driftwatch_feature_drift_psi{"))
+        #expect(metrics.body.contains("driftwatch_alerts_firing{"))
         #expect(metrics.body.contains("driftwatch_batch_processing_seconds_bucket"))
         #expect(metrics.body.contains("driftwatch_consumer_lag{"))
         // Output latency: one sample per message whose processing closed a window (emitted outputs).

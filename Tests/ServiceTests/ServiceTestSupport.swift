@@ -64,6 +64,32 @@ enum ServiceTestSupport {
         return messages
     }
 
+    /// A stream that drifts (`scenario`) and then returns to normal: the scenario's messages
+    /// up to `recoverAt` (a share of the messages), the stable stream's from there on (same
+    /// seed, so the same ids and times). Alerts fire and then resolve.
+    static func driftingThenRecovering(events: Int, scenario: String, recoverAt: Double) throws -> [StreamFeeder.Message] {
+        let drifting = try messages(events: events, scenario: scenario)
+        let stable = try messages(events: events, scenario: "stable")
+        let cut = Int(Double(drifting.count) * recoverAt)
+        return Array(drifting.prefix(cut) + stable.dropFirst(cut))
+    }
+
+    /// The HTTP port `service` listens on, once it does (0 if it does not within 10 s).
+    static func httpPort(of service: MonitorService) async -> Int {
+        var port = 0
+        #expect(await eventually(.seconds(10)) { port = service.httpPort ?? 0; return port > 0 })
+        return port
+    }
+
+    /// Produces `messages` to partition 0 of `topic` and waits until `state` consumed them all.
+    static func feed(_ messages: [StreamFeeder.Message], to topic: String, bootstrap: String, state: ServiceState) async throws {
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: bootstrap), logger: quietLogger)
+        defer { producer.close() }
+        try await StreamFeeder(topic: topic, partition: 0, maximumAhead: 4000)
+            .feed(messages, producer: producer, consumed: { state.consumed }, message: { $0 })
+        #expect(await eventually(.seconds(60)) { state.consumed == messages.count })
+    }
+
     /// The simulator's prediction index, from the id (`p-<seed>-<index>`) that a
     /// prediction and its label share: predictions go round-robin over the models, so
     /// `index % models` sends a prediction and its label to its model's partition.

@@ -13,6 +13,10 @@ public struct DriftwatchConfiguration: Sendable {
     public var maximumRejectedShare = RejectionTally.defaultMaximumShare
     /// `serve`'s checkpoints (the `checkpoint` section; replay and the other commands ignore it).
     public var checkpoint = CheckpointOptions()
+    /// `serve`'s `/metrics`: most series of monitor values and firing alerts (the `metrics` section's `max_series`).
+    public var maximumMetricSeries = DriftwatchConfiguration.defaultMaximumMetricSeries
+    public static let defaultMaximumMetricSeries = 2000
+    public static let maximumMetricSeriesRange = 1...1_000_000
 
     public init() {}
 
@@ -76,7 +80,7 @@ private struct ConfigurationParser {
     /// Problems the YAML helpers cannot report themselves (an unreadable document).
     private var otherErrors: [RuleError] = []
 
-    static let sections = ["window", "labels", "caps", "profile", "feature_kinds", "mapping", "limits", "checkpoint"]
+    static let sections = ["window", "labels", "caps", "profile", "feature_kinds", "mapping", "limits", "checkpoint", "metrics"]
 
     init(path: String, text: String) {
         yaml = RuleFileParser(path: path, text: text)
@@ -111,6 +115,7 @@ private struct ConfigurationParser {
         if let field = fields["mapping"] { parseMapping(field.value) }
         if let field = fields["limits"] { parseLimits(field.value) }
         if let field = fields["checkpoint"] { parseCheckpoint(field.value) }
+        if let field = fields["metrics"] { parseMetrics(field.value) }
         return configuration
     }
 
@@ -285,6 +290,14 @@ private struct ConfigurationParser {
             } else {
                 yaml.error(at: field.value, "'on_missing_state' is '\(text)'", expected: "fail or reset")
             }
+        }
+    }
+
+    private mutating func parseMetrics(_ node: Node) {
+        guard let fields = yaml.mapping(node, knownKeys: ["max_series"], what: "'metrics'") else { return }
+        if let field = fields["max_series"],
+           let value = yaml.integer(field.value, in: DriftwatchConfiguration.maximumMetricSeriesRange, what: "'max_series'") {
+            configuration.maximumMetricSeries = value
         }
     }
 

@@ -25,6 +25,13 @@ import Testing
         #expect(monitor.featureKinds == ["zip_code": .categorical, "c_channel": .categorical])
         #expect(configuration.mapping == FieldMapping())
         #expect(configuration.limits == EventDecoder.Limits())
+        #expect(configuration.maximumMetricSeries == DriftwatchConfiguration.defaultMaximumMetricSeries)
+    }
+
+    @Test func metricSeriesCapIsSetAndBounded() throws {
+        #expect(try load("metrics: {max_series: 150}").get().maximumMetricSeries == 150)
+        #expect(errors("metrics: {max_series: 0}").count == 1)
+        #expect(errors("metrics: {max_seris: 10}") == ["1:11: unknown key 'max_seris' in 'metrics'; did you mean 'max_series'?"])
     }
 
     @Test func nonDefaultValuesReachTheConfiguration() throws {

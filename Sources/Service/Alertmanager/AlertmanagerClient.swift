@@ -1,0 +1,226 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// How `serve` pushes its alerts to Alertmanager (`--alertmanager-url`, `--alertmanager-resend`).
+public struct AlertmanagerSettings: Sendable {
+    /// Base URLs (`http://host:9093`); every alert goes to each, as Prometheus sends to
+    /// every member of an HA pair (they de-duplicate by labels).
+    public var urls: [String] = []
+    /// Every firing alert is sent again this often, with `endsAt` = now + 4 × this.
+    public var resendInterval: Duration = .seconds(60)
+    /// The base of each alert's `generatorURL` (serve's HTTP address as people reach it);
+    /// `nil`: `http://<--http host>:<port>`.
+    public var externalURL: String?
+    /// Alerts tracked at once (firing, and resolved ones still re-sent); more are dropped and counted.
+    public var maximumAlerts = 10_000
+    /// A resolved alert is re-sent with every resend this long (Prometheus' 15 minutes),
+    /// so that an Alertmanager that missed the resolution still gets it.
+    public var resolvedRetention: Duration = .seconds(15 * 60)
+    /// Attempts per request, with exponential back-off from `initialBackoff` between them.
+    public var attempts = 4
+    public var initialBackoff: Duration = .milliseconds(250)
+    public var requestTimeout: Duration = .seconds(10)
+    /// Alerts per request (Prometheus' notifier sends at most 64).
+    public var batchSize = 64
+
+    public init() {}
+
+    /// `--alertmanager-url`: an http(s) URL with a host; the API path is added by the client.
+    public static func validated(url text: String) throws(SettingsError) -> String {
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw SettingsError("Alertmanager URL '\(text)': expected http(s)://host:port")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+}
+
+/// Pushes alerts to Alertmanager's v2 API (`POST /api/v2/alerts`) the way Prometheus does:
+/// a new firing or resolved alert is sent at once; every firing alert is sent again each
+/// `resendInterval` with `endsAt` = now + 4 × `resendInterval` (wall clock: Alertmanager's
+/// protocol), so it stays active however long it fires and expires on its own if driftwatch
+/// stops; a resolved alert carries its own `endsAt` and is re-sent for `resolvedRetention`.
+///
+/// Failed requests are retried with exponential back-off; what still fails is counted and
+/// left to the next resend. At most `maximumAlerts` alerts are tracked (more are dropped and
+/// counted); a wake-up signal of one slot stands for any number of submissions.
+final class AlertmanagerClient: Service, Sendable {
+    /// What the client knows of one alert.
+    enum Entry: Sendable, Equatable {
+        case firing(AlertmanagerAlert)
+        case resolved(AlertmanagerAlert, forgetAt: ContinuousClock.Instant)
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// Fingerprints changed since the last send.
+        var pending: Set<String> = []
+        var nextResend: ContinuousClock.Instant?
+    }
+
+    let settings: AlertmanagerSettings
+    private let state = Protected(State())
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let metrics: Metrics
+    private let logger: Logger
+
+    init(settings: AlertmanagerSettings, registry: PrometheusCollectorRegistry, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        metrics = Metrics(registry: registry, urls: settings.urls)
+    }
+
+    /// Takes an alert's latest state (firing while `endsAt` is nil, else resolved) and wakes the sender.
+    func submit(_ alert: AlertmanagerAlert) {
+        let accepted = state.withLock { state -> Bool in
+            guard state.entries[alert.fingerprint] != nil || state.entries.count < settings.maximumAlerts else { return false }
+            state.entries[alert.fingerprint] = alert.endsAt == nil
+                ? .firing(alert) : .resolved(alert, forgetAt: .now + settings.resolvedRetention)
+            state.pending.insert(alert.fingerprint)
+            return true
+        }
+        guard accepted else {
+            metrics.dropped.increment()
+            return
+        }
+        wake.yield()
+    }
+
+    /// Sends until graceful shutdown, which also cancels a request in flight (and its back-off).
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await self.sendUntilCancelled() }
+    }
+
+    private func sendUntilCancelled() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wake, settings] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: settings.resendInterval)
+                    wake.yield()
+                }
+            }
+            for await _ in wakeups {
+                guard !Task.isCancelled else { break }
+                let batch = due(at: .now, wallClock: Date())
+                guard !batch.isEmpty else { continue }
+                await withTaskGroup(of: Void.self) { sends in
+                    for url in settings.urls { sends.addTask { await self.send(batch, to: url) } }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// The alerts to send now: the changed ones, or every tracked one when a resend is due;
+    /// firing ones with `endsAt` = `wallClock` + 4 × resend. Forgets resolved alerts past retention.
+    func due(at now: ContinuousClock.Instant, wallClock: Date) -> [AlertmanagerAlert] {
+        let endsAt = AlertmanagerAlert.rfc3339(wallClock.addingTimeInterval(4 * settings.resendInterval.seconds))
+        let (alerts, tracked) = state.withLock { state -> ([AlertmanagerAlert], Int) in
+            state.entries = state.entries.filter { _, entry in
+                if case let .resolved(_, forgetAt) = entry { forgetAt > now } else { true }
+            }
+            let resend = state.nextResend.map { now >= $0 } ?? true
+            let fingerprints = resend ? Array(state.entries.keys) : Array(state.pending)
+            state.pending.removeAll()
+            if resend { state.nextResend = now + settings.resendInterval }
+            let alerts = fingerprints.sorted().compactMap { fingerprint -> AlertmanagerAlert? in
+                switch state.entries[fingerprint] {
+                case var .firing(alert)?:
+                    alert.endsAt = endsAt
+                    return alert
+                case let .resolved(alert, _)?: return alert
+                case nil: return nil
+                }
+            }
+            return (alerts, state.entries.count)
+        }
+        metrics.tracked.set(to: Double(tracked))
+        return alerts
+    }
+
+    private func send(_ alerts: [AlertmanagerAlert], to url: String) async {
+        for start in stride(from: 0, to: alerts.count, by: settings.batchSize) {
+            let batch = Array(alerts[start..<min(start + settings.batchSize, alerts.count)])
+            if await post(batch, to: url) {
+                metrics.sent[url]?.increment(by: Int64(batch.count))
+            } else {
+                metrics.failed[url]?.increment(by: Int64(batch.count))
+            }
+        }
+    }
+
+    /// One request with retries; whether Alertmanager accepted it. A 4xx answer is not retried.
+    private func post(_ alerts: [AlertmanagerAlert], to url: String) async -> Bool {
+        let body: [UInt8]
+        do { body = Array(try JSONEncoder().encode(alerts)) } catch { return false }
+        var backoff = settings.initialBackoff
+        for attempt in 1...max(1, settings.attempts) {
+            var request = HTTPClientRequest(url: url + "/api/v2/alerts")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            do {
+                let response = try await HTTPClient.shared.execute(
+                    request, timeout: .milliseconds(Int64(settings.requestTimeout.seconds * 1000)))
+                let answer = try await response.body.collect(upTo: 64 << 10)
+                if (200..<300).contains(response.status.code) { return true }
+                metrics.errors[url]?.increment()
+                logger.warning("Alertmanager refused the alerts", metadata: [
+                    "url": "\(url)", "status": "\(response.status.code)", "answer": "\(String(buffer: answer))", "attempt": "\(attempt)",
+                ])
+                if (400..<500).contains(response.status.code) { return false }
+            } catch {
+                metrics.errors[url]?.increment()
+                logger.warning("Alertmanager unreachable", metadata: ["url": "\(url)", "error": "\(error)", "attempt": "\(attempt)"])
+            }
+            guard attempt < settings.attempts, (try? await Task.sleep(for: backoff)) != nil else { return false }
+            backoff *= 2
+        }
+        return false
+    }
+
+    /// `driftwatch_alertmanager_*` on `/metrics`.
+    private struct Metrics: Sendable {
+        static let sentFamily = PrometheusFamily("driftwatch_alertmanager_alerts_sent_total", "Alerts Alertmanager accepted, by Alertmanager URL (resends included).")
+        static let failedFamily = PrometheusFamily("driftwatch_alertmanager_alerts_failed_total", "Alerts whose request still failed after its retries, by Alertmanager URL (sent again at the next resend while firing).")
+        static let errorsFamily = PrometheusFamily("driftwatch_alertmanager_send_errors_total", "Failed requests to Alertmanager (each attempt), by Alertmanager URL.")
+        static let droppedFamily = PrometheusFamily("driftwatch_alertmanager_alerts_dropped_total", "Alerts not tracked because the client already tracked its maximum.")
+        static let trackedFamily = PrometheusFamily("driftwatch_alertmanager_alerts_tracked", "Alerts the client sends: firing ones, and resolved ones within their retention.")
+
+        let sent: [String: Counter]
+        let failed: [String: Counter]
+        let errors: [String: Counter]
+        let dropped: Counter
+        let tracked: Gauge
+
+        init(registry: PrometheusCollectorRegistry, urls: [String]) {
+            func byURL(_ family: PrometheusFamily) -> [String: Counter] {
+                Dictionary(urls.map { ($0, registry.counter(family, [("alertmanager", $0)])) }) { first, _ in first }
+            }
+            sent = byURL(Self.sentFamily)
+            failed = byURL(Self.failedFamily)
+            errors = byURL(Self.errorsFamily)
+            dropped = registry.counter(Self.droppedFamily)
+            tracked = registry.gauge(Self.trackedFamily)
+        }
+    }
+}
+
+extension AlertmanagerAlert {
+    /// RFC 3339 in UTC with milliseconds, as Alertmanager's API takes times.
+    static func rfc3339(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
