@@ -104,8 +104,9 @@ if Context.environment["DRIFTWATCH_BENCHMARKS"] != nil {
             dependencies: ["Simulation", .product(name: "HeapModule", package: "swift-collections")],
             path: "Benchmarks/BenchmarkStreams"
         ),
-        // Writes a benchmark stream to a file, to time another build's `driftwatch replay` on it.
-        .executableTarget(name: "bench-streams", dependencies: ["BenchmarkStreams"], path: "Benchmarks/bench-streams"),
+        // Writes a benchmark stream to a file, to time another build's `driftwatch replay` on it
+        // (not directly under Benchmarks/, where the benchmark plugin runs every executable).
+        .executableTarget(name: "bench-streams", dependencies: ["BenchmarkStreams"], path: "Benchmarks/Tools/bench-streams"),
         .executableTarget(
             name: "EngineBenchmarks",
             dependencies: [
