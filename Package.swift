@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -96,3 +96,31 @@ let package = Package(
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Kafka", "Monitor", "Simulation"]),
     ]
 )
+
+// Engine benchmarks on ordo-one/benchmark, as Hummingbird enables its own: only with
+// DRIFTWATCH_BENCHMARKS set, so that CI and everyday builds neither fetch nor build them
+// (README "Benchmarks": `DRIFTWATCH_BENCHMARKS=1 swift package benchmark`).
+if Context.environment["DRIFTWATCH_BENCHMARKS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets += [
+        // The benchmark streams: the simulator's dense stream and a sparse 14-day history.
+        .target(
+            name: "BenchmarkStreams",
+            dependencies: ["Simulation", .product(name: "HeapModule", package: "swift-collections")],
+            path: "Benchmarks/BenchmarkStreams"
+        ),
+        // Writes a benchmark stream to a file, to time another build's `driftwatch replay` on it
+        // (not directly under Benchmarks/, where the benchmark plugin runs every executable).
+        .executableTarget(name: "bench-streams", dependencies: ["BenchmarkStreams"], path: "Benchmarks/Tools/bench-streams"),
+        .executableTarget(
+            name: "EngineBenchmarks",
+            dependencies: [
+                "BenchmarkStreams",
+                "Monitor",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/EngineBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+}

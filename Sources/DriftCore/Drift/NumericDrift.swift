@@ -45,7 +45,8 @@ public struct NumericDriftResult: Sendable, Equatable {
             referenceMissing: referenceSummary.missingCount, referenceTotal: referenceSummary.totalCount,
             currentMissing: current.missingCount, currentTotal: current.totalCount)
         let referenceCoarse = reference.coarseProportions
-        let currentCoarse = current.coarseCounts.proportionsOfTotal()
+        let currentCoarseCounts = current.coarseCounts
+        let currentCoarse = currentCoarseCounts.proportionsOfTotal()
         guard !referenceCoarse.isEmpty, !currentCoarse.isEmpty,
               let referenceStd = reference.moments.populationStandardDeviation,
               let currentStd = current.moments.populationStandardDeviation else { return }
@@ -53,7 +54,7 @@ public struct NumericDriftResult: Sendable, Equatable {
         psi = PopulationStabilityIndex.compute(reference: referenceCoarse, current: currentCoarse)
         js = JensenShannonDistance.compute(reference: referenceCoarse, current: currentCoarse)
         hellinger = HellingerDistance.compute(reference: referenceCoarse, current: currentCoarse)
-        binned = HypothesisTests.chiSquareHomogeneity(reference: referenceSummary.coarseCounts, current: current.coarseCounts)
+        binned = HypothesisTests.chiSquareHomogeneity(reference: reference.coarseCounts, current: currentCoarseCounts)
         let statistic = KolmogorovSmirnovStatistic.compute(
             reference: reference.fineProportions, current: current.fineCounts.proportionsOfTotal())
         ks = KolmogorovSmirnovResult(

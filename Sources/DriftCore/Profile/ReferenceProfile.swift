@@ -50,9 +50,20 @@ public struct NumericReference: Sendable, Equatable {
     /// True when the edges and bin contents were computed from every value.
     public let isExact: Bool
 
+    /// Reference proportion of each fine bin (sums to 1; empty with no finite values).
+    public let fineProportions: [Double]
+    /// Reference count of each coarse (PSI) bin.
+    public let coarseCounts: [Double]
+    /// Reference proportion of each coarse (PSI) bin.
+    public let coarseProportions: [Double]
+
+    /// Computes the proportions once: every evaluation of every window compares with them.
     public init(summary: NumericSummary, isExact: Bool) {
         self.summary = summary
         self.isExact = isExact
+        fineProportions = summary.fineCounts.proportionsOfTotal()
+        coarseCounts = summary.coarseCounts
+        coarseProportions = coarseCounts.proportionsOfTotal()
     }
 
     public var binning: ReferenceBinning { summary.binning }
@@ -61,11 +72,6 @@ public struct NumericReference: Sendable, Equatable {
     public var missingRate: Double? {
         summary.totalCount > 0 ? Double(summary.missingCount) / Double(summary.totalCount) : nil
     }
-
-    /// Reference proportion of each fine bin (sums to 1; empty with no finite values).
-    public var fineProportions: [Double] { summary.fineCounts.proportionsOfTotal() }
-    /// Reference proportion of each coarse (PSI) bin.
-    public var coarseProportions: [Double] { summary.coarseCounts.proportionsOfTotal() }
 
     /// An empty current-window summary on this feature's edges.
     public func makeSummary() -> NumericSummary { NumericSummary(binning: binning) }
@@ -234,8 +240,7 @@ extension NumericReference: Codable {
         do { try summary.validateTails() } catch {
             throw DecodingError.dataCorruptedError(forKey: .lowerTail, in: container, debugDescription: "\(error)")
         }
-        self.summary = summary
-        isExact = try container.decode(Bool.self, forKey: .isExact)
+        self.init(summary: summary, isExact: try container.decode(Bool.self, forKey: .isExact))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -90,7 +90,7 @@ public final class MonitorEngine {
         self.configuration = configuration
         self.decoder = decoder
         evaluator = RuleEvaluator(ruleSet: rules, referenceCoverageThreshold: configuration.labelCoverageThreshold,
-                                  blindNoticeAfter: configuration.blindNoticeAfter)
+                                  blindNoticeAfter: configuration.blindNoticeAfter, metricEvents: configuration.metricEvents)
         join = LabelJoin(configuration: configuration.join)
         referenceBudget = ReferenceBudget(events: configuration.caps.referenceEventsInTotal,
                                           bytes: configuration.caps.referenceBytesInTotal)

@@ -79,10 +79,22 @@ final class RuleEvaluator {
     }
 
     private var instances: [InstanceKey: Instance] = [:]
+
+    private struct ApplicableRulesKey: Hashable {
+        var model: String
+        var version: String
+        var kind: EvaluationContext.Kind
+    }
+
+    /// ``applicableRules(to:)`` by version and kind: two entries per version, whose number
+    /// the engine caps (`Caps.models`, `Caps.versionsPerModel`).
+    private var applicable: [ApplicableRulesKey: [(rule: Int, subjects: [MetricSubject])]] = [:]
     /// What each rule's evaluations came to, by rule position.
     private var activity: [RuleActivity]
     /// Consecutive skipped evaluations of one instance after which a notice says it is blind.
     let blindNoticeAfter: Int
+    /// Whether evaluations emit metric events (``MonitorConfiguration/metricEvents``).
+    let metricEvents: Bool
     /// A firing within this many judged evaluations of the same instance's resolution is a flap.
     static let flapEvaluations = 12
     private var lastRetrain: [String: Int64] = [:]
@@ -90,8 +102,10 @@ final class RuleEvaluator {
     /// for the same model version (no trigger emitted).
     private(set) var retrainTriggersInCooldown = 0
 
-    init(ruleSet: RuleSet, referenceCoverageThreshold: Double = 0.8, blindNoticeAfter: Int = MonitorConfiguration.defaultBlindNoticeAfter) {
+    init(ruleSet: RuleSet, referenceCoverageThreshold: Double = 0.8, blindNoticeAfter: Int = MonitorConfiguration.defaultBlindNoticeAfter,
+         metricEvents: Bool = true) {
         self.ruleSet = ruleSet
+        self.metricEvents = metricEvents
         self.referenceCoverageThreshold = referenceCoverageThreshold
         self.blindNoticeAfter = blindNoticeAfter
         activity = ruleSet.rules.map { RuleActivity(rule: $0.name, minSamples: $0.minSamples) }
@@ -120,17 +134,34 @@ final class RuleEvaluator {
         }
     }
 
-    /// Every metric of the evaluation as metric lines, then the rules' alerts and triggers.
+    /// Every metric of the evaluation as metric lines (when ``metricEvents``), then the
+    /// rules' alerts and triggers.
     func evaluate(_ context: EvaluationContext) -> [MonitorOutput] {
-        var outputs = metricLines(context)
-        for (index, rule) in ruleSet.rules.enumerated()
-        where evaluationKind(of: rule) == context.kind && rule.selector.matches(model: context.model, version: context.version) {
-            for subject in subjects(of: rule, in: context) {
+        var outputs = metricEvents ? metricLines(context) : []
+        for (index, subjects) in applicableRules(to: context) {
+            let rule = ruleSet.rules[index]
+            for subject in subjects {
                 let measured = measure(rule, ruleIndex: index, subject: subject, context: context)
                 outputs += judge(rule, ruleIndex: index, subject: subject, measured: measured, context: context)
             }
         }
         return outputs
+    }
+
+    /// The rules that apply to an evaluation, by position, each with its subjects. They
+    /// depend only on the version, the kind of evaluation, the reference's features and the
+    /// fairness attribute sets — all fixed once a version is monitored — so they are worked
+    /// out (selectors matched, features sorted) once per version and kind, not per evaluation.
+    private func applicableRules(to context: EvaluationContext) -> [(rule: Int, subjects: [MetricSubject])] {
+        let key = ApplicableRulesKey(model: context.model, version: context.version, kind: context.kind)
+        if let known = applicable[key] { return known }
+        let found = ruleSet.rules.indices.compactMap { index -> (rule: Int, subjects: [MetricSubject])? in
+            let rule = ruleSet.rules[index]
+            guard evaluationKind(of: rule) == context.kind, rule.selector.matches(model: context.model, version: context.version) else { return nil }
+            return (index, subjects(of: rule, in: context))
+        }
+        applicable[key] = found
+        return found
     }
 
     // MARK: Which rules, which subjects
@@ -167,11 +198,42 @@ final class RuleEvaluator {
         var value: Double?
         var samples: Int
         var reference: ReferenceStatistic?
-        var evidence: [(String, String)] = []
+        var evidence = Evidence.none
         /// How likely sampling noise alone is to give this difference from the reference (nil: no test).
         var pValue: Double?
         /// The value that means "no effect", towards which a firing alert must come back to clear.
         var noEffect: Double?
+    }
+
+    /// What an alert event shows as its evidence, written out only when an event is
+    /// built (a transition): nearly every evaluation builds none, and formatting every
+    /// metric of every subject for each rule was a large share of an evaluation.
+    private enum Evidence {
+        case none
+        /// Every defined metric of the subject, in the evaluation's order.
+        case featureMetrics
+        case performance
+        case fairness(FairnessReport)
+        /// The drifted features, most drifted first (at most five).
+        case driftedFeatures([MetricObservation])
+
+        func pairs(subject: MetricSubject, context: EvaluationContext) -> [(String, String)] {
+            switch self {
+            case .none:
+                return []
+            case .featureMetrics:
+                return context.featureMetrics.filter { $0.key.subject == subject && $0.value != nil }
+                    .map { ($0.key.metric.rawValue, AnnotationTemplate.format($0.value!)) }
+            case .performance:
+                return [("labelled", "\(context.labelled)"), (HealthMetric.labelCoverage.rawValue, AnnotationTemplate.format(context.labelCoverage ?? 0))]
+            case let .fairness(report):
+                return report.groups.map { group in
+                    (group.key.description, "selection_rate=\(AnnotationTemplate.format(group.selectionRate.value)) n=\(group.predictionCount)")
+                }
+            case let .driftedFeatures(drifted):
+                return drifted.map { ($0.key.subject.name, AnnotationTemplate.format($0.value!)) }
+            }
+        }
     }
 
     private func measure(_ rule: Rule, ruleIndex: Int, subject: MetricSubject, context: EvaluationContext) -> Measured {
@@ -185,9 +247,7 @@ final class RuleEvaluator {
             if name == .missingRate, case let .feature(feature) = subject {
                 reference = ReferenceStatistic(value: referenceMissingRate(feature, context.reference))
             }
-            let evidence = context.featureMetrics.filter { $0.key.subject == subject && $0.value != nil }
-                .map { ($0.key.metric.rawValue, AnnotationTemplate.format($0.value!)) }
-            return Measured(value: observation.value, samples: observation.samples, reference: reference, evidence: evidence,
+            return Measured(value: observation.value, samples: observation.samples, reference: reference, evidence: .featureMetrics,
                             pValue: observation.pValue, noEffect: reference?.value ?? name.noEffectValue)
         case let .health(name):
             return measureHealth(name, rule, context: context)
@@ -199,7 +259,7 @@ final class RuleEvaluator {
             let band = context.reference.performanceBand(name, labelled: context.labelled)
             return Measured(value: PerformanceMetrics.value(name, of: outcome), samples: context.labelled,
                             reference: ReferenceStatistic(value: referenceValue, chunkMean: band?.mean, chunkStandardDeviation: band?.standardDeviation),
-                            evidence: [("labelled", "\(context.labelled)"), (HealthMetric.labelCoverage.rawValue, AnnotationTemplate.format(context.labelCoverage ?? 0))],
+                            evidence: .performance,
                             pValue: settled ? PerformanceMetrics.pValue(name, of: outcome, reference: baseline.outcome) : nil, noEffect: referenceValue)
         case .changeDetector:
             return Measured(value: context.detectorSignals[ruleIndex].map { $0 ? 1 : 0 }, samples: context.labelled)
@@ -213,11 +273,8 @@ final class RuleEvaluator {
             let referenceFairness = baseline.isSettled(threshold: referenceCoverageThreshold)
                 ? baseline.fairness.first { $0.attributes == attributes } : nil
             let referenceValue = referenceFairness.flatMap { FairnessMetrics.value(name, of: $0.report(minimumGroupSize: minimumGroupSize)) }
-            let evidence = report.groups.map { group in
-                (group.key.description, "selection_rate=\(AnnotationTemplate.format(group.selectionRate.value)) n=\(group.predictionCount)")
-            }
             return Measured(value: FairnessMetrics.value(name, of: report), samples: FairnessMetrics.samples(name, of: report),
-                            reference: ReferenceStatistic(value: referenceValue), evidence: evidence,
+                            reference: ReferenceStatistic(value: referenceValue), evidence: .fairness(report),
                             pValue: FairnessMetrics.pValue(name, of: report), noEffect: referenceValue ?? name.noEffectValue)
         }
     }
@@ -242,7 +299,7 @@ final class RuleEvaluator {
             guard !candidates.isEmpty else { return Measured(samples: 0) }
             let drifted = candidates.filter { $0.value! > above }.sorted { $0.value! > $1.value! }
             return Measured(value: Double(drifted.count) / Double(candidates.count), samples: context.count,
-                            evidence: drifted.prefix(5).map { ($0.key.subject.name, AnnotationTemplate.format($0.value!)) })
+                            evidence: .driftedFeatures(Array(drifted.prefix(5))))
         }
     }
 
@@ -328,7 +385,7 @@ final class RuleEvaluator {
         guard let transition else { return notices }
         let event = AlertEvent(
             rule: rule, subject: subject, context: context, value: measured.value, threshold: threshold,
-            evidence: measured.evidence, status: transition, startsAt: instance.lifecycle.firingSince ?? context.windowEnd,
+            evidence: measured.evidence.pairs(subject: subject, context: context), status: transition, startsAt: instance.lifecycle.firingSince ?? context.windowEnd,
             rulesDigest: ruleSet.rulesDigest)
         if transition == .fired { instance.firingID = event.id }
         switch rule.action {

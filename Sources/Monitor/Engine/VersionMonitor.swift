@@ -14,12 +14,8 @@ final class VersionMonitor {
     /// own `(other)`, never another's (the caps are per model and version).
     let codes: SegmentCodes
 
-    private(set) var reference: ActiveReference?
-    private var collector: StreamReferenceCollector?
-    private var drift: SlidingWindow<DriftPane>?
-    private var performance: PerformanceTracker?
-    /// Panes of the reference period (stream references): later events for them are late.
-    private var referenceEndPane: Int64?
+    /// Where the version is in its life, with exactly the state of that phase.
+    private var phase = Phase.new
     /// Fairness attribute sets tracked, fixed at the version's first event.
     private(set) var fairnessAttributes: [[String]] = []
     private var fairnessPositions: [[Int]] = []
@@ -30,14 +26,6 @@ final class VersionMonitor {
     private var detectorRules: [Int] = []
     private var detectors: [ErrorStreamDetector] = []
     private var detectorSignals: [Bool] = []
-    private var referenceSequence: Int64 = 0
-    private var referenceWatermark = Int64.min
-    private var waitingForReference: [(PredictionEvent, UInt64)] = []
-    /// Ids of the waiting events: they reach the label join (which spots redelivered
-    /// predictions) only once released, so redeliveries among them are spotted here.
-    private var waitingIDs: Set<String> = []
-    /// Estimated bytes of the waiting events (taken from the reference budget).
-    private var waitingBytes = 0
     /// Redelivered predictions dropped while waiting for the reference.
     private(set) var duplicatePredictionsWhileWaiting = 0
 
@@ -53,6 +41,52 @@ final class VersionMonitor {
     /// Performance windows that closed but were still waiting for labels at the end of
     /// input (set by ``flush(now:)``; they are not evaluated on a minority of labels).
     private(set) var performanceWindowsAwaitingLabels = 0
+
+    /// Where a version is in its life. The phases' state lives in classes, so that the
+    /// window and the tracker are modified in place (an enum payload taken out to be
+    /// modified would be a second reference to their storage, and copied).
+    private enum Phase {
+        /// Before its first event (or after a stream reference that could not be built).
+        case new
+        /// Gathering its stream reference from its first window.
+        case collectingReference(ReferencePeriod)
+        /// Monitored against a reference.
+        case monitoring(Monitoring)
+    }
+
+    /// A stream reference in the making: the first window's events (the period grows on
+    /// sparse traffic), and the predictions past it, which wait to be monitored until the
+    /// reference is built (the period's last pane may still get late events).
+    private final class ReferencePeriod {
+        var collector: StreamReferenceCollector
+        /// Count windows: the period's events so far, which number its panes.
+        var sequence: Int64 = 0
+        /// The largest event time the period has seen (its own events' or the partition's).
+        var watermark = Int64.min
+        var waiting: [(PredictionEvent, UInt64)] = []
+        /// Ids of the waiting events: they reach the label join (which spots redelivered
+        /// predictions) only once released, so redeliveries among them are spotted here.
+        var waitingIDs: Set<String> = []
+        /// Estimated bytes of the waiting events (taken from the reference budget).
+        var waitingBytes = 0
+
+        init(collector: StreamReferenceCollector) {
+            self.collector = collector
+        }
+    }
+
+    /// A version monitored against its reference.
+    private final class Monitoring {
+        let reference: ActiveReference
+        var drift: SlidingWindow<DriftPane>
+        var performance: PerformanceTracker
+
+        init(reference: ActiveReference, drift: SlidingWindow<DriftPane>, performance: PerformanceTracker) {
+            self.reference = reference
+            self.drift = drift
+            self.performance = performance
+        }
+    }
 
     init(model: String, version: String, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator, referenceBudget: ReferenceBudget) {
         self.referenceBudget = referenceBudget
@@ -81,80 +115,99 @@ final class VersionMonitor {
     /// Adds a prediction (see ``Added``).
     func add(_ event: PredictionEvent) -> Added {
         let segment = codes.encode(event.segment)
-        if reference == nil, collector == nil {
-            fairnessAttributes = rules.fairnessAttributeSets(model: model, version: version, tracked: codes.attributes)
-            fairnessPositions = fairnessAttributes.map { $0.compactMap(codes.position(ofExisting:)) }
-            referencePerformance = ReferencePerformance(fairnessAttributes: fairnessAttributes)
-            let made = rules.makeDetectors(model: model, version: version)
-            detectorRules = made.map(\.rule)
-            detectors = made.map(\.detector)
-            detectorSignals = Array(repeating: false, count: made.count)
+        switch phase {
+        case let .monitoring(monitoring):
+            return added(event, segment: segment, monitoredIn: monitoring)
+        case let .collectingReference(period):
+            return collect(event, segment: segment, into: period)
+        case .new:
+            return start(with: event, segment: segment)
         }
-        if reference == nil, collector == nil, let given = configuration.references.lookup(model: model, version: version) {
-            if let outcomes = given.outcomes { referencePerformance = ReferencePerformance(outcomes, fairnessAttributes: fairnessAttributes) }
-            activate(ActiveReference(profile: given.profile, identifier: given.identifier, count: given.profile.rowCount,
-                                     chunkStatistics: given.chunkStatistics, performanceChunks: given.outcomes?.chunks ?? [:],
-                                     performanceChunkSize: given.outcomes?.chunkSize ?? 0))
-        }
-        guard reference != nil else { return collect(event, segment: segment) }
-        let result = monitor(event, segment: segment)
+    }
+
+    private func added(_ event: PredictionEvent, segment: UInt64, monitoredIn monitoring: Monitoring) -> Added {
+        let result = monitor(event, segment: segment, in: monitoring)
         return Added(evaluations: result.evaluations, pending: result.payload.map { PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0) })
     }
 
+    /// The version's first event (or its first after a stream reference that could not be
+    /// built): fixes what it tracks, then monitors against the given reference or starts
+    /// gathering its own.
+    private func start(with event: PredictionEvent, segment: UInt64) -> Added {
+        fairnessAttributes = rules.fairnessAttributeSets(model: model, version: version, tracked: codes.attributes)
+        fairnessPositions = fairnessAttributes.map { $0.compactMap(codes.position(ofExisting:)) }
+        referencePerformance = ReferencePerformance(fairnessAttributes: fairnessAttributes)
+        let made = rules.makeDetectors(model: model, version: version)
+        detectorRules = made.map(\.rule)
+        detectors = made.map(\.detector)
+        detectorSignals = Array(repeating: false, count: made.count)
+        if let given = configuration.references.lookup(model: model, version: version) {
+            if let outcomes = given.outcomes { referencePerformance = ReferencePerformance(outcomes, fairnessAttributes: fairnessAttributes) }
+            let monitoring = activate(ActiveReference(profile: given.profile, identifier: given.identifier, count: given.profile.rowCount,
+                                                      chunkStatistics: given.chunkStatistics, performanceChunks: given.outcomes?.chunks ?? [:],
+                                                      performanceChunkSize: given.outcomes?.chunkSize ?? 0), closingPanesBefore: nil)
+            return added(event, segment: segment, monitoredIn: monitoring)
+        }
+        let firstPane = switch configuration.window.kind {
+        case let .eventTime(paneMilliseconds, _): floorDivide(event.timestamp, paneMilliseconds)
+        case .count: Int64(0)
+        }
+        let period = ReferencePeriod(collector: StreamReferenceCollector(
+            firstPane: firstPane, panes: configuration.window.panesPerWindow, capacity: configuration.caps.referenceEvents))
+        phase = .collectingReference(period)
+        return collect(event, segment: segment, into: period)
+    }
+
     /// Stream reference: gathers the first window's events, then starts monitoring.
-    private func collect(_ event: PredictionEvent, segment: UInt64) -> Added {
+    private func collect(_ event: PredictionEvent, segment: UInt64, into period: ReferencePeriod) -> Added {
         let pane: Int64
         switch configuration.window.kind {
         case let .eventTime(paneMilliseconds, _):
             pane = floorDivide(event.timestamp, paneMilliseconds)
         case let .count(eventsPerPane):
-            pane = referenceSequence / Int64(eventsPerPane)
-            referenceSequence += 1
-        }
-        if collector == nil {
-            collector = StreamReferenceCollector(firstPane: pane, panes: configuration.window.panesPerWindow, capacity: configuration.caps.referenceEvents)
+            pane = period.sequence / Int64(eventsPerPane)
+            period.sequence += 1
         }
         var payload: JoinedPrediction?
-        if collector!.contains(pane: pane) {
-            collector!.add(event, pane: pane, budget: referenceBudget)
+        if period.collector.contains(pane: pane) {
+            period.collector.add(event, pane: pane, budget: referenceBudget)
             referencePerformance.predictions += event.predictedLabel == nil ? 0 : 1
             payload = JoinedPrediction(versionIndex: index, pane: pane, score: event.score,
                                        predicted: event.predictedLabel, segment: segment, inReference: true)
-        } else if pane < collector!.firstPane {
+        } else if pane < period.collector.firstPane {
             lateEvents += 1
-        } else if waitingIDs.contains(event.id) {
+        } else if period.waitingIDs.contains(event.id) {
             duplicatePredictionsWhileWaiting += 1
-        } else if waitingForReference.count < configuration.caps.referenceEvents,
+        } else if period.waiting.count < configuration.caps.referenceEvents,
                   case let bytes = event.estimatedBytes, referenceBudget.take(bytes: bytes) {
             // Past the reference period while its last pane may still get late events:
             // monitored as soon as the reference is built.
-            waitingForReference.append((event, segment))
-            waitingIDs.insert(event.id)
-            waitingBytes += bytes
+            period.waiting.append((event, segment))
+            period.waitingIDs.insert(event.id)
+            period.waitingBytes += bytes
         } else {
             referenceEventsDropped += 1
         }
         let pending = payload.map { PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0) }
-        let advanced = advanceReferencePeriod(to: event.timestamp)
+        let advanced = advanceReferencePeriod(period, to: event.timestamp)
         return Added(evaluations: advanced.evaluations, pending: pending, released: advanced.payloads)
     }
 
     /// Moves the reference period's event time on to `timestamp` (an event's, or the
     /// partition's): grows the period on sparse traffic, and builds the reference once the
     /// period is over. Returns the evaluations and predictions for the label join that releases.
-    private func advanceReferencePeriod(to timestamp: Int64) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
-        referenceWatermark = max(referenceWatermark, timestamp)
-        let joined = growReferencePeriod()
-        guard let collector else { return ([], joined) }
-        let lastPane = collector.firstPane + Int64(collector.panes) - 1
+    private func advanceReferencePeriod(_ period: ReferencePeriod, to timestamp: Int64) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
+        period.watermark = max(period.watermark, timestamp)
+        let joined = growReferencePeriod(period)
+        let lastPane = period.collector.firstPane + Int64(period.collector.panes) - 1
         let complete = switch configuration.window.kind {
-        case let .eventTime(paneMilliseconds, lateness): referenceWatermark - lateness >= (lastPane + 1) * paneMilliseconds
+        case let .eventTime(paneMilliseconds, lateness): period.watermark - lateness >= (lastPane + 1) * paneMilliseconds
         // Count windows: the period is its events in arrival order, whether or not the
         // capacity let them into the profile.
-        case let .count(eventsPerPane): referenceSequence >= Int64(collector.panes * eventsPerPane)
+        case let .count(eventsPerPane): period.sequence >= Int64(period.collector.panes * eventsPerPane)
         }
         guard complete else { return ([], joined) }
-        let released = finishStreamReference()
+        let released = finishStreamReference(period)
         return (released.evaluations, joined + released.payloads)
     }
 
@@ -167,28 +220,19 @@ final class VersionMonitor {
     func advance(to timestamp: Int64) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
         guard case .eventTime = configuration.window.kind else { return ([], []) }
         switch phase {
-        case .unseen:
+        case .new:
             return ([], [])
-        case .collectingReference:
-            guard timestamp > referenceWatermark else { return ([], []) }
-            return advanceReferencePeriod(to: timestamp)
-        case .monitoring:
-            guard let closed = drift?.advance(to: timestamp) else { return ([], []) }
-            if !closed.isEmpty { return (evaluate(closed), []) }
+        case let .collectingReference(period):
+            guard timestamp > period.watermark else { return ([], []) }
+            return advanceReferencePeriod(period, to: timestamp)
+        case let .monitoring(monitoring):
+            let closed = monitoring.drift.advance(to: timestamp)
+            if !closed.isEmpty { return (evaluate(closed, of: monitoring), []) }
             // A version with events in open panes gets its performance evaluated when they
             // close (as before); one with none left would otherwise never be evaluated again.
-            guard drift?.hasOpenPanesWithEvents == false, let now = drift?.watermark else { return ([], []) }
-            return (evaluatePerformance(now: now), [])
+            guard !monitoring.drift.hasOpenPanesWithEvents, let now = monitoring.drift.watermark else { return ([], []) }
+            return (evaluatePerformance(now: now, of: monitoring), [])
         }
-    }
-
-    /// Where the version is in its life: before its first event, gathering its stream
-    /// reference, or monitored against a reference.
-    private enum Phase { case unseen, collectingReference, monitoring }
-
-    private var phase: Phase {
-        if reference != nil { return .monitoring }
-        return collector != nil ? .collectingReference : .unseen
     }
 
     /// Event time, growing windows: a reference period whose panes have all closed while it
@@ -199,24 +243,25 @@ final class VersionMonitor {
     /// default): what is "new" or "usual" in a vocabulary or a tail needs more than one window to tell.
     static let referenceMinimumFactor = 4
 
-    private func growReferencePeriod() -> [PendingPrediction] {
+    private func growReferencePeriod(_ period: ReferencePeriod) -> [PendingPrediction] {
         guard case let .eventTime(paneMilliseconds, lateness) = configuration.window.kind,
-              case let .growing(minimumEvents, maximumPanes) = configuration.window.sizing, referenceWatermark != .min else { return [] }
-        let closedBefore = floorDivide(referenceWatermark - lateness, paneMilliseconds)
+              case let .growing(minimumEvents, maximumPanes) = configuration.window.sizing, period.watermark != .min else { return [] }
+        let closedBefore = floorDivide(period.watermark - lateness, paneMilliseconds)
         var joined: [PendingPrediction] = []
-        while let held = collector, held.firstPane + Int64(held.panes) <= closedBefore,
-              held.keptCount + held.dropped < Self.referenceMinimumFactor * minimumEvents, held.panes < maximumPanes {
-            collector!.extend()
-            let newPane = held.firstPane + Int64(held.panes)
-            let moving = waitingForReference.filter { floorDivide($0.0.timestamp, paneMilliseconds) == newPane }
+        while period.collector.firstPane + Int64(period.collector.panes) <= closedBefore,
+              period.collector.keptCount + period.collector.dropped < Self.referenceMinimumFactor * minimumEvents,
+              period.collector.panes < maximumPanes {
+            let newPane = period.collector.firstPane + Int64(period.collector.panes)
+            period.collector.extend()
+            let moving = period.waiting.filter { floorDivide($0.0.timestamp, paneMilliseconds) == newPane }
             guard !moving.isEmpty else { continue }
-            waitingForReference.removeAll { floorDivide($0.0.timestamp, paneMilliseconds) == newPane }
+            period.waiting.removeAll { floorDivide($0.0.timestamp, paneMilliseconds) == newPane }
             for (event, segment) in moving {
                 let bytes = event.estimatedBytes
-                waitingIDs.remove(event.id)
-                waitingBytes -= bytes
+                period.waitingIDs.remove(event.id)
+                period.waitingBytes -= bytes
                 referenceBudget.giveBack(events: 1, bytes: bytes)
-                collector!.add(event, pane: newPane, budget: referenceBudget)
+                period.collector.add(event, pane: newPane, budget: referenceBudget)
                 referencePerformance.predictions += event.predictedLabel == nil ? 0 : 1
                 joined.append(PendingPrediction(id: event.id, timestamp: event.timestamp, payload: JoinedPrediction(
                     versionIndex: index, pane: newPane, score: event.score, predicted: event.predictedLabel, segment: segment, inReference: true)))
@@ -226,29 +271,24 @@ final class VersionMonitor {
     }
 
     /// Builds the stream reference from what was collected, then monitors the events that
-    /// waited for it.
-    private func finishStreamReference() -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
-        guard let collector else { return ([], []) }
+    /// waited for it. A reference that cannot be built leaves the version new again.
+    private func finishStreamReference(_ period: ReferencePeriod) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
         var kinds = configuration.featureKinds
         kinds[OutputSubject.score] = .numeric
         kinds[OutputSubject.prediction] = .categorical
+        let collector = period.collector
         referenceEventsDropped += collector.dropped
-        self.collector = nil
-        let waiting = waitingForReference
-        waitingForReference = []
-        waitingIDs = []
-        referenceBudget.giveBack(events: collector.keptCount + waiting.count, bytes: collector.keptBytes + waitingBytes)
-        waitingBytes = 0
+        phase = .new
+        referenceBudget.giveBack(events: collector.keptCount + period.waiting.count, bytes: collector.keptBytes + period.waitingBytes)
         guard let built = try? collector.finish(configuration: configuration.profile, kinds: kinds) else {
-            referenceEventsDropped += waiting.count
+            referenceEventsDropped += period.waiting.count
             return ([], [])
         }
-        referenceEndPane = collector.firstPane + Int64(collector.panes)
-        activate(built)
+        let monitoring = activate(built, closingPanesBefore: collector.firstPane + Int64(collector.panes))
         var evaluations: [Evaluation] = []
         var payloads: [PendingPrediction] = []
-        for (event, segment) in waiting {
-            let result = monitor(event, segment: segment)
+        for (event, segment) in period.waiting {
+            let result = monitor(event, segment: segment, in: monitoring)
             evaluations += result.evaluations
             payloads += result.payload.map { [PendingPrediction(id: event.id, timestamp: event.timestamp, payload: $0)] } ?? []
         }
@@ -258,41 +298,54 @@ final class VersionMonitor {
     /// ``referenceEventsDropped`` plus what the collector has left out so far, so that a
     /// reference period held open (e.g. by a flood at one timestamp) shows its overflow
     /// before the reference is built.
-    var referenceEventsDroppedSoFar: Int { referenceEventsDropped + (collector?.dropped ?? 0) }
+    var referenceEventsDroppedSoFar: Int {
+        guard case let .collectingReference(period) = phase else { return referenceEventsDropped }
+        return referenceEventsDropped + period.collector.dropped
+    }
 
     /// Whether the version is still gathering its stream reference (nothing monitored yet).
-    var isCollectingReference: Bool { collector != nil }
-    /// Labels that came after their performance window was evaluated.
-    var lateLabels: Int { performance?.lateLabels ?? 0 }
-    /// Performance windows evaluated before coverage because too many panes waited.
-    var forcedPerformanceEvaluations: Int { performance?.forcedEvaluations ?? 0 }
+    var isCollectingReference: Bool {
+        if case .collectingReference = phase { true } else { false }
+    }
 
-    private func activate(_ active: ActiveReference) {
-        reference = active
+    /// Labels that came after their performance window was evaluated.
+    var lateLabels: Int {
+        if case let .monitoring(monitoring) = phase { monitoring.performance.lateLabels } else { 0 }
+    }
+
+    /// Performance windows evaluated before coverage because too many panes waited.
+    var forcedPerformanceEvaluations: Int {
+        if case let .monitoring(monitoring) = phase { monitoring.performance.forcedEvaluations } else { 0 }
+    }
+
+    /// Starts monitoring against `active`; panes before `referenceEndPane` (a stream
+    /// reference's period) are closed, so that later events for them count as late.
+    private func activate(_ active: ActiveReference, closingPanesBefore referenceEndPane: Int64?) -> Monitoring {
         let layout = active.layout
         let attributes = fairnessAttributes
         var window = SlidingWindow(spec: configuration.window) {
             DriftPane(layout: layout, fairnessAttributes: attributes, maximumGroups: FairnessSummary.defaultMaximumGroups)
         }
         if let referenceEndPane, case .eventTime = configuration.window.kind { window.closePanes(before: referenceEndPane) }
-        drift = window
         let sizing: WindowSpec.Sizing = if case .eventTime = configuration.window.kind { configuration.window.sizing } else { .fixed }
-        performance = PerformanceTracker(
+        let monitoring = Monitoring(reference: active, drift: window, performance: PerformanceTracker(
             panesPerWindow: configuration.window.panesPerWindow, coverageThreshold: configuration.labelCoverageThreshold,
-            maximumPanes: configuration.caps.performancePanes, fairnessAttributes: attributes, sizing: sizing)
+            maximumPanes: configuration.caps.performancePanes, fairnessAttributes: attributes, sizing: sizing))
+        phase = .monitoring(monitoring)
+        return monitoring
     }
 
-    private func monitor(_ event: PredictionEvent, segment: UInt64) -> (evaluations: [Evaluation], payload: JoinedPrediction?) {
-        // `drift?.counters`, not `drift != nil`: comparing with nil copies the whole window.
-        guard let lateBefore = drift?.counters.late, let active = reference else { return ([], nil) }
+    private func monitor(_ event: PredictionEvent, segment: UInt64, in monitoring: Monitoring) -> (evaluations: [Evaluation], payload: JoinedPrediction?) {
+        let lateBefore = monitoring.drift.counters.late
+        let layout = monitoring.reference.layout
         let groups = fairnessGroups(of: segment)
         eventsSinceEvaluation += 1
         // The window and the slot cache are modified in place, through their properties:
         // moving them out to a local and back retained and released each of their arrays.
-        let closed = drift!.add(timestamp: event.timestamp) { pane in
-            pane.record(event, layout: active.layout, groups: groups, slots: &slotCache)
+        let closed = monitoring.drift.add(timestamp: event.timestamp) { pane in
+            pane.record(event, layout: layout, groups: groups, slots: &slotCache)
         }
-        let counters = drift!.counters
+        let counters = monitoring.drift.counters
         var payload: JoinedPrediction?
         if counters.late > lateBefore {
             lateEvents += 1
@@ -303,12 +356,12 @@ final class VersionMonitor {
             case let .count(eventsPerPane): Int64(counters.accepted - 1) / Int64(eventsPerPane)
             }
             if event.predictedLabel != nil {
-                performance?.recordPrediction(pane: pane, timestamp: event.timestamp)
+                monitoring.performance.recordPrediction(pane: pane, timestamp: event.timestamp)
                 payload = JoinedPrediction(versionIndex: index, pane: pane, score: event.score,
                                            predicted: event.predictedLabel, segment: segment, inReference: false)
             }
         }
-        return (evaluate(closed), payload)
+        return (closed.isEmpty ? [] : evaluate(closed, of: monitoring), payload)
     }
 
     /// The event's group in each tracked attribute set, cached per packed segment code
@@ -337,13 +390,15 @@ final class VersionMonitor {
             }
             return
         }
+        // Monitored predictions reach the join only once the version is monitored.
+        guard case let .monitoring(monitoring) = phase else { return }
         if let label {
-            performance?.recordLabel(pane: prediction.pane, label: label == 1, predicted: predicted == 1, score: prediction.score, groups: groups)
+            monitoring.performance.recordLabel(pane: prediction.pane, label: label == 1, predicted: predicted == 1, score: prediction.score, groups: groups)
             for index in detectors.indices where detectors[index].update(label != predicted ? 1 : 0) {
                 detectorSignals[index] = true
             }
         } else {
-            performance?.recordExpiry(pane: prediction.pane)
+            monitoring.performance.recordExpiry(pane: prediction.pane)
         }
     }
 
@@ -354,23 +409,21 @@ final class VersionMonitor {
     /// ``performanceWindowsAwaitingLabels``, not judged.
     func flush(now: Int64) -> (evaluations: [Evaluation], payloads: [PendingPrediction]) {
         var released: (evaluations: [Evaluation], payloads: [PendingPrediction]) = ([], [])
-        if collector != nil, !waitingForReference.isEmpty { released = finishStreamReference() }
-        guard var window = drift else { return released }
-        drift = nil
-        let closed = window.flush()
-        drift = window
-        var evaluations = released.evaluations + evaluate(closed) + evaluatePerformance(now: now)
-        if let grown = performance?.takeAccumulation() { evaluations += performanceEvaluations([grown]) }
-        if let closedBefore = drift?.firstOpenPane {
-            performanceWindowsAwaitingLabels = performance?.waitingWindows(closedBefore: closedBefore) ?? 0
+        if case let .collectingReference(period) = phase, !period.waiting.isEmpty { released = finishStreamReference(period) }
+        guard case let .monitoring(monitoring) = phase else { return released }
+        let closed = monitoring.drift.flush()
+        var evaluations = released.evaluations + evaluate(closed, of: monitoring) + evaluatePerformance(now: now, of: monitoring)
+        if let grown = monitoring.performance.takeAccumulation() { evaluations += performanceEvaluations([grown], of: monitoring) }
+        if let closedBefore = monitoring.drift.firstOpenPane {
+            performanceWindowsAwaitingLabels = monitoring.performance.waitingWindows(closedBefore: closedBefore)
         }
         return (evaluations, released.payloads)
     }
 
     // MARK: Evaluation
 
-    private func evaluate(_ closed: [ClosedWindow<DriftPane>]) -> [Evaluation] {
-        guard let active = reference else { return [] }
+    private func evaluate(_ closed: [ClosedWindow<DriftPane>], of monitoring: Monitoring) -> [Evaluation] {
+        let active = monitoring.reference
         var evaluations: [Evaluation] = []
         // Every window closed by the same event shares the arrivals since the last evaluation.
         let lateEventRate = DriftMetrics.rate(lateSinceEvaluation, eventsSinceEvaluation)
@@ -389,28 +442,25 @@ final class VersionMonitor {
             evaluations.append(Evaluation(context: context))
         }
         if let last = closed.last {
-            evaluations += evaluatePerformance(now: drift?.watermark ?? last.end)
+            evaluations += evaluatePerformance(now: monitoring.drift.watermark ?? last.end, of: monitoring)
         }
         return evaluations
     }
 
-    private func evaluatePerformance(now: Int64) -> [Evaluation] {
-        guard reference != nil, var tracker = performance, let closedBefore = drift?.firstOpenPane else { return [] }
-        performance = nil  // keep the tracker uniquely referenced while it is mutated
+    private func evaluatePerformance(now: Int64, of monitoring: Monitoring) -> [Evaluation] {
+        guard let closedBefore = monitoring.drift.firstOpenPane else { return [] }
         let ttl = configuration.join.timeToLiveMilliseconds
         // Event time: the panes' bounds. Count windows: the span of their predictions; their
         // panes have no end in time, so only coverage (or the pane cap) makes them ready.
         var paneMilliseconds: Int64?
         if case let .eventTime(width, _) = configuration.window.kind { paneMilliseconds = width }
-        let ready = tracker.readyWindows(closedBefore: closedBefore, now: now) { pane in
+        let ready = monitoring.performance.readyWindows(closedBefore: closedBefore, now: now) { pane in
             paneMilliseconds.map { (pane + 1) * $0 + ttl <= now } ?? false
         }
-        performance = tracker
-        return performanceEvaluations(ready)
+        return performanceEvaluations(ready, of: monitoring)
     }
 
-    private func performanceEvaluations(_ ready: [PerformanceTracker.Window]) -> [Evaluation] {
-        guard let active = reference else { return [] }
+    private func performanceEvaluations(_ ready: [PerformanceTracker.Window], of monitoring: Monitoring) -> [Evaluation] {
         var paneMilliseconds: Int64?
         if case let .eventTime(width, _) = configuration.window.kind { paneMilliseconds = width }
         return ready.map { window in
@@ -418,7 +468,7 @@ final class VersionMonitor {
                 model: model, version: version, kind: .performance,
                 windowStart: paneMilliseconds.map { window.firstPane * $0 } ?? window.start,
                 windowEnd: paneMilliseconds.map { (window.lastPane + 1) * $0 } ?? window.end,
-                count: window.predictions, reference: active, referencePerformance: referencePerformance)
+                count: window.predictions, reference: monitoring.reference, referencePerformance: referencePerformance)
             context.outcome = window.outcome
             context.labelled = window.labelled
             context.labelCoverage = window.coverage
@@ -469,7 +519,9 @@ struct PendingPrediction {
 
 extension VersionMonitor {
     /// Writes everything that shapes the version's future outputs; the slot and group
-    /// caches are left out (rebuilt on use). See `MonitorEngine.checkpoint()`.
+    /// caches are left out (rebuilt on use). See `MonitorEngine.checkpoint()`. The layout
+    /// predates the phases: a reference period's fields (zero, `Int64.min` and empty
+    /// outside that phase), then the reference with its windows.
     func encodeState(to writer: inout BinaryWriter) {
         writer.write(model)
         writer.write(version)
@@ -488,12 +540,14 @@ extension VersionMonitor {
             detectors[index].encode(to: &writer)
             writer.write(detectorSignals[index])
         }
-        writer.write(referenceSequence)
-        writer.write(referenceWatermark)
-        writer.writeOptional(referenceEndPane)
-        writer.writeOptional(collector) { $1.encode(to: &$0) }
-        writer.writeCount(waitingForReference.count)
-        for (event, segment) in waitingForReference {
+        var period: ReferencePeriod?
+        if case let .collectingReference(collecting) = phase { period = collecting }
+        writer.write(period?.sequence ?? 0)
+        writer.write(period?.watermark ?? .min)
+        writer.writeOptional(nil as Int64?)  // the period's end, which only starting to monitor used
+        writer.writeOptional(period?.collector) { $1.encode(to: &$0) }
+        writer.writeCount(period?.waiting.count ?? 0)
+        for (event, segment) in period?.waiting ?? [] {
             writer.write(event)
             writer.write(segment)
         }
@@ -501,11 +555,13 @@ extension VersionMonitor {
                       referenceEventsDropped, performanceWindowsAwaitingLabels] {
             writer.writeCounter(count)
         }
-        writer.writeOptional(reference) { $1.encode(to: &$0) }
-        if reference != nil {
-            drift!.encodeState(to: &writer) { pane, writer in pane.encode(to: &writer) }
-            performance!.encodeState(to: &writer)
+        guard case let .monitoring(monitoring) = phase else {
+            writer.writeOptional(nil as ActiveReference?) { $1.encode(to: &$0) }
+            return
         }
+        writer.writeOptional(monitoring.reference) { $1.encode(to: &$0) }
+        monitoring.drift.encodeState(to: &writer) { pane, writer in pane.encode(to: &writer) }
+        monitoring.performance.encodeState(to: &writer)
     }
 
     /// Rebuilds a version from ``encodeState(to:)``. Change detectors attach to their rule
@@ -537,19 +593,23 @@ extension VersionMonitor {
             let identity = try RuleIdentity(from: &reader)
             saved[identity] = (try ErrorStreamDetector(from: &reader), try reader.readBool())
         }
-        referenceSequence = try reader.readInt64()
-        referenceWatermark = try reader.readInt64()
-        referenceEndPane = try reader.readOptionalInt64()
-        collector = try reader.readOptional { try StreamReferenceCollector(from: &$0) }
+        let sequence = try reader.readInt64()
+        let watermark = try reader.readInt64()
+        _ = try reader.readOptionalInt64()  // the period's end: the windows restored below carry it
+        let collector = try reader.readOptional { try StreamReferenceCollector(from: &$0) }
+        let period = collector.map(ReferencePeriod.init(collector:))
+        period?.sequence = sequence
+        period?.watermark = watermark
         let waitingCount = try reader.readCount(maximum: reader.remaining)
+        guard waitingCount == 0 || period != nil else { throw SerializationError.invalidValue("events waiting for a reference not being built") }
         for _ in 0..<waitingCount {
             let event = try reader.readPredictionEvent()
             let segment = try reader.readUInt64()
-            guard codes.isValid(segment), waitingIDs.insert(event.id).inserted else {
+            guard let period, codes.isValid(segment), period.waitingIDs.insert(event.id).inserted else {
                 throw SerializationError.invalidValue("invalid or repeated event waiting for the reference")
             }
-            waitingForReference.append((event, segment))
-            waitingBytes += event.estimatedBytes
+            period.waiting.append((event, segment))
+            period.waitingBytes += event.estimatedBytes
         }
         duplicatePredictionsWhileWaiting = try reader.readCounter()
         eventsSinceEvaluation = try reader.readCounter()
@@ -558,13 +618,16 @@ extension VersionMonitor {
         referenceEventsDropped = try reader.readCounter()
         performanceWindowsAwaitingLabels = try reader.readCounter()
         if let active = try reader.readOptional({ try ActiveReference.decode(from: &$0) }) {
-            activate(active)
+            guard period == nil else { throw SerializationError.invalidValue("a reference both built and being collected") }
+            let monitoring = activate(active, closingPanesBefore: nil)
             let template = DriftPane(layout: active.layout, fairnessAttributes: fairnessAttributes, maximumGroups: FairnessSummary.defaultMaximumGroups)
-            try drift!.restoreState(from: &reader) { try DriftPane(from: &$0, layout: active.layout, template: template) }
-            try performance!.restoreState(from: &reader)
+            try monitoring.drift.restoreState(from: &reader) { try DriftPane(from: &$0, layout: active.layout, template: template) }
+            try monitoring.performance.restoreState(from: &reader)
+        } else if let period {
+            phase = .collectingReference(period)
         }
         // Versions that saw their first event track the current rules' detectors.
-        if reference != nil || collector != nil || !saved.isEmpty {
+        if !isNew || !saved.isEmpty {
             let made = rules.makeDetectors(model: model, version: version)
             detectorRules = made.map(\.rule)
             detectors = made.map { saved[rules.identity(ofRule: $0.rule)]?.detector ?? $0.detector }
@@ -572,9 +635,14 @@ extension VersionMonitor {
         }
     }
 
+    private var isNew: Bool {
+        if case .new = phase { true } else { false }
+    }
+
     /// Events, and their estimated bytes, this version holds out of the engine-wide reference budget.
     var referenceEventsHeld: (events: Int, bytes: Int) {
-        ((collector?.keptCount ?? 0) + waitingForReference.count, (collector?.keptBytes ?? 0) + waitingBytes)
+        guard case let .collectingReference(period) = phase else { return (0, 0) }
+        return (period.collector.keptCount + period.waiting.count, period.collector.keptBytes + period.waitingBytes)
     }
 }
 

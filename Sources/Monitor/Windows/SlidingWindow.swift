@@ -101,7 +101,7 @@ public struct SlidingWindow<Pane: WindowPane> {
     /// windows that closed. A late event is counted and `update` is not called.
     public mutating func add(timestamp: Int64, _ update: (inout Pane) -> Void) -> [ClosedWindow<Pane>] {
         switch spec.kind {
-        case let .eventTime(paneMilliseconds, _):
+        case let .eventTime(paneMilliseconds, lateness):
             let index = floorDivide(timestamp, paneMilliseconds)
             if let firstOpenIndex, index < firstOpenIndex {
                 counters.late += 1
@@ -110,7 +110,7 @@ public struct SlidingWindow<Pane: WindowPane> {
             if firstOpenIndex == nil { firstOpenIndex = index }
             insert(index: index, timestamp: timestamp, start: index * paneMilliseconds, end: (index + 1) * paneMilliseconds, update)
             maximumTimestamp = max(maximumTimestamp, timestamp)
-            return closePanes(before: floorDivide(watermark!, paneMilliseconds))
+            return closePanes(before: floorDivide(maximumTimestamp - lateness, paneMilliseconds))
         case let .count(eventsPerPane):
             let index = eventSequence / Int64(eventsPerPane)
             eventSequence += 1
@@ -126,9 +126,9 @@ public struct SlidingWindow<Pane: WindowPane> {
     /// stops still gets its last windows, as it would from later events of its own.
     /// Event-time windows that have seen an event only; no-op for an earlier time.
     public mutating func advance(to timestamp: Int64) -> [ClosedWindow<Pane>] {
-        guard case let .eventTime(paneMilliseconds, _) = spec.kind, firstOpenIndex != nil, timestamp > maximumTimestamp else { return [] }
+        guard case let .eventTime(paneMilliseconds, lateness) = spec.kind, firstOpenIndex != nil, timestamp > maximumTimestamp else { return [] }
         maximumTimestamp = timestamp
-        return closePanes(before: floorDivide(watermark!, paneMilliseconds))
+        return closePanes(before: floorDivide(timestamp - lateness, paneMilliseconds))
     }
 
     /// Whether a pane that holds events is still open (a later watermark will close it).

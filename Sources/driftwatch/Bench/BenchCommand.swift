@@ -1,12 +1,14 @@
 import ArgumentParser
 
-/// `driftwatch bench ...`: the speed and memory targets, measured on this machine.
-/// Run it on a release build: `swift run -c release driftwatch bench core`.
+/// `driftwatch bench ...`: what users measure on their own machine and cluster (Kafka,
+/// the service end to end, checkpoints, the statistics core). The engine's benchmarks —
+/// replay of a dense and a sparse stream, decoding — are ordo-one benchmarks under
+/// `Benchmarks/` (README "Benchmarks"). Run it on a release build: `swift run -c release driftwatch bench core`.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and memory (use a release build).",
-        subcommands: [CoreBench.self, KafkaBench.self, ReplayBench.self, ServeBench.self, CheckpointBench.self]
+        subcommands: [CoreBench.self, KafkaBench.self, ServeBench.self, CheckpointBench.self]
     )
 }
 
@@ -17,7 +19,6 @@ struct CoreBench: ParsableCommand {
     /// Each suite returns its results; add a suite here when a core area gets benchmarks.
     static let suites: [(title: String, run: @Sendable () -> [BenchmarkResult])] = [
         ("Detectors, classification and fairness", DetectorBenchmarks.all),
-        ("event decoding", DecodeBenchmarks.all),
         ("distributions", DistributionsBenchmarks.all),
         ("window summaries and sketches", SummaryBenchmarks.all),
     ]

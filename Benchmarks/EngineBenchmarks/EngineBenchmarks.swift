@@ -1,0 +1,88 @@
+import Benchmark
+import BenchmarkStreams
+import Foundation
+import Monitor
+
+/// The engine on its two workloads (README "Benchmarks"): a dense simulated stream of
+/// 1 M predictions with labels, and a sparse 14-day history at ~36,000 predictions a day
+/// with labels, both with `rules/default.yaml` and the default windows; then decoding
+/// alone and the engine alone (events decoded beforehand). One iteration is one whole
+/// stream: predictions per second are the stream's predictions over its wall clock time.
+///
+/// Run from the repository root: `DRIFTWATCH_BENCHMARKS=1 swift package --scratch-path .build-bench benchmark`.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .peakMemoryResident, .mallocCountTotal],
+        timeUnits: .milliseconds,
+        warmupIterations: 0,
+        scalingFactor: .one,
+        maxDuration: .seconds(120),
+        maxIterations: 3
+    )
+
+    for stream in BenchmarkStream.allCases {
+        Benchmark("Replay/\(stream.rawValue)") { benchmark in
+            let file = try StreamFile.path(of: stream)
+            let engine = try StreamFile.engine()
+            benchmark.startMeasurement()
+            try Replay.run(inputs: [file], engine: engine, deliver: { blackHole($0) }, deadLetter: { _ in })
+            benchmark.stopMeasurement()
+        }
+    }
+
+    Benchmark("Decode/sparse (100,000 lines)") { benchmark in
+        let lines = StreamFile.firstLines(of: .sparse, count: 100_000)
+        var session = EventDecoder.Session(EventDecoder())
+        benchmark.startMeasurement()
+        for line in lines {
+            line.withUnsafeBufferPointer { blackHole(session.decode($0)) }
+        }
+    }
+
+    Benchmark("Engine only/sparse (events decoded beforehand)") { benchmark in
+        let engine = try StreamFile.engine()
+        let events = try StreamFile.firstLines(of: .sparse, count: .max).map { line in
+            try line.withUnsafeBufferPointer { try engine.decoder.decode($0).get() }
+        }
+        benchmark.startMeasurement()
+        for event in events {
+            engine.process(event)
+            blackHole(engine.drainOutputs())
+        }
+        engine.finish()
+        blackHole(engine.drainOutputs())
+        benchmark.stopMeasurement()
+    }
+}
+
+/// The benchmark streams and the engine they are replayed through.
+enum StreamFile {
+    /// The default rules, found from the working directory (the repository root).
+    static let rules = FileManager.default.currentDirectoryPath + "/rules/default.yaml"
+
+    /// An engine as `driftwatch replay --alerts-out` makes it: default windows and caps,
+    /// the default rules, no metric events (nothing would write them).
+    static func engine() throws -> MonitorEngine {
+        var configuration = MonitorConfiguration()
+        configuration.metricEvents = false
+        return MonitorEngine(configuration: configuration, rules: try RuleLoader.load(paths: [rules]).get())
+    }
+
+    /// The stream as a file in the temporary directory, written on first use and kept for
+    /// later runs (`$TMPDIR/driftwatch-bench-*.jsonl`, 760 MB for both: delete them after
+    /// changing a generator). Written under a name of its own, then renamed, so that an
+    /// interrupted run leaves no partial file behind.
+    static func path(of stream: BenchmarkStream) throws -> String {
+        let path = NSTemporaryDirectory() + "driftwatch-bench-\(stream.rawValue).jsonl"
+        guard !FileManager.default.fileExists(atPath: path) else { return path }
+        let partial = path + ".\(getpid()).partial"
+        try stream.write(to: partial)
+        try FileManager.default.moveItem(atPath: partial, toPath: path)
+        return path
+    }
+
+    /// The stream's first `count` lines, as bytes.
+    static func firstLines(of stream: BenchmarkStream, count: Int) -> [[UInt8]] {
+        stream.lines().prefix(count).map { Array($0.utf8) }
+    }
+}
