@@ -37,7 +37,7 @@ struct ProfileCommand: ParsableCommand {
         } catch let error as ProfileError {
             throw ValidationError(error.description)
         }
-        let options = try dataset.datasetOptions(configuration)
+        let options = dataset.datasetOptions(configuration)
         let counters: DatasetReadCounters
         let document: ProfileDocument
         do {
