@@ -148,10 +148,11 @@ struct PerformanceTracker: Sendable {
             let overflowing = panes.count > maximumPanes
             guard covered || isExpired(end) || overflowing else { break }
             if overflowing && !covered && !isExpired(end) { forcedEvaluations += 1 }
-            // As drift windows: only a pane with predictions ends a window. A window ending
-            // in an idle stretch (after a version stopped, or in a gap in its traffic) holds
-            // nothing a window ending at its last busy pane did not judge already.
-            if members.last?.index == end { ready += admit(endingAt: end, members: members) }
+            // As drift windows, a window after the first ends only at a pane with
+            // predictions: one ending in an idle stretch (after a version stopped, or in a
+            // gap in its traffic) holds nothing the window ending at its last busy pane did
+            // not judge already.
+            if predictions > 0, awaitingFirstWindow || members.last?.index == end { ready += admit(endingAt: end, members: members) }
             nextWindowEnd = end + 1
             awaitingFirstWindow = false
             panes.removeFirst(panes.prefix { $0.index <= end + 1 - Int64(panesPerWindow) }.count)
