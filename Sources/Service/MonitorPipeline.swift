@@ -523,7 +523,7 @@ struct ShardEngines {
         evaluationsReported[shard] = counters.evaluations
         var outputs = engine.drainOutputs()
         if suppressions[shard] != nil {
-            outputs.removeAll { output in output.id.map { suppress(Suppression.key(id: $0), shard: shard) } ?? false }
+            outputs.removeAll { output in suppress(Suppression.key(id: output.id), shard: shard) }
             if let until = suppressions[shard]?.until,
                until.allSatisfy({ (positions[shard]?[$0.key] ?? 0) >= $0.value }) {
                 suppressions[shard] = nil  // past everything the previous owner can have processed

@@ -4,8 +4,8 @@ import Monitor
 /// Where each engine output goes on Kafka, under which key and with which headers.
 ///
 /// Keys: alert events by their `fingerprint` (one alert instance's firing and
-/// resolved events stay in order on one partition), retraining triggers and metric
-/// events by `model`. Every message with an event id carries it in the
+/// resolved events stay in order on one partition), retraining triggers, metric
+/// events and notices by `model`. Every message carries its event id in the
 /// `driftwatch-id` header (alerts and retraining triggers their event id, metric events
 /// and notices a hash of their content), so consumers and the de-duplication after a
 /// restore recognise a re-emitted event.
@@ -36,17 +36,19 @@ public struct OutputRouting: Sendable {
     /// (metrics and notices without a metrics topic).
     public func record(for output: MonitorOutput) -> Record? {
         let topic: String
-        let keyField: String
-        switch output.kind {
-        case .alert: (topic, keyField) = (alertsTopic, "fingerprint")
-        case .retrain: (topic, keyField) = (retrainTopic, "model")
-        case .metric, .notice:
+        let key: String
+        switch output.event {
+        case let .alert(alert): (topic, key) = (alertsTopic, alert.fingerprint)
+        case let .retrain(trigger): (topic, key) = (retrainTopic, trigger.model)
+        case let .metric(metric):
             guard let metricsTopic else { return nil }
-            (topic, keyField) = (metricsTopic, "model")
+            (topic, key) = (metricsTopic, metric.model)
+        case let .notice(notice):
+            guard let metricsTopic else { return nil }
+            (topic, key) = (metricsTopic, notice.model)
         }
-        let headers = output.id.map { [KafkaHeader(Self.idHeader, $0)] } ?? []
-        return Record(topic: topic, key: EngineJSON.rawStringField(keyField, in: output.json),
-                      value: Array(output.json.utf8), headers: headers)
+        let (id, json) = output.rendered
+        return Record(topic: topic, key: Array(key.utf8), value: Array(json.utf8), headers: [KafkaHeader(Self.idHeader, id)])
     }
 }
 
@@ -78,29 +80,5 @@ public enum DeadLetter {
             value.removeSubrange(maximumValueBytes...)
         }
         return OutputRouting.Record(topic: topic, key: message.key, value: value, headers: headers)
-    }
-}
-
-/// Reading fields of the engine's own output JSON without a full parse.
-enum EngineJSON {
-    /// The raw (still escaped) bytes of the first string member named `name`. The
-    /// engine writes the top-level identity fields (`fingerprint`, `model`) before
-    /// any nested object, so the first match is the top-level one.
-    static func rawStringField(_ name: String, in json: String) -> [UInt8]? {
-        let pattern = Array("\"\(name)\":\"".utf8)
-        let bytes = Array(json.utf8)
-        guard bytes.count >= pattern.count else { return nil }
-        var start = 0
-        while start + pattern.count <= bytes.count {
-            if bytes[start..<start + pattern.count].elementsEqual(pattern) {
-                var end = start + pattern.count
-                while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
-                    end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
-                }
-                return end <= bytes.count ? Array(bytes[(start + pattern.count)..<min(end, bytes.count)]) : nil
-            }
-            start += 1
-        }
-        return nil
     }
 }

@@ -51,6 +51,7 @@ struct ReplayCommand: ParsableCommand {
         }
         var configuration = file.monitor
         try windowOptions.apply(to: &configuration)
+        configuration.emitsMetricEvents = metricsOut != nil
         if let reference {
             configuration.references.set(try ProfileFile.load(reference), identifier: URL(fileURLWithPath: reference).lastPathComponent)
         }

@@ -1,52 +1,5 @@
 import DriftCore
 
-/// One line the monitor emits. Alerts and retraining triggers carry deterministic ids,
-/// so a consumer (or a restarted monitor) can drop duplicates.
-public struct MonitorOutput: Sendable, Equatable {
-    public enum Kind: String, Sendable {
-        case alert, retrain, metric
-        /// Lifecycle notices, e.g. a model version seen for the first time.
-        case notice
-    }
-
-    public var kind: Kind
-    public var id: String?
-    public var json: String
-    /// For an alert that starts firing or a retraining trigger: its rule and event time
-    /// (what run summaries tally without parsing the JSON).
-    public var firing: (rule: String, at: Int64)?
-    /// For a metric event: what it measured, so that consumers in the process (the
-    /// service's gauges) need not parse the JSON. Not kept in checkpoints.
-    public var measurement: Measurement?
-
-    public struct Measurement: Sendable, Equatable {
-        public var model: String
-        public var version: String
-        public var subject: String
-        public var metric: String
-        public var value: Double?
-    }
-
-    init(kind: Kind, id: String?, json: String, firing: (rule: String, at: Int64)? = nil) {
-        self.kind = kind
-        self.id = id
-        self.json = json
-        self.firing = firing
-    }
-
-    /// An output with no event identity of its own (metric events, notices): its id is a
-    /// hash of its content, so that a copy emitted again after a restart is recognised (and
-    /// not published twice) like alerts are.
-    static func identifiedByContent(kind: Kind, json: String) -> MonitorOutput {
-        MonitorOutput(kind: kind, id: StableHash.hex(json), json: json)
-    }
-
-    public static func == (lhs: MonitorOutput, rhs: MonitorOutput) -> Bool {
-        lhs.kind == rhs.kind && lhs.id == rhs.id && lhs.json == rhs.json
-            && lhs.firing?.rule == rhs.firing?.rule && lhs.firing?.at == rhs.firing?.at
-    }
-}
-
 /// Judges every applicable rule on each evaluation, keeps each alert instance's
 /// lifecycle, and writes alert, retraining and metric events.
 final class RuleEvaluator {
@@ -83,6 +36,8 @@ final class RuleEvaluator {
     private var activity: [RuleActivity]
     /// Consecutive skipped evaluations of one instance after which a notice says it is blind.
     let blindNoticeAfter: Int
+    /// Whether evaluations emit metric events (only when a sink wants them).
+    let metricEvents: Bool
     /// A firing within this many judged evaluations of the same instance's resolution is a flap.
     static let flapEvaluations = 12
     private var lastRetrain: [String: Int64] = [:]
@@ -90,8 +45,10 @@ final class RuleEvaluator {
     /// for the same model version (no trigger emitted).
     private(set) var retrainTriggersInCooldown = 0
 
-    init(ruleSet: RuleSet, referenceCoverageThreshold: Double = 0.8, blindNoticeAfter: Int = MonitorConfiguration.defaultBlindNoticeAfter) {
+    init(ruleSet: RuleSet, referenceCoverageThreshold: Double = 0.8, blindNoticeAfter: Int = MonitorConfiguration.defaultBlindNoticeAfter,
+         metricEvents: Bool = true) {
         self.ruleSet = ruleSet
+        self.metricEvents = metricEvents
         self.referenceCoverageThreshold = referenceCoverageThreshold
         self.blindNoticeAfter = blindNoticeAfter
         activity = ruleSet.rules.map { RuleActivity(rule: $0.name, minSamples: $0.minSamples) }
@@ -120,9 +77,9 @@ final class RuleEvaluator {
         }
     }
 
-    /// Every metric of the evaluation as metric lines, then the rules' alerts and triggers.
+    /// Every metric of the evaluation as metric events (when ``metricEvents``), then the rules' alerts and triggers.
     func evaluate(_ context: EvaluationContext) -> [MonitorOutput] {
-        var outputs = metricLines(context)
+        var outputs = metricEvents ? metricLines(context) : []
         for (index, rule) in ruleSet.rules.enumerated()
         where evaluationKind(of: rule) == context.kind && rule.selector.matches(model: context.model, version: context.version) {
             for subject in subjects(of: rule, in: context) {
@@ -167,7 +124,7 @@ final class RuleEvaluator {
         var value: Double?
         var samples: Int
         var reference: ReferenceStatistic?
-        var evidence: [(String, String)] = []
+        var evidence: [Evidence] = []
         /// How likely sampling noise alone is to give this difference from the reference (nil: no test).
         var pValue: Double?
         /// The value that means "no effect", towards which a firing alert must come back to clear.
@@ -186,7 +143,7 @@ final class RuleEvaluator {
                 reference = ReferenceStatistic(value: referenceMissingRate(feature, context.reference))
             }
             let evidence = context.featureMetrics.filter { $0.key.subject == subject && $0.value != nil }
-                .map { ($0.key.metric.rawValue, AnnotationTemplate.format($0.value!)) }
+                .map { Evidence($0.key.metric.rawValue, .number($0.value!)) }
             return Measured(value: observation.value, samples: observation.samples, reference: reference, evidence: evidence,
                             pValue: observation.pValue, noEffect: reference?.value ?? name.noEffectValue)
         case let .health(name):
@@ -199,7 +156,7 @@ final class RuleEvaluator {
             let band = context.reference.performanceBand(name, labelled: context.labelled)
             return Measured(value: PerformanceMetrics.value(name, of: outcome), samples: context.labelled,
                             reference: ReferenceStatistic(value: referenceValue, chunkMean: band?.mean, chunkStandardDeviation: band?.standardDeviation),
-                            evidence: [("labelled", "\(context.labelled)"), (HealthMetric.labelCoverage.rawValue, AnnotationTemplate.format(context.labelCoverage ?? 0))],
+                            evidence: [Evidence("labelled", .count(context.labelled)), Evidence(HealthMetric.labelCoverage.rawValue, .number(context.labelCoverage ?? 0))],
                             pValue: settled ? PerformanceMetrics.pValue(name, of: outcome, reference: baseline.outcome) : nil, noEffect: referenceValue)
         case .changeDetector:
             return Measured(value: context.detectorSignals[ruleIndex].map { $0 ? 1 : 0 }, samples: context.labelled)
@@ -214,7 +171,7 @@ final class RuleEvaluator {
                 ? baseline.fairness.first { $0.attributes == attributes } : nil
             let referenceValue = referenceFairness.flatMap { FairnessMetrics.value(name, of: $0.report(minimumGroupSize: minimumGroupSize)) }
             let evidence = report.groups.map { group in
-                (group.key.description, "selection_rate=\(AnnotationTemplate.format(group.selectionRate.value)) n=\(group.predictionCount)")
+                Evidence(group.key.description, .group(selectionRate: group.selectionRate.value, predictions: Int(group.predictionCount)))
             }
             return Measured(value: FairnessMetrics.value(name, of: report), samples: FairnessMetrics.samples(name, of: report),
                             reference: ReferenceStatistic(value: referenceValue), evidence: evidence,
@@ -242,7 +199,7 @@ final class RuleEvaluator {
             guard !candidates.isEmpty else { return Measured(samples: 0) }
             let drifted = candidates.filter { $0.value! > above }.sorted { $0.value! > $1.value! }
             return Measured(value: Double(drifted.count) / Double(candidates.count), samples: context.count,
-                            evidence: drifted.prefix(5).map { ($0.key.subject.name, AnnotationTemplate.format($0.value!)) })
+                            evidence: drifted.prefix(5).map { Evidence($0.key.subject.name, .number($0.value!)) })
         }
     }
 
@@ -332,8 +289,7 @@ final class RuleEvaluator {
         if transition == .fired { instance.firingID = event.id }
         switch rule.action {
         case .alert:
-            let firing = transition == .fired ? (rule.name, instance.lifecycle.firingSince ?? context.windowEnd) : nil
-            return notices + [MonitorOutput(kind: .alert, id: event.id, json: event.json, firing: firing)]
+            return notices + [MonitorOutput(.alert(event))]
         case let .retrain(cooldown, requiresApproval):
             guard transition == .fired else { return notices }
             let modelVersion = context.model + "\u{0}" + context.version
@@ -346,7 +302,7 @@ final class RuleEvaluator {
             let trigger = RetrainTrigger(
                 rule: rule, cause: event, alertIDs: causes.ids, alertRules: causes.rules, context: context,
                 requiresApproval: requiresApproval, rulesDigest: ruleSet.rulesDigest)
-            return notices + [MonitorOutput(kind: .retrain, id: trigger.id, json: trigger.json, firing: (rule.name, context.windowEnd))]
+            return notices + [MonitorOutput(.retrain(trigger))]
         }
     }
 
@@ -354,25 +310,10 @@ final class RuleEvaluator {
     /// judged (`rule_not_evaluated`, with the last reason), or is judged again
     /// (`rule_evaluated_again`, `reason` nil).
     private func blindnessNotice(_ rule: Rule, subject: MetricSubject, instance: Instance, reason: SkipReason?, context: EvaluationContext) -> MonitorOutput {
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.member("type", reason == nil ? "rule_evaluated_again" : "rule_not_evaluated")
-        writer.member("rule", rule.name)
-        writer.member("model", context.model)
-        writer.member("version", context.version)
-        writer.member("subject", subject.name)
-        writer.member("skipped_evaluations", instance.skippedInARow)
-        writer.member("skipped_since", instance.skippedSince)
-        writer.member("window_end", context.windowEnd)
-        if let reason {
-            writer.member("reason", reason.code)
-            if case let .tooFewSamples(samples) = reason {
-                writer.member("samples", samples)
-                writer.member("min_samples", rule.minSamples)
-            }
-        }
-        writer.endObject()
-        return MonitorOutput.identifiedByContent(kind: .notice, json: writer.text)
+        MonitorOutput(.notice(.ruleBlindness(Notice.RuleBlindness(
+            change: reason.map { .notEvaluated($0) } ?? .evaluatedAgain, rule: rule.name, model: context.model, version: context.version,
+            subject: subject, skippedEvaluations: instance.skippedInARow, skippedSince: instance.skippedSince,
+            windowEnd: context.windowEnd, minSamples: rule.minSamples))))
     }
 
     /// Alerts currently firing for a model version (alert rules only), in a stable order.
@@ -383,7 +324,7 @@ final class RuleEvaluator {
         return (firing.compactMap(\.value.firingID), Array(Set(firing.map { ruleSet.rules[$0.key.rule].name })).sorted())
     }
 
-    // MARK: Metric lines
+    // MARK: Metric events
 
     private func metricLines(_ context: EvaluationContext) -> [MonitorOutput] {
         var observations: [(subject: MetricSubject, metric: MetricName, value: Double?, samples: Int)] = []
@@ -415,23 +356,9 @@ final class RuleEvaluator {
             fairness(context.outcomeFairness, FairnessMetric.allCases.filter { !$0.usesSelection })
         }
         return observations.map { subject, metric, value, samples in
-            var writer = JSONWriter()
-            writer.beginObject()
-            writer.member("type", "metric")
-            writer.member("evaluation", context.kind.rawValue)
-            writer.member("model", context.model)
-            writer.member("version", context.version)
-            writer.member("window_start", context.windowStart)
-            writer.member("window_end", context.windowEnd)
-            writer.member("subject", subject.name)
-            writer.member("metric", metric.rawValue)
-            writer.member("value", value)
-            writer.member("samples", samples)
-            writer.endObject()
-            var output = MonitorOutput.identifiedByContent(kind: .metric, json: writer.text)
-            output.measurement = MonitorOutput.Measurement(model: context.model, version: context.version, subject: subject.name,
-                                                           metric: metric.rawValue, value: value)
-            return output
+            MonitorOutput(.metric(MetricEvent(
+                evaluation: context.kind, model: context.model, version: context.version, windowStart: context.windowStart,
+                windowEnd: context.windowEnd, subject: subject, metric: metric, value: value, samples: samples)))
         }
     }
 }
