@@ -4,7 +4,9 @@
 /// fingerprint, status and start, so re-emitting the same alert (after a restart, or
 /// on a replay of the same input) gives the same id and the same bytes.
 public struct AlertEvent: Sendable, Equatable {
-    public static let schemaVersion = 1
+    /// Version 2: RFC 3339 `startsAt`/`endsAt` beside `starts_at_ms`/`ends_at_ms`, identity
+    /// labels, evidence as numbers, readable times in annotations.
+    public static let schemaVersion = 2
 
     public enum Status: String, Sendable, Equatable {
         case firing, resolved
@@ -38,7 +40,7 @@ public struct AlertEvent: Sendable, Equatable {
     public var window: Window
     public var reference: Reference
     public var evidence: [Evidence]
-    /// The rule's own labels.
+    /// Identity (see ``labels(of:model:version:subject:)``) over the rule's own labels.
     public var labels: [String: String]
     /// The rule's annotations, rendered.
     public var annotations: [String: String]
@@ -79,25 +81,55 @@ public struct AlertEvent: Sendable, Equatable {
     ) {
         let fingerprint = Self.fingerprint(rule: rule.name, model: context.model, version: context.version, subject: subject)
         let status: Status = status == .fired ? .firing : .resolved
-        var templateValues = [
-            "model": context.model, "version": context.version, "value": value.map(AnnotationTemplate.format) ?? "undefined",
-            "threshold": threshold.displayText, "comparator": threshold.comparatorText,
-            "window_start": String(context.windowStart), "window_end": String(context.windowEnd),
-        ]
-        switch subject {
-        case let .feature(name): templateValues["feature"] = name
-        case .score, .prediction: templateValues["feature"] = subject.name
-        case .fairness: templateValues["segment"] = subject.name
-        case .model: break
-        }
+        let templateValues = Self.templateValues(subject: subject, context: context, value: value, threshold: threshold)
         self.init(
             id: StableHash.hex(fingerprint, status.rawValue, String(startsAt)), fingerprint: fingerprint, status: status,
             rule: rule.name, severity: rule.severity, model: context.model, version: context.version, subject: subject,
             metric: rule.metric.name, value: value, threshold: threshold,
             window: Window(start: context.windowStart, end: context.windowEnd, count: context.count),
             reference: Reference(profileID: context.reference.identifier, count: context.reference.count),
-            evidence: evidence, labels: rule.labels, annotations: rule.renderAnnotations(templateValues), startsAt: startsAt,
+            evidence: evidence, labels: Self.labels(of: rule, model: context.model, version: context.version, subject: subject),
+            annotations: rule.renderAnnotations(templateValues), startsAt: startsAt,
             endsAt: status == .resolved ? context.windowEnd : nil, rulesDigest: rulesDigest)
+    }
+
+    /// What annotation templates can use: `model`, `version`, `value`, `threshold`,
+    /// `comparator`, `window_start` and `window_end` (RFC 3339, UTC), and `feature` or
+    /// `segment` where the subject has one.
+    static func templateValues(subject: MetricSubject, context: EvaluationContext, value: Double?, threshold: ThresholdResult) -> [String: String] {
+        var values = [
+            "model": context.model, "version": context.version, "value": value.map(AnnotationTemplate.format) ?? "undefined",
+            "threshold": threshold.displayText, "comparator": threshold.comparatorText,
+            "window_start": ISO8601Time.string(milliseconds: context.windowStart),
+            "window_end": ISO8601Time.string(milliseconds: context.windowEnd),
+        ]
+        switch subject {
+        case let .feature(name): values["feature"] = name
+        case .score, .prediction: values["feature"] = subject.name
+        case .fairness: values["segment"] = subject.name
+        case .model: break
+        }
+        return values
+    }
+
+    /// The alert's identity as labels (`alertname` = the rule, `severity`, `model`,
+    /// `version`, `subject` = the subject's kind, and `feature` or `attribute` where it
+    /// applies) over the rule's own labels: one alert instance, one label set.
+    static func labels(of rule: Rule, model: String, version: String, subject: MetricSubject?) -> [String: String] {
+        var labels = rule.labels
+        labels["alertname"] = rule.name
+        labels["severity"] = rule.severity.rawValue
+        labels["model"] = model
+        labels["version"] = version
+        if let subject {
+            labels["subject"] = subject.kind
+            switch subject {
+            case .feature, .score, .prediction: labels["feature"] = subject.name
+            case .fairness: labels["attribute"] = subject.name
+            case .model: break
+            }
+        }
+        return labels
     }
 
     /// Stable per rule, model, version and subject.
@@ -132,7 +164,7 @@ public struct RetrainTrigger: Sendable, Equatable {
     public var model: String
     public var version: String
     public var rule: String
-    /// The alert of the trigger's own rule first, then the alerts firing for the version.
+    /// The alerts firing for the version when it triggered (ids of published alert events).
     public var alertIDs: [String]
     /// The trigger's rule first, then the rules of the alerts firing.
     public var rules: [String]
@@ -140,6 +172,7 @@ public struct RetrainTrigger: Sendable, Equatable {
     public var windowEnd: Int64
     public var requiresApproval: Bool
     public var triggeredAt: Int64
+    /// Identity (`alertname` = the rule, `severity`, `model`, `version`) over the rule's own labels.
     public var labels: [String: String]
     public var annotations: [String: String]
     public var rulesDigest: String
@@ -164,19 +197,19 @@ public struct RetrainTrigger: Sendable, Equatable {
         self.rulesDigest = rulesDigest
     }
 
+    /// `alertIDs`: the alerts firing for the version (published alert events); the
+    /// trigger's own rule judged `cause`, which is not published as an alert.
     init(
         rule: Rule, cause: AlertEvent, alertIDs: [String], alertRules: [String], context: EvaluationContext,
         requiresApproval: Bool, rulesDigest: String
     ) {
         self.init(
             id: StableHash.hex("retrain", cause.id), model: context.model, version: context.version, rule: rule.name,
-            alertIDs: [cause.id] + alertIDs, rules: [rule.name] + alertRules.filter { $0 != rule.name },
+            alertIDs: alertIDs, rules: [rule.name] + alertRules.filter { $0 != rule.name },
             windowStart: context.windowStart, windowEnd: context.windowEnd, requiresApproval: requiresApproval,
-            triggeredAt: context.windowEnd, labels: rule.labels,
-            annotations: rule.renderAnnotations([
-                "model": context.model, "version": context.version,
-                "window_start": String(context.windowStart), "window_end": String(context.windowEnd),
-            ]),
+            triggeredAt: context.windowEnd, labels: AlertEvent.labels(of: rule, model: context.model, version: context.version, subject: nil),
+            annotations: rule.renderAnnotations(
+                AlertEvent.templateValues(subject: cause.subject, context: context, value: cause.value, threshold: cause.threshold)),
             rulesDigest: rulesDigest)
     }
 }

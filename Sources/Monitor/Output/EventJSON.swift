@@ -45,24 +45,32 @@ extension AlertEvent {
         writer.endObject()
         writer.key("evidence")
         writer.beginObject()
-        for item in evidence { writer.member(item.name, item.value.text) }
+        for item in evidence {
+            writer.key(item.name)
+            item.value.render(into: &writer)
+        }
         writer.endObject()
         writer.member("labels", sortedMap: labels)
         writer.member("annotations", sortedMap: annotations)
-        writer.member("startsAt", startsAt)
-        if let endsAt { writer.member("endsAt", endsAt) } else { writer.member("endsAt", nil as String?) }
+        writer.member("startsAt", ISO8601Time.string(milliseconds: startsAt))
+        writer.member("endsAt", endsAt.map(ISO8601Time.string(milliseconds:)))
+        writer.member("starts_at_ms", startsAt)
+        if let endsAt { writer.member("ends_at_ms", endsAt) } else { writer.member("ends_at_ms", nil as Double?) }
         writer.member("rules_digest", rulesDigest)
         writer.endObject()
     }
 }
 
 extension Evidence.Value {
-    /// The value as alert evidence shows it.
-    var text: String {
+    func render(into writer: inout JSONWriter) {
         switch self {
-        case let .number(value): AnnotationTemplate.format(value)
-        case let .count(count): String(count)
-        case let .group(selectionRate, predictions): "selection_rate=\(AnnotationTemplate.format(selectionRate)) n=\(predictions)"
+        case let .number(value): writer.value(value)
+        case let .count(count): writer.value(count)
+        case let .group(selectionRate, predictions):
+            writer.beginObject()
+            writer.member("selection_rate", selectionRate)
+            writer.member("n", predictions)
+            writer.endObject()
         }
     }
 }
@@ -110,7 +118,8 @@ extension RetrainTrigger {
         writer.member("end", windowEnd)
         writer.endObject()
         writer.member("requires_approval", requiresApproval)
-        writer.member("triggeredAt", triggeredAt)
+        writer.member("triggeredAt", ISO8601Time.string(milliseconds: triggeredAt))
+        writer.member("triggered_at_ms", triggeredAt)
         writer.member("labels", sortedMap: labels)
         writer.member("annotations", sortedMap: annotations)
         writer.member("rules_digest", rulesDigest)

@@ -52,6 +52,18 @@ public struct MonitorOutput: Sendable, Equatable {
         }
     }
 
+    /// The event's time (epoch milliseconds, event time): an alert's start (firing) or end
+    /// (resolved), a trigger's time, a metric's window end, a notice's time.
+    public var time: Int64 {
+        switch event {
+        case let .alert(alert): alert.status == .firing ? alert.startsAt : alert.endsAt ?? alert.window.end
+        case let .retrain(trigger): trigger.triggeredAt
+        case let .metric(metric): metric.windowEnd
+        case let .notice(.versionSeen(seen)): seen.firstTimestamp
+        case let .notice(.ruleBlindness(blindness)): blindness.windowEnd
+        }
+    }
+
     /// The event as one line of JSON, through its type's renderer (``OutputEvent/render(into:)``).
     public var json: String {
         var writer = JSONWriter()
