@@ -70,7 +70,7 @@ public final class MonitorPipeline: Service {
         self.producer = producer
         self.settings = settings
         routing = OutputRouting(alertsTopic: settings.alertsTopic, retrainTopic: settings.retrainTopic,
-                                metricsTopic: settings.metricsTopic)
+                                metricsTopic: settings.metricsTopic, group: settings.group)
         self.state = state
         self.metrics = metrics
         observer = OutputObserver(state: state, metrics: metrics)

@@ -9,17 +9,23 @@ import Monitor
 /// `driftwatch-id` header (alerts and retraining triggers their event id, metric events
 /// and notices a hash of their content), so consumers and the de-duplication after a
 /// restore recognise a re-emitted event.
+///
+/// Every message is also a CloudEvent in the Kafka protocol binding's binary mode (see
+/// ``CloudEventHeaders``).
 public struct OutputRouting: Sendable {
     public static let idHeader = "driftwatch-id"
 
     public var alertsTopic: String
     public var retrainTopic: String
     public var metricsTopic: String?
+    /// The CloudEvents `source` of every output: `driftwatch/<consumer group>`.
+    public var source: String
 
-    public init(alertsTopic: String, retrainTopic: String, metricsTopic: String?) {
+    public init(alertsTopic: String, retrainTopic: String, metricsTopic: String?, group: String) {
         self.alertsTopic = alertsTopic
         self.retrainTopic = retrainTopic
         self.metricsTopic = metricsTopic
+        source = CloudEventHeaders.source(group: group)
     }
 
     /// The topics outputs can go to.
@@ -48,7 +54,35 @@ public struct OutputRouting: Sendable {
             (topic, key) = (metricsTopic, notice.model)
         }
         let (id, json) = output.rendered
-        return Record(topic: topic, key: Array(key.utf8), value: Array(json.utf8), headers: [KafkaHeader(Self.idHeader, id)])
+        return Record(topic: topic, key: Array(key.utf8), value: Array(json.utf8),
+                      headers: [KafkaHeader(Self.idHeader, id)] + CloudEventHeaders.headers(of: output, id: id, source: source))
+    }
+}
+
+/// CloudEvents 1.0 attributes of an output, as the Kafka protocol binding's binary mode
+/// carries them: `ce_`-prefixed headers plus `content-type`; the message value is the
+/// event's data (its JSON).
+public enum CloudEventHeaders {
+    public static let specVersion = "1.0"
+    public static let contentType = "application/json"
+
+    /// `driftwatch/<group>`: the consumer group names the deployment that emitted it.
+    public static func source(group: String) -> String { "driftwatch/" + group }
+
+    /// `io.driftwatch.<kind>.v<schema>`: alert, retrain, metric, notice.
+    public static func type(of kind: MonitorOutput.Kind) -> String {
+        "io.driftwatch.\(kind.rawValue).v\(AlertEvent.schemaVersion)"
+    }
+
+    static func headers(of output: MonitorOutput, id: String, source: String) -> [KafkaHeader] {
+        [
+            KafkaHeader("ce_specversion", specVersion),
+            KafkaHeader("ce_id", id),
+            KafkaHeader("ce_source", source),
+            KafkaHeader("ce_type", type(of: output.kind)),
+            KafkaHeader("ce_time", ISO8601Time.string(milliseconds: output.time)),
+            KafkaHeader("content-type", contentType),
+        ]
     }
 }
 

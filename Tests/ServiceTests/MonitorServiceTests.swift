@@ -264,13 +264,18 @@ extension MonitorServiceTests {
         evidence: [], labels: [:], annotations: [:], startsAt: 10, endsAt: nil, rulesDigest: "d")
 
     @Test func outputsAreKeyedByIdentityAndCarryTheirId() throws {
-        let routing = OutputRouting(alertsTopic: "a", retrainTopic: "r", metricsTopic: nil)
+        let routing = OutputRouting(alertsTopic: "a", retrainTopic: "r", metricsTopic: nil, group: "g")
         let alert = MonitorOutput(.alert(Self.alert))
         let record = try #require(routing.record(for: alert))
         #expect(record.topic == "a")
         #expect(record.key == Array("f0e1".utf8))
         #expect(record.headers.contains(KafkaHeader(OutputRouting.idHeader, "id-1")))
         #expect(record.value == Array(alert.json.utf8))
+        #expect(record.headers.dropFirst() == [
+            KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "id-1"), KafkaHeader("ce_source", "driftwatch/g"),
+            KafkaHeader("ce_type", "io.driftwatch.alert.v2"), KafkaHeader("ce_time", "1970-01-01T00:00:00.010Z"),
+            KafkaHeader("content-type", "application/json"),
+        ])
 
         let retrain = MonitorOutput(.retrain(RetrainTrigger(
             id: "id-2", model: "m\"x", version: "v1", rule: "Retrain", alertIDs: ["id-1"], rules: ["Retrain"], windowStart: 0,
@@ -282,7 +287,7 @@ extension MonitorServiceTests {
             evaluation: .drift, model: "m", version: "v1", windowStart: 0, windowEnd: 10, subject: .feature("f"), metric: .feature(.psi),
             value: 0.1, samples: 5)))
         #expect(routing.record(for: metric) == nil, "metrics are not published without a metrics topic")
-        let withMetrics = OutputRouting(alertsTopic: "a", retrainTopic: "r", metricsTopic: "m")
+        let withMetrics = OutputRouting(alertsTopic: "a", retrainTopic: "r", metricsTopic: "m", group: "g")
         let metricRecord = try #require(withMetrics.record(for: metric))
         #expect(metricRecord.headers.contains(KafkaHeader(OutputRouting.idHeader, metric.id)))
         #expect(metric.id != MonitorOutput(.metric(MetricEvent(
