@@ -14,6 +14,9 @@ import Testing
         condition: "> 2"
         min_samples: 0
         severity: info
+        labels: {team: risk}
+        annotations:
+          summary: "volume {{ value }} between {{ window_start }} and {{ window_end }}"
       - name: RetrainOnVolume
         action: retrain
         scope: model
@@ -23,6 +26,8 @@ import Testing
         severity: info
         cooldown: 2500ms
         requires_approval: false
+        annotations:
+          summary: "retrain {{ model }}/{{ version }}: volume {{ value }} (threshold {{ threshold }})"
     """
 
     /// Replays panes of 1 s (pane 0 is the reference) with the given predictions per pane.
@@ -56,6 +61,19 @@ import Testing
         #expect(alerts[0]["endsAt"] is NSNull && alerts[1]["endsAt"] as? String == "1970-01-01T00:00:04.000Z")
         #expect(alerts[0]["fingerprint"] as? String == alerts[1]["fingerprint"] as? String)
         #expect(alerts[0]["id"] as? String != alerts[1]["id"] as? String)
+    }
+
+    @Test func alertsCarryTheirIdentityInLabelsAndReadableTimesInAnnotations() throws {
+        let (lines, _) = try Self.replay(volumes: [3, 1])
+        let firing = try #require(lines.first { $0["type"] as? String == "alert" })
+        #expect(firing["labels"] as? [String: String] == [
+            "alertname": "HighVolume", "severity": "info", "model": "m", "version": "v1", "subject": "model", "team": "risk",
+        ])
+        #expect(firing["annotations"] as? [String: String]
+            == ["summary": "volume 3 between 1970-01-01T00:00:01.000Z and 1970-01-01T00:00:02.000Z"])
+        let trigger = try #require(lines.first { $0["type"] as? String == "retrain" })
+        #expect(trigger["annotations"] as? [String: String] == ["summary": "retrain m/v1: volume 3 (threshold 2)"])
+        #expect(trigger["labels"] as? [String: String] == ["alertname": "RetrainOnVolume", "severity": "info", "model": "m", "version": "v1"])
     }
 
     @Test func retrainingWaitsForItsCooldown() throws {
