@@ -104,14 +104,8 @@ extension RetrainTrigger {
         writer.member("model", model)
         writer.member("version", version)
         writer.member("rule", rule)
-        writer.key("alert_ids")
-        writer.beginArray()
-        for alertID in alertIDs { writer.value(alertID) }
-        writer.endArray()
-        writer.key("rules")
-        writer.beginArray()
-        for name in rules { writer.value(name) }
-        writer.endArray()
+        writer.member("alert_ids", strings: alertIDs)
+        writer.member("rules", strings: rules)
         writer.key("window")
         writer.beginObject()
         writer.member("start", windowStart)
@@ -173,5 +167,14 @@ extension Notice {
             }
         }
         writer.endObject()
+    }
+}
+
+extension JSONWriter {
+    fileprivate mutating func member(_ name: String, strings: [String]) {
+        key(name)
+        beginArray()
+        for string in strings { value(string) }
+        endArray()
     }
 }
