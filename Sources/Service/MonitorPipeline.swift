@@ -70,7 +70,7 @@ public final class MonitorPipeline: Service {
         self.producer = producer
         self.settings = settings
         routing = OutputRouting(alertsTopic: settings.alertsTopic, retrainTopic: settings.retrainTopic,
-                                metricsTopic: settings.metricsTopic)
+                                metricsTopic: settings.metricsTopic, group: settings.group)
         self.state = state
         self.metrics = metrics
         observer = OutputObserver(state: state, metrics: metrics)
@@ -523,7 +523,7 @@ struct ShardEngines {
         evaluationsReported[shard] = counters.evaluations
         var outputs = engine.drainOutputs()
         if suppressions[shard] != nil {
-            outputs.removeAll { output in output.id.map { suppress(Suppression.key(id: $0), shard: shard) } ?? false }
+            outputs.removeAll { output in suppress(Suppression.key(id: output.id), shard: shard) }
             if let until = suppressions[shard]?.until,
                until.allSatisfy({ (positions[shard]?[$0.key] ?? 0) >= $0.value }) {
                 suppressions[shard] = nil  // past everything the previous owner can have processed

@@ -84,11 +84,9 @@ public final class MonitorService: Sendable {
         }
         pipeline = MonitorPipeline(consumer: consumer, producer: producer, settings: settings, rules: rules, state: state,
                                    metrics: metrics, logger: logger, checkpoints: checkpoints, onOutput: { output in
-            if output.kind == .alert, let fingerprint = EngineJSON.rawStringField("fingerprint", in: output.json) {
-                alertEvents.record(fingerprint: String(decoding: fingerprint, as: UTF8.self), json: output.json)
-                if let alertmanager, let alert = AlertmanagerAlert(output: output, baseURL: generatorBase()) {
-                    alertmanager.submit(alert)
-                }
+            if case let .alert(alert) = output.event {
+                alertEvents.record(fingerprint: alert.fingerprint, json: output.json)
+                alertmanager?.submit(AlertmanagerMapping.alert(alert, baseURL: generatorBase()))
             }
             onOutput?(output)
         })

@@ -4,22 +4,28 @@ import Monitor
 /// Where each engine output goes on Kafka, under which key and with which headers.
 ///
 /// Keys: alert events by their `fingerprint` (one alert instance's firing and
-/// resolved events stay in order on one partition), retraining triggers and metric
-/// events by `model`. Every message with an event id carries it in the
+/// resolved events stay in order on one partition), retraining triggers, metric
+/// events and notices by `model`. Every message carries its event id in the
 /// `driftwatch-id` header (alerts and retraining triggers their event id, metric events
 /// and notices a hash of their content), so consumers and the de-duplication after a
 /// restore recognise a re-emitted event.
+///
+/// Every message is also a CloudEvent in the Kafka protocol binding's binary mode (see
+/// ``CloudEventHeaders``).
 public struct OutputRouting: Sendable {
     public static let idHeader = "driftwatch-id"
 
     public var alertsTopic: String
     public var retrainTopic: String
     public var metricsTopic: String?
+    /// The CloudEvents `source` of every output: `driftwatch/<consumer group>`.
+    public var source: String
 
-    public init(alertsTopic: String, retrainTopic: String, metricsTopic: String?) {
+    public init(alertsTopic: String, retrainTopic: String, metricsTopic: String?, group: String) {
         self.alertsTopic = alertsTopic
         self.retrainTopic = retrainTopic
         self.metricsTopic = metricsTopic
+        source = CloudEventHeaders.source(group: group)
     }
 
     /// The topics outputs can go to.
@@ -36,17 +42,47 @@ public struct OutputRouting: Sendable {
     /// (metrics and notices without a metrics topic).
     public func record(for output: MonitorOutput) -> Record? {
         let topic: String
-        let keyField: String
-        switch output.kind {
-        case .alert: (topic, keyField) = (alertsTopic, "fingerprint")
-        case .retrain: (topic, keyField) = (retrainTopic, "model")
-        case .metric, .notice:
+        let key: String
+        switch output.event {
+        case let .alert(alert): (topic, key) = (alertsTopic, alert.fingerprint)
+        case let .retrain(trigger): (topic, key) = (retrainTopic, trigger.model)
+        case let .metric(metric):
             guard let metricsTopic else { return nil }
-            (topic, keyField) = (metricsTopic, "model")
+            (topic, key) = (metricsTopic, metric.model)
+        case let .notice(notice):
+            guard let metricsTopic else { return nil }
+            (topic, key) = (metricsTopic, notice.model)
         }
-        let headers = output.id.map { [KafkaHeader(Self.idHeader, $0)] } ?? []
-        return Record(topic: topic, key: EngineJSON.rawStringField(keyField, in: output.json),
-                      value: Array(output.json.utf8), headers: headers)
+        let (id, json) = output.rendered
+        return Record(topic: topic, key: Array(key.utf8), value: Array(json.utf8),
+                      headers: [KafkaHeader(Self.idHeader, id)] + CloudEventHeaders.headers(of: output, id: id, source: source))
+    }
+}
+
+/// CloudEvents 1.0 attributes of an output, as the Kafka protocol binding's binary mode
+/// carries them: `ce_`-prefixed headers plus `content-type`; the message value is the
+/// event's data (its JSON).
+public enum CloudEventHeaders {
+    public static let specVersion = "1.0"
+    public static let contentType = "application/json"
+
+    /// `driftwatch/<group>`: the consumer group names the deployment that emitted it.
+    public static func source(group: String) -> String { "driftwatch/" + group }
+
+    /// `io.driftwatch.<kind>.v<schema>`: alert, retrain, metric, notice.
+    public static func type(of kind: MonitorOutput.Kind) -> String {
+        "io.driftwatch.\(kind.rawValue).v\(AlertEvent.schemaVersion)"
+    }
+
+    static func headers(of output: MonitorOutput, id: String, source: String) -> [KafkaHeader] {
+        [
+            KafkaHeader("ce_specversion", specVersion),
+            KafkaHeader("ce_id", id),
+            KafkaHeader("ce_source", source),
+            KafkaHeader("ce_type", type(of: output.kind)),
+            KafkaHeader("ce_time", ISO8601Time.string(milliseconds: output.time)),
+            KafkaHeader("content-type", contentType),
+        ]
     }
 }
 
@@ -78,29 +114,5 @@ public enum DeadLetter {
             value.removeSubrange(maximumValueBytes...)
         }
         return OutputRouting.Record(topic: topic, key: message.key, value: value, headers: headers)
-    }
-}
-
-/// Reading fields of the engine's own output JSON without a full parse.
-enum EngineJSON {
-    /// The raw (still escaped) bytes of the first string member named `name`. The
-    /// engine writes the top-level identity fields (`fingerprint`, `model`) before
-    /// any nested object, so the first match is the top-level one.
-    static func rawStringField(_ name: String, in json: String) -> [UInt8]? {
-        let pattern = Array("\"\(name)\":\"".utf8)
-        let bytes = Array(json.utf8)
-        guard bytes.count >= pattern.count else { return nil }
-        var start = 0
-        while start + pattern.count <= bytes.count {
-            if bytes[start..<start + pattern.count].elementsEqual(pattern) {
-                var end = start + pattern.count
-                while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
-                    end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
-                }
-                return end <= bytes.count ? Array(bytes[(start + pattern.count)..<min(end, bytes.count)]) : nil
-            }
-            start += 1
-        }
-        return nil
     }
 }

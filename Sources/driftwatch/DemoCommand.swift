@@ -170,24 +170,25 @@ struct DemoRun {
         var isFiring: Bool
         var endsAt: Int64?
 
-        init?(json: String) {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-                  object["type"] as? String == "alert",
-                  let rule = object["rule"] as? String, let subject = object["subject"] as? [String: Any] else { return nil }
-            self.rule = rule
-            isFiring = object["status"] as? String == "firing"
-            endsAt = (object["endsAt"] as? NSNumber)?.int64Value
-            severity = object["severity"] as? String ?? ""
-            model = object["model"] as? String ?? ""
-            version = object["version"] as? String ?? ""
-            self.subject = subject["name"] as? String ?? ""
-            metric = object["metric"] as? String ?? ""
-            value = (object["value"] as? NSNumber)?.doubleValue
-            comparator = object["comparator"] as? String
-            threshold = (object["threshold"] as? NSNumber).map { format($0.doubleValue, decimals: 3) }
-                ?? (object["threshold"] as? [NSNumber]).map { "[" + $0.map { format($0.doubleValue, decimals: 3) }.joined(separator: ", ") + "]" }
-                ?? "-"
-            startsAt = (object["startsAt"] as? NSNumber)?.int64Value ?? 0
+        init(_ alert: AlertEvent) {
+            rule = alert.rule
+            isFiring = alert.status == .firing
+            endsAt = alert.endsAt
+            severity = alert.severity.rawValue
+            model = alert.model
+            version = alert.version
+            subject = alert.subject.name
+            metric = alert.metric.rawValue
+            value = alert.value
+            switch alert.threshold {
+            case let .bound(comparator, threshold):
+                (self.comparator, self.threshold) = (comparator.rawValue, format(threshold, decimals: 3))
+            case let .band(lower, upper):
+                (comparator, threshold) = ("outside", "[\(format(lower, decimals: 3)), \(format(upper, decimals: 3))]")
+            case .unavailable:
+                (comparator, threshold) = (nil, "-")
+            }
+            startsAt = alert.startsAt
         }
 
         var description: String {
@@ -233,7 +234,8 @@ struct DemoRun {
         let alerts = Protected<[AlertLine]>([])
         let showAlerts = self.showAlerts
         let service = try MonitorService(settings: settings, rules: rules, logger: logger) { output in
-            guard output.kind == .alert, let alert = AlertLine(json: output.json) else { return }
+            guard case let .alert(event) = output.event else { return }
+            let alert = AlertLine(event)
             alerts.withLock { $0.append(alert) }
             if showAlerts { Swift.print(alert.description) }
         }

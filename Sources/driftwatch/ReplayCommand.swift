@@ -50,8 +50,8 @@ struct ReplayCommand: ParsableCommand {
             throw CommandFailure("the rules have \(failure.errors.count) error(s); nothing was replayed")
         }
         var configuration = file.monitor
-        configuration.metricEvents = metricsOut != nil
         try windowOptions.apply(to: &configuration)
+        configuration.emitsMetricEvents = metricsOut != nil
         if let reference {
             configuration.references.set(try ProfileFile.load(reference), identifier: URL(fileURLWithPath: reference).lastPathComponent)
         }

@@ -258,25 +258,43 @@ extension MonitorServiceTests {
 
 /// Output routing and rule reloads, without a broker.
 @Suite struct OutputRoutingTests {
-    @Test func alertsAreKeyedByFingerprintAndCarryTheirId() throws {
-        let routing = OutputRouting(alertsTopic: "a", retrainTopic: "r", metricsTopic: nil)
-        let alert = MonitorOutput(kind: .alert, id: "id-1",
-                                  json: #"{"type":"alert","id":"id-1","fingerprint":"f0e1","model":"m\"x","subject":{"name":"f"}}"#)
+    static let alert = AlertEvent(
+        id: "id-1", fingerprint: "f0e1", status: .firing, rule: "Drift", severity: .warning, model: "m\"x", version: "v1",
+        subject: .feature("f"), metric: .feature(.psi), value: 0.4, threshold: .bound(.greater, 0.2),
+        window: AlertEvent.Window(start: 0, end: 10, count: 5), reference: AlertEvent.Reference(profileID: "p", count: 5),
+        evidence: [], labels: [:], annotations: [:], startsAt: 10, endsAt: nil, rulesDigest: "d")
+
+    @Test func outputsAreKeyedByIdentityAndCarryTheirId() throws {
+        let routing = OutputRouting(alertsTopic: "a", retrainTopic: "r", metricsTopic: nil, group: "g")
+        let alert = MonitorOutput(.alert(Self.alert))
         let record = try #require(routing.record(for: alert))
         #expect(record.topic == "a")
         #expect(record.key == Array("f0e1".utf8))
-        #expect(record.headers == [KafkaHeader(OutputRouting.idHeader, "id-1")])
+        #expect(record.headers.contains(KafkaHeader(OutputRouting.idHeader, "id-1")))
         #expect(record.value == Array(alert.json.utf8))
+        #expect(record.headers.dropFirst() == [
+            KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "id-1"), KafkaHeader("ce_source", "driftwatch/g"),
+            KafkaHeader("ce_type", "io.driftwatch.alert.v2"), KafkaHeader("ce_time", "1970-01-01T00:00:00.010Z"),
+            KafkaHeader("content-type", "application/json"),
+        ])
 
-        let retrain = MonitorOutput(kind: .retrain, id: "id-2", json: #"{"type":"retrain","id":"id-2","model":"m\"x"}"#)
-        #expect(routing.record(for: retrain)?.key == Array(#"m\"x"#.utf8))
+        let retrain = MonitorOutput(.retrain(RetrainTrigger(
+            id: "id-2", model: "m\"x", version: "v1", rule: "Retrain", alertIDs: ["id-1"], rules: ["Retrain"], windowStart: 0,
+            windowEnd: 10, requiresApproval: false, triggeredAt: 10, labels: [:], annotations: [:], rulesDigest: "d")))
+        #expect(routing.record(for: retrain)?.key == Array("m\"x".utf8), "the model's own bytes, not its JSON escape")
         #expect(routing.record(for: retrain)?.topic == "r")
 
-        let metric = MonitorOutput(kind: .metric, id: nil, json: #"{"type":"metric","model":"m"}"#)
+        let metric = MonitorOutput(.metric(MetricEvent(
+            evaluation: .drift, model: "m", version: "v1", windowStart: 0, windowEnd: 10, subject: .feature("f"), metric: .feature(.psi),
+            value: 0.1, samples: 5)))
         #expect(routing.record(for: metric) == nil, "metrics are not published without a metrics topic")
-        let withMetrics = OutputRouting(alertsTopic: "a", retrainTopic: "r", metricsTopic: "m")
-        #expect(withMetrics.record(for: metric)?.headers == [])
-        #expect(withMetrics.record(for: metric)?.key == Array("m".utf8))
+        let withMetrics = OutputRouting(alertsTopic: "a", retrainTopic: "r", metricsTopic: "m", group: "g")
+        let metricRecord = try #require(withMetrics.record(for: metric))
+        #expect(metricRecord.headers.contains(KafkaHeader(OutputRouting.idHeader, metric.id)))
+        #expect(metric.id != MonitorOutput(.metric(MetricEvent(
+            evaluation: .drift, model: "m", version: "v1", windowStart: 0, windowEnd: 10, subject: .feature("f"), metric: .feature(.psi),
+            value: 0.2, samples: 5))).id, "a metric event's id is a hash of its content")
+        #expect(metricRecord.key == Array("m".utf8))
     }
 
     @Test func oversizeDeadLettersAreCutAndSayHowLongTheOriginalWas() throws {

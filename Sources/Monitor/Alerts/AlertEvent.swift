@@ -3,124 +3,220 @@
 /// Its `fingerprint` is stable per rule, model, version and subject, and its `id` per
 /// fingerprint, status and start, so re-emitting the same alert (after a restart, or
 /// on a replay of the same input) gives the same id and the same bytes.
-struct AlertEvent {
-    static let schemaVersion = 1
+public struct AlertEvent: Sendable, Equatable {
+    /// Version 2: RFC 3339 `startsAt`/`endsAt` beside `starts_at_ms`/`ends_at_ms`, identity
+    /// labels, evidence as numbers, readable times in annotations.
+    public static let schemaVersion = 2
 
-    let id: String
-    let json: String
+    public enum Status: String, Sendable, Equatable {
+        case firing, resolved
+    }
+
+    /// The window the rule was judged on.
+    public struct Window: Sendable, Equatable {
+        public var start: Int64
+        public var end: Int64
+        /// Predictions in it.
+        public var count: Int
+    }
+
+    /// The reference the window was compared with.
+    public struct Reference: Sendable, Equatable {
+        public var profileID: String
+        public var count: Int
+    }
+
+    public var id: String
+    public var fingerprint: String
+    public var status: Status
+    public var rule: String
+    public var severity: Severity
+    public var model: String
+    public var version: String
+    public var subject: MetricSubject
+    public var metric: MetricName
+    public var value: Double?
+    public var threshold: ThresholdResult
+    public var window: Window
+    public var reference: Reference
+    public var evidence: [Evidence]
+    /// Identity (see ``labels(of:model:version:subject:)``) over the rule's own labels.
+    public var labels: [String: String]
+    /// The rule's annotations, rendered.
+    public var annotations: [String: String]
+    public var startsAt: Int64
+    /// For a resolved alert: the end of the window that cleared it.
+    public var endsAt: Int64?
+    public var rulesDigest: String
+
+    public init(
+        id: String, fingerprint: String, status: Status, rule: String, severity: Severity, model: String, version: String,
+        subject: MetricSubject, metric: MetricName, value: Double?, threshold: ThresholdResult, window: Window, reference: Reference,
+        evidence: [Evidence], labels: [String: String], annotations: [String: String], startsAt: Int64, endsAt: Int64?, rulesDigest: String
+    ) {
+        self.id = id
+        self.fingerprint = fingerprint
+        self.status = status
+        self.rule = rule
+        self.severity = severity
+        self.model = model
+        self.version = version
+        self.subject = subject
+        self.metric = metric
+        self.value = value
+        self.threshold = threshold
+        self.window = window
+        self.reference = reference
+        self.evidence = evidence
+        self.labels = labels
+        self.annotations = annotations
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.rulesDigest = rulesDigest
+    }
 
     init(
         rule: Rule, subject: MetricSubject, context: EvaluationContext, value: Double?, threshold: ThresholdResult,
-        evidence: [(String, String)], status: AlertLifecycle.Transition, startsAt: Int64, rulesDigest: String
+        evidence: [Evidence], status: AlertLifecycle.Transition, startsAt: Int64, rulesDigest: String
     ) {
-        let fingerprint = StableHash.hex(rule.name, context.model, context.version, subject.kind, subject.name)
-        let statusText = status == .fired ? "firing" : "resolved"
-        id = StableHash.hex(fingerprint, statusText, String(startsAt))
-        let formattedValue = value.map(AnnotationTemplate.format) ?? "undefined"
-        var templateValues = [
-            "model": context.model, "version": context.version, "value": formattedValue,
+        let fingerprint = Self.fingerprint(rule: rule.name, model: context.model, version: context.version, subject: subject)
+        let status: Status = status == .fired ? .firing : .resolved
+        let templateValues = Self.templateValues(subject: subject, context: context, value: value, threshold: threshold)
+        self.init(
+            id: StableHash.hex(fingerprint, status.rawValue, String(startsAt)), fingerprint: fingerprint, status: status,
+            rule: rule.name, severity: rule.severity, model: context.model, version: context.version, subject: subject,
+            metric: rule.metric.name, value: value, threshold: threshold,
+            window: Window(start: context.windowStart, end: context.windowEnd, count: context.count),
+            reference: Reference(profileID: context.reference.identifier, count: context.reference.count),
+            evidence: evidence, labels: Self.labels(of: rule, model: context.model, version: context.version, subject: subject),
+            annotations: rule.renderAnnotations(templateValues), startsAt: startsAt,
+            endsAt: status == .resolved ? context.windowEnd : nil, rulesDigest: rulesDigest)
+    }
+
+    /// What annotation templates can use: `model`, `version`, `value`, `threshold`,
+    /// `comparator`, `window_start` and `window_end` (RFC 3339, UTC), and `feature` or
+    /// `segment` where the subject has one.
+    static func templateValues(subject: MetricSubject, context: EvaluationContext, value: Double?, threshold: ThresholdResult) -> [String: String] {
+        var values = [
+            "model": context.model, "version": context.version, "value": value.map(AnnotationTemplate.format) ?? "undefined",
             "threshold": threshold.displayText, "comparator": threshold.comparatorText,
-            "window_start": String(context.windowStart), "window_end": String(context.windowEnd),
+            "window_start": ISO8601Time.string(milliseconds: context.windowStart),
+            "window_end": ISO8601Time.string(milliseconds: context.windowEnd),
         ]
         switch subject {
-        case let .feature(name): templateValues["feature"] = name
-        case .score, .prediction: templateValues["feature"] = subject.name
-        case .fairness: templateValues["segment"] = subject.name
+        case let .feature(name): values["feature"] = name
+        case .score, .prediction: values["feature"] = subject.name
+        case .fairness: values["segment"] = subject.name
         case .model: break
         }
+        return values
+    }
 
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.member("type", "alert")
-        writer.member("schema", Self.schemaVersion)
-        writer.member("id", id)
-        writer.member("fingerprint", fingerprint)
-        writer.member("status", statusText)
-        writer.member("rule", rule.name)
-        writer.member("severity", rule.severity.rawValue)
-        writer.member("model", context.model)
-        writer.member("version", context.version)
-        writer.key("subject")
-        writer.beginObject()
-        writer.member("kind", subject.kind)
-        writer.member("name", subject.name)
-        writer.endObject()
-        writer.member("metric", rule.metric.name.rawValue)
-        writer.member("value", value)
-        threshold.write(to: &writer)
-        writer.key("window")
-        writer.beginObject()
-        writer.member("start", context.windowStart)
-        writer.member("end", context.windowEnd)
-        writer.member("count", context.count)
-        writer.endObject()
-        writer.key("reference")
-        writer.beginObject()
-        writer.member("profile_id", context.reference.identifier)
-        writer.member("count", context.reference.count)
-        writer.endObject()
-        writer.key("evidence")
-        writer.beginObject()
-        for (name, text) in evidence { writer.member(name, text) }
-        writer.endObject()
-        writer.member("labels", sortedMap: rule.labels)
-        writer.member("annotations", sortedMap: rule.renderAnnotations(templateValues))
-        writer.member("startsAt", startsAt)
-        if status == .resolved { writer.member("endsAt", context.windowEnd) } else { writer.member("endsAt", nil as String?) }
-        writer.member("rules_digest", rulesDigest)
-        writer.endObject()
-        json = writer.text
+    /// The alert's identity as labels (`alertname` = the rule, `severity`, `model`,
+    /// `version`, `subject` = the subject's kind, and `feature` or `attribute` where it
+    /// applies) over the rule's own labels: one alert instance, one label set.
+    static func labels(of rule: Rule, model: String, version: String, subject: MetricSubject?) -> [String: String] {
+        var labels = rule.labels
+        labels["alertname"] = rule.name
+        labels["severity"] = rule.severity.rawValue
+        labels["model"] = model
+        labels["version"] = version
+        if let subject {
+            labels["subject"] = subject.kind
+            switch subject {
+            case .feature, .score, .prediction: labels["feature"] = subject.name
+            case .fairness: labels["attribute"] = subject.name
+            case .model: break
+            }
+        }
+        return labels
+    }
+
+    /// Stable per rule, model, version and subject.
+    public static func fingerprint(rule: String, model: String, version: String, subject: MetricSubject) -> String {
+        StableHash.hex(rule, model, version, subject.kind, subject.name)
+    }
+}
+
+/// One piece of an alert's evidence: another statistic of the same subject, or a group
+/// of a fairness report.
+public struct Evidence: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        case number(Double)
+        case count(Int)
+        /// A fairness group: its selection rate and predictions.
+        case group(selectionRate: Double, predictions: Int)
+    }
+
+    public var name: String
+    public var value: Value
+
+    public init(_ name: String, _ value: Value) {
+        self.name = name
+        self.value = value
     }
 }
 
 /// A retraining trigger: which model version, why (the alerts and rules behind it),
 /// and on which data window, awaiting approval when the rule says so.
-struct RetrainTrigger {
-    let id: String
-    let json: String
+public struct RetrainTrigger: Sendable, Equatable {
+    public var id: String
+    public var model: String
+    public var version: String
+    public var rule: String
+    /// The alerts firing for the version when it triggered (ids of published alert events).
+    public var alertIDs: [String]
+    /// The trigger's rule first, then the rules of the alerts firing.
+    public var rules: [String]
+    public var windowStart: Int64
+    public var windowEnd: Int64
+    public var requiresApproval: Bool
+    public var triggeredAt: Int64
+    /// Identity (`alertname` = the rule, `severity`, `model`, `version`) over the rule's own labels.
+    public var labels: [String: String]
+    public var annotations: [String: String]
+    public var rulesDigest: String
 
+    public init(
+        id: String, model: String, version: String, rule: String, alertIDs: [String], rules: [String], windowStart: Int64,
+        windowEnd: Int64, requiresApproval: Bool, triggeredAt: Int64, labels: [String: String], annotations: [String: String],
+        rulesDigest: String
+    ) {
+        self.id = id
+        self.model = model
+        self.version = version
+        self.rule = rule
+        self.alertIDs = alertIDs
+        self.rules = rules
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.requiresApproval = requiresApproval
+        self.triggeredAt = triggeredAt
+        self.labels = labels
+        self.annotations = annotations
+        self.rulesDigest = rulesDigest
+    }
+
+    /// `alertIDs`: the alerts firing for the version (published alert events); the
+    /// trigger's own rule judged `cause`, which is not published as an alert.
     init(
         rule: Rule, cause: AlertEvent, alertIDs: [String], alertRules: [String], context: EvaluationContext,
         requiresApproval: Bool, rulesDigest: String
     ) {
-        id = StableHash.hex("retrain", cause.id)
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.member("type", "retrain")
-        writer.member("schema", AlertEvent.schemaVersion)
-        writer.member("id", id)
-        writer.member("model", context.model)
-        writer.member("version", context.version)
-        writer.member("rule", rule.name)
-        writer.key("alert_ids")
-        writer.beginArray()
-        for alertID in [cause.id] + alertIDs { writer.value(alertID) }
-        writer.endArray()
-        writer.key("rules")
-        writer.beginArray()
-        for name in [rule.name] + alertRules.filter({ $0 != rule.name }) { writer.value(name) }
-        writer.endArray()
-        writer.key("window")
-        writer.beginObject()
-        writer.member("start", context.windowStart)
-        writer.member("end", context.windowEnd)
-        writer.endObject()
-        writer.member("requires_approval", requiresApproval)
-        writer.member("triggeredAt", context.windowEnd)
-        writer.member("labels", sortedMap: rule.labels)
-        writer.member("annotations", sortedMap: rule.renderAnnotations([
-            "model": context.model, "version": context.version,
-            "window_start": String(context.windowStart), "window_end": String(context.windowEnd),
-        ]))
-        writer.member("rules_digest", rulesDigest)
-        writer.endObject()
-        json = writer.text
+        self.init(
+            id: StableHash.hex("retrain", cause.id), model: context.model, version: context.version, rule: rule.name,
+            alertIDs: alertIDs, rules: [rule.name] + alertRules.filter { $0 != rule.name },
+            windowStart: context.windowStart, windowEnd: context.windowEnd, requiresApproval: requiresApproval,
+            triggeredAt: context.windowEnd, labels: AlertEvent.labels(of: rule, model: context.model, version: context.version, subject: nil),
+            annotations: rule.renderAnnotations(
+                AlertEvent.templateValues(subject: cause.subject, context: context, value: cause.value, threshold: cause.threshold)),
+            rulesDigest: rulesDigest)
     }
 }
 
 extension MetricSubject {
     /// The kind of subject, as alerts name it.
-    var kind: String {
+    public var kind: String {
         switch self {
         case .model: "model"
         case .score, .prediction: "output"
@@ -134,24 +230,6 @@ extension ThresholdResult {
     var isAvailable: Bool {
         if case .unavailable = self { return false }
         return true
-    }
-
-    func write(to writer: inout JSONWriter) {
-        switch self {
-        case let .bound(comparator, threshold):
-            writer.member("threshold", threshold)
-            writer.member("comparator", comparator.rawValue)
-        case let .band(lower, upper):
-            writer.key("threshold")
-            writer.beginArray()
-            writer.value(lower)
-            writer.value(upper)
-            writer.endArray()
-            writer.member("comparator", "outside")
-        case .unavailable:
-            writer.member("threshold", nil as Double?)
-            writer.member("comparator", nil as String?)
-        }
     }
 }
 

@@ -3,12 +3,7 @@ import DriftCore
 /// Everything known about one evaluated window of one model version: what rules are
 /// judged on, and what the metrics series records.
 struct EvaluationContext {
-    enum Kind: String {
-        /// A drift window closed: inputs, outputs, data quality, selection fairness.
-        case drift
-        /// A performance window gathered enough labels: accuracy & co, detectors, label fairness.
-        case performance
-    }
+    typealias Kind = EvaluationKind
 
     var model: String
     var version: String

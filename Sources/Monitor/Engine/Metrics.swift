@@ -10,7 +10,7 @@ public enum MetricSubject: Hashable, Sendable, Comparable {
     case fairness([String])
 
     /// The subject as alerts and metric lines name it.
-    var name: String {
+    public var name: String {
         switch self {
         case .model: "model"
         case .score: "score"

@@ -19,10 +19,10 @@ public struct MonitorConfiguration: Sendable {
     /// before a `rule_not_evaluated` notice says so.
     public var blindNoticeAfter = defaultBlindNoticeAfter
     public static let defaultBlindNoticeAfter = 12
-    /// Whether evaluations emit metric events (``MonitorOutput/Kind/metric``): off for a
-    /// run that writes them nowhere (`replay` without `--metrics-out`), where building
-    /// them was about a third of the time of every evaluation. Alerts are unchanged.
-    public var metricEvents = true
+    /// Whether evaluations emit metric events (every metric of every window): only when a
+    /// sink wants them (`replay --metrics-out`, serve's gauges and metrics topic); off, the
+    /// engine does not build them.
+    public var emitsMetricEvents = true
 
     public init() {}
 

@@ -90,7 +90,7 @@ public final class MonitorEngine {
         self.configuration = configuration
         self.decoder = decoder
         evaluator = RuleEvaluator(ruleSet: rules, referenceCoverageThreshold: configuration.labelCoverageThreshold,
-                                  blindNoticeAfter: configuration.blindNoticeAfter, metricEvents: configuration.metricEvents)
+                                  blindNoticeAfter: configuration.blindNoticeAfter, metricEvents: configuration.emitsMetricEvents)
         join = LabelJoin(configuration: configuration.join)
         referenceBudget = ReferenceBudget(events: configuration.caps.referenceEventsInTotal,
                                           bytes: configuration.caps.referenceBytesInTotal)
@@ -281,15 +281,8 @@ public final class MonitorEngine {
         versions[key] = monitor
         versionTable.append(monitor)
         arrivalsAtLastEvaluation[key] = (arrivals, ownCounters.rejectedTotal)
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.member("type", "version_seen")
-        writer.member("model", event.model)
-        writer.member("version", event.version)
-        writer.member("first_ts", event.timestamp)
-        writer.member("previous_versions", modelVersions)
-        writer.endObject()
-        outputs.append(MonitorOutput.identifiedByContent(kind: .notice, json: writer.text))
+        outputs.append(MonitorOutput(.notice(.versionSeen(Notice.VersionSeen(
+            model: event.model, version: event.version, firstTimestamp: event.timestamp, previousVersions: modelVersions)))))
         return monitor
     }
 
@@ -356,8 +349,9 @@ extension MonitorEngine {
     public static let checkpointKind = "engine-state"
     /// Format 2 added growing windows, skipped-evaluation accounting and hysteresis state;
     /// format 3 segment codes per model version and the partition's event time; format 4
-    /// where an alert's `for`/`keep_firing_for` run counted its last independent window.
-    /// An older checkpoint is refused with a clear error (its layout cannot be completed).
+    /// where an alert's `for`/`keep_firing_for` run counted its last independent window, and
+    /// keeps outputs not yet drained as typed events (``OutputEvent``), not JSON. An
+    /// older checkpoint is refused with a clear error (its layout cannot be completed).
     public static let checkpointFormatVersion: UInt32 = 4
 
     /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 4),
@@ -387,7 +381,7 @@ extension MonitorEngine {
         try VersionedBlob.decode(bytes, kind: Self.checkpointKind, newestVersion: Self.checkpointFormatVersion) { reader, version in
             guard version == Self.checkpointFormatVersion else {
                 throw SerializationError.invalidValue(
-                    "checkpoint format \(version) predates format \(Self.checkpointFormatVersion) (per-version segment caps, the partition's event time); it cannot be restored")
+                    "checkpoint format \(version) predates format \(Self.checkpointFormatVersion) (typed outputs, per-version segment caps, the partition's event time); it cannot be restored")
             }
             try restoreState(from: &reader)
         }
@@ -411,15 +405,7 @@ extension MonitorEngine {
         join.encodeState(to: &writer) { payload, writer in payload.encode(to: &writer) }
         evaluator.encodeState(to: &writer)
         writer.writeCount(outputs.count)
-        for output in outputs {
-            writer.write(output.kind.rawValue)
-            writer.writeOptional(output.id) { $0.write($1) }
-            writer.write(output.json)
-            writer.writeOptional(output.firing) { writer, firing in
-                writer.write(firing.rule)
-                writer.write(firing.at)
-            }
-        }
+        for output in outputs { writer.write(output.event) }
         writer.writeCount(firings.count)
         for (rule, tally) in firings.sorted(by: { $0.key < $1.key }) {
             writer.write(rule)
@@ -472,14 +458,7 @@ extension MonitorEngine {
         }
         alertInstancesDroppedOnRestore = try evaluator.restoreState(from: &reader)
         let outputCount = try reader.readCount(maximum: reader.remaining)
-        for _ in 0..<outputCount {
-            let kindName = try reader.readString()
-            guard let kind = MonitorOutput.Kind(rawValue: kindName) else { throw SerializationError.invalidValue("output kind \(kindName)") }
-            let id = try reader.readOptional { try $0.readString() }
-            let json = try reader.readString()
-            let firing = try reader.readOptional { (rule: try $0.readString(), at: try $0.readInt64()) }
-            outputs.append(MonitorOutput(kind: kind, id: id, json: json, firing: firing))
-        }
+        for _ in 0..<outputCount { outputs.append(MonitorOutput(try reader.readOutputEvent())) }
         let firingCount = try reader.readCount(maximum: reader.remaining)
         for _ in 0..<firingCount {
             firings[try reader.readString()] = (try reader.readCounter(), try reader.readInt64())

@@ -1,52 +1,5 @@
 import DriftCore
 
-/// One line the monitor emits. Alerts and retraining triggers carry deterministic ids,
-/// so a consumer (or a restarted monitor) can drop duplicates.
-public struct MonitorOutput: Sendable, Equatable {
-    public enum Kind: String, Sendable {
-        case alert, retrain, metric
-        /// Lifecycle notices, e.g. a model version seen for the first time.
-        case notice
-    }
-
-    public var kind: Kind
-    public var id: String?
-    public var json: String
-    /// For an alert that starts firing or a retraining trigger: its rule and event time
-    /// (what run summaries tally without parsing the JSON).
-    public var firing: (rule: String, at: Int64)?
-    /// For a metric event: what it measured, so that consumers in the process (the
-    /// service's gauges) need not parse the JSON. Not kept in checkpoints.
-    public var measurement: Measurement?
-
-    public struct Measurement: Sendable, Equatable {
-        public var model: String
-        public var version: String
-        public var subject: String
-        public var metric: String
-        public var value: Double?
-    }
-
-    init(kind: Kind, id: String?, json: String, firing: (rule: String, at: Int64)? = nil) {
-        self.kind = kind
-        self.id = id
-        self.json = json
-        self.firing = firing
-    }
-
-    /// An output with no event identity of its own (metric events, notices): its id is a
-    /// hash of its content, so that a copy emitted again after a restart is recognised (and
-    /// not published twice) like alerts are.
-    static func identifiedByContent(kind: Kind, json: String) -> MonitorOutput {
-        MonitorOutput(kind: kind, id: StableHash.hex(json), json: json)
-    }
-
-    public static func == (lhs: MonitorOutput, rhs: MonitorOutput) -> Bool {
-        lhs.kind == rhs.kind && lhs.id == rhs.id && lhs.json == rhs.json
-            && lhs.firing?.rule == rhs.firing?.rule && lhs.firing?.at == rhs.firing?.at
-    }
-}
-
 /// Judges every applicable rule on each evaluation, keeps each alert instance's
 /// lifecycle, and writes alert, retraining and metric events.
 final class RuleEvaluator {
@@ -198,7 +151,7 @@ final class RuleEvaluator {
         var value: Double?
         var samples: Int
         var reference: ReferenceStatistic?
-        var evidence = Evidence.none
+        var evidence = EvidenceSource.none
         /// How likely sampling noise alone is to give this difference from the reference (nil: no test).
         var pValue: Double?
         /// The value that means "no effect", towards which a firing alert must come back to clear.
@@ -208,7 +161,7 @@ final class RuleEvaluator {
     /// What an alert event shows as its evidence, written out only when an event is
     /// built (a transition): nearly every evaluation builds none, and formatting every
     /// metric of every subject for each rule was a large share of an evaluation.
-    private enum Evidence {
+    private enum EvidenceSource {
         case none
         /// Every defined metric of the subject, in the evaluation's order.
         case featureMetrics
@@ -217,21 +170,21 @@ final class RuleEvaluator {
         /// The drifted features, most drifted first (at most five).
         case driftedFeatures([MetricObservation])
 
-        func pairs(subject: MetricSubject, context: EvaluationContext) -> [(String, String)] {
+        func items(subject: MetricSubject, context: EvaluationContext) -> [Evidence] {
             switch self {
             case .none:
                 return []
             case .featureMetrics:
                 return context.featureMetrics.filter { $0.key.subject == subject && $0.value != nil }
-                    .map { ($0.key.metric.rawValue, AnnotationTemplate.format($0.value!)) }
+                    .map { Evidence($0.key.metric.rawValue, .number($0.value!)) }
             case .performance:
-                return [("labelled", "\(context.labelled)"), (HealthMetric.labelCoverage.rawValue, AnnotationTemplate.format(context.labelCoverage ?? 0))]
+                return [Evidence("labelled", .count(context.labelled)), Evidence(HealthMetric.labelCoverage.rawValue, .number(context.labelCoverage ?? 0))]
             case let .fairness(report):
                 return report.groups.map { group in
-                    (group.key.description, "selection_rate=\(AnnotationTemplate.format(group.selectionRate.value)) n=\(group.predictionCount)")
+                    Evidence(group.key.description, .group(selectionRate: group.selectionRate.value, predictions: Int(group.predictionCount)))
                 }
             case let .driftedFeatures(drifted):
-                return drifted.map { ($0.key.subject.name, AnnotationTemplate.format($0.value!)) }
+                return drifted.map { Evidence($0.key.subject.name, .number($0.value!)) }
             }
         }
     }
@@ -385,13 +338,12 @@ final class RuleEvaluator {
         guard let transition else { return notices }
         let event = AlertEvent(
             rule: rule, subject: subject, context: context, value: measured.value, threshold: threshold,
-            evidence: measured.evidence.pairs(subject: subject, context: context), status: transition, startsAt: instance.lifecycle.firingSince ?? context.windowEnd,
+            evidence: measured.evidence.items(subject: subject, context: context), status: transition, startsAt: instance.lifecycle.firingSince ?? context.windowEnd,
             rulesDigest: ruleSet.rulesDigest)
         if transition == .fired { instance.firingID = event.id }
         switch rule.action {
         case .alert:
-            let firing = transition == .fired ? (rule.name, instance.lifecycle.firingSince ?? context.windowEnd) : nil
-            return notices + [MonitorOutput(kind: .alert, id: event.id, json: event.json, firing: firing)]
+            return notices + [MonitorOutput(.alert(event))]
         case let .retrain(cooldown, requiresApproval):
             guard transition == .fired else { return notices }
             let modelVersion = context.model + "\u{0}" + context.version
@@ -404,7 +356,7 @@ final class RuleEvaluator {
             let trigger = RetrainTrigger(
                 rule: rule, cause: event, alertIDs: causes.ids, alertRules: causes.rules, context: context,
                 requiresApproval: requiresApproval, rulesDigest: ruleSet.rulesDigest)
-            return notices + [MonitorOutput(kind: .retrain, id: trigger.id, json: trigger.json, firing: (rule.name, context.windowEnd))]
+            return notices + [MonitorOutput(.retrain(trigger))]
         }
     }
 
@@ -412,25 +364,10 @@ final class RuleEvaluator {
     /// judged (`rule_not_evaluated`, with the last reason), or is judged again
     /// (`rule_evaluated_again`, `reason` nil).
     private func blindnessNotice(_ rule: Rule, subject: MetricSubject, instance: Instance, reason: SkipReason?, context: EvaluationContext) -> MonitorOutput {
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.member("type", reason == nil ? "rule_evaluated_again" : "rule_not_evaluated")
-        writer.member("rule", rule.name)
-        writer.member("model", context.model)
-        writer.member("version", context.version)
-        writer.member("subject", subject.name)
-        writer.member("skipped_evaluations", instance.skippedInARow)
-        writer.member("skipped_since", instance.skippedSince)
-        writer.member("window_end", context.windowEnd)
-        if let reason {
-            writer.member("reason", reason.code)
-            if case let .tooFewSamples(samples) = reason {
-                writer.member("samples", samples)
-                writer.member("min_samples", rule.minSamples)
-            }
-        }
-        writer.endObject()
-        return MonitorOutput.identifiedByContent(kind: .notice, json: writer.text)
+        MonitorOutput(.notice(.ruleBlindness(Notice.RuleBlindness(
+            change: reason.map { .notEvaluated($0) } ?? .evaluatedAgain, rule: rule.name, model: context.model, version: context.version,
+            subject: subject, skippedEvaluations: instance.skippedInARow, skippedSince: instance.skippedSince,
+            windowEnd: context.windowEnd, minSamples: rule.minSamples))))
     }
 
     /// Alerts currently firing for a model version (alert rules only), in a stable order.
@@ -441,7 +378,7 @@ final class RuleEvaluator {
         return (firing.compactMap(\.value.firingID), Array(Set(firing.map { ruleSet.rules[$0.key.rule].name })).sorted())
     }
 
-    // MARK: Metric lines
+    // MARK: Metric events
 
     private func metricLines(_ context: EvaluationContext) -> [MonitorOutput] {
         var observations: [(subject: MetricSubject, metric: MetricName, value: Double?, samples: Int)] = []
@@ -473,23 +410,9 @@ final class RuleEvaluator {
             fairness(context.outcomeFairness, FairnessMetric.allCases.filter { !$0.usesSelection })
         }
         return observations.map { subject, metric, value, samples in
-            var writer = JSONWriter()
-            writer.beginObject()
-            writer.member("type", "metric")
-            writer.member("evaluation", context.kind.rawValue)
-            writer.member("model", context.model)
-            writer.member("version", context.version)
-            writer.member("window_start", context.windowStart)
-            writer.member("window_end", context.windowEnd)
-            writer.member("subject", subject.name)
-            writer.member("metric", metric.rawValue)
-            writer.member("value", value)
-            writer.member("samples", samples)
-            writer.endObject()
-            var output = MonitorOutput.identifiedByContent(kind: .metric, json: writer.text)
-            output.measurement = MonitorOutput.Measurement(model: context.model, version: context.version, subject: subject.name,
-                                                           metric: metric.rawValue, value: value)
-            return output
+            MonitorOutput(.metric(MetricEvent(
+                evaluation: context.kind, model: context.model, version: context.version, windowStart: context.windowStart,
+                windowEnd: context.windowEnd, subject: subject, metric: metric, value: value, samples: samples)))
         }
     }
 }

@@ -34,8 +34,8 @@ extension MonitorEngine {
 
 /// UTC timestamps as ISO 8601 text without Foundation (civil-from-days, after Howard
 /// Hinnant's `chrono`-compatible date algorithms).
-enum ISO8601Time {
-    static func string(milliseconds: Int64) -> String {
+package enum ISO8601Time {
+    package static func string(milliseconds: Int64) -> String {
         let (days, inDay) = daysAndRemainder(milliseconds)
         let (year, month, day) = civil(days: days)
         func padded(_ value: Int64, _ width: Int) -> String {

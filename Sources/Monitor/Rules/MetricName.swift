@@ -6,7 +6,7 @@
 ///
 /// Grouped by what computes the value; ``rawValue`` is the name rules, alerts and metric
 /// lines use.
-public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertible {
+public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertible, RawRepresentable {
     /// Drift statistics and data quality of a feature, the score or the predicted class.
     case feature(FeatureMetric)
     /// The model version's traffic and inputs as a whole.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Monitor
 import NIOCore
 import Prometheus
 import ServiceLifecycle
@@ -119,7 +120,7 @@ final class AlertmanagerClient: Service, Sendable {
     /// The alerts to send now: the changed ones, or every tracked one when a resend is due;
     /// firing ones with `endsAt` = `wallClock` + 4 × resend. Forgets resolved alerts past retention.
     func due(at now: ContinuousClock.Instant, wallClock: Date) -> [AlertmanagerAlert] {
-        let endsAt = AlertmanagerAlert.rfc3339(wallClock.addingTimeInterval(4 * settings.resendInterval.seconds))
+        let endsAt = ISO8601Time.string(milliseconds: Int64((wallClock.timeIntervalSince1970 + 4 * settings.resendInterval.seconds) * 1000))
         let (alerts, tracked) = state.withLock { state -> ([AlertmanagerAlert], Int) in
             state.entries = state.entries.filter { _, entry in
                 if case let .resolved(_, forgetAt) = entry { forgetAt > now } else { true }
@@ -208,13 +209,6 @@ final class AlertmanagerClient: Service, Sendable {
             dropped = registry.counter(Self.droppedFamily)
             tracked = registry.gauge(Self.trackedFamily)
         }
-    }
-}
-
-extension AlertmanagerAlert {
-    /// RFC 3339 in UTC with milliseconds, as Alertmanager's API takes times.
-    static func rfc3339(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
 

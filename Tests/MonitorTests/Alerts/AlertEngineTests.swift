@@ -14,6 +14,9 @@ import Testing
         condition: "> 2"
         min_samples: 0
         severity: info
+        labels: {team: risk}
+        annotations:
+          summary: "volume {{ value }} between {{ window_start }} and {{ window_end }}"
       - name: RetrainOnVolume
         action: retrain
         scope: model
@@ -23,6 +26,8 @@ import Testing
         severity: info
         cooldown: 2500ms
         requires_approval: false
+        annotations:
+          summary: "retrain {{ model }}/{{ version }}: volume {{ value }} (threshold {{ threshold }})"
     """
 
     /// Replays panes of 1 s (pane 0 is the reference) with the given predictions per pane.
@@ -50,21 +55,38 @@ import Testing
         let (lines, _) = try Self.replay(volumes: [3, 3, 1])
         let alerts = lines.filter { $0["type"] as? String == "alert" }
         #expect(alerts.map { $0["status"] as? String } == ["firing", "resolved"])
-        #expect(alerts.map { ($0["startsAt"] as? NSNumber)?.int64Value } == [2000, 2000])
-        #expect(alerts[0]["endsAt"] is NSNull && (alerts[1]["endsAt"] as? NSNumber)?.int64Value == 4000)
+        #expect(alerts.map { ($0["starts_at_ms"] as? NSNumber)?.int64Value } == [2000, 2000])
+        #expect(alerts[0]["ends_at_ms"] is NSNull && (alerts[1]["ends_at_ms"] as? NSNumber)?.int64Value == 4000)
+        #expect(alerts.map { $0["startsAt"] as? String } == ["1970-01-01T00:00:02.000Z", "1970-01-01T00:00:02.000Z"])
+        #expect(alerts[0]["endsAt"] is NSNull && alerts[1]["endsAt"] as? String == "1970-01-01T00:00:04.000Z")
         #expect(alerts[0]["fingerprint"] as? String == alerts[1]["fingerprint"] as? String)
         #expect(alerts[0]["id"] as? String != alerts[1]["id"] as? String)
+    }
+
+    @Test func alertsCarryTheirIdentityInLabelsAndReadableTimesInAnnotations() throws {
+        let (lines, _) = try Self.replay(volumes: [3, 1])
+        let firing = try #require(lines.first { $0["type"] as? String == "alert" })
+        #expect(firing["labels"] as? [String: String] == [
+            "alertname": "HighVolume", "severity": "info", "model": "m", "version": "v1", "subject": "model", "team": "risk",
+        ])
+        #expect(firing["annotations"] as? [String: String]
+            == ["summary": "volume 3 between 1970-01-01T00:00:01.000Z and 1970-01-01T00:00:02.000Z"])
+        let trigger = try #require(lines.first { $0["type"] as? String == "retrain" })
+        #expect(trigger["annotations"] as? [String: String] == ["summary": "retrain m/v1: volume 3 (threshold 2)"])
+        #expect(trigger["labels"] as? [String: String] == ["alertname": "RetrainOnVolume", "severity": "info", "model": "m", "version": "v1"])
     }
 
     @Test func retrainingWaitsForItsCooldown() throws {
         // Firings at 2000, 4000 (within 2.5 s of 2000: suppressed) and 6000 (triggers).
         let (lines, engine) = try Self.replay(volumes: [3, 1, 3, 1, 3, 1])
         let triggers = lines.filter { $0["type"] as? String == "retrain" }
-        #expect(triggers.map { ($0["triggeredAt"] as? NSNumber)?.int64Value } == [2000, 6000])
+        #expect(triggers.map { ($0["triggered_at_ms"] as? NSNumber)?.int64Value } == [2000, 6000])
+        #expect(triggers.map { $0["triggeredAt"] as? String } == ["1970-01-01T00:00:02.000Z", "1970-01-01T00:00:06.000Z"])
         #expect(engine.counters.retrainTriggers == 2 && engine.counters.retrainTriggersInCooldown == 1)
-        // Each trigger names the alert firing with it.
+        // Each trigger names the alert firing with it, and only published alerts.
         let firingIDs = Set(lines.filter { $0["status"] as? String == "firing" }.compactMap { $0["id"] as? String })
-        #expect(triggers.allSatisfy { (($0["alert_ids"] as? [String]) ?? []).dropFirst().allSatisfy(firingIDs.contains) })
+        #expect(triggers.allSatisfy { (($0["alert_ids"] as? [String]) ?? []).count == 1 })
+        #expect(triggers.allSatisfy { (($0["alert_ids"] as? [String]) ?? []).allSatisfy(firingIDs.contains) })
         let tally = try #require(engine.firings["RetrainOnVolume"])
         #expect(tally.count == 2 && tally.first == 2000)
         #expect(engine.firings["HighVolume"]?.count == 3)

@@ -80,8 +80,8 @@ import Testing
             feed(line, to: engine)
             for output in engine.drainOutputs() {
                 run.outputs.append(output)
-                if output.kind == .alert, let id = output.id {
-                    if output.firing != nil { firing.insert(id) } else { firing.remove(id) }
+                if output.kind == .alert {
+                    if output.firing != nil { firing.insert(output.id) } else { firing.remove(output.id) }
                 }
             }
         }

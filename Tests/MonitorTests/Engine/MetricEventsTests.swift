@@ -2,7 +2,7 @@ import Simulation
 import Testing
 @testable import Monitor
 
-/// `MonitorConfiguration.metricEvents`: a run that writes metric events nowhere does not
+/// `MonitorConfiguration.emitsMetricEvents`: a run that writes metric events nowhere does not
 /// build them, and everything else it emits — alerts with their evidence, retraining
 /// triggers, notices — is the same, byte for byte.
 @Suite struct MetricEventsTests {
@@ -12,7 +12,7 @@ import Testing
         simulation.seed = 7
         simulation.scenario = try! Scenario(parsing: "income_shift@0.5")
         var configuration = ScenarioTests.configuration()
-        configuration.metricEvents = metricEvents
+        configuration.emitsMetricEvents = metricEvents
         let engine = MonitorEngine(configuration: configuration, rules: ScenarioTests.defaultRules)
         var outputs: [MonitorOutput] = []
         for line in StreamSimulator(simulation) {

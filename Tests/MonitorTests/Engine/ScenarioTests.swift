@@ -28,6 +28,11 @@ import Testing
         var subject: Subject?
         var startsAt: Int64?
         var triggeredAt: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case type, status, rule, subject
+            case startsAt = "starts_at_ms", triggeredAt = "triggered_at_ms"
+        }
     }
 
     /// One replay's results (outputs in order, and the simulator's manifest).

@@ -74,9 +74,7 @@ enum DetectionGrid {
         var firings: [Firing] = []
         var predictions = 0, labels = 0
         func collect(_ outputs: [MonitorOutput]) {
-            for output in outputs where output.kind == .alert || output.kind == .retrain {
-                firings.append(parse(output))
-            }
+            firings += outputs.compactMap(parse)
         }
         for event in generator {
             if mode != .stream, event.isReference { continue }
@@ -97,22 +95,18 @@ enum DetectionGrid {
         return Replayed(firings: firings, predictions: predictions, labels: labels, seconds: seconds, counters: engine.counters)
     }
 
-    static func parse(_ output: MonitorOutput) -> Firing {
-        let object = try! JSONSerialization.jsonObject(with: Data(output.json.utf8)) as! [String: Any]
-        let rule = object["rule"] as? String ?? "?"
-        if output.kind == .retrain {
-            let at = (object["triggeredAt"] as? NSNumber)?.int64Value ?? 0
-            return Firing(rule: rule, subject: "model", fingerprint: "retrain:\(rule)", at: at, resolved: false)
+    /// An alert's or retraining trigger's firing (nil for metric events and notices).
+    static func parse(_ output: MonitorOutput) -> Firing? {
+        switch output.event {
+        case let .retrain(trigger):
+            return Firing(rule: trigger.rule, subject: "model", fingerprint: "retrain:\(trigger.rule)", at: trigger.triggeredAt, resolved: false)
+        case let .alert(alert):
+            let resolved = alert.status == .resolved
+            return Firing(rule: alert.rule, subject: alert.subject.name, fingerprint: alert.fingerprint,
+                          at: resolved ? alert.endsAt ?? alert.window.end : alert.startsAt, resolved: resolved)
+        case .metric, .notice:
+            return nil
         }
-        let subject = (object["subject"] as? [String: Any])?["name"] as? String ?? "?"
-        let status = object["status"] as? String ?? "?"
-        let at: Int64
-        if status == "resolved" {
-            at = ((object["endsAt"] as? NSNumber)?.int64Value) ?? ((object["window"] as? [String: Any])?["end"] as? NSNumber)?.int64Value ?? 0
-        } else {
-            at = (object["startsAt"] as? NSNumber)?.int64Value ?? 0
-        }
-        return Firing(rule: rule, subject: subject, fingerprint: object["fingerprint"] as? String ?? "?", at: at, resolved: status == "resolved")
     }
 
     /// The outcome for one injected change.

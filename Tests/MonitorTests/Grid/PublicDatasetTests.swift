@@ -88,10 +88,10 @@ import Testing
                 var bytes = line
                 let rejection = bytes.withUnsafeMutableBufferPointer { engine.process(message: UnsafeBufferPointer($0)) }
                 #expect(rejection == nil)
-                firings += engine.drainOutputs().filter { $0.kind == .alert || $0.kind == .retrain }.map(DetectionGrid.parse)
+                firings += engine.drainOutputs().compactMap(DetectionGrid.parse)
             }
             engine.finish()
-            firings += engine.drainOutputs().filter { $0.kind == .alert || $0.kind == .retrain }.map(DetectionGrid.parse)
+            firings += engine.drainOutputs().compactMap(DetectionGrid.parse)
             let elapsed = clock.now - began
             let replayed = DetectionGrid.Replayed(firings: firings, predictions: 0, labels: 0, seconds: Double(elapsed.components.seconds), counters: engine.counters)
             let score = DetectionGrid.score(replayed, spec: spec, tolerated: DetectionGridTests.tolerated, controls: Set(manifest.controls))

@@ -55,8 +55,8 @@ import Testing
         let settled = try StreamFixtures.replay([StreamFixtures.path("join.jsonl")], rules: StreamFixtures.smallRules)
         let fired = settled.lines(.alert).filter { $0["status"] as? String == "firing" }
         #expect(fired.map { $0["rule"] as! String }.sorted() == ["AccuracyDrop", "ParityGap"])
-        #expect(fired.first { $0["rule"] as? String == "ParityGap" }?["startsAt"] as? NSNumber == 5000)
-        #expect(fired.first { $0["rule"] as? String == "AccuracyDrop" }?["startsAt"] as? NSNumber == 6000)
+        #expect(fired.first { $0["rule"] as? String == "ParityGap" }?["starts_at_ms"] as? NSNumber == 5000)
+        #expect(fired.first { $0["rule"] as? String == "AccuracyDrop" }?["starts_at_ms"] as? NSNumber == 6000)
 
         // Without r5's and r6's labels (and before they could expire) the reference
         // period never reaches coverage: both conditions are skipped, not breached — the

@@ -90,7 +90,7 @@ import Testing
             engine.process(.label(LabelEvent(id: "p\(index)", timestamp: start + Int64(index) * 10_000 + delay, label: index % 3 == 0 ? 1 : 0)))
         }
         engine.finish()
-        let accuracy = engine.drainOutputs().compactMap(\.measurement).filter { $0.metric == "accuracy" }
+        let accuracy = engine.drainOutputs().filter { if case let .metric(metric) = $0.event { metric.metric == .performance(.accuracy) } else { false } }
         #expect(engine.counters.lateLabels == 0)
         #expect(engine.counters.performanceWindowsAwaitingLabels == 0)
         // The reference is the first 40 predictions; the 360 monitored ones make 18 panes of

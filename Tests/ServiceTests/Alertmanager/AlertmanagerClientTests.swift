@@ -83,30 +83,4 @@ import Testing
         running.cancel()
         try await running.value
     }
-
-    @Test func anAlertOutputMapsToLabelsAnnotationsTimesAndGeneratorURL() throws {
-        let messages = try Support.driftingThenRecovering(events: 24_000, scenario: "income_shift@0.2", recoverAt: 0.4)
-        let outputs = Support.engineOutputs(messages).outputs.filter { $0.kind == .alert }
-        let output = try #require(outputs.first { $0.json.contains(#""kind":"feature""#) })
-        let alert = try #require(AlertmanagerAlert(output: output, baseURL: "http://dw:9464"))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.json.utf8)) as? [String: Any])
-        let subject = try #require(json["subject"] as? [String: String])
-        #expect(alert.labels["alertname"] == json["rule"] as? String)
-        #expect(alert.labels["severity"] == json["severity"] as? String)
-        #expect(alert.labels["model"] == "credit-risk" && alert.labels["version"] == "v1")
-        #expect(alert.labels["subject"] == "feature:\(subject["name"] ?? "")")
-        #expect(alert.labels["feature"] == subject["name"])
-        for (key, value) in json["labels"] as? [String: String] ?? [:] { #expect(alert.labels[key] == value) }
-        #expect(alert.annotations == json["annotations"] as? [String: String])
-        #expect(alert.fingerprint == json["fingerprint"] as? String)
-        #expect(alert.generatorURL == "http://dw:9464/v1/alerts/\(alert.fingerprint)")
-        let startsAt = try #require(json["startsAt"] as? Int)
-        #expect(alert.startsAt == AlertmanagerAlert.rfc3339(Date(timeIntervalSince1970: Double(startsAt) / 1000)))
-        #expect(alert.startsAt.hasSuffix("Z") && alert.startsAt.contains("T"))
-        #expect(alert.endsAt == nil)
-        let resolved = try #require(outputs.first { $0.json.contains(#""status":"resolved""#) }
-            .flatMap { AlertmanagerAlert(output: $0, baseURL: "http://dw:9464") })
-        #expect(resolved.endsAt != nil)
-        #expect(AlertmanagerAlert(output: MonitorOutput(kind: .notice, id: nil, json: "{}"), baseURL: "") == nil)
-    }
 }

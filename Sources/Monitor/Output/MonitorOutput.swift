@@ -1,0 +1,148 @@
+import DriftCore
+
+/// One event the monitor emits, typed until the edge: sinks (replay's files, serve's
+/// topics) render it with ``json`` where they write it; consumers in the process read
+/// its fields. Alerts and retraining triggers carry deterministic ids, metric events and
+/// notices a hash of their content, so a consumer (or a restarted monitor) can drop
+/// duplicates.
+public struct MonitorOutput: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case alert, retrain, metric
+        /// Lifecycle notices, e.g. a model version seen for the first time.
+        case notice
+    }
+
+    public var event: OutputEvent
+
+    public init(_ event: OutputEvent) {
+        self.event = event
+    }
+
+    public var kind: Kind {
+        switch event {
+        case .alert: .alert
+        case .retrain: .retrain
+        case .metric: .metric
+        case .notice: .notice
+        }
+    }
+
+    /// The event's id: alerts' and triggers' own; for metric events and notices, which
+    /// have no event identity, a hash of their JSON (so that a copy emitted again after a
+    /// restart is recognised like alerts are). Renders those: see ``rendered``.
+    public var id: String { rendered.id }
+
+    /// The event's JSON and id, rendering it once: what a sink writes.
+    public var rendered: (id: String, json: String) {
+        let json = json
+        return switch event {
+        case let .alert(alert): (alert.id, json)
+        case let .retrain(trigger): (trigger.id, json)
+        case .metric, .notice: (StableHash.hex(json), json)
+        }
+    }
+
+    /// For an alert that starts firing or a retraining trigger: its rule and event time
+    /// (what run summaries tally).
+    public var firing: (rule: String, at: Int64)? {
+        switch event {
+        case let .alert(alert) where alert.status == .firing: (alert.rule, alert.startsAt)
+        case let .retrain(trigger): (trigger.rule, trigger.triggeredAt)
+        case .alert, .metric, .notice: nil
+        }
+    }
+
+    /// The event's time (epoch milliseconds, event time): an alert's start (firing) or end
+    /// (resolved), a trigger's time, a metric's window end, a notice's time.
+    public var time: Int64 {
+        switch event {
+        case let .alert(alert): alert.status == .firing ? alert.startsAt : alert.endsAt ?? alert.window.end
+        case let .retrain(trigger): trigger.triggeredAt
+        case let .metric(metric): metric.windowEnd
+        case let .notice(.versionSeen(seen)): seen.firstTimestamp
+        case let .notice(.ruleBlindness(blindness)): blindness.windowEnd
+        }
+    }
+
+    /// The event as one line of JSON, through its type's renderer (``OutputEvent/render(into:)``).
+    public var json: String {
+        var writer = JSONWriter()
+        event.render(into: &writer)
+        return writer.text
+    }
+}
+
+/// What the monitor emits, each case with exactly its data.
+public enum OutputEvent: Sendable, Equatable {
+    case alert(AlertEvent)
+    case retrain(RetrainTrigger)
+    case metric(MetricEvent)
+    case notice(Notice)
+}
+
+/// One metric of one evaluated window (`type: metric`). Built only when a sink wants
+/// metric events (``MonitorConfiguration/metricEvents``).
+public struct MetricEvent: Sendable, Equatable {
+    public var evaluation: EvaluationKind
+    public var model: String
+    public var version: String
+    public var windowStart: Int64
+    public var windowEnd: Int64
+    public var subject: MetricSubject
+    public var metric: MetricName
+    public var value: Double?
+    public var samples: Int
+}
+
+/// What kind of evaluation produced a metric.
+public enum EvaluationKind: String, Sendable, Equatable {
+    /// A drift window closed: inputs, outputs, data quality, selection fairness.
+    case drift
+    /// A performance window gathered enough labels: accuracy & co, detectors, label fairness.
+    case performance
+}
+
+/// Lifecycle notices (on the metrics output).
+public enum Notice: Sendable, Equatable {
+    /// A model version seen for the first time (`version_seen`).
+    case versionSeen(VersionSeen)
+    /// An alert instance not judged for `blind_notice_after` evaluations in a row
+    /// (`rule_not_evaluated`), or judged again after that (`rule_evaluated_again`).
+    case ruleBlindness(RuleBlindness)
+
+    /// The model the notice is about.
+    public var model: String {
+        switch self {
+        case let .versionSeen(seen): seen.model
+        case let .ruleBlindness(blindness): blindness.model
+        }
+    }
+
+    public struct VersionSeen: Sendable, Equatable {
+        public var model: String
+        public var version: String
+        /// The event time of its first prediction.
+        public var firstTimestamp: Int64
+        /// Versions of the same model seen before it.
+        public var previousVersions: Int
+    }
+
+    public struct RuleBlindness: Sendable, Equatable {
+        public enum Change: Sendable, Equatable {
+            /// Not judged, for the last evaluation's reason.
+            case notEvaluated(SkipReason)
+            case evaluatedAgain
+        }
+
+        public var change: Change
+        public var rule: String
+        public var model: String
+        public var version: String
+        public var subject: MetricSubject
+        public var skippedEvaluations: Int
+        public var skippedSince: Int64
+        public var windowEnd: Int64
+        /// The rule's `min_samples` (shown with a `too_few_samples` reason).
+        public var minSamples: Int
+    }
+}
