@@ -38,33 +38,53 @@ enum JoinPageSource: Sendable, Equatable {
 
 /// The label-join pages each slot of a shard holds (its last complete checkpoint's), so the
 /// next checkpoint of the slot writes only pages it lacks: new ones and the growing last
-/// one (a full page never changes, see ``JoinPage``). Nothing known of a slot (a shard
-/// just taken on, the other slot after a restore): every page is written there.
+/// one (a full page never changes, see ``JoinPage``) — and pages written too long ago.
+///
+/// *Refresh.* A stored page is reused only while the shard has written less than
+/// `refreshBytes` (by default `max(2 MiB, 2 × the slot's page bytes)`) of state records
+/// since that page was written;
+/// then it is written again (a periodic full snapshot, amortised: at most half as much
+/// again as the incremental writes). On a compacted topic nothing requires it, but it
+/// bounds how far back in the partition a restore reaches, so a broker that retains only
+/// the last few MiB of a partition and does not compact (the embedded one) still holds
+/// every page a checkpoint names. Nothing known of a slot (a shard just taken on, after a
+/// restore): every page is written there.
 struct JoinPageLedger {
     private var slots: [UInt8: [Int: JoinPageRecord]] = [:]
+    /// Bytes of all the shard's checkpoint records so far, and that count when each generation still referred to began.
+    private var bytesWritten = 0
+    private var bytesBefore: [UInt64: Int] = [:]
+    /// A fixed refresh bound; `nil`: the default rule.
+    private let refreshBytes: Int?
+    static let minimumRefreshBytes = 2 << 20
 
-    init() {}
-
-    /// After a restore from the checkpoint in `slot` with these pages.
-    init(restored pages: [JoinPageRecord], slot: UInt8) {
-        written(pages, slot: slot)
+    init(refreshBytes: Int? = nil) {
+        self.refreshBytes = refreshBytes
     }
 
-    /// The engine's state and label-join pages for a checkpoint into `slot`: pages the
-    /// slot holds are referred to, the others encoded. Writing the slot overwrites what it
-    /// held, so nothing is known there until ``written(_:slot:)``.
-    mutating func checkpoint(_ engine: MonitorEngine, into slot: UInt8) -> (state: [UInt8], joinPages: [JoinPageSource]) {
-        let held = slots.removeValue(forKey: slot) ?? [:]
+    /// The engine's state and label-join pages for a checkpoint at `placement`: pages its
+    /// slot holds (and not due for a refresh) are referred to, the others encoded. Writing
+    /// the slot overwrites what it held, so nothing is known there until ``written(_:slot:bytes:)``.
+    mutating func checkpoint(_ engine: MonitorEngine, at placement: CheckpointPlacement) -> (state: [UInt8], joinPages: [JoinPageSource]) {
+        let held = slots.removeValue(forKey: placement.slot) ?? [:]
+        let refresh = refreshBytes ?? max(Self.minimumRefreshBytes, 2 * held.values.reduce(0) { $0 + $1.bytes })
+        bytesBefore[placement.generation] = bytesWritten
         let (state, pages) = engine.checkpointWithoutJoinPages()
         return (state, pages.map { live in
-            if let record = held[live.number], record.page.covers(live) { return .stored(record) }
+            if let record = held[live.number], record.page.covers(live),
+               let before = bytesBefore[record.generation], bytesWritten - before < refresh {
+                return .stored(record)
+            }
             return .bytes(live, engine.joinPage(live.number))
         })
     }
 
-    /// The checkpoint into `slot` was acknowledged with these pages (its manifest's).
-    mutating func written(_ pages: [JoinPageRecord], slot: UInt8) {
+    /// The checkpoint into `slot` was acknowledged with these pages (its manifest's) in records of `bytes` in all.
+    mutating func written(_ pages: [JoinPageRecord], slot: UInt8, bytes: Int) {
+        bytesWritten += bytes
         slots[slot] = Dictionary(pages.map { ($0.page.number, $0) }) { _, last in last }
+        let referenced = Set(slots.values.flatMap { $0.values.map(\.generation) })
+        bytesBefore = bytesBefore.filter { referenced.contains($0.key) }
     }
 }
 
@@ -365,8 +385,6 @@ struct StoredCheckpoint: Sendable, Equatable {
     var placement: CheckpointPlacement
     /// The manifest record's position, for messages.
     var location: String
-    /// Where its label-join pages are (the next checkpoint of the same slot reuses them).
-    var joinPageRecords: [JoinPageRecord] = []
 }
 
 /// Reassembles the checkpoints of some shards from state-topic records read in offset
@@ -442,7 +460,7 @@ struct CheckpointCollector {
                 let stored = StoredCheckpoint(checkpoint: ShardCheckpoint(engine: engine, joinPages: pages,
                                                                           inputOffsets: manifest.inputOffsets,
                                                                           outputPositions: manifest.outputPositions),
-                                              placement: manifest.placement, location: location, joinPageRecords: manifest.joinPages)
+                                              placement: manifest.placement, location: location)
                 var list = complete[shard, default: []].filter { $0.placement.generation != generation }
                 list.append(stored)
                 complete[shard] = Array(list.sorted { $0.placement.generation > $1.placement.generation }.prefix(2))
@@ -532,7 +550,7 @@ package struct CompactedCheckpointLog {
 
     /// Writes the engine's next checkpoint; returns the sizes of its records.
     package mutating func write(_ engine: MonitorEngine) throws -> [Int] {
-        let (state, pages) = ledger.checkpoint(engine, into: placement.slot)
+        let (state, pages) = ledger.checkpoint(engine, at: placement)
         let (outgoing, manifest) = try CheckpointRecord.plan(
             ShardCheckpoint(engine: state, joinPages: pages, inputOffsets: [], outputPositions: []), group: Self.group, shard: 0,
             placement: placement, maximumRecordBytes: maximumRecordBytes, joinPageKeys: LabelJoin<JoinedPrediction>.pageKeyCount(configuration.join))
@@ -541,7 +559,7 @@ package struct CompactedCheckpointLog {
                                                headers: record.headers)
             nextOffset += 1
         }
-        ledger.written(manifest.joinPages, slot: placement.slot)
+        ledger.written(manifest.joinPages, slot: placement.slot, bytes: outgoing.reduce(0) { $0 + $1.size })
         placement = placement.next
         return outgoing.map(\.size)
     }

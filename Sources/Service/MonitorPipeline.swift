@@ -293,7 +293,7 @@ public final class MonitorPipeline: Service {
             records += saved.sizes
             let covered = checkpoint.inputOffsets.filter { $0.offset >= 0 }
             if !covered.isEmpty { try consumer.storeOffsets(covered) }
-            shards.markCheckpointed(shard, slot: placement.slot, joinPages: saved.manifest.joinPages)
+            shards.markCheckpointed(shard, slot: placement.slot, joinPages: saved.manifest.joinPages, bytes: saved.sizes.reduce(0, +))
             bytes += saved.sizes.reduce(0, +)
         }
         logger.info("checkpoint written", metadata: [
@@ -388,8 +388,7 @@ public final class MonitorPipeline: Service {
             // have failed), so a restart resumes here and the lag is measured from here.
             if !resumeAt.isEmpty { try consumer.storeOffsets(resumeAt) }
             shards.restore(shard, engine: restored.engine, inputOffsets: checkpoint.inputOffsets,
-                           suppression: Suppression(keys: keys, outputPositions: checkpoint.outputPositions, until: until),
-                           slot: restored.stored.placement.slot, joinPages: restored.stored.joinPageRecords)
+                           suppression: Suppression(keys: keys, outputPositions: checkpoint.outputPositions, until: until))
             logger.info("shard restored from checkpoint", metadata: [
                 "shard": "\(shard)", "checkpoint": "\(restored.stored.location)",
                 "generation": "\(restored.stored.placement.generation)", "bytes": "\(checkpoint.engine.count)",
@@ -455,11 +454,14 @@ struct ShardEngines {
     private let configuration: MonitorConfiguration
     private let decoder: EventDecoder
     private let state: ServiceState
+    /// See ``JoinPageLedger``; `nil`: its default rule.
+    private let joinPageRefreshBytes: Int?
 
-    init(configuration: MonitorConfiguration, decoder: EventDecoder, state: ServiceState) {
+    init(configuration: MonitorConfiguration, decoder: EventDecoder, state: ServiceState, joinPageRefreshBytes: Int? = nil) {
         self.configuration = configuration
         self.decoder = decoder
         self.state = state
+        self.joinPageRefreshBytes = joinPageRefreshBytes
     }
 
     func hasEngine(_ shard: Int32) -> Bool { engines[shard] != nil }
@@ -564,23 +566,23 @@ struct ShardEngines {
             .sorted { ($0.topicPartition.topic, $0.topicPartition.partition) < ($1.topicPartition.topic, $1.topicPartition.partition) }
         let placement = placements[shard] ?? .first
         placements[shard] = placement.next
-        let (state, pages) = joinPages[shard, default: JoinPageLedger()].checkpoint(engine(for: shard, rules: rules), into: placement.slot)
+        let (state, pages) = joinPages[shard, default: JoinPageLedger(refreshBytes: joinPageRefreshBytes)]
+            .checkpoint(engine(for: shard, rules: rules), at: placement)
         return (ShardCheckpoint(engine: state, joinPages: pages, inputOffsets: inputOffsets,
                                 outputPositions: suppressions[shard]?.outputPositions ?? outputPositions), placement)
     }
 
     mutating func setPlacement(_ placement: CheckpointPlacement, of shard: Int32) { placements[shard] = placement }
 
-    /// The shard's checkpoint in `slot` was acknowledged, with these label-join pages.
-    mutating func markCheckpointed(_ shard: Int32, slot: UInt8, joinPages: [JoinPageRecord]) {
+    /// The shard's checkpoint in `slot` was acknowledged, with these label-join pages, in records of `bytes` in all.
+    mutating func markCheckpointed(_ shard: Int32, slot: UInt8, joinPages: [JoinPageRecord], bytes: Int) {
         changed.remove(shard)
-        self.joinPages[shard, default: JoinPageLedger()].written(joinPages, slot: slot)
+        self.joinPages[shard, default: JoinPageLedger(refreshBytes: joinPageRefreshBytes)].written(joinPages, slot: slot, bytes: bytes)
     }
 
-    mutating func restore(_ shard: Int32, engine: MonitorEngine, inputOffsets: [TopicPartitionOffset], suppression: Suppression,
-                          slot: UInt8, joinPages: [JoinPageRecord]) {
+    mutating func restore(_ shard: Int32, engine: MonitorEngine, inputOffsets: [TopicPartitionOffset], suppression: Suppression) {
         engines[shard] = engine
-        self.joinPages[shard] = JoinPageLedger(restored: joinPages, slot: slot)
+        joinPages[shard] = nil  // how long ago the slots' pages were written is not known: write them again
         evaluationsReported[shard] = engine.counters.evaluations
         state.engineRestored(shard: shard, engine.counters, join: engine.joinCounters)
         positions[shard] = Dictionary(inputOffsets.map { ($0.topicPartition, $0.offset) }) { _, last in last }

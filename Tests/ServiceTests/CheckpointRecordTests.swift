@@ -228,10 +228,14 @@ import Testing
         let configuration = ServiceTestSupport.monitorConfiguration()
         let rules = ServiceTestSupport.defaultRules
         let messages = try ServiceTestSupport.messages(events: 26_000, scenario: "stable")
-        var shards = ShardEngines(configuration: configuration, decoder: EventDecoder(), state: ServiceState())
+        // Pages are written again after 6 MiB of this shard's state records (the default
+        // rule would refresh them at every other checkpoint here: the rest of the state is large).
+        let refresh = 6 << 20
+        var shards = ShardEngines(configuration: configuration, decoder: EventDecoder(), state: ServiceState(), joinPageRefreshBytes: refresh)
         var log: [KafkaMessage] = []
         var snapshots: [UInt64: [UInt8]] = [:]  // generation → the engine's full checkpoint then
         var written: [UInt64: (bytes: Int, pages: Int, livePages: Int)] = [:]  // generation → what its records held
+        var manifests: [UInt64: CheckpointManifest] = [:]
         let keys = LabelJoin<JoinedPrediction>.pageKeyCount(configuration.join)
         func append(_ records: [CheckpointRecord.Outgoing]) {
             for record in records {
@@ -248,9 +252,10 @@ import Testing
             #expect(records.allSatisfy { $0.size <= 100_000 })
             append(Array(records.prefix(cut ?? records.count)))
             snapshots[placement.generation] = engine.checkpoint()
+            manifests[placement.generation] = manifest
             let pages = checkpoint.joinPages.count { if case .bytes = $0 { true } else { false } }
             written[placement.generation] = (records.reduce(0) { $0 + $1.size }, pages, checkpoint.joinPages.count)
-            if cut == nil { shards.markCheckpointed(0, slot: placement.slot, joinPages: manifest.joinPages) }
+            if cut == nil { shards.markCheckpointed(0, slot: placement.slot, joinPages: manifest.joinPages, bytes: records.reduce(0) { $0 + $1.size }) }
             return placement.generation
         }
         func restoreNewest() throws -> (StoredCheckpoint, MonitorEngine) {
@@ -293,11 +298,10 @@ import Testing
         let (fallback, restored) = try restoreNewest()
         #expect(fallback.placement.generation == 6 && restored.checkpoint() == snapshots[6])
 
-        // Taken on again from generation 6: the restored shard writes into the other slot
-        // (everything: nothing known there), then incrementally into generation 6's slot.
+        // Taken on again from generation 6: how long ago its pages were written is not known,
+        // so both slots get every page once (8, 9), then checkpoints are incremental again.
         shards.keepOnly([])
-        shards.restore(0, engine: restored, inputOffsets: [], suppression: Suppression(keys: [], outputPositions: [], until: [:]),
-                       slot: fallback.placement.slot, joinPages: fallback.joinPageRecords)
+        shards.restore(0, engine: restored, inputOffsets: [], suppression: Suppression(keys: [], outputPositions: [], until: [:]))
         shards.setPlacement(CheckpointPlacement(generation: 8, slot: 1 - fallback.placement.slot), of: 0)
         fed -= 1_000
         for generation in 8...10 as ClosedRange<UInt64> {
@@ -306,7 +310,25 @@ import Testing
             let (stored, again) = try restoreNewest()
             #expect(stored.placement.generation == generation && again.checkpoint() == snapshots[generation])
         }
-        #expect(try #require(written[8]).pages == written[8]?.livePages, "nothing known in the other slot: all pages")
-        #expect(try #require(written[9]).pages <= 2 && written[10]?.pages ?? 99 <= 2, "incremental again after the restore")
+        #expect(try #require(written[8]).pages == written[8]?.livePages && written[9]?.pages == written[9]?.livePages)
+        #expect(try #require(written[10]).pages <= 2, "incremental again after the restore")
+
+        // Refresh: no checkpoint names a page that the shard wrote more than the refresh
+        // bound of bytes before it (a broker retaining only the last few MiB still has it),
+        // and pages are written again once they reach it.
+        var refreshed = 0
+        for generation in 11...30 as ClosedRange<UInt64> {
+            feed(300)
+            #expect(try checkpoint() == generation)
+            let before = { (generation: UInt64) in (8..<generation).reduce(0) { $0 + (written[$1]?.bytes ?? 0) } }
+            let manifest = try #require(manifests[generation])
+            for page in manifest.joinPages {
+                #expect(before(generation) - before(page.generation) < refresh, "generation \(generation) names \(page.page) of generation \(page.generation)")
+            }
+            if (written[generation]?.pages ?? 0) > 2 { refreshed += 1 }
+        }
+        #expect(refreshed > 0, "pages were written again")
+        let (stored, again) = try restoreNewest()
+        #expect(stored.placement.generation == 30 && again.checkpoint() == snapshots[30])
     }
 }
