@@ -41,10 +41,10 @@ enum JoinPageSource: Sendable, Equatable {
 /// one (a full page never changes, see ``JoinPage``) — and pages written too long ago.
 ///
 /// *Refresh.* A stored page is reused only while the shard has written less than
-/// `refreshBytes` (by default `max(2 MiB, 2 × the slot's page bytes)`) of state records
-/// since that page was written;
-/// then it is written again (a periodic full snapshot, amortised: at most half as much
-/// again as the incremental writes). On a compacted topic nothing requires it, but it
+/// `refreshBytes` (by default `max(2 MiB, 8 × the slot's page bytes)`) of state records
+/// since that page was written; then it is written again (a periodic full snapshot). Each
+/// slot rewrites its pages (P bytes) at most once per 8P bytes written, so refreshes are
+/// at most 2P of every 8P: they add at most a third to the incremental writes. On a compacted topic nothing requires it, but it
 /// bounds how far back in the partition a restore reaches, so a broker that retains only
 /// the last few MiB of a partition and does not compact (the embedded one) still holds
 /// every page a checkpoint names. Nothing known of a slot (a shard just taken on, after a
@@ -67,7 +67,7 @@ struct JoinPageLedger {
     /// the slot overwrites what it held, so nothing is known there until ``written(_:slot:bytes:)``.
     mutating func checkpoint(_ engine: MonitorEngine, at placement: CheckpointPlacement) -> (state: [UInt8], joinPages: [JoinPageSource]) {
         let held = slots.removeValue(forKey: placement.slot) ?? [:]
-        let refresh = refreshBytes ?? max(Self.minimumRefreshBytes, 2 * held.values.reduce(0) { $0 + $1.bytes })
+        let refresh = refreshBytes ?? max(Self.minimumRefreshBytes, 8 * held.values.reduce(0) { $0 + $1.bytes })
         bytesBefore[placement.generation] = bytesWritten
         let (state, pages) = engine.checkpointWithoutJoinPages()
         return (state, pages.map { live in
