@@ -1,5 +1,6 @@
 import DriftCore
 import Kafka
+import Monitor
 
 /// One shard's checkpoint: the engine's blob (``MonitorEngine/checkpoint()``, itself a
 /// versioned, CRC-checked blob) and what it covers.
@@ -12,8 +13,91 @@ import Kafka
 ///   reads from there to the end to find the outputs it must not emit again.
 struct ShardCheckpoint: Sendable, Equatable {
     var engine: [UInt8]
+    /// The label join's pages the engine blob leaves out (``MonitorEngine/checkpointWithoutJoinPages()``).
+    var joinPages: [JoinPageSource] = []
     var inputOffsets: [TopicPartitionOffset]
     var outputPositions: [TopicPartitionOffset]
+
+    /// The pages' bytes by page number, for ``MonitorEngine/init(restoring:joinPages:configuration:rules:decoder:)``
+    /// (a checkpoint read back has them all).
+    var joinPageBytes: [Int: [UInt8]] {
+        Dictionary(joinPages.compactMap { source in
+            guard case let .bytes(page, bytes) = source else { return nil }
+            return (page.number, bytes)
+        }) { _, last in last }
+    }
+}
+
+/// A label-join page of a checkpoint: its bytes (written with the checkpoint), or the
+/// record of an earlier checkpoint of the same slot that already holds them (a full page
+/// never changes: it is written once per slot, see ``JoinPage``).
+enum JoinPageSource: Sendable, Equatable {
+    case bytes(JoinPage, [UInt8])
+    case stored(JoinPageRecord)
+}
+
+/// The label-join pages each slot of a shard holds (its last complete checkpoint's), so the
+/// next checkpoint of the slot writes only pages it lacks: new ones and the growing last
+/// one (a full page never changes, see ``JoinPage``) — and pages written too long ago.
+///
+/// *Refresh.* A stored page is reused only while the shard has written less than
+/// `refreshBytes` (by default `max(2 MiB, 8 × the slot's page bytes)`) of state records
+/// since that page was written; then it is written again (a periodic full snapshot). Each
+/// slot rewrites its pages (P bytes) at most once per 8P bytes written, so refreshes are
+/// at most 2P of every 8P: they add at most a third to the incremental writes. On a compacted topic nothing requires it, but it
+/// bounds how far back in the partition a restore reaches, so a broker that retains only
+/// the last few MiB of a partition and does not compact (the embedded one) still holds
+/// every page a checkpoint names. Nothing known of a slot (a shard just taken on, after a
+/// restore): every page is written there.
+struct JoinPageLedger {
+    private var slots: [UInt8: [Int: JoinPageRecord]] = [:]
+    /// Bytes of all the shard's checkpoint records so far, and that count when each generation still referred to began.
+    private var bytesWritten = 0
+    private var bytesBefore: [UInt64: Int] = [:]
+    /// A fixed refresh bound; `nil`: the default rule.
+    private let refreshBytes: Int?
+    static let minimumRefreshBytes = 2 << 20
+
+    init(refreshBytes: Int? = nil) {
+        self.refreshBytes = refreshBytes
+    }
+
+    /// The engine's state and label-join pages for a checkpoint at `placement`: pages its
+    /// slot holds (and not due for a refresh) are referred to, the others encoded. Writing
+    /// the slot overwrites what it held, so nothing is known there until ``written(_:slot:bytes:)``.
+    mutating func checkpoint(_ engine: MonitorEngine, at placement: CheckpointPlacement) -> (state: [UInt8], joinPages: [JoinPageSource]) {
+        let held = slots.removeValue(forKey: placement.slot) ?? [:]
+        let refresh = refreshBytes ?? max(Self.minimumRefreshBytes, 8 * held.values.reduce(0) { $0 + $1.bytes })
+        bytesBefore[placement.generation] = bytesWritten
+        let (state, pages) = engine.checkpointWithoutJoinPages()
+        return (state, pages.map { live in
+            if let record = held[live.number], record.page.covers(live),
+               let before = bytesBefore[record.generation], bytesWritten - before < refresh {
+                return .stored(record)
+            }
+            return .bytes(live, engine.joinPage(live.number))
+        })
+    }
+
+    /// The checkpoint into `slot` was acknowledged with these pages (its manifest's) in records of `bytes` in all.
+    mutating func written(_ pages: [JoinPageRecord], slot: UInt8, bytes: Int) {
+        bytesWritten += bytes
+        slots[slot] = Dictionary(pages.map { ($0.page.number, $0) }) { _, last in last }
+        let referenced = Set(slots.values.flatMap { $0.values.map(\.generation) })
+        bytesBefore = bytesBefore.filter { referenced.contains($0.key) }
+    }
+}
+
+/// Where a manifest finds a label-join page: under key index `key` of the checkpoint's
+/// slot (page number modulo ``MonitorEngine/joinPageKeyCount``: a bounded key space),
+/// written by checkpoint `generation` in `parts` records, with its size and CRC.
+struct JoinPageRecord: Sendable, Equatable {
+    var page: JoinPage
+    var key: Int
+    var generation: UInt64
+    var parts: Int
+    var bytes: Int
+    var crc: UInt32
 }
 
 /// Where a shard's checkpoint goes on the state topic: its generation (increasing per
@@ -36,7 +120,8 @@ struct CheckpointPlacement: Sendable, Equatable {
 /// unknown version, or damaged, is an error naming it, never a crash.
 struct CheckpointManifest: BinaryCodable, Sendable, Equatable {
     static let kind = "driftwatch.checkpoint-manifest"
-    static let version: UInt32 = 1
+    /// Version 2 added the label-join pages.
+    static let version: UInt32 = 2
 
     var group: String
     var shard: Int32
@@ -47,11 +132,13 @@ struct CheckpointManifest: BinaryCodable, Sendable, Equatable {
     var crc: UInt32
     var inputOffsets: [TopicPartitionOffset]
     var outputPositions: [TopicPartitionOffset]
+    /// The label join's pages, in page order (written by this checkpoint or an earlier one of its slot).
+    var joinPages: [JoinPageRecord]
 
     var blob: [UInt8] { VersionedBlob.encode(self, kind: Self.kind, version: Self.version) }
 
     init(group: String, shard: Int32, placement: CheckpointPlacement, chunkCount: Int, totalBytes: Int, crc: UInt32,
-         inputOffsets: [TopicPartitionOffset], outputPositions: [TopicPartitionOffset]) {
+         inputOffsets: [TopicPartitionOffset], outputPositions: [TopicPartitionOffset], joinPages: [JoinPageRecord] = []) {
         self.group = group
         self.shard = shard
         self.placement = placement
@@ -60,10 +147,17 @@ struct CheckpointManifest: BinaryCodable, Sendable, Equatable {
         self.crc = crc
         self.inputOffsets = inputOffsets
         self.outputPositions = outputPositions
+        self.joinPages = joinPages
     }
 
     init(blob: [UInt8]) throws {
-        self = try VersionedBlob.decode(Self.self, from: blob, kind: Self.kind, newestVersion: Self.version)
+        self = try VersionedBlob.decode(blob, kind: Self.kind, newestVersion: Self.version) { reader, version in
+            guard version == Self.version else {
+                throw SerializationError.invalidValue(
+                    "checkpoint manifest version \(version) (an earlier release, whose engine state this release cannot restore)")
+            }
+            return try Self(from: &reader)
+        }
     }
 
     func encode(to writer: inout BinaryWriter) {
@@ -81,6 +175,14 @@ struct CheckpointManifest: BinaryCodable, Sendable, Equatable {
                 writer.write(Int64(offset.topicPartition.partition))
                 writer.write(offset.offset)
             }
+        }
+        writer.writeCount(joinPages.count)
+        for record in joinPages {
+            for count in [record.page.number, record.page.start, record.page.end, record.key, record.parts, record.bytes] {
+                writer.writeCount(count)
+            }
+            writer.write(record.generation)
+            writer.write(record.crc)
         }
     }
 
@@ -111,22 +213,34 @@ struct CheckpointManifest: BinaryCodable, Sendable, Equatable {
         }
         inputOffsets = lists[0]
         outputPositions = lists[1]
+        joinPages = []
+        for _ in 0..<(try reader.readCount(maximum: reader.remaining)) {
+            let page = JoinPage(number: try reader.readCount(), start: try reader.readCount(), end: try reader.readCount())
+            let key = try reader.readCount(), parts = try reader.readCount(), bytes = try reader.readCount()
+            joinPages.append(JoinPageRecord(page: page, key: key, generation: try reader.readUInt64(), parts: parts, bytes: bytes,
+                                            crc: try reader.readUInt32()))
+        }
     }
 }
 
 /// The records of checkpoints on the state topic (format 2).
 ///
 /// A checkpoint is written as chunks of the engine blob, each record at most
-/// `maximumRecordBytes` (key, value and headers), then a manifest record. Keys are
-/// `<group>/<shard>/<slot>/<chunk index>` and `<group>/<shard>/<slot>/manifest`, so
-/// compaction keeps the newest records of both slots: the last two checkpoints. All
+/// `maximumRecordBytes` (key, value and headers), the parts of the label-join pages the
+/// slot does not hold yet, then a manifest record. Keys are
+/// `<group>/<shard>/<slot>/<chunk index>`, `<group>/<shard>/<slot>/join-<key index>-<part>`
+/// and `<group>/<shard>/<slot>/manifest`, so compaction keeps the newest records of both
+/// slots: the last two checkpoints, each with the join pages its manifest names (a page
+/// is overwritten only by page number + key count, never live at the same time). All
 /// records of a shard go to state partition `shard % partitions`. Headers: the format,
-/// the generation and the part (chunk index or `manifest`).
+/// the generation and the part (chunk index, `join-<page number>-<part>` or `manifest`).
 ///
 /// Format 1 (one record keyed `<group>/<shard>` holding the whole engine blob) is
 /// recognised, to say so, and not read.
 enum CheckpointRecord: Equatable {
     case chunk(shard: Int32, generation: UInt64, index: Int, bytes: [UInt8])
+    /// Part `part` of label-join page `page`, stored under key index `key` of `slot`.
+    case joinPagePart(shard: Int32, slot: UInt8, key: Int, page: Int, generation: UInt64, part: Int, bytes: [UInt8])
     case manifest(CheckpointManifest)
     /// A record of another checkpoint format (`"1"`: an earlier release; anything else: a newer one).
     case otherFormat(shard: Int32, format: String)
@@ -136,6 +250,8 @@ enum CheckpointRecord: Equatable {
     static let partHeader = "driftwatch-checkpoint-part"
     static let format = "2"
     static let manifestPart = "manifest"
+    /// Parts of label-join pages: keys `.../join-<key index>-<part>`, part headers `join-<page number>-<part>`.
+    static let joinPart = "join"
     /// Room left in each record for its key, headers and Kafka's per-record framing.
     static let recordOverhead = 256
     /// The smallest `checkpoint.max_record_bytes` accepted.
@@ -156,28 +272,56 @@ enum CheckpointRecord: Equatable {
 
     /// The chunks of `checkpoint`, then its manifest, each at most `maximumRecordBytes`.
     static func records(for checkpoint: ShardCheckpoint, group: String, shard: Int32, placement: CheckpointPlacement,
-                        maximumRecordBytes: Int) throws(CheckpointError) -> [Outgoing] {
+                        maximumRecordBytes: Int, joinPageKeys: Int = 1) throws(CheckpointError) -> [Outgoing] {
+        try plan(checkpoint, group: group, shard: shard, placement: placement, maximumRecordBytes: maximumRecordBytes,
+                 joinPageKeys: joinPageKeys).records
+    }
+
+    /// The records of `checkpoint` — the engine blob's chunks, the parts of the label-join
+    /// pages it writes (`.bytes`; key index page number % `joinPageKeys`), then its
+    /// manifest — each at most `maximumRecordBytes`, and the manifest.
+    static func plan(_ checkpoint: ShardCheckpoint, group: String, shard: Int32, placement: CheckpointPlacement,
+                     maximumRecordBytes: Int, joinPageKeys: Int) throws(CheckpointError) -> (records: [Outgoing], manifest: CheckpointManifest) {
         let chunkBytes = maximumRecordBytes - recordOverhead - group.utf8.count
         guard chunkBytes > 0 else { throw .recordTooLarge(shard: shard, bytes: recordOverhead + group.utf8.count, limit: maximumRecordBytes) }
-        let engine = checkpoint.engine
-        let starts = Array(stride(from: 0, to: max(engine.count, 1), by: chunkBytes))
         func headers(_ part: String) -> [KafkaHeader] {
             [KafkaHeader(formatHeader, format), KafkaHeader(generationHeader, String(placement.generation)),
              KafkaHeader(partHeader, part)]
         }
-        var records = starts.enumerated().map { index, start in
-            Outgoing(key: key(group: group, shard: shard, slot: placement.slot, part: String(index)),
-                     value: Array(engine[start..<min(start + chunkBytes, engine.count)]), headers: headers(String(index)))
+        /// `bytes` in chunks (at least one), each a record named by `names(index)` (key part, header part).
+        func chunks(of bytes: [UInt8], _ names: (Int) -> (key: String, header: String)) -> [Outgoing] {
+            stride(from: 0, to: max(bytes.count, 1), by: chunkBytes).enumerated().map { index, start in
+                let name = names(index)
+                return Outgoing(key: key(group: group, shard: shard, slot: placement.slot, part: name.key),
+                                value: Array(bytes[start..<min(start + chunkBytes, bytes.count)]), headers: headers(name.header))
+            }
         }
-        let manifest = CheckpointManifest(group: group, shard: shard, placement: placement, chunkCount: starts.count,
+        let engine = checkpoint.engine
+        var records = chunks(of: engine) { (String($0), String($0)) }
+        let chunkCount = records.count
+        var pages: [JoinPageRecord] = []
+        for source in checkpoint.joinPages {
+            switch source {
+            case let .stored(record):
+                pages.append(record)
+            case let .bytes(page, bytes):
+                let key = page.number % max(joinPageKeys, 1)
+                let parts = chunks(of: bytes) { ("\(joinPart)-\(key)-\($0)", "\(joinPart)-\(page.number)-\($0)") }
+                records += parts
+                pages.append(JoinPageRecord(page: page, key: key, generation: placement.generation, parts: parts.count,
+                                            bytes: bytes.count, crc: CRC32.checksum(bytes)))
+            }
+        }
+        let manifest = CheckpointManifest(group: group, shard: shard, placement: placement, chunkCount: chunkCount,
                                           totalBytes: engine.count, crc: CRC32.checksum(engine),
-                                          inputOffsets: checkpoint.inputOffsets, outputPositions: checkpoint.outputPositions)
+                                          inputOffsets: checkpoint.inputOffsets, outputPositions: checkpoint.outputPositions,
+                                          joinPages: pages)
         records.append(Outgoing(key: key(group: group, shard: shard, slot: placement.slot, part: manifestPart),
                                 value: manifest.blob, headers: headers(manifestPart)))
         if let oversize = records.first(where: { $0.size > maximumRecordBytes }) {
             throw .recordTooLarge(shard: shard, bytes: oversize.size, limit: maximumRecordBytes)
         }
-        return records
+        return (records, manifest)
     }
 
     /// Parses a state-topic record of `group`; `nil` for another group's record.
@@ -217,6 +361,18 @@ enum CheckpointRecord: Equatable {
             }
         } else if let index = Int(part), index >= 0 {
             self = .chunk(shard: shard, generation: generation, index: index, bytes: message.value)
+        } else if part.hasPrefix(Self.joinPart + "-") {
+            // join-<page>-<part> in the header, join-<key index>-<part> in the key.
+            func numbers(_ text: Substring) -> [Int]? {
+                let fields = text.split(separator: "-").dropFirst().compactMap { Int($0) }
+                return fields.count == 2 && fields.allSatisfy { $0 >= 0 } ? fields : nil
+            }
+            guard let named = numbers(part[...]), let keyed = numbers(fields[2]), named[1] == keyed[1],
+                  let slot = UInt8(fields[1]), slot <= 1 else {
+                throw .malformedRecord("label-join part '\(part)' of the record keyed '\(key)' at \(where_)")
+            }
+            self = .joinPagePart(shard: shard, slot: slot, key: keyed[0], page: named[0], generation: generation, part: named[1],
+                                 bytes: message.value)
         } else {
             throw .malformedRecord("part '\(part)' of the record at \(where_)")
         }
@@ -234,7 +390,9 @@ struct StoredCheckpoint: Sendable, Equatable {
 /// Reassembles the checkpoints of some shards from state-topic records read in offset
 /// order. Keeps, per shard, the newest two complete sets (every chunk of the manifest's
 /// generation, total size and CRC as the manifest says), and why newer ones were not
-/// usable. Chunks are held only until a manifest of their generation or a later one arrives.
+/// usable. Chunks are held only until a manifest of their generation or a later one arrives;
+/// label-join page parts, the newest of each key (as compaction keeps them), as long as
+/// they are read: a manifest uses pages written by earlier checkpoints of its slot.
 struct CheckpointCollector {
     let group: String
     let shards: Set<Int32>
@@ -247,6 +405,19 @@ struct CheckpointCollector {
     /// The highest generation seen in any record (a new checkpoint must go above it).
     private(set) var highestGeneration: [Int32: UInt64] = [:]
     private var chunks: [Int32: [UInt64: [Int: [UInt8]]]] = [:]
+    private var joinPageParts: [Int32: [JoinPartKey: JoinPart]] = [:]
+
+    struct JoinPartKey: Hashable {
+        var slot: UInt8
+        var key: Int
+        var part: Int
+    }
+
+    struct JoinPart {
+        var page: Int
+        var generation: UInt64
+        var bytes: [UInt8]
+    }
 
     init(group: String, shards: Set<Int32>) {
         self.group = group
@@ -271,15 +442,23 @@ struct CheckpointCollector {
         case let .chunk(shard, generation, index, bytes)? where shards.contains(shard):
             highestGeneration[shard] = max(highestGeneration[shard] ?? 0, generation)
             chunks[shard, default: [:]][generation, default: [:]][index] = bytes
+        case let .joinPagePart(shard, slot, key, page, generation, part, bytes)? where shards.contains(shard):
+            highestGeneration[shard] = max(highestGeneration[shard] ?? 0, generation)
+            joinPageParts[shard, default: [:]][JoinPartKey(slot: slot, key: key, part: part)] =
+                JoinPart(page: page, generation: generation, bytes: bytes)
         case let .manifest(manifest)? where shards.contains(manifest.shard):
             let shard = manifest.shard
             let generation = manifest.placement.generation
             highestGeneration[shard] = max(highestGeneration[shard] ?? 0, generation)
             newestManifest[shard] = max(newestManifest[shard] ?? 0, generation)
             let location = "\(message.topicPartition)@\(message.offset)"
-            switch Self.assemble(manifest, chunks: chunks[shard]?[generation] ?? [:]) {
-            case let .success(engine):
-                let stored = StoredCheckpoint(checkpoint: ShardCheckpoint(engine: engine, inputOffsets: manifest.inputOffsets,
+            let assembled = Self.assemble(manifest, chunks: chunks[shard]?[generation] ?? [:]).flatMap { engine in
+                Self.assembleJoinPages(manifest, parts: joinPageParts[shard] ?? [:]).map { (engine, $0) }
+            }
+            switch assembled {
+            case let .success((engine, pages)):
+                let stored = StoredCheckpoint(checkpoint: ShardCheckpoint(engine: engine, joinPages: pages,
+                                                                          inputOffsets: manifest.inputOffsets,
                                                                           outputPositions: manifest.outputPositions),
                                               placement: manifest.placement, location: location)
                 var list = complete[shard, default: []].filter { $0.placement.generation != generation }
@@ -309,17 +488,90 @@ struct CheckpointCollector {
         return .success(engine)
     }
 
-    enum AssemblyFailure: Error, CustomStringConvertible {
+    /// The label-join pages `manifest` names, from the newest parts of their keys, or why
+    /// one is missing (overwritten or never written: a later checkpoint of the slot was cut
+    /// short) or damaged.
+    static func assembleJoinPages(_ manifest: CheckpointManifest, parts: [JoinPartKey: JoinPart]) -> Result<[JoinPageSource], AssemblyFailure> {
+        var pages: [JoinPageSource] = []
+        for record in manifest.joinPages {
+            var bytes: [UInt8] = []
+            for index in 0..<record.parts {
+                guard let part = parts[JoinPartKey(slot: manifest.placement.slot, key: record.key, part: index)],
+                      part.page == record.page.number, part.generation == record.generation else {
+                    return .failure(.joinPage(record.page, .missingChunk(index, of: record.parts)))
+                }
+                if record.parts == 1 { bytes = part.bytes } else { bytes += part.bytes }  // one part: share its buffer
+            }
+            guard bytes.count == record.bytes else { return .failure(.joinPage(record.page, .size(bytes.count, expected: record.bytes))) }
+            let crc = CRC32.checksum(bytes)
+            guard crc == record.crc else { return .failure(.joinPage(record.page, .crc(crc, expected: record.crc))) }
+            pages.append(.bytes(record.page, bytes))
+        }
+        return .success(pages)
+    }
+
+    indirect enum AssemblyFailure: Error, CustomStringConvertible {
         case missingChunk(Int, of: Int)
         case size(Int, expected: Int)
         case crc(UInt32, expected: UInt32)
+        case joinPage(JoinPage, AssemblyFailure)
 
         var description: String {
             switch self {
             case let .missingChunk(index, count): "chunk \(index) of \(count) missing"
             case let .size(bytes, expected): "chunks hold \(bytes) bytes, the manifest says \(expected)"
             case let .crc(actual, expected): "CRC \(actual) of the chunks, the manifest says \(expected)"
+            case let .joinPage(page, failure): "label-join \(page): \(failure)"
             }
         }
+    }
+}
+
+/// A shard's checkpoints written as state-topic records as serve writes them (slots in
+/// turn, label-join pages incrementally, ``JoinPageLedger``) into an in-memory compacted
+/// partition (the newest record of each key), and read back as a restore reads them:
+/// what `driftwatch bench checkpoint` measures, without a broker.
+package struct CompactedCheckpointLog {
+    private var records: [[UInt8]: KafkaMessage] = [:]
+    private var nextOffset: Int64 = 0
+    private var ledger = JoinPageLedger()
+    private var placement = CheckpointPlacement.first
+    private let maximumRecordBytes: Int
+    private let configuration: MonitorConfiguration
+    private static let group = "bench"
+
+    package init(maximumRecordBytes: Int, configuration: MonitorConfiguration) {
+        self.maximumRecordBytes = maximumRecordBytes
+        self.configuration = configuration
+    }
+
+    /// Bytes of the records kept (what a compacted state partition holds for the shard).
+    package var retainedBytes: Int { records.values.reduce(0) { $0 + ($1.key?.count ?? 0) + $1.value.count } }
+
+    /// Writes the engine's next checkpoint; returns the sizes of its records.
+    package mutating func write(_ engine: MonitorEngine) throws -> [Int] {
+        let (state, pages) = ledger.checkpoint(engine, at: placement)
+        let (outgoing, manifest) = try CheckpointRecord.plan(
+            ShardCheckpoint(engine: state, joinPages: pages, inputOffsets: [], outputPositions: []), group: Self.group, shard: 0,
+            placement: placement, maximumRecordBytes: maximumRecordBytes, joinPageKeys: LabelJoin<JoinedPrediction>.pageKeyCount(configuration.join))
+        for record in outgoing {
+            records[record.key] = KafkaMessage(topic: "state", partition: 0, offset: nextOffset, key: record.key, value: record.value,
+                                               headers: record.headers)
+            nextOffset += 1
+        }
+        ledger.written(manifest.joinPages, slot: placement.slot, bytes: outgoing.reduce(0) { $0 + $1.size })
+        placement = placement.next
+        return outgoing.map(\.size)
+    }
+
+    /// The engine of the newest complete checkpoint, read back in offset order and restored.
+    package func restore(rules: RuleSet) throws -> MonitorEngine {
+        var collector = CheckpointCollector(group: Self.group, shards: [0])
+        for message in records.values.sorted(by: { $0.offset < $1.offset }) { collector.add(message) }
+        guard let newest = collector.complete[0]?.first else {
+            throw CheckpointError.missingState(shard: 0, committed: [], stateTopic: "state", problems: collector.problems[0] ?? [])
+        }
+        return try MonitorEngine(restoring: newest.checkpoint.engine, joinPages: newest.checkpoint.joinPageBytes,
+                                 configuration: configuration, rules: rules)
     }
 }

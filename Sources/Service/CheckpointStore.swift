@@ -75,14 +75,15 @@ public final class CheckpointStore: Sendable {
                                      shard: 0, placement: .first, maximumRecordBytes: maximumRecordBytes).map(\.size)
     }
 
-    /// Writes the checkpoint's chunks, waits until the broker acknowledged all of them,
-    /// then writes its manifest and waits for that: a manifest is only ever found after
-    /// its chunks. Returns the records' sizes.
+    /// Writes the checkpoint's chunks and join pages, waits until the broker acknowledged
+    /// all of them, then writes its manifest and waits for that: a manifest is only ever
+    /// found after its records. Returns the records' sizes and the manifest.
     @discardableResult
-    func save(_ checkpoint: ShardCheckpoint, shard: Int32, placement: CheckpointPlacement) async throws -> [Int] {
+    func save(_ checkpoint: ShardCheckpoint, shard: Int32, placement: CheckpointPlacement,
+              joinPageKeys: Int = 1) async throws -> (sizes: [Int], manifest: CheckpointManifest) {
         let partition = try await blocking { try self.statePartition(of: shard) }
-        let records = try CheckpointRecord.records(for: checkpoint, group: group, shard: shard, placement: placement,
-                                                   maximumRecordBytes: maximumRecordBytes)
+        let (records, manifest) = try CheckpointRecord.plan(checkpoint, group: group, shard: shard, placement: placement,
+                                                            maximumRecordBytes: maximumRecordBytes, joinPageKeys: joinPageKeys)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for record in records.dropLast() {
                 tasks.addTask { [producer, topic] in
@@ -92,10 +93,9 @@ public final class CheckpointStore: Sendable {
             }
             try await tasks.waitForAll()
         }
-        let manifest = records[records.count - 1]
-        _ = try await producer.send(topic: topic, key: manifest.key, value: manifest.value, headers: manifest.headers,
-                                    partition: partition)
-        return records.map(\.size)
+        let last = records[records.count - 1]
+        _ = try await producer.send(topic: topic, key: last.key, value: last.value, headers: last.headers, partition: partition)
+        return (records.map(\.size), manifest)
     }
 
     /// The complete checkpoints of `shards` (and what was found unusable), read from their state partitions.

@@ -288,11 +288,13 @@ public final class MonitorPipeline: Service {
         let written = shards.changed.sorted()
         for shard in written {
             let (checkpoint, placement) = shards.checkpoint(shard, rules: rules, outputPositions: outputPositions)
-            records += try await checkpoints.save(checkpoint, shard: shard, placement: placement)
+            let saved = try await checkpoints.save(checkpoint, shard: shard, placement: placement,
+                                                   joinPageKeys: LabelJoin<JoinedPrediction>.pageKeyCount(settings.monitor.join))
+            records += saved.sizes
             let covered = checkpoint.inputOffsets.filter { $0.offset >= 0 }
             if !covered.isEmpty { try consumer.storeOffsets(covered) }
-            shards.markCheckpointed(shard)
-            bytes += checkpoint.engine.count
+            shards.markCheckpointed(shard, slot: placement.slot, joinPages: saved.manifest.joinPages, bytes: saved.sizes.reduce(0, +))
+            bytes += saved.sizes.reduce(0, +)
         }
         logger.info("checkpoint written", metadata: [
             "shards": "\(written)", "bytes": "\(bytes)", "records": "\(records.count)",
@@ -319,8 +321,9 @@ public final class MonitorPipeline: Service {
         var fresh: [TopicPartitionOffset] = []
         for shard in newShards.sorted() {
             let shardCommitted = committed.filter { $0.topicPartition.partition == shard }
-            let decision = ShardRestore.decide(shard, stored: stored, committed: shardCommitted) { blob in
-                try MonitorEngine(restoring: blob, configuration: settings.monitor, rules: rules, decoder: settings.decoder)
+            let decision = ShardRestore.decide(shard, stored: stored, committed: shardCommitted) { checkpoint in
+                try MonitorEngine(restoring: checkpoint.engine, joinPages: checkpoint.joinPageBytes, configuration: settings.monitor,
+                                  rules: rules, decoder: settings.decoder)
             }
             let result: CheckpointRestoreResult
             switch decision {
@@ -443,17 +446,22 @@ struct ShardEngines {
     private var suppressions: [Int32: Suppression] = [:]
     /// Where each shard's next checkpoint goes (set when the shard is taken on).
     private var placements: [Int32: CheckpointPlacement] = [:]
+    /// The label-join pages each slot of a shard holds.
+    private var joinPages: [Int32: JoinPageLedger] = [:]
     private var suppressedCount = 0
     /// When each shard's last message arrived (wall clock) and its engine's event time then.
     private var lastMessage: [Int32: (at: ContinuousClock.Instant, eventTime: Int64)] = [:]
     private let configuration: MonitorConfiguration
     private let decoder: EventDecoder
     private let state: ServiceState
+    /// See ``JoinPageLedger``; `nil`: its default rule.
+    private let joinPageRefreshBytes: Int?
 
-    init(configuration: MonitorConfiguration, decoder: EventDecoder, state: ServiceState) {
+    init(configuration: MonitorConfiguration, decoder: EventDecoder, state: ServiceState, joinPageRefreshBytes: Int? = nil) {
         self.configuration = configuration
         self.decoder = decoder
         self.state = state
+        self.joinPageRefreshBytes = joinPageRefreshBytes
     }
 
     func hasEngine(_ shard: Int32) -> Bool { engines[shard] != nil }
@@ -548,6 +556,9 @@ struct ShardEngines {
     /// The shard's checkpoint. While a suppression is active its output positions stay
     /// those of the restored checkpoint, so a restore from this one still finds the
     /// previous owner's outputs.
+    /// Label-join pages the slot holds already (a full page never changes) are referred to,
+    /// the others encoded: after the first checkpoint of each slot, only new pages and the
+    /// growing last one are written.
     /// Returns where it goes, and moves the shard's next checkpoint to the other slot.
     mutating func checkpoint(_ shard: Int32, rules: RuleSet,
                              outputPositions: [TopicPartitionOffset]) -> (ShardCheckpoint, CheckpointPlacement) {
@@ -555,16 +566,23 @@ struct ShardEngines {
             .sorted { ($0.topicPartition.topic, $0.topicPartition.partition) < ($1.topicPartition.topic, $1.topicPartition.partition) }
         let placement = placements[shard] ?? .first
         placements[shard] = placement.next
-        return (ShardCheckpoint(engine: engine(for: shard, rules: rules).checkpoint(), inputOffsets: inputOffsets,
+        let (state, pages) = joinPages[shard, default: JoinPageLedger(refreshBytes: joinPageRefreshBytes)]
+            .checkpoint(engine(for: shard, rules: rules), at: placement)
+        return (ShardCheckpoint(engine: state, joinPages: pages, inputOffsets: inputOffsets,
                                 outputPositions: suppressions[shard]?.outputPositions ?? outputPositions), placement)
     }
 
     mutating func setPlacement(_ placement: CheckpointPlacement, of shard: Int32) { placements[shard] = placement }
 
-    mutating func markCheckpointed(_ shard: Int32) { changed.remove(shard) }
+    /// The shard's checkpoint in `slot` was acknowledged, with these label-join pages, in records of `bytes` in all.
+    mutating func markCheckpointed(_ shard: Int32, slot: UInt8, joinPages: [JoinPageRecord], bytes: Int) {
+        changed.remove(shard)
+        self.joinPages[shard, default: JoinPageLedger(refreshBytes: joinPageRefreshBytes)].written(joinPages, slot: slot, bytes: bytes)
+    }
 
     mutating func restore(_ shard: Int32, engine: MonitorEngine, inputOffsets: [TopicPartitionOffset], suppression: Suppression) {
         engines[shard] = engine
+        joinPages[shard] = nil  // how long ago the slots' pages were written is not known: write them again
         evaluationsReported[shard] = engine.counters.evaluations
         state.engineRestored(shard: shard, engine.counters, join: engine.joinCounters)
         positions[shard] = Dictionary(inputOffsets.map { ($0.topicPartition, $0.offset) }) { _, last in last }
@@ -601,6 +619,7 @@ struct ShardEngines {
         positions.removeValue(forKey: shard)
         suppressions.removeValue(forKey: shard)
         placements.removeValue(forKey: shard)
+        joinPages.removeValue(forKey: shard)
         lastMessage.removeValue(forKey: shard)
         changed.remove(shard)
         state.dropEngine(shard: shard)
@@ -677,11 +696,11 @@ enum ShardRestore {
 
     /// Tries the shard's complete checkpoints newest first with `restore`.
     static func decide(_ shard: Int32, stored: CheckpointCollector, committed: [TopicPartitionOffset],
-                       restore: ([UInt8]) throws -> MonitorEngine) -> ShardRestore {
+                       restore: (ShardCheckpoint) throws -> MonitorEngine) -> ShardRestore {
         var problems = stored.problems[shard] ?? []
         for candidate in stored.complete[shard] ?? [] {
             do {
-                let engine = try restore(candidate.checkpoint.engine)
+                let engine = try restore(candidate.checkpoint)
                 return .checkpoint(candidate, engine, isLatest: candidate.placement.generation == stored.newestManifest[shard],
                                    skipped: problems)
             } catch {

@@ -152,7 +152,7 @@ import Testing
         let committed = [TopicPartitionOffset(TopicPartition("in", 2), offset: 5300)]
         let never = [TopicPartitionOffset(TopicPartition("in", 2), offset: KafkaOffset.invalid)]
         let empty = Self.collect([])
-        let engine = { (_: [UInt8]) in MonitorEngine(configuration: MonitorConfiguration(), rules: ServiceTestSupport.defaultRules) }
+        let engine = { (_: ShardCheckpoint) in MonitorEngine(configuration: MonitorConfiguration(), rules: ServiceTestSupport.defaultRules) }
         guard case .fresh = ShardRestore.decide(2, stored: empty, committed: never, restore: engine) else {
             Issue.record("nothing committed, nothing stored: a new shard"); return
         }
@@ -168,9 +168,9 @@ import Testing
         var messages = try Self.messages(Self.checkpoint(bytes: 100, seed: 1), placement: .first, from: 0)
         messages += try Self.messages(Self.checkpoint(bytes: 100, seed: 2), placement: CheckpointPlacement.first.next, from: 2)
         let collector = Self.collect(messages)
-        let decision = ShardRestore.decide(2, stored: collector, committed: committed) { blob in
-            guard blob == Self.checkpoint(bytes: 100, seed: 1).engine else { throw SerializationError.badMagic }
-            return engine(blob)
+        let decision = ShardRestore.decide(2, stored: collector, committed: committed) { checkpoint in
+            guard checkpoint.engine == Self.checkpoint(bytes: 100, seed: 1).engine else { throw SerializationError.badMagic }
+            return engine(checkpoint)
         }
         guard case let .checkpoint(stored, _, isLatest, skipped) = decision else { Issue.record("\(decision)"); return }
         #expect(stored.placement.generation == 1 && !isLatest)
@@ -196,19 +196,19 @@ import Testing
         }
         #expect(problems == [problem])
 
-        // A manifest written by a newer release (version 2 of the manifest blob).
+        // A manifest written by a newer release (version 3 of the manifest blob).
         var messages = try Self.messages(Self.checkpoint(bytes: 100), placement: .first, from: 0)
         var writer = BinaryWriter()
         for byte in Array("DWB1".utf8) { writer.write(byte) }
         writer.write(CheckpointManifest.kind)
-        writer.write(UInt32(2))
+        writer.write(UInt32(CheckpointManifest.version + 1))
         writer.writeCount(0)
         writer.write(CRC32.checksum([UInt8]()))
         messages[1].value = writer.bytes
         let newer = Self.collect(messages)
         #expect(newer.complete[2] == nil)
         let message = try #require(newer.problems[2]?.first)
-        #expect(message.contains("manifest at state[0]@1") && message.contains("version 2"), "\(message)")
+        #expect(message.contains("manifest at state[0]@1") && message.contains("version 3"), "\(message)")
 
         // Other groups' records and other shards' are ignored.
         let others = try Self.messages(Self.checkpoint(bytes: 100), shard: 3, placement: .first, from: 0)
@@ -216,5 +216,119 @@ import Testing
         var otherGroup = try Self.messages(Self.checkpoint(bytes: 100), placement: .first, from: 0)
         for index in otherGroup.indices { otherGroup[index].key = Array("g2/".utf8) + otherGroup[index].key!.dropFirst(2) }
         #expect(Self.collect(otherGroup).complete.isEmpty && Self.collect(otherGroup).problems.isEmpty)
+    }
+
+    /// Incremental checkpoints end to end (no broker): a shard's checkpoints go in turn
+    /// into the two slots as state records, the label join's full pages once per slot,
+    /// then only new pages and the growing last one. The newest complete checkpoint read
+    /// back restores exactly the engine's full snapshot of that moment — after several
+    /// checkpoints, and when the latest was cut short between its records (the one before
+    /// is used); a restored shard goes on writing incrementally from its slot's pages.
+    @Test func incrementalCheckpointsRestoreExactlyAsAFullSnapshot() throws {
+        let configuration = ServiceTestSupport.monitorConfiguration()
+        let rules = ServiceTestSupport.defaultRules
+        let messages = try ServiceTestSupport.messages(events: 26_000, scenario: "stable")
+        // Pages are written again after 6 MiB of this shard's state records (the default
+        // rule would refresh them at every other checkpoint here: the rest of the state is large).
+        let refresh = 6 << 20
+        var shards = ShardEngines(configuration: configuration, decoder: EventDecoder(), state: ServiceState(), joinPageRefreshBytes: refresh)
+        var log: [KafkaMessage] = []
+        var snapshots: [UInt64: [UInt8]] = [:]  // generation → the engine's full checkpoint then
+        var written: [UInt64: (bytes: Int, pages: Int, livePages: Int)] = [:]  // generation → what its records held
+        var manifests: [UInt64: CheckpointManifest] = [:]
+        let keys = LabelJoin<JoinedPrediction>.pageKeyCount(configuration.join)
+        func append(_ records: [CheckpointRecord.Outgoing]) {
+            for record in records {
+                log.append(KafkaMessage(topic: "state", partition: 0, offset: Int64(log.count), key: record.key, value: record.value,
+                                        headers: record.headers))
+            }
+        }
+        /// Writes the shard's next checkpoint (all of it, or its first `cut` records) and returns its generation.
+        func checkpoint(cut: Int? = nil) throws -> UInt64 {
+            let engine = shards.engine(for: 0, rules: rules)
+            let (checkpoint, placement) = shards.checkpoint(0, rules: rules, outputPositions: [])
+            let (records, manifest) = try CheckpointRecord.plan(checkpoint, group: Self.group, shard: 0, placement: placement,
+                                                                maximumRecordBytes: 100_000, joinPageKeys: keys)
+            #expect(records.allSatisfy { $0.size <= 100_000 })
+            append(Array(records.prefix(cut ?? records.count)))
+            snapshots[placement.generation] = engine.checkpoint()
+            manifests[placement.generation] = manifest
+            let pages = checkpoint.joinPages.count { if case .bytes = $0 { true } else { false } }
+            written[placement.generation] = (records.reduce(0) { $0 + $1.size }, pages, checkpoint.joinPages.count)
+            if cut == nil { shards.markCheckpointed(0, slot: placement.slot, joinPages: manifest.joinPages, bytes: records.reduce(0) { $0 + $1.size }) }
+            return placement.generation
+        }
+        func restoreNewest() throws -> (StoredCheckpoint, MonitorEngine) {
+            var collector = CheckpointCollector(group: Self.group, shards: [0])
+            for message in log { collector.add(message) }
+            let stored = try #require(collector.complete[0]?.first)
+            let engine = try MonitorEngine(restoring: stored.checkpoint.engine, joinPages: stored.checkpoint.joinPageBytes,
+                                           configuration: configuration, rules: rules)
+            return (stored, engine)
+        }
+        var fed = 0
+        func feed(_ count: Int) {
+            let engine = shards.engine(for: 0, rules: rules)
+            for message in messages[fed..<(fed + count)] {
+                var bytes = message.value
+                bytes.withUnsafeMutableBufferPointer { _ = engine.process(message: UnsafeBufferPointer($0)) }
+            }
+            _ = engine.drainOutputs()
+            fed += count
+        }
+
+        feed(34_000)
+        for _ in 0..<6 {
+            feed(1_000)
+            let generation = try checkpoint()
+            let (stored, restored) = try restoreNewest()
+            #expect(stored.placement.generation == generation)
+            #expect(restored.checkpoint() == snapshots[generation], "generation \(generation)")
+        }
+        let engine = shards.engine(for: 0, rules: rules)
+        #expect(engine.pendingLabels > 4 * LabelJoin<JoinedPrediction>.pageEntries, "the join spans several pages")
+        // Once each slot holds the full pages, a checkpoint writes the last page or two, not all of them.
+        let sixth = try #require(written[6]), full = try #require(snapshots[6]).count
+        #expect(try #require(written[1]).pages == written[1]?.livePages)
+        #expect(sixth.pages <= 2 && sixth.livePages >= 5 && sixth.bytes * 2 < full, "generation 6 wrote \(sixth) of \(full) bytes")
+
+        // Cut short after its first page record: the previous checkpoint restores, exactly.
+        feed(1_000)
+        _ = try checkpoint(cut: 2)
+        let (fallback, restored) = try restoreNewest()
+        #expect(fallback.placement.generation == 6 && restored.checkpoint() == snapshots[6])
+
+        // Taken on again from generation 6: how long ago its pages were written is not known,
+        // so both slots get every page once (8, 9), then checkpoints are incremental again.
+        shards.keepOnly([])
+        shards.restore(0, engine: restored, inputOffsets: [], suppression: Suppression(keys: [], outputPositions: [], until: [:]))
+        shards.setPlacement(CheckpointPlacement(generation: 8, slot: 1 - fallback.placement.slot), of: 0)
+        fed -= 1_000
+        for generation in 8...10 as ClosedRange<UInt64> {
+            feed(1_000)
+            #expect(try checkpoint() == generation)
+            let (stored, again) = try restoreNewest()
+            #expect(stored.placement.generation == generation && again.checkpoint() == snapshots[generation])
+        }
+        #expect(try #require(written[8]).pages == written[8]?.livePages && written[9]?.pages == written[9]?.livePages)
+        #expect(try #require(written[10]).pages <= 2, "incremental again after the restore")
+
+        // Refresh: no checkpoint names a page that the shard wrote more than the refresh
+        // bound of bytes before it (a broker retaining only the last few MiB still has it),
+        // and pages are written again once they reach it.
+        var refreshed = 0
+        for generation in 11...30 as ClosedRange<UInt64> {
+            feed(300)
+            #expect(try checkpoint() == generation)
+            let before = { (generation: UInt64) in (8..<generation).reduce(0) { $0 + (written[$1]?.bytes ?? 0) } }
+            let manifest = try #require(manifests[generation])
+            for page in manifest.joinPages {
+                #expect(before(generation) - before(page.generation) < refresh, "generation \(generation) names \(page.page) of generation \(page.generation)")
+            }
+            if (written[generation]?.pages ?? 0) > 2 { refreshed += 1 }
+        }
+        #expect(refreshed > 0, "pages were written again")
+        let (stored, again) = try restoreNewest()
+        #expect(stored.placement.generation == 30 && again.checkpoint() == snapshots[30])
     }
 }

@@ -20,7 +20,7 @@ import Testing
         let arrived = ContinuousClock.now
         shards.advance(past: [KafkaMessage(topic: "events", partition: 0, offset: 4, key: nil, value: [])])
         _ = shards.drain(0)
-        shards.markCheckpointed(0)
+        shards.markCheckpointed(0, slot: 0, joinPages: [], bytes: 0)
 
         #expect(shards.advanceIdle(after: .seconds(60), now: arrived + .seconds(59)).isEmpty)
         #expect(engine.eventTime == 3600 && engine.pendingOutputCount == 0)

@@ -80,6 +80,11 @@ public struct BinaryReader: Sendable {
         return string
     }
 
+    /// Bytes written by ``BinaryWriter/writeBytes(_:)``.
+    public mutating func readBytes() throws -> ArraySlice<UInt8> {
+        try take(try readCount(maximum: remaining))
+    }
+
     public mutating func readDoubles() throws -> [Double] {
         let count = try readCount(maximum: remaining / 8)
         var values = [Double]()

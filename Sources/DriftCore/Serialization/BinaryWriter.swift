@@ -58,6 +58,12 @@ public struct BinaryWriter: Sendable {
         bytes.append(contentsOf: utf8)
     }
 
+    /// Raw bytes with a varint length (what ``BinaryReader/readBytes()`` reads).
+    public mutating func writeBytes(_ values: UnsafeRawBufferPointer) {
+        writeCount(values.count)
+        bytes.append(contentsOf: values)
+    }
+
     public mutating func write(_ values: [Double]) {
         writeCount(values.count)
         for value in values { write(value) }

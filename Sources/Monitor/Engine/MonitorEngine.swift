@@ -349,9 +349,10 @@ extension MonitorEngine {
     public static let checkpointKind = "engine-state"
     /// Format 2 added growing windows, skipped-evaluation accounting and hysteresis state;
     /// format 3 segment codes per model version and the partition's event time; format 4
-    /// where an alert's `for`/`keep_firing_for` run counted its last independent window, and
-    /// keeps outputs not yet drained as typed events (``OutputEvent``), not JSON. An
-    /// older checkpoint is refused with a clear error (its layout cannot be completed).
+    /// where an alert's `for`/`keep_firing_for` run counted its last independent window,
+    /// outputs not yet drained as typed events (``OutputEvent``), not JSON, and the label
+    /// join in pages (which may be left out, see ``checkpointWithoutJoinPages()``).
+    /// An older checkpoint is refused with a clear error (its layout cannot be completed).
     public static let checkpointFormatVersion: UInt32 = 4
 
     /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 4),
@@ -363,7 +364,26 @@ extension MonitorEngine {
     ///
     /// Cost: O(state) — dominated by pending predictions and stream-reference events.
     public func checkpoint() -> [UInt8] {
-        VersionedBlob.encode(CheckpointPayload(engine: self), kind: Self.checkpointKind, version: Self.checkpointFormatVersion)
+        VersionedBlob.encode(CheckpointPayload(engine: self, inlineJoinPages: true), kind: Self.checkpointKind,
+                             version: Self.checkpointFormatVersion)
+    }
+
+    /// ``checkpoint()`` without the label join's pending predictions, for incremental
+    /// checkpoints: `state` holds everything else (the join's counters, early labels and
+    /// labelled flags included) and names `joinPages`, the pages a restore needs
+    /// (``init(restoring:joinPages:configuration:rules:decoder:)``). A full page never
+    /// changes (it only loses entries at the front, which a restore skips), so a writer
+    /// stores each page once and then only the growing last one (``joinPage(_:)``).
+    ///
+    /// Cost: O(state other than pending predictions) + O(pending / 8) for the flags.
+    public func checkpointWithoutJoinPages() -> (state: [UInt8], joinPages: [JoinPage]) {
+        (VersionedBlob.encode(CheckpointPayload(engine: self, inlineJoinPages: false), kind: Self.checkpointKind,
+                              version: Self.checkpointFormatVersion), join.pages)
+    }
+
+    /// The bytes of label-join page `number` (one of ``checkpointWithoutJoinPages()``'s). O(page).
+    public func joinPage(_ number: Int) -> [UInt8] {
+        join.encodePage(number) { payload, writer in payload.encode(to: &writer) }
     }
 
     /// Restores an engine from ``checkpoint()`` bytes. Throws ``SerializationError`` for a
@@ -373,26 +393,31 @@ extension MonitorEngine {
     /// only for rules that still exist unchanged (same name and definition digest) —
     /// the others are dropped (counted in ``alertInstancesDroppedOnRestore``) and their
     /// rules start from a fresh state.
+    ///
+    /// `joinPages` are the label-join pages a blob of ``checkpointWithoutJoinPages()``
+    /// leaves out, by page number (each must cover what the blob needs; a page missing or
+    /// too short is an error).
     public convenience init(
-        restoring bytes: [UInt8], configuration: MonitorConfiguration = MonitorConfiguration(), rules: RuleSet,
-        decoder: EventDecoder = EventDecoder()
+        restoring bytes: [UInt8], joinPages: [Int: [UInt8]] = [:], configuration: MonitorConfiguration = MonitorConfiguration(),
+        rules: RuleSet, decoder: EventDecoder = EventDecoder()
     ) throws {
         self.init(configuration: configuration, rules: rules, decoder: decoder)
         try VersionedBlob.decode(bytes, kind: Self.checkpointKind, newestVersion: Self.checkpointFormatVersion) { reader, version in
             guard version == Self.checkpointFormatVersion else {
                 throw SerializationError.invalidValue(
-                    "checkpoint format \(version) predates format \(Self.checkpointFormatVersion) (typed outputs, per-version segment caps, the partition's event time); it cannot be restored")
+                    "checkpoint format \(version) predates format \(Self.checkpointFormatVersion) (typed outputs, per-version segment caps, the partition's event time, the paged label join); it cannot be restored")
             }
-            try restoreState(from: &reader)
+            try restoreState(from: &reader, joinPages: joinPages)
         }
     }
 
     private struct CheckpointPayload: BinaryEncodable {
         let engine: MonitorEngine
-        func encode(to writer: inout BinaryWriter) { engine.encodeState(to: &writer) }
+        let inlineJoinPages: Bool
+        func encode(to writer: inout BinaryWriter) { engine.encodeState(to: &writer, inlineJoinPages: inlineJoinPages) }
     }
 
-    private func encodeState(to writer: inout BinaryWriter) {
+    private func encodeState(to writer: inout BinaryWriter, inlineJoinPages: Bool) {
         writer.write(configuration.window)
         writer.write(rulesDigest)
         writer.writeCount(versionTable.count)
@@ -402,7 +427,7 @@ extension MonitorEngine {
             writer.writeCounter(last.arrivals)
             writer.writeCounter(last.rejected)
         }
-        join.encodeState(to: &writer) { payload, writer in payload.encode(to: &writer) }
+        join.encodeState(to: &writer, inlinePages: inlineJoinPages ? { payload, writer in payload.encode(to: &writer) } : nil)
         evaluator.encodeState(to: &writer)
         writer.writeCount(outputs.count)
         for output in outputs { writer.write(output.event) }
@@ -425,7 +450,7 @@ extension MonitorEngine {
         writer.write(partitionTime)
     }
 
-    private func restoreState(from reader: inout BinaryReader) throws {
+    private func restoreState(from reader: inout BinaryReader, joinPages: [Int: [UInt8]]) throws {
         let window = try reader.readWindowSpec()
         guard window == configuration.window else {
             throw SerializationError.invalidValue("checkpoint was taken with window \(window), the configuration has \(configuration.window)")
@@ -449,7 +474,7 @@ extension MonitorEngine {
             throw SerializationError.invalidValue(
                 "checkpoint holds more reference events than Caps.referenceEventsInTotal or Caps.referenceBytesInTotal allows")
         }
-        try join.restoreState(from: &reader) { [versionTable] reader in
+        try join.restoreState(from: &reader, pages: joinPages) { [versionTable] reader in
             let payload = try JoinedPrediction(from: &reader)
             guard payload.versionIndex < versionCount, versionTable[Int(payload.versionIndex)].codes.isValid(payload.segment) else {
                 throw SerializationError.invalidValue("pending prediction of an unknown version or segment")

@@ -16,6 +16,10 @@ import DriftCore
 /// "Now" is the largest event time seen so far (predictions and labels alike), so a
 /// replay of the same input always joins the same pairs.
 ///
+/// Pending predictions live in a ``PendingTable`` (arrival order, open addressing on a
+/// 64-bit hash of the id, the ids' bytes in one arena): no allocation per prediction,
+/// about 90 bytes each with the engine's payload and a short id.
+///
 /// Complexity: amortised O(1) per event (hash lookups plus queue pops).
 public struct LabelJoin<Payload> {
     public struct Configuration: Sendable, Equatable {
@@ -53,12 +57,6 @@ public struct LabelJoin<Payload> {
         public var payload: Payload
     }
 
-    private struct Pending {
-        var timestamp: Int64
-        var payload: Payload
-        var isLabelled: Bool
-    }
-
     private struct EarlyLabel {
         var timestamp: Int64
         var label: Int
@@ -68,8 +66,7 @@ public struct LabelJoin<Payload> {
     public private(set) var counters = Counters()
     /// The largest event time seen.
     public private(set) var now = Int64.min
-    private var pending: [String: Pending] = [:]
-    private var pendingOrder = Deque<(id: String, timestamp: Int64)>()
+    private var pending = PendingTable<Payload>()
     private var earlyLabels: [String: EarlyLabel] = [:]
     private var earlyLabelOrder = Deque<(id: String, timestamp: Int64)>()
 
@@ -85,7 +82,7 @@ public struct LabelJoin<Payload> {
     /// labelled and kept for duplicate detection); if so it is counted as a duplicate.
     /// Lets the caller drop a redelivered prediction before it is counted anywhere else.
     public mutating func isDuplicatePrediction(id: String) -> Bool {
-        guard pending[id] != nil else { return false }
+        guard pending.find(id) != nil else { return false }
         counters.duplicatePredictions += 1
         return true
     }
@@ -94,7 +91,7 @@ public struct LabelJoin<Payload> {
     /// and any predictions that left the join unlabelled as time moved on.
     public mutating func addPrediction(id: String, timestamp: Int64, payload: Payload) -> (joined: Joined?, unlabelled: [Unlabelled]) {
         var unlabelled = advance(to: timestamp)
-        guard pending[id] == nil else {
+        guard pending.find(id) == nil else {
             counters.duplicatePredictions += 1
             return (nil, unlabelled)
         }
@@ -102,8 +99,7 @@ public struct LabelJoin<Payload> {
             unlabelled.append(evicted)
         }
         let early = earlyLabels.isEmpty ? nil : earlyLabels.removeValue(forKey: id)  // usually empty: skip hashing
-        pending[id] = Pending(timestamp: timestamp, payload: payload, isLabelled: early != nil)
-        pendingOrder.append((id, timestamp))
+        pending.append(id: id, timestamp: timestamp, payload: payload, isLabelled: early != nil)
         guard let early else { return (nil, unlabelled) }
         counters.joined += 1
         counters.joinedAfterWaiting += 1
@@ -114,14 +110,14 @@ public struct LabelJoin<Payload> {
     public mutating func addLabel(id: String, timestamp: Int64, label: Int) -> (joined: Joined?, unlabelled: [Unlabelled]) {
         let unlabelled = advance(to: timestamp)
         // One hash lookup both finds and marks the entry.
-        if let index = pending.index(forKey: id) {
-            guard !pending.values[index].isLabelled else {
+        if let sequence = pending.find(id) {
+            let entry = pending[sequence]
+            guard !entry.isLabelled else {
                 counters.duplicateLabels += 1
                 return (nil, unlabelled)
             }
-            pending.values[index].isLabelled = true
+            pending.markLabelled(sequence)
             counters.joined += 1
-            let entry = pending.values[index]
             return (Joined(predictionTimestamp: entry.timestamp, labelTimestamp: timestamp, label: label, payload: entry.payload), unlabelled)
         }
         guard earlyLabels[id] == nil else {
@@ -141,11 +137,11 @@ public struct LabelJoin<Payload> {
         guard timestamp > now else { return [] }
         now = timestamp
         var unlabelled: [Unlabelled] = []
-        while let oldest = pendingOrder.first, oldest.timestamp + configuration.timeToLiveMilliseconds < now {
-            pendingOrder.removeFirst()
-            if let entry = pending.removeValue(forKey: oldest.id), !entry.isLabelled {
+        while let oldest = pending.first, oldest.timestamp + configuration.timeToLiveMilliseconds < now {
+            _ = pending.removeFirst()
+            if !oldest.isLabelled {
                 counters.expiredPredictions += 1
-                unlabelled.append(Unlabelled(predictionTimestamp: entry.timestamp, payload: entry.payload))
+                unlabelled.append(Unlabelled(predictionTimestamp: oldest.timestamp, payload: oldest.payload))
             }
         }
         while let oldest = earlyLabelOrder.first, oldest.timestamp + configuration.earlyLabelWaitMilliseconds < now {
@@ -160,13 +156,9 @@ public struct LabelJoin<Payload> {
     }
 
     private mutating func evictOldestPrediction() -> Unlabelled? {
-        while let oldest = pendingOrder.popFirst() {
-            guard let entry = pending.removeValue(forKey: oldest.id) else { continue }
-            guard !entry.isLabelled else { return nil }  // a labelled entry only served duplicate detection
-            counters.evictedPredictions += 1
-            return Unlabelled(predictionTimestamp: entry.timestamp, payload: entry.payload)
-        }
-        return nil
+        guard let entry = pending.removeFirst(), !entry.isLabelled else { return nil }  // a labelled entry only served duplicate detection
+        counters.evictedPredictions += 1
+        return Unlabelled(predictionTimestamp: entry.timestamp, payload: entry.payload)
     }
 
     private mutating func evictOldestEarlyLabel() {
@@ -182,31 +174,82 @@ public struct LabelJoin<Payload> {
 
 // MARK: Checkpoint
 
+/// A page of the label join's pending predictions: those with sequence numbers (arrival
+/// positions, see ``PendingTable``) in `start..<end`, within page `number`'s range
+/// `number * pageEntries ..< (number + 1) * pageEntries`. Predictions only join at the
+/// back and leave from the front, so a page once full never changes except by losing
+/// its oldest entries — which a restore skips. Checkpoints therefore write a full page
+/// once (per slot) and only the newest, growing page each time; a page written earlier
+/// stays valid as long as it ends where the join's page ends now.
+public struct JoinPage: Sendable, Hashable, CustomStringConvertible {
+    public var number: Int
+    public var start: Int
+    public var end: Int
+
+    package init(number: Int, start: Int, end: Int) {
+        self.number = number
+        self.start = start
+        self.end = end
+    }
+
+    public var description: String { "page \(number) [\(start), \(end))" }
+
+    /// Whether a page written as `self` holds every entry `live` needs: same number and
+    /// end, starting no later.
+    public func covers(_ live: JoinPage) -> Bool { number == live.number && end == live.end && start <= live.start }
+}
+
 extension LabelJoin {
-    /// Writes the join's state: counters, now, the pending predictions in arrival order
-    /// (each with its payload, written by `encodePayload`), then the early labels (by id)
-    /// and their arrival queue. The configuration is not written (the owner's applies).
-    func encodeState(to writer: inout BinaryWriter, encodePayload: (Payload, inout BinaryWriter) -> Void) {
+    /// Entries per page (about 140 kB encoded with short ids: one state record).
+    public static var pageEntries: Int { 4096 }
+
+    /// How many keys the pages of a join with this configuration can need at once: live
+    /// pages never exceed it, so page `n` can use key `n % pageKeyCount` (a bounded key
+    /// space on a compacted topic, no tombstones).
+    public static func pageKeyCount(_ configuration: Configuration) -> Int {
+        (configuration.maximumPendingPredictions + pageEntries - 1) / pageEntries + 2
+    }
+
+    /// The pages holding the pending predictions, oldest first.
+    public var pages: [JoinPage] { Self.pages(first: pending.firstSequence, end: pending.endSequence) }
+
+    /// Page `number` (one of ``pages``): its range, then each entry's id, timestamp (a
+    /// zigzag delta from the previous one) and payload. Labelled flags are in the state
+    /// (they change after the page is written).
+    func encodePage(_ number: Int, encodePayload: (Payload, inout BinaryWriter) -> Void) -> [UInt8] {
+        let size = Self.pageEntries
+        let start = max(number * size, pending.firstSequence), end = min((number + 1) * size, pending.endSequence)
+        var writer = BinaryWriter(reservingCapacity: max(end - start, 0) * 40 + 16)
+        writer.writeCount(number)
+        writer.writeCount(start)
+        writer.writeCount(max(end, start))
+        var previous: Int64 = 0
+        for sequence in start..<max(end, start) {
+            let entry = pending[sequence]
+            pending.withID(of: entry) { writer.writeBytes($0) }
+            writer.writeZigzag(entry.timestamp &- previous)
+            previous = entry.timestamp
+            encodePayload(entry.payload, &writer)
+        }
+        return writer.bytes
+    }
+
+    /// Writes the join's state: counters, now, the pending predictions' sequence range and
+    /// labelled flags (a bitset), the early labels (by id) and their arrival queue, then
+    /// the pages — inline (`encodePayload` given), or left out for the caller to write
+    /// separately (``encodePage(_:encodePayload:)``, ``restoreState(from:pages:decodePayload:)``).
+    /// The configuration is not written (the owner's applies).
+    func encodeState(to writer: inout BinaryWriter, inlinePages encodePayload: ((Payload, inout BinaryWriter) -> Void)?) {
         for count in [counters.joined, counters.joinedAfterWaiting, counters.duplicatePredictions, counters.duplicateLabels,
                       counters.expiredPredictions, counters.evictedPredictions, counters.unmatchedLabels, counters.evictedEarlyLabels] {
             writer.writeCounter(count)
         }
         writer.write(now)
-        // Every pending entry has exactly one queue entry (both are added and removed
-        // together), so the queue order carries the map without sorting a million ids.
-        // Timestamps are deltas from the previous one (nearly sorted: a byte or two).
-        writer.writeCount(pendingOrder.count)
-        var previous: Int64 = 0
-        for (id, timestamp) in pendingOrder {
-            writer.write(id)
-            writer.writeZigzag(timestamp &- previous)
-            previous = timestamp
-            let entry = pending[id].flatMap { $0.timestamp == timestamp ? $0 : nil }
-            writer.writeOptional(entry) { writer, entry in
-                writer.write(entry.isLabelled)
-                encodePayload(entry.payload, &writer)
-            }
-        }
+        writer.writeCount(pending.firstSequence)
+        writer.writeCount(pending.count)
+        var bits = [UInt8](repeating: 0, count: (pending.count + 7) / 8)
+        for (index, entry) in pending.entries.enumerated() where entry.isLabelled { bits[index >> 3] |= 1 << (index & 7) }
+        bits.withUnsafeBytes { writer.writeBytes($0) }
         writer.writeCount(earlyLabels.count)
         for (id, early) in earlyLabels.sorted(by: { $0.key < $1.key }) {
             writer.write(id)
@@ -218,10 +261,15 @@ extension LabelJoin {
             writer.write(id)
             writer.write(timestamp)
         }
+        writer.write(encodePayload != nil)
+        guard let encodePayload else { return }
+        for page in pages { encodePage(page.number, encodePayload: encodePayload).withUnsafeBytes { writer.writeBytes($0) } }
     }
 
-    /// Replaces the state with one written by ``encodeState(to:encodePayload:)``.
-    mutating func restoreState(from reader: inout BinaryReader, decodePayload: (inout BinaryReader) throws -> Payload) throws {
+    /// Replaces the state with one written by ``encodeState(to:inlinePages:)``, taking
+    /// pages left out of it from `pages` (by page number; each must cover its live range).
+    mutating func restoreState(from reader: inout BinaryReader, pages separatePages: [Int: [UInt8]] = [:],
+                               decodePayload: (inout BinaryReader) throws -> Payload) throws {
         var restored = Counters()
         restored.joined = try reader.readCounter()
         restored.joinedAfterWaiting = try reader.readCounter()
@@ -233,23 +281,11 @@ extension LabelJoin {
         restored.evictedEarlyLabels = try reader.readCounter()
         counters = restored
         now = try reader.readInt64()
-        pending = [:]
-        pendingOrder = []
-        let pendingCount = try reader.readCount(maximum: reader.remaining)
-        pending.reserveCapacity(pendingCount)
-        var previous: Int64 = 0
-        for _ in 0..<pendingCount {
-            let id = try reader.readString()
-            let timestamp = previous &+ (try reader.readZigzag())
-            previous = timestamp
-            pendingOrder.append((id, timestamp))
-            guard try reader.readBool() else { continue }
-            let isLabelled = try reader.readBool()
-            let entry = Pending(timestamp: timestamp, payload: try decodePayload(&reader), isLabelled: isLabelled)
-            guard pending.updateValue(entry, forKey: id) == nil else {
-                throw SerializationError.invalidValue("duplicate pending prediction \(id)")
-            }
-        }
+        let first = try reader.readCount()
+        let count = try reader.readCount()
+        guard first <= Int.max - count else { throw SerializationError.invalidValue("pending range \(first) + \(count)") }
+        let bits = try reader.readBytes()
+        guard bits.count == (count + 7) / 8 else { throw SerializationError.invalidValue("labelled flags of \(bits.count) bytes for \(count) predictions") }
         earlyLabels = [:]
         earlyLabelOrder = []
         let earlyCount = try reader.readCount(maximum: reader.remaining)
@@ -264,5 +300,45 @@ extension LabelJoin {
         }
         let earlyOrderCount = try reader.readCount(maximum: reader.remaining)
         for _ in 0..<earlyOrderCount { earlyLabelOrder.append((try reader.readString(), try reader.readInt64())) }
+
+        pending = PendingTable(firstSequence: first)
+        let inline = try reader.readBool()
+        let bitBase = bits.startIndex
+        for live in Self.pages(first: first, end: first + count) {
+            let bytes: [UInt8]
+            if inline {
+                bytes = Array(try reader.readBytes())
+            } else {
+                guard let separate = separatePages[live.number] else { throw SerializationError.invalidValue("label join \(live) missing") }
+                bytes = separate
+            }
+            var page = BinaryReader(bytes)
+            let written = JoinPage(number: try page.readCount(), start: try page.readCount(), end: try page.readCount())
+            guard written.covers(live) else { throw SerializationError.invalidValue("label join \(written) where \(live) is needed") }
+            var timestamp: Int64 = 0
+            for sequence in written.start..<written.end {
+                let id = try page.readBytes()
+                timestamp &+= try page.readZigzag()
+                let payload = try decodePayload(&page)
+                guard sequence >= first else { continue }  // left the join after the page was written
+                let offset = sequence - first
+                let isLabelled = bits[bitBase + offset >> 3] & (1 << (offset & 7)) != 0
+                try id.withUnsafeBytes { id in
+                    guard pending.find(id) == nil else {
+                        throw SerializationError.invalidValue("duplicate pending prediction \(String(decoding: id, as: UTF8.self))")
+                    }
+                    pending.append(id: id, timestamp: timestamp, payload: payload, isLabelled: isLabelled)
+                }
+            }
+            guard page.isAtEnd else { throw SerializationError.invalidValue("label join \(written): \(page.remaining) bytes after its entries") }
+        }
+    }
+
+    private static func pages(first: Int, end: Int) -> [JoinPage] {
+        guard end > first else { return [] }
+        let size = Self.pageEntries
+        return (first / size...(end - 1) / size).map { number in
+            JoinPage(number: number, start: max(number * size, first), end: min((number + 1) * size, end))
+        }
     }
 }

@@ -1,0 +1,168 @@
+import DequeModule
+
+/// The label join's pending predictions: entries in arrival order, each found by its id
+/// through an open-addressing index on a 64-bit hash of the id's bytes. No `String` (and
+/// no allocation) per entry.
+///
+/// - `entries`: fixed-size entries (hash, where the id's bytes are, timestamp, payload,
+///   labelled flag), oldest first. The n-th entry ever appended (from 0) has *sequence
+///   number* n: `firstSequence` and a deque index name every entry, and checkpoints page
+///   the table by sequence number (see ``LabelJoin``).
+/// - `arena`: the ids' UTF-8 bytes back to back, in arrival order. Entries leave only from
+///   the front, so the dead bytes are a prefix, dropped once they outweigh the live ones.
+/// - `slots`: linear probing over a power-of-two array of sequence numbers (-1: empty), at
+///   most half full. A hit is confirmed by comparing the id's bytes, so two ids with the
+///   same hash never mix; a removal shifts its probe run back (no tombstones).
+///
+/// The hash is FNV-1a 64 with a final avalanche: stable across runs (no random seed), so
+/// the index's layout and timing repeat; outputs never depend on it.
+///
+/// Cost: `find`, `append` and `removeFirst` O(1) expected (amortised: the index doubles at
+/// half load, the arena compacts its dead prefix). Memory per entry: its stride in the
+/// deque (64 bytes with the engine's payload), 8–16 bytes of index and the id's bytes.
+struct PendingTable<Payload> {
+    struct Entry {
+        var hash: UInt64
+        /// The id's first byte, as a position in the arena's history (see `arenaBase`).
+        var idStart: Int
+        var timestamp: Int64
+        var payload: Payload
+        var idLength: UInt32
+        var isLabelled: Bool
+    }
+
+    private(set) var entries = Deque<Entry>()
+    /// The sequence number of `entries.first`.
+    private(set) var firstSequence = 0
+    private var arena: [UInt8] = []
+    /// The position in the arena's history of `arena[0]` (bytes dropped so far).
+    private var arenaBase = 0
+    private var slots = [Int](repeating: -1, count: 16)
+
+    /// An empty table whose first entry will have sequence number `firstSequence`.
+    init(firstSequence: Int = 0) {
+        self.firstSequence = firstSequence
+    }
+
+    var count: Int { entries.count }
+    /// The sequence number the next entry gets.
+    var endSequence: Int { firstSequence + entries.count }
+    var first: Entry? { entries.first }
+
+    subscript(sequence: Int) -> Entry { entries[sequence - firstSequence] }
+
+    mutating func markLabelled(_ sequence: Int) {
+        entries[sequence - firstSequence].isLabelled = true
+    }
+
+    /// The sequence number of the entry with this id, if there is one.
+    func find(_ id: String) -> Int? {
+        Self.withBytes(of: id, find)
+    }
+
+    /// The sequence number of the entry with this id (UTF-8 bytes), if there is one.
+    func find(_ id: UnsafeRawBufferPointer) -> Int? {
+        find(id, hash: Self.hash(id))
+    }
+
+    /// Appends an entry for an id not in the table (the caller checked with ``find(_:)``).
+    mutating func append(id: String, timestamp: Int64, payload: Payload, isLabelled: Bool) {
+        Self.withBytes(of: id) { append(id: $0, timestamp: timestamp, payload: payload, isLabelled: isLabelled) }
+    }
+
+    /// Appends an entry for an id (UTF-8 bytes) not in the table.
+    mutating func append(id: UnsafeRawBufferPointer, timestamp: Int64, payload: Payload, isLabelled: Bool) {
+        if (entries.count + 1) * 2 > slots.count { resizeIndex(to: slots.count * 2) }
+        let hash = Self.hash(id)
+        entries.append(Entry(hash: hash, idStart: arenaBase + arena.count, timestamp: timestamp, payload: payload,
+                             idLength: UInt32(id.count), isLabelled: isLabelled))
+        arena.append(contentsOf: id)
+        insert(endSequence - 1, hash: hash)
+    }
+
+    /// Removes and returns the oldest entry.
+    mutating func removeFirst() -> Entry? {
+        guard let entry = entries.first else { return nil }
+        removeFromIndex(firstSequence, hash: entry.hash)
+        entries.removeFirst()
+        firstSequence += 1
+        let dead = (entries.first?.idStart ?? arenaBase + arena.count) - arenaBase
+        if dead >= 4096, dead * 2 >= arena.count {
+            arena.removeFirst(dead)
+            arenaBase += dead
+        }
+        return entry
+    }
+
+    /// The id bytes of an entry in the table (not of one removed: its bytes may be gone), for `body` only.
+    func withID<Result>(of entry: Entry, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        let start = entry.idStart - arenaBase
+        return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + Int(entry.idLength))])) }
+    }
+
+    private func find(_ id: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let sequence = slots[slot]
+            guard sequence >= 0 else { return nil }
+            let entry = self[sequence]
+            if entry.hash == hash, Int(entry.idLength) == id.count, withID(of: entry, { $0.elementsEqual(id) }) {
+                return sequence
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func insert(_ sequence: Int, hash: UInt64) {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] >= 0 { slot = (slot + 1) & mask }
+        slots[slot] = sequence
+    }
+
+    /// Backward-shift deletion: each later entry of the probe run whose home slot is not
+    /// between the hole and itself moves into the hole.
+    private mutating func removeFromIndex(_ sequence: Int, hash: UInt64) {
+        let mask = slots.count - 1
+        var hole = Int(truncatingIfNeeded: hash) & mask
+        while slots[hole] != sequence { hole = (hole + 1) & mask }
+        var next = (hole + 1) & mask
+        while slots[next] >= 0 {
+            let home = Int(truncatingIfNeeded: self[slots[next]].hash) & mask
+            if (next - home) & mask >= (next - hole) & mask {
+                slots[hole] = slots[next]
+                hole = next
+            }
+            next = (next + 1) & mask
+        }
+        slots[hole] = -1
+    }
+
+    private mutating func resizeIndex(to capacity: Int) {
+        slots = [Int](repeating: -1, count: capacity)
+        var sequence = firstSequence
+        for entry in entries {
+            insert(sequence, hash: entry.hash)
+            sequence += 1
+        }
+    }
+
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var fnv = FNV1a64()
+        for byte in bytes { fnv.add(byte: byte) }
+        // FNV's low bits (the index's) mix poorly for short keys: avalanche (MurmurHash3's fmix64).
+        var value = fnv.value
+        value ^= value >> 33
+        value &*= 0xff51_afd7_ed55_8ccd
+        value ^= value >> 33
+        value &*= 0xc4ce_b9fe_1a85_ec53
+        value ^= value >> 33
+        return value
+    }
+
+    static func withBytes<Result>(of id: String, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        if let result = try id.utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) { return result }
+        return try Array(id.utf8).withUnsafeBytes(body)
+    }
+}
