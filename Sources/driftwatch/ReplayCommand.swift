@@ -26,13 +26,18 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Where rejected lines go, with their reason (JSON lines).")
     var deadLetterOut: String?
 
+    @Option(help: "Also write the HTML report of the replay here (as `driftwatch report` does).")
+    var report: String?
+
     @OptionGroup var rejections: RejectionOptions
 
     @OptionGroup var progress: ProgressOptions
 
     func run() throws {
         let file = try history.configurationFile()
-        let engine = try history.makeEngine(file, rules: try history.loadRules())
+        let rules = try history.loadRules()
+        let engine = try history.makeEngine(file, rules: rules)
+        var collector = report.map { _ in HistoryCollector() }
 
         let alerts = try OutputFile(path: alertsOut)
         let metrics = try metricsOut.map { try OutputFile(path: $0) }
@@ -41,6 +46,7 @@ struct ReplayCommand: ParsableCommand {
             deadLetters?.writeLine(letter.json)
         }) { outputs in
             for output in outputs {
+                collector?.add(AnalysisRecord(output))
                 switch output.kind {
                 case .alert, .retrain:
                     alerts.writeLine(output.json)
@@ -52,6 +58,9 @@ struct ReplayCommand: ParsableCommand {
         try alerts.close()
         try metrics?.close()
         try deadLetters?.close()
+        if let report, let collector {
+            try ReportCommand.write(collector, engine: engine, rules: rules, title: "driftwatch replay", inputs: history.input, to: report)
+        }
 
         for line in engine.summaryLines() { print(line) }
         try rejections.check(engine.counters.rejectionTally, of: history.input.joined(separator: ", "), configuration: file)

@@ -58,8 +58,10 @@ public enum AnalysisRecord: Sendable, Equatable {
         let severity = (object["severity"] as? String).flatMap(Severity.init(rawValue:)) ?? .warning
         let value = (object["value"] as? NSNumber)?.doubleValue
         let threshold = (object["threshold"] as? NSNumber)?.doubleValue
+        let evidence = (object["evidence"] as? [String: Any])?.compactMapValues { $0 as? String } ?? [:]
         return AlertTransition(status: status, rule: rule, severity: severity, model: model, version: version, subject: subject,
-                               metric: object["metric"] as? String ?? "", at: end, startsAt: startsAt, value: value, threshold: threshold)
+                               metric: object["metric"] as? String ?? "", at: end, startsAt: startsAt, value: value, threshold: threshold,
+                               evidence: evidence)
     }
 }
 
@@ -91,4 +93,6 @@ public struct AlertTransition: Sendable, Equatable {
     public var value: Double?
     /// A one-sided threshold (nil for a band or an unavailable one).
     public var threshold: Double?
+    /// The evidence the alert carries (e.g. per-group selection rates of a fairness alert).
+    public var evidence: [String: String] = [:]
 }
