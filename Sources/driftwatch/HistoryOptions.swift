@@ -24,7 +24,9 @@ struct HistoryOptions: ParsableArguments {
     }
 
     /// The rules, every error printed to stderr when they do not load.
-    func loadRules() throws -> RuleSet {
+    func loadRules() throws -> RuleSet { try Self.loadRules(rules) }
+
+    static func loadRules(_ rules: [String]) throws -> RuleSet {
         switch RuleLoader.load(paths: rules) {
         case let .success(loaded): return loaded
         case let .failure(failure):
@@ -37,6 +39,11 @@ struct HistoryOptions: ParsableArguments {
     func makeEngine(_ file: DriftwatchConfiguration, rules ruleSet: RuleSet) throws -> MonitorEngine {
         var configuration = file.monitor
         try windowOptions.apply(to: &configuration)
+        return try Self.makeEngine(file, configuration: configuration, rules: ruleSet, reference: reference)
+    }
+
+    static func makeEngine(_ file: DriftwatchConfiguration, configuration: MonitorConfiguration, rules ruleSet: RuleSet, reference: String?) throws -> MonitorEngine {
+        var configuration = configuration
         if let reference {
             configuration.references.set(try ProfileFile.load(reference), identifier: URL(fileURLWithPath: reference).lastPathComponent)
         }
@@ -48,6 +55,11 @@ struct HistoryOptions: ParsableArguments {
     /// Replays the history through `engine`, with progress on stderr; rejected lines are counted by the engine and dropped.
     func replay(_ engine: MonitorEngine, file: DriftwatchConfiguration, progress: ProgressOptions, deadLetter: (Replay.DeadLetter) -> Void = { _ in },
                 deliver: ([MonitorOutput]) throws -> Void) throws {
+        try Self.replay(input, engine, file: file, progress: progress, deadLetter: deadLetter, deliver: deliver)
+    }
+
+    static func replay(_ input: [String], _ engine: MonitorEngine, file: DriftwatchConfiguration, progress: ProgressOptions,
+                       deadLetter: (Replay.DeadLetter) -> Void = { _ in }, deliver: ([MonitorOutput]) throws -> Void) throws {
         let meter = progress.meter(label: "replay", estimatedTotal: ProgressMeter.estimateLines(in: input), unit: "events")
         try Replay.run(inputs: input, engine: engine, maximumLineBytes: file.limits.maximumEventBytes, deliver: { outputs in
             meter.advance()

@@ -11,6 +11,10 @@ struct ProgressOptions: ParsableArguments {
     @Flag(help: "Print no progress on stderr.")
     var quiet = false
 
+    init() {}
+
+    init(quiet: Bool) { self.quiet = quiet }
+
     func meter(label: String, estimatedTotal: Int?, unit: String) -> ProgressMeter {
         ProgressMeter(label: label, estimatedTotal: estimatedTotal, unit: unit, style: quiet ? .silent : (isatty(2) != 0 ? .bar : .lines))
     }

@@ -19,7 +19,8 @@ public enum AnalysisRecord: Sendable, Equatable {
                   let window = AnalysisRecord.windowBounds(output.json) else { self = .other; return }
             self = .metric(MetricPoint(model: measurement.model, version: measurement.version, subject: measurement.subject,
                                        metric: measurement.metric, windowStart: window.start, windowEnd: window.end,
-                                       value: measurement.value))
+                                       value: measurement.value,
+                                       samples: Int(AnalysisRecord.integer(after: "\"samples\":", in: output.json) ?? 0)))
         case .alert:
             self = AnalysisRecord.alertTransition(output.json).map(AnalysisRecord.alert) ?? .other
         case .retrain, .notice:
@@ -74,6 +75,8 @@ public struct MetricPoint: Sendable, Equatable {
     public var windowStart: Int64
     public var windowEnd: Int64
     public var value: Double?
+    /// What the value was computed on (events, labelled predictions, group members).
+    public var samples: Int
 }
 
 /// An alert instance's start or end.
