@@ -26,6 +26,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Where rejected lines go, with their reason (JSON lines).")
     var deadLetterOut: String?
 
+    @Option(help: "Also write the metric series as a wide CSV here (one row per window, one column per metric and subject, firing flags).")
+    var metricsCsv: String?
+
     @Option(help: "Also write the HTML report of the replay here (as `driftwatch report` does).")
     var report: String?
 
@@ -38,6 +41,7 @@ struct ReplayCommand: ParsableCommand {
         let rules = try history.loadRules()
         let engine = try history.makeEngine(file, rules: rules)
         var collector = report.map { _ in HistoryCollector() }
+        var wide = metricsCsv.map { _ in WideMetricsCSV() }
 
         let alerts = try OutputFile(path: alertsOut)
         let metrics = try metricsOut.map { try OutputFile(path: $0) }
@@ -46,7 +50,11 @@ struct ReplayCommand: ParsableCommand {
             deadLetters?.writeLine(letter.json)
         }) { outputs in
             for output in outputs {
-                collector?.add(AnalysisRecord(output))
+                if collector != nil || wide != nil {
+                    let record = AnalysisRecord(output)
+                    collector?.add(record)
+                    wide?.add(record)
+                }
                 switch output.kind {
                 case .alert, .retrain:
                     alerts.writeLine(output.json)
@@ -58,6 +66,14 @@ struct ReplayCommand: ParsableCommand {
         try alerts.close()
         try metrics?.close()
         try deadLetters?.close()
+        if let metricsCsv, let wide {
+            let file = try OutputFile(path: metricsCsv)
+            file.writeLine(String(wide.text().dropLast()))
+            try file.close()
+            if wide.rowOverflow + wide.columnOverflow > 0 {
+                FileHandle.standardError.write(Data("warning: \(metricsCsv): \(wide.rowOverflow) rows and \(wide.columnOverflow) metric values past the caps left out\n".utf8))
+            }
+        }
         if let report, let collector {
             try ReportCommand.write(collector, engine: engine, rules: rules, title: "driftwatch replay", inputs: history.input, to: report)
         }

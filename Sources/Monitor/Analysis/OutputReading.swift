@@ -17,7 +17,8 @@ public enum AnalysisRecord: Sendable, Equatable {
         case .metric:
             guard let measurement = output.measurement,
                   let window = AnalysisRecord.windowBounds(output.json) else { self = .other; return }
-            self = .metric(MetricPoint(model: measurement.model, version: measurement.version, subject: measurement.subject,
+            let evaluation = output.json.contains("\"evaluation\":\"performance\"") ? MetricPoint.Evaluation.performance : .drift
+            self = .metric(MetricPoint(evaluation: evaluation, model: measurement.model, version: measurement.version, subject: measurement.subject,
                                        metric: measurement.metric, windowStart: window.start, windowEnd: window.end,
                                        value: measurement.value,
                                        samples: Int(AnalysisRecord.integer(after: "\"samples\":", in: output.json) ?? 0)))
@@ -68,6 +69,9 @@ public enum AnalysisRecord: Sendable, Equatable {
 
 /// A metric's value on one window of one model version.
 public struct MetricPoint: Sendable, Equatable {
+    /// Drift windows (inputs, outputs, data quality) and performance windows (labelled predictions) are evaluated apart.
+    public enum Evaluation: String, Sendable { case drift, performance }
+    public var evaluation: Evaluation
     public var model: String
     public var version: String
     public var subject: String

@@ -99,7 +99,7 @@ import Testing
         #expect(series.buckets.first?.first == 0 && series.buckets.last?.last == 999)
         var history = HistoryCollector(maximumSeries: 2)
         for metric in ["a", "b", "c"] {
-            history.add(.metric(MetricPoint(model: "m", version: "v", subject: "s", metric: metric, windowStart: 0, windowEnd: 1, value: 1, samples: 1)))
+            history.add(.metric(MetricPoint(evaluation: .drift, model: "m", version: "v", subject: "s", metric: metric, windowStart: 0, windowEnd: 1, value: 1, samples: 1)))
         }
         #expect(history.series.count == 2 && history.seriesOverflow == 1)
     }
