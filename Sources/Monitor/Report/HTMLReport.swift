@@ -149,7 +149,9 @@ public struct HTMLReport {
             $0.model == key.model && $0.version == key.version && $0.subject == key.subject && watching.map(\.name).contains($0.rule)
         }
         let values = series.buckets.flatMap { $0.valued > 0 ? [$0.minimum, $0.maximum] : [] } + lines.map(\.1) + marks.map(\.threshold)
-        let low = min(values.min() ?? 0, 0), high = max(values.max() ?? 1, low + 1e-9)
+        // Drift and quality statistics start at 0 ("no effect"); performance and fairness zoom on their range.
+        let zoomed = section == .performance || section == .fairness
+        let low = zoomed ? (values.min() ?? 0) : min(values.min() ?? 0, 0), high = max(values.max() ?? 1, low + 1e-9)
         let padding = (high - low) * 0.08
         let width = 540.0, height = 150.0, left = 48.0, right = 532.0, top = 8.0, bottom = 128.0
         let axis = TimeAxis(range: range, left: left, right: right)
