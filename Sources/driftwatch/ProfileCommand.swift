@@ -27,6 +27,8 @@ struct ProfileCommand: ParsableCommand {
 
     @OptionGroup var dataset: DatasetArguments
 
+    @OptionGroup var progress: ProgressOptions
+
     func run() throws {
         let configuration = try dataset.configuration()
         var labelled: LabelledDatasetProfiler
@@ -41,7 +43,12 @@ struct ProfileCommand: ParsableCommand {
         let counters: DatasetReadCounters
         let document: ProfileDocument
         do {
-            counters = try DatasetReader.read(path: input, options: options) { labelled.add($0) }
+            let meter = progress.meter(label: "profile", estimatedTotal: ProgressMeter.estimateLines(in: [input]), unit: "rows")
+            counters = try DatasetReader.read(path: input, options: options) { event in
+                labelled.add(event)
+                meter.advance()
+            }
+            meter.finish()
             try dataset.rejections.check(counters.rejectionTally, of: input, configuration: configuration)
             guard labelled.profiler.rowCount > 0 else { throw CommandFailure("\(input): no predictions to profile (\(counters.summary))") }
             document = try labelled.document(model: dataset.model, version: dataset.version) { add in

@@ -15,14 +15,7 @@ struct ReplayCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Input file of prediction and/or label events (repeatable).")
-    var input: [String]
-
-    @Option(help: "Rule files or directories.")
-    var rules: [String] = ["rules"]
-
-    @Option(help: "Reference profile (from `driftwatch profile`) for every model and version.")
-    var reference: String?
+    @OptionGroup var history: HistoryOptions
 
     @Option(help: "Where alert events and retraining triggers go (JSON lines).")
     var alertsOut: String
@@ -33,36 +26,35 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Where rejected lines go, with their reason (JSON lines).")
     var deadLetterOut: String?
 
-    @Option(help: "Configuration file (driftwatch.yaml); options given on the command line override it.")
-    var config: String?
+    @Option(help: "Also write the metric series as a wide CSV here (one row per window, one column per metric and subject, firing flags).")
+    var metricsCsv: String?
 
-    @OptionGroup var windowOptions: WindowOptions
+    @Option(help: "Also write the HTML report of the replay here (as `driftwatch report` does).")
+    var report: String?
 
     @OptionGroup var rejections: RejectionOptions
 
+    @OptionGroup var progress: ProgressOptions
+
     func run() throws {
-        let file = try config.map { try ConfigurationFile.load($0) } ?? DriftwatchConfiguration()
-        let ruleSet: RuleSet
-        switch RuleLoader.load(paths: rules) {
-        case let .success(loaded): ruleSet = loaded
-        case let .failure(failure):
-            for error in failure.errors { FileHandle.standardError.write(Data((error.description + "\n").utf8)) }
-            throw CommandFailure("the rules have \(failure.errors.count) error(s); nothing was replayed")
-        }
-        var configuration = file.monitor
-        try windowOptions.apply(to: &configuration)
-        configuration.emitsMetricEvents = metricsOut != nil
-        if let reference {
-            configuration.references.set(try ProfileFile.load(reference), identifier: URL(fileURLWithPath: reference).lastPathComponent)
-        }
-        let engine = MonitorEngine(configuration: configuration, rules: ruleSet, decoder: file.decoder)
-        for gap in engine.referenceGaps { FileHandle.standardError.write(Data(("warning: " + gap + "\n").utf8)) }
+        let file = try history.configurationFile()
+        let rules = try history.loadRules()
+        let engine = try history.makeEngine(file, rules: rules, metricEvents: metricsOut != nil || report != nil || metricsCsv != nil)
+        var collector = report.map { _ in HistoryCollector() }
+        var wide = metricsCsv.map { _ in WideMetricsCSV() }
 
         let alerts = try OutputFile(path: alertsOut)
         let metrics = try metricsOut.map { try OutputFile(path: $0) }
         let deadLetters = try deadLetterOut.map { try OutputFile(path: $0) }
-        try Replay.run(inputs: input, engine: engine, maximumLineBytes: file.limits.maximumEventBytes, deliver: { outputs in
+        try history.replay(engine, file: file, progress: progress, deadLetter: { letter in
+            deadLetters?.writeLine(letter.json)
+        }) { outputs in
             for output in outputs {
+                if collector != nil || wide != nil {
+                    let record = AnalysisRecord(output)
+                    collector?.add(record)
+                    wide?.add(record)
+                }
                 switch output.kind {
                 case .alert, .retrain:
                     alerts.writeLine(output.json)
@@ -70,15 +62,24 @@ struct ReplayCommand: ParsableCommand {
                     metrics?.writeLine(output.json)
                 }
             }
-        }, deadLetter: { letter in
-            deadLetters?.writeLine(letter.json)
-        })
+        }
         try alerts.close()
         try metrics?.close()
         try deadLetters?.close()
+        if let metricsCsv, let wide {
+            let file = try OutputFile(path: metricsCsv)
+            file.writeLine(String(wide.text().dropLast()))
+            try file.close()
+            if wide.rowOverflow + wide.columnOverflow > 0 {
+                FileHandle.standardError.write(Data("warning: \(metricsCsv): \(wide.rowOverflow) rows and \(wide.columnOverflow) metric values past the caps left out\n".utf8))
+            }
+        }
+        if let report, let collector {
+            try ReportCommand.write(collector, engine: engine, rules: rules, title: "driftwatch replay", inputs: history.input, to: report)
+        }
 
         for line in engine.summaryLines() { print(line) }
-        try rejections.check(engine.counters.rejectionTally, of: input.joined(separator: ", "), configuration: file)
+        try rejections.check(engine.counters.rejectionTally, of: history.input.joined(separator: ", "), configuration: file)
     }
 }
 

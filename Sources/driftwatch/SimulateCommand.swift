@@ -40,6 +40,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Fraction of the stream from which version v2 replaces v1.")
     var versionChangeAt: Double?
 
+    @OptionGroup var progress: ProgressOptions
+
     func validate() throws {
         guard events > 0 else { throw ValidationError("--n must be positive") }
         guard intervalMs > 0 else { throw ValidationError("--interval-ms must be positive") }
@@ -63,10 +65,15 @@ struct SimulateCommand: ParsableCommand {
         let output = try OutputFile(path: out)
         var predictions = 0
         var labels = 0
+        let meter = progress.meter(label: "simulate", estimatedTotal: events, unit: "predictions")
         for line in simulator {
             output.writeLine(line.json)
-            if line.kind == .prediction { predictions += 1 } else { labels += 1 }
+            if line.kind == .prediction {
+                predictions += 1
+                meter.advance()
+            } else { labels += 1 }
         }
+        meter.finish()
         try output.close()
 
         let manifestPath = manifest ?? (out.hasSuffix(".jsonl") ? String(out.dropLast(6)) : out) + ".manifest.json"

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+@testable import Monitor
+
+/// `driftwatch report` rendered in a real headless browser (Debian's `chromium`,
+/// installed by `scripts/deps/chromium.sh`): no console errors, every section and the
+/// expected charts present, a screenshot written (look at it; not pixel-compared).
+@Suite(.serialized) struct HTMLReportTests {
+    struct Rendered {
+        var html: String
+        var history: HistoryCollector
+    }
+
+    /// The simulated mixed stream (every kind of change) with the default rules.
+    static let rendered: Rendered = {
+        let (lines, _) = AnalysisReplay.simulatedLines("mixed")
+        let run = AnalysisReplay.run(lines, rules: AnalysisReplay.defaultRules)
+        var history = HistoryCollector()
+        for record in run.records { history.add(record) }
+        let html = HTMLReport(title: "mixed stream", inputs: ["mixed.jsonl"], history: history, rules: AnalysisReplay.defaultRules,
+                              activity: run.activity).render()
+        return Rendered(html: html, history: history)
+    }()
+
+    static func chromium(_ arguments: [String]) throws -> (stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"] + arguments
+        // stderr to a file, so neither pipe can fill up while the other is read.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-chromium-\(ProcessInfo.processInfo.processIdentifier).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "chromium failed (is it installed? scripts/deps/chromium.sh): \(stderr.suffix(500))"])
+        }
+        return (String(decoding: output, as: UTF8.self), stderr)
+    }
+
+    static func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
+
+    @Test func rendersInHeadlessChromiumWithEverySectionAndAScreenshot() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-report-test")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let page = directory.appendingPathComponent("report.html")
+        try Self.rendered.html.write(to: page, atomically: true, encoding: .utf8)
+
+        let (dom, log) = try Self.chromium(["--virtual-time-budget=5000", "--dump-dom", page.absoluteString])
+        let consoleLines = log.split(separator: "\n").filter { $0.contains(":CONSOLE") }
+        #expect(consoleLines.isEmpty, "console output: \(consoleLines)")
+        #expect(dom.contains("data-ready=\"1\""), "the page's script did not run to the end")
+        #expect(!dom.contains("data-errors=\""), "script errors: \(dom.components(separatedBy: "data-errors=\"").dropFirst().first?.prefix(300) ?? "")")
+        for section in ["id=\"overview\"", "id=\"alert-timeline\"", "class=\"version\"", "section-drift", "section-performance", "section-fairness",
+                        "section-quality", "id=\"evaluations\"", "class=\"fairness\""] {
+            #expect(dom.contains(section), "missing \(section)")
+        }
+        // Every injected change shows in the timeline and on its chart.
+        let charts = Self.count("<svg class=\"chart ", in: dom)
+        #expect(dom.contains("data-charts=\"\(charts)\""))
+        #expect(charts >= 30, "only \(charts) charts")
+        #expect(Self.count("class=\"episode-band", in: dom) >= 8)
+        #expect(Self.count("<rect class=\"episode ", in: dom) == Self.rendered.history.episodes.episodes.count)
+        #expect(Self.count("<line class=\"threshold\"", in: dom) >= 20)
+        for chart in ["psi--f-95income", "psi--score", "accuracy--model", "label-95coverage--model", "demographic-95parity-95ratio--gender", "missing-95rate-95delta--f-95age"] {
+            #expect(dom.contains("id=\"chart-credit-45risk--v1--\(chart)\""), "no chart \(chart)")
+        }
+
+        let screenshot = directory.appendingPathComponent("report.png")
+        try? FileManager.default.removeItem(at: screenshot)
+        _ = try Self.chromium(["--window-size=1400,2400", "--screenshot=\(screenshot.path)", page.absoluteString])
+        let png = try Data(contentsOf: screenshot)
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 50_000, "screenshot \(screenshot.path): \(png.count) bytes")
+        print("report screenshot: \(screenshot.path)")
+    }
+
+    @Test func selfContainedDeterministicAndBounded() {
+        let html = Self.rendered.html
+        #expect(!html.contains("http://") && !html.contains("https://") && !html.contains(" src="), "the page refers to something outside itself")
+        var again = HistoryCollector()
+        let (lines, _) = AnalysisReplay.simulatedLines("mixed")
+        let run = AnalysisReplay.run(lines, rules: AnalysisReplay.defaultRules)
+        for record in run.records { again.add(record) }
+        #expect(HTMLReport(title: "mixed stream", inputs: ["mixed.jsonl"], history: again, rules: AnalysisReplay.defaultRules, activity: run.activity).render() == html)
+    }
+
+    @Test func seriesAreDownsampledWithinTheirBound() {
+        var series = MetricSeries(target: 10)
+        for index in 0..<1_000 { series.add(Int64(index), index == 500 ? nil : Double(index % 7)) }
+        #expect(series.buckets.count <= 20 && series.buckets.count > 10)
+        #expect(series.buckets.reduce(0) { $0 + $1.windows } == 1_000)
+        #expect(series.buckets.reduce(0) { $0 + $1.valued } == 999)
+        #expect(series.buckets.allSatisfy { $0.minimum == 0 && $0.maximum == 6 })
+        #expect(series.buckets.first?.first == 0 && series.buckets.last?.last == 999)
+        var history = HistoryCollector(maximumSeries: 2)
+        for metric in ["a", "b", "c"] {
+            history.add(.metric(MetricPoint(evaluation: .drift, model: "m", version: "v", subject: "s", metric: metric, windowStart: 0, windowEnd: 1, value: 1, samples: 1)))
+        }
+        #expect(history.series.count == 2 && history.seriesOverflow == 1)
+    }
+}
