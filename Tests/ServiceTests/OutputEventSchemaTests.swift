@@ -52,7 +52,7 @@ import Testing
         let replay = Process()
         replay.executableURL = executable
         replay.arguments = ["replay", "--input", input.path, "--rules", Support.repositoryRoot + "/rules",
-                            "--window", "20m", "--slide", "5m", "--alerts-out", alerts, "--metrics-out", metrics, "--dead-letter-out", dead]
+                            "--window", "10m", "--slide", "5m", "--alerts-out", alerts, "--metrics-out", metrics, "--dead-letter-out", dead]
         replay.standardOutput = FileHandle.nullDevice
         try replay.run()
         replay.waitUntilExit()
