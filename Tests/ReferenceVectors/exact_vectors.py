@@ -35,22 +35,13 @@ import numpy as np
 from scipy import stats
 from scipy.spatial import distance
 
+# The same SplitMix64 stream as the Swift tests (RandomSource), shared with drift_vectors.py.
+from drift_vectors import splitmix_uniforms
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 OUT = os.path.join(ROOT, "fixtures", "vectors")
-MASK = (1 << 64) - 1
 CURRENT_ROWS = 20_000
 EXACT_CAPACITY = 1000
-
-
-def splitmix_uniforms(seed):
-    state = seed & MASK
-    while True:
-        state = (state + 0x9E3779B97F4A7C15) & MASK
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        z ^= z >> 31
-        yield (z >> 11) * 2.0 ** -53
 
 
 def recipe_values(recipe):
