@@ -24,7 +24,7 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Candidate thresholds, comma-separated (e.g. 0.05,0.1,0.2).")
     var thresholds: String
 
-    @Option(name: .customLong("for"), help: "Candidate `for` values in evaluations, comma-separated (default: the rule's own).")
+    @Option(name: .customLong("for"), help: "Candidate `for` values (disjoint windows, as in rules), comma-separated (default: the rule's own).")
     var forValues: String?
 
     @Option(help: "Known incidents (YAML: incidents: [{name, start, end, subjects, models}]).")
