@@ -7,8 +7,16 @@ import Testing
 @Suite struct MonitorOutputTests {
     static let lines = EngineCheckpointTests.lines(events: 24_000, scenario: "income_shift@0.3,concept_drift@0.3,gender_bias@0.4")
 
-    static func run(emitsMetricEvents: Bool) -> [MonitorOutput] {
+    /// 10-minute windows sliding by 5: the 40-minute stream holds the two disjoint breaching
+    /// windows the default rules' `for: 2` needs after each change.
+    static func configuration() -> MonitorConfiguration {
         var configuration = ScenarioTests.configuration()
+        configuration.window = try! WindowSpec.eventTime(window: 600_000, slide: 300_000, allowedLateness: 60_000)
+        return configuration
+    }
+
+    static func run(emitsMetricEvents: Bool) -> [MonitorOutput] {
+        var configuration = Self.configuration()
         configuration.emitsMetricEvents = emitsMetricEvents
         return EngineCheckpointTests.uninterrupted(lines, configuration: configuration).0
     }
@@ -24,7 +32,7 @@ import Testing
     }
 
     @Test func outputsNotYetDrainedSurviveACheckpointAsTheSameValues() throws {
-        let configuration = ScenarioTests.configuration()
+        let configuration = Self.configuration()
         let engine = MonitorEngine(configuration: configuration, rules: EngineCheckpointTests.rules)
         for line in Self.lines { EngineCheckpointTests.feed(line, to: engine) }
         let bytes = engine.checkpoint()
