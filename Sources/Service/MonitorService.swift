@@ -54,13 +54,13 @@ public final class MonitorService: Sendable {
                           metadata: ["bootstrap": "\(broker.bootstrapServers)", "topics": "\(settings.inputTopics + settings.outputTopics)"])
         }
         consumer = try KafkaConsumer(
-            config: settings.kafkaConfig(bootstrap: bootstrapServers, settings.consumerProperties.merging([
+            config: settings.kafkaConfig(.consumer, bootstrap: bootstrapServers, settings.consumerProperties.merging([
                 "group.id": settings.group,
                 "auto.offset.reset": "earliest",
             ]) { own, _ in own }),
             maxBatchSize: settings.maxBatchSize, logger: kafkaLogger)
         // Checkpoint records stay under `checkpoint.max_record_bytes` (900 kB by default).
-        producer = try KafkaProducer(config: settings.kafkaConfig(bootstrap: bootstrapServers, [
+        producer = try KafkaProducer(config: settings.kafkaConfig(.producer, bootstrap: bootstrapServers, [
             "message.max.bytes": String(settings.stateRecordLimit),
         ]), logger: kafkaLogger)
         if let stateTopic = settings.stateTopic {
@@ -69,7 +69,7 @@ public final class MonitorService: Sendable {
                                          producer: producer, logger: logger)
             }
             checkpoints = try CheckpointStore(topic: stateTopic, group: settings.group,
-                                              maximumRecordBytes: settings.checkpoint.maximumRecordBytes, config: settings.kafkaConfig(bootstrap: bootstrapServers),
+                                              maximumRecordBytes: settings.checkpoint.maximumRecordBytes, config: settings.kafkaConfig(.consumer, bootstrap: bootstrapServers),
                                               producer: producer, logger: kafkaLogger)
         } else {
             checkpoints = nil
@@ -119,7 +119,7 @@ public final class MonitorService: Sendable {
     private static func createIfMissing(stateTopic: String, settings: ServeSettings, bootstrap: String,
                                         producer: KafkaProducer, logger: Logger) throws {
         if let topic = try producer.metadata().topic(stateTopic), !topic.partitions.isEmpty { return }
-        let admin = try KafkaAdmin(config: settings.kafkaConfig(bootstrap: bootstrap), logger: logger)
+        let admin = try KafkaAdmin(config: settings.kafkaConfig(.producer, bootstrap: bootstrap), logger: logger)
         defer { admin.close() }
         do {
             try admin.createTopic(stateTopic, partitions: settings.statePartitions, config: [

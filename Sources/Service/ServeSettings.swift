@@ -29,6 +29,10 @@ public struct ServeSettings: Sendable {
     public var kafkaProperties: [String: String] = [:]
     /// librdkafka properties for the consumer only (e.g. `session.timeout.ms`), under `kafkaProperties`.
     public var consumerProperties: [String: String] = [:]
+    /// The user's properties for one client only (`-X consumer.KEY=V`, `-X producer.KEY=V`),
+    /// over everything else.
+    public var consumerOverrides: [String: String] = [:]
+    public var producerOverrides: [String: String] = [:]
     /// How often stored offsets are committed (they are also committed on revocation and shutdown).
     public var commitInterval: Duration = .seconds(2)
     /// Compacted topic of engine checkpoints (key `<group>/<shard>`); `nil`: no
@@ -75,9 +79,32 @@ public struct ServeSettings: Sendable {
         }
     }
 
-    /// librdkafka configuration for `bootstrap` with the user's properties on top of `defaults`.
-    func kafkaConfig(bootstrap: String, _ defaults: [String: String] = [:]) -> KafkaConfig {
-        KafkaConfig(bootstrapServers: bootstrap, defaults.merging(kafkaProperties) { _, user in user })
+    /// Sets a user's librdkafka property as `-X` gives it: `consumer.KEY` and `producer.KEY`
+    /// for one client only, anything else for every client it applies to.
+    public mutating func setKafkaProperty(_ key: String, _ value: String) {
+        if key.hasPrefix(Self.consumerPrefix) {
+            consumerOverrides[String(key.dropFirst(Self.consumerPrefix.count))] = value
+        } else if key.hasPrefix(Self.producerPrefix) {
+            producerOverrides[String(key.dropFirst(Self.producerPrefix.count))] = value
+        } else {
+            kafkaProperties[key] = value
+        }
+    }
+
+    static let consumerPrefix = "consumer."
+    static let producerPrefix = "producer."
+
+    /// librdkafka configuration of one client kind for `bootstrap`: `defaults`, then the
+    /// user's properties for every client that apply to this kind (librdkafka's C/P
+    /// column: a consumer property is not passed to the producer, and the reverse), then
+    /// the user's properties for this kind only.
+    func kafkaConfig(_ role: KafkaClientRole, bootstrap: String, _ defaults: [String: String] = [:]) -> KafkaConfig {
+        let overrides = switch role {
+        case .consumer: consumerOverrides
+        case .producer: producerOverrides
+        }
+        let properties = defaults.merging(kafkaProperties) { _, user in user }.merging(overrides) { _, own in own }
+        return KafkaConfig(bootstrapServers: bootstrap, properties).applicable(to: role)
     }
 
     /// The producer's `message.max.bytes` default and the state topic's `max.message.bytes`

@@ -87,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var window: WindowOptions
 
-    @Option(name: .customShort("X"), help: ArgumentHelp("A librdkafka property key=value for every client (repeatable), e.g. -X security.protocol=SASL_SSL.", valueName: "key=value"))
+    @Option(name: .customShort("X"), help: ArgumentHelp("A librdkafka property key=value (repeatable), e.g. -X security.protocol=SASL_SSL: for every client it applies to (librdkafka's C/P column), or for one with consumer.KEY / producer.KEY.", valueName: "key=value"))
     var properties: [String] = []
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
@@ -162,7 +162,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let propertyArguments = properties.isEmpty
             ? (environment["KAFKA_PROPERTIES"].map { $0.split(separator: ";").map(String.init) } ?? []) : properties
-        settings.kafkaProperties.merge(try parseProperties(propertyArguments)) { _, new in new }
+        for (key, value) in try parseProperties(propertyArguments).sorted(by: { $0.key < $1.key }) { settings.setKafkaProperty(key, value) }
         if settings.brokers == nil {
             // The mock's rebalances wait session.timeout.ms, and it answers a fetch at the
             // log end only after fetch.wait.max.ms (500 ms by default).

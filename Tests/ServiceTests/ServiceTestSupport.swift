@@ -65,11 +65,11 @@ enum ServiceTestSupport {
     }
 
     /// A stream that drifts (`scenario`) and then returns to normal: the scenario's messages
-    /// up to `recoverAt` (a share of the messages), the stable stream's from there on (same
-    /// seed, so the same ids and times). Alerts fire and then resolve.
-    static func driftingThenRecovering(events: Int, scenario: String, recoverAt: Double) throws -> [StreamFeeder.Message] {
+    /// up to `recoverAt` (a share of the messages), `then`'s from there on (the stable
+    /// stream by default; same seed, so the same ids and times). Alerts fire and then resolve.
+    static func driftingThenRecovering(events: Int, scenario: String, recoverAt: Double, then: String = "stable") throws -> [StreamFeeder.Message] {
         let drifting = try messages(events: events, scenario: scenario)
-        let stable = try messages(events: events, scenario: "stable")
+        let stable = try messages(events: events, scenario: then)
         let cut = Int(Double(drifting.count) * recoverAt)
         return Array(drifting.prefix(cut) + stable.dropFirst(cut))
     }

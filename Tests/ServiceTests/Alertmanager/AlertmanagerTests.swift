@@ -53,7 +53,9 @@ import Testing
         defer { broker.stop() }
         let topics = MonitorServiceTests.Topics()
         for topic in topics.all { try broker.createTopic(topic, partitions: 1) }
-        let messages = try Support.driftingThenRecovering(events: 24_000, scenario: "income_shift@0.2", recoverAt: 0.4)
+        // Income drifts and recovers (its alerts resolve); the interest rate's variance
+        // changes after that and stays changed (its alert is still firing at the end).
+        let messages = try Support.driftingThenRecovering(events: 24_000, scenario: "income_shift@0.2", recoverAt: 0.4, then: "rate_variance@0.6")
         // What the engine says: the alerts firing at the end, and those that fired and resolved.
         var latest: [String: (status: AlertEvent.Status, labels: [String: String])] = [:]
         for output in Support.engineOutputs(messages).outputs {
