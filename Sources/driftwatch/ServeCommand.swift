@@ -93,9 +93,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
 
+    @Option(help: "Log format: text, or json (one object per line: time, level, logger, message, source, metadata).")
+    var logFormat: String?
+
     func run() async throws {
         let environment = SettingEnvironment(ProcessInfo.processInfo.environment)
-        let logger = try Self.bootstrapLogging(level: logLevel ?? environment["LOG_LEVEL"] ?? "info")
+        let logger = try Self.bootstrapLogging(level: logLevel ?? environment["LOG_LEVEL"] ?? "info",
+                                               format: logFormat ?? environment["LOG_FORMAT"] ?? "text")
         var settings = ServeSettings()
         if let path = config ?? environment["CONFIG"] {
             let file = try ConfigurationFile.load(path)
@@ -185,14 +189,25 @@ struct ServeCommand: AsyncParsableCommand {
         logger.notice("driftwatch serve stopped", metadata: ["consumed": "\(service.state.consumed)"])
     }
 
-    static func bootstrapLogging(level: String) throws -> Logger {
+    static func bootstrapLogging(level: String, format: String) throws -> Logger {
         guard let level = Logger.Level(rawValue: level) else {
             throw ValidationError("log level '\(level)': expected one of " + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch format {
+        case "text":
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case "json":
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        default:
+            throw ValidationError("log format '\(format)': expected text or json")
         }
         var logger = Logger(label: "driftwatch.serve")
         logger.logLevel = level
