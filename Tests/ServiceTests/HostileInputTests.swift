@@ -34,6 +34,9 @@ import Testing
 
     static var configuration: MonitorConfiguration {
         var configuration = Support.monitorConfiguration(caps: caps)
+        // 5-minute windows: the segment flood's stream reference (the first window) then
+        // holds more events than Caps.referenceEvents, and the stream still alerts.
+        configuration.window = try! WindowSpec.eventTime(window: 300_000, slide: 60_000, allowedLateness: 60_000)
         configuration.profile.categoryCapacity = 200
         // The simulated stream has 12,000 predictions; the label flood, 5,000 labels of unknown ids.
         configuration.join.maximumPendingPredictions = 10_000
