@@ -36,7 +36,7 @@ from scipy import stats
 from scipy.spatial import distance
 
 # The same SplitMix64 stream as the Swift tests (RandomSource), shared with drift_vectors.py.
-from drift_vectors import splitmix_uniforms
+from drift_vectors import binned, ks_pvalue, psi, splitmix_uniforms
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 OUT = os.path.join(ROOT, "fixtures", "vectors")
@@ -74,21 +74,9 @@ def recipe_values(recipe):
     return values
 
 
-def psi(r, c):
-    r = np.maximum(r, 1e-4)
-    c = np.maximum(c, 1e-4)
-    return float(np.sum((c - r) * np.log(c / r)))
-
-
-def ks_pvalue(d, n, m):
-    en = m * n / (m + n)
-    return float(stats.kstwo.sf(min(max(d, 0.0), 1.0), np.round(en)))
-
-
 def expected(r, c):
     edges = np.unique(np.quantile(r, np.arange(1, 10) / 10))
-    rc = np.bincount(np.searchsorted(edges, r, side="left"), minlength=len(edges) + 1) / len(r)
-    cc = np.bincount(np.searchsorted(edges, c, side="left"), minlength=len(edges) + 1) / len(c)
+    rc, cc = binned(r, c)
     ks = stats.ks_2samp(r, c, method="asymp")
     d = float(ks.statistic)
     return {
