@@ -75,7 +75,7 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         if let report, let collector {
-            try ReportCommand.write(collector, engine: engine, rules: rules, title: "driftwatch replay", inputs: history.input, to: report)
+            try ReportCommand.write(collector, activity: engine.ruleActivity, rules: rules, title: "driftwatch replay", inputs: history.input, to: report)
         }
 
         for line in engine.summaryLines() { print(line) }

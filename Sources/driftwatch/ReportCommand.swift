@@ -11,7 +11,9 @@ struct ReportCommand: ParsableCommand {
         Overview (models, versions, alert timeline); per model version every metric a rule watches over time with
         its threshold and the alert episodes shaded (series downsampled to at most 480 points, min-max band kept);
         performance with label coverage; fairness per group with Wilson intervals where fairness alerts fired;
-        data quality; and every rule's judged and skipped evaluations.
+        data quality; and every rule's judged and skipped evaluations. With --sweep RULE --thresholds ..., the same
+        pass also sweeps that rule's threshold (as `driftwatch tune` does) and the report charts episodes, flaps
+        and time firing against the threshold.
         """
     )
 
@@ -23,23 +25,43 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The report's title.")
     var title = "driftwatch report"
 
+    @Option(help: "A rule whose threshold is swept in the same pass (with --thresholds, --for, --incidents) and charted.")
+    var sweep: String?
+
+    @OptionGroup var candidates: SweepOptions
+
     @OptionGroup var progress: ProgressOptions
 
     func run() throws {
         let file = try history.configurationFile()
         let rules = try history.loadRules()
-        let engine = try history.makeEngine(file, rules: rules)
+        let known = try candidates.knownIncidents()
+        var thresholdSweep = try sweep.map { try candidates.sweep(of: $0, in: rules) }
+        // The sweep's clones run beside the rules; their alerts feed the sweep only.
+        let clones = Set(thresholdSweep?.ruleSet.rules.map(\.name) ?? [])
+        let engine = try history.makeEngine(file, rules: RuleSet(rules: rules.rules + (thresholdSweep?.ruleSet.rules ?? []), files: rules.files))
         var collector = HistoryCollector()
         try history.replay(engine, file: file, progress: progress) { outputs in
-            for output in outputs { collector.add(AnalysisRecord(output)) }
+            for output in outputs {
+                let record = AnalysisRecord(output)
+                thresholdSweep?.add(record)
+                if case let .alert(transition) = record, clones.contains(transition.rule) { continue }
+                collector.add(record)
+            }
         }
-        try Self.write(collector, engine: engine, rules: rules, title: title, inputs: history.input, to: out)
+        let chart = thresholdSweep.map { sweep in
+            SweepOptions.warnOverflow(sweep)
+            return SweepChart(rule: sweep.base.name, results: sweep.results(activity: engine.ruleActivity, incidents: known))
+        }
+        try Self.write(collector, activity: engine.ruleActivity.filter { !clones.contains($0.rule) }, rules: rules, title: title,
+                       inputs: history.input, sweep: chart, to: out)
     }
 
     /// Renders and writes the report (also `replay --report`).
-    static func write(_ collector: HistoryCollector, engine: MonitorEngine, rules: RuleSet, title: String, inputs: [String], to path: String) throws {
+    static func write(_ collector: HistoryCollector, activity: [RuleActivity], rules: RuleSet, title: String, inputs: [String],
+                      sweep: SweepChart? = nil, to path: String) throws {
         let html = HTMLReport(title: title, inputs: inputs.map { URL(fileURLWithPath: $0).lastPathComponent }, history: collector,
-                              rules: rules, activity: engine.ruleActivity).render()
+                              rules: rules, activity: activity, sweep: sweep).render()
         let file = try OutputFile(path: path)
         file.writeLine(html)
         try file.close()

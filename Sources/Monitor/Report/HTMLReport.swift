@@ -10,13 +10,16 @@ public struct HTMLReport {
     public var history: HistoryCollector
     public var rules: RuleSet
     public var activity: [RuleActivity]
+    /// A threshold sweep of one rule, drawn after the overview.
+    public var sweep: SweepChart?
 
-    public init(title: String, inputs: [String], history: HistoryCollector, rules: RuleSet, activity: [RuleActivity]) {
+    public init(title: String, inputs: [String], history: HistoryCollector, rules: RuleSet, activity: [RuleActivity], sweep: SweepChart? = nil) {
         self.title = title
         self.inputs = inputs
         self.history = history
         self.rules = rules
         self.activity = activity
+        self.sweep = sweep
     }
 
     /// Alert timeline lanes shown at most (the rest are counted).
@@ -33,6 +36,7 @@ public struct HTMLReport {
         page.text("\(inputs.joined(separator: ", ")) · \(span) · rules digest \(rules.rulesDigest)")
         page.raw("</p><input id=\"filter\" type=\"search\" placeholder=\"filter charts (feature, metric, rule)\"></header>\n<main>\n")
         overview(&page)
+        sweep?.render(into: &page)
         let matcher = RuleMatcher(rules: rules.rules, seriesKeys: history.series.keys)
         for modelVersion in history.modelVersions { versionSection(modelVersion, matcher: matcher, into: &page) }
         skipped(&page)
@@ -280,6 +284,8 @@ public struct HTMLReport {
     .threshold{stroke:var(--crit);stroke-dasharray:5 3;stroke-width:1.2}.threshold-mark{stroke:var(--crit);stroke-width:2.5}
     .episode-band{opacity:.16}.episode-band.warning,.episode.warning{fill:var(--warn)}.episode-band.critical,.episode.critical{fill:var(--crit)}.episode-band.info,.episode.info{fill:var(--info)}
     .gridline{stroke:#eef0f3}.axis{stroke:#d0d5dd}.ci{stroke:var(--line);stroke-width:3}
+    .sweep-line{fill:none;stroke-width:1.6}.sweep-line.q1{stroke-dasharray:4 3}circle.sweep-line{fill:#fff}
+    .sweep-line.f0{stroke:#2563eb}.sweep-line.f1{stroke:#16a34a}.sweep-line.f2{stroke:#9333ea}.sweep-line.f3{stroke:#ea580c}.sweep-table{font-size:11px;overflow:auto}
     """
 
     static let script = """

@@ -9,18 +9,30 @@ import Testing
     struct Rendered {
         var html: String
         var history: HistoryCollector
+        var sweep: SweepChart
     }
 
-    /// The simulated mixed stream (every kind of change) with the default rules.
-    static let rendered: Rendered = {
+    /// The simulated mixed stream (every kind of change) with the default rules, and in the
+    /// same pass a sweep of ScoreDrift's threshold (as `report --sweep` runs it).
+    static let rendered: Rendered = render()
+
+    static func render() -> Rendered {
         let (lines, _) = AnalysisReplay.simulatedLines("mixed")
-        let run = AnalysisReplay.run(lines, rules: AnalysisReplay.defaultRules)
+        var sweep = try! ThresholdSweep(rules: AnalysisReplay.defaultRules, rule: "ScoreDrift", thresholds: [0.02, 0.05, 0.2], forEvaluations: [1, 2])
+        let clones = Set(sweep.ruleSet.rules.map(\.name))
+        let rules = AnalysisReplay.defaultRules
+        let run = AnalysisReplay.run(lines, rules: RuleSet(rules: rules.rules + sweep.ruleSet.rules, files: rules.files))
         var history = HistoryCollector()
-        for record in run.records { history.add(record) }
-        let html = HTMLReport(title: "mixed stream", inputs: ["mixed.jsonl"], history: history, rules: AnalysisReplay.defaultRules,
-                              activity: run.activity).render()
-        return Rendered(html: html, history: history)
-    }()
+        for record in run.records {
+            sweep.add(record)
+            if case let .alert(transition) = record, clones.contains(transition.rule) { continue }
+            history.add(record)
+        }
+        let chart = SweepChart(rule: "ScoreDrift", results: sweep.results(activity: run.activity, incidents: []))
+        let html = HTMLReport(title: "mixed stream", inputs: ["mixed.jsonl"], history: history, rules: rules,
+                              activity: run.activity.filter { !clones.contains($0.rule) }, sweep: chart).render()
+        return Rendered(html: html, history: history, sweep: chart)
+    }
 
     static func chromium(_ arguments: [String]) throws -> (stdout: String, stderr: String) {
         let process = Process()
@@ -57,7 +69,8 @@ import Testing
         #expect(dom.contains("data-ready=\"1\""), "the page's script did not run to the end")
         #expect(!dom.contains("data-errors=\""), "script errors: \(dom.components(separatedBy: "data-errors=\"").dropFirst().first?.prefix(300) ?? "")")
         for section in ["id=\"overview\"", "id=\"alert-timeline\"", "class=\"version\"", "section-drift", "section-performance", "section-fairness",
-                        "section-quality", "id=\"evaluations\"", "class=\"fairness\""] {
+                        "section-quality", "id=\"evaluations\"", "class=\"fairness\"", "id=\"threshold-sweep\"", "id=\"sweep-counts\"",
+                        "id=\"sweep-firing\"", "class=\"sweep-table\""] {
             #expect(dom.contains(section), "missing \(section)")
         }
         // Every injected change shows in the timeline and on its chart.
@@ -71,6 +84,12 @@ import Testing
             #expect(dom.contains("id=\"chart-credit-45risk--v1--\(chart)\""), "no chart \(chart)")
         }
 
+        // The sweep: a point per candidate and quantity (episodes, flaps, time firing), one line per quantity and `for`.
+        #expect(Self.count("<circle class=\"sweep-line", in: dom) == 6 * 3)
+        #expect(Self.count("<polyline class=\"sweep-line", in: dom) == 2 * 3)
+        #expect(Self.rendered.sweep.results.map(\.episodes.count).reduce(0, +) > 0, "no candidate fired on the mixed stream")
+        #expect(!dom.contains("ScoreDrift@0.02/for=1 on"), "the sweep's clones stay out of the alert timeline")
+
         let screenshot = directory.appendingPathComponent("report.png")
         try? FileManager.default.removeItem(at: screenshot)
         _ = try Self.chromium(["--window-size=1400,2400", "--screenshot=\(screenshot.path)", page.absoluteString])
@@ -82,11 +101,7 @@ import Testing
     @Test func selfContainedDeterministicAndBounded() {
         let html = Self.rendered.html
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains(" src="), "the page refers to something outside itself")
-        var again = HistoryCollector()
-        let (lines, _) = AnalysisReplay.simulatedLines("mixed")
-        let run = AnalysisReplay.run(lines, rules: AnalysisReplay.defaultRules)
-        for record in run.records { again.add(record) }
-        #expect(HTMLReport(title: "mixed stream", inputs: ["mixed.jsonl"], history: again, rules: AnalysisReplay.defaultRules, activity: run.activity).render() == html)
+        #expect(Self.render().html == html)
     }
 
     @Test func seriesAreDownsampledWithinTheirBound() {
