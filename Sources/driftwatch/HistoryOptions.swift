@@ -23,6 +23,11 @@ struct HistoryOptions: ParsableArguments {
         try config.map { try ConfigurationFile.load($0) } ?? DriftwatchConfiguration()
     }
 
+    /// What the reference profile file says of each metric (nil without --reference).
+    func referenceValues() throws -> ReferenceValues? {
+        try reference.map { ReferenceValues(try ProfileFile.load($0)) }
+    }
+
     /// The rules, every error printed to stderr when they do not load.
     func loadRules() throws -> RuleSet { try Self.loadRules(rules) }
 

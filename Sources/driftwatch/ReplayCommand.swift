@@ -41,7 +41,8 @@ struct ReplayCommand: ParsableCommand {
         let rules = try history.loadRules()
         let engine = try history.makeEngine(file, rules: rules, metricEvents: metricsOut != nil || report != nil || metricsCsv != nil)
         var collector = report.map { _ in HistoryCollector() }
-        var wide = metricsCsv.map { _ in WideMetricsCSV() }
+        let referenceValues = try history.referenceValues()
+        var wide = metricsCsv.map { _ in WideMetricsCSV(reference: referenceValues) }
 
         let alerts = try OutputFile(path: alertsOut)
         let metrics = try metricsOut.map { try OutputFile(path: $0) }
@@ -75,7 +76,8 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         if let report, let collector {
-            try ReportCommand.write(collector, activity: engine.ruleActivity, rules: rules, title: "driftwatch replay", inputs: history.input, to: report)
+            try ReportCommand.write(collector, activity: engine.ruleActivity, rules: rules, title: "driftwatch replay", inputs: history.input,
+                                   reference: referenceValues, to: report)
         }
 
         for line in engine.summaryLines() { print(line) }

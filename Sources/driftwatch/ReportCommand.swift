@@ -54,14 +54,16 @@ struct ReportCommand: ParsableCommand {
             return SweepChart(rule: sweep.base.name, results: sweep.results(activity: engine.ruleActivity, incidents: known))
         }
         try Self.write(collector, activity: engine.ruleActivity.filter { !clones.contains($0.rule) }, rules: rules, title: title,
-                       inputs: history.input, sweep: chart, to: out)
+                       inputs: history.input, reference: try history.referenceValues(), sweep: chart, to: out)
     }
 
     /// Renders and writes the report (also `replay --report`).
     static func write(_ collector: HistoryCollector, activity: [RuleActivity], rules: RuleSet, title: String, inputs: [String],
-                      sweep: SweepChart? = nil, to path: String) throws {
-        let html = HTMLReport(title: title, inputs: inputs.map { URL(fileURLWithPath: $0).lastPathComponent }, history: collector,
-                              rules: rules, activity: activity, sweep: sweep).render()
+                      reference: ReferenceValues?, sweep: SweepChart? = nil, to path: String) throws {
+        var report = HTMLReport(title: title, inputs: inputs.map { URL(fileURLWithPath: $0).lastPathComponent }, history: collector,
+                                rules: rules, activity: activity, sweep: sweep)
+        report.reference = reference
+        let html = report.render()
         let file = try OutputFile(path: path)
         file.writeLine(html)
         try file.close()

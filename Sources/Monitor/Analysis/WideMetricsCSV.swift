@@ -2,7 +2,11 @@
 /// (model, version, evaluation, window start and end), one column per metric and subject
 /// (`psi:f_income`), and per alert rule and subject a firing flag (`firing:ScoreDrift:score`,
 /// 1 while an episode is open after that window's evaluation, else 0; columns appear once
-/// the rule has fired). Bounded: at most `maximumRows` rows and `maximumColumns` columns
+/// the rule has fired). With a reference profile, its values: `reference:accuracy:model`
+/// (the metric on the whole reference, where relative conditions compare with it) and
+/// `reference_mean:psi:score`, `reference_sd:psi:score` (the spread over reference chunks
+/// that `sigma` conditions use, scaled to the window's labelled predictions for
+/// performance metrics). Bounded: at most `maximumRows` rows and `maximumColumns` columns
 /// are kept, the rest counted.
 public struct WideMetricsCSV: Sendable {
     private struct RowKey: Equatable {
@@ -20,6 +24,7 @@ public struct WideMetricsCSV: Sendable {
 
     public let maximumRows: Int
     public let maximumColumns: Int
+    public let reference: ReferenceValues?
     private var columns: [String] = []
     private var columnIndex: [String: Int] = [:]
     private var rows: [Row] = []
@@ -27,9 +32,15 @@ public struct WideMetricsCSV: Sendable {
     public private(set) var rowOverflow = 0
     public private(set) var columnOverflow = 0
 
-    public init(maximumRows: Int = 100_000, maximumColumns: Int = 20_000) {
+    public init(maximumRows: Int = 100_000, maximumColumns: Int = 20_000, reference: ReferenceValues? = nil) {
         self.maximumRows = maximumRows
         self.maximumColumns = maximumColumns
+        self.reference = reference
+    }
+
+    /// Where a column goes: metrics, then reference values, then firing flags (each group by name).
+    private static func group(_ column: String) -> Int {
+        column.hasPrefix("firing:") ? 2 : column.hasPrefix("reference") ? 1 : 0
     }
 
     private mutating func column(_ name: String) -> Int? {
@@ -48,8 +59,19 @@ public struct WideMetricsCSV: Sendable {
                 guard rows.count < maximumRows else { rowOverflow += 1; return }
                 rows.append(Row(key: key))
             }
-            guard let index = column("\(point.metric):\(point.subject)") else { return }
+            let name = "\(point.metric):\(point.subject)"
+            guard let index = column(name) else { return }
             rows[rows.count - 1].cells[index] = point.value
+            if let reference, reference.applies(model: point.model, version: point.version) {
+                var values: [(String, Double)] = []
+                if let value = reference.value(metric: point.metric, subject: point.subject) { values.append(("reference:" + name, value)) }
+                if let band = reference.band(metric: point.metric, subject: point.subject, samples: point.samples) {
+                    values += [("reference_mean:" + name, band.mean), ("reference_sd:" + name, band.standardDeviation)]
+                }
+                for (column, value) in values {
+                    if let index = self.column(column) { rows[rows.count - 1].cells[index] = value }
+                }
+            }
         case let .alert(transition):
             let name = "firing:\(transition.rule):\(transition.subject)"
             let instance = "\(transition.model)\u{0}\(transition.version)\u{0}\(name)"
@@ -70,9 +92,9 @@ public struct WideMetricsCSV: Sendable {
         rows[rows.count - 1] = last
     }
 
-    /// The CSV text: metric columns sorted, then the firing flags; undefined values empty, flags 0 when not firing.
+    /// The CSV text: metric columns sorted, then reference values, then the firing flags; undefined values empty, flags 0 when not firing.
     public func text() -> String {
-        let order = columns.indices.sorted { (columns[$0].hasPrefix("firing:") ? 1 : 0, columns[$0]) < (columns[$1].hasPrefix("firing:") ? 1 : 0, columns[$1]) }
+        let order = columns.indices.sorted { (Self.group(columns[$0]), columns[$0]) < (Self.group(columns[$1]), columns[$1]) }
         var lines = [(["model", "version", "evaluation", "window_start", "window_end"] + order.map { columns[$0] }).map(CSVField.escape).joined(separator: ",")]
         for row in rows {
             var fields = [row.key.model, row.key.version, row.key.evaluation.rawValue, "\(row.key.start)", "\(row.key.end)"].map(CSVField.escape)

@@ -12,6 +12,11 @@ public struct HTMLReport {
     public var activity: [RuleActivity]
     /// A threshold sweep of one rule, drawn after the overview.
     public var sweep: SweepChart?
+    /// The reference profile's spread of each drift statistic, drawn as a ± k σ band.
+    public var reference: ReferenceValues?
+
+    /// The k of the band: that of a `sigma` rule watching the chart, else this.
+    static let defaultBandSigmas = 2.0
 
     public init(title: String, inputs: [String], history: HistoryCollector, rules: RuleSet, activity: [RuleActivity], sweep: SweepChart? = nil) {
         self.title = title
@@ -152,7 +157,17 @@ public struct HTMLReport {
         let marks = history.thresholdMarks.filter {
             $0.model == key.model && $0.version == key.version && $0.subject == key.subject && watching.map(\.name).contains($0.rule)
         }
-        let values = series.buckets.flatMap { $0.valued > 0 ? [$0.minimum, $0.maximum] : [] } + lines.map(\.1) + marks.map(\.threshold)
+        // The reference spread (drift statistics; performance bands depend on each window's labels and are left out).
+        let sigmas = watching.lazy.compactMap { rule -> Double? in
+            if case let .statistical(k, _) = rule.condition { return k }
+            return nil
+        }.first ?? Self.defaultBandSigmas
+        let band = PerformanceMetric(rawValue: key.metric) != nil ? nil
+            : reference.flatMap { $0.applies(model: key.model, version: key.version) ? $0.band(metric: key.metric, subject: key.subject, samples: 0) : nil }
+        let observed = series.buckets.flatMap { $0.valued > 0 ? [$0.minimum, $0.maximum] : [] }
+        // A band of a statistic that is never negative (PSI, distances) stops at 0.
+        let bandEdges = band.map { [max($0.mean - sigmas * $0.standardDeviation, min(0, observed.min() ?? 0)), $0.mean + sigmas * $0.standardDeviation] } ?? []
+        let values = observed + lines.map(\.1) + marks.map(\.threshold) + bandEdges
         // Drift and quality statistics start at 0 ("no effect"); performance and fairness zoom on their range.
         let zoomed = section == .performance || section == .fairness
         let low = zoomed ? (values.min() ?? 0) : min(values.min() ?? 0, 0), high = max(values.max() ?? 1, low + 1e-9)
@@ -170,6 +185,11 @@ public struct HTMLReport {
         page.text(key.subject)
         if let latest = series.latest { page.raw(" <span class=\"latest\">last \(SVG.value(latest))</span>") }
         page.raw("</figcaption><svg class=\"chart \(section.sectionID)\" id=\"chart-\(HTMLPage.anchor(key))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" role=\"img\">")
+        if bandEdges.count == 2 {
+            page.raw("<rect class=\"sigma-band\" x=\"\(SVG.n(left))\" y=\"\(SVG.n(y(bandEdges[1])))\" width=\"\(SVG.n(right - left))\" height=\"\(SVG.n(max(1, y(bandEdges[0]) - y(bandEdges[1]))))\"><title>")
+            page.text("reference chunks: mean \(SVG.value(band!.mean)) ± \(SVG.value(sigmas)) σ (σ = \(SVG.value(band!.standardDeviation)))")
+            page.raw("</title></rect>")
+        }
         for episode in episodes {
             let x0 = axis.x(episode.start), x1 = max(axis.x(episode.end(or: range.1)), x0 + 2)
             page.raw("<rect class=\"episode-band \(severity(of: episode.rule).rawValue)\" x=\"\(SVG.n(x0))\" y=\"\(SVG.n(top))\" width=\"\(SVG.n(x1 - x0))\" height=\"\(SVG.n(bottom - top))\"><title>")
@@ -217,6 +237,7 @@ public struct HTMLReport {
             page.raw(" ")
         }
         if series.windowsPerBucket > 1 { page.text("· \(series.windowsPerBucket) windows per point, band = min–max") }
+        if let band { page.text(" · grey band: reference mean \(SVG.value(band.mean)) ± \(SVG.value(sigmas)) σ") }
         page.raw("</p></figure>\n")
     }
 
@@ -284,6 +305,7 @@ public struct HTMLReport {
     .threshold{stroke:var(--crit);stroke-dasharray:5 3;stroke-width:1.2}.threshold-mark{stroke:var(--crit);stroke-width:2.5}
     .episode-band{opacity:.16}.episode-band.warning,.episode.warning{fill:var(--warn)}.episode-band.critical,.episode.critical{fill:var(--crit)}.episode-band.info,.episode.info{fill:var(--info)}
     .gridline{stroke:#eef0f3}.axis{stroke:#d0d5dd}.ci{stroke:var(--line);stroke-width:3}
+    .sigma-band{fill:#64748b;opacity:.13}
     .sweep-line{fill:none;stroke-width:1.6}.sweep-line.q1{stroke-dasharray:4 3}circle.sweep-line{fill:#fff}
     .sweep-line.f0{stroke:#2563eb}.sweep-line.f1{stroke:#16a34a}.sweep-line.f2{stroke:#9333ea}.sweep-line.f3{stroke:#ea580c}.sweep-table{font-size:11px;overflow:auto}
     """
