@@ -37,6 +37,8 @@ struct ReportCommand: ParsableCommand {
         let rules = try history.loadRules()
         let known = try candidates.knownIncidents()
         var thresholdSweep = try sweep.map { try candidates.sweep(of: $0, in: rules) }
+        let document = try history.reference.map { try ProfileFile.load($0) }
+        var distributions = document.map(FeatureDistributions.init)
         // The sweep's clones run beside the rules; their alerts feed the sweep only.
         let clones = Set(thresholdSweep?.ruleSet.rules.map(\.name) ?? [])
         let engine = try history.makeEngine(file, rules: RuleSet(rules: rules.rules + (thresholdSweep?.ruleSet.rules ?? []), files: rules.files))
@@ -47,22 +49,42 @@ struct ReportCommand: ParsableCommand {
                 thresholdSweep?.add(record)
                 if case let .alert(transition) = record, clones.contains(transition.rule) { continue }
                 collector.add(record)
+                distributions?.consider(record)
             }
+        }
+        if var chosen = distributions, !chosen.targets.isEmpty {
+            // A second pass over the input for the chosen windows' feature values.
+            var options = DatasetOptions()
+            options.decoder = file.decoder
+            for input in history.input {
+                do {
+                    _ = try DatasetReader.read(path: input, options: options) { event in
+                        if case let .prediction(prediction) = event { chosen.add(prediction) }
+                    }
+                } catch let error as DatasetError {
+                    throw CommandFailure(error.description)
+                }
+            }
+            if chosen.omitted > 0 || chosen.mismatched > 0 {
+                FileHandle.standardError.write(Data("report: \(chosen.omitted) feature alerts past the \(FeatureDistributions.maximumShown) distributions drawn; \(chosen.mismatched) values of another kind than the profile's left out\n".utf8))
+            }
+            distributions = chosen
         }
         let chart = thresholdSweep.map { sweep in
             SweepOptions.warnOverflow(sweep)
             return SweepChart(rule: sweep.base.name, results: sweep.results(activity: engine.ruleActivity, incidents: known))
         }
         try Self.write(collector, activity: engine.ruleActivity.filter { !clones.contains($0.rule) }, rules: rules, title: title,
-                       inputs: history.input, reference: try history.referenceValues(), sweep: chart, to: out)
+                       inputs: history.input, reference: document.map(ReferenceValues.init), distributions: distributions, sweep: chart, to: out)
     }
 
     /// Renders and writes the report (also `replay --report`).
     static func write(_ collector: HistoryCollector, activity: [RuleActivity], rules: RuleSet, title: String, inputs: [String],
-                      reference: ReferenceValues?, sweep: SweepChart? = nil, to path: String) throws {
+                      reference: ReferenceValues?, distributions: FeatureDistributions? = nil, sweep: SweepChart? = nil, to path: String) throws {
         var report = HTMLReport(title: title, inputs: inputs.map { URL(fileURLWithPath: $0).lastPathComponent }, history: collector,
                                 rules: rules, activity: activity, sweep: sweep)
         report.reference = reference
+        report.distributions = distributions
         let html = report.render()
         let file = try OutputFile(path: path)
         file.writeLine(html)

@@ -21,8 +21,8 @@ public enum AnalysisRecord: Sendable, Equatable {
             let threshold: Double? = if case let .bound(_, value) = alert.threshold { value } else { nil }
             self = .alert(AlertTransition(
                 status: alert.status == .firing ? .firing : .resolved, rule: alert.rule, severity: alert.severity, model: alert.model,
-                version: alert.version, subject: alert.subject.name, metric: alert.metric.rawValue, at: alert.window.end,
-                startsAt: alert.startsAt, value: alert.value, threshold: threshold, evidence: alert.evidence))
+                version: alert.version, subject: alert.subject.name, metric: alert.metric.rawValue, windowStart: alert.window.start,
+                at: alert.window.end, startsAt: alert.startsAt, value: alert.value, threshold: threshold, evidence: alert.evidence))
         case .retrain, .notice:
             self = .other
         }
@@ -55,6 +55,8 @@ public struct AlertTransition: Sendable, Equatable {
     public var version: String
     public var subject: String
     public var metric: String
+    /// The window start of the evaluation that made the transition.
+    public var windowStart: Int64
     /// The window end of the evaluation that made the transition.
     public var at: Int64
     /// When the episode started firing.

@@ -14,6 +14,8 @@ public struct HTMLReport {
     public var sweep: SweepChart?
     /// The reference profile's spread of each drift statistic, drawn as a ± k σ band.
     public var reference: ReferenceValues?
+    /// Reference against window distributions of features where drift alerts fired.
+    public var distributions: FeatureDistributions?
 
     /// The k of the band: that of a `sigma` rule watching the chart, else this.
     static let defaultBandSigmas = 2.0
@@ -131,7 +133,11 @@ public struct HTMLReport {
             let charted = keys.filter { ReportSection(metric: $0.metric) == section && (ReportSection.alwaysCharted.contains($0.metric) || !matcher.rules(watching: $0).isEmpty) }
             page.raw("<h3 class=\"section-\(section.sectionID)\">\(section.rawValue)</h3>\n")
             if section == .drift {
-                page.element("p", "Per-feature reference and window distributions are not in this report: the engine's outputs carry each window's statistics, not its histograms.", attributes: "class=\"note\"")
+                if let distributions {
+                    distributions.render(model: modelVersion.model, version: modelVersion.version, into: &page)
+                } else {
+                    page.element("p", "Per-feature reference and window distributions need a profile file (report --reference profile.json).", attributes: "class=\"note\"")
+                }
             }
             if charted.isEmpty {
                 page.element("p", "No \(section.rawValue.lowercased()) metric is watched by a rule for this version.", attributes: "class=\"note\"")
@@ -305,7 +311,7 @@ public struct HTMLReport {
     .threshold{stroke:var(--crit);stroke-dasharray:5 3;stroke-width:1.2}.threshold-mark{stroke:var(--crit);stroke-width:2.5}
     .episode-band{opacity:.16}.episode-band.warning,.episode.warning{fill:var(--warn)}.episode-band.critical,.episode.critical{fill:var(--crit)}.episode-band.info,.episode.info{fill:var(--info)}
     .gridline{stroke:#eef0f3}.axis{stroke:#d0d5dd}.ci{stroke:var(--line);stroke-width:3}
-    .sigma-band{fill:#64748b;opacity:.13}
+    .sigma-band{fill:#64748b;opacity:.13}.bar.reference{fill:#94a3b8}.bar.window{fill:var(--line)}h4{font-size:13px;margin:10px 0 6px}
     .sweep-line{fill:none;stroke-width:1.6}.sweep-line.q1{stroke-dasharray:4 3}circle.sweep-line{fill:#fff}
     .sweep-line.f0{stroke:#2563eb}.sweep-line.f1{stroke:#16a34a}.sweep-line.f2{stroke:#9333ea}.sweep-line.f3{stroke:#ea580c}.sweep-table{font-size:11px;overflow:auto}
     """

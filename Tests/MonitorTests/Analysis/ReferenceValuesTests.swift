@@ -4,14 +4,16 @@ import Testing
 @testable import Monitor
 
 /// Reference values from a profile file in the wide CSV (`reference:`, `reference_mean:`,
-/// `reference_sd:` columns) and as ± k σ bands in the report (rendered in headless Chromium).
+/// `reference_sd:` columns) and as ± k σ bands in the report, with the feature
+/// distributions, rendered in headless Chromium.
 @Suite(.serialized) struct ReferenceValuesTests {
     struct Fixture {
         var document: ProfileDocument
+        var lines: [[UInt8]]
         var run: AnalysisReplay.Run
     }
 
-    /// A profile of a stable simulated stream (labelled), then a drifting stream replayed against it.
+    /// A profile of a stable simulated stream (labelled), then the mixed stream (every kind of change) replayed against it.
     static let fixture: Fixture = {
         let decoder = EventDecoder()
         let (reference, _) = AnalysisReplay.simulatedLines("stable", events: 20_000, seed: 11)
@@ -23,8 +25,8 @@ import Testing
         }
         var configuration = AnalysisReplay.configuration()
         configuration.references.set(document, identifier: "profile.json")
-        let (lines, _) = AnalysisReplay.simulatedLines("score_drift@0.5", events: 20_000, seed: 12)
-        return Fixture(document: document, run: AnalysisReplay.run(lines, rules: AnalysisReplay.defaultRules, configuration: configuration))
+        let (lines, _) = AnalysisReplay.simulatedLines("mixed", events: 40_000, seed: 12)
+        return Fixture(document: document, lines: lines, run: AnalysisReplay.run(lines, rules: AnalysisReplay.defaultRules, configuration: configuration))
     }()
 
     @Test func wideCSVCarriesTheProfilesValuesAndSpreads() throws {
@@ -58,14 +60,18 @@ import Testing
         #expect(!driftRows.isEmpty && driftRows.allSatisfy { $0[psiMean] == JSONWriter.number(psi.mean) && $0[psiSD] == JSONWriter.number(psi.standardDeviation) })
     }
 
-    @Test func reportDrawsSigmaBandsThatRenderInChromium() throws {
+    @Test func reportDrawsSigmaBandsAndDistributionsThatRenderInChromium() throws {
         let fixture = Self.fixture
         var history = HistoryCollector()
         for record in fixture.run.records { history.add(record) }
-        var report = HTMLReport(title: "bands", inputs: ["score_drift.jsonl"], history: history, rules: AnalysisReplay.defaultRules, activity: fixture.run.activity)
+        var report = HTMLReport(title: "bands", inputs: ["mixed.jsonl"], history: history, rules: AnalysisReplay.defaultRules, activity: fixture.run.activity)
         let plain = report.render()
         report.reference = ReferenceValues(fixture.document)
+        let distributions = FeatureDistributionsTests.distributions()
+        report.distributions = distributions
         let html = report.render()
+        #expect(!plain.contains("<svg class=\"distribution\""))
+        #expect(HTMLReportTests.count("<svg class=\"distribution\"", in: html) == distributions.targets.count)
         #expect(!plain.contains("class=\"sigma-band\""))
         // Every charted drift statistic the profile measured a spread for gets its band (accuracy's depends on each window: none).
         let banded = HTMLReportTests.count("<rect class=\"sigma-band\"", in: html)
@@ -78,5 +84,7 @@ import Testing
         let (dom, log) = try HTMLReportTests.chromium(["--virtual-time-budget=3000", "--dump-dom", page.absoluteString])
         #expect(log.split(separator: "\n").filter { $0.contains(":CONSOLE") }.isEmpty)
         #expect(dom.contains("data-ready=\"1\"") && HTMLReportTests.count("<rect class=\"sigma-band\"", in: dom) == banded)
+        #expect(HTMLReportTests.count("<svg class=\"distribution\"", in: dom) == distributions.targets.count)
+        #expect(HTMLReportTests.count("<rect class=\"bar window\"", in: dom) >= 4 * distributions.targets.count)
     }
 }
