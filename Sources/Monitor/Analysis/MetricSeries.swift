@@ -12,13 +12,17 @@ public struct MetricSeries: Sendable, Equatable {
         public var sum = 0.0
         public var minimum = Double.infinity
         public var maximum = -Double.infinity
+        /// Samples behind the valued windows (events, labelled predictions), summed.
+        public var samples = 0
         public var mean: Double? { valued > 0 ? sum / Double(valued) : nil }
+        public var meanSamples: Int? { valued > 0 ? Int((Double(samples) / Double(valued)).rounded()) : nil }
 
-        mutating func add(_ time: Int64, _ value: Double?) {
+        mutating func add(_ time: Int64, _ value: Double?, samples count: Int) {
             last = time
             windows += 1
             guard let value, value.isFinite else { return }
             valued += 1
+            samples += count
             sum += value
             minimum = min(minimum, value)
             maximum = max(maximum, value)
@@ -28,6 +32,7 @@ public struct MetricSeries: Sendable, Equatable {
             last = other.last
             windows += other.windows
             valued += other.valued
+            samples += other.samples
             sum += other.sum
             minimum = min(minimum, other.minimum)
             maximum = max(maximum, other.maximum)
@@ -47,12 +52,12 @@ public struct MetricSeries: Sendable, Equatable {
         self.target = max(1, target)
     }
 
-    public mutating func add(_ time: Int64, _ value: Double?) {
+    public mutating func add(_ time: Int64, _ value: Double?, samples: Int) {
         latest = value
         if buckets.isEmpty || buckets[buckets.count - 1].windows >= windowsPerBucket {
             buckets.append(Bucket(first: time, last: time))
         }
-        buckets[buckets.count - 1].add(time, value)
+        buckets[buckets.count - 1].add(time, value, samples: samples)
         guard buckets.count > 2 * target else { return }
         buckets = stride(from: 0, to: buckets.count, by: 2).map { index in
             var pair = buckets[index]
@@ -141,7 +146,7 @@ public struct HistoryCollector: Sendable {
                 guard series.count < maximumSeries else { seriesOverflow += 1; return }
                 series[key] = MetricSeries(target: seriesTarget)
             }
-            series[key]!.add(point.windowEnd, point.value)
+            series[key]!.add(point.windowEnd, point.value, samples: point.samples)
         case let .alert(transition):
             episodes.add(transition)
             if let threshold = transition.threshold, thresholdMarks.count < Self.maximumThresholdMarks {

@@ -12,7 +12,7 @@ public struct HTMLReport {
     public var activity: [RuleActivity]
     /// A threshold sweep of one rule, drawn after the overview.
     public var sweep: SweepChart?
-    /// The reference profile's spread of each drift statistic, drawn as a ± k σ band.
+    /// The reference profile's spread of each metric over its chunks, drawn as a ± k σ band.
     public var reference: ReferenceValues?
     /// Reference against window distributions of features where drift alerts fired.
     public var distributions: FeatureDistributions?
@@ -163,16 +163,22 @@ public struct HTMLReport {
         let marks = history.thresholdMarks.filter {
             $0.model == key.model && $0.version == key.version && $0.subject == key.subject && watching.map(\.name).contains($0.rule)
         }
-        // The reference spread (drift statistics; performance bands depend on each window's labels and are left out).
+        // The reference spread: drift statistics' is one band; performance metrics' σ is scaled to each point's labelled predictions.
         let sigmas = watching.lazy.compactMap { rule -> Double? in
             if case let .statistical(k, _) = rule.condition { return k }
             return nil
         }.first ?? Self.defaultBandSigmas
-        let band = PerformanceMetric(rawValue: key.metric) != nil ? nil
-            : reference.flatMap { $0.applies(model: key.model, version: key.version) ? $0.band(metric: key.metric, subject: key.subject, samples: 0) : nil }
+        let usable = reference.flatMap { $0.applies(model: key.model, version: key.version) ? $0 : nil }
         let observed = series.buckets.flatMap { $0.valued > 0 ? [$0.minimum, $0.maximum] : [] }
         // A band of a statistic that is never negative (PSI, distances) stops at 0.
-        let bandEdges = band.map { [max($0.mean - sigmas * $0.standardDeviation, min(0, observed.min() ?? 0)), $0.mean + sigmas * $0.standardDeviation] } ?? []
+        let floor = min(0, observed.min() ?? 0)
+        let bandPoints: [(time: Int64, low: Double, high: Double, band: ChunkStatistic)] = usable.map { reference in
+            series.buckets.compactMap { bucket in
+                guard let samples = bucket.meanSamples, let band = reference.band(metric: key.metric, subject: key.subject, samples: samples) else { return nil }
+                return (bucket.last, max(band.mean - sigmas * band.standardDeviation, floor), band.mean + sigmas * band.standardDeviation, band)
+            }
+        } ?? []
+        let bandEdges = bandPoints.flatMap { [$0.low, $0.high] }
         let values = observed + lines.map(\.1) + marks.map(\.threshold) + bandEdges
         // Drift and quality statistics start at 0 ("no effect"); performance and fairness zoom on their range.
         let zoomed = section == .performance || section == .fairness
@@ -191,10 +197,14 @@ public struct HTMLReport {
         page.text(key.subject)
         if let latest = series.latest { page.raw(" <span class=\"latest\">last \(SVG.value(latest))</span>") }
         page.raw("</figcaption><svg class=\"chart \(section.sectionID)\" id=\"chart-\(HTMLPage.anchor(key))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" role=\"img\">")
-        if bandEdges.count == 2 {
-            page.raw("<rect class=\"sigma-band\" x=\"\(SVG.n(left))\" y=\"\(SVG.n(y(bandEdges[1])))\" width=\"\(SVG.n(right - left))\" height=\"\(SVG.n(max(1, y(bandEdges[0]) - y(bandEdges[1]))))\"><title>")
-            page.text("reference chunks: mean \(SVG.value(band!.mean)) ± \(SVG.value(sigmas)) σ (σ = \(SVG.value(band!.standardDeviation)))")
-            page.raw("</title></rect>")
+        if let firstBand = bandPoints.first?.band {
+            // One band across the chart for a constant spread, else a polygon through each point's band.
+            let constant = bandPoints.allSatisfy { $0.band == firstBand }
+            let upper = constant ? [(range.0, bandPoints[0].high), (range.1, bandPoints[0].high)] : bandPoints.map { ($0.time, $0.high) }
+            let lower = constant ? [(range.1, bandPoints[0].low), (range.0, bandPoints[0].low)] : bandPoints.reversed().map { ($0.time, $0.low) }
+            page.raw("<polygon class=\"sigma-band\" points=\"\((upper + lower).map { "\(SVG.n(axis.x($0.0))),\(SVG.n(y($0.1)))" }.joined(separator: " "))\"><title>")
+            page.text("reference chunks: mean \(SVG.value(firstBand.mean)) ± \(SVG.value(sigmas)) σ" + (constant ? " (σ = \(SVG.value(firstBand.standardDeviation)))" : ", σ scaled to each window's labelled predictions"))
+            page.raw("</title></polygon>")
         }
         for episode in episodes {
             let x0 = axis.x(episode.start), x1 = max(axis.x(episode.end(or: range.1)), x0 + 2)
@@ -243,7 +253,7 @@ public struct HTMLReport {
             page.raw(" ")
         }
         if series.windowsPerBucket > 1 { page.text("· \(series.windowsPerBucket) windows per point, band = min–max") }
-        if let band { page.text(" · grey band: reference mean \(SVG.value(band.mean)) ± \(SVG.value(sigmas)) σ") }
+        if let band = bandPoints.first?.band { page.text(" · grey band: reference mean \(SVG.value(band.mean)) ± \(SVG.value(sigmas)) σ") }
         page.raw("</p></figure>\n")
     }
 

@@ -73,9 +73,11 @@ import Testing
         #expect(!plain.contains("<svg class=\"distribution\""))
         #expect(HTMLReportTests.count("<svg class=\"distribution\"", in: html) == distributions.targets.count)
         #expect(!plain.contains("class=\"sigma-band\""))
-        // Every charted drift statistic the profile measured a spread for gets its band (accuracy's depends on each window: none).
-        let banded = HTMLReportTests.count("<rect class=\"sigma-band\"", in: html)
+        // Every charted statistic the profile measured a spread for gets its band; accuracy's follows each point's labelled predictions.
+        let banded = HTMLReportTests.count("<polygon class=\"sigma-band\"", in: html)
         #expect(banded >= 10, "\(banded) bands")
+        let accuracyChart = try #require(html.components(separatedBy: "id=\"chart-credit-45risk--v1--accuracy--model\"").dropFirst().first?.components(separatedBy: "</svg>").first)
+        #expect(accuracyChart.contains("σ scaled to each window's labelled predictions"))
         #expect(html.contains("reference chunks: mean \(SVG.value(fixture.document.chunks!.statistics[MetricKey(.score, .psi)]!.mean)) ± 2 σ"))
 
         let page = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-bands-\(ProcessInfo.processInfo.processIdentifier).html")
@@ -83,7 +85,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: page) }
         let (dom, log) = try HTMLReportTests.chromium(["--virtual-time-budget=3000", "--dump-dom", page.absoluteString])
         #expect(log.split(separator: "\n").filter { $0.contains(":CONSOLE") }.isEmpty)
-        #expect(dom.contains("data-ready=\"1\"") && HTMLReportTests.count("<rect class=\"sigma-band\"", in: dom) == banded)
+        #expect(dom.contains("data-ready=\"1\"") && HTMLReportTests.count("<polygon class=\"sigma-band\"", in: dom) == banded)
         #expect(HTMLReportTests.count("<svg class=\"distribution\"", in: dom) == distributions.targets.count)
         #expect(HTMLReportTests.count("<rect class=\"bar window\"", in: dom) >= 4 * distributions.targets.count)
     }

@@ -106,11 +106,11 @@ import Testing
 
     @Test func seriesAreDownsampledWithinTheirBound() {
         var series = MetricSeries(target: 10)
-        for index in 0..<1_000 { series.add(Int64(index), index == 500 ? nil : Double(index % 7)) }
+        for index in 0..<1_000 { series.add(Int64(index), index == 500 ? nil : Double(index % 7), samples: 10) }
         #expect(series.buckets.count <= 20 && series.buckets.count > 10)
         #expect(series.buckets.reduce(0) { $0 + $1.windows } == 1_000)
         #expect(series.buckets.reduce(0) { $0 + $1.valued } == 999)
-        #expect(series.buckets.allSatisfy { $0.minimum == 0 && $0.maximum == 6 })
+        #expect(series.buckets.allSatisfy { $0.minimum == 0 && $0.maximum == 6 && $0.meanSamples == 10 })
         #expect(series.buckets.first?.first == 0 && series.buckets.last?.last == 999)
         var history = HistoryCollector(maximumSeries: 2)
         for metric in ["a", "b", "c"] {
