@@ -50,8 +50,8 @@ struct ScannedFields {
         // The id joins a label to its prediction as text: only a JSON string (a numeric id
         // would be matched by its printed form, which differs between producers).
         case .id: id = try readString(&reader, &recent, field: schema.mapping.id)
-        case .timestamp: timestamp = try readTimestamp(&reader)
-        case .score: score = try readNumber(&reader, field: schema.mapping.score)
+        case .timestamp: timestamp = try Self.readTimestamp(&reader, schema: schema)
+        case .score: score = try Self.readNumber(&reader, field: schema.mapping.score)
         case .predictedLabel: predictedLabel = try readClass(&reader, field: schema.mapping.predictedLabel)
         case .label: label = try readClass(&reader, field: schema.mapping.label)
         case .featuresObject:
@@ -114,15 +114,20 @@ struct ScannedFields {
 
     /// The event time in epoch milliseconds, from the mapped field or the Kafka message.
     private func eventTime(messageTimestamp: Int64?) -> Result<Int64, EventRejection> {
+        // The path is named only in rejections (not bound here: that would retain it per event),
+        // from a local schema (a closure over `self` would copy these fields).
+        let schema = schema
         switch schema.mapping.timestamp {
-        case let .field(path):
+        case .field:
             switch timestamp {
-            case nil: return .failure(.missingField(path))
+            case nil: return .failure(.missingField(schema.mapping.timestamp.description))
             case let .text(milliseconds)?: return .success(milliseconds)
             case let .number(value)?:
                 let milliseconds = schema.mapping.timestampUnit.milliseconds(value)
                 guard milliseconds.isFinite, abs(milliseconds) < 9.2e18 else { return .failure(.invalidTimestamp(value)) }
-                if let implausible = schema.mapping.timestampUnit.implausibility(of: value, field: path) { return .failure(implausible) }
+                if let implausible = schema.mapping.timestampUnit.implausibility(of: value, field: schema.mapping.timestamp.description) {
+                    return .failure(implausible)
+                }
                 return .success(Int64(milliseconds.rounded(.down)))
             }
         case .kafkaMessage:
@@ -135,17 +140,18 @@ struct ScannedFields {
     }
 
     /// An epoch number (checked against the unit in ``eventTime(messageTimestamp:)``) or
-    /// RFC 3339 text, parsed and checked here.
-    private func readTimestamp(_ reader: inout JSONReader) throws -> ScannedTime? {
+    /// RFC 3339 text, parsed and checked here. Static, so that the error-path closures
+    /// capture the schema alone rather than a copy of these fields (a retain of each per event).
+    private static func readTimestamp(_ reader: inout JSONReader, schema: CompiledSchema) throws -> ScannedTime? {
         switch try reader.peekKind() {
         case .number, .null: return try readNumber(&reader, field: schema.mapping.timestamp.description).map(ScannedTime.number)
-        case .string: return .text(try reader.readStringBytes().withUTF8 { try milliseconds(ofText: $0) })
+        case .string: return .text(try reader.readStringBytes().withUTF8 { try milliseconds(ofText: $0, schema: schema) })
         case .object, .array, .bool:
             throw EventRejection.wrongType(field: schema.mapping.timestamp.description, expected: "an epoch number or RFC 3339 text")
         }
     }
 
-    private func milliseconds(ofText text: UnsafeBufferPointer<UInt8>) throws(EventRejection) -> Int64 {
+    private static func milliseconds(ofText text: UnsafeBufferPointer<UInt8>, schema: CompiledSchema) throws(EventRejection) -> Int64 {
         let field = schema.mapping.timestamp.description
         /// The text as a rejection shows it: its first 64 bytes.
         func shown() -> String {
@@ -226,7 +232,7 @@ struct ScannedFields {
         }
     }
 
-    private func readNumber(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> Double? {
+    private static func readNumber(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> Double? {
         switch try reader.peekKind() {
         case .number:
             let value = try reader.readDouble()
