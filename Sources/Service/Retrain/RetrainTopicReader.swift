@@ -1,0 +1,56 @@
+import Kafka
+import Logging
+import ServiceLifecycle
+
+/// Reads the whole retrain topic, from its start, into the desk for as long as serve runs:
+/// every member sees every trigger and decision, whoever published them. Its consumer
+/// has a group id of its own (`<group>-retrain-reader`), is assigned every partition and never commits.
+final class RetrainTopicReader: Service, Sendable {
+    private let topic: String
+    private let consumer: KafkaConsumer
+    private let desk: RetrainDesk
+    private let logger: Logger
+
+    init(topic: String, config: KafkaConfig, desk: RetrainDesk, logger: Logger) throws {
+        var config = config
+        config["enable.auto.commit"] = "false"
+        config["auto.offset.reset"] = "earliest"
+        self.topic = topic
+        consumer = try KafkaConsumer(config: config, logger: logger)
+        self.desk = desk
+        self.logger = logger
+    }
+
+    func run() async throws {
+        defer { consumer.close() }
+        try? await cancelWhenGracefulShutdown { try await self.readUntilCancelled() }
+    }
+
+    private func readUntilCancelled() async throws {
+        let (topic, consumer) = (topic, consumer)
+        // The end of each partition that holds records now: caught up once read to there.
+        var behind = try await blocking { () throws -> [TopicPartition: Int64] in
+            let partitions = try consumer.metadata().topic(topic)?.partitions.count ?? 0
+            let all = (0..<partitions).map { TopicPartition(topic, Int32($0)) }
+            try consumer.assign(all.map { TopicPartitionOffset($0, offset: KafkaOffset.beginning) })
+            return try all.reduce(into: [:]) { ends, partition in
+                let (low, high) = try consumer.watermarks(partition)
+                if high > low { ends[partition] = high }
+            }
+        }
+        if behind.isEmpty { desk.markCaughtUp() }
+        while !Task.isCancelled {
+            guard case let .messages(batch)? = try await consumer.nextEvent(timeout: .milliseconds(200)) else { continue }
+            for message in batch {
+                desk.read(message)
+                if let end = behind[message.topicPartition], message.offset + 1 >= end {
+                    behind[message.topicPartition] = nil
+                    if behind.isEmpty {
+                        desk.markCaughtUp()
+                        logger.info("retrain topic read up to its end at start", metadata: ["topic": "\(topic)"])
+                    }
+                }
+            }
+        }
+    }
+}
