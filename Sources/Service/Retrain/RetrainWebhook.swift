@@ -82,21 +82,7 @@ public struct RetrainWebhookTemplates: Sendable {
 
     /// Escapes values for the inside of a JSON string.
     struct JSONStringContent: MustacheContentType {
-        func escapeText(_ text: String) -> String {
-            var escaped = ""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": escaped += "\\\""
-                case "\\": escaped += "\\\\"
-                case "\n": escaped += "\\n"
-                case "\r": escaped += "\\r"
-                case "\t": escaped += "\\t"
-                case _ where scalar.value < 0x20: escaped += String(format: "\\u%04x", scalar.value)
-                default: escaped.unicodeScalars.append(scalar)
-                }
-            }
-            return escaped
-        }
+        func escapeText(_ text: String) -> String { JSONWriter.escaped(text) }
     }
 }
 
