@@ -29,15 +29,25 @@ final class RetrainTopicReader: Service, Sendable {
     private func readUntilCancelled() async throws {
         let (topic, consumer) = (topic, consumer)
         // The end of each partition that holds records now: caught up once read to there.
-        var behind = try await blocking { () throws -> [TopicPartition: Int64] in
-            let partitions = try consumer.metadata().topic(topic)?.partitions.count ?? 0
-            let all = (0..<partitions).map { TopicPartition(topic, Int32($0)) }
-            try consumer.assign(all.map { TopicPartitionOffset($0, offset: KafkaOffset.beginning) })
-            return try all.reduce(into: [:]) { ends, partition in
-                let (low, high) = try consumer.watermarks(partition)
-                if high > low { ends[partition] = high }
+        // A broker not reachable yet is waited for (decisions answer 503 meanwhile).
+        var ends: [TopicPartition: Int64]?
+        while ends == nil, !Task.isCancelled {
+            do {
+                ends = try await blocking { () throws -> [TopicPartition: Int64] in
+                    let partitions = try consumer.metadata().topic(topic)?.partitions.count ?? 0
+                    let all = (0..<partitions).map { TopicPartition(topic, Int32($0)) }
+                    try consumer.assign(all.map { TopicPartitionOffset($0, offset: KafkaOffset.beginning) })
+                    return try all.reduce(into: [:]) { ends, partition in
+                        let (low, high) = try consumer.watermarks(partition)
+                        if high > low { ends[partition] = high }
+                    }
+                }
+            } catch {
+                logger.warning("cannot read the retrain topic yet; retrying", metadata: ["topic": "\(topic)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(2))
             }
         }
+        var behind = ends ?? [:]
         if behind.isEmpty { desk.markCaughtUp() }
         while !Task.isCancelled {
             guard case let .messages(batch)? = try await consumer.nextEvent(timeout: .milliseconds(200)) else { continue }

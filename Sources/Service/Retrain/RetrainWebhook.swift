@@ -132,14 +132,22 @@ final class RetrainWebhook: Service, Sendable {
         wake.yield()
     }
 
+    /// Sends until graceful shutdown; triggers still queued then are counted as dropped.
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in self.wakeups {
                 while !Task.isCancelled, let delivery = self.queue.withLock({ $0.popFirst() }) {
                     await self.send(delivery)
                 }
             }
         }
+        let abandoned = queue.withLock { queue in
+            defer { queue.removeAll() }
+            return queue.map(\.trigger.id)
+        }
+        guard !abandoned.isEmpty else { return }
+        metrics.dropped.increment(by: Int64(abandoned.count))
+        logger.error("serve stopped before these retraining triggers reached the webhook", metadata: ["triggers": "\(abandoned)"])
     }
 
     private func send(_ delivery: Delivery) async {

@@ -103,6 +103,24 @@ import Testing
         #expect(metrics.contains("driftwatch_retrain_webhook_sent_total 0\n"))
     }
 
+    @Test func triggersStillQueuedWhenServeStopsAreCountedAsDropped() async throws {
+        var settings = RetrainWebhookSettings()
+        settings.url = "http://127.0.0.1:1/unreachable"  // refused: the first trigger backs off for a minute
+        settings.initialBackoff = .seconds(60)
+        settings.requestTimeout = .milliseconds(300)  // async-http-client retries a refused connection until the deadline
+        let registry = PrometheusCollectorRegistry()
+        let webhook = try RetrainWebhook(url: try #require(settings.url), settings: settings, registry: registry, logger: Support.quietLogger)
+        for index in 0..<3 { webhook.submit(Self.trigger(String(format: "%016x", index)), approval: nil) }
+        let task = Task { try await webhook.run() }
+        #expect(await Support.eventually(.seconds(10)) { registry.emitToString().contains("driftwatch_retrain_webhook_errors_total 1\n") })
+        task.cancel()
+        try await task.value
+        let metrics = registry.emitToString()
+        #expect(metrics.contains("driftwatch_retrain_webhook_failed_total 1\n"))  // its back-off was cut short
+        #expect(metrics.contains("driftwatch_retrain_webhook_dropped_total 2\n"))
+        #expect(metrics.contains("driftwatch_retrain_webhook_sent_total 0\n"))
+    }
+
     @Test func aTemplateThatDoesNotParseIsAConfigurationError() {
         var settings = RetrainWebhookSettings()
         settings.bodyTemplate = "{{#model}}"
