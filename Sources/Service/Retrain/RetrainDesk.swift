@@ -62,6 +62,7 @@ public final class RetrainDesk: Sendable {
             if let trigger = admit(json: message.value) { _ = ledger.admit(trigger) }
         case CloudEventHeaders.decisionType:
             do { ledger.apply(try RetrainDecision(json: message.value)) } catch {
+                ledger.countUnreadable()
                 logger.error("unreadable retraining decision on the retrain topic", metadata: [
                     "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)",
                 ])
@@ -73,6 +74,7 @@ public final class RetrainDesk: Sendable {
 
     private func admit(json: [UInt8]) -> PublishedTrigger? {
         do { return try PublishedTrigger(json: json) } catch {
+            ledger.countUnreadable()
             logger.error("unreadable retraining trigger", metadata: ["error": "\(error)"])
             return nil
         }

@@ -149,18 +149,33 @@ public final class RetrainLedger: Sendable {
         updateWaiting()
     }
 
-    /// Takes a decision read from the retrain topic: the first one on a waiting trigger
-    /// counts; returns whether it changed anything.
-    @discardableResult
-    public func apply(_ decision: RetrainDecision) -> Bool {
-        let applied = state.withLock { state -> Bool in
-            guard let trigger = state.waiting.removeValue(forKey: decision.triggerID) else { return false }
-            remember(Entry(trigger: trigger, phase: .decided(decision)), in: &state)
-            return true
-        }
-        updateWaiting()
-        return applied
+    /// What a decision read from the retrain topic did.
+    public enum Application: Sendable, Equatable {
+        case applied
+        /// The trigger was decided already (this member's own decision read back, or a
+        /// later one of two members deciding at once): the first decision stands.
+        case alreadyDecided
+        /// Neither waiting nor decided here (dropped at the cap, or forgotten): counted.
+        case unknownTrigger
     }
+
+    /// Takes a decision read from the retrain topic: the first one on a waiting trigger counts.
+    @discardableResult
+    public func apply(_ decision: RetrainDecision) -> Application {
+        let application = state.withLock { state -> Application in
+            guard let trigger = state.waiting.removeValue(forKey: decision.triggerID) else {
+                return state.decided[decision.triggerID] == nil ? .unknownTrigger : .alreadyDecided
+            }
+            remember(Entry(trigger: trigger, phase: .decided(decision)), in: &state)
+            return .applied
+        }
+        if application == .unknownTrigger { metrics.unmatched.increment() }
+        updateWaiting()
+        return application
+    }
+
+    /// A record on the retrain topic that could not be read (counted; the others are read on).
+    func countUnreadable() { metrics.unreadable.increment() }
 
     /// Waiting triggers (oldest first), then decided ones (latest first).
     public var entries: [Entry] {
@@ -188,16 +203,22 @@ public final class RetrainLedger: Sendable {
         static let droppedFamily = PrometheusFamily("driftwatch_retrain_triggers_dropped_total", "Retraining triggers needing approval that were not held: the cap of waiting triggers was reached.")
         static let decisionsFamily = PrometheusFamily("driftwatch_retrain_decisions_total", "Decisions on retraining triggers taken or read from the retrain topic, by decision.")
         static let forgottenFamily = PrometheusFamily("driftwatch_retrain_decisions_forgotten_total", "Decided triggers forgotten because the cap of remembered decisions was reached.")
+        static let unmatchedFamily = PrometheusFamily("driftwatch_retrain_decisions_unmatched_total", "Decisions read from the retrain topic on a trigger this member does not hold (dropped at the cap, or forgotten).")
+        static let unreadableFamily = PrometheusFamily("driftwatch_retrain_records_unreadable_total", "Triggers or decisions on the retrain topic that could not be decoded.")
 
         let waiting: Gauge
         let dropped: Counter
         let forgotten: Counter
+        let unmatched: Counter
+        let unreadable: Counter
         let decisions: [RetrainDecision.Verdict: Counter]
 
         init(registry: PrometheusCollectorRegistry) {
             waiting = registry.gauge(Self.waitingFamily)
             dropped = registry.counter(Self.droppedFamily)
             forgotten = registry.counter(Self.forgottenFamily)
+            unmatched = registry.counter(Self.unmatchedFamily)
+            unreadable = registry.counter(Self.unreadableFamily)
             decisions = Dictionary(uniqueKeysWithValues: RetrainDecision.Verdict.allCases.map {
                 ($0, registry.counter(Self.decisionsFamily, [("decision", $0.rawValue)]))
             })

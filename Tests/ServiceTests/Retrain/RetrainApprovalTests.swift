@@ -105,6 +105,9 @@ import Testing
             #expect(late.status != 0)
             #expect(late.output.contains("HTTP 409"))
             #expect(try await Self.listing(port) == [first.id: "approved", second.id: "rejected"])
+            let list = try Self.cli(["retrain", "list", "--url", "http://127.0.0.1:\(port)"])
+            #expect(list.status == 0)
+            #expect(list.output.contains(#""id":"\#(first.id)""#) && list.output.contains(#""status":"rejected""#))
 
             // The approved trigger reaches the webhook (after one failed attempt, same key); the rejected one never.
             // A trigger this member publishes without needing approval goes out at once.

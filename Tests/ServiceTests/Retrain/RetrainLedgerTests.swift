@@ -27,7 +27,7 @@ import Testing
                                             rule: "RetrainOnAccuracyDrop", decidedAt: 5))
         #expect(ledger.decide(triggerID: trigger.id, verdict: .approved, decidedAt: 6) == .alreadyDecided(decision))
         #expect(ledger.admit(Self.trigger(1)) == .known)  // a decided trigger read again does not wait again
-        #expect(!ledger.apply(decision))  // its own decision read back changes nothing
+        #expect(ledger.apply(decision) == .alreadyDecided)  // its own decision read back changes nothing
         #expect(ledger.entries.map(\.phase) == [.decided(decision)])
         let metrics = registry.emitToString()
         #expect(metrics.contains("driftwatch_retrain_decisions_total{decision=\"rejected\"} 1\n"))
@@ -39,8 +39,9 @@ import Testing
         _ = ledger.admit(Self.trigger(1))
         _ = ledger.admit(Self.trigger(2))
         let other = RetrainDecision(triggerID: Self.trigger(1).id, verdict: .approved, model: "m1", version: "v3", rule: "r", decidedAt: 1)
-        #expect(ledger.apply(other))  // another member's decision
-        #expect(!ledger.apply(RetrainDecision(triggerID: Self.trigger(1).id, verdict: .rejected, model: "m1", version: "v3", rule: "r", decidedAt: 2)))
+        #expect(ledger.apply(other) == .applied)  // another member's decision
+        #expect(ledger.apply(RetrainDecision(triggerID: Self.trigger(1).id, verdict: .rejected, model: "m1", version: "v3", rule: "r", decidedAt: 2))
+            == .alreadyDecided)
         #expect(ledger.decide(triggerID: Self.trigger(1).id, verdict: .rejected, decidedAt: 3) == .alreadyDecided(other))
         guard case let .decided(decision, _) = ledger.decide(triggerID: Self.trigger(2).id, verdict: .approved, decidedAt: 4) else {
             Issue.record("trigger 2 waits")
@@ -62,7 +63,11 @@ import Testing
         // The oldest decision is forgotten: its trigger is unknown now.
         #expect(ledger.entries.map(\.trigger.id) == [Self.trigger(2).id, Self.trigger(1).id])
         #expect(ledger.decide(triggerID: Self.trigger(0).id, verdict: .approved, decidedAt: 9) == .unknown)
+        // A decision on a trigger held nowhere here (dropped at the cap) is counted.
+        #expect(ledger.apply(RetrainDecision(triggerID: Self.trigger(4).id, verdict: .approved, model: "m4", version: "v3", rule: "r", decidedAt: 9))
+            == .unknownTrigger)
         let metrics = registry.emitToString()
+        #expect(metrics.contains("driftwatch_retrain_decisions_unmatched_total 1\n"))
         #expect(metrics.contains("driftwatch_retrain_triggers_dropped_total 2\n"))
         #expect(metrics.contains("driftwatch_retrain_decisions_forgotten_total 1\n"))
         #expect(metrics.contains("driftwatch_retrain_decisions_total{decision=\"approved\"} 3\n"))
