@@ -88,9 +88,13 @@ enum HTTPEndpoints {
 /// ones (latest first); each the trigger's fields and its `status` (`waiting`, `approved`,
 /// `rejected`) with the decision's time.
 struct RetrainListing: Encodable {
+    enum Status: String, Encodable {
+        case waiting, approved, rejected
+    }
+
     struct Item: Encodable {
         var trigger: PublishedTrigger
-        var status: String
+        var status: Status
         var decidedAt: String?
         var decidedAtMilliseconds: Int64?
 
@@ -113,9 +117,9 @@ struct RetrainListing: Encodable {
     init(_ entries: [RetrainLedger.Entry]) {
         triggers = entries.map { entry in
             switch entry.phase {
-            case .waiting: Item(trigger: entry.trigger, status: "waiting")
+            case .waiting: Item(trigger: entry.trigger, status: .waiting)
             case let .decided(decision):
-                Item(trigger: entry.trigger, status: decision.verdict.rawValue,
+                Item(trigger: entry.trigger, status: decision.verdict == .approved ? .approved : .rejected,
                      decidedAt: ISO8601Time.string(milliseconds: decision.decidedAt), decidedAtMilliseconds: decision.decidedAt)
             }
         }
