@@ -10,8 +10,9 @@ import Testing
 /// The retraining hand-off end to end on the embedded broker: triggers on the retrain
 /// topic wait on `GET /v1/retrain`, are decided over HTTP (and with `driftwatch retrain`),
 /// the decisions are published as CloudEvents that validate against their schema, the
-/// approved trigger reaches a real HTTP receiver, and a member started later (a restart,
-/// or another member of the group) knows every decision from the topic.
+/// approved trigger reaches a real HTTP receiver (from the member that decided), another
+/// member of the group learns the decisions from the topic, and so does a member started
+/// later (a restart).
 @Suite(.serialized) struct RetrainApprovalTests {
     typealias Support = ServiceTestSupport
     static let token = "s3cret-token"
@@ -82,10 +83,14 @@ import Testing
             withWebhook.retrainWebhook.url = base + "/api/v1/dags/retrain/dagRuns"
             withWebhook.retrainWebhook.initialBackoff = .milliseconds(20)
             let running = try Support.RunningService(withWebhook)
+            let other = try Support.RunningService(settings)  // a second member of the group, without the webhook
             let port = await Support.httpPort(of: running.service)
-            #expect(await Support.eventually(.seconds(20)) {
-                (try? await Self.listing(port)) == [first.id: "waiting", second.id: "waiting"]
-            }, "the triggers needing approval wait; the approval-free one does not")
+            let otherPort = await Support.httpPort(of: other.service)
+            for port in [port, otherPort] {
+                #expect(await Support.eventually(.seconds(20)) {
+                    (try? await Self.listing(port)) == [first.id: "waiting", second.id: "waiting"]
+                }, "the triggers needing approval wait on every member; the approval-free one does not")
+            }
 
             #expect(try await Self.decide(port, first.id, "approve", token: nil).status == 401)
             #expect(try await Self.decide(port, first.id, "approve", token: "wrong").status == 401)
@@ -105,6 +110,11 @@ import Testing
             #expect(late.status != 0)
             #expect(late.output.contains("HTTP 409"))
             #expect(try await Self.listing(port) == [first.id: "approved", second.id: "rejected"])
+            // The other member learns both decisions from the retrain topic, and refuses to decide again.
+            #expect(await Support.eventually(.seconds(10)) {
+                (try? await Self.listing(otherPort)) == [first.id: "approved", second.id: "rejected"]
+            })
+            #expect(try await Self.decide(otherPort, second.id, "approve", token: Self.token).status == 409)
             let list = try Self.cli(["retrain", "list", "--url", "http://127.0.0.1:\(port)"])
             #expect(list.status == 0)
             #expect(list.output.contains(#""id":"\#(first.id)""#) && list.output.contains(#""status":"rejected""#))
@@ -117,8 +127,10 @@ import Testing
             #expect(receiver.requests.map { $0.headers["idempotency-key"] } == [first.id, first.id, free.id])
             #expect(receiver.requests.map { $0.json?["decision"] as? String } == ["approved", "approved", "not_required"])
 
-            await running.service.shutdown()
-            try await running.task.value
+            for member in [running, other] {
+                await member.service.shutdown()
+                try await member.task.value
+            }
         }
 
         // The retrain topic: the three triggers and the two decisions, each a CloudEvent.
@@ -135,7 +147,7 @@ import Testing
         #expect(validation.status == 0, "\(validation.output)")
         #expect(validation.output.contains(#""retrain-decision": 2"#))
 
-        // A member started afterwards (a restart, or another member of the group) knows the decisions.
+        // A member started afterwards (a restart) knows the decisions.
         let restarted = try Support.RunningService(settings)
         let port = await Support.httpPort(of: restarted.service)
         #expect(await Support.eventually(.seconds(20)) {
