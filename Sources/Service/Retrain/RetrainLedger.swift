@@ -177,6 +177,9 @@ public final class RetrainLedger: Sendable {
     /// A record on the retrain topic that could not be read (counted; the others are read on).
     func countUnreadable() { metrics.unreadable.increment() }
 
+    /// How many records of the retrain topic its retention had deleted when serve started.
+    func expiredAtStart(_ records: Int64) { metrics.expired.set(to: Double(records)) }
+
     /// Waiting triggers (oldest first), then decided ones (latest first).
     public var entries: [Entry] {
         state.withLock { state in
@@ -205,12 +208,14 @@ public final class RetrainLedger: Sendable {
         static let forgottenFamily = PrometheusFamily("driftwatch_retrain_decisions_forgotten_total", "Decided triggers forgotten because the cap of remembered decisions was reached.")
         static let unmatchedFamily = PrometheusFamily("driftwatch_retrain_decisions_unmatched_total", "Decisions read from the retrain topic on a trigger this member does not hold (dropped at the cap, or forgotten).")
         static let unreadableFamily = PrometheusFamily("driftwatch_retrain_records_unreadable_total", "Triggers or decisions on the retrain topic that could not be decoded.")
+        static let expiredFamily = PrometheusFamily("driftwatch_retrain_records_expired", "Records of the retrain topic its retention had deleted when serve started (triggers waiting among them are not known).")
 
         let waiting: Gauge
         let dropped: Counter
         let forgotten: Counter
         let unmatched: Counter
         let unreadable: Counter
+        let expired: Gauge
         let decisions: [RetrainDecision.Verdict: Counter]
 
         init(registry: PrometheusCollectorRegistry) {
@@ -219,6 +224,7 @@ public final class RetrainLedger: Sendable {
             forgotten = registry.counter(Self.forgottenFamily)
             unmatched = registry.counter(Self.unmatchedFamily)
             unreadable = registry.counter(Self.unreadableFamily)
+            expired = registry.gauge(Self.expiredFamily)
             decisions = Dictionary(uniqueKeysWithValues: RetrainDecision.Verdict.allCases.map {
                 ($0, registry.counter(Self.decisionsFamily, [("decision", $0.rawValue)]))
             })

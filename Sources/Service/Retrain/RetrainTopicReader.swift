@@ -30,17 +30,29 @@ final class RetrainTopicReader: Service, Sendable {
         let (topic, consumer) = (topic, consumer)
         // The end of each partition that holds records now: caught up once read to there.
         // A broker not reachable yet is waited for (decisions answer 503 meanwhile).
+        // Records the broker already deleted (retention) are counted: a trigger among them
+        // that still waited is not known to this member.
         var ends: [TopicPartition: Int64]?
         while ends == nil, !Task.isCancelled {
             do {
-                ends = try await blocking { () throws -> [TopicPartition: Int64] in
+                let (found, expired) = try await blocking { () throws -> ([TopicPartition: Int64], Int64) in
                     let partitions = try consumer.metadata().topic(topic)?.partitions.count ?? 0
                     let all = (0..<partitions).map { TopicPartition(topic, Int32($0)) }
                     try consumer.assign(all.map { TopicPartitionOffset($0, offset: KafkaOffset.beginning) })
-                    return try all.reduce(into: [:]) { ends, partition in
+                    var ends: [TopicPartition: Int64] = [:]
+                    var expired: Int64 = 0
+                    for partition in all {
                         let (low, high) = try consumer.watermarks(partition)
                         if high > low { ends[partition] = high }
+                        expired += low
                     }
+                    return (ends, expired)
+                }
+                ends = found
+                desk.ledger.expiredAtStart(expired)
+                if expired > 0 {
+                    logger.warning("the retrain topic's retention deleted records before they were read: triggers waiting among them are not known",
+                                   metadata: ["topic": "\(topic)", "records": "\(expired)"])
                 }
             } catch {
                 logger.warning("cannot read the retrain topic yet; retrying", metadata: ["topic": "\(topic)", "error": "\(error)"])
