@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C API of librdkafka (Debian: librdkafka-dev). Only the Kafka module imports it.
@@ -75,6 +76,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
         .executableTarget(
@@ -93,7 +95,12 @@ let package = Package(
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore"]),
         .testTarget(name: "MonitorTests", dependencies: ["Monitor", "Simulation"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Monitor"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Kafka", "Monitor", "Simulation"]),
+        .testTarget(name: "ServiceTests", dependencies: [
+            "Service", "Kafka", "Monitor", "Simulation",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
     ]
 )
 

@@ -4,7 +4,8 @@
 usage: validate-events.py SCHEMA_DIR [--headers FILE]... FILE...
 
 Each FILE holds JSON lines (replay's --alerts-out, --metrics-out, --dead-letter-out); each
-line is checked against the schema its "type" names (alert, retrain, metric, notice for
+line is checked against the schema its "type" names (alert, retrain, retrain-decision for
+retrain_decision, metric, notice for
 version_seen / rule_not_evaluated / rule_evaluated_again, dead-letter). Each --headers FILE
 holds one JSON object per line: a dead-letter message's headers.
 
@@ -20,6 +21,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 SCHEMA_BY_TYPE = {
     "alert": "alert",
     "retrain": "retrain",
+    "retrain_decision": "retrain-decision",
     "metric": "metric",
     "version_seen": "notice",
     "rule_not_evaluated": "notice",

@@ -59,15 +59,16 @@ public final class KafkaProducer: @unchecked Sendable {
 
     /// Produces one message and waits for its delivery report. Throws the librdkafka
     /// error if it could not be delivered (after librdkafka's retries).
-    /// `partition: nil` lets the partitioner choose from the key.
+    /// `partition: nil` lets the partitioner choose from the key; `timestamp` is the
+    /// message's CreateTime in epoch milliseconds (`nil`: librdkafka stamps the current time).
     public func send(topic: String, key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = [],
-                     partition: Int32? = nil) async throws -> DeliveryReport {
+                     partition: Int32? = nil, timestamp: Int64? = nil) async throws -> DeliveryReport {
         try await withCheckedThrowingContinuation { continuation in
             let pending = Unmanaged.passRetained(PendingDelivery(continuation))
             do {
                 while true {
                     let error = try enqueue(topic: topic, key: key, value: value, headers: headers,
-                                            partition: partition, opaque: pending.toOpaque())
+                                            partition: partition, timestamp: timestamp, opaque: pending.toOpaque())
                     if error == nil { return }
                     // Local queue full: wait for acknowledgements to make room.
                     rd_kafka_poll(try client().pointer, 10)
@@ -82,8 +83,8 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Produces one message without waiting; its outcome is counted in `statistics`.
     /// Blocks while librdkafka's local queue is full (back-pressure).
     public func produce(topic: String, key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = [],
-                        partition: Int32? = nil) throws {
-        while try enqueue(topic: topic, key: key, value: value, headers: headers, partition: partition, opaque: nil) != nil {
+                        partition: Int32? = nil, timestamp: Int64? = nil) throws {
+        while try enqueue(topic: topic, key: key, value: value, headers: headers, partition: partition, timestamp: timestamp, opaque: nil) != nil {
             rd_kafka_poll(try client().pointer, 10)
         }
     }
@@ -156,13 +157,13 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Hands one message to librdkafka (which copies key, value and headers).
     /// Returns `.queueFull` when the caller should wait and retry; throws other errors.
     private func enqueue(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader], partition: Int32?,
-                         opaque: UnsafeMutableRawPointer?) throws -> KafkaError.Code? {
+                         timestamp: Int64?, opaque: UnsafeMutableRawPointer?) throws -> KafkaError.Code? {
         let client = try client()
         let nativeHeaders = headers.isEmpty ? nil : Self.makeHeaders(headers)
         let error: OpaquePointer? = topic.withCString { topicName in
             value.withUnsafeBytes { valueBytes in
                 Self.withOptionalBytes(key) { keyBytes in
-                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { fields in
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { fields in
                         var count = 0
                         func add(_ type: rd_kafka_vtype_t, _ set: (inout rd_kafka_vu_t) -> Void) {
                             var field = rd_kafka_vu_t()
@@ -183,6 +184,7 @@ public final class KafkaProducer: @unchecked Sendable {
                             }
                         }
                         if let partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
+                        if let timestamp { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
                         if let nativeHeaders { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = nativeHeaders } }
                         if let opaque { add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque } }
                         add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }

@@ -19,7 +19,7 @@ final class BatchDecoding: @unchecked Sendable {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             var session = EventDecoder.Session(decoder)
             for (index, message) in batch.enumerated() {
-                (results.baseAddress! + index).initialize(to: message.value.withUnsafeBufferPointer { session.decode($0) })
+                (results.baseAddress! + index).initialize(to: message.value.withUnsafeBufferPointer { session.decode($0, messageTimestamp: message.timestamp) })
                 decoded.store(index + 1, ordering: .releasing)
             }
         }

@@ -69,8 +69,7 @@ public final class MonitorPipeline: Service {
         self.checkpoints = checkpoints
         self.producer = producer
         self.settings = settings
-        routing = OutputRouting(alertsTopic: settings.alertsTopic, retrainTopic: settings.retrainTopic,
-                                metricsTopic: settings.metricsTopic, group: settings.group)
+        routing = settings.outputRouting
         self.state = state
         self.metrics = metrics
         observer = OutputObserver(state: state, metrics: metrics)

@@ -18,6 +18,8 @@ public final class MonitorService: Sendable {
     /// `bootstrap.servers` in use (the embedded broker's when none was given).
     public let bootstrapServers: String
     public let pipeline: MonitorPipeline
+    /// Retraining triggers waiting for approval, and decisions (`/v1/retrain`).
+    public let retrainDesk: RetrainDesk
     private let embeddedBroker: EmbeddedBroker?
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
@@ -78,6 +80,19 @@ public final class MonitorService: Sendable {
         let alertEvents = AlertEventLog(metrics: metrics)
         let alertmanager = settings.alertmanager.urls.isEmpty
             ? nil : AlertmanagerClient(settings: settings.alertmanager, registry: metrics.registry, logger: logger)
+        let registry = metrics.registry
+        let webhook = try settings.retrainWebhook.url.map {
+            try RetrainWebhook(url: $0, settings: settings.retrainWebhook, registry: registry, logger: logger)
+        }
+        let retrain = RetrainDesk(
+            ledger: RetrainLedger(limits: settings.retrainLimits, registry: registry), producer: producer,
+            routing: settings.outputRouting,
+            webhook: webhook, adminToken: settings.adminToken, logger: logger)
+        retrainDesk = retrain
+        let retrainReader = try RetrainTopicReader(
+            topic: settings.retrainTopic,
+            config: settings.kafkaConfig(.consumer, bootstrap: bootstrapServers, ["group.id": "\(settings.group)-retrain-reader"]),
+            desk: retrain, logger: kafkaLogger)
         let boundPort = self.boundPort
         let generatorBase = { @Sendable in
             settings.alertmanager.externalURL ?? "http://\(settings.httpHost):\(boundPort.current ?? settings.httpPort)"
@@ -88,12 +103,13 @@ public final class MonitorService: Sendable {
                 alertEvents.record(fingerprint: alert.fingerprint, json: output.json)
                 alertmanager?.submit(AlertmanagerMapping.alert(alert, baseURL: generatorBase()))
             }
+            if case let .retrain(trigger) = output.event { retrain.published(trigger) }
             onOutput?(output)
         })
         let health = HealthMonitor(consumer: consumer, state: state, metrics: metrics, interval: settings.healthInterval,
                                    logger: logger)
         let application = Application(
-            router: HTTPEndpoints.router(state: state, metrics: metrics, alertEvents: alertEvents),
+            router: HTTPEndpoints.router(state: state, metrics: metrics, alertEvents: alertEvents, retrain: retrain),
             configuration: ApplicationConfiguration(address: .hostname(settings.httpHost, port: settings.httpPort),
                                                     serverName: "driftwatch"),
             onServerRunning: { channel in boundPort.withLock { $0 = channel.localAddress?.port } },
@@ -104,8 +120,10 @@ public final class MonitorService: Sendable {
                   failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: health),
             .init(service: application),
+            .init(service: retrainReader),
         ]
         if let alertmanager { services.append(.init(service: alertmanager)) }
+        if let webhook { services.append(.init(service: webhook)) }
         if handleSignals {
             services.append(.init(service: RulesReloader(paths: settings.rulePaths, pipeline: pipeline, logger: logger)))
         }

@@ -54,8 +54,16 @@ public struct OutputRouting: Sendable {
             (topic, key) = (metricsTopic, notice.model)
         }
         let (id, json) = output.rendered
-        return Record(topic: topic, key: Array(key.utf8), value: Array(json.utf8),
-                      headers: [KafkaHeader(Self.idHeader, id)] + CloudEventHeaders.headers(of: output, id: id, source: source))
+        return Record(topic: topic, key: Array(key.utf8), value: Array(json.utf8), headers: [KafkaHeader(Self.idHeader, id)]
+            + CloudEventHeaders.headers(type: CloudEventHeaders.type(of: output.kind), id: id, time: output.time, source: source))
+    }
+
+    /// The record of a decision on a retraining trigger: on the retrain topic, keyed by
+    /// model like its trigger (same partition, after it).
+    public func record(for decision: RetrainDecision) -> Record {
+        Record(topic: retrainTopic, key: Array(decision.model.utf8), value: Array(decision.json.utf8),
+               headers: [KafkaHeader(Self.idHeader, decision.id)]
+                   + CloudEventHeaders.headers(type: CloudEventHeaders.decisionType, id: decision.id, time: decision.decidedAt, source: source))
     }
 }
 
@@ -74,13 +82,16 @@ public enum CloudEventHeaders {
         "io.driftwatch.\(kind.rawValue).v\(AlertEvent.schemaVersion)"
     }
 
-    static func headers(of output: MonitorOutput, id: String, source: String) -> [KafkaHeader] {
+    /// `io.driftwatch.retrain_decision.v2`: an approval or rejection of a retraining trigger.
+    public static let decisionType = "io.driftwatch.retrain_decision.v\(AlertEvent.schemaVersion)"
+
+    static func headers(type: String, id: String, time: Int64, source: String) -> [KafkaHeader] {
         [
             KafkaHeader("ce_specversion", specVersion),
             KafkaHeader("ce_id", id),
             KafkaHeader("ce_source", source),
-            KafkaHeader("ce_type", type(of: output.kind)),
-            KafkaHeader("ce_time", ISO8601Time.string(milliseconds: output.time)),
+            KafkaHeader("ce_type", type),
+            KafkaHeader("ce_time", ISO8601Time.string(milliseconds: time)),
             KafkaHeader("content-type", contentType),
         ]
     }

@@ -61,6 +61,13 @@ public struct ServeSettings: Sendable {
     public var maximumMetricSeries = DriftwatchConfiguration.defaultMaximumMetricSeries
     /// Alertmanagers the alerts are pushed to (none by default).
     public var alertmanager = AlertmanagerSettings()
+    /// The bearer token of `POST /v1/retrain/{id}/approve|reject`; `nil`: nobody can decide
+    /// (triggers that need approval wait until serve is given one).
+    public var adminToken: String?
+    /// Caps of the retraining triggers waiting for approval and of the decisions remembered.
+    public var retrainLimits = RetrainLedger.Limits()
+    /// Where approved and approval-free retraining triggers are posted (`--retrain-webhook`).
+    public var retrainWebhook = RetrainWebhookSettings()
     /// Embedded broker only: partitions of each topic it creates.
     public var embeddedPartitions = 1
 
@@ -111,6 +118,11 @@ public struct ServeSettings: Sendable {
     /// when serve creates it: librdkafka's and Kafka's defaults (~1 MB), or room for the
     /// checkpoint records if `checkpoint.max_record_bytes` is set above them.
     var stateRecordLimit: Int { max(1_000_000, checkpoint.maximumRecordBytes + 1024) }
+
+    /// Where each output goes.
+    var outputRouting: OutputRouting {
+        OutputRouting(alertsTopic: alertsTopic, retrainTopic: retrainTopic, metricsTopic: metricsTopic, group: group)
+    }
 
     /// Output topics in a stable order (for creating them on the embedded broker).
     var outputTopics: [String] {

@@ -8,7 +8,7 @@ struct Driftwatch: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, DemoCommand.self, ReplayCommand.self, ProfileCommand.self, CompareCommand.self,
             SimulateCommand.self, DetectCommand.self, RulesCommand.self, BrokerCommand.self, SmokeCommand.self, BenchCommand.self,
-            TuneCommand.self, ReportCommand.self, CheckCommand.self,
+            TuneCommand.self, ReportCommand.self, CheckCommand.self, RetrainCommand.self,
         ]
     )
 }

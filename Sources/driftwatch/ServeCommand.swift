@@ -17,7 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the monitor as a Kafka service: events in, alerts, retraining triggers and metrics out.",
         discussion: """
         Without --brokers an embedded broker (librdkafka's mock cluster) is started in-process, for trying it out.
-        HTTP: /metrics (Prometheus), /healthz, /readyz, /v1/status, /v1/alerts/{fingerprint}. SIGTERM/SIGINT: graceful shutdown.
+        HTTP: /metrics (Prometheus), /healthz, /readyz, /v1/status, /v1/alerts/{fingerprint}, /v1/retrain. SIGTERM/SIGINT: graceful shutdown.
         SIGHUP: reload the rules (an invalid rule set is rejected and the running rules stay).
         """
     )
@@ -86,6 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
     var externalURL: String?
 
     @OptionGroup var window: WindowOptions
+
+    @OptionGroup var retrain: RetrainOptions
 
     @Option(name: .customShort("X"), help: ArgumentHelp("A librdkafka property key=value (repeatable), e.g. -X security.protocol=SASL_SSL: for every client it applies to (librdkafka's C/P column), or for one with consumer.KEY / producer.KEY.", valueName: "key=value"))
     var properties: [String] = []
@@ -174,6 +176,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings.consumerProperties["fetch.wait.max.ms"] = "10"
         }
         try window.apply(to: &settings.monitor, environment: environment)
+        try retrain.apply(to: &settings, environment: environment)
         if let reference = reference ?? environment["REFERENCE"] {
             settings.monitor.references.set(try ProfileFile.load(reference), identifier: URL(fileURLWithPath: reference).lastPathComponent)
         }

@@ -45,6 +45,26 @@ import Testing
         }
     }
 
+    /// An explicit timestamp is the message's CreateTime, as consumers read it (both paths).
+    @Test func explicitTimestampsReachTheConsumer() async throws {
+        try await TestKafka.withBroker(topicPartitions: 1) { broker, topic in
+            let producer = try KafkaProducer(config: TestKafka.producerConfig(broker), logger: TestKafka.logger)
+            _ = try await producer.send(topic: topic, key: TestKafka.key(0), value: TestKafka.value(0), timestamp: 1_772_366_400_123)
+            try producer.produce(topic: topic, key: TestKafka.key(1), value: TestKafka.value(1), timestamp: 946_684_800_000)
+            try producer.produce(topic: topic, key: TestKafka.key(2), value: TestKafka.value(2))
+            try producer.flush(timeout: .seconds(10))
+            producer.close()
+            let consumer = try KafkaConsumer(config: TestKafka.consumerConfig(broker, group: TestKafka.uniqueName("group")),
+                                             logger: TestKafka.logger)
+            try consumer.subscribe([topic])
+            let messages = try await TestKafka.collect(consumer, count: 3).sorted { $0.offset < $1.offset }
+            consumer.close()
+            #expect(messages.prefix(2).map(\.timestamp) == [1_772_366_400_123, 946_684_800_000])
+            // Without one, librdkafka stamps the current time.
+            #expect(messages.count == 3 && messages[2].timestamp.map { $0 > 1_700_000_000_000 } == true)
+        }
+    }
+
     /// Fire-and-forget path: the counters account for every message after `flush`.
     @Test func fireAndForgetCountsEveryDelivery() async throws {
         try await TestKafka.withBroker(topicPartitions: 2) { broker, topic in

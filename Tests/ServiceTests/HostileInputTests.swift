@@ -87,7 +87,8 @@ import Testing
             Hostile("not_an_object", "null"),
             // (b) wrong types, missing or unknown fields
             Hostile("wrong_type", #"{"event":"prediction","model":{"name":"credit-risk"},"id":"h","ts":1700000000000}"#),
-            Hostile("wrong_type", #"{"event":"prediction","model":"credit-risk","id":"h","ts":"1700000000000"}"#),
+            // Epoch digits as text are neither a number nor RFC 3339.
+            Hostile("invalid_timestamp", #"{"event":"prediction","model":"credit-risk","id":"h","ts":"1700000000000"}"#),
             Hostile("wrong_type", event + #","score":"0.5"}"#),
             Hostile("wrong_type", event + #","label_pred":2}"#),
             Hostile("wrong_type", event + #","features":[1,2,3]}"#),

@@ -154,6 +154,63 @@ import Testing
         #expect(first?.value == marker)
     }
 
+    /// `timestamp: kafka`: the Kafka message timestamp is the event time. The stream's bodies
+    /// lose their "ts" and travel with it as their CreateTime; serve publishes the metric events,
+    /// notices and alerts the engine publishes over the original stream. A message stamped in
+    /// 1970 is dead-lettered with its reason (and counts as a rejection, as the reference's does).
+    @Test func kafkaMessageTimestampsAreTheEventTime() async throws {
+        let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
+        defer { broker.stop() }
+        let topics = Topics()
+        for topic in topics.all { try broker.createTopic(topic, partitions: 1) }
+        var messages = try Support.messages(events: 6000, scenario: "income_shift@0.3")
+        let implausible = StreamFeeder.Message(key: Array("stamped-1970".utf8), value: Array(#"{"model":"credit-risk","id":"x"}"#.utf8),
+                                               headers: [KafkaHeader("origin", "test")])
+        messages.insert(implausible, at: 3000)
+        let expected = Support.engineOutputs(messages).outputs
+        // The metrics topic takes metric events and notices, in output order.
+        let expectedMetrics = expected.filter { $0.kind == .metric || $0.kind == .notice }.map(\.json)
+        let expectedAlerts = expected.filter { $0.kind == .alert }.map(\.json)
+        // Metric events carry their windows' event times: a wrong clock would show in every one.
+        #expect(expectedMetrics.count > 50 && !expectedAlerts.isEmpty, "the stream must close windows and alert, or the comparison proves nothing")
+
+        var settings = Self.settings(broker, topics, group: "kafka-time-\(topics.suffix)")
+        settings.metricsTopic = topics.metrics
+        var mapping = FieldMapping()
+        mapping.timestamp = .kafkaMessage
+        settings.decoder = EventDecoder(mapping: mapping)
+        let running = try Support.RunningService(settings)
+        #expect(await Support.eventually(.seconds(60)) { running.state.isReady }, "no assignment")
+        let producer = try KafkaProducer(config: KafkaConfig(bootstrapServers: broker.bootstrapServers), logger: Support.quietLogger)
+        defer { producer.close() }
+        for message in messages {
+            let text = String(decoding: message.value, as: UTF8.self)
+            guard let stamp = text.firstMatch(of: /"ts":(\d+),/) else {
+                try producer.produce(topic: topics.input, key: message.key, value: message.value, headers: message.headers, partition: 0, timestamp: 100)
+                continue
+            }
+            let body = text.replacingCharacters(in: stamp.range, with: "")
+            try producer.produce(topic: topics.input, value: Array(body.utf8), partition: 0, timestamp: Int64(stamp.1)!)
+        }
+        try producer.flush(timeout: .seconds(30))
+        #expect(await Support.eventually(.seconds(60)) { running.consumed == messages.count })
+
+        let metrics = try await Support.read(topics.metrics, bootstrap: broker.bootstrapServers, count: expectedMetrics.count)
+        let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers, count: expectedAlerts.count)
+        // Compared whole, reported by count and first difference (the lists are long).
+        let published = metrics.map { String(decoding: $0.value, as: UTF8.self) }
+        #expect(published.count == expectedMetrics.count)
+        #expect(zip(published, expectedMetrics).first { $0 != $1 } == nil)
+        #expect(alerts.map { String(decoding: $0.value, as: UTF8.self) } == expectedAlerts)
+        let deadLetters = try await Support.read(topics.deadLetters, bootstrap: broker.bootstrapServers, count: 1)
+        #expect(deadLetters.map(\.key) == [implausible.key])
+        #expect(deadLetters.first.flatMap { Support.header(DeadLetter.reasonHeader, of: $0) } == "implausible_timestamp")
+        #expect(deadLetters.first.flatMap { Support.header(DeadLetter.descriptionHeader, of: $0) }
+            == "the Kafka message timestamp 100 is implausible (year 1970, outside 1990–2200)")
+        await running.service.shutdown()
+        try await running.task.value
+    }
+
     /// Two partitions, a model on each (its labels with it): each partition's engine
     /// publishes what an engine over that partition's messages alone emits.
     @Test func eachPartitionHasItsOwnEngine() async throws {

@@ -236,10 +236,10 @@ private struct ConfigurationParser {
     private mutating func parseMapping(_ node: Node) {
         let paths: [(key: String, path: WritableKeyPath<FieldMapping, String>)] = [
             ("event_type", \.eventType), ("model", \.model), ("version", \.version), ("id", \.id),
-            ("timestamp", \.timestamp), ("features", \.features), ("score", \.score), ("label_pred", \.predictedLabel),
+            ("features", \.features), ("score", \.score), ("label_pred", \.predictedLabel),
             ("segment", \.segment), ("label", \.label), ("default_version", \.defaultVersion),
         ]
-        let keys = paths.map(\.key) + ["timestamp_unit", "feature_paths", "segment_paths"]
+        let keys = paths.map(\.key) + ["timestamp", "timestamp_unit", "naive_timestamps", "feature_paths", "segment_paths"]
         guard let fields = yaml.mapping(node, knownKeys: keys, what: "'mapping'") else { return }
         for entry in paths {
             guard let field = fields[entry.key], let value = yaml.string(field.value, what: "'\(entry.key)'") else { continue }
@@ -249,9 +249,25 @@ private struct ConfigurationParser {
             }
             configuration.mapping[keyPath: entry.path] = value
         }
+        if let field = fields["timestamp"], let value = yaml.string(field.value, what: "'timestamp'") {
+            if value.isEmpty {
+                yaml.error(at: field.value, "'timestamp' cannot be empty", expected: "a dot-separated path such as meta.time, or kafka")
+            } else {
+                configuration.mapping.timestamp = FieldMapping.TimestampSource(value)
+            }
+        }
         if let field = fields["timestamp_unit"],
            let unit = yaml.enumeration(field.value, FieldMapping.TimestampUnit.self, what: "timestamp unit") {
-            configuration.mapping.timestampUnit = unit
+            if configuration.mapping.timestamp == .kafkaMessage {
+                yaml.error(at: field.value, "'timestamp_unit' does not apply to 'timestamp: kafka' (Kafka timestamps are milliseconds)",
+                           expected: "no timestamp_unit, or a timestamp field")
+            } else {
+                configuration.mapping.timestampUnit = unit
+            }
+        }
+        if let field = fields["naive_timestamps"],
+           let policy = yaml.enumeration(field.value, FieldMapping.NaiveTimestamps.self, what: "naive_timestamps policy") {
+            configuration.mapping.naiveTimestamps = policy
         }
         if let field = fields["feature_paths"] { configuration.mapping.featurePaths = stringList(field.value, what: "'feature_paths'") }
         if let field = fields["segment_paths"], let entries = yaml.mapping(field.value, knownKeys: nil, what: "'segment_paths'") {

@@ -27,13 +27,22 @@ public struct EventDecoder: Sendable {
         schema = CompiledSchema(mapping: mapping, limits: limits)
     }
 
-    public func decode(_ bytes: [UInt8]) -> Result<MonitorEvent, EventRejection> {
-        bytes.withUnsafeBufferPointer { decode($0) }
+    /// Decodes one message; `messageTimestamp` is its Kafka timestamp (epoch milliseconds),
+    /// the event time under `timestamp: kafka` (files have none).
+    public func decode(_ bytes: [UInt8], messageTimestamp: Int64? = nil) -> Result<MonitorEvent, EventRejection> {
+        bytes.withUnsafeBufferPointer { decode($0, messageTimestamp: messageTimestamp) }
     }
 
-    public func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<MonitorEvent, EventRejection> {
+    public func decode(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64? = nil) -> Result<MonitorEvent, EventRejection> {
         var nothingRemembered = RecentStrings(capacity: 0)
-        return decode(bytes, reusing: &nothingRemembered)
+        return decode(bytes, messageTimestamp: messageTimestamp, reusing: &nothingRemembered)
+    }
+
+    /// Fails when events need a Kafka message timestamp (`timestamp: kafka`), which files
+    /// do not have: a start-up error for `context` (a command or a file) rather than every
+    /// line rejected.
+    public func requireEventTimeInFiles(_ context: String) throws(EventTimeUnavailable) {
+        if mapping.timestamp == .kafkaMessage { throw EventTimeUnavailable(context: context) }
     }
 
     /// A decoder for one stream of messages decoded in order: it reuses the previous
@@ -45,14 +54,14 @@ public struct EventDecoder: Sendable {
 
         public init(_ decoder: EventDecoder) { self.decoder = decoder }
 
-        public mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<MonitorEvent, EventRejection> {
-            decoder.decode(bytes, reusing: &recent)
+        public mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64? = nil) -> Result<MonitorEvent, EventRejection> {
+            decoder.decode(bytes, messageTimestamp: messageTimestamp, reusing: &recent)
         }
     }
 
     /// Decodes reusing the strings of the previous message decoded with `recent` (see
     /// ``RecentStrings``): what an engine does with the stream it is fed.
-    func decode(_ bytes: UnsafeBufferPointer<UInt8>, reusing recent: inout RecentStrings) -> Result<MonitorEvent, EventRejection> {
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64?, reusing recent: inout RecentStrings) -> Result<MonitorEvent, EventRejection> {
         guard bytes.count <= limits.maximumEventBytes else {
             return .failure(.oversize(bytes: bytes.count, limit: limits.maximumEventBytes))
         }
@@ -73,7 +82,7 @@ public struct EventDecoder: Sendable {
         } catch {
             return .failure(.invalidJSON(error as! JSONError))
         }
-        return fields.event()
+        return fields.event(messageTimestamp: messageTimestamp)
     }
 
     /// Walks the object at `node`, storing mapped values into `fields`. Throws
@@ -89,6 +98,16 @@ public struct EventDecoder: Sendable {
                 try reader.skipValue()
             }
         }
+    }
+}
+
+/// `timestamp: kafka` given to a command that reads files.
+public struct EventTimeUnavailable: Error, Sendable, CustomStringConvertible {
+    public var context: String
+
+    public var description: String {
+        "\(context): 'timestamp: kafka' takes the Kafka message timestamp, which files do not carry (it works in serve only); "
+            + "name the event-time field instead (e.g. mapping.timestamp: ts)"
     }
 }
 
@@ -138,7 +157,7 @@ struct PathTrie: Sendable {
         insert(mapping.model, .model)
         insert(mapping.version, .version)
         insert(mapping.id, .id)
-        insert(mapping.timestamp, .timestamp)
+        if case let .field(path) = mapping.timestamp { insert(path, .timestamp) }
         insert(mapping.score, .score)
         insert(mapping.predictedLabel, .predictedLabel)
         insert(mapping.label, .label)

@@ -12,7 +12,15 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
     /// Outside 1990–2200 in the mapping's unit, most likely a unit mix-up (see
     /// ``FieldMapping/TimestampUnit/implausibility(of:)``): the year it would be, and the unit
     /// that would make it plausible, if one does.
-    case implausibleTimestamp(Double, unit: FieldMapping.TimestampUnit, year: Int64, suggestion: FieldMapping.TimestampUnit?)
+    case implausibleTimestamp(Double, field: String, unit: FieldMapping.TimestampUnit, year: Int64, suggestion: FieldMapping.TimestampUnit?)
+    /// Text in the timestamp field that is not an RFC 3339 / ISO 8601 date-time (see ``TimestampText``).
+    case invalidTimestampText(String, field: String, problem: TimestampText.Problem)
+    /// Text without a UTC offset while the mapping rejects naive timestamps.
+    case naiveTimestamp(String, field: String)
+    /// A text or Kafka message time outside 1990–2200 (no unit to mix up: always rejected).
+    case implausibleTime(String, source: FieldMapping.TimestampSource, year: Int64)
+    /// `timestamp: kafka`, and the message has no timestamp (librdkafka reports none).
+    case missingMessageTimestamp
 
     /// A stable machine-readable reason, used as a metric label and dead-letter header.
     public var code: String {
@@ -25,7 +33,10 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .unknownEventType: "unknown_event_type"
         case .tooManyFeatures: "too_many_features"
         case .invalidTimestamp: "invalid_timestamp"
-        case .implausibleTimestamp: "implausible_timestamp"
+        case .implausibleTimestamp, .implausibleTime: "implausible_timestamp"
+        case .invalidTimestampText: "invalid_timestamp"
+        case .naiveTimestamp: "naive_timestamp"
+        case .missingMessageTimestamp: "missing_timestamp"
         }
     }
 
@@ -39,9 +50,17 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case let .unknownEventType(type): "unknown event type '\(type)' (expected prediction or label)"
         case let .tooManyFeatures(limit): "event has more than \(limit) features"
         case let .invalidTimestamp(value): "timestamp \(value) is not a finite epoch time"
-        case let .implausibleTimestamp(value, unit, year, suggestion):
-            "timestamp \(value.rounded() == value && abs(value) < 9.2e18 ? String(Int64(value)) : "\(value)") is implausible for unit \(unit.name) (year \(year))"
-                + (suggestion.map { "; did you mean \($0.name)?" } ?? "")
+        case let .implausibleTimestamp(value, field, unit, year, suggestion):
+            "field '\(field)': timestamp \(value.rounded() == value && abs(value) < 9.2e18 ? String(Int64(value)) : "\(value)") "
+                + "is implausible for unit \(unit.name) (year \(year))" + (suggestion.map { "; did you mean \($0.name)?" } ?? "")
+        case let .invalidTimestampText(text, field, problem):
+            "field '\(field)': timestamp '\(text)' is not an RFC 3339 date-time (\(problem); e.g. 2026-03-01T12:00:00Z)"
+        case let .naiveTimestamp(text, field):
+            "field '\(field)': timestamp '\(text)' has no UTC offset (add Z or ±HH:MM, or set mapping.naive_timestamps: utc)"
+        case let .implausibleTime(text, source, year):
+            "\(source == .kafkaMessage ? "the Kafka message timestamp" : "field '\(source)': timestamp") \(text) is implausible "
+                + "(year \(year), outside 1990–2200)"
+        case .missingMessageTimestamp: "the Kafka message has no timestamp (mapping.timestamp: kafka)"
         }
     }
 }

@@ -15,8 +15,12 @@ public struct FieldMapping: Sendable, Equatable {
     public var model: String = "model"
     public var version: String = "version"
     public var id: String = "id"
-    public var timestamp: String = "ts"
+    /// Where the event time comes from: a field (the default, `ts`) or the Kafka message.
+    public var timestamp: TimestampSource = .field("ts")
+    /// The unit of numeric event times (text is RFC 3339, see ``TimestampText``).
     public var timestampUnit: TimestampUnit = .milliseconds
+    /// What text without a UTC offset (`2026-03-01T12:00:00`) means.
+    public var naiveTimestamps: NaiveTimestamps = .utc
     /// An object whose members are the features. Ignored when `featurePaths` is set.
     public var features: String = "features"
     /// Explicit feature paths, named by their path (for flat or nested schemas).
@@ -32,6 +36,35 @@ public struct FieldMapping: Sendable, Equatable {
     public var defaultVersion: String = "unversioned"
 
     public init() {}
+
+    /// Where an event's time is read.
+    public enum TimestampSource: Sendable, Equatable, CustomStringConvertible {
+        /// A field at this path: an epoch number in ``FieldMapping/timestampUnit``, or
+        /// RFC 3339 / ISO 8601 text.
+        case field(String)
+        /// The Kafka message's timestamp (CreateTime or LogAppendTime, whichever the topic
+        /// keeps), in `serve`; files have none, so file commands refuse it.
+        case kafkaMessage
+
+        /// How the configuration spells it: `timestamp: kafka`, or the field's path.
+        public init(_ text: String) {
+            self = text == "kafka" ? .kafkaMessage : .field(text)
+        }
+
+        public var description: String {
+            switch self {
+            case let .field(path): path
+            case .kafkaMessage: "kafka"
+            }
+        }
+    }
+
+    /// Text timestamps without a UTC offset, as Python's `datetime.isoformat()` writes
+    /// naive datetimes: taken as UTC (the default, as pandas, NannyML and Evidently treat
+    /// them), or rejected (`naive_timestamp`) for logs that may be in local time.
+    public enum NaiveTimestamps: String, Sendable, CaseIterable {
+        case utc, reject
+    }
 
     public enum TimestampUnit: String, Sendable, CaseIterable {
         case seconds = "s", milliseconds = "ms", microseconds = "us", nanoseconds = "ns"

@@ -436,6 +436,13 @@ public struct JSONKey {
 
     /// The bytes in the document, when the string has no escapes.
     var rawBytes: UnsafeBufferPointer<UInt8>? { raw }
+
+    /// Calls `body` with the string's UTF-8 bytes (in place when it has no escapes).
+    func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        if let raw { return try body(raw) }
+        var decoded = decoded!
+        return try decoded.withUTF8(body)
+    }
 }
 
 /// A malformed document: what was wrong and at which byte.

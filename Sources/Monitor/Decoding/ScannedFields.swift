@@ -1,5 +1,12 @@
 import DriftCore
 
+/// The event time as scanned: a number in the mapping's unit, checked when the event is
+/// built, or text, already parsed and checked, in epoch milliseconds.
+private enum ScannedTime {
+    case number(Double)
+    case text(Int64)
+}
+
 /// The mapped values found while scanning one message, turned into an event at the end.
 struct ScannedFields {
     /// The mapping's fields are read as `schema.mapping.x`, in place: a computed `mapping`
@@ -10,7 +17,7 @@ struct ScannedFields {
     private var model: String?
     private var version: String?
     private var id: String?
-    private var timestamp: Double?
+    private var timestamp: ScannedTime?
     private var score: Double?
     private var predictedLabel: Int?
     private var label: Int?
@@ -43,8 +50,8 @@ struct ScannedFields {
         // The id joins a label to its prediction as text: only a JSON string (a numeric id
         // would be matched by its printed form, which differs between producers).
         case .id: id = try readString(&reader, &recent, field: schema.mapping.id)
-        case .timestamp: timestamp = try readNumber(&reader, field: schema.mapping.timestamp)
-        case .score: score = try readNumber(&reader, field: schema.mapping.score)
+        case .timestamp: timestamp = try Self.readTimestamp(&reader, schema: schema)
+        case .score: score = try Self.readNumber(&reader, field: schema.mapping.score)
         case .predictedLabel: predictedLabel = try readClass(&reader, field: schema.mapping.predictedLabel)
         case .label: label = try readClass(&reader, field: schema.mapping.label)
         case .featuresObject:
@@ -78,8 +85,9 @@ struct ScannedFields {
         }
     }
 
-    /// Builds the event, checking required fields.
-    func event() -> Result<MonitorEvent, EventRejection> {
+    /// Builds the event, checking required fields; `messageTimestamp` is the Kafka message's
+    /// (epoch milliseconds), the event time under `timestamp: kafka`.
+    func event(messageTimestamp: Int64?) -> Result<MonitorEvent, EventRejection> {
         let isLabel: Bool
         switch eventType {
         case "prediction": isLabel = false
@@ -88,11 +96,11 @@ struct ScannedFields {
         case let other?: return .failure(.unknownEventType(other))
         }
         guard let id else { return .failure(.missingField(schema.mapping.id)) }
-        guard let timestamp else { return .failure(.missingField(schema.mapping.timestamp)) }
-        let milliseconds = schema.mapping.timestampUnit.milliseconds(timestamp)
-        guard milliseconds.isFinite, abs(milliseconds) < 9.2e18 else { return .failure(.invalidTimestamp(timestamp)) }
-        if let implausible = schema.mapping.timestampUnit.implausibility(of: timestamp) { return .failure(implausible) }
-        let epochMilliseconds = Int64(milliseconds.rounded(.down))
+        let epochMilliseconds: Int64
+        switch eventTime(messageTimestamp: messageTimestamp) {
+        case let .success(milliseconds): epochMilliseconds = milliseconds
+        case let .failure(rejection): return .failure(rejection)
+        }
         if isLabel {
             guard let label else { return .failure(.missingField(schema.mapping.label)) }
             return .success(.label(LabelEvent(id: id, timestamp: epochMilliseconds, label: label)))
@@ -102,6 +110,64 @@ struct ScannedFields {
             model: model, version: version ?? schema.mapping.defaultVersion, id: id, timestamp: epochMilliseconds,
             features: features, score: score, predictedLabel: predictedLabel, segment: segment
         )))
+    }
+
+    /// The event time in epoch milliseconds, from the mapped field or the Kafka message.
+    private func eventTime(messageTimestamp: Int64?) -> Result<Int64, EventRejection> {
+        // The path is named only in rejections (not bound here: that would retain it per event),
+        // from a local schema (a closure over `self` would copy these fields).
+        let schema = schema
+        switch schema.mapping.timestamp {
+        case .field:
+            switch timestamp {
+            case nil: return .failure(.missingField(schema.mapping.timestamp.description))
+            case let .text(milliseconds)?: return .success(milliseconds)
+            case let .number(value)?:
+                let milliseconds = schema.mapping.timestampUnit.milliseconds(value)
+                guard milliseconds.isFinite, abs(milliseconds) < 9.2e18 else { return .failure(.invalidTimestamp(value)) }
+                if let implausible = schema.mapping.timestampUnit.implausibility(of: value, field: schema.mapping.timestamp.description) {
+                    return .failure(implausible)
+                }
+                return .success(Int64(milliseconds.rounded(.down)))
+            }
+        case .kafkaMessage:
+            guard let messageTimestamp else { return .failure(.missingMessageTimestamp) }
+            if let year = FieldMapping.TimestampUnit.implausibleYear(milliseconds: messageTimestamp) {
+                return .failure(.implausibleTime(String(messageTimestamp), source: .kafkaMessage, year: year))
+            }
+            return .success(messageTimestamp)
+        }
+    }
+
+    /// An epoch number (checked against the unit in ``eventTime(messageTimestamp:)``) or
+    /// RFC 3339 text, parsed and checked here. Static, so that the error-path closures
+    /// capture the schema alone rather than a copy of these fields (a retain of each per event).
+    private static func readTimestamp(_ reader: inout JSONReader, schema: CompiledSchema) throws -> ScannedTime? {
+        switch try reader.peekKind() {
+        case .number, .null: return try readNumber(&reader, field: schema.mapping.timestamp.description).map(ScannedTime.number)
+        case .string: return .text(try reader.readStringBytes().withUTF8 { try milliseconds(ofText: $0, schema: schema) })
+        case .object, .array, .bool:
+            throw EventRejection.wrongType(field: schema.mapping.timestamp.description, expected: "an epoch number or RFC 3339 text")
+        }
+    }
+
+    private static func milliseconds(ofText text: UnsafeBufferPointer<UInt8>, schema: CompiledSchema) throws(EventRejection) -> Int64 {
+        let field = schema.mapping.timestamp.description
+        /// The text as a rejection shows it: its first 64 bytes.
+        func shown() -> String {
+            String(decoding: text.prefix(64), as: UTF8.self) + (text.count > 64 ? "…" : "")
+        }
+        switch TimestampText.parse(text) {
+        case let .failure(problem):
+            throw .invalidTimestampText(shown(), field: field, problem: problem)
+        case let .success(parsed):
+            if parsed.offsetSeconds == nil, schema.mapping.naiveTimestamps == .reject { throw .naiveTimestamp(shown(), field: field) }
+            let milliseconds = parsed.epochMilliseconds
+            if let year = FieldMapping.TimestampUnit.implausibleYear(milliseconds: milliseconds) {
+                throw .implausibleTime("'\(shown())'", source: schema.mapping.timestamp, year: year)
+            }
+            return milliseconds
+        }
     }
 
     private mutating func addFeature(_ name: String, _ value: FeatureValue) throws {
@@ -166,7 +232,7 @@ struct ScannedFields {
         }
     }
 
-    private func readNumber(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> Double? {
+    private static func readNumber(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> Double? {
         switch try reader.peekKind() {
         case .number:
             let value = try reader.readDouble()

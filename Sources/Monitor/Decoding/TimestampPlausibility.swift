@@ -9,13 +9,19 @@ extension FieldMapping.TimestampUnit {
     /// 2200 is always rejected; one before 1990 only when another unit would make it
     /// plausible (a mix-up). Earlier times no unit makes plausible — epoch-relative times
     /// such as test streams counting from 0 — are accepted as they are.
-    func implausibility(of value: Double) -> EventRejection? {
+    func implausibility(of value: Double, field: @autoclosure () -> String) -> EventRejection? {
         let milliseconds = self.milliseconds(value)
         guard !Self.plausibleMilliseconds.contains(milliseconds) else { return nil }
         let suggestion = Self.allCases.first { $0 != self && Self.plausibleMilliseconds.contains($0.milliseconds(value)) }
         guard milliseconds >= Self.plausibleMilliseconds.upperBound || suggestion != nil else { return nil }
         let year = ISO8601Time.year(milliseconds: Int64(milliseconds.rounded(.down)))
-        return .implausibleTimestamp(value, unit: self, year: year, suggestion: suggestion)
+        return .implausibleTimestamp(value, field: field(), unit: self, year: year, suggestion: suggestion)
+    }
+
+    /// The year of a time outside the plausible range, or nil when it is plausible: for text
+    /// and Kafka message times, which carry no unit to mix up and are never epoch-relative.
+    static func implausibleYear(milliseconds: Int64) -> Int64? {
+        plausibleMilliseconds.contains(Double(milliseconds)) ? nil : ISO8601Time.year(milliseconds: milliseconds)
     }
 
     /// The unit spelt out, for messages.

@@ -168,9 +168,9 @@ public final class MonitorEngine {
         }
     }
 
-    /// Decodes one message with ``decoder``, reusing the previous message's strings.
+    /// Decodes one message of a file with ``decoder``, reusing the previous message's strings.
     func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<MonitorEvent, EventRejection> {
-        decoder.decode(bytes, reusing: &recentStrings)
+        decoder.decode(bytes, messageTimestamp: nil, reusing: &recentStrings)
     }
 
     /// Counts a message rejected before decoding (e.g. an oversize line).

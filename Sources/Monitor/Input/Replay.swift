@@ -44,6 +44,7 @@ public enum Replay {
         inputs: [String], engine: MonitorEngine, maximumLineBytes: Int = 1 << 20,
         deliver: ([MonitorOutput]) throws -> Void, deadLetter: (DeadLetter) throws -> Void
     ) throws {
+        try engine.decoder.requireEventTimeInFiles(inputs.joined(separator: ", "))
         var heads: [(event: MonitorEvent, timestamp: Int64)?] = []
         let readers = try inputs.map { try LineReader(path: $0, maximumLineBytes: maximumLineBytes) }
 

@@ -122,13 +122,17 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendString(_ string: String) {
         text += "\""
-        // Nearly every key and value needs no escape: append it whole (appending scalar
+        text += Self.escaped(string)
+        text += "\""
+    }
+
+    /// `string` as the inside of a JSON string literal (quotes, backslashes and control
+    /// characters escaped); also the Mustache content type of the retraining webhook's body.
+    package static func escaped(_ string: String) -> String {
+        // Nearly every key and value needs no escape: return it whole (appending scalar
         // by scalar was most of the cost of writing metric lines).
-        guard string.utf8.contains(where: Self.needsEscape) else {
-            text += string
-            text += "\""
-            return
-        }
+        guard string.utf8.contains(where: needsEscape) else { return string }
+        var text = ""
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""
@@ -142,6 +146,6 @@ public struct JSONWriter: Sendable {
             default: text.unicodeScalars.append(scalar)
             }
         }
-        text += "\""
+        return text
     }
 }

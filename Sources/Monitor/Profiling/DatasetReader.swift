@@ -82,6 +82,11 @@ public enum DatasetReader {
     private static func readJSONLines(
         path: String, decoder: EventDecoder, reject: (String) -> Void, _ deliver: (MonitorEvent) throws -> Void
     ) throws {
+        do {
+            try decoder.requireEventTimeInFiles(path)
+        } catch {
+            throw DatasetError(error.description)
+        }
         let reader: LineReader
         do {
             reader = try LineReader(path: path, maximumLineBytes: decoder.limits.maximumEventBytes)

@@ -159,30 +159,14 @@ final class AlertmanagerClient: Service, Sendable {
     private func post(_ alerts: [AlertmanagerAlert], to url: String) async -> Bool {
         let body: [UInt8]
         do { body = Array(try JSONEncoder().encode(alerts)) } catch { return false }
-        var backoff = settings.initialBackoff
-        for attempt in 1...max(1, settings.attempts) {
-            var request = HTTPClientRequest(url: url + "/api/v2/alerts")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-            do {
-                let response = try await HTTPClient.shared.execute(
-                    request, timeout: .milliseconds(Int64(settings.requestTimeout.seconds * 1000)))
-                let answer = try await response.body.collect(upTo: 64 << 10)
-                if (200..<300).contains(response.status.code) { return true }
-                metrics.errors[url]?.increment()
-                logger.warning("Alertmanager refused the alerts", metadata: [
-                    "url": "\(url)", "status": "\(response.status.code)", "answer": "\(String(buffer: answer))", "attempt": "\(attempt)",
-                ])
-                if (400..<500).contains(response.status.code) { return false }
-            } catch {
-                metrics.errors[url]?.increment()
-                logger.warning("Alertmanager unreachable", metadata: ["url": "\(url)", "error": "\(error)", "attempt": "\(attempt)"])
-            }
-            guard attempt < settings.attempts, (try? await Task.sleep(for: backoff)) != nil else { return false }
-            backoff *= 2
+        let delivery = HTTPDelivery(attempts: settings.attempts, initialBackoff: settings.initialBackoff,
+                                    requestTimeout: settings.requestTimeout)
+        let outcome = await delivery.post(url: url + "/api/v2/alerts", headers: [("Content-Type", "application/json")],
+                                          body: body) { attempt, error in
+            metrics.errors[url]?.increment()
+            logger.warning("Alertmanager did not take the alerts", metadata: ["url": "\(url)", "error": "\(error)", "attempt": "\(attempt)"])
         }
-        return false
+        return outcome == .delivered
     }
 
     /// `driftwatch_alertmanager_*` on `/metrics`.

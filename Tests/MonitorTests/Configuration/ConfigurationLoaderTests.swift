@@ -75,7 +75,7 @@ import Testing
         mapping.model = "meta.model"
         mapping.version = "meta.version"
         mapping.id = "request_id"
-        mapping.timestamp = "time"
+        mapping.timestamp = .field("time")
         mapping.timestampUnit = .seconds
         mapping.featurePaths = ["request.income", "request.age"]
         mapping.score = "out.p"
@@ -132,6 +132,16 @@ import Testing
     @Test func enumerationsListTheChoices() {
         #expect(errors("mapping:\n  timestamp_unit: sec\n") == ["2:19: unknown timestamp unit 'sec'"])
         #expect(errors("feature_kinds:\n  age: numerical\n") == ["2:8: unknown feature kind 'numerical'; did you mean 'numeric'?"])
+    }
+
+    @Test func timestampsFromKafkaAndNaiveTextPolicies() throws {
+        let kafka = try load("mapping:\n  timestamp: kafka\n  naive_timestamps: reject\n").get().mapping
+        #expect(kafka.timestamp == .kafkaMessage && kafka.naiveTimestamps == .reject)
+        #expect(try load("mapping:\n  timestamp: meta.time\n").get().mapping.timestamp == .field("meta.time"))
+        #expect(errors("mapping:\n  timestamp: kafka\n  timestamp_unit: s\n")
+            == ["3:19: 'timestamp_unit' does not apply to 'timestamp: kafka' (Kafka timestamps are milliseconds)"])
+        #expect(errors("mapping:\n  naive_timestamps: local\n") == ["2:21: unknown naive_timestamps policy 'local'"])
+        #expect(errors("mapping:\n  timestamp: \"\"\n") == ["2:14: 'timestamp' cannot be empty"])
     }
 
     @Test func durationErrorsPointIntoTheValue() {

@@ -58,7 +58,8 @@ import Testing
         (#"{"id":"1","ts":1}"#, .missingField("model")),
         (#"{"event":"label","id":"1","ts":1}"#, .missingField("label")),
         (#"{"event":"click","id":"1","ts":1}"#, .unknownEventType("click")),
-        (#"{"model":"m","id":"1","ts":"yesterday"}"#, .wrongType(field: "ts", expected: "a number")),
+        (#"{"model":"m","id":"1","ts":"yesterday"}"#, .invalidTimestampText("yesterday", field: "ts", problem: .expected("a 4-digit year", offset: 0))),
+        (#"{"model":"m","id":"1","ts":[1]}"#, .wrongType(field: "ts", expected: "an epoch number or RFC 3339 text")),
         (#"{"model":"m","id":"1","ts":1e400}"#, .wrongType(field: "ts", expected: "a finite number")),
         (#"{"model":"m","id":"1","ts":1,"score":"high"}"#, .wrongType(field: "score", expected: "a number")),
         (#"{"model":"m","id":"1","ts":1,"label_pred":2}"#, .wrongType(field: "label_pred", expected: "0 or 1")),
@@ -128,7 +129,7 @@ import Testing
         mapping.model = "meta.model.name"
         mapping.version = "meta.model.rev"
         mapping.id = "request_id"
-        mapping.timestamp = "meta.time"
+        mapping.timestamp = .field("meta.time")
         mapping.timestampUnit = .seconds
         mapping.featurePaths = ["input.income", "input.applicant.channel", "input.absent"]
         mapping.score = "output.p"
@@ -175,5 +176,73 @@ extension EventDecoderTests {
         }
         #expect(decode("null") == .failure(.notAnObject))
         #expect(decode("[1] x") == .failure(.invalidJSON(JSONError(reason: .trailingCharacters, offset: 4))))
+    }
+
+    // MARK: Event time as text and from the Kafka message
+
+    /// Reason code and text of a rejection, or the event time.
+    private func time(_ ts: String, label: Bool = false, with decoder: EventDecoder? = nil, messageTimestamp: Int64? = nil) -> String {
+        let body = label ? #"{"id":"p","ts":\#(ts),"label":1}"# : #"{"model":"m","id":"p","ts":\#(ts)}"#
+        switch (decoder ?? self.decoder).decode(Array(body.utf8), messageTimestamp: messageTimestamp) {
+        case let .success(.prediction(event)): return label ? "a prediction" : String(event.timestamp)
+        case let .success(.label(event)): return label ? String(event.timestamp) : "a label"
+        case let .failure(rejection): return "\(rejection.code): \(rejection)"
+        }
+    }
+
+    @Test func rfc3339TextIsAnEventTimeForPredictionsAndLabels() {
+        for label in [false, true] {
+            #expect(time(#""2026-03-01T12:00:00Z""#, label: label) == "1772366400000")
+            #expect(time(#""2026-03-01T14:00:00.250+02:00""#, label: label) == "1772366400250")
+            #expect(time(#""2026-03-01 12:00:00.999999999+00:00""#, label: label) == "1772366400999")
+        }
+        // Numbers keep their unit; text ignores it.
+        var mapping = FieldMapping()
+        mapping.timestampUnit = .seconds
+        let seconds = EventDecoder(mapping: mapping)
+        #expect(time("1772366400", with: seconds) == "1772366400000")
+        #expect(time(#""2026-03-01T12:00:00Z""#, with: seconds) == "1772366400000")
+    }
+
+    @Test func naiveTextIsUTCUnlessTheMappingRejectsIt() {
+        #expect(time(#""2026-03-01T12:00:00""#) == "1772366400000")
+        #expect(time(#""2026-03-01""#, label: true) == "1772323200000")
+        var mapping = FieldMapping()
+        mapping.naiveTimestamps = .reject
+        let strict = EventDecoder(mapping: mapping)
+        #expect(time(#""2026-03-01T12:00:00""#, with: strict)
+            == "naive_timestamp: field 'ts': timestamp '2026-03-01T12:00:00' has no UTC offset (add Z or ±HH:MM, or set mapping.naive_timestamps: utc)")
+        #expect(time(#""2026-03-01T12:00:00Z""#, label: true, with: strict) == "1772366400000")
+    }
+
+    @Test func badTextIsRejectedWithTheFieldTheTextAndWhy() {
+        #expect(time(#""2026-13-01T12:00:00Z""#)
+            == "invalid_timestamp: field 'ts': timestamp '2026-13-01T12:00:00Z' is not an RFC 3339 date-time (month 13 is out of range; e.g. 2026-03-01T12:00:00Z)")
+        #expect(time(#""soon""#, label: true)
+            == "invalid_timestamp: field 'ts': timestamp 'soon' is not an RFC 3339 date-time (expected a 4-digit year at character 1; e.g. 2026-03-01T12:00:00Z)")
+        // Text has no unit to mix up: outside 1990–2200 it is always rejected.
+        #expect(time(#""0001-01-01T00:00:00Z""#)
+            == "implausible_timestamp: field 'ts': timestamp '0001-01-01T00:00:00Z' is implausible (year 1, outside 1990–2200)")
+        #expect(time(#""1970-01-01T00:00:00.5Z""#).hasPrefix("implausible_timestamp: "))
+        #expect(time("true") == "wrong_type: field 'ts' should be an epoch number or RFC 3339 text")
+        // Long text is cut in the reason.
+        let long = String(repeating: "9", count: 100)
+        #expect(time("\"\(long)\"").contains("'\(String(repeating: "9", count: 64))…'"))
+        // Escaped text is read too.
+        #expect(time(#""2026-03-01T12:00:00\u005A""#) == "1772366400000")
+    }
+
+    @Test func kafkaMessageTimestampsAreTheEventTimeWhenMapped() {
+        var mapping = FieldMapping()
+        mapping.timestamp = .kafkaMessage
+        let kafka = EventDecoder(mapping: mapping)
+        // The body's own "ts" is not read.
+        #expect(time(#""not a time""#, with: kafka, messageTimestamp: 1_772_366_400_123) == "1772366400123")
+        #expect(time("1", label: true, with: kafka, messageTimestamp: 1_772_366_400_000) == "1772366400000")
+        #expect(time("1", with: kafka) == "missing_timestamp: the Kafka message has no timestamp (mapping.timestamp: kafka)")
+        #expect(time("1", with: kafka, messageTimestamp: 0)
+            == "implausible_timestamp: the Kafka message timestamp 0 is implausible (year 1970, outside 1990–2200)")
+        // Without the mapping, the message timestamp is not used.
+        #expect(time("5", messageTimestamp: 1_772_366_400_000) == "5")
     }
 }

@@ -20,13 +20,13 @@ import Testing
 
     @Test func aUnitMixUpIsRejectedWithTheUnitThatFits() {
         #expect(Self.rejection("1700000000000", unit: .seconds)
-            == "implausible_timestamp: timestamp 1700000000000 is implausible for unit seconds (year 55840); did you mean milliseconds?")
+            == "implausible_timestamp: field 'ts': timestamp 1700000000000 is implausible for unit seconds (year 55840); did you mean milliseconds?")
         #expect(Self.rejection("1700000000", unit: .milliseconds)
-            == "implausible_timestamp: timestamp 1700000000 is implausible for unit milliseconds (year 1970); did you mean seconds?")
+            == "implausible_timestamp: field 'ts': timestamp 1700000000 is implausible for unit milliseconds (year 1970); did you mean seconds?")
         #expect(Self.rejection("1700000000000000", unit: .milliseconds)
-            == "implausible_timestamp: timestamp 1700000000000000 is implausible for unit milliseconds (year 55840); did you mean microseconds?")
+            == "implausible_timestamp: field 'ts': timestamp 1700000000000000 is implausible for unit milliseconds (year 55840); did you mean microseconds?")
         #expect(Self.rejection("1.7e18", unit: .microseconds)
-            == "implausible_timestamp: timestamp 1700000000000000000 is implausible for unit microseconds (year 55840); did you mean nanoseconds?")
+            == "implausible_timestamp: field 'ts': timestamp 1700000000000000000 is implausible for unit microseconds (year 55840); did you mean nanoseconds?")
     }
 
     @Test func plausibleTimesInEveryUnitPass() {
@@ -40,7 +40,7 @@ import Testing
         #expect(Self.milliseconds("631152000000", unit: .milliseconds) == 631_152_000_000)
         #expect(Self.milliseconds("7289654399999", unit: .milliseconds) == 7_289_654_399_999)
         #expect(Self.rejection("7289654400000", unit: .milliseconds)
-            == "implausible_timestamp: timestamp 7289654400000 is implausible for unit milliseconds (year 2201)")
+            == "implausible_timestamp: field 'ts': timestamp 7289654400000 is implausible for unit milliseconds (year 2201)")
         // Before 1990 and no unit fits: epoch-relative times (test streams from 0) pass.
         #expect(Self.milliseconds("0", unit: .milliseconds) == 0)
         #expect(Self.milliseconds("631151999999", unit: .milliseconds) == 631_151_999_999)

@@ -32,7 +32,11 @@ import Testing
         .gradualSpread: 1.8,        // sd × 1 → × 1.8 over the ramp
         .missingRateJump: 0.10,     // +10 percentage points missing (from 1 %)
         .newCategory: 0.03,         // 3 % of values in unseen categories
-        .categoryMix: 0.30,         // 30 % of values drawn from the reversed category weights
+        // 40 % of values drawn from the reversed category weights: a population PSI of 0.163 on
+        // c_channel's five levels. (30 % gives 0.096, under the rule's 0.1 line: windows of
+        // 50,000 events rightly never cross it, and 1,000-event windows crossed it only when
+        // sampling noise added the rest — a change the rule is not meant to catch.)
+        .categoryMix: 0.40,
         .scoreDrift: 1.0,           // logit + 1.0 (mean score +~0.1)
         .accuracyDrop: 0.15,        // accuracy −0.15 (labels flipped)
         .smallAccuracyDrop: 0.03,   // accuracy −0.03

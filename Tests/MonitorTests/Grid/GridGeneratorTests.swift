@@ -94,6 +94,7 @@ import Testing
             GridChange(.varianceChange, "n_session", start: changeStart, size: 1.4),
             GridChange(.missingRateJump, "n_latency", start: changeStart, size: 0.10),
             GridChange(.newCategory, "c_merchant", start: changeStart, size: 0.03),
+            GridChange(.categoryMix, "c_channel", start: changeStart, size: 0.40),
             GridChange(.fairnessRegression, "sex", start: changeStart, size: 0.7, group: "female"),
             GridChange(.accuracyDrop, "model", start: changeStart, size: 0.15),
         ])
@@ -119,6 +120,18 @@ import Testing
             event.features.contains { if $0.name == "c_merchant", case let .string(text) = $0.value { text.hasPrefix("new_") } else { false } }
         }.count) / Double(after.count)
         #expect(abs(newShare - 0.03) < 0.006)
+        // 40 % of c_channel drawn from the reversed weights: population PSI 0.163 (the grid's
+        // size, clearly over the rule's 0.1 line).
+        func channelShares(_ events: [PredictionEvent]) -> [Double] {
+            var counts: [String: Int] = [:]
+            for event in events {
+                if case let .string(text)? = event.features.first(where: { $0.name == "c_channel" })?.value { counts[text, default: 0] += 1 }
+            }
+            let total = Double(counts.values.reduce(0, +))
+            return counts.keys.sorted().map { Double(counts[$0]!) / total }
+        }
+        let mixPSI = PopulationStabilityIndex.compute(reference: channelShares(before), current: channelShares(after))
+        #expect(abs(mixPSI - 0.163) < 0.02, "psi \(mixPSI)")
         func parity(_ events: [PredictionEvent]) -> Double {
             let rates = ["female", "male"].map { group -> Double in
                 let members = events.filter { $0.segment.contains(SegmentAttribute("sex", group)) }

@@ -14,7 +14,7 @@ import Testing
         #expect(run.deadLetters.map(\.rejection.code) == [
             "invalid_json",  // truncated line
             "invalid_json",  // not JSON at all
-            "wrong_type",  // "ts":"soon"
+            "invalid_timestamp",  // "ts":"soon"
             "invalid_json",  // NaN literal
             "invalid_json",  // Infinity literal
             "invalid_json",  // invalid UTF-8 in a string
@@ -36,7 +36,7 @@ import Testing
         #expect(run.deadLetters[1].json.contains(#""payload":"not json at all""#))
 
         let counters = run.engine.counters
-        #expect(counters.rejected == ["invalid_json": 5, "wrong_type": 1, "oversize": 1, "not_an_object": 1, "missing_field": 1])
+        #expect(counters.rejected == ["invalid_json": 5, "invalid_timestamp": 1, "oversize": 1, "not_an_object": 1, "missing_field": 1])
         // h1, its label and h8 (the last line, without a final newline) all got through.
         #expect(counters.predictions == 2 && counters.labels == 1)
     }
@@ -92,6 +92,46 @@ import Testing
         #expect(run.metric("rejected_rate", evaluation: "drift").map(\.value) == [9.0 / 32, 0, 0, 0])
     }
 
+    /// join.jsonl moved to 2026 with its times as RFC 3339 text (offsets Z and +02:00, a
+    /// space or a T, milliseconds) gives exactly the outputs of the same stream in epoch milliseconds.
+    @Test func textTimestampsReplayLikeTheirEpochMilliseconds() throws {
+        let base: Int64 = 1_772_366_400_000  // 2026-03-01T12:00:00Z
+        let lines = try String(contentsOfFile: StreamFixtures.path("join.jsonl"), encoding: .utf8).split(separator: "\n")
+        func rewritten(_ time: (Int, Int64) -> String) -> [String] {
+            lines.enumerated().map { index, line in
+                let match = line.firstMatch(of: /"ts":(\d+)/)!
+                return line.replacingCharacters(in: match.range, with: #""ts":"# + time(index, base + Int64(match.1)!))
+            }
+        }
+        let numeric = rewritten { _, milliseconds in String(milliseconds) }
+        let text = rewritten { index, milliseconds in
+            let plusTwo = ISO8601Time.string(milliseconds: milliseconds + 7_200_000).replacingOccurrences(of: "Z", with: "+02:00")
+            let utc = ISO8601Time.string(milliseconds: milliseconds)
+            return "\"" + (index % 2 == 0 ? utc : plusTwo).replacingOccurrences(of: "T", with: index % 3 == 0 ? " " : "T") + "\""
+        }
+        #expect(text[3] != numeric[3] && text[3].contains("2026-03-01"))
+        let runs = try [numeric, text].map { lines in
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-\(UUID().uuidString).jsonl").path
+            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return try StreamFixtures.replay([path])
+        }
+        #expect(runs[1].deadLetters.isEmpty)
+        #expect(!runs[0].outputs.isEmpty)
+        #expect(runs[1].outputs.map(\.json) == runs[0].outputs.map(\.json))
+    }
+
+    /// Files have no Kafka message timestamps: `timestamp: kafka` stops a replay before it reads a line.
+    @Test func kafkaMessageTimestampsAreRefusedForFiles() throws {
+        var mapping = FieldMapping()
+        mapping.timestamp = .kafkaMessage
+        let error = #expect(throws: EventTimeUnavailable.self) {
+            try StreamFixtures.replay([StreamFixtures.path("join.jsonl")], decoder: EventDecoder(mapping: mapping))
+        }
+        #expect(error?.description.hasSuffix("join.jsonl: 'timestamp: kafka' takes the Kafka message timestamp, which files do not carry "
+            + "(it works in serve only); name the event-time field instead (e.g. mapping.timestamp: ts)") == true)
+    }
+
     @Test func mergeTiesGoToTheInputNamedFirst() {
         let label = MonitorEvent.label(LabelEvent(id: "a", timestamp: 5, label: 1))
         #expect(Replay.earliestHead([nil, (label, 5), (label, 5), (label, 4)]) == 3)
@@ -120,7 +160,7 @@ private struct SchemaFile: Decodable {
         mapping.model = model
         mapping.version = version
         mapping.id = id
-        mapping.timestamp = timestamp
+        mapping.timestamp = .field(timestamp)
         mapping.timestampUnit = FieldMapping.TimestampUnit(rawValue: timestampUnit)!
         mapping.featurePaths = featurePaths
         mapping.score = score
