@@ -57,8 +57,10 @@ import Testing
         .locationShift: ["50/h": 3 * day, "1000/h": 12 * hour, "50000/h": 2 * hour],
         .varianceChange: ["50/h": 5 * day, "1000/h": 1 * day, "50000/h": 3 * hour],
         .gradualSpread: ["50/h": 8 * day, "1000/h": 3 * day, "50000/h": 8 * hour],  // from the ramp's start
-        .missingRateJump: ["50/h": 2 * day, "1000/h": 6 * hour, "50000/h": 1 * hour],
-        .newCategory: ["50/h": 10 * day, "1000/h": 6 * hour, "50000/h": 1 * hour],
+        // `for: 2` counts disjoint windows, so no rule fires sooner than one window length
+        // (1 h) after the first window that shows the change: 2 h at 50,000/h, not 1 h.
+        .missingRateJump: ["50/h": 2 * day, "1000/h": 6 * hour, "50000/h": 2 * hour],
+        .newCategory: ["50/h": 10 * day, "1000/h": 6 * hour, "50000/h": 2 * hour],
         .categoryMix: ["50/h": 3 * day, "1000/h": 12 * hour, "50000/h": 2 * hour],
         .scoreDrift: ["50/h": 14 * day, "1000/h": 12 * hour, "50000/h": 2 * hour],
         .accuracyDrop: ["50/h": 6 * day, "1000/h": 2 * day, "50000/h": 8 * hour],
