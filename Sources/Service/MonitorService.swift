@@ -57,6 +57,8 @@ public final class MonitorService: Sendable {
             config: settings.kafkaConfig(.consumer, bootstrap: bootstrapServers, settings.consumerProperties.merging([
                 "group.id": settings.group,
                 "auto.offset.reset": "earliest",
+                // Event-time alignment waits for a partition only until it is at its end.
+                "enable.partition.eof": "true",
             ]) { own, _ in own }),
             maxBatchSize: settings.maxBatchSize, logger: kafkaLogger)
         // Checkpoint records stay under `checkpoint.max_record_bytes` (900 kB by default).
