@@ -156,7 +156,7 @@ public final class MonitorPipeline: Service {
                 switch event {
                 case let .messages(batch):
                     let decoding = BatchDecoding(batch, decoder: settings.decoder)
-                    for index in batch.indices { alignment.append(FetchedMessage(decoding: decoding, index: index)) }
+                    alignment.append(batch.indices.map { FetchedMessage(decoding: decoding, index: $0) })
                 case let .partitionEnd(partition):
                     alignment.reachedEnd(partition)
                 case let .partitionsAssigned(partitions):
@@ -309,10 +309,13 @@ public final class MonitorPipeline: Service {
     private func publish(_ records: [OutputRouting.Record]) async throws {
         guard !records.isEmpty else { return }
         let failedBefore = producer.statistics.failed
-        for record in records {
-            try producer.produce(topic: record.topic, key: record.key, value: record.value, headers: record.headers)
+        // Both block: producing waits while librdkafka's local queue is full, flushing for the acknowledgements.
+        try await BlockingCalls.run { [producer] in
+            for record in records {
+                try producer.produce(topic: record.topic, key: record.key, value: record.value, headers: record.headers)
+            }
+            try producer.flush(timeout: .seconds(60))
         }
-        try await BlockingCalls.run { [producer] in try producer.flush(timeout: .seconds(60)) }
         let statistics = producer.statistics
         if statistics.failed > failedBefore {
             throw PipelineError.deliveryFailed(count: statistics.failed - failedBefore, last: statistics.lastDeliveryError)

@@ -74,9 +74,17 @@ struct TaskAlignment<Record: AlignableRecord> {
         return released
     }
 
-    mutating func append(_ record: Record) {
-        partitions[record.topicPartition, default: InputPartition()].records.append(record)
-        partitions[record.topicPartition]?.fetch = .fetching
+    /// Buffers fetched records (a batch holds runs of a few partitions: one lookup per run).
+    mutating func append(_ records: [Record]) {
+        var start = 0
+        while start < records.count {
+            let partition = records[start].topicPartition
+            var end = start + 1
+            while end < records.count, records[end].topicPartition == partition { end += 1 }
+            partitions[partition, default: InputPartition()].records.append(contentsOf: records[start..<end])
+            partitions[partition]!.fetch = .fetching
+            start = end
+        }
     }
 
     /// The consumer read everything `partition` held.

@@ -29,11 +29,9 @@ struct TaskAlignmentTests {
 
     @Test func theLowestEventTimeAmongTheHeadsGoesFirstTiesToTheTopicListedFirst() {
         var alignment = Self.alignment()
-        for record in [Self.record("labels", 0, 10, "l10"), Self.record("labels", 0, 30, "l30"),
-                       Self.record("predictions", 0, 5, "p5"), Self.record("predictions", 0, 10, "p10"),
-                       Self.record("predictions", 0, 40, "p40")] {
-            alignment.append(record)
-        }
+        alignment.append([Self.record("labels", 0, 10, "l10"), Self.record("labels", 0, 30, "l30"),
+                          Self.record("predictions", 0, 5, "p5"), Self.record("predictions", 0, 10, "p10"),
+                          Self.record("predictions", 0, 40, "p40")])
         alignment.reachedEnd(TopicPartition("labels", 0))
         alignment.reachedEnd(TopicPartition("predictions", 0))
         // Both at their end after these: everything goes, merged by time; p10 before l10 (tie).
@@ -44,16 +42,16 @@ struct TaskAlignmentTests {
 
     @Test func anEmptyPartitionNotAtItsEndIsWaitedForUpToTheLimitThenEnforced() {
         var alignment = Self.alignment(idle: .seconds(5))
-        alignment.append(Self.record("predictions", 0, 1, "p1"))
-        alignment.append(Self.record("predictions", 0, 2, "p2"))
-        alignment.append(Self.record("labels", 0, 1_000, "l1000"))
+        alignment.append([Self.record("predictions", 0, 1, "p1")])
+        alignment.append([Self.record("predictions", 0, 2, "p2")])
+        alignment.append([Self.record("labels", 0, 1_000, "l1000")])
         // The labels head is far ahead: the predictions go first, until their partition is empty.
         #expect(alignment.takeReady(now: Self.start).map(\.name) == ["p1", "p2"])
         // Predictions empty and not at their end: the label waits.
         #expect(alignment.takeReady(now: Self.start + .seconds(1)).isEmpty)
         #expect(alignment.nextDeadline == Self.start + .seconds(5))
         // A prediction arrives in time: still in order, and the wait starts again after it.
-        alignment.append(Self.record("predictions", 0, 3, "p3"))
+        alignment.append([Self.record("predictions", 0, 3, "p3")])
         #expect(alignment.takeReady(now: Self.start + .seconds(2)).map(\.name) == ["p3"])
         #expect(alignment.nextDeadline == Self.start + .seconds(7))
         #expect(alignment.takeReady(now: Self.start + .seconds(6)).isEmpty)
@@ -65,23 +63,23 @@ struct TaskAlignmentTests {
     @Test func aPartitionAtItsEndIsNotWaitedForUntilItGetsDataAgain() {
         var alignment = Self.alignment()
         alignment.reachedEnd(TopicPartition("predictions", 1))
-        alignment.append(Self.record("labels", 1, 50, "l50"))
+        alignment.append([Self.record("labels", 1, 50, "l50")])
         #expect(alignment.takeReady(now: Self.start).map(\.name) == ["l50"])
-        alignment.append(Self.record("predictions", 1, 60, "p60"))
+        alignment.append([Self.record("predictions", 1, 60, "p60")])
         #expect(alignment.takeReady(now: Self.start).isEmpty, "labels 1 was never at its end: wait")
         alignment.reachedEnd(TopicPartition("labels", 1))
         #expect(alignment.takeReady(now: Self.start).map(\.name) == ["p60"])
-        alignment.append(Self.record("labels", 1, 70, "l70"))
+        alignment.append([Self.record("labels", 1, 70, "l70")])
         #expect(alignment.takeReady(now: Self.start).isEmpty, "predictions 1 got data after its end: it may have more")
         #expect(alignment.enforcedProcessing == 0)
     }
 
     @Test func tasksAreIndependentAndUndecodableRecordsDoNotWait() {
         var alignment = Self.alignment()
-        alignment.append(Self.record("labels", 1, 5, "task1-l5"))
-        alignment.append(Self.record("predictions", 0, nil, "task0-bad"))
-        alignment.append(Self.record("predictions", 0, 7, "task0-p7"))
-        alignment.append(Self.record("labels", 0, 3, "task0-l3"))
+        alignment.append([Self.record("labels", 1, 5, "task1-l5")])
+        alignment.append([Self.record("predictions", 0, nil, "task0-bad")])
+        alignment.append([Self.record("predictions", 0, 7, "task0-p7")])
+        alignment.append([Self.record("labels", 0, 3, "task0-l3")])
         // Task 0: the bad record first (at its partition's head, no time), then by time;
         // p7 waits for labels 0 (empty, not at its end). Task 1 waits for predictions 1.
         #expect(alignment.takeReady(now: Self.start).map(\.name) == ["task0-bad", "task0-l3"])
@@ -92,11 +90,11 @@ struct TaskAlignmentTests {
 
     @Test func aFullPartitionIsPausedAndResumedBelowHalfAndRevocationReleasesItsRecords() {
         var alignment = Self.alignment(pauseAbove: 4)
-        for time in 0..<6 { alignment.append(Self.record("labels", 0, Int64(100 + time), "l\(time)")) }
+        alignment.append((0..<6).map { Self.record("labels", 0, Int64(100 + $0), "l\($0)") })
         var changes = alignment.pauseChanges()
         #expect(changes.pause == [TopicPartition("labels", 0)] && changes.resume.isEmpty)
         #expect(alignment.pausedCount == 1)
-        alignment.append(Self.record("predictions", 0, 200, "p200"))
+        alignment.append([Self.record("predictions", 0, 200, "p200")])
         // Labels go until the predictions head is earlier: all six.
         #expect(alignment.takeReady(now: Self.start).count == 6)
         changes = alignment.pauseChanges()
