@@ -9,6 +9,9 @@ import Foundation
 package enum BlockingCalls {
     private static let queue = DispatchQueue(label: "driftwatch.kafka.blocking-calls", qos: .userInitiated, attributes: .concurrent)
 
+    /// Runs `body` on the blocking-call queue without waiting for it.
+    package static func execute(_ body: @escaping @Sendable () -> Void) { queue.async(execute: body) }
+
     /// Runs `body` on the blocking-call queue and resumes the caller with its result.
     package static func run<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in

@@ -168,13 +168,13 @@ public final class MonitorPipeline: Service {
                         try await restore(partitions, shards: &shards, rules: current.ruleSet, from: checkpoints)
                     }
                     alignment.assign(partitions)
-                    // Pauses of an earlier assignment do not carry over (the alignment starts empty).
-                    if !partitions.isEmpty { try consumer.resume(partitions) }
                     state.assigned(partitions)
                     metrics.setReady(state.isReady)
                 case let .partitionsRevoked(partitions):
                     // What was fetched but not processed is not covered by the offsets committed now: read again.
-                    let released = alignment.revoke(partitions)
+                    // Resumed while still assigned, so that no pause outlives the assignment.
+                    let (released, paused) = alignment.revoke(partitions)
+                    if !paused.isEmpty { try consumer.resume(paused) }
                     logger.info("partitions revoked", metadata: ["partitions": "\(partitions)", "unprocessed_fetched_messages": "\(released)"])
                     // Everything processed is acknowledged: checkpoint and commit before the partitions move.
                     try await checkpoint(&shards, rules: current.ruleSet)

@@ -138,13 +138,23 @@ public final class MonitorService: Sendable {
 
     /// Runs until shut down; rethrows the pipeline's failure, if any.
     public func run() async throws {
-        defer {
+        do {
+            try await group.run()
+        } catch {
+            await closeClients()
+            throw error
+        }
+        await closeClients()
+    }
+
+    /// Flushes and closes the clients (blocking librdkafka calls: off the cooperative pool).
+    private func closeClients() async {
+        await BlockingCalls.run { [producer, consumer, checkpoints] in
             producer.close(timeout: .seconds(5))
             consumer.close()
             checkpoints?.close()
-            withExtendedLifetime(embeddedBroker) {}
         }
-        try await group.run()
+        withExtendedLifetime(embeddedBroker) {}
     }
 
     public func shutdown() async {

@@ -62,16 +62,19 @@ struct TaskAlignment<Record: AlignableRecord> {
         for partition in assigned where inputTopics.contains(partition.topic) { partitions[partition] = InputPartition() }
     }
 
-    /// Partitions leaving: returns how many buffered records of theirs are let go. They
+    /// Partitions leaving: returns how many buffered records of theirs are let go (they
     /// were not processed, so their offsets are not stored: whoever takes the partitions
-    /// reads them again.
-    mutating func revoke(_ revoked: [TopicPartition]) -> Int {
+    /// reads them again) and which of them are paused (to resume before they go).
+    mutating func revoke(_ revoked: [TopicPartition]) -> (released: Int, paused: [TopicPartition]) {
         var released = 0
+        var paused: [TopicPartition] = []
         for partition in revoked {
-            released += partitions.removeValue(forKey: partition)?.records.count ?? 0
+            guard let state = partitions.removeValue(forKey: partition) else { continue }
+            released += state.records.count
+            if state.isPaused { paused.append(partition) }
             waiting[partition.partition] = nil
         }
-        return released
+        return (released, paused)
     }
 
     /// Buffers fetched records (a batch holds runs of a few partitions: one lookup per run).

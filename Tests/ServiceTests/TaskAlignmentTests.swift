@@ -99,7 +99,10 @@ struct TaskAlignmentTests {
         #expect(alignment.takeReady(now: Self.start).count == 6)
         changes = alignment.pauseChanges()
         #expect(changes.resume == [TopicPartition("labels", 0)] && changes.pause.isEmpty)
-        #expect(alignment.revoke([TopicPartition("predictions", 0), TopicPartition("labels", 0)]) == 1)
+        alignment.append((0..<6).map { Self.record("labels", 0, Int64(300 + $0), "l\($0)") })
+        #expect(alignment.pauseChanges().pause == [TopicPartition("labels", 0)])
+        let revoked = alignment.revoke([TopicPartition("predictions", 0), TopicPartition("labels", 0)])
+        #expect(revoked.released == 7 && revoked.paused == [TopicPartition("labels", 0)])
         #expect(alignment.buffered == 0)
     }
 }
