@@ -193,8 +193,9 @@ public final class MonitorPipeline: Service {
                 try await process(ready, shards: &shards, rules: current.ruleSet)
                 schedule.processed(ready.count)
             }
-            try applyPauses(alignment.pauseChanges())
-            recordAlignment(alignment, enforced: alignment.enforcedProcessing - enforcedBefore)
+            let changes = alignment.pauseChanges()
+            try applyPauses(changes)
+            recordAlignment(alignment, enforced: alignment.enforcedProcessing - enforcedBefore, pauses: changes.pause.count)
             if let timeout = settings.idleTimeout {
                 let advanced = shards.advanceIdle(after: timeout)
                 if !advanced.isEmpty { try await publishOutputs(of: advanced, from: &shards, after: [], closedAt: []) }
@@ -218,11 +219,11 @@ public final class MonitorPipeline: Service {
         if !changes.resume.isEmpty { try consumer.resume(changes.resume) }
     }
 
-    private func recordAlignment(_ alignment: TaskAlignment<FetchedMessage>, enforced: Int) {
+    private func recordAlignment(_ alignment: TaskAlignment<FetchedMessage>, enforced: Int, pauses: Int) {
         let buffered = alignment.buffered
         let paused = alignment.pausedCount
-        state.recordAlignment(enforced: enforced, buffered: buffered, paused: paused, maxTaskIdle: settings.maxTaskIdle)
-        metrics.recordAlignment(enforced: enforced, buffered: buffered, paused: paused)
+        state.recordAlignment(enforced: enforced, pauses: pauses, buffered: buffered, paused: paused, maxTaskIdle: settings.maxTaskIdle)
+        metrics.recordAlignment(enforced: enforced, pauses: pauses, buffered: buffered, paused: paused)
     }
 
     /// One at-least-once step over aligned messages: process, publish, wait for

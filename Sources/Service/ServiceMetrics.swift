@@ -29,6 +29,7 @@ public final class ServiceMetrics: Sendable {
     private let enforcedProcessing: Counter
     private let alignmentBuffered: Gauge
     private let alignmentPaused: Gauge
+    private let alignmentPauses: Counter
     /// `driftwatch_checkpoint_restores_total{result}`, every result present from the start.
     private let checkpointRestores: [CheckpointRestoreResult: Counter]
     private let process: ProcessGauges?
@@ -75,6 +76,7 @@ public final class ServiceMetrics: Sendable {
         static let enforcedProcessing = PrometheusFamily("driftwatch_enforced_processing_total", "Records processed while another input partition of their task was empty past --max-task-idle (possibly out of event-time order).")
         static let alignmentBuffered = PrometheusFamily("driftwatch_alignment_buffered_messages", "Input messages fetched and waiting for event-time alignment.")
         static let alignmentPaused = PrometheusFamily("driftwatch_alignment_paused_partitions", "Input partitions paused because their alignment buffer is full.")
+        static let alignmentPauses = PrometheusFamily("driftwatch_alignment_pauses_total", "Times an input partition was paused because its alignment buffer was full.")
         static let buildInfo = PrometheusFamily("driftwatch_build_info", "Always 1; the labels tell the driftwatch version and platform.")
     }
 
@@ -101,6 +103,7 @@ public final class ServiceMetrics: Sendable {
         enforcedProcessing = registry.counter(Family.enforcedProcessing)
         alignmentBuffered = registry.gauge(Family.alignmentBuffered)
         alignmentPaused = registry.gauge(Family.alignmentPaused)
+        alignmentPauses = registry.counter(Family.alignmentPauses)
         checkpointRestores = Dictionary(uniqueKeysWithValues: CheckpointRestoreResult.allCases.map { result in
             (result, registry.counter(Family.checkpointRestores, [("result", result.rawValue)]))
         })
@@ -205,9 +208,10 @@ public final class ServiceMetrics: Sendable {
     func setReady(_ isReady: Bool) { ready.set(to: isReady ? 1 : 0) }
 
     /// See ``ServiceStatus/checkpointAgeSeconds``.
-    /// The alignment's state after a step: `enforced` new enforced-processing records.
-    func recordAlignment(enforced: Int, buffered: Int, paused: Int) {
+    /// The alignment's state after a step: `enforced` new enforced-processing records, `pauses` new pauses.
+    func recordAlignment(enforced: Int, pauses: Int, buffered: Int, paused: Int) {
         if enforced > 0 { enforcedProcessing.increment(by: Int64(enforced)) }
+        if pauses > 0 { alignmentPauses.increment(by: Int64(pauses)) }
         alignmentBuffered.set(to: Double(buffered))
         alignmentPaused.set(to: Double(paused))
     }

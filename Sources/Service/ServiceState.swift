@@ -89,6 +89,8 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         public var buffered = 0
         /// Input partitions paused now because their alignment buffer is full.
         public var pausedPartitions = 0
+        /// Times an input partition was paused so far.
+        public var pauses = 0
     }
 
     public init() {}
@@ -206,9 +208,10 @@ public final class ServiceState: Sendable {
         storage.withLock { $0.status.checkpointRestores[result.rawValue, default: 0] += 1 }
     }
 
-    func recordAlignment(enforced: Int, buffered: Int, paused: Int, maxTaskIdle: Duration) {
+    func recordAlignment(enforced: Int, pauses: Int, buffered: Int, paused: Int, maxTaskIdle: Duration) {
         storage.withLock {
             $0.status.alignment.enforcedProcessing += enforced
+            $0.status.alignment.pauses += pauses
             $0.status.alignment.buffered = buffered
             $0.status.alignment.pausedPartitions = paused
             let (seconds, attoseconds) = maxTaskIdle.components

@@ -191,6 +191,8 @@ struct BacklogAlignmentTests {
             "--alerts-topic", alerts, "--retrain-topic", retrain, "--metrics-topic", metrics, "--dead-letter-topic", deadLetters,
             "--state-topic", state, "--rules", Support.repositoryRoot + "/rules/default.yaml", "--http", "127.0.0.1:\(port)",
             "--window", "10m", "--slide", "5m", "--lateness", "5m",
+            // Small alignment buffers: partitions are paused and resumed along the way.
+            "--alignment-buffer", "500",
             "-X", "session.timeout.ms=6000", "-X", "fetch.wait.max.ms=10",
         ], log: work.appendingPathComponent("serve.log"))
         defer { serve.terminate() }
@@ -212,6 +214,9 @@ struct BacklogAlignmentTests {
         // Nothing was taken out of order: the partition heads were always there in time.
         #expect(status.contains(#""enforcedProcessing":0"#), "\(status)")
         #expect(exposition.contains("driftwatch_enforced_processing_total 0"), "the metric is exported")
+        let pauses = try #require(status.split(separator: #""pauses":"#).dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) })
+        #expect(pauses > 0, "the small alignment buffers must have paused partitions, or pausing is not exercised")
+        print("BacklogAlignmentTests: \(pauses) partition pauses")
     }
 
     /// A port nobody listens on now (bound to port 0, then released).
