@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// The serve pipeline: consumer → engines → producer, at least once.
 ///
 /// The consumer's poll thread hands batches through its bounded event buffer (so a
-/// slow engine holds back fetching). Each batch is one step: every message goes
+/// slow engine holds back fetching). Each step takes the messages the alignment (below)
+/// releases: every message goes
 /// through the engine of its shard, the outputs and dead letters are produced, the
 /// producer is flushed until all are acknowledged, and only then are the batch's
 /// offsets stored (and committed every `commitInterval`, on revocation and at
@@ -28,6 +29,14 @@ import ServiceLifecycle
 /// offsets than their engines processed (counting events twice), and another member may
 /// have processed them meanwhile; so the shards are restored from their checkpoints
 /// (without checkpoints they restart empty at the committed offsets).
+///
+/// **Alignment.** Fetched messages wait in a ``TaskAlignment`` until their shard can
+/// take them in event-time order across its input partitions (`--max-task-idle`); each
+/// step processes what is ready. Only processed messages count for offsets and
+/// checkpoints: what is still buffered at a revocation or a stop is read again.
+///
+/// **Blocking calls** (flush, commit, seek, committed offsets, watermarks, close) go
+/// through `BlockingCalls.run`, off the cooperative pool.
 ///
 /// **Checkpoints** (with a ``CheckpointStore``): every `checkpointInterval` of wall
 /// time or `checkpointMessages` messages, on revocation and at shutdown, each shard
