@@ -13,6 +13,11 @@ public enum KafkaConsumerEvent: Sendable {
     /// came before this event; they change hands only when the caller asks for the next
     /// event, so it can checkpoint state and commit offsets first.
     case partitionsRevoked([TopicPartition])
+    /// Only with `enable.partition.eof=true`: the consumer has read everything this
+    /// partition held when it was last fetched (its high watermark). In order: every
+    /// message of the partition before the end came in earlier events; a later message of
+    /// the partition means new data arrived since.
+    case partitionEnd(TopicPartition)
 }
 
 /// How far a partition's consumer is behind its log end.
@@ -337,7 +342,11 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
         if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
             pending.append(copy(message))
             if pending.count >= maxBatchSize { return flushPending() }
-        } else if message.pointee.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+        } else if message.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+            // After the messages before it, so the caller sees them first.
+            guard flushPending() else { return false }
+            return buffer.push(.partitionEnd(TopicPartition(topicName(message.pointee.rkt), message.pointee.partition)))
+        } else {
             // The consumer queue also carries client errors (including fatal ones) as messages.
             handleError(client: client, code: message.pointee.err,
                         reason: rd_kafka_message_errstr(message).map { String(cString: $0) } ?? "")

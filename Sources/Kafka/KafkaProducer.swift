@@ -64,18 +64,29 @@ public final class KafkaProducer: @unchecked Sendable {
     public func send(topic: String, key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = [],
                      partition: Int32? = nil, timestamp: Int64? = nil) async throws -> DeliveryReport {
         try await withCheckedThrowingContinuation { continuation in
-            let pending = Unmanaged.passRetained(PendingDelivery(continuation))
-            do {
-                while true {
-                    let error = try enqueue(topic: topic, key: key, value: value, headers: headers,
-                                            partition: partition, timestamp: timestamp, opaque: pending.toOpaque())
-                    if error == nil { return }
-                    // Local queue full: wait for acknowledgements to make room.
-                    rd_kafka_poll(try client().pointer, 10)
-                }
-            } catch {
-                pending.release()
+            // Retained for librdkafka until its delivery report (or released here on failure).
+            let pending = PendingDelivery(continuation)
+            _ = Unmanaged.passRetained(pending)
+            let enqueue: @Sendable () throws -> KafkaError.Code? = { [self] in
+                try self.enqueue(topic: topic, key: key, value: value, headers: headers, partition: partition,
+                                 timestamp: timestamp, opaque: Unmanaged.passUnretained(pending).toOpaque())
+            }
+            let fail: @Sendable (any Error) -> Void = { error in
+                Unmanaged.passUnretained(pending).release()
                 continuation.resume(throwing: error)
+            }
+            do {
+                if try enqueue() == nil { return }
+            } catch {
+                return fail(error)
+            }
+            // Local queue full: wait for acknowledgements to make room, off the caller's thread.
+            BlockingCalls.execute { [self] in
+                do {
+                    while try enqueue() != nil { rd_kafka_poll(try client().pointer, 10) }
+                } catch {
+                    fail(error)
+                }
             }
         }
     }
@@ -220,7 +231,7 @@ public final class KafkaProducer: @unchecked Sendable {
 }
 
 /// The continuation of one `send`, passed to librdkafka as the message's opaque.
-private final class PendingDelivery {
+private final class PendingDelivery: Sendable {
     let continuation: CheckedContinuation<DeliveryReport, any Error>
     init(_ continuation: CheckedContinuation<DeliveryReport, any Error>) { self.continuation = continuation }
 }

@@ -8,12 +8,14 @@ import Synchronization
 /// leaves the engines' thread only the monitoring; results come back in message order,
 /// and the batch stays the unit of processing (nothing of the next batch is touched).
 final class BatchDecoding: @unchecked Sendable {
+    let batch: [KafkaMessage]
     private let results: UnsafeMutableBufferPointer<Result<MonitorEvent, EventRejection>>
     /// How many leading results are written (release/acquire: a reader sees them whole).
     private let decoded = Atomic<Int>(0)
 
     /// Starts decoding `batch` with `decoder` on a global dispatch queue.
     init(_ batch: [KafkaMessage], decoder: EventDecoder) {
+        self.batch = batch
         results = .allocate(capacity: batch.count)
         // The block keeps `self` alive until every result is written.
         DispatchQueue.global(qos: .userInitiated).async { [self] in
@@ -39,5 +41,20 @@ final class BatchDecoding: @unchecked Sendable {
     deinit {
         results.baseAddress?.deinitialize(count: results.count)
         results.deallocate()
+    }
+}
+
+/// One fetched message and its decoding (shared with its batch), as the event-time
+/// alignment buffers it.
+struct FetchedMessage: AlignableRecord {
+    let decoding: BatchDecoding
+    let index: Int
+
+    var message: KafkaMessage { decoding.batch[index] }
+    var topicPartition: TopicPartition { message.topicPartition }
+    var decoded: Result<MonitorEvent, EventRejection> { decoding.result(at: index) }
+
+    var alignmentTime: Int64? {
+        if case let .success(event) = decoded { event.timestamp } else { nil }
     }
 }

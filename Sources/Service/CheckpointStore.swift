@@ -81,7 +81,7 @@ public final class CheckpointStore: Sendable {
     @discardableResult
     func save(_ checkpoint: ShardCheckpoint, shard: Int32, placement: CheckpointPlacement,
               joinPageKeys: Int = 1) async throws -> (sizes: [Int], manifest: CheckpointManifest) {
-        let partition = try await blocking { try self.statePartition(of: shard) }
+        let partition = try await BlockingCalls.run { try self.statePartition(of: shard) }
         let (records, manifest) = try CheckpointRecord.plan(checkpoint, group: group, shard: shard, placement: placement,
                                                             maximumRecordBytes: maximumRecordBytes, joinPageKeys: joinPageKeys)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -102,14 +102,14 @@ public final class CheckpointStore: Sendable {
     func load(_ shards: Set<Int32>, using reader: LogReader) async throws -> CheckpointCollector {
         var collector = CheckpointCollector(group: group, shards: shards)
         var partitions = Set<Int32>()
-        for shard in shards { partitions.insert(try await blocking { try self.statePartition(of: shard) }) }
+        for shard in shards { partitions.insert(try await BlockingCalls.run { try self.statePartition(of: shard) }) }
         for partition in partitions.sorted() {
             try await reader.read(TopicPartition(topic, partition), from: KafkaOffset.beginning) { collector.add($0) }
         }
         return collector
     }
 
-    /// The high watermark of every partition of `topics` (blocking: call through ``blocking(_:)``).
+    /// The high watermark of every partition of `topics` (blocking: call through `BlockingCalls.run`).
     func highWatermarks(of topics: [String]) throws -> [TopicPartitionOffset] {
         var positions: [TopicPartitionOffset] = []
         for topic in topics {
@@ -121,7 +121,7 @@ public final class CheckpointStore: Sendable {
         return positions
     }
 
-    /// Blocking: call through ``blocking(_:)``.
+    /// Blocking: call through `BlockingCalls.run`.
     func highWatermark(of partition: TopicPartition) throws -> Int64 { try metadataClient.watermarks(partition).high }
 
     /// A reader for one restore: fresh, so no message buffered for an earlier read can mix in.
@@ -164,7 +164,7 @@ final class LogReader {
     /// Hands each message of `partition` from `offset` up to the high watermark at the
     /// time of the call to `body`, in offset order, without keeping them.
     func read(_ partition: TopicPartition, from offset: Int64, _ body: (KafkaMessage) -> Void) async throws {
-        let (low, high) = try await blocking { [consumer] in try consumer.watermarks(partition) }
+        let (low, high) = try await BlockingCalls.run { [consumer] in try consumer.watermarks(partition) }
         var next = max(offset, low)
         guard next < high else { return }
         try consumer.assign([TopicPartitionOffset(partition, offset: next)])
@@ -181,13 +181,5 @@ final class LogReader {
                 lastProgress = .now
             }
         }
-    }
-}
-
-/// Runs a blocking librdkafka call (metadata, watermarks, committed offsets) on a
-/// Dispatch thread, off the cooperative pool (two threads on a two-core machine).
-func blocking<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Swift.Result { try body() }) }
     }
 }

@@ -24,7 +24,7 @@ struct HealthMonitor: Service {
         var wasReachable: Bool?
         var lastProgress = (time: ContinuousClock.now, consumed: 0)
         while !Task.isCancelled {
-            let (reachable, lag) = await Self.offPool { [consumer] in
+            let (reachable, lag) = await BlockingCalls.run { [consumer] in
                 let reachable = (try? consumer.metadata(timeout: .seconds(2))) != nil
                 let lag = reachable ? (try? consumer.lag(timeout: .seconds(2))) ?? [] : []
                 return (reachable, lag)
@@ -52,12 +52,6 @@ struct HealthMonitor: Service {
                 lastProgress = (.now, status.counters.consumed)
             }
             try await Task.sleep(for: interval)
-        }
-    }
-
-    static func offPool<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: body()) }
         }
     }
 }

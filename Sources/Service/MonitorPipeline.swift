@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// The serve pipeline: consumer → engines → producer, at least once.
 ///
 /// The consumer's poll thread hands batches through its bounded event buffer (so a
-/// slow engine holds back fetching). Each batch is one step: every message goes
+/// slow engine holds back fetching). Each step takes the messages the alignment (below)
+/// releases: every message goes
 /// through the engine of its shard, the outputs and dead letters are produced, the
 /// producer is flushed until all are acknowledged, and only then are the batch's
 /// offsets stored (and committed every `commitInterval`, on revocation and at
@@ -28,6 +29,14 @@ import ServiceLifecycle
 /// offsets than their engines processed (counting events twice), and another member may
 /// have processed them meanwhile; so the shards are restored from their checkpoints
 /// (without checkpoints they restart empty at the committed offsets).
+///
+/// **Alignment.** Fetched messages wait in a ``TaskAlignment`` until their shard can
+/// take them in event-time order across its input partitions (`--max-task-idle`); each
+/// step processes what is ready. Only processed messages count for offsets and
+/// checkpoints: what is still buffered at a revocation or a stop is read again.
+///
+/// **Blocking calls** (flush, commit, seek, committed offsets, watermarks, close) go
+/// through `BlockingCalls.run`, off the cooperative pool.
 ///
 /// **Checkpoints** (with a ``CheckpointStore``): every `checkpointInterval` of wall
 /// time or `checkpointMessages` messages, on revocation and at shutdown, each shard
@@ -120,16 +129,30 @@ public final class MonitorPipeline: Service {
         stop()
     }
 
+    /// Processes until stopped, then flushes, commits and leaves the group (also after an error).
     private func consumeUntilStopped() async throws {
+        do {
+            try await processUntilStopped()
+        } catch {
+            await close()
+            throw error
+        }
+        await close()
+    }
+
+    private func processUntilStopped() async throws {
         var shards = ShardEngines(configuration: settings.monitor, decoder: settings.decoder, state: state)
         var rulesGeneration = 0
         var lastCommit = ContinuousClock.now
         var schedule = CheckpointSchedule(interval: settings.checkpointInterval, messages: settings.checkpointMessages)
         /// Whether the last revocation committed everything processed.
         var handedOver = true
-        defer { close() }
+        var alignment = TaskAlignment<FetchedMessage>(inputTopics: settings.inputTopics, maxTaskIdle: settings.maxTaskIdle,
+                                                      pauseAbove: settings.alignmentBufferMessages)
         while !stopping.current, !Task.isCancelled {
-            let event = try await consumer.nextEvent(timeout: .milliseconds(200))
+            // Back when a task stops waiting for an empty partition.
+            let wait = alignment.nextDeadline.map { min(.milliseconds(200), max(.zero, $0 - .now)) } ?? .milliseconds(200)
+            let event = try await consumer.nextEvent(timeout: wait)
             // Checked after the wait, so that a reload applies to every message that arrives after it.
             let current = rules.current
             if current.generation != rulesGeneration {
@@ -140,8 +163,10 @@ public final class MonitorPipeline: Service {
             if let event {
                 switch event {
                 case let .messages(batch):
-                    try process(batch, shards: &shards, rules: current.ruleSet)
-                    schedule.processed(batch.count)
+                    let decoding = BatchDecoding(batch, decoder: settings.decoder)
+                    alignment.append(batch.indices.map { FetchedMessage(decoding: decoding, index: $0) })
+                case let .partitionEnd(partition):
+                    alignment.reachedEnd(partition)
                 case let .partitionsAssigned(partitions):
                     logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
                     if !handedOver { logger.warning("the last revocation did not commit: restoring every shard") }
@@ -150,14 +175,19 @@ public final class MonitorPipeline: Service {
                     if let checkpoints {
                         try await restore(partitions, shards: &shards, rules: current.ruleSet, from: checkpoints)
                     }
+                    alignment.assign(partitions)
                     state.assigned(partitions)
                     metrics.setReady(state.isReady)
                 case let .partitionsRevoked(partitions):
-                    logger.info("partitions revoked", metadata: ["partitions": "\(partitions)"])
+                    // What was fetched but not processed is not covered by the offsets committed now: read again.
+                    // Resumed while still assigned, so that no pause outlives the assignment.
+                    let (released, paused) = alignment.revoke(partitions)
+                    if !paused.isEmpty { try consumer.resume(paused) }
+                    logger.info("partitions revoked", metadata: ["partitions": "\(partitions)", "unprocessed_fetched_messages": "\(released)"])
                     // Everything processed is acknowledged: checkpoint and commit before the partitions move.
                     try await checkpoint(&shards, rules: current.ruleSet)
                     schedule.reset()
-                    handedOver = commitStoredOffsets()
+                    handedOver = await commitStoredOffsets()
                     lastCommit = .now
                     state.revoked()
                     metrics.setReady(false)
@@ -165,16 +195,25 @@ public final class MonitorPipeline: Service {
             } else if consumer.isClosed {
                 break
             }
+            let enforcedBefore = alignment.enforcedProcessing
+            let ready = alignment.takeReady(now: .now)
+            if !ready.isEmpty {
+                try await process(ready, shards: &shards, rules: current.ruleSet)
+                schedule.processed(ready.count)
+            }
+            let changes = alignment.pauseChanges()
+            try applyPauses(changes)
+            recordAlignment(alignment, enforced: alignment.enforcedProcessing - enforcedBefore, pauses: changes.pause.count)
             if let timeout = settings.idleTimeout {
                 let advanced = shards.advanceIdle(after: timeout)
-                if !advanced.isEmpty { try publishOutputs(of: advanced, from: &shards, after: [], closedAt: []) }
+                if !advanced.isEmpty { try await publishOutputs(of: advanced, from: &shards, after: [], closedAt: []) }
             }
             if schedule.isDue {
                 try await checkpoint(&shards, rules: current.ruleSet)
                 schedule.reset()
             }
             if ContinuousClock.now - lastCommit >= settings.commitInterval {
-                commitStoredOffsets()
+                await commitStoredOffsets()
                 lastCommit = .now
             }
             if checkpoints != nil { state.setUncheckpointedWork(!shards.changed.isEmpty) }
@@ -182,21 +221,35 @@ public final class MonitorPipeline: Service {
         if !crashing.current { try await checkpoint(&shards, rules: rules.current.ruleSet) }
     }
 
-    /// One at-least-once step: process, publish, wait for acknowledgement, store offsets.
-    private func process(_ batch: [KafkaMessage], shards: inout ShardEngines, rules: RuleSet) throws {
+    /// Pauses and resumes partitions as the alignment asks (local calls: librdkafka queues them).
+    private func applyPauses(_ changes: (pause: [TopicPartition], resume: [TopicPartition])) throws {
+        if !changes.pause.isEmpty { try consumer.pause(changes.pause) }
+        if !changes.resume.isEmpty { try consumer.resume(changes.resume) }
+    }
+
+    private func recordAlignment(_ alignment: TaskAlignment<FetchedMessage>, enforced: Int, pauses: Int) {
+        let buffered = alignment.buffered
+        let paused = alignment.pausedCount
+        state.recordAlignment(enforced: enforced, pauses: pauses, buffered: buffered, paused: paused, maxTaskIdle: settings.maxTaskIdle)
+        metrics.recordAlignment(enforced: enforced, pauses: pauses, buffered: buffered, paused: paused)
+    }
+
+    /// One at-least-once step over aligned messages: process, publish, wait for
+    /// acknowledgement, store offsets.
+    private func process(_ fetched: [FetchedMessage], shards: inout ShardEngines, rules: RuleSet) async throws {
         let start = ContinuousClock.now
         var records: [OutputRouting.Record] = []
         var touched: [Int32] = []
         var deadLetters = 0
         /// Kafka timestamps of the messages that closed a window (emitted outputs): the start of their output latency.
         var closedAt: [Int64] = []
-        let decoding = BatchDecoding(batch, decoder: settings.decoder)
-        for (index, message) in batch.enumerated() {
+        let batch = fetched.map(\.message)
+        for (message, fetched) in zip(batch, fetched) {
             let engine = shards.engine(for: message.partition, rules: rules)
             if !touched.contains(message.partition) { touched.append(message.partition) }
             let pending = engine.pendingOutputCount
             var rejection: EventRejection?
-            switch decoding.result(at: index) {
+            switch fetched.decoded {
             case let .success(event): engine.process(event)
             case let .failure(reason):
                 engine.reject(reason)
@@ -212,7 +265,7 @@ public final class MonitorPipeline: Service {
             }
         }
         shards.advance(past: batch)
-        let (published, evaluations) = try publishOutputs(of: touched, from: &shards, after: records, closedAt: closedAt)
+        let (published, evaluations) = try await publishOutputs(of: touched, from: &shards, after: records, closedAt: closedAt)
         // With checkpoints, input offsets are stored once a checkpoint covering them is acknowledged.
         if checkpoints == nil { try consumer.storeOffsets(for: batch) }
         let suppressedNow = shards.takeSuppressedCount()
@@ -228,7 +281,7 @@ public final class MonitorPipeline: Service {
     /// the windows evaluated.
     @discardableResult
     private func publishOutputs(of touched: [Int32], from shards: inout ShardEngines, after records: [OutputRouting.Record],
-                                closedAt: [Int64]) throws -> (published: Int, evaluations: Int) {
+                                closedAt: [Int64]) async throws -> (published: Int, evaluations: Int) {
         var records = records
         var outputs: [MonitorOutput] = []
         var evaluations = 0
@@ -240,7 +293,7 @@ public final class MonitorPipeline: Service {
         for output in outputs {
             if let record = routing.record(for: output) { records.append(record) }
         }
-        try publish(records)
+        try await publish(records)
         recordOutputLatency(since: closedAt)
         for output in outputs {
             observer.observe(output)
@@ -262,13 +315,16 @@ public final class MonitorPipeline: Service {
     /// Produces `records` in order and waits until the broker acknowledged all of them.
     /// A record that fails for good (librdkafka retries until `message.timeout.ms`)
     /// stops the pipeline without storing the batch's offsets: a restart re-reads it.
-    private func publish(_ records: [OutputRouting.Record]) throws {
+    private func publish(_ records: [OutputRouting.Record]) async throws {
         guard !records.isEmpty else { return }
         let failedBefore = producer.statistics.failed
-        for record in records {
-            try producer.produce(topic: record.topic, key: record.key, value: record.value, headers: record.headers)
+        // Both block: producing waits while librdkafka's local queue is full, flushing for the acknowledgements.
+        try await BlockingCalls.run { [producer] in
+            for record in records {
+                try producer.produce(topic: record.topic, key: record.key, value: record.value, headers: record.headers)
+            }
+            try producer.flush(timeout: .seconds(60))
         }
-        try producer.flush(timeout: .seconds(60))
         let statistics = producer.statistics
         if statistics.failed > failedBefore {
             throw PipelineError.deliveryFailed(count: statistics.failed - failedBefore, last: statistics.lastDeliveryError)
@@ -281,7 +337,7 @@ public final class MonitorPipeline: Service {
         guard let checkpoints, !shards.changed.isEmpty else { return }
         let start = ContinuousClock.now
         let outputTopics = routing.topics + [settings.deadLetterTopic]
-        let outputPositions = try await blocking { try checkpoints.highWatermarks(of: outputTopics) }
+        let outputPositions = try await BlockingCalls.run { try checkpoints.highWatermarks(of: outputTopics) }
         var bytes = 0
         var records: [Int] = []
         let written = shards.changed.sorted()
@@ -315,7 +371,7 @@ public final class MonitorPipeline: Service {
         let reader = try checkpoints.makeReader()
         let stored = try await checkpoints.load(newShards, using: reader)
         let newPartitions = partitions.filter { newShards.contains($0.partition) }
-        let committed = try await blocking { [consumer] in try consumer.committed(newPartitions) }
+        let committed = try await BlockingCalls.run { [consumer] in try consumer.committed(newPartitions) }
         var found: [Int32: (stored: StoredCheckpoint, engine: MonitorEngine)] = [:]
         var fresh: [TopicPartitionOffset] = []
         for shard in newShards.sorted() {
@@ -378,11 +434,13 @@ public final class MonitorPipeline: Service {
             }
             // The previous owner cannot have processed past today's ends of the shard's inputs.
             let inputs = partitions.filter { $0.partition == shard }
-            let ends = try await blocking { try inputs.map { ($0, try checkpoints.highWatermark(of: $0)) } }
+            let ends = try await BlockingCalls.run { try inputs.map { ($0, try checkpoints.highWatermark(of: $0)) } }
             let until = Dictionary(ends) { _, last in last }
             // A negative offset (none committed when the shard started) leaves the consumer's reset policy in charge.
             let resumeAt = checkpoint.inputOffsets.filter { assigned.contains($0.topicPartition) && $0.offset >= 0 }
-            for offset in resumeAt { try consumer.seek(offset.topicPartition, to: offset.offset) }
+            for offset in resumeAt {
+                try await BlockingCalls.run { [consumer] in try consumer.seek(offset.topicPartition, to: offset.offset) }
+            }
             // The checkpoint covers them: the next commit records them (a revocation's commit may
             // have failed), so a restart resumes here and the lag is measured from here.
             if !resumeAt.isEmpty { try consumer.storeOffsets(resumeAt) }
@@ -399,9 +457,9 @@ public final class MonitorPipeline: Service {
 
     /// Returns whether the commit went through.
     @discardableResult
-    private func commitStoredOffsets() -> Bool {
+    private func commitStoredOffsets() async -> Bool {
         do {
-            try consumer.commit()
+            try await BlockingCalls.run { [consumer] in try consumer.commit() }
             return true
         } catch {
             // Not fatal: the offsets stay stored and the next commit sends them.
@@ -411,10 +469,14 @@ public final class MonitorPipeline: Service {
     }
 
     /// Flushes what is in flight, commits, leaves the group.
-    private func close() {
-        do { try producer.flush(timeout: .seconds(5)) } catch { logger.warning("producer flush at shutdown: \(error)") }
-        if !crashing.current { commitStoredOffsets() }
-        consumer.close()
+    private func close() async {
+        do {
+            try await BlockingCalls.run { [producer] in try producer.flush(timeout: .seconds(5)) }
+        } catch {
+            logger.warning("producer flush at shutdown: \(error)")
+        }
+        if !crashing.current { await commitStoredOffsets() }
+        await BlockingCalls.run { [consumer] in consumer.close() }
         state.revoked()
         metrics.setReady(false)
         logger.info("pipeline stopped", metadata: ["consumed": "\(state.consumed)"])

@@ -59,6 +59,8 @@ public final class MonitorService: Sendable {
             config: settings.kafkaConfig(.consumer, bootstrap: bootstrapServers, settings.consumerProperties.merging([
                 "group.id": settings.group,
                 "auto.offset.reset": "earliest",
+                // Event-time alignment waits for a partition only until it is at its end.
+                "enable.partition.eof": "true",
             ]) { own, _ in own }),
             maxBatchSize: settings.maxBatchSize, logger: kafkaLogger)
         // Checkpoint records stay under `checkpoint.max_record_bytes` (900 kB by default).
@@ -154,13 +156,23 @@ public final class MonitorService: Sendable {
 
     /// Runs until shut down; rethrows the pipeline's failure, if any.
     public func run() async throws {
-        defer {
+        do {
+            try await group.run()
+        } catch {
+            await closeClients()
+            throw error
+        }
+        await closeClients()
+    }
+
+    /// Flushes and closes the clients (blocking librdkafka calls: off the cooperative pool).
+    private func closeClients() async {
+        await BlockingCalls.run { [producer, consumer, checkpoints] in
             producer.close(timeout: .seconds(5))
             consumer.close()
             checkpoints?.close()
-            withExtendedLifetime(embeddedBroker) {}
         }
-        try await group.run()
+        withExtendedLifetime(embeddedBroker) {}
     }
 
     public func shutdown() async {

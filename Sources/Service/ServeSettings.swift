@@ -50,6 +50,15 @@ public struct ServeSettings: Sendable {
     /// so its windows close without traffic. `nil` (the default): event time moves only
     /// with the input, and serve's outputs equal a replay's (before its end-of-input flush).
     public var idleTimeout: Duration?
+    /// Event-time alignment (``TaskAlignment``): how long a task whose input partition has
+    /// nothing fetched (and is not at its end) waits for it before processing its other
+    /// partitions out of order (Kafka Streams' `max.task.idle.ms`). A partition at its end
+    /// is never waited for, so this costs nothing on a caught-up stream; on a backlog it
+    /// covers the time a paused or slow partition takes to deliver its next fetch
+    /// (librdkafka's `fetch.wait.max.ms` is 500 ms), with room for a loaded machine.
+    public var maxTaskIdle: Duration = .seconds(5)
+    /// Records an input partition buffers for alignment before it is paused (resumed below half).
+    public var alignmentBufferMessages = 8192
     /// Partitions of the state topic when serve creates it (it is missing): several, since
     /// checkpoints are MBs and the embedded broker keeps only ~5 MiB per partition.
     public var statePartitions = 8

@@ -26,6 +26,10 @@ public final class ServiceMetrics: Sendable {
     private let outputLatency: DurationHistogram
     private let ready: Gauge
     private let checkpointAge: Gauge
+    private let enforcedProcessing: Counter
+    private let alignmentBuffered: Gauge
+    private let alignmentPaused: Gauge
+    private let alignmentPauses: Counter
     /// `driftwatch_checkpoint_restores_total{result}`, every result present from the start.
     private let checkpointRestores: [CheckpointRestoreResult: Counter]
     private let process: ProcessGauges?
@@ -69,6 +73,10 @@ public final class ServiceMetrics: Sendable {
         static let alertsFiring = PrometheusFamily("driftwatch_alerts_firing", "1 for each alert firing now (as Prometheus' ALERTS); a resolved alert's series is removed.")
         static let lag = PrometheusFamily("driftwatch_consumer_lag", "Messages behind the end of each assigned input partition.")
         static let alertEventsForgotten = PrometheusFamily("driftwatch_alert_events_forgotten_total", "Alerts whose latest event GET /v1/alerts/{fingerprint} no longer serves (over its capacity).")
+        static let enforcedProcessing = PrometheusFamily("driftwatch_enforced_processing_total", "Records processed while another input partition of their task was empty past --max-task-idle (possibly out of event-time order).")
+        static let alignmentBuffered = PrometheusFamily("driftwatch_alignment_buffered_messages", "Input messages fetched and waiting for event-time alignment.")
+        static let alignmentPaused = PrometheusFamily("driftwatch_alignment_paused_partitions", "Input partitions paused because their alignment buffer is full.")
+        static let alignmentPauses = PrometheusFamily("driftwatch_alignment_pauses_total", "Times an input partition was paused because its alignment buffer was full.")
         static let buildInfo = PrometheusFamily("driftwatch_build_info", "Always 1; the labels tell the driftwatch version and platform.")
     }
 
@@ -92,6 +100,10 @@ public final class ServiceMetrics: Sendable {
         ])
         ready = registry.gauge(Family.ready)
         checkpointAge = registry.gauge(Family.checkpointAge)
+        enforcedProcessing = registry.counter(Family.enforcedProcessing)
+        alignmentBuffered = registry.gauge(Family.alignmentBuffered)
+        alignmentPaused = registry.gauge(Family.alignmentPaused)
+        alignmentPauses = registry.counter(Family.alignmentPauses)
         checkpointRestores = Dictionary(uniqueKeysWithValues: CheckpointRestoreResult.allCases.map { result in
             (result, registry.counter(Family.checkpointRestores, [("result", result.rawValue)]))
         })
@@ -196,6 +208,14 @@ public final class ServiceMetrics: Sendable {
     func setReady(_ isReady: Bool) { ready.set(to: isReady ? 1 : 0) }
 
     /// See ``ServiceStatus/checkpointAgeSeconds``.
+    /// The alignment's state after a step: `enforced` new enforced-processing records, `pauses` new pauses.
+    func recordAlignment(enforced: Int, pauses: Int, buffered: Int, paused: Int) {
+        if enforced > 0 { enforcedProcessing.increment(by: Int64(enforced)) }
+        if pauses > 0 { alignmentPauses.increment(by: Int64(pauses)) }
+        alignmentBuffered.set(to: Double(buffered))
+        alignmentPaused.set(to: Double(paused))
+    }
+
     func setCheckpointAge(_ seconds: Double) { checkpointAge.set(to: seconds) }
 
     /// Consumer lag by partition (`topic[partition]` → messages behind).

@@ -76,6 +76,22 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     /// `missing_reset` (none usable: started empty under `--on-missing-state reset`) and
     /// `fresh` (no checkpoint and nothing committed: a shard never processed).
     public var checkpointRestores: [String: Int] = [:]
+    /// Event-time alignment of each task's input partitions (see ``TaskAlignment``).
+    public var alignment = Alignment()
+
+    public struct Alignment: Codable, Sendable, Equatable {
+        /// `--max-task-idle` in milliseconds.
+        public var maxTaskIdleMilliseconds: Int64 = 0
+        /// Records processed while another input partition of their task was empty past
+        /// the limit (possibly out of event-time order).
+        public var enforcedProcessing = 0
+        /// Messages fetched and waiting to be aligned now.
+        public var buffered = 0
+        /// Input partitions paused now because their alignment buffer is full.
+        public var pausedPartitions = 0
+        /// Times an input partition was paused so far.
+        public var pauses = 0
+    }
 
     public init() {}
 
@@ -190,6 +206,17 @@ public final class ServiceState: Sendable {
 
     func checkpointRestored(_ result: CheckpointRestoreResult) {
         storage.withLock { $0.status.checkpointRestores[result.rawValue, default: 0] += 1 }
+    }
+
+    func recordAlignment(enforced: Int, pauses: Int, buffered: Int, paused: Int, maxTaskIdle: Duration) {
+        storage.withLock {
+            $0.status.alignment.enforcedProcessing += enforced
+            $0.status.alignment.pauses += pauses
+            $0.status.alignment.buffered = buffered
+            $0.status.alignment.pausedPartitions = paused
+            let (seconds, attoseconds) = maxTaskIdle.components
+            $0.status.alignment.maxTaskIdleMilliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        }
     }
 
     func setBrokerReachable(_ reachable: Bool) { storage.withLock { $0.status.brokerReachable = reachable } }

@@ -64,6 +64,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Move an idle partition's event time on with the wall clock after this long without messages, e.g. 10m (default: never).")
     var idleTimeout: String?
 
+    @Option(help: "Event-time alignment: how long a task waits for an input partition with nothing fetched (not at its end) before processing its other partitions out of order, e.g. 5s (default 5s; 0 never waits).")
+    var maxTaskIdle: String?
+
+    @Option(help: "Event-time alignment: messages an input partition buffers before it is paused (resumed below half) (default 8192).")
+    var alignmentBuffer: Int?
+
     @Option(name: .customLong("rules"), help: "Rule files or directories (repeatable; default rules).")
     var rulePaths: [String] = []
 
@@ -127,6 +133,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let timeout = idleTimeout ?? environment["IDLE_TIMEOUT"] {
             settings.idleTimeout = .milliseconds(try WindowOptions.duration(timeout, "--idle-timeout"))
+        }
+        if let idle = maxTaskIdle ?? environment["MAX_TASK_IDLE"] {
+            settings.maxTaskIdle = .milliseconds(try WindowOptions.duration(idle, "--max-task-idle"))
+        }
+        if let messages = alignmentBuffer ?? environment["ALIGNMENT_BUFFER"].flatMap({ Int($0) }) {
+            guard messages > 0 else { throw ValidationError("--alignment-buffer must be positive") }
+            settings.alignmentBufferMessages = messages
         }
         if let messages = checkpointMessages ?? environment["CHECKPOINT_MESSAGES"].flatMap({ Int($0) }) {
             guard messages > 0 else { throw ValidationError("--checkpoint-messages must be positive") }

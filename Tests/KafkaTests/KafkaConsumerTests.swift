@@ -23,7 +23,7 @@ import Testing
                 case .partitionsRevoked(let partitions):
                     member.revoked.append(Set(partitions))
                     member.assignment.subtract(partitions)
-                case .messages: break
+                case .messages, .partitionEnd: break
                 }
                 return condition(member.assignment)
             }

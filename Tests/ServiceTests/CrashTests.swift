@@ -145,7 +145,7 @@ struct CrashTests {
 }
 
 /// A child process whose standard output and error go to a log file the test reads.
-private final class ChildProcess {
+final class ChildProcess {
     private let process: Process
     private let log: URL
 
@@ -197,7 +197,7 @@ private final class ChildProcess {
 }
 
 /// How many input messages a consumer group has committed, over all partitions of a topic.
-private final class GroupProgress: Sendable {
+final class GroupProgress: Sendable {
     private let consumer: KafkaConsumer
     private let partitions: [TopicPartition]
 

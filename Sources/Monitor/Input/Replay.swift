@@ -101,7 +101,8 @@ public enum Replay {
 }
 
 extension MonitorEvent {
-    var timestamp: Int64 {
+    /// The event time (epoch milliseconds) inputs are merged by.
+    public var timestamp: Int64 {
         switch self {
         case let .prediction(prediction): prediction.timestamp
         case let .label(label): label.timestamp
