@@ -13,6 +13,12 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
     /// ``FieldMapping/TimestampUnit/implausibility(of:)``): the year it would be, and the unit
     /// that would make it plausible, if one does.
     case implausibleTimestamp(Double, unit: FieldMapping.TimestampUnit, year: Int64, suggestion: FieldMapping.TimestampUnit?)
+    /// Starts with the Schema Registry magic byte (0) but is shorter than the 5-byte header.
+    case invalidFraming(bytes: Int)
+    /// In Schema Registry framing, with a schema id that has no usable schema.
+    case schemaUnavailable(id: UInt32, SchemaLookupFailure)
+    /// In Schema Registry framing with an Avro schema, and not a valid datum of it.
+    case invalidAvro(schemaID: UInt32, AvroError)
 
     /// A stable machine-readable reason, used as a metric label and dead-letter header.
     public var code: String {
@@ -26,6 +32,9 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .tooManyFeatures: "too_many_features"
         case .invalidTimestamp: "invalid_timestamp"
         case .implausibleTimestamp: "implausible_timestamp"
+        case .invalidFraming: "invalid_framing"
+        case let .schemaUnavailable(_, failure): failure.code
+        case .invalidAvro: "invalid_avro"
         }
     }
 
@@ -42,6 +51,9 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case let .implausibleTimestamp(value, unit, year, suggestion):
             "timestamp \(value.rounded() == value && abs(value) < 9.2e18 ? String(Int64(value)) : "\(value)") is implausible for unit \(unit.name) (year \(year))"
                 + (suggestion.map { "; did you mean \($0.name)?" } ?? "")
+        case let .invalidFraming(bytes): "message of \(bytes) bytes starts with the Schema Registry magic byte 0 but has no 4-byte schema id"
+        case let .schemaUnavailable(id, failure): "schema id \(id): \(failure)"
+        case let .invalidAvro(id, error): "schema id \(id): \(error)"
         }
     }
 }
