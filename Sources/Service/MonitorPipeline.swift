@@ -60,6 +60,8 @@ public final class MonitorPipeline: Service {
     /// Set by ``stopLikeACrashForTesting()``: leave without the final checkpoint and commit.
     private let crashing = Protected(false)
     private let suppressed = Protected(0)
+    /// Schemas of messages in Schema Registry framing (nil: no `--schema-registry`).
+    private let schemaRegistry: SchemaRegistryClient?
 
     /// - Parameter onOutput: sees every engine output after it was acknowledged (the demo prints alerts with it).
     public init(consumer: KafkaConsumer, producer: KafkaProducer, settings: ServeSettings, rules: RuleSet,
@@ -77,6 +79,7 @@ public final class MonitorPipeline: Service {
         self.onOutput = onOutput
         self.logger = logger
         self.rules = Protected((rules, 0))
+        schemaRegistry = settings.schemaRegistry.map { SchemaRegistryClient(settings: $0, registry: metrics.registry, logger: logger) }
         state.setRulesDigest(rules.rulesDigest)
     }
 
@@ -141,7 +144,8 @@ public final class MonitorPipeline: Service {
             if let event {
                 switch event {
                 case let .messages(batch):
-                    try process(batch, shards: &shards, rules: current.ruleSet)
+                    let schemas = await schemaRegistry?.table(for: batch) ?? .none
+                    try process(batch, schemas: schemas, shards: &shards, rules: current.ruleSet)
                     schedule.processed(batch.count)
                 case let .partitionsAssigned(partitions):
                     logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
@@ -184,14 +188,14 @@ public final class MonitorPipeline: Service {
     }
 
     /// One at-least-once step: process, publish, wait for acknowledgement, store offsets.
-    private func process(_ batch: [KafkaMessage], shards: inout ShardEngines, rules: RuleSet) throws {
+    private func process(_ batch: [KafkaMessage], schemas: SchemaTable, shards: inout ShardEngines, rules: RuleSet) throws {
         let start = ContinuousClock.now
         var records: [OutputRouting.Record] = []
         var touched: [Int32] = []
         var deadLetters = 0
         /// Kafka timestamps of the messages that closed a window (emitted outputs): the start of their output latency.
         var closedAt: [Int64] = []
-        let decoding = BatchDecoding(batch, decoder: settings.decoder)
+        let decoding = BatchDecoding(batch, decoder: settings.decoder, schemas: schemas)
         for (index, message) in batch.enumerated() {
             let engine = shards.engine(for: message.partition, rules: rules)
             if !touched.contains(message.partition) { touched.append(message.partition) }

@@ -61,6 +61,8 @@ public struct ServeSettings: Sendable {
     public var maximumMetricSeries = DriftwatchConfiguration.defaultMaximumMetricSeries
     /// Alertmanagers the alerts are pushed to (none by default).
     public var alertmanager = AlertmanagerSettings()
+    /// Where the schemas of messages in Schema Registry framing come from (`--schema-registry`).
+    public var schemaRegistry: SchemaRegistrySettings?
     /// Embedded broker only: partitions of each topic it creates.
     public var embeddedPartitions = 1
 
