@@ -53,6 +53,17 @@ import Testing
         }
     }
 
+    /// Starts serve, waits until it is ready, feeds it `messages` and waits until it consumed them.
+    static func serve(_ settings: ServeSettings, feeding messages: [StreamFeeder.Message], to topic: String,
+                      bootstrap: String) async throws -> (MonitorService, Task<Void, any Error>, Int) {
+        let service = try MonitorService(settings: settings, rules: Support.defaultRules, handleSignals: false, logger: Support.quietLogger)
+        let running = Task { try await service.run() }
+        let port = await Support.httpPort(of: service)
+        #expect(try await Support.eventually(.seconds(60)) { try await Support.get(port: port, "/readyz").status == 200 })
+        try await Support.feed(messages, to: topic, bootstrap: bootstrap, state: service.state)
+        return (service, running, port)
+    }
+
     @Test func avroAndJSONSchemaMessagesAreMonitoredLikeJSONAndFailuresDeadLettered() async throws {
         let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
         defer { broker.stop() }
@@ -90,12 +101,8 @@ import Testing
 
         var settings = MonitorServiceTests.settings(broker, topics, group: "registry-\(topics.suffix)")
         settings.schemaRegistry = SchemaRegistrySettings(url: registry)
-        let service = try MonitorService(settings: settings, rules: Support.defaultRules, handleSignals: false, logger: Support.quietLogger)
-        let running = Task { try await service.run() }
+        let (service, running, port) = try await Self.serve(settings, feeding: messages, to: topics.input, bootstrap: broker.bootstrapServers)
         defer { running.cancel() }
-        let port = await Support.httpPort(of: service)
-        #expect(try await Support.eventually(.seconds(60)) { try await Support.get(port: port, "/readyz").status == 200 })
-        try await Support.feed(messages, to: topics.input, bootstrap: broker.bootstrapServers, state: service.state)
 
         // The alerts of the JSON stream, exactly.
         let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers, count: expectedAlerts.count)
@@ -126,12 +133,8 @@ import Testing
         registry.attempts = 2
         registry.initialBackoff = .milliseconds(10)
         settings.schemaRegistry = registry
-        let service = try MonitorService(settings: settings, rules: Support.defaultRules, handleSignals: false, logger: Support.quietLogger)
-        let running = Task { try await service.run() }
+        let (service, running, port) = try await Self.serve(settings, feeding: messages, to: topics.input, bootstrap: broker.bootstrapServers)
         defer { running.cancel() }
-        let port = await Support.httpPort(of: service)
-        #expect(try await Support.eventually(.seconds(60)) { try await Support.get(port: port, "/readyz").status == 200 })
-        try await Support.feed(messages, to: topics.input, bootstrap: broker.bootstrapServers, state: service.state)
 
         let framed = messages.filter { $0.key != nil }
         let deadLetters = try await Support.read(topics.deadLetters, bootstrap: broker.bootstrapServers, count: framed.count)

@@ -159,25 +159,15 @@ private struct Cursor {
             }
             append("}")
         case let .array(items):
-            append("[")
-            var first = true
-            try blocks { cursor throws(AvroError) in
-                if !first { cursor.append(",") }
-                first = false
+            try blocks(open: "[", close: "]") { cursor throws(AvroError) in
                 try cursor.value(items, schema: schema, depth: depth + 1)
             }
-            append("]")
         case let .map(values):
-            append("{")
-            var first = true
-            try blocks { cursor throws(AvroError) in
-                if !first { cursor.append(",") }
-                first = false
+            try blocks(open: "{", close: "}") { cursor throws(AvroError) in
                 try cursor.writeString(try cursor.lengthPrefixed())
                 cursor.append(":")
                 try cursor.value(values, schema: schema, depth: depth + 1)
             }
-            append("}")
         case let .union(branches):
             let start = offset
             let index = try long()
@@ -189,12 +179,15 @@ private struct Cursor {
         }
     }
 
-    /// Reads array or map blocks, calling `item` once per item. A negative count is followed
-    /// by the block's size in bytes (which lets a reader skip; here it is only checked).
-    mutating func blocks(_ item: (inout Cursor) throws(AvroError) -> Void) throws(AvroError) {
+    /// Reads array or map blocks between `open` and `close`, calling `item` once per item,
+    /// comma-separated. A negative count is followed by the block's size in bytes (which
+    /// lets a reader skip; here it is only checked).
+    mutating func blocks(open: StaticString, close: StaticString, _ item: (inout Cursor) throws(AvroError) -> Void) throws(AvroError) {
+        append(open)
+        var first = true
         while true {
             var count = try long()
-            if count == 0 { return }
+            if count == 0 { return append(close) }
             if count < 0 {
                 guard count != .min else { throw error(.negativeLength(count)) }
                 count = -count
@@ -204,6 +197,8 @@ private struct Cursor {
             }
             for _ in 0..<count {
                 guard output.count <= outputLimit else { throw error(.outputTooLarge(limit: outputLimit)) }
+                if !first { append(",") }
+                first = false
                 try item(&self)
             }
         }
