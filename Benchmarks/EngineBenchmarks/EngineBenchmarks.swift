@@ -39,6 +39,24 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The same events as Avro in Schema Registry framing and as JSON: the fastavro-written
+    // `event` vectors of fixtures/vectors/avro.json (a prediction and a label), 50,000 each.
+    let framed = try! AvroEvents.load()
+    Benchmark("Decode/Avro framed (100,000 messages)") { benchmark in
+        var session = EventDecoder.Session(EventDecoder())
+        benchmark.startMeasurement()
+        for _ in 0..<50_000 {
+            for message in framed.avro { message.withUnsafeBufferPointer { blackHole(session.decode($0, schemas: framed.schemas)) } }
+        }
+    }
+    Benchmark("Decode/same events as JSON (100,000 messages)") { benchmark in
+        var session = EventDecoder.Session(EventDecoder())
+        benchmark.startMeasurement()
+        for _ in 0..<50_000 {
+            for message in framed.json { message.withUnsafeBufferPointer { blackHole(session.decode($0)) } }
+        }
+    }
+
     Benchmark("Engine only/sparse (events decoded beforehand)") { benchmark in
         let engine = try StreamFile.engine()
         let events = try StreamFile.firstLines(of: .sparse, count: .max).map { line in
@@ -64,7 +82,7 @@ enum StreamFile {
     /// the default rules, no metric events (nothing would write them).
     static func engine() throws -> MonitorEngine {
         var configuration = MonitorConfiguration()
-        configuration.metricEvents = false
+        configuration.emitsMetricEvents = false
         return MonitorEngine(configuration: configuration, rules: try RuleLoader.load(paths: [rules]).get())
     }
 
@@ -84,5 +102,23 @@ enum StreamFile {
     /// The stream's first `count` lines, as bytes.
     static func firstLines(of stream: BenchmarkStream, count: Int) -> [[UInt8]] {
         stream.lines().prefix(count).map { Array($0.utf8) }
+    }
+}
+
+/// The `event` case of `fixtures/vectors/avro.json`: its datums framed with schema id 1, and
+/// the same events as JSON.
+enum AvroEvents {
+    static func load() throws -> (avro: [[UInt8]], json: [[UInt8]], schemas: SchemaTable) {
+        let vectors = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "fixtures/vectors/avro.json"))) as? [String: Any]
+        guard let cases = vectors?["cases"] as? [[String: Any]], let event = cases.first(where: { $0["name"] as? String == "event" }),
+              let schema = event["schema"] as? String, let datums = event["datums"] as? [[String: String]] else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        let avro = datums.map { datum in
+            let hex = Array(datum["hex", default: ""].utf8)
+            return [0, 0, 0, 0, 1] + stride(from: 0, to: hex.count, by: 2).map { UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
+        }
+        let schemas = SchemaTable(schemas: [1: .success(.avro(AvroDecoder(schema: try AvroSchema(json: schema))))])
+        return (avro, datums.map { Array($0["json", default: ""].utf8) }, schemas)
     }
 }

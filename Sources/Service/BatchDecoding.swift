@@ -13,15 +13,17 @@ final class BatchDecoding: @unchecked Sendable {
     /// How many leading results are written (release/acquire: a reader sees them whole).
     private let decoded = Atomic<Int>(0)
 
-    /// Starts decoding `batch` with `decoder` on a global dispatch queue.
-    init(_ batch: [KafkaMessage], decoder: EventDecoder) {
+    /// Starts decoding `batch` with `decoder` (and the schemas of framed messages) on a global dispatch queue.
+    init(_ batch: [KafkaMessage], decoder: EventDecoder, schemas: SchemaTable) {
         self.batch = batch
         results = .allocate(capacity: batch.count)
         // The block keeps `self` alive until every result is written.
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             var session = EventDecoder.Session(decoder)
             for (index, message) in batch.enumerated() {
-                (results.baseAddress! + index).initialize(to: message.value.withUnsafeBufferPointer { session.decode($0, messageTimestamp: message.timestamp) })
+                (results.baseAddress! + index).initialize(to: message.value.withUnsafeBufferPointer {
+                    session.decode($0, messageTimestamp: message.timestamp, schemas: schemas)
+                })
                 decoded.store(index + 1, ordering: .releasing)
             }
         }

@@ -69,6 +69,8 @@ public final class MonitorPipeline: Service {
     /// Set by ``stopLikeACrashForTesting()``: leave without the final checkpoint and commit.
     private let crashing = Protected(false)
     private let suppressed = Protected(0)
+    /// Schemas of messages in Schema Registry framing (nil: no `--schema-registry`).
+    private let schemaRegistry: SchemaRegistryClient?
 
     /// - Parameter onOutput: sees every engine output after it was acknowledged (the demo prints alerts with it).
     public init(consumer: KafkaConsumer, producer: KafkaProducer, settings: ServeSettings, rules: RuleSet,
@@ -85,6 +87,7 @@ public final class MonitorPipeline: Service {
         self.onOutput = onOutput
         self.logger = logger
         self.rules = Protected((rules, 0))
+        schemaRegistry = settings.schemaRegistry.map { SchemaRegistryClient(settings: $0, registry: metrics.registry, logger: logger) }
         state.setRulesDigest(rules.rulesDigest)
     }
 
@@ -163,7 +166,8 @@ public final class MonitorPipeline: Service {
             if let event {
                 switch event {
                 case let .messages(batch):
-                    let decoding = BatchDecoding(batch, decoder: settings.decoder)
+                    let schemas = await schemaRegistry?.table(for: batch) ?? .none
+                    let decoding = BatchDecoding(batch, decoder: settings.decoder, schemas: schemas)
                     alignment.append(batch.indices.map { FetchedMessage(decoding: decoding, index: $0) })
                 case let .partitionEnd(partition):
                     alignment.reachedEnd(partition)

@@ -77,6 +77,8 @@ public struct ServeSettings: Sendable {
     public var retrainLimits = RetrainLedger.Limits()
     /// Where approved and approval-free retraining triggers are posted (`--retrain-webhook`).
     public var retrainWebhook = RetrainWebhookSettings()
+    /// Where the schemas of messages in Schema Registry framing come from (`--schema-registry`).
+    public var schemaRegistry: SchemaRegistrySettings?
     /// Embedded broker only: partitions of each topic it creates.
     public var embeddedPartitions = 1
 

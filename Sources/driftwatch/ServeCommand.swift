@@ -91,6 +91,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The URL people reach serve's HTTP endpoints at: the base of each alert's generatorURL (default http://<--http address>).")
     var externalURL: String?
 
+    @Option(help: "Decode messages in Confluent Schema Registry framing (Avro or JSON Schema) with schemas from this registry (http://host:8081).")
+    var schemaRegistry: String?
+
+    @Option(help: ArgumentHelp("Basic authentication for the schema registry, as user:password (prefer the environment variable DRIFTWATCH_SCHEMA_REGISTRY_BASIC_AUTH).", valueName: "user:password"))
+    var schemaRegistryBasicAuth: String?
+
+    @Option(help: "Bearer token for the schema registry (prefer the environment variable DRIFTWATCH_SCHEMA_REGISTRY_BEARER_TOKEN).")
+    var schemaRegistryBearerToken: String?
+
     @OptionGroup var window: WindowOptions
 
     @OptionGroup var retrain: RetrainOptions
@@ -175,6 +184,20 @@ struct ServeCommand: AsyncParsableCommand {
             settings.alertmanager.resendInterval = .milliseconds(milliseconds)
         }
         settings.alertmanager.externalURL = externalURL ?? environment["EXTERNAL_URL"]
+        if let url = schemaRegistry ?? environment["SCHEMA_REGISTRY"] {
+            var registry: SchemaRegistrySettings
+            do { registry = SchemaRegistrySettings(url: try SchemaRegistrySettings.validated(url: url)) } catch { throw ValidationError(error.description) }
+            switch (schemaRegistryBasicAuth ?? environment["SCHEMA_REGISTRY_BASIC_AUTH"],
+                    schemaRegistryBearerToken ?? environment["SCHEMA_REGISTRY_BEARER_TOKEN"]) {
+            case (nil, nil): break
+            case let (userInfo?, nil):
+                guard userInfo.contains(":") else { throw ValidationError("--schema-registry-basic-auth: expected user:password") }
+                registry.authorization = .basic(userInfo: userInfo)
+            case let (nil, token?): registry.authorization = .bearer(token: token)
+            case (_?, _?): throw ValidationError("--schema-registry-basic-auth and --schema-registry-bearer-token exclude each other")
+            }
+            settings.schemaRegistry = registry
+        }
         settings.rulePaths = environment.list(rulePaths, "RULES") ?? settings.rulePaths
         if let address = http ?? environment["HTTP"] {
             do { try settings.setHTTPAddress(address) } catch { throw ValidationError(error.description) }

@@ -5,9 +5,15 @@ import FoundationNetworking
 import Testing
 
 /// Real programs the tests start (Prometheus, promtool, Alertmanager), installed by
-/// `scripts/deps/*.sh`: a missing one fails the test with what to run.
+/// `scripts/deps/*.sh` (by name on PATH, or by absolute path): a missing one fails the test with what to run.
 enum RealComponents {
     static func executable(_ name: String) throws -> URL {
+        if name.hasPrefix("/") {
+            guard FileManager.default.isExecutableFile(atPath: name) else {
+                throw ComponentError("\(name) is not installed: run scripts/ensure-deps.sh (scripts/deps/) as root")
+            }
+            return URL(fileURLWithPath: name)
+        }
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
             .map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }

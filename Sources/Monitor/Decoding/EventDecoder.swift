@@ -51,20 +51,55 @@ public struct EventDecoder: Sendable {
     public struct Session {
         public let decoder: EventDecoder
         private var recent = RecentStrings()
+        /// The JSON an Avro message is decoded to, reused from message to message.
+        private var transcoded: [UInt8] = []
 
         public init(_ decoder: EventDecoder) { self.decoder = decoder }
 
-        public mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64? = nil) -> Result<MonitorEvent, EventRejection> {
-            decoder.decode(bytes, messageTimestamp: messageTimestamp, reusing: &recent)
+        /// Decodes a JSON message, or a message in Schema Registry framing with its schema
+        /// from `schemas` (see ``SchemaRegistryFraming``); `messageTimestamp` is its Kafka timestamp.
+        public mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64? = nil,
+                                    schemas: SchemaTable = .none) -> Result<MonitorEvent, EventRejection> {
+            decoder.decode(bytes, messageTimestamp: messageTimestamp, schemas: schemas, reusing: &recent, transcoded: &transcoded)
         }
     }
 
+    /// The decoded form of an Avro message may be larger than the message (a `null` costs
+    /// no byte in Avro and four in JSON) up to this many times ``Limits/maximumEventBytes``.
+    public static let transcodedSizeFactor = 4
+
     /// Decodes reusing the strings of the previous message decoded with `recent` (see
-    /// ``RecentStrings``): what an engine does with the stream it is fed.
+    /// ``RecentStrings``): what an engine does with the stream it is fed. Without a schema
+    /// registry, a framed message is rejected as such.
     func decode(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64?, reusing recent: inout RecentStrings) -> Result<MonitorEvent, EventRejection> {
+        var transcoded: [UInt8] = []
+        return decode(bytes, messageTimestamp: messageTimestamp, schemas: .none, reusing: &recent, transcoded: &transcoded)
+    }
+
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64?, schemas: SchemaTable, reusing recent: inout RecentStrings,
+                transcoded: inout [UInt8]) -> Result<MonitorEvent, EventRejection> {
         guard bytes.count <= limits.maximumEventBytes else {
             return .failure(.oversize(bytes: bytes.count, limit: limits.maximumEventBytes))
         }
+        guard bytes.first == SchemaRegistryFraming.magicByte else { return decodeJSON(bytes, messageTimestamp: messageTimestamp, reusing: &recent) }
+        guard let id = SchemaRegistryFraming.schemaID(bytes) else { return .failure(.invalidFraming(bytes: bytes.count)) }
+        let payload = UnsafeBufferPointer(rebasing: bytes[SchemaRegistryFraming.headerBytes...])
+        switch schemas.schema(id) {
+        case let .failure(failure):
+            return .failure(.schemaUnavailable(id: id, failure))
+        case .success(.json):
+            return decodeJSON(payload, messageTimestamp: messageTimestamp, reusing: &recent)
+        case let .success(.avro(avro)):
+            do {
+                try avro.transcode(payload, into: &transcoded, outputLimit: Self.transcodedSizeFactor * limits.maximumEventBytes)
+            } catch {
+                return .failure(.invalidAvro(schemaID: id, error))
+            }
+            return transcoded.withUnsafeBufferPointer { decodeJSON($0, messageTimestamp: messageTimestamp, reusing: &recent) }
+        }
+    }
+
+    private func decodeJSON(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64?, reusing recent: inout RecentStrings) -> Result<MonitorEvent, EventRejection> {
         var fields = ScannedFields(schema: schema)
         recent.startMessage()
         var reader = JSONReader(bytes)

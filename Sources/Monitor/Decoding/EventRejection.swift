@@ -21,6 +21,12 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
     case implausibleTime(String, source: FieldMapping.TimestampSource, year: Int64)
     /// `timestamp: kafka`, and the message has no timestamp (librdkafka reports none).
     case missingMessageTimestamp
+    /// Starts with the Schema Registry magic byte (0) but is shorter than the 5-byte header.
+    case invalidFraming(bytes: Int)
+    /// In Schema Registry framing, with a schema id that has no usable schema.
+    case schemaUnavailable(id: UInt32, SchemaLookupFailure)
+    /// In Schema Registry framing with an Avro schema, and not a valid datum of it.
+    case invalidAvro(schemaID: UInt32, AvroError)
 
     /// A stable machine-readable reason, used as a metric label and dead-letter header.
     public var code: String {
@@ -37,6 +43,9 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalidTimestampText: "invalid_timestamp"
         case .naiveTimestamp: "naive_timestamp"
         case .missingMessageTimestamp: "missing_timestamp"
+        case .invalidFraming: "invalid_framing"
+        case let .schemaUnavailable(_, failure): failure.code
+        case .invalidAvro: "invalid_avro"
         }
     }
 
@@ -61,6 +70,9 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
             "\(source == .kafkaMessage ? "the Kafka message timestamp" : "field '\(source)': timestamp") \(text) is implausible "
                 + "(year \(year), outside 1990–2200)"
         case .missingMessageTimestamp: "the Kafka message has no timestamp (mapping.timestamp: kafka)"
+        case let .invalidFraming(bytes): "message of \(bytes) bytes starts with the Schema Registry magic byte 0 but has no 4-byte schema id"
+        case let .schemaUnavailable(id, failure): "schema id \(id): \(failure)"
+        case let .invalidAvro(id, error): "schema id \(id): \(error)"
         }
     }
 }
