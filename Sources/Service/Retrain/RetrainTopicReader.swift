@@ -35,7 +35,7 @@ final class RetrainTopicReader: Service, Sendable {
         var ends: [TopicPartition: Int64]?
         while ends == nil, !Task.isCancelled {
             do {
-                let (found, expired) = try await blocking { () throws -> ([TopicPartition: Int64], Int64) in
+                let (found, expired) = try await BlockingCalls.run { () throws -> ([TopicPartition: Int64], Int64) in
                     let partitions = try consumer.metadata().topic(topic)?.partitions.count ?? 0
                     let all = (0..<partitions).map { TopicPartition(topic, Int32($0)) }
                     try consumer.assign(all.map { TopicPartitionOffset($0, offset: KafkaOffset.beginning) })
