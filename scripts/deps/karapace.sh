@@ -4,8 +4,10 @@
 # starts Karapace for real and serializes its events with confluent-kafka.
 # Sourced by scripts/ensure-deps.sh; installs only when `karapace-registry` is missing.
 #
-# Karapace is not on PyPI: its source is the 3.15.0 tag from GitHub, or a copy of it in
-# $KARAPACE_SOURCE (e.g. `git -C <clone> archive 3.15.0 | tar -x -C dir`). 3.15.0 is the
+# Karapace is not on PyPI: its source (the `karapace` package and LICENSE of the 3.15.0
+# tag, Apache License 2.0) ships next to this script as karapace-3.15.0.tar.gz, made with
+# `git -C <clone> archive --format=tar.gz --prefix=karapace-3.15.0/ 3.15.0 karapace LICENSE`,
+# so installing needs PyPI only; $KARAPACE_SOURCE may name another copy. 3.15.0 is the
 # last release that runs on Python 3.11 and takes `avro` from PyPI. Installed under
 # /opt/karapace (a virtualenv, its dependencies from PyPI, the source). One patch: the
 # test's Kafka is driftwatch's embedded broker, whose mock cluster does not answer
@@ -19,8 +21,7 @@ if ! command -v karapace-registry >/dev/null 2>&1; then
       if [ -n "${KARAPACE_SOURCE:-}" ]; then
         cp -r "$KARAPACE_SOURCE/karapace" /opt/karapace/src/
       else
-        curl -fsSL https://github.com/Aiven-Open/karapace/archive/refs/tags/3.15.0.tar.gz \
-          | tar -xz -C /opt/karapace/src --strip-components=1 karapace-3.15.0/karapace
+        tar -xz -C /opt/karapace/src --strip-components=1 -f "$(dirname "${BASH_SOURCE[0]}")/karapace-3.15.0.tar.gz" karapace-3.15.0/karapace
       fi
       echo '__version__ = "3.15.0"' > /opt/karapace/src/karapace/version.py
       sed -i 's/^            schema_topic_exists = False$/            schema_topic_exists = True  # driftwatch: the test creates the topic/' \
