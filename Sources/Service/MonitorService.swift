@@ -91,20 +91,17 @@ public final class MonitorService: Sendable {
             routing: settings.outputRouting,
             webhook: webhook, adminToken: settings.adminToken, logger: logger)
         retrainDesk = retrain
-        let retrainReader = try RetrainTopicReader(
+        let retrainReader = try TopicFollower(
             topic: settings.retrainTopic,
             config: settings.kafkaConfig(.consumer, bootstrap: bootstrapServers, ["group.id": "\(settings.group)-retrain-reader"]),
-            desk: retrain, logger: kafkaLogger)
+            sink: retrain, logger: kafkaLogger)
         let boundPort = self.boundPort
         let generatorBase = { @Sendable in
             settings.alertmanager.externalURL ?? "http://\(settings.httpHost):\(boundPort.current ?? settings.httpPort)"
         }
         pipeline = MonitorPipeline(consumer: consumer, producer: producer, settings: settings, rules: rules, state: state,
                                    metrics: metrics, logger: logger, checkpoints: checkpoints, onOutput: { output in
-            if case let .alert(alert) = output.event {
-                alertEvents.record(fingerprint: alert.fingerprint, json: output.json)
-                alertmanager?.submit(AlertmanagerMapping.alert(alert, baseURL: generatorBase()))
-            }
+            if case let .alert(alert) = output.event { alertEvents.record(fingerprint: alert.fingerprint, json: output.json) }
             if case let .retrain(trigger) = output.event { retrain.published(trigger) }
             onOutput?(output)
         })
@@ -124,7 +121,16 @@ public final class MonitorService: Sendable {
             .init(service: application),
             .init(service: retrainReader),
         ]
-        if let alertmanager { services.append(.init(service: alertmanager)) }
+        if let alertmanager {
+            // Alertmanager hears every alert from the alerts topic, whichever member published it.
+            let feed = AlertmanagerFeed(client: alertmanager, generatorBase: generatorBase, logger: logger)
+            let follower = try TopicFollower(
+                topic: settings.alertsTopic,
+                config: settings.kafkaConfig(.consumer, bootstrap: bootstrapServers, ["group.id": "\(settings.group)-alert-reader"]),
+                sink: feed, logger: kafkaLogger)
+            services.append(.init(service: alertmanager))
+            services.append(.init(service: follower))
+        }
         if let webhook { services.append(.init(service: webhook)) }
         if handleSignals {
             services.append(.init(service: RulesReloader(paths: settings.rulePaths, pipeline: pipeline, logger: logger)))

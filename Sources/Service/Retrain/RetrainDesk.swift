@@ -8,12 +8,12 @@ import Monitor
 /// Triggers whose rule says `requires_approval: true` wait in the ``RetrainLedger`` until a
 /// person approves or rejects them (`POST /v1/retrain/{id}/approve|reject`). A decision is
 /// itself a Kafka record on the retrain topic (``RetrainDecision``, keyed by model like its
-/// trigger), which every member reads (``RetrainTopicReader``): whichever member a request
+/// trigger), which every member reads (a ``TopicFollower``): whichever member a request
 /// reaches, all of them, and a member restarted or taking the model's partition over,
 /// learn it from the topic. The member that took the decision sends the approved trigger to
 /// the webhook once the decision is acknowledged; approval-free triggers are sent by the
 /// member that published them.
-public final class RetrainDesk: Sendable {
+public final class RetrainDesk: TopicFollowerSink {
     /// What a decision request got.
     public enum Answer: Sendable, Equatable {
         case decided(RetrainDecision)
@@ -34,7 +34,7 @@ public final class RetrainDesk: Sendable {
     private let routing: OutputRouting
     private let webhook: RetrainWebhook?
     private let adminToken: String?
-    private let caughtUp = Protected(false)
+    private let isCaughtUp = Protected(false)
     private let logger: Logger
 
     init(ledger: RetrainLedger, producer: KafkaProducer, routing: OutputRouting, webhook: RetrainWebhook?,
@@ -80,8 +80,10 @@ public final class RetrainDesk: Sendable {
         }
     }
 
-    /// The reader reached the end the retrain topic had when serve started.
-    func markCaughtUp() { caughtUp.withLock { $0 = true } }
+    /// The follower reached the end the retrain topic had when serve started.
+    func caughtUp() { isCaughtUp.withLock { $0 = true } }
+
+    func expiredAtStart(_ records: Int64) { ledger.expiredAtStart(records) }
 
     /// Approves or rejects a waiting trigger for a request carrying `authorization`
     /// (`Bearer <token>`); publishes the decision and, approved, hands the trigger to the webhook.
@@ -89,7 +91,7 @@ public final class RetrainDesk: Sendable {
                        now: Date = Date()) async -> Answer {
         guard let adminToken else { return .approvalsDisabled }
         guard let authorization, Self.constantTimeEqual(authorization, "Bearer " + adminToken) else { return .unauthorized }
-        guard caughtUp.current else { return .catchingUp }
+        guard isCaughtUp.current else { return .catchingUp }
         let decidedAt = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
         switch ledger.decide(triggerID: triggerID, verdict: verdict, decidedAt: decidedAt) {
         case .unknown: return .unknown

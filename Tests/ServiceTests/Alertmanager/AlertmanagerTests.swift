@@ -107,13 +107,26 @@ import Testing
         // The resolved ones were sent resolved: not active anywhere.
         #expect(try await active(primary).isDisjoint(with: resolved.keys))
 
-        // Stopping driftwatch stops the resends: Alertmanager expires the alerts at their endsAt (≤ 4 s).
-        await service.shutdown()
-        try await running.value
-        #expect(try await Support.eventually(.seconds(15), every: .milliseconds(500)) { try await active(primary).isEmpty })
         let metrics = String(decoding: service.metrics.exposition(), as: UTF8.self)
         #expect(metrics.contains("driftwatch_alertmanager_alerts_sent_total{alertmanager=\"http://127.0.0.1:\(primary.port)\"}"))
         #expect(metrics.contains("driftwatch_alertmanager_send_errors_total{alertmanager=\"http://127.0.0.1:\(primary.port)\"} 0\n"))
+        await service.shutdown()
+        try await running.value
+
+        // A member that takes over (here: the next one started in the group, which fired
+        // none of these alerts itself) keeps them active: it reads them from the alerts
+        // topic. Without it Alertmanager would expire them 4 s after the last resend.
+        let successor = try MonitorService(settings: settings, rules: Support.defaultRules, handleSignals: false, logger: Support.quietLogger)
+        let succeeding = Task { try await successor.run() }
+        defer { succeeding.cancel() }
+        try await Task.sleep(for: .seconds(8))
+        #expect(try await active(primary) == Set(firing.keys))
+        #expect(try await active(secondary) == Set(firing.keys))
+
+        // Stopping every member stops the resends: Alertmanager expires the alerts at their endsAt (≤ 4 s).
+        await successor.shutdown()
+        try await succeeding.value
+        #expect(try await Support.eventually(.seconds(15), every: .milliseconds(500)) { try await active(primary).isEmpty })
     }
 
     /// One alert's life as Alertmanager sees it: driftwatch's firing event (active, and
@@ -122,9 +135,10 @@ import Testing
         let server = try await Self.startAlertmanager()
         defer { server.stop() }
         let outputs = Support.engineOutputs(try Support.driftingThenRecovering(events: 24_000, scenario: "income_shift@0.2", recoverAt: 0.4)).outputs
+        let feed = AlertmanagerFeedTests.feed(AlertmanagerClientTests.client().0, base: "http://driftwatch")
         let alerts = outputs.compactMap { output -> AlertmanagerAlert? in
             guard case let .alert(alert) = output.event else { return nil }
-            return AlertmanagerMapping.alert(alert, baseURL: "http://driftwatch")
+            return feed.alert(from: AlertmanagerFeedTests.record(alert))
         }
         let resolved = try #require(alerts.first { $0.endsAt != nil })
         let fired = try #require(alerts.first { $0.fingerprint == resolved.fingerprint && $0.endsAt == nil })

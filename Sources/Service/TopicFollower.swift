@@ -2,22 +2,35 @@ import Kafka
 import Logging
 import ServiceLifecycle
 
-/// Reads the whole retrain topic, from its start, into the desk for as long as serve runs:
-/// every member sees every trigger and decision, whoever published them. Its consumer
-/// has a group id of its own (`<group>-retrain-reader`), is assigned every partition and never commits.
-final class RetrainTopicReader: Service, Sendable {
+/// What a ``TopicFollower`` hands its records to.
+protocol TopicFollowerSink: Sendable {
+    /// A record, in offset order per partition.
+    func read(_ message: KafkaMessage)
+    /// Records the topic's retention deleted before they could be read at start (the
+    /// partitions' low watermarks): what they held is not known to this member.
+    func expiredAtStart(_ records: Int64)
+    /// Every partition was read up to the end it had when the follower started.
+    func caughtUp()
+}
+
+/// Reads a whole topic, from its start, for as long as serve runs — the Kafka Streams
+/// global-table pattern: every member sees every record, whoever published it. Its
+/// consumer has a group id of its own (`<group>-<name>-reader`), is assigned every
+/// partition and never commits. Serve follows the retrain topic (triggers and decisions)
+/// and, with Alertmanager configured, the alerts topic (the alerts firing now).
+final class TopicFollower: Service, Sendable {
     private let topic: String
     private let consumer: KafkaConsumer
-    private let desk: RetrainDesk
+    private let sink: any TopicFollowerSink
     private let logger: Logger
 
-    init(topic: String, config: KafkaConfig, desk: RetrainDesk, logger: Logger) throws {
+    init(topic: String, config: KafkaConfig, sink: any TopicFollowerSink, logger: Logger) throws {
         var config = config
         config["enable.auto.commit"] = "false"
         config["auto.offset.reset"] = "earliest"
         self.topic = topic
         consumer = try KafkaConsumer(config: config, logger: logger)
-        self.desk = desk
+        self.sink = sink
         self.logger = logger
     }
 
@@ -29,9 +42,7 @@ final class RetrainTopicReader: Service, Sendable {
     private func readUntilCancelled() async throws {
         let (topic, consumer) = (topic, consumer)
         // The end of each partition that holds records now: caught up once read to there.
-        // A broker not reachable yet is waited for (decisions answer 503 meanwhile).
-        // Records the broker already deleted (retention) are counted: a trigger among them
-        // that still waited is not known to this member.
+        // A broker not reachable yet is waited for.
         var ends: [TopicPartition: Int64]?
         while ends == nil, !Task.isCancelled {
             do {
@@ -49,27 +60,27 @@ final class RetrainTopicReader: Service, Sendable {
                     return (ends, expired)
                 }
                 ends = found
-                desk.ledger.expiredAtStart(expired)
+                sink.expiredAtStart(expired)
                 if expired > 0 {
-                    logger.warning("the retrain topic's retention deleted records before they were read: triggers waiting among them are not known",
+                    logger.warning("the topic's retention deleted records before they were read: what they held is not known to this member",
                                    metadata: ["topic": "\(topic)", "records": "\(expired)"])
                 }
             } catch {
-                logger.warning("cannot read the retrain topic yet; retrying", metadata: ["topic": "\(topic)", "error": "\(error)"])
+                logger.warning("cannot read the topic yet; retrying", metadata: ["topic": "\(topic)", "error": "\(error)"])
                 try? await Task.sleep(for: .seconds(2))
             }
         }
         var behind = ends ?? [:]
-        if behind.isEmpty { desk.markCaughtUp() }
+        if behind.isEmpty { sink.caughtUp() }
         while !Task.isCancelled {
             guard case let .messages(batch)? = try await consumer.nextEvent(timeout: .milliseconds(200)) else { continue }
             for message in batch {
-                desk.read(message)
+                sink.read(message)
                 if let end = behind[message.topicPartition], message.offset + 1 >= end {
                     behind[message.topicPartition] = nil
                     if behind.isEmpty {
-                        desk.markCaughtUp()
-                        logger.info("retrain topic read up to its end at start", metadata: ["topic": "\(topic)"])
+                        sink.caughtUp()
+                        logger.info("topic read up to its end at start", metadata: ["topic": "\(topic)"])
                     }
                 }
             }
