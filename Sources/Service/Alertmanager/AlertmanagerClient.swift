@@ -85,12 +85,15 @@ final class AlertmanagerClient: Service, Sendable {
             state.pending.insert(alert.fingerprint)
             return true
         }
-        guard accepted else {
-            metrics.dropped.increment()
-            return
-        }
+        guard accepted else { return countDropped() }
         wake.yield()
     }
+
+    /// An alert not tracked because the maximum was reached (counted, not sent).
+    func countDropped() { metrics.dropped.increment() }
+
+    /// A record of the alerts topic that is not an alert event (counted, not sent).
+    func countUnreadableRecord() { metrics.unreadable.increment() }
 
     /// Sends until graceful shutdown, which also cancels a request in flight (and its back-off).
     func run() async throws {
@@ -176,12 +179,14 @@ final class AlertmanagerClient: Service, Sendable {
         static let errorsFamily = PrometheusFamily("driftwatch_alertmanager_send_errors_total", "Failed requests to Alertmanager (each attempt), by Alertmanager URL.")
         static let droppedFamily = PrometheusFamily("driftwatch_alertmanager_alerts_dropped_total", "Alerts not tracked because the client already tracked its maximum.")
         static let trackedFamily = PrometheusFamily("driftwatch_alertmanager_alerts_tracked", "Alerts the client sends: firing ones, and resolved ones within their retention.")
+        static let unreadableFamily = PrometheusFamily("driftwatch_alertmanager_records_unreadable_total", "Records of the alerts topic that are not driftwatch alert events (not sent to Alertmanager).")
 
         let sent: [String: Counter]
         let failed: [String: Counter]
         let errors: [String: Counter]
         let dropped: Counter
         let tracked: Gauge
+        let unreadable: Counter
 
         init(registry: PrometheusCollectorRegistry, urls: [String]) {
             func byURL(_ family: PrometheusFamily) -> [String: Counter] {
@@ -192,6 +197,7 @@ final class AlertmanagerClient: Service, Sendable {
             errors = byURL(Self.errorsFamily)
             dropped = registry.counter(Self.droppedFamily)
             tracked = registry.gauge(Self.trackedFamily)
+            unreadable = registry.counter(Self.unreadableFamily)
         }
     }
 }

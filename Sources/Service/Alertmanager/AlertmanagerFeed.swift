@@ -11,7 +11,9 @@ import Logging
 ///
 /// At start the topic is read to its end first, keeping only the alerts still firing
 /// there (a resolution removes its alert), and those are sent; after that every event is
-/// sent as it arrives. Memory: one entry per alert firing at start, until caught up.
+/// sent as it arrives. Memory: one entry per alert firing at start (at most the client's
+/// maximum), until caught up; records that are not alert events are counted
+/// (`driftwatch_alertmanager_records_unreadable_total`).
 final class AlertmanagerFeed: TopicFollowerSink {
     /// The alert event fields Alertmanager needs (event schema 2: `labels`, `annotations`,
     /// RFC 3339 `startsAt`/`endsAt`).
@@ -44,13 +46,20 @@ final class AlertmanagerFeed: TopicFollowerSink {
 
     func read(_ message: KafkaMessage) {
         guard let alert = alert(from: message) else { return }
-        let send = phase.withLock { phase -> Bool in
-            guard case var .catchingUp(firing) = phase else { return true }
+        enum Step { case send, hold, drop }
+        let step = phase.withLock { phase -> Step in
+            guard case var .catchingUp(firing) = phase else { return .send }
+            // Beyond the client's maximum the alert is dropped, and counted as the client counts its own.
+            guard firing[alert.fingerprint] != nil || firing.count < client.settings.maximumAlerts || alert.endsAt != nil else { return .drop }
             firing[alert.fingerprint] = alert.endsAt == nil ? alert : nil
             phase = .catchingUp(firing: firing)
-            return false
+            return .hold
         }
-        if send { client.submit(alert) }
+        switch step {
+        case .send: client.submit(alert)
+        case .hold: break
+        case .drop: client.countDropped()
+        }
     }
 
     func expiredAtStart(_ records: Int64) {}
@@ -67,6 +76,7 @@ final class AlertmanagerFeed: TopicFollowerSink {
     /// The Alertmanager alert of an alert event; nil (logged) for anything else.
     func alert(from message: KafkaMessage) -> AlertmanagerAlert? {
         guard let published = try? JSONDecoder().decode(PublishedAlert.self, from: Data(message.value)), published.type == "alert" else {
+            client.countUnreadableRecord()
             logger.warning("a record on the alerts topic is not a driftwatch alert event; not sent to Alertmanager",
                            metadata: ["partition": "\(message.partition)", "offset": "\(message.offset)"])
             return nil

@@ -63,7 +63,7 @@ import Testing
     /// At start only the alerts still firing at the topic's end are sent (a resolution read
     /// later removes its alert); after that every event goes as it arrives.
     @Test func atStartOnlyTheAlertsStillFiringAreSentThenEveryEvent() throws {
-        let (client, _) = AlertmanagerClientTests.client()
+        let (client, registry) = AlertmanagerClientTests.client()
         let feed = Self.feed(client)
         let income = try Self.alert(status: .firing)
         let rate = try Self.alert(status: .firing, subject: .feature("f_rate"))
@@ -79,5 +79,19 @@ import Testing
         feed.read(Self.record(try Self.alert(status: .resolved), offset: 4))
         let sent = client.due(at: .now, wallClock: Date())
         #expect(sent.map(\.fingerprint) == [income.fingerprint] && sent.first?.endsAt != nil)
+        let metrics = registry.emitToString()
+        #expect(metrics.contains("driftwatch_alertmanager_records_unreadable_total 1\n"), "\(metrics)")
+    }
+
+    /// While catching up, alerts beyond the client's maximum are dropped and counted.
+    @Test func catchingUpHoldsAtMostTheClientsMaximum() throws {
+        let (client, registry) = AlertmanagerClientTests.client { $0.maximumAlerts = 1 }
+        let feed = Self.feed(client)
+        feed.read(Self.record(try Self.alert(status: .firing), offset: 0))
+        feed.read(Self.record(try Self.alert(status: .firing, subject: .feature("f_rate")), offset: 1))
+        feed.caughtUp()
+        #expect(client.due(at: .now, wallClock: Date()).count == 1)
+        let metrics = registry.emitToString()
+        #expect(metrics.contains("driftwatch_alertmanager_alerts_dropped_total 1\n"), "\(metrics)")
     }
 }
