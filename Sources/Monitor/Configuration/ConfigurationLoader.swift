@@ -161,17 +161,23 @@ private struct ConfigurationParser {
     }
 
     private mutating func parseLabels(_ node: Node) {
-        let keys = ["ttl", "coverage_threshold", "max_pending", "early_label_wait"]
+        let keys = ["ttl", "coverage_threshold", "partial_wait", "partial_min_labelled", "max_pending", "early_label_wait"]
         guard let fields = yaml.mapping(node, knownKeys: keys, what: "'labels'") else { return }
         if let field = fields["ttl"], let value = duration(field.value, what: "'ttl'") {
             configuration.monitor.join.timeToLiveMilliseconds = value
         }
         if let field = fields["coverage_threshold"], let value = yaml.number(field.value, what: "'coverage_threshold'") {
             if value > 0, value <= 1 {
-                configuration.monitor.labelCoverageThreshold = value
+                configuration.monitor.labelReadiness.coverageThreshold = value
             } else {
                 yaml.error(at: field.value, "'coverage_threshold' is out of range: \(value)", expected: "a share in (0, 1]")
             }
+        }
+        if let field = fields["partial_wait"], let value = duration(field.value, what: "'partial_wait'") {
+            configuration.monitor.labelReadiness.partialWaitMilliseconds = value
+        }
+        if let field = fields["partial_min_labelled"], let value = yaml.integer(field.value, in: 1...100_000_000, what: "'partial_min_labelled'") {
+            configuration.monitor.labelReadiness.partialMinimumLabelled = value
         }
         if let field = fields["max_pending"], let value = yaml.integer(field.value, in: 1...100_000_000, what: "'max_pending'") {
             configuration.monitor.join.maximumPendingPredictions = value

@@ -31,8 +31,9 @@ public final class MonitorEngine {
         public var lateEvents = 0
         /// Labels that joined after their prediction's performance window was evaluated.
         public var lateLabels = 0
-        /// Performance windows evaluated below label coverage because too many panes waited.
-        public var forcedPerformanceEvaluations = 0
+        /// Performance windows evaluated below label coverage before their TTL: past
+        /// `labels.partial_wait` with enough labels, or because too many panes waited.
+        public var belowCoveragePerformanceEvaluations = 0
         /// Set by `finish()`: performance windows still below label coverage at the end of
         /// input (not evaluated), and versions whose stream reference was never completed.
         public var performanceWindowsAwaitingLabels = 0
@@ -89,7 +90,7 @@ public final class MonitorEngine {
     public init(configuration: MonitorConfiguration = MonitorConfiguration(), rules: RuleSet, decoder: EventDecoder = EventDecoder()) {
         self.configuration = configuration
         self.decoder = decoder
-        evaluator = RuleEvaluator(ruleSet: rules, referenceCoverageThreshold: configuration.labelCoverageThreshold,
+        evaluator = RuleEvaluator(ruleSet: rules, labelReadiness: configuration.labelReadiness,
                                   blindNoticeAfter: configuration.blindNoticeAfter, metricEvents: configuration.emitsMetricEvents)
         join = LabelJoin(configuration: configuration.join)
         referenceBudget = ReferenceBudget(events: configuration.caps.referenceEventsInTotal,
@@ -106,7 +107,7 @@ public final class MonitorEngine {
             counters.lateEvents += monitor.lateEvents
             counters.lateLabels += monitor.lateLabels
             counters.cappedReferenceEvents += monitor.referenceEventsDroppedSoFar
-            counters.forcedPerformanceEvaluations += monitor.forcedPerformanceEvaluations
+            counters.belowCoveragePerformanceEvaluations += monitor.belowCoveragePerformanceEvaluations
         }
         for activity in evaluator.ruleActivity { counters.ruleEvaluations[activity.rule] = activity.countsByResult }
         return counters

@@ -4,9 +4,10 @@ import DriftCore
 ///
 /// A prediction counts in its pane when it is made; its outcome is recorded when its
 /// label joins (or when it expires unlabelled). A window of panes is evaluated once
-/// its panes are closed for new predictions and either enough of its predictions are
-/// labelled (`coverageThreshold`) or the label time-to-live has passed for all of them
-/// — so accuracy is never computed on the few labels that happen to arrive first.
+/// its panes are closed for new predictions and its labels are ready
+/// (``LabelReadiness``: enough of its predictions labelled, or enough labels once the
+/// partial wait has passed, or the label time-to-live passed for all of them) — so
+/// accuracy is never computed on the few labels that happen to arrive first.
 /// Windows are evaluated in order; panes are kept until no window needs them, at most
 /// `maximumPanes` (beyond that the oldest window is evaluated as it is, and counted).
 /// The first window starts at the first pane with predictions: windows never reach back
@@ -73,7 +74,9 @@ struct PerformanceTracker: Sendable {
     }
 
     let panesPerWindow: Int
-    let coverageThreshold: Double
+    let readiness: LabelReadiness
+    /// The label time-to-live: a window this long past its end is judged as it is.
+    let timeToLive: Int64
     let maximumPanes: Int
     let fairnessAttributes: [[String]]
     let sizing: WindowSpec.Sizing
@@ -90,13 +93,16 @@ struct PerformanceTracker: Sendable {
     private var awaitingFirstWindow = true
     /// Labels whose prediction's pane was already dropped.
     private(set) var lateLabels = 0
-    /// Windows evaluated before reaching coverage because too many panes waited.
-    private(set) var forcedEvaluations = 0
+    /// Windows evaluated below coverage before their TTL: past the partial wait with
+    /// enough labels, or because too many panes waited.
+    private(set) var belowCoverageEvaluations = 0
 
-    init(panesPerWindow: Int, coverageThreshold: Double, maximumPanes: Int, fairnessAttributes: [[String]], sizing: WindowSpec.Sizing = .fixed) {
+    init(panesPerWindow: Int, readiness: LabelReadiness, timeToLive: Int64, maximumPanes: Int, fairnessAttributes: [[String]],
+         sizing: WindowSpec.Sizing = .fixed) {
         self.panesPerWindow = panesPerWindow
         self.sizing = sizing
-        self.coverageThreshold = coverageThreshold
+        self.readiness = readiness
+        self.timeToLive = timeToLive
         self.maximumPanes = max(maximumPanes, panesPerWindow)
         self.fairnessAttributes = fairnessAttributes
     }
@@ -137,17 +143,21 @@ struct PerformanceTracker: Sendable {
     }
 
     /// Windows that became ready now that panes before `closedBefore` take no more
-    /// predictions and event time is `now` (for the time-to-live).
-    mutating func readyWindows(closedBefore: Int64, now: Int64, isExpired: (Int64) -> Bool) -> [Window] {
+    /// predictions; `waited` gives how long past the end of a window ending at a pane event
+    /// time is (nil when panes have no end in time, as count windows' do).
+    mutating func readyWindows(closedBefore: Int64, waited: (Int64) -> Int64?) -> [Window] {
         var ready: [Window] = []
         while let end = nextWindowEnd, end < closedBefore {
             let members = panes.filter { $0.index <= end && $0.index > end - Int64(panesPerWindow) }
             let predictions = members.reduce(0) { $0 + $1.predictions }
             let labelled = members.reduce(0) { $0 + $1.labelled }
-            let covered = predictions == 0 || Double(labelled) >= coverageThreshold * Double(predictions)
+            let wait = waited(end)
+            let expired = wait.map { $0 >= timeToLive } ?? false
+            let covered = predictions == 0 || readiness.isCovered(predictions: predictions, labelled: labelled)
+            let judgeable = expired || readiness.isReady(predictions: predictions, labelled: labelled, waited: wait)
             let overflowing = panes.count > maximumPanes
-            guard covered || isExpired(end) || overflowing else { break }
-            if overflowing && !covered && !isExpired(end) { forcedEvaluations += 1 }
+            guard judgeable || overflowing else { break }
+            if !covered && !expired { belowCoverageEvaluations += 1 }
             // As drift windows, a window after the first ends only at a pane with
             // predictions: one ending in an idle stretch (after a version stopped, or in a
             // gap in its traffic) holds nothing the window ending at its last busy pane did
@@ -264,7 +274,7 @@ extension PerformanceTracker {
         writer.writeOptional(nextWindowEnd)
         writer.write(awaitingFirstWindow)
         writer.writeCounter(lateLabels)
-        writer.writeCounter(forcedEvaluations)
+        writer.writeCounter(belowCoverageEvaluations)
         writer.writeOptional(lastGivenPane)
         switch accumulation {
         case .empty:
@@ -306,7 +316,7 @@ extension PerformanceTracker {
         nextWindowEnd = try reader.readOptionalInt64()
         awaitingFirstWindow = try reader.readBool()
         lateLabels = try reader.readCounter()
-        forcedEvaluations = try reader.readCounter()
+        belowCoverageEvaluations = try reader.readCounter()
         lastGivenPane = try reader.readOptionalInt64()
         accumulation = .empty
         if try reader.readBool() {

@@ -7,7 +7,7 @@ final class RuleEvaluator {
     /// Share of the reference period's predictions that must have an outcome before its
     /// performance and fairness serve as the baseline of `reference ± x` conditions
     /// (until then such conditions are skipped, neither breached nor cleared).
-    let referenceCoverageThreshold: Double
+    let labelReadiness: LabelReadiness
 
     private struct InstanceKey: Hashable {
         var rule: Int
@@ -55,11 +55,11 @@ final class RuleEvaluator {
     /// for the same model version (no trigger emitted).
     private(set) var retrainTriggersInCooldown = 0
 
-    init(ruleSet: RuleSet, referenceCoverageThreshold: Double = 0.8, blindNoticeAfter: Int = MonitorConfiguration.defaultBlindNoticeAfter,
+    init(ruleSet: RuleSet, labelReadiness: LabelReadiness = LabelReadiness(), blindNoticeAfter: Int = MonitorConfiguration.defaultBlindNoticeAfter,
          metricEvents: Bool = true) {
         self.ruleSet = ruleSet
         self.metricEvents = metricEvents
-        self.referenceCoverageThreshold = referenceCoverageThreshold
+        self.labelReadiness = labelReadiness
         self.blindNoticeAfter = blindNoticeAfter
         activity = ruleSet.rules.map { RuleActivity(rule: $0.name, minSamples: $0.minSamples) }
     }
@@ -207,7 +207,7 @@ final class RuleEvaluator {
         case let .performance(name):
             guard let outcome = context.outcome else { return Measured(samples: 0) }
             let baseline = context.referencePerformance
-            let settled = baseline.isSettled(threshold: referenceCoverageThreshold)
+            let settled = baseline.isSettled(labelReadiness)
             let referenceValue = settled ? PerformanceMetrics.value(name, of: baseline.outcome) : nil
             let band = context.reference.performanceBand(name, labelled: context.labelled)
             return Measured(value: PerformanceMetrics.value(name, of: outcome), samples: context.labelled,
@@ -223,7 +223,7 @@ final class RuleEvaluator {
             guard let summary = summaries.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
             let report = summary.report(minimumGroupSize: minimumGroupSize)
             let baseline = context.referencePerformance
-            let referenceFairness = baseline.isSettled(threshold: referenceCoverageThreshold)
+            let referenceFairness = baseline.isSettled(labelReadiness)
                 ? baseline.fairness.first { $0.attributes == attributes } : nil
             let referenceValue = referenceFairness.flatMap { FairnessMetrics.value(name, of: $0.report(minimumGroupSize: minimumGroupSize)) }
             return Measured(value: FairnessMetrics.value(name, of: report), samples: FairnessMetrics.samples(name, of: report),

@@ -19,7 +19,7 @@ extension MonitorEngine {
             + "evicted predictions=\(join.evictedPredictions), evicted early labels=\(join.evictedEarlyLabels), "
             + "late labels=\(counters.lateLabels), predictions kept for joining=\(pendingLabels)")
         lines.append("evaluations: \(counters.evaluations); performance windows still waiting for labels: \(counters.performanceWindowsAwaitingLabels), "
-            + "evaluated below coverage (pane cap): \(counters.forcedPerformanceEvaluations); versions without a reference: \(counters.versionsWithoutReference)")
+            + "evaluated below coverage (partial wait or pane cap): \(counters.belowCoveragePerformanceEvaluations); versions without a reference: \(counters.versionsWithoutReference)")
         let fired = firings.values.reduce(0) { $0 + $1.count }
         lines.append("alerts fired: \(fired - counters.retrainTriggers), retraining triggers: \(counters.retrainTriggers), suppressed by cooldown: \(counters.retrainTriggersInCooldown) (rules digest \(rulesDigest))")
         for (rule, tally) in firings.sorted(by: { ($0.value.first, $0.key) < ($1.value.first, $1.key) }) {

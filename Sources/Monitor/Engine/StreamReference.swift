@@ -110,9 +110,11 @@ struct ReferencePerformance: Sendable {
         }
     }
 
-    /// Whether enough of the period's predictions have an outcome to trust its metrics.
-    func isSettled(threshold: Double) -> Bool {
-        predictions > 0 && Double(resolved) >= threshold * Double(predictions)
+    /// Whether enough of the period's predictions have an outcome to trust its metrics: the
+    /// coverage a window needs, or as many labels as a window judged after the partial wait
+    /// (taken as passed: the reference is older than every window compared with it).
+    func isSettled(_ readiness: LabelReadiness) -> Bool {
+        predictions > 0 && readiness.isReady(predictions: predictions, labelled: resolved, waited: .max)
     }
 }
 

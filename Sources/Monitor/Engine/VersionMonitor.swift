@@ -313,9 +313,9 @@ final class VersionMonitor {
         if case let .monitoring(monitoring) = phase { monitoring.performance.lateLabels } else { 0 }
     }
 
-    /// Performance windows evaluated before coverage because too many panes waited.
-    var forcedPerformanceEvaluations: Int {
-        if case let .monitoring(monitoring) = phase { monitoring.performance.forcedEvaluations } else { 0 }
+    /// Performance windows evaluated below coverage before their TTL (``PerformanceTracker/belowCoverageEvaluations``).
+    var belowCoveragePerformanceEvaluations: Int {
+        if case let .monitoring(monitoring) = phase { monitoring.performance.belowCoverageEvaluations } else { 0 }
     }
 
     /// Starts monitoring against `active`; panes before `referenceEndPane` (a stream
@@ -329,8 +329,8 @@ final class VersionMonitor {
         if let referenceEndPane, case .eventTime = configuration.window.kind { window.closePanes(before: referenceEndPane) }
         let sizing: WindowSpec.Sizing = if case .eventTime = configuration.window.kind { configuration.window.sizing } else { .fixed }
         let monitoring = Monitoring(reference: active, drift: window, performance: PerformanceTracker(
-            panesPerWindow: configuration.window.panesPerWindow, coverageThreshold: configuration.labelCoverageThreshold,
-            maximumPanes: configuration.caps.performancePanes, fairnessAttributes: attributes, sizing: sizing))
+            panesPerWindow: configuration.window.panesPerWindow, readiness: configuration.labelReadiness,
+            timeToLive: configuration.join.timeToLiveMilliseconds, maximumPanes: configuration.caps.performancePanes, fairnessAttributes: attributes, sizing: sizing))
         phase = .monitoring(monitoring)
         return monitoring
     }
@@ -449,13 +449,12 @@ final class VersionMonitor {
 
     private func evaluatePerformance(now: Int64, of monitoring: Monitoring) -> [Evaluation] {
         guard let closedBefore = monitoring.drift.firstOpenPane else { return [] }
-        let ttl = configuration.join.timeToLiveMilliseconds
         // Event time: the panes' bounds. Count windows: the span of their predictions; their
         // panes have no end in time, so only coverage (or the pane cap) makes them ready.
         var paneMilliseconds: Int64?
         if case let .eventTime(width, _) = configuration.window.kind { paneMilliseconds = width }
-        let ready = monitoring.performance.readyWindows(closedBefore: closedBefore, now: now) { pane in
-            paneMilliseconds.map { (pane + 1) * $0 + ttl <= now } ?? false
+        let ready = monitoring.performance.readyWindows(closedBefore: closedBefore) { pane in
+            paneMilliseconds.map { now - (pane + 1) * $0 }
         }
         return performanceEvaluations(ready, of: monitoring)
     }

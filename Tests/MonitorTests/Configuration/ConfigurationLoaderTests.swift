@@ -19,7 +19,7 @@ import Testing
         #expect(monitor.join.timeToLiveMilliseconds == 7 * 86_400_000)
         #expect(monitor.join.earlyLabelWaitMilliseconds == 600_000)
         #expect(monitor.join.maximumPendingPredictions == 1_000_000)
-        #expect(monitor.labelCoverageThreshold == 0.8)
+        #expect(monitor.labelReadiness == LabelReadiness())
         #expect(monitor.caps == MonitorConfiguration.Caps())
         #expect(monitor.profile == ProfileConfiguration())
         #expect(monitor.featureKinds == ["zip_code": .categorical, "c_channel": .categorical])
@@ -37,7 +37,7 @@ import Testing
     @Test func nonDefaultValuesReachTheConfiguration() throws {
         let configuration = try load("""
         window: {length: 2h, slide: 10m, allowed_lateness: 30s, min_events: 200, max_span: 3d}
-        labels: {ttl: 1d, coverage_threshold: 0.5, max_pending: 10, early_label_wait: 1m}
+        labels: {ttl: 1d, coverage_threshold: 0.5, partial_wait: 30m, partial_min_labelled: 800, max_pending: 10, early_label_wait: 1m}
         caps: {models: 3, versions_per_model: 4, segment_values_per_attribute: 5, segment_attributes: 2, reference_events: 7, reference_bytes: 2097152, performance_panes: 9}
         profile: {fine_bins: 200, bins: 20, category_capacity: 50}
         feature_kinds: {age: numeric}
@@ -64,7 +64,8 @@ import Testing
         #expect(monitor.join.timeToLiveMilliseconds == 86_400_000)
         #expect(monitor.join.earlyLabelWaitMilliseconds == 60_000)
         #expect(monitor.join.maximumPendingPredictions == 10)
-        #expect(monitor.labelCoverageThreshold == 0.5)
+        #expect(monitor.labelReadiness.coverageThreshold == 0.5)
+        #expect(monitor.labelReadiness.partialWaitMilliseconds == 1_800_000 && monitor.labelReadiness.partialMinimumLabelled == 800)
         #expect([monitor.caps.models, monitor.caps.versionsPerModel, monitor.caps.segmentValuesPerAttribute,
                  monitor.caps.segmentAttributes, monitor.caps.referenceEvents, monitor.caps.referenceBytesInTotal,
                  monitor.caps.performancePanes] == [3, 4, 5, 2, 7, 2_097_152, 9])
