@@ -178,9 +178,9 @@ def multiclass_cases(rng):
 
 def main():
     rng = np.random.default_rng(20261205)
-    vectors = {"regression": regression_cases(rng), "regressionFairness": fairness_cases(rng),
+    vectors = {"generator": "scikit-learn, Fairlearn 0.15, numpy", "regression": regression_cases(rng), "regressionFairness": fairness_cases(rng),
                "multiclass": multiclass_cases(rng)}
-    (ROOT / "model_types.json").write_text(json.dumps(vectors, indent=1) + "\n")
+    (ROOT / "model_types.json").write_text(json.dumps(vectors, separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":
