@@ -20,8 +20,9 @@ import RealModule
 /// metrics and counted in ``invalidProbabilityCount``; classes named only in probability
 /// vectors are calibrated up to `maximumClasses` too (further ones counted in
 /// ``calibrationOverflowCount``). Memory: `maximumClasses`² counts at most (k² for k
-/// classes seen), plus 30 numbers per calibrated class. Update: two dictionary lookups, O(size of the
-/// probability vector); merge: O(k²).
+/// classes seen), plus 30 numbers per calibrated class. Update: two dictionary lookups and no allocation
+/// for known classes (a new class grows the matrix, O(k)), plus a lookup per entry of the
+/// probability vector; merge: O(k²).
 public struct MulticlassOutcomeSummary: Equatable, Sendable {
     public static let defaultMaximumClasses = 50
 
@@ -123,6 +124,10 @@ public struct MulticlassOutcomeSummary: Equatable, Sendable {
     /// Adds `count` rows to a cell; false (and counted as overflow) when a class does not fit.
     @discardableResult
     private mutating func record(label: String, predicted: String, count: UInt64) -> Bool {
+        if let trueIndex = classIndex[label], let predictedIndex = classIndex[predicted] {
+            confusion[trueIndex][predictedIndex] += count
+            return true
+        }
         let needed = Set([label, predicted].filter { classIndex[$0] == nil })
         guard classes.count + needed.count <= maximumClasses else {
             overflowCount += count
