@@ -66,4 +66,25 @@ import Testing
         let empty = try MulticlassOutcomeSummary()
         #expect(empty.accuracy == nil && empty.macro == nil && empty.weighted == nil && empty.logLoss == nil)
     }
+
+    @Test func truncatedOrInconsistentStateIsRejected() throws {
+        var writer = BinaryWriter()
+        try MulticlassVectors.shared.multiclass[0].summary().encode(to: &writer)
+        for length in 0..<writer.bytes.count {
+            var reader = BinaryReader(Array(writer.bytes[..<length]))
+            #expect(throws: (any Error).self) { _ = try MulticlassOutcomeSummary(from: &reader) }
+        }
+        var inconsistent = BinaryWriter()
+        inconsistent.writeCount(50)
+        inconsistent.writeCount(1)
+        inconsistent.write("a")
+        inconsistent.writeCounts([1])
+        for count: UInt64 in [0, 2, 0] { inconsistent.writeVarint(count) }  // two probability vectors for one row
+        inconsistent.write(0.5)
+        inconsistent.write(0.5)
+        inconsistent.writeVarint(0)
+        inconsistent.writeCount(0)
+        var reader = BinaryReader(inconsistent.bytes)
+        #expect(throws: SerializationError.invalidValue("inconsistent multiclass outcome counts")) { _ = try MulticlassOutcomeSummary(from: &reader) }
+    }
 }

@@ -44,4 +44,13 @@ import Testing
         var other = try RegressionFairnessSummary(attributes: ["gender"])
         #expect(throws: OutcomeSummaryError.self) { try other.merge(summary) }
     }
+
+    @Test func truncatedStateIsRejected() throws {
+        var writer = BinaryWriter()
+        try RegressionVectors.shared.regressionFairness[2].summary().encode(to: &writer)
+        for length in 0..<writer.bytes.count {
+            var reader = BinaryReader(Array(writer.bytes[..<length]))
+            #expect(throws: (any Error).self) { _ = try RegressionFairnessSummary(from: &reader) }
+        }
+    }
 }

@@ -70,4 +70,13 @@ import Testing
         var reader = BinaryReader(writer.bytes)
         #expect(throws: SerializationError.invalidValue("inconsistent regression summary")) { try RegressionSummary(from: &reader) }
     }
+
+    @Test func truncatedStateIsRejected() {
+        var writer = BinaryWriter()
+        RegressionVectors.shared.regression[6].summary().encode(to: &writer)
+        for length in 0..<writer.bytes.count {
+            var reader = BinaryReader(Array(writer.bytes[..<length]))
+            #expect(throws: SerializationError.self) { _ = try RegressionSummary(from: &reader) }
+        }
+    }
 }
