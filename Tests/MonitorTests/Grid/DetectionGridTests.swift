@@ -44,8 +44,9 @@ import Testing
     ]
 
     /// Largest acceptable detection delay per change kind and shape (nil: not required at
-    /// that shape). Delays run from the change start to the firing's event time, so label
-    /// delays (minutes to days) count for the accuracy drops.
+    /// that shape). Delays run from the change start to the firing's event time: the end of
+    /// the window that fired. A performance window is judged later, once its labels are
+    /// ready (coverage, or `labels.partial_wait` after its end with enough labels).
     ///
     /// At 50/h a window holds ~500 events (~10 h) and the noise gate (1e-4) asks for a
     /// difference several standard errors wide: a parity ratio of 0.7 between two groups of
