@@ -143,6 +143,7 @@ final class VersionMonitor {
         fairnessAttributes = rules.fairnessAttributeSets(model: model, version: version, tracked: codes.attributes)
         fairnessPositions = fairnessAttributes.map { $0.compactMap(codes.position(ofExisting:)) }
         referencePerformance = ReferencePerformance(fairnessAttributes: fairnessAttributes)
+        calibration = nil
         let made = rules.makeDetectors(model: model, version: version)
         detectorRules = made.map(\.rule)
         detectors = made.map(\.detector)

@@ -7,9 +7,9 @@ import Testing
 /// scores are calibrated (a row of score s is positive with probability s), predictions
 /// are `s >= 0.5`. Scores uniform on [0, 1] give accuracy 0.75; from `shiftAt` on the
 /// scores crowd to [0.3, 0.7] (covariate shift), where accuracy is 0.6. The rules are the
-/// shipped example, `rules/estimated-performance.yaml`.
+/// shipped example, `rules/examples/estimated-performance.yaml`.
 @Suite struct RuleEvaluatorTests {
-    static let rules: RuleSet = try! RuleLoader.load(paths: [RuleFixtures.path("rules/estimated-performance.yaml")]).get()
+    static let rules: RuleSet = try! RuleLoader.load(paths: [RuleFixtures.path("rules/examples/estimated-performance.yaml")]).get()
 
     static let start: Int64 = 1_700_000_400_000
     /// The stream reference: the first window (20 minutes, 2,400 predictions).
@@ -120,6 +120,42 @@ import Testing
         outputs += engine.drainOutputs()
         #expect(outputs.contains { $0.kind == .metric })
         #expect(!outputs.contains { if case let .metric(metric) = $0.event, case .estimated = metric.metric { true } else { false } })
+    }
+
+    static func estimatedAccuracySamples(_ outputs: [MonitorOutput]) -> [Int] {
+        outputs.compactMap { output in
+            guard case let .metric(metric) = output.event, metric.metric == .estimated(.accuracy) else { return nil }
+            return metric.samples
+        }
+    }
+
+    /// Rules that change across a restart: panes saved without predicted scores start them
+    /// empty (the first windows' estimates rest on fewer predictions), and panes saved with
+    /// them drop them when no rule estimates any more.
+    @Test func restoringUnderOtherRulesReconcilesThePanes() throws {
+        let lines = Self.stream(shifted: true).lines
+        let half = lines.count / 2
+        let configuration = ScenarioTests.configuration()
+
+        let without = MonitorEngine(configuration: configuration, rules: ScenarioTests.defaultRules)
+        _ = Self.feed(lines[..<half], to: without)
+        let gaining = try MonitorEngine(restoring: without.checkpoint(), configuration: configuration, rules: Self.rules)
+        var gained = Self.feed(lines[half...], to: gaining)
+        gaining.finish()
+        gained += gaining.drainOutputs()
+        let samples = Self.estimatedAccuracySamples(gained)
+        #expect(try #require(samples.first) < 2_400)
+        #expect(samples.max() == 2_400)
+        #expect(gained.contains { $0.firing?.rule == "EstimatedAccuracyDrop" })
+
+        let with = MonitorEngine(configuration: configuration, rules: Self.rules)
+        _ = Self.feed(lines[..<half], to: with)
+        let losing = try MonitorEngine(restoring: with.checkpoint(), configuration: configuration, rules: ScenarioTests.defaultRules)
+        var lost = Self.feed(lines[half...], to: losing)
+        losing.finish()
+        lost += losing.drainOutputs()
+        #expect(lost.contains { $0.kind == .metric })
+        #expect(Self.estimatedAccuracySamples(lost).isEmpty)
     }
 
     /// A checkpoint mid-stream (predicted scores in the drift panes) restores to the same outputs.
