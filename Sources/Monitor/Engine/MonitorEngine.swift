@@ -125,13 +125,17 @@ public final class MonitorEngine {
             rules.rules.compactMap { rule -> String? in
                 guard rule.selector.matches(model: model, version: version) || model == "*" || version == "*" else { return nil }
                 let lacking: String? = switch (rule.metric.name, rule.condition) {
-                case (.performance, .statistical) where reference.outcomes?.chunks.isEmpty ?? true:
+                case (.performance, .statistical) where reference.outcomes?.chunks.isEmpty ?? true,
+                     (.estimated, .statistical) where reference.outcomes?.chunks.isEmpty ?? true:
                     "no spread of performance over labelled chunks"
                 case (.feature, .statistical) where reference.chunkStatistics.isEmpty:
                     "no spread of drift statistics over chunks"
                 case (.performance, _) where rule.condition.needsReferenceValue && reference.outcomes == nil,
                      (.fairness, _) where rule.condition.needsReferenceValue && reference.outcomes == nil:
                     "no labelled outcomes"
+                // CBPE calibrates on the outcomes whatever the condition.
+                case (.estimated, _) where reference.outcomes == nil:
+                    "no labelled outcomes to calibrate the scores on"
                 default: nil
                 }
                 return lacking.map {

@@ -1,3 +1,4 @@
+import DriftCore
 import Simulation
 import Testing
 @testable import Monitor
@@ -109,6 +110,42 @@ import Testing
         #expect(run.outputs.contains { $0.kind == .notice && $0.json.contains("EstimatedAccuracyDrop") })
         #expect(Self.estimatedAccuracies(run.outputs).isEmpty)
         #expect(run.outputs.contains { if case let .metric(metric) = $0.event { metric.metric == .estimated(.accuracy) && metric.value == nil } else { false } })
+    }
+
+    /// A profile built from labelled data calibrates from its stored score histograms per
+    /// label, before any monitored window; one without outcomes is reported at start.
+    @Test func aProfileWithLabelledOutcomesCalibratesAtOnce() throws {
+        var reference: [MonitorEvent] = []
+        var monitored: [[UInt8]] = []
+        for line in Self.stream(shifted: true).lines {
+            guard case let .success(event) = EventDecoder().decode(line) else { continue }
+            switch event {
+            case let .prediction(prediction) where prediction.timestamp < Self.referenceEnd: reference.append(event)
+            case .label: reference.append(event)
+            default: monitored.append(line)
+            }
+        }
+        var profiler = LabelledDatasetProfiler(try DatasetProfiler())
+        for event in reference { profiler.add(event) }
+        var document = profiler.document(model: "loans", version: "v1") { add in
+            for case let .prediction(prediction) in reference { add(prediction) }
+        }
+        var configuration = ScenarioTests.configuration()
+        configuration.references.set(document, identifier: "labelled.json")
+        let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
+        #expect(engine.referenceGaps.isEmpty)
+        var outputs = Self.feed(monitored, to: engine)
+        engine.finish()
+        outputs += engine.drainOutputs()
+        let accuracy = try #require(engine.ruleActivity.first { $0.rule == "EstimatedAccuracyDrop" })
+        #expect(accuracy.skippedForNoValue == 0 && accuracy.evaluated > 10)
+        #expect(outputs.contains { $0.firing?.rule == "EstimatedAccuracyDrop" })
+        #expect(abs(try #require(Self.estimatedAccuracies(outputs).first).value - 0.75) < 0.03)
+
+        document.outcomes = nil
+        configuration.references.set(document, identifier: "unlabelled.json")
+        let gaps = MonitorEngine(configuration: configuration, rules: Self.rules).referenceGaps
+        #expect(gaps.count == 2 && gaps[0].contains("EstimatedAccuracyDrop") && gaps[0].contains("no labelled outcomes to calibrate"))
     }
 
     /// Metric lines carry `estimated_*` only for versions whose rules use them.
