@@ -2,7 +2,8 @@ import DriftCore
 
 /// What one pane of a version's drift window holds: a summary per feature on the
 /// reference's bins, the score and predicted-class summaries, data-quality counters,
-/// and per-group prediction counts for selection-rate fairness.
+/// per-group prediction counts for selection-rate fairness and, when a rule of the version
+/// uses an `estimated_*` metric, the scores by predicted class that CBPE estimates from.
 ///
 /// An event costs O(features it names), not O(features of the reference): the values of
 /// features it does not name are not recorded one by one but counted as missing when a
@@ -23,9 +24,12 @@ struct DriftPane: WindowPane, Sendable {
     /// Predictions without a score or predicted class.
     var missingScores = 0
     var selection: [FairnessSummary]
+    /// Scores by predicted class (CBPE); nil unless the version's rules estimate
+    /// performance: 32 KB a pane that other versions do not pay for.
+    var predictedScores: PredictedScoreHistogram?
     var events = 0
 
-    init(layout: FeatureLayout, fairnessAttributes: [[String]], maximumGroups: Int) {
+    init(layout: FeatureLayout, fairnessAttributes: [[String]], maximumGroups: Int, estimatesPerformance: Bool = false) {
         numeric = layout.numericReferences.map { $0.makeSummary() }
         categorical = layout.categoricalReferences.map { $0.makeSummary() }
         typeErrors = Array(repeating: 0, count: layout.featureCount)
@@ -33,6 +37,7 @@ struct DriftPane: WindowPane, Sendable {
         score = layout.score?.makeSummary()
         prediction = layout.prediction?.makeSummary() ?? CategoricalSummary()
         selection = fairnessAttributes.map { try! FairnessSummary(attributes: $0, maximumGroups: maximumGroups) }
+        predictedScores = estimatesPerformance ? try! PredictedScoreHistogram() : nil  // the default bins are valid
     }
 
     /// A numeric feature's summary, every event of the pane that did not name it counted as missing.
@@ -58,6 +63,7 @@ struct DriftPane: WindowPane, Sendable {
         prediction.merge(other.prediction)
         missingScores += other.missingScores
         for index in selection.indices { try! selection[index].merge(other.selection[index]) }
+        if let otherScores = other.predictedScores { try! predictedScores?.merge(otherScores) }  // same bins by construction
         events += other.events
     }
 }
@@ -103,6 +109,7 @@ extension DriftPane {
         if event.score == nil || event.predictedLabel == nil { missingScores += 1 }
         prediction.update(event.predictedLabel.map(OutputSubject.category(ofPredictedClass:)))
         if let predicted = event.predictedLabel {
+            predictedScores?.record(predicted: predicted == 1, score: event.score)  // in place: a bin index and one add
             for index in selection.indices {
                 selection[index].record(group: groups[index], label: nil, predicted: predicted == 1)
             }
@@ -175,11 +182,16 @@ extension DriftPane {
         writer.writeCounter(missingScores)
         writer.write(selection)
         writer.writeCounter(events)
+        writer.writeOptional(predictedScores) { $0.write($1) }
     }
 
     /// Decodes a pane onto `template`'s shape (a fresh pane of the same layout): numeric
     /// summaries on the layout's bins, and the same features and fairness sets, so that
-    /// merging restored panes can never meet incompatible summaries.
+    /// merging restored panes can never meet incompatible summaries. Whether the pane keeps
+    /// predicted scores is the template's (the current rules'): a checkpoint's are dropped
+    /// when no rule estimates performance any more, and a pane saved without them starts
+    /// them empty (its window's estimate then rests on fewer predictions, which its
+    /// `samples` show).
     init(from reader: inout BinaryReader, layout: FeatureLayout, template: DriftPane) throws {
         self = template
         let numericCount = try reader.readCount(maximum: reader.remaining)
@@ -200,6 +212,11 @@ extension DriftPane {
         try reader.expect(selection.map(\.attributes), template.selection.map(\.attributes), "fairness attribute sets")
         try reader.expect(selection.map(\.scoreBins), template.selection.map(\.scoreBins), "fairness score bins")
         events = try reader.readCounter()
+        let restoredScores = try reader.readOptional { try $0.read(PredictedScoreHistogram.self) }
+        if let restoredScores, let expected = template.predictedScores {
+            try reader.expect(restoredScores.scoreBins, expected.scoreBins, "predicted score bins")
+            predictedScores = restoredScores
+        }
     }
 
     private static func readCounters(_ reader: inout BinaryReader, expecting count: Int) throws -> [Int] {

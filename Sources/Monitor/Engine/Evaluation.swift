@@ -21,6 +21,7 @@ struct EvaluationContext {
     var volume: Int?
     var lateEventRate: Double?
     var rejectedRate: Double?
+    var estimate = PerformanceEstimate.notTracked
 
     // Performance evaluations.
     var outcome: BinaryOutcomeSummary?
@@ -42,6 +43,36 @@ struct EvaluationContext {
         self.count = count
         self.reference = reference
         self.referencePerformance = referencePerformance
+    }
+}
+
+/// A drift window's CBPE estimate of its performance (``BinaryConfidenceBasedEstimator``).
+enum PerformanceEstimate {
+    /// No rule of the version uses an `estimated_*` metric: nothing estimated or written.
+    case notTracked
+    /// No estimate: the reference's outcomes are not settled yet or cannot calibrate (no
+    /// scored labelled prediction), or the window holds no scored prediction.
+    case unavailable(scoredPredictions: Int)
+    case estimated(EstimatedBinaryPerformance)
+
+    /// Scored predictions of the window (a rule's `min_samples` counts these).
+    var scoredPredictions: Int {
+        switch self {
+        case .notTracked: 0
+        case let .unavailable(scored): scored
+        case let .estimated(estimate): Int(estimate.predictions)
+        }
+    }
+
+    func value(_ metric: EstimatedPerformanceMetric) -> Double? {
+        guard case let .estimated(estimate) = self else { return nil }
+        return switch metric {
+        case .accuracy: estimate.accuracy
+        case .precision: estimate.precision
+        case .recall: estimate.recall
+        case .f1: estimate.f1
+        case .rocAUC: estimate.rocAUC
+        }
     }
 }
 
@@ -159,6 +190,7 @@ extension MetricName {
             case .labelCoverage: .performance
             }
         case .performance, .changeDetector: .performance
+        case .estimated: .drift
         case let .fairness(metric): metric.usesSelection ? .drift : .performance
         }
     }

@@ -126,13 +126,17 @@ public final class MonitorEngine {
             rules.rules.compactMap { rule -> String? in
                 guard rule.selector.matches(model: model, version: version) || model == "*" || version == "*" else { return nil }
                 let lacking: String? = switch (rule.metric.name, rule.condition) {
-                case (.performance, .statistical) where reference.outcomes?.chunks.isEmpty ?? true:
+                case (.performance, .statistical) where reference.outcomes?.chunks.isEmpty ?? true,
+                     (.estimated, .statistical) where reference.outcomes?.chunks.isEmpty ?? true:
                     "no spread of performance over labelled chunks"
                 case (.feature, .statistical) where reference.chunkStatistics.isEmpty:
                     "no spread of drift statistics over chunks"
                 case (.performance, _) where rule.condition.needsReferenceValue && reference.outcomes == nil,
                      (.fairness, _) where rule.condition.needsReferenceValue && reference.outcomes == nil:
                     "no labelled outcomes"
+                // CBPE calibrates on the outcomes whatever the condition.
+                case (.estimated, _) where reference.outcomes == nil:
+                    "no labelled outcomes to calibrate the scores on"
                 default: nil
                 }
                 return lacking.map {
@@ -352,11 +356,12 @@ extension MonitorEngine {
     /// format 3 segment codes per model version and the partition's event time; format 4
     /// where an alert's `for`/`keep_firing_for` run counted its last independent window,
     /// outputs not yet drained as typed events (``OutputEvent``), not JSON, and the label
-    /// join in pages (which may be left out, see ``checkpointWithoutJoinPages()``).
+    /// join in pages (which may be left out, see ``checkpointWithoutJoinPages()``); format 5
+    /// the drift panes' scores by predicted class (CBPE's `estimated_*` metrics).
     /// An older checkpoint is refused with a clear error (its layout cannot be completed).
-    public static let checkpointFormatVersion: UInt32 = 4
+    public static let checkpointFormatVersion: UInt32 = 5
 
-    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 4),
+    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 5),
     /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
     /// future outputs are exactly this one's: every version (reference, stream-reference
     /// collection, drift and performance panes, change detectors), the label join, the
@@ -406,7 +411,7 @@ extension MonitorEngine {
         try VersionedBlob.decode(bytes, kind: Self.checkpointKind, newestVersion: Self.checkpointFormatVersion) { reader, version in
             guard version == Self.checkpointFormatVersion else {
                 throw SerializationError.invalidValue(
-                    "checkpoint format \(version) predates format \(Self.checkpointFormatVersion) (typed outputs, per-version segment caps, the partition's event time, the paged label join); it cannot be restored")
+                    "checkpoint format \(version) predates format \(Self.checkpointFormatVersion) (typed outputs, per-version segment caps, the partition's event time, the paged label join, the drift panes' predicted scores); it cannot be restored")
             }
             try restoreState(from: &reader, joinPages: joinPages)
         }

@@ -77,6 +77,15 @@ final class RuleEvaluator {
         return sets
     }
 
+    /// Whether a rule that applies to a version uses an `estimated_*` metric: its drift
+    /// panes then keep the scores by predicted class that CBPE estimates from.
+    func estimatesPerformance(model: String, version: String) -> Bool {
+        ruleSet.rules.contains { rule in
+            guard case .estimated = rule.metric.name else { return false }
+            return rule.selector.matches(model: model, version: version)
+        }
+    }
+
     /// A fresh detector for each change-detector rule that applies to a version, with
     /// the rule's position (detectors run on the version's error stream).
     func makeDetectors(model: String, version: String) -> [(rule: Int, detector: ErrorStreamDetector)] {
@@ -166,6 +175,8 @@ final class RuleEvaluator {
         /// Every defined metric of the subject, in the evaluation's order.
         case featureMetrics
         case performance
+        /// The window's expected confusion matrix (CBPE).
+        case estimatedPerformance(PerformanceEstimate)
         case fairness(FairnessReport)
         /// The drifted features, most drifted first (at most five).
         case driftedFeatures([MetricObservation])
@@ -179,6 +190,14 @@ final class RuleEvaluator {
                     .map { Evidence($0.key.metric.rawValue, .number($0.value!)) }
             case .performance:
                 return [Evidence("labelled", .count(context.labelled)), Evidence(HealthMetric.labelCoverage.rawValue, .number(context.labelCoverage ?? 0))]
+            case let .estimatedPerformance(estimate):
+                let scored = Evidence("scored_predictions", .count(estimate.scoredPredictions))
+                guard case let .estimated(matrix) = estimate else { return [scored] }
+                return [scored,
+                        Evidence("expected_true_positives", .number(matrix.truePositives)),
+                        Evidence("expected_false_positives", .number(matrix.falsePositives)),
+                        Evidence("expected_true_negatives", .number(matrix.trueNegatives)),
+                        Evidence("expected_false_negatives", .number(matrix.falseNegatives))]
             case let .fairness(report):
                 return report.groups.map { group in
                     Evidence(group.key.description, .group(selectionRate: group.selectionRate.value, predictions: Int(group.predictionCount)))
@@ -207,13 +226,19 @@ final class RuleEvaluator {
         case let .performance(name):
             guard let outcome = context.outcome else { return Measured(samples: 0) }
             let baseline = context.referencePerformance
-            let settled = baseline.isSettled(labelReadiness)
-            let referenceValue = settled ? PerformanceMetrics.value(name, of: baseline.outcome) : nil
-            let band = context.reference.performanceBand(name, labelled: context.labelled)
-            return Measured(value: PerformanceMetrics.value(name, of: outcome), samples: context.labelled,
-                            reference: ReferenceStatistic(value: referenceValue, chunkMean: band?.mean, chunkStandardDeviation: band?.standardDeviation),
+            let reference = performanceReference(name, samples: context.labelled, context: context)
+            return Measured(value: PerformanceMetrics.value(name, of: outcome), samples: context.labelled, reference: reference,
                             evidence: .performance,
-                            pValue: settled ? PerformanceMetrics.pValue(name, of: outcome, reference: baseline.outcome) : nil, noEffect: referenceValue)
+                            pValue: baseline.isSettled(labelReadiness)
+                                ? PerformanceMetrics.pValue(name, of: outcome, reference: baseline.outcome) : nil,
+                            noEffect: reference.value)
+        case let .estimated(name):
+            // No noise gate: the estimate is an expectation over the window's scores, not a
+            // count of outcomes, so no test of realized proportions applies (judged on its value).
+            let estimate = context.estimate
+            let reference = performanceReference(name.realized, samples: estimate.scoredPredictions, context: context)
+            return Measured(value: estimate.value(name), samples: estimate.scoredPredictions, reference: reference,
+                            evidence: .estimatedPerformance(estimate), noEffect: reference.value)
         case .changeDetector:
             return Measured(value: context.detectorSignals[ruleIndex].map { $0 ? 1 : 0 }, samples: context.labelled)
         case let .fairness(name):
@@ -230,6 +255,15 @@ final class RuleEvaluator {
                             reference: ReferenceStatistic(value: referenceValue), evidence: .fairness(report),
                             pValue: FairnessMetrics.pValue(name, of: report), noEffect: referenceValue ?? name.noEffectValue)
         }
+    }
+
+    /// The reference's realized value of a performance metric once its outcomes are
+    /// settled, with its chunks' band scaled to a window of `samples` (`sigma` conditions).
+    private func performanceReference(_ metric: PerformanceMetric, samples: Int, context: EvaluationContext) -> ReferenceStatistic {
+        let baseline = context.referencePerformance
+        let value = baseline.isSettled(labelReadiness) ? PerformanceMetrics.value(metric, of: baseline.outcome) : nil
+        let band = context.reference.performanceBand(metric, labelled: samples)
+        return ReferenceStatistic(value: value, chunkMean: band?.mean, chunkStandardDeviation: band?.standardDeviation)
     }
 
     private func measureHealth(_ metric: HealthMetric, _ rule: Rule, context: EvaluationContext) -> Measured {
@@ -400,6 +434,12 @@ final class RuleEvaluator {
                 observations.append((observation.key.subject, .feature(observation.key.metric), observation.value, observation.samples))
             }
             fairness(context.selection, FairnessMetric.allCases.filter(\.usesSelection))
+            // Only for versions whose rules estimate performance: other streams' lines are unchanged.
+            if case .notTracked = context.estimate {} else {
+                for metric in EstimatedPerformanceMetric.allCases {
+                    observations.append((.model, .estimated(metric), context.estimate.value(metric), context.estimate.scoredPredictions))
+                }
+            }
         case .performance:
             observations.append((.model, .health(.labelCoverage), context.labelCoverage, context.count))
             if let outcome = context.outcome {

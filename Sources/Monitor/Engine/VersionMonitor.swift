@@ -26,6 +26,12 @@ final class VersionMonitor {
     private var detectorRules: [Int] = []
     private var detectors: [ErrorStreamDetector] = []
     private var detectorSignals: [Bool] = []
+    /// CBPE's estimator, fitted on the reference's labelled outcomes once they are settled
+    /// (a profile's: at the first estimate), keyed by the reference predictions resolved when
+    /// it was fitted: refitted only when more reference labels arrived since. A function of
+    /// those outcomes alone, so a restored checkpoint refits the same one. Nil estimator:
+    /// the outcomes cannot calibrate (no scored labelled prediction).
+    private var calibration: (resolved: Int, estimator: BinaryConfidenceBasedEstimator?)?
     /// Redelivered predictions dropped while waiting for the reference.
     private(set) var duplicatePredictionsWhileWaiting = 0
 
@@ -137,6 +143,7 @@ final class VersionMonitor {
         fairnessAttributes = rules.fairnessAttributeSets(model: model, version: version, tracked: codes.attributes)
         fairnessPositions = fairnessAttributes.map { $0.compactMap(codes.position(ofExisting:)) }
         referencePerformance = ReferencePerformance(fairnessAttributes: fairnessAttributes)
+        calibration = nil
         let made = rules.makeDetectors(model: model, version: version)
         detectorRules = made.map(\.rule)
         detectors = made.map(\.detector)
@@ -321,18 +328,22 @@ final class VersionMonitor {
     /// Starts monitoring against `active`; panes before `referenceEndPane` (a stream
     /// reference's period) are closed, so that later events for them count as late.
     private func activate(_ active: ActiveReference, closingPanesBefore referenceEndPane: Int64?) -> Monitoring {
-        let layout = active.layout
-        let attributes = fairnessAttributes
-        var window = SlidingWindow(spec: configuration.window) {
-            DriftPane(layout: layout, fairnessAttributes: attributes, maximumGroups: FairnessSummary.defaultMaximumGroups)
-        }
+        let pane = freshPane(layout: active.layout)
+        var window = SlidingWindow(spec: configuration.window) { pane }
         if let referenceEndPane, case .eventTime = configuration.window.kind { window.closePanes(before: referenceEndPane) }
         let sizing: WindowSpec.Sizing = if case .eventTime = configuration.window.kind { configuration.window.sizing } else { .fixed }
         let monitoring = Monitoring(reference: active, drift: window, performance: PerformanceTracker(
             panesPerWindow: configuration.window.panesPerWindow, readiness: configuration.labelReadiness,
-            timeToLive: configuration.join.timeToLiveMilliseconds, maximumPanes: configuration.caps.performancePanes, fairnessAttributes: attributes, sizing: sizing))
+            timeToLive: configuration.join.timeToLiveMilliseconds, maximumPanes: configuration.caps.performancePanes,
+            fairnessAttributes: fairnessAttributes, sizing: sizing))
         phase = .monitoring(monitoring)
         return monitoring
+    }
+
+    /// An empty drift pane of the version: its fairness sets, and predicted scores when its rules estimate performance.
+    private func freshPane(layout: FeatureLayout) -> DriftPane {
+        DriftPane(layout: layout, fairnessAttributes: fairnessAttributes, maximumGroups: FairnessSummary.defaultMaximumGroups,
+                  estimatesPerformance: rules.estimatesPerformance(model: model, version: version))
     }
 
     private func monitor(_ event: PredictionEvent, segment: UInt64, in monitoring: Monitoring) -> (evaluations: [Evaluation], payload: JoinedPrediction?) {
@@ -439,12 +450,25 @@ final class VersionMonitor {
             context.selection = zip(fairnessAttributes, window.summary.selection).map { ($0, $1) }
             context.volume = window.eventCount
             context.lateEventRate = lateEventRate
+            if let scores = window.summary.predictedScores { context.estimate = estimate(scores) }
             evaluations.append(Evaluation(context: context))
         }
         if let last = closed.last {
             evaluations += evaluatePerformance(now: monitoring.drift.watermark ?? last.end, of: monitoring)
         }
         return evaluations
+    }
+
+    /// CBPE on a window's scores, calibrated on the reference's settled outcomes.
+    private func estimate(_ scores: PredictedScoreHistogram) -> PerformanceEstimate {
+        let scored = Int(scores.scoredCount)
+        guard referencePerformance.isSettled(rules.labelReadiness) else { return .unavailable(scoredPredictions: scored) }
+        if calibration?.resolved != referencePerformance.resolved {
+            let fitted = try? IsotonicCalibration(outcomes: referencePerformance.outcome)
+            calibration = (referencePerformance.resolved, fitted.map(BinaryConfidenceBasedEstimator.init))
+        }
+        guard let estimated = calibration?.estimator?.estimate(scores) else { return .unavailable(scoredPredictions: scored) }
+        return .estimated(estimated)
     }
 
     private func evaluatePerformance(now: Int64, of monitoring: Monitoring) -> [Evaluation] {
@@ -619,7 +643,7 @@ extension VersionMonitor {
         if let active = try reader.readOptional({ try ActiveReference.decode(from: &$0) }) {
             guard period == nil else { throw SerializationError.invalidValue("a reference both built and being collected") }
             let monitoring = activate(active, closingPanesBefore: nil)
-            let template = DriftPane(layout: active.layout, fairnessAttributes: fairnessAttributes, maximumGroups: FairnessSummary.defaultMaximumGroups)
+            let template = freshPane(layout: active.layout)
             try monitoring.drift.restoreState(from: &reader) { try DriftPane(from: &$0, layout: active.layout, template: template) }
             try monitoring.performance.restoreState(from: &reader)
         } else if let period {

@@ -202,6 +202,13 @@ public enum MetricCatalog {
                          parameters: parameters, defaultMinSamples: minSamples, summary: summary)
     }
 
+    /// Estimated on drift windows from their scores (CBPE): the reference is the realized
+    /// value on the reference's labelled outcomes, and `min_samples` counts scored predictions.
+    private static func estimated(_ metric: EstimatedPerformanceMetric, _ summary: String) -> MetricDefinition {
+        model(.estimated(metric), .performance,
+              "CBPE estimate, before labels arrive (binary classifiers; calibrated on the reference's labelled outcomes): " + summary)
+    }
+
     private static func detector(
         _ kind: ErrorStreamDetector.Kind, _ parameters: [ParameterDefinition], _ summary: String
     ) -> MetricDefinition {
@@ -240,6 +247,11 @@ public enum MetricCatalog {
         model(.performance(.brier), .performance, "mean squared error of the score against the label"),
         model(.performance(.logLoss), .performance, "mean negative log-likelihood of the label under the score"),
         model(.performance(.ece), .performance, "expected calibration error over 10 equal-width score bins"),
+        estimated(.accuracy, "share of the window's scored predictions expected to be correct"),
+        estimated(.precision, "expected true positives / predicted positives"),
+        estimated(.recall, "expected true positives / expected actual positives"),
+        estimated(.f1, "harmonic mean of the estimated precision and recall"),
+        estimated(.rocAUC, "area under the ROC curve of the score, each prediction weighted by its calibrated probability"),
         detector(.adwin, [
             number("delta", 0.002, .openUnit, "confidence of the cut test"),
             integer("clock", 32, "check for cuts every this many updates"),

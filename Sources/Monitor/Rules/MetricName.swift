@@ -13,13 +13,15 @@ public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertibl
     case health(HealthMetric)
     /// Performance on labelled predictions.
     case performance(PerformanceMetric)
+    /// Performance estimated from a drift window's scores, before its labels arrive.
+    case estimated(EstimatedPerformanceMetric)
     /// A change detector on the error stream.
     case changeDetector(ErrorStreamDetector.Kind)
     /// A gap between the groups of a sensitive attribute.
     case fairness(FairnessMetric)
 
     public static let allCases: [MetricName] = FeatureMetric.allCases.map(feature) + HealthMetric.allCases.map(health)
-        + PerformanceMetric.allCases.map(performance) + ErrorStreamDetector.Kind.allCases.map(changeDetector)
+        + PerformanceMetric.allCases.map(performance) + EstimatedPerformanceMetric.allCases.map(estimated) + ErrorStreamDetector.Kind.allCases.map(changeDetector)
         + FairnessMetric.allCases.map(fairness)
 
     private static let byRawValue = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
@@ -34,6 +36,7 @@ public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         case let .feature(metric): metric.rawValue
         case let .health(metric): metric.rawValue
         case let .performance(metric): metric.rawValue
+        case let .estimated(metric): metric.rawValue
         case let .changeDetector(kind): kind.rawValue
         case let .fairness(metric): metric.rawValue
         }
@@ -81,6 +84,27 @@ public enum PerformanceMetric: String, Sendable, Hashable, CaseIterable {
     case brier
     case logLoss = "log_loss"
     case ece
+}
+
+/// Performance estimated by confidence-based performance estimation (CBPE, binary
+/// classifiers) from a drift window's scores alone, in the order metric lines list them.
+public enum EstimatedPerformanceMetric: String, Sendable, Hashable, CaseIterable {
+    case accuracy = "estimated_accuracy"
+    case precision = "estimated_precision"
+    case recall = "estimated_recall"
+    case f1 = "estimated_f1"
+    case rocAUC = "estimated_roc_auc"
+
+    /// The metric it estimates: the reference's realized value of it is what `reference` means.
+    public var realized: PerformanceMetric {
+        switch self {
+        case .accuracy: .accuracy
+        case .precision: .precision
+        case .recall: .recall
+        case .f1: .f1
+        case .rocAUC: .rocAUC
+        }
+    }
 }
 
 /// Fairness gaps between groups, in the order metric lines list them.

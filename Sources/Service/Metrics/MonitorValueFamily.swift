@@ -6,7 +6,8 @@ import Monitor
 /// - `driftwatch_feature_drift_*{model,version,feature}`: drift statistics of a feature,
 ///   of the score (`feature="score"`) or of the predicted class (`feature="prediction"`);
 /// - `driftwatch_feature_*_ratio{model,version,feature}`: data quality of the same;
-/// - `driftwatch_model_*{model,version}`: traffic, label coverage and performance;
+/// - `driftwatch_model_*{model,version}`: traffic, label coverage and performance, realized
+///   (`driftwatch_model_performance_*`) and estimated before labels (`driftwatch_model_estimated_*`);
 /// - `driftwatch_model_error_drift_signal{model,version,detector}`: change detectors;
 /// - `driftwatch_fairness_*{model,version,attribute}`: gaps between a sensitive attribute's groups.
 ///
@@ -34,6 +35,9 @@ struct MonitorValueFamily: Sendable, Hashable {
             subjectLabel = nil
         case let .performance(performance):
             name = "driftwatch_model_performance_" + Self.suffix(performance)
+            subjectLabel = nil
+        case let .estimated(estimated):
+            name = "driftwatch_model_estimated_" + Self.suffix(estimated.realized)
             subjectLabel = nil
         case .changeDetector:
             // One family for every detector: each is a 0/1 signal of the same meaning.

@@ -16,7 +16,8 @@ import Testing
             "psi", "js", "hellinger", "ks", "ks_pvalue", "wasserstein", "mean_shift", "std_ratio", "tvd", "chi2", "chi2_pvalue",
             "new_category_rate", "missing_rate", "missing_rate_delta", "missing_rate_pvalue", "type_error_rate",
             "out_of_range_rate", "category_overflow_rate", "drifted_feature_share", "volume", "late_event_rate", "label_coverage", "rejected_rate",
-            "accuracy", "precision", "recall", "fpr", "f1", "selection_rate", "roc_auc", "brier", "log_loss", "ece", "adwin",
+            "accuracy", "precision", "recall", "fpr", "f1", "selection_rate", "roc_auc", "brier", "log_loss", "ece",
+            "estimated_accuracy", "estimated_precision", "estimated_recall", "estimated_f1", "estimated_roc_auc", "adwin",
             "ddm", "eddm", "page_hinkley", "demographic_parity_difference", "demographic_parity_ratio",
             "equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
         ]
@@ -40,7 +41,7 @@ import Testing
             let families: [MetricFamily] = switch metric.name {
             case .feature: [.driftStatistic, .dataQuality]
             case .health: [.modelHealth]
-            case .performance: [.performance]
+            case .performance, .estimated: [.performance]
             case .changeDetector: [.changeDetector]
             case .fairness: [.fairness]
             }
@@ -58,6 +59,8 @@ import Testing
         #expect(psi.scopes == [.features, .score, .prediction])
         #expect(psi.impliedScope == nil)
         #expect(MetricCatalog.metric(named: "accuracy")?.impliedScope == .model)
+        #expect(MetricCatalog.metric(named: "estimated_accuracy")?.impliedScope == .model)
+        #expect(MetricCatalog.metric(named: "estimated_accuracy")?.name.evaluationKind == .drift)
         #expect(MetricCatalog.metric(named: "equal_opportunity_ratio")?.impliedScope == .fairness)
     }
 
@@ -65,6 +68,7 @@ import Testing
         #expect(MetricCatalog.metric(named: "psi")?.reference == .chunks)
         #expect(MetricCatalog.metric(named: "missing_rate")?.reference == .value)
         #expect(MetricCatalog.metric(named: "volume")?.reference == .value)
+        #expect(MetricCatalog.metric(named: "estimated_roc_auc")?.reference == .value)
         #expect(MetricCatalog.metric(named: "adwin")?.reference == ReferenceSupport.none)
         #expect(!MetricCatalog.effectSizeStatistics.contains("ks_pvalue"))
         #expect(MetricCatalog.effectSizeStatistics.contains("wasserstein"))

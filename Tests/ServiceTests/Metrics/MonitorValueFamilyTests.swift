@@ -30,6 +30,8 @@ import Testing
         #expect(MonitorValueFamily(.feature(.missingRate)).descriptor.name == "driftwatch_feature_missing_ratio")
         #expect(MonitorValueFamily(.feature(.meanShift)).descriptor.name == "driftwatch_feature_drift_mean_shift_stddevs")
         #expect(MonitorValueFamily(.performance(.accuracy)).descriptor.name == "driftwatch_model_performance_accuracy_ratio")
+        #expect(MonitorValueFamily(.estimated(.accuracy)).descriptor.name == "driftwatch_model_estimated_accuracy_ratio")
+        #expect(MonitorValueFamily(.estimated(.rocAUC)).descriptor.name == "driftwatch_model_estimated_roc_auc")
         #expect(MonitorValueFamily(.health(.labelCoverage)).descriptor.name == "driftwatch_model_label_coverage_ratio")
         #expect(MonitorValueFamily(.fairness(.demographicParityRatio)).descriptor.name == "driftwatch_fairness_demographic_parity_ratio")
         #expect(MonitorValueFamily(.feature(.psi)).descriptor.help.hasPrefix("drift statistic: population stability index"))
@@ -42,6 +44,7 @@ import Testing
         #expect(labels(.feature(.psi), subject: "f_income") == ["model=m", "version=v1", "feature=f_income"])
         #expect(labels(.health(.volume), subject: "model") == ["model=m", "version=v1"])
         #expect(labels(.fairness(.demographicParityRatio), subject: "gender") == ["model=m", "version=v1", "attribute=gender"])
+        #expect(labels(.estimated(.accuracy), subject: "model") == ["model=m", "version=v1"])
         #expect(labels(.changeDetector(.adwin), subject: "model") == ["model=m", "version=v1", "detector=adwin"])
     }
 }
