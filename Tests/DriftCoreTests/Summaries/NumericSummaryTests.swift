@@ -63,7 +63,7 @@ import Testing
     /// merged left to right, and the lists must follow the bins (dense past B/4).
     @Test func sparseMergeIsTheFullMergeToTheBit() throws {
         let panes = stride(from: 0, to: 3600, by: 300).map { Self.summarise(Self.values[$0..<$0 + 40]) }
-        #expect(panes.allSatisfy(\.isSparse))
+        #expect(panes.allSatisfy { $0.isSparse })
         var sparse = panes[0]
         var full = panes[0]
         for pane in panes.dropFirst() {

@@ -20,12 +20,14 @@ import Testing
     /// The grid's cells are equal-width: edges crowded into a few cells (a heavy tail,
     /// neighbours one ulp apart), spanning the whole double range, or a single edge must
     /// give the same bins as a search over all the edges.
-    @Test(arguments: [
-        (0..<1000).map { exp(Double($0) / 40) },  // log-spaced: most edges in the first cells
-        (0..<300).map { 1 + Double($0) * Double.ulpOfOne } + [1e6],  // crowded, then one far edge
-        [-.greatestFiniteMagnitude, -1, 0, 1, .greatestFiniteMagnitude],  // span overflows
-        [5],
-    ])
+    static let crowdedEdges: [[Double]] = {
+        let logSpaced: [Double] = (0..<1000).map { exp(Double($0) / 40) }  // most edges in the first cells
+        let ulpApart: [Double] = (0..<300).map { 1 + Double($0) * Double.ulpOfOne }
+        let overflowing: [Double] = [-.greatestFiniteMagnitude, -1, 0, 1, .greatestFiniteMagnitude]  // the span overflows
+        return [logSpaced, ulpApart + [1e6], overflowing, [5]]
+    }()
+
+    @Test(arguments: crowdedEdges)
     func gridLookupMatchesLinearScan(edges: [Double]) throws {
         let binning = try ReferenceBinning(fineEdges: edges, coarseEdgeIndices: [])
         var probes = edges + edges.map(\.nextUp) + edges.map(\.nextDown) + [-1e308, 1e308, 0, -0.0]
