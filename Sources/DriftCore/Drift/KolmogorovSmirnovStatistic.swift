@@ -22,4 +22,25 @@ public enum KolmogorovSmirnovStatistic {
         }
         return min(supremum, 1)
     }
+
+    /// D between `reference` and `current`'s fine bins, as ``compute(reference:current:)``
+    /// gives it for `current.fineCounts.proportionsOfTotal()` (the same operations, each
+    /// proportion divided out as it is needed rather than into an array first).
+    static func compute(reference: [Double], current: NumericSummary) -> Double {
+        precondition(reference.count == current.counts.count, "bins must be aligned")
+        let total = current.binnedMass
+        var referenceCDF = 0.0
+        var currentCDF = 0.0
+        var supremum = 0.0
+        current.counts.withUnsafeBufferPointer { counts in
+            reference.withUnsafeBufferPointer { reference in
+                for bin in reference.indices {
+                    referenceCDF += reference[bin]
+                    currentCDF += Double(counts[bin]) / total
+                    supremum = max(supremum, abs(referenceCDF - currentCDF))
+                }
+            }
+        }
+        return min(supremum, 1)
+    }
 }

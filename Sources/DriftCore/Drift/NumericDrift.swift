@@ -55,8 +55,7 @@ public struct NumericDriftResult: Sendable, Equatable {
         js = JensenShannonDistance.compute(reference: referenceCoarse, current: currentCoarse)
         hellinger = HellingerDistance.compute(reference: referenceCoarse, current: currentCoarse)
         binned = HypothesisTests.chiSquareHomogeneity(reference: reference.coarseCounts, current: currentCoarseCounts)
-        let statistic = KolmogorovSmirnovStatistic.compute(
-            reference: reference.fineProportions, current: current.fineCounts.proportionsOfTotal())
+        let statistic = KolmogorovSmirnovStatistic.compute(reference: reference.fineProportions, current: current)
         ks = KolmogorovSmirnovResult(
             statistic: statistic,
             pvalue: HypothesisTests.kolmogorovSmirnovTwoSamplePValue(

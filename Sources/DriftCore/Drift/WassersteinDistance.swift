@@ -20,8 +20,8 @@ public enum WassersteinDistance {
     public static func compute(reference: NumericSummary, current: NumericSummary) -> Double? {
         let edges = reference.binning.fineEdges
         guard reference.binning == current.binning, let first = edges.first, let last = edges.last else { return nil }
-        let referenceMass = reference.fineCounts.reduce(0, +)
-        let currentMass = current.fineCounts.reduce(0, +)
+        let referenceMass = reference.binnedMass
+        let currentMass = current.binnedMass
         guard referenceMass > 0, currentMass > 0 else { return nil }
 
         /// ∫ over bin `bin` of (F − F(left edge)) for one summary, normalised.

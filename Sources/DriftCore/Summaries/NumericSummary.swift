@@ -20,8 +20,15 @@
 /// `saturatedCount` instead of wrapping or trapping) and sums `Double`, so at B = 1000
 /// a summary owns 12 KiB plus at most 2 KiB of tail values; the edges are shared, not
 /// copied. NaN (or `nil`) is counted as missing, ±∞ as non-finite; neither enters
-/// the bins or the moments. Update: O(log B) branchless search plus O(1) arithmetic,
-/// no allocation except for the first few outer-bin values. Merge: O(B), exact.
+/// the bins or the moments. Update: an O(1) expected bin lookup (``ReferenceBinning``'s
+/// grid; O(log B) at worst) plus O(1) arithmetic, no allocation except for the first few
+/// outer-bin values and the occupied-bin list. Merge: exact; O(bins the other summary
+/// occupies) while it occupies at most B/4 of them (a pane of a sparse stream), else O(B).
+///
+/// The occupied-bin list (at most B/4 indices, 1 KiB at B = 1000) is what makes a sparse
+/// merge exact to the bit: the bins it skips hold count 0 and sum +0.0 in the other
+/// summary, and `x + 0.0 == x` for every sum x a summary can hold (a sum of finite values
+/// that starts at +0.0 is never −0.0), so the result is the one the full loop gives.
 public struct NumericSummary: Sendable {
     /// Values kept per outer bin before it falls back to count and sum.
     public static let tailValueCapacity = 128
@@ -37,6 +44,18 @@ public struct NumericSummary: Sendable {
     @usableFromInline var storedMissingCount: Int
     @usableFromInline var storedNonFiniteCount: Int
     @usableFromInline var storedSaturatedCount: Int
+    /// The bins holding values, while they are few (see the type's documentation).
+    @usableFromInline var occupancy: Occupancy
+
+    /// Which bins hold values: listed in the order they were first filled while there are
+    /// at most ``sparseLimit`` of them, else not tracked.
+    @usableFromInline enum Occupancy: Sendable {
+        case sparse([UInt32])
+        case dense
+    }
+
+    /// Most bins listed before a summary counts as dense: B/4.
+    var sparseLimit: Int { counts.count / 4 }
 
     public var moments: Moments { storedMoments }
     public var missingCount: Int { storedMissingCount }
@@ -54,6 +73,7 @@ public struct NumericSummary: Sendable {
         storedMissingCount = 0
         storedNonFiniteCount = 0
         storedSaturatedCount = 0
+        occupancy = .sparse([])
     }
 
     /// A summary with given contents (the reference profile's, from its sketch).
@@ -69,6 +89,7 @@ public struct NumericSummary: Sendable {
         storedMoments = moments
         storedMissingCount = missingCount
         storedNonFiniteCount = nonFiniteCount
+        occupancy = .dense
     }
 
     /// Adds one observation; NaN counts as missing, ±∞ as non-finite.
@@ -86,6 +107,7 @@ public struct NumericSummary: Sendable {
         }
         sums.withUnsafeMutableBufferPointer { $0[bin] += value }
         if previous == .max { storedSaturatedCount += 1 }
+        if previous == 0 { recordOccupied(bin) }
         if bin == 0 || bin == counts.count &- 1 { recordTail(value, bin: bin, previousCount: previous) }
         storedMoments.update(value)
     }
@@ -105,6 +127,17 @@ public struct NumericSummary: Sendable {
     @usableFromInline
     mutating func recordNonFinite(_ value: Double) {
         if value.isNaN { storedMissingCount += 1 } else { storedNonFiniteCount += 1 }
+    }
+
+    /// Lists a bin that has just received its first value, while the summary is sparse.
+    @usableFromInline
+    mutating func recordOccupied(_ bin: Int) {
+        guard case var .sparse(bins) = occupancy else { return }
+        occupancy = .dense  // the list is uniquely referenced while it grows
+        if bins.count < sparseLimit {
+            bins.append(UInt32(truncatingIfNeeded: bin))
+            occupancy = .sparse(bins)
+        }
     }
 
     /// Keeps an outer-bin value while the bin's values are complete and under capacity;
@@ -137,11 +170,17 @@ public struct NumericSummary: Sendable {
         guard binning == other.binning else { throw SummaryError.incompatibleBinning }
         let lowerComplete = isLowerTailComplete && other.isLowerTailComplete
         let upperComplete = isUpperTailComplete && other.isUpperTailComplete
-        storedSaturatedCount += Self.addSaturating(other.counts, to: &counts)
-        sums.withUnsafeMutableBufferPointer { sums in
-            other.sums.withUnsafeBufferPointer { others in
-                for bin in sums.indices { sums[bin] += others[bin] }
+        switch other.occupancy {
+        case let .sparse(bins):
+            addBins(bins, of: other)
+        case .dense:
+            storedSaturatedCount += Self.addSaturating(other.counts, to: &counts)
+            sums.withUnsafeMutableBufferPointer { sums in
+                other.sums.withUnsafeBufferPointer { others in
+                    for bin in sums.indices { sums[bin] += others[bin] }
+                }
             }
+            occupancy = .dense
         }
         Self.mergeTail(&lowerTail, other.lowerTail, complete: lowerComplete)
         Self.mergeTail(&upperTail, other.upperTail, complete: upperComplete)
@@ -149,6 +188,32 @@ public struct NumericSummary: Sendable {
         storedMoments.merge(other.moments)
         storedMissingCount += other.missingCount
         storedNonFiniteCount += other.nonFiniteCount
+    }
+
+    /// Adds `other`'s bins `bins` (all it occupies), each as the full merge would: counts
+    /// saturating at `UInt32.max` (the increments lost counted), sums added.
+    private mutating func addBins(_ bins: [UInt32], of other: NumericSummary) {
+        var newlyOccupied: [Int] = []
+        var lost = 0
+        let tracking = isSparse
+        counts.withUnsafeMutableBufferPointer { counts in
+            other.counts.withUnsafeBufferPointer { otherCounts in
+                for listed in bins {
+                    let bin = Int(listed)
+                    if tracking, counts[bin] == 0 { newlyOccupied.append(bin) }
+                    let (total, overflow) = counts[bin].addingReportingOverflow(otherCounts[bin])
+                    counts[bin] = overflow ? .max : total
+                    if overflow { lost += Int(total) + 1 }
+                }
+            }
+        }
+        sums.withUnsafeMutableBufferPointer { sums in
+            other.sums.withUnsafeBufferPointer { otherSums in
+                for listed in bins { sums[Int(listed)] += otherSums[Int(listed)] }
+            }
+        }
+        storedSaturatedCount += lost
+        for bin in newlyOccupied { recordOccupied(bin) }
     }
 
     /// Adds `other` to `counts` bin by bin, saturating at `UInt32.max`; returns the
@@ -198,6 +263,9 @@ public struct NumericSummary: Sendable {
     public func sum(inFineBin bin: Int) -> Double { sums[bin] }
     /// Per-fine-bin counts.
     public var fineCounts: [Double] { counts.map(Double.init) }
+    /// The bin counts' total, without the `fineCounts` array: the same number as
+    /// `fineCounts.reduce(0, +)` (a sum of integers below 2^53 is exact in any order).
+    public var binnedMass: Double { Double(counts.reduce(UInt64(0)) { $0 &+ UInt64($1) }) }
     /// Per-fine-bin sums.
     public var fineSums: [Double] { sums }
     /// The lower outer bin's values when all of them are kept, else nil.
@@ -206,6 +274,16 @@ public struct NumericSummary: Sendable {
     public var upperTailValues: [Double]? { isUpperTailComplete ? upperTail : nil }
     var isLowerTailComplete: Bool { lowerTail.count == Int(counts[0]) }
     var isUpperTailComplete: Bool { upperTail.count == Int(counts[counts.count - 1]) }
+
+    /// Capacity of the occupied-bin list (0 once dense).
+    private var occupiedListCapacity: Int {
+        if case let .sparse(bins) = occupancy { bins.capacity } else { 0 }
+    }
+
+    /// Whether the summary lists its occupied bins (merges from it cost O(those bins)).
+    var isSparse: Bool {
+        if case .sparse = occupancy { true } else { false }
+    }
 
     /// Counts aggregated to the coarse (PSI) bins.
     public var coarseCounts: [Double] {
@@ -221,7 +299,7 @@ public struct NumericSummary: Sendable {
 
     /// Bytes this summary owns (the shared edges excluded).
     public var ownedBytes: Int {
-        MemoryLayout<NumericSummary>.size + counts.capacity * MemoryLayout<UInt32>.stride
+        MemoryLayout<NumericSummary>.size + counts.capacity * MemoryLayout<UInt32>.stride + occupiedListCapacity * MemoryLayout<UInt32>.stride
             + (sums.capacity + lowerTail.capacity + upperTail.capacity) * MemoryLayout<Double>.stride
     }
 }
@@ -273,6 +351,7 @@ extension NumericSummary: BinaryEncodable {
         storedSaturatedCount = try reader.readCount()
         storedMoments = try reader.read(Moments.self)
         let occupied = try reader.readCount(maximum: binning.fineBinCount)
+        if occupied > sparseLimit { occupancy = .dense }
         var previous = -1
         for _ in 0..<occupied {
             let bin = try reader.readCount(maximum: binning.fineBinCount - 1)
@@ -285,6 +364,7 @@ extension NumericSummary: BinaryEncodable {
             }
             counts[bin] = UInt32(count)
             sums[bin] = sum
+            recordOccupied(bin)
         }
         lowerTail = try reader.readDoubles()
         upperTail = try reader.readDoubles()

@@ -9,12 +9,19 @@
 /// here by index, so coarse-bin statistics are exact sums of fine bins.
 ///
 /// Immutable and shared by reference: a window of panes holds one copy of the edges,
-/// not one per pane. Lookup is a branchless binary search (Khuong & Morin 2017,
-/// "Array layouts for comparison-based searching") over the edges padded with +∞ to a
-/// power of two: ⌈log2(B+1)⌉ compares (10 for B = 1000) and no data-dependent branch.
+/// not one per pane. Lookup goes through an index on an equal-width grid over
+/// `[e[0], e[last]]` with about one cell per edge (the bucket grid of interpolation
+/// search): a value's cell is `⌊(x − e[0]) · G / (e[last] − e[0])⌋`, clamped, and the
+/// grid stores for each cell the number of edges whose own cell is lower. Both roundings
+/// are monotone, so every edge of a lower cell is below the value and every edge of a
+/// higher cell above it: the bin is that number plus a search among the edges of the
+/// value's own cell — usually none or one (cost: one multiply, two table reads, a
+/// compare), at worst all of them for edges crowded into one cell, searched in
+/// ⌈log2⌉ compares. Identical bins to a search over all the edges; memory 4·(G+1) bytes
+/// (4 KiB at B = 1000).
 public final class ReferenceBinning: @unchecked Sendable {
-    // @unchecked: every stored property is immutable after `init`; the padded copy is
-    // written once in `init`, freed in `deinit` and only read in between.
+    // @unchecked: every stored property is immutable after `init`; the edge copy and the
+    // grid are written once in `init`, freed in `deinit` and only read in between.
 
     /// Strictly increasing, finite inner edges of the fine bins.
     public let fineEdges: [Double]
@@ -24,8 +31,15 @@ public final class ReferenceBinning: @unchecked Sendable {
     /// decoded against the binning it was built on.
     public let fingerprint: UInt32
 
-    @usableFromInline let paddedEdges: UnsafeMutablePointer<Double>
-    @usableFromInline let paddedCount: Int
+    /// The fine edges, for the lookup.
+    @usableFromInline let edges: UnsafeMutablePointer<Double>
+    /// For each grid cell c (and c = G), the number of edges whose cell is below c.
+    @usableFromInline let edgesBelowCell: UnsafeMutablePointer<Int32>
+    /// G − 1, the last grid cell.
+    @usableFromInline let lastCell: Double
+    @usableFromInline let gridOrigin: Double
+    /// G / (e[last] − e[0]); 0 (one cell) when that is not a finite positive number.
+    @usableFromInline let gridScale: Double
 
     /// Number of fine bins: one more than the edges.
     public var fineBinCount: Int { fineEdges.count + 1 }
@@ -43,12 +57,24 @@ public final class ReferenceBinning: @unchecked Sendable {
         }
         self.fineEdges = fineEdges
         self.coarseEdgeIndices = coarseEdgeIndices
-        var padded = 1
-        while padded < fineEdges.count + 1 { padded <<= 1 }
-        paddedCount = padded
-        paddedEdges = .allocate(capacity: padded)
-        paddedEdges.initialize(repeating: .infinity, count: padded)
-        for (index, edge) in fineEdges.enumerated() { paddedEdges[index] = edge }
+        guard fineEdges.count < Int(Int32.max) else { throw SerializationError.invalidValue("too many bin edges") }
+        edges = .allocate(capacity: max(1, fineEdges.count))
+        edges.initialize(from: fineEdges, count: fineEdges.count)
+        let cells = max(1, fineEdges.count)
+        let span = (fineEdges.last ?? 0) - (fineEdges.first ?? 0)
+        let origin = fineEdges.first ?? 0
+        let scale = Double(cells) / span
+        let finiteScale = scale.isFinite && scale > 0 ? scale : 0
+        let last = Double(cells - 1)
+        let below = UnsafeMutablePointer<Int32>.allocate(capacity: cells + 1)
+        below.initialize(repeating: 0, count: cells + 1)
+        // Count each cell's edges, then accumulate.
+        for edge in fineEdges { below[Self.cell(of: edge, origin: origin, scale: finiteScale, lastCell: last) + 1] += 1 }
+        for cell in 0..<cells { below[cell + 1] += below[cell] }
+        gridOrigin = origin
+        gridScale = finiteScale
+        lastCell = last
+        edgesBelowCell = below
         var layout = BinaryWriter(reservingCapacity: fineEdges.count * 8 + coarseEdgeIndices.count * 2 + 8)
         layout.write(fineEdges)
         for index in coarseEdgeIndices { layout.writeCount(index) }
@@ -113,21 +139,35 @@ public final class ReferenceBinning: @unchecked Sendable {
         try self.init(fineEdges: unique, coarseEdgeIndices: coarseIndices)
     }
 
-    deinit { paddedEdges.deallocate() }
+    deinit {
+        edges.deallocate()
+        edgesBelowCell.deallocate()
+    }
+
+    /// The grid cell of a finite value: monotone non-decreasing in `value` (a rounded
+    /// subtraction and multiplication by a non-negative constant, then a clamp and a floor).
+    @inlinable @inline(__always)
+    static func cell(of value: Double, origin: Double, scale: Double, lastCell: Double) -> Int {
+        let position = (value - origin) * scale
+        // `!(position > 0)` also sends the NaN of ∞ · 0 to cell 0 (scale 0 puts everything there).
+        return Int(position > 0 ? min(position, lastCell) : 0)
+    }
 
     /// The fine bin of a finite value: the number of edges strictly below it.
     @inlinable @inline(__always)
     public func fineBin(of value: Double) -> Int {
-        var base = 0
-        var length = paddedCount
-        while length > 1 {
+        let cell = Self.cell(of: value, origin: gridOrigin, scale: gridScale, lastCell: lastCell)
+        var base = Int(edgesBelowCell[cell])
+        var length = Int(edgesBelowCell[cell &+ 1]) &- base
+        // The first of the cell's edges that is not below the value.
+        while length > 0 {
             let half = length >> 1
-            // 1 when edge < value: the sign bit of edge − value (never −0 for distinct
-            // finite operands, +∞ − value > 0). Integer arithmetic instead of a ternary,
-            // which LLVM turns into a mispredicted branch inside update loops.
-            let below = Int(truncatingIfNeeded: (paddedEdges[base &+ half &- 1] - value).bitPattern >> 63)
-            base &+= half & -below
-            length &-= half
+            if edges[base &+ half] < value {
+                base &+= half &+ 1
+                length &-= half &+ 1
+            } else {
+                length = half
+            }
         }
         return base
     }

@@ -58,6 +58,44 @@ import Testing
         for (a, b) in zip(merged.fineSums, whole.fineSums) { #expect(abs(a - b) <= 1e-12 * max(1, abs(b))) }
     }
 
+    /// A merge from a summary that lists its occupied bins adds only those: the result must
+    /// be the full loop's to the bit (counts, sums, saturation), over a window of panes
+    /// merged left to right, and the lists must follow the bins (dense past B/4).
+    @Test func sparseMergeIsTheFullMergeToTheBit() throws {
+        let panes = stride(from: 0, to: 3600, by: 300).map { Self.summarise(Self.values[$0..<$0 + 40]) }
+        #expect(panes.allSatisfy { $0.isSparse })
+        var sparse = panes[0]
+        var full = panes[0]
+        for pane in panes.dropFirst() {
+            try sparse.merge(pane)
+            var dense = pane
+            dense.occupancy = .dense
+            try full.merge(dense)
+        }
+        #expect(sparse == full && sparse.fineSums.map(\.bitPattern) == full.fineSums.map(\.bitPattern))
+        #expect(!full.isSparse && sparse.isSparse == (sparse.fineCounts.count { $0 > 0 } <= Self.binning.fineBinCount / 4))
+        let listed: [UInt32] = if case let .sparse(bins) = panes[1].occupancy { bins.sorted() } else { [] }
+        #expect(listed == panes[1].fineCounts.indices.filter { panes[1].count(inFineBin: $0) > 0 }.map(UInt32.init))
+        #expect(!Self.summarise(Self.values).isSparse)  // 4,000 values fill more than a quarter of the bins
+        // A restored pane lists its bins again; a sparse bin at the cap saturates as in the full loop.
+        var restored = try decode(encoded(panes[1]))
+        #expect(restored.isSparse && restored == panes[1])
+        restored.counts[Int(listed[0])] = .max
+        var target = restored
+        try target.merge(panes[1])
+        var denseTarget = restored
+        var densePane = panes[1]
+        densePane.occupancy = .dense
+        try denseTarget.merge(densePane)
+        #expect(target == denseTarget && target.saturatedCount == denseTarget.saturatedCount && target.saturatedCount > 0)
+    }
+
+    @Test func binnedMassIsTheSumOfTheFineCounts() {
+        let summary = Self.summarise(Self.values)
+        #expect(summary.binnedMass == summary.fineCounts.reduce(0, +) && summary.binnedMass == Double(summary.finiteCount))
+        #expect(NumericSummary(binning: Self.binning).binnedMass == 0)
+    }
+
     @Test func mergeAcrossBinningsIsAnError() throws {
         let other = try ReferenceBinning(fineEdges: [0], coarseEdgeIndices: [])
         var summary = NumericSummary(binning: Self.binning)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DriftCore
 
@@ -12,6 +13,30 @@ import Testing
         var probes = edges + edges.map { $0.nextUp } + edges.map { $0.nextDown }
         probes += [-1e300, 1e300, 0, -3.25, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
         for probe in probes {
+            #expect(binning.fineBin(of: probe) == Self.linearBin(edges, probe), "value \(probe)")
+        }
+    }
+
+    /// The grid's cells are equal-width: edges crowded into a few cells (a heavy tail,
+    /// neighbours one ulp apart), spanning the whole double range, or a single edge must
+    /// give the same bins as a search over all the edges.
+    static let crowdedEdges: [[Double]] = {
+        let logSpaced: [Double] = (0..<1000).map { exp(Double($0) / 40) }  // most edges in the first cells
+        let ulpApart: [Double] = (0..<300).map { 1 + Double($0) * Double.ulpOfOne }
+        let overflowing: [Double] = [-.greatestFiniteMagnitude, -1, 0, 1, .greatestFiniteMagnitude]  // the span overflows
+        return [logSpaced, ulpApart + [1e6], overflowing, [5]]
+    }()
+
+    @Test(arguments: crowdedEdges)
+    func gridLookupMatchesLinearScan(edges: [Double]) throws {
+        let binning = try ReferenceBinning(fineEdges: edges, coarseEdgeIndices: [])
+        var probes = edges + edges.map(\.nextUp) + edges.map(\.nextDown) + [-1e308, 1e308, 0, -0.0]
+        probes += zip(edges, edges.dropFirst()).map { $0 / 2 + $1 / 2 }  // inside each bin
+        let low = edges.first!, high = edges.last!
+        if (high - low).isFinite {  // evenly over the range and a little beyond
+            probes += (0...4000).map { low - 1 + (high - low + 2) * Double($0) / 4000 }
+        }
+        for probe in probes where probe.isFinite {
             #expect(binning.fineBin(of: probe) == Self.linearBin(edges, probe), "value \(probe)")
         }
     }
