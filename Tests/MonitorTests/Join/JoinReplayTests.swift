@@ -49,6 +49,24 @@ import Testing
         #expect(run.engine.counters.performanceWindowsAwaitingLabels == 4)
     }
 
+    /// With a partial wait of 1 s and at least 2 labels, the window of panes 4–6 (p2–p5,
+    /// half labelled) is judged on what it has once event time (p6 at 16 s, less the
+    /// lateness) is past its end by the wait — well before its 10 s TTL — and counted;
+    /// panes 5–7 hold one label and still wait, holding the later ones.
+    @Test func pastThePartialWaitAWindowIsJudgedOnTheLabelsItHas() throws {
+        var configuration = StreamFixtures.configuration()
+        configuration.labelReadiness.partialWaitMilliseconds = 1000
+        configuration.labelReadiness.partialMinimumLabelled = 2
+        let partial = try StreamFixtures.replay([StreamFixtures.path("join.jsonl")], configuration: configuration)
+        let coverage = partial.metric("label_coverage", evaluation: "performance")
+        #expect(coverage.map(\.end) == [6000, 7000] && coverage.map(\.value) == [0.8, 0.5])
+        #expect(partial.metric("accuracy", evaluation: "performance").map(\.value) == [0.5, 0])
+        #expect(partial.engine.counters.belowCoveragePerformanceEvaluations == 1)
+        #expect(partial.engine.counters.performanceWindowsAwaitingLabels == 3)
+        // The defaults ask for 5,000 labels: the same window waits (see above).
+        #expect(run.engine.counters.belowCoveragePerformanceEvaluations == 0)
+    }
+
     @Test func referenceConditionsWaitForTheReferencePerformance() throws {
         // With every reference label: accuracy 0.5 < 5/6 − 0.05 and a parity gap of
         // 1.0 > 1/3 + 0.1 fire.
