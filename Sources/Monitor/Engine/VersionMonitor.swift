@@ -28,6 +28,10 @@ final class VersionMonitor {
     private var detectorSignals: [Bool] = []
     /// Redelivered predictions dropped while waiting for the reference.
     private(set) var duplicatePredictionsWhileWaiting = 0
+    /// The largest event time of the version's own predictions, and how far it is retired
+    /// (see ``Retirement``); the engine keeps both.
+    private(set) var lastPredictionTime = Int64.min
+    var retirement = Retirement.receiving
 
     /// Monitored events (late ones included) since the previous drift evaluation, and
     /// how many of them were late: `late_event_rate`. Events of the reference period
@@ -114,6 +118,8 @@ final class VersionMonitor {
 
     /// Adds a prediction (see ``Added``).
     func add(_ event: PredictionEvent) -> Added {
+        lastPredictionTime = max(lastPredictionTime, event.timestamp)
+        retirement = .receiving
         let segment = codes.encode(event.segment)
         switch phase {
         case let .monitoring(monitoring):
@@ -418,6 +424,21 @@ final class VersionMonitor {
             performanceWindowsAwaitingLabels = monitoring.performance.waitingWindows(closedBefore: closedBefore)
         }
         return (evaluations, released.payloads)
+    }
+
+    /// What a retirement (see ``Retirement``) resolves `kind`'s alerts on: the idle span
+    /// from the version's last prediction to `now`, no predictions, its reference. Nil
+    /// unless the version is monitored (only then can an alert fire).
+    func retirementContext(_ kind: EvaluationKind, now: Int64) -> EvaluationContext? {
+        guard case let .monitoring(monitoring) = phase else { return nil }
+        return EvaluationContext(model: model, version: version, kind: kind, windowStart: lastPredictionTime, windowEnd: now, count: 0,
+                                 reference: monitoring.reference, referencePerformance: referencePerformance)
+    }
+
+    /// Restores what ``lastPredictionTime`` and ``retirement`` were (the engine checkpoints them).
+    func restoreRetirement(lastPrediction: Int64, _ retirement: Retirement) {
+        lastPredictionTime = lastPrediction
+        self.retirement = retirement
     }
 
     // MARK: Evaluation
