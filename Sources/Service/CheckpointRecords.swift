@@ -387,17 +387,22 @@ struct StoredCheckpoint: Sendable, Equatable {
     var location: String
 }
 
-/// Reassembles the checkpoints of some shards from state-topic records read in offset
-/// order. Keeps, per shard, the newest two complete sets (every chunk of the manifest's
-/// generation, total size and CRC as the manifest says), and why newer ones were not
+/// Gathers the checkpoints of some shards from state-topic records read in offset order.
+/// Keeps, per shard, the newest two *candidates* — manifests whose chunks all arrived and
+/// add up to the size the manifest names — with their chunks, and why newer sets were not
 /// usable. Chunks are held only until a manifest of their generation or a later one arrives;
 /// label-join page parts, the newest of each key (as compaction keeps them), as long as
 /// they are read: a manifest uses pages written by earlier checkpoints of its slot.
+///
+/// A candidate is reassembled (chunks joined, CRC and label-join pages checked) only when
+/// ``checkpoints(of:)`` reaches it: a restore that can use the newest never reassembles the
+/// one before (half the work: both are the shard's whole state, 64 MB with a million
+/// predictions waiting for labels).
 struct CheckpointCollector {
     let group: String
     let shards: Set<Int32>
-    /// Complete checkpoints, newest generation first (at most two per shard).
-    private(set) var complete: [Int32: [StoredCheckpoint]] = [:]
+    /// Candidates, newest generation first (at most two per shard).
+    private var candidates: [Int32: [Candidate]] = [:]
     /// What was found and could not be used (incomplete sets, damaged records, other formats).
     private(set) var problems: [Int32: [String]] = [:]
     /// The newest generation with a manifest, complete or not.
@@ -417,6 +422,23 @@ struct CheckpointCollector {
         var page: Int
         var generation: UInt64
         var bytes: [UInt8]
+    }
+
+    /// A manifest whose chunks are all there: a checkpoint unless its CRC or pages say otherwise.
+    struct Candidate {
+        var manifest: CheckpointManifest
+        var chunks: [Int: [UInt8]]
+        /// The manifest record's position, for messages.
+        var location: String
+    }
+
+    /// Why a candidate cannot be used, in the words of ``problems``.
+    struct Unusable: Error, CustomStringConvertible {
+        var generation: UInt64
+        var location: String
+        var reason: AssemblyFailure
+
+        var description: String { "checkpoint generation \(generation) (manifest at \(location)): \(reason)" }
     }
 
     init(group: String, shards: Set<Int32>) {
@@ -452,20 +474,13 @@ struct CheckpointCollector {
             highestGeneration[shard] = max(highestGeneration[shard] ?? 0, generation)
             newestManifest[shard] = max(newestManifest[shard] ?? 0, generation)
             let location = "\(message.topicPartition)@\(message.offset)"
-            let assembled = Self.assemble(manifest, chunks: chunks[shard]?[generation] ?? [:]).flatMap { engine in
-                Self.assembleJoinPages(manifest, parts: joinPageParts[shard] ?? [:]).map { (engine, $0) }
-            }
-            switch assembled {
-            case let .success((engine, pages)):
-                let stored = StoredCheckpoint(checkpoint: ShardCheckpoint(engine: engine, joinPages: pages,
-                                                                          inputOffsets: manifest.inputOffsets,
-                                                                          outputPositions: manifest.outputPositions),
-                                              placement: manifest.placement, location: location)
-                var list = complete[shard, default: []].filter { $0.placement.generation != generation }
-                list.append(stored)
-                complete[shard] = Array(list.sorted { $0.placement.generation > $1.placement.generation }.prefix(2))
-            case let .failure(reason):
-                problems[shard, default: []].append("checkpoint generation \(generation) (manifest at \(location)): \(reason)")
+            let found = chunks[shard]?[generation] ?? [:]
+            if let reason = Self.missingPart(manifest, chunks: found) {
+                problems[shard, default: []].append(Unusable(generation: generation, location: location, reason: reason).description)
+            } else {
+                var list = candidates[shard, default: []].filter { $0.manifest.placement.generation != generation }
+                list.append(Candidate(manifest: manifest, chunks: found, location: location))
+                candidates[shard] = Array(list.sorted { $0.manifest.placement.generation > $1.manifest.placement.generation }.prefix(2))
             }
             // Chunks of this generation and older ones (stale chunks a smaller checkpoint left
             // in its slot) are no longer needed.
@@ -474,15 +489,40 @@ struct CheckpointCollector {
         }
     }
 
-    /// The engine blob of `manifest`'s chunks, or why they do not make a complete checkpoint.
+    /// The shard's candidates, newest first, each reassembled only when the sequence reaches
+    /// it (see the type's discussion): a stored checkpoint, or why that one is unusable.
+    func checkpoints(of shard: Int32) -> LazyMapSequence<[Candidate], Result<StoredCheckpoint, Unusable>> {
+        let parts = joinPageParts[shard] ?? [:]
+        return (candidates[shard] ?? []).lazy.map { candidate in
+            let manifest = candidate.manifest
+            return Self.assemble(manifest, chunks: candidate.chunks)
+                .flatMap { engine in Self.assembleJoinPages(manifest, parts: parts).map { (engine, $0) } }
+                .map { engine, pages in
+                    StoredCheckpoint(checkpoint: ShardCheckpoint(engine: engine, joinPages: pages, inputOffsets: manifest.inputOffsets,
+                                                                 outputPositions: manifest.outputPositions),
+                                     placement: manifest.placement, location: candidate.location)
+                }
+                .mapError { Unusable(generation: manifest.placement.generation, location: candidate.location, reason: $0) }
+        }
+    }
+
+    /// Why `manifest`'s chunks cannot make its checkpoint, whatever their bytes: one missing,
+    /// or their sizes not adding up to its total (nil: a candidate). O(chunks).
+    static func missingPart(_ manifest: CheckpointManifest, chunks: [Int: [UInt8]]) -> AssemblyFailure? {
+        var bytes = 0
+        for index in 0..<manifest.chunkCount {
+            guard let chunk = chunks[index] else { return .missingChunk(index, of: manifest.chunkCount) }
+            bytes += chunk.count
+        }
+        return bytes == manifest.totalBytes ? nil : .size(bytes, expected: manifest.totalBytes)
+    }
+
+    /// The engine blob of `manifest`'s chunks, or why they do not make a complete checkpoint. O(state).
     static func assemble(_ manifest: CheckpointManifest, chunks: [Int: [UInt8]]) -> Result<[UInt8], AssemblyFailure> {
+        if let missing = missingPart(manifest, chunks: chunks) { return .failure(missing) }
         var engine: [UInt8] = []
         engine.reserveCapacity(manifest.totalBytes)
-        for index in 0..<manifest.chunkCount {
-            guard let chunk = chunks[index] else { return .failure(.missingChunk(index, of: manifest.chunkCount)) }
-            engine += chunk
-        }
-        guard engine.count == manifest.totalBytes else { return .failure(.size(engine.count, expected: manifest.totalBytes)) }
+        for index in 0..<manifest.chunkCount { engine += chunks[index]! }
         let crc = CRC32.checksum(engine)
         guard crc == manifest.crc else { return .failure(.crc(crc, expected: manifest.crc)) }
         return .success(engine)
@@ -564,14 +604,21 @@ package struct CompactedCheckpointLog {
         return outgoing.map(\.size)
     }
 
-    /// The engine of the newest complete checkpoint, read back in offset order and restored.
+    /// The engine of the newest complete checkpoint, read back in offset order and restored
+    /// (the one before is reassembled only if the newest is unusable).
     package func restore(rules: RuleSet) throws -> MonitorEngine {
         var collector = CheckpointCollector(group: Self.group, shards: [0])
         for message in records.values.sorted(by: { $0.offset < $1.offset }) { collector.add(message) }
-        guard let newest = collector.complete[0]?.first else {
-            throw CheckpointError.missingState(shard: 0, committed: [], stateTopic: "state", problems: collector.problems[0] ?? [])
+        var problems = collector.problems[0] ?? []
+        for candidate in collector.checkpoints(of: 0) {
+            switch candidate {
+            case let .success(newest):
+                return try MonitorEngine(restoring: newest.checkpoint.engine, joinPages: newest.checkpoint.joinPageBytes,
+                                         configuration: configuration, rules: rules)
+            case let .failure(unusable):
+                problems.append(unusable.description)
+            }
         }
-        return try MonitorEngine(restoring: newest.checkpoint.engine, joinPages: newest.checkpoint.joinPageBytes,
-                                 configuration: configuration, rules: rules)
+        throw CheckpointError.missingState(shard: 0, committed: [], stateTopic: "state", problems: problems)
     }
 }

@@ -759,11 +759,19 @@ enum ShardRestore {
         return 0
     }
 
-    /// Tries the shard's complete checkpoints newest first with `restore`.
+    /// Tries the shard's complete checkpoints newest first with `restore`, reassembling the
+    /// older one only if the newest cannot be restored (``CheckpointCollector/checkpoints(of:)``).
     static func decide(_ shard: Int32, stored: CheckpointCollector, committed: [TopicPartitionOffset],
                        restore: (ShardCheckpoint) throws -> MonitorEngine) -> ShardRestore {
         var problems = stored.problems[shard] ?? []
-        for candidate in stored.complete[shard] ?? [] {
+        for assembled in stored.checkpoints(of: shard) {
+            let candidate: StoredCheckpoint
+            switch assembled {
+            case let .success(checkpoint): candidate = checkpoint
+            case let .failure(unusable):
+                problems.append(unusable.description)
+                continue
+            }
             do {
                 let engine = try restore(candidate.checkpoint)
                 return .checkpoint(candidate, engine, isLatest: candidate.placement.generation == stored.newestManifest[shard],

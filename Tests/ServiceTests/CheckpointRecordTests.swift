@@ -34,6 +34,19 @@ import Testing
         return collector
     }
 
+    /// The shard's checkpoints that reassemble, newest first (every candidate reassembled).
+    static func complete(_ collector: CheckpointCollector, _ shard: Int32 = 2) -> [StoredCheckpoint] {
+        collector.checkpoints(of: shard).compactMap { try? $0.get() }
+    }
+
+    /// What was found unusable: while reading, then on reassembling every candidate.
+    static func unusable(_ collector: CheckpointCollector, _ shard: Int32 = 2) -> [String] {
+        (collector.problems[shard] ?? []) + collector.checkpoints(of: shard).compactMap { candidate in
+            guard case let .failure(unusable) = candidate else { return nil }
+            return unusable.description
+        }
+    }
+
     @Test func aCheckpointIsSplitIntoRecordsUnderTheLimitAndReassembled() throws {
         let checkpoint = Self.checkpoint(bytes: 100_000)
         let records = try CheckpointRecord.records(for: checkpoint, group: Self.group, shard: 2, placement: .first,
@@ -47,7 +60,7 @@ import Testing
         #expect(manifest.inputOffsets == checkpoint.inputOffsets && manifest.outputPositions == checkpoint.outputPositions)
 
         let collector = Self.collect(try Self.messages(checkpoint, placement: .first, from: 0))
-        #expect(collector.complete[2]?.map(\.checkpoint) == [checkpoint])
+        #expect(Self.complete(collector).map(\.checkpoint) == [checkpoint])
         #expect(collector.problems.isEmpty)
         #expect(collector.newestManifest[2] == 1)
     }
@@ -55,7 +68,7 @@ import Testing
     @Test func anEmptyBlobStillHasOneChunkAndTheLimitIsEnforced() throws {
         let empty = ShardCheckpoint(engine: [], inputOffsets: [], outputPositions: [])
         let collector = Self.collect(try Self.messages(empty, placement: .first, from: 0))
-        #expect(collector.complete[2]?.first?.checkpoint == empty)
+        #expect(Self.complete(collector).first?.checkpoint == empty)
         // Output positions of thousands of partitions do not fit a 16 kB manifest.
         var wide = empty
         wide.outputPositions = (0..<2000).map { TopicPartitionOffset(TopicPartition("output-topic-\($0)", 0), offset: 1) }
@@ -81,8 +94,8 @@ import Testing
         let unfinished = try Self.messages(Self.checkpoint(bytes: 40_000, seed: 9), placement: placement, from: Int64(messages.count))
         messages += unfinished.dropLast()
         let collector = Self.collect(messages)
-        #expect(collector.complete[2]?.map(\.placement.generation) == [3, 2])
-        #expect(collector.complete[2]?.map(\.checkpoint) == [written[2], written[1]])
+        #expect(Self.complete(collector).map(\.placement.generation) == [3, 2])
+        #expect(Self.complete(collector).map(\.checkpoint) == [written[2], written[1]])
         #expect(collector.newestManifest[2] == 3)
         #expect(collector.highestGeneration[2] == 4, "a new checkpoint must be numbered above the unfinished one")
         #expect(collector.problems.isEmpty, "an unfinished set without a manifest is not a problem: it was never committed to")
@@ -102,9 +115,9 @@ import Testing
         }
         messages += newer
         let collector = Self.collect(messages)
-        #expect(collector.complete[2]?.map(\.checkpoint) == [older])
+        #expect(Self.complete(collector).map(\.checkpoint) == [older])
         #expect(collector.newestManifest[2] == 2)
-        let problem = try #require(collector.problems[2]?.first)
+        let problem = try #require(Self.unusable(collector).first)
         #expect(problem.contains("generation 2") && problem.contains(damage == "missing chunk" ? "chunk 1 of 3 missing" : "CRC"), "\(problem)")
 
         // Restored from the older one, reported as not the latest.
@@ -112,6 +125,30 @@ import Testing
         guard case let .checkpoint(stored, _, isLatest, skipped) = decision else { Issue.record("\(decision)"); return }
         #expect(stored.checkpoint == older && !isLatest && skipped == [problem])
         #expect(decision.nextSlot == 1, "the next checkpoint replaces the unusable one, not the one restored")
+    }
+
+    /// A restore reassembles the older checkpoint only if the newest cannot be restored: a
+    /// damaged older one goes unnoticed while the newest restores, and is reported (its CRC)
+    /// once the newest's engine state is refused and the older one is tried.
+    @Test func theOlderCheckpointIsReassembledOnlyIfTheNewestCannotBeRestored() throws {
+        var older = try Self.messages(Self.checkpoint(bytes: 50_000, seed: 1), placement: .first, from: 0)
+        older[1].value[10] ^= 0x40
+        let newest = Self.checkpoint(bytes: 50_000, seed: 2)
+        let collector = Self.collect(older + (try Self.messages(newest, placement: CheckpointPlacement.first.next, from: Int64(older.count))))
+        #expect(collector.problems.isEmpty, "both sets are candidates: every chunk there, sizes adding up")
+        var tried: [UInt64] = []
+        let restorable = ShardRestore.decide(2, stored: collector, committed: []) { checkpoint in
+            tried.append(checkpoint == newest ? 2 : 1)
+            return MonitorEngine(configuration: MonitorConfiguration(), rules: ServiceTestSupport.defaultRules)
+        }
+        guard case let .checkpoint(stored, _, isLatest, skipped) = restorable else { Issue.record("\(restorable)"); return }
+        #expect(stored.checkpoint == newest && isLatest && skipped.isEmpty && tried == [2])
+
+        guard case let .missing(problems) = ShardRestore.decide(2, stored: collector, committed: [], restore: { _ in throw SerializationError.badMagic })
+        else { Issue.record("neither restorable: missing state"); return }
+        #expect(problems.count == 2)
+        #expect(problems.first?.contains("generation 2") == true && problems.first?.contains("cannot be restored") == true, "\(problems)")
+        #expect(problems.last?.contains("generation 1") == true && problems.last?.contains("CRC") == true, "\(problems)")
     }
 
     /// What a compacted state topic keeps: the last record of each key, in offset order.
@@ -136,13 +173,13 @@ import Testing
         let kept = Self.compacted(messages)
         #expect(kept.count < messages.count)
         let collector = Self.collect(kept)
-        #expect(collector.complete[2]?.map(\.placement.generation) == [5, 4])
-        #expect(collector.complete[2]?.first?.checkpoint == Self.checkpoint(bytes: 20_000, seed: 5))
+        #expect(Self.complete(collector).map(\.placement.generation) == [5, 4])
+        #expect(Self.complete(collector).first?.checkpoint == Self.checkpoint(bytes: 20_000, seed: 5))
         #expect(collector.problems.isEmpty)
 
         let unfinished = try Self.messages(Self.checkpoint(bytes: 60_000, seed: 6), placement: placement, from: Int64(messages.count))
         let crashed = Self.collect(Self.compacted(messages + unfinished.dropLast()))
-        #expect(crashed.complete[2]?.map(\.placement.generation) == [5])
+        #expect(Self.complete(crashed).map(\.placement.generation) == [5])
         #expect(crashed.newestManifest[2] == 5)
     }
 
@@ -188,7 +225,7 @@ import Testing
         let legacy = KafkaMessage(topic: "state", partition: 0, offset: 4, key: Array("g/2".utf8), value: [1, 2, 3],
                                   headers: [KafkaHeader(CheckpointRecord.formatHeader, "1")])
         let collector = Self.collect([legacy])
-        #expect(collector.complete[2] == nil)
+        #expect(Self.complete(collector).isEmpty)
         let problem = try #require(collector.problems[2]?.first)
         #expect(problem.contains("format 1") && problem.contains("state[0]@4") && problem.contains("earlier driftwatch release"), "\(problem)")
         guard case let .missing(problems) = ShardRestore.decide(2, stored: collector, committed: [], restore: { _ in throw SerializationError.badMagic }) else {
@@ -206,16 +243,16 @@ import Testing
         writer.write(CRC32.checksum([UInt8]()))
         messages[1].value = writer.bytes
         let newer = Self.collect(messages)
-        #expect(newer.complete[2] == nil)
+        #expect(Self.complete(newer).isEmpty)
         let message = try #require(newer.problems[2]?.first)
         #expect(message.contains("manifest at state[0]@1") && message.contains("version 3"), "\(message)")
 
         // Other groups' records and other shards' are ignored.
         let others = try Self.messages(Self.checkpoint(bytes: 100), shard: 3, placement: .first, from: 0)
-        #expect(Self.collect(others).complete.isEmpty && Self.collect(others).problems.isEmpty)
+        #expect(Self.complete(Self.collect(others), 3).isEmpty && Self.collect(others).problems.isEmpty)
         var otherGroup = try Self.messages(Self.checkpoint(bytes: 100), placement: .first, from: 0)
         for index in otherGroup.indices { otherGroup[index].key = Array("g2/".utf8) + otherGroup[index].key!.dropFirst(2) }
-        #expect(Self.collect(otherGroup).complete.isEmpty && Self.collect(otherGroup).problems.isEmpty)
+        #expect(Self.complete(Self.collect(otherGroup)).isEmpty && Self.collect(otherGroup).problems.isEmpty)
     }
 
     /// Incremental checkpoints end to end (no broker): a shard's checkpoints go in turn
@@ -261,7 +298,7 @@ import Testing
         func restoreNewest() throws -> (StoredCheckpoint, MonitorEngine) {
             var collector = CheckpointCollector(group: Self.group, shards: [0])
             for message in log { collector.add(message) }
-            let stored = try #require(collector.complete[0]?.first)
+            let stored = try #require(Self.complete(collector, 0).first)
             let engine = try MonitorEngine(restoring: stored.checkpoint.engine, joinPages: stored.checkpoint.joinPageBytes,
                                            configuration: configuration, rules: rules)
             return (stored, engine)

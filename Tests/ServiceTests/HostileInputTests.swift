@@ -345,7 +345,7 @@ import Testing
                                                   count: try Support.messageCount(topics.state, bootstrap: broker.bootstrapServers))
         var collector = CheckpointCollector(group: group, shards: [0])
         for record in stateRecords { collector.add(record) }
-        let stored = try #require(collector.complete[0]?.first).checkpoint
+        let stored = try #require(collector.checkpoints(of: 0).first).get().checkpoint
         let restored = try MonitorEngine(restoring: stored.engine, joinPages: stored.joinPageBytes, configuration: Self.configuration,
                                          rules: Support.defaultRules)
         let final = restored.checkpoint()

@@ -246,6 +246,42 @@ import Testing
         try await running.value
     }
 
+    /// A retired version's alerts resolve in serve as in replay (issue 10): v1's income
+    /// drifts from 30 % of the stream on and fires; from 60 % on v2 replaces it (v1 gets no
+    /// more predictions). v2's traffic moves the partition's time past v1's last prediction
+    /// plus the window and lateness (3 min), where v1's firing drift alerts resolve as
+    /// `version_retired`. Serve publishes exactly the engine's alerts; a replay's end-of-input
+    /// flush adds no second resolution.
+    @Test func aRetiredVersionsAlertsResolveInServeAsInReplay() async throws {
+        let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
+        defer { broker.stop() }
+        let topics = Topics()
+        for topic in topics.all { try broker.createTopic(topic, partitions: 1) }
+        let messages = try Support.messages(events: 16_000, scenario: "income_shift@0.3", versionChangeAt: 0.6)
+        let replay = Support.engineRun(messages, configuration: Support.monitorConfiguration())
+        let expected = replay.outputs.filter { $0.kind == .alert }
+        let retired = expected.compactMap { output -> AlertEvent? in
+            guard case let .alert(alert) = output.event, alert.resolution == .versionRetired else { return nil }
+            return alert
+        }
+        #expect(!retired.isEmpty && retired.allSatisfy { $0.version == "v1" }, "v1 must fire and retire, or the test proves nothing")
+        var latest: [String: AlertEvent] = [:]
+        for output in expected {
+            if case let .alert(alert) = output.event, alert.version == "v1" { latest[alert.fingerprint] = alert }
+        }
+        #expect(latest.values.allSatisfy { $0.status == .resolved }, "no alert is left firing on v1")
+        #expect(Set(retired.map(\.fingerprint)).count == retired.count, "each resolves once")
+        replay.engine.finish()
+        #expect(!replay.engine.drainOutputs().contains { $0.json.contains(#""resolution""#) })
+
+        let running = try Support.RunningService(Self.settings(broker, topics, group: "retired-\(topics.suffix)"))
+        try await Support.feed(messages, to: topics.input, bootstrap: broker.bootstrapServers, state: running.state)
+        let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers, count: expected.count)
+        #expect(alerts.map { String(decoding: $0.value, as: UTF8.self) } == expected.map(\.json))
+        await running.service.shutdown()
+        try await running.task.value
+    }
+
     @Test func readinessFollowsTheBroker() async throws {
         let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
         defer { broker.stop() }

@@ -42,10 +42,12 @@ enum ServiceTestSupport {
 
     /// The simulated stream's messages, with malformed messages (carrying a key and a
     /// header of their own) inserted every `malformedEvery` messages, spread round-robin
-    /// over the models' partitions.
+    /// over the models' partitions; from `versionChangeAt` (a share of the stream) on,
+    /// version v2 replaces v1.
     static func messages(events: Int, scenario: String, malformedEvery: Int = .max, models: Int = 1,
-                         meanLabelDelayMilliseconds: Double? = nil) throws -> [StreamFeeder.Message] {
+                         meanLabelDelayMilliseconds: Double? = nil, versionChangeAt: Double? = nil) throws -> [StreamFeeder.Message] {
         var simulation = StreamSimulator.Configuration()
+        simulation.versionChangeFraction = versionChangeAt
         if let meanLabelDelayMilliseconds { simulation.meanLabelDelayMilliseconds = meanLabelDelayMilliseconds }
         simulation.events = events
         simulation.seed = 11

@@ -12,6 +12,16 @@ public struct AlertEvent: Sendable, Equatable {
         case firing, resolved
     }
 
+    /// Why a resolved alert stopped firing.
+    public enum Resolution: String, Sendable, Equatable {
+        /// Its condition cleared (past the hysteresis) on `keep_firing_for` + 1 independent windows.
+        case cleared
+        /// Its model version received no predictions for longer than its windows (and, for
+        /// performance rules, the label time-to-live) could still judge: nothing will ever
+        /// clear it (see ``MonitorEngine``'s retirement of idle versions).
+        case versionRetired = "version_retired"
+    }
+
     /// The window the rule was judged on.
     public struct Window: Sendable, Equatable {
         public var start: Int64
@@ -45,14 +55,18 @@ public struct AlertEvent: Sendable, Equatable {
     /// The rule's annotations, rendered.
     public var annotations: [String: String]
     public var startsAt: Int64
-    /// For a resolved alert: the end of the window that cleared it.
+    /// For a resolved alert: the end of the window that cleared it, or the event time at
+    /// which its version counted as retired.
     public var endsAt: Int64?
     public var rulesDigest: String
+    /// For a resolved alert, why (``Resolution/cleared`` unless said otherwise); nil while firing.
+    public private(set) var resolution: Resolution?
 
     public init(
         id: String, fingerprint: String, status: Status, rule: String, severity: Severity, model: String, version: String,
         subject: MetricSubject, metric: MetricName, value: Double?, threshold: ThresholdResult, window: Window, reference: Reference,
-        evidence: [Evidence], labels: [String: String], annotations: [String: String], startsAt: Int64, endsAt: Int64?, rulesDigest: String
+        evidence: [Evidence], labels: [String: String], annotations: [String: String], startsAt: Int64, endsAt: Int64?, rulesDigest: String,
+        resolution: Resolution? = nil
     ) {
         self.id = id
         self.fingerprint = fingerprint
@@ -73,11 +87,12 @@ public struct AlertEvent: Sendable, Equatable {
         self.startsAt = startsAt
         self.endsAt = endsAt
         self.rulesDigest = rulesDigest
+        self.resolution = status == .resolved ? resolution ?? .cleared : nil
     }
 
     init(
         rule: Rule, subject: MetricSubject, context: EvaluationContext, value: Double?, threshold: ThresholdResult,
-        evidence: [Evidence], status: AlertLifecycle.Transition, startsAt: Int64, rulesDigest: String
+        evidence: [Evidence], status: AlertLifecycle.Transition, startsAt: Int64, rulesDigest: String, resolution: Resolution? = nil
     ) {
         let fingerprint = Self.fingerprint(rule: rule.name, model: context.model, version: context.version, subject: subject)
         let status: Status = status == .fired ? .firing : .resolved
@@ -90,7 +105,7 @@ public struct AlertEvent: Sendable, Equatable {
             reference: Reference(profileID: context.reference.identifier, count: context.reference.count),
             evidence: evidence, labels: Self.labels(of: rule, model: context.model, version: context.version, subject: subject),
             annotations: rule.renderAnnotations(templateValues), startsAt: startsAt,
-            endsAt: status == .resolved ? context.windowEnd : nil, rulesDigest: rulesDigest)
+            endsAt: status == .resolved ? context.windowEnd : nil, rulesDigest: rulesDigest, resolution: resolution)
     }
 
     /// What annotation templates can use: `model`, `version`, `value`, `threshold`,

@@ -80,6 +80,18 @@ public struct AlertLifecycle: Sendable, Equatable {
         }
     }
 
+    /// The alert's model version stopped receiving predictions long enough that no window
+    /// can judge it again (see ``MonitorEngine``): a firing alert resolves, whatever its
+    /// runs, and the state is inactive again (`firingSince` stays, for the resolved event).
+    /// Returns ``Transition/resolved`` if it was firing, nil otherwise (exactly once).
+    public mutating func retire() -> Transition? {
+        guard isFiring else { return nil }
+        isFiring = false
+        consecutiveBreaches = 0
+        consecutiveClears = 0
+        return .resolved
+    }
+
     /// Adds `window` to `run` when it starts a run or does not overlap the window counted
     /// last (ending at `countedUntil`); returns the run's length.
     private static func count(_ run: inout Int, since countedUntil: inout Int64, _ window: Window) -> Int {

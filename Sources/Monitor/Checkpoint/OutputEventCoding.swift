@@ -54,6 +54,7 @@ extension BinaryWriter {
         write(alert.startsAt)
         writeOptional(alert.endsAt)
         write(alert.rulesDigest)
+        writeOptional(alert.resolution) { $0.write($1.rawValue) }
     }
 
     mutating func write(_ threshold: ThresholdResult) {
@@ -143,9 +144,10 @@ extension BinaryWriter {
 }
 
 extension BinaryReader {
-    mutating func readOutputEvent() throws -> OutputEvent {
+    /// An output event of an engine checkpoint of `format` (alerts carry their resolution from format 5 on).
+    mutating func readOutputEvent(format: UInt32) throws -> OutputEvent {
         switch try readByte() {
-        case 0: .alert(try readAlertEvent())
+        case 0: .alert(try readAlertEvent(format: format))
         case 1: .retrain(try readRetrainTrigger())
         case 2: .metric(try readMetricEvent())
         case 3: .notice(try readNotice())
@@ -153,7 +155,7 @@ extension BinaryReader {
         }
     }
 
-    mutating func readAlertEvent() throws -> AlertEvent {
+    mutating func readAlertEvent(format: UInt32) throws -> AlertEvent {
         let id = try readString()
         let fingerprint = try readString()
         let status = try readRawValue(AlertEvent.Status.self, "alert status")
@@ -178,11 +180,21 @@ extension BinaryReader {
             }
             evidence.append(Evidence(name, value))
         }
+        let labels = try readSortedMap()
+        let annotations = try readSortedMap()
+        let startsAt = try readInt64()
+        let endsAt = try readOptionalInt64()
+        let rulesDigest = try readString()
+        let resolution: AlertEvent.Resolution? = if format >= 5 {
+            try readOptional { try $0.readRawValue(AlertEvent.Resolution.self, "alert resolution") }
+        } else {
+            nil
+        }
         return AlertEvent(
             id: id, fingerprint: fingerprint, status: status, rule: rule, severity: severity, model: model, version: version,
             subject: subject, metric: metric, value: value, threshold: threshold, window: window, reference: reference,
-            evidence: evidence, labels: try readSortedMap(), annotations: try readSortedMap(), startsAt: try readInt64(),
-            endsAt: try readOptionalInt64(), rulesDigest: try readString())
+            evidence: evidence, labels: labels, annotations: annotations, startsAt: startsAt, endsAt: endsAt, rulesDigest: rulesDigest,
+            resolution: resolution)
     }
 
     mutating func readThresholdResult() throws -> ThresholdResult {

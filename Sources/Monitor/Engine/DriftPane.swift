@@ -192,7 +192,7 @@ extension DriftPane {
     /// when no rule estimates performance any more, and a pane saved without them starts
     /// them empty (its window's estimate then rests on fewer predictions, which its
     /// `samples` show).
-    init(from reader: inout BinaryReader, layout: FeatureLayout, template: DriftPane) throws {
+    init(from reader: inout BinaryReader, format: UInt32, layout: FeatureLayout, template: DriftPane) throws {
         self = template
         let numericCount = try reader.readCount(maximum: reader.remaining)
         try reader.expect(numericCount, layout.numericReferences.count, "numeric features in a pane")
@@ -212,7 +212,8 @@ extension DriftPane {
         try reader.expect(selection.map(\.attributes), template.selection.map(\.attributes), "fairness attribute sets")
         try reader.expect(selection.map(\.scoreBins), template.selection.map(\.scoreBins), "fairness score bins")
         events = try reader.readCounter()
-        let restoredScores = try reader.readOptional { try $0.read(PredictedScoreHistogram.self) }
+        // Checkpoint format 4 had no predicted scores: a version estimating performance starts them empty.
+        let restoredScores = format >= 5 ? try reader.readOptional { try $0.read(PredictedScoreHistogram.self) } : nil
         if let restoredScores, let expected = template.predictedScores {
             try reader.expect(restoredScores.scoreBins, expected.scoreBins, "predicted score bins")
             predictedScores = restoredScores

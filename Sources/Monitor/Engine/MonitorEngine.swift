@@ -7,8 +7,9 @@ import DriftCore
 /// decoded events in stream order, collect ``drainOutputs()``, call ``finish()`` at the
 /// end of input. Event time is the partition's: every version's windows move with the
 /// largest prediction time of any version here (so a retired version's windows still
-/// close), and ``advance(to:)`` moves it on without traffic (serve's idle timeout). Memory is bounded by ``MonitorConfiguration/Caps``; everything past a
-/// cap is counted in ``counters``.
+/// close, and once idle long enough its alerts resolve: ``Retirement``), and ``advance(to:)``
+/// moves it on without traffic (serve's idle timeout). Memory is bounded by
+/// ``MonitorConfiguration/Caps``; everything past a cap is counted in ``counters``.
 public final class MonitorEngine {
     public struct Counters: Sendable, Equatable {
         public var predictions = 0
@@ -86,6 +87,8 @@ public final class MonitorEngine {
     /// The partition's event time: the largest prediction time seen (or given to
     /// ``advance(to:)``), for every version alike; `.min` before any.
     private var partitionTime = Int64.min
+    /// When idle versions' alerts resolve (nil for count windows; see ``Retirement``).
+    private let retirementPolicy: RetirementPolicy?
 
     public init(configuration: MonitorConfiguration = MonitorConfiguration(), rules: RuleSet, decoder: EventDecoder = EventDecoder()) {
         self.configuration = configuration
@@ -93,6 +96,7 @@ public final class MonitorEngine {
         evaluator = RuleEvaluator(ruleSet: rules, labelReadiness: configuration.labelReadiness,
                                   blindNoticeAfter: configuration.blindNoticeAfter, metricEvents: configuration.emitsMetricEvents)
         join = LabelJoin(configuration: configuration.join)
+        retirementPolicy = RetirementPolicy(configuration)
         referenceBudget = ReferenceBudget(events: configuration.caps.referenceEventsInTotal,
                                           bytes: configuration.caps.referenceBytesInTotal)
     }
@@ -246,7 +250,8 @@ public final class MonitorEngine {
     /// crosses a pane boundary, every version closes the panes it passed, so a version
     /// that stopped receiving predictions still closes its windows and has its
     /// performance evaluated as labels arrive or expire — without waiting for the end of
-    /// input. Versions are visited in the order first seen. O(versions) per pane
+    /// input. Versions are visited in the order first seen, and after its windows each
+    /// one that has been idle long enough retires (``Retirement``). O(versions) per pane
     /// boundary, O(1) otherwise.
     private func advancePartition(to timestamp: Int64) {
         guard timestamp > partitionTime else { return }
@@ -259,6 +264,20 @@ public final class MonitorEngine {
             let advanced = monitor.advance(to: timestamp)
             advanced.payloads.forEach(addToJoin)
             emit(advanced.evaluations, of: monitor)
+            retireIfIdle(monitor, now: timestamp)
+        }
+    }
+
+    /// Resolves the alerts of `monitor`'s rules that no window can judge any more, now
+    /// that its version has been idle that long (``Retirement``, ``RetirementPolicy``).
+    private func retireIfIdle(_ monitor: VersionMonitor, now: Int64) {
+        guard let retirementPolicy, monitor.retirement != .retired else { return }
+        let due = retirementPolicy.advance(monitor.retirement, lastPrediction: monitor.lastPredictionTime, now: now)
+        guard !due.resolve.isEmpty else { return }
+        monitor.retirement = due.phase
+        for kind in due.resolve {
+            guard let context = monitor.retirementContext(kind, now: now) else { continue }
+            evaluator.retire(context).forEach(queue)
         }
     }
 
@@ -309,15 +328,22 @@ public final class MonitorEngine {
             if context.kind == .drift { context.rejectedRate = rejectedRate }
             ownCounters.evaluations += 1
             for output in evaluator.evaluate(context) {
-                if output.kind == .alert { ownCounters.alerts += 1 }
-                if output.kind == .retrain { ownCounters.retrainTriggers += 1 }
-                if let firing = output.firing {
-                    let tally = firings[firing.rule]
-                    firings[firing.rule] = ((tally?.count ?? 0) + 1, min(tally?.first ?? .max, firing.at))
-                }
-                outputs.append(output)
+                // An alert firing on a retired version (a growing window judged late) retires anew.
+                if output.kind == .alert, output.firing != nil { monitor.retirement = .receiving }
+                queue(output)
             }
         }
+    }
+
+    /// Counts an output and queues it for ``drainOutputs()``.
+    private func queue(_ output: MonitorOutput) {
+        if output.kind == .alert { ownCounters.alerts += 1 }
+        if output.kind == .retrain { ownCounters.retrainTriggers += 1 }
+        if let firing = output.firing {
+            let tally = firings[firing.rule]
+            firings[firing.rule] = ((tally?.count ?? 0) + 1, min(tally?.first ?? .max, firing.at))
+        }
+        outputs.append(output)
     }
 
     /// End of input: closes every open window and evaluates what that completes, then
@@ -357,9 +383,15 @@ extension MonitorEngine {
     /// where an alert's `for`/`keep_firing_for` run counted its last independent window,
     /// outputs not yet drained as typed events (``OutputEvent``), not JSON, and the label
     /// join in pages (which may be left out, see ``checkpointWithoutJoinPages()``); format 5
-    /// the drift panes' scores by predicted class (CBPE's `estimated_*` metrics).
-    /// An older checkpoint is refused with a clear error (its layout cannot be completed).
+    /// the drift panes' scores by predicted class (CBPE's `estimated_*` metrics), each
+    /// version's last prediction time and retirement (``Retirement``) and alerts'
+    /// resolution. Format 4 is still read (no predicted scores: versions estimating
+    /// performance start them empty; its versions count as receiving since the partition's
+    /// event time, its resolved alerts as cleared); an older checkpoint is refused with a
+    /// clear error (its layout cannot be completed).
     public static let checkpointFormatVersion: UInt32 = 5
+    /// The oldest format ``init(restoring:joinPages:configuration:rules:decoder:)`` reads.
+    static let oldestReadableCheckpointFormat: UInt32 = 4
 
     /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 5),
     /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
@@ -409,11 +441,11 @@ extension MonitorEngine {
     ) throws {
         self.init(configuration: configuration, rules: rules, decoder: decoder)
         try VersionedBlob.decode(bytes, kind: Self.checkpointKind, newestVersion: Self.checkpointFormatVersion) { reader, version in
-            guard version == Self.checkpointFormatVersion else {
+            guard version >= Self.oldestReadableCheckpointFormat else {
                 throw SerializationError.invalidValue(
-                    "checkpoint format \(version) predates format \(Self.checkpointFormatVersion) (typed outputs, per-version segment caps, the partition's event time, the paged label join, the drift panes' predicted scores); it cannot be restored")
+                    "checkpoint format \(version) predates format \(Self.oldestReadableCheckpointFormat) (typed outputs, per-version segment caps, the partition's event time, the paged label join); it cannot be restored")
             }
-            try restoreState(from: &reader, joinPages: joinPages)
+            try restoreState(from: &reader, format: version, joinPages: joinPages)
         }
     }
 
@@ -454,9 +486,13 @@ extension MonitorEngine {
             writer.writeCounter(count)
         }
         writer.write(partitionTime)
+        for monitor in versionTable {
+            writer.write(monitor.lastPredictionTime)
+            writer.write(monitor.retirement.rawValue)
+        }
     }
 
-    private func restoreState(from reader: inout BinaryReader, joinPages: [Int: [UInt8]]) throws {
+    private func restoreState(from reader: inout BinaryReader, format: UInt32, joinPages: [Int: [UInt8]]) throws {
         let window = try reader.readWindowSpec()
         guard window == configuration.window else {
             throw SerializationError.invalidValue("checkpoint was taken with window \(window), the configuration has \(configuration.window)")
@@ -465,7 +501,7 @@ extension MonitorEngine {
         let versionCount = try reader.readCount(maximum: reader.remaining)
         for position in 0..<versionCount {
             let monitor = try VersionMonitor(
-                restoring: &reader, index: UInt32(position), configuration: configuration, rules: evaluator,
+                restoring: &reader, format: format, index: UInt32(position), configuration: configuration, rules: evaluator,
                 referenceBudget: referenceBudget)
             let key = VersionKey(model: monitor.model, version: monitor.version)
             guard versions.updateValue(monitor, forKey: key) == nil else {
@@ -489,7 +525,7 @@ extension MonitorEngine {
         }
         alertInstancesDroppedOnRestore = try evaluator.restoreState(from: &reader)
         let outputCount = try reader.readCount(maximum: reader.remaining)
-        for _ in 0..<outputCount { outputs.append(MonitorOutput(try reader.readOutputEvent())) }
+        for _ in 0..<outputCount { outputs.append(MonitorOutput(try reader.readOutputEvent(format: format))) }
         let firingCount = try reader.readCount(maximum: reader.remaining)
         for _ in 0..<firingCount {
             firings[try reader.readString()] = (try reader.readCounter(), try reader.readInt64())
@@ -509,5 +545,15 @@ extension MonitorEngine {
         ownCounters.retrainTriggers = try reader.readCounter()
         arrivals = try reader.readCounter()
         partitionTime = try reader.readInt64()
+        for monitor in versionTable {
+            guard format >= 5 else {
+                monitor.restoreRetirement(lastPrediction: partitionTime, .receiving)
+                continue
+            }
+            let lastPrediction = try reader.readInt64()
+            let byte = try reader.readByte()
+            guard let retirement = Retirement(rawValue: byte) else { throw SerializationError.invalidValue("retirement phase \(byte)") }
+            monitor.restoreRetirement(lastPrediction: lastPrediction, retirement)
+        }
     }
 }

@@ -394,6 +394,30 @@ final class RuleEvaluator {
         }
     }
 
+    /// Resolves the alerts firing for the context's version among the rules of its kind,
+    /// because the version retired (see ``Retirement``): one resolved alert event each, in
+    /// rule and subject order, with the reason `version_retired`, no value, and the rule's
+    /// threshold where it needs no reference. A retraining rule's instance just goes back
+    /// to inactive (its resolution is never published). Not a flap if it fires again.
+    func retire(_ context: EvaluationContext) -> [MonitorOutput] {
+        let keys = instances.filter { key, instance in
+            key.model == context.model && key.version == context.version && instance.lifecycle.isFiring
+                && evaluationKind(of: ruleSet.rules[key.rule]) == context.kind
+        }.keys.sorted { ($0.rule, $0.subject) < ($1.rule, $1.subject) }
+        return keys.compactMap { key in
+            var instance = instances[key]!
+            _ = instance.lifecycle.retire()
+            instance.sinceResolved = nil
+            instances[key] = instance.isFresh ? nil : instance
+            let rule = ruleSet.rules[key.rule]
+            guard !rule.action.isRetrain else { return nil }
+            return MonitorOutput(.alert(AlertEvent(
+                rule: rule, subject: key.subject, context: context, value: nil, threshold: rule.condition.threshold(reference: nil),
+                evidence: [], status: .resolved, startsAt: instance.lifecycle.firingSince ?? context.windowEnd,
+                rulesDigest: ruleSet.rulesDigest, resolution: .versionRetired)))
+        }
+    }
+
     /// A notice that an instance has gone `blindNoticeAfter` evaluations without being
     /// judged (`rule_not_evaluated`, with the last reason), or is judged again
     /// (`rule_evaluated_again`, `reason` nil).

@@ -34,6 +34,10 @@ final class VersionMonitor {
     private var calibration: (resolved: Int, estimator: BinaryConfidenceBasedEstimator?)?
     /// Redelivered predictions dropped while waiting for the reference.
     private(set) var duplicatePredictionsWhileWaiting = 0
+    /// The largest event time of the version's own predictions, and how far it is retired
+    /// (see ``Retirement``); the engine keeps both.
+    private(set) var lastPredictionTime = Int64.min
+    var retirement = Retirement.receiving
 
     /// Monitored events (late ones included) since the previous drift evaluation, and
     /// how many of them were late: `late_event_rate`. Events of the reference period
@@ -120,6 +124,8 @@ final class VersionMonitor {
 
     /// Adds a prediction (see ``Added``).
     func add(_ event: PredictionEvent) -> Added {
+        lastPredictionTime = max(lastPredictionTime, event.timestamp)
+        retirement = .receiving
         let segment = codes.encode(event.segment)
         switch phase {
         case let .monitoring(monitoring):
@@ -431,6 +437,21 @@ final class VersionMonitor {
         return (evaluations, released.payloads)
     }
 
+    /// What a retirement (see ``Retirement``) resolves `kind`'s alerts on: the idle span
+    /// from the version's last prediction to `now`, no predictions, its reference. Nil
+    /// unless the version is monitored (only then can an alert fire).
+    func retirementContext(_ kind: EvaluationKind, now: Int64) -> EvaluationContext? {
+        guard case let .monitoring(monitoring) = phase else { return nil }
+        return EvaluationContext(model: model, version: version, kind: kind, windowStart: lastPredictionTime, windowEnd: now, count: 0,
+                                 reference: monitoring.reference, referencePerformance: referencePerformance)
+    }
+
+    /// Restores what ``lastPredictionTime`` and ``retirement`` were (the engine checkpoints them).
+    func restoreRetirement(lastPrediction: Int64, _ retirement: Retirement) {
+        lastPredictionTime = lastPrediction
+        self.retirement = retirement
+    }
+
     // MARK: Evaluation
 
     private func evaluate(_ closed: [ClosedWindow<DriftPane>], of monitoring: Monitoring) -> [Evaluation] {
@@ -587,11 +608,11 @@ extension VersionMonitor {
         monitoring.performance.encodeState(to: &writer)
     }
 
-    /// Rebuilds a version from ``encodeState(to:)``. Change detectors attach to their rule
+    /// Rebuilds a version from ``encodeState(to:)`` (checkpoint `format`). Change detectors attach to their rule
     /// by identity (name and definition digest): those of rules gone or changed are
     /// replaced by fresh detectors of the current rules.
     convenience init(
-        restoring reader: inout BinaryReader, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator,
+        restoring reader: inout BinaryReader, format: UInt32, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator,
         referenceBudget: ReferenceBudget
     ) throws {
         self.init(model: try reader.readString(), version: try reader.readString(), index: index, configuration: configuration,
@@ -644,7 +665,7 @@ extension VersionMonitor {
             guard period == nil else { throw SerializationError.invalidValue("a reference both built and being collected") }
             let monitoring = activate(active, closingPanesBefore: nil)
             let template = freshPane(layout: active.layout)
-            try monitoring.drift.restoreState(from: &reader) { try DriftPane(from: &$0, layout: active.layout, template: template) }
+            try monitoring.drift.restoreState(from: &reader) { try DriftPane(from: &$0, format: format, layout: active.layout, template: template) }
             try monitoring.performance.restoreState(from: &reader)
         } else if let period {
             phase = .collectingReference(period)

@@ -56,6 +56,8 @@ extension AlertEvent {
         writer.member("endsAt", endsAt.map(ISO8601Time.string(milliseconds:)))
         writer.member("starts_at_ms", startsAt)
         if let endsAt { writer.member("ends_at_ms", endsAt) } else { writer.member("ends_at_ms", nil as Double?) }
+        // Written only when it is not the usual one, so that schema-2 events stay as they were.
+        if let resolution, resolution != .cleared { writer.member("resolution", resolution.rawValue) }
         writer.member("rules_digest", rulesDigest)
         writer.endObject()
     }

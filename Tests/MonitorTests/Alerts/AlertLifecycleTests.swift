@@ -2,7 +2,8 @@ import Testing
 @testable import Monitor
 
 @Suite struct AlertLifecycleTests {
-    /// Runs a sequence of observations (B breached, C clear, S skipped) on windows of
+    /// Runs a sequence of observations (B breached, C clear, S skipped; X: the version
+    /// retired, ``AlertLifecycle/retire()``) on windows of
     /// `length` sliding by 1 and returns the transitions as a string of the same length
     /// ("F" fired, "R" resolved, "." none). Length 1: disjoint windows.
     func run(_ sequence: String, for forWindows: Int = 1, keepFiringFor: Int = 0, length: Int64 = 1) -> String {
@@ -11,17 +12,36 @@ import Testing
         return String(sequence.map { symbol -> Character in
             time += 1
             let window = AlertLifecycle.Window(start: time - length, end: time)
-            let observation: AlertLifecycle.Observation = switch symbol {
-            case "B": .breached
-            case "C": .clear
-            default: .skipped
+            let transition: AlertLifecycle.Transition?
+            if symbol == "X" {
+                transition = lifecycle.retire()
+            } else {
+                transition = lifecycle.observe(observation(symbol), window: window, forWindows: forWindows, keepFiringFor: keepFiringFor)
             }
-            switch lifecycle.observe(observation, window: window, forWindows: forWindows, keepFiringFor: keepFiringFor) {
+            switch transition {
             case .fired?: return "F"
             case .resolved?: return "R"
             case nil: return "."
             }
         })
+    }
+
+    private func observation(_ symbol: Character) -> AlertLifecycle.Observation {
+        switch symbol {
+        case "B": .breached
+        case "C": .clear
+        default: .skipped
+        }
+    }
+
+    /// A retired version's firing alert resolves at once, whatever `keep_firing_for` still
+    /// asks, exactly once; one not firing is left alone (a pending run goes on); a later
+    /// breach fires it again as on a fresh state.
+    @Test func retiringResolvesAFiringAlertOnce() {
+        #expect(run("BCX", keepFiringFor: 3) == "F.R")
+        #expect(run("BXXCB") == "FR..F")
+        #expect(run("XBXB", for: 2) == "...F")
+        #expect(run("BBXBB", for: 2) == ".FR.F")
     }
 
     @Test func firesAndResolvesImmediatelyByDefault() {

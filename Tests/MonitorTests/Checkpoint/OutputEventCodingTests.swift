@@ -14,8 +14,15 @@ import Testing
                    Evidence("gender=f", .group(selectionRate: 0.5, predictions: 120))],
         labels: ["team": "risk", "kind": "fairness"], annotations: ["summary": "s"], startsAt: 10, endsAt: 20, rulesDigest: "d")
 
+    static let retiredAlert = AlertEvent(
+        id: "a4", fingerprint: "f4", status: .resolved, rule: "Psi", severity: .warning, model: "m", version: "v0",
+        subject: .feature("f_age"), metric: .feature(.psi), value: nil, threshold: .bound(.greater, 0.1),
+        window: AlertEvent.Window(start: 100, end: 3_700_100, count: 0), reference: AlertEvent.Reference(profileID: "p", count: 4),
+        evidence: [], labels: [:], annotations: [:], startsAt: 10, endsAt: 3_700_100, rulesDigest: "d", resolution: .versionRetired)
+
     static let events: [OutputEvent] = [
         .alert(resolvedAlert),
+        .alert(retiredAlert),
         .alert(AlertEvent(
             id: "a2", fingerprint: "f2", status: .firing, rule: "Psi", severity: .warning, model: "m", version: "v2",
             subject: .score, metric: .feature(.psi), value: 0.4, threshold: .bound(.greaterOrEqual, 0.2),
@@ -44,13 +51,29 @@ import Testing
         var writer = BinaryWriter()
         for event in Self.events { writer.write(event) }
         var reader = BinaryReader(writer.bytes)
-        let back = try Self.events.map { _ in try reader.readOutputEvent() }
+        let back = try Self.events.map { _ in try reader.readOutputEvent(format: MonitorEngine.checkpointFormatVersion) }
         #expect(back == Self.events)
         #expect(reader.remaining == 0)
+        #expect(Self.resolvedAlert.resolution == .cleared)
+        #expect(Self.retiredAlert.resolution == .versionRetired)
+    }
+
+    /// Format 4 alerts carry no resolution: a resolved one reads back as cleared.
+    @Test func formatFourAlertsReadBackAsCleared() throws {
+        var writer = BinaryWriter()
+        writer.write(OutputEvent.alert(Self.retiredAlert))
+        // The format-4 layout: the same bytes without the trailing resolution.
+        var reader = BinaryReader(Array(writer.bytes.dropLast(2 + AlertEvent.Resolution.versionRetired.rawValue.utf8.count)))
+        guard case let .alert(back) = try reader.readOutputEvent(format: 4) else {
+            Issue.record("not an alert")
+            return
+        }
+        #expect(reader.remaining == 0)
+        #expect(back.resolution == .cleared && back.id == Self.retiredAlert.id)
     }
 
     @Test func unknownTagsAreErrors() {
         var reader = BinaryReader([9])
-        #expect(throws: SerializationError.self) { try reader.readOutputEvent() }
+        #expect(throws: SerializationError.self) { try reader.readOutputEvent(format: MonitorEngine.checkpointFormatVersion) }
     }
 }
