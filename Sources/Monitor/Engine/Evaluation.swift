@@ -52,20 +52,29 @@ enum PerformanceEstimate {
     case notTracked
     /// No estimate: the reference's outcomes are not settled yet or cannot calibrate (no
     /// scored labelled prediction), or the window holds no scored prediction.
-    case unavailable(scoredPredictions: Int)
-    case estimated(EstimatedBinaryPerformance)
+    /// `clippedScores`: scores outside [0, 1], estimated at the nearest end (``PredictedScoreHistogram``).
+    case unavailable(scoredPredictions: Int, clippedScores: Int)
+    case estimated(EstimatedBinaryPerformance, clippedScores: Int)
 
     /// Scored predictions of the window (a rule's `min_samples` counts these).
     var scoredPredictions: Int {
         switch self {
         case .notTracked: 0
-        case let .unavailable(scored): scored
-        case let .estimated(estimate): Int(estimate.predictions)
+        case let .unavailable(scored, _): scored
+        case let .estimated(estimate, _): Int(estimate.predictions)
+        }
+    }
+
+    /// Scores outside [0, 1] among the window's predictions (reported in alert evidence).
+    var clippedScores: Int {
+        switch self {
+        case .notTracked: 0
+        case let .unavailable(_, clipped), let .estimated(_, clipped): clipped
         }
     }
 
     func value(_ metric: EstimatedPerformanceMetric) -> Double? {
-        guard case let .estimated(estimate) = self else { return nil }
+        guard case let .estimated(estimate, _) = self else { return nil }
         return switch metric {
         case .accuracy: estimate.accuracy
         case .precision: estimate.precision

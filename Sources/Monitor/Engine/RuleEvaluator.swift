@@ -191,9 +191,10 @@ final class RuleEvaluator {
             case .performance:
                 return [Evidence("labelled", .count(context.labelled)), Evidence(HealthMetric.labelCoverage.rawValue, .number(context.labelCoverage ?? 0))]
             case let .estimatedPerformance(estimate):
-                let scored = Evidence("scored_predictions", .count(estimate.scoredPredictions))
-                guard case let .estimated(matrix) = estimate else { return [scored] }
-                return [scored,
+                let scored = [Evidence("scored_predictions", .count(estimate.scoredPredictions)),
+                              Evidence("clipped_scores", .count(estimate.clippedScores))]
+                guard case let .estimated(matrix, _) = estimate else { return scored }
+                return scored + [
                         Evidence("expected_true_positives", .number(matrix.truePositives)),
                         Evidence("expected_false_positives", .number(matrix.falsePositives)),
                         Evidence("expected_true_negatives", .number(matrix.trueNegatives)),

@@ -482,14 +482,14 @@ final class VersionMonitor {
 
     /// CBPE on a window's scores, calibrated on the reference's settled outcomes.
     private func estimate(_ scores: PredictedScoreHistogram) -> PerformanceEstimate {
-        let scored = Int(scores.scoredCount)
-        guard referencePerformance.isSettled(rules.labelReadiness) else { return .unavailable(scoredPredictions: scored) }
+        let scored = Int(scores.scoredCount), clipped = Int(scores.clippedScoreCount)
+        guard referencePerformance.isSettled(rules.labelReadiness) else { return .unavailable(scoredPredictions: scored, clippedScores: clipped) }
         if calibration?.resolved != referencePerformance.resolved {
             let fitted = try? IsotonicCalibration(outcomes: referencePerformance.outcome)
             calibration = (referencePerformance.resolved, fitted.map(BinaryConfidenceBasedEstimator.init))
         }
-        guard let estimated = calibration?.estimator?.estimate(scores) else { return .unavailable(scoredPredictions: scored) }
-        return .estimated(estimated)
+        guard let estimated = calibration?.estimator?.estimate(scores) else { return .unavailable(scoredPredictions: scored, clippedScores: clipped) }
+        return .estimated(estimated, clippedScores: clipped)
     }
 
     private func evaluatePerformance(now: Int64, of monitoring: Monitoring) -> [Evaluation] {

@@ -21,7 +21,8 @@ import Testing
     /// One prediction every half second for two hours; a label 10 s after each prediction
     /// of the reference period when `labelReference`, none after it. Also returns the
     /// realized accuracy of the predictions after `shiftAt` (labels drawn, never sent).
-    static func stream(shifted: Bool, labelReference: Bool = true, seed: UInt64 = 19) -> (lines: [[UInt8]], accuracyAfterShift: Double) {
+    /// `clipEvery`: after the shift, every so many predictions log a score of 1.25 (outside [0, 1]).
+    static func stream(shifted: Bool, labelReference: Bool = true, seed: UInt64 = 19, clipEvery: Int = 0) -> (lines: [[UInt8]], accuracyAfterShift: Double) {
         var random = RandomSource(seed: seed)
         var timed: [(time: Int64, line: String)] = []
         var correctAfterShift = 0
@@ -29,7 +30,8 @@ import Testing
         var time = start
         var number = 0
         while time < end {
-            let score = shifted && time >= shiftAt ? 0.3 + 0.4 * random.uniform() : random.uniform()
+            var score = shifted && time >= shiftAt ? 0.3 + 0.4 * random.uniform() : random.uniform()
+            if clipEvery > 0, time >= shiftAt, number % clipEvery == 0 { score = 1.25 }
             let predicted = score >= 0.5 ? 1 : 0
             let label = random.uniform() < score ? 1 : 0
             let id = "p\(number)"
@@ -88,6 +90,24 @@ import Testing
         #expect(abs(before.value - 0.75) < 0.03, "\(before)")
         #expect(abs(stream.accuracyAfterShift - 0.6) < 0.02, "\(stream.accuracyAfterShift)")
         #expect(abs(after.value - stream.accuracyAfterShift) < 0.03, "\(after) against \(stream.accuracyAfterShift)")
+    }
+
+    /// Scores outside [0, 1] are estimated at the nearest end and counted in the evidence.
+    @Test func scoresOutsideTheUnitIntervalAreCountedInTheEvidence() throws {
+        let run = Self.replay(Self.stream(shifted: true, clipEvery: 50).lines)
+        let alert = try #require(run.outputs.lazy.compactMap { output -> AlertEvent? in
+            guard case let .alert(alert) = output.event, alert.rule == "EstimatedAccuracyDrop", alert.status == .firing else { return nil }
+            return alert
+        }.first)
+        let clipped = try #require(alert.evidence.first { $0.name == "clipped_scores" })
+        guard case let .count(count) = clipped.value else { Issue.record("clipped_scores is not a count"); return }
+        // A 20-minute window after the shift holds 2,400 predictions, one in 50 clipped.
+        #expect((30...60).contains(count), "\(count)")
+        let unclipped = Self.replay(Self.stream(shifted: true).lines).outputs.lazy.compactMap { output -> AlertEvent? in
+            guard case let .alert(alert) = output.event, alert.status == .firing else { return nil }
+            return alert
+        }.first
+        #expect(unclipped?.evidence.first { $0.name == "clipped_scores" }?.value == .count(0))
     }
 
     @Test func nothingFiresWhenNothingChanges() throws {
