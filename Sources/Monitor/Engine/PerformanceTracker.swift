@@ -157,12 +157,14 @@ struct PerformanceTracker: Sendable {
             let judgeable = expired || readiness.isReady(predictions: predictions, labelled: labelled, waited: wait)
             let overflowing = panes.count > maximumPanes
             guard judgeable || overflowing else { break }
-            if !covered && !expired { belowCoverageEvaluations += 1 }
             // As drift windows, a window after the first ends only at a pane with
             // predictions: one ending in an idle stretch (after a version stopped, or in a
             // gap in its traffic) holds nothing the window ending at its last busy pane did
             // not judge already.
-            if predictions > 0, awaitingFirstWindow || members.last?.index == end { ready += admit(endingAt: end, members: members) }
+            if predictions > 0, awaitingFirstWindow || members.last?.index == end {
+                if !covered && !expired { belowCoverageEvaluations += 1 }
+                ready += admit(endingAt: end, members: members)
+            }
             nextWindowEnd = end + 1
             awaitingFirstWindow = false
             panes.removeFirst(panes.prefix { $0.index <= end + 1 - Int64(panesPerWindow) }.count)
