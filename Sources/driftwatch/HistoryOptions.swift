@@ -56,7 +56,9 @@ struct HistoryOptions: ParsableArguments {
             configuration.references.set(try ProfileFile.load(reference), identifier: URL(fileURLWithPath: reference).lastPathComponent)
         }
         let engine = MonitorEngine(configuration: configuration, rules: ruleSet, decoder: file.decoder)
-        for gap in engine.referenceGaps { FileHandle.standardError.write(Data(("warning: " + gap + "\n").utf8)) }
+        for gap in engine.referenceGaps + MonitorEngine.modelTypeGaps(configuration: configuration, rules: ruleSet) {
+            FileHandle.standardError.write(Data(("warning: " + gap + "\n").utf8))
+        }
         return engine
     }
 

@@ -217,7 +217,8 @@ struct ServeCommand: AsyncParsableCommand {
             settings.monitor.references.set(try ProfileFile.load(reference), identifier: URL(fileURLWithPath: reference).lastPathComponent)
         }
         let rules = try loadRules(settings.rulePaths)
-        for gap in MonitorEngine.referenceGaps(configuration: settings.monitor, rules: rules) { logger.warning("\(gap)") }
+        for gap in MonitorEngine.referenceGaps(configuration: settings.monitor, rules: rules)
+            + MonitorEngine.modelTypeGaps(configuration: settings.monitor, rules: rules) { logger.warning("\(gap)") }
 
         let service = try MonitorService(settings: settings, rules: rules, logger: logger)
         logger.notice("driftwatch serve started", metadata: [

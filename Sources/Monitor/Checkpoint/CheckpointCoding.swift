@@ -46,12 +46,37 @@ extension BinaryWriter {
             case .invalid: write(UInt8(4))
             }
         }
-        writeOptional(event.score) { $0.write($1) }
-        writeOptional(event.predictedLabel.map(Int64.init))
+        write(event.output)
         writeCount(event.segment.count)
         for attribute in event.segment {
             write(attribute.name)
             write(attribute.value)
+        }
+    }
+
+    /// A tag (0 binary, 1 regression), then the binary classifier's optional score and
+    /// class, or the regression value. (Formats up to 5 had no tag: binary only.)
+    mutating func write(_ output: PredictionOutput) {
+        switch output {
+        case let .binary(predicted, score):
+            write(UInt8(0))
+            writeOptional(score) { $0.write($1) }
+            writeOptional(predicted.map(Int64.init))
+        case let .regression(value):
+            write(UInt8(1))
+            write(value)
+        }
+    }
+
+    /// A tag (0 class, 1 value), then the class as a 64-bit integer or the value.
+    mutating func write(_ label: LabelValue) {
+        switch label {
+        case let .class(label):
+            write(UInt8(0))
+            write(Int64(label))
+        case let .value(value):
+            write(UInt8(1))
+            write(value)
         }
     }
 
@@ -114,7 +139,8 @@ extension BinaryReader {
         try readCount()
     }
 
-    mutating func readPredictionEvent() throws -> PredictionEvent {
+    /// An event written by `write(_: PredictionEvent)` in engine checkpoint `format`.
+    mutating func readPredictionEvent(format: UInt32) throws -> PredictionEvent {
         let model = try readString()
         let version = try readString()
         let id = try readString()
@@ -134,16 +160,41 @@ extension BinaryReader {
             }
             features.append(Feature(name, value))
         }
+        let output = format < 6 ? try readBinaryOutput() : try readPredictionOutput()
+        let segmentCount = try readCount(maximum: remaining / 2)
+        var segment: [SegmentAttribute] = []
+        for _ in 0..<segmentCount { segment.append(SegmentAttribute(try readString(), try readString())) }
+        return PredictionEvent(model: model, version: version, id: id, timestamp: timestamp, features: features,
+                               output: output, segment: segment)
+    }
+
+    mutating func readPredictionOutput() throws -> PredictionOutput {
+        switch try readByte() {
+        case 0: try readBinaryOutput()
+        case 1: .regression(try readDouble())
+        case let tag: throw SerializationError.invalidValue("unknown prediction output tag \(tag)")
+        }
+    }
+
+    /// A binary classifier's output without its tag (how formats up to 5 wrote every output).
+    private mutating func readBinaryOutput() throws -> PredictionOutput {
         let score = try readOptional { try $0.readDouble() }
         let predicted = try readOptionalInt64().map { value in
             guard let label = Int(exactly: value) else { throw SerializationError.invalidValue("predicted label \(value)") }
             return label
         }
-        let segmentCount = try readCount(maximum: remaining / 2)
-        var segment: [SegmentAttribute] = []
-        for _ in 0..<segmentCount { segment.append(SegmentAttribute(try readString(), try readString())) }
-        return PredictionEvent(model: model, version: version, id: id, timestamp: timestamp, features: features,
-                               score: score, predictedLabel: predicted, segment: segment)
+        return .binary(class: predicted, score: score)
+    }
+
+    mutating func readLabelValue() throws -> LabelValue {
+        switch try readByte() {
+        case 0:
+            let label = try readInt64()
+            guard let value = Int(exactly: label) else { throw SerializationError.invalidValue("label \(label)") }
+            return .class(value)
+        case 1: return .value(try readDouble())
+        case let tag: throw SerializationError.invalidValue("unknown label tag \(tag)")
+        }
     }
 
     mutating func readMetricSubject() throws -> MetricSubject {

@@ -48,7 +48,10 @@ struct OutcomeCollector {
             }
             rows.append(Row(id: prediction.id, predicted: predicted == 1, score: prediction.score, segment: prediction.segment))
         case let .label(label):
-            if labels.updateValue(label.label, forKey: label.id) != nil { duplicateLabelCount += 1 }
+            // Binary classifiers' outcomes only: a regression model's labels (other numbers)
+            // belong to predictions counted as unclassified above.
+            guard let value = label.value.binaryClass else { return }
+            if labels.updateValue(value, forKey: label.id) != nil { duplicateLabelCount += 1 }
         }
     }
 

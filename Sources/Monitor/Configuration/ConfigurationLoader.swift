@@ -21,7 +21,7 @@ public struct DriftwatchConfiguration: Sendable {
     public init() {}
 
     /// A decoder for events in the configured schema.
-    public var decoder: EventDecoder { EventDecoder(mapping: mapping, limits: limits) }
+    public var decoder: EventDecoder { EventDecoder(mapping: mapping, limits: limits, modelTypes: monitor.modelTypes) }
 }
 
 /// How `serve` writes and restores its checkpoints (the `checkpoint` section).
@@ -80,7 +80,7 @@ private struct ConfigurationParser {
     /// Problems the YAML helpers cannot report themselves (an unreadable document).
     private var otherErrors: [RuleError] = []
 
-    static let sections = ["window", "labels", "caps", "profile", "feature_kinds", "mapping", "limits", "checkpoint", "metrics"]
+    static let sections = ["window", "labels", "caps", "profile", "feature_kinds", "mapping", "limits", "checkpoint", "metrics", "models"]
 
     init(path: String, text: String) {
         yaml = RuleFileParser(path: path, text: text)
@@ -116,6 +116,7 @@ private struct ConfigurationParser {
         if let field = fields["limits"] { parseLimits(field.value) }
         if let field = fields["checkpoint"] { parseCheckpoint(field.value) }
         if let field = fields["metrics"] { parseMetrics(field.value) }
+        if let field = fields["models"] { parseModels(field.value) }
         return configuration
     }
 
@@ -242,7 +243,7 @@ private struct ConfigurationParser {
     private mutating func parseMapping(_ node: Node) {
         let paths: [(key: String, path: WritableKeyPath<FieldMapping, String>)] = [
             ("event_type", \.eventType), ("model", \.model), ("version", \.version), ("id", \.id),
-            ("features", \.features), ("score", \.score), ("label_pred", \.predictedLabel),
+            ("features", \.features), ("score", \.score), ("label_pred", \.predictedLabel), ("prediction", \.prediction),
             ("segment", \.segment), ("label", \.label), ("default_version", \.defaultVersion),
         ]
         let keys = paths.map(\.key) + ["timestamp", "timestamp_unit", "naive_timestamps", "feature_paths", "segment_paths"]
@@ -312,6 +313,19 @@ private struct ConfigurationParser {
             } else {
                 yaml.error(at: field.value, "'on_missing_state' is '\(text)'", expected: "fail or reset")
             }
+        }
+    }
+
+    /// `models: {house-price: {type: regression}}`: each model's type (undeclared: binary).
+    private mutating func parseModels(_ node: Node) {
+        guard let models = yaml.mapping(node, knownKeys: nil, what: "'models'") else { return }
+        for (name, model) in models.sortedByPosition {
+            guard let fields = yaml.mapping(model.value, knownKeys: ["type"], what: "model '\(name)'") else { continue }
+            guard let field = fields["type"] else {
+                yaml.error(at: model.value, "model '\(name)' has no 'type'", expected: ModelType.allCases.map(\.rawValue).joined(separator: " | "))
+                continue
+            }
+            if let type = yaml.enumeration(field.value, ModelType.self, what: "model type") { configuration.monitor.modelTypes.declare(name, type) }
         }
     }
 

@@ -23,8 +23,12 @@ public struct EventDecoder: Sendable {
     public var limits: Limits { schema.limits }
     private var trie: PathTrie { schema.trie }
 
-    public init(mapping: FieldMapping = FieldMapping(), limits: Limits = Limits()) {
-        schema = CompiledSchema(mapping: mapping, limits: limits)
+    public var modelTypes: ModelTypes { schema.modelTypes }
+
+    /// A decoder for `mapping`; `modelTypes` says what each model's predictions hold (an
+    /// event that does not fit its model's type is rejected).
+    public init(mapping: FieldMapping = FieldMapping(), limits: Limits = Limits(), modelTypes: ModelTypes = ModelTypes()) {
+        schema = CompiledSchema(mapping: mapping, limits: limits, modelTypes: modelTypes)
     }
 
     /// Decodes one message; `messageTimestamp` is its Kafka timestamp (epoch milliseconds),
@@ -150,21 +154,23 @@ public struct EventTimeUnavailable: Error, Sendable, CustomStringConvertible {
 final class CompiledSchema: Sendable {
     let mapping: FieldMapping
     let limits: EventDecoder.Limits
+    let modelTypes: ModelTypes
     let trie: PathTrie
     /// Explicit segment attributes in name order; `Slot.segmentPath` indexes it.
     let segmentPaths: [(name: String, path: String)]
 
-    init(mapping: FieldMapping, limits: EventDecoder.Limits) {
+    init(mapping: FieldMapping, limits: EventDecoder.Limits, modelTypes: ModelTypes) {
         self.mapping = mapping
         self.limits = limits
-        trie = PathTrie(mapping: mapping)
+        self.modelTypes = modelTypes
+        trie = PathTrie(mapping: mapping, readsPredictionValues: modelTypes.hasRegression)
         segmentPaths = mapping.sortedSegmentPaths
     }
 }
 
 /// Which event field a mapped path holds.
 enum Slot: Equatable {
-    case eventType, model, version, id, timestamp, score, predictedLabel, label
+    case eventType, model, version, id, timestamp, score, predictedLabel, prediction, label
     case featuresObject, segmentObject
     case featurePath(Int)
     case segmentPath(Int)
@@ -187,7 +193,9 @@ struct PathTrie: Sendable {
     private var slots: [Slot?] = [nil]
     let root = 0
 
-    init(mapping: FieldMapping) {
+    /// `readsPredictionValues`: whether the regression `prediction` path is read (only when
+    /// some model is a regression model, so a binary classifier's logs keep being read as before).
+    init(mapping: FieldMapping, readsPredictionValues: Bool) {
         insert(mapping.eventType, .eventType)
         insert(mapping.model, .model)
         insert(mapping.version, .version)
@@ -195,6 +203,7 @@ struct PathTrie: Sendable {
         if case let .field(path) = mapping.timestamp { insert(path, .timestamp) }
         insert(mapping.score, .score)
         insert(mapping.predictedLabel, .predictedLabel)
+        if readsPredictionValues { insert(mapping.prediction, .prediction) }
         insert(mapping.label, .label)
         if mapping.featurePaths.isEmpty {
             insert(mapping.features, .featuresObject)

@@ -27,6 +27,8 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
     case schemaUnavailable(id: UInt32, SchemaLookupFailure)
     /// In Schema Registry framing with an Avro schema, and not a valid datum of it.
     case invalidAvro(schemaID: UInt32, AvroError)
+    /// A prediction whose `field` holds another model type's output than its model's `type`.
+    case modelTypeMismatch(model: String, type: ModelType, field: String)
 
     /// A stable machine-readable reason, used as a metric label and dead-letter header.
     public var code: String {
@@ -46,6 +48,7 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalidFraming: "invalid_framing"
         case let .schemaUnavailable(_, failure): failure.code
         case .invalidAvro: "invalid_avro"
+        case .modelTypeMismatch: "model_type_mismatch"
         }
     }
 
@@ -73,6 +76,12 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
         case let .invalidFraming(bytes): "message of \(bytes) bytes starts with the Schema Registry magic byte 0 but has no 4-byte schema id"
         case let .schemaUnavailable(id, failure): "schema id \(id): \(failure)"
         case let .invalidAvro(id, error): "schema id \(id): \(error)"
+        case let .modelTypeMismatch(model, .regression, field):
+            "model '\(model)' is a regression model (models: \(model): type: regression) but field '\(field)' holds a binary "
+                + "classifier's output; a regression prediction logs its value in the prediction field (mapping.prediction)"
+        case let .modelTypeMismatch(model, .binary, field):
+            "model '\(model)' is a binary classifier (a model not declared in models is binary) but field '\(field)' holds a "
+                + "regression output; declare it with models: \(model): type: regression"
         }
     }
 }

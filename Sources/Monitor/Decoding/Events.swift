@@ -8,25 +8,62 @@ public struct PredictionEvent: Sendable, Equatable {
     public var timestamp: Int64
     /// Feature values in the order they appeared; names are unique (the last value wins).
     public var features: [Feature]
-    /// The model's score (probability of the positive class), when it logs one.
-    public var score: Double?
-    /// The predicted class (0 or 1), when logged.
-    public var predictedLabel: Int?
+    /// What the model predicted, of its model's type.
+    public var output: PredictionOutput
     /// Segment attributes (e.g. gender, region) used for fairness and per-segment drift.
     public var segment: [SegmentAttribute]
 
     public init(
         model: String, version: String, id: String, timestamp: Int64, features: [Feature] = [],
-        score: Double? = nil, predictedLabel: Int? = nil, segment: [SegmentAttribute] = []
+        output: PredictionOutput, segment: [SegmentAttribute] = []
     ) {
         self.model = model
         self.version = version
         self.id = id
         self.timestamp = timestamp
         self.features = features
-        self.score = score
-        self.predictedLabel = predictedLabel
+        self.output = output
         self.segment = segment
+    }
+
+    /// A binary classifier's prediction.
+    public init(
+        model: String, version: String, id: String, timestamp: Int64, features: [Feature] = [],
+        score: Double? = nil, predictedLabel: Int? = nil, segment: [SegmentAttribute] = []
+    ) {
+        self.init(model: model, version: version, id: id, timestamp: timestamp, features: features,
+                  output: .binary(class: predictedLabel, score: score), segment: segment)
+    }
+
+    /// The numeric output, which output drift watches as the `score` subject: a binary
+    /// classifier's score (probability of the positive class) when it logs one, or a
+    /// regression model's predicted value.
+    public var score: Double? {
+        switch output {
+        case let .binary(_, score): score
+        case let .regression(value): value
+        }
+    }
+
+    /// A binary classifier's predicted class (0 or 1), when logged.
+    public var predictedLabel: Int? {
+        if case let .binary(predicted, _) = output { predicted } else { nil }
+    }
+}
+
+/// What a prediction holds, by its model's type (``ModelType``).
+public enum PredictionOutput: Sendable, Equatable {
+    /// A binary classifier's predicted class (0 or 1) and score (probability of the
+    /// positive class), each when logged.
+    case binary(class: Int?, score: Double?)
+    /// A regression model's predicted value.
+    case regression(Double)
+
+    public var type: ModelType {
+        switch self {
+        case .binary: .binary
+        case .regression: .regression
+        }
     }
 }
 
@@ -36,13 +73,43 @@ public struct LabelEvent: Sendable, Equatable {
     public var id: String
     /// Event time in epoch milliseconds (when the outcome became known).
     public var timestamp: Int64
-    /// The true class, 0 or 1.
-    public var label: Int
+    /// The true class or value.
+    public var value: LabelValue
 
-    public init(id: String, timestamp: Int64, label: Int) {
+    public init(id: String, timestamp: Int64, value: LabelValue) {
         self.id = id
         self.timestamp = timestamp
-        self.label = label
+        self.value = value
+    }
+
+    /// A binary classifier's label: the true class, 0 or 1.
+    public init(id: String, timestamp: Int64, label: Int) {
+        self.init(id: id, timestamp: timestamp, value: .class(label))
+    }
+}
+
+/// A label as decoded. A label names no model, so its meaning comes from the prediction
+/// it joins: a boolean (or, while no model is a regression model, a 0 or 1) is a class;
+/// while some model is a regression model, a number is a value, which a binary
+/// classifier's prediction takes as its class when it is 0 or 1.
+public enum LabelValue: Sendable, Equatable, Hashable {
+    case `class`(Int)
+    case value(Double)
+
+    /// The label as a binary class: 0 or 1, or nil for another value.
+    public var binaryClass: Int? {
+        switch self {
+        case let .class(label): label
+        case let .value(value): value == 0 || value == 1 ? Int(value) : nil
+        }
+    }
+
+    /// The label as a regression target.
+    public var number: Double {
+        switch self {
+        case let .class(label): Double(label)
+        case let .value(value): value
+        }
     }
 }
 

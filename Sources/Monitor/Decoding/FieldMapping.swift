@@ -8,6 +8,13 @@
 ///  "segment":{"gender":"female","region":"north"}}
 /// {"event":"label","id":"p-1","ts":1700003600000,"label":0}
 /// ```
+///
+/// A regression model's prediction logs a number in `prediction`, its label a number:
+///
+/// ```json
+/// {"event":"prediction","model":"house-price","id":"h-1","ts":1700000000000,"features":{"f_rooms":4},"prediction":312500.0}
+/// {"event":"label","id":"h-1","ts":1700003600000,"label":298000.0}
+/// ```
 public struct FieldMapping: Sendable, Equatable {
     /// Field that says `prediction` or `label`. When the field is absent from an event,
     /// an event with a label field and no model field is a label.
@@ -27,6 +34,10 @@ public struct FieldMapping: Sendable, Equatable {
     public var featurePaths: [String] = []
     public var score: String = "score"
     public var predictedLabel: String = "label_pred"
+    /// A regression model's predicted value (``ModelType/regression``), named as
+    /// Evidently's and whylogs' column mappings name it; read only when some model is
+    /// declared a regression model.
+    public var prediction: String = "prediction"
     /// An object whose members are segment attributes. Ignored when `segmentPaths` is set.
     public var segment: String = "segment"
     /// Explicit segment attributes: attribute name → path.

@@ -20,7 +20,8 @@ struct ScannedFields {
     private var timestamp: ScannedTime?
     private var score: Double?
     private var predictedLabel: Int?
-    private var label: Int?
+    private var prediction: Double?
+    private var label: LabelValue?
     private var features: [Feature] = []
     /// Feature name → index in `features`, built only for events with many features.
     private var featureIndex: [String: Int] = [:]
@@ -53,7 +54,11 @@ struct ScannedFields {
         case .timestamp: timestamp = try Self.readTimestamp(&reader, schema: schema)
         case .score: score = try Self.readNumber(&reader, field: schema.mapping.score)
         case .predictedLabel: predictedLabel = try readClass(&reader, field: schema.mapping.predictedLabel)
-        case .label: label = try readClass(&reader, field: schema.mapping.label)
+        case .prediction: prediction = try Self.readNumber(&reader, field: schema.mapping.prediction)
+        case .label:
+            label = schema.modelTypes.hasRegression
+                ? try Self.readLabelValue(&reader, field: schema.mapping.label)
+                : try readClass(&reader, field: schema.mapping.label).map(LabelValue.class)
         case .featuresObject:
             guard try !reader.readNullIfPresent() else { return }
             guard try reader.peekKind() == .object else {
@@ -103,13 +108,34 @@ struct ScannedFields {
         }
         if isLabel {
             guard let label else { return .failure(.missingField(schema.mapping.label)) }
-            return .success(.label(LabelEvent(id: id, timestamp: epochMilliseconds, label: label)))
+            return .success(.label(LabelEvent(id: id, timestamp: epochMilliseconds, value: label)))
         }
         guard let model else { return .failure(.missingField(schema.mapping.model)) }
+        let output: PredictionOutput
+        switch predictionOutput(of: model) {
+        case let .success(found): output = found
+        case let .failure(rejection): return .failure(rejection)
+        }
         return .success(.prediction(PredictionEvent(
             model: model, version: version ?? schema.mapping.defaultVersion, id: id, timestamp: epochMilliseconds,
-            features: features, score: score, predictedLabel: predictedLabel, segment: segment
+            features: features, output: output, segment: segment
         )))
+    }
+
+    /// The prediction's output, which must be of its model's declared type: a regression
+    /// model's has a value and neither score nor class; a binary classifier's no value.
+    private func predictionOutput(of model: String) -> Result<PredictionOutput, EventRejection> {
+        let mapping = schema.mapping
+        switch schema.modelTypes[model] {
+        case .binary:
+            guard prediction == nil else { return .failure(.modelTypeMismatch(model: model, type: .binary, field: mapping.prediction)) }
+            return .success(.binary(class: predictedLabel, score: score))
+        case .regression:
+            if score != nil { return .failure(.modelTypeMismatch(model: model, type: .regression, field: mapping.score)) }
+            if predictedLabel != nil { return .failure(.modelTypeMismatch(model: model, type: .regression, field: mapping.predictedLabel)) }
+            guard let prediction else { return .failure(.missingField(mapping.prediction)) }
+            return .success(.regression(prediction))
+        }
     }
 
     /// The event time in epoch milliseconds, from the mapped field or the Kafka message.
@@ -242,6 +268,15 @@ struct ScannedFields {
             try reader.readNull()
             return nil
         default: throw EventRejection.wrongType(field: field(), expected: "a number")
+        }
+    }
+
+    /// A label while some model is a regression model: a class (false or true) or a finite number.
+    private static func readLabelValue(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> LabelValue? {
+        switch try reader.peekKind() {
+        case .bool: return .class(try reader.readBool() ? 1 : 0)
+        case .number, .null: return try readNumber(&reader, field: field()).map(LabelValue.value)
+        default: throw EventRejection.wrongType(field: field(), expected: "a number or boolean")
         }
     }
 

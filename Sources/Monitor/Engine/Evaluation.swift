@@ -23,8 +23,9 @@ struct EvaluationContext {
     var rejectedRate: Double?
     var estimate = PerformanceEstimate.notTracked
 
-    // Performance evaluations.
+    // Performance evaluations: a binary classifier's outcomes or a regression model's.
     var outcome: BinaryOutcomeSummary?
+    var regression: RegressionSummary?
     var labelled = 0
     var labelCoverage: Double?
     var outcomeFairness: [([String], FairnessSummary)] = []
@@ -87,6 +88,19 @@ enum PerformanceEstimate {
 
 struct Evaluation {
     var context: EvaluationContext
+}
+
+extension RegressionSummary {
+    /// A regression metric's value (nil on an empty window; R² also on a single row).
+    func value(_ metric: RegressionMetric) -> Double? {
+        switch metric {
+        case .mae: meanAbsoluteError
+        case .rmse: rootMeanSquaredError
+        case .mape: meanAbsolutePercentageError
+        case .bias: bias
+        case .r2: r2
+        }
+    }
 }
 
 /// Performance metrics of a window of labelled predictions.
@@ -198,7 +212,7 @@ extension MetricName {
             case .driftedFeatureShare, .volume, .lateEventRate, .rejectedRate: .drift
             case .labelCoverage: .performance
             }
-        case .performance, .changeDetector: .performance
+        case .performance, .changeDetector, .regression: .performance
         case .estimated: .drift
         case let .fairness(metric): metric.usesSelection ? .drift : .performance
         }

@@ -14,6 +14,8 @@ public struct MonitorConfiguration: Sendable {
     /// Feature kinds that override inference (for profiles built from the stream).
     public var featureKinds: [String: FeatureKind] = [:]
     public var caps = Caps()
+    /// Each model's type (the configuration's `models`; undeclared models are binary).
+    public var modelTypes = ModelTypes()
     /// Evaluations in a row that cannot judge a rule (for one model, version and subject)
     /// before a `rule_not_evaluated` notice says so.
     public var blindNoticeAfter = defaultBlindNoticeAfter

@@ -32,6 +32,9 @@ public final class MonitorEngine {
         public var lateEvents = 0
         /// Labels that joined after their prediction's performance window was evaluated.
         public var lateLabels = 0
+        /// Labels joined to a binary classifier's prediction that are not 0 or 1 (numbers,
+        /// read as such while some model is a regression model), left out of performance.
+        public var mismatchedLabels = 0
         /// Performance windows evaluated below label coverage before their TTL: past
         /// `labels.partial_wait` with enough labels, or because too many panes waited.
         public var belowCoveragePerformanceEvaluations = 0
@@ -94,7 +97,8 @@ public final class MonitorEngine {
         self.configuration = configuration
         self.decoder = decoder
         evaluator = RuleEvaluator(ruleSet: rules, labelReadiness: configuration.labelReadiness,
-                                  blindNoticeAfter: configuration.blindNoticeAfter, metricEvents: configuration.emitsMetricEvents)
+                                  blindNoticeAfter: configuration.blindNoticeAfter, metricEvents: configuration.emitsMetricEvents,
+                                  modelTypes: configuration.modelTypes)
         join = LabelJoin(configuration: configuration.join)
         retirementPolicy = RetirementPolicy(configuration)
         referenceBudget = ReferenceBudget(events: configuration.caps.referenceEventsInTotal,
@@ -110,6 +114,7 @@ public final class MonitorEngine {
             counters.untrackedSegmentAttributes += monitor.codes.untrackedAttributeCount
             counters.lateEvents += monitor.lateEvents
             counters.lateLabels += monitor.lateLabels
+            counters.mismatchedLabels += monitor.mismatchedLabels
             counters.cappedReferenceEvents += monitor.referenceEventsDroppedSoFar
             counters.belowCoveragePerformanceEvaluations += monitor.belowCoveragePerformanceEvaluations
         }
@@ -151,6 +156,24 @@ public final class MonitorEngine {
         }
     }
 
+    /// Rules that select a declared model but have no metric for its type (e.g. accuracy
+    /// for a regression model), one line each: they skip that model's windows. Known at
+    /// start (replay and serve report them with ``referenceGaps``).
+    public static func modelTypeGaps(configuration: MonitorConfiguration, rules: RuleSet) -> [String] {
+        configuration.modelTypes.declared.sorted { $0.key < $1.key }.flatMap { model, type in
+            rules.rules.compactMap { rule -> String? in
+                guard rule.selector.models.matches(model) else { return nil }
+                if !rule.metric.name.modelTypes.contains(type) {
+                    return "rule \(rule.name) (\(rule.metric.name.rawValue)) does not apply to \(type) model \(model): "
+                        + "it has no such metric (skipped for its versions)"
+                }
+                guard type == .regression, rule.scope == .prediction else { return nil }
+                return "rule \(rule.name) (\(rule.metric.name.rawValue) of the predicted class) does not apply to regression model \(model): "
+                    + "it has no predicted class; its numeric prediction is the score subject (skipped for its versions)"
+            }
+        }
+    }
+
     /// What each rule's evaluations came to (judged, skipped by reason, held back as noise,
     /// firings, flaps), in rule order.
     public var ruleActivity: [RuleActivity] { evaluator.ruleActivity }
@@ -169,8 +192,7 @@ public final class MonitorEngine {
     public func process(message bytes: UnsafeBufferPointer<UInt8>) -> EventRejection? {
         switch decode(bytes) {
         case let .success(event):
-            process(event)
-            return nil
+            return process(event)
         case let .failure(rejection):
             reject(rejection)
             return rejection
@@ -188,12 +210,34 @@ public final class MonitorEngine {
         ownCounters.rejected[rejection.code, default: 0] += 1
     }
 
-    public func process(_ event: MonitorEvent) {
+    /// Processes a decoded event; returns why it was rejected, if it was (a prediction
+    /// that does not fit its model's type).
+    @discardableResult
+    public func process(_ event: MonitorEvent) -> EventRejection? {
+        if case let .prediction(prediction) = event, let mismatch = typeMismatch(prediction) {
+            reject(mismatch)
+            return mismatch
+        }
         arrivals += 1
         switch event {
         case let .prediction(prediction): process(prediction)
         case let .label(label): process(label)
         }
+        return nil
+    }
+
+    /// Why a prediction does not fit its model's declared type, if it does not (the decoder
+    /// checks what it decodes; events given decoded, or decoded without the model types,
+    /// are checked here). Free for a binary classifier's output while no model is declared.
+    private func typeMismatch(_ event: PredictionEvent) -> EventRejection? {
+        guard event.output.type != .binary || !configuration.modelTypes.declared.isEmpty else { return nil }
+        let type = configuration.modelTypes[event.model]
+        guard event.output.type != type else { return nil }
+        let field = switch type {
+        case .binary: decoder.mapping.prediction
+        case .regression: decoder.mapping.score
+        }
+        return .modelTypeMismatch(model: event.model, type: type, field: field)
     }
 
     private func process(_ event: PredictionEvent) {
@@ -217,12 +261,12 @@ public final class MonitorEngine {
 
     private func process(_ event: LabelEvent) {
         ownCounters.labels += 1
-        let result = join.addLabel(id: event.id, timestamp: event.timestamp, label: event.label)
+        let result = join.addLabel(id: event.id, timestamp: event.timestamp, label: event.value)
         settle(result.unlabelled)
         if let joined = result.joined { record(joined.payload, label: joined.label) }
     }
 
-    private func record(_ payload: JoinedPrediction, label: Int?) {
+    private func record(_ payload: JoinedPrediction, label: LabelValue?) {
         versionTable[Int(payload.versionIndex)].recordOutcome(payload, label: label)
     }
 
@@ -385,15 +429,18 @@ extension MonitorEngine {
     /// join in pages (which may be left out, see ``checkpointWithoutJoinPages()``); format 5
     /// the drift panes' scores by predicted class (CBPE's `estimated_*` metrics), each
     /// version's last prediction time and retirement (``Retirement``) and alerts'
-    /// resolution. Format 4 is still read (no predicted scores: versions estimating
+    /// resolution; format 6 regression models: prediction outputs and labels as tagged
+    /// classes or values, regression summaries of performance panes and references, and
+    /// labels that did not fit their model (formats 4 and 5 read as binary classifiers').
+    /// Format 4 is still read (no predicted scores: versions estimating
     /// performance start them empty; its versions count as receiving since the partition's
     /// event time, its resolved alerts as cleared); an older checkpoint is refused with a
     /// clear error (its layout cannot be completed).
-    public static let checkpointFormatVersion: UInt32 = 5
+    public static let checkpointFormatVersion: UInt32 = 6
     /// The oldest format ``init(restoring:joinPages:configuration:rules:decoder:)`` reads.
     static let oldestReadableCheckpointFormat: UInt32 = 4
 
-    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 5),
+    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 6),
     /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
     /// future outputs are exactly this one's: every version (reference, stream-reference
     /// collection, drift and performance panes, change detectors), the label join, the
@@ -516,7 +563,7 @@ extension MonitorEngine {
             throw SerializationError.invalidValue(
                 "checkpoint holds more reference events than Caps.referenceEventsInTotal or Caps.referenceBytesInTotal allows")
         }
-        try join.restoreState(from: &reader, pages: joinPages) { [versionTable] reader in
+        try join.restoreState(from: &reader, pages: joinPages, labels: format < 6 ? .classes : .tagged) { [versionTable] reader in
             let payload = try JoinedPrediction(from: &reader)
             guard payload.versionIndex < versionCount, versionTable[Int(payload.versionIndex)].codes.isValid(payload.segment) else {
                 throw SerializationError.invalidValue("pending prediction of an unknown version or segment")

@@ -26,8 +26,11 @@ struct PerformanceTracker: Sendable {
         var lastTimestamp = Int64.min
         var labelled = 0
         var expired = 0
+        /// A binary classifier's outcomes (empty for a regression model).
         var outcome: BinaryOutcomeSummary
         var fairness: [FairnessSummary]
+        /// A regression model's outcomes (empty for a binary classifier).
+        var regression = RegressionSummary()
     }
 
     /// A window ready to evaluate.
@@ -41,6 +44,7 @@ struct PerformanceTracker: Sendable {
         var labelled: Int
         var outcome: BinaryOutcomeSummary
         var fairness: [FairnessSummary]
+        var regression = RegressionSummary()
 
         var coverage: Double? { predictions > 0 ? Double(labelled) / Double(predictions) : nil }
 
@@ -64,6 +68,7 @@ struct PerformanceTracker: Sendable {
             end = max(end, pane.lastTimestamp == .min ? .min : pane.lastTimestamp + 1)
             try! outcome.merge(pane.outcome)  // same bins by construction
             for position in fairness.indices { try! fairness[position].merge(pane.fairness[position]) }
+            regression.merge(pane.regression)
         }
     }
 
@@ -134,6 +139,15 @@ struct PerformanceTracker: Sendable {
             for position in pane.fairness.indices {
                 pane.fairness[position].record(group: groups[position], label: label, predicted: predicted, score: score)
             }
+        }
+        if !found { lateLabels += 1 }
+    }
+
+    /// Records a joined label of a regression model's prediction made in pane `index`.
+    mutating func recordRegressionLabel(pane index: Int64, prediction: Double, label: Double) {
+        let found = withPane(index, create: false) { pane in
+            pane.labelled += 1
+            pane.regression.record(prediction: prediction, label: label)
         }
         if !found { lateLabels += 1 }
     }
@@ -261,6 +275,7 @@ struct PerformanceTracker: Sendable {
 
 extension PerformanceTracker {
     /// Writes the panes and the window position (the parameters come from the owner).
+    /// Format 6 added each pane's regression summary.
     func encodeState(to writer: inout BinaryWriter) {
         writer.writeCount(panes.count)
         for pane in panes {
@@ -272,6 +287,7 @@ extension PerformanceTracker {
             writer.writeCounter(pane.expired)
             writer.write(pane.outcome)
             writer.write(pane.fairness)
+            writer.write(pane.regression)
         }
         writer.writeOptional(nextWindowEnd)
         writer.write(awaitingFirstWindow)
@@ -291,12 +307,14 @@ extension PerformanceTracker {
             writer.writeCounter(held.labelled)
             writer.write(held.outcome)
             writer.write(held.fairness)
+            writer.write(held.regression)
         }
     }
 
     /// Replaces the state with one written by ``encodeState(to:)``; each pane's summaries
     /// must have the shape of a fresh pane's (so windows merge them without error).
-    mutating func restoreState(from reader: inout BinaryReader) throws {
+    /// (engine checkpoint `format`).
+    mutating func restoreState(from reader: inout BinaryReader, format: UInt32) throws {
         let template = Pane(index: 0, outcome: try! BinaryOutcomeSummary(), fairness: fairnessAttributes.map { try! FairnessSummary(attributes: $0) })
         let count = try reader.readCount(maximum: reader.remaining)
         var restored: [Pane] = []
@@ -312,6 +330,7 @@ extension PerformanceTracker {
             pane.labelled = try reader.readCounter()
             pane.expired = try reader.readCounter()
             (pane.outcome, pane.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "performance")
+            if format >= 6 { pane.regression = try reader.read(RegressionSummary.self) }
             restored.append(pane)
         }
         panes = restored
@@ -329,6 +348,7 @@ extension PerformanceTracker {
             held.predictions = try reader.readCounter()
             held.labelled = try reader.readCounter()
             (held.outcome, held.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "accumulated performance")
+            if format >= 6 { held.regression = try reader.read(RegressionSummary.self) }
             accumulation = .holding(held)
         }
     }

@@ -48,6 +48,8 @@ final class RuleEvaluator {
     let blindNoticeAfter: Int
     /// Whether evaluations emit metric events (``MonitorConfiguration/metricEvents``).
     let metricEvents: Bool
+    /// Each model's type: rules on another type's metrics do not apply to it.
+    let modelTypes: ModelTypes
     /// A firing within this many judged evaluations of the same instance's resolution is a flap.
     static let flapEvaluations = 12
     private var lastRetrain: [String: Int64] = [:]
@@ -56,8 +58,9 @@ final class RuleEvaluator {
     private(set) var retrainTriggersInCooldown = 0
 
     init(ruleSet: RuleSet, labelReadiness: LabelReadiness = LabelReadiness(), blindNoticeAfter: Int = MonitorConfiguration.defaultBlindNoticeAfter,
-         metricEvents: Bool = true) {
+         metricEvents: Bool = true, modelTypes: ModelTypes = ModelTypes()) {
         self.ruleSet = ruleSet
+        self.modelTypes = modelTypes
         self.metricEvents = metricEvents
         self.labelReadiness = labelReadiness
         self.blindNoticeAfter = blindNoticeAfter
@@ -71,7 +74,7 @@ final class RuleEvaluator {
     /// intersections its fairness rules ask for.
     func fairnessAttributeSets(model: String, version: String, tracked: [String]) -> [[String]] {
         var sets = tracked.sorted().map { [$0] }
-        for rule in ruleSet.rules where rule.scope == .fairness && rule.selector.matches(model: model, version: version) {
+        for rule in ruleSet.rules where rule.scope == .fairness && rule.selector.matches(model: model, version: version) && applies(rule, toModel: model) {
             for attributes in rule.selector.attributes where !sets.contains(attributes) { sets.append(attributes) }
         }
         return sets
@@ -82,7 +85,7 @@ final class RuleEvaluator {
     func estimatesPerformance(model: String, version: String) -> Bool {
         ruleSet.rules.contains { rule in
             guard case .estimated = rule.metric.name else { return false }
-            return rule.selector.matches(model: model, version: version)
+            return rule.selector.matches(model: model, version: version) && applies(rule, toModel: model)
         }
     }
 
@@ -90,7 +93,7 @@ final class RuleEvaluator {
     /// the rule's position (detectors run on the version's error stream).
     func makeDetectors(model: String, version: String) -> [(rule: Int, detector: ErrorStreamDetector)] {
         ruleSet.rules.enumerated().compactMap { index, rule in
-            guard case let .changeDetector(kind) = rule.metric.name, rule.selector.matches(model: model, version: version),
+            guard case let .changeDetector(kind) = rule.metric.name, rule.selector.matches(model: model, version: version), applies(rule, toModel: model),
                   let detector = try? ErrorStreamDetector(kind: kind, parameters: rule.parameters) else { return nil }
             return (index, detector)
         }
@@ -119,7 +122,8 @@ final class RuleEvaluator {
         if let known = applicable[key] { return known }
         let found = ruleSet.rules.indices.compactMap { index -> (rule: Int, subjects: [MetricSubject])? in
             let rule = ruleSet.rules[index]
-            guard evaluationKind(of: rule) == context.kind, rule.selector.matches(model: context.model, version: context.version) else { return nil }
+            guard evaluationKind(of: rule) == context.kind, rule.selector.matches(model: context.model, version: context.version),
+                  applies(rule, toModel: context.model) else { return nil }
             return (index, subjects(of: rule, in: context))
         }
         applicable[key] = found
@@ -127,6 +131,14 @@ final class RuleEvaluator {
     }
 
     // MARK: Which rules, which subjects
+
+    /// Whether a rule's metric exists for the model's type (an accuracy rule selecting
+    /// every model skips a regression model's windows; ``MonitorEngine/modelTypeGaps`` says so at start).
+    /// A regression model has no predicted class: `prediction`-scoped rules skip it too.
+    private func applies(_ rule: Rule, toModel model: String) -> Bool {
+        let type = modelTypes[model]
+        return rule.metric.name.modelTypes.contains(type) && !(type == .regression && rule.scope == .prediction)
+    }
 
     private func evaluationKind(of rule: Rule) -> EvaluationContext.Kind {
         rule.metric.name.evaluationKind
@@ -242,6 +254,14 @@ final class RuleEvaluator {
                             evidence: .estimatedPerformance(estimate), noEffect: reference.value)
         case .changeDetector:
             return Measured(value: context.detectorSignals[ruleIndex].map { $0 ? 1 : 0 }, samples: context.labelled)
+        case let .regression(name):
+            guard let regression = context.regression else { return Measured(samples: 0) }
+            // No noise gate (no test of a difference in errors applies to summaries); the
+            // reference is the reference period's value once its outcomes are settled.
+            let baseline = context.referencePerformance
+            let referenceValue = baseline.isSettled(labelReadiness) ? baseline.regression.value(name) : nil
+            return Measured(value: regression.value(name), samples: context.labelled, reference: ReferenceStatistic(value: referenceValue),
+                            evidence: .performance, noEffect: referenceValue)
         case let .fairness(name):
             guard case let .fairness(attributes) = subject else { return Measured(samples: 0) }
             let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
@@ -470,6 +490,11 @@ final class RuleEvaluator {
             if let outcome = context.outcome {
                 for metric in PerformanceMetric.allCases {
                     observations.append((.model, .performance(metric), PerformanceMetrics.value(metric, of: outcome), context.labelled))
+                }
+            }
+            if let regression = context.regression {
+                for metric in RegressionMetric.allCases {
+                    observations.append((.model, .regression(metric), regression.value(metric), context.labelled))
                 }
             }
             fairness(context.outcomeFairness, FairnessMetric.allCases.filter { !$0.usesSelection })

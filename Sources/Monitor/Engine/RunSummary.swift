@@ -18,6 +18,9 @@ extension MonitorEngine {
             + "duplicate labels=\(join.duplicateLabels), duplicate predictions=\(join.duplicatePredictions), expired=\(join.expiredPredictions), "
             + "evicted predictions=\(join.evictedPredictions), evicted early labels=\(join.evictedEarlyLabels), "
             + "late labels=\(counters.lateLabels), predictions kept for joining=\(pendingLabels)")
+        if counters.mismatchedLabels > 0 {
+            lines.append("labels not 0 or 1 joined to a binary classifier's prediction (left out of performance): \(counters.mismatchedLabels)")
+        }
         lines.append("evaluations: \(counters.evaluations); performance windows still waiting for labels: \(counters.performanceWindowsAwaitingLabels), "
             + "evaluated below coverage (partial wait or pane cap): \(counters.belowCoveragePerformanceEvaluations); versions without a reference: \(counters.versionsWithoutReference)")
         let fired = firings.values.reduce(0) { $0 + $1.count }

@@ -93,6 +93,8 @@ struct ReferencePerformance: Sendable {
     var resolved = 0
     var outcome = try! BinaryOutcomeSummary()
     var fairness: [FairnessSummary]
+    /// A regression model's outcomes (empty for a binary classifier).
+    var regression = RegressionSummary()
 
     init(fairnessAttributes: [[String]]) {
         fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
@@ -269,10 +271,11 @@ extension ReferencePerformance {
         writer.writeCounter(resolved)
         writer.write(outcome)
         writer.write(fairness)
+        writer.write(regression)
     }
 
-    /// Decodes onto the version's fairness attribute sets.
-    init(from reader: inout BinaryReader, fairnessAttributes: [[String]]) throws {
+    /// Decodes onto the version's fairness attribute sets (engine checkpoint `format`: 6 added the regression summary).
+    init(from reader: inout BinaryReader, format: UInt32, fairnessAttributes: [[String]]) throws {
         self.init(fairnessAttributes: fairnessAttributes)
         let template = self
         predictions = try reader.readCounter()
@@ -282,6 +285,7 @@ extension ReferencePerformance {
         fairness = try reader.readArray(of: FairnessSummary.self)
         try reader.expect(fairness.map(\.attributes), fairnessAttributes, "reference fairness attribute sets")
         try reader.expect(fairness.map(\.scoreBins), template.fairness.map(\.scoreBins), "reference fairness score bins")
+        if format >= 6 { regression = try reader.read(RegressionSummary.self) }
     }
 }
 
@@ -299,7 +303,8 @@ extension StreamReferenceCollector {
         }
     }
 
-    init(from reader: inout BinaryReader) throws {
+    /// A collector written by ``encode(to:)`` in engine checkpoint `format`.
+    init(from reader: inout BinaryReader, format: UInt32) throws {
         let firstPane = try reader.readInt64()
         let panes = try reader.readCount(maximum: reader.remaining)
         let initialPanes = try reader.readCount(maximum: panes)
@@ -310,7 +315,7 @@ extension StreamReferenceCollector {
         for pane in 0..<panes {
             let count = try reader.readCount(maximum: reader.remaining)
             for _ in 0..<count {
-                let event = try reader.readPredictionEvent()
+                let event = try reader.readPredictionEvent(format: format)
                 events[pane].append(event)
                 keptBytes += event.estimatedBytes
             }

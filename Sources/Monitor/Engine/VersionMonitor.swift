@@ -8,6 +8,8 @@ final class VersionMonitor {
     /// Position in the engine's table of versions (what the label join keeps).
     let index: UInt32
     private let configuration: MonitorConfiguration
+    /// The model's declared type: what its performance windows keep.
+    let modelType: ModelType
     private let rules: RuleEvaluator
     private let referenceBudget: ReferenceBudget
     /// The version's own segment values: one model's flood of distinct values fills its
@@ -51,6 +53,9 @@ final class VersionMonitor {
     /// Performance windows that closed but were still waiting for labels at the end of
     /// input (set by ``flush(now:)``; they are not evaluated on a minority of labels).
     private(set) var performanceWindowsAwaitingLabels = 0
+    /// Labels joined to a binary classifier's prediction that are not 0 or 1 (a number
+    /// logged while some model is a regression model), left out of performance.
+    private(set) var mismatchedLabels = 0
 
     /// Where a version is in its life. The phases' state lives in classes, so that the
     /// window and the tracker are modified in place (an enum payload taken out to be
@@ -104,6 +109,7 @@ final class VersionMonitor {
         self.version = version
         self.index = index
         self.configuration = configuration
+        modelType = configuration.modelTypes[model]
         self.rules = rules
         codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
                              maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)
@@ -184,9 +190,8 @@ final class VersionMonitor {
         var payload: JoinedPrediction?
         if period.collector.contains(pane: pane) {
             period.collector.add(event, pane: pane, budget: referenceBudget)
-            referencePerformance.predictions += event.predictedLabel == nil ? 0 : 1
-            payload = JoinedPrediction(versionIndex: index, pane: pane, score: event.score,
-                                       predicted: event.predictedLabel, segment: segment, inReference: true)
+            referencePerformance.predictions += event.output.isJudgeable ? 1 : 0
+            payload = JoinedPrediction(versionIndex: index, pane: pane, output: event.output, segment: segment, inReference: true)
         } else if pane < period.collector.firstPane {
             lateEvents += 1
         } else if period.waitingIDs.contains(event.id) {
@@ -275,9 +280,9 @@ final class VersionMonitor {
                 period.waitingBytes -= bytes
                 referenceBudget.giveBack(events: 1, bytes: bytes)
                 period.collector.add(event, pane: newPane, budget: referenceBudget)
-                referencePerformance.predictions += event.predictedLabel == nil ? 0 : 1
+                referencePerformance.predictions += event.output.isJudgeable ? 1 : 0
                 joined.append(PendingPrediction(id: event.id, timestamp: event.timestamp, payload: JoinedPrediction(
-                    versionIndex: index, pane: newPane, score: event.score, predicted: event.predictedLabel, segment: segment, inReference: true)))
+                    versionIndex: index, pane: newPane, output: event.output, segment: segment, inReference: true)))
             }
         }
         return joined
@@ -372,10 +377,9 @@ final class VersionMonitor {
             case let .eventTime(paneMilliseconds, _): floorDivide(event.timestamp, paneMilliseconds)
             case let .count(eventsPerPane): Int64(counters.accepted - 1) / Int64(eventsPerPane)
             }
-            if event.predictedLabel != nil {
+            if event.output.isJudgeable {
                 monitoring.performance.recordPrediction(pane: pane, timestamp: event.timestamp)
-                payload = JoinedPrediction(versionIndex: index, pane: pane, score: event.score,
-                                           predicted: event.predictedLabel, segment: segment, inReference: false)
+                payload = JoinedPrediction(versionIndex: index, pane: pane, output: event.output, segment: segment, inReference: false)
             }
         }
         return (closed.isEmpty ? [] : evaluate(closed, of: monitoring), payload)
@@ -393,14 +397,43 @@ final class VersionMonitor {
     // MARK: Labels
 
     /// Records a joined outcome (or, with `label` nil, an expiry). Performance windows
-    /// are evaluated when drift panes close, not per label.
-    func recordOutcome(_ prediction: JoinedPrediction, label: Int?) {
-        guard let predicted = prediction.predicted else { return }
+    /// are evaluated when drift panes close, not per label. A binary classifier's label
+    /// other than 0 or 1 is left out of performance and counted (``mismatchedLabels``).
+    func recordOutcome(_ prediction: JoinedPrediction, label: LabelValue?) {
+        switch prediction.output {
+        case let .binary(predicted?, score):
+            if let label, label.binaryClass == nil {
+                mismatchedLabels += 1
+                return
+            }
+            recordOutcome(prediction, label: label?.binaryClass, predicted: predicted, score: score)
+        case .binary(nil, _):
+            return
+        case let .regression(value):
+            recordOutcome(prediction, label: label?.number, predicted: value)
+        }
+    }
+
+    private func recordOutcome(_ prediction: JoinedPrediction, label: Double?, predicted: Double) {
+        if prediction.inReference {
+            referencePerformance.resolved += 1
+            if let label { referencePerformance.regression.record(prediction: predicted, label: label) }
+            return
+        }
+        guard case let .monitoring(monitoring) = phase else { return }
+        if let label {
+            monitoring.performance.recordRegressionLabel(pane: prediction.pane, prediction: predicted, label: label)
+        } else {
+            monitoring.performance.recordExpiry(pane: prediction.pane)
+        }
+    }
+
+    private func recordOutcome(_ prediction: JoinedPrediction, label: Int?, predicted: Int, score: Double?) {
         let groups = fairnessGroups(of: prediction.segment)
         if prediction.inReference {
             referencePerformance.resolved += 1
             if let label {
-                referencePerformance.outcome.record(label: label == 1, predicted: predicted == 1, score: prediction.score)
+                referencePerformance.outcome.record(label: label == 1, predicted: predicted == 1, score: score)
                 for index in referencePerformance.fairness.indices {
                     referencePerformance.fairness[index].record(group: groups[index], label: label == 1, predicted: predicted == 1)
                 }
@@ -410,7 +443,7 @@ final class VersionMonitor {
         // Monitored predictions reach the join only once the version is monitored.
         guard case let .monitoring(monitoring) = phase else { return }
         if let label {
-            monitoring.performance.recordLabel(pane: prediction.pane, label: label == 1, predicted: predicted == 1, score: prediction.score, groups: groups)
+            monitoring.performance.recordLabel(pane: prediction.pane, label: label == 1, predicted: predicted == 1, score: score, groups: groups)
             for index in detectors.indices where detectors[index].update(label != predicted ? 1 : 0) {
                 detectorSignals[index] = true
             }
@@ -513,7 +546,10 @@ final class VersionMonitor {
                 windowStart: paneMilliseconds.map { window.firstPane * $0 } ?? window.start,
                 windowEnd: paneMilliseconds.map { (window.lastPane + 1) * $0 } ?? window.end,
                 count: window.predictions, reference: monitoring.reference, referencePerformance: referencePerformance)
-            context.outcome = window.outcome
+            switch modelType {
+            case .binary: context.outcome = window.outcome
+            case .regression: context.regression = window.regression
+            }
             context.labelled = window.labelled
             context.labelCoverage = window.coverage
             context.outcomeFairness = zip(fairnessAttributes, window.fairness).map { ($0, $1) }
@@ -524,32 +560,56 @@ final class VersionMonitor {
     }
 }
 
+extension PredictionOutput {
+    /// Whether a label can judge the prediction: a binary classifier's needs its predicted
+    /// class (without one it is left out of performance), a regression model's always can.
+    var isJudgeable: Bool {
+        switch self {
+        case let .binary(predicted, _): predicted != nil
+        case .regression: true
+        }
+    }
+}
+
 /// What the label join keeps for each pending prediction: enough to score it later.
 ///
 /// Kept for up to a million predictions at a time, so it is packed into 30 bytes: the
-/// version as an index into the engine's table, the score with NaN for none, the
-/// predicted class as −1 for none. The narrow fields come last so that they end the
+/// version as an index into the engine's table, the output in two fields — a binary
+/// classifier's score with NaN for none and predicted class with −1 for none, or a
+/// regression value and −2 (``regressionTag``). The narrow fields come last so that they end the
 /// struct without padding: the join's entry (time stamp, this, a flag) then takes 40
 /// bytes rather than 48, which shrinks its million-entry table by a sixth.
 public struct JoinedPrediction: Sendable {
     var pane: Int64
+    /// A binary classifier's score (NaN: none), or a regression value.
     private var storedScore: Double
     var segment: UInt64
     var versionIndex: UInt32
+    /// A binary classifier's predicted class (−1: none), or ``regressionTag``.
     private var storedPredicted: Int8
     var inReference: Bool
 
-    init(versionIndex: UInt32, pane: Int64, score: Double?, predicted: Int?, segment: UInt64, inReference: Bool) {
+    private static let regressionTag: Int8 = -2
+
+    init(versionIndex: UInt32, pane: Int64, output: PredictionOutput, segment: UInt64, inReference: Bool) {
         self.versionIndex = versionIndex
         self.pane = pane
-        storedScore = score ?? .nan
-        storedPredicted = predicted.map { Int8(truncatingIfNeeded: $0) } ?? -1
+        switch output {
+        case let .binary(predicted, score):
+            storedScore = score ?? .nan
+            storedPredicted = predicted.map { Int8(truncatingIfNeeded: $0) } ?? -1
+        case let .regression(value):
+            storedScore = value
+            storedPredicted = Self.regressionTag
+        }
         self.segment = segment
         self.inReference = inReference
     }
 
-    var score: Double? { storedScore.isNaN ? nil : storedScore }
-    var predicted: Int? { storedPredicted < 0 ? nil : Int(storedPredicted) }
+    var output: PredictionOutput {
+        if storedPredicted == Self.regressionTag { return .regression(storedScore) }
+        return .binary(class: storedPredicted < 0 ? nil : Int(storedPredicted), score: storedScore.isNaN ? nil : storedScore)
+    }
 }
 
 /// A prediction for the label join: its id and time, and what to keep.
@@ -596,7 +656,7 @@ extension VersionMonitor {
             writer.write(segment)
         }
         for count in [duplicatePredictionsWhileWaiting, eventsSinceEvaluation, lateSinceEvaluation, lateEvents,
-                      referenceEventsDropped, performanceWindowsAwaitingLabels] {
+                      referenceEventsDropped, performanceWindowsAwaitingLabels, mismatchedLabels] {
             writer.writeCounter(count)
         }
         guard case let .monitoring(monitoring) = phase else {
@@ -630,7 +690,7 @@ extension VersionMonitor {
         guard fairnessPositions.allSatisfy({ $0.allSatisfy { $0 < codes.attributes.count } }) else {
             throw SerializationError.invalidValue("fairness position beyond the segment attributes")
         }
-        referencePerformance = try ReferencePerformance(from: &reader, fairnessAttributes: fairnessAttributes)
+        referencePerformance = try ReferencePerformance(from: &reader, format: format, fairnessAttributes: fairnessAttributes)
         let detectorCount = try reader.readCount(maximum: reader.remaining)
         var saved: [RuleIdentity: (detector: ErrorStreamDetector, signal: Bool)] = [:]
         for _ in 0..<detectorCount {
@@ -640,14 +700,14 @@ extension VersionMonitor {
         let sequence = try reader.readInt64()
         let watermark = try reader.readInt64()
         _ = try reader.readOptionalInt64()  // the period's end: the windows restored below carry it
-        let collector = try reader.readOptional { try StreamReferenceCollector(from: &$0) }
+        let collector = try reader.readOptional { try StreamReferenceCollector(from: &$0, format: format) }
         let period = collector.map(ReferencePeriod.init(collector:))
         period?.sequence = sequence
         period?.watermark = watermark
         let waitingCount = try reader.readCount(maximum: reader.remaining)
         guard waitingCount == 0 || period != nil else { throw SerializationError.invalidValue("events waiting for a reference not being built") }
         for _ in 0..<waitingCount {
-            let event = try reader.readPredictionEvent()
+            let event = try reader.readPredictionEvent(format: format)
             let segment = try reader.readUInt64()
             guard let period, codes.isValid(segment), period.waitingIDs.insert(event.id).inserted else {
                 throw SerializationError.invalidValue("invalid or repeated event waiting for the reference")
@@ -661,12 +721,13 @@ extension VersionMonitor {
         lateEvents = try reader.readCounter()
         referenceEventsDropped = try reader.readCounter()
         performanceWindowsAwaitingLabels = try reader.readCounter()
+        if format >= 6 { mismatchedLabels = try reader.readCounter() }
         if let active = try reader.readOptional({ try ActiveReference.decode(from: &$0) }) {
             guard period == nil else { throw SerializationError.invalidValue("a reference both built and being collected") }
             let monitoring = activate(active, closingPanesBefore: nil)
             let template = freshPane(layout: active.layout)
             try monitoring.drift.restoreState(from: &reader) { try DriftPane(from: &$0, format: format, layout: active.layout, template: template) }
-            try monitoring.performance.restoreState(from: &reader)
+            try monitoring.performance.restoreState(from: &reader, format: format)
         } else if let period {
             phase = .collectingReference(period)
         }

@@ -47,7 +47,7 @@ public struct LabelJoin<Payload> {
     public struct Joined {
         public var predictionTimestamp: Int64
         public var labelTimestamp: Int64
-        public var label: Int
+        public var label: LabelValue
         public var payload: Payload
     }
 
@@ -59,7 +59,7 @@ public struct LabelJoin<Payload> {
 
     private struct EarlyLabel {
         var timestamp: Int64
-        var label: Int
+        var label: LabelValue
     }
 
     public let configuration: Configuration
@@ -107,7 +107,7 @@ public struct LabelJoin<Payload> {
     }
 
     /// Records a label; returns the joined pair when its prediction is waiting.
-    public mutating func addLabel(id: String, timestamp: Int64, label: Int) -> (joined: Joined?, unlabelled: [Unlabelled]) {
+    public mutating func addLabel(id: String, timestamp: Int64, label: LabelValue) -> (joined: Joined?, unlabelled: [Unlabelled]) {
         let unlabelled = advance(to: timestamp)
         // One hash lookup both finds and marks the entry.
         if let sequence = pending.find(id) {
@@ -254,7 +254,7 @@ extension LabelJoin {
         for (id, early) in earlyLabels.sorted(by: { $0.key < $1.key }) {
             writer.write(id)
             writer.write(early.timestamp)
-            writer.write(Int64(early.label))
+            writer.write(early.label)
         }
         writer.writeCount(earlyLabelOrder.count)
         for (id, timestamp) in earlyLabelOrder {
@@ -266,9 +266,18 @@ extension LabelJoin {
         for page in pages { encodePage(page.number, encodePayload: encodePayload).withUnsafeBytes { writer.writeBytes($0) } }
     }
 
-    /// Replaces the state with one written by ``encodeState(to:inlinePages:)``, taking
-    /// pages left out of it from `pages` (by page number; each must cover its live range).
-    mutating func restoreState(from reader: inout BinaryReader, pages separatePages: [Int: [UInt8]] = [:],
+    /// How a state wrote its early labels.
+    enum LabelEncoding {
+        /// Binary classes as 64-bit integers (engine checkpoint formats up to 5).
+        case classes
+        /// Classes or values, tagged (``BinaryWriter/write(_:)-LabelValue``).
+        case tagged
+    }
+
+    /// Replaces the state with one written by ``encodeState(to:inlinePages:)`` (or, with
+    /// `labels: .classes`, by a release whose labels were classes only), taking pages left
+    /// out of it from `pages` (by page number; each must cover its live range).
+    mutating func restoreState(from reader: inout BinaryReader, pages separatePages: [Int: [UInt8]] = [:], labels: LabelEncoding = .tagged,
                                decodePayload: (inout BinaryReader) throws -> Payload) throws {
         var restored = Counters()
         restored.joined = try reader.readCounter()
@@ -292,8 +301,14 @@ extension LabelJoin {
         for _ in 0..<earlyCount {
             let id = try reader.readString()
             let timestamp = try reader.readInt64()
-            let label = try reader.readInt64()
-            guard let value = Int(exactly: label) else { throw SerializationError.invalidValue("label \(label)") }
+            let value: LabelValue
+            switch labels {
+            case .classes:
+                let label = try reader.readInt64()
+                guard let label = Int(exactly: label) else { throw SerializationError.invalidValue("label \(label)") }
+                value = .class(label)
+            case .tagged: value = try reader.readLabelValue()
+            }
             guard earlyLabels.updateValue(EarlyLabel(timestamp: timestamp, label: value), forKey: id) == nil else {
                 throw SerializationError.invalidValue("duplicate early label \(id)")
             }

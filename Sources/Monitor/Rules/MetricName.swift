@@ -19,10 +19,12 @@ public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertibl
     case changeDetector(ErrorStreamDetector.Kind)
     /// A gap between the groups of a sensitive attribute.
     case fairness(FairnessMetric)
+    /// A regression model's performance on labelled predictions.
+    case regression(RegressionMetric)
 
     public static let allCases: [MetricName] = FeatureMetric.allCases.map(feature) + HealthMetric.allCases.map(health)
         + PerformanceMetric.allCases.map(performance) + EstimatedPerformanceMetric.allCases.map(estimated) + ErrorStreamDetector.Kind.allCases.map(changeDetector)
-        + FairnessMetric.allCases.map(fairness)
+        + FairnessMetric.allCases.map(fairness) + RegressionMetric.allCases.map(regression)
 
     private static let byRawValue = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 
@@ -39,10 +41,27 @@ public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         case let .estimated(metric): metric.rawValue
         case let .changeDetector(kind): kind.rawValue
         case let .fairness(metric): metric.rawValue
+        case let .regression(metric): metric.rawValue
         }
     }
 
     public var description: String { rawValue }
+
+    /// The model types whose windows have this metric: performance, CBPE, the error stream's
+    /// detectors and fairness are a binary classifier's; drift and health any model's.
+    public var modelTypes: Set<ModelType> {
+        switch self {
+        case .feature, .health: Set(ModelType.allCases)
+        case .performance, .estimated, .changeDetector, .fairness: [.binary]
+        case .regression: [.regression]
+        }
+    }
+}
+
+/// A regression model's performance metrics of labelled predictions (``RegressionSummary``,
+/// checked against scikit-learn), in the order metric lines list them.
+public enum RegressionMetric: String, Sendable, Hashable, CaseIterable {
+    case mae, rmse, mape, bias, r2
 }
 
 /// Metrics of one feature, the score or the predicted class in a drift window. The case

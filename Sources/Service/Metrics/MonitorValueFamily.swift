@@ -49,6 +49,9 @@ struct MonitorValueFamily: Sendable, Hashable {
         case let .fairness(fairness):
             name = "driftwatch_fairness_" + fairness.rawValue
             subjectLabel = .attribute
+        case let .regression(regression):
+            name = "driftwatch_model_regression_" + regression.rawValue
+            subjectLabel = nil
         }
         descriptor = PrometheusFamily(name, help)
     }

@@ -1,4 +1,5 @@
 import DriftCore
+import Foundation
 import Simulation
 import Testing
 @testable import Monitor
@@ -37,7 +38,7 @@ import Testing
     static func apply(_ step: Step, to join: inout Join) -> String {
         let result = switch step {
         case let .prediction(id, time): join.addPrediction(id: id, timestamp: time, payload: "payload-\(id)-\(time)")
-        case let .label(id, time, label): join.addLabel(id: id, timestamp: time, label: label)
+        case let .label(id, time, label): join.addLabel(id: id, timestamp: time, label: .class(label))
         }
         let joined = result.joined.map { "\($0.payload)@\($0.labelTimestamp)=\($0.label)" } ?? "-"
         return joined + " " + result.unlabelled.map(\.payload).joined(separator: ",")
@@ -77,6 +78,43 @@ import Testing
         #expect(counters.expiredPredictions > 0 && counters.evictedPredictions > 0 && counters.unmatchedLabels > 0 && counters.evictedEarlyLabels > 0)
     }
 
+    /// Early labels keep their kind through a checkpoint: a regression value and a class.
+    @Test func earlyLabelValuesAndClassesRoundTrip() throws {
+        var join = Join(configuration: Self.configuration())
+        _ = join.addLabel(id: "a", timestamp: 10, label: .value(298_000.25))
+        _ = join.addLabel(id: "b", timestamp: 11, label: .class(1))
+        var (restored, _) = try Self.roundTrip(join)
+        #expect(restored.addPrediction(id: "a", timestamp: 12, payload: "A").joined?.label == .value(298_000.25))
+        #expect(restored.addPrediction(id: "b", timestamp: 13, payload: "B").joined?.label == .class(1))
+    }
+
+    /// A join written when labels were classes only (engine checkpoint format 5, early
+    /// labels as 64-bit integers): `fixtures/checkpoints/label-join-format-5.bin`, the join
+    /// of the first 1,500 of `steps(count: 3_000, seed: 1)`, written at commit c39f521.
+    /// It restores to exactly the join that never stopped, and continues alike.
+    @Test func aFormatFiveJoinRestoresItsEarlyLabelsAsClasses() throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/checkpoints/label-join-format-5.bin"))))
+        var reader = BinaryReader(bytes)
+        var restored = Join(configuration: Self.configuration())
+        try restored.restoreState(from: &reader, labels: .classes) { try $0.readString() }
+        #expect(reader.isAtEnd)
+        #expect(restored.earlyLabelCount > 0)
+        let steps = Self.steps(count: 3_000, seed: 1)
+        var original = Join(configuration: Self.configuration())
+        for step in steps.prefix(1_500) { _ = Self.apply(step, to: &original) }
+        var written = BinaryWriter(), rewritten = BinaryWriter()
+        original.encodeState(to: &written, inlinePages: { payload, writer in writer.write(payload) })
+        restored.encodeState(to: &rewritten, inlinePages: { payload, writer in writer.write(payload) })
+        #expect(rewritten.bytes == written.bytes)
+        for step in steps.dropFirst(1_500) {
+            #expect(Self.apply(step, to: &restored) == Self.apply(step, to: &original))
+        }
+        // Read as the current format, the old integers are not tagged labels.
+        var misread = BinaryReader(bytes)
+        var wrong = Join(configuration: Self.configuration())
+        #expect(throws: SerializationError.self) { try wrong.restoreState(from: &misread) { try $0.readString() } }
+    }
+
     /// Incremental checkpoints as serve writes them: two slots taken in turn, each page
     /// written to a slot only when the slot has no copy covering it (new pages, the growing
     /// last one); everything else is state. Restoring a slot's state with its pages gives
@@ -97,7 +135,7 @@ import Testing
                 time += 1_000
                 _ = join.addPrediction(id: "p\(next)", timestamp: time, payload: "payload-\(next)")
                 if next > 0, random.next() % 2 == 0 {
-                    _ = join.addLabel(id: "p\(Int(random.next() % UInt64(next)))", timestamp: time, label: Int(random.next() % 2))
+                    _ = join.addLabel(id: "p\(Int(random.next() % UInt64(next)))", timestamp: time, label: .class(Int(random.next() % 2)))
                 }
                 next += 1
             }

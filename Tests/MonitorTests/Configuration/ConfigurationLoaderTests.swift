@@ -26,6 +26,23 @@ import Testing
         #expect(configuration.mapping == FieldMapping())
         #expect(configuration.limits == EventDecoder.Limits())
         #expect(configuration.maximumMetricSeries == DriftwatchConfiguration.defaultMaximumMetricSeries)
+        #expect(monitor.modelTypes == ModelTypes(["credit-risk": .binary]))
+    }
+
+    /// `models`: each model's type reaches the monitor and the decoder; undeclared models
+    /// are binary; a wrong or missing type is an error at its line and column.
+    @Test func modelTypesAreDeclaredPerModel() throws {
+        let configuration = try load("models:\n  house-price: {type: regression}\n  credit-risk: {type: binary}\n").get()
+        #expect(configuration.monitor.modelTypes["house-price"] == .regression)
+        #expect(configuration.monitor.modelTypes["credit-risk"] == .binary)
+        #expect(configuration.monitor.modelTypes["churn"] == .binary)
+        #expect(configuration.decoder.modelTypes == configuration.monitor.modelTypes)
+        #expect(try load("").get().monitor.modelTypes.declared.isEmpty)
+        #expect(errors("models:\n  house-price: {type: regresion}\n")
+            == ["2:23: unknown model type 'regresion'; did you mean 'regression'?"])
+        #expect(errors("models:\n  house-price: {kind: regression}\n").contains { $0.hasPrefix("2:17: unknown key 'kind' in model 'house-price'") })
+        #expect(errors("models:\n  house-price: {}\n").first?.hasPrefix("2:16: model 'house-price' has no 'type'") == true)
+        #expect(errors("models: [house-price]\n").first?.hasPrefix("1:9: 'models' must be a mapping") == true)
     }
 
     @Test func metricSeriesCapIsSetAndBounded() throws {

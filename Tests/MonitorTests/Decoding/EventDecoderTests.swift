@@ -33,6 +33,51 @@ import Testing
         #expect(try decode(#"{"id":"p-1","ts":1700000360000,"label":false}"#).get() == expected)
     }
 
+    /// A regression model's prediction carries its value in `prediction`, its label a number;
+    /// an event that does not fit its model's declared type is rejected, naming the field.
+    @Test func regressionModelsLogNumericPredictionsAndLabels() throws {
+        let decoder = EventDecoder(modelTypes: ModelTypes(["house-price": .regression]))
+        #expect(try decode(#"{"model":"house-price","id":"h-1","ts":1700000000000,"features":{"rooms":4},"prediction":312500.5}"#,
+                           with: decoder).get()
+            == .prediction(PredictionEvent(model: "house-price", version: "unversioned", id: "h-1", timestamp: 1_700_000_000_000,
+                                           features: [Feature("rooms", .number(4))], output: .regression(312_500.5))))
+        #expect(try decode(#"{"id":"h-1","ts":1700000360000,"label":298000}"#, with: decoder).get()
+            == .label(LabelEvent(id: "h-1", timestamp: 1_700_000_360_000, value: .value(298_000))))
+        #expect(try decode(#"{"id":"h-1","ts":1700000360000,"label":true}"#, with: decoder).get()
+            == .label(LabelEvent(id: "h-1", timestamp: 1_700_000_360_000, value: .class(1))))
+        // A binary classifier beside it keeps its outputs; its 0/1 labels read as numbers are its classes.
+        #expect(try decode(#"{"model":"credit-risk","id":"c-1","ts":1700000000000,"score":0.7,"label_pred":1}"#, with: decoder).get()
+            == .prediction(PredictionEvent(model: "credit-risk", version: "unversioned", id: "c-1", timestamp: 1_700_000_000_000,
+                                           score: 0.7, predictedLabel: 1)))
+        #expect(LabelValue.value(1).binaryClass == 1 && LabelValue.value(2.5).binaryClass == nil && LabelValue.class(1).number == 1)
+
+        let mismatches: [(String, EventRejection)] = [
+            (#"{"model":"house-price","id":"h","ts":1700000000000,"prediction":1.5,"score":0.3}"#,
+             .modelTypeMismatch(model: "house-price", type: .regression, field: "score")),
+            (#"{"model":"house-price","id":"h","ts":1700000000000,"label_pred":1}"#,
+             .modelTypeMismatch(model: "house-price", type: .regression, field: "label_pred")),
+            (#"{"model":"house-price","id":"h","ts":1700000000000}"#, .missingField("prediction")),
+            (#"{"model":"house-price","id":"h","ts":1700000000000,"prediction":"high"}"#, .wrongType(field: "prediction", expected: "a number")),
+            (#"{"model":"credit-risk","id":"c","ts":1700000000000,"prediction":3.5}"#,
+             .modelTypeMismatch(model: "credit-risk", type: .binary, field: "prediction")),
+            (#"{"id":"h","ts":1700000000000,"label":"high"}"#, .wrongType(field: "label", expected: "a number or boolean")),
+        ]
+        for (text, rejection) in mismatches {
+            #expect(decode(text, with: decoder) == .failure(rejection), "\(text)")
+        }
+        let mismatch = EventRejection.modelTypeMismatch(model: "credit-risk", type: .binary, field: "prediction")
+        #expect(mismatch.code == "model_type_mismatch")
+        #expect(mismatch.description.contains("declare it with models: credit-risk: type: regression"))
+    }
+
+    /// While no model is a regression model, `prediction` is not read (a binary
+    /// classifier's logs with such a field decode as before) and labels stay 0 or 1.
+    @Test func withoutRegressionModelsPredictionFieldsAreIgnoredAndLabelsAreClasses() throws {
+        #expect(try decode(#"{"model":"m","id":"1","ts":1700000000000,"score":0.2,"prediction":"no"}"#).get()
+            == .prediction(PredictionEvent(model: "m", version: "unversioned", id: "1", timestamp: 1_700_000_000_000, score: 0.2)))
+        #expect(decode(#"{"id":"1","ts":1700000000000,"label":2.5}"#) == .failure(.wrongType(field: "label", expected: "0 or 1")))
+    }
+
     @Test func lastDuplicateKeyWins() throws {
         guard case let .prediction(event) = try decode(
             #"{"model":"m","model":"n","id":"1","ts":5,"features":{"a":1,"a":2}}"#

@@ -200,7 +200,7 @@ public enum GridEvent: Sendable {
             writer.member("event", "label")
             writer.member("id", event.id)
             writer.member("ts", event.timestamp)
-            writer.member("label", event.label)
+            writer.member("label", event.value.binaryClass!)
         }
         writer.endObject()
         return writer.text

@@ -58,7 +58,7 @@ import Testing
         for event in GridGenerator(spec) {
             switch event {
             case let .prediction(p): predictions[p.id] = p
-            case let .label(l): labels[l.id] = (l.label, l.timestamp)
+            case let .label(l): labels[l.id] = (l.value.binaryClass!, l.timestamp)
             }
         }
         // Accuracy and AUC in the realistic range; a share never labelled; delays from minutes to days.
@@ -104,7 +104,7 @@ import Testing
         for event in generator {
             switch event {
             case let .prediction(p): if p.timestamp < changeStart { before.append(p) } else { after.append(p) }
-            case let .label(l): labels[l.id] = l.label
+            case let .label(l): labels[l.id] = l.value.binaryClass!
             }
         }
         let incomeSD = Self.sd(Self.numbers(before, "n_income"))
