@@ -1,0 +1,130 @@
+import DriftCore
+import Foundation
+import Testing
+@testable import Monitor
+
+/// A regression model monitored end to end: `fixtures/streams/regression.jsonl` (house
+/// prices, a bias shift of +25,000 at 20 s; generated with its window values from
+/// scikit-learn by `Tests/ReferenceVectors/regression_stream.py` into
+/// `fixtures/vectors/regression_stream.json`) replayed under `rules/examples/regression.yaml`.
+@Suite struct RegressionStreamTests {
+    struct Vectors: Decodable {
+        struct Window: Decodable {
+            var start: Int64
+            var end: Int64
+            var count: Int
+            var mae, rmse, mape, bias, r2: Double
+        }
+
+        var change: Int64
+        var windows: [Window]
+    }
+
+    static let vectors = try! JSONDecoder().decode(
+        Vectors.self, from: Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/vectors/regression_stream.json"))))
+    static let rules = try! RuleLoader.load(paths: [RuleFixtures.path("rules/examples/regression.yaml")]).get()
+
+    /// The stream fixtures' panes (1 s, windows of 3), every label awaited (coverage 1), house-price a regression model.
+    static func configuration() -> MonitorConfiguration {
+        var configuration = StreamFixtures.configuration()
+        configuration.modelTypes = ModelTypes(["house-price": .regression])
+        configuration.labelReadiness.coverageThreshold = 1
+        return configuration
+    }
+
+    static func replay() throws -> StreamFixtures.Run {
+        try StreamFixtures.replay([StreamFixtures.path("regression.jsonl")], configuration: configuration(), rules: rules,
+                                  decoder: EventDecoder(modelTypes: configuration().modelTypes))
+    }
+
+    /// Every performance window's MAE, RMSE, MAPE, bias and R² is scikit-learn's on the
+    /// same predictions, and the window holds all of them.
+    @Test func windowValuesMatchScikitLearn() throws {
+        let run = try Self.replay()
+        #expect(run.deadLetters.isEmpty)
+        let references = Dictionary(uniqueKeysWithValues: Self.vectors.windows.map { ($0.end, $0) })
+        let metrics: [(String, KeyPath<Vectors.Window, Double>)] = [("mae", \.mae), ("rmse", \.rmse), ("mape", \.mape), ("bias", \.bias), ("r2", \.r2)]
+        for (name, path) in metrics {
+            let lines = run.metric(name, evaluation: "performance")
+            #expect(lines.count >= 30, "\(name): \(lines.count) windows")
+            for (end, value) in lines {
+                let reference = try #require(references[end], "\(name) window ending \(end)")
+                let computed = try #require(value)
+                #expect(abs(computed - reference[keyPath: path]) <= 1e-9 * max(1, abs(reference[keyPath: path])), "\(name) window ending \(end)")
+            }
+        }
+        for line in run.lines(.metric) where line["metric"] as? String == "mae" {
+            let end = (line["window_end"] as! NSNumber).int64Value
+            #expect((line["samples"] as! NSNumber).intValue == references[end]?.count, "labelled predictions of the window ending \(end)")
+        }
+        // Classification metrics are not computed for a regression model.
+        #expect(run.metric("accuracy", evaluation: "performance").isEmpty)
+    }
+
+    /// The MAE, over-prediction and prediction-drift alerts fire on the first windows
+    /// holding shifted predictions, never before the change; under-prediction never fires.
+    @Test func errorAlertsFireAfterTheBiasShiftAndNotBefore() throws {
+        let change = Self.vectors.change
+        let firings = try Self.replay().lines(.alert).filter { $0["status"] as? String == "firing" }
+        func windowEnds(_ rule: String) -> [Int64] {
+            firings.filter { $0["rule"] as? String == rule }.map { (($0["window"] as! [String: Any])["end"] as! NSNumber).int64Value }
+        }
+        for rule in ["MaeIncrease", "PredictionBiasHigh", "PredictionDrift"] {
+            let ends = windowEnds(rule)
+            let first = try #require(ends.min(), "\(rule) never fired")
+            #expect(first > change && first <= change + 3_000, "\(rule) first fired on the window ending \(first)")
+        }
+        #expect(windowEnds("PredictionBiasLow").isEmpty)
+    }
+
+    /// A prediction that does not fit its model's declared type is rejected with its
+    /// reason, whether decoded or given decoded; nothing else of the run is lost.
+    @Test func anEventOfTheWrongTypeIsRejected() {
+        let engine = MonitorEngine(configuration: Self.configuration(), rules: Self.rules)
+        let binary = PredictionEvent(model: "house-price", version: "v1", id: "b", timestamp: 1_767_225_600_000, score: 0.5, predictedLabel: 1)
+        let regression = PredictionEvent(model: "credit-risk", version: "v1", id: "r", timestamp: 1_767_225_600_000, output: .regression(3))
+        #expect(engine.process(.prediction(binary)) == .modelTypeMismatch(model: "house-price", type: .regression, field: "score"))
+        #expect(engine.process(.prediction(regression)) == .modelTypeMismatch(model: "credit-risk", type: .binary, field: "prediction"))
+        let fitting = PredictionEvent(model: "house-price", version: "v1", id: "h", timestamp: 1_767_225_600_000, output: .regression(3))
+        #expect(engine.process(.prediction(fitting)) == nil)
+        #expect(engine.counters.rejected == ["model_type_mismatch": 2] && engine.counters.predictions == 1)
+    }
+
+    /// A binary classifier's label must be 0 or 1: a number joined to its prediction (read
+    /// as such while some model is a regression model) is counted, not scored.
+    @Test func aBinaryClassifiersLabelThatIsNotAClassIsCounted() {
+        let engine = MonitorEngine(configuration: Self.configuration(), rules: Self.rules)
+        let time: Int64 = 1_767_225_600_000
+        engine.process(.prediction(PredictionEvent(model: "credit-risk", version: "v1", id: "c", timestamp: time, score: 0.4, predictedLabel: 0)))
+        engine.process(.label(LabelEvent(id: "c", timestamp: time + 10, value: .value(2.5))))
+        #expect(engine.counters.mismatchedLabels == 1)
+        #expect(engine.summaryLines().contains("labels not 0 or 1 joined to a binary classifier's prediction (left out of performance): 1"))
+    }
+
+    /// The regression state (pending values, panes' summaries, the reference's) survives a
+    /// checkpoint: an engine restored mid-stream emits exactly what the uninterrupted one does.
+    @Test func aRestoredEngineContinuesExactly() throws {
+        let configuration = Self.configuration()
+        let decoder = EventDecoder(modelTypes: configuration.modelTypes)
+        let lines = try String(contentsOfFile: StreamFixtures.path("regression.jsonl"), encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
+        let whole = MonitorEngine(configuration: configuration, rules: Self.rules, decoder: decoder)
+        var expected: [String] = []
+        for line in lines {
+            line.withUnsafeBufferPointer { _ = whole.process(message: $0) }
+            expected += whole.drainOutputs().map(\.json)
+        }
+        let first = MonitorEngine(configuration: configuration, rules: Self.rules, decoder: decoder)
+        var produced: [String] = []
+        for line in lines[..<1_100] {
+            line.withUnsafeBufferPointer { _ = first.process(message: $0) }
+            produced += first.drainOutputs().map(\.json)
+        }
+        let restored = try MonitorEngine(restoring: first.checkpoint(), configuration: configuration, rules: Self.rules, decoder: decoder)
+        for line in lines[1_100...] {
+            line.withUnsafeBufferPointer { _ = restored.process(message: $0) }
+            produced += restored.drainOutputs().map(\.json)
+        }
+        #expect(produced == expected)
+        #expect(expected.contains { $0.contains(#""rule":"MaeIncrease""#) })
+    }
+}
