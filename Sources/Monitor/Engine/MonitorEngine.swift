@@ -146,11 +146,18 @@ public final class MonitorEngine {
                 // CBPE calibrates on the outcomes whatever the condition.
                 case (.estimated, _) where reference.outcomes == nil:
                     "no labelled outcomes to calibrate the scores on"
+                case (.regression, _) where rule.condition.needsReferenceValue:
+                    "no regression outcomes (profiles keep a binary classifier's outcomes only, so far)"
                 default: nil
+                }
+                let remedy = if case .regression = rule.metric.name {
+                    "judge the model against its stream reference (no profile for it), or use absolute thresholds"
+                } else {
+                    "build the profile with `driftwatch profile` from data with labels"
                 }
                 return lacking.map {
                     "rule \(rule.name) (\(rule.metric.name.rawValue) \(rule.condition)) can never be judged against reference \(reference.identifier) "
-                        + "for \(model)/\(version): it has \($0); build the profile with `driftwatch profile` from data with labels"
+                        + "for \(model)/\(version): it has \($0); \(remedy)"
                 }
             }
         }

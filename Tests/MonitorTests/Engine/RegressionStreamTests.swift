@@ -77,6 +77,31 @@ import Testing
         #expect(windowEnds("PredictionBiasLow").isEmpty)
     }
 
+    /// Rules on another model type's metrics skip a declared model, said once at start; the
+    /// drift rules apply to every type. Against a profile (whose outcomes are a binary
+    /// classifier's), a relative regression condition can never be judged: said at start too.
+    @Test func rulesOfAnotherModelTypeAreReportedAtStart() throws {
+        var configuration = Self.configuration()
+        configuration.modelTypes.declare("credit-risk", .binary)
+        var rules = StreamFixtures.defaultRules
+        rules.rules += Self.rules.rules
+        let gaps = MonitorEngine.modelTypeGaps(configuration: configuration, rules: rules)
+        #expect(gaps.contains("rule AccuracyDrop (accuracy) does not apply to regression model house-price: it has no such metric (skipped for its versions)"))
+        #expect(gaps.contains("rule MaeIncrease (mae) does not apply to binary model credit-risk: it has no such metric (skipped for its versions)"))
+        #expect(!gaps.contains { $0.contains("ScoreDrift") || $0.contains("NumericFeatureDrift") || $0.contains("PredictionDrift") })
+        let classes = try RuleFixtures.load("rules:\n  - {name: ClassMix, scope: prediction, metric: psi, condition: \"> 0.1\"}\n").get()
+        #expect(MonitorEngine.modelTypeGaps(configuration: configuration, rules: classes)
+            == ["rule ClassMix (psi of the predicted class) does not apply to regression model house-price: it has no predicted class; "
+                + "its numeric prediction is the score subject (skipped for its versions)"])
+
+        var profiler = try DatasetProfiler()
+        profiler.add(PredictionEvent(model: "house-price", version: "v1", id: "h", timestamp: 0, output: .regression(1)))
+        configuration.references.set(profiler.finish(), identifier: "houses.json", model: "house-price")
+        let referenceGaps = MonitorEngine.referenceGaps(configuration: configuration, rules: Self.rules)
+        #expect(referenceGaps.count == 3)  // MaeIncrease and both bias rules; PredictionDrift's psi needs no outcomes
+        #expect(referenceGaps.allSatisfy { $0.contains("no regression outcomes") && $0.contains("stream reference") })
+    }
+
     /// A prediction that does not fit its model's declared type is rejected with its
     /// reason, whether decoded or given decoded; nothing else of the run is lost.
     @Test func anEventOfTheWrongTypeIsRejected() {
