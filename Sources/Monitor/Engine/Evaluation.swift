@@ -26,6 +26,7 @@ struct EvaluationContext {
     // Performance evaluations: a binary classifier's outcomes or a regression model's.
     var outcome: BinaryOutcomeSummary?
     var regression: RegressionSummary?
+    var regressionFairness: [([String], RegressionFairnessSummary)] = []
     var labelled = 0
     var labelCoverage: Double?
     var outcomeFairness: [([String], FairnessSummary)] = []
@@ -212,7 +213,7 @@ extension MetricName {
             case .driftedFeatureShare, .volume, .lateEventRate, .rejectedRate: .drift
             case .labelCoverage: .performance
             }
-        case .performance, .changeDetector, .regression: .performance
+        case .performance, .changeDetector, .regression, .regressionFairness: .performance
         case .estimated: .drift
         case let .fairness(metric): metric.usesSelection ? .drift : .performance
         }
@@ -228,6 +229,28 @@ extension FeatureMetric {
              .missingRateDelta, .typeErrorRate, .outOfRangeRate: 0
         case .stdRatio, .ksPValue, .chi2PValue, .missingRatePValue: 1
         case .missingRate: nil
+        }
+    }
+}
+
+extension RegressionFairnessMetric {
+    func value(of report: RegressionFairnessReport) -> Double? {
+        switch self {
+        case .maeDifference: report.meanAbsoluteErrorGap?.difference
+        case .maeRatio: report.meanAbsoluteErrorGap?.ratio
+        }
+    }
+
+    /// Labelled predictions of the groups the gap uses.
+    static func samples(of report: RegressionFairnessReport) -> Int {
+        report.groups.filter { !report.excluded.contains($0.key) }.reduce(0) { $0 + $1.count }
+    }
+
+    /// Equal groups: a ratio of 1, a difference of 0.
+    var noEffectValue: Double {
+        switch self {
+        case .maeDifference: 0
+        case .maeRatio: 1
         }
     }
 }

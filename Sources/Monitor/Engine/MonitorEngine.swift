@@ -146,11 +146,11 @@ public final class MonitorEngine {
                 // CBPE calibrates on the outcomes whatever the condition.
                 case (.estimated, _) where reference.outcomes == nil:
                     "no labelled outcomes to calibrate the scores on"
-                case (.regression, _) where rule.condition.needsReferenceValue:
+                case (.regression, _) where rule.condition.needsReferenceValue, (.regressionFairness, _) where rule.condition.needsReferenceValue:
                     "no regression outcomes (profiles keep a binary classifier's outcomes only, so far)"
                 default: nil
                 }
-                let remedy = if case .regression = rule.metric.name {
+                let remedy = if rule.metric.name.modelTypes == [.regression] {
                     "judge the model against its stream reference (no profile for it), or use absolute thresholds"
                 } else {
                     "build the profile with `driftwatch profile` from data with labels"

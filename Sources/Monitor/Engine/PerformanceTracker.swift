@@ -31,6 +31,7 @@ struct PerformanceTracker: Sendable {
         var fairness: [FairnessSummary]
         /// A regression model's outcomes (empty for a binary classifier).
         var regression = RegressionSummary()
+        var regressionFairness: [RegressionFairnessSummary]
     }
 
     /// A window ready to evaluate.
@@ -45,11 +46,12 @@ struct PerformanceTracker: Sendable {
         var outcome: BinaryOutcomeSummary
         var fairness: [FairnessSummary]
         var regression = RegressionSummary()
+        var regressionFairness: [RegressionFairnessSummary]
 
         var coverage: Double? { predictions > 0 ? Double(labelled) / Double(predictions) : nil }
 
-        /// An empty window ending at pane `lastPane`.
-        init(firstPane: Int64, lastPane: Int64, fairnessAttributes: [[String]]) {
+        /// An empty window ending at pane `lastPane`, with the (binary or regression) fairness summaries of `outcomes`.
+        init(firstPane: Int64, lastPane: Int64, outcomes: OutcomeShape) {
             self.firstPane = firstPane
             self.lastPane = lastPane
             start = .max
@@ -57,7 +59,8 @@ struct PerformanceTracker: Sendable {
             predictions = 0
             labelled = 0
             outcome = try! BinaryOutcomeSummary()
-            fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
+            fairness = outcomes.freshFairness
+            regressionFairness = outcomes.freshRegressionFairness
         }
 
         /// Adds a pane's predictions and outcomes.
@@ -69,6 +72,7 @@ struct PerformanceTracker: Sendable {
             try! outcome.merge(pane.outcome)  // same bins by construction
             for position in fairness.indices { try! fairness[position].merge(pane.fairness[position]) }
             regression.merge(pane.regression)
+            for position in regressionFairness.indices { try! regressionFairness[position].merge(pane.regressionFairness[position]) }
         }
     }
 
@@ -83,7 +87,7 @@ struct PerformanceTracker: Sendable {
     /// The label time-to-live: a window this long past its end is judged as it is.
     let timeToLive: Int64
     let maximumPanes: Int
-    let fairnessAttributes: [[String]]
+    let outcomes: OutcomeShape
     let sizing: WindowSpec.Sizing
     private var accumulation = Accumulation.empty
     /// Growing windows: the last pane of the last window given (nil before the first).
@@ -102,14 +106,28 @@ struct PerformanceTracker: Sendable {
     /// enough labels, or because too many panes waited.
     private(set) var belowCoverageEvaluations = 0
 
+    /// The fairness summaries a pane keeps: a binary classifier's outcome fairness or a
+    /// regression model's per-group errors, for each attribute set.
+    struct OutcomeShape: Sendable {
+        var modelType: ModelType
+        var fairnessAttributes: [[String]]
+
+        /// A binary classifier's attribute sets (none for a regression model).
+        var binaryAttributes: [[String]] { modelType == .binary ? fairnessAttributes : [] }
+        var freshFairness: [FairnessSummary] { binaryAttributes.map { try! FairnessSummary(attributes: $0) } }
+        var freshRegressionFairness: [RegressionFairnessSummary] {
+            modelType == .regression ? fairnessAttributes.map { try! RegressionFairnessSummary(attributes: $0) } : []
+        }
+    }
+
     init(panesPerWindow: Int, readiness: LabelReadiness, timeToLive: Int64, maximumPanes: Int, fairnessAttributes: [[String]],
-         sizing: WindowSpec.Sizing = .fixed) {
+         modelType: ModelType = .binary, sizing: WindowSpec.Sizing = .fixed) {
         self.panesPerWindow = panesPerWindow
         self.sizing = sizing
         self.readiness = readiness
         self.timeToLive = timeToLive
         self.maximumPanes = max(maximumPanes, panesPerWindow)
-        self.fairnessAttributes = fairnessAttributes
+        outcomes = OutcomeShape(modelType: modelType, fairnessAttributes: fairnessAttributes)
     }
 
     mutating func recordPrediction(pane index: Int64, timestamp: Int64) {
@@ -144,10 +162,13 @@ struct PerformanceTracker: Sendable {
     }
 
     /// Records a joined label of a regression model's prediction made in pane `index`.
-    mutating func recordRegressionLabel(pane index: Int64, prediction: Double, label: Double) {
+    mutating func recordRegressionLabel(pane index: Int64, prediction: Double, label: Double, groups: [FairnessGroupKey]) {
         let found = withPane(index, create: false) { pane in
             pane.labelled += 1
             pane.regression.record(prediction: prediction, label: label)
+            for position in pane.regressionFairness.indices {
+                pane.regressionFairness[position].record(group: groups[position], prediction: prediction, label: label)
+            }
         }
         if !found { lateLabels += 1 }
     }
@@ -202,7 +223,7 @@ struct PerformanceTracker: Sendable {
     }
 
     private func makeWindow(endingAt end: Int64, from members: [Pane]) -> Window {
-        var window = Window(firstPane: end - Int64(panesPerWindow) + 1, lastPane: end, fairnessAttributes: fairnessAttributes)
+        var window = Window(firstPane: end - Int64(panesPerWindow) + 1, lastPane: end, outcomes: outcomes)
         for pane in members { window.absorb(pane) }
         return window
     }
@@ -227,7 +248,7 @@ struct PerformanceTracker: Sendable {
             }
             var held: Window
             switch accumulation {
-            case .empty: held = Window(firstPane: pane.index, lastPane: pane.index, fairnessAttributes: fairnessAttributes)
+            case .empty: held = Window(firstPane: pane.index, lastPane: pane.index, outcomes: outcomes)
             case let .holding(window): held = window
             }
             accumulation = .empty
@@ -263,7 +284,8 @@ struct PerformanceTracker: Sendable {
             return true
         }
         guard create, nextWindowEnd.map({ index >= $0 - Int64(panesPerWindow) + 1 }) ?? true else { return false }
-        var pane = Pane(index: index, outcome: try! BinaryOutcomeSummary(), fairness: fairnessAttributes.map { try! FairnessSummary(attributes: $0) })
+        var pane = Pane(index: index, outcome: try! BinaryOutcomeSummary(), fairness: outcomes.freshFairness,
+                        regressionFairness: outcomes.freshRegressionFairness)
         body(&pane)
         let insertAt = (panes.lastIndex(where: { $0.index < index }) ?? -1) + 1
         panes.insert(pane, at: insertAt)
@@ -288,6 +310,7 @@ extension PerformanceTracker {
             writer.write(pane.outcome)
             writer.write(pane.fairness)
             writer.write(pane.regression)
+            writer.write(pane.regressionFairness)
         }
         writer.writeOptional(nextWindowEnd)
         writer.write(awaitingFirstWindow)
@@ -308,6 +331,7 @@ extension PerformanceTracker {
             writer.write(held.outcome)
             writer.write(held.fairness)
             writer.write(held.regression)
+            writer.write(held.regressionFairness)
         }
     }
 
@@ -315,7 +339,8 @@ extension PerformanceTracker {
     /// must have the shape of a fresh pane's (so windows merge them without error).
     /// (engine checkpoint `format`).
     mutating func restoreState(from reader: inout BinaryReader, format: UInt32) throws {
-        let template = Pane(index: 0, outcome: try! BinaryOutcomeSummary(), fairness: fairnessAttributes.map { try! FairnessSummary(attributes: $0) })
+        let template = Pane(index: 0, outcome: try! BinaryOutcomeSummary(), fairness: outcomes.freshFairness,
+                            regressionFairness: outcomes.freshRegressionFairness)
         let count = try reader.readCount(maximum: reader.remaining)
         var restored: [Pane] = []
         for _ in 0..<count {
@@ -330,7 +355,7 @@ extension PerformanceTracker {
             pane.labelled = try reader.readCounter()
             pane.expired = try reader.readCounter()
             (pane.outcome, pane.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "performance")
-            if format >= 6 { pane.regression = try reader.read(RegressionSummary.self) }
+            if format >= 6 { (pane.regression, pane.regressionFairness) = try readRegressionSummaries(from: &reader, what: "performance") }
             restored.append(pane)
         }
         panes = restored
@@ -341,14 +366,14 @@ extension PerformanceTracker {
         lastGivenPane = try reader.readOptionalInt64()
         accumulation = .empty
         if try reader.readBool() {
-            var held = Window(firstPane: try reader.readInt64(), lastPane: try reader.readInt64(), fairnessAttributes: fairnessAttributes)
+            var held = Window(firstPane: try reader.readInt64(), lastPane: try reader.readInt64(), outcomes: outcomes)
             guard held.firstPane <= held.lastPane else { throw SerializationError.invalidValue("accumulated performance panes out of order") }
             held.start = try reader.readInt64()
             held.end = try reader.readInt64()
             held.predictions = try reader.readCounter()
             held.labelled = try reader.readCounter()
             (held.outcome, held.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "accumulated performance")
-            if format >= 6 { held.regression = try reader.read(RegressionSummary.self) }
+            if format >= 6 { (held.regression, held.regressionFairness) = try readRegressionSummaries(from: &reader, what: "accumulated performance") }
             accumulation = .holding(held)
         }
     }
@@ -358,8 +383,16 @@ extension PerformanceTracker {
         let outcome = try reader.read(BinaryOutcomeSummary.self)
         try reader.expect(outcome.scoreBins, template.outcome.scoreBins, "\(what) score bins")
         let fairness = try reader.readArray(of: FairnessSummary.self)
-        try reader.expect(fairness.map(\.attributes), fairnessAttributes, "\(what) fairness attribute sets")
+        try reader.expect(fairness.map(\.attributes), outcomes.binaryAttributes, "\(what) fairness attribute sets")
         try reader.expect(fairness.map(\.scoreBins), template.fairness.map(\.scoreBins), "\(what) fairness score bins")
         return (outcome, fairness)
+    }
+
+    /// A regression summary and regression fairness summaries, which must have the shape of a fresh pane's.
+    private func readRegressionSummaries(from reader: inout BinaryReader, what: String) throws -> (RegressionSummary, [RegressionFairnessSummary]) {
+        let regression = try reader.read(RegressionSummary.self)
+        let fairness = try reader.readArray(of: RegressionFairnessSummary.self)
+        try reader.expect(fairness.map(\.attributes), outcomes.freshRegressionFairness.map(\.attributes), "\(what) regression fairness attribute sets")
+        return (regression, fairness)
     }
 }

@@ -158,7 +158,8 @@ final class RuleEvaluator {
             var sets = rule.selector.attributes
             if rule.selector.everyAttribute {
                 // Every attribute of the version is summarised alone (`fairnessAttributeSets`).
-                for (attributes, _) in context.selection + context.outcomeFairness where attributes.count == 1 && !sets.contains(attributes) {
+                let summarised = (context.selection + context.outcomeFairness).map(\.0) + context.regressionFairness.map(\.0)
+                for attributes in summarised where attributes.count == 1 && !sets.contains(attributes) {
                     sets.append(attributes)
                 }
             }
@@ -190,6 +191,8 @@ final class RuleEvaluator {
         /// The window's expected confusion matrix (CBPE).
         case estimatedPerformance(PerformanceEstimate)
         case fairness(FairnessReport)
+        /// Each group's mean absolute error (groups without recorded rows left out).
+        case regressionFairness(RegressionFairnessReport)
         /// The drifted features, most drifted first (at most five).
         case driftedFeatures([MetricObservation])
 
@@ -215,6 +218,8 @@ final class RuleEvaluator {
                 return report.groups.map { group in
                     Evidence(group.key.description, .group(selectionRate: group.selectionRate.value, predictions: Int(group.predictionCount)))
                 }
+            case let .regressionFairness(report):
+                return report.groups.compactMap { group in group.meanAbsoluteError.map { Evidence(group.key.description, .number($0)) } }
             case let .driftedFeatures(drifted):
                 return drifted.map { Evidence($0.key.subject.name, .number($0.value!)) }
             }
@@ -262,6 +267,18 @@ final class RuleEvaluator {
             let referenceValue = baseline.isSettled(labelReadiness) ? baseline.regression.value(name) : nil
             return Measured(value: regression.value(name), samples: context.labelled, reference: ReferenceStatistic(value: referenceValue),
                             evidence: .performance, noEffect: referenceValue)
+        case let .regressionFairness(name):
+            guard case let .fairness(attributes) = subject,
+                  let summary = context.regressionFairness.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
+            let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
+            let report = summary.report(minimumGroupSize: minimumGroupSize)
+            let baseline = context.referencePerformance
+            let referenceValue = baseline.isSettled(labelReadiness)
+                ? baseline.regressionFairness.first { $0.attributes == attributes }.flatMap { name.value(of: $0.report(minimumGroupSize: minimumGroupSize)) }
+                : nil
+            return Measured(value: name.value(of: report), samples: RegressionFairnessMetric.samples(of: report),
+                            reference: ReferenceStatistic(value: referenceValue), evidence: .regressionFairness(report),
+                            noEffect: referenceValue ?? name.noEffectValue)
         case let .fairness(name):
             guard case let .fairness(attributes) = subject else { return Measured(samples: 0) }
             let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
@@ -495,6 +512,13 @@ final class RuleEvaluator {
             if let regression = context.regression {
                 for metric in RegressionMetric.allCases {
                     observations.append((.model, .regression(metric), regression.value(metric), context.labelled))
+                }
+            }
+            for (attributes, summary) in context.regressionFairness {
+                let report = summary.report()
+                for metric in RegressionFairnessMetric.allCases {
+                    observations.append((.fairness(attributes), .regressionFairness(metric), metric.value(of: report),
+                                         RegressionFairnessMetric.samples(of: report)))
                 }
             }
             fairness(context.outcomeFairness, FairnessMetric.allCases.filter { !$0.usesSelection })

@@ -93,11 +93,13 @@ struct ReferencePerformance: Sendable {
     var resolved = 0
     var outcome = try! BinaryOutcomeSummary()
     var fairness: [FairnessSummary]
-    /// A regression model's outcomes (empty for a binary classifier).
+    /// A regression model's outcomes and per-group errors (empty for a binary classifier).
     var regression = RegressionSummary()
+    var regressionFairness: [RegressionFairnessSummary]
 
     init(fairnessAttributes: [[String]]) {
         fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
+        regressionFairness = fairnessAttributes.map { try! RegressionFairnessSummary(attributes: $0) }
     }
 
     /// A profile's outcomes, settled: every prediction resolved. Attribute sets the profile has
@@ -272,6 +274,7 @@ extension ReferencePerformance {
         writer.write(outcome)
         writer.write(fairness)
         writer.write(regression)
+        writer.write(regressionFairness)
     }
 
     /// Decodes onto the version's fairness attribute sets (engine checkpoint `format`: 6 added the regression summary).
@@ -285,7 +288,11 @@ extension ReferencePerformance {
         fairness = try reader.readArray(of: FairnessSummary.self)
         try reader.expect(fairness.map(\.attributes), fairnessAttributes, "reference fairness attribute sets")
         try reader.expect(fairness.map(\.scoreBins), template.fairness.map(\.scoreBins), "reference fairness score bins")
-        if format >= 6 { regression = try reader.read(RegressionSummary.self) }
+        if format >= 6 {
+            regression = try reader.read(RegressionSummary.self)
+            regressionFairness = try reader.readArray(of: RegressionFairnessSummary.self)
+            try reader.expect(regressionFairness.map(\.attributes), fairnessAttributes, "reference regression fairness attribute sets")
+        }
     }
 }
 

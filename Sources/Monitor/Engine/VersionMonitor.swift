@@ -346,7 +346,7 @@ final class VersionMonitor {
         let monitoring = Monitoring(reference: active, drift: window, performance: PerformanceTracker(
             panesPerWindow: configuration.window.panesPerWindow, readiness: configuration.labelReadiness,
             timeToLive: configuration.join.timeToLiveMilliseconds, maximumPanes: configuration.caps.performancePanes,
-            fairnessAttributes: fairnessAttributes, sizing: sizing))
+            fairnessAttributes: fairnessAttributes, modelType: modelType, sizing: sizing))
         phase = .monitoring(monitoring)
         return monitoring
     }
@@ -415,14 +415,20 @@ final class VersionMonitor {
     }
 
     private func recordOutcome(_ prediction: JoinedPrediction, label: Double?, predicted: Double) {
+        let groups = fairnessGroups(of: prediction.segment)
         if prediction.inReference {
             referencePerformance.resolved += 1
-            if let label { referencePerformance.regression.record(prediction: predicted, label: label) }
+            if let label {
+                referencePerformance.regression.record(prediction: predicted, label: label)
+                for index in referencePerformance.regressionFairness.indices {
+                    referencePerformance.regressionFairness[index].record(group: groups[index], prediction: predicted, label: label)
+                }
+            }
             return
         }
         guard case let .monitoring(monitoring) = phase else { return }
         if let label {
-            monitoring.performance.recordRegressionLabel(pane: prediction.pane, prediction: predicted, label: label)
+            monitoring.performance.recordRegressionLabel(pane: prediction.pane, prediction: predicted, label: label, groups: groups)
         } else {
             monitoring.performance.recordExpiry(pane: prediction.pane)
         }
@@ -548,7 +554,9 @@ final class VersionMonitor {
                 count: window.predictions, reference: monitoring.reference, referencePerformance: referencePerformance)
             switch modelType {
             case .binary: context.outcome = window.outcome
-            case .regression: context.regression = window.regression
+            case .regression:
+                context.regression = window.regression
+                context.regressionFairness = zip(fairnessAttributes, window.regressionFairness).map { ($0, $1) }
             }
             context.labelled = window.labelled
             context.labelCoverage = window.coverage

@@ -284,18 +284,20 @@ public enum MetricCatalog {
 
     private static let minGroupSize = integer("min_group_size", 100, "groups with fewer samples are left out")
 
-    private static func fairness(_ metric: FairnessMetric, _ summary: String) -> MetricDefinition {
-        MetricDefinition(name: .fairness(metric), family: .fairness, scopes: [.fairness], featureKind: .any, reference: .value,
+    private static func fairness(_ name: MetricName, _ summary: String) -> MetricDefinition {
+        MetricDefinition(name: name, family: .fairness, scopes: [.fairness], featureKind: .any, reference: .value,
                          parameters: [minGroupSize], defaultMinSamples: 100, summary: summary)
     }
 
     private static let fairnessMetrics: [MetricDefinition] = [
-        fairness(.demographicParityDifference, "largest - smallest selection rate across groups"),
-        fairness(.demographicParityRatio, "smallest / largest selection rate across groups"),
-        fairness(.equalizedOddsDifference, "larger of the TPR and FPR differences across groups"),
-        fairness(.equalizedOddsRatio, "smaller of the TPR and FPR ratios across groups"),
-        fairness(.equalOpportunityDifference, "largest - smallest true positive rate across groups"),
-        fairness(.equalOpportunityRatio, "smallest / largest true positive rate across groups"),
+        fairness(.fairness(.demographicParityDifference), "largest - smallest selection rate across groups"),
+        fairness(.fairness(.demographicParityRatio), "smallest / largest selection rate across groups"),
+        fairness(.fairness(.equalizedOddsDifference), "larger of the TPR and FPR differences across groups"),
+        fairness(.fairness(.equalizedOddsRatio), "smaller of the TPR and FPR ratios across groups"),
+        fairness(.fairness(.equalOpportunityDifference), "largest - smallest true positive rate across groups"),
+        fairness(.fairness(.equalOpportunityRatio), "smallest / largest true positive rate across groups"),
+        fairness(.regressionFairness(.maeDifference), "largest - smallest mean absolute error across groups (regression models)"),
+        fairness(.regressionFairness(.maeRatio), "smallest / largest mean absolute error across groups (regression models)"),
     ]
 }
 

@@ -21,10 +21,13 @@ public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertibl
     case fairness(FairnessMetric)
     /// A regression model's performance on labelled predictions.
     case regression(RegressionMetric)
+    /// A gap between a regression model's errors in the groups of a sensitive attribute.
+    case regressionFairness(RegressionFairnessMetric)
 
     public static let allCases: [MetricName] = FeatureMetric.allCases.map(feature) + HealthMetric.allCases.map(health)
         + PerformanceMetric.allCases.map(performance) + EstimatedPerformanceMetric.allCases.map(estimated) + ErrorStreamDetector.Kind.allCases.map(changeDetector)
         + FairnessMetric.allCases.map(fairness) + RegressionMetric.allCases.map(regression)
+        + RegressionFairnessMetric.allCases.map(regressionFairness)
 
     private static let byRawValue = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 
@@ -42,6 +45,7 @@ public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         case let .changeDetector(kind): kind.rawValue
         case let .fairness(metric): metric.rawValue
         case let .regression(metric): metric.rawValue
+        case let .regressionFairness(metric): metric.rawValue
         }
     }
 
@@ -53,7 +57,7 @@ public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         switch self {
         case .feature, .health: Set(ModelType.allCases)
         case .performance, .estimated, .changeDetector, .fairness: [.binary]
-        case .regression: [.regression]
+        case .regression, .regressionFairness: [.regression]
         }
     }
 }
@@ -62,6 +66,14 @@ public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertibl
 /// checked against scikit-learn), in the order metric lines list them.
 public enum RegressionMetric: String, Sendable, Hashable, CaseIterable {
     case mae, rmse, mape, bias, r2
+}
+
+/// Gaps between a regression model's mean absolute errors in the groups of a sensitive
+/// attribute (``RegressionFairnessSummary``, checked against Fairlearn), in the order metric
+/// lines list them.
+public enum RegressionFairnessMetric: String, Sendable, Hashable, CaseIterable {
+    case maeDifference = "mae_difference"
+    case maeRatio = "mae_ratio"
 }
 
 /// Metrics of one feature, the score or the predicted class in a drift window. The case

@@ -52,6 +52,9 @@ struct MonitorValueFamily: Sendable, Hashable {
         case let .regression(regression):
             name = "driftwatch_model_regression_" + regression.rawValue
             subjectLabel = nil
+        case let .regressionFairness(fairness):
+            name = "driftwatch_fairness_" + fairness.rawValue
+            subjectLabel = .attribute
         }
         descriptor = PrometheusFamily(name, help)
     }
