@@ -297,8 +297,10 @@ struct PerformanceTracker: Sendable {
 
 extension PerformanceTracker {
     /// Writes the panes and the window position (the parameters come from the owner).
-    /// Format 6 added each pane's regression summary.
+    /// Format 6 added the model type, and a regression model's panes' regression summaries
+    /// (a binary classifier's panes are written as before).
     func encodeState(to writer: inout BinaryWriter) {
+        writer.write(outcomes.modelType.rawValue)
         writer.writeCount(panes.count)
         for pane in panes {
             writer.write(pane.index)
@@ -309,8 +311,7 @@ extension PerformanceTracker {
             writer.writeCounter(pane.expired)
             writer.write(pane.outcome)
             writer.write(pane.fairness)
-            writer.write(pane.regression)
-            writer.write(pane.regressionFairness)
+            writeRegressionSummaries(pane.regression, pane.regressionFairness, to: &writer)
         }
         writer.writeOptional(nextWindowEnd)
         writer.write(awaitingFirstWindow)
@@ -330,8 +331,7 @@ extension PerformanceTracker {
             writer.writeCounter(held.labelled)
             writer.write(held.outcome)
             writer.write(held.fairness)
-            writer.write(held.regression)
-            writer.write(held.regressionFairness)
+            writeRegressionSummaries(held.regression, held.regressionFairness, to: &writer)
         }
     }
 
@@ -339,6 +339,9 @@ extension PerformanceTracker {
     /// must have the shape of a fresh pane's (so windows merge them without error).
     /// (engine checkpoint `format`).
     mutating func restoreState(from reader: inout BinaryReader, format: UInt32) throws {
+        // A model's type cannot change under a checkpoint: its panes hold another type's summaries.
+        if format >= 6 { try reader.expect(try reader.readString(), outcomes.modelType.rawValue, "model type") }
+        let regressionPanes = format >= 6 && outcomes.modelType == .regression
         let template = Pane(index: 0, outcome: try! BinaryOutcomeSummary(), fairness: outcomes.freshFairness,
                             regressionFairness: outcomes.freshRegressionFairness)
         let count = try reader.readCount(maximum: reader.remaining)
@@ -355,7 +358,7 @@ extension PerformanceTracker {
             pane.labelled = try reader.readCounter()
             pane.expired = try reader.readCounter()
             (pane.outcome, pane.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "performance")
-            if format >= 6 { (pane.regression, pane.regressionFairness) = try readRegressionSummaries(from: &reader, what: "performance") }
+            if regressionPanes { (pane.regression, pane.regressionFairness) = try readRegressionSummaries(from: &reader, what: "performance") }
             restored.append(pane)
         }
         panes = restored
@@ -373,7 +376,7 @@ extension PerformanceTracker {
             held.predictions = try reader.readCounter()
             held.labelled = try reader.readCounter()
             (held.outcome, held.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "accumulated performance")
-            if format >= 6 { (held.regression, held.regressionFairness) = try readRegressionSummaries(from: &reader, what: "accumulated performance") }
+            if regressionPanes { (held.regression, held.regressionFairness) = try readRegressionSummaries(from: &reader, what: "accumulated performance") }
             accumulation = .holding(held)
         }
     }
@@ -386,6 +389,13 @@ extension PerformanceTracker {
         try reader.expect(fairness.map(\.attributes), outcomes.binaryAttributes, "\(what) fairness attribute sets")
         try reader.expect(fairness.map(\.scoreBins), template.fairness.map(\.scoreBins), "\(what) fairness score bins")
         return (outcome, fairness)
+    }
+
+    /// A regression model's pane summaries (nothing for a binary classifier's).
+    private func writeRegressionSummaries(_ regression: RegressionSummary, _ fairness: [RegressionFairnessSummary], to writer: inout BinaryWriter) {
+        guard outcomes.modelType == .regression else { return }
+        writer.write(regression)
+        writer.write(fairness)
     }
 
     /// A regression summary and regression fairness summaries, which must have the shape of a fresh pane's.

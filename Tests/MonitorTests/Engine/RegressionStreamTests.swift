@@ -165,5 +165,11 @@ import Testing
         }
         #expect(produced == expected)
         #expect(expected.contains { $0.contains(#""rule":"MaeIncrease""#) })
+        // Its panes hold regression summaries: restoring them for a binary classifier is refused, saying why.
+        var binary = configuration
+        binary.modelTypes = ModelTypes()
+        #expect {
+            try MonitorEngine(restoring: first.checkpoint(), configuration: binary, rules: Self.rules)
+        } throws: { "\($0)".contains("model type: checkpoint has regression, expected binary") }
     }
 }
