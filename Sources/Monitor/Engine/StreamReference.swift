@@ -183,14 +183,14 @@ struct StreamReferenceCollector: Sendable {
 
     /// Builds the reference: the profile of every kept event, then each chunk's drift
     /// statistics against it.
-    func finish(configuration: ProfileConfiguration, kinds: [String: FeatureKind]) throws -> ActiveReference {
+    func finish(configuration: ProfileConfiguration, kinds: [String: FeatureKind], modelType: ModelType) throws -> ActiveReference {
         // The same rows-first profiling as `driftwatch profile`: a feature an event does
         // not mention is missing in that row, as the drift panes count it.
         var profiler = try DatasetProfiler(configuration: configuration, kinds: kinds)
         for pane in events {
             for event in pane { profiler.add(event) }
         }
-        let profile = profiler.finish()
+        let profile = profiler.finish().outputs(of: modelType)
         var variation = ChunkVariation(profile: profile, chunkSize: .max)
         for chunk in chunks where !chunk.isEmpty { variation.add(chunk: chunk) }
         let chunkStatistics = variation.finish()
@@ -199,6 +199,16 @@ struct StreamReferenceCollector: Sendable {
 }
 
 extension ReferenceProfile {
+    /// The profile a model of `type` is compared with: a regression model has no predicted
+    /// class, so its `prediction` subject (always missing) is left out rather than reported
+    /// on every window; its numeric prediction is the `score` subject.
+    func outputs(of type: ModelType) -> ReferenceProfile {
+        switch type {
+        case .binary: self
+        case .regression: ReferenceProfile(configuration: configuration, features: features.filter { $0.key != OutputSubject.prediction })
+        }
+    }
+
     /// Rows the profile was built from (its most complete feature's count).
     var rowCount: Int {
         features.values.map { feature in

@@ -162,7 +162,7 @@ final class VersionMonitor {
         detectorSignals = Array(repeating: false, count: made.count)
         if let given = configuration.references.lookup(model: model, version: version) {
             if let outcomes = given.outcomes { referencePerformance = ReferencePerformance(outcomes, fairnessAttributes: fairnessAttributes) }
-            let monitoring = activate(ActiveReference(profile: given.profile, identifier: given.identifier, count: given.profile.rowCount,
+            let monitoring = activate(ActiveReference(profile: given.profile.outputs(of: modelType), identifier: given.identifier, count: given.profile.rowCount,
                                                       chunkStatistics: given.chunkStatistics, performanceChunks: given.outcomes?.chunks ?? [:],
                                                       performanceChunkSize: given.outcomes?.chunkSize ?? 0), closingPanesBefore: nil)
             return added(event, segment: segment, monitoredIn: monitoring)
@@ -298,7 +298,7 @@ final class VersionMonitor {
         referenceEventsDropped += collector.dropped
         phase = .new
         referenceBudget.giveBack(events: collector.keptCount + period.waiting.count, bytes: collector.keptBytes + period.waitingBytes)
-        guard let built = try? collector.finish(configuration: configuration.profile, kinds: kinds) else {
+        guard let built = try? collector.finish(configuration: configuration.profile, kinds: kinds, modelType: modelType) else {
             referenceEventsDropped += period.waiting.count
             return ([], [])
         }
@@ -507,7 +507,8 @@ final class VersionMonitor {
                 model: model, version: version, kind: .drift, windowStart: window.start, windowEnd: window.end,
                 count: window.eventCount, reference: active, referencePerformance: referencePerformance)
             context.featureMetrics = DriftMetrics.featureMetrics(of: window.summary, layout: active.layout)
-            context.selection = zip(fairnessAttributes, window.summary.selection).map { ($0, $1) }
+            // Selection rates are a binary classifier's (a regression model predicts no class).
+            if modelType == .binary { context.selection = zip(fairnessAttributes, window.summary.selection).map { ($0, $1) } }
             context.volume = window.eventCount
             context.lateEventRate = lateEventRate
             if let scores = window.summary.predictedScores { context.estimate = estimate(scores) }

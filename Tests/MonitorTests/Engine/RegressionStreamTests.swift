@@ -69,8 +69,11 @@ import Testing
             let end = (line["window_end"] as! NSNumber).int64Value
             #expect((line["samples"] as! NSNumber).intValue == references[end]?.count, "labelled predictions of the window ending \(end)")
         }
-        // Classification metrics are not computed for a regression model.
+        // Classification metrics are not computed for a regression model, nor its (absent)
+        // predicted class compared, nor selection rates; its prediction drifts as the score.
         #expect(run.metric("accuracy", evaluation: "performance").isEmpty)
+        #expect(!run.lines(.metric).contains { $0["subject"] as? String == "prediction" || $0["metric"] as? String == "demographic_parity_ratio" })
+        #expect(run.metric("psi", evaluation: "drift", subject: "score").count >= 20)
     }
 
     /// The MAE, over-prediction and prediction-drift alerts fire once enough of a window's
