@@ -65,6 +65,13 @@ public final class EmbeddedBroker: @unchecked Sendable {
         try withCluster { try KafkaError.check(rd_kafka_mock_broker_set_down($0, id), "broker \(id) down") }
     }
 
+    /// Makes broker `id` (1-based) the leader of `topic`'s `partition`, so that a test
+    /// knows which partitions a broker outage stalls (the mock otherwise places leaders
+    /// by its own rule, which differs between librdkafka versions).
+    public func setPartitionLeader(_ topic: String, partition: Int32, broker id: Int32) throws {
+        try withCluster { try KafkaError.check(rd_kafka_mock_partition_set_leader($0, topic, partition, id), "leader of \(topic)[\(partition)]") }
+    }
+
     public func setBrokerUp(_ id: Int32) throws {
         try withCluster { try KafkaError.check(rd_kafka_mock_broker_set_up($0, id), "broker \(id) up") }
     }

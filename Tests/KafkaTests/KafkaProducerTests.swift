@@ -81,6 +81,8 @@ import Testing
     /// outage as transient errors, and nothing is lost or duplicated (idempotence).
     @Test func brokerOutageLosesNothing() async throws {
         try await TestKafka.withBroker(brokers: 3, topicPartitions: 6) { broker, topic in
+            // Two partitions each: the outage of broker 2 stalls partitions 1 and 4.
+            for partition in Int32(0)..<6 { try broker.setPartitionLeader(topic, partition: partition, broker: partition % 3 + 1) }
             let producer = try KafkaProducer(config: TestKafka.producerConfig(broker), logger: TestKafka.logger)
             try TestKafka.produce(producer, topic: topic, 0..<200)
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Public datasets held out from tuning (issue 9): NannyML's synthetic car-loan dataset
-as driftwatch events, with a manifest of its changes.
+"""Public datasets held out from tuning (issues 9 and 14): NannyML's synthetic car-loan
+dataset (a binary classifier) and its synthetic car-price dataset (a regression model) as
+driftwatch events, each with a manifest of its changes.
 
 The data ship inside the `nannyml` package (no download):
 
     python3 -m venv .venv && .venv/bin/pip install nannyml
     .venv/bin/python Tests/ReferenceVectors/public_datasets.py
 
-writes fixtures/public/car_loan.events.jsonl.gz and fixtures/public/car_loan.manifest.json.
+writes fixtures/public/{car_loan,car_price}.events.jsonl.gz and .manifest.json.
 Only the CSV files under nannyml/datasets/data are read (importing nannyml itself is not
 needed), with the csv module: the script is deterministic and needs no third-party code.
 
@@ -25,6 +26,15 @@ Subsample (to keep the committed fixture small): the last 20,000 reference rows 
 the data below) falls 12,500 rows into the monitored part and 7,500 rows follow it. Times
 are the dataset's own. Labels: one label event per row, `repaid` as 0/1, arriving a
 pseudo-random 1-72 hours after the prediction (the dataset has no label times; fixed seed).
+
+The car-price dataset (`nannyml.load_synthetic_car_price_dataset()`): a regression model of
+a used car's price; 60,000 reference rows (2017-01-24 .. 2017-02-16, with targets) and
+60,000 analysis rows (2017-02-16 .. 2017-03-11, targets separate), one row every 33.6 s
+(~107 predictions per hour). From analysis id 90000 the fuel mix changes (diesel 0.30 ->
+0.45) and the model's absolute error falls (MAE ~850 -> ~700): a change a monitor should
+show as input drift, not as an alert on error growth. Subsample: reference ids 40000-59999
+and analysis ids 80000-99999 (the change 10,000 rows into the monitored part). Predictions
+log `prediction` (the model's price), labels the true price; labels 1-72 hours late.
 """
 import csv
 import gzip
@@ -112,6 +122,29 @@ def sd(values):
 
 
 def main():
+    car_loan()
+    car_price()
+
+
+def write_events(name, events):
+    """The events in event-time order, gzipped deterministically; returns the path."""
+    events.sort(key=lambda item: (item[0], item[1], item[2]))
+    os.makedirs(OUT_DIR, exist_ok=True)
+    path = os.path.join(OUT_DIR, f"{name}.events.jsonl.gz")
+    # mtime=0 and a fixed name: the same input always gives the same bytes.
+    with open(path, "wb") as raw, gzip.GzipFile(filename=f"{name}.events.jsonl", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as handle:
+        for _, _, _, event in events:
+            handle.write((json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
+    return path
+
+
+def write_manifest(name, manifest):
+    with open(os.path.join(OUT_DIR, f"{name}.manifest.json"), "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=2, sort_keys=True, ensure_ascii=False)
+        handle.write("\n")
+
+
+def car_loan():
     reference = read("synthetic_car_loan_reference.csv")
     analysis = read("synthetic_car_loan_analysis.csv")
     targets = {row["id"]: row["repaid"] for row in read("synthetic_car_loan_analysis_target.csv")}
@@ -132,14 +165,7 @@ def main():
         label_ts = ts + int(random_source.uniform(1, 72) * 3_600_000)
         label = {"event": "label", "id": f"{prefix}-{identifier}", "ts": label_ts, "label": int(float(row["repaid"]))}
         events.append((label_ts, 1, identifier, label))
-    events.sort(key=lambda item: (item[0], item[1], item[2]))
-
-    os.makedirs(OUT_DIR, exist_ok=True)
-    path = os.path.join(OUT_DIR, "car_loan.events.jsonl.gz")
-    # mtime=0 and a fixed name: the same input always gives the same bytes.
-    with open(path, "wb") as raw, gzip.GzipFile(filename="car_loan.events.jsonl", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as handle:
-        for _, _, _, event in events:
-            handle.write((json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
+    path = write_events("car_loan", events)
 
     # Measure every column and the model before and after the change, on the full dataset
     # (all 25,000 analysis rows either side of the change; reference = all 50,000 rows).
@@ -206,12 +232,106 @@ def main():
         "controls": [name for name in FEATURES if name not in changed],
         "effects": effects,
     }
-    with open(os.path.join(OUT_DIR, "car_loan.manifest.json"), "w", encoding="utf-8") as handle:
-        json.dump(manifest, handle, indent=2, sort_keys=True, ensure_ascii=False)
-        handle.write("\n")
+    write_manifest("car_loan", manifest)
     print(f"{path}: {len(events)} events, {os.path.getsize(path)} bytes")
     for change in changes:
         print(change["kind"], change["subject"], "required" if change["required"] else "reported", json.dumps(change["effect"])[:160])
+    print("controls:", manifest["controls"])
+
+
+CAR_PRICE_FEATURES = ["car_age", "km_driven", "price_new", "accident_count", "door_count", "fuel", "transmission"]
+CAR_PRICE_CATEGORICAL = ["fuel", "transmission"]
+CAR_PRICE_REFERENCE_IDS = range(40000, 60000)
+CAR_PRICE_ANALYSIS_IDS = range(80000, 100000)
+CAR_PRICE_CHANGE_ID = 90000
+
+
+def number(text):
+    value = float(text)
+    return int(value) if value.is_integer() else round(value, 6)
+
+
+def car_price():
+    reference = read("regression_synthetic_reference.csv")
+    analysis = read("regression_synthetic_analysis.csv")
+    targets = {row["id"]: row["y_true"] for row in read("regression_synthetic_analysis_targets.csv")}
+    for row in analysis:
+        row["y_true"] = targets[row["id"]]
+    rows = ([r for r in reference if int(r["id"]) in CAR_PRICE_REFERENCE_IDS]
+            + [r for r in analysis if int(r["id"]) in CAR_PRICE_ANALYSIS_IDS])
+
+    random_source = random.Random(20170228)
+    events = []
+    for row in rows:
+        identifier = int(row["id"])
+        prefix = "r" if identifier < 60000 else "p"
+        ts = millis(row["timestamp"])
+        features = {name: row[name] if name in CAR_PRICE_CATEGORICAL else number(row[name]) for name in CAR_PRICE_FEATURES}
+        prediction = {"event": "prediction", "model": "car-price", "version": "v1", "id": f"{prefix}-{identifier}", "ts": ts,
+                      "features": features, "prediction": number(row["y_pred"])}
+        events.append((ts, 0, identifier, prediction))
+        label_ts = ts + int(random_source.uniform(1, 72) * 3_600_000)
+        label = {"event": "label", "id": f"{prefix}-{identifier}", "ts": label_ts, "label": number(row["y_true"])}
+        events.append((label_ts, 1, identifier, label))
+    path = write_events("car_price", events)
+
+    # Every column and the model before and after the change, on the full dataset.
+    before = reference
+    after = [r for r in analysis if int(r["id"]) >= CAR_PRICE_CHANGE_ID]
+    pre_change_analysis = [r for r in analysis if int(r["id"]) < CAR_PRICE_CHANGE_ID]
+    change_ts = millis(next(r["timestamp"] for r in analysis if int(r["id"]) == CAR_PRICE_CHANGE_ID))
+    effects = {}
+    for name in CAR_PRICE_FEATURES:
+        a, b, c = ([r[name] for r in part] for part in (before, after, pre_change_analysis))
+        if name in CAR_PRICE_CATEGORICAL:
+            effects[name] = {"psi": categorical_psi(a, b), "psi_before_change": categorical_psi(a, c),
+                             "shares_before": {k: round(sum(1 for v in a if v == k) / len(a), 4) for k in sorted(set(a))},
+                             "shares_after": {k: round(sum(1 for v in b if v == k) / len(b), 4) for k in sorted(set(b))}}
+        else:
+            a, b, c = ([float(v) for v in part] for part in (a, b, c))
+            effects[name] = {"mean_shift_sd": (mean(b) - mean(a)) / sd(a), "std_ratio": sd(b) / sd(a),
+                             "psi": psi(a, b), "psi_before_change": psi(a, c)}
+    predicted = [[float(r["y_pred"]) for r in part] for part in (before, after, pre_change_analysis)]
+    effects["prediction"] = {"psi": psi(predicted[0], predicted[1]), "psi_before_change": psi(predicted[0], predicted[2]),
+                             "mean_shift_sd": (mean(predicted[1]) - mean(predicted[0])) / sd(predicted[0])}
+    def mae(part):
+        return mean([abs(float(r["y_pred"]) - float(r["y_true"])) for r in part])
+    def bias(part):
+        return mean([float(r["y_pred"]) - float(r["y_true"]) for r in part])
+    effects["model"] = {"mae_reference": mae(before), "mae_before_change": mae(pre_change_analysis), "mae_after_change": mae(after),
+                        "bias_reference": bias(before), "bias_after_change": bias(after)}
+
+    # Required: an input mix change with PSI >= 0.1 (CategoricalMixDrift's size). The error
+    # falls, so an error-growth rule must stay quiet (listed as a control).
+    changes = []
+    for name in CAR_PRICE_FEATURES:
+        effect = effects[name]
+        if effect["psi"] > 0.02:
+            kind, rule = (("category_mix", "CategoricalMixDrift") if name in CAR_PRICE_CATEGORICAL
+                          else ("location_shift", "NumericFeatureDrift"))
+            changes.append({"kind": kind, "subject": name, "rule": rule, "start": change_ts, "effect": effect,
+                            "required": effect["psi"] >= 0.1})
+    changed = {c["subject"] for c in changes}
+    manifest = {
+        "source": "nannyml " + package_version() + ": load_synthetic_car_price_dataset() (regression_synthetic_reference.csv, "
+                  "regression_synthetic_analysis.csv, regression_synthetic_analysis_targets.csv)",
+        "model": "car-price", "version": "v1", "type": "regression",
+        "reference_ids": [CAR_PRICE_REFERENCE_IDS.start, CAR_PRICE_REFERENCE_IDS.stop - 1],
+        "analysis_ids": [CAR_PRICE_ANALYSIS_IDS.start, CAR_PRICE_ANALYSIS_IDS.stop - 1],
+        "reference_end": max(millis(r["timestamp"]) for r in rows if int(r["id"]) < 60000) + 1,
+        "analysis_start": min(millis(r["timestamp"]) for r in rows if int(r["id"]) >= 60000),
+        "change_start": change_ts,
+        "label_delay_hours": [1, 72],
+        "predictions": len(rows),
+        "changes": changes,
+        "controls": [name for name in CAR_PRICE_FEATURES if name not in changed] + ["mae_growth"],
+        "effects": effects,
+    }
+    write_manifest("car_price", manifest)
+    print(f"{path}: {len(events)} events, {os.path.getsize(path)} bytes")
+    for change in changes:
+        print(change["kind"], change["subject"], "required" if change["required"] else "reported", json.dumps(change["effect"])[:160])
+    print("model:", json.dumps(effects["model"]))
     print("controls:", manifest["controls"])
 
 

@@ -22,7 +22,7 @@
 /// which moves scores along the calibration curve, is estimated well; concept drift that
 /// changes the outcome for the same scores leaves the estimates unmoved.
 ///
-/// A multiclass estimator (one-vs-rest calibration per class) belongs beside this one.
+/// The multiclass estimator is ``EstimatedMulticlassPerformance``.
 ///
 /// Cost: O(scoreBins × log knots) per estimate; no memory beyond the result.
 public struct BinaryConfidenceBasedEstimator: Equatable, Sendable {
@@ -62,8 +62,9 @@ public struct BinaryConfidenceBasedEstimator: Equatable, Sendable {
         return estimate
     }
 
-    /// Mann–Whitney over weighted bins, ties counting ½; nil when either mass is zero.
-    private static func rocAUC(positiveMass: [Double], rowMass: [Double]) -> Double? {
+    /// Mann–Whitney over weighted bins in ascending score order, ties counting ½; nil when
+    /// either mass is zero. (Also the one-vs-rest curve of ``EstimatedMulticlassPerformance``.)
+    static func rocAUC(positiveMass: [Double], rowMass: [Double]) -> Double? {
         var concordant = 0.0
         var negativesBelow = 0.0
         for bin in positiveMass.indices {
