@@ -19,9 +19,10 @@ public struct ModelTypes: Sendable, Equatable {
         self.declared = declared
     }
 
-    /// The type of `model`: declared, or binary.
+    /// The type of `model`: declared, or binary. Asked per decoded prediction: with no model
+    /// declared (every model binary) it does not hash the name.
     public subscript(model: String) -> ModelType {
-        declared[model] ?? .binary
+        declared.isEmpty ? .binary : declared[model] ?? .binary
     }
 
     public mutating func declare(_ model: String, _ type: ModelType) {
