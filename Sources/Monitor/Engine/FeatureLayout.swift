@@ -80,6 +80,8 @@ final class FeatureLayout: Sendable {
 final class SegmentCodes {
     static let other = "(other)"
     static let missing = "(missing)"
+    /// Up to this many values (the two reserved included), a value is found by comparing.
+    private static let valuesCompared = 16
     /// Attributes tracked, in the order first seen; at most 8, 8 bits each → one UInt64.
     private(set) var attributes: [String] = []
     private var values: [[String]] = []
@@ -132,7 +134,13 @@ final class SegmentCodes {
     }
 
     private func code(_ value: String, at position: Int) -> UInt8 {
-        if let code = codes[position][value] { return code }
+        // A few values: comparing them (short strings compare as two words) is cheaper
+        // than hashing the value; a value's position in `values` is its code.
+        if values[position].count <= Self.valuesCompared {
+            if let found = values[position].firstIndex(of: value) { return UInt8(found) }
+        } else if let code = codes[position][value] {
+            return code
+        }
         guard values[position].count < maximumValues + 2 else {
             overflowCount += 1
             return 1
