@@ -143,8 +143,14 @@ public struct BinaryOutcomeSummary: Equatable, Sendable {
         calibrationScoreSumLanes += other.calibrationScoreSumLanes
     }
 
-    private static func add<Value: AdditiveArithmetic>(_ addend: [Value], to values: inout [Value]) {
-        for index in values.indices { values[index] += addend[index] }
+    /// Adds histogram counts bin by bin (through buffer pointers: a loop the compiler
+    /// vectorises; the totals are bounded far below 2^64, see ``maximumCount``).
+    private static func add(_ addend: [UInt64], to values: inout [UInt64]) {
+        values.withUnsafeMutableBufferPointer { values in
+            addend.withUnsafeBufferPointer { addend in
+                for index in values.indices { values[index] &+= addend[index] }
+            }
+        }
     }
 
     // MARK: Counts

@@ -86,6 +86,9 @@ struct PerformanceTracker: Sendable {
     /// An array rather than a `Deque`, so that recording into a pane modifies it in place
     /// (`Deque`'s `_modify` copies the element back: a retain and release of each summary).
     private var panes: [Pane] = []
+    /// `panes`' indices, kept apart so that searching them reads a few cache lines rather
+    /// than a line of each pane probed (a pane is ~600 bytes).
+    private var paneIndices: [Int64] = []
     /// The last pane of the next window to evaluate.
     private var nextWindowEnd: Int64?
     /// No window evaluated since the tracker (re)started, so its first window may still
@@ -167,7 +170,9 @@ struct PerformanceTracker: Sendable {
             }
             nextWindowEnd = end + 1
             awaitingFirstWindow = false
-            panes.removeFirst(panes.prefix { $0.index <= end + 1 - Int64(panesPerWindow) }.count)
+            let passed = firstPosition(atLeast: end + 2 - Int64(panesPerWindow))
+            panes.removeFirst(passed)
+            paneIndices.removeFirst(passed)
             if panes.isEmpty {
                 nextWindowEnd = nil
                 awaitingFirstWindow = true
@@ -197,10 +202,10 @@ struct PerformanceTracker: Sendable {
     /// The position of the first pane whose index is at least `index` (`panes.count` if none).
     private func firstPosition(atLeast index: Int64) -> Int {
         var low = 0
-        var high = panes.count
+        var high = paneIndices.count
         while low < high {
             let middle = (low + high) / 2
-            if panes[middle].index < index { low = middle + 1 } else { high = middle }
+            if paneIndices[middle] < index { low = middle + 1 } else { high = middle }
         }
         return low
     }
@@ -265,7 +270,7 @@ struct PerformanceTracker: Sendable {
     private mutating func withPane(_ index: Int64, create: Bool, _ body: (inout Pane) -> Void) -> Bool {
         // A binary search: a label's pane may lie days back, hundreds of panes from the end.
         let position = firstPosition(atLeast: index)
-        if position < panes.count, panes[position].index == index {
+        if position < paneIndices.count, paneIndices[position] == index {
             body(&panes[position])
             return true
         }
@@ -273,6 +278,7 @@ struct PerformanceTracker: Sendable {
         var pane = Pane(index: index, outcome: try! BinaryOutcomeSummary(), fairness: fairnessAttributes.map { try! FairnessSummary(attributes: $0) })
         body(&pane)
         panes.insert(pane, at: position)
+        paneIndices.insert(index, at: position)
         return true
     }
 }
@@ -335,6 +341,7 @@ extension PerformanceTracker {
             restored.append(pane)
         }
         panes = restored
+        paneIndices = restored.map(\.index)
         nextWindowEnd = try reader.readOptionalInt64()
         awaitingFirstWindow = try reader.readBool()
         lateLabels = try reader.readCounter()
