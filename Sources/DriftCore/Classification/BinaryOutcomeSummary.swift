@@ -41,9 +41,17 @@ public struct BinaryOutcomeSummary: Equatable, Sendable {
     /// Σ −log(probability given to the true label), probabilities clipped to [ε, 1 − ε].
     public private(set) var logLossSum: Double = 0
     /// Per calibration bin (10 equal-width bins of the score): rows, positives, score sum.
-    public private(set) var calibrationCounts: [UInt64]
-    public private(set) var calibrationPositives: [UInt64]
-    public private(set) var calibrationScoreSums: [Double]
+    public var calibrationCounts: [UInt64] { Self.bins(of: calibrationCountLanes) }
+    public var calibrationPositives: [UInt64] { Self.bins(of: calibrationPositiveLanes) }
+    public var calibrationScoreSums: [Double] { Self.bins(of: calibrationScoreSumLanes) }
+    /// The calibration bins' storage: lanes 0–9, lanes 10–15 stay zero. Fixed-size vectors
+    /// rather than arrays, so that recording a labelled prediction checks no array for
+    /// uniqueness (three checks per record, for the pane's outcome and each fairness group,
+    /// were a few % of a replay) and a summary holds three heap blocks fewer. Each lane
+    /// adds as the array element did: the same sums, to the bit.
+    private(set) var calibrationCountLanes = SIMD16<UInt64>.zero
+    private(set) var calibrationPositiveLanes = SIMD16<UInt64>.zero
+    private(set) var calibrationScoreSumLanes = SIMD16<Double>.zero
 
     /// Clip of the log-loss probabilities: machine epsilon, as scikit-learn ≥ 1.5 uses for
     /// float64 (older releases used 1e-15).
@@ -56,9 +64,16 @@ public struct BinaryOutcomeSummary: Equatable, Sendable {
         self.scoreBins = scoreBins
         positiveScoreHistogram = Array(repeating: 0, count: scoreBins)
         negativeScoreHistogram = Array(repeating: 0, count: scoreBins)
-        calibrationCounts = Array(repeating: 0, count: Self.calibrationBinCount)
-        calibrationPositives = Array(repeating: 0, count: Self.calibrationBinCount)
-        calibrationScoreSums = Array(repeating: 0, count: Self.calibrationBinCount)
+    }
+
+    private static func bins<Value>(of lanes: SIMD16<Value>) -> [Value] {
+        (0..<calibrationBinCount).map { lanes[$0] }
+    }
+
+    private static func lanes<Value>(of bins: [Value]) -> SIMD16<Value> {
+        var lanes = SIMD16<Value>()
+        for (bin, value) in bins.enumerated() { lanes[bin] = value }
+        return lanes
     }
 
     // MARK: Updates
@@ -95,9 +110,9 @@ public struct BinaryOutcomeSummary: Equatable, Sendable {
         let probabilityOfLabel = label ? score : 1 - score
         logLossSum -= Double.log(min(max(probabilityOfLabel, Self.logLossEpsilon), 1 - Self.logLossEpsilon))
         let calibrationBin = Self.bin(of: score, count: Self.calibrationBinCount)
-        calibrationCounts[calibrationBin] += 1
-        if label { calibrationPositives[calibrationBin] += 1 }
-        calibrationScoreSums[calibrationBin] += score
+        calibrationCountLanes[calibrationBin] += 1
+        if label { calibrationPositiveLanes[calibrationBin] += 1 }
+        calibrationScoreSumLanes[calibrationBin] += score
     }
 
     /// Equal-width bin of a score in [0, 1]: ⌊score · count⌋, with 1.0 in the last bin.
@@ -123,13 +138,19 @@ public struct BinaryOutcomeSummary: Equatable, Sendable {
         unscoredCount += other.unscoredCount
         squaredErrorSum += other.squaredErrorSum
         logLossSum += other.logLossSum
-        Self.add(other.calibrationCounts, to: &calibrationCounts)
-        Self.add(other.calibrationPositives, to: &calibrationPositives)
-        Self.add(other.calibrationScoreSums, to: &calibrationScoreSums)
+        calibrationCountLanes &+= other.calibrationCountLanes  // bounded far below 2^64 (see `maximumCount`)
+        calibrationPositiveLanes &+= other.calibrationPositiveLanes
+        calibrationScoreSumLanes += other.calibrationScoreSumLanes
     }
 
-    private static func add<Value: AdditiveArithmetic>(_ addend: [Value], to values: inout [Value]) {
-        for index in values.indices { values[index] += addend[index] }
+    /// Adds histogram counts bin by bin (through buffer pointers: a loop the compiler
+    /// vectorises; the totals are bounded far below 2^64, see ``maximumCount``).
+    private static func add(_ addend: [UInt64], to values: inout [UInt64]) {
+        values.withUnsafeMutableBufferPointer { values in
+            addend.withUnsafeBufferPointer { addend in
+                for index in values.indices { values[index] &+= addend[index] }
+            }
+        }
     }
 
     // MARK: Counts
@@ -222,12 +243,15 @@ extension BinaryOutcomeSummary: BinaryCodable {
         negativeScoreHistogram = try reader.readOutcomeCounts(expecting: scoreBins)
         squaredErrorSum = try reader.readDouble()
         logLossSum = try reader.readDouble()
-        calibrationCounts = try reader.readOutcomeCounts(expecting: Self.calibrationBinCount)
-        calibrationPositives = try reader.readOutcomeCounts(expecting: Self.calibrationBinCount)
-        calibrationScoreSums = try reader.readDoubles()
+        let calibrationCounts = try reader.readOutcomeCounts(expecting: Self.calibrationBinCount)
+        let calibrationPositives = try reader.readOutcomeCounts(expecting: Self.calibrationBinCount)
+        let calibrationScoreSums = try reader.readDoubles()
         guard calibrationScoreSums.count == Self.calibrationBinCount else {
             throw SerializationError.invalidValue("\(calibrationScoreSums.count) calibration sums")
         }
+        calibrationCountLanes = Self.lanes(of: calibrationCounts)
+        calibrationPositiveLanes = Self.lanes(of: calibrationPositives)
+        calibrationScoreSumLanes = Self.lanes(of: calibrationScoreSums)
         // Bounding every total first keeps the checks below (and later merges) free of overflow.
         let predictions = try Self.boundedTotal(
             [truePositives, falsePositives, trueNegatives, falseNegatives, unlabelledCount])

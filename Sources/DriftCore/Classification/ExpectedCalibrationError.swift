@@ -9,10 +9,10 @@ extension BinaryOutcomeSummary {
         let scored = scoredCount
         guard scored > 0 else { return nil }
         var error = 0.0
-        for bin in 0..<Self.calibrationBinCount where calibrationCounts[bin] > 0 {
-            let count = Double(calibrationCounts[bin])
-            let meanLabel = Double(calibrationPositives[bin]) / count
-            let meanScore = calibrationScoreSums[bin] / count
+        for bin in 0..<Self.calibrationBinCount where calibrationCountLanes[bin] > 0 {
+            let count = Double(calibrationCountLanes[bin])
+            let meanLabel = Double(calibrationPositiveLanes[bin]) / count
+            let meanScore = calibrationScoreSumLanes[bin] / count
             error += count / Double(scored) * abs(meanLabel - meanScore)
         }
         return error

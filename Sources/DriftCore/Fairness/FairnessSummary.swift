@@ -1,9 +1,22 @@
 /// The value of each sensitive attribute for one group, e.g. ["female", "35-54"] for
 /// gender × age band. A single attribute is a one-element key.
+///
+/// The key hashes its values once, when it is made: every labelled prediction looks its
+/// group up in a pane's and a window's summaries, and hashing the strings each time was
+/// a few % of a replay. Hashing is per process (seeded), as it was before; nothing
+/// depends on the order of a dictionary of groups.
 public struct FairnessGroupKey: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var values: [String]
+    public let values: [String]
+    private let valuesHash: Int
 
-    public init(_ values: [String]) { self.values = values }
+    public init(_ values: [String]) {
+        self.values = values
+        valuesHash = values.hashValue
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.values == rhs.values }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(valuesHash) }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.values.lexicographicallyPrecedes(rhs.values) }
 

@@ -3,7 +3,11 @@ import DriftCore
 /// Where each monitored subject of a version lives in a pane: features fixed by the
 /// reference profile (sorted by name, so the layout is the same in every run), plus
 /// the score and the predicted class.
-struct FeatureLayout: Sendable {
+///
+/// A class (immutable, so `Sendable`): every prediction hands the layout to its pane,
+/// and a struct of seven arrays and a dictionary was copied there — eight retains and
+/// releases per event (~2 % of the sparse replay); a class reference is one.
+final class FeatureLayout: Sendable {
     enum Slot: Sendable, Equatable {
         case numeric(Int)
         case categorical(Int)
@@ -76,6 +80,8 @@ struct FeatureLayout: Sendable {
 final class SegmentCodes {
     static let other = "(other)"
     static let missing = "(missing)"
+    /// Up to this many values (the two reserved included), a value is found by comparing.
+    private static let valuesCompared = 16
     /// Attributes tracked, in the order first seen; at most 8, 8 bits each → one UInt64.
     private(set) var attributes: [String] = []
     private var values: [[String]] = []
@@ -128,7 +134,13 @@ final class SegmentCodes {
     }
 
     private func code(_ value: String, at position: Int) -> UInt8 {
-        if let code = codes[position][value] { return code }
+        // A few values: comparing them (short strings compare as two words) is cheaper
+        // than hashing the value; a value's position in `values` is its code.
+        if values[position].count <= Self.valuesCompared {
+            if let found = values[position].firstIndex(of: value) { return UInt8(found) }
+        } else if let code = codes[position][value] {
+            return code
+        }
         guard values[position].count < maximumValues + 2 else {
             overflowCount += 1
             return 1

@@ -95,6 +95,9 @@ struct PerformanceTracker: Sendable {
     /// An array rather than a `Deque`, so that recording into a pane modifies it in place
     /// (`Deque`'s `_modify` copies the element back: a retain and release of each summary).
     private var panes: [Pane] = []
+    /// `panes`' indices, kept apart so that searching them reads a few cache lines rather
+    /// than a line of each pane probed (a pane is ~600 bytes).
+    private var paneIndices: [Int64] = []
     /// The last pane of the next window to evaluate.
     private var nextWindowEnd: Int64?
     /// No window evaluated since the tracker (re)started, so its first window may still
@@ -183,9 +186,9 @@ struct PerformanceTracker: Sendable {
     mutating func readyWindows(closedBefore: Int64, waited: (Int64) -> Int64?) -> [Window] {
         var ready: [Window] = []
         while let end = nextWindowEnd, end < closedBefore {
-            let members = panes.filter { $0.index <= end && $0.index > end - Int64(panesPerWindow) }
-            let predictions = members.reduce(0) { $0 + $1.predictions }
-            let labelled = members.reduce(0) { $0 + $1.labelled }
+            let members = positions(ofWindowEndingAt: end)
+            let predictions = members.reduce(0) { $0 + panes[$1].predictions }
+            let labelled = members.reduce(0) { $0 + panes[$1].labelled }
             let wait = waited(end)
             let expired = wait.map { $0 >= timeToLive } ?? false
             let covered = predictions == 0 || readiness.isCovered(predictions: predictions, labelled: labelled)
@@ -196,13 +199,15 @@ struct PerformanceTracker: Sendable {
             // predictions: one ending in an idle stretch (after a version stopped, or in a
             // gap in its traffic) holds nothing the window ending at its last busy pane did
             // not judge already.
-            if predictions > 0, awaitingFirstWindow || members.last?.index == end {
+            if predictions > 0, awaitingFirstWindow || members.last.map({ panes[$0].index }) == end {
                 if !covered && !expired { belowCoverageEvaluations += 1 }
                 ready += admit(endingAt: end, members: members)
             }
             nextWindowEnd = end + 1
             awaitingFirstWindow = false
-            panes.removeFirst(panes.prefix { $0.index <= end + 1 - Int64(panesPerWindow) }.count)
+            let passed = firstPosition(atLeast: end + 2 - Int64(panesPerWindow))
+            panes.removeFirst(passed)
+            paneIndices.removeFirst(passed)
             if panes.isEmpty {
                 nextWindowEnd = nil
                 awaitingFirstWindow = true
@@ -222,9 +227,27 @@ struct PerformanceTracker: Sendable {
         return ready
     }
 
-    private func makeWindow(endingAt end: Int64, from members: [Pane]) -> Window {
+    /// Positions in `panes` of the window ending at pane `end`: contiguous, as the panes
+    /// are kept sorted by index. Positions rather than a filtered copy, which copied
+    /// every member pane (their outcome summaries) at each check, ready or not.
+    private func positions(ofWindowEndingAt end: Int64) -> Range<Int> {
+        firstPosition(atLeast: end - Int64(panesPerWindow) + 1)..<firstPosition(atLeast: end + 1)
+    }
+
+    /// The position of the first pane whose index is at least `index` (`panes.count` if none).
+    private func firstPosition(atLeast index: Int64) -> Int {
+        var low = 0
+        var high = paneIndices.count
+        while low < high {
+            let middle = (low + high) / 2
+            if paneIndices[middle] < index { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    private func makeWindow(endingAt end: Int64, from members: Range<Int>) -> Window {
         var window = Window(firstPane: end - Int64(panesPerWindow) + 1, lastPane: end, outcomes: outcomes)
-        for pane in members { window.absorb(pane) }
+        for position in members { window.absorb(panes[position]) }
         return window
     }
 
@@ -232,28 +255,29 @@ struct PerformanceTracker: Sendable {
     /// enough labels; otherwise its panes not yet given or accumulated join the
     /// accumulation, which is given once it holds enough labels or spans the maximum (an
     /// accumulation the panes would stretch past the maximum is given first, as it is).
-    private mutating func admit(endingAt end: Int64, members: [Pane]) -> [Window] {
+    private mutating func admit(endingAt end: Int64, members: Range<Int>) -> [Window] {
         guard case let .growing(minimumEvents, maximumPanes) = sizing else { return [makeWindow(endingAt: end, from: members)] }
         // Counted before merging: a sparse window under the minimum is never merged.
-        if members.reduce(0, { $0 + $1.labelled }) >= minimumEvents {
+        if members.reduce(0, { $0 + panes[$1].labelled }) >= minimumEvents {
             accumulation = .empty
             lastGivenPane = end
             return [makeWindow(endingAt: end, from: members)]
         }
         var given: [Window] = []
-        for pane in members where pane.index > accumulatedThrough {
-            if case let .holding(held) = accumulation, pane.index - held.firstPane + 1 > Int64(maximumPanes) {
+        for position in members where panes[position].index > accumulatedThrough {
+            let paneIndex = panes[position].index
+            if case let .holding(held) = accumulation, paneIndex - held.firstPane + 1 > Int64(maximumPanes) {
                 given.append(held)
                 accumulation = .empty
             }
             var held: Window
             switch accumulation {
-            case .empty: held = Window(firstPane: pane.index, lastPane: pane.index, outcomes: outcomes)
+            case .empty: held = Window(firstPane: paneIndex, lastPane: paneIndex, outcomes: outcomes)
             case let .holding(window): held = window
             }
             accumulation = .empty
-            held.absorb(pane)
-            held.lastPane = pane.index
+            held.absorb(panes[position])
+            held.lastPane = paneIndex
             accumulation = .holding(held)
         }
         if case let .holding(held) = accumulation, held.labelled >= minimumEvents || held.lastPane - held.firstPane + 1 >= Int64(maximumPanes) {
@@ -279,7 +303,9 @@ struct PerformanceTracker: Sendable {
 
     @discardableResult
     private mutating func withPane(_ index: Int64, create: Bool, _ body: (inout Pane) -> Void) -> Bool {
-        if let position = panes.lastIndex(where: { $0.index == index }) {
+        // A binary search: a label's pane may lie days back, hundreds of panes from the end.
+        let position = firstPosition(atLeast: index)
+        if position < paneIndices.count, paneIndices[position] == index {
             body(&panes[position])
             return true
         }
@@ -287,8 +313,8 @@ struct PerformanceTracker: Sendable {
         var pane = Pane(index: index, outcome: try! BinaryOutcomeSummary(), fairness: outcomes.freshFairness,
                         regressionFairness: outcomes.freshRegressionFairness)
         body(&pane)
-        let insertAt = (panes.lastIndex(where: { $0.index < index }) ?? -1) + 1
-        panes.insert(pane, at: insertAt)
+        panes.insert(pane, at: position)
+        paneIndices.insert(index, at: position)
         return true
     }
 }
@@ -362,6 +388,7 @@ extension PerformanceTracker {
             restored.append(pane)
         }
         panes = restored
+        paneIndices = restored.map(\.index)
         nextWindowEnd = try reader.readOptionalInt64()
         awaitingFirstWindow = try reader.readBool()
         lateLabels = try reader.readCounter()

@@ -244,9 +244,12 @@ public struct SlidingWindow<Pane: WindowPane> {
     }
 
     private func window(endingAt index: Int64) -> ClosedWindow<Pane>? {
-        let members = slots.filter { $0.index <= index && $0.index > index - Int64(spec.panesPerWindow) }
-        guard var summary = members.first?.pane else { return nil }
-        for member in members.dropFirst() { summary.merge(member.pane) }
+        // Positions, not slots: filtering the slots copied every member pane (a retain and
+        // release of each of its summaries' arrays) only to read it.
+        let members = slots.indices.filter { slots[$0].index <= index && slots[$0].index > index - Int64(spec.panesPerWindow) }
+        guard let first = members.first else { return nil }
+        var summary = slots[first].pane
+        for member in members.dropFirst() { summary.merge(slots[member].pane) }
         let end: Int64
         let start: Int64
         switch spec.kind {
@@ -254,10 +257,10 @@ public struct SlidingWindow<Pane: WindowPane> {
             end = (index + 1) * paneMilliseconds
             start = end - paneMilliseconds * Int64(spec.panesPerWindow)
         case .count:
-            start = members.map(\.start).min()!
-            end = members.map(\.end).max()!
+            start = members.map { slots[$0].start }.min()!
+            end = members.map { slots[$0].end }.max()!
         }
-        return ClosedWindow(start: start, end: end, eventCount: members.reduce(0) { $0 + $1.eventCount }, summary: summary, lastPane: index,
+        return ClosedWindow(start: start, end: end, eventCount: members.reduce(0) { $0 + slots[$1].eventCount }, summary: summary, lastPane: index,
                             paneSpan: spec.panesPerWindow)
     }
 }

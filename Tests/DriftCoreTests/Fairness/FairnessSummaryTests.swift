@@ -57,6 +57,22 @@ import Testing
         #expect(results[0].overflowPredictionCount == 18)
     }
 
+    /// Keys hash their values once: keys made apart from equal values are one group,
+    /// keys of other values (or of the same values split differently) are not.
+    @Test func groupKeysMadeApartFindTheSameGroup() throws {
+        let key = FairnessGroupKey(["female", "35-54"])
+        let again = FairnessGroupKey(["female", String("35-5") + "4"])
+        #expect(key == again && key.hashValue == again.hashValue)
+        #expect(key != FairnessGroupKey(["female", "55+"]))
+        #expect(FairnessGroupKey(["a", "bc"]) != FairnessGroupKey(["ab", "c"]))
+        var summary = try FairnessSummary(attributes: ["gender", "age_band"])
+        summary.record(group: key, label: true, predicted: true)
+        summary.record(group: again, label: false, predicted: true)
+        summary.record(group: FairnessGroupKey(["female", "55+"]), label: nil, predicted: false)
+        #expect(summary.groups.count == 2)
+        #expect(summary.groups[FairnessGroupKey(["female", "35-54"])]?.labelledCount == 2)
+    }
+
     @Test func wrongKeyArityIsRejected() throws {
         var summary = try FairnessSummary(attributes: ["gender", "age_band"])
         summary.record(group: FairnessGroupKey(["female"]), label: true, predicted: true)

@@ -36,6 +36,25 @@ import Testing
         #expect(ready.map(\.firstPane) == [10] && ready.map(\.predictions) == [2] && tracker.lateLabels == 0)
     }
 
+    /// Panes inserted out of order and with gaps stay sorted: each label reaches its own
+    /// pane (found by binary search), one for a pane that never held a prediction is late,
+    /// and each window holds exactly its panes.
+    @Test func labelsReachTheirPaneAmongPanesInsertedOutOfOrder() {
+        var tracker = tracker(panes: 2, maximumPanes: 100)
+        for (pane, count) in [(Int64(7), 1), (3, 2), (9, 3), (5, 4), (4, 5)] {
+            for index in 0..<count { tracker.recordPrediction(pane: pane, timestamp: pane * 1000 + Int64(index)) }
+        }
+        for pane in [Int64(9), 3, 7, 4, 5] { label(&tracker, pane: pane, times: Int(pane) % 3 + 1) }
+        label(&tracker, pane: 6)  // no prediction in pane 6: the label is late
+        label(&tracker, pane: 8)
+        #expect(tracker.lateLabels == 2)
+        let ready = tracker.readyWindows(closedBefore: 10) { _ in .max }
+        // Windows end at panes with predictions (3–4, 4–5, then 5 at 5–6 and 7 at 7, 9 at 9).
+        #expect(ready.map(\.lastPane) == [4, 5, 7, 9])
+        #expect(ready.map(\.predictions) == [7, 9, 1, 3])
+        #expect(ready.map(\.labelled) == [1 + 2, 2 + 3, 2, 1])
+    }
+
     @Test func windowsWaitForCoverageOrExpiryAndAreCountedWhileWaiting() {
         var tracker = tracker(panes: 2)
         for pane in Int64(0)..<4 {
