@@ -2,7 +2,7 @@ import Foundation
 import Kafka
 import Logging
 
-public enum CheckpointError: Error, CustomStringConvertible {
+package enum CheckpointError: Error, CustomStringConvertible {
     case malformedRecord(String)
     case topicMissing(String)
     case readTimedOut(TopicPartition, next: Int64, end: Int64)
@@ -10,7 +10,7 @@ public enum CheckpointError: Error, CustomStringConvertible {
     /// The group committed offsets for a shard whose state is nowhere to be found.
     case missingState(shard: Int32, committed: [TopicPartitionOffset], stateTopic: String, problems: [String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .malformedRecord(reason): "malformed checkpoint record: \(reason)"
         case let .topicMissing(topic): "topic \(topic) does not exist (create the state topic, compacted, before serving)"
@@ -38,11 +38,11 @@ public enum CheckpointError: Error, CustomStringConvertible {
 /// (chosen explicitly, so a restore knows which partition to read without reproducing
 /// the client's key hash). Loading reads that partition from the beginning to its high
 /// watermark and keeps the newest two complete checkpoints of each shard.
-public final class CheckpointStore: Sendable {
-    public let topic: String
-    public let group: String
+package final class CheckpointStore: Sendable {
+    package let topic: String
+    package let group: String
     /// The largest state record written (key, value and headers).
-    public let maximumRecordBytes: Int
+    package let maximumRecordBytes: Int
     private let producer: KafkaProducer
     /// Watermark and metadata queries only (it never joins a group or fetches).
     private let metadataClient: KafkaConsumer
@@ -51,7 +51,7 @@ public final class CheckpointStore: Sendable {
     private let partitionCounts = Protected<[String: Int]>([:])
 
     /// - Parameter config: the connection settings; readers get their own `group.id` and never commit.
-    public init(topic: String, group: String, maximumRecordBytes: Int, config: KafkaConfig, producer: KafkaProducer,
+    package init(topic: String, group: String, maximumRecordBytes: Int, config: KafkaConfig, producer: KafkaProducer,
                 logger: Logger) throws {
         self.topic = topic
         self.group = group
@@ -69,7 +69,7 @@ public final class CheckpointStore: Sendable {
 
     /// The sizes of the state-topic records (chunks, then the manifest) an engine blob is
     /// written as under `maximumRecordBytes` (`bench checkpoint` reports them).
-    public static func recordSizes(ofEngineBlob engine: [UInt8], maximumRecordBytes: Int,
+    package static func recordSizes(ofEngineBlob engine: [UInt8], maximumRecordBytes: Int,
                                    group: String = ServeSettings().group) throws -> [Int] {
         try CheckpointRecord.records(for: ShardCheckpoint(engine: engine, inputOffsets: [], outputPositions: []), group: group,
                                      shard: 0, placement: .first, maximumRecordBytes: maximumRecordBytes).map(\.size)

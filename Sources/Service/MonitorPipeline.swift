@@ -52,7 +52,7 @@ import ServiceLifecycle
 /// **Broker outages.** Publishing outputs and writing checkpoints wait while the broker
 /// is away (librdkafka retries until `message.timeout.ms`, 5 minutes by default), so a
 /// shorter outage stops nothing; `/readyz` reports it meanwhile.
-public final class MonitorPipeline: Service {
+package final class MonitorPipeline: Service {
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
     private let settings: ServeSettings
@@ -73,7 +73,7 @@ public final class MonitorPipeline: Service {
     private let schemaRegistry: SchemaRegistryClient?
 
     /// - Parameter onOutput: sees every engine output after it was acknowledged (the demo prints alerts with it).
-    public init(consumer: KafkaConsumer, producer: KafkaProducer, settings: ServeSettings, rules: RuleSet,
+    package init(consumer: KafkaConsumer, producer: KafkaProducer, settings: ServeSettings, rules: RuleSet,
                 state: ServiceState, metrics: ServiceMetrics, logger: Logger,
                 checkpoints: CheckpointStore? = nil, onOutput: (@Sendable (MonitorOutput) -> Void)? = nil) {
         self.consumer = consumer
@@ -98,7 +98,7 @@ public final class MonitorPipeline: Service {
     /// rules are dropped, and new rules start from a fresh state.
     /// Returns `false` (and changes nothing) when the new rules have the running rules' digest.
     @discardableResult
-    public func reload(rules newRules: RuleSet) -> Bool {
+    package func reload(rules newRules: RuleSet) -> Bool {
         let changed = rules.withLock { current in
             guard current.ruleSet.rulesDigest != newRules.rulesDigest else { return false }
             current = (newRules, current.generation + 1)
@@ -108,7 +108,7 @@ public final class MonitorPipeline: Service {
         return changed
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try consumer.subscribe(settings.inputTopics)
         logger.info("consuming", metadata: ["topics": "\(settings.inputTopics)", "group": "\(settings.group)"])
         try await withGracefulShutdownHandler {
@@ -119,11 +119,11 @@ public final class MonitorPipeline: Service {
     }
 
     /// Stops after the batch in progress (also what a graceful shutdown does).
-    public func stop() { stopping.withLock { $0 = true } }
+    package func stop() { stopping.withLock { $0 = true } }
 
     /// Outputs (and dead letters) not published again after a restore because the
     /// previous owner of their shard had published them.
-    public var suppressedOutputs: Int { suppressed.current }
+    package var suppressedOutputs: Int { suppressed.current }
 
     /// Stops after the batch in progress as a `kill -9` would leave things: no final
     /// checkpoint, no commit (outputs already published stay published).
@@ -487,10 +487,10 @@ public final class MonitorPipeline: Service {
     }
 }
 
-public enum PipelineError: Error, CustomStringConvertible {
+package enum PipelineError: Error, CustomStringConvertible {
     case deliveryFailed(count: Int, last: KafkaError?)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .deliveryFailed(count, last):
             "\(count) output message(s) could not be delivered" + (last.map { " (last error: \($0))" } ?? "")
@@ -787,7 +787,7 @@ enum ShardRestore {
 
 /// How a shard's state was found when it was taken on, as counted on `/metrics`
 /// (`driftwatch_checkpoint_restores_total{result}`) and `/v1/status` (`checkpointRestores`).
-public enum CheckpointRestoreResult: String, Sendable, CaseIterable {
+package enum CheckpointRestoreResult: String, Sendable, CaseIterable {
     /// The newest complete checkpoint.
     case latest
     /// The one before: the newest was incomplete or could not be restored.

@@ -11,15 +11,15 @@ import UnixSignals
 /// SIGTERM or SIGINT (or ``shutdown()``) shuts it down gracefully: the pipeline stops
 /// after its current batch, flushes the producer, commits the offsets and leaves the
 /// group; then the HTTP server stops. `run()` returns when everything has stopped.
-public final class MonitorService: Sendable {
-    public let settings: ServeSettings
-    public let state = ServiceState()
-    public let metrics: ServiceMetrics
+package final class MonitorService: Sendable {
+    package let settings: ServeSettings
+    package let state = ServiceState()
+    package let metrics: ServiceMetrics
     /// `bootstrap.servers` in use (the embedded broker's when none was given).
-    public let bootstrapServers: String
-    public let pipeline: MonitorPipeline
+    package let bootstrapServers: String
+    package let pipeline: MonitorPipeline
     /// Retraining triggers waiting for approval, and decisions (`/v1/retrain`).
-    public let retrainDesk: RetrainDesk
+    package let retrainDesk: RetrainDesk
     private let embeddedBroker: EmbeddedBroker?
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
@@ -32,7 +32,7 @@ public final class MonitorService: Sendable {
     /// - Parameters:
     ///   - handleSignals: trap SIGTERM/SIGINT for graceful shutdown and SIGHUP for rule reloads (off in tests).
     ///   - onOutput: sees every engine output once it is acknowledged.
-    public init(settings: ServeSettings, rules: RuleSet, handleSignals: Bool = true, logger: Logger,
+    package init(settings: ServeSettings, rules: RuleSet, handleSignals: Bool = true, logger: Logger,
                 onOutput: (@Sendable (MonitorOutput) -> Void)? = nil) throws {
         self.settings = settings
         self.logger = logger
@@ -158,10 +158,10 @@ public final class MonitorService: Sendable {
     }
 
     /// The HTTP server's port once it listens (useful with port 0).
-    public var httpPort: Int? { boundPort.current }
+    package var httpPort: Int? { boundPort.current }
 
     /// Runs until shut down; rethrows the pipeline's failure, if any.
-    public func run() async throws {
+    package func run() async throws {
         do {
             try await group.run()
         } catch {
@@ -181,7 +181,7 @@ public final class MonitorService: Sendable {
         withExtendedLifetime(embeddedBroker) {}
     }
 
-    public func shutdown() async {
+    package func shutdown() async {
         await group.triggerGracefulShutdown()
     }
 }

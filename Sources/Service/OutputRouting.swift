@@ -12,16 +12,16 @@ import Monitor
 ///
 /// Every message is also a CloudEvent in the Kafka protocol binding's binary mode (see
 /// ``CloudEventHeaders``).
-public struct OutputRouting: Sendable {
-    public static let idHeader = "driftwatch-id"
+package struct OutputRouting: Sendable {
+    package static let idHeader = "driftwatch-id"
 
-    public var alertsTopic: String
-    public var retrainTopic: String
-    public var metricsTopic: String?
+    package var alertsTopic: String
+    package var retrainTopic: String
+    package var metricsTopic: String?
     /// The CloudEvents `source` of every output: `driftwatch/<consumer group>`.
-    public var source: String
+    package var source: String
 
-    public init(alertsTopic: String, retrainTopic: String, metricsTopic: String?, group: String) {
+    package init(alertsTopic: String, retrainTopic: String, metricsTopic: String?, group: String) {
         self.alertsTopic = alertsTopic
         self.retrainTopic = retrainTopic
         self.metricsTopic = metricsTopic
@@ -29,18 +29,18 @@ public struct OutputRouting: Sendable {
     }
 
     /// The topics outputs can go to.
-    public var topics: [String] { [alertsTopic, retrainTopic] + (metricsTopic.map { [$0] } ?? []) }
+    package var topics: [String] { [alertsTopic, retrainTopic] + (metricsTopic.map { [$0] } ?? []) }
 
-    public struct Record: Sendable, Equatable {
-        public var topic: String
-        public var key: [UInt8]?
-        public var value: [UInt8]
-        public var headers: [KafkaHeader]
+    package struct Record: Sendable, Equatable {
+        package var topic: String
+        package var key: [UInt8]?
+        package var value: [UInt8]
+        package var headers: [KafkaHeader]
     }
 
     /// The Kafka record for `output`, or `nil` when its kind is not published
     /// (metrics and notices without a metrics topic).
-    public func record(for output: MonitorOutput) -> Record? {
+    package func record(for output: MonitorOutput) -> Record? {
         let topic: String
         let key: String
         switch output.event {
@@ -60,7 +60,7 @@ public struct OutputRouting: Sendable {
 
     /// The record of a decision on a retraining trigger: on the retrain topic, keyed by
     /// model like its trigger (same partition, after it).
-    public func record(for decision: RetrainDecision) -> Record {
+    package func record(for decision: RetrainDecision) -> Record {
         Record(topic: retrainTopic, key: Array(decision.model.utf8), value: Array(decision.json.utf8),
                headers: [KafkaHeader(Self.idHeader, decision.id)]
                    + CloudEventHeaders.headers(type: CloudEventHeaders.decisionType, id: decision.id, time: decision.decidedAt, source: source))
@@ -70,20 +70,20 @@ public struct OutputRouting: Sendable {
 /// CloudEvents 1.0 attributes of an output, as the Kafka protocol binding's binary mode
 /// carries them: `ce_`-prefixed headers plus `content-type`; the message value is the
 /// event's data (its JSON).
-public enum CloudEventHeaders {
-    public static let specVersion = "1.0"
-    public static let contentType = "application/json"
+package enum CloudEventHeaders {
+    package static let specVersion = "1.0"
+    package static let contentType = "application/json"
 
     /// `driftwatch/<group>`: the consumer group names the deployment that emitted it.
-    public static func source(group: String) -> String { "driftwatch/" + group }
+    package static func source(group: String) -> String { "driftwatch/" + group }
 
     /// `io.driftwatch.<kind>.v<schema>`: alert, retrain, metric, notice.
-    public static func type(of kind: MonitorOutput.Kind) -> String {
+    package static func type(of kind: MonitorOutput.Kind) -> String {
         "io.driftwatch.\(kind.rawValue).v\(AlertEvent.schemaVersion)"
     }
 
     /// `io.driftwatch.retrain_decision.v2`: an approval or rejection of a retraining trigger.
-    public static let decisionType = "io.driftwatch.retrain_decision.v\(AlertEvent.schemaVersion)"
+    package static let decisionType = "io.driftwatch.retrain_decision.v\(AlertEvent.schemaVersion)"
 
     static func headers(type: String, id: String, time: Int64, source: String) -> [KafkaHeader] {
         [
@@ -99,19 +99,19 @@ public enum CloudEventHeaders {
 
 /// A message that could not be processed, as published on the dead-letter topic:
 /// the original key, value and headers, plus headers saying why and where it came from.
-public enum DeadLetter {
-    public static let reasonHeader = "driftwatch-reason"
-    public static let descriptionHeader = "driftwatch-reason-description"
-    public static let topicHeader = "driftwatch-source-topic"
-    public static let partitionHeader = "driftwatch-source-partition"
-    public static let offsetHeader = "driftwatch-source-offset"
+package enum DeadLetter {
+    package static let reasonHeader = "driftwatch-reason"
+    package static let descriptionHeader = "driftwatch-reason-description"
+    package static let topicHeader = "driftwatch-source-topic"
+    package static let partitionHeader = "driftwatch-source-partition"
+    package static let offsetHeader = "driftwatch-source-offset"
     /// Present when the value was cut to `maximumValueBytes`: the original length.
-    public static let originalLengthHeader = "driftwatch-original-length"
+    package static let originalLengthHeader = "driftwatch-original-length"
     /// Values above this are cut, so that an oversize input can never exceed the
     /// producer's `message.max.bytes` (1,000,000 by default) and stop the service.
-    public static let maximumValueBytes = 900_000
+    package static let maximumValueBytes = 900_000
 
-    public static func record(for message: KafkaMessage, rejection: EventRejection, topic: String) -> OutputRouting.Record {
+    package static func record(for message: KafkaMessage, rejection: EventRejection, topic: String) -> OutputRouting.Record {
         var headers = message.headers + [
             KafkaHeader(reasonHeader, rejection.code),
             KafkaHeader(descriptionHeader, rejection.description),

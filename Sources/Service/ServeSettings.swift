@@ -4,88 +4,88 @@ import Monitor
 /// Everything `driftwatch serve` needs to run, however it was given (flags,
 /// `DRIFTWATCH_…` environment variables, or later the YAML configuration file:
 /// a loader fills this struct and the service does not care where values came from).
-public struct ServeSettings: Sendable {
+package struct ServeSettings: Sendable {
     /// Bootstrap servers; `nil` starts an `EmbeddedBroker` in-process.
-    public var brokers: String?
-    public var group = "driftwatch"
+    package var brokers: String?
+    package var group = "driftwatch"
     /// Topics of prediction and label events (they may share one topic). Partition
     /// `n` of every input topic feeds the same engine (see ``MonitorPipeline``).
-    public var inputTopics: [String] = ["predictions"]
-    public var alertsTopic = "driftwatch-alerts"
-    public var retrainTopic = "driftwatch-retrain"
-    public var deadLetterTopic = "driftwatch-dead-letters"
+    package var inputTopics: [String] = ["predictions"]
+    package var alertsTopic = "driftwatch-alerts"
+    package var retrainTopic = "driftwatch-retrain"
+    package var deadLetterTopic = "driftwatch-dead-letters"
     /// Where metric events go; `nil`: not published to Kafka (still on `/metrics`).
-    public var metricsTopic: String?
+    package var metricsTopic: String?
     /// Rule files or directories, reloaded on SIGHUP.
-    public var rulePaths: [String] = ["rules"]
+    package var rulePaths: [String] = ["rules"]
     /// The engine configuration (windows, label join, references, caps).
-    public var monitor = MonitorConfiguration()
+    package var monitor = MonitorConfiguration()
     /// Field mapping and limits for decoding input messages.
-    public var decoder = EventDecoder()
+    package var decoder = EventDecoder()
     /// HTTP listen address of `/metrics`, `/healthz`, `/readyz`, `/v1/status`; port 0 picks a free port.
-    public var httpHost = "127.0.0.1"
-    public var httpPort = 9464
+    package var httpHost = "127.0.0.1"
+    package var httpPort = 9464
     /// librdkafka properties for every client, passed through unchanged (SASL, SSL, ...).
-    public var kafkaProperties: [String: String] = [:]
+    package var kafkaProperties: [String: String] = [:]
     /// librdkafka properties for the consumer only (e.g. `session.timeout.ms`), under `kafkaProperties`.
-    public var consumerProperties: [String: String] = [:]
+    package var consumerProperties: [String: String] = [:]
     /// The user's properties for one client only (`-X consumer.KEY=V`, `-X producer.KEY=V`),
     /// over everything else.
-    public var consumerOverrides: [String: String] = [:]
-    public var producerOverrides: [String: String] = [:]
+    package var consumerOverrides: [String: String] = [:]
+    package var producerOverrides: [String: String] = [:]
     /// How often stored offsets are committed (they are also committed on revocation and shutdown).
-    public var commitInterval: Duration = .seconds(2)
+    package var commitInterval: Duration = .seconds(2)
     /// Compacted topic of engine checkpoints (key `<group>/<shard>`); `nil`: no
     /// checkpoints (state restarts empty, input offsets are stored after each batch).
-    public var stateTopic: String? = "driftwatch-state"
+    package var stateTopic: String? = "driftwatch-state"
     /// Checkpoint every this much wall time or `checkpointMessages` messages, whichever
     /// comes first (also on revocation and at shutdown).
-    public var checkpointInterval: Duration = .seconds(10)
-    public var checkpointMessages = 1_000_000
+    package var checkpointInterval: Duration = .seconds(10)
+    package var checkpointMessages = 1_000_000
     /// The largest state record a checkpoint is split into, and what to do with a shard
     /// whose offsets were committed but whose checkpoint is missing (`checkpoint` section).
-    public var checkpoint = CheckpointOptions()
+    package var checkpoint = CheckpointOptions()
     /// Processing-time idle timeout: a partition without messages for this long has its
     /// engine's event time moved on with the wall clock (see `ShardEngines.advanceIdle`),
     /// so its windows close without traffic. `nil` (the default): event time moves only
     /// with the input, and serve's outputs equal a replay's (before its end-of-input flush).
-    public var idleTimeout: Duration?
+    package var idleTimeout: Duration?
     /// Event-time alignment (``TaskAlignment``): how long a task whose input partition has
     /// nothing fetched (and is not at its end) waits for it before processing its other
     /// partitions out of order (Kafka Streams' `max.task.idle.ms`). A partition at its end
     /// is never waited for, so this costs nothing on a caught-up stream; on a backlog it
     /// covers the time a paused or slow partition takes to deliver its next fetch
     /// (librdkafka's `fetch.wait.max.ms` is 500 ms), with room for a loaded machine.
-    public var maxTaskIdle: Duration = .seconds(5)
+    package var maxTaskIdle: Duration = .seconds(5)
     /// Records an input partition buffers for alignment before it is paused (resumed below half).
-    public var alignmentBufferMessages = 8192
+    package var alignmentBufferMessages = 8192
     /// Partitions of the state topic when serve creates it (it is missing): several, since
     /// checkpoints are MBs and the embedded broker keeps only ~5 MiB per partition.
-    public var statePartitions = 8
+    package var statePartitions = 8
     /// How often broker reachability and consumer lag are checked.
-    public var healthInterval: Duration = .seconds(5)
+    package var healthInterval: Duration = .seconds(5)
     /// Most messages per processed batch.
-    public var maxBatchSize = 1024
+    package var maxBatchSize = 1024
     /// Distinct engine metric series exported on `/metrics`; further series are counted, not exported.
-    public var maximumMetricSeries = DriftwatchConfiguration.defaultMaximumMetricSeries
+    package var maximumMetricSeries = DriftwatchConfiguration.defaultMaximumMetricSeries
     /// Alertmanagers the alerts are pushed to (none by default).
-    public var alertmanager = AlertmanagerSettings()
+    package var alertmanager = AlertmanagerSettings()
     /// The bearer token of `POST /v1/retrain/{id}/approve|reject`; `nil`: nobody can decide
     /// (triggers that need approval wait until serve is given one).
-    public var adminToken: String?
+    package var adminToken: String?
     /// Caps of the retraining triggers waiting for approval and of the decisions remembered.
-    public var retrainLimits = RetrainLedger.Limits()
+    package var retrainLimits = RetrainLedger.Limits()
     /// Where approved and approval-free retraining triggers are posted (`--retrain-webhook`).
-    public var retrainWebhook = RetrainWebhookSettings()
+    package var retrainWebhook = RetrainWebhookSettings()
     /// Where the schemas of messages in Schema Registry framing come from (`--schema-registry`).
-    public var schemaRegistry: SchemaRegistrySettings?
+    package var schemaRegistry: SchemaRegistrySettings?
     /// Embedded broker only: partitions of each topic it creates.
-    public var embeddedPartitions = 1
+    package var embeddedPartitions = 1
 
-    public init() {}
+    package init() {}
 
     /// Parses `host:port` (or `:port`, or `port`).
-    public mutating func setHTTPAddress(_ address: String) throws(SettingsError) {
+    package mutating func setHTTPAddress(_ address: String) throws(SettingsError) {
         let parts = address.split(separator: ":", omittingEmptySubsequences: false)
         guard let portText = parts.last, let port = Int(portText), (0...65535).contains(port) else {
             throw SettingsError("HTTP address '\(address)': expected host:port")
@@ -99,7 +99,7 @@ public struct ServeSettings: Sendable {
 
     /// Sets a user's librdkafka property as `-X` gives it: `consumer.KEY` and `producer.KEY`
     /// for one client only, anything else for every client it applies to.
-    public mutating func setKafkaProperty(_ key: String, _ value: String) {
+    package mutating func setKafkaProperty(_ key: String, _ value: String) {
         if key.hasPrefix(Self.consumerPrefix) {
             consumerOverrides[String(key.dropFirst(Self.consumerPrefix.count))] = value
         } else if key.hasPrefix(Self.producerPrefix) {
@@ -141,7 +141,7 @@ public struct ServeSettings: Sendable {
     }
 }
 
-public struct SettingsError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct SettingsError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

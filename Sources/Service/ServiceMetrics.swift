@@ -11,8 +11,8 @@ import Prometheus
 /// assignment, and the engine-driven series (monitor values and firing alerts) together
 /// stop at `maximumMetricSeries` (further series are counted in
 /// `driftwatch_metric_series_dropped_total`).
-public final class ServiceMetrics: Sendable {
-    public let registry = PrometheusCollectorRegistry()
+package final class ServiceMetrics: Sendable {
+    package let registry = PrometheusCollectorRegistry()
     let maximumMetricSeries: Int
 
     private let consumed: Counter
@@ -51,7 +51,7 @@ public final class ServiceMetrics: Sendable {
     private let dynamic = Protected(Dynamic())
 
     /// The version `driftwatch_build_info` reports.
-    public static let version = "0.1.0"
+    package static let version = "0.1.0"
 
     enum Family {
         static let consumed = PrometheusFamily("driftwatch_events_consumed_total", "Input messages consumed (every one, accepted or rejected).")
@@ -80,7 +80,7 @@ public final class ServiceMetrics: Sendable {
         static let buildInfo = PrometheusFamily("driftwatch_build_info", "Always 1; the labels tell the driftwatch version and platform.")
     }
 
-    public init(maximumMetricSeries: Int = 2000) {
+    package init(maximumMetricSeries: Int = 2000) {
         self.maximumMetricSeries = maximumMetricSeries
         let registry = registry
         consumed = registry.counter(Family.consumed)
@@ -125,7 +125,7 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// The Prometheus text exposition of every metric (the process's resources read now).
-    public func exposition() -> [UInt8] {
+    package func exposition() -> [UInt8] {
         if let process, let sample = ProcessSample.read() { process.record(sample) }
         return registry.emitToBuffer()
     }

@@ -3,97 +3,97 @@ import Kafka
 import Monitor
 
 /// A value behind a lock, shared between the pipeline, the health checks and HTTP handlers.
-public final class Protected<Value>: @unchecked Sendable {
+package final class Protected<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
-    public init(_ value: Value) { self.value = value }
+    package init(_ value: Value) { self.value = value }
 
-    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    package func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)
     }
 
-    public var current: Value { withLock { $0 } }
+    package var current: Value { withLock { $0 } }
 }
 
 /// What `/v1/status` shows: the models and versions seen, the engines' counters summed
 /// over the assigned partitions, the alerts currently firing, and the service's health.
-public struct ServiceStatus: Codable, Sendable, Equatable {
-    public struct FiringAlert: Codable, Sendable, Equatable {
-        public var id: String
-        public var fingerprint: String
-        public var rule: String
-        public var severity: String
-        public var model: String
-        public var version: String
-        public var subject: String
-        public var startsAt: Int64
+package struct ServiceStatus: Codable, Sendable, Equatable {
+    package struct FiringAlert: Codable, Sendable, Equatable {
+        package var id: String
+        package var fingerprint: String
+        package var rule: String
+        package var severity: String
+        package var model: String
+        package var version: String
+        package var subject: String
+        package var startsAt: Int64
     }
 
-    public struct Counters: Codable, Sendable, Equatable {
-        public var consumed = 0
-        public var predictions = 0
-        public var labels = 0
-        public var rejected: [String: Int] = [:]
-        public var deadLetters = 0
-        public var evaluations = 0
-        public var alerts = 0
-        public var retrainTriggers = 0
-        public var published = 0
+    package struct Counters: Codable, Sendable, Equatable {
+        package var consumed = 0
+        package var predictions = 0
+        package var labels = 0
+        package var rejected: [String: Int] = [:]
+        package var deadLetters = 0
+        package var evaluations = 0
+        package var alerts = 0
+        package var retrainTriggers = 0
+        package var published = 0
         /// What the engines' caps turned away, by cap (see ``ServiceStatus/cappedCounts(_:)``).
-        public var capped: [String: Int] = [:]
+        package var capped: [String: Int] = [:]
         /// Events that came too late, by kind: `predictions` (their pane had closed) and
         /// `labels` (their prediction's performance window was already evaluated).
-        public var late: [String: Int] = [:]
+        package var late: [String: Int] = [:]
         /// Per rule, its evaluations by result: `judged`, `too_few_samples`, `no_value`,
         /// `no_reference_value`, `held_as_noise` — a rule that is never judged shows here.
-        public var ruleEvaluations: [String: [String: Int]] = [:]
+        package var ruleEvaluations: [String: [String: Int]] = [:]
 
-        public init() {}
+        package init() {}
     }
 
-    public var ready = false
-    public var brokerReachable = false
-    public var assignment: [String] = []
-    public var rulesDigest = ""
+    package var ready = false
+    package var brokerReachable = false
+    package var assignment: [String] = []
+    package var rulesDigest = ""
     /// Versions seen per model (within the engine's caps).
-    public var models: [String: [String]] = [:]
-    public var counters = Counters()
-    public var firing: [FiringAlert] = []
+    package var models: [String: [String]] = [:]
+    package var counters = Counters()
+    package var firing: [FiringAlert] = []
     /// Firing alerts not listed because of ``ServiceState/maximumFiringAlerts``.
-    public var firingNotListed = 0
-    public var lag: [String: Int64] = [:]
+    package var firingNotListed = 0
+    package var lag: [String: Int64] = [:]
     /// Output latency over the last ``ServiceState/latencySamples`` window-closing messages.
-    public var outputLatency: LatencySummary?
+    package var outputLatency: LatencySummary?
     /// Seconds since the oldest processed message not yet covered by a checkpoint was
     /// processed (0 when everything is checkpointed; `nil` without checkpoints): what a
     /// crash now would make the next owner process again.
-    public var checkpointAgeSeconds: Double?
+    package var checkpointAgeSeconds: Double?
     /// Shards taken on, by how their state was found (``CheckpointRestoreResult``):
     /// `latest`, `previous` (the newest checkpoint was incomplete or unreadable),
     /// `missing_reset` (none usable: started empty under `--on-missing-state reset`) and
     /// `fresh` (no checkpoint and nothing committed: a shard never processed).
-    public var checkpointRestores: [String: Int] = [:]
+    package var checkpointRestores: [String: Int] = [:]
     /// Event-time alignment of each task's input partitions (see ``TaskAlignment``).
-    public var alignment = Alignment()
+    package var alignment = Alignment()
 
-    public struct Alignment: Codable, Sendable, Equatable {
+    package struct Alignment: Codable, Sendable, Equatable {
         /// `--max-task-idle` in milliseconds.
-        public var maxTaskIdleMilliseconds: Int64 = 0
+        package var maxTaskIdleMilliseconds: Int64 = 0
         /// Records processed while another input partition of their task was empty past
         /// the limit (possibly out of event-time order).
-        public var enforcedProcessing = 0
+        package var enforcedProcessing = 0
         /// Messages fetched and waiting to be aligned now.
-        public var buffered = 0
+        package var buffered = 0
         /// Input partitions paused now because their alignment buffer is full.
-        public var pausedPartitions = 0
+        package var pausedPartitions = 0
         /// Times an input partition was paused so far.
-        public var pauses = 0
+        package var pauses = 0
     }
 
-    public init() {}
+    package init() {}
 
     /// The engine's cap counters by the name of the cap they belong to, as `/v1/status`
     /// (`counters.capped`) and `/metrics` (`driftwatch_capped_total{cap}`) show them:
@@ -101,7 +101,7 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     /// `(other)`), `segment_attributes` (attribute values not tracked),
     /// `reference_events` (events left out of stream references), and the label join's
     /// evictions: `pending_predictions` and `early_labels`.
-    public static func cappedCounts(_ engine: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) -> [String: Int] {
+    package static func cappedCounts(_ engine: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) -> [String: Int] {
         [
             "models": engine.cappedModels, "versions": engine.cappedVersions,
             "segment_values": engine.cappedSegmentValues, "segment_attributes": engine.untrackedSegmentAttributes,
@@ -112,11 +112,11 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
 }
 
 /// Percentiles of recent output latencies, in milliseconds (nearest-rank).
-public struct LatencySummary: Codable, Sendable, Equatable {
-    public var samples: Int
-    public var p50: Int64
-    public var p99: Int64
-    public var max: Int64
+package struct LatencySummary: Codable, Sendable, Equatable {
+    package var samples: Int
+    package var p50: Int64
+    package var p99: Int64
+    package var max: Int64
 
     init(samples: Int, p50: Int64, p99: Int64, max: Int64) {
         self.samples = samples
@@ -138,7 +138,7 @@ public struct LatencySummary: Codable, Sendable, Equatable {
 }
 
 /// The service's live state, updated by the pipeline and the health checks.
-public final class ServiceState: Sendable {
+package final class ServiceState: Sendable {
     static let maximumFiringAlerts = 10_000
     /// Output latencies kept for ``ServiceStatus/outputLatency`` (the most recent ones).
     static let latencySamples = 4096
@@ -166,9 +166,9 @@ public final class ServiceState: Sendable {
 
     private let storage = Protected(Storage())
 
-    public init() {}
+    package init() {}
 
-    public var status: ServiceStatus {
+    package var status: ServiceStatus {
         storage.withLock { storage in
             var status = storage.status
             status.ready = storage.hasAssignment && status.brokerReachable
@@ -185,10 +185,10 @@ public final class ServiceState: Sendable {
 
     /// Messages consumed so far: for callers that poll progress often (``status`` sums
     /// every engine's counters and summarises the latencies).
-    public var consumed: Int { storage.withLock { $0.status.counters.consumed } }
+    package var consumed: Int { storage.withLock { $0.status.counters.consumed } }
 
     /// Ready: the consumer has an assignment and the broker answered the last check.
-    public var isReady: Bool { storage.withLock { $0.hasAssignment && $0.status.brokerReachable } }
+    package var isReady: Bool { storage.withLock { $0.hasAssignment && $0.status.brokerReachable } }
 
     func assigned(_ partitions: [TopicPartition]) {
         storage.withLock {
@@ -244,7 +244,7 @@ public final class ServiceState: Sendable {
     }
 
     /// See ``ServiceStatus/checkpointAgeSeconds``.
-    public var checkpointAgeSeconds: Double? { storage.withLock { $0.checkpointAge } }
+    package var checkpointAgeSeconds: Double? { storage.withLock { $0.checkpointAge } }
 
     func recordOutputLatency(milliseconds: [Int64]) {
         storage.withLock { storage in

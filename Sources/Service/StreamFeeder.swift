@@ -4,29 +4,29 @@ import Kafka
 /// front of a consumer, so that the embedded broker's small per-partition retention
 /// (~5 MiB, older data dropped silently) never drops a message before it is read.
 /// Used by `driftwatch demo` and the service tests.
-public struct StreamFeeder: Sendable {
-    public var topic: String
+package struct StreamFeeder: Sendable {
+    package var topic: String
     /// `nil`: the partitioner chooses from the key.
-    public var partition: Int32?
-    public var maximumAhead: Int
+    package var partition: Int32?
+    package var maximumAhead: Int
     /// Produce no faster than this (`nil`: as fast as the consumer allows).
-    public var messagesPerSecond: Int?
+    package var messagesPerSecond: Int?
 
-    public init(topic: String, partition: Int32? = 0, maximumAhead: Int = 4000, messagesPerSecond: Int? = nil) {
+    package init(topic: String, partition: Int32? = 0, maximumAhead: Int = 4000, messagesPerSecond: Int? = nil) {
         self.topic = topic
         self.partition = partition
         self.maximumAhead = maximumAhead
         self.messagesPerSecond = messagesPerSecond
     }
 
-    public struct Message: Sendable {
-        public var key: [UInt8]?
-        public var value: [UInt8]
-        public var headers: [KafkaHeader]
+    package struct Message: Sendable {
+        package var key: [UInt8]?
+        package var value: [UInt8]
+        package var headers: [KafkaHeader]
         /// Overrides the feeder's partition for this message.
-        public var partition: Int32?
+        package var partition: Int32?
 
-        public init(key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = [], partition: Int32? = nil) {
+        package init(key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = [], partition: Int32? = nil) {
             self.key = key
             self.value = value
             self.headers = headers
@@ -38,7 +38,7 @@ public struct StreamFeeder: Sendable {
     /// pacing to `messagesPerSecond` in steps of 256 messages),
     /// then flushes. Returns how many were produced; throws if any was not acknowledged.
     @discardableResult
-    public func feed<Lines: Sequence>(_ lines: Lines, producer: KafkaProducer, consumed: @Sendable () -> Int,
+    package func feed<Lines: Sequence>(_ lines: Lines, producer: KafkaProducer, consumed: @Sendable () -> Int,
                                       message: (Lines.Element) -> Message) async throws -> Int {
         var produced = 0
         let failedBefore = producer.statistics.failed
@@ -66,12 +66,12 @@ public struct StreamFeeder: Sendable {
     }
 }
 
-public struct FeedError: Error, CustomStringConvertible {
-    public var failed: Int
-    public var produced: Int
-    public var lastError: KafkaError?
+package struct FeedError: Error, CustomStringConvertible {
+    package var failed: Int
+    package var produced: Int
+    package var lastError: KafkaError?
 
-    public var description: String {
+    package var description: String {
         "\(failed) of \(produced) input messages were not delivered" + (lastError.map { " (last error: \($0))" } ?? "")
     }
 }

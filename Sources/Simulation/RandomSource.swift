@@ -10,10 +10,10 @@ import Darwin
 /// Swift's `SystemRandomNumberGenerator` cannot be seeded, and Foundation's generators
 /// differ between platforms; the simulator must write the same bytes for a seed
 /// everywhere, so it uses only this type and elementary functions.
-public struct RandomSource: RandomNumberGenerator, Sendable {
+package struct RandomSource: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var splitMix = seed
         func nextSplitMix() -> UInt64 {
             splitMix &+= 0x9E37_79B9_7F4A_7C15
@@ -25,7 +25,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         state = (nextSplitMix(), nextSplitMix(), nextSplitMix(), nextSplitMix())
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = rotateLeft(state.1 &* 5, 7) &* 9
         let shifted = state.1 << 17
         state.2 ^= state.0
@@ -42,28 +42,28 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform on [0, 1) with 53 random bits.
-    public mutating func uniform() -> Double {
+    package mutating func uniform() -> Double {
         Double(next() >> 11) * 0x1p-53
     }
 
     /// Uniform on (0, 1): safe under `log`.
-    public mutating func openUniform() -> Double {
+    package mutating func openUniform() -> Double {
         (Double(next() >> 11) + 0.5) * 0x1p-53
     }
 
     /// Standard normal by the Box–Muller transform (one of the pair is used, so the
     /// stream of draws does not depend on call history).
-    public mutating func normal(mean: Double = 0, standardDeviation: Double = 1) -> Double {
+    package mutating func normal(mean: Double = 0, standardDeviation: Double = 1) -> Double {
         let radius = (-2 * log(openUniform())).squareRoot()
         return mean + standardDeviation * radius * cos(2 * Double.pi * uniform())
     }
 
-    public mutating func exponential(mean: Double) -> Double {
+    package mutating func exponential(mean: Double) -> Double {
         -mean * log(openUniform())
     }
 
     /// Poisson by Knuth's multiplication method; fine for the small means used here.
-    public mutating func poisson(mean: Double) -> Int {
+    package mutating func poisson(mean: Double) -> Int {
         let limit = exp(-mean)
         var product = uniform()
         var count = 0
@@ -75,21 +75,21 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     }
 
     /// Pareto (type I) with minimum `scale`; `shape` ≤ 2 gives infinite variance.
-    public mutating func pareto(shape: Double, scale: Double) -> Double {
+    package mutating func pareto(shape: Double, scale: Double) -> Double {
         scale / pow(openUniform(), 1 / shape)
     }
 
     /// Standard Cauchy: no mean, no variance.
-    public mutating func cauchy(location: Double = 0, scale: Double = 1) -> Double {
+    package mutating func cauchy(location: Double = 0, scale: Double = 1) -> Double {
         location + scale * tan(Double.pi * (openUniform() - 0.5))
     }
 
-    public mutating func bernoulli(_ probability: Double) -> Bool {
+    package mutating func bernoulli(_ probability: Double) -> Bool {
         uniform() < probability
     }
 
     /// An index drawn with the given cumulative weights (last element = total).
-    public mutating func index(cumulativeWeights: [Double]) -> Int {
+    package mutating func index(cumulativeWeights: [Double]) -> Int {
         let target = uniform() * cumulativeWeights[cumulativeWeights.count - 1]
         var low = 0
         var high = cumulativeWeights.count - 1

@@ -1,6 +1,6 @@
 /// A change the simulator injects from a point of the stream on, so that tests,
 /// the demo and rule tuning know exactly what a monitor should find, and where.
-public enum ChangeKind: String, Sendable, CaseIterable, Codable {
+package enum ChangeKind: String, Sendable, CaseIterable, Codable {
     /// `f_income` shifts up by about 50 % (log-mean + 0.4): a location shift.
     case incomeShift = "income_shift"
     /// `f_interest_rate` keeps its mean but its spread grows 2.5×: variance only.
@@ -23,7 +23,7 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable {
     case genderBias = "gender_bias"
 
     /// What a monitor should report, in driftwatch's own terms.
-    public var expectedFinding: String {
+    package var expectedFinding: String {
         switch self {
         case .incomeShift: "input drift of f_income (and the score it feeds)"
         case .rateVariance: "input drift of f_interest_rate (std_ratio, not mean_shift)"
@@ -38,29 +38,29 @@ public enum ChangeKind: String, Sendable, CaseIterable, Codable {
 }
 
 /// One injected change: its kind and where it starts, as a fraction of the stream.
-public struct InjectedChange: Sendable, Equatable, Codable {
-    public var kind: ChangeKind
-    public var startFraction: Double
+package struct InjectedChange: Sendable, Equatable, Codable {
+    package var kind: ChangeKind
+    package var startFraction: Double
 
-    public init(_ kind: ChangeKind, at startFraction: Double) {
+    package init(_ kind: ChangeKind, at startFraction: Double) {
         self.kind = kind
         self.startFraction = startFraction
     }
 }
 
 /// A named set of injected changes.
-public struct Scenario: Sendable, Equatable {
-    public var changes: [InjectedChange]
+package struct Scenario: Sendable, Equatable {
+    package var changes: [InjectedChange]
 
-    public init(changes: [InjectedChange]) {
+    package init(changes: [InjectedChange]) {
         self.changes = changes
     }
 
     /// No change at all: a control stream on which a monitor must stay silent.
-    public static let stable = Scenario(changes: [])
+    package static let stable = Scenario(changes: [])
 
     /// Every kind of change, one after another, each persisting to the end.
-    public static let mixed = Scenario(changes: [
+    package static let mixed = Scenario(changes: [
         InjectedChange(.incomeShift, at: 0.30),
         InjectedChange(.rateVariance, at: 0.36),
         InjectedChange(.ageMissing, at: 0.42),
@@ -73,7 +73,7 @@ public struct Scenario: Sendable, Equatable {
 
     /// Parses `stable`, `mixed`, or a comma-separated list of `kind@fraction`
     /// (e.g. `income_shift@0.5,gender_bias@0.7`).
-    public init(parsing text: String) throws(ScenarioError) {
+    package init(parsing text: String) throws(ScenarioError) {
         switch text {
         case "stable": self = .stable
         case "mixed": self = .mixed
@@ -95,11 +95,11 @@ public struct Scenario: Sendable, Equatable {
     }
 }
 
-public enum ScenarioError: Error, Equatable, CustomStringConvertible {
+package enum ScenarioError: Error, Equatable, CustomStringConvertible {
     case unknownKind(String)
     case badFraction(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unknownKind(kind):
             "unknown change '\(kind)'; expected stable, mixed, or kind@fraction with kind one of: "

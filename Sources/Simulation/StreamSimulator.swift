@@ -5,37 +5,37 @@ import HeapModule
 /// time they become known (delayed, and for only part of the predictions), and the
 /// scenario's changes injected at known points. The same configuration and seed give
 /// the same bytes on every platform.
-public struct StreamSimulator: Sequence, IteratorProtocol {
-    public struct Configuration: Sendable, Equatable {
-        public var events = 100_000
-        public var seed: UInt64 = 42
-        public var scenario = Scenario.mixed
+package struct StreamSimulator: Sequence, IteratorProtocol {
+    package struct Configuration: Sendable, Equatable {
+        package var events = 100_000
+        package var seed: UInt64 = 42
+        package var scenario = Scenario.mixed
         /// Event time of the first prediction (epoch ms): 2023-11-14T22:13:20Z.
-        public var startTimestamp: Int64 = 1_700_000_000_000
+        package var startTimestamp: Int64 = 1_700_000_000_000
         /// Event-time spacing of predictions.
-        public var intervalMilliseconds: Int64 = 100
+        package var intervalMilliseconds: Int64 = 100
         /// Share of predictions whose outcome is ever reported.
-        public var labelledFraction = 0.95
+        package var labelledFraction = 0.95
         /// Mean delay (exponential, plus one minute) before an outcome is reported.
-        public var meanLabelDelayMilliseconds = 1_800_000.0
+        package var meanLabelDelayMilliseconds = 1_800_000.0
         /// Predictions are spread round-robin over this many models.
-        public var models = 1
+        package var models = 1
         /// From this fraction of the stream on, version `v2` replaces `v1`.
-        public var versionChangeFraction: Double?
+        package var versionChangeFraction: Double?
 
-        public init() {}
+        package init() {}
 
-        public var modelNames: [String] {
+        package var modelNames: [String] {
             (0..<models).map { $0 == 0 ? "credit-risk" : "credit-risk-\($0 + 1)" }
         }
     }
 
     /// One line of the log.
-    public struct Line: Sendable, Equatable {
-        public enum Kind: Sendable { case prediction, label }
-        public var kind: Kind
-        public var timestamp: Int64
-        public var json: String
+    package struct Line: Sendable, Equatable {
+        package enum Kind: Sendable { case prediction, label }
+        package var kind: Kind
+        package var timestamp: Int64
+        package var json: String
     }
 
     private let configuration: Configuration
@@ -45,13 +45,13 @@ public struct StreamSimulator: Sequence, IteratorProtocol {
     /// Outcomes not yet reported, by (time, prediction index) so ties break stably.
     private var pendingLabels = Heap<PendingLabel>()
 
-    public init(_ configuration: Configuration) {
+    package init(_ configuration: Configuration) {
         self.configuration = configuration
         modelNames = configuration.modelNames
         random = RandomSource(seed: configuration.seed)
     }
 
-    public mutating func next() -> Line? {
+    package mutating func next() -> Line? {
         let nextPredictionTime = nextIndex < configuration.events ? timestamp(ofPrediction: nextIndex) : Int64.max
         if let label = pendingLabels.min, label.timestamp <= nextPredictionTime {
             pendingLabels.removeMin()
@@ -106,7 +106,7 @@ public struct StreamSimulator: Sequence, IteratorProtocol {
     }
 
     /// What the stream contains and what a monitor should find in it.
-    public var manifest: SimulationManifest {
+    package var manifest: SimulationManifest {
         SimulationManifest(configuration: configuration)
     }
 }
@@ -127,25 +127,25 @@ private struct PendingLabel: Comparable {
 
 /// The ground truth of a simulated stream: each injected change with the event and
 /// event time where it starts, and the features that never change (the controls).
-public struct SimulationManifest: Codable, Sendable, Equatable {
-    public struct Change: Codable, Sendable, Equatable {
-        public var kind: ChangeKind
-        public var startFraction: Double
-        public var startIndex: Int
-        public var startTimestamp: Int64
-        public var expected: String
+package struct SimulationManifest: Codable, Sendable, Equatable {
+    package struct Change: Codable, Sendable, Equatable {
+        package var kind: ChangeKind
+        package var startFraction: Double
+        package var startIndex: Int
+        package var startTimestamp: Int64
+        package var expected: String
     }
 
-    public var seed: UInt64
-    public var events: Int
-    public var startTimestamp: Int64
-    public var intervalMilliseconds: Int64
-    public var labelledFraction: Double
-    public var models: [String]
-    public var versionChangeIndex: Int?
-    public var changes: [Change]
+    package var seed: UInt64
+    package var events: Int
+    package var startTimestamp: Int64
+    package var intervalMilliseconds: Int64
+    package var labelledFraction: Double
+    package var models: [String]
+    package var versionChangeIndex: Int?
+    package var changes: [Change]
     /// Features no change touches: a monitor must raise no alert on them.
-    public var controlFeatures: [String]
+    package var controlFeatures: [String]
 
     init(configuration: StreamSimulator.Configuration) {
         seed = configuration.seed

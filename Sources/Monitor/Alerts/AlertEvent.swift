@@ -3,17 +3,17 @@
 /// Its `fingerprint` is stable per rule, model, version and subject, and its `id` per
 /// fingerprint, status and start, so re-emitting the same alert (after a restart, or
 /// on a replay of the same input) gives the same id and the same bytes.
-public struct AlertEvent: Sendable, Equatable {
+package struct AlertEvent: Sendable, Equatable {
     /// Version 2: RFC 3339 `startsAt`/`endsAt` beside `starts_at_ms`/`ends_at_ms`, identity
     /// labels, evidence as numbers, readable times in annotations.
-    public static let schemaVersion = 2
+    package static let schemaVersion = 2
 
-    public enum Status: String, Sendable, Equatable {
+    package enum Status: String, Sendable, Equatable {
         case firing, resolved
     }
 
     /// Why a resolved alert stopped firing.
-    public enum Resolution: String, Sendable, Equatable {
+    package enum Resolution: String, Sendable, Equatable {
         /// Its condition cleared (past the hysteresis) on `keep_firing_for` + 1 independent windows.
         case cleared
         /// Its model version received no predictions for longer than its windows (and, for
@@ -23,46 +23,46 @@ public struct AlertEvent: Sendable, Equatable {
     }
 
     /// The window the rule was judged on.
-    public struct Window: Sendable, Equatable {
-        public var start: Int64
-        public var end: Int64
+    package struct Window: Sendable, Equatable {
+        package var start: Int64
+        package var end: Int64
         /// Predictions in it.
-        public var count: Int
+        package var count: Int
     }
 
     /// The reference the window was compared with.
-    public struct Reference: Sendable, Equatable {
-        public var profileID: String
-        public var count: Int
+    package struct Reference: Sendable, Equatable {
+        package var profileID: String
+        package var count: Int
     }
 
-    public var id: String
-    public var fingerprint: String
-    public var status: Status
-    public var rule: String
-    public var severity: Severity
-    public var model: String
-    public var version: String
-    public var subject: MetricSubject
-    public var metric: MetricName
-    public var value: Double?
-    public var threshold: ThresholdResult
-    public var window: Window
-    public var reference: Reference
-    public var evidence: [Evidence]
+    package var id: String
+    package var fingerprint: String
+    package var status: Status
+    package var rule: String
+    package var severity: Severity
+    package var model: String
+    package var version: String
+    package var subject: MetricSubject
+    package var metric: MetricName
+    package var value: Double?
+    package var threshold: ThresholdResult
+    package var window: Window
+    package var reference: Reference
+    package var evidence: [Evidence]
     /// Identity (see ``labels(of:model:version:subject:)``) over the rule's own labels.
-    public var labels: [String: String]
+    package var labels: [String: String]
     /// The rule's annotations, rendered.
-    public var annotations: [String: String]
-    public var startsAt: Int64
+    package var annotations: [String: String]
+    package var startsAt: Int64
     /// For a resolved alert: the end of the window that cleared it, or the event time at
     /// which its version counted as retired.
-    public var endsAt: Int64?
-    public var rulesDigest: String
+    package var endsAt: Int64?
+    package var rulesDigest: String
     /// For a resolved alert, why (``Resolution/cleared`` unless said otherwise); nil while firing.
-    public private(set) var resolution: Resolution?
+    package private(set) var resolution: Resolution?
 
-    public init(
+    package init(
         id: String, fingerprint: String, status: Status, rule: String, severity: Severity, model: String, version: String,
         subject: MetricSubject, metric: MetricName, value: Double?, threshold: ThresholdResult, window: Window, reference: Reference,
         evidence: [Evidence], labels: [String: String], annotations: [String: String], startsAt: Int64, endsAt: Int64?, rulesDigest: String,
@@ -148,25 +148,25 @@ public struct AlertEvent: Sendable, Equatable {
     }
 
     /// Stable per rule, model, version and subject.
-    public static func fingerprint(rule: String, model: String, version: String, subject: MetricSubject) -> String {
+    package static func fingerprint(rule: String, model: String, version: String, subject: MetricSubject) -> String {
         StableHash.hex(rule, model, version, subject.kind, subject.name)
     }
 }
 
 /// One piece of an alert's evidence: another statistic of the same subject, or a group
 /// of a fairness report.
-public struct Evidence: Sendable, Equatable {
-    public enum Value: Sendable, Equatable {
+package struct Evidence: Sendable, Equatable {
+    package enum Value: Sendable, Equatable {
         case number(Double)
         case count(Int)
         /// A fairness group: its selection rate and predictions.
         case group(selectionRate: Double, predictions: Int)
     }
 
-    public var name: String
-    public var value: Value
+    package var name: String
+    package var value: Value
 
-    public init(_ name: String, _ value: Value) {
+    package init(_ name: String, _ value: Value) {
         self.name = name
         self.value = value
     }
@@ -174,25 +174,25 @@ public struct Evidence: Sendable, Equatable {
 
 /// A retraining trigger: which model version, why (the alerts and rules behind it),
 /// and on which data window, awaiting approval when the rule says so.
-public struct RetrainTrigger: Sendable, Equatable {
-    public var id: String
-    public var model: String
-    public var version: String
-    public var rule: String
+package struct RetrainTrigger: Sendable, Equatable {
+    package var id: String
+    package var model: String
+    package var version: String
+    package var rule: String
     /// The alerts firing for the version when it triggered (ids of published alert events).
-    public var alertIDs: [String]
+    package var alertIDs: [String]
     /// The trigger's rule first, then the rules of the alerts firing.
-    public var rules: [String]
-    public var windowStart: Int64
-    public var windowEnd: Int64
-    public var requiresApproval: Bool
-    public var triggeredAt: Int64
+    package var rules: [String]
+    package var windowStart: Int64
+    package var windowEnd: Int64
+    package var requiresApproval: Bool
+    package var triggeredAt: Int64
     /// Identity (`alertname` = the rule, `severity`, `model`, `version`) over the rule's own labels.
-    public var labels: [String: String]
-    public var annotations: [String: String]
-    public var rulesDigest: String
+    package var labels: [String: String]
+    package var annotations: [String: String]
+    package var rulesDigest: String
 
-    public init(
+    package init(
         id: String, model: String, version: String, rule: String, alertIDs: [String], rules: [String], windowStart: Int64,
         windowEnd: Int64, requiresApproval: Bool, triggeredAt: Int64, labels: [String: String], annotations: [String: String],
         rulesDigest: String
@@ -231,7 +231,7 @@ public struct RetrainTrigger: Sendable, Equatable {
 
 extension MetricSubject {
     /// The kind of subject, as alerts name it.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .model: "model"
         case .score, .prediction: "output"

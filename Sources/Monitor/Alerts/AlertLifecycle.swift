@@ -20,14 +20,14 @@ import DriftCore
 ///
 /// An evaluation that cannot judge the condition (too few samples, no reference value)
 /// changes nothing: sparse traffic neither fires nor resolves an alert.
-public struct AlertLifecycle: Sendable, Equatable {
-    public enum Observation: Sendable, Equatable {
+package struct AlertLifecycle: Sendable, Equatable {
+    package enum Observation: Sendable, Equatable {
         case breached
         case clear
         case skipped
     }
 
-    public enum Transition: Sendable, Equatable {
+    package enum Transition: Sendable, Equatable {
         /// The alert starts firing at this evaluation.
         case fired
         /// The alert stops firing at this evaluation.
@@ -35,30 +35,30 @@ public struct AlertLifecycle: Sendable, Equatable {
     }
 
     /// The window an evaluation judged, in event time (milliseconds).
-    public struct Window: Sendable, Equatable {
-        public var start: Int64
-        public var end: Int64
+    package struct Window: Sendable, Equatable {
+        package var start: Int64
+        package var end: Int64
 
-        public init(start: Int64, end: Int64) {
+        package init(start: Int64, end: Int64) {
             self.start = start
             self.end = end
         }
     }
 
     /// Independent windows in the current run of breaches (while not firing).
-    public private(set) var consecutiveBreaches = 0
+    package private(set) var consecutiveBreaches = 0
     /// Independent windows in the current run of clears (while firing).
-    public private(set) var consecutiveClears = 0
+    package private(set) var consecutiveClears = 0
     /// End of the window counted last in the current run (of breaches or of clears).
-    public private(set) var countedUntil: Int64 = .min
-    public private(set) var isFiring = false
+    package private(set) var countedUntil: Int64 = .min
+    package private(set) var isFiring = false
     /// Event time (window end) at which the current firing started.
-    public private(set) var firingSince: Int64?
+    package private(set) var firingSince: Int64?
 
-    public init() {}
+    package init() {}
 
     /// Feeds one evaluation of `window`; returns the transition it causes.
-    public mutating func observe(_ observation: Observation, window: Window, forWindows: Int, keepFiringFor: Int) -> Transition? {
+    package mutating func observe(_ observation: Observation, window: Window, forWindows: Int, keepFiringFor: Int) -> Transition? {
         switch observation {
         case .skipped:
             return nil
@@ -84,7 +84,7 @@ public struct AlertLifecycle: Sendable, Equatable {
     /// can judge it again (see ``MonitorEngine``): a firing alert resolves, whatever its
     /// runs, and the state is inactive again (`firingSince` stays, for the resolved event).
     /// Returns ``Transition/resolved`` if it was firing, nil otherwise (exactly once).
-    public mutating func retire() -> Transition? {
+    package mutating func retire() -> Transition? {
         guard isFiring else { return nil }
         isFiring = false
         consecutiveBreaches = 0
@@ -103,7 +103,7 @@ public struct AlertLifecycle: Sendable, Equatable {
     }
 
     /// Whether this state is the starting state, so it need not be kept or checkpointed.
-    public var isInactive: Bool {
+    package var isInactive: Bool {
         !isFiring && consecutiveBreaches == 0
     }
 }

@@ -1,15 +1,15 @@
 /// One stretch of time an alert instance (rule, model, version, subject) was firing.
-public struct AlertEpisode: Sendable, Equatable, Hashable {
-    public var rule: String
-    public var model: String
-    public var version: String
-    public var subject: String
+package struct AlertEpisode: Sendable, Equatable, Hashable {
+    package var rule: String
+    package var model: String
+    package var version: String
+    package var subject: String
     /// The window end of the evaluation that fired it.
-    public var start: Int64
+    package var start: Int64
     /// The window end of the evaluation that resolved it; nil while still firing at the end of the history.
-    public var end: Int64?
+    package var end: Int64?
 
-    public init(rule: String, model: String, version: String, subject: String, start: Int64, end: Int64?) {
+    package init(rule: String, model: String, version: String, subject: String, start: Int64, end: Int64?) {
         self.rule = rule
         self.model = model
         self.version = version
@@ -19,12 +19,12 @@ public struct AlertEpisode: Sendable, Equatable, Hashable {
     }
 
     /// The episode's end, or `horizon` while it is still firing.
-    public func end(or horizon: Int64) -> Int64 { end ?? max(horizon, start) }
+    package func end(or horizon: Int64) -> Int64 { end ?? max(horizon, start) }
 }
 
 /// Turns alert transitions into episodes, in the order they start. Bounded: at most
 /// `capacity` episodes are kept; the rest are counted in `overflow`.
-public struct EpisodeCollector: Sendable {
+package struct EpisodeCollector: Sendable {
     private struct Key: Hashable {
         var rule: String
         var model: String
@@ -32,19 +32,19 @@ public struct EpisodeCollector: Sendable {
         var subject: String
     }
 
-    public let capacity: Int
-    public private(set) var episodes: [AlertEpisode] = []
+    package let capacity: Int
+    package private(set) var episodes: [AlertEpisode] = []
     /// Episodes started past `capacity` (not kept).
-    public private(set) var overflow = 0
+    package private(set) var overflow = 0
     private var open: [Key: Int] = [:]
 
-    public static let defaultCapacity = 100_000
+    package static let defaultCapacity = 100_000
 
-    public init(capacity: Int = EpisodeCollector.defaultCapacity) {
+    package init(capacity: Int = EpisodeCollector.defaultCapacity) {
         self.capacity = capacity
     }
 
-    public mutating func add(_ transition: AlertTransition) {
+    package mutating func add(_ transition: AlertTransition) {
         let key = Key(rule: transition.rule, model: transition.model, version: transition.version, subject: transition.subject)
         switch transition.status {
         case .firing:

@@ -13,13 +13,13 @@ import Foundation
 /// than the tolerance with 95 % confidence), passes otherwise, and is undetermined when a
 /// side has no trials for it. F1 (not a proportion: no interval here) and the selection
 /// rates and fairness gaps are shown, not judged.
-public struct ChallengerComparison: Sendable {
-    public enum Metric: String, Sendable, CaseIterable {
+package struct ChallengerComparison: Sendable {
+    package enum Metric: String, Sendable, CaseIterable {
         case accuracy, precision, recall, f1
         case selectionRate = "selection_rate"
 
         /// Metrics the gate judges: proportions whose decrease is a regression.
-        public var isGated: Bool {
+        package var isGated: Bool {
             switch self {
             case .accuracy, .precision, .recall: true
             case .f1, .selectionRate: false
@@ -50,18 +50,18 @@ public struct ChallengerComparison: Sendable {
     }
 
     /// The whole batch, or one group of one segment attribute.
-    public enum Segment: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package enum Segment: Sendable, Hashable, Comparable, CustomStringConvertible {
         case all
         case group(attributes: [String], key: FairnessGroupKey)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .all: "all"
             case let .group(attributes, key): attributes.joined(separator: " × ") + "=" + key.description
             }
         }
 
-        public static func < (lhs: Self, rhs: Self) -> Bool {
+        package static func < (lhs: Self, rhs: Self) -> Bool {
             switch (lhs, rhs) {
             case (.all, .all), (.group, .all): false
             case (.all, .group): true
@@ -72,11 +72,11 @@ public struct ChallengerComparison: Sendable {
     }
 
     /// One side's value of a metric on a segment.
-    public struct Estimate: Sendable, Equatable {
-        public var value: Double?
-        public var successes: UInt64?
-        public var trials: UInt64?
-        public var interval: WilsonInterval?
+    package struct Estimate: Sendable, Equatable {
+        package var value: Double?
+        package var successes: UInt64?
+        package var trials: UInt64?
+        package var interval: WilsonInterval?
 
         init(_ metric: Metric, _ outcome: BinaryOutcomeSummary) {
             value = metric.value(of: outcome)
@@ -87,7 +87,7 @@ public struct ChallengerComparison: Sendable {
         }
     }
 
-    public enum Verdict: Sendable, Equatable {
+    package enum Verdict: Sendable, Equatable {
         case pass
         /// The challenger is worse beyond the tolerance.
         case fail
@@ -97,31 +97,31 @@ public struct ChallengerComparison: Sendable {
         case shown
     }
 
-    public struct Row: Sendable, Equatable {
-        public var segment: Segment
-        public var metric: Metric
-        public var champion: Estimate
-        public var challenger: Estimate
+    package struct Row: Sendable, Equatable {
+        package var segment: Segment
+        package var metric: Metric
+        package var champion: Estimate
+        package var challenger: Estimate
         /// challenger − champion, nil without trials on a side (and for F1).
-        public var difference: NewcombeInterval?
-        public var verdict: Verdict
+        package var difference: NewcombeInterval?
+        package var verdict: Verdict
     }
 
     /// One side: the model version(s) its predictions name and what the join found.
-    public struct Batch: Sendable {
+    package struct Batch: Sendable {
         /// `model/version` of its predictions, in order of appearance (at most ``maximumVersions``).
-        public var versions: [String]
-        public var outcomes: DatasetOutcomes
-        public var counters: DatasetReadCounters
+        package var versions: [String]
+        package var outcomes: DatasetOutcomes
+        package var counters: DatasetReadCounters
         /// Predictions beyond the join's row cap, left out (counted).
-        public var overflow: Int
-        public var unclassified: Int
-        public var duplicateLabels: Int
+        package var overflow: Int
+        package var unclassified: Int
+        package var duplicateLabels: Int
 
-        public static let maximumVersions = 16
+        package static let maximumVersions = 16
 
         /// Reads `paths` (JSON lines or CSV) as one side; labels join predictions by id across them.
-        public static func read(paths: [String], options: DatasetOptions, maximumRows: Int = 10_000_000, maximumAttributes: Int) throws -> Batch {
+        package static func read(paths: [String], options: DatasetOptions, maximumRows: Int = 10_000_000, maximumAttributes: Int) throws -> Batch {
             var collector = OutcomeCollector(maximumRows: maximumRows, maximumAttributes: maximumAttributes)
             var versions: [String] = []
             var counters = DatasetReadCounters()
@@ -144,25 +144,25 @@ public struct ChallengerComparison: Sendable {
         }
 
         /// `model/version`, or nil unless the side holds exactly one.
-        public var version: String? { versions.count == 1 ? versions[0] : nil }
+        package var version: String? { versions.count == 1 ? versions[0] : nil }
     }
 
     /// Demographic parity and equal opportunity gaps of one segment attribute on each side.
-    public struct FairnessGaps: Sendable, Equatable {
-        public var attributes: [String]
-        public var champion: FairnessReport
-        public var challenger: FairnessReport
+    package struct FairnessGaps: Sendable, Equatable {
+        package var attributes: [String]
+        package var champion: FairnessReport
+        package var challenger: FairnessReport
     }
 
-    public var champion: Batch
-    public var challenger: Batch
-    public var tolerance: Double
-    public var rows: [Row]
-    public var gaps: [FairnessGaps]
+    package var champion: Batch
+    package var challenger: Batch
+    package var tolerance: Double
+    package var rows: [Row]
+    package var gaps: [FairnessGaps]
 
     /// Compares the sides; `minimumGroupSize` applies to the fairness gaps only (every group is judged, its interval
     /// carrying its size).
-    public init(champion: Batch, challenger: Batch, tolerance: Double, minimumGroupSize: Int = 100) {
+    package init(champion: Batch, challenger: Batch, tolerance: Double, minimumGroupSize: Int = 100) {
         self.champion = champion
         self.challenger = challenger
         self.tolerance = tolerance
@@ -198,10 +198,10 @@ public struct ChallengerComparison: Sendable {
         }
     }
 
-    public var failures: [Row] { rows.filter { $0.verdict == .fail } }
+    package var failures: [Row] { rows.filter { $0.verdict == .fail } }
 
     /// The gated rows as check cases (class name `challenger <metric>`), for the table and JUnit; a regression is critical.
-    public var cases: [RuleCheck.Case] {
+    package var cases: [RuleCheck.Case] {
         let name = challenger.version ?? challenger.versions.joined(separator: ",")
         let model = String(name.prefix { $0 != "/" }), version = String(name.drop { $0 != "/" }.dropFirst())
         return rows.compactMap { row in
@@ -225,7 +225,7 @@ public struct ChallengerComparison: Sendable {
     }
 
     /// Side-by-side table: per segment and metric, each side's value [95 % Wilson] and the difference [Newcombe 95 %].
-    public func table() -> String {
+    package func table() -> String {
         func side(_ batch: Batch) -> String {
             "\(batch.version ?? batch.versions.joined(separator: ",")) (\(batch.outcomes.predictions) predictions, "
                 + "\(batch.outcomes.performance.labelledCount) labelled)"

@@ -9,14 +9,14 @@ import Yams
 ///         end: 2023-11-16T00:00:00Z
 ///         subjects: [f_income]             # optional: any subject when left out
 ///         models: [credit-risk]            # optional: any model when left out
-public struct Incident: Sendable, Equatable {
-    public var name: String
-    public var start: Int64
-    public var end: Int64
-    public var subjects: [String]
-    public var models: [String]
+package struct Incident: Sendable, Equatable {
+    package var name: String
+    package var start: Int64
+    package var end: Int64
+    package var subjects: [String]
+    package var models: [String]
 
-    public init(name: String, start: Int64, end: Int64, subjects: [String] = [], models: [String] = []) {
+    package init(name: String, start: Int64, end: Int64, subjects: [String] = [], models: [String] = []) {
         self.name = name
         self.start = start
         self.end = end
@@ -25,22 +25,22 @@ public struct Incident: Sendable, Equatable {
     }
 
     /// Whether an alert episode concerns this incident (its subject and model, whatever its time).
-    public func concerns(_ episode: AlertEpisode) -> Bool {
+    package func concerns(_ episode: AlertEpisode) -> Bool {
         (subjects.isEmpty || subjects.contains(episode.subject)) && (models.isEmpty || models.contains(episode.model))
     }
 
     /// Whether the episode started inside the incident and concerns it.
-    public func covers(_ episode: AlertEpisode) -> Bool {
+    package func covers(_ episode: AlertEpisode) -> Bool {
         concerns(episode) && episode.start >= start && episode.start <= end
     }
 }
 
-public struct IncidentFileError: Error, CustomStringConvertible, Equatable {
-    public var description: String
+package struct IncidentFileError: Error, CustomStringConvertible, Equatable {
+    package var description: String
 }
 
-public enum IncidentFile {
-    public static func load(path: String) throws -> [Incident] {
+package enum IncidentFile {
+    package static func load(path: String) throws -> [Incident] {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw IncidentFileError(description: "\(path): cannot read: \(error.localizedDescription)")
@@ -48,7 +48,7 @@ public enum IncidentFile {
         return try parse(text, source: path)
     }
 
-    public static func parse(_ text: String, source: String = "incidents") throws -> [Incident] {
+    package static func parse(_ text: String, source: String = "incidents") throws -> [Incident] {
         let document: Any?
         do { document = try Yams.load(yaml: text) } catch { throw IncidentFileError(description: "\(source): not YAML: \(error)") }
         guard let root = document as? [String: Any], let entries = root["incidents"] as? [Any] else {

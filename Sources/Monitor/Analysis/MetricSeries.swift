@@ -1,21 +1,21 @@
 /// A metric's values over windows, downsampled to a bounded number of buckets: consecutive
 /// windows are merged in powers of two (mean, minimum, maximum), deterministically, so a
 /// series of any length holds at most `2 × target` buckets.
-public struct MetricSeries: Sendable, Equatable {
-    public struct Bucket: Sendable, Equatable {
+package struct MetricSeries: Sendable, Equatable {
+    package struct Bucket: Sendable, Equatable {
         /// Window ends of the first and last window in the bucket.
-        public var first: Int64
-        public var last: Int64
-        public var windows = 0
+        package var first: Int64
+        package var last: Int64
+        package var windows = 0
         /// Windows with a value (the others had the metric undefined).
-        public var valued = 0
-        public var sum = 0.0
-        public var minimum = Double.infinity
-        public var maximum = -Double.infinity
+        package var valued = 0
+        package var sum = 0.0
+        package var minimum = Double.infinity
+        package var maximum = -Double.infinity
         /// Samples behind the valued windows (events, labelled predictions), summed.
-        public var samples = 0
-        public var mean: Double? { valued > 0 ? sum / Double(valued) : nil }
-        public var meanSamples: Int? { valued > 0 ? Int((Double(samples) / Double(valued)).rounded()) : nil }
+        package var samples = 0
+        package var mean: Double? { valued > 0 ? sum / Double(valued) : nil }
+        package var meanSamples: Int? { valued > 0 ? Int((Double(samples) / Double(valued)).rounded()) : nil }
 
         mutating func add(_ time: Int64, _ value: Double?, samples count: Int) {
             last = time
@@ -39,20 +39,20 @@ public struct MetricSeries: Sendable, Equatable {
         }
     }
 
-    public let target: Int
-    public private(set) var buckets: [Bucket] = []
+    package let target: Int
+    package private(set) var buckets: [Bucket] = []
     /// Windows per bucket (a power of two).
-    public private(set) var windowsPerBucket = 1
+    package private(set) var windowsPerBucket = 1
     /// The last window's value, as written (not downsampled).
-    public private(set) var latest: Double?
+    package private(set) var latest: Double?
 
-    public static let defaultTarget = 240
+    package static let defaultTarget = 240
 
-    public init(target: Int = MetricSeries.defaultTarget) {
+    package init(target: Int = MetricSeries.defaultTarget) {
         self.target = max(1, target)
     }
 
-    public mutating func add(_ time: Int64, _ value: Double?, samples: Int) {
+    package mutating func add(_ time: Int64, _ value: Double?, samples: Int) {
         latest = value
         if buckets.isEmpty || buckets[buckets.count - 1].windows >= windowsPerBucket {
             buckets.append(Bucket(first: time, last: time))
@@ -69,74 +69,74 @@ public struct MetricSeries: Sendable, Equatable {
 }
 
 /// Which series: a metric of one subject of one model version.
-public struct SeriesKey: Sendable, Hashable, Comparable {
-    public var model: String
-    public var version: String
-    public var metric: String
-    public var subject: String
+package struct SeriesKey: Sendable, Hashable, Comparable {
+    package var model: String
+    package var version: String
+    package var metric: String
+    package var subject: String
 
-    public static func < (lhs: SeriesKey, rhs: SeriesKey) -> Bool {
+    package static func < (lhs: SeriesKey, rhs: SeriesKey) -> Bool {
         (lhs.model, lhs.version, lhs.metric, lhs.subject) < (rhs.model, rhs.version, rhs.metric, rhs.subject)
     }
 }
 
 /// A model version's name.
-public struct ModelVersion: Sendable, Hashable, Comparable {
-    public var model: String
-    public var version: String
+package struct ModelVersion: Sendable, Hashable, Comparable {
+    package var model: String
+    package var version: String
 
-    public static func < (lhs: ModelVersion, rhs: ModelVersion) -> Bool { (lhs.model, lhs.version) < (rhs.model, rhs.version) }
+    package static func < (lhs: ModelVersion, rhs: ModelVersion) -> Bool { (lhs.model, lhs.version) < (rhs.model, rhs.version) }
 }
 
 /// What `report` and `replay --metrics-csv` gather from a replay: every metric's series,
 /// the alert episodes, and the groups fairness alerts reported. Bounded: at most
 /// `maximumSeries` series (more are counted, not kept) of bounded length each, and at most
 /// `maximumFairnessSnapshots` fairness snapshots.
-public struct HistoryCollector: Sendable {
+package struct HistoryCollector: Sendable {
     /// Per-group selection rates a fairness alert reported when it fired.
-    public struct FairnessSnapshot: Sendable, Equatable {
-        public struct Group: Sendable, Equatable {
-            public var name: String
-            public var rate: Double
-            public var count: Int
+    package struct FairnessSnapshot: Sendable, Equatable {
+        package struct Group: Sendable, Equatable {
+            package var name: String
+            package var rate: Double
+            package var count: Int
         }
-        public var rule: String
-        public var model: String
-        public var version: String
-        public var subject: String
-        public var at: Int64
-        public var groups: [Group]
+        package var rule: String
+        package var model: String
+        package var version: String
+        package var subject: String
+        package var at: Int64
+        package var groups: [Group]
     }
 
     /// A threshold an alert reported when it fired or resolved (relative and `sigma` conditions depend on the reference).
-    public struct ThresholdMark: Sendable, Equatable {
-        public var rule: String
-        public var model: String
-        public var version: String
-        public var subject: String
-        public var at: Int64
-        public var threshold: Double
+    package struct ThresholdMark: Sendable, Equatable {
+        package var rule: String
+        package var model: String
+        package var version: String
+        package var subject: String
+        package var at: Int64
+        package var threshold: Double
     }
 
-    public let maximumSeries: Int
-    public static let maximumFairnessSnapshots = 200
-    public private(set) var series: [SeriesKey: MetricSeries] = [:]
-    public private(set) var seriesOverflow = 0
-    public private(set) var episodes = EpisodeCollector()
-    public private(set) var fairnessSnapshots: [FairnessSnapshot] = []
-    public private(set) var fairnessSnapshotOverflow = 0
-    public private(set) var thresholdMarks: [ThresholdMark] = []
-    public static let maximumThresholdMarks = 20_000
-    public private(set) var first: Int64 = .max
-    public private(set) var last: Int64 = .min
+    package let maximumSeries: Int
+    package static let maximumFairnessSnapshots = 200
+    package private(set) var series: [SeriesKey: MetricSeries] = [:]
+    package private(set) var seriesOverflow = 0
+    package private(set) var episodes = EpisodeCollector()
+    package private(set) var fairnessSnapshots: [FairnessSnapshot] = []
+    package private(set) var fairnessSnapshotOverflow = 0
+    package private(set) var thresholdMarks: [ThresholdMark] = []
+    package static let maximumThresholdMarks = 20_000
+    package private(set) var first: Int64 = .max
+    package private(set) var last: Int64 = .min
     private let seriesTarget: Int
 
-    public init(maximumSeries: Int = 4_000, seriesTarget: Int = MetricSeries.defaultTarget) {
+    package init(maximumSeries: Int = 4_000, seriesTarget: Int = MetricSeries.defaultTarget) {
         self.maximumSeries = maximumSeries
         self.seriesTarget = seriesTarget
     }
 
-    public mutating func add(_ record: AnalysisRecord) {
+    package mutating func add(_ record: AnalysisRecord) {
         switch record {
         case let .metric(point):
             first = min(first, point.windowStart)
@@ -162,7 +162,7 @@ public struct HistoryCollector: Sendable {
     }
 
     /// The model versions seen, sorted.
-    public var modelVersions: [ModelVersion] {
+    package var modelVersions: [ModelVersion] {
         Set(series.keys.map { ModelVersion(model: $0.model, version: $0.version) }).sorted()
     }
 

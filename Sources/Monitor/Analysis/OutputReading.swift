@@ -1,7 +1,7 @@
 /// What the analysis tools (`tune`, `report`, `replay --metrics-csv`) read from the
 /// engine's outputs. Every read of ``MonitorOutput`` by those tools happens here, in one
 /// place, so a change of the output's payload touches this file alone.
-public enum AnalysisRecord: Sendable, Equatable {
+package enum AnalysisRecord: Sendable, Equatable {
     /// One metric value of one evaluation window.
     case metric(MetricPoint)
     /// An alert instance started or stopped firing (retraining triggers are not episodes).
@@ -10,7 +10,7 @@ public enum AnalysisRecord: Sendable, Equatable {
     case other
 
     /// Reads one engine output.
-    public init(_ output: MonitorOutput) {
+    package init(_ output: MonitorOutput) {
         switch output.event {
         case let .metric(metric):
             self = .metric(MetricPoint(
@@ -30,40 +30,40 @@ public enum AnalysisRecord: Sendable, Equatable {
 }
 
 /// A metric's value on one window of one model version.
-public struct MetricPoint: Sendable, Equatable {
+package struct MetricPoint: Sendable, Equatable {
     /// Drift windows (inputs, outputs, data quality) and performance windows (labelled predictions) are evaluated apart.
-    public enum Evaluation: String, Sendable { case drift, performance }
-    public var evaluation: Evaluation
-    public var model: String
-    public var version: String
-    public var subject: String
-    public var metric: String
-    public var windowStart: Int64
-    public var windowEnd: Int64
-    public var value: Double?
+    package enum Evaluation: String, Sendable { case drift, performance }
+    package var evaluation: Evaluation
+    package var model: String
+    package var version: String
+    package var subject: String
+    package var metric: String
+    package var windowStart: Int64
+    package var windowEnd: Int64
+    package var value: Double?
     /// What the value was computed on (events, labelled predictions, group members).
-    public var samples: Int
+    package var samples: Int
 }
 
 /// An alert instance's start or end.
-public struct AlertTransition: Sendable, Equatable {
-    public enum Status: String, Sendable { case firing, resolved }
-    public var status: Status
-    public var rule: String
-    public var severity: Severity
-    public var model: String
-    public var version: String
-    public var subject: String
-    public var metric: String
+package struct AlertTransition: Sendable, Equatable {
+    package enum Status: String, Sendable { case firing, resolved }
+    package var status: Status
+    package var rule: String
+    package var severity: Severity
+    package var model: String
+    package var version: String
+    package var subject: String
+    package var metric: String
     /// The window start of the evaluation that made the transition.
-    public var windowStart: Int64
+    package var windowStart: Int64
     /// The window end of the evaluation that made the transition.
-    public var at: Int64
+    package var at: Int64
     /// When the episode started firing.
-    public var startsAt: Int64
-    public var value: Double?
+    package var startsAt: Int64
+    package var value: Double?
     /// A one-sided threshold (nil for a band or an unavailable one).
-    public var threshold: Double?
+    package var threshold: Double?
     /// The evidence the alert carries (e.g. per-group selection rates of a fairness alert).
-    public var evidence: [Evidence] = []
+    package var evidence: [Evidence] = []
 }

@@ -7,14 +7,14 @@ import DriftCore
 /// whose deviation is scaled from the chunk size to the window's labelled predictions as
 /// the engine scales it for `sigma` conditions). A stream reference, learnt during a
 /// replay, is not known here: without a profile file there are no reference values.
-public struct ReferenceValues: Sendable {
+package struct ReferenceValues: Sendable {
     private let reference: ActiveReference
     private let performance: BinaryOutcomeSummary?
     private let chunks: [String: ChunkStatistic]
     private let model: String?
     private let version: String?
 
-    public init(_ document: ProfileDocument) {
+    package init(_ document: ProfileDocument) {
         let given = document.chunks?.statistics ?? [:]
         reference = ActiveReference(profile: document.profile, identifier: "profile", count: document.profile.rowCount, chunkStatistics: given,
                                     performanceChunks: document.outcomes?.chunks ?? [:], performanceChunkSize: document.outcomes?.chunkSize ?? 0)
@@ -27,12 +27,12 @@ public struct ReferenceValues: Sendable {
     private static func key(_ metric: String, _ subject: String) -> String { metric + "\u{0}" + subject }
 
     /// Whether the profile is the reference of this model version (a profile naming none is everyone's).
-    public func applies(model: String, version: String) -> Bool {
+    package func applies(model: String, version: String) -> Bool {
         (self.model == nil || self.model == model) && (self.version == nil || self.version == version)
     }
 
     /// The metric on the whole reference, where a relative condition compares with it.
-    public func value(metric: String, subject: String) -> Double? {
+    package func value(metric: String, subject: String) -> Double? {
         if let name = PerformanceMetric(rawValue: metric) { return performance.flatMap { PerformanceMetrics.value(name, of: $0) } }
         guard metric == FeatureMetric.missingRate.rawValue else { return nil }
         return switch reference.profile.features[subject] {
@@ -43,7 +43,7 @@ public struct ReferenceValues: Sendable {
     }
 
     /// Mean and standard deviation of the metric over the reference's chunks, for a window of `samples`.
-    public func band(metric: String, subject: String, samples: Int) -> ChunkStatistic? {
+    package func band(metric: String, subject: String, samples: Int) -> ChunkStatistic? {
         if let name = PerformanceMetric(rawValue: metric) {
             return reference.performanceBand(name, labelled: samples).map { ChunkStatistic(mean: $0.mean, standardDeviation: $0.standardDeviation) }
         }

@@ -4,34 +4,34 @@ import Foundation
 /// fail per rule and subject. The batch is one window; `for` and `keep_firing_for` do
 /// not apply (a breach on the one evaluation fails). Retraining rules are triggers, not
 /// checks, and are left out.
-public struct RuleCheck: Sendable {
-    public enum Outcome: String, Sendable, Equatable {
+package struct RuleCheck: Sendable {
+    package enum Outcome: String, Sendable, Equatable {
         case pass, fail, skipped
     }
 
-    public struct Case: Sendable, Equatable {
-        public var rule: String
-        public var severity: Severity
-        public var model: String
-        public var version: String
-        public var subject: String
-        public var metric: String
-        public var outcome: Outcome
-        public var value: Double?
+    package struct Case: Sendable, Equatable {
+        package var rule: String
+        package var severity: Severity
+        package var model: String
+        package var version: String
+        package var subject: String
+        package var metric: String
+        package var outcome: Outcome
+        package var value: Double?
         /// Why it failed or was skipped.
-        public var detail: String
+        package var detail: String
     }
 
     private var points: [MetricPoint] = []
     private var fired: [String: AlertTransition] = [:]
     /// Metric lines kept at most (one window's worth for every model version of a batch).
-    public static let maximumPoints = 200_000
-    public private(set) var pointOverflow = 0
+    package static let maximumPoints = 200_000
+    package private(set) var pointOverflow = 0
 
-    public init() {}
+    package init() {}
 
     /// The rules as a check judges them: alert rules only, each firing on its first breach.
-    public static func gateRules(_ rules: RuleSet) -> RuleSet {
+    package static func gateRules(_ rules: RuleSet) -> RuleSet {
         RuleSet(rules: rules.rules.filter { !$0.action.isRetrain }.map { rule in
             var gate = rule
             gate.forEvaluations = 1
@@ -40,7 +40,7 @@ public struct RuleCheck: Sendable {
         }, files: rules.files)
     }
 
-    public mutating func add(_ record: AnalysisRecord) {
+    package mutating func add(_ record: AnalysisRecord) {
         switch record {
         case let .metric(point):
             guard points.count < Self.maximumPoints else { pointOverflow += 1; return }
@@ -55,7 +55,7 @@ public struct RuleCheck: Sendable {
     private static func key(_ parts: String...) -> String { parts.joined(separator: "\u{0}") }
 
     /// One case per rule and subject it was evaluated on (the last window of each model version).
-    public func cases(rules gate: RuleSet, activity: [RuleActivity]) -> [Case] {
+    package func cases(rules gate: RuleSet, activity: [RuleActivity]) -> [Case] {
         var latest: [SeriesKey: MetricPoint] = [:]
         for point in points { latest[SeriesKey(model: point.model, version: point.version, metric: point.metric, subject: point.subject)] = point }
         let matcher = RuleMatcher(rules: gate.rules, seriesKeys: latest.keys)
@@ -88,12 +88,12 @@ public struct RuleCheck: Sendable {
     }
 
     /// Cases at or above `severity` that failed.
-    public static func breaches(_ cases: [Case], atOrAbove severity: Severity) -> [Case] {
+    package static func breaches(_ cases: [Case], atOrAbove severity: Severity) -> [Case] {
         cases.filter { $0.outcome == .fail && $0.severity >= severity }
     }
 
     /// JUnit XML: one test case per rule and subject (class name = rule), failures and skips marked.
-    public static func junit(_ cases: [Case], suite: String) -> String {
+    package static func junit(_ cases: [Case], suite: String) -> String {
         func escape(_ text: String) -> String {
             var page = HTMLPage()
             page.text(text)
@@ -116,7 +116,7 @@ public struct RuleCheck: Sendable {
     }
 
     /// One line per case: `FAIL  ScoreDrift  credit-risk/v1 score  psi = 0.31 breaches > 0.05`.
-    public static func table(_ cases: [Case]) -> String {
+    package static func table(_ cases: [Case]) -> String {
         cases.map { "\($0.outcome.rawValue.uppercased().padding(toLength: 5, withPad: " ", startingAt: 0)) \($0.rule)  \($0.model)/\($0.version) \($0.subject)  \($0.detail)" }
             .joined(separator: "\n") + "\n"
     }

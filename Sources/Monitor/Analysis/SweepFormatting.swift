@@ -1,10 +1,10 @@
 import Foundation
 
 /// How `driftwatch tune` prints a sweep.
-public enum SweepFormat: String, Sendable, CaseIterable {
+package enum SweepFormat: String, Sendable, CaseIterable {
     case table, json, csv
 
-    public func render(_ results: [ThresholdSweep.Result]) -> String {
+    package func render(_ results: [ThresholdSweep.Result]) -> String {
         switch self {
         case .table: Self.table(results)
         case .json: Self.json(results)
@@ -13,7 +13,7 @@ public enum SweepFormat: String, Sendable, CaseIterable {
     }
 
     /// "3.5 h", "2.1 d", "45 min".
-    public static func duration(_ milliseconds: Int64) -> String {
+    package static func duration(_ milliseconds: Int64) -> String {
         let minutes = Double(milliseconds) / 60_000
         if minutes < 120 { return "\(Int(minutes.rounded())) min" }
         if minutes < 2 * 1440 { return String(format1: minutes / 60) + " h" }
@@ -103,8 +103,8 @@ public enum SweepFormat: String, Sendable, CaseIterable {
 }
 
 /// One CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
-public enum CSVField {
-    public static func escape(_ field: String) -> String {
+package enum CSVField {
+    package static func escape(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

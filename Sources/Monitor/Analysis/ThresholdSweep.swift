@@ -1,47 +1,47 @@
 /// A threshold (and `for`) sweep of one rule, evaluated in one pass: the rule is cloned
 /// once per candidate under a derived name, and one engine runs every clone over the history.
-public struct ThresholdSweep: Sendable {
-    public struct Candidate: Sendable, Equatable, Hashable {
+package struct ThresholdSweep: Sendable {
+    package struct Candidate: Sendable, Equatable, Hashable {
         /// The clone's rule name, e.g. `ScoreDrift@0.1/for=2`.
-        public var name: String
+        package var name: String
         /// The number of the condition as written (absolute threshold, reference offset, factor or k).
-        public var threshold: Double
-        public var forEvaluations: Int
+        package var threshold: Double
+        package var forEvaluations: Int
     }
 
-    public struct IncidentResult: Sendable, Equatable {
-        public var incident: String
+    package struct IncidentResult: Sendable, Equatable {
+        package var incident: String
         /// The first episode concerning the incident that started inside it; nil: not detected.
-        public var detectedAt: Int64?
-        public var delay: Int64? { detectedAt.map { $0 - incidentStart } }
-        public var incidentStart: Int64
+        package var detectedAt: Int64?
+        package var delay: Int64? { detectedAt.map { $0 - incidentStart } }
+        package var incidentStart: Int64
     }
 
-    public struct Result: Sendable, Equatable {
-        public var candidate: Candidate
-        public var episodes: [AlertEpisode]
+    package struct Result: Sendable, Equatable {
+        package var candidate: Candidate
+        package var episodes: [AlertEpisode]
         /// Share of the evaluated time with at least one instance firing (0...1).
-        public var firingShare: Double
-        public var flaps: Int
-        public var incidents: [IncidentResult]
+        package var firingShare: Double
+        package var flaps: Int
+        package var incidents: [IncidentResult]
         /// Episodes that start outside every incident they could concern (only with incidents).
-        public var outsideIncidents: Int?
+        package var outsideIncidents: Int?
     }
 
-    public let base: Rule
-    public let candidates: [Candidate]
+    package let base: Rule
+    package let candidates: [Candidate]
     /// The clones, one per candidate, in candidate order: the rule set the sweep's engine runs.
-    public let ruleSet: RuleSet
+    package let ruleSet: RuleSet
     private var collector = EpisodeCollector()
     /// Event time the metric lines cover (earliest window start, latest window end).
     private var first: Int64 = .max
     private var last: Int64 = .min
 
-    public struct SweepError: Error, CustomStringConvertible, Equatable {
-        public var description: String
+    package struct SweepError: Error, CustomStringConvertible, Equatable {
+        package var description: String
     }
 
-    public init(rules: RuleSet, rule name: String, thresholds: [Double], forEvaluations: [Int]? = nil) throws {
+    package init(rules: RuleSet, rule name: String, thresholds: [Double], forEvaluations: [Int]? = nil) throws {
         guard let base = rules.rule(named: name) else {
             throw SweepError(description: "no rule named \(name) (rules: \(rules.rules.map(\.name).joined(separator: ", ")))")
         }
@@ -62,7 +62,7 @@ public struct ThresholdSweep: Sendable {
 
     /// `rule` with its condition's number replaced by `threshold` (a relative offset keeps
     /// its sign: `< reference - 0.05` with 0.1 is `< reference - 0.1`) and `for` by `forEvaluations`.
-    public static func rule(_ rule: Rule, threshold: Double, forEvaluations: Int) -> Rule {
+    package static func rule(_ rule: Rule, threshold: Double, forEvaluations: Int) -> Rule {
         var changed = rule
         switch rule.condition {
         case let .absolute(comparator, _): changed.condition = .absolute(comparator, threshold)
@@ -75,7 +75,7 @@ public struct ThresholdSweep: Sendable {
     }
 
     /// Takes in what the engine running ``ruleSet`` produced.
-    public mutating func add(_ record: AnalysisRecord) {
+    package mutating func add(_ record: AnalysisRecord) {
         switch record {
         case let .metric(point):
             first = min(first, point.windowStart)
@@ -88,11 +88,11 @@ public struct ThresholdSweep: Sendable {
     }
 
     /// Episodes beyond the collector's cap (not in the results).
-    public var episodeOverflow: Int { collector.overflow }
+    package var episodeOverflow: Int { collector.overflow }
 
     /// Each candidate's episodes, share of time firing, flaps (from the engine's rule
     /// activity) and, with incidents, detection per incident and the episodes outside them.
-    public func results(activity: [RuleActivity], incidents: [Incident]) -> [Result] {
+    package func results(activity: [RuleActivity], incidents: [Incident]) -> [Result] {
         let horizon = last == .min ? 0 : last
         let span = Double(max(0, horizon - (first == .max ? horizon : first)))
         return candidates.map { candidate in

@@ -8,7 +8,7 @@
 /// that `sigma` conditions use, scaled to the window's labelled predictions for
 /// performance metrics). Bounded: at most `maximumRows` rows and `maximumColumns` columns
 /// are kept, the rest counted.
-public struct WideMetricsCSV: Sendable {
+package struct WideMetricsCSV: Sendable {
     private struct RowKey: Equatable {
         var evaluation: MetricPoint.Evaluation
         var model: String
@@ -22,17 +22,17 @@ public struct WideMetricsCSV: Sendable {
         var cells: [Int: Double] = [:]
     }
 
-    public let maximumRows: Int
-    public let maximumColumns: Int
-    public let reference: ReferenceValues?
+    package let maximumRows: Int
+    package let maximumColumns: Int
+    package let reference: ReferenceValues?
     private var columns: [String] = []
     private var columnIndex: [String: Int] = [:]
     private var rows: [Row] = []
     private var open: Set<String> = []
-    public private(set) var rowOverflow = 0
-    public private(set) var columnOverflow = 0
+    package private(set) var rowOverflow = 0
+    package private(set) var columnOverflow = 0
 
-    public init(maximumRows: Int = 100_000, maximumColumns: Int = 20_000, reference: ReferenceValues? = nil) {
+    package init(maximumRows: Int = 100_000, maximumColumns: Int = 20_000, reference: ReferenceValues? = nil) {
         self.maximumRows = maximumRows
         self.maximumColumns = maximumColumns
         self.reference = reference
@@ -51,7 +51,7 @@ public struct WideMetricsCSV: Sendable {
         return columns.count - 1
     }
 
-    public mutating func add(_ record: AnalysisRecord) {
+    package mutating func add(_ record: AnalysisRecord) {
         switch record {
         case let .metric(point):
             let key = RowKey(evaluation: point.evaluation, model: point.model, version: point.version, start: point.windowStart, end: point.windowEnd)
@@ -93,7 +93,7 @@ public struct WideMetricsCSV: Sendable {
     }
 
     /// The CSV text: metric columns sorted, then reference values, then the firing flags; undefined values empty, flags 0 when not firing.
-    public func text() -> String {
+    package func text() -> String {
         let order = columns.indices.sorted { (Self.group(columns[$0]), columns[$0]) < (Self.group(columns[$1]), columns[$1]) }
         var lines = [(["model", "version", "evaluation", "window_start", "window_end"] + order.map { columns[$0] }).map(CSVField.escape).joined(separator: ",")]
         for row in rows {

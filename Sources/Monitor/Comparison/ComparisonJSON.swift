@@ -8,7 +8,7 @@ import DriftCore
 /// Features are sorted by name, groups by key; undefined values are null. Intersection
 /// attribute sets and their groups are named with `×` between the parts.
 extension DatasetComparison {
-    public func json(topCategories: Int = 10) -> String {
+    package func json(topCategories: Int = 10) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("features")
@@ -196,7 +196,7 @@ extension DatasetComparison {
 
 extension DatasetOutcomes {
     /// The performance keys of the report, in order; rates are nil without labelled predictions.
-    public var performanceMetrics: [(String, Double?)] {
+    package var performanceMetrics: [(String, Double?)] {
         let summary = performance
         let labelled = summary.labelledCount > 0
         func defined(_ value: Double?) -> Double? { labelled ? value : nil }
@@ -212,7 +212,7 @@ extension DatasetOutcomes {
 
 extension FairnessReport {
     /// The six gaps by their Fairlearn names, in a fixed order.
-    public var namedGaps: [(String, Double?)] {
+    package var namedGaps: [(String, Double?)] {
         [
             ("demographic_parity_difference", demographicParity?.difference), ("demographic_parity_ratio", demographicParity?.ratio),
             ("equalized_odds_difference", equalizedOdds?.difference), ("equalized_odds_ratio", equalizedOdds?.ratio),
@@ -223,7 +223,7 @@ extension FairnessReport {
 
 extension FairnessReport.Group {
     /// The per-group rates by report name, in a fixed order.
-    public var namedRates: [(String, FairnessReport.Rate?)] {
+    package var namedRates: [(String, FairnessReport.Rate?)] {
         [("selection_rate", selectionRate), ("tpr", truePositiveRate), ("fpr", falsePositiveRate),
          ("accuracy", accuracy), ("precision", precision)]
     }

@@ -2,7 +2,7 @@ import DriftCore
 
 /// The comparison as aligned text tables for a terminal (`compare --format table`).
 extension DatasetComparison {
-    public func table() -> String {
+    package func table() -> String {
         var sections: [String] = []
         var numeric = TextTable(["feature", "psi", "js", "hellinger", "ks", "ks p", "wasserstein", "mean shift", "std ratio",
                                  "missing ref", "missing cur"])

@@ -1,25 +1,25 @@
 import DriftCore
 
 /// Settings of a one-shot comparison (`driftwatch compare`).
-public struct ComparisonOptions: Sendable {
+package struct ComparisonOptions: Sendable {
     /// Bins of the profile built from a reference dataset (a profile file keeps its own).
-    public var profile = ProfileConfiguration()
-    public var kinds: [String: FeatureKind] = [:]
+    package var profile = ProfileConfiguration()
+    package var kinds: [String: FeatureKind] = [:]
     /// Attribute sets whose groups are crossed, e.g. [["gender", "age_band"]].
-    public var intersections: [[String]] = []
+    package var intersections: [[String]] = []
     /// Groups smaller than this are reported but left out of the gaps.
-    public var minimumGroupSize = 100
+    package var minimumGroupSize = 100
     /// Segment attributes considered for fairness (the first seen).
-    public var maximumSegmentAttributes = 8
-    public var maximumGroups = FairnessSummary.defaultMaximumGroups
+    package var maximumSegmentAttributes = 8
+    package var maximumGroups = FairnessSummary.defaultMaximumGroups
     /// Predictions kept per file for the label join.
-    public var maximumJoinRows = 10_000_000
+    package var maximumJoinRows = 10_000_000
 
-    public init() {}
+    package init() {}
 }
 
 /// Where the reference side of a comparison comes from.
-public enum ComparisonReference: Sendable {
+package enum ComparisonReference: Sendable {
     /// A dataset file (JSON lines or CSV): profiled, and its performance measured too.
     case dataset(path: String)
     /// A profile written by `driftwatch profile`: drift only.
@@ -34,20 +34,20 @@ public enum ComparisonReference: Sendable {
 /// given; the current dataset is summarised on the reference's bins exactly as the
 /// monitor summarises a window, so `compare` and the monitor agree on every statistic.
 /// Performance and fairness join labels to predictions by id within each file.
-public struct DatasetComparison: Sendable {
-    public var features: [FeatureComparison]
-    public var score: FeatureComparison?
-    public var prediction: FeatureComparison?
+package struct DatasetComparison: Sendable {
+    package var features: [FeatureComparison]
+    package var score: FeatureComparison?
+    package var prediction: FeatureComparison?
     /// Nil for a reference given as a profile.
-    public var referenceOutcomes: DatasetOutcomes?
-    public var currentOutcomes: DatasetOutcomes
-    public var minimumGroupSize: Int
-    public var referenceCounters: DatasetReadCounters?
-    public var currentCounters: DatasetReadCounters
+    package var referenceOutcomes: DatasetOutcomes?
+    package var currentOutcomes: DatasetOutcomes
+    package var minimumGroupSize: Int
+    package var referenceCounters: DatasetReadCounters?
+    package var currentCounters: DatasetReadCounters
     /// Current-side features the reference does not have (not compared).
-    public var unmatchedFeatures: [String]
+    package var unmatchedFeatures: [String]
 
-    public static func run(
+    package static func run(
         reference: ComparisonReference, current: String, dataset: DatasetOptions, options: ComparisonOptions
     ) throws -> DatasetComparison {
         let profile: ReferenceProfile
@@ -105,22 +105,22 @@ public struct DatasetComparison: Sendable {
     }
 
     /// Fairness reports of the current dataset, by attribute set.
-    public var fairness: [(attributes: [String], report: FairnessReport)] {
+    package var fairness: [(attributes: [String], report: FairnessReport)] {
         currentOutcomes.fairness.map { ($0.attributes, $0.report(minimumGroupSize: minimumGroupSize)) }
     }
 }
 
 /// One feature (or output) of both sides and its drift statistics.
-public struct FeatureComparison: Sendable {
-    public enum Sides: Sendable {
+package struct FeatureComparison: Sendable {
+    package enum Sides: Sendable {
         case numeric(reference: NumericSummary, current: NumericSummary, drift: NumericDriftResult)
         case categorical(reference: CategoricalSummary, current: CategoricalSummary, drift: CategoricalDriftResult)
     }
 
-    public var name: String
-    public var sides: Sides
+    package var name: String
+    package var sides: Sides
 
-    public var kind: FeatureKind {
+    package var kind: FeatureKind {
         switch sides {
         case .numeric: .numeric
         case .categorical: .categorical

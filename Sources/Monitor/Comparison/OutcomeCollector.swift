@@ -103,18 +103,18 @@ extension OutcomeCollector {
 }
 
 /// What ``OutcomeCollector`` found in one dataset.
-public struct DatasetOutcomes: Sendable {
+package struct DatasetOutcomes: Sendable {
     /// Predictions with a predicted class.
-    public var predictions: Int
+    package var predictions: Int
     /// Segment attributes seen, in name order.
-    public var attributes: [String]
+    package var attributes: [String]
     /// Labelled predictions only.
-    public var performance: BinaryOutcomeSummary
+    package var performance: BinaryOutcomeSummary
     /// One summary per attribute set (single attributes in name order, then intersections).
-    public var fairness: [FairnessSummary]
+    package var fairness: [FairnessSummary]
 
     /// Share of predictions that have a label; nil without predictions.
-    public var labelCoverage: Double? {
+    package var labelCoverage: Double? {
         predictions > 0 ? Double(performance.labelledCount) / Double(predictions) : nil
     }
 }

@@ -5,52 +5,52 @@ import Yams
 /// Everything `driftwatch.yaml` sets: what the monitor computes (``MonitorConfiguration``)
 /// and how events are read (``FieldMapping`` and ``EventDecoder/Limits``). Keys the file
 /// leaves out keep their defaults; `fixtures/config/example.yaml` documents every key.
-public struct DriftwatchConfiguration: Sendable {
-    public var monitor = MonitorConfiguration()
-    public var mapping = FieldMapping()
-    public var limits = EventDecoder.Limits()
+package struct DriftwatchConfiguration: Sendable {
+    package var monitor = MonitorConfiguration()
+    package var mapping = FieldMapping()
+    package var limits = EventDecoder.Limits()
     /// `replay`, `profile` and `compare` fail when more of their input is rejected (``RejectionTally``).
-    public var maximumRejectedShare = RejectionTally.defaultMaximumShare
+    package var maximumRejectedShare = RejectionTally.defaultMaximumShare
     /// `serve`'s checkpoints (the `checkpoint` section; replay and the other commands ignore it).
-    public var checkpoint = CheckpointOptions()
+    package var checkpoint = CheckpointOptions()
     /// `serve`'s `/metrics`: most series of monitor values and firing alerts (the `metrics` section's `max_series`).
-    public var maximumMetricSeries = DriftwatchConfiguration.defaultMaximumMetricSeries
-    public static let defaultMaximumMetricSeries = 2000
-    public static let maximumMetricSeriesRange = 1...1_000_000
+    package var maximumMetricSeries = DriftwatchConfiguration.defaultMaximumMetricSeries
+    package static let defaultMaximumMetricSeries = 2000
+    package static let maximumMetricSeriesRange = 1...1_000_000
 
-    public init() {}
+    package init() {}
 
     /// A decoder for events in the configured schema.
-    public var decoder: EventDecoder { EventDecoder(mapping: mapping, limits: limits, modelTypes: monitor.modelTypes) }
+    package var decoder: EventDecoder { EventDecoder(mapping: mapping, limits: limits, modelTypes: monitor.modelTypes) }
 }
 
 /// How `serve` writes and restores its checkpoints (the `checkpoint` section).
-public struct CheckpointOptions: Sendable, Equatable {
+package struct CheckpointOptions: Sendable, Equatable {
     /// What `serve` does with a shard whose group committed offsets but whose state topic
     /// holds no usable checkpoint.
-    public enum MissingState: String, Sendable, CaseIterable {
+    package enum MissingState: String, Sendable, CaseIterable {
         /// Stop with an error naming the shard, the offsets and what to do.
         case fail
         /// Start the shard empty at the committed offsets, logged as an error and counted.
         case reset
     }
 
-    public static let defaultMaximumRecordBytes = 900_000
+    package static let defaultMaximumRecordBytes = 900_000
     /// Bounds of `max_record_bytes`: room for the manifest, and a checkpoint never needs more.
-    public static let maximumRecordBytesRange = (16 << 10)...(64 << 20)
+    package static let maximumRecordBytesRange = (16 << 10)...(64 << 20)
 
     /// The largest state-topic record (key, value and headers) a checkpoint is written as:
     /// under a default Kafka broker's ~1 MB message limit.
-    public var maximumRecordBytes = defaultMaximumRecordBytes
-    public var onMissingState = MissingState.fail
+    package var maximumRecordBytes = defaultMaximumRecordBytes
+    package var onMissingState = MissingState.fail
 
-    public init() {}
+    package init() {}
 }
 
 /// Loads `driftwatch.yaml`: either the whole configuration or every problem found, each
 /// with `file:line:column`, in the same form as rule-file errors (``RuleError``).
-public enum ConfigurationLoader {
-    public static func load(path: String) -> Result<DriftwatchConfiguration, RuleLoadFailure> {
+package enum ConfigurationLoader {
+    package static func load(path: String) -> Result<DriftwatchConfiguration, RuleLoadFailure> {
         let location = SourceLocation(file: path, line: 0, column: 0)
         guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(RuleLoadFailure(errors: [RuleError(location, "cannot read file")]))
@@ -65,7 +65,7 @@ public enum ConfigurationLoader {
     }
 
     /// Parses configuration text; `path` names the file in messages.
-    public static func load(text: String, path: String) -> Result<DriftwatchConfiguration, RuleLoadFailure> {
+    package static func load(text: String, path: String) -> Result<DriftwatchConfiguration, RuleLoadFailure> {
         var parser = ConfigurationParser(path: path, text: text)
         let configuration = parser.parse(text)
         return parser.errors.isEmpty ? .success(configuration) : .failure(RuleLoadFailure(errors: parser.errors))

@@ -1,35 +1,35 @@
 /// What kind of model a model name serves: what its predictions and labels hold and which
 /// statistics its performance windows keep. Declared per model in the configuration file
 /// (`models: {house-price: {type: regression}}`); a model not declared is binary.
-public enum ModelType: String, Sendable, CaseIterable, CustomStringConvertible {
+package enum ModelType: String, Sendable, CaseIterable, CustomStringConvertible {
     /// A binary classifier: a score (probability of the positive class) and/or a predicted
     /// class, 0 or 1; its labels are 0 or 1.
     case binary
     /// A regression model: a numeric prediction; its labels are numbers.
     case regression
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }
 
 /// The declared type of each model (the configuration's `models` section).
-public struct ModelTypes: Sendable, Equatable {
-    public private(set) var declared: [String: ModelType] = [:]
+package struct ModelTypes: Sendable, Equatable {
+    package private(set) var declared: [String: ModelType] = [:]
 
-    public init(_ declared: [String: ModelType] = [:]) {
+    package init(_ declared: [String: ModelType] = [:]) {
         self.declared = declared
     }
 
     /// The type of `model`: declared, or binary. Asked per decoded prediction: with no model
     /// declared (every model binary) it does not hash the name.
-    public subscript(model: String) -> ModelType {
+    package subscript(model: String) -> ModelType {
         declared.isEmpty ? .binary : declared[model] ?? .binary
     }
 
-    public mutating func declare(_ model: String, _ type: ModelType) {
+    package mutating func declare(_ model: String, _ type: ModelType) {
         declared[model] = type
     }
 
     /// Whether some model is a regression model: only then does the decoder read the
     /// `prediction` field and take labels other than 0 and 1 (a label names no model).
-    public var hasRegression: Bool { declared.values.contains(.regression) }
+    package var hasRegression: Bool { declared.values.contains(.regression) }
 }

@@ -6,38 +6,38 @@
 /// comparison against the few names expected at that depth, with no allocation.
 ///
 /// Duplicate keys: the last occurrence wins, as in JavaScript and most JSON libraries.
-public struct EventDecoder: Sendable {
-    public struct Limits: Sendable, Equatable {
+package struct EventDecoder: Sendable {
+    package struct Limits: Sendable, Equatable {
         /// Larger messages are rejected before parsing.
-        public var maximumEventBytes = 1 << 20
-        public var maximumFeatures = 1000
+        package var maximumEventBytes = 1 << 20
+        package var maximumFeatures = 1000
 
-        public init(maximumEventBytes: Int = 1 << 20, maximumFeatures: Int = 1000) {
+        package init(maximumEventBytes: Int = 1 << 20, maximumFeatures: Int = 1000) {
             self.maximumEventBytes = maximumEventBytes
             self.maximumFeatures = maximumFeatures
         }
     }
 
     private let schema: CompiledSchema
-    public var mapping: FieldMapping { schema.mapping }
-    public var limits: Limits { schema.limits }
+    package var mapping: FieldMapping { schema.mapping }
+    package var limits: Limits { schema.limits }
     private var trie: PathTrie { schema.trie }
 
-    public var modelTypes: ModelTypes { schema.modelTypes }
+    package var modelTypes: ModelTypes { schema.modelTypes }
 
     /// A decoder for `mapping`; `modelTypes` says what each model's predictions hold (an
     /// event that does not fit its model's type is rejected).
-    public init(mapping: FieldMapping = FieldMapping(), limits: Limits = Limits(), modelTypes: ModelTypes = ModelTypes()) {
+    package init(mapping: FieldMapping = FieldMapping(), limits: Limits = Limits(), modelTypes: ModelTypes = ModelTypes()) {
         schema = CompiledSchema(mapping: mapping, limits: limits, modelTypes: modelTypes)
     }
 
     /// Decodes one message; `messageTimestamp` is its Kafka timestamp (epoch milliseconds),
     /// the event time under `timestamp: kafka` (files have none).
-    public func decode(_ bytes: [UInt8], messageTimestamp: Int64? = nil) -> Result<MonitorEvent, EventRejection> {
+    package func decode(_ bytes: [UInt8], messageTimestamp: Int64? = nil) -> Result<MonitorEvent, EventRejection> {
         bytes.withUnsafeBufferPointer { decode($0, messageTimestamp: messageTimestamp) }
     }
 
-    public func decode(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64? = nil) -> Result<MonitorEvent, EventRejection> {
+    package func decode(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64? = nil) -> Result<MonitorEvent, EventRejection> {
         var nothingRemembered = RecentStrings(capacity: 0)
         return decode(bytes, messageTimestamp: messageTimestamp, reusing: &nothingRemembered)
     }
@@ -45,24 +45,24 @@ public struct EventDecoder: Sendable {
     /// Fails when events need a Kafka message timestamp (`timestamp: kafka`), which files
     /// do not have: a start-up error for `context` (a command or a file) rather than every
     /// line rejected.
-    public func requireEventTimeInFiles(_ context: String) throws(EventTimeUnavailable) {
+    package func requireEventTimeInFiles(_ context: String) throws(EventTimeUnavailable) {
         if mapping.timestamp == .kafkaMessage { throw EventTimeUnavailable(context: context) }
     }
 
     /// A decoder for one stream of messages decoded in order: it reuses the previous
     /// message's strings (see ``RecentStrings``) as an engine does, for a caller that
     /// decodes apart from the engine (e.g. on another thread) and hands it the events.
-    public struct Session {
-        public let decoder: EventDecoder
+    package struct Session {
+        package let decoder: EventDecoder
         private var recent = RecentStrings()
         /// The JSON an Avro message is decoded to, reused from message to message.
         private var transcoded: [UInt8] = []
 
-        public init(_ decoder: EventDecoder) { self.decoder = decoder }
+        package init(_ decoder: EventDecoder) { self.decoder = decoder }
 
         /// Decodes a JSON message, or a message in Schema Registry framing with its schema
         /// from `schemas` (see ``SchemaRegistryFraming``); `messageTimestamp` is its Kafka timestamp.
-        public mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64? = nil,
+        package mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64? = nil,
                                     schemas: SchemaTable = .none) -> Result<MonitorEvent, EventRejection> {
             decoder.decode(bytes, messageTimestamp: messageTimestamp, schemas: schemas, reusing: &recent, transcoded: &transcoded)
         }
@@ -70,7 +70,7 @@ public struct EventDecoder: Sendable {
 
     /// The decoded form of an Avro message may be larger than the message (a `null` costs
     /// no byte in Avro and four in JSON) up to this many times ``Limits/maximumEventBytes``.
-    public static let transcodedSizeFactor = 4
+    package static let transcodedSizeFactor = 4
 
     /// Decodes reusing the strings of the previous message decoded with `recent` (see
     /// ``RecentStrings``): what an engine does with the stream it is fed. Without a schema
@@ -141,10 +141,10 @@ public struct EventDecoder: Sendable {
 }
 
 /// `timestamp: kafka` given to a command that reads files.
-public struct EventTimeUnavailable: Error, Sendable, CustomStringConvertible {
-    public var context: String
+package struct EventTimeUnavailable: Error, Sendable, CustomStringConvertible {
+    package var context: String
 
-    public var description: String {
+    package var description: String {
         "\(context): 'timestamp: kafka' takes the Kafka message timestamp, which files do not carry (it works in serve only); "
             + "name the event-time field instead (e.g. mapping.timestamp: ts)"
     }

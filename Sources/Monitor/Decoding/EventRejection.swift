@@ -1,6 +1,6 @@
 /// Why an input message was not accepted as an event. Rejected messages go to the
 /// dead-letter sink with their original bytes; the run never stops on one.
-public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible {
+package enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible {
     case oversize(bytes: Int, limit: Int)
     case invalidJSON(JSONError)
     case notAnObject
@@ -31,7 +31,7 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
     case modelTypeMismatch(model: String, type: ModelType, field: String)
 
     /// A stable machine-readable reason, used as a metric label and dead-letter header.
-    public var code: String {
+    package var code: String {
         switch self {
         case .oversize: "oversize"
         case .invalidJSON: "invalid_json"
@@ -52,7 +52,7 @@ public enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .oversize(bytes, limit): "event of \(bytes) bytes exceeds the limit of \(limit) bytes"
         case let .invalidJSON(error): error.description

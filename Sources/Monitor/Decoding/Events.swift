@@ -1,19 +1,19 @@
 /// One model prediction, as logged by the serving system.
-public struct PredictionEvent: Sendable, Equatable {
-    public var model: String
-    public var version: String
+package struct PredictionEvent: Sendable, Equatable {
+    package var model: String
+    package var version: String
     /// Unique per prediction; ground-truth labels join on it.
-    public var id: String
+    package var id: String
     /// Event time in epoch milliseconds.
-    public var timestamp: Int64
+    package var timestamp: Int64
     /// Feature values in the order they appeared; names are unique (the last value wins).
-    public var features: [Feature]
+    package var features: [Feature]
     /// What the model predicted, of its model's type.
-    public var output: PredictionOutput
+    package var output: PredictionOutput
     /// Segment attributes (e.g. gender, region) used for fairness and per-segment drift.
-    public var segment: [SegmentAttribute]
+    package var segment: [SegmentAttribute]
 
-    public init(
+    package init(
         model: String, version: String, id: String, timestamp: Int64, features: [Feature] = [],
         output: PredictionOutput, segment: [SegmentAttribute] = []
     ) {
@@ -27,7 +27,7 @@ public struct PredictionEvent: Sendable, Equatable {
     }
 
     /// A binary classifier's prediction.
-    public init(
+    package init(
         model: String, version: String, id: String, timestamp: Int64, features: [Feature] = [],
         score: Double? = nil, predictedLabel: Int? = nil, segment: [SegmentAttribute] = []
     ) {
@@ -38,7 +38,7 @@ public struct PredictionEvent: Sendable, Equatable {
     /// The numeric output, which output drift watches as the `score` subject: a binary
     /// classifier's score (probability of the positive class) when it logs one, or a
     /// regression model's predicted value.
-    public var score: Double? {
+    package var score: Double? {
         switch output {
         case let .binary(_, score): score
         case let .regression(value): value
@@ -46,20 +46,20 @@ public struct PredictionEvent: Sendable, Equatable {
     }
 
     /// A binary classifier's predicted class (0 or 1), when logged.
-    public var predictedLabel: Int? {
+    package var predictedLabel: Int? {
         if case let .binary(predicted, _) = output { predicted } else { nil }
     }
 }
 
 /// What a prediction holds, by its model's type (``ModelType``).
-public enum PredictionOutput: Sendable, Equatable {
+package enum PredictionOutput: Sendable, Equatable {
     /// A binary classifier's predicted class (0 or 1) and score (probability of the
     /// positive class), each when logged.
     case binary(class: Int?, score: Double?)
     /// A regression model's predicted value.
     case regression(Double)
 
-    public var type: ModelType {
+    package var type: ModelType {
         switch self {
         case .binary: .binary
         case .regression: .regression
@@ -68,22 +68,22 @@ public enum PredictionOutput: Sendable, Equatable {
 }
 
 /// A ground-truth outcome for an earlier prediction.
-public struct LabelEvent: Sendable, Equatable {
+package struct LabelEvent: Sendable, Equatable {
     /// The id of the prediction this label belongs to.
-    public var id: String
+    package var id: String
     /// Event time in epoch milliseconds (when the outcome became known).
-    public var timestamp: Int64
+    package var timestamp: Int64
     /// The true class or value.
-    public var value: LabelValue
+    package var value: LabelValue
 
-    public init(id: String, timestamp: Int64, value: LabelValue) {
+    package init(id: String, timestamp: Int64, value: LabelValue) {
         self.id = id
         self.timestamp = timestamp
         self.value = value
     }
 
     /// A binary classifier's label: the true class, 0 or 1.
-    public init(id: String, timestamp: Int64, label: Int) {
+    package init(id: String, timestamp: Int64, label: Int) {
         self.init(id: id, timestamp: timestamp, value: .class(label))
     }
 }
@@ -92,12 +92,12 @@ public struct LabelEvent: Sendable, Equatable {
 /// it joins: a boolean (or, while no model is a regression model, a 0 or 1) is a class;
 /// while some model is a regression model, a number is a value, which a binary
 /// classifier's prediction takes as its class when it is 0 or 1.
-public enum LabelValue: Sendable, Equatable, Hashable {
+package enum LabelValue: Sendable, Equatable, Hashable {
     case `class`(Int)
     case value(Double)
 
     /// The label as a binary class: 0 or 1, or nil for another value.
-    public var binaryClass: Int? {
+    package var binaryClass: Int? {
         switch self {
         case let .class(label): label
         case let .value(value): value == 0 || value == 1 ? Int(value) : nil
@@ -105,7 +105,7 @@ public enum LabelValue: Sendable, Equatable, Hashable {
     }
 
     /// The label as a regression target.
-    public var number: Double {
+    package var number: Double {
         switch self {
         case let .class(label): Double(label)
         case let .value(value): value
@@ -113,16 +113,16 @@ public enum LabelValue: Sendable, Equatable, Hashable {
     }
 }
 
-public enum MonitorEvent: Sendable, Equatable {
+package enum MonitorEvent: Sendable, Equatable {
     case prediction(PredictionEvent)
     case label(LabelEvent)
 }
 
-public struct Feature: Sendable, Equatable {
-    public var name: String
-    public var value: FeatureValue
+package struct Feature: Sendable, Equatable {
+    package var name: String
+    package var value: FeatureValue
 
-    public init(_ name: String, _ value: FeatureValue) {
+    package init(_ name: String, _ value: FeatureValue) {
         self.name = name
         self.value = value
     }
@@ -131,7 +131,7 @@ public struct Feature: Sendable, Equatable {
 /// A feature's value as logged. The event decoder rejects object and array values
 /// (``EventRejection/wrongType(field:expected:)``); `.invalid` marks a value of the
 /// wrong kind from other sources, a data-quality finding for that feature.
-public enum FeatureValue: Sendable, Equatable {
+package enum FeatureValue: Sendable, Equatable {
     case number(Double)
     case string(String)
     case bool(Bool)
@@ -141,11 +141,11 @@ public enum FeatureValue: Sendable, Equatable {
     case invalid
 }
 
-public struct SegmentAttribute: Sendable, Equatable {
-    public var name: String
-    public var value: String
+package struct SegmentAttribute: Sendable, Equatable {
+    package var name: String
+    package var value: String
 
-    public init(_ name: String, _ value: String) {
+    package init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
     }

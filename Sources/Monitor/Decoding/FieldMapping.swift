@@ -15,41 +15,41 @@
 /// {"event":"prediction","model":"house-price","id":"h-1","ts":1700000000000,"features":{"f_rooms":4},"prediction":312500.0}
 /// {"event":"label","id":"h-1","ts":1700003600000,"label":298000.0}
 /// ```
-public struct FieldMapping: Sendable, Equatable {
+package struct FieldMapping: Sendable, Equatable {
     /// Field that says `prediction` or `label`. When the field is absent from an event,
     /// an event with a label field and no model field is a label.
-    public var eventType: String = "event"
-    public var model: String = "model"
-    public var version: String = "version"
-    public var id: String = "id"
+    package var eventType: String = "event"
+    package var model: String = "model"
+    package var version: String = "version"
+    package var id: String = "id"
     /// Where the event time comes from: a field (the default, `ts`) or the Kafka message.
-    public var timestamp: TimestampSource = .field("ts")
+    package var timestamp: TimestampSource = .field("ts")
     /// The unit of numeric event times (text is RFC 3339, see ``TimestampText``).
-    public var timestampUnit: TimestampUnit = .milliseconds
+    package var timestampUnit: TimestampUnit = .milliseconds
     /// What text without a UTC offset (`2026-03-01T12:00:00`) means.
-    public var naiveTimestamps: NaiveTimestamps = .utc
+    package var naiveTimestamps: NaiveTimestamps = .utc
     /// An object whose members are the features. Ignored when `featurePaths` is set.
-    public var features: String = "features"
+    package var features: String = "features"
     /// Explicit feature paths, named by their path (for flat or nested schemas).
-    public var featurePaths: [String] = []
-    public var score: String = "score"
-    public var predictedLabel: String = "label_pred"
+    package var featurePaths: [String] = []
+    package var score: String = "score"
+    package var predictedLabel: String = "label_pred"
     /// A regression model's predicted value (``ModelType/regression``), named as
     /// Evidently's and whylogs' column mappings name it; read only when some model is
     /// declared a regression model.
-    public var prediction: String = "prediction"
+    package var prediction: String = "prediction"
     /// An object whose members are segment attributes. Ignored when `segmentPaths` is set.
-    public var segment: String = "segment"
+    package var segment: String = "segment"
     /// Explicit segment attributes: attribute name → path.
-    public var segmentPaths: [String: String] = [:]
-    public var label: String = "label"
+    package var segmentPaths: [String: String] = [:]
+    package var label: String = "label"
     /// Used when an event carries no version field.
-    public var defaultVersion: String = "unversioned"
+    package var defaultVersion: String = "unversioned"
 
-    public init() {}
+    package init() {}
 
     /// Where an event's time is read.
-    public enum TimestampSource: Sendable, Equatable, CustomStringConvertible {
+    package enum TimestampSource: Sendable, Equatable, CustomStringConvertible {
         /// A field at this path: an epoch number in ``FieldMapping/timestampUnit``, or
         /// RFC 3339 / ISO 8601 text.
         case field(String)
@@ -58,11 +58,11 @@ public struct FieldMapping: Sendable, Equatable {
         case kafkaMessage
 
         /// How the configuration spells it: `timestamp: kafka`, or the field's path.
-        public init(_ text: String) {
+        package init(_ text: String) {
             self = text == "kafka" ? .kafkaMessage : .field(text)
         }
 
-        public var description: String {
+        package var description: String {
             switch self {
             case let .field(path): path
             case .kafkaMessage: "kafka"
@@ -73,11 +73,11 @@ public struct FieldMapping: Sendable, Equatable {
     /// Text timestamps without a UTC offset, as Python's `datetime.isoformat()` writes
     /// naive datetimes: taken as UTC (the default, as pandas, NannyML and Evidently treat
     /// them), or rejected (`naive_timestamp`) for logs that may be in local time.
-    public enum NaiveTimestamps: String, Sendable, CaseIterable {
+    package enum NaiveTimestamps: String, Sendable, CaseIterable {
         case utc, reject
     }
 
-    public enum TimestampUnit: String, Sendable, CaseIterable {
+    package enum TimestampUnit: String, Sendable, CaseIterable {
         case seconds = "s", milliseconds = "ms", microseconds = "us", nanoseconds = "ns"
 
         /// Converts a timestamp in this unit to epoch milliseconds.

@@ -16,23 +16,23 @@ import Darwin
 /// be valid UTF-8). Numbers that overflow a Double read as ±infinity; callers decide
 /// whether that is acceptable. Nesting deeper than ``maximumDepth`` is an error rather
 /// than a stack overflow. Every failure is a ``JSONError`` with the byte offset.
-public struct JSONReader: ~Copyable {
-    public static let maximumDepth = 64
+package struct JSONReader: ~Copyable {
+    package static let maximumDepth = 64
 
     private let bytes: UnsafeBufferPointer<UInt8>
     /// Offset of the next unread byte.
-    public private(set) var offset: Int = 0
+    package private(set) var offset: Int = 0
     private var depth = 0
 
     /// The caller keeps `bytes` alive for the reader's lifetime.
-    public init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    package init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
     // MARK: Structure
 
     /// The kind of the next value, after skipping white space.
-    public mutating func peekKind() throws(JSONError) -> JSONValueKind {
+    package mutating func peekKind() throws(JSONError) -> JSONValueKind {
         skipWhitespace()
         guard offset < bytes.count else { throw error(.unexpectedEnd) }
         switch bytes[offset] {
@@ -49,7 +49,7 @@ public struct JSONReader: ~Copyable {
     /// Calls `body` once per member of the object that comes next, with its key.
     /// `body` must consume the member's value (read it or ``skipValue()``). Errors
     /// `body` throws pass through unchanged, so a caller can stop early with its own.
-    public mutating func readObject(_ body: (inout JSONReader, JSONKey) throws -> Void) throws {
+    package mutating func readObject(_ body: (inout JSONReader, JSONKey) throws -> Void) throws {
         try open(UInt8(ascii: "{"))
         if try consumeIf(UInt8(ascii: "}")) { return close() }
         while true {
@@ -64,7 +64,7 @@ public struct JSONReader: ~Copyable {
     }
 
     /// Calls `body` once per element of the array that comes next; `body` must consume it.
-    public mutating func readArray(_ body: (inout JSONReader) throws -> Void) throws {
+    package mutating func readArray(_ body: (inout JSONReader) throws -> Void) throws {
         try open(UInt8(ascii: "["))
         if try consumeIf(UInt8(ascii: "]")) { return close() }
         while true {
@@ -76,13 +76,13 @@ public struct JSONReader: ~Copyable {
     }
 
     /// Checks that only white space follows the document.
-    public mutating func expectEnd() throws(JSONError) {
+    package mutating func expectEnd() throws(JSONError) {
         skipWhitespace()
         guard offset == bytes.count else { throw error(.trailingCharacters) }
     }
 
     /// Skips the next value of any kind, validating it. Throws only ``JSONError``.
-    public mutating func skipValue() throws {
+    package mutating func skipValue() throws {
         switch try peekKind() {
         case .object: try readObject { reader, _ in try reader.skipValue() }
         case .array: try readArray { reader in try reader.skipValue() }
@@ -95,26 +95,26 @@ public struct JSONReader: ~Copyable {
 
     // MARK: Scalars
 
-    public mutating func readBool() throws(JSONError) -> Bool {
+    package mutating func readBool() throws(JSONError) -> Bool {
         skipWhitespace()
         if try consumeLiteral("true") { return true }
         if try consumeLiteral("false") { return false }
         throw error(.expected("true or false"))
     }
 
-    public mutating func readNull() throws(JSONError) {
+    package mutating func readNull() throws(JSONError) {
         skipWhitespace()
         guard try consumeLiteral("null") else { throw error(.expected("null")) }
     }
 
     /// Reads `null` if it comes next; returns whether it did.
-    public mutating func readNullIfPresent() throws(JSONError) -> Bool {
+    package mutating func readNullIfPresent() throws(JSONError) -> Bool {
         guard try peekKind() == .null else { return false }
         try readNull()
         return true
     }
 
-    public mutating func readString() throws(JSONError) -> String {
+    package mutating func readString() throws(JSONError) -> String {
         skipWhitespace()
         let scanned = try scanString()
         return try decode(scanned)
@@ -122,13 +122,13 @@ public struct JSONReader: ~Copyable {
 
     /// Reads the next string without building it: its bytes in place when it has no
     /// escapes (see ``JSONKey``), for callers that compare before they build.
-    public mutating func readStringBytes() throws(JSONError) -> JSONKey {
+    package mutating func readStringBytes() throws(JSONError) -> JSONKey {
         skipWhitespace()
         return try readKey()
     }
 
     /// Reads a number, correctly rounded to the nearest Double.
-    public mutating func readDouble() throws(JSONError) -> Double {
+    package mutating func readDouble() throws(JSONError) -> Double {
         skipWhitespace()
         let start = offset
         let number = try scanNumber()
@@ -397,13 +397,13 @@ private let exactPowersOfTen: [Double] = [
 ]
 
 /// What kind of value comes next in a document.
-public enum JSONValueKind: Sendable, Equatable {
+package enum JSONValueKind: Sendable, Equatable {
     case object, array, string, number, bool, null
 }
 
 /// An object key (or a string read with ``JSONReader/readStringBytes()``), compared
 /// without building a String when it has no escapes.
-public struct JSONKey {
+package struct JSONKey {
     private let raw: UnsafeBufferPointer<UInt8>?
     private let decoded: String?
 
@@ -419,18 +419,18 @@ public struct JSONKey {
 
     /// Whether the key's UTF-8 bytes equal `utf8` (a memory comparison, no allocation).
     @inline(__always)
-    public func matches(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+    package func matches(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let raw else { return decoded!.utf8.elementsEqual(utf8) }
         guard raw.count == utf8.count else { return false }
         return raw.isEmpty || memcmp(utf8.baseAddress!, raw.baseAddress!, raw.count) == 0
     }
 
     /// Whether the key equals `name`.
-    public func matches(_ name: String) -> Bool {
+    package func matches(_ name: String) -> Bool {
         Array(name.utf8).withUnsafeBufferPointer { matches($0) }
     }
 
-    public var string: String {
+    package var string: String {
         decoded ?? String(decoding: raw!, as: UTF8.self)
     }
 
@@ -446,8 +446,8 @@ public struct JSONKey {
 }
 
 /// A malformed document: what was wrong and at which byte.
-public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Reason: Equatable, Sendable {
+package struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
+    package enum Reason: Equatable, Sendable {
         case unexpectedEnd
         case unexpectedCharacter(UInt8)
         case expected(String)
@@ -460,10 +460,10 @@ public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
         case trailingCharacters
     }
 
-    public var reason: Reason
-    public var offset: Int
+    package var reason: Reason
+    package var offset: Int
 
-    public var description: String {
+    package var description: String {
         let what = switch reason {
         case .unexpectedEnd: "unexpected end of input"
         case let .unexpectedCharacter(byte): "unexpected character 0x\(String(byte, radix: 16))"

@@ -8,7 +8,7 @@
 /// A second of 60 (a leap second, allowed by RFC 3339) counts as the next minute's first,
 /// as epoch time does. Without an offset the text is naive: ``Parsed/offsetSeconds`` is nil
 /// and the caller decides (see ``FieldMapping/NaiveTimestamps``).
-public enum TimestampText {
+package enum TimestampText {
     struct Parsed: Equatable, Sendable {
         /// Seconds since 1970-01-01T00:00:00Z (the text's local time minus its offset; for
         /// naive text, its local time as if it were UTC).
@@ -23,17 +23,17 @@ public enum TimestampText {
     }
 
     /// What is wrong with a text, for the rejection's reason.
-    public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
+    package enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
         /// The byte at `offset` (0-based) is not what the format has there.
         case expected(String, offset: Int)
         case outOfRange(Component, Int)
 
-        public enum Component: String, Sendable {
+        package enum Component: String, Sendable {
             case year, month, day, hour, minute, second
             case offsetHours = "offset hours", offsetMinutes = "offset minutes"
         }
 
-        public var description: String {
+        package var description: String {
             switch self {
             case let .expected(what, offset): "expected \(what) at character \(offset + 1)"
             case let .outOfRange(component, value): "\(component.rawValue) \(value) is out of range"

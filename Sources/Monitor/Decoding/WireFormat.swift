@@ -5,9 +5,9 @@
 /// next to framed messages on the same topic. Cost: 5 bytes read per message.
 ///
 /// Source: https://docs.confluent.io/platform/current/schema-registry/fundamentals/serdes-develop/index.html#wire-format
-public enum SchemaRegistryFraming {
-    public static let magicByte: UInt8 = 0
-    public static let headerBytes = 5
+package enum SchemaRegistryFraming {
+    package static let magicByte: UInt8 = 0
+    package static let headerBytes = 5
 
     /// The schema id of a framed message, or nil when `bytes` is too short to hold one.
     static func schemaID(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32? {
@@ -16,14 +16,14 @@ public enum SchemaRegistryFraming {
     }
 
     /// The schema id of `bytes` when it is a framed message (nil for JSON or too short).
-    public static func framedSchemaID(_ bytes: [UInt8]) -> UInt32? {
+    package static func framedSchemaID(_ bytes: [UInt8]) -> UInt32? {
         guard bytes.first == magicByte else { return nil }
         return bytes.withUnsafeBufferPointer { schemaID($0) }
     }
 }
 
 /// How the payloads framed with one schema id are decoded.
-public enum WireSchema: Sendable {
+package enum WireSchema: Sendable {
     case avro(AvroDecoder)
     /// A JSON Schema: the payload is JSON, decoded as an unframed message (the schema
     /// itself is not checked against; the field mapping's type checks apply).
@@ -31,7 +31,7 @@ public enum WireSchema: Sendable {
 }
 
 /// Why no schema is available for a framed message's id.
-public enum SchemaLookupFailure: Error, Sendable, Equatable, CustomStringConvertible {
+package enum SchemaLookupFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// The message is framed but the run has no schema registry.
     case registryNotConfigured
     /// The registry answered that it has no schema with this id.
@@ -41,7 +41,7 @@ public enum SchemaLookupFailure: Error, Sendable, Equatable, CustomStringConvert
     /// The registry's schema is of a type driftwatch does not decode (Protobuf), or invalid.
     case unsupported(String)
 
-    public var code: String {
+    package var code: String {
         switch self {
         case .registryNotConfigured: "schema_registry_not_configured"
         case .notFound: "schema_not_found"
@@ -50,7 +50,7 @@ public enum SchemaLookupFailure: Error, Sendable, Equatable, CustomStringConvert
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .registryNotConfigured: "no schema registry configured (serve --schema-registry URL)"
         case .notFound: "the schema registry has no schema with this id"
@@ -62,18 +62,18 @@ public enum SchemaLookupFailure: Error, Sendable, Equatable, CustomStringConvert
 
 /// The schemas known for the messages of one batch, by id: a snapshot of the registry
 /// client's cache taken before the batch is decoded, so decoding never waits on the network.
-public struct SchemaTable: Sendable {
-    public var schemas: [UInt32: Result<WireSchema, SchemaLookupFailure>]
+package struct SchemaTable: Sendable {
+    package var schemas: [UInt32: Result<WireSchema, SchemaLookupFailure>]
     /// The answer for ids not in `schemas`.
-    public var missing: SchemaLookupFailure
+    package var missing: SchemaLookupFailure
 
-    public init(schemas: [UInt32: Result<WireSchema, SchemaLookupFailure>] = [:], missing: SchemaLookupFailure = .registryNotConfigured) {
+    package init(schemas: [UInt32: Result<WireSchema, SchemaLookupFailure>] = [:], missing: SchemaLookupFailure = .registryNotConfigured) {
         self.schemas = schemas
         self.missing = missing
     }
 
     /// No registry: every framed message is rejected as such.
-    public static let none = SchemaTable()
+    package static let none = SchemaTable()
 
     func schema(_ id: UInt32) -> Result<WireSchema, SchemaLookupFailure> {
         schemas[id] ?? .failure(missing)

@@ -5,18 +5,18 @@ import DriftCore
 ///
 /// An enum over the concrete detectors rather than an existential, so that updating it
 /// on the per-label path is a direct call and its state serialises with a tag.
-public struct ErrorStreamDetector: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
+package struct ErrorStreamDetector: Sendable, Equatable {
+    package enum Kind: String, Sendable, CaseIterable {
         case adwin, ddm, eddm
         case pageHinkley = "page_hinkley"
 
         /// Accepts the catalogue names and `page-hinkley`.
-        public init?(name: String) {
+        package init?(name: String) {
             self.init(rawValue: name.replacingOccurrences(of: "-", with: "_"))
         }
 
         /// The rule catalogue entry: parameter names, types and defaults.
-        public var definition: MetricDefinition { MetricCatalog.definition(.changeDetector(self)) }
+        package var definition: MetricDefinition { MetricCatalog.definition(.changeDetector(self)) }
     }
 
     private enum State: Sendable, Equatable {
@@ -28,7 +28,7 @@ public struct ErrorStreamDetector: Sendable, Equatable {
 
     private var state: State
 
-    public var kind: Kind {
+    package var kind: Kind {
         switch state {
         case .adwin: .adwin
         case .ddm: .ddm
@@ -39,7 +39,7 @@ public struct ErrorStreamDetector: Sendable, Equatable {
 
     /// `parameters` are the catalogue's (defaults filled in by the rule parser or by
     /// ``MetricDefinition/parameters(parsing:)``); missing ones take River's defaults.
-    public init(kind: Kind, parameters: RuleParameters = RuleParameters()) throws(DetectorConfigurationError) {
+    package init(kind: Kind, parameters: RuleParameters = RuleParameters()) throws(DetectorConfigurationError) {
         func integer(_ name: String, _ fallback: Int) -> Int { parameters.integer(name) ?? fallback }
         func number(_ name: String, _ fallback: Double) -> Double { parameters.number(name) ?? fallback }
         switch kind {
@@ -65,7 +65,7 @@ public struct ErrorStreamDetector: Sendable, Equatable {
 
     /// Feeds one value (for error streams: 1 for a wrong prediction, 0 for a right one);
     /// returns whether the detector signalled drift at this value.
-    public mutating func update(_ value: Double) -> Bool {
+    package mutating func update(_ value: Double) -> Bool {
         switch state {
         case var .adwin(detector):
             defer { state = .adwin(detector) }
@@ -116,7 +116,7 @@ extension ErrorStreamDetector {
 extension MetricDefinition {
     /// Parameters given as `name=value` text (as on the command line), checked against
     /// this metric's definitions, with defaults filled in.
-    public func parameters(parsing assignments: [String]) throws(ParameterParseError) -> RuleParameters {
+    package func parameters(parsing assignments: [String]) throws(ParameterParseError) -> RuleParameters {
         var values: [String: ParameterValue] = [:]
         for assignment in assignments {
             let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
@@ -152,7 +152,7 @@ extension ParameterDefinition {
     }
 }
 
-public struct ParameterParseError: Error, Equatable, CustomStringConvertible {
-    public var description: String
+package struct ParameterParseError: Error, Equatable, CustomStringConvertible {
+    package var description: String
     init(_ description: String) { self.description = description }
 }

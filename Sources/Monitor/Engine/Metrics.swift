@@ -1,7 +1,7 @@
 import DriftCore
 
 /// What a metric is about.
-public enum MetricSubject: Hashable, Sendable, Comparable {
+package enum MetricSubject: Hashable, Sendable, Comparable {
     case model
     case score
     case prediction
@@ -10,7 +10,7 @@ public enum MetricSubject: Hashable, Sendable, Comparable {
     case fairness([String])
 
     /// The subject as alerts and metric lines name it.
-    public var name: String {
+    package var name: String {
         switch self {
         case .model: "model"
         case .score: "score"
@@ -21,7 +21,7 @@ public enum MetricSubject: Hashable, Sendable, Comparable {
     }
 
     /// Orders model, outputs, features, then segments; by name within each.
-    public static func < (lhs: MetricSubject, rhs: MetricSubject) -> Bool {
+    package static func < (lhs: MetricSubject, rhs: MetricSubject) -> Bool {
         (lhs.rank, lhs.name) < (rhs.rank, rhs.name)
     }
 
@@ -37,11 +37,11 @@ public enum MetricSubject: Hashable, Sendable, Comparable {
 }
 
 /// A metric of a subject.
-public struct MetricKey: Hashable, Sendable {
-    public var subject: MetricSubject
-    public var metric: FeatureMetric
+package struct MetricKey: Hashable, Sendable {
+    package var subject: MetricSubject
+    package var metric: FeatureMetric
 
-    public init(_ subject: MetricSubject, _ metric: FeatureMetric) {
+    package init(_ subject: MetricSubject, _ metric: FeatureMetric) {
         self.subject = subject
         self.metric = metric
     }
@@ -50,11 +50,11 @@ public struct MetricKey: Hashable, Sendable {
 /// One computed value with the number of samples behind it (nil value: undefined,
 /// e.g. an empty window), and how likely sampling noise alone is to give a difference
 /// from the reference at least this large (nil where no test applies).
-public struct MetricObservation: Sendable, Equatable {
-    public var key: MetricKey
-    public var value: Double?
-    public var samples: Int
-    public var pValue: Double?
+package struct MetricObservation: Sendable, Equatable {
+    package var key: MetricKey
+    package var value: Double?
+    package var samples: Int
+    package var pValue: Double?
 }
 
 /// The per-feature, score and predicted-class metrics of a drift window.

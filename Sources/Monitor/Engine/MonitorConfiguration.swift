@@ -1,56 +1,56 @@
 import DriftCore
 
 /// Everything that shapes what the monitor computes, besides the rules.
-public struct MonitorConfiguration: Sendable {
-    public var window = WindowSpec.hourlySlidingByFiveMinutes
-    public var join = LabelJoin<JoinedPrediction>.Configuration()
+package struct MonitorConfiguration: Sendable {
+    package var window = WindowSpec.hourlySlidingByFiveMinutes
+    package var join = LabelJoin<JoinedPrediction>.Configuration()
     /// When a performance window's labels are complete enough to judge it.
-    public var labelReadiness = LabelReadiness()
+    package var labelReadiness = LabelReadiness()
     /// Reference profiles by model and version (see ``ReferenceProfiles``); a version
     /// without one uses its own first window.
-    public var references = ReferenceProfiles()
+    package var references = ReferenceProfiles()
     /// Resolution of profiles built from the stream.
-    public var profile = ProfileConfiguration()
+    package var profile = ProfileConfiguration()
     /// Feature kinds that override inference (for profiles built from the stream).
-    public var featureKinds: [String: FeatureKind] = [:]
-    public var caps = Caps()
+    package var featureKinds: [String: FeatureKind] = [:]
+    package var caps = Caps()
     /// Each model's type (the configuration's `models`; undeclared models are binary).
-    public var modelTypes = ModelTypes()
+    package var modelTypes = ModelTypes()
     /// Evaluations in a row that cannot judge a rule (for one model, version and subject)
     /// before a `rule_not_evaluated` notice says so.
-    public var blindNoticeAfter = defaultBlindNoticeAfter
-    public static let defaultBlindNoticeAfter = 12
+    package var blindNoticeAfter = defaultBlindNoticeAfter
+    package static let defaultBlindNoticeAfter = 12
     /// Whether evaluations emit metric events (every metric of every window): only when a
     /// sink wants them (`replay --metrics-out`, serve's gauges and metrics topic); off, the
     /// engine does not build them.
-    public var emitsMetricEvents = true
+    package var emitsMetricEvents = true
 
-    public init() {}
+    package init() {}
 
     /// Bounds on everything that grows with the input; what exceeds them is counted.
-    public struct Caps: Sendable, Equatable {
-        public var models = 100
-        public var versionsPerModel = 20
+    package struct Caps: Sendable, Equatable {
+        package var models = 100
+        package var versionsPerModel = 20
         /// Distinct values kept per segment attribute; further values share `(other)`.
-        public var segmentValuesPerAttribute = 100
+        package var segmentValuesPerAttribute = 100
         /// Segment attributes tracked for fairness (the first ones seen, in name order).
-        public var segmentAttributes = 8
+        package var segmentAttributes = 8
         /// Events kept to build a stream reference (beyond it, the reference is built
         /// from the first events only).
-        public var referenceEvents = 500_000
+        package var referenceEvents = 500_000
         /// Events held at once by all versions still building a stream reference (each
         /// is kept whole until its reference is built: about 1 KB with 20 features), so
         /// many versions starting together cannot each hold `referenceEvents`.
-        public var referenceEventsInTotal = 1_000_000
+        package var referenceEventsInTotal = 1_000_000
         /// Estimated bytes (``PredictionEvent/estimatedBytes``) of the events held at once
         /// for stream references. The event caps alone do not bound memory: one event may
         /// carry up to the decoder's 1 MiB (a thousand features), a thousand ordinary ones'
         /// worth, so a flood of wide events would otherwise hold up to a million of them.
-        public var referenceBytesInTotal = 1 << 30
+        package var referenceBytesInTotal = 1 << 30
         /// Performance panes kept while waiting for labels.
-        public var performancePanes = 2016
+        package var performancePanes = 2016
 
-        public init() {}
+        package init() {}
     }
 }
 
@@ -65,12 +65,12 @@ public struct MonitorConfiguration: Sendable {
 /// every default performance threshold to stand out of sampling noise (with 5,000 labels
 /// the standard error of an accuracy is at most 0.007). Sparse streams, whose windows hold
 /// fewer labels, wait for coverage as before: there every label counts.
-public struct LabelReadiness: Sendable, Equatable {
-    public var coverageThreshold = 0.8
-    public var partialWaitMilliseconds: Int64 = 2 * 3_600_000
-    public var partialMinimumLabelled = 5_000
+package struct LabelReadiness: Sendable, Equatable {
+    package var coverageThreshold = 0.8
+    package var partialWaitMilliseconds: Int64 = 2 * 3_600_000
+    package var partialMinimumLabelled = 5_000
 
-    public init() {}
+    package init() {}
 
     /// Whether a period's outcomes can be judged: `labelled` of its `predictions` have an
     /// outcome, `waited` milliseconds after its end (nil: no end in time, as count windows).
@@ -86,16 +86,16 @@ public struct LabelReadiness: Sendable, Equatable {
 
 /// A reference given up front: a profile (e.g. from `driftwatch profile` on training data)
 /// and what the profile file adds to it.
-public struct ProvidedReference: Sendable {
-    public var profile: ReferenceProfile
+package struct ProvidedReference: Sendable {
+    package var profile: ReferenceProfile
     /// An id for the audit trail (e.g. the file name).
-    public var identifier: String
+    package var identifier: String
     /// Outcomes of the reference's labelled predictions (nil: unlabelled data).
-    public var outcomes: ReferenceOutcomes?
+    package var outcomes: ReferenceOutcomes?
     /// Spread of each drift statistic across the reference's chunks (empty: not measured).
-    public var chunkStatistics: [MetricKey: ChunkStatistic]
+    package var chunkStatistics: [MetricKey: ChunkStatistic]
 
-    public init(profile: ReferenceProfile, identifier: String, outcomes: ReferenceOutcomes? = nil, chunkStatistics: [MetricKey: ChunkStatistic] = [:]) {
+    package init(profile: ReferenceProfile, identifier: String, outcomes: ReferenceOutcomes? = nil, chunkStatistics: [MetricKey: ChunkStatistic] = [:]) {
         self.profile = profile
         self.identifier = identifier
         self.outcomes = outcomes
@@ -105,17 +105,17 @@ public struct ProvidedReference: Sendable {
 
 /// References given up front, by model and version; `"*"` as version matches every version
 /// of a model, and `"*"` as model every model.
-public struct ReferenceProfiles: Sendable {
-    public private(set) var references: [String: [String: ProvidedReference]] = [:]
+package struct ReferenceProfiles: Sendable {
+    package private(set) var references: [String: [String: ProvidedReference]] = [:]
 
-    public init() {}
+    package init() {}
 
-    public mutating func set(_ reference: ProvidedReference, model: String = "*", version: String = "*") {
+    package mutating func set(_ reference: ProvidedReference, model: String = "*", version: String = "*") {
         references[model, default: [:]][version] = reference
     }
 
     /// A bare profile, without outcomes or chunk spread.
-    public mutating func set(_ profile: ReferenceProfile, identifier: String, model: String = "*", version: String = "*") {
+    package mutating func set(_ profile: ReferenceProfile, identifier: String, model: String = "*", version: String = "*") {
         set(ProvidedReference(profile: profile, identifier: identifier), model: model, version: version)
     }
 
@@ -137,9 +137,9 @@ public struct ReferenceProfiles: Sendable {
 }
 
 /// The names under which the model's outputs appear in a profile, beside the features.
-public enum OutputSubject {
-    public static let score = "@score"
-    public static let prediction = "@prediction"
+package enum OutputSubject {
+    package static let score = "@score"
+    package static let prediction = "@prediction"
 
     /// The category a predicted class is counted under in the `@prediction` profile:
     /// its decimal text. Classes are 0 or 1, whose texts are constants, so the per-event

@@ -10,49 +10,49 @@ import DriftCore
 /// close, and once idle long enough its alerts resolve: ``Retirement``), and ``advance(to:)``
 /// moves it on without traffic (serve's idle timeout). Memory is bounded by
 /// ``MonitorConfiguration/Caps``; everything past a cap is counted in ``counters``.
-public final class MonitorEngine {
-    public struct Counters: Sendable, Equatable {
-        public var predictions = 0
-        public var labels = 0
+package final class MonitorEngine {
+    package struct Counters: Sendable, Equatable {
+        package var predictions = 0
+        package var labels = 0
         /// Rejected messages by reason code.
-        public var rejected: [String: Int] = [:]
+        package var rejected: [String: Int] = [:]
         /// Predictions dropped because the model or version cap was reached.
-        public var cappedModels = 0
-        public var cappedVersions = 0
+        package var cappedModels = 0
+        package var cappedVersions = 0
         /// Segment values mapped to `(other)` because their attribute had
         /// `Caps.segmentValuesPerAttribute` values already in that model version (the
         /// caps are per model and version: one model's flood cannot blind another).
-        public var cappedSegmentValues = 0
+        package var cappedSegmentValues = 0
         /// Segment attributes seen beyond `Caps.segmentAttributes` in a model version (not tracked).
-        public var untrackedSegmentAttributes = 0
+        package var untrackedSegmentAttributes = 0
         /// Events left out of stream references (or dropped while waiting for one) because
         /// `Caps.referenceEvents`, `Caps.referenceEventsInTotal` or `Caps.referenceBytesInTotal` was reached.
-        public var cappedReferenceEvents = 0
+        package var cappedReferenceEvents = 0
         /// Predictions whose pane had closed (event time beyond the allowed lateness).
-        public var lateEvents = 0
+        package var lateEvents = 0
         /// Labels that joined after their prediction's performance window was evaluated.
-        public var lateLabels = 0
+        package var lateLabels = 0
         /// Labels joined to a binary classifier's prediction that are not 0 or 1 (numbers,
         /// read as such while some model is a regression model), left out of performance.
-        public var mismatchedLabels = 0
+        package var mismatchedLabels = 0
         /// Performance windows evaluated below label coverage before their TTL: past
         /// `labels.partial_wait` with enough labels, or because too many panes waited.
-        public var belowCoveragePerformanceEvaluations = 0
+        package var belowCoveragePerformanceEvaluations = 0
         /// Set by `finish()`: performance windows still below label coverage at the end of
         /// input (not evaluated), and versions whose stream reference was never completed.
-        public var performanceWindowsAwaitingLabels = 0
-        public var versionsWithoutReference = 0
-        public var evaluations = 0
-        public var alerts = 0
-        public var retrainTriggers = 0
+        package var performanceWindowsAwaitingLabels = 0
+        package var versionsWithoutReference = 0
+        package var evaluations = 0
+        package var alerts = 0
+        package var retrainTriggers = 0
         /// Retraining rules that fired within the cooldown of the previous trigger.
-        public var retrainTriggersInCooldown = 0
+        package var retrainTriggersInCooldown = 0
 
         /// Per rule, its evaluations by result: `judged`, the skip reasons (``SkipReason/code``)
         /// and `held_as_noise` (breaches the noise gate held back; also among `judged`).
-        public var ruleEvaluations: [String: [String: Int]] = [:]
+        package var ruleEvaluations: [String: [String: Int]] = [:]
 
-        public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+        package var rejectedTotal: Int { rejected.values.reduce(0, +) }
     }
 
     private struct VersionKey: Hashable {
@@ -60,8 +60,8 @@ public final class MonitorEngine {
         var version: String
     }
 
-    public let configuration: MonitorConfiguration
-    public let decoder: EventDecoder
+    package let configuration: MonitorConfiguration
+    package let decoder: EventDecoder
     private let evaluator: RuleEvaluator
     private var versions: [VersionKey: VersionMonitor] = [:]
     /// Versions in the order first seen: the label join refers to them by position,
@@ -78,10 +78,10 @@ public final class MonitorEngine {
     private var outputs: [MonitorOutput] = []
     /// Alerts that started firing and retraining triggers, by rule: how many, and the
     /// event time of the first.
-    public private(set) var firings: [String: (count: Int, first: Int64)] = [:]
+    package private(set) var firings: [String: (count: Int, first: Int64)] = [:]
     /// Alert instances in the restored checkpoint whose rule is gone or changed (see
     /// ``init(restoring:configuration:rules:decoder:)``); 0 for an engine not restored.
-    public private(set) var alertInstancesDroppedOnRestore = 0
+    package private(set) var alertInstancesDroppedOnRestore = 0
     /// What the engine counts itself; ``counters`` adds what versions and caps count.
     private var ownCounters = Counters()
     /// Arrivals (all messages) and rejections, for each version's `rejected_rate`.
@@ -93,7 +93,7 @@ public final class MonitorEngine {
     /// When idle versions' alerts resolve (nil for count windows; see ``Retirement``).
     private let retirementPolicy: RetirementPolicy?
 
-    public init(configuration: MonitorConfiguration = MonitorConfiguration(), rules: RuleSet, decoder: EventDecoder = EventDecoder()) {
+    package init(configuration: MonitorConfiguration = MonitorConfiguration(), rules: RuleSet, decoder: EventDecoder = EventDecoder()) {
         self.configuration = configuration
         self.decoder = decoder
         evaluator = RuleEvaluator(ruleSet: rules, labelReadiness: configuration.labelReadiness,
@@ -106,7 +106,7 @@ public final class MonitorEngine {
     }
 
     /// Everything counted so far (O(versions) to gather: read it per report, not per event).
-    public var counters: Counters {
+    package var counters: Counters {
         var counters = ownCounters
         counters.retrainTriggersInCooldown = evaluator.retrainTriggersInCooldown
         for monitor in versionTable {
@@ -122,15 +122,15 @@ public final class MonitorEngine {
         return counters
     }
 
-    public var rulesDigest: String { evaluator.ruleSet.rulesDigest }
+    package var rulesDigest: String { evaluator.ruleSet.rulesDigest }
     /// Rules that can never be judged against a reference given up front, one line each:
     /// relative conditions on performance or label fairness with a profile that has no
     /// labelled outcomes, `sigma` conditions with one that has no chunk spread. Known at
     /// start (replay and serve report them before the first event).
-    public var referenceGaps: [String] { Self.referenceGaps(configuration: configuration, rules: evaluator.ruleSet) }
+    package var referenceGaps: [String] { Self.referenceGaps(configuration: configuration, rules: evaluator.ruleSet) }
 
     /// ``referenceGaps`` before any engine exists (serve reports them at start).
-    public static func referenceGaps(configuration: MonitorConfiguration, rules: RuleSet) -> [String] {
+    package static func referenceGaps(configuration: MonitorConfiguration, rules: RuleSet) -> [String] {
         configuration.references.all.flatMap { model, version, reference in
             rules.rules.compactMap { rule -> String? in
                 guard rule.selector.matches(model: model, version: version) || model == "*" || version == "*" else { return nil }
@@ -166,7 +166,7 @@ public final class MonitorEngine {
     /// Rules that select a declared model but have no metric for its type (e.g. accuracy
     /// for a regression model), one line each: they skip that model's windows. Known at
     /// start (replay and serve report them with ``referenceGaps``).
-    public static func modelTypeGaps(configuration: MonitorConfiguration, rules: RuleSet) -> [String] {
+    package static func modelTypeGaps(configuration: MonitorConfiguration, rules: RuleSet) -> [String] {
         configuration.modelTypes.declared.sorted { $0.key < $1.key }.flatMap { model, type in
             rules.rules.compactMap { rule -> String? in
                 guard rule.selector.models.matches(model) else { return nil }
@@ -183,20 +183,20 @@ public final class MonitorEngine {
 
     /// What each rule's evaluations came to (judged, skipped by reason, held back as noise,
     /// firings, flaps), in rule order.
-    public var ruleActivity: [RuleActivity] { evaluator.ruleActivity }
+    package var ruleActivity: [RuleActivity] { evaluator.ruleActivity }
     /// The label join's counters; redelivered predictions include those dropped while
     /// their version waited for its reference (before they could reach the join).
-    public var joinCounters: LabelJoin<JoinedPrediction>.Counters {
+    package var joinCounters: LabelJoin<JoinedPrediction>.Counters {
         var counters = join.counters
         counters.duplicatePredictions += versionTable.reduce(0) { $0 + $1.duplicatePredictionsWhileWaiting }
         return counters
     }
-    public var pendingLabels: Int { join.pendingCount }
+    package var pendingLabels: Int { join.pendingCount }
 
     /// Decodes and processes one message; returns why it was rejected, if it was (the
     /// caller sends it to the dead-letter sink with that reason).
     @discardableResult
-    public func process(message bytes: UnsafeBufferPointer<UInt8>) -> EventRejection? {
+    package func process(message bytes: UnsafeBufferPointer<UInt8>) -> EventRejection? {
         switch decode(bytes) {
         case let .success(event):
             return process(event)
@@ -212,7 +212,7 @@ public final class MonitorEngine {
     }
 
     /// Counts a message rejected before decoding (e.g. an oversize line).
-    public func reject(_ rejection: EventRejection) {
+    package func reject(_ rejection: EventRejection) {
         arrivals += 1
         ownCounters.rejected[rejection.code, default: 0] += 1
     }
@@ -220,7 +220,7 @@ public final class MonitorEngine {
     /// Processes a decoded event; returns why it was rejected, if it was (a prediction
     /// that does not fit its model's type).
     @discardableResult
-    public func process(_ event: MonitorEvent) -> EventRejection? {
+    package func process(_ event: MonitorEvent) -> EventRejection? {
         if case let .prediction(prediction) = event, let mismatch = typeMismatch(prediction) {
             reject(mismatch)
             return mismatch
@@ -287,14 +287,14 @@ public final class MonitorEngine {
     /// every version's windows close and are evaluated as if predictions at that time had
     /// arrived. A replay never calls it (its end of input is ``finish()``); no-op for a
     /// time not after ``eventTime``.
-    public func advance(to eventTime: Int64) {
+    package func advance(to eventTime: Int64) {
         guard eventTime > partitionTime else { return }
         settle(join.advance(to: eventTime))
         advancePartition(to: eventTime)
     }
 
     /// The partition's event time: the largest prediction time seen or advanced to (nil before any).
-    public var eventTime: Int64? { partitionTime == .min ? nil : partitionTime }
+    package var eventTime: Int64? { partitionTime == .min ? nil : partitionTime }
 
     /// A version's event time advances with its partition's watermark (the largest event
     /// time of any version or model here, minus the allowed lateness): each time that
@@ -400,7 +400,7 @@ public final class MonitorEngine {
     /// End of input: closes every open window and evaluates what that completes, then
     /// counts what was left waiting (see ``Counters``). Pending predictions stay in the
     /// join: with no more input, their labels can neither come nor be known missing.
-    public func finish() {
+    package func finish() {
         for monitor in versionTable {
             let flushed = monitor.flush(now: join.now)
             flushed.payloads.forEach(addToJoin)
@@ -411,10 +411,10 @@ public final class MonitorEngine {
     }
 
     /// How many outputs wait for ``drainOutputs()`` (O(1): a caller can tell which event emitted some).
-    public var pendingOutputCount: Int { outputs.count }
+    package var pendingOutputCount: Int { outputs.count }
 
     /// Outputs produced since the last call, in order.
-    public func drainOutputs() -> [MonitorOutput] {
+    package func drainOutputs() -> [MonitorOutput] {
         // Most events produce nothing: return without touching the buffer. (Emptying it
         // "keeping capacity" while the caller holds the returned copy allocated a new
         // buffer on every call.)
@@ -428,7 +428,7 @@ public final class MonitorEngine {
 
 extension MonitorEngine {
     /// The kind and format version of ``checkpoint()`` blobs.
-    public static let checkpointKind = "engine-state"
+    package static let checkpointKind = "engine-state"
     /// Format 2 added growing windows, skipped-evaluation accounting and hysteresis state;
     /// format 3 segment codes per model version and the partition's event time; format 4
     /// where an alert's `for`/`keep_firing_for` run counted its last independent window,
@@ -443,7 +443,7 @@ extension MonitorEngine {
     /// performance start them empty; its versions count as receiving since the partition's
     /// event time, its resolved alerts as cleared); an older checkpoint is refused with a
     /// clear error (its layout cannot be completed).
-    public static let checkpointFormatVersion: UInt32 = 6
+    package static let checkpointFormatVersion: UInt32 = 6
     /// The oldest format ``init(restoring:joinPages:configuration:rules:decoder:)`` reads.
     static let oldestReadableCheckpointFormat: UInt32 = 4
 
@@ -455,7 +455,7 @@ extension MonitorEngine {
     /// yet drained. Rules and configuration are not in it (they come from their files).
     ///
     /// Cost: O(state) — dominated by pending predictions and stream-reference events.
-    public func checkpoint() -> [UInt8] {
+    package func checkpoint() -> [UInt8] {
         VersionedBlob.encode(CheckpointPayload(engine: self, inlineJoinPages: true), kind: Self.checkpointKind,
                              version: Self.checkpointFormatVersion)
     }
@@ -468,13 +468,13 @@ extension MonitorEngine {
     /// stores each page once and then only the growing last one (``joinPage(_:)``).
     ///
     /// Cost: O(state other than pending predictions) + O(pending / 8) for the flags.
-    public func checkpointWithoutJoinPages() -> (state: [UInt8], joinPages: [JoinPage]) {
+    package func checkpointWithoutJoinPages() -> (state: [UInt8], joinPages: [JoinPage]) {
         (VersionedBlob.encode(CheckpointPayload(engine: self, inlineJoinPages: false), kind: Self.checkpointKind,
                               version: Self.checkpointFormatVersion), join.pages)
     }
 
     /// The bytes of label-join page `number` (one of ``checkpointWithoutJoinPages()``'s). O(page).
-    public func joinPage(_ number: Int) -> [UInt8] {
+    package func joinPage(_ number: Int) -> [UInt8] {
         join.encodePage(number) { payload, writer in payload.encode(to: &writer) }
     }
 
@@ -489,7 +489,7 @@ extension MonitorEngine {
     /// `joinPages` are the label-join pages a blob of ``checkpointWithoutJoinPages()``
     /// leaves out, by page number (each must cover what the blob needs; a page missing or
     /// too short is an error).
-    public convenience init(
+    package convenience init(
         restoring bytes: [UInt8], joinPages: [Int: [UInt8]] = [:], configuration: MonitorConfiguration = MonitorConfiguration(),
         rules: RuleSet, decoder: EventDecoder = EventDecoder()
     ) throws {

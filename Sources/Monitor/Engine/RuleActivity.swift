@@ -1,7 +1,7 @@
 import DriftCore
 
 /// Why an evaluation could not judge a rule: it is counted, never silent.
-public enum SkipReason: Sendable, Equatable, Hashable {
+package enum SkipReason: Sendable, Equatable, Hashable {
     /// The window held fewer samples than the rule's `min_samples` (how many it held).
     case tooFewSamples(Int)
     /// The metric is undefined on the window (e.g. no positive predictions for precision).
@@ -10,7 +10,7 @@ public enum SkipReason: Sendable, Equatable, Hashable {
     case noReference
 
     /// The reason as notices, `/metrics` and summaries name it.
-    public var code: String {
+    package var code: String {
         switch self {
         case .tooFewSamples: "too_few_samples"
         case .noValue: "no_value"
@@ -21,39 +21,39 @@ public enum SkipReason: Sendable, Equatable, Hashable {
 
 /// What one rule's evaluations came to over a run: judged, skipped (by reason), breaches
 /// held back as sampling noise, firings and flaps. Deterministic; checkpointed.
-public struct RuleActivity: Sendable, Equatable {
-    public var rule: String
-    public var minSamples: Int
+package struct RuleActivity: Sendable, Equatable {
+    package var rule: String
+    package var minSamples: Int
     /// Evaluations that judged the condition (breached or clear).
-    public var evaluated = 0
-    public var skippedForTooFewSamples = 0
-    public var skippedForNoValue = 0
-    public var skippedForNoReference = 0
+    package var evaluated = 0
+    package var skippedForTooFewSamples = 0
+    package var skippedForNoValue = 0
+    package var skippedForNoReference = 0
     /// Values beyond the threshold that sampling noise explains (the noise gate held them back).
-    public var heldAsNoise = 0
-    public var firings = 0
+    package var heldAsNoise = 0
+    package var firings = 0
     /// Firings within ``RuleEvaluator/flapEvaluations`` judged evaluations of the same instance's resolution.
-    public var flaps = 0
+    package var flaps = 0
     /// Samples of the first ``samplesKept`` evaluations skipped for too few samples (for their median).
-    public private(set) var skippedSamples: [Int] = []
-    public static let samplesKept = 4096
+    package private(set) var skippedSamples: [Int] = []
+    package static let samplesKept = 4096
 
-    public init(rule: String, minSamples: Int) {
+    package init(rule: String, minSamples: Int) {
         self.rule = rule
         self.minSamples = minSamples
     }
 
-    public var skipped: Int { skippedForTooFewSamples + skippedForNoValue + skippedForNoReference }
+    package var skipped: Int { skippedForTooFewSamples + skippedForNoValue + skippedForNoReference }
 
     /// The counts by result, as `/metrics` (`driftwatch_rule_evaluations_total{rule,result}`)
     /// and `/v1/status` show them.
-    public var countsByResult: [String: Int] {
+    package var countsByResult: [String: Int] {
         ["judged": evaluated, SkipReason.tooFewSamples(0).code: skippedForTooFewSamples, SkipReason.noValue.code: skippedForNoValue,
          SkipReason.noReference.code: skippedForNoReference, "held_as_noise": heldAsNoise]
     }
 
     /// The median samples of the evaluations skipped for too few (over the first ``samplesKept``).
-    public var medianSkippedSamples: Int? {
+    package var medianSkippedSamples: Int? {
         guard !skippedSamples.isEmpty else { return nil }
         return skippedSamples.sorted()[(skippedSamples.count - 1) / 2]
     }
@@ -70,7 +70,7 @@ public struct RuleActivity: Sendable, Equatable {
 
     /// One line for a run summary, e.g. "AccuracyDrop: 0 of 4,032 evaluations judged —
     /// 4,032 skipped with too few samples (median 712 < min_samples 1,000)".
-    public var summary: String {
+    package var summary: String {
         var line = "\(rule): \(evaluated) of \(evaluated + skipped) evaluations judged"
         var parts: [String] = []
         if skippedForTooFewSamples > 0 {

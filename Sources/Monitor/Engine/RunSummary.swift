@@ -3,7 +3,7 @@ extension MonitorEngine {
     /// volumes, every counter (rejections by reason, lateness, caps, the label join, what
     /// was left waiting for labels or for a reference) and each rule's firings with the
     /// first one's event time. Deterministic: the same run gives the same lines.
-    public func summaryLines() -> [String] {
+    package func summaryLines() -> [String] {
         let counters = counters
         let join = joinCounters
         var lines = [

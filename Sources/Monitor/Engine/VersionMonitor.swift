@@ -588,7 +588,7 @@ extension PredictionOutput {
 /// regression value and −2 (``regressionTag``). The narrow fields come last so that they end the
 /// struct without padding: the join's entry (time stamp, this, a flag) then takes 40
 /// bytes rather than 48, which shrinks its million-entry table by a sixth.
-public struct JoinedPrediction: Sendable {
+package struct JoinedPrediction: Sendable {
     var pane: Int64
     /// A binary classifier's score (NaN: none), or a regression value.
     private var storedScore: Double

@@ -17,11 +17,11 @@ import Darwin
 /// unterminated quote, a record with a different number of fields than the header, a
 /// record longer than the limit and invalid UTF-8 are errors naming the line and
 /// (byte) column. Empty lines are skipped. Fields are not trimmed.
-public final class CSVReader {
+package final class CSVReader {
     /// Column names, from the first record.
-    public private(set) var header: [String] = []
-    public let path: String
-    public let maximumRecordBytes: Int
+    package private(set) var header: [String] = []
+    package let path: String
+    package let maximumRecordBytes: Int
     private var file: UnsafeMutablePointer<FILE>?
     private var buffer: [UInt8]
     private var position = 0
@@ -43,7 +43,7 @@ public final class CSVReader {
     }
 
     /// Opens a file and reads its header.
-    public init(path: String, maximumRecordBytes: Int = 1 << 20, chunkBytes: Int = 1 << 16) throws(CSVError) {
+    package init(path: String, maximumRecordBytes: Int = 1 << 20, chunkBytes: Int = 1 << 16) throws(CSVError) {
         guard let file = fopen(path, "rb") else {
             throw CSVError(path: path, line: 0, column: 0, message: "cannot open: \(String(cString: strerror(errno)))")
         }
@@ -55,7 +55,7 @@ public final class CSVReader {
     }
 
     /// Reads CSV text held in memory (tests, small inputs).
-    public init(text: String, path: String = "<memory>", maximumRecordBytes: Int = 1 << 20) throws(CSVError) {
+    package init(text: String, path: String = "<memory>", maximumRecordBytes: Int = 1 << 20) throws(CSVError) {
         self.path = path
         self.maximumRecordBytes = maximumRecordBytes
         buffer = Array(text.utf8)
@@ -81,7 +81,7 @@ public final class CSVReader {
     }
 
     /// The next data record (one field per header column) and the line it starts on; nil at the end.
-    public func nextRecord() throws(CSVError) -> (fields: [String], line: Int)? {
+    package func nextRecord() throws(CSVError) -> (fields: [String], line: Int)? {
         guard let record = try nextFields() else { return nil }
         guard record.fields.count == header.count else {
             throw error(line: record.line, column: 0, "expected \(header.count) fields as in the header, found \(record.fields.count)")
@@ -206,13 +206,13 @@ public final class CSVReader {
 }
 
 /// A malformed CSV file: where and what. Column 0 means the whole record.
-public struct CSVError: Error, Equatable, CustomStringConvertible {
-    public var path: String
-    public var line: Int
-    public var column: Int
-    public var message: String
+package struct CSVError: Error, Equatable, CustomStringConvertible {
+    package var path: String
+    package var line: Int
+    package var column: Int
+    package var message: String
 
-    public var description: String {
+    package var description: String {
         column > 0 ? "\(path):\(line):\(column): \(message)" : "\(path):\(line): \(message)"
     }
 }
@@ -222,12 +222,12 @@ public struct CSVError: Error, Equatable, CustomStringConvertible {
 /// or product code), not a quantity: it stays text, as the same value logged as the JSON
 /// string `"007"` does. Categories of numbers and of boolean spellings (`True`) are
 /// ``CategoryValue``'s, as for JSON values.
-public enum CSVValue: Equatable, Sendable {
+package enum CSVValue: Equatable, Sendable {
     case missing
     case number(Double)
     case text(String)
 
-    public init(field: String) {
+    package init(field: String) {
         guard let first = field.utf8.first else {
             self = .missing
             return

@@ -9,8 +9,8 @@ import Darwin
 /// `maximumLineBytes`: a longer line is reported as oversize (with its length) and
 /// skipped, never buffered whole. `\r\n` endings are accepted; a last line without a
 /// newline is still a line; empty lines are skipped.
-public final class LineReader {
-    public enum Line {
+package final class LineReader {
+    package enum Line {
         /// The line's bytes, valid only during the callback.
         case record(UnsafeBufferPointer<UInt8>, lineNumber: Int)
         /// A line longer than the limit: its length, and its first bytes for the dead letter.
@@ -18,10 +18,10 @@ public final class LineReader {
     }
 
     /// How much of an oversize line is kept (for its dead letter).
-    public static let oversizePrefixBytes = 1024
+    package static let oversizePrefixBytes = 1024
 
-    public let path: String
-    public let maximumLineBytes: Int
+    package let path: String
+    package let maximumLineBytes: Int
     private let file: UnsafeMutablePointer<FILE>
     private var buffer: [UInt8]
     /// Bytes of `buffer` that hold data, and where the next line starts.
@@ -30,7 +30,7 @@ public final class LineReader {
     private var lineNumber = 0
     private var atEndOfFile = false
 
-    public init(path: String, maximumLineBytes: Int = 1 << 20, chunkBytes: Int = 1 << 20) throws(LineReaderError) {
+    package init(path: String, maximumLineBytes: Int = 1 << 20, chunkBytes: Int = 1 << 20) throws(LineReaderError) {
         guard let file = fopen(path, "rb") else { throw LineReaderError(path: path, reason: String(cString: strerror(errno))) }
         self.file = file
         self.path = path
@@ -43,14 +43,14 @@ public final class LineReader {
     }
 
     /// Calls `body` with each line in order until the file ends or `body` returns false.
-    public func forEachLine(_ body: (Line) throws -> Bool) throws {
+    package func forEachLine(_ body: (Line) throws -> Bool) throws {
         while try withNextLine(body) == true {}
     }
 
     /// Calls `body` with the next line (its bytes valid only during the call) and returns
     /// what `body` returns; nil at the end of the file. Lets a reader that interleaves
     /// several files decode a line in place instead of copying it.
-    public func withNextLine<Result>(_ body: (Line) throws -> Result) throws -> Result? {
+    package func withNextLine<Result>(_ body: (Line) throws -> Result) throws -> Result? {
         switch try nextLine() {
         case let .record(range, lineNumber)?:
             try buffer.withUnsafeBufferPointer { all in
@@ -151,8 +151,8 @@ public final class LineReader {
     }
 }
 
-public struct LineReaderError: Error, Equatable, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-    public var description: String { "cannot read \(path): \(reason)" }
+package struct LineReaderError: Error, Equatable, CustomStringConvertible {
+    package var path: String
+    package var reason: String
+    package var description: String { "cannot read \(path): \(reason)" }
 }

@@ -1,31 +1,31 @@
 /// How much of a run's input was rejected, and whether that is too much: a run over files
 /// that read mostly input it could not accept (a wrong field mapping, a wrong file) must
 /// fail rather than pass as a quiet success with nothing in it.
-public struct RejectionTally: Sendable, Equatable {
+package struct RejectionTally: Sendable, Equatable {
     /// The default of `--max-rejected-share` and `limits.max_rejected_share`.
-    public static let defaultMaximumShare = 0.5
+    package static let defaultMaximumShare = 0.5
 
     /// Records read as events (whether or not they were used afterwards).
-    public var accepted: Int
+    package var accepted: Int
     /// Records rejected, by reason code.
-    public var rejected: [String: Int]
+    package var rejected: [String: Int]
 
-    public init(accepted: Int, rejected: [String: Int]) {
+    package init(accepted: Int, rejected: [String: Int]) {
         self.accepted = accepted
         self.rejected = rejected
     }
 
-    public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+    package var rejectedTotal: Int { rejected.values.reduce(0, +) }
 
     /// Rejected records / all records; nil when there were none.
-    public var share: Double? {
+    package var share: Double? {
         let total = accepted + rejectedTotal
         return total > 0 ? Double(rejectedTotal) / Double(total) : nil
     }
 
     /// Nil when at most `maximumShare` of the records were rejected; otherwise what to tell:
     /// the share, then every reason with its count, most frequent first.
-    public func excess(maximumShare: Double) -> [String]? {
+    package func excess(maximumShare: Double) -> [String]? {
         guard let share, share > maximumShare else { return nil }
         let total = accepted + rejectedTotal
         return ["\(rejectedTotal) of \(total) records rejected (share \(AnnotationTemplate.format(share)), more than the maximum \(AnnotationTemplate.format(maximumShare))); reasons:"]
@@ -34,9 +34,9 @@ public struct RejectionTally: Sendable, Equatable {
 }
 
 extension MonitorEngine.Counters {
-    public var rejectionTally: RejectionTally { RejectionTally(accepted: predictions + labels, rejected: rejected) }
+    package var rejectionTally: RejectionTally { RejectionTally(accepted: predictions + labels, rejected: rejected) }
 }
 
 extension DatasetReadCounters {
-    public var rejectionTally: RejectionTally { RejectionTally(accepted: predictions + labels + filteredOut, rejected: rejected) }
+    package var rejectionTally: RejectionTally { RejectionTally(accepted: predictions + labels + filteredOut, rejected: rejected) }
 }

@@ -5,20 +5,20 @@
 /// the result does not depend on how the events were split across files. Lines that
 /// are not valid events go to the dead-letter sink with their original bytes and the
 /// reason, and the run goes on.
-public enum Replay {
+package enum Replay {
     /// A message that could not be processed, with where it came from and why.
-    public struct DeadLetter: Sendable {
-        public var source: String
-        public var line: Int
-        public var rejection: EventRejection
+    package struct DeadLetter: Sendable {
+        package var source: String
+        package var line: Int
+        package var rejection: EventRejection
         /// The original bytes (for an oversize line: its first bytes only).
-        public var bytes: [UInt8]
+        package var bytes: [UInt8]
         /// The message's full length.
-        public var length: Int
+        package var length: Int
 
         /// One JSON line: reason, source position, and the payload as text when it is
         /// valid UTF-8, else base64.
-        public var json: String {
+        package var json: String {
             var writer = JSONWriter()
             writer.beginObject()
             writer.member("type", "dead_letter")
@@ -40,7 +40,7 @@ public enum Replay {
 
     /// Runs every input through `engine`, then finishes it. `deliver` receives outputs
     /// as they are produced (so memory stays bounded), `deadLetter` each rejected line.
-    public static func run(
+    package static func run(
         inputs: [String], engine: MonitorEngine, maximumLineBytes: Int = 1 << 20,
         deliver: ([MonitorOutput]) throws -> Void, deadLetter: (DeadLetter) throws -> Void
     ) throws {
@@ -102,7 +102,7 @@ public enum Replay {
 
 extension MonitorEvent {
     /// The event time (epoch milliseconds) inputs are merged by.
-    public var timestamp: Int64 {
+    package var timestamp: Int64 {
         switch self {
         case let .prediction(prediction): prediction.timestamp
         case let .label(label): label.timestamp

@@ -21,40 +21,40 @@ import DriftCore
 /// about 90 bytes each with the engine's payload and a short id.
 ///
 /// Complexity: amortised O(1) per event (hash lookups plus queue pops).
-public struct LabelJoin<Payload> {
-    public struct Configuration: Sendable, Equatable {
-        public var timeToLiveMilliseconds: Int64 = 7 * 24 * 3_600_000
-        public var maximumPendingPredictions = 1_000_000
-        public var earlyLabelWaitMilliseconds: Int64 = 10 * 60_000
-        public var maximumEarlyLabels = 100_000
+package struct LabelJoin<Payload> {
+    package struct Configuration: Sendable, Equatable {
+        package var timeToLiveMilliseconds: Int64 = 7 * 24 * 3_600_000
+        package var maximumPendingPredictions = 1_000_000
+        package var earlyLabelWaitMilliseconds: Int64 = 10 * 60_000
+        package var maximumEarlyLabels = 100_000
 
-        public init() {}
+        package init() {}
     }
 
     /// What happened to events that did not simply join; all monotonically increasing.
-    public struct Counters: Sendable, Equatable {
-        public var joined = 0
-        public var joinedAfterWaiting = 0
-        public var duplicatePredictions = 0
-        public var duplicateLabels = 0
-        public var expiredPredictions = 0
-        public var evictedPredictions = 0
-        public var unmatchedLabels = 0
-        public var evictedEarlyLabels = 0
+    package struct Counters: Sendable, Equatable {
+        package var joined = 0
+        package var joinedAfterWaiting = 0
+        package var duplicatePredictions = 0
+        package var duplicateLabels = 0
+        package var expiredPredictions = 0
+        package var evictedPredictions = 0
+        package var unmatchedLabels = 0
+        package var evictedEarlyLabels = 0
     }
 
     /// A prediction together with its label.
-    public struct Joined {
-        public var predictionTimestamp: Int64
-        public var labelTimestamp: Int64
-        public var label: LabelValue
-        public var payload: Payload
+    package struct Joined {
+        package var predictionTimestamp: Int64
+        package var labelTimestamp: Int64
+        package var label: LabelValue
+        package var payload: Payload
     }
 
     /// A prediction that left the join without a label (expired or evicted).
-    public struct Unlabelled {
-        public var predictionTimestamp: Int64
-        public var payload: Payload
+    package struct Unlabelled {
+        package var predictionTimestamp: Int64
+        package var payload: Payload
     }
 
     private struct EarlyLabel {
@@ -62,26 +62,26 @@ public struct LabelJoin<Payload> {
         var label: LabelValue
     }
 
-    public let configuration: Configuration
-    public private(set) var counters = Counters()
+    package let configuration: Configuration
+    package private(set) var counters = Counters()
     /// The largest event time seen.
-    public private(set) var now = Int64.min
+    package private(set) var now = Int64.min
     private var pending = PendingTable<Payload>()
     private var earlyLabels: [String: EarlyLabel] = [:]
     private var earlyLabelOrder = Deque<(id: String, timestamp: Int64)>()
 
-    public init(configuration: Configuration = Configuration()) {
+    package init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }
 
     /// Predictions waiting for a label, and labelled ones kept for duplicate detection.
-    public var pendingCount: Int { pending.count }
-    public var earlyLabelCount: Int { earlyLabels.count }
+    package var pendingCount: Int { pending.count }
+    package var earlyLabelCount: Int { earlyLabels.count }
 
     /// Whether a prediction with this id is already in the join (waiting for its label, or
     /// labelled and kept for duplicate detection); if so it is counted as a duplicate.
     /// Lets the caller drop a redelivered prediction before it is counted anywhere else.
-    public mutating func isDuplicatePrediction(id: String) -> Bool {
+    package mutating func isDuplicatePrediction(id: String) -> Bool {
         guard pending.find(id) != nil else { return false }
         counters.duplicatePredictions += 1
         return true
@@ -89,7 +89,7 @@ public struct LabelJoin<Payload> {
 
     /// Records a prediction; returns the joined pair if its label was already waiting,
     /// and any predictions that left the join unlabelled as time moved on.
-    public mutating func addPrediction(id: String, timestamp: Int64, payload: Payload) -> (joined: Joined?, unlabelled: [Unlabelled]) {
+    package mutating func addPrediction(id: String, timestamp: Int64, payload: Payload) -> (joined: Joined?, unlabelled: [Unlabelled]) {
         var unlabelled = advance(to: timestamp)
         guard pending.find(id) == nil else {
             counters.duplicatePredictions += 1
@@ -107,7 +107,7 @@ public struct LabelJoin<Payload> {
     }
 
     /// Records a label; returns the joined pair when its prediction is waiting.
-    public mutating func addLabel(id: String, timestamp: Int64, label: LabelValue) -> (joined: Joined?, unlabelled: [Unlabelled]) {
+    package mutating func addLabel(id: String, timestamp: Int64, label: LabelValue) -> (joined: Joined?, unlabelled: [Unlabelled]) {
         let unlabelled = advance(to: timestamp)
         // One hash lookup both finds and marks the entry.
         if let sequence = pending.find(id) {
@@ -133,7 +133,7 @@ public struct LabelJoin<Payload> {
     }
 
     /// Moves event time forward to `timestamp` (never back) and expires what is due.
-    public mutating func advance(to timestamp: Int64) -> [Unlabelled] {
+    package mutating func advance(to timestamp: Int64) -> [Unlabelled] {
         guard timestamp > now else { return [] }
         now = timestamp
         var unlabelled: [Unlabelled] = []
@@ -181,10 +181,10 @@ public struct LabelJoin<Payload> {
 /// its oldest entries — which a restore skips. Checkpoints therefore write a full page
 /// once (per slot) and only the newest, growing page each time; a page written earlier
 /// stays valid as long as it ends where the join's page ends now.
-public struct JoinPage: Sendable, Hashable, CustomStringConvertible {
-    public var number: Int
-    public var start: Int
-    public var end: Int
+package struct JoinPage: Sendable, Hashable, CustomStringConvertible {
+    package var number: Int
+    package var start: Int
+    package var end: Int
 
     package init(number: Int, start: Int, end: Int) {
         self.number = number
@@ -192,26 +192,26 @@ public struct JoinPage: Sendable, Hashable, CustomStringConvertible {
         self.end = end
     }
 
-    public var description: String { "page \(number) [\(start), \(end))" }
+    package var description: String { "page \(number) [\(start), \(end))" }
 
     /// Whether a page written as `self` holds every entry `live` needs: same number and
     /// end, starting no later.
-    public func covers(_ live: JoinPage) -> Bool { number == live.number && end == live.end && start <= live.start }
+    package func covers(_ live: JoinPage) -> Bool { number == live.number && end == live.end && start <= live.start }
 }
 
 extension LabelJoin {
     /// Entries per page (about 140 kB encoded with short ids: one state record).
-    public static var pageEntries: Int { 4096 }
+    package static var pageEntries: Int { 4096 }
 
     /// How many keys the pages of a join with this configuration can need at once: live
     /// pages never exceed it, so page `n` can use key `n % pageKeyCount` (a bounded key
     /// space on a compacted topic, no tombstones).
-    public static func pageKeyCount(_ configuration: Configuration) -> Int {
+    package static func pageKeyCount(_ configuration: Configuration) -> Int {
         (configuration.maximumPendingPredictions + pageEntries - 1) / pageEntries + 2
     }
 
     /// The pages holding the pending predictions, oldest first.
-    public var pages: [JoinPage] { Self.pages(first: pending.firstSequence, end: pending.endSequence) }
+    package var pages: [JoinPage] { Self.pages(first: pending.firstSequence, end: pending.endSequence) }
 
     /// Page `number` (one of ``pages``): its range, then each entry's id, timestamp (a
     /// zigzag delta from the previous one) and payload. Labelled flags are in the state

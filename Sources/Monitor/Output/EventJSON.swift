@@ -2,7 +2,7 @@
 /// event is written (replay's files, serve's topics). Members in a fixed order, maps
 /// with sorted keys: the same event gives the same bytes.
 extension OutputEvent {
-    public func render(into writer: inout JSONWriter) {
+    package func render(into writer: inout JSONWriter) {
         switch self {
         case let .alert(alert): alert.render(into: &writer)
         case let .retrain(trigger): trigger.render(into: &writer)
@@ -13,7 +13,7 @@ extension OutputEvent {
 }
 
 extension AlertEvent {
-    public func render(into writer: inout JSONWriter) {
+    package func render(into writer: inout JSONWriter) {
         writer.beginObject()
         writer.member("type", "alert")
         writer.member("schema", Self.schemaVersion)
@@ -98,7 +98,7 @@ extension ThresholdResult {
 }
 
 extension RetrainTrigger {
-    public func render(into writer: inout JSONWriter) {
+    package func render(into writer: inout JSONWriter) {
         writer.beginObject()
         writer.member("type", "retrain")
         writer.member("schema", AlertEvent.schemaVersion)
@@ -124,7 +124,7 @@ extension RetrainTrigger {
 }
 
 extension MetricEvent {
-    public func render(into writer: inout JSONWriter) {
+    package func render(into writer: inout JSONWriter) {
         writer.beginObject()
         writer.member("type", "metric")
         writer.member("evaluation", evaluation.rawValue)
@@ -141,7 +141,7 @@ extension MetricEvent {
 }
 
 extension Notice {
-    public func render(into writer: inout JSONWriter) {
+    package func render(into writer: inout JSONWriter) {
         writer.beginObject()
         switch self {
         case let .versionSeen(seen):

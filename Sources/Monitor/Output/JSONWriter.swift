@@ -4,99 +4,99 @@
 /// are an audit trail and are de-duplicated by content downstream), so their layout
 /// is spelled out here rather than left to an encoder's key order. Doubles print as
 /// Swift's shortest round-trip form; NaN and ±∞, which JSON cannot hold, print as null.
-public struct JSONWriter: Sendable {
-    public private(set) var text = ""
+package struct JSONWriter: Sendable {
+    package private(set) var text = ""
     private var needsComma = [false]
 
-    public init() {}
+    package init() {}
 
-    public mutating func beginObject() {
+    package mutating func beginObject() {
         separate()
         text += "{"
         needsComma.append(false)
     }
 
-    public mutating func endObject() {
+    package mutating func endObject() {
         needsComma.removeLast()
         text += "}"
     }
 
-    public mutating func beginArray() {
+    package mutating func beginArray() {
         separate()
         text += "["
         needsComma.append(false)
     }
 
-    public mutating func endArray() {
+    package mutating func endArray() {
         needsComma.removeLast()
         text += "]"
     }
 
     /// Writes a member's key; the next value written is its value.
-    public mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         separate()
         appendString(name)
         text += ":"
         needsComma[needsComma.count - 1] = false
     }
 
-    public mutating func value(_ string: String) {
+    package mutating func value(_ string: String) {
         separate()
         appendString(string)
     }
 
-    public mutating func value(_ number: Double) {
+    package mutating func value(_ number: Double) {
         separate()
         text += number.isFinite ? Self.number(number) : "null"
     }
 
-    public mutating func value(_ integer: Int64) {
+    package mutating func value(_ integer: Int64) {
         separate()
         text += String(integer)
     }
 
-    public mutating func value(_ integer: Int) {
+    package mutating func value(_ integer: Int) {
         value(Int64(integer))
     }
 
-    public mutating func value(_ flag: Bool) {
+    package mutating func value(_ flag: Bool) {
         separate()
         text += flag ? "true" : "false"
     }
 
-    public mutating func null() {
+    package mutating func null() {
         separate()
         text += "null"
     }
 
     /// Convenience: `key` then a string, number, integer, flag, or null for nil.
-    public mutating func member(_ name: String, _ string: String?) {
+    package mutating func member(_ name: String, _ string: String?) {
         key(name)
         if let string { value(string) } else { null() }
     }
 
-    public mutating func member(_ name: String, _ number: Double?) {
+    package mutating func member(_ name: String, _ number: Double?) {
         key(name)
         if let number { value(number) } else { null() }
     }
 
-    public mutating func member(_ name: String, _ integer: Int64) {
+    package mutating func member(_ name: String, _ integer: Int64) {
         key(name)
         value(integer)
     }
 
-    public mutating func member(_ name: String, _ integer: Int) {
+    package mutating func member(_ name: String, _ integer: Int) {
         key(name)
         value(integer)
     }
 
-    public mutating func member(_ name: String, _ flag: Bool) {
+    package mutating func member(_ name: String, _ flag: Bool) {
         key(name)
         value(flag)
     }
 
     /// A string-to-string map with its keys sorted, so the output does not depend on hashing.
-    public mutating func member(_ name: String, sortedMap map: [String: String]) {
+    package mutating func member(_ name: String, sortedMap map: [String: String]) {
         key(name)
         beginObject()
         for (key, value) in map.sorted(by: { $0.key < $1.key }) { member(key, value) }

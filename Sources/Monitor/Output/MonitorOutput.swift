@@ -5,20 +5,20 @@ import DriftCore
 /// its fields. Alerts and retraining triggers carry deterministic ids, metric events and
 /// notices a hash of their content, so a consumer (or a restarted monitor) can drop
 /// duplicates.
-public struct MonitorOutput: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+package struct MonitorOutput: Sendable, Equatable {
+    package enum Kind: String, Sendable {
         case alert, retrain, metric
         /// Lifecycle notices, e.g. a model version seen for the first time.
         case notice
     }
 
-    public var event: OutputEvent
+    package var event: OutputEvent
 
-    public init(_ event: OutputEvent) {
+    package init(_ event: OutputEvent) {
         self.event = event
     }
 
-    public var kind: Kind {
+    package var kind: Kind {
         switch event {
         case .alert: .alert
         case .retrain: .retrain
@@ -30,10 +30,10 @@ public struct MonitorOutput: Sendable, Equatable {
     /// The event's id: alerts' and triggers' own; for metric events and notices, which
     /// have no event identity, a hash of their JSON (so that a copy emitted again after a
     /// restart is recognised like alerts are). Renders those: see ``rendered``.
-    public var id: String { rendered.id }
+    package var id: String { rendered.id }
 
     /// The event's JSON and id, rendering it once: what a sink writes.
-    public var rendered: (id: String, json: String) {
+    package var rendered: (id: String, json: String) {
         let json = json
         return switch event {
         case let .alert(alert): (alert.id, json)
@@ -44,7 +44,7 @@ public struct MonitorOutput: Sendable, Equatable {
 
     /// For an alert that starts firing or a retraining trigger: its rule and event time
     /// (what run summaries tally).
-    public var firing: (rule: String, at: Int64)? {
+    package var firing: (rule: String, at: Int64)? {
         switch event {
         case let .alert(alert) where alert.status == .firing: (alert.rule, alert.startsAt)
         case let .retrain(trigger): (trigger.rule, trigger.triggeredAt)
@@ -54,7 +54,7 @@ public struct MonitorOutput: Sendable, Equatable {
 
     /// The event's time (epoch milliseconds, event time): an alert's start (firing) or end
     /// (resolved), a trigger's time, a metric's window end, a notice's time.
-    public var time: Int64 {
+    package var time: Int64 {
         switch event {
         case let .alert(alert): alert.status == .firing ? alert.startsAt : alert.endsAt ?? alert.window.end
         case let .retrain(trigger): trigger.triggeredAt
@@ -65,7 +65,7 @@ public struct MonitorOutput: Sendable, Equatable {
     }
 
     /// The event as one line of JSON, through its type's renderer (``OutputEvent/render(into:)``).
-    public var json: String {
+    package var json: String {
         var writer = JSONWriter()
         event.render(into: &writer)
         return writer.text
@@ -73,7 +73,7 @@ public struct MonitorOutput: Sendable, Equatable {
 }
 
 /// What the monitor emits, each case with exactly its data.
-public enum OutputEvent: Sendable, Equatable {
+package enum OutputEvent: Sendable, Equatable {
     case alert(AlertEvent)
     case retrain(RetrainTrigger)
     case metric(MetricEvent)
@@ -82,20 +82,20 @@ public enum OutputEvent: Sendable, Equatable {
 
 /// One metric of one evaluated window (`type: metric`). Built only when a sink wants
 /// metric events (``MonitorConfiguration/metricEvents``).
-public struct MetricEvent: Sendable, Equatable {
-    public var evaluation: EvaluationKind
-    public var model: String
-    public var version: String
-    public var windowStart: Int64
-    public var windowEnd: Int64
-    public var subject: MetricSubject
-    public var metric: MetricName
-    public var value: Double?
-    public var samples: Int
+package struct MetricEvent: Sendable, Equatable {
+    package var evaluation: EvaluationKind
+    package var model: String
+    package var version: String
+    package var windowStart: Int64
+    package var windowEnd: Int64
+    package var subject: MetricSubject
+    package var metric: MetricName
+    package var value: Double?
+    package var samples: Int
 }
 
 /// What kind of evaluation produced a metric.
-public enum EvaluationKind: String, Sendable, Equatable {
+package enum EvaluationKind: String, Sendable, Equatable {
     /// A drift window closed: inputs, outputs, data quality, selection fairness.
     case drift
     /// A performance window gathered enough labels: accuracy & co, detectors, label fairness.
@@ -103,7 +103,7 @@ public enum EvaluationKind: String, Sendable, Equatable {
 }
 
 /// Lifecycle notices (on the metrics output).
-public enum Notice: Sendable, Equatable {
+package enum Notice: Sendable, Equatable {
     /// A model version seen for the first time (`version_seen`).
     case versionSeen(VersionSeen)
     /// An alert instance not judged for `blind_notice_after` evaluations in a row
@@ -111,38 +111,38 @@ public enum Notice: Sendable, Equatable {
     case ruleBlindness(RuleBlindness)
 
     /// The model the notice is about.
-    public var model: String {
+    package var model: String {
         switch self {
         case let .versionSeen(seen): seen.model
         case let .ruleBlindness(blindness): blindness.model
         }
     }
 
-    public struct VersionSeen: Sendable, Equatable {
-        public var model: String
-        public var version: String
+    package struct VersionSeen: Sendable, Equatable {
+        package var model: String
+        package var version: String
         /// The event time of its first prediction.
-        public var firstTimestamp: Int64
+        package var firstTimestamp: Int64
         /// Versions of the same model seen before it.
-        public var previousVersions: Int
+        package var previousVersions: Int
     }
 
-    public struct RuleBlindness: Sendable, Equatable {
-        public enum Change: Sendable, Equatable {
+    package struct RuleBlindness: Sendable, Equatable {
+        package enum Change: Sendable, Equatable {
             /// Not judged, for the last evaluation's reason.
             case notEvaluated(SkipReason)
             case evaluatedAgain
         }
 
-        public var change: Change
-        public var rule: String
-        public var model: String
-        public var version: String
-        public var subject: MetricSubject
-        public var skippedEvaluations: Int
-        public var skippedSince: Int64
-        public var windowEnd: Int64
+        package var change: Change
+        package var rule: String
+        package var model: String
+        package var version: String
+        package var subject: MetricSubject
+        package var skippedEvaluations: Int
+        package var skippedSince: Int64
+        package var windowEnd: Int64
         /// The rule's `min_samples` (shown with a `too_few_samples` reason).
-        public var minSamples: Int
+        package var minSamples: Int
     }
 }

@@ -2,22 +2,22 @@
 /// retrain topic beside the trigger (same key: the model, so on the same partition and
 /// after it). Every `serve` member reads the retrain topic, so a decision taken on any
 /// member reaches all of them (see `RetrainLedger` in `Service`).
-public struct RetrainDecision: Sendable, Equatable {
-    public enum Verdict: String, Sendable, CaseIterable {
+package struct RetrainDecision: Sendable, Equatable {
+    package enum Verdict: String, Sendable, CaseIterable {
         case approved, rejected
     }
 
     /// The trigger decided on.
-    public var triggerID: String
-    public var verdict: Verdict
-    public var model: String
-    public var version: String
+    package var triggerID: String
+    package var verdict: Verdict
+    package var model: String
+    package var version: String
     /// The trigger's retraining rule.
-    public var rule: String
+    package var rule: String
     /// When the decision was taken: wall-clock epoch milliseconds (a person's act has no event time).
-    public var decidedAt: Int64
+    package var decidedAt: Int64
 
-    public init(triggerID: String, verdict: Verdict, model: String, version: String, rule: String, decidedAt: Int64) {
+    package init(triggerID: String, verdict: Verdict, model: String, version: String, rule: String, decidedAt: Int64) {
         self.triggerID = triggerID
         self.verdict = verdict
         self.model = model
@@ -28,10 +28,10 @@ public struct RetrainDecision: Sendable, Equatable {
 
     /// 16 hex digits, one per trigger: two members deciding the same trigger at once
     /// publish the same id, and the first decision on the topic is the one that counts.
-    public var id: String { StableHash.hex("retrain-decision", triggerID) }
+    package var id: String { StableHash.hex("retrain-decision", triggerID) }
 
     /// The event's JSON (`type: retrain_decision`, schema 2).
-    public var json: String {
+    package var json: String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.member("type", "retrain_decision")

@@ -7,27 +7,27 @@ import DriftCore
 /// Chunks are consecutive runs of `chunkSize` predictions (a final run shorter than half a
 /// chunk is left out: it would only widen the spread). Memory: one drift pane and, per
 /// statistic, one value per chunk. Cost: O(features × bins) per chunk.
-public struct ChunkVariation: Sendable {
+package struct ChunkVariation: Sendable {
     private let layout: FeatureLayout
-    public let chunkSize: Int
+    package let chunkSize: Int
     private var pane: DriftPane
     private var values: [MetricKey: [Double]] = [:]
-    public private(set) var chunkCount = 0
+    package private(set) var chunkCount = 0
 
     /// Chunks of `chunkSize` predictions, compared with `profile`.
-    public init(profile: ReferenceProfile, chunkSize: Int) {
+    package init(profile: ReferenceProfile, chunkSize: Int) {
         layout = FeatureLayout(profile: profile)
         self.chunkSize = max(1, chunkSize)
         pane = DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: 0)
     }
 
     /// Chunks for a reference of `rows` predictions cut into `chunks` (at least 100 predictions each).
-    public init(profile: ReferenceProfile, rows: Int, chunks: Int = 10) {
+    package init(profile: ReferenceProfile, rows: Int, chunks: Int = 10) {
         self.init(profile: profile, chunkSize: max(100, rows / max(chunks, 1)))
     }
 
     /// Adds the reference's next prediction (in the order the reference was read).
-    public mutating func add(_ prediction: PredictionEvent) {
+    package mutating func add(_ prediction: PredictionEvent) {
         pane.record(prediction, layout: layout)
         if pane.events >= chunkSize { closeChunk() }
     }
@@ -47,7 +47,7 @@ public struct ChunkVariation: Sendable {
     }
 
     /// Mean and standard deviation of each statistic over the chunks (those with at least two).
-    public func finish() -> [MetricKey: ChunkStatistic] {
+    package func finish() -> [MetricKey: ChunkStatistic] {
         var variation = self
         if variation.pane.events * 2 >= chunkSize { variation.closeChunk() }
         return variation.values.compactMapValues(ChunkStatistic.init(values:))
@@ -55,11 +55,11 @@ public struct ChunkVariation: Sendable {
 }
 
 /// A metric's spread across reference chunks.
-public struct ChunkStatistic: Sendable, Equatable, Codable {
-    public var mean: Double
-    public var standardDeviation: Double
+package struct ChunkStatistic: Sendable, Equatable, Codable {
+    package var mean: Double
+    package var standardDeviation: Double
 
-    public init(mean: Double, standardDeviation: Double) {
+    package init(mean: Double, standardDeviation: Double) {
         self.mean = mean
         self.standardDeviation = standardDeviation
     }

@@ -11,27 +11,27 @@ import Foundation
 /// ``ignoredFeatureCount``. A row costs O(features it names): the missing values of the
 /// others are counted at ``finish()`` (a row-by-row fill made a few events with
 /// thousands of distinct names cost O(rows × names) for every later row).
-public struct DatasetProfiler: Sendable {
+package struct DatasetProfiler: Sendable {
     private var builder: ReferenceProfileBuilder
     /// Feature names seen so far: the row in which each was last given a value, and in how many rows it was.
     private var seen: [String: (lastRow: Int, rows: Int)] = [:]
-    public let maximumFeatures: Int
-    public private(set) var rowCount = 0
+    package let maximumFeatures: Int
+    package private(set) var rowCount = 0
     /// Values that were objects or arrays where a scalar belongs (profiled as missing).
-    public private(set) var invalidValueCount = 0
+    package private(set) var invalidValueCount = 0
     /// Values of distinct feature names beyond `maximumFeatures`, left out.
-    public private(set) var ignoredFeatureCount = 0
+    package private(set) var ignoredFeatureCount = 0
 
-    public init(configuration: ProfileConfiguration = ProfileConfiguration(), kinds: [String: FeatureKind] = [:],
+    package init(configuration: ProfileConfiguration = ProfileConfiguration(), kinds: [String: FeatureKind] = [:],
                 maximumFeatures: Int = 10_000) throws(ProfileError) {
         builder = try ReferenceProfileBuilder(configuration: configuration, kinds: kinds)
         self.maximumFeatures = maximumFeatures
     }
 
     /// Values whose kind disagreed with their feature's (see ``ReferenceProfileBuilder``).
-    public var typeMismatchCount: Int { builder.typeMismatchCount }
+    package var typeMismatchCount: Int { builder.typeMismatchCount }
 
-    public mutating func add(_ event: PredictionEvent) {
+    package mutating func add(_ event: PredictionEvent) {
         let row = rowCount
         rowCount += 1
         for feature in event.features {
@@ -53,7 +53,7 @@ public struct DatasetProfiler: Sendable {
     }
 
     /// The profile of the rows so far; every feature is missing in the rows that did not name it.
-    public func finish() -> ReferenceProfile {
+    package func finish() -> ReferenceProfile {
         var builder = builder
         for (name, entry) in seen { builder.addMissing(count: rowCount - entry.rows, to: name) }
         return builder.finish()
@@ -65,27 +65,27 @@ public struct DatasetProfiler: Sendable {
 /// (``OutcomeCollector``: by id anywhere in the data, up to `maximumJoinRows`
 /// predictions), the second measures each drift statistic's spread over the data's chunks
 /// against the finished profile (``ChunkVariation``).
-public struct LabelledDatasetProfiler: Sendable {
-    public private(set) var profiler: DatasetProfiler
+package struct LabelledDatasetProfiler: Sendable {
+    package private(set) var profiler: DatasetProfiler
     private var outcomes: OutcomeCollector
 
-    public init(_ profiler: DatasetProfiler, maximumJoinRows: Int = 1_000_000, maximumAttributes: Int = 8) {
+    package init(_ profiler: DatasetProfiler, maximumJoinRows: Int = 1_000_000, maximumAttributes: Int = 8) {
         self.profiler = profiler
         outcomes = OutcomeCollector(maximumRows: maximumJoinRows, maximumAttributes: maximumAttributes)
     }
 
     /// First pass: every prediction and label, in the data's order.
-    public mutating func add(_ event: MonitorEvent) {
+    package mutating func add(_ event: MonitorEvent) {
         if case let .prediction(prediction) = event { profiler.add(prediction) }
         outcomes.add(event)
     }
 
     /// Predictions left out of the outcomes because `maximumJoinRows` was reached.
-    public var outcomeOverflowCount: Int { outcomes.overflowCount }
+    package var outcomeOverflowCount: Int { outcomes.overflowCount }
 
     /// The document; `replay` is the second pass: it hands over the same predictions in the
     /// same order (labels are not needed).
-    public func document(model: String?, version: String?, replay: ((PredictionEvent) -> Void) throws -> Void) rethrows -> ProfileDocument {
+    package func document(model: String?, version: String?, replay: ((PredictionEvent) -> Void) throws -> Void) rethrows -> ProfileDocument {
         let profile = profiler.finish()
         var variation = ChunkVariation(profile: profile, rows: profiler.rowCount)
         try replay { variation.add($0) }
@@ -103,14 +103,14 @@ public struct LabelledDatasetProfiler: Sendable {
 /// older files without outcomes or chunks load (what rules then cannot use is reported by
 /// ``MonitorEngine/referenceGaps``); a bare profile object (the ``ReferenceProfile`` JSON
 /// alone) is read too.
-public struct ProfileDocument: Sendable, Equatable, Codable {
-    public var model: String?
-    public var version: String?
-    public var profile: ReferenceProfile
-    public var outcomes: ReferenceOutcomes?
-    public var chunks: ReferenceChunks?
+package struct ProfileDocument: Sendable, Equatable, Codable {
+    package var model: String?
+    package var version: String?
+    package var profile: ReferenceProfile
+    package var outcomes: ReferenceOutcomes?
+    package var chunks: ReferenceChunks?
 
-    public init(model: String? = nil, version: String? = nil, profile: ReferenceProfile, outcomes: ReferenceOutcomes? = nil, chunks: ReferenceChunks? = nil) {
+    package init(model: String? = nil, version: String? = nil, profile: ReferenceProfile, outcomes: ReferenceOutcomes? = nil, chunks: ReferenceChunks? = nil) {
         self.model = model
         self.version = version
         self.profile = profile
@@ -118,13 +118,13 @@ public struct ProfileDocument: Sendable, Equatable, Codable {
         self.chunks = chunks
     }
 
-    public static func decode(_ data: Data) throws -> ProfileDocument {
+    package static func decode(_ data: Data) throws -> ProfileDocument {
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         if object?["profile"] != nil { return try JSONDecoder().decode(ProfileDocument.self, from: data) }
         return ProfileDocument(profile: try JSONDecoder().decode(ReferenceProfile.self, from: data))
     }
 
-    public static func load(path: String) throws -> ProfileDocument {
+    package static func load(path: String) throws -> ProfileDocument {
         do {
             return try decode(try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
@@ -133,7 +133,7 @@ public struct ProfileDocument: Sendable, Equatable, Codable {
     }
 
     /// Pretty-printed with sorted keys, so the same data always gives the same file.
-    public func encoded() throws -> Data {
+    package func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(self)
@@ -155,7 +155,7 @@ extension FeatureValue {
 extension ReferenceProfiles {
     /// Registers a profile file's profile, outcomes and chunk spread under the model and
     /// version it names (all when it names none).
-    public mutating func set(_ document: ProfileDocument, identifier: String) {
+    package mutating func set(_ document: ProfileDocument, identifier: String) {
         set(ProvidedReference(profile: document.profile, identifier: identifier, outcomes: document.outcomes,
                               chunkStatistics: document.chunks?.statistics ?? [:]),
             model: document.model ?? "*", version: document.version ?? "*")

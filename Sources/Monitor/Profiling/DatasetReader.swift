@@ -1,37 +1,37 @@
 /// How `driftwatch profile` and `compare` read a dataset file into events.
-public struct DatasetOptions: Sendable {
+package struct DatasetOptions: Sendable {
     /// JSON lines are decoded with this decoder's field mapping and limits.
-    public var decoder = EventDecoder()
+    package var decoder = EventDecoder()
     /// CSV columns that are segment attributes rather than features.
-    public var segmentColumns: Set<String> = []
+    package var segmentColumns: Set<String> = []
     /// CSV columns that are neither features nor segments (e.g. a timestamp).
-    public var ignoredColumns: Set<String> = []
+    package var ignoredColumns: Set<String> = []
     /// Keep only predictions of this model / version (labels are kept: they join by id).
-    public var model: String?
-    public var version: String?
+    package var model: String?
+    package var version: String?
 
-    public init() {}
+    package init() {}
 }
 
 /// What reading a dataset met besides the events it delivered.
-public struct DatasetReadCounters: Sendable, Equatable {
-    public var predictions = 0
-    public var labels = 0
+package struct DatasetReadCounters: Sendable, Equatable {
+    package var predictions = 0
+    package var labels = 0
     /// Predictions of other models or versions than asked for.
-    public var filteredOut = 0
+    package var filteredOut = 0
     /// Rows or lines that were not valid events, by reason code.
-    public var rejected: [String: Int] = [:]
+    package var rejected: [String: Int] = [:]
 
-    public init() {}
+    package init() {}
 
-    public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+    package var rejectedTotal: Int { rejected.values.reduce(0, +) }
 }
 
 /// A dataset file that cannot be read (unreadable, or malformed CSV).
-public struct DatasetError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var description: String
+package struct DatasetError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var description: String
 
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }
 
 /// Reads a dataset of predictions and labels, streaming: a `.csv` file as one prediction
@@ -44,12 +44,12 @@ public struct DatasetError: Error, Sendable, Equatable, CustomStringConvertible 
 /// empty → missing, decimal numbers → numbers, anything else → text; `score` must be a
 /// number and `label_pred` / `label` 0, 1, `true` or `false` (else the row is rejected
 /// and counted).
-public enum DatasetReader {
-    public static let reservedCSVColumns: [String] = ["id", "model", "version", "ts", "score", "label_pred", "label"]
+package enum DatasetReader {
+    package static let reservedCSVColumns: [String] = ["id", "model", "version", "ts", "score", "label_pred", "label"]
 
     /// Calls `body` with each event of the file in order.
     @discardableResult
-    public static func read(
+    package static func read(
         path: String, options: DatasetOptions, _ body: (MonitorEvent) throws -> Void
     ) throws -> DatasetReadCounters {
         var counters = DatasetReadCounters()

@@ -8,17 +8,17 @@ import Foundation
 /// In `profile.json` the summaries are kept exactly, as base64 of their versioned binary
 /// layout (the ROC AUC and calibration need their score histograms), beside readable
 /// metrics for people.
-public struct ReferenceOutcomes: Sendable, Equatable {
+package struct ReferenceOutcomes: Sendable, Equatable {
     /// Predictions with a predicted class.
-    public var predictions: Int
-    public var performance: BinaryOutcomeSummary
+    package var predictions: Int
+    package var performance: BinaryOutcomeSummary
     /// One summary per segment attribute (alone), in name order.
-    public var fairness: [FairnessSummary]
+    package var fairness: [FairnessSummary]
     /// Labelled predictions per chunk, and each performance metric's spread over the chunks.
-    public var chunkSize: Int
-    public var chunks: [PerformanceMetric: ChunkStatistic]
+    package var chunkSize: Int
+    package var chunks: [PerformanceMetric: ChunkStatistic]
 
-    public init(predictions: Int, performance: BinaryOutcomeSummary, fairness: [FairnessSummary], chunkSize: Int, chunks: [PerformanceMetric: ChunkStatistic]) {
+    package init(predictions: Int, performance: BinaryOutcomeSummary, fairness: [FairnessSummary], chunkSize: Int, chunks: [PerformanceMetric: ChunkStatistic]) {
         self.predictions = predictions
         self.performance = performance
         self.fairness = fairness
@@ -26,7 +26,7 @@ public struct ReferenceOutcomes: Sendable, Equatable {
         self.chunks = chunks
     }
 
-    public var labelled: Int { Int(performance.labelledCount) }
+    package var labelled: Int { Int(performance.labelledCount) }
 }
 
 extension ReferenceOutcomes: Codable {
@@ -47,7 +47,7 @@ extension ReferenceOutcomes: Codable {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         predictions = try container.decode(Int.self, forKey: .predictions)
         guard let bytes = Data(base64Encoded: try container.decode(String.self, forKey: .summaries)) else {
@@ -67,7 +67,7 @@ extension ReferenceOutcomes: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(predictions, forKey: .predictions)
         try container.encode(labelled, forKey: .labelled)
@@ -82,11 +82,11 @@ extension ReferenceOutcomes: Codable {
 }
 
 /// Drift statistics' spread across a profile's chunks of predictions (``ChunkVariation``).
-public struct ReferenceChunks: Sendable, Equatable {
-    public var size: Int
-    public var statistics: [MetricKey: ChunkStatistic]
+package struct ReferenceChunks: Sendable, Equatable {
+    package var size: Int
+    package var statistics: [MetricKey: ChunkStatistic]
 
-    public init(size: Int, statistics: [MetricKey: ChunkStatistic]) {
+    package init(size: Int, statistics: [MetricKey: ChunkStatistic]) {
         self.size = size
         self.statistics = statistics
     }
@@ -105,7 +105,7 @@ extension ReferenceChunks: Codable {
         var sd: Double
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         size = try container.decode(Int.self, forKey: .size)
         statistics = [:]
@@ -117,7 +117,7 @@ extension ReferenceChunks: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(size, forKey: .size)
         let entries = statistics.sorted { ($0.key.subject, $0.key.metric) < ($1.key.subject, $1.key.metric) }.map {

@@ -10,19 +10,19 @@ import DriftCore
 /// Bounded: the first ``maximumShown`` firing alerts (one per rule, model version and
 /// feature, in the order they fired) get a chart; the others are counted in ``omitted``.
 /// Memory: one feature summary per chart.
-public struct FeatureDistributions: Sendable {
-    public static let maximumShown = 6
+package struct FeatureDistributions: Sendable {
+    package static let maximumShown = 6
     /// Category bars drawn per chart (the largest shares of either side; the rest summed as "other").
     static let maximumBars = 12
 
-    public struct Target: Sendable, Equatable {
-        public var rule: String
-        public var model: String
-        public var version: String
-        public var feature: String
-        public var metric: String
-        public var windowStart: Int64
-        public var windowEnd: Int64
+    package struct Target: Sendable, Equatable {
+        package var rule: String
+        package var model: String
+        package var version: String
+        package var feature: String
+        package var metric: String
+        package var windowStart: Int64
+        package var windowEnd: Int64
     }
 
     enum Window: Sendable {
@@ -32,20 +32,20 @@ public struct FeatureDistributions: Sendable {
 
     private let profile: ReferenceProfile
     private let applies: (model: String?, version: String?)
-    public private(set) var targets: [Target] = []
+    package private(set) var targets: [Target] = []
     private(set) var windows: [Window] = []
     /// Firing alerts on features past ``maximumShown`` (not drawn).
-    public private(set) var omitted = 0
+    package private(set) var omitted = 0
     /// Values of a chosen window that did not fit the feature's kind (a string for a numeric feature), left out.
-    public private(set) var mismatched = 0
+    package private(set) var mismatched = 0
 
-    public init(_ document: ProfileDocument) {
+    package init(_ document: ProfileDocument) {
         profile = document.profile
         applies = (document.model, document.version)
     }
 
     /// Takes in the first pass's alerts: a firing drift alert on a feature of the profile becomes a target.
-    public mutating func consider(_ record: AnalysisRecord) {
+    package mutating func consider(_ record: AnalysisRecord) {
         guard case let .alert(alert) = record, alert.status == .firing, ReportSection(metric: alert.metric) == .drift,
               applies.model == nil || applies.model == alert.model, applies.version == nil || applies.version == alert.version,
               let feature = profile.features[alert.subject],
@@ -61,7 +61,7 @@ public struct FeatureDistributions: Sendable {
     }
 
     /// Takes in one prediction of the second pass.
-    public mutating func add(_ prediction: PredictionEvent) {
+    package mutating func add(_ prediction: PredictionEvent) {
         for index in targets.indices {
             let target = targets[index]
             guard prediction.timestamp >= target.windowStart, prediction.timestamp < target.windowEnd, prediction.model == target.model,
@@ -86,7 +86,7 @@ public struct FeatureDistributions: Sendable {
     }
 
     /// Values counted in a target's window.
-    public func windowCount(_ index: Int) -> Int {
+    package func windowCount(_ index: Int) -> Int {
         switch windows[index] {
         case let .numeric(_, window): window.finiteCount
         case let .categorical(_, window): window.presentCount

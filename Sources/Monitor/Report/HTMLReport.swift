@@ -4,23 +4,23 @@ import Foundation
 /// `driftwatch report`: one self-contained HTML page (inline CSS, SVG and script; nothing
 /// fetched) of a replayed history. Deterministic: the same history and rules give the same
 /// bytes (times are event times, printed in UTC).
-public struct HTMLReport {
-    public var title: String
-    public var inputs: [String]
-    public var history: HistoryCollector
-    public var rules: RuleSet
-    public var activity: [RuleActivity]
+package struct HTMLReport {
+    package var title: String
+    package var inputs: [String]
+    package var history: HistoryCollector
+    package var rules: RuleSet
+    package var activity: [RuleActivity]
     /// A threshold sweep of one rule, drawn after the overview.
-    public var sweep: SweepChart?
+    package var sweep: SweepChart?
     /// The reference profile's spread of each metric over its chunks, drawn as a ± k σ band.
-    public var reference: ReferenceValues?
+    package var reference: ReferenceValues?
     /// Reference against window distributions of features where drift alerts fired.
-    public var distributions: FeatureDistributions?
+    package var distributions: FeatureDistributions?
 
     /// The k of the band: that of a `sigma` rule watching the chart, else this.
     static let defaultBandSigmas = 2.0
 
-    public init(title: String, inputs: [String], history: HistoryCollector, rules: RuleSet, activity: [RuleActivity], sweep: SweepChart? = nil) {
+    package init(title: String, inputs: [String], history: HistoryCollector, rules: RuleSet, activity: [RuleActivity], sweep: SweepChart? = nil) {
         self.title = title
         self.inputs = inputs
         self.history = history
@@ -32,7 +32,7 @@ public struct HTMLReport {
     /// Alert timeline lanes shown at most (the rest are counted).
     static let maximumLanes = 80
 
-    public func render() -> String {
+    package func render() -> String {
         var page = HTMLPage()
         page.raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">")
         page.element("title", title)

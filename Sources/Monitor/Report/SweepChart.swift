@@ -3,11 +3,11 @@
 /// value of alert episodes and flaps, and of the share of the evaluated time firing, with
 /// the sweep's table below. The candidates are bounded by what `tune` accepts on the
 /// command line; nothing is sampled.
-public struct SweepChart: Sendable {
-    public var rule: String
-    public var results: [ThresholdSweep.Result]
+package struct SweepChart: Sendable {
+    package var rule: String
+    package var results: [ThresholdSweep.Result]
 
-    public init(rule: String, results: [ThresholdSweep.Result]) {
+    package init(rule: String, results: [ThresholdSweep.Result]) {
         self.rule = rule
         self.results = results
     }

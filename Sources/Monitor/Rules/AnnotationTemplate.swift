@@ -8,18 +8,18 @@ import Darwin
 ///
 /// Variables: see `AnnotationTemplate.variables`, plus `labels.<key>` for the rule's own labels.
 /// Text outside placeholders is copied as is; a lone `}}` is literal text.
-public struct AnnotationTemplate: Sendable, Equatable, Hashable {
-    public enum Part: Sendable, Equatable, Hashable {
+package struct AnnotationTemplate: Sendable, Equatable, Hashable {
+    package enum Part: Sendable, Equatable, Hashable {
         case text(String)
         case variable(String)
     }
 
     /// The template as written.
-    public let source: String
-    public let parts: [Part]
+    package let source: String
+    package let parts: [Part]
 
     /// The variables an alert provides.
-    public static let variables: [String] = [
+    package static let variables: [String] = [
         "rule", "model", "version", "feature", "segment", "metric", "value", "threshold", "comparator",
         "severity", "window_start", "window_end",
     ]
@@ -93,7 +93,7 @@ public struct AnnotationTemplate: Sendable, Equatable, Hashable {
 
     /// Substitutes `values` (keyed by variable name, e.g. `"value"`, `"labels.team"`); missing values
     /// render as the empty string (e.g. `feature` on a model-scope rule).
-    public func render(_ values: [String: String]) -> String {
+    package func render(_ values: [String: String]) -> String {
         var output = ""
         for part in parts {
             switch part {
@@ -110,7 +110,7 @@ public struct AnnotationTemplate: Sendable, Equatable, Hashable {
     /// - other values from 1e-4 to below 1e15 → rounded half away from zero to 4 significant digits,
     ///   but never fewer digits than the integer part has (`0.2135`, `1.235`, `12346`), trailing zeros removed;
     /// - anything smaller or larger → 4 significant digits in scientific notation (`1.235e-05`, `2e+15`).
-    public static func format(_ value: Double) -> String {
+    package static func format(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
         if value == 0 { return "0" }

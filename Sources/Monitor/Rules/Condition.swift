@@ -1,5 +1,5 @@
 /// How a metric's value is compared with its threshold.
-public enum Comparator: String, Sendable, Equatable, Hashable, CaseIterable {
+package enum Comparator: String, Sendable, Equatable, Hashable, CaseIterable {
     case greater = ">"
     case greaterOrEqual = ">="
     case less = "<"
@@ -7,7 +7,7 @@ public enum Comparator: String, Sendable, Equatable, Hashable, CaseIterable {
 
     /// Whether `value COMPARATOR threshold` holds; false whenever either side is NaN.
     @inlinable
-    public func holds(_ value: Double, _ threshold: Double) -> Bool {
+    package func holds(_ value: Double, _ threshold: Double) -> Bool {
         switch self {
         case .greater: value > threshold
         case .greaterOrEqual: value >= threshold
@@ -18,7 +18,7 @@ public enum Comparator: String, Sendable, Equatable, Hashable, CaseIterable {
 }
 
 /// Which side of the reference band a statistical condition watches.
-public enum StatisticalSide: String, Sendable, Equatable, Hashable {
+package enum StatisticalSide: String, Sendable, Equatable, Hashable {
     /// `outside reference ± k sigma`
     case both
     /// `above reference + k sigma`
@@ -28,14 +28,14 @@ public enum StatisticalSide: String, Sendable, Equatable, Hashable {
 }
 
 /// What a condition needs to know about the reference to turn into a threshold.
-public struct ReferenceStatistic: Sendable, Equatable {
+package struct ReferenceStatistic: Sendable, Equatable {
     /// The metric computed on the whole reference (relative conditions).
-    public var value: Double?
+    package var value: Double?
     /// Mean and standard deviation of the metric across reference chunks (statistical conditions).
-    public var chunkMean: Double?
-    public var chunkStandardDeviation: Double?
+    package var chunkMean: Double?
+    package var chunkStandardDeviation: Double?
 
-    public init(value: Double? = nil, chunkMean: Double? = nil, chunkStandardDeviation: Double? = nil) {
+    package init(value: Double? = nil, chunkMean: Double? = nil, chunkStandardDeviation: Double? = nil) {
         self.value = value
         self.chunkMean = chunkMean
         self.chunkStandardDeviation = chunkStandardDeviation
@@ -43,7 +43,7 @@ public struct ReferenceStatistic: Sendable, Equatable {
 }
 
 /// A condition's threshold resolved against a reference.
-public enum ThresholdResult: Sendable, Equatable {
+package enum ThresholdResult: Sendable, Equatable {
     /// Breached when `value COMPARATOR threshold`.
     case bound(Comparator, Double)
     /// Breached when the value is strictly below `lower` or strictly above `upper`.
@@ -53,7 +53,7 @@ public enum ThresholdResult: Sendable, Equatable {
     case unavailable(String)
 
     /// The threshold as annotations show it (`{{ threshold }}`): a number, or `[lower, upper]` for a band.
-    public var displayText: String {
+    package var displayText: String {
         switch self {
         case let .bound(_, threshold): AnnotationTemplate.format(threshold)
         case let .band(lower, upper): "[\(AnnotationTemplate.format(lower)), \(AnnotationTemplate.format(upper))]"
@@ -62,7 +62,7 @@ public enum ThresholdResult: Sendable, Equatable {
     }
 
     /// The comparator as annotations show it (`{{ comparator }}`); `outside` for a band.
-    public var comparatorText: String {
+    package var comparatorText: String {
         switch self {
         case let .bound(comparator, _): comparator.rawValue
         case .band: "outside"
@@ -71,7 +71,7 @@ public enum ThresholdResult: Sendable, Equatable {
     }
 
     /// Whether `value` breaches this threshold; NaN values and unavailable thresholds never breach.
-    public func isBreached(by value: Double) -> Bool {
+    package func isBreached(by value: Double) -> Bool {
         switch self {
         case let .bound(comparator, threshold): comparator.holds(value, threshold)
         case let .band(lower, upper): value < lower || value > upper
@@ -81,7 +81,7 @@ public enum ThresholdResult: Sendable, Equatable {
 }
 
 /// When a metric's value breaches a rule. The single place where threshold semantics live.
-public enum Condition: Sendable, Equatable, Hashable, CustomStringConvertible {
+package enum Condition: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// `> 0.2`: compared with a fixed number.
     case absolute(Comparator, Double)
     /// `< reference - 0.1`: compared with the metric's reference value plus `offset` (negative for `-`).
@@ -93,20 +93,20 @@ public enum Condition: Sendable, Equatable, Hashable, CustomStringConvertible {
     case statistical(k: Double, side: StatisticalSide)
 
     /// Whether the condition compares with something derived from the reference.
-    public var needsReferenceValue: Bool {
+    package var needsReferenceValue: Bool {
         switch self {
         case .relativeOffset, .relativeFactor: true
         case .absolute, .statistical: false
         }
     }
 
-    public var isStatistical: Bool {
+    package var isStatistical: Bool {
         if case .statistical = self { return true }
         return false
     }
 
     /// The comparator used for a one-sided threshold (statistical `above` is `>`, `below` is `<`).
-    public var comparator: Comparator? {
+    package var comparator: Comparator? {
         switch self {
         case let .absolute(comparator, _), let .relativeOffset(comparator, _), let .relativeFactor(comparator, _):
             comparator
@@ -117,7 +117,7 @@ public enum Condition: Sendable, Equatable, Hashable, CustomStringConvertible {
     }
 
     /// Resolves the threshold against the reference; absolute conditions ignore it.
-    public func threshold(reference: ReferenceStatistic?) -> ThresholdResult {
+    package func threshold(reference: ReferenceStatistic?) -> ThresholdResult {
         switch self {
         case let .absolute(comparator, threshold):
             return .bound(comparator, threshold)
@@ -141,20 +141,20 @@ public enum Condition: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     /// Whether `value` breaches a one-sided threshold computed by `threshold(reference:)`.
     /// For two-sided statistical conditions use `ThresholdResult.isBreached(by:)`. NaN never breaches.
-    public func isBreached(value: Double, threshold: Double) -> Bool {
+    package func isBreached(value: Double, threshold: Double) -> Bool {
         guard let comparator else { return false }
         return comparator.holds(value, threshold)
     }
 
     /// Resolves the threshold and compares in one step; nil when the threshold is unavailable.
-    public func isBreached(value: Double, reference: ReferenceStatistic?) -> Bool? {
+    package func isBreached(value: Double, reference: ReferenceStatistic?) -> Bool? {
         let result = threshold(reference: reference)
         if case .unavailable = result { return nil }
         return result.isBreached(by: value)
     }
 
     /// The canonical spelling, which parses back to the same condition.
-    public var description: String {
+    package var description: String {
         switch self {
         case let .absolute(comparator, threshold):
             "\(comparator.rawValue) \(threshold)"
@@ -174,7 +174,7 @@ extension ThresholdResult {
     /// The threshold a firing alert must come back past to clear: moved `share` of the way
     /// towards `noEffect` (a band shrinks towards its centre). Unchanged without a
     /// no-effect value or with a share of 0.
-    public func released(by share: Double, towards noEffect: Double?) -> ThresholdResult {
+    package func released(by share: Double, towards noEffect: Double?) -> ThresholdResult {
         switch self {
         case let .bound(comparator, threshold):
             guard let noEffect, noEffect.isFinite else { return self }

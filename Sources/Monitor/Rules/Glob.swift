@@ -1,8 +1,8 @@
 /// A shell-style name pattern: `*` matches any run of characters (including none),
 /// `?` exactly one; every other character matches itself. Matching is case-sensitive.
-public struct GlobPattern: Sendable, Equatable, Hashable, CustomStringConvertible {
+package struct GlobPattern: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// The pattern as written, without a leading `!`.
-    public let pattern: String
+    package let pattern: String
     private let scalars: [Unicode.Scalar]
     private let matchesEverything: Bool
 
@@ -29,11 +29,11 @@ public struct GlobPattern: Sendable, Equatable, Hashable, CustomStringConvertibl
         self.matchesEverything = scalars.allSatisfy { $0 == "*" }
     }
 
-    public var description: String { pattern }
+    package var description: String { pattern }
 
     /// Iterative wildcard matching with a single backtracking point: O(n·m) worst case, no recursion,
     /// no allocation (the evaluator may match every feature name of every event batch).
-    public func matches(_ name: String) -> Bool {
+    package func matches(_ name: String) -> Bool {
         if matchesEverything { return true }
         let text = name.unicodeScalars
         var t = text.startIndex
@@ -69,17 +69,17 @@ struct GlobError: Error {
 
 /// A list of patterns selecting names: a name is selected when it matches at least one
 /// inclusion (or there are none: a list of only `!exclusions` means "all except") and no exclusion.
-public struct GlobList: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public let includes: [GlobPattern]
-    public let excludes: [GlobPattern]
+package struct GlobList: Sendable, Equatable, Hashable, CustomStringConvertible {
+    package let includes: [GlobPattern]
+    package let excludes: [GlobPattern]
 
-    public init(includes: [GlobPattern], excludes: [GlobPattern]) {
+    package init(includes: [GlobPattern], excludes: [GlobPattern]) {
         self.includes = includes
         self.excludes = excludes
     }
 
     /// Everything: `["*"]`.
-    public static let all = GlobList(includes: [.anything], excludes: [])
+    package static let all = GlobList(includes: [.anything], excludes: [])
 
     /// Parses patterns as written (`"!x"` excludes `x`); the error offset is within the failing entry.
     init(validating patterns: [String]) throws(GlobListError) {
@@ -101,14 +101,14 @@ public struct GlobList: Sendable, Equatable, Hashable, CustomStringConvertible {
         self.init(includes: includes, excludes: excludes)
     }
 
-    public func matches(_ name: String) -> Bool {
+    package func matches(_ name: String) -> Bool {
         (includes.isEmpty || includes.contains { $0.matches(name) }) && !excludes.contains { $0.matches(name) }
     }
 
     /// The patterns as written, inclusions first.
-    public var patterns: [String] { includes.map(\.pattern) + excludes.map { "!" + $0.pattern } }
+    package var patterns: [String] { includes.map(\.pattern) + excludes.map { "!" + $0.pattern } }
 
-    public var description: String { "[" + patterns.joined(separator: ", ") + "]" }
+    package var description: String { "[" + patterns.joined(separator: ", ") + "]" }
 }
 
 struct GlobListError: Error {

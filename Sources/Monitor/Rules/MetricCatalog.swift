@@ -1,5 +1,5 @@
 /// What a rule's metric is computed over.
-public enum RuleScope: String, Sendable, Equatable, Hashable, CaseIterable {
+package enum RuleScope: String, Sendable, Equatable, Hashable, CaseIterable {
     /// Each input feature of a prediction (one evaluation per matching feature).
     case features
     /// The model's score (numeric).
@@ -13,7 +13,7 @@ public enum RuleScope: String, Sendable, Equatable, Hashable, CaseIterable {
 }
 
 /// The kind of values a feature holds, or a metric supports (`any`: both).
-public enum FeatureKindFilter: String, Sendable, Equatable, Hashable, CaseIterable {
+package enum FeatureKindFilter: String, Sendable, Equatable, Hashable, CaseIterable {
     case any
     case numeric
     case categorical
@@ -23,7 +23,7 @@ public enum FeatureKindFilter: String, Sendable, Equatable, Hashable, CaseIterab
 }
 
 /// Which conditions a metric supports beyond absolute thresholds.
-public enum ReferenceSupport: String, Sendable, Equatable, Hashable {
+package enum ReferenceSupport: String, Sendable, Equatable, Hashable {
     /// Absolute thresholds only (change detectors: the value is a 0/1 signal).
     case none
     /// Also statistical conditions: the metric compares the window with the reference, so its
@@ -37,12 +37,12 @@ public enum ReferenceSupport: String, Sendable, Equatable, Hashable {
 }
 
 /// A metric parameter's value after validation and defaults.
-public enum ParameterValue: Sendable, Equatable, Hashable, CustomStringConvertible {
+package enum ParameterValue: Sendable, Equatable, Hashable, CustomStringConvertible {
     case integer(Int)
     case number(Double)
     case text(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .integer(value): "\(value)"
         case let .number(value): "\(value)"
@@ -52,26 +52,26 @@ public enum ParameterValue: Sendable, Equatable, Hashable, CustomStringConvertib
 }
 
 /// An inclusive or exclusive numeric interval used to validate parameters.
-public struct NumberRange: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public var lower: Double
-    public var lowerInclusive: Bool
-    public var upper: Double
-    public var upperInclusive: Bool
+package struct NumberRange: Sendable, Equatable, Hashable, CustomStringConvertible {
+    package var lower: Double
+    package var lowerInclusive: Bool
+    package var upper: Double
+    package var upperInclusive: Bool
 
-    public static let any = NumberRange(lower: -.infinity, lowerInclusive: false, upper: .infinity, upperInclusive: false)
-    public static let positive = NumberRange(lower: 0, lowerInclusive: false, upper: .infinity, upperInclusive: false)
-    public static let nonNegative = NumberRange(lower: 0, lowerInclusive: true, upper: .infinity, upperInclusive: false)
+    package static let any = NumberRange(lower: -.infinity, lowerInclusive: false, upper: .infinity, upperInclusive: false)
+    package static let positive = NumberRange(lower: 0, lowerInclusive: false, upper: .infinity, upperInclusive: false)
+    package static let nonNegative = NumberRange(lower: 0, lowerInclusive: true, upper: .infinity, upperInclusive: false)
     /// (0, 1)
-    public static let openUnit = NumberRange(lower: 0, lowerInclusive: false, upper: 1, upperInclusive: false)
+    package static let openUnit = NumberRange(lower: 0, lowerInclusive: false, upper: 1, upperInclusive: false)
     /// (0, 1]
-    public static let unitExcludingZero = NumberRange(lower: 0, lowerInclusive: false, upper: 1, upperInclusive: true)
+    package static let unitExcludingZero = NumberRange(lower: 0, lowerInclusive: false, upper: 1, upperInclusive: true)
 
-    public func contains(_ value: Double) -> Bool {
+    package func contains(_ value: Double) -> Bool {
         (lowerInclusive ? value >= lower : value > lower) && (upperInclusive ? value <= upper : value < upper)
             && value.isFinite
     }
 
-    public var description: String {
+    package var description: String {
         switch (lower.isFinite, upper.isFinite) {
         case (false, false): "a finite number"
         case (true, false): "a number \(lowerInclusive ? ">=" : ">") \(lower.formattedForRules)"
@@ -83,12 +83,12 @@ public struct NumberRange: Sendable, Equatable, Hashable, CustomStringConvertibl
 }
 
 /// The accepted values of a parameter.
-public enum ParameterType: Sendable, Equatable, Hashable, CustomStringConvertible {
+package enum ParameterType: Sendable, Equatable, Hashable, CustomStringConvertible {
     case integer(ClosedRange<Int>)
     case number(NumberRange)
     case choice([String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .integer(range) where range.upperBound == .max: "an integer >= \(range.lowerBound)"
         case let .integer(range): "an integer in [\(range.lowerBound), \(range.upperBound)]"
@@ -98,16 +98,16 @@ public enum ParameterType: Sendable, Equatable, Hashable, CustomStringConvertibl
     }
 }
 
-public struct ParameterDefinition: Sendable, Equatable, Hashable {
-    public var name: String
-    public var type: ParameterType
+package struct ParameterDefinition: Sendable, Equatable, Hashable {
+    package var name: String
+    package var type: ParameterType
     /// nil: the parameter is optional and absent unless given.
-    public var defaultValue: ParameterValue?
-    public var summary: String
+    package var defaultValue: ParameterValue?
+    package var summary: String
 }
 
 /// Families group metrics for documentation and for what the evaluator must compute.
-public enum MetricFamily: String, Sendable, Equatable, Hashable, CaseIterable {
+package enum MetricFamily: String, Sendable, Equatable, Hashable, CaseIterable {
     case driftStatistic = "drift statistic"
     case dataQuality = "data quality"
     case modelHealth = "model health"
@@ -117,39 +117,39 @@ public enum MetricFamily: String, Sendable, Equatable, Hashable, CaseIterable {
 }
 
 /// One metric rules may use: where it applies, which conditions make sense, its parameters.
-public struct MetricDefinition: Sendable, Equatable, Hashable {
-    public var name: MetricName
-    public var family: MetricFamily
-    public var scopes: [RuleScope]
+package struct MetricDefinition: Sendable, Equatable, Hashable {
+    package var name: MetricName
+    package var family: MetricFamily
+    package var scopes: [RuleScope]
     /// The kinds of feature the metric is defined for (`any`: both).
-    public var featureKind: FeatureKindFilter
-    public var reference: ReferenceSupport
-    public var parameters: [ParameterDefinition]
+    package var featureKind: FeatureKindFilter
+    package var reference: ReferenceSupport
+    package var parameters: [ParameterDefinition]
     /// Samples needed before the metric is evaluated when a rule does not set `min_samples`.
-    public var defaultMinSamples: Int
-    public var summary: String
+    package var defaultMinSamples: Int
+    package var summary: String
 
-    public func parameter(named name: String) -> ParameterDefinition? {
+    package func parameter(named name: String) -> ParameterDefinition? {
         parameters.first { $0.name == name }
     }
 
     /// The only scope the metric can have, when it has exactly one.
-    public var impliedScope: RuleScope? { scopes.count == 1 ? scopes[0] : nil }
+    package var impliedScope: RuleScope? { scopes.count == 1 ? scopes[0] : nil }
 }
 
 /// The metrics rules may use. Data, so that validation and `rules check --list-metrics` share it.
-public enum MetricCatalog {
-    public static let all: [MetricDefinition] = driftStatistics + modelMetrics + fairnessMetrics
+package enum MetricCatalog {
+    package static let all: [MetricDefinition] = driftStatistics + modelMetrics + fairnessMetrics
 
     private static let byName: [MetricName: MetricDefinition] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
     /// The metric a rule file names, if the catalogue has it: the one place text becomes a metric.
-    public static func metric(named name: String) -> MetricDefinition? { MetricName(rawValue: name).map(definition) }
+    package static func metric(named name: String) -> MetricDefinition? { MetricName(rawValue: name).map(definition) }
 
     /// Every ``MetricName`` has a definition (checked by the tests).
-    public static func definition(_ name: MetricName) -> MetricDefinition { byName[name]! }
+    package static func definition(_ name: MetricName) -> MetricDefinition { byName[name]! }
 
-    public static var names: [String] { all.map(\.name.rawValue) }
+    package static var names: [String] { all.map(\.name.rawValue) }
 
     /// Drift statistics whose larger values mean more drift: those `drifted_feature_share` may count with `above`.
     static let effectSizeStatistics: [String] = driftStatistics.map(\.name.rawValue).filter { !$0.hasSuffix("_pvalue") }

@@ -6,7 +6,7 @@
 ///
 /// Grouped by what computes the value; ``rawValue`` is the name rules, alerts and metric
 /// lines use.
-public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertible, RawRepresentable {
+package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertible, RawRepresentable {
     /// Drift statistics and data quality of a feature, the score or the predicted class.
     case feature(FeatureMetric)
     /// The model version's traffic and inputs as a whole.
@@ -24,19 +24,19 @@ public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertibl
     /// A gap between a regression model's errors in the groups of a sensitive attribute.
     case regressionFairness(RegressionFairnessMetric)
 
-    public static let allCases: [MetricName] = FeatureMetric.allCases.map(feature) + HealthMetric.allCases.map(health)
+    package static let allCases: [MetricName] = FeatureMetric.allCases.map(feature) + HealthMetric.allCases.map(health)
         + PerformanceMetric.allCases.map(performance) + EstimatedPerformanceMetric.allCases.map(estimated) + ErrorStreamDetector.Kind.allCases.map(changeDetector)
         + FairnessMetric.allCases.map(fairness) + RegressionMetric.allCases.map(regression)
         + RegressionFairnessMetric.allCases.map(regressionFairness)
 
     private static let byRawValue = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 
-    public init?(rawValue: String) {
+    package init?(rawValue: String) {
         guard let name = Self.byRawValue[rawValue] else { return nil }
         self = name
     }
 
-    public var rawValue: String {
+    package var rawValue: String {
         switch self {
         case let .feature(metric): metric.rawValue
         case let .health(metric): metric.rawValue
@@ -49,11 +49,11 @@ public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertibl
         }
     }
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// The model types whose windows have this metric: performance, CBPE, the error stream's
     /// detectors and fairness are a binary classifier's; drift and health any model's.
-    public var modelTypes: Set<ModelType> {
+    package var modelTypes: Set<ModelType> {
         switch self {
         case .feature, .health: Set(ModelType.allCases)
         case .performance, .estimated, .changeDetector, .fairness: [.binary]
@@ -64,21 +64,21 @@ public enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertibl
 
 /// A regression model's performance metrics of labelled predictions (``RegressionSummary``,
 /// checked against scikit-learn), in the order metric lines list them.
-public enum RegressionMetric: String, Sendable, Hashable, CaseIterable {
+package enum RegressionMetric: String, Sendable, Hashable, CaseIterable {
     case mae, rmse, mape, bias, r2
 }
 
 /// Gaps between a regression model's mean absolute errors in the groups of a sensitive
 /// attribute (``RegressionFairnessSummary``, checked against Fairlearn), in the order metric
 /// lines list them.
-public enum RegressionFairnessMetric: String, Sendable, Hashable, CaseIterable {
+package enum RegressionFairnessMetric: String, Sendable, Hashable, CaseIterable {
     case maeDifference = "mae_difference"
     case maeRatio = "mae_ratio"
 }
 
 /// Metrics of one feature, the score or the predicted class in a drift window. The case
 /// order is the order metric lines list them in.
-public enum FeatureMetric: String, Sendable, Hashable, CaseIterable, Comparable {
+package enum FeatureMetric: String, Sendable, Hashable, CaseIterable, Comparable {
     case psi, js, hellinger, ks
     case ksPValue = "ks_pvalue"
     case wasserstein
@@ -95,11 +95,11 @@ public enum FeatureMetric: String, Sendable, Hashable, CaseIterable, Comparable 
     case outOfRangeRate = "out_of_range_rate"
 
     /// By name, as checkpoints order them.
-    public static func < (lhs: FeatureMetric, rhs: FeatureMetric) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: FeatureMetric, rhs: FeatureMetric) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// Metrics of a model version's traffic and inputs as a whole.
-public enum HealthMetric: String, Sendable, Hashable, CaseIterable {
+package enum HealthMetric: String, Sendable, Hashable, CaseIterable {
     case driftedFeatureShare = "drifted_feature_share"
     case volume
     case lateEventRate = "late_event_rate"
@@ -108,7 +108,7 @@ public enum HealthMetric: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Performance metrics of labelled predictions, in the order metric lines list them.
-public enum PerformanceMetric: String, Sendable, Hashable, CaseIterable {
+package enum PerformanceMetric: String, Sendable, Hashable, CaseIterable {
     case accuracy, precision, recall, fpr, f1
     case selectionRate = "selection_rate"
     case rocAUC = "roc_auc"
@@ -119,7 +119,7 @@ public enum PerformanceMetric: String, Sendable, Hashable, CaseIterable {
 
 /// Performance estimated by confidence-based performance estimation (CBPE, binary
 /// classifiers) from a drift window's scores alone, in the order metric lines list them.
-public enum EstimatedPerformanceMetric: String, Sendable, Hashable, CaseIterable {
+package enum EstimatedPerformanceMetric: String, Sendable, Hashable, CaseIterable {
     case accuracy = "estimated_accuracy"
     case precision = "estimated_precision"
     case recall = "estimated_recall"
@@ -127,7 +127,7 @@ public enum EstimatedPerformanceMetric: String, Sendable, Hashable, CaseIterable
     case rocAUC = "estimated_roc_auc"
 
     /// The metric it estimates: the reference's realized value of it is what `reference` means.
-    public var realized: PerformanceMetric {
+    package var realized: PerformanceMetric {
         switch self {
         case .accuracy: .accuracy
         case .precision: .precision
@@ -139,7 +139,7 @@ public enum EstimatedPerformanceMetric: String, Sendable, Hashable, CaseIterable
 }
 
 /// Fairness gaps between groups, in the order metric lines list them.
-public enum FairnessMetric: String, Sendable, Hashable, CaseIterable {
+package enum FairnessMetric: String, Sendable, Hashable, CaseIterable {
     case demographicParityDifference = "demographic_parity_difference"
     case demographicParityRatio = "demographic_parity_ratio"
     case equalizedOddsDifference = "equalized_odds_difference"

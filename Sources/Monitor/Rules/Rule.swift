@@ -1,45 +1,45 @@
 /// What happens when a rule fires.
-public enum RuleAction: Sendable, Equatable, Hashable {
+package enum RuleAction: Sendable, Equatable, Hashable {
     /// Raise an alert (the default).
     case alert
     /// Trigger retraining of the model/version, at most once per `cooldownMilliseconds` of event time,
     /// and only after a person approves it when `requiresApproval` is set.
     case retrain(cooldownMilliseconds: Int64, requiresApproval: Bool)
 
-    public static let defaultCooldownMilliseconds: Int64 = 86_400_000
+    package static let defaultCooldownMilliseconds: Int64 = 86_400_000
 
-    public var isRetrain: Bool {
+    package var isRetrain: Bool {
         if case .retrain = self { return true }
         return false
     }
 }
 
-public enum Severity: String, Sendable, Equatable, Hashable, CaseIterable, Comparable {
+package enum Severity: String, Sendable, Equatable, Hashable, CaseIterable, Comparable {
     case info
     case warning
     case critical
 
-    public static func < (lhs: Severity, rhs: Severity) -> Bool {
+    package static func < (lhs: Severity, rhs: Severity) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }
 
 /// Which models, versions, features and sensitive attributes a rule is evaluated for.
-public struct RuleSelector: Sendable, Equatable, Hashable {
-    public var models: GlobList
-    public var versions: GlobList
+package struct RuleSelector: Sendable, Equatable, Hashable {
+    package var models: GlobList
+    package var versions: GlobList
     /// Scope `features` only (nil otherwise): the rule is evaluated once for each matching feature.
-    public var features: GlobList?
+    package var features: GlobList?
     /// Scope `features` only: the kind of feature the rule applies to. When the rule leaves it out,
     /// it is the metric's own restriction (e.g. `numeric` for `ks`), so it is never wider than the metric.
-    public var featureKind: FeatureKindFilter
+    package var featureKind: FeatureKindFilter
     /// Scope `fairness` only: each entry is one attribute or an intersection of several.
-    public var attributes: [[String]]
+    package var attributes: [[String]]
     /// Scope `fairness` only (`"*"` in `attributes`): also every segment attribute of the
     /// model version, each alone.
-    public var everyAttribute: Bool
+    package var everyAttribute: Bool
 
-    public init(models: GlobList = .all, versions: GlobList = .all, features: GlobList? = nil,
+    package init(models: GlobList = .all, versions: GlobList = .all, features: GlobList? = nil,
                 featureKind: FeatureKindFilter = .any, attributes: [[String]] = [], everyAttribute: Bool = false) {
         self.models = models
         self.versions = versions
@@ -50,32 +50,32 @@ public struct RuleSelector: Sendable, Equatable, Hashable {
     }
 
     /// Whether the rule applies to this model/version at all.
-    public func matches(model: String, version: String) -> Bool {
+    package func matches(model: String, version: String) -> Bool {
         models.matches(model) && versions.matches(version)
     }
 
     /// Whether a features-scope rule applies to this feature (false for other scopes).
-    public func matches(feature: String, kind: FeatureKindFilter) -> Bool {
+    package func matches(feature: String, kind: FeatureKindFilter) -> Bool {
         guard let features else { return false }
         return featureKind.admits(kind) && features.matches(feature)
     }
 }
 
 /// Validated metric parameters, with the catalogue's defaults filled in.
-public struct RuleParameters: Sendable, Equatable, Hashable {
-    public var values: [String: ParameterValue]
+package struct RuleParameters: Sendable, Equatable, Hashable {
+    package var values: [String: ParameterValue]
 
-    public init(_ values: [String: ParameterValue] = [:]) {
+    package init(_ values: [String: ParameterValue] = [:]) {
         self.values = values
     }
 
-    public func integer(_ name: String) -> Int? {
+    package func integer(_ name: String) -> Int? {
         if case let .integer(value) = values[name] { return value }
         return nil
     }
 
     /// Numbers; integers given for a number parameter are stored as numbers already.
-    public func number(_ name: String) -> Double? {
+    package func number(_ name: String) -> Double? {
         switch values[name] {
         case let .number(value): value
         case let .integer(value): Double(value)
@@ -83,7 +83,7 @@ public struct RuleParameters: Sendable, Equatable, Hashable {
         }
     }
 
-    public func text(_ name: String) -> String? {
+    package func text(_ name: String) -> String? {
         if case let .text(value) = values[name] { return value }
         return nil
     }
@@ -99,14 +99,14 @@ public struct RuleParameters: Sendable, Equatable, Hashable {
 /// proportions, Good–Turing for new categories, min/max groups for demographic parity)
 /// gives a p-value at or below it. Metrics without a test are judged on their value alone.
 /// The default level is ``default``.
-public enum NoiseGate: Sendable, Equatable, Hashable, CustomStringConvertible {
+package enum NoiseGate: Sendable, Equatable, Hashable, CustomStringConvertible {
     case off
     case level(Double)
 
     /// 1e-4: sliding windows test the same events up to a window's panes times, and a rule
     /// over a month of 5-minute slides is judged ~10,000 times per subject; at this level
     /// noise alone breaches about once in that many evaluations, and `for: 2` covers the rest.
-    public static let `default` = NoiseGate.level(0.0001)
+    package static let `default` = NoiseGate.level(0.0001)
 
     /// Whether a breach with this p-value (nil: no test) stands out of the noise.
     func admits(pValue: Double?) -> Bool {
@@ -114,7 +114,7 @@ public enum NoiseGate: Sendable, Equatable, Hashable, CustomStringConvertible {
         return pValue <= level
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .off: "off"
         case let .level(level): "\(level)"
@@ -123,68 +123,68 @@ public enum NoiseGate: Sendable, Equatable, Hashable, CustomStringConvertible {
 }
 
 /// One validated rule, ready to evaluate.
-public struct Rule: Sendable, Equatable, Hashable {
-    public var name: String
-    public var action: RuleAction
-    public var scope: RuleScope
-    public var selector: RuleSelector
-    public var metric: MetricDefinition
-    public var parameters: RuleParameters
-    public var condition: Condition
+package struct Rule: Sendable, Equatable, Hashable {
+    package var name: String
+    package var action: RuleAction
+    package var scope: RuleScope
+    package var selector: RuleSelector
+    package var metric: MetricDefinition
+    package var parameters: RuleParameters
+    package var condition: Condition
     /// Evaluations with fewer samples in the window are skipped (neither breaching nor resolving).
-    public var minSamples: Int
+    package var minSamples: Int
     /// Consecutive breaching evaluations before the rule fires (Prometheus `for`, counted in evaluations).
-    public var forEvaluations: Int
+    package var forEvaluations: Int
     /// Evaluations a firing rule stays firing after its condition clears.
-    public var keepFiringForEvaluations: Int
+    package var keepFiringForEvaluations: Int
     /// A breach must also stand out of sampling noise (see ``NoiseGate``).
-    public var noiseGate: NoiseGate
+    package var noiseGate: NoiseGate
     /// How far back towards "no effect" a firing rule's value must come to clear: a share of
     /// the distance from the threshold to the metric's no-effect value (its reference value
     /// for relative conditions, the chunk mean for `sigma` ones). 0: it clears at the threshold.
-    public var hysteresis: Double
-    public var severity: Severity
-    public var labels: [String: String]
-    public var annotations: [String: AnnotationTemplate]
-    public static let defaultHysteresis = 0.2
+    package var hysteresis: Double
+    package var severity: Severity
+    package var labels: [String: String]
+    package var annotations: [String: AnnotationTemplate]
+    package static let defaultHysteresis = 0.2
 
     /// Where the rule starts (its first key), for messages and `rules check`.
-    public var source: SourceLocation
+    package var source: SourceLocation
     /// The model, version, feature and attribute names and patterns of the selector, where
     /// they are written (for `rules check --profile / --sample`; not part of the digest).
-    public var selectorNames: [SelectorName] = []
+    package var selectorNames: [SelectorName] = []
 
     /// The values every annotation of this rule can use besides the evaluation's own
     /// (`labels.<key>`, `rule`, `metric`, `severity`).
-    public var staticTemplateValues: [String: String] {
+    package var staticTemplateValues: [String: String] {
         var values = ["rule": name, "metric": metric.name.rawValue, "severity": severity.rawValue]
         for (key, value) in labels { values["labels." + key] = value }
         return values
     }
 
     /// Renders every annotation with the rule's static values plus `values` (which win on conflict).
-    public func renderAnnotations(_ values: [String: String]) -> [String: String] {
+    package func renderAnnotations(_ values: [String: String]) -> [String: String] {
         let merged = staticTemplateValues.merging(values) { _, evaluation in evaluation }
         return annotations.mapValues { $0.render(merged) }
     }
 }
 
 /// The rules loaded from a set of files, all valid, with names unique across files.
-public struct RuleSet: Sendable, Equatable {
+package struct RuleSet: Sendable, Equatable {
     /// In load order: files in the order given (directories sorted by name), rules in file order.
-    public var rules: [Rule]
+    package var rules: [Rule]
     /// The files the rules were read from.
-    public var files: [String]
+    package var files: [String]
     /// FNV-1a 64 (hex) over the canonical form of the rules, to tell whether two rule sets mean the
     /// same thing: formatting, comments, key order, rule order and file layout do not change it.
     /// Not a cryptographic hash.
-    public var rulesDigest: String
+    package var rulesDigest: String
 
-    public init(rules: [Rule], files: [String]) {
+    package init(rules: [Rule], files: [String]) {
         self.rules = rules
         self.files = files
         self.rulesDigest = RulesDigest.digest(of: rules)
     }
 
-    public func rule(named name: String) -> Rule? { rules.first { $0.name == name } }
+    package func rule(named name: String) -> Rule? { rules.first { $0.name == name } }
 }

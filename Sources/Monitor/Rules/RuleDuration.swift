@@ -1,19 +1,19 @@
 /// Prometheus-style durations (`30s`, `5m`, `1h30m`, `1d`, `2w`), in milliseconds of event time.
-public enum RuleDuration {
+package enum RuleDuration {
     /// Units largest first; a duration lists each unit at most once, in this order.
     static let units: [(suffix: String, milliseconds: Int64)] = [
         ("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1),
     ]
 
-    public struct Failure: Error, CustomStringConvertible {
-        public var message: String
+    package struct Failure: Error, CustomStringConvertible {
+        package var message: String
         /// Offset in Unicode scalars within the duration text.
         var offset: Int
-        public var description: String { message }
+        package var description: String { message }
     }
 
     /// Parses `<integer><unit>` groups; the result is at most ~292 million years, so it never overflows.
-    public static func milliseconds(_ text: String) throws(Failure) -> Int64 {
+    package static func milliseconds(_ text: String) throws(Failure) -> Int64 {
         let scalars = Array(text.unicodeScalars)
         guard !scalars.isEmpty else { throw Failure(message: "empty duration", offset: 0) }
         var total: Int64 = 0

@@ -1,25 +1,25 @@
 import Foundation
 
 /// A rule file's text and the path messages name it by.
-public struct RuleSource: Sendable, Equatable {
-    public var path: String
-    public var text: String
+package struct RuleSource: Sendable, Equatable {
+    package var path: String
+    package var text: String
 
-    public init(path: String, text: String) {
+    package init(path: String, text: String) {
         self.path = path
         self.text = text
     }
 }
 
 /// Loads rule files: either every rule of every file, valid and uniquely named, or every error found.
-public enum RuleLoader {
+package enum RuleLoader {
     /// Larger files are refused rather than read: rule files are small, and memory stays bounded.
-    public static let maximumFileBytes = 1 << 20
+    package static let maximumFileBytes = 1 << 20
     /// Errors beyond this many are summarised in one last error, so a garbage file cannot flood the output.
-    public static let maximumErrors = 500
+    package static let maximumErrors = 500
 
     /// Loads files and directories (every `*.yaml` / `*.yml` directly inside, sorted by name).
-    public static func load(paths: [String]) -> Result<RuleSet, RuleLoadFailure> {
+    package static func load(paths: [String]) -> Result<RuleSet, RuleLoadFailure> {
         let files: [String]
         switch ruleFiles(in: paths) {
         case let .success(found): files = found
@@ -38,7 +38,7 @@ public enum RuleLoader {
     }
 
     /// Loads rule texts already in memory (tests, configuration pushed by other means).
-    public static func load(sources: [RuleSource]) -> Result<RuleSet, RuleLoadFailure> {
+    package static func load(sources: [RuleSource]) -> Result<RuleSet, RuleLoadFailure> {
         var rules: [Rule] = []
         var errors: [RuleError] = []
         var names: [(name: String, location: SourceLocation)] = []
@@ -54,7 +54,7 @@ public enum RuleLoader {
     }
 
     /// The rule files named by `paths`, directories expanded; missing paths and empty directories are errors.
-    public static func ruleFiles(in paths: [String]) -> Result<[String], RuleLoadFailure> {
+    package static func ruleFiles(in paths: [String]) -> Result<[String], RuleLoadFailure> {
         var files: [String] = []
         var errors: [RuleError] = []
         let fileManager = FileManager.default

@@ -2,40 +2,40 @@ import DriftCore
 
 /// A name or pattern a rule selects models, versions, features or segment attributes by,
 /// as written and where: what `rules check --profile / --sample` compares with the data.
-public struct SelectorName: Sendable, Equatable, Hashable {
-    public enum Dimension: String, Sendable, CaseIterable {
+package struct SelectorName: Sendable, Equatable, Hashable {
+    package enum Dimension: String, Sendable, CaseIterable {
         case model, version, feature
         case attribute = "segment attribute"
     }
 
-    public var dimension: Dimension
+    package var dimension: Dimension
     /// As written, with a leading `!` for an exclusion.
-    public var written: String
-    public var location: SourceLocation
+    package var written: String
+    package var location: SourceLocation
 }
 
 /// A problem that does not stop rules from loading: a name the data does not have.
-public struct RuleWarning: Sendable, Equatable, CustomStringConvertible {
-    public var location: SourceLocation
-    public var message: String
+package struct RuleWarning: Sendable, Equatable, CustomStringConvertible {
+    package var location: SourceLocation
+    package var message: String
 
     /// `path:line:column: warning: message`.
-    public var description: String { "\(location): warning: \(message)" }
+    package var description: String { "\(location): warning: \(message)" }
 }
 
 /// The model, version, feature and segment attribute names some data has, to check rules
 /// against. A dimension no source told anything about is not checked.
-public struct KnownNames: Sendable, Equatable {
+package struct KnownNames: Sendable, Equatable {
     private var names: [SelectorName.Dimension: Set<String>] = [:]
     private var sources: [SelectorName.Dimension: [String]] = [:]
     /// Feature kinds where a source says (a profile does; a sample's values are not typed reliably).
     private var featureKinds: [String: FeatureKindFilter] = [:]
 
-    public init() {}
+    package init() {}
 
     /// A reference profile's features (its outputs `@score` / `@prediction` are not features) and,
     /// when it names them, its model and version. A profile has no segment attributes.
-    public init(profile: ProfileDocument, source: String = "the profile") {
+    package init(profile: ProfileDocument, source: String = "the profile") {
         let features = profile.profile.features.filter { $0.key != OutputSubject.score && $0.key != OutputSubject.prediction }
         add(.feature, features.keys, from: source)
         for (name, feature) in features { featureKinds[name] = feature.kind == .numeric ? .numeric : .categorical }
@@ -44,7 +44,7 @@ public struct KnownNames: Sendable, Equatable {
     }
 
     /// Adds the names of one prediction event of a sample.
-    public mutating func add(_ prediction: PredictionEvent, from source: String = "the sample") {
+    package mutating func add(_ prediction: PredictionEvent, from source: String = "the sample") {
         add(.model, [prediction.model], from: source)
         add(.version, [prediction.version], from: source)
         add(.feature, prediction.features.map(\.name), from: source)
@@ -60,7 +60,7 @@ public struct KnownNames: Sendable, Equatable {
     /// a plain name missing (with the closest names), a pattern matching nothing, a feature of
     /// the wrong kind for the rule. An exclusion is reported only when it is a plain name that
     /// is missing (a likely typo); `!id_*` guarding against nothing is fine.
-    public func check(_ ruleSet: RuleSet) -> [RuleWarning] {
+    package func check(_ ruleSet: RuleSet) -> [RuleWarning] {
         ruleSet.rules.flatMap { rule in rule.selectorNames.compactMap { check($0, of: rule) } }
     }
 

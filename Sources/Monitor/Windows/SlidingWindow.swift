@@ -1,22 +1,22 @@
 import DriftCore
 
 /// A summary a window is made of: panes are merged to form the window.
-public protocol WindowPane {
+package protocol WindowPane {
     mutating func merge(_ other: Self)
 }
 
 /// A window that has just become complete: the merge of its panes.
-public struct ClosedWindow<Pane> {
+package struct ClosedWindow<Pane> {
     /// Event-time bounds `[start, end)` in epoch ms (count windows: those of their events).
-    public var start: Int64
-    public var end: Int64
+    package var start: Int64
+    package var end: Int64
     /// Events in the window.
-    public var eventCount: Int
-    public var summary: Pane
+    package var eventCount: Int
+    package var summary: Pane
     /// Index of the window's last pane (event time: `end / pane width − 1`).
-    public var lastPane: Int64
+    package var lastPane: Int64
     /// Panes the window spans: `panesPerWindow`, or more for a window that grew on sparse traffic.
-    public var paneSpan: Int
+    package var paneSpan: Int
 }
 
 /// Sliding windows over one stream, built from panes (see ``WindowSpec``).
@@ -33,11 +33,11 @@ public struct ClosedWindow<Pane> {
 /// Complexity: adding an event is O(1) amortised; closing a pane merges
 /// `panesPerWindow` panes, O(panes × pane size) (plus one merge into the accumulation).
 /// Memory: `panesPerWindow` panes plus the open ones and one accumulated pane.
-public struct SlidingWindow<Pane: WindowPane> {
-    public struct Counters: Sendable, Equatable {
-        public var accepted = 0
+package struct SlidingWindow<Pane: WindowPane> {
+    package struct Counters: Sendable, Equatable {
+        package var accepted = 0
         /// Events whose pane had already closed.
-        public var late = 0
+        package var late = 0
     }
 
     private struct Slot {
@@ -48,7 +48,7 @@ public struct SlidingWindow<Pane: WindowPane> {
         var end: Int64
     }
 
-    public let spec: WindowSpec
+    package let spec: WindowSpec
     private let makePane: () -> Pane
     /// Panes in index order: closed ones (at most panesPerWindow − 1 kept) then open ones.
     /// An array, not a `Deque`: there are few panes, and an array element is modified in
@@ -62,7 +62,7 @@ public struct SlidingWindow<Pane: WindowPane> {
     private var maximumTimestamp = Int64.min
     /// Count windows: events so far, which numbers their panes.
     private var eventSequence: Int64 = 0
-    public private(set) var counters = Counters()
+    package private(set) var counters = Counters()
     private var accumulation = Accumulation.empty
 
     /// Panes closed since the last emitted window, while the windows are under the minimum.
@@ -71,35 +71,35 @@ public struct SlidingWindow<Pane: WindowPane> {
         case holding(firstPane: Int64, lastPane: Int64, events: Int, pane: Pane)
     }
 
-    public init(spec: WindowSpec, makePane: @escaping () -> Pane) {
+    package init(spec: WindowSpec, makePane: @escaping () -> Pane) {
         self.spec = spec
         self.makePane = makePane
     }
 
     /// Index of the first pane that can still receive events (nil before any event).
-    public var firstOpenPane: Int64? { firstOpenIndex }
+    package var firstOpenPane: Int64? { firstOpenIndex }
 
     /// The pane an event at `timestamp` falls into, for event-time windows.
-    public func paneIndex(of timestamp: Int64) -> Int64? {
+    package func paneIndex(of timestamp: Int64) -> Int64? {
         guard case let .eventTime(paneMilliseconds, _) = spec.kind else { return nil }
         return floorDivide(timestamp, paneMilliseconds)
     }
 
     /// Treats every pane before `index` as closed, so events for them count as late
     /// (used when earlier panes were consumed elsewhere, e.g. to build a reference).
-    public mutating func closePanes(before index: Int64) {
+    package mutating func closePanes(before index: Int64) {
         if firstOpenIndex.map({ $0 < index }) ?? true { firstOpenIndex = index }
     }
 
     /// The watermark: panes ending at or before it are closed (event-time windows).
-    public var watermark: Int64? {
+    package var watermark: Int64? {
         guard case let .eventTime(_, lateness) = spec.kind, maximumTimestamp != .min else { return nil }
         return maximumTimestamp - lateness
     }
 
     /// Adds one event at `timestamp`, applying `update` to its pane, and returns the
     /// windows that closed. A late event is counted and `update` is not called.
-    public mutating func add(timestamp: Int64, _ update: (inout Pane) -> Void) -> [ClosedWindow<Pane>] {
+    package mutating func add(timestamp: Int64, _ update: (inout Pane) -> Void) -> [ClosedWindow<Pane>] {
         switch spec.kind {
         case let .eventTime(paneMilliseconds, lateness):
             let index = floorDivide(timestamp, paneMilliseconds)
@@ -125,21 +125,21 @@ public struct SlidingWindow<Pane: WindowPane> {
     /// moving) — and returns the windows the panes it closes complete: a stream that
     /// stops still gets its last windows, as it would from later events of its own.
     /// Event-time windows that have seen an event only; no-op for an earlier time.
-    public mutating func advance(to timestamp: Int64) -> [ClosedWindow<Pane>] {
+    package mutating func advance(to timestamp: Int64) -> [ClosedWindow<Pane>] {
         guard case let .eventTime(paneMilliseconds, lateness) = spec.kind, firstOpenIndex != nil, timestamp > maximumTimestamp else { return [] }
         maximumTimestamp = timestamp
         return closePanes(before: floorDivide(timestamp - lateness, paneMilliseconds))
     }
 
     /// Whether a pane that holds events is still open (a later watermark will close it).
-    public var hasOpenPanesWithEvents: Bool {
+    package var hasOpenPanesWithEvents: Bool {
         guard let last = paneIndices.last, let firstOpenIndex else { return false }
         return last >= firstOpenIndex
     }
 
     /// Closes every open pane (end of input) and returns the windows that completes.
     /// A window still growing on sparse traffic is emitted as it is.
-    public mutating func flush() -> [ClosedWindow<Pane>] {
+    package mutating func flush() -> [ClosedWindow<Pane>] {
         guard let last = paneIndices.last else { return [] }
         var windows: [ClosedWindow<Pane>] = closePanes(before: last + 1)
         if let grown = takeAccumulation() { windows.append(grown) }
@@ -147,7 +147,7 @@ public struct SlidingWindow<Pane: WindowPane> {
     }
 
     /// Events in the panes accumulated towards a window that is still growing.
-    public var eventsInGrowingWindow: Int {
+    package var eventsInGrowingWindow: Int {
         if case let .holding(_, _, events, _) = accumulation { events } else { 0 }
     }
 

@@ -14,25 +14,25 @@
 /// hold `minimumEvents` events or span `maximumPanes` panes, and that longer window is
 /// judged. Dense streams keep their fixed sliding windows; a stream of 50 events an hour
 /// gets windows of about ten hours, like NannyML's size-based chunks.
-public struct WindowSpec: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+package struct WindowSpec: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case eventTime(paneMilliseconds: Int64, allowedLatenessMilliseconds: Int64)
         case count(eventsPerPane: Int)
     }
 
     /// How an event-time window copes with sparse traffic (count windows are sized by definition).
-    public enum Sizing: Sendable, Equatable {
+    package enum Sizing: Sendable, Equatable {
         /// Every closed pane ends a window of `panesPerWindow` panes, however few events it holds.
         case fixed
         /// Windows under `minimumEvents` grow (see the type's discussion), up to `maximumPanes` panes.
         case growing(minimumEvents: Int, maximumPanes: Int)
     }
 
-    public var kind: Kind
-    public var panesPerWindow: Int
-    public var sizing: Sizing
+    package var kind: Kind
+    package var panesPerWindow: Int
+    package var sizing: Sizing
 
-    public init(kind: Kind, panesPerWindow: Int, sizing: Sizing = .fixed) {
+    package init(kind: Kind, panesPerWindow: Int, sizing: Sizing = .fixed) {
         precondition(panesPerWindow > 0, "a window has at least one pane")
         self.kind = kind
         self.panesPerWindow = panesPerWindow
@@ -42,20 +42,20 @@ public struct WindowSpec: Sendable, Equatable {
     /// Events a window should hold before it is judged on its own, by default: enough for
     /// a drift statistic over 10 bins or an accuracy to stand out of its sampling noise
     /// (an accuracy of 0.8 on 500 outcomes has a standard error of 0.018).
-    public static let defaultMinimumEvents = 500
+    package static let defaultMinimumEvents = 500
     /// The longest a growing window may span by default: one week.
-    public static let defaultMaximumSpanMilliseconds: Int64 = 7 * 86_400_000
+    package static let defaultMaximumSpanMilliseconds: Int64 = 7 * 86_400_000
 
     /// One hour sliding by five minutes, one minute of allowed lateness; windows under
     /// 500 events grow, up to a week.
-    public static let hourlySlidingByFiveMinutes = WindowSpec(
+    package static let hourlySlidingByFiveMinutes = WindowSpec(
         kind: .eventTime(paneMilliseconds: 300_000, allowedLatenessMilliseconds: 60_000), panesPerWindow: 12,
         sizing: .growing(minimumEvents: defaultMinimumEvents, maximumPanes: Int(defaultMaximumSpanMilliseconds / 300_000))
     )
 
     /// An event-time window; it grows on sparse traffic (up to `maximumSpan`, at least the
     /// window) unless `minimumEvents` is 0.
-    public static func eventTime(
+    package static func eventTime(
         window: Int64, slide: Int64, allowedLateness: Int64, minimumEvents: Int = defaultMinimumEvents,
         maximumSpan: Int64 = defaultMaximumSpanMilliseconds
     ) throws(WindowSpecError) -> WindowSpec {
@@ -70,20 +70,20 @@ public struct WindowSpec: Sendable, Equatable {
                           sizing: .growing(minimumEvents: minimumEvents, maximumPanes: Int(max(maximumSpan, window) / slide)))
     }
 
-    public static func count(window: Int, slide: Int) throws(WindowSpecError) -> WindowSpec {
+    package static func count(window: Int, slide: Int) throws(WindowSpecError) -> WindowSpec {
         guard slide > 0, window > 0 else { throw .notPositive }
         guard window % slide == 0 else { throw .windowNotMultipleOfSlide(window: Int64(window), slide: Int64(slide)) }
         return WindowSpec(kind: .count(eventsPerPane: slide), panesPerWindow: window / slide)
     }
 }
 
-public enum WindowSpecError: Error, Equatable, CustomStringConvertible {
+package enum WindowSpecError: Error, Equatable, CustomStringConvertible {
     case notPositive
     case windowNotMultipleOfSlide(window: Int64, slide: Int64)
     case negativeLateness
     case negativeMinimumEvents
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .negativeMinimumEvents: "the minimum events of a window cannot be negative"
         case .notPositive: "window and slide must be positive"

@@ -7,31 +7,31 @@ import Prometheus
 import ServiceLifecycle
 
 /// How `serve` pushes its alerts to Alertmanager (`--alertmanager-url`, `--alertmanager-resend`).
-public struct AlertmanagerSettings: Sendable {
+package struct AlertmanagerSettings: Sendable {
     /// Base URLs (`http://host:9093`); every alert goes to each, as Prometheus sends to
     /// every member of an HA pair (they de-duplicate by labels).
-    public var urls: [String] = []
+    package var urls: [String] = []
     /// Every firing alert is sent again this often, with `endsAt` = now + 4 × this.
-    public var resendInterval: Duration = .seconds(60)
+    package var resendInterval: Duration = .seconds(60)
     /// The base of each alert's `generatorURL` (serve's HTTP address as people reach it);
     /// `nil`: `http://<--http host>:<port>`.
-    public var externalURL: String?
+    package var externalURL: String?
     /// Alerts tracked at once (firing, and resolved ones still re-sent); more are dropped and counted.
-    public var maximumAlerts = 10_000
+    package var maximumAlerts = 10_000
     /// A resolved alert is re-sent with every resend this long (Prometheus' 15 minutes),
     /// so that an Alertmanager that missed the resolution still gets it.
-    public var resolvedRetention: Duration = .seconds(15 * 60)
+    package var resolvedRetention: Duration = .seconds(15 * 60)
     /// Attempts per request, with exponential back-off from `initialBackoff` between them.
-    public var attempts = 4
-    public var initialBackoff: Duration = .milliseconds(250)
-    public var requestTimeout: Duration = .seconds(10)
+    package var attempts = 4
+    package var initialBackoff: Duration = .milliseconds(250)
+    package var requestTimeout: Duration = .seconds(10)
     /// Alerts per request (Prometheus' notifier sends at most 64).
-    public var batchSize = 64
+    package var batchSize = 64
 
-    public init() {}
+    package init() {}
 
     /// `--alertmanager-url`: an http(s) URL with a host; the API path is added by the client.
-    public static func validated(url text: String) throws(SettingsError) -> String {
+    package static func validated(url text: String) throws(SettingsError) -> String {
         guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw SettingsError("Alertmanager URL '\(text)': expected http(s)://host:port")
         }

@@ -6,29 +6,29 @@ import Monitor
 /// log pipelines (Loki, Elasticsearch, Cloud Logging) that parse fields rather than text:
 /// `time` (RFC 3339, UTC, wall clock), `level`, `logger`, `message`, `source`, and each
 /// metadata key as a string field under `metadata`.
-public struct JSONLogHandler: LogHandler {
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
+package struct JSONLogHandler: LogHandler {
+    package var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let write: @Sendable (String) -> Void
 
     /// A handler writing lines to standard error.
-    public static func standardError(label: String) -> JSONLogHandler {
+    package static func standardError(label: String) -> JSONLogHandler {
         JSONLogHandler(label: label) { line in FileHandle.standardError.write(Data(line.utf8)) }
     }
 
-    public init(label: String, write: @escaping @Sendable (String) -> Void) {
+    package init(label: String, write: @escaping @Sendable (String) -> Void) {
         self.label = label
         self.write = write
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let own = event.metadata { merged.merge(own) { _, new in new } }

@@ -4,19 +4,19 @@ import Monitor
 import NIOCore
 
 /// The client side of serve's `/v1/retrain` API (`driftwatch retrain list|approve|reject`).
-public enum RetrainAPIClient {
-    public struct Answer: Sendable, Equatable {
-        public var status: Int
-        public var body: String
+package enum RetrainAPIClient {
+    package struct Answer: Sendable, Equatable {
+        package var status: Int
+        package var body: String
     }
 
     /// `GET <base>/v1/retrain`.
-    public static func list(baseURL: String) async throws -> Answer {
+    package static func list(baseURL: String) async throws -> Answer {
         try await execute(HTTPClientRequest(url: trimmed(baseURL) + "/v1/retrain"))
     }
 
     /// `POST <base>/v1/retrain/<id>/approve|reject` with `Authorization: Bearer <token>`.
-    public static func decide(baseURL: String, triggerID: String, verdict: RetrainDecision.Verdict, token: String?) async throws -> Answer {
+    package static func decide(baseURL: String, triggerID: String, verdict: RetrainDecision.Verdict, token: String?) async throws -> Answer {
         let id = triggerID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? triggerID
         var request = HTTPClientRequest(url: trimmed(baseURL) + "/v1/retrain/\(id)/" + (verdict == .approved ? "approve" : "reject"))
         request.method = .POST

@@ -13,9 +13,9 @@ import Monitor
 /// learn it from the topic. The member that took the decision sends the approved trigger to
 /// the webhook once the decision is acknowledged; approval-free triggers are sent by the
 /// member that published them.
-public final class RetrainDesk: TopicFollowerSink {
+package final class RetrainDesk: TopicFollowerSink {
     /// What a decision request got.
-    public enum Answer: Sendable, Equatable {
+    package enum Answer: Sendable, Equatable {
         case decided(RetrainDecision)
         /// Missing or wrong bearer token.
         case unauthorized
@@ -29,7 +29,7 @@ public final class RetrainDesk: TopicFollowerSink {
         case unpublished(String)
     }
 
-    public let ledger: RetrainLedger
+    package let ledger: RetrainLedger
     private let producer: KafkaProducer
     private let routing: OutputRouting
     private let webhook: RetrainWebhook?
@@ -87,7 +87,7 @@ public final class RetrainDesk: TopicFollowerSink {
 
     /// Approves or rejects a waiting trigger for a request carrying `authorization`
     /// (`Bearer <token>`); publishes the decision and, approved, hands the trigger to the webhook.
-    public func decide(triggerID: String, verdict: RetrainDecision.Verdict, authorization: String?,
+    package func decide(triggerID: String, verdict: RetrainDecision.Verdict, authorization: String?,
                        now: Date = Date()) async -> Answer {
         guard let adminToken else { return .approvalsDisabled }
         guard let authorization, Self.constantTimeEqual(authorization, "Bearer " + adminToken) else { return .unauthorized }

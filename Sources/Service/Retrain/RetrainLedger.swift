@@ -5,22 +5,22 @@ import Prometheus
 
 /// A retraining trigger as published on the retrain topic (the fields the hand-off
 /// needs), decoded from its JSON: the same whichever member published it.
-public struct PublishedTrigger: Codable, Sendable, Equatable {
-    public struct Window: Codable, Sendable, Equatable {
-        public var start: Int64
-        public var end: Int64
+package struct PublishedTrigger: Codable, Sendable, Equatable {
+    package struct Window: Codable, Sendable, Equatable {
+        package var start: Int64
+        package var end: Int64
     }
 
-    public var id: String
-    public var model: String
-    public var version: String
-    public var rule: String
-    public var window: Window
-    public var requiresApproval: Bool
-    public var triggeredAt: String
-    public var triggeredAtMilliseconds: Int64
-    public var labels: [String: String]
-    public var annotations: [String: String]
+    package var id: String
+    package var model: String
+    package var version: String
+    package var rule: String
+    package var window: Window
+    package var requiresApproval: Bool
+    package var triggeredAt: String
+    package var triggeredAtMilliseconds: Int64
+    package var labels: [String: String]
+    package var annotations: [String: String]
 
     enum CodingKeys: String, CodingKey {
         case id, model, version, rule, window, labels, annotations, triggeredAt
@@ -28,7 +28,7 @@ public struct PublishedTrigger: Codable, Sendable, Equatable {
         case triggeredAtMilliseconds = "triggered_at_ms"
     }
 
-    public init(json: [UInt8]) throws {
+    package init(json: [UInt8]) throws {
         self = try JSONDecoder().decode(Self.self, from: Data(json))
     }
 }
@@ -60,25 +60,25 @@ extension RetrainDecision {
 /// not held: counted in `driftwatch_retrain_triggers_dropped_total`) and the
 /// `maximumDecided` latest decisions are remembered (older ones are forgotten, counted in
 /// `driftwatch_retrain_decisions_forgotten_total`; a decision on a forgotten trigger gets 404).
-public final class RetrainLedger: Sendable {
-    public struct Limits: Sendable {
-        public var maximumWaiting = 1_000
-        public var maximumDecided = 10_000
-        public init() {}
+package final class RetrainLedger: Sendable {
+    package struct Limits: Sendable {
+        package var maximumWaiting = 1_000
+        package var maximumDecided = 10_000
+        package init() {}
     }
 
-    public struct Entry: Sendable, Equatable {
-        public var trigger: PublishedTrigger
-        public var phase: Phase
+    package struct Entry: Sendable, Equatable {
+        package var trigger: PublishedTrigger
+        package var phase: Phase
     }
 
-    public enum Phase: Sendable, Equatable {
+    package enum Phase: Sendable, Equatable {
         case waiting
         case decided(RetrainDecision)
     }
 
     /// What a trigger did to the ledger.
-    public enum Admission: Sendable, Equatable {
+    package enum Admission: Sendable, Equatable {
         /// Its rule needs no approval: it goes straight to the webhook.
         case approvalFree
         case waiting
@@ -89,7 +89,7 @@ public final class RetrainLedger: Sendable {
     }
 
     /// What a decision request got.
-    public enum Decision: Sendable, Equatable {
+    package enum Decision: Sendable, Equatable {
         case decided(RetrainDecision, PublishedTrigger)
         case alreadyDecided(RetrainDecision)
         case unknown
@@ -104,13 +104,13 @@ public final class RetrainLedger: Sendable {
     private let state = Protected(State())
     private let metrics: Metrics
 
-    public init(limits: Limits = Limits(), registry: PrometheusCollectorRegistry) {
+    package init(limits: Limits = Limits(), registry: PrometheusCollectorRegistry) {
         self.limits = limits
         metrics = Metrics(registry: registry)
     }
 
     /// Takes a published trigger.
-    public func admit(_ trigger: PublishedTrigger) -> Admission {
+    package func admit(_ trigger: PublishedTrigger) -> Admission {
         guard trigger.requiresApproval else { return .approvalFree }
         let admission = state.withLock { state -> Admission in
             if state.waiting[trigger.id] != nil || state.decided[trigger.id] != nil { return .known }
@@ -125,7 +125,7 @@ public final class RetrainLedger: Sendable {
 
     /// Decides a waiting trigger (`verdict` at `decidedAt`, wall clock), unless it is
     /// unknown or already decided. The caller publishes the decision, or ``reopen(_:)``s it.
-    public func decide(triggerID: String, verdict: RetrainDecision.Verdict, decidedAt: Int64) -> Decision {
+    package func decide(triggerID: String, verdict: RetrainDecision.Verdict, decidedAt: Int64) -> Decision {
         let decision = state.withLock { state -> Decision in
             if let entry = state.decided[triggerID], case let .decided(decision) = entry.phase {
                 return .alreadyDecided(decision)
@@ -141,7 +141,7 @@ public final class RetrainLedger: Sendable {
     }
 
     /// Puts a decision that could not be published back: its trigger waits again.
-    public func reopen(_ decision: RetrainDecision) {
+    package func reopen(_ decision: RetrainDecision) {
         state.withLock { state in
             guard let entry = state.decided.removeValue(forKey: decision.triggerID) else { return }
             state.waiting[decision.triggerID] = entry.trigger
@@ -150,7 +150,7 @@ public final class RetrainLedger: Sendable {
     }
 
     /// What a decision read from the retrain topic did.
-    public enum Application: Sendable, Equatable {
+    package enum Application: Sendable, Equatable {
         case applied
         /// The trigger was decided already (this member's own decision read back, or a
         /// later one of two members deciding at once): the first decision stands.
@@ -161,7 +161,7 @@ public final class RetrainLedger: Sendable {
 
     /// Takes a decision read from the retrain topic: the first one on a waiting trigger counts.
     @discardableResult
-    public func apply(_ decision: RetrainDecision) -> Application {
+    package func apply(_ decision: RetrainDecision) -> Application {
         let application = state.withLock { state -> Application in
             guard let trigger = state.waiting.removeValue(forKey: decision.triggerID) else {
                 return state.decided[decision.triggerID] == nil ? .unknownTrigger : .alreadyDecided
@@ -181,7 +181,7 @@ public final class RetrainLedger: Sendable {
     func expiredAtStart(_ records: Int64) { metrics.expired.set(to: Double(records)) }
 
     /// Waiting triggers (oldest first), then decided ones (latest first).
-    public var entries: [Entry] {
+    package var entries: [Entry] {
         state.withLock { state in
             state.waiting.values.map { Entry(trigger: $0, phase: .waiting) } + state.decided.values.reversed()
         }

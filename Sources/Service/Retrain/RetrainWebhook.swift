@@ -8,25 +8,25 @@ import ServiceLifecycle
 
 /// `--retrain-webhook URL` and its templates: where approved (or approval-free)
 /// retraining triggers are posted to start a retraining run (Airflow, Prefect, a CI workflow).
-public struct RetrainWebhookSettings: Sendable {
+package struct RetrainWebhookSettings: Sendable {
     /// The URL posted to; `nil`: no webhook.
-    public var url: String?
+    package var url: String?
     /// Mustache template of the request body; values are JSON-escaped (write `"{{model}}"`).
-    public var bodyTemplate = Self.defaultBodyTemplate
+    package var bodyTemplate = Self.defaultBodyTemplate
     /// Extra request headers, name and Mustache template of the value (not escaped; a value
     /// rendered with a line break is refused).
-    public var headerTemplates: [(name: String, template: String)] = []
+    package var headerTemplates: [(name: String, template: String)] = []
     /// Triggers waiting to be sent; more are dropped and counted.
-    public var maximumQueued = 1_000
+    package var maximumQueued = 1_000
     /// Attempts per trigger, with exponential back-off from `initialBackoff` between them.
-    public var attempts = 6
-    public var initialBackoff: Duration = .milliseconds(500)
-    public var requestTimeout: Duration = .seconds(10)
+    package var attempts = 6
+    package var initialBackoff: Duration = .milliseconds(500)
+    package var requestTimeout: Duration = .seconds(10)
 
-    public init() {}
+    package init() {}
 
     /// The trigger as a flat JSON object.
-    public static let defaultBodyTemplate = """
+    package static let defaultBodyTemplate = """
         {"trigger_id":"{{id}}","model":"{{model}}","version":"{{version}}","rule":"{{rule}}",\
         "decision":"{{decision}}","triggered_at":"{{triggered_at}}","window_start":"{{window_start}}",\
         "window_end":"{{window_end}}","summary":"{{summary}}"}
@@ -34,12 +34,12 @@ public struct RetrainWebhookSettings: Sendable {
 }
 
 /// The retraining webhook's compiled templates and the variables they see.
-public struct RetrainWebhookTemplates: Sendable {
+package struct RetrainWebhookTemplates: Sendable {
     let body: MustacheTemplate
     let headers: [(name: String, template: MustacheTemplate)]
 
     /// Compiles the templates: a template that does not parse is a configuration error.
-    public init(settings: RetrainWebhookSettings) throws(SettingsError) {
+    package init(settings: RetrainWebhookSettings) throws(SettingsError) {
         MustacheContentTypes.register(JSONStringContent(), named: "JSON")
         do {
             body = try MustacheTemplate(string: "{{% CONTENT_TYPE: JSON}}" + settings.bodyTemplate)
@@ -54,7 +54,7 @@ public struct RetrainWebhookTemplates: Sendable {
     /// empty when not required), `triggered_at`, `window_start`, `window_end` (RFC 3339),
     /// `triggered_at_ms`, `window_start_ms`, `window_end_ms`, `summary` (the `summary`
     /// annotation), `labels` and `annotations` (maps: `{{labels.kind}}`).
-    public static func variables(of trigger: PublishedTrigger, approval: RetrainDecision?) -> [String: Any] {
+    package static func variables(of trigger: PublishedTrigger, approval: RetrainDecision?) -> [String: Any] {
         [
             "id": trigger.id, "trigger_id": trigger.id, "model": trigger.model, "version": trigger.version,
             "rule": trigger.rule, "severity": trigger.labels["severity"] ?? "",

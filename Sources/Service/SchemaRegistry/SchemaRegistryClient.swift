@@ -8,8 +8,8 @@ import OrderedCollections
 import Prometheus
 
 /// How `serve` reaches a Confluent-compatible schema registry (`--schema-registry`).
-public struct SchemaRegistrySettings: Sendable {
-    public enum Authorization: Sendable, Equatable {
+package struct SchemaRegistrySettings: Sendable {
+    package enum Authorization: Sendable, Equatable {
         /// `user:password`, as Confluent clients' `basic.auth.user.info`.
         case basic(userInfo: String)
         case bearer(token: String)
@@ -23,25 +23,25 @@ public struct SchemaRegistrySettings: Sendable {
     }
 
     /// Base URL (`http://host:8081`), without the API path.
-    public var url: String
-    public var authorization: Authorization?
+    package var url: String
+    package var authorization: Authorization?
     /// Schemas kept; beyond, the oldest is forgotten (and fetched again if it comes back), counted.
-    public var maximumSchemas = 1000
+    package var maximumSchemas = 1000
     /// Attempts per schema id, with exponential back-off from `initialBackoff` between them.
-    public var attempts = 3
-    public var initialBackoff: Duration = .milliseconds(200)
-    public var requestTimeout: Duration = .seconds(10)
+    package var attempts = 3
+    package var initialBackoff: Duration = .milliseconds(200)
+    package var requestTimeout: Duration = .seconds(10)
     /// After an id's attempts all failed, its messages are dead-lettered without asking
     /// again for this long, so an unreachable registry does not hold up every batch.
-    public var unreachableRetryInterval: Duration = .seconds(30)
+    package var unreachableRetryInterval: Duration = .seconds(30)
 
-    public init(url: String, authorization: Authorization? = nil) {
+    package init(url: String, authorization: Authorization? = nil) {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.authorization = authorization
     }
 
     /// `--schema-registry`: an http(s) URL with a host.
-    public static func validated(url text: String) throws(SettingsError) -> String {
+    package static func validated(url text: String) throws(SettingsError) -> String {
         guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw SettingsError("schema registry URL '\(text)': expected http(s)://host:port")
         }

@@ -26,18 +26,18 @@ import Darwin
 /// (which the event model cannot hold), nesting deeper than ``maximumDepth`` and output
 /// larger than the caller's limit (a block of a billion `null`s costs no input bytes) are
 /// errors with the byte offset; so are bytes left over after the datum.
-public struct AvroDecoder: Sendable {
+package struct AvroDecoder: Sendable {
     /// One less than ``JSONReader/maximumDepth``: the JSON written must itself be readable.
-    public static let maximumDepth = JSONReader.maximumDepth - 1
+    package static let maximumDepth = JSONReader.maximumDepth - 1
 
-    public let schema: AvroSchema
+    package let schema: AvroSchema
 
-    public init(schema: AvroSchema) {
+    package init(schema: AvroSchema) {
         self.schema = schema
     }
 
     /// Replaces `output` with the JSON of the datum in `bytes`; fails beyond `outputLimit` bytes.
-    public func transcode(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], outputLimit: Int) throws(AvroError) {
+    package func transcode(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], outputLimit: Int) throws(AvroError) {
         output.removeAll(keepingCapacity: true)
         var cursor = Cursor(bytes: bytes, output: output, outputLimit: outputLimit)
         output = []  // `cursor` owns the buffer meanwhile (no copy on write)
@@ -48,8 +48,8 @@ public struct AvroDecoder: Sendable {
 }
 
 /// Why an Avro datum could not be decoded, and the byte offset where.
-public struct AvroError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: Sendable, Equatable {
+package struct AvroError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Reason: Sendable, Equatable {
         case truncated
         case varintTooLong
         case intOutOfRange
@@ -65,10 +65,10 @@ public struct AvroError: Error, Sendable, Equatable, CustomStringConvertible {
         case trailingBytes(Int)
     }
 
-    public var reason: Reason
-    public var offset: Int
+    package var reason: Reason
+    package var offset: Int
 
-    public var description: String {
+    package var description: String {
         let what = switch reason {
         case .truncated: "truncated datum"
         case .varintTooLong: "variable-length integer too long"

@@ -17,8 +17,8 @@ import Foundation
 /// microseconds), which the field mapping's timestamp unit then interprets. As the
 /// specification asks, an invalid logical type (e.g. `decimal` without a precision)
 /// is ignored and the underlying type used.
-public struct AvroSchema: Sendable, Equatable {
-    public enum Node: Sendable, Equatable {
+package struct AvroSchema: Sendable, Equatable {
+    package enum Node: Sendable, Equatable {
         case null, boolean, int, long, float, double, string
         case bytes(decimal: AvroDecimal?)
         case fixed(name: String, size: Int, logical: FixedLogicalType?)
@@ -29,13 +29,13 @@ public struct AvroSchema: Sendable, Equatable {
         case union(branches: [Int])
     }
 
-    public struct Field: Sendable, Equatable {
-        public var name: String
+    package struct Field: Sendable, Equatable {
+        package var name: String
         /// Index of the field's type in ``nodes``.
-        public var type: Int
+        package var type: Int
     }
 
-    public enum FixedLogicalType: Sendable, Equatable {
+    package enum FixedLogicalType: Sendable, Equatable {
         case decimal(AvroDecimal)
         /// Avro 1.12: a UUID as 16 raw bytes.
         case uuid
@@ -43,11 +43,11 @@ public struct AvroSchema: Sendable, Equatable {
 
     /// Every node; ``root`` is the schema's top type. A named type's node is shared by
     /// every reference to it.
-    public let nodes: [Node]
-    public let root: Int
+    package let nodes: [Node]
+    package let root: Int
 
     /// Parses a schema from its JSON text (as served by a schema registry).
-    public init(json: String) throws(AvroSchemaError) {
+    package init(json: String) throws(AvroSchemaError) {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])
@@ -60,18 +60,18 @@ public struct AvroSchema: Sendable, Equatable {
     }
 
     /// Deeper schemas are rejected (they would only serve to exhaust the stack).
-    public static let maximumDepth = 32
+    package static let maximumDepth = 32
 }
 
 /// The `decimal` logical type: an unscaled two's-complement big-endian integer and a scale.
-public struct AvroDecimal: Sendable, Equatable {
-    public var precision: Int
-    public var scale: Int
+package struct AvroDecimal: Sendable, Equatable {
+    package var precision: Int
+    package var scale: Int
 }
 
 /// Why a schema text is not a usable Avro schema.
-public struct AvroSchemaError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var description: String
+package struct AvroSchemaError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var description: String
     init(_ description: String) { self.description = description }
 }
 
