@@ -275,7 +275,7 @@ package final class MonitorPipeline: Service {
         let suppressedNow = shards.takeSuppressedCount()
         if suppressedNow > 0 { suppressed.withLock { $0 += suppressedNow } }
         state.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: published)
-        metrics.setCappedAndLate(state.cappedAndLateCounts)
+        metrics.setEngineCounts(state.engineCountTotals)
         metrics.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: published,
                             evaluations: evaluations, duration: ContinuousClock.now - start)
     }

@@ -47,6 +47,9 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
         /// Events that came too late, by kind: `predictions` (their pane had closed) and
         /// `labels` (their prediction's performance window was already evaluated).
         package var late: [String: Int] = [:]
+        /// Labels that joined a binary classifier's prediction but are not 0 or 1: left out
+        /// of performance (a label names no model, so it cannot be rejected when decoded).
+        package var mismatchedLabels = 0
         /// Per rule, its evaluations by result: `judged`, `too_few_samples`, `no_value`,
         /// `no_reference_value`, `held_as_noise` — a rule that is never judged shows here.
         package var ruleEvaluations: [String: [String: Int]] = [:]
@@ -264,14 +267,14 @@ package final class ServiceState: Sendable {
         storage.withLock { $0.engineCounters[shard] = counts }
     }
 
-    /// The cap and late-event counters summed over the current, retired and dropped
-    /// engines (cheaper than ``status``).
-    var cappedAndLateCounts: (capped: [String: Int], late: [String: Int], ruleEvaluations: [String: [String: Int]]) {
+    /// The engine counters (caps, late events, mismatched labels, rule evaluations) summed
+    /// over the current, retired and dropped engines (cheaper than ``status``).
+    var engineCountTotals: ServiceStatus.Counters {
         storage.withLock { storage in
             var total = storage.retiredCounters
             for counters in storage.droppedCounters.values { total.addEngineCounters(counters) }
             for counters in storage.engineCounters.values { total.addEngineCounters(counters) }
-            return (total.capped, total.late, total.ruleEvaluations)
+            return total
         }
     }
 
@@ -342,6 +345,7 @@ extension ServiceStatus.Counters {
         retrainTriggers = engine.retrainTriggers
         capped = ServiceStatus.cappedCounts(engine, join: join)
         late = ["predictions": engine.lateEvents, "labels": engine.lateLabels]
+        mismatchedLabels = engine.mismatchedLabels
         ruleEvaluations = engine.ruleEvaluations
     }
 
@@ -355,6 +359,7 @@ extension ServiceStatus.Counters {
         retrainTriggers += other.retrainTriggers
         capped.merge(other.capped, uniquingKeysWith: +)
         late.merge(other.late, uniquingKeysWith: +)
+        mismatchedLabels += other.mismatchedLabels
         ruleEvaluations.merge(other.ruleEvaluations) { mine, theirs in mine.merging(theirs, uniquingKeysWith: +) }
     }
 }

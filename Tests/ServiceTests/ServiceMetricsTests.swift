@@ -25,7 +25,9 @@ import Testing
         metrics.recordBatch(consumed: 10, deadLetters: 1, published: 3, evaluations: 2, duration: .milliseconds(3))
         metrics.recordOutputLatency(milliseconds: [12])
         metrics.rejected(reason: "invalid_json")
-        metrics.setCappedAndLate((["models": 1], ["predictions": 2], ["psi_high": ["judged": 3]]))
+        var totals = ServiceStatus.Counters()
+        (totals.capped, totals.late, totals.ruleEvaluations, totals.mismatchedLabels) = (["models": 1], ["predictions": 2], ["psi_high": ["judged": 3]], 4)
+        metrics.setEngineCounts(totals)
         metrics.alertFired(rule: "psi_high", severity: "warning")
         metrics.setLag([("events", 0, 5)])
         metrics.setReady(true)
@@ -55,6 +57,7 @@ import Testing
         }
         #endif
         #expect(text.contains("driftwatch_feature_drift_psi{model=\"m\",version=\"v1\",feature=\"f_income\"} 0.3\n"))
+        #expect(text.contains("driftwatch_labels_mismatched_total 4\n"))
     }
 
     @Test func firingAlertsAreSetAndResolvedOnesRemoved() {

@@ -1,3 +1,4 @@
+@testable import Monitor
 @testable import Service
 import Testing
 
@@ -26,5 +27,23 @@ import Testing
         // Only the last `latencySamples` count: older ones are overwritten.
         state.recordOutputLatency(milliseconds: Array(repeating: 7, count: ServiceState.latencySamples))
         #expect(state.status.outputLatency == LatencySummary(samples: ServiceState.latencySamples, p50: 7, p99: 7, max: 7))
+    }
+
+    /// Engine counts add up over the shards and survive an engine's retirement (rules
+    /// reloaded): what `/metrics` and `/v1/status` report, mismatched labels included.
+    @Test func engineCountsAddUpOverShardsAndRetiredEngines() {
+        let state = ServiceState()
+        var engine = MonitorEngine.Counters()
+        engine.mismatchedLabels = 2
+        engine.lateLabels = 3
+        state.updateEngineCounters(shard: 0, engine, join: .init())
+        state.updateEngineCounters(shard: 1, engine, join: .init())
+        state.retireEngine(shard: 1)
+        engine.mismatchedLabels = 1
+        engine.lateLabels = 0
+        state.updateEngineCounters(shard: 1, engine, join: .init())
+        let totals = state.engineCountTotals
+        #expect(totals.mismatchedLabels == 5 && totals.late["labels"] == 6)
+        #expect(state.status.counters.mismatchedLabels == 5)
     }
 }
