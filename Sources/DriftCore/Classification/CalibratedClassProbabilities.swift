@@ -60,9 +60,8 @@ public struct CalibratedClassProbabilities: Equatable, Sendable {
             return
         }
         predictedCounts[predicted] += 1
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: classCount) { buffer in
-            var calibrated = buffer
-            calibration.calibrate(probabilities, into: &calibrated)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: classCount) { calibrated in
+            calibration.calibrate(probabilities, into: calibrated)
             for classIndex in 0..<classCount {
                 expected[predicted * classCount + classIndex] += calibrated[classIndex]
                 let bin = classIndex * scoreBins + BinaryOutcomeSummary.bin(of: min(max(probabilities[classIndex], 0), 1), count: scoreBins)

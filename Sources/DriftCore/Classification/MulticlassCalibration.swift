@@ -55,7 +55,7 @@ public struct MulticlassCalibration: Equatable, Sendable {
 
     /// Writes the calibrated probabilities of a row's model probabilities (one per class,
     /// finite) into `calibrated`; they add up to one.
-    public func calibrate(_ probabilities: some Collection<Double>, into calibrated: inout UnsafeMutableBufferPointer<Double>) {
+    public func calibrate(_ probabilities: some Collection<Double>, into calibrated: UnsafeMutableBufferPointer<Double>) {
         var total = 0.0
         for (classIndex, probability) in zip(0..<classCount, probabilities) {
             calibrated[classIndex] = classCalibrations[classIndex].probability(of: probability)

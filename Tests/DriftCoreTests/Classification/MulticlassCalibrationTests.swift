@@ -4,7 +4,7 @@ import Testing
 @Suite struct MulticlassCalibrationTests {
     private func calibrated(_ calibration: MulticlassCalibration, _ probabilities: [Double]) -> [Double] {
         [Double](unsafeUninitializedCapacity: calibration.classCount) { buffer, count in
-            calibration.calibrate(probabilities, into: &buffer)
+            calibration.calibrate(probabilities, into: buffer)
             count = calibration.classCount
         }
     }
