@@ -242,7 +242,8 @@ package final class MonitorEngine {
         guard event.output.type != type else { return nil }
         let field = switch type {
         case .binary: decoder.mapping.prediction
-        case .regression: decoder.mapping.score
+        // A binary prediction logs a score, a predicted class or both: name the one it has.
+        case .regression: event.score == nil ? decoder.mapping.predictedLabel : decoder.mapping.score
         }
         return .modelTypeMismatch(model: event.model, type: type, field: field)
     }

@@ -127,9 +127,11 @@ import Testing
         let regression = PredictionEvent(model: "credit-risk", version: "v1", id: "r", timestamp: 1_767_225_600_000, output: .regression(3))
         #expect(engine.process(.prediction(binary)) == .modelTypeMismatch(model: "house-price", type: .regression, field: "score"))
         #expect(engine.process(.prediction(regression)) == .modelTypeMismatch(model: "credit-risk", type: .binary, field: "prediction"))
+        let classOnly = PredictionEvent(model: "house-price", version: "v1", id: "c", timestamp: 1_767_225_600_000, predictedLabel: 1)
+        #expect(engine.process(.prediction(classOnly)) == .modelTypeMismatch(model: "house-price", type: .regression, field: "label_pred"))
         let fitting = PredictionEvent(model: "house-price", version: "v1", id: "h", timestamp: 1_767_225_600_000, output: .regression(3))
         #expect(engine.process(.prediction(fitting)) == nil)
-        #expect(engine.counters.rejected == ["model_type_mismatch": 2] && engine.counters.predictions == 1)
+        #expect(engine.counters.rejected == ["model_type_mismatch": 3] && engine.counters.predictions == 1)
     }
 
     /// A binary classifier's label must be 0 or 1: a number joined to its prediction (read
