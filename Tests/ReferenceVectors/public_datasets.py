@@ -8,7 +8,7 @@ The data ship inside the `nannyml` package (no download):
     python3 -m venv .venv && .venv/bin/pip install nannyml
     .venv/bin/python Tests/ReferenceVectors/public_datasets.py
 
-writes fixtures/public/{car_loan,car_price}.events.jsonl.gz and .manifest.json.
+writes fixtures/public/{car_loan,car_price,credit_card}.events.jsonl.gz and .manifest.json.
 Only the CSV files under nannyml/datasets/data are read (importing nannyml itself is not
 needed), with the csv module: the script is deterministic and needs no third-party code.
 
@@ -35,6 +35,17 @@ a used car's price; 60,000 reference rows (2017-01-24 .. 2017-02-16, with target
 show as input drift, not as an alert on error growth. Subsample: reference ids 40000-59999
 and analysis ids 80000-99999 (the change 10,000 rows into the monitored part). Predictions
 log `prediction` (the model's price), labels the true price; labels 1-72 hours late.
+
+The credit-card dataset (`nannyml.load_synthetic_multiclass_classification_dataset()`): a
+multiclass classifier choosing one of three credit cards (prepaid_card, highstreet_card,
+upmarket_card) with a probability for each; 60,000 reference rows (2020-05-02 ..
+2020-09-01, with targets) and 60,000 analysis rows (2020-09-01 .. 2021-01-01, targets
+separate), one row every ~2 min (~20 predictions per hour). From analysis id 90000 the
+acquisition-channel mix changes, the model predicts highstreet_card more often and its
+accuracy falls from ~0.76 to ~0.56 (measured below). Subsample: reference ids 40000-59999
+and analysis ids 80000-99999 (the change 10,000 rows into the monitored part). Predictions
+log the predicted class as text in `label_pred` and the class probabilities in
+`probabilities`; labels the true class as text, 1-72 hours late.
 """
 import csv
 import gzip
@@ -75,7 +86,8 @@ def read(name):
 
 
 def millis(text):
-    stamp = datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
+    layout = "%Y-%m-%d %H:%M:%S.%f" if "." in text else "%Y-%m-%d %H:%M:%S"
+    stamp = datetime.strptime(text, layout).replace(tzinfo=timezone.utc)
     return int(round(stamp.timestamp() * 1000))
 
 
@@ -124,6 +136,7 @@ def sd(values):
 def main():
     car_loan()
     car_price()
+    credit_card()
 
 
 def write_events(name, events):
@@ -328,6 +341,126 @@ def car_price():
         "effects": effects,
     }
     write_manifest("car_price", manifest)
+    print(f"{path}: {len(events)} events, {os.path.getsize(path)} bytes")
+    for change in changes:
+        print(change["kind"], change["subject"], "required" if change["required"] else "reported", json.dumps(change["effect"])[:160])
+    print("model:", json.dumps(effects["model"]))
+    print("controls:", manifest["controls"])
+
+
+CREDIT_CARD_FEATURES = ["acq_channel", "app_behavioral_score", "requested_credit_limit", "app_channel",
+                        "credit_bureau_score", "stated_income", "is_customer"]
+CREDIT_CARD_CATEGORICAL = ["acq_channel", "app_channel", "is_customer"]
+CREDIT_CARD_CLASSES = ["prepaid_card", "highstreet_card", "upmarket_card"]
+CREDIT_CARD_REFERENCE_IDS = range(40000, 60000)
+CREDIT_CARD_ANALYSIS_IDS = range(80000, 100000)
+CREDIT_CARD_CHANGE_ID = 90000
+
+
+def multiclass_scores(part):
+    """Accuracy and macro precision, recall and F1 (scikit-learn's definitions, zero_division=0)."""
+    scores = {"accuracy": mean([1.0 if r["y_pred"] == r["y_true"] else 0.0 for r in part])}
+    precision, recall, f1 = [], [], []
+    for name in CREDIT_CARD_CLASSES:
+        tp = sum(1 for r in part if r["y_pred"] == name and r["y_true"] == name)
+        predicted = sum(1 for r in part if r["y_pred"] == name)
+        actual = sum(1 for r in part if r["y_true"] == name)
+        p = tp / predicted if predicted else 0.0
+        q = tp / actual if actual else 0.0
+        precision.append(p)
+        recall.append(q)
+        f1.append(2 * p * q / (p + q) if p + q else 0.0)
+    scores.update(macro_precision=mean(precision), macro_recall=mean(recall), macro_f1=mean(f1))
+    return scores
+
+
+def credit_card():
+    reference = read("mc_reference.csv")
+    analysis = read("mc_analysis.csv")
+    targets = {row["id"]: row["y_true"] for row in read("mc_analysis_gt.csv")}
+    for row in analysis:
+        row["y_true"] = targets[row["id"]]
+    rows = ([r for r in reference if int(r["id"]) in CREDIT_CARD_REFERENCE_IDS]
+            + [r for r in analysis if int(r["id"]) in CREDIT_CARD_ANALYSIS_IDS])
+
+    random_source = random.Random(20200901)
+    events = []
+    for row in rows:
+        identifier = int(row["id"])
+        prefix = "r" if identifier < 60000 else "p"
+        ts = millis(row["timestamp"])
+        features = {}
+        for name in CREDIT_CARD_FEATURES:
+            text = row[name]
+            features[name] = (None if text == "" else text == "True" if name == "is_customer"
+                              else text if name in CREDIT_CARD_CATEGORICAL else number(text))
+        probabilities = {name: number(row[f"y_pred_proba_{name}"]) for name in CREDIT_CARD_CLASSES}
+        prediction = {"event": "prediction", "model": "credit-card", "version": "v1", "id": f"{prefix}-{identifier}", "ts": ts,
+                      "features": features, "label_pred": row["y_pred"], "probabilities": probabilities}
+        events.append((ts, 0, identifier, prediction))
+        label_ts = ts + int(random_source.uniform(1, 72) * 3_600_000)
+        label = {"event": "label", "id": f"{prefix}-{identifier}", "ts": label_ts, "label": row["y_true"]}
+        events.append((label_ts, 1, identifier, label))
+    path = write_events("credit_card", events)
+
+    before = reference
+    after = [r for r in analysis if int(r["id"]) >= CREDIT_CARD_CHANGE_ID]
+    pre_change_analysis = [r for r in analysis if int(r["id"]) < CREDIT_CARD_CHANGE_ID]
+    change_ts = millis(next(r["timestamp"] for r in analysis if int(r["id"]) == CREDIT_CARD_CHANGE_ID))
+    effects = {}
+    for name in CREDIT_CARD_FEATURES:
+        a, b, c = ([r[name] for r in part if r[name] != ""] for part in (before, after, pre_change_analysis))
+        if name in CREDIT_CARD_CATEGORICAL:
+            effects[name] = {"psi": categorical_psi(a, b), "psi_before_change": categorical_psi(a, c),
+                             "shares_before": {k: round(sum(1 for v in a if v == k) / len(a), 4) for k in sorted(set(a))},
+                             "shares_after": {k: round(sum(1 for v in b if v == k) / len(b), 4) for k in sorted(set(b))}}
+        else:
+            a, b, c = ([float(v) for v in part] for part in (a, b, c))
+            effects[name] = {"mean_shift_sd": (mean(b) - mean(a)) / sd(a), "std_ratio": sd(b) / sd(a),
+                             "psi": psi(a, b), "psi_before_change": psi(a, c)}
+    predicted = [[r["y_pred"] for r in part] for part in (before, after, pre_change_analysis)]
+    effects["predicted_class"] = {
+        "psi": categorical_psi(predicted[0], predicted[1]), "psi_before_change": categorical_psi(predicted[0], predicted[2]),
+        "shares_before": {k: round(sum(1 for v in predicted[0] if v == k) / len(predicted[0]), 4) for k in CREDIT_CARD_CLASSES},
+        "shares_after": {k: round(sum(1 for v in predicted[1] if v == k) / len(predicted[1]), 4) for k in CREDIT_CARD_CLASSES}}
+    effects["model"] = {"reference": multiclass_scores(before), "before_change": multiclass_scores(pre_change_analysis),
+                        "after_change": multiclass_scores(after)}
+
+    # Required: an input mix change with PSI >= 0.1 (CategoricalMixDrift's size), and the
+    # accuracy drop (>= 0.05, AccuracyDrop's size); the class mix change is reported.
+    changes = []
+    for name in CREDIT_CARD_FEATURES:
+        effect = effects[name]
+        if effect["psi"] > 0.02:
+            # The numeric features keep their means and narrow (std ratio ~0.8-0.9).
+            kind, rule = (("category_mix", "CategoricalMixDrift") if name in CREDIT_CARD_CATEGORICAL
+                          else ("spread_change", "NumericFeatureDrift"))
+            changes.append({"kind": kind, "subject": name, "rule": rule, "start": change_ts, "effect": effect,
+                            "required": effect["psi"] >= 0.1})
+    drop = effects["model"]["reference"]["accuracy"] - effects["model"]["after_change"]["accuracy"]
+    if drop > 0.01:
+        changes.append({"kind": "accuracy_drop", "subject": "model", "rule": "AccuracyDrop", "start": change_ts,
+                        "effect": {"accuracy_drop": drop}, "required": drop >= 0.05})
+    if effects["predicted_class"]["psi"] > 0.02:
+        changes.append({"kind": "class_mix", "subject": "predicted_class", "rule": "PredictedClassDrift", "start": change_ts,
+                        "effect": effects["predicted_class"], "required": effects["predicted_class"]["psi"] >= 0.1})
+    changed = {c["subject"] for c in changes}
+    manifest = {
+        "source": "nannyml " + package_version() + ": load_synthetic_multiclass_classification_dataset() (mc_reference.csv, "
+                  "mc_analysis.csv, mc_analysis_gt.csv)",
+        "model": "credit-card", "version": "v1", "type": "multiclass", "classes": CREDIT_CARD_CLASSES,
+        "reference_ids": [CREDIT_CARD_REFERENCE_IDS.start, CREDIT_CARD_REFERENCE_IDS.stop - 1],
+        "analysis_ids": [CREDIT_CARD_ANALYSIS_IDS.start, CREDIT_CARD_ANALYSIS_IDS.stop - 1],
+        "reference_end": max(millis(r["timestamp"]) for r in rows if int(r["id"]) < 60000) + 1,
+        "analysis_start": min(millis(r["timestamp"]) for r in rows if int(r["id"]) >= 60000),
+        "change_start": change_ts,
+        "label_delay_hours": [1, 72],
+        "predictions": len(rows),
+        "changes": changes,
+        "controls": [name for name in CREDIT_CARD_FEATURES if name not in changed],
+        "effects": effects,
+    }
+    write_manifest("credit_card", manifest)
     print(f"{path}: {len(events)} events, {os.path.getsize(path)} bytes")
     for change in changes:
         print(change["kind"], change["subject"], "required" if change["required"] else "reported", json.dumps(change["effect"])[:160])
