@@ -10,16 +10,20 @@ import DequeModule
 ///   the table by sequence number (see ``LabelJoin``).
 /// - `arena`: the ids' UTF-8 bytes back to back, in arrival order. Entries leave only from
 ///   the front, so the dead bytes are a prefix, dropped once they outweigh the live ones.
-/// - `slots`: linear probing over a power-of-two array of sequence numbers (-1: empty), at
-///   most half full. A hit is confirmed by comparing the id's bytes, so two ids with the
-///   same hash never mix; a removal shifts its probe run back (no tombstones).
+/// - `slots`: linear probing over a power-of-two array of ``PendingTableSlot``s, at most half full: an
+///   entry's sequence number (its low 40 bits) with 23 bits of its hash that the slot's
+///   position does not use. A probe reads an entry only when those bits match (about one
+///   probe in 8 million otherwise), and a hit is confirmed by comparing the id's bytes, so
+///   two ids with the same hash never mix; a removal shifts its probe run back (no
+///   tombstones).
 ///
 /// The hash is FNV-1a 64 with a final avalanche: stable across runs (no random seed), so
 /// the index's layout and timing repeat; outputs never depend on it.
 ///
 /// Cost: `find`, `append` and `removeFirst` O(1) expected (amortised: the index doubles at
-/// half load, the arena compacts its dead prefix). Memory per entry: its stride in the
-/// deque (64 bytes with the engine's payload), 8–16 bytes of index and the id's bytes.
+/// half load, the arena compacts its dead prefix); a lookup reads one entry (the match),
+/// not every entry of its probe run. Memory per entry: its stride in the deque (64 bytes
+/// with the engine's payload), 8–16 bytes of index and the id's bytes.
 struct PendingTable<Payload> {
     struct Entry {
         var hash: UInt64
@@ -37,7 +41,7 @@ struct PendingTable<Payload> {
     private var arena: [UInt8] = []
     /// The position in the arena's history of `arena[0]` (bytes dropped so far).
     private var arenaBase = 0
-    private var slots = [Int](repeating: -1, count: 16)
+    private var slots = [PendingTableSlot](repeating: .empty, count: 16)
 
     /// An empty table whose first entry will have sequence number `firstSequence`.
     init(firstSequence: Int = 0) {
@@ -104,11 +108,14 @@ struct PendingTable<Payload> {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let sequence = slots[slot]
-            guard sequence >= 0 else { return nil }
-            let entry = self[sequence]
-            if entry.hash == hash, Int(entry.idLength) == id.count, withID(of: entry, { $0.elementsEqual(id) }) {
-                return sequence
+            let candidate = slots[slot]
+            guard !candidate.isEmpty else { return nil }
+            if candidate.mayHold(hash) {
+                let sequence = candidate.sequence(after: firstSequence)
+                let entry = self[sequence]
+                if entry.hash == hash, Int(entry.idLength) == id.count, withID(of: entry, { $0.elementsEqual(id) }) {
+                    return sequence
+                }
             }
             slot = (slot + 1) & mask
         }
@@ -117,30 +124,31 @@ struct PendingTable<Payload> {
     private mutating func insert(_ sequence: Int, hash: UInt64) {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] >= 0 { slot = (slot + 1) & mask }
-        slots[slot] = sequence
+        while !slots[slot].isEmpty { slot = (slot + 1) & mask }
+        slots[slot] = PendingTableSlot(sequence: sequence, hash: hash)
     }
 
     /// Backward-shift deletion: each later entry of the probe run whose home slot is not
     /// between the hole and itself moves into the hole.
     private mutating func removeFromIndex(_ sequence: Int, hash: UInt64) {
         let mask = slots.count - 1
+        let removed = PendingTableSlot(sequence: sequence, hash: hash)
         var hole = Int(truncatingIfNeeded: hash) & mask
-        while slots[hole] != sequence { hole = (hole + 1) & mask }
+        while slots[hole] != removed { hole = (hole + 1) & mask }
         var next = (hole + 1) & mask
-        while slots[next] >= 0 {
-            let home = Int(truncatingIfNeeded: self[slots[next]].hash) & mask
+        while !slots[next].isEmpty {
+            let home = Int(truncatingIfNeeded: self[slots[next].sequence(after: firstSequence)].hash) & mask
             if (next - home) & mask >= (next - hole) & mask {
                 slots[hole] = slots[next]
                 hole = next
             }
             next = (next + 1) & mask
         }
-        slots[hole] = -1
+        slots[hole] = .empty
     }
 
     private mutating func resizeIndex(to capacity: Int) {
-        slots = [Int](repeating: -1, count: capacity)
+        slots = [PendingTableSlot](repeating: .empty, count: capacity)
         var sequence = firstSequence
         for entry in entries {
             insert(sequence, hash: entry.hash)
@@ -165,4 +173,33 @@ struct PendingTable<Payload> {
         if let result = try id.utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) { return result }
         return try Array(id.utf8).withUnsafeBytes(body)
     }
+}
+
+/// A ``PendingTable`` index slot: empty, or a live entry's sequence number modulo 2⁴⁰ (low bits) and
+/// bits 40–62 of its hash (the tag). Live sequence numbers span fewer than 2⁴⁰ values
+/// (`entries.count`), so the full number is `firstSequence` plus the offset modulo 2⁴⁰.
+/// Bit 63 is set only in `empty`.
+struct PendingTableSlot: Equatable {
+    private static let sequenceMask: UInt64 = (1 << 40) - 1
+    static let empty = PendingTableSlot(raw: .max)
+
+    private let raw: UInt64
+
+    private init(raw: UInt64) { self.raw = raw }
+
+    init(sequence: Int, hash: UInt64) {
+        raw = Self.tag(hash) | UInt64(truncatingIfNeeded: sequence) & Self.sequenceMask
+    }
+
+    var isEmpty: Bool { raw >> 63 != 0 }
+
+    /// Whether the entry here may have this hash (its tag matches).
+    func mayHold(_ hash: UInt64) -> Bool { raw & ~Self.sequenceMask == Self.tag(hash) }
+
+    /// The entry's full sequence number, given the table's first one.
+    func sequence(after firstSequence: Int) -> Int {
+        firstSequence + Int((raw &- UInt64(truncatingIfNeeded: firstSequence)) & Self.sequenceMask)
+    }
+
+    private static func tag(_ hash: UInt64) -> UInt64 { hash & 0x7FFF_FF00_0000_0000 }
 }

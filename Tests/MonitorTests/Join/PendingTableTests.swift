@@ -4,12 +4,13 @@ import Testing
 
 /// The label join's table against a plain model (a dictionary and a queue of ids): the
 /// same entries found by id, in the same order, through index growth, arena compaction
-/// and backward-shift removals.
+/// and backward-shift removals. The third run's sequence numbers cross 2⁴⁰, where the
+/// index slots' 40-bit sequence field wraps.
 @Suite struct PendingTableTests {
-    @Test(arguments: [1, 2, 3] as [UInt64])
-    func behavesLikeADictionaryWithAQueue(seed: UInt64) {
+    @Test(arguments: [(1, 0), (2, 0), (3, (1 << 40) - 20_000)] as [(UInt64, Int)])
+    func behavesLikeADictionaryWithAQueue(seed: UInt64, firstSequence: Int) {
         var random = RandomSource(seed: seed)
-        var table = PendingTable<Int>()
+        var table = PendingTable<Int>(firstSequence: firstSequence)
         var model: [String: (timestamp: Int64, payload: Int)] = [:]
         var order = ArraySlice<String>()
         var next = 0
@@ -42,6 +43,7 @@ import Testing
             }
         }
         #expect(next > 30_000 && table.count == order.count)
+        #expect(table.endSequence == firstSequence + next)
     }
 
     @Test func sequenceNumbersContinueAndLabelsMark() {
