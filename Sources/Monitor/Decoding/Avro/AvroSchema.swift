@@ -1,5 +1,3 @@
-import Foundation
-
 /// An Avro schema (Apache Avro 1.11 specification, "Schema Declaration"), parsed from its
 /// JSON text and flattened into a table of nodes so that named types may refer to
 /// themselves (a recursive record) and to types declared earlier in the document.
@@ -48,14 +46,14 @@ package struct AvroSchema: Sendable, Equatable {
 
     /// Parses a schema from its JSON text (as served by a schema registry).
     package init(json: String) throws(AvroSchemaError) {
-        let object: Any
+        let tree: JSONTree
         do {
-            object = try JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])
+            tree = try JSONTree(parsing: json)
         } catch {
-            throw AvroSchemaError("schema is not valid JSON")
+            throw AvroSchemaError("schema is not valid JSON (\(error))")
         }
         var parser = Parser()
-        root = try parser.parse(object, namespace: nil, depth: 0)
+        root = try parser.parse(tree, namespace: nil, depth: 0)
         nodes = parser.nodes
     }
 
@@ -80,6 +78,8 @@ private struct Parser {
     /// Full name → node, for references to named types.
     var named: [String: Int] = [:]
 
+    static let log10Of2 = 0.301_029_995_663_981_2
+
     static let primitives: [String: AvroSchema.Node] = [
         "null": .null, "boolean": .boolean, "int": .int, "long": .long, "float": .float,
         "double": .double, "bytes": .bytes(decimal: nil), "string": .string,
@@ -90,14 +90,14 @@ private struct Parser {
         return nodes.count - 1
     }
 
-    mutating func parse(_ json: Any, namespace: String?, depth: Int) throws(AvroSchemaError) -> Int {
+    mutating func parse(_ json: JSONTree, namespace: String?, depth: Int) throws(AvroSchemaError) -> Int {
         guard depth < AvroSchema.maximumDepth else { throw AvroSchemaError("schema nested deeper than \(AvroSchema.maximumDepth) levels") }
         switch json {
-        case let name as String:
+        case let .string(name):
             if let primitive = Self.primitives[name] { return add(primitive) }
             if let node = named[fullName(name, namespace: namespace)] ?? named[name] { return node }
             throw AvroSchemaError("unknown type '\(name)' (named types must be declared before use)")
-        case let branches as [Any]:
+        case let .array(branches):
             var indices: [Int] = []
             for branch in branches {
                 let index = try parse(branch, namespace: namespace, depth: depth + 1)
@@ -106,30 +106,30 @@ private struct Parser {
             }
             guard !indices.isEmpty else { throw AvroSchemaError("a union needs at least one branch") }
             return add(.union(branches: indices))
-        case let object as [String: Any]:
-            return try parseObject(object, namespace: namespace, depth: depth)
+        case .object:
+            return try parseObject(json, namespace: namespace, depth: depth)
         default:
             throw AvroSchemaError("a schema is a type name, an object or an array (union)")
         }
     }
 
-    mutating func parseObject(_ object: [String: Any], namespace: String?, depth: Int) throws(AvroSchemaError) -> Int {
+    mutating func parseObject(_ object: JSONTree, namespace: String?, depth: Int) throws(AvroSchemaError) -> Int {
         guard let type = object["type"] else { throw AvroSchemaError("schema object without 'type'") }
-        guard let typeName = type as? String else {
+        guard let typeName = type.string else {
             // {"type": {...}} or {"type": [...]}: a wrapped schema.
             return try parse(type, namespace: namespace, depth: depth + 1)
         }
-        let logicalType = object["logicalType"] as? String
+        let logicalType = object["logicalType"]?.string
         switch typeName {
         case "record", "error":
             let (name, inner) = try declaredName(object, namespace: namespace)
             // Declared before its fields, so a field may refer to the record itself.
             let index = add(.record(name: name, fields: []))
             named[name] = index
-            guard let fieldList = object["fields"] as? [Any] else { throw AvroSchemaError("record '\(name)' has no 'fields' array") }
+            guard let fieldList = object["fields"]?.array else { throw AvroSchemaError("record '\(name)' has no 'fields' array") }
             var fields: [AvroSchema.Field] = []
             for entry in fieldList {
-                guard let field = entry as? [String: Any], let fieldName = field["name"] as? String, let fieldType = field["type"] else {
+                guard let fieldName = entry["name"]?.string, let fieldType = entry["type"] else {
                     throw AvroSchemaError("record '\(name)': each field needs a 'name' and a 'type'")
                 }
                 guard !fields.contains(where: { $0.name == fieldName }) else {
@@ -141,7 +141,8 @@ private struct Parser {
             return index
         case "enum":
             let (name, _) = try declaredName(object, namespace: namespace)
-            guard let symbols = object["symbols"] as? [String], !symbols.isEmpty, Set(symbols).count == symbols.count else {
+            guard let entries = object["symbols"]?.array, case let symbols = entries.compactMap(\.string),
+                  symbols.count == entries.count, !symbols.isEmpty, Set(symbols).count == symbols.count else {
                 throw AvroSchemaError("enum '\(name)' needs distinct 'symbols'")
             }
             let index = add(.enumeration(name: name, symbols: symbols))
@@ -149,7 +150,7 @@ private struct Parser {
             return index
         case "fixed":
             let (name, _) = try declaredName(object, namespace: namespace)
-            guard let size = (object["size"] as? NSNumber)?.intValue, size >= 0 else {
+            guard let size = object["size"]?.integer, size >= 0 else {
                 throw AvroSchemaError("fixed '\(name)' needs a non-negative 'size'")
             }
             let logical: AvroSchema.FixedLogicalType? = switch logicalType {
@@ -170,14 +171,14 @@ private struct Parser {
             return add(.bytes(decimal: decimal(object, maximumBytes: nil)))
         default:
             // A primitive written as an object, or a reference to a named type.
-            return try parse(typeName, namespace: namespace, depth: depth + 1)
+            return try parse(.string(typeName), namespace: namespace, depth: depth + 1)
         }
     }
 
     /// The full name of a named type and the namespace its members inherit.
-    func declaredName(_ object: [String: Any], namespace: String?) throws(AvroSchemaError) -> (name: String, namespace: String?) {
-        guard let name = object["name"] as? String, !name.isEmpty else { throw AvroSchemaError("named type without a 'name'") }
-        let own = object["namespace"] as? String
+    func declaredName(_ object: JSONTree, namespace: String?) throws(AvroSchemaError) -> (name: String, namespace: String?) {
+        guard let name = object["name"]?.string, !name.isEmpty else { throw AvroSchemaError("named type without a 'name'") }
+        let own = object["namespace"]?.string
         let full = fullName(name, namespace: own ?? namespace)
         guard Self.primitives[full] == nil else { throw AvroSchemaError("'\(full)' redefines a primitive type") }
         guard named[full] == nil else { throw AvroSchemaError("type '\(full)' is defined twice") }
@@ -192,13 +193,13 @@ private struct Parser {
     }
 
     /// The decimal attributes, or nil when they are invalid (then the logical type is ignored).
-    func decimal(_ object: [String: Any], maximumBytes: Int?) -> AvroDecimal? {
-        guard let precision = (object["precision"] as? NSNumber)?.intValue, precision > 0 else { return nil }
-        let scale = (object["scale"] as? NSNumber)?.intValue ?? 0
+    func decimal(_ object: JSONTree, maximumBytes: Int?) -> AvroDecimal? {
+        guard let precision = object["precision"]?.integer, precision > 0 else { return nil }
+        let scale = object["scale"]?.integer ?? 0
         guard scale >= 0, scale <= precision else { return nil }
         if let maximumBytes {
             // The most digits a two's-complement number of that many bytes holds.
-            let digits = Int((Double(8 * maximumBytes - 1) * log10(2.0)).rounded(.down))
+            let digits = Int((Double(8 * maximumBytes - 1) * Self.log10Of2).rounded(.down))
             guard precision <= digits else { return nil }
         }
         return AvroDecimal(precision: precision, scale: scale)

@@ -30,7 +30,9 @@ import Testing
         (#"["null",["int"]]"#, "a union may not directly contain a union"),
         (#"{"type":"fixed","name":"int","size":1}"#, "'int' redefines a primitive type"),
         (#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"a","type":"int"}]}"#, "record 'R': duplicate field 'a'"),
-        ("{not json", "schema is not valid JSON"),
+        ("{not json", "schema is not valid JSON (invalid JSON at byte 1: expected a string key)"),
+        (#"{"type":"enum","name":"E","symbols":["A",1]}"#, "enum 'E' needs distinct 'symbols'"),
+        (#"{"type":"fixed","name":"F","size":2.5}"#, "fixed 'F' needs a non-negative 'size'"),
         (String(repeating: #"{"type":"array","items":"#, count: 40) + #""int""# + String(repeating: "}", count: 40),
          "schema nested deeper than 32 levels"),
     ])
