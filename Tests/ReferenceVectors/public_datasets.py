@@ -157,49 +157,99 @@ def write_manifest(name, manifest):
         handle.write("\n")
 
 
-def car_loan():
-    reference = read("synthetic_car_loan_reference.csv")
-    analysis = read("synthetic_car_loan_analysis.csv")
-    targets = {row["id"]: row["repaid"] for row in read("synthetic_car_loan_analysis_target.csv")}
+def load_split(reference_file, analysis_file, targets_file, target, reference_ids, analysis_ids):
+    """The reference rows, the analysis rows with their targets joined, and the subsample."""
+    reference = read(reference_file)
+    analysis = read(analysis_file)
+    targets = {row["id"]: row[target] for row in read(targets_file)}
     for row in analysis:
-        row["repaid"] = targets[row["id"]]
-    rows = [r for r in reference if int(r["id"]) in REFERENCE_IDS] + [r for r in analysis if int(r["id"]) in ANALYSIS_IDS]
+        row[target] = targets[row["id"]]
+    rows = [r for r in reference if int(r["id"]) in reference_ids] + [r for r in analysis if int(r["id"]) in analysis_ids]
+    return reference, analysis, rows
 
-    random_source = random.Random(20181030)
+
+def stream_events(rows, model, first_analysis_id, seed, outputs, label):
+    """A prediction per row at its own time (`outputs(row)`: features and model outputs),
+    and its label (`label(row)`) a pseudo-random 1-72 hours later."""
+    random_source = random.Random(seed)
     events = []
     for row in rows:
         identifier = int(row["id"])
-        prefix = "r" if identifier < 50000 else "p"
+        prefix = "r" if identifier < first_analysis_id else "p"
         ts = millis(row["timestamp"])
-        features = {name: value(name, row[name]) for name in FEATURES}
-        prediction = {"event": "prediction", "model": "car-loan", "version": "v1", "id": f"{prefix}-{identifier}", "ts": ts,
-                      "features": features, "score": float(row["y_pred_proba"]), "label_pred": int(float(row["y_pred"]))}
+        prediction = {"event": "prediction", "model": model, "version": "v1", "id": f"{prefix}-{identifier}", "ts": ts, **outputs(row)}
         events.append((ts, 0, identifier, prediction))
         label_ts = ts + int(random_source.uniform(1, 72) * 3_600_000)
-        label = {"event": "label", "id": f"{prefix}-{identifier}", "ts": label_ts, "label": int(float(row["repaid"]))}
-        events.append((label_ts, 1, identifier, label))
+        events.append((label_ts, 1, identifier, {"event": "label", "id": f"{prefix}-{identifier}", "ts": label_ts, "label": label(row)}))
+    return events
+
+
+def shares(values, keys):
+    return {k: round(sum(1 for v in values if v == k) / len(values), 4) for k in keys}
+
+
+def measure_around(reference, analysis, change_id, features, categorical):
+    """The analysis rows after and before the change, the change's time, and every
+    feature's effect (reference against after, and against the analysis before it)."""
+    after = [r for r in analysis if int(r["id"]) >= change_id]
+    pre_change_analysis = [r for r in analysis if int(r["id"]) < change_id]
+    change_ts = millis(next(r["timestamp"] for r in analysis if int(r["id"]) == change_id))
+    effects = {}
+    for name in features:
+        a, b, c = ([r[name] for r in part if r[name] != ""] for part in (reference, after, pre_change_analysis))
+        if name in categorical:
+            effects[name] = {"psi": categorical_psi(a, b), "psi_before_change": categorical_psi(a, c),
+                             "shares_before": shares(a, sorted(set(a))), "shares_after": shares(b, sorted(set(b)))}
+        else:
+            a, b, c = ([float(v) for v in part] for part in (a, b, c))
+            effects[name] = {"mean_shift_sd": (mean(b) - mean(a)) / sd(a), "std_ratio": sd(b) / sd(a),
+                             "psi": psi(a, b), "psi_before_change": psi(a, c)}
+    return after, pre_change_analysis, change_ts, effects
+
+
+def feature_changes(features, categorical, effects, change_ts, numeric_kind):
+    """The features whose PSI passes 0.02, required from 0.1 (CategoricalMixDrift's size)."""
+    changes = []
+    for name in features:
+        effect = effects[name]
+        if effect["psi"] > 0.02:
+            kind, rule = (("category_mix", "CategoricalMixDrift") if name in categorical else (numeric_kind, "NumericFeatureDrift"))
+            changes.append({"kind": kind, "subject": name, "rule": rule, "start": change_ts, "effect": effect,
+                            "required": effect["psi"] >= 0.1})
+    return changes
+
+
+def finish(name, manifest, rows, first_analysis_id, path, events):
+    """Completes the manifest with the subsample's bounds, writes it and prints a summary."""
+    manifest.update({
+        "reference_end": max(millis(r["timestamp"]) for r in rows if int(r["id"]) < first_analysis_id) + 1,
+        "analysis_start": min(millis(r["timestamp"]) for r in rows if int(r["id"]) >= first_analysis_id),
+        "label_delay_hours": [1, 72],
+        "predictions": len(rows),
+    })
+    write_manifest(name, manifest)
+    print(f"{path}: {len(events)} events, {os.path.getsize(path)} bytes")
+    for change in manifest["changes"]:
+        print(change["kind"], change["subject"], "required" if change["required"] else "reported", json.dumps(change["effect"])[:160])
+    if "model" in manifest["effects"]:
+        print("model:", json.dumps(manifest["effects"]["model"]))
+    print("controls:", manifest["controls"])
+
+
+def car_loan():
+    reference, analysis, rows = load_split("synthetic_car_loan_reference.csv", "synthetic_car_loan_analysis.csv",
+                                           "synthetic_car_loan_analysis_target.csv", "repaid", REFERENCE_IDS, ANALYSIS_IDS)
+    events = stream_events(
+        rows, "car-loan", 50000, 20181030,
+        lambda row: {"features": {name: value(name, row[name]) for name in FEATURES},
+                     "score": float(row["y_pred_proba"]), "label_pred": int(float(row["y_pred"]))},
+        lambda row: int(float(row["repaid"])))
     path = write_events("car_loan", events)
 
     # Measure every column and the model before and after the change, on the full dataset
     # (all 25,000 analysis rows either side of the change; reference = all 50,000 rows).
-    before = [r for r in reference]
-    after = [r for r in analysis if int(r["id"]) >= CHANGE_ID]
-    pre_change_analysis = [r for r in analysis if int(r["id"]) < CHANGE_ID]
-    change_ts = millis(next(r["timestamp"] for r in analysis if int(r["id"]) == CHANGE_ID))
-    effects = {}
-    for name in NUMERIC:
-        a = [float(r[name]) for r in before]
-        b = [float(r[name]) for r in after]
-        c = [float(r[name]) for r in pre_change_analysis]
-        effects[name] = {"mean_shift_sd": (mean(b) - mean(a)) / sd(a), "std_ratio": sd(b) / sd(a),
-                         "psi": psi(a, b), "psi_before_change": psi(a, c)}
-    for name in CATEGORICAL:
-        a = [r[name] for r in before]
-        b = [r[name] for r in after]
-        c = [r[name] for r in pre_change_analysis]
-        effects[name] = {"psi": categorical_psi(a, b), "psi_before_change": categorical_psi(a, c),
-                         "shares_before": {k: round(sum(1 for v in a if v == k) / len(a), 4) for k in sorted(set(a))},
-                         "shares_after": {k: round(sum(1 for v in b if v == k) / len(b), 4) for k in sorted(set(b))}}
+    before = reference
+    after, pre_change_analysis, change_ts, effects = measure_around(reference, analysis, CHANGE_ID, NUMERIC + CATEGORICAL, CATEGORICAL)
     score_a = [float(r["y_pred_proba"]) for r in before]
     score_b = [float(r["y_pred_proba"]) for r in after]
     effects["score"] = {"psi": psi(score_a, score_b), "mean_shift": mean(score_b) - mean(score_a),
@@ -221,10 +271,7 @@ def car_loan():
         e = effects[name]
         if e["psi"] > 0.02:
             add("location_shift", name, "NumericFeatureDrift", abs(e["mean_shift_sd"]) >= 0.5 or e["psi"] >= 0.1, e)
-    for name in CATEGORICAL:
-        e = effects[name]
-        if e["psi"] > 0.02:
-            add("category_mix", name, "CategoricalMixDrift", e["psi"] >= 0.1, e)
+    changes += feature_changes(CATEGORICAL, CATEGORICAL, effects, change_ts, None)
     if effects["score"]["psi"] > 0.02:
         add("score_drift", "score", "ScoreDrift", effects["score"]["psi"] >= 0.1, effects["score"])
     if effects["model"]["accuracy_drop"] > 0.01:
@@ -236,20 +283,12 @@ def car_loan():
         "model": "car-loan", "version": "v1",
         "reference_ids": [REFERENCE_IDS.start, REFERENCE_IDS.stop - 1],
         "analysis_ids": [ANALYSIS_IDS.start, ANALYSIS_IDS.stop - 1],
-        "reference_end": max(millis(r["timestamp"]) for r in rows if int(r["id"]) < 50000) + 1,
-        "analysis_start": min(millis(r["timestamp"]) for r in rows if int(r["id"]) >= 50000),
         "change_start": change_ts,
-        "label_delay_hours": [1, 72],
-        "predictions": len(rows),
         "changes": changes,
         "controls": [name for name in FEATURES if name not in changed],
         "effects": effects,
     }
-    write_manifest("car_loan", manifest)
-    print(f"{path}: {len(events)} events, {os.path.getsize(path)} bytes")
-    for change in changes:
-        print(change["kind"], change["subject"], "required" if change["required"] else "reported", json.dumps(change["effect"])[:160])
-    print("controls:", manifest["controls"])
+    finish("car_loan", manifest, rows, 50000, path, events)
 
 
 CAR_PRICE_FEATURES = ["car_age", "km_driven", "price_new", "accident_count", "door_count", "fuel", "transmission"]
@@ -265,45 +304,20 @@ def number(text):
 
 
 def car_price():
-    reference = read("regression_synthetic_reference.csv")
-    analysis = read("regression_synthetic_analysis.csv")
-    targets = {row["id"]: row["y_true"] for row in read("regression_synthetic_analysis_targets.csv")}
-    for row in analysis:
-        row["y_true"] = targets[row["id"]]
-    rows = ([r for r in reference if int(r["id"]) in CAR_PRICE_REFERENCE_IDS]
-            + [r for r in analysis if int(r["id"]) in CAR_PRICE_ANALYSIS_IDS])
-
-    random_source = random.Random(20170228)
-    events = []
-    for row in rows:
-        identifier = int(row["id"])
-        prefix = "r" if identifier < 60000 else "p"
-        ts = millis(row["timestamp"])
-        features = {name: row[name] if name in CAR_PRICE_CATEGORICAL else number(row[name]) for name in CAR_PRICE_FEATURES}
-        prediction = {"event": "prediction", "model": "car-price", "version": "v1", "id": f"{prefix}-{identifier}", "ts": ts,
-                      "features": features, "prediction": number(row["y_pred"])}
-        events.append((ts, 0, identifier, prediction))
-        label_ts = ts + int(random_source.uniform(1, 72) * 3_600_000)
-        label = {"event": "label", "id": f"{prefix}-{identifier}", "ts": label_ts, "label": number(row["y_true"])}
-        events.append((label_ts, 1, identifier, label))
+    reference, analysis, rows = load_split("regression_synthetic_reference.csv", "regression_synthetic_analysis.csv",
+                                           "regression_synthetic_analysis_targets.csv", "y_true",
+                                           CAR_PRICE_REFERENCE_IDS, CAR_PRICE_ANALYSIS_IDS)
+    events = stream_events(
+        rows, "car-price", 60000, 20170228,
+        lambda row: {"features": {name: row[name] if name in CAR_PRICE_CATEGORICAL else number(row[name]) for name in CAR_PRICE_FEATURES},
+                     "prediction": number(row["y_pred"])},
+        lambda row: number(row["y_true"]))
     path = write_events("car_price", events)
 
     # Every column and the model before and after the change, on the full dataset.
     before = reference
-    after = [r for r in analysis if int(r["id"]) >= CAR_PRICE_CHANGE_ID]
-    pre_change_analysis = [r for r in analysis if int(r["id"]) < CAR_PRICE_CHANGE_ID]
-    change_ts = millis(next(r["timestamp"] for r in analysis if int(r["id"]) == CAR_PRICE_CHANGE_ID))
-    effects = {}
-    for name in CAR_PRICE_FEATURES:
-        a, b, c = ([r[name] for r in part] for part in (before, after, pre_change_analysis))
-        if name in CAR_PRICE_CATEGORICAL:
-            effects[name] = {"psi": categorical_psi(a, b), "psi_before_change": categorical_psi(a, c),
-                             "shares_before": {k: round(sum(1 for v in a if v == k) / len(a), 4) for k in sorted(set(a))},
-                             "shares_after": {k: round(sum(1 for v in b if v == k) / len(b), 4) for k in sorted(set(b))}}
-        else:
-            a, b, c = ([float(v) for v in part] for part in (a, b, c))
-            effects[name] = {"mean_shift_sd": (mean(b) - mean(a)) / sd(a), "std_ratio": sd(b) / sd(a),
-                             "psi": psi(a, b), "psi_before_change": psi(a, c)}
+    after, pre_change_analysis, change_ts, effects = measure_around(
+        reference, analysis, CAR_PRICE_CHANGE_ID, CAR_PRICE_FEATURES, CAR_PRICE_CATEGORICAL)
     predicted = [[float(r["y_pred"]) for r in part] for part in (before, after, pre_change_analysis)]
     effects["prediction"] = {"psi": psi(predicted[0], predicted[1]), "psi_before_change": psi(predicted[0], predicted[2]),
                              "mean_shift_sd": (mean(predicted[1]) - mean(predicted[0])) / sd(predicted[0])}
@@ -316,14 +330,7 @@ def car_price():
 
     # Required: an input mix change with PSI >= 0.1 (CategoricalMixDrift's size). The error
     # falls, so an error-growth rule must stay quiet (listed as a control).
-    changes = []
-    for name in CAR_PRICE_FEATURES:
-        effect = effects[name]
-        if effect["psi"] > 0.02:
-            kind, rule = (("category_mix", "CategoricalMixDrift") if name in CAR_PRICE_CATEGORICAL
-                          else ("location_shift", "NumericFeatureDrift"))
-            changes.append({"kind": kind, "subject": name, "rule": rule, "start": change_ts, "effect": effect,
-                            "required": effect["psi"] >= 0.1})
+    changes = feature_changes(CAR_PRICE_FEATURES, CAR_PRICE_CATEGORICAL, effects, change_ts, "location_shift")
     changed = {c["subject"] for c in changes}
     manifest = {
         "source": "nannyml " + package_version() + ": load_synthetic_car_price_dataset() (regression_synthetic_reference.csv, "
@@ -331,21 +338,12 @@ def car_price():
         "model": "car-price", "version": "v1", "type": "regression",
         "reference_ids": [CAR_PRICE_REFERENCE_IDS.start, CAR_PRICE_REFERENCE_IDS.stop - 1],
         "analysis_ids": [CAR_PRICE_ANALYSIS_IDS.start, CAR_PRICE_ANALYSIS_IDS.stop - 1],
-        "reference_end": max(millis(r["timestamp"]) for r in rows if int(r["id"]) < 60000) + 1,
-        "analysis_start": min(millis(r["timestamp"]) for r in rows if int(r["id"]) >= 60000),
         "change_start": change_ts,
-        "label_delay_hours": [1, 72],
-        "predictions": len(rows),
         "changes": changes,
         "controls": [name for name in CAR_PRICE_FEATURES if name not in changed] + ["mae_growth"],
         "effects": effects,
     }
-    write_manifest("car_price", manifest)
-    print(f"{path}: {len(events)} events, {os.path.getsize(path)} bytes")
-    for change in changes:
-        print(change["kind"], change["subject"], "required" if change["required"] else "reported", json.dumps(change["effect"])[:160])
-    print("model:", json.dumps(effects["model"]))
-    print("controls:", manifest["controls"])
+    finish("car_price", manifest, rows, 60000, path, events)
 
 
 CREDIT_CARD_FEATURES = ["acq_channel", "app_behavioral_score", "requested_credit_limit", "app_channel",
@@ -375,68 +373,35 @@ def multiclass_scores(part):
 
 
 def credit_card():
-    reference = read("mc_reference.csv")
-    analysis = read("mc_analysis.csv")
-    targets = {row["id"]: row["y_true"] for row in read("mc_analysis_gt.csv")}
-    for row in analysis:
-        row["y_true"] = targets[row["id"]]
-    rows = ([r for r in reference if int(r["id"]) in CREDIT_CARD_REFERENCE_IDS]
-            + [r for r in analysis if int(r["id"]) in CREDIT_CARD_ANALYSIS_IDS])
-
-    random_source = random.Random(20200901)
-    events = []
-    for row in rows:
-        identifier = int(row["id"])
-        prefix = "r" if identifier < 60000 else "p"
-        ts = millis(row["timestamp"])
-        features = {}
-        for name in CREDIT_CARD_FEATURES:
-            text = row[name]
-            features[name] = (None if text == "" else text == "True" if name == "is_customer"
-                              else text if name in CREDIT_CARD_CATEGORICAL else number(text))
-        probabilities = {name: number(row[f"y_pred_proba_{name}"]) for name in CREDIT_CARD_CLASSES}
-        prediction = {"event": "prediction", "model": "credit-card", "version": "v1", "id": f"{prefix}-{identifier}", "ts": ts,
-                      "features": features, "label_pred": row["y_pred"], "probabilities": probabilities}
-        events.append((ts, 0, identifier, prediction))
-        label_ts = ts + int(random_source.uniform(1, 72) * 3_600_000)
-        label = {"event": "label", "id": f"{prefix}-{identifier}", "ts": label_ts, "label": row["y_true"]}
-        events.append((label_ts, 1, identifier, label))
+    reference, analysis, rows = load_split("mc_reference.csv", "mc_analysis.csv", "mc_analysis_gt.csv", "y_true",
+                                           CREDIT_CARD_REFERENCE_IDS, CREDIT_CARD_ANALYSIS_IDS)
+    def feature(name, text):
+        if text == "":
+            return None
+        if name == "is_customer":
+            return text == "True"
+        return text if name in CREDIT_CARD_CATEGORICAL else number(text)
+    events = stream_events(
+        rows, "credit-card", 60000, 20200901,
+        lambda row: {"features": {name: feature(name, row[name]) for name in CREDIT_CARD_FEATURES}, "label_pred": row["y_pred"],
+                     "probabilities": {name: number(row[f"y_pred_proba_{name}"]) for name in CREDIT_CARD_CLASSES}},
+        lambda row: row["y_true"])
     path = write_events("credit_card", events)
 
     before = reference
-    after = [r for r in analysis if int(r["id"]) >= CREDIT_CARD_CHANGE_ID]
-    pre_change_analysis = [r for r in analysis if int(r["id"]) < CREDIT_CARD_CHANGE_ID]
-    change_ts = millis(next(r["timestamp"] for r in analysis if int(r["id"]) == CREDIT_CARD_CHANGE_ID))
-    effects = {}
-    for name in CREDIT_CARD_FEATURES:
-        a, b, c = ([r[name] for r in part if r[name] != ""] for part in (before, after, pre_change_analysis))
-        if name in CREDIT_CARD_CATEGORICAL:
-            effects[name] = {"psi": categorical_psi(a, b), "psi_before_change": categorical_psi(a, c),
-                             "shares_before": {k: round(sum(1 for v in a if v == k) / len(a), 4) for k in sorted(set(a))},
-                             "shares_after": {k: round(sum(1 for v in b if v == k) / len(b), 4) for k in sorted(set(b))}}
-        else:
-            a, b, c = ([float(v) for v in part] for part in (a, b, c))
-            effects[name] = {"mean_shift_sd": (mean(b) - mean(a)) / sd(a), "std_ratio": sd(b) / sd(a),
-                             "psi": psi(a, b), "psi_before_change": psi(a, c)}
+    after, pre_change_analysis, change_ts, effects = measure_around(
+        reference, analysis, CREDIT_CARD_CHANGE_ID, CREDIT_CARD_FEATURES, CREDIT_CARD_CATEGORICAL)
     predicted = [[r["y_pred"] for r in part] for part in (before, after, pre_change_analysis)]
     effects["predicted_class"] = {
         "psi": categorical_psi(predicted[0], predicted[1]), "psi_before_change": categorical_psi(predicted[0], predicted[2]),
-        "shares_before": {k: round(sum(1 for v in predicted[0] if v == k) / len(predicted[0]), 4) for k in CREDIT_CARD_CLASSES},
-        "shares_after": {k: round(sum(1 for v in predicted[1] if v == k) / len(predicted[1]), 4) for k in CREDIT_CARD_CLASSES}}
+        "shares_before": shares(predicted[0], CREDIT_CARD_CLASSES), "shares_after": shares(predicted[1], CREDIT_CARD_CLASSES)}
     effects["model"] = {"reference": multiclass_scores(before), "before_change": multiclass_scores(pre_change_analysis),
                         "after_change": multiclass_scores(after)}
 
     # Required: an input mix change with PSI >= 0.1 (CategoricalMixDrift's size), and the
-    # accuracy drop (>= 0.05, AccuracyDrop's size); the class mix change is reported.
-    changes = []
-    for name in CREDIT_CARD_FEATURES:
-        effect = effects[name]
-        if effect["psi"] > 0.02:
-            # The numeric features keep their means and narrow (std ratio ~0.8-0.9).
-            kind, rule = (("category_mix", "CategoricalMixDrift") if name in CREDIT_CARD_CATEGORICAL
-                          else ("spread_change", "NumericFeatureDrift"))
-            changes.append({"kind": kind, "subject": name, "rule": rule, "start": change_ts, "effect": effect,
-                            "required": effect["psi"] >= 0.1})
+    # accuracy drop (>= 0.05, AccuracyDrop's size); the class mix change is reported. The
+    # numeric features keep their means and narrow (std ratio ~0.8-0.9).
+    changes = feature_changes(CREDIT_CARD_FEATURES, CREDIT_CARD_CATEGORICAL, effects, change_ts, "spread_change")
     drop = effects["model"]["reference"]["accuracy"] - effects["model"]["after_change"]["accuracy"]
     if drop > 0.01:
         changes.append({"kind": "accuracy_drop", "subject": "model", "rule": "AccuracyDrop", "start": change_ts,
@@ -451,21 +416,12 @@ def credit_card():
         "model": "credit-card", "version": "v1", "type": "multiclass", "classes": CREDIT_CARD_CLASSES,
         "reference_ids": [CREDIT_CARD_REFERENCE_IDS.start, CREDIT_CARD_REFERENCE_IDS.stop - 1],
         "analysis_ids": [CREDIT_CARD_ANALYSIS_IDS.start, CREDIT_CARD_ANALYSIS_IDS.stop - 1],
-        "reference_end": max(millis(r["timestamp"]) for r in rows if int(r["id"]) < 60000) + 1,
-        "analysis_start": min(millis(r["timestamp"]) for r in rows if int(r["id"]) >= 60000),
         "change_start": change_ts,
-        "label_delay_hours": [1, 72],
-        "predictions": len(rows),
         "changes": changes,
         "controls": [name for name in CREDIT_CARD_FEATURES if name not in changed],
         "effects": effects,
     }
-    write_manifest("credit_card", manifest)
-    print(f"{path}: {len(events)} events, {os.path.getsize(path)} bytes")
-    for change in changes:
-        print(change["kind"], change["subject"], "required" if change["required"] else "reported", json.dumps(change["effect"])[:160])
-    print("model:", json.dumps(effects["model"]))
-    print("controls:", manifest["controls"])
+    finish("credit_card", manifest, rows, 60000, path, events)
 
 
 def package_version():
