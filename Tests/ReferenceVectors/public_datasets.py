@@ -219,20 +219,28 @@ def feature_changes(features, categorical, effects, change_ts, numeric_kind):
     return changes
 
 
-def finish(name, manifest, rows, first_analysis_id, path, events):
-    """Completes the manifest with the subsample's bounds, writes it and prints a summary."""
-    manifest.update({
-        "reference_end": max(millis(r["timestamp"]) for r in rows if int(r["id"]) < first_analysis_id) + 1,
-        "analysis_start": min(millis(r["timestamp"]) for r in rows if int(r["id"]) >= first_analysis_id),
+def finish(name, header, rows, reference_ids, analysis_ids, change_ts, changes, features, effects, path, events, extra_controls=()):
+    """Completes the manifest (`header`: source, model, ...) with the subsample's bounds, the
+    changes and the controls (the features no change names), writes it and prints a summary."""
+    changed = {c["subject"] for c in changes}
+    manifest = dict(header, **{
+        "reference_ids": [reference_ids.start, reference_ids.stop - 1],
+        "analysis_ids": [analysis_ids.start, analysis_ids.stop - 1],
+        "reference_end": max(millis(r["timestamp"]) for r in rows if int(r["id"]) < reference_ids.stop) + 1,
+        "analysis_start": min(millis(r["timestamp"]) for r in rows if int(r["id"]) >= reference_ids.stop),
+        "change_start": change_ts,
         "label_delay_hours": [1, 72],
         "predictions": len(rows),
+        "changes": changes,
+        "controls": [name for name in features if name not in changed] + list(extra_controls),
+        "effects": effects,
     })
     write_manifest(name, manifest)
     print(f"{path}: {len(events)} events, {os.path.getsize(path)} bytes")
-    for change in manifest["changes"]:
+    for change in changes:
         print(change["kind"], change["subject"], "required" if change["required"] else "reported", json.dumps(change["effect"])[:160])
-    if "model" in manifest["effects"]:
-        print("model:", json.dumps(manifest["effects"]["model"]))
+    if "model" in effects:
+        print("model:", json.dumps(effects["model"]))
     print("controls:", manifest["controls"])
 
 
@@ -276,19 +284,10 @@ def car_loan():
         add("score_drift", "score", "ScoreDrift", effects["score"]["psi"] >= 0.1, effects["score"])
     if effects["model"]["accuracy_drop"] > 0.01:
         add("small_accuracy_drop", "model", "AccuracyDrop", effects["model"]["accuracy_drop"] >= 0.05, effects["model"])
-    changed = {c["subject"] for c in changes}
-    manifest = {
-        "source": "nannyml " + package_version() + ": load_synthetic_car_loan_dataset() (synthetic_car_loan_reference.csv, "
-                  "synthetic_car_loan_analysis.csv, synthetic_car_loan_analysis_target.csv)",
-        "model": "car-loan", "version": "v1",
-        "reference_ids": [REFERENCE_IDS.start, REFERENCE_IDS.stop - 1],
-        "analysis_ids": [ANALYSIS_IDS.start, ANALYSIS_IDS.stop - 1],
-        "change_start": change_ts,
-        "changes": changes,
-        "controls": [name for name in FEATURES if name not in changed],
-        "effects": effects,
-    }
-    finish("car_loan", manifest, rows, 50000, path, events)
+    header = {"source": "nannyml " + package_version() + ": load_synthetic_car_loan_dataset() (synthetic_car_loan_reference.csv, "
+                        "synthetic_car_loan_analysis.csv, synthetic_car_loan_analysis_target.csv)",
+              "model": "car-loan", "version": "v1"}
+    finish("car_loan", header, rows, REFERENCE_IDS, ANALYSIS_IDS, change_ts, changes, FEATURES, effects, path, events)
 
 
 CAR_PRICE_FEATURES = ["car_age", "km_driven", "price_new", "accident_count", "door_count", "fuel", "transmission"]
@@ -331,19 +330,11 @@ def car_price():
     # Required: an input mix change with PSI >= 0.1 (CategoricalMixDrift's size). The error
     # falls, so an error-growth rule must stay quiet (listed as a control).
     changes = feature_changes(CAR_PRICE_FEATURES, CAR_PRICE_CATEGORICAL, effects, change_ts, "location_shift")
-    changed = {c["subject"] for c in changes}
-    manifest = {
-        "source": "nannyml " + package_version() + ": load_synthetic_car_price_dataset() (regression_synthetic_reference.csv, "
-                  "regression_synthetic_analysis.csv, regression_synthetic_analysis_targets.csv)",
-        "model": "car-price", "version": "v1", "type": "regression",
-        "reference_ids": [CAR_PRICE_REFERENCE_IDS.start, CAR_PRICE_REFERENCE_IDS.stop - 1],
-        "analysis_ids": [CAR_PRICE_ANALYSIS_IDS.start, CAR_PRICE_ANALYSIS_IDS.stop - 1],
-        "change_start": change_ts,
-        "changes": changes,
-        "controls": [name for name in CAR_PRICE_FEATURES if name not in changed] + ["mae_growth"],
-        "effects": effects,
-    }
-    finish("car_price", manifest, rows, 60000, path, events)
+    header = {"source": "nannyml " + package_version() + ": load_synthetic_car_price_dataset() (regression_synthetic_reference.csv, "
+                        "regression_synthetic_analysis.csv, regression_synthetic_analysis_targets.csv)",
+              "model": "car-price", "version": "v1", "type": "regression"}
+    finish("car_price", header, rows, CAR_PRICE_REFERENCE_IDS, CAR_PRICE_ANALYSIS_IDS, change_ts, changes, CAR_PRICE_FEATURES,
+           effects, path, events, extra_controls=["mae_growth"])
 
 
 CREDIT_CARD_FEATURES = ["acq_channel", "app_behavioral_score", "requested_credit_limit", "app_channel",
@@ -409,19 +400,11 @@ def credit_card():
     if effects["predicted_class"]["psi"] > 0.02:
         changes.append({"kind": "class_mix", "subject": "predicted_class", "rule": "PredictedClassDrift", "start": change_ts,
                         "effect": effects["predicted_class"], "required": effects["predicted_class"]["psi"] >= 0.1})
-    changed = {c["subject"] for c in changes}
-    manifest = {
-        "source": "nannyml " + package_version() + ": load_synthetic_multiclass_classification_dataset() (mc_reference.csv, "
-                  "mc_analysis.csv, mc_analysis_gt.csv)",
-        "model": "credit-card", "version": "v1", "type": "multiclass", "classes": CREDIT_CARD_CLASSES,
-        "reference_ids": [CREDIT_CARD_REFERENCE_IDS.start, CREDIT_CARD_REFERENCE_IDS.stop - 1],
-        "analysis_ids": [CREDIT_CARD_ANALYSIS_IDS.start, CREDIT_CARD_ANALYSIS_IDS.stop - 1],
-        "change_start": change_ts,
-        "changes": changes,
-        "controls": [name for name in CREDIT_CARD_FEATURES if name not in changed],
-        "effects": effects,
-    }
-    finish("credit_card", manifest, rows, 60000, path, events)
+    header = {"source": "nannyml " + package_version() + ": load_synthetic_multiclass_classification_dataset() (mc_reference.csv, "
+                        "mc_analysis.csv, mc_analysis_gt.csv)",
+              "model": "credit-card", "version": "v1", "type": "multiclass", "classes": CREDIT_CARD_CLASSES}
+    finish("credit_card", header, rows, CREDIT_CARD_REFERENCE_IDS, CREDIT_CARD_ANALYSIS_IDS, change_ts, changes, CREDIT_CARD_FEATURES,
+           effects, path, events)
 
 
 def package_version():
