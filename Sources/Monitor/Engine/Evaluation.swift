@@ -14,6 +14,9 @@ struct EvaluationContext {
     var count: Int
     var reference: ActiveReference
     var referencePerformance: ReferencePerformance
+    /// Segment attributes of the version's fairness attribute sets that it does not track
+    /// (absent from the events when it started): rules on them are skipped, saying so.
+    var missingAttributes: Set<String> = []
 
     // Drift evaluations.
     var featureMetrics: [MetricObservation] = []

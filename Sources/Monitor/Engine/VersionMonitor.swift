@@ -385,6 +385,16 @@ final class VersionMonitor {
         return (closed.isEmpty ? [] : evaluate(closed, of: monitoring), payload)
     }
 
+    /// The attributes of the fairness attribute sets that have no position among the
+    /// version's segment codes (not seen when it started): their groups cannot be told apart.
+    private var missingAttributes: Set<String> {
+        var missing: Set<String> = []
+        for (attributes, positions) in zip(fairnessAttributes, fairnessPositions) where positions.count < attributes.count {
+            for name in attributes where codes.position(ofExisting: name).map({ !positions.contains($0) }) ?? true { missing.insert(name) }
+        }
+        return missing
+    }
+
     /// The event's group in each tracked attribute set, cached per packed segment code
     /// (a few hundred combinations in practice; the cache is capped).
     private func fairnessGroups(of segment: UInt64) -> [FairnessGroupKey] {
@@ -509,6 +519,7 @@ final class VersionMonitor {
             context.featureMetrics = DriftMetrics.featureMetrics(of: window.summary, layout: active.layout)
             // Selection rates are a binary classifier's (a regression model predicts no class).
             if modelType == .binary { context.selection = zip(fairnessAttributes, window.summary.selection).map { ($0, $1) } }
+            context.missingAttributes = missingAttributes
             context.volume = window.eventCount
             context.lateEventRate = lateEventRate
             if let scores = window.summary.predictedScores { context.estimate = estimate(scores) }
@@ -559,6 +570,7 @@ final class VersionMonitor {
                 context.regression = window.regression
                 context.regressionFairness = zip(fairnessAttributes, window.regressionFairness).map { ($0, $1) }
             }
+            context.missingAttributes = missingAttributes
             context.labelled = window.labelled
             context.labelCoverage = window.coverage
             context.outcomeFairness = zip(fairnessAttributes, window.fairness).map { ($0, $1) }

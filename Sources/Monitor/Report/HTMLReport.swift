@@ -290,12 +290,12 @@ package struct HTMLReport {
     // MARK: Skipped evaluations
 
     private func skipped(_ page: inout HTMLPage) {
-        page.raw("<section id=\"evaluations\"><h2>Rule evaluations</h2>\n<table class=\"summary\"><tr><th>rule</th><th>judged</th><th>too few samples</th><th>no value</th><th>no reference value</th><th>held as noise</th><th>firings</th><th>flaps</th></tr>")
+        page.raw("<section id=\"evaluations\"><h2>Rule evaluations</h2>\n<table class=\"summary\"><tr><th>rule</th><th>judged</th><th>too few samples</th><th>no value</th><th>no reference value</th><th>attribute missing</th><th>held as noise</th><th>firings</th><th>flaps</th></tr>")
         for rule in activity {
             page.raw("<tr class=\"\(rule.skipped > rule.evaluated ? "blind" : "")\"><td>")
             page.text(rule.rule)
             page.raw("</td><td>\(rule.evaluated)</td><td>\(rule.skippedForTooFewSamples)\(rule.medianSkippedSamples.map { " (median \($0) &lt; \(rule.minSamples))" } ?? "")</td>"
-                     + "<td>\(rule.skippedForNoValue)</td><td>\(rule.skippedForNoReference)</td><td>\(rule.heldAsNoise)</td><td>\(rule.firings)</td><td>\(rule.flaps)</td></tr>")
+                     + "<td>\(rule.skippedForNoValue)</td><td>\(rule.skippedForNoReference)</td><td>\(rule.skippedForMissingAttribute)</td><td>\(rule.heldAsNoise)</td><td>\(rule.firings)</td><td>\(rule.flaps)</td></tr>")
         }
         page.raw("</table></section>\n")
     }

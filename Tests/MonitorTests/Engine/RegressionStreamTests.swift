@@ -119,6 +119,32 @@ import Testing
         #expect(referenceGaps.allSatisfy { $0.contains("no regression outcomes") && $0.contains("stream reference") })
     }
 
+    /// A fairness rule on a segment attribute the events do not carry is skipped saying so
+    /// and naming it — in the counts, the notice and the summary — rather than as "too few
+    /// samples (median 0)"; a rule on an attribute they carry is judged as before.
+    @Test func aFairnessRuleOnAnAbsentAttributeIsSkippedNamingIt() throws {
+        var configuration = Self.configuration()
+        configuration.blindNoticeAfter = 3
+        let rules = try RuleFixtures.load("""
+        rules:
+          - {name: DistrictGap, scope: fairness, attributes: [district], metric: mae_ratio, condition: "< 0.5", min_samples: 50}
+          - {name: RegionGap, scope: fairness, attributes: [region], metric: mae_ratio, condition: "< 0.01", min_samples: 50}
+        """).get()
+        let run = try StreamFixtures.replay([StreamFixtures.path("regression.jsonl")], configuration: configuration, rules: rules,
+                                            decoder: EventDecoder(modelTypes: configuration.modelTypes))
+        let district = try #require(run.engine.ruleActivity.first { $0.rule == "DistrictGap" })
+        let region = try #require(run.engine.ruleActivity.first { $0.rule == "RegionGap" })
+        #expect(district.skippedForMissingAttribute == 21 && district.skippedForTooFewSamples == 0 && district.evaluated == 0)
+        #expect(district.missingAttributes == ["district"])
+        #expect(region.evaluated == 21 && region.skippedForMissingAttribute == 0)
+        #expect(run.engine.counters.ruleEvaluations["DistrictGap"]?["missing_attribute"] == 21)
+        #expect(run.engine.summaryLines().contains(
+            "  DistrictGap: 0 of 21 evaluations judged — 21 skipped with segment attribute district missing from the events; 0 firing(s), 0 flap(s)"))
+        let notice = try #require(run.lines(.notice).first { $0["rule"] as? String == "DistrictGap" })
+        #expect(notice["type"] as? String == "rule_not_evaluated" && notice["reason"] as? String == "missing_attribute")
+        #expect(notice["attributes"] as? [String] == ["district"] && notice["samples"] == nil)
+    }
+
     /// A prediction that does not fit its model's declared type is rejected with its
     /// reason, whether decoded or given decoded; nothing else of the run is lost.
     @Test func anEventOfTheWrongTypeIsRejected() {

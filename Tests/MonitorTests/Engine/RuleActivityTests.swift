@@ -1,3 +1,4 @@
+import DriftCore
 import Foundation
 import Testing
 @testable import Monitor
@@ -49,6 +50,26 @@ import Testing
     @Test func aFewSkipsInARowSayNothing() throws {
         let (notices, engine) = try Self.run(volumes: [2, 5, 2, 5], minSamples: 3, blindAfter: 2)
         #expect(notices.isEmpty && engine.ruleActivity.first?.skippedForTooFewSamples == 2)
+    }
+
+    /// Skips for a missing attribute survive a checkpoint (format 7); a format-6 activity,
+    /// written before they existed, restores with none.
+    @Test func missingAttributeSkipsSurviveACheckpoint() throws {
+        var activity = RuleActivity(rule: "Gap", minSamples: 10)
+        activity.recordSkip(.missingAttributes(["region", "district"]))
+        activity.recordSkip(.missingAttributes(["district"]))
+        activity.recordSkip(.tooFewSamples(4))
+        #expect(activity.skippedForMissingAttribute == 2 && activity.missingAttributes == ["district", "region"] && activity.skipped == 3)
+        var writer = BinaryWriter()
+        activity.encode(to: &writer)
+        var reader = BinaryReader(writer.bytes)
+        var restored = RuleActivity(rule: "Gap", minSamples: 10)
+        try restored.restore(from: &reader, format: 7)
+        #expect(restored == activity && reader.remaining == 0)
+        var old = RuleActivity(rule: "Gap", minSamples: 10)
+        var oldReader = BinaryReader(writer.bytes)
+        try old.restore(from: &oldReader, format: 6)
+        #expect(old.skippedForMissingAttribute == 0 && old.skippedForTooFewSamples == 1 && old.missingAttributes.isEmpty)
     }
 
     @Test func hysteresisMovesTheThresholdTowardsNoEffect() {
