@@ -146,7 +146,8 @@ package final class MonitorEngine {
                 // CBPE calibrates on the outcomes whatever the condition.
                 case (.estimated, _) where reference.outcomes == nil:
                     "no labelled outcomes to calibrate the scores on"
-                case (.regression, _) where rule.condition.needsReferenceValue, (.regressionFairness, _) where rule.condition.needsReferenceValue:
+                case (.regression, _) where rule.condition.needsReferenceValue, (.regressionFairness, _) where rule.condition.needsReferenceValue,
+                     (.residualDrift, _):
                     "no regression outcomes (profiles keep a binary classifier's outcomes only, so far)"
                 default: nil
                 }

@@ -269,6 +269,13 @@ final class RuleEvaluator {
             let referenceValue = baseline.isSettled(labelReadiness) ? baseline.regression.value(name) : nil
             return Measured(value: regression.value(name), samples: context.labelled, reference: ReferenceStatistic(value: referenceValue),
                             evidence: .performance, noEffect: referenceValue)
+        case let .residualDrift(name):
+            // The reference's residuals once its outcomes are settled; no noise gate (as the
+            // regression metrics'): judged on the value, with `min_samples` labelled predictions.
+            guard let residuals = context.residuals else { return Measured(samples: 0) }
+            let baseline = context.referencePerformance
+            let value = baseline.isSettled(labelReadiness) ? name.value(of: residuals, reference: baseline.residuals) : nil
+            return Measured(value: value, samples: context.labelled, evidence: .performance, noEffect: 0)
         case let .regressionFairness(name):
             if let missing = missingAttributes(of: subject, context: context) { return missing }
             guard case let .fairness(attributes) = subject,
@@ -524,6 +531,13 @@ final class RuleEvaluator {
             if let regression = context.regression {
                 for metric in RegressionMetric.allCases {
                     observations.append((.model, .regression(metric), regression.value(metric), context.labelled))
+                }
+            }
+            if let residuals = context.residuals {
+                let baseline = context.referencePerformance
+                for metric in ResidualDriftMetric.allCases {
+                    let value = baseline.isSettled(labelReadiness) ? metric.value(of: residuals, reference: baseline.residuals) : nil
+                    observations.append((.model, .residualDrift(metric), value, context.labelled))
                 }
             }
             for (attributes, summary) in context.regressionFairness {

@@ -430,6 +430,7 @@ final class VersionMonitor {
             referencePerformance.resolved += 1
             if let label {
                 referencePerformance.regression.record(prediction: predicted, label: label)
+                referencePerformance.residuals.record(label - predicted)
                 for index in referencePerformance.regressionFairness.indices {
                     referencePerformance.regressionFairness[index].record(group: groups[index], prediction: predicted, label: label)
                 }
@@ -568,6 +569,7 @@ final class VersionMonitor {
             case .binary: context.outcome = window.outcome
             case .regression:
                 context.regression = window.regression
+                context.residuals = window.residuals
                 context.regressionFairness = zip(fairnessAttributes, window.regressionFairness).map { ($0, $1) }
             }
             context.missingAttributes = missingAttributes
