@@ -146,13 +146,15 @@ package final class MonitorEngine {
                 // CBPE calibrates on the outcomes whatever the condition.
                 case (.estimated, _) where reference.outcomes == nil:
                     "no labelled outcomes to calibrate the scores on"
-                case (.regression, _) where rule.condition.needsReferenceValue, (.regressionFairness, _) where rule.condition.needsReferenceValue,
-                     (.residualDrift, _):
-                    "no regression outcomes (profiles keep a binary classifier's outcomes only, so far)"
+                case (.regression, _) where rule.condition.needsReferenceValue && !(reference.outcomes?.isRegression ?? false),
+                     (.regressionFairness, _) where rule.condition.needsReferenceValue && !(reference.outcomes?.isRegression ?? false),
+                     (.residualDrift, _) where !(reference.outcomes?.isRegression ?? false):
+                    "no regression outcomes"
                 default: nil
                 }
                 let remedy = if rule.metric.name.modelTypes == [.regression] {
-                    "judge the model against its stream reference (no profile for it), or use absolute thresholds"
+                    "build the profile with `driftwatch profile --config` (declaring the model a regression model) from data with labels, "
+                        + "judge the model against its stream reference (no profile for it), or use absolute thresholds"
                 } else {
                     "build the profile with `driftwatch profile` from data with labels"
                 }

@@ -114,6 +114,13 @@ struct ReferencePerformance: Sendable {
         for index in fairness.indices {
             if let given = outcomes.fairness.first(where: { $0.attributes == fairness[index].attributes }) { fairness[index] = given }
         }
+        regression = outcomes.regression
+        residuals = outcomes.residuals
+        for index in regressionFairness.indices {
+            if let given = outcomes.regressionFairness.first(where: { $0.attributes == regressionFairness[index].attributes }) {
+                regressionFairness[index] = given
+            }
+        }
     }
 
     /// Whether enough of the period's predictions have an outcome to trust its metrics: the
