@@ -5,6 +5,10 @@ import DriftCore
 /// `{"features":[{name, kind, reference, current, <statistics>}], "output":{"score", "label_pred"},
 ///   "performance":{"reference","current"}, "fairness":{"<attributes>":{"groups", <gaps>, excluded…}}}`
 ///
+/// For a regression model's data (both sides) the performance is its regression metrics, with
+/// `"difference"` (current − reference) beside them, and `"residual_drift":{"psi","ks"}` of the
+/// current residuals against the reference's follows it.
+///
 /// Features are sorted by name, groups by key; undefined values are null. Intersection
 /// attribute sets and their groups are named with `×` between the parts.
 extension DatasetComparison {
@@ -42,7 +46,20 @@ extension DatasetComparison {
         if let referenceOutcomes { Self.writePerformance(referenceOutcomes, into: &writer) } else { writer.null() }
         writer.key("current")
         Self.writePerformance(currentOutcomes, into: &writer)
+        if let regression = regressionComparison {
+            writer.key("difference")
+            writer.beginObject()
+            for (key, value) in regression.differences { writer.member(key, value) }
+            writer.endObject()
+        }
         writer.endObject()
+        if let regression = regressionComparison {
+            writer.key("residual_drift")
+            writer.beginObject()
+            writer.member("psi", regression.residualPSI)
+            writer.member("ks", regression.residualKS)
+            writer.endObject()
+        }
 
         writer.key("fairness")
         writer.beginObject()
@@ -195,8 +212,13 @@ extension DatasetComparison {
 }
 
 extension DatasetOutcomes {
-    /// The performance keys of the report, in order; rates are nil without labelled predictions.
+    /// The performance keys of the report, in order; rates are nil without labelled
+    /// predictions. A regression model's: its count, regression metrics and label coverage.
     package var performanceMetrics: [(String, Double?)] {
+        if isRegression {
+            return [("count", Double(regression.count))] + RegressionMetric.allCases.map { ($0.rawValue, regression.value($0)) }
+                + [("label_coverage", labelCoverage)]
+        }
         let summary = performance
         let labelled = summary.labelledCount > 0
         func defined(_ value: Double?) -> Double? { labelled ? value : nil }

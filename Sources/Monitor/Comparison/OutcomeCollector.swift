@@ -150,6 +150,9 @@ package struct DatasetOutcomes: Sendable {
     /// A regression model's residuals (label − prediction).
     package var residuals = ResidualHistogram()
 
+    /// Whether these are a regression model's outcomes (some labelled regression prediction).
+    package var isRegression: Bool { regression.count + Int(regression.nonFiniteCount) > 0 }
+
     /// Predictions with a label (a regression model's with a finite one).
     package var labelled: Int { Int(performance.labelledCount) + regression.count }
 
