@@ -56,6 +56,15 @@ public struct ResidualHistogram: Equatable, Sendable {
         return Int32(residual < 0 ? -magnitude : magnitude)
     }
 
+    /// The centre of a bucket: within ``relativeAccuracy`` of every residual in it (0 for the zero bucket).
+    public static func centre(ofKey key: Int32) -> Double {
+        guard key != 0 else { return 0 }
+        let gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
+        let upper = Double.exp((Double(abs(key)) - keyOffset) * logGamma)
+        let centre = 2 * upper / (gamma + 1)
+        return key < 0 ? -centre : centre
+    }
+
     /// Records one residual (label − prediction).
     public mutating func record(_ residual: Double) {
         guard residual.isFinite else {

@@ -16,6 +16,8 @@ package struct HTMLReport {
     package var reference: ReferenceValues?
     /// Reference against window distributions of features where drift alerts fired.
     package var distributions: FeatureDistributions?
+    /// Regression model versions' residuals over the history (and the reference's).
+    package var residuals: ResidualDistributions?
 
     /// The k of the band: that of a `sigma` rule watching the chart, else this.
     static let defaultBandSigmas = 2.0
@@ -146,6 +148,7 @@ package struct HTMLReport {
                 for key in charted { chart(key, rules: matcher.rules(watching: key), section: section, into: &page) }
                 page.raw("</div>\n")
             }
+            if section == .performance { residuals?.render(modelVersion, into: &page) }
             if section == .fairness { fairnessTable(modelVersion, into: &page) }
         }
         page.raw("</section>\n")
