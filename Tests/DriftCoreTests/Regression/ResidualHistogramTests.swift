@@ -44,7 +44,7 @@ import Testing
         #expect(abs(psi - sample.psi) <= 0.02, "psi \(psi), reference \(sample.psi)")
     }
 
-    /// Each residual's bucket holds it within the relative accuracy, and keys order as residuals.
+    /// Each residual's bucket holds it, its centre within the relative accuracy, and keys order as residuals.
     @Test func bucketsHoldTheirValuesAndOrderAsThem() {
         let gamma = (1 + ResidualHistogram.relativeAccuracy) / (1 - ResidualHistogram.relativeAccuracy)
         let residuals = [-1e12, -25_000.5, -1, -1e-9, -5e-324, 0, 5e-324, 1e-9, 0.97, 1, 1.01, 3.7, 25_000.5, 1e300]
@@ -54,6 +54,8 @@ import Testing
             let exponent = Double(abs(ResidualHistogram.key(residual))) - 40_000
             let upper = pow(gamma, exponent), lower = pow(gamma, exponent - 1)
             #expect(residual.magnitude <= upper * (1 + 1e-12) && residual.magnitude > lower * (1 - 1e-12), "\(residual)")
+            let centre = ResidualHistogram.centre(ofKey: ResidualHistogram.key(residual))
+            #expect(abs(centre - residual) <= ResidualHistogram.relativeAccuracy * residual.magnitude * (1 + 1e-9), "centre \(centre) of \(residual)")
         }
     }
 
