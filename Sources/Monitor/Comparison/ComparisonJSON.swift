@@ -7,7 +7,8 @@ import DriftCore
 ///
 /// For a regression model's data (both sides) the performance is its regression metrics, with
 /// `"difference"` (current − reference) beside them, and `"residual_drift":{"psi","ks"}` of the
-/// current residuals against the reference's follows it.
+/// current residuals against the reference's follows it; its fairness is each group's
+/// `count`, `mae`, `rmse`, `bias` with `mae_difference`, `mae_ratio`, `excluded` and `min_group_size`.
 ///
 /// Features are sorted by name, groups by key; undefined values are null. Intersection
 /// attribute sets and their groups are named with `×` between the parts.
@@ -63,9 +64,16 @@ extension DatasetComparison {
 
         writer.key("fairness")
         writer.beginObject()
-        for (attributes, report) in fairness {
-            writer.key(attributes.joined(separator: "×"))
-            Self.writeFairness(report, into: &writer)
+        if currentOutcomes.isRegression {
+            for (attributes, report) in regressionFairness {
+                writer.key(attributes.joined(separator: "×"))
+                Self.writeRegressionFairness(report, into: &writer)
+            }
+        } else {
+            for (attributes, report) in fairness {
+                writer.key(attributes.joined(separator: "×"))
+                Self.writeFairness(report, into: &writer)
+            }
         }
         writer.endObject()
         writer.endObject()
@@ -164,6 +172,29 @@ extension DatasetComparison {
         for (key, value) in outcomes.performanceMetrics {
             if key == "count" { writer.member(key, Int(value ?? 0)) } else { writer.member(key, value) }
         }
+        writer.endObject()
+    }
+
+    private static func writeRegressionFairness(_ report: RegressionFairnessReport, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("groups")
+        writer.beginObject()
+        for group in report.groups {
+            writer.key(group.key.values.joined(separator: "×"))
+            writer.beginObject()
+            writer.member("count", group.count)
+            writer.member("mae", group.meanAbsoluteError)
+            writer.member("rmse", group.rootMeanSquaredError)
+            writer.member("bias", group.bias)
+            writer.endObject()
+        }
+        writer.endObject()
+        for metric in RegressionFairnessMetric.allCases { writer.member(metric.rawValue, metric.value(of: report)) }
+        writer.key("excluded")
+        writer.beginArray()
+        for group in report.excluded { writer.value(group.values.joined(separator: "×")) }
+        writer.endArray()
+        writer.member("min_group_size", report.minimumGroupSize)
         writer.endObject()
     }
 

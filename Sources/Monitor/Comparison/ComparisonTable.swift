@@ -37,7 +37,17 @@ extension DatasetComparison {
             sections.append("Residual drift (label − prediction, current against reference)\n  psi \(f(regression.residualPSI))  ks \(f(regression.residualKS))")
         }
 
-        for (attributes, report) in fairness {
+        for (attributes, report) in regressionFairness where currentOutcomes.isRegression {
+            var groups = TextTable(["group", "labelled", "mae", "rmse", "bias"])
+            for group in report.groups {
+                groups.add([group.key.values.joined(separator: "×"), "\(group.count)", f(group.meanAbsoluteError), f(group.rootMeanSquaredError), f(group.bias)])
+            }
+            var text = "Per-group errors: \(attributes.joined(separator: " × ")) (groups under \(report.minimumGroupSize) excluded from gaps)\n"
+            text += groups.render() + "\n  " + RegressionFairnessMetric.allCases.map { "\($0.rawValue) \(f($0.value(of: report)))" }.joined(separator: "\n  ")
+            if !report.excluded.isEmpty { text += "\n  excluded: " + report.excluded.map { $0.values.joined(separator: "×") }.joined(separator: ", ") }
+            sections.append(text)
+        }
+        for (attributes, report) in fairness where !currentOutcomes.isRegression {
             var groups = TextTable(["group", "count", "labelled", "selection rate", "tpr", "fpr", "accuracy", "precision"])
             for group in report.groups {
                 groups.add([group.key.values.joined(separator: "×"), "\(group.predictionCount)", "\(group.labelledCount)"]

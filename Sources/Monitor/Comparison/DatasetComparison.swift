@@ -119,6 +119,11 @@ package struct DatasetComparison: Sendable {
             residualKS: currentOutcomes.residuals.kolmogorovSmirnov(against: referenceOutcomes.residuals))
     }
 
+    /// A regression model's per-group errors in the current dataset, by attribute set.
+    package var regressionFairness: [(attributes: [String], report: RegressionFairnessReport)] {
+        currentOutcomes.regressionFairness.map { ($0.attributes, $0.report(minimumGroupSize: minimumGroupSize)) }
+    }
+
     /// Fairness reports of the current dataset, by attribute set.
     package var fairness: [(attributes: [String], report: FairnessReport)] {
         currentOutcomes.fairness.map { ($0.attributes, $0.report(minimumGroupSize: minimumGroupSize)) }
