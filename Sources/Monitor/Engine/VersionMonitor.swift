@@ -513,6 +513,7 @@ final class VersionMonitor {
             eventsSinceEvaluation = 0
             lateSinceEvaluation = 0
         }
+        let missing = closed.isEmpty ? [] : missingAttributes
         for window in closed {
             var context = EvaluationContext(
                 model: model, version: version, kind: .drift, windowStart: window.start, windowEnd: window.end,
@@ -520,7 +521,7 @@ final class VersionMonitor {
             context.featureMetrics = DriftMetrics.featureMetrics(of: window.summary, layout: active.layout)
             // Selection rates are a binary classifier's (a regression model predicts no class).
             if modelType == .binary { context.selection = zip(fairnessAttributes, window.summary.selection).map { ($0, $1) } }
-            context.missingAttributes = missingAttributes
+            context.missingAttributes = missing
             context.volume = window.eventCount
             context.lateEventRate = lateEventRate
             if let scores = window.summary.predictedScores { context.estimate = estimate(scores) }
@@ -559,6 +560,7 @@ final class VersionMonitor {
     private func performanceEvaluations(_ ready: [PerformanceTracker.Window], of monitoring: Monitoring) -> [Evaluation] {
         var paneMilliseconds: Int64?
         if case let .eventTime(width, _) = configuration.window.kind { paneMilliseconds = width }
+        let missing = ready.isEmpty ? [] : missingAttributes
         return ready.map { window in
             var context = EvaluationContext(
                 model: model, version: version, kind: .performance,
@@ -572,7 +574,7 @@ final class VersionMonitor {
                 context.residuals = window.residuals
                 context.regressionFairness = zip(fairnessAttributes, window.regressionFairness).map { ($0, $1) }
             }
-            context.missingAttributes = missingAttributes
+            context.missingAttributes = missing
             context.labelled = window.labelled
             context.labelCoverage = window.coverage
             context.outcomeFairness = zip(fairnessAttributes, window.fairness).map { ($0, $1) }

@@ -103,28 +103,11 @@ package struct ResidualDistributions: Sendable {
     /// The chart of one model version (nothing for a version without residuals).
     func render(_ version: ModelVersion, into page: inout HTMLPage) {
         guard let (edges, window, reference) = shares(version) else { return }
-        let width = 540.0, height = 138.0, left = 48.0, right = 532.0, top = 8.0, bottom = 120.0
-        let high = max((window + (reference ?? [])).max() ?? 1, 1e-9) * 1.1
-        let slot = (right - left) / Double(Self.bins)
         page.raw("<h4>Residual distribution</h4>\n<div class=\"grid\">\n<figure class=\"distribution-card\"><figcaption><b>label − prediction</b> · ")
         page.text("\(histograms[version]!.count) labelled predictions over the history" + (reference == nil ? "" : ", against the reference profile's"))
-        page.raw("</figcaption><svg class=\"distribution residuals\" id=\"residuals-\(HTMLPage.anchor(version.model, version.version))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" role=\"img\">")
-        page.raw("<line class=\"axis\" x1=\"\(SVG.n(left))\" x2=\"\(SVG.n(right))\" y1=\"\(SVG.n(bottom))\" y2=\"\(SVG.n(bottom))\"/>")
-        page.raw("<text class=\"tick\" x=\"\(SVG.n(left - 4))\" y=\"\(SVG.n(top + 8))\" text-anchor=\"end\">\(SVG.value(high * 100))%</text>")
-        for bin in 0..<Self.bins {
-            let x = left + Double(bin) * slot
-            let sides = (reference.map { [("reference", $0[bin])] } ?? []) + [("window", window[bin])]
-            for (side, share) in sides {
-                let barHeight = share / high * (bottom - top)
-                let offset = side == "reference" ? slot * 0.1 : (reference == nil ? slot * 0.1 : slot * 0.5)
-                page.raw("<rect class=\"bar \(side)\" x=\"\(SVG.n(x + offset))\" y=\"\(SVG.n(bottom - barHeight))\" width=\"\(SVG.n(slot * (reference == nil ? 0.8 : 0.4)))\" height=\"\(SVG.n(barHeight))\"><title>")
-                page.text("≥ \(SVG.value(edges[bin])): \(side == "window" ? "history" : side) \(SVG.value(share * 100)) %")
-                page.raw("</title></rect>")
-            }
-            if bin % 4 == 0 {
-                page.raw("<text class=\"tick\" x=\"\(SVG.n(x))\" y=\"\(SVG.n(bottom + 12))\" text-anchor=\"middle\">\(SVG.value(edges[bin]))</text>")
-            }
-        }
+        page.raw("</figcaption><svg class=\"distribution residuals\" id=\"residuals-\(HTMLPage.anchor(version.model, version.version))\" ")
+        let bars = (0..<Self.bins).map { bin in (label: SVG.value(edges[bin]), reference: reference?[bin], window: window[bin]) }
+        FeatureDistributions.drawBars(bars, windowSide: "history", labelEvery: 4, labelAtEdge: true, into: &page)
         page.raw("</svg><p class=\"legend\">" + (reference == nil ? "" : "grey: reference share · ") + "blue: share of the history's residuals</p></figure>\n</div>\n")
     }
 }
