@@ -153,7 +153,7 @@ package final class ServiceMetrics: Sendable {
     /// the engines; the label values are the fixed sets of
     /// ``ServiceStatus/cappedCounts(_:join:)`` and ``ServiceStatus/Counters/late``). Also
     /// `driftwatch_rule_evaluations_total{rule,result}`: every rule's evaluations by
-    /// result, so a rule that is never judged (too few samples, no reference value) shows.
+    /// result, so a rule that is never judged (too few samples, no reference value, a missing segment attribute) shows.
     func setEngineCounts(_ totals: ServiceStatus.Counters) {
         advance(Family.capped, to: totals.capped.map { ([("cap", $0.key)], $0.value) })
         advance(Family.late, to: totals.late.map { ([("kind", $0.key)], $0.value) })

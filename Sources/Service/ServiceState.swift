@@ -51,7 +51,7 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
         /// of performance (a label names no model, so it cannot be rejected when decoded).
         package var mismatchedLabels = 0
         /// Per rule, its evaluations by result: `judged`, `too_few_samples`, `no_value`,
-        /// `no_reference_value`, `held_as_noise` — a rule that is never judged shows here.
+        /// `no_reference_value`, `missing_attribute`, `held_as_noise` — a rule that is never judged shows here.
         package var ruleEvaluations: [String: [String: Int]] = [:]
 
         package init() {}

@@ -14,7 +14,8 @@ struct ProfileCommand: ParsableCommand {
         the --segment-columns and the --ignore-columns. The score is profiled as @score and the predicted class
         as @prediction. Labels (label events joined by id, or a `label` column) add the reference's outcomes:
         performance and per-group fairness, and each metric's spread over chunks, which relative and `sigma`
-        rule conditions need. A second pass measures each drift statistic's spread over chunks of the data.
+        rule conditions need. A regression model (declared in --config: models: {name: {type: regression}})
+        gets its MAE, RMSE, MAPE, bias, R², per-group errors and residuals instead. A second pass measures each drift statistic's spread over chunks of the data.
         Use the profile with `driftwatch replay --reference` or `driftwatch compare --reference`.
         """
     )
@@ -70,7 +71,13 @@ struct ProfileCommand: ParsableCommand {
 
         print("profiled \(profiler.rowCount) rows of \(input): \(counters.summary)")
         print(ProfileSummary.table(profile))
-        if let outcomes = document.outcomes {
+        if let outcomes = document.outcomes, outcomes.isRegression {
+            let regression = outcomes.regression
+            func value(_ number: Double?) -> String { number.map { String(format: "%.6g", $0) } ?? "-" }
+            print("outcomes: \(outcomes.labelled) labelled of \(outcomes.predictions) predictions (regression), MAE \(value(regression.meanAbsoluteError)), "
+                + "RMSE \(value(regression.rootMeanSquaredError)), MAPE \(value(regression.meanAbsolutePercentageError)), "
+                + "bias \(value(regression.bias)), R² \(value(regression.r2))")
+        } else if let outcomes = document.outcomes {
             let accuracy = outcomes.performance.accuracy.map { String(format: "%.4f", $0) } ?? "-"
             print("outcomes: \(outcomes.labelled) labelled of \(outcomes.predictions) predictions, accuracy \(accuracy); "
                 + "performance spread over \(outcomes.chunks[.accuracy] == nil ? "too few" : "chunks of \(outcomes.chunkSize)") labelled predictions")

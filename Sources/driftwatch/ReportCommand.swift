@@ -70,21 +70,42 @@ struct ReportCommand: ParsableCommand {
             }
             distributions = chosen
         }
+        // A regression model's residuals: a second pass joining its predictions and labels.
+        var residuals: ResidualDistributions?
+        if file.monitor.modelTypes.hasRegression {
+            var joined = ResidualDistributions(reference: document)
+            var options = DatasetOptions()
+            options.decoder = file.decoder
+            for input in history.input {
+                do {
+                    _ = try DatasetReader.read(path: input, options: options) { joined.add($0) }
+                } catch let error as DatasetError {
+                    throw CommandFailure(error.description)
+                }
+            }
+            if joined.overflow > 0 {
+                FileHandle.standardError.write(Data("report: \(joined.overflow) residuals past the caps left out of the residual distribution\n".utf8))
+            }
+            residuals = joined
+        }
         let chart = thresholdSweep.map { sweep in
             SweepOptions.warnOverflow(sweep)
             return SweepChart(rule: sweep.base.name, results: sweep.results(activity: engine.ruleActivity, incidents: known))
         }
         try Self.write(collector, activity: engine.ruleActivity.filter { !clones.contains($0.rule) }, rules: rules, title: title,
-                       inputs: history.input, reference: document.map(ReferenceValues.init), distributions: distributions, sweep: chart, to: out)
+                       inputs: history.input, reference: document.map(ReferenceValues.init), distributions: distributions, residuals: residuals,
+                       sweep: chart, to: out)
     }
 
     /// Renders and writes the report (also `replay --report`).
     static func write(_ collector: HistoryCollector, activity: [RuleActivity], rules: RuleSet, title: String, inputs: [String],
-                      reference: ReferenceValues?, distributions: FeatureDistributions? = nil, sweep: SweepChart? = nil, to path: String) throws {
+                      reference: ReferenceValues?, distributions: FeatureDistributions? = nil, residuals: ResidualDistributions? = nil,
+                      sweep: SweepChart? = nil, to path: String) throws {
         var report = HTMLReport(title: title, inputs: inputs.map { URL(fileURLWithPath: $0).lastPathComponent }, history: collector,
                                 rules: rules, activity: activity, sweep: sweep)
         report.reference = reference
         report.distributions = distributions
+        report.residuals = residuals
         let html = report.render()
         let file = try OutputFile(path: path)
         file.writeLine(html)

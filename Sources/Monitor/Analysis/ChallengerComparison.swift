@@ -121,6 +121,7 @@ package struct ChallengerComparison: Sendable {
         package static let maximumVersions = 16
 
         /// Reads `paths` (JSON lines or CSV) as one side; labels join predictions by id across them.
+        /// A regression model's labelled predictions are a clear error: the gate's metrics are a binary classifier's.
         package static func read(paths: [String], options: DatasetOptions, maximumRows: Int = 10_000_000, maximumAttributes: Int) throws -> Batch {
             var collector = OutcomeCollector(maximumRows: maximumRows, maximumAttributes: maximumAttributes)
             var versions: [String] = []
@@ -138,7 +139,12 @@ package struct ChallengerComparison: Sendable {
                 counters.filteredOut += read.filteredOut
                 counters.rejected.merge(read.rejected, uniquingKeysWith: +)
             }
-            return Batch(versions: versions, outcomes: collector.finish(intersections: [], maximumGroups: FairnessSummary.defaultMaximumGroups),
+            let outcomes = collector.finish(intersections: [], maximumGroups: FairnessSummary.defaultMaximumGroups)
+            guard !outcomes.isRegression else {
+                throw DatasetError("\(paths.joined(separator: ", ")): a regression model's predictions; the challenger comparison judges binary "
+                    + "classifiers (`driftwatch compare` shows two regression datasets' MAE, RMSE, bias and residual drift side by side)")
+            }
+            return Batch(versions: versions, outcomes: outcomes,
                          counters: counters, overflow: collector.overflowCount, unclassified: collector.unclassifiedCount,
                          duplicateLabels: collector.duplicateLabelCount)
         }

@@ -131,6 +131,9 @@ extension BinaryWriter {
             writeCounter(samples)
         case .noValue: write(UInt8(1))
         case .noReference: write(UInt8(2))
+        case let .missingAttributes(names):
+            write(UInt8(3))
+            write(strings: names)
         }
     }
 
@@ -242,6 +245,7 @@ extension BinaryReader {
         case 0: .tooFewSamples(try readCounter())
         case 1: .noValue
         case 2: .noReference
+        case 3: .missingAttributes(try readStrings())
         case let tag: throw SerializationError.invalidValue("unknown skip reason tag \(tag)")
         }
     }

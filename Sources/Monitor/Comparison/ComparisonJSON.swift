@@ -5,6 +5,11 @@ import DriftCore
 /// `{"features":[{name, kind, reference, current, <statistics>}], "output":{"score", "label_pred"},
 ///   "performance":{"reference","current"}, "fairness":{"<attributes>":{"groups", <gaps>, excluded…}}}`
 ///
+/// For a regression model's data (both sides) the performance is its regression metrics, with
+/// `"difference"` (current − reference) beside them, and `"residual_drift":{"psi","ks"}` of the
+/// current residuals against the reference's follows it; its fairness is each group's
+/// `count`, `mae`, `rmse`, `bias` with `mae_difference`, `mae_ratio`, `excluded` and `min_group_size`.
+///
 /// Features are sorted by name, groups by key; undefined values are null. Intersection
 /// attribute sets and their groups are named with `×` between the parts.
 extension DatasetComparison {
@@ -42,13 +47,33 @@ extension DatasetComparison {
         if let referenceOutcomes { Self.writePerformance(referenceOutcomes, into: &writer) } else { writer.null() }
         writer.key("current")
         Self.writePerformance(currentOutcomes, into: &writer)
+        if let regression = regressionComparison {
+            writer.key("difference")
+            writer.beginObject()
+            for (key, value) in regression.differences { writer.member(key, value) }
+            writer.endObject()
+        }
         writer.endObject()
+        if let regression = regressionComparison {
+            writer.key("residual_drift")
+            writer.beginObject()
+            writer.member("psi", regression.residualPSI)
+            writer.member("ks", regression.residualKS)
+            writer.endObject()
+        }
 
         writer.key("fairness")
         writer.beginObject()
-        for (attributes, report) in fairness {
-            writer.key(attributes.joined(separator: "×"))
-            Self.writeFairness(report, into: &writer)
+        if currentOutcomes.isRegression {
+            for (attributes, report) in regressionFairness {
+                writer.key(attributes.joined(separator: "×"))
+                Self.writeRegressionFairness(report, into: &writer)
+            }
+        } else {
+            for (attributes, report) in fairness {
+                writer.key(attributes.joined(separator: "×"))
+                Self.writeFairness(report, into: &writer)
+            }
         }
         writer.endObject()
         writer.endObject()
@@ -150,6 +175,29 @@ extension DatasetComparison {
         writer.endObject()
     }
 
+    private static func writeRegressionFairness(_ report: RegressionFairnessReport, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("groups")
+        writer.beginObject()
+        for group in report.groups {
+            writer.key(group.key.values.joined(separator: "×"))
+            writer.beginObject()
+            writer.member("count", group.count)
+            writer.member("mae", group.meanAbsoluteError)
+            writer.member("rmse", group.rootMeanSquaredError)
+            writer.member("bias", group.bias)
+            writer.endObject()
+        }
+        writer.endObject()
+        for metric in RegressionFairnessMetric.allCases { writer.member(metric.rawValue, metric.value(of: report)) }
+        writer.key("excluded")
+        writer.beginArray()
+        for group in report.excluded { writer.value(group.values.joined(separator: "×")) }
+        writer.endArray()
+        writer.member("min_group_size", report.minimumGroupSize)
+        writer.endObject()
+    }
+
     private static func writeFairness(_ report: FairnessReport, into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("groups")
@@ -195,8 +243,13 @@ extension DatasetComparison {
 }
 
 extension DatasetOutcomes {
-    /// The performance keys of the report, in order; rates are nil without labelled predictions.
+    /// The performance keys of the report, in order; rates are nil without labelled
+    /// predictions. A regression model's: its count, regression metrics and label coverage.
     package var performanceMetrics: [(String, Double?)] {
+        if isRegression {
+            return [("count", Double(regression.count))] + RegressionMetric.allCases.map { ($0.rawValue, regression.value($0)) }
+                + [("label_coverage", labelCoverage)]
+        }
         let summary = performance
         let labelled = summary.labelledCount > 0
         func defined(_ value: Double?) -> Double? { labelled ? value : nil }

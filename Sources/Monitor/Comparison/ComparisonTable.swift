@@ -23,15 +23,31 @@ extension DatasetComparison {
         sections.append("Numeric drift\n" + numeric.render())
         sections.append("Categorical drift\n" + categorical.render())
 
-        var performance = TextTable(["metric", "reference", "current"])
-        let reference = referenceOutcomes?.performanceMetrics
-        for (index, (name, value)) in currentOutcomes.performanceMetrics.enumerated() {
+        let regression = regressionComparison
+        var performance = TextTable(["metric", "reference", "current"] + (regression == nil ? [] : ["difference"]))
+        // By name: a binary classifier's data may be compared with a regression model's.
+        let reference = referenceOutcomes.map { Dictionary(uniqueKeysWithValues: $0.performanceMetrics.map { ($0.0, $0.1) }) }
+        for (name, value) in currentOutcomes.performanceMetrics {
             let show = name == "count" ? { (value: Double?) in value.map { String(Int($0)) } ?? "-" } : f
-            performance.add([name, reference.map { show($0[index].1) } ?? "-", show(value)])
+            let difference = regression.map { comparison in [comparison.differences.first { $0.0 == name }.map { f($0.1) } ?? "-"] } ?? []
+            performance.add([name, reference.map { show($0[name] ?? nil) } ?? "-", show(value)] + difference)
         }
         sections.append("Performance (labelled predictions)\n" + performance.render())
+        if let regression {
+            sections.append("Residual drift (label − prediction, current against reference)\n  psi \(f(regression.residualPSI))  ks \(f(regression.residualKS))")
+        }
 
-        for (attributes, report) in fairness {
+        for (attributes, report) in regressionFairness where currentOutcomes.isRegression {
+            var groups = TextTable(["group", "labelled", "mae", "rmse", "bias"])
+            for group in report.groups {
+                groups.add([group.key.values.joined(separator: "×"), "\(group.count)", f(group.meanAbsoluteError), f(group.rootMeanSquaredError), f(group.bias)])
+            }
+            var text = "Per-group errors: \(attributes.joined(separator: " × ")) (groups under \(report.minimumGroupSize) excluded from gaps)\n"
+            text += groups.render() + "\n  " + RegressionFairnessMetric.allCases.map { "\($0.rawValue) \(f($0.value(of: report)))" }.joined(separator: "\n  ")
+            if !report.excluded.isEmpty { text += "\n  excluded: " + report.excluded.map { $0.values.joined(separator: "×") }.joined(separator: ", ") }
+            sections.append(text)
+        }
+        for (attributes, report) in fairness where !currentOutcomes.isRegression {
             var groups = TextTable(["group", "count", "labelled", "selection rate", "tpr", "fpr", "accuracy", "precision"])
             for group in report.groups {
                 groups.add([group.key.values.joined(separator: "×"), "\(group.predictionCount)", "\(group.labelledCount)"]

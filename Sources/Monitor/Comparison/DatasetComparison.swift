@@ -104,10 +104,38 @@ package struct DatasetComparison: Sendable {
             unmatchedFeatures: unmatched.sorted())
     }
 
+    /// A regression model's two sides side by side: each metric's difference (current −
+    /// reference, nil where either is undefined) and the residuals' drift; nil unless both
+    /// sides are a regression model's labelled data.
+    package var regressionComparison: RegressionComparison? {
+        guard let referenceOutcomes, referenceOutcomes.isRegression, currentOutcomes.isRegression else { return nil }
+        let reference = Dictionary(uniqueKeysWithValues: referenceOutcomes.performanceMetrics.map { ($0.0, $0.1) })
+        let differences = currentOutcomes.performanceMetrics.filter { $0.0 != "count" }.map { key, value in
+            (key, value.flatMap { current in (reference[key] ?? nil).map { current - $0 } })
+        }
+        return RegressionComparison(
+            differences: differences,
+            residualPSI: currentOutcomes.residuals.populationStabilityIndex(against: referenceOutcomes.residuals),
+            residualKS: currentOutcomes.residuals.kolmogorovSmirnov(against: referenceOutcomes.residuals))
+    }
+
+    /// A regression model's per-group errors in the current dataset, by attribute set.
+    package var regressionFairness: [(attributes: [String], report: RegressionFairnessReport)] {
+        currentOutcomes.regressionFairness.map { ($0.attributes, $0.report(minimumGroupSize: minimumGroupSize)) }
+    }
+
     /// Fairness reports of the current dataset, by attribute set.
     package var fairness: [(attributes: [String], report: FairnessReport)] {
         currentOutcomes.fairness.map { ($0.attributes, $0.report(minimumGroupSize: minimumGroupSize)) }
     }
+}
+
+/// See ``DatasetComparison/regressionComparison``.
+package struct RegressionComparison: Sendable {
+    /// Current − reference per performance key but the count, in report order.
+    package var differences: [(String, Double?)]
+    package var residualPSI: Double?
+    package var residualKS: Double?
 }
 
 /// One feature (or output) of both sides and its drift statistics.

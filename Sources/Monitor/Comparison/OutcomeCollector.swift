@@ -1,26 +1,31 @@
 import DriftCore
 
-/// Classification and fairness outcomes of one dataset file, labels joined to
-/// predictions by id anywhere in the same file.
+/// Classification, regression and fairness outcomes of one dataset file, labels joined
+/// to predictions by id anywhere in the same file.
 ///
 /// Since a label may come before or after its prediction, each prediction's outcome
-/// fields (id, predicted class, score, segment) are kept until the file ends: memory is
-/// O(predictions), at most `maximumRows` (later predictions are counted in
-/// ``overflowCount`` and left out). A prediction without a predicted class has no
-/// outcome and is counted in ``unclassifiedCount``. With several labels for one id the
-/// last one wins (the others are counted in ``duplicateLabelCount``).
+/// fields (id, predicted class and score or predicted value, segment) are kept until the
+/// file ends: memory is O(predictions), at most `maximumRows` (later predictions are
+/// counted in ``overflowCount`` and left out). A binary classifier's prediction without a
+/// predicted class has no outcome and is counted in ``unclassifiedCount``. With several
+/// labels for one id the last one wins (the others are counted in ``duplicateLabelCount``).
+/// A binary classifier's label other than 0 or 1 leaves its prediction unlabelled.
 struct OutcomeCollector {
+    private enum Output {
+        case binary(predicted: Bool, score: Double?)
+        case regression(Double)
+    }
+
     private struct Row {
         var id: String
-        var predicted: Bool
-        var score: Double?
+        var output: Output
         var segment: [SegmentAttribute]
     }
 
     let maximumRows: Int
     let maximumAttributes: Int
     private var rows: [Row] = []
-    private var labels: [String: Int] = [:]
+    private var labels: [String: LabelValue] = [:]
     /// Segment attributes seen, the first `maximumAttributes` by arrival.
     private(set) var attributes: [String] = []
     private(set) var unclassifiedCount = 0
@@ -35,9 +40,13 @@ struct OutcomeCollector {
     mutating func add(_ event: MonitorEvent) {
         switch event {
         case let .prediction(prediction):
-            guard let predicted = prediction.predictedLabel else {
+            let output: Output
+            switch prediction.output {
+            case let .binary(predicted?, score): output = .binary(predicted: predicted == 1, score: score)
+            case .binary(nil, _):
                 unclassifiedCount += 1
                 return
+            case let .regression(value): output = .regression(value)
             }
             guard rows.count < maximumRows else {
                 overflowCount += 1
@@ -46,32 +55,47 @@ struct OutcomeCollector {
             for attribute in prediction.segment where attributes.count < maximumAttributes && !attributes.contains(attribute.name) {
                 attributes.append(attribute.name)
             }
-            rows.append(Row(id: prediction.id, predicted: predicted == 1, score: prediction.score, segment: prediction.segment))
+            rows.append(Row(id: prediction.id, output: output, segment: prediction.segment))
         case let .label(label):
-            // Binary classifiers' outcomes only: a regression model's labels (other numbers)
-            // belong to predictions counted as unclassified above.
-            guard let value = label.value.binaryClass else { return }
-            if labels.updateValue(value, forKey: label.id) != nil { duplicateLabelCount += 1 }
+            if labels.updateValue(label.value, forKey: label.id) != nil { duplicateLabelCount += 1 }
+        }
+    }
+
+    /// A row's group in each attribute set (`(missing)` for an attribute it lacks).
+    private static func groups(of row: Row, in attributeSets: [[String]]) -> [FairnessGroupKey] {
+        attributeSets.map { attributes in
+            FairnessGroupKey(attributes.map { name in row.segment.last { $0.name == name }?.value ?? SegmentCodes.missing })
         }
     }
 
     /// Performance over the labelled predictions, fairness over all of them (labels where known)
-    /// for each attribute set: every attribute alone (sorted) and each of `intersections`.
+    /// for each attribute set: every attribute alone (sorted) and each of `intersections`. A
+    /// regression model's labelled predictions give the regression summary, its per-group
+    /// errors and its residuals.
     func finish(intersections: [[String]], maximumGroups: Int) -> DatasetOutcomes {
-        var performance = try! BinaryOutcomeSummary()  // default bins are valid
         let attributeSets = attributes.sorted().map { [$0] } + intersections
-        var fairness = attributeSets.map { try! FairnessSummary(attributes: $0, maximumGroups: max(1, maximumGroups)) }
+        var outcomes = DatasetOutcomes(predictions: rows.count, attributes: attributes.sorted(), performance: try! BinaryOutcomeSummary(),
+                                       fairness: attributeSets.map { try! FairnessSummary(attributes: $0, maximumGroups: max(1, maximumGroups)) })
+        outcomes.regressionFairness = attributeSets.map { try! RegressionFairnessSummary(attributes: $0, maximumGroups: max(1, maximumGroups)) }
         for row in rows {
-            let label = labels[row.id].map { $0 == 1 }
-            if let label { performance.record(label: label, predicted: row.predicted, score: row.score) }
-            for index in fairness.indices {
-                let key = FairnessGroupKey(fairness[index].attributes.map { name in
-                    row.segment.last { $0.name == name }?.value ?? SegmentCodes.missing
-                })
-                fairness[index].record(group: key, label: label, predicted: row.predicted, score: row.score)
+            let groups = Self.groups(of: row, in: attributeSets)
+            switch row.output {
+            case let .binary(predicted, score):
+                let label = labels[row.id]?.binaryClass.map { $0 == 1 }
+                if let label { outcomes.performance.record(label: label, predicted: predicted, score: score) }
+                for index in outcomes.fairness.indices {
+                    outcomes.fairness[index].record(group: groups[index], label: label, predicted: predicted, score: score)
+                }
+            case let .regression(predicted):
+                guard let label = labels[row.id]?.number else { continue }
+                outcomes.regression.record(prediction: predicted, label: label)
+                outcomes.residuals.record(label - predicted)
+                for index in outcomes.regressionFairness.indices {
+                    outcomes.regressionFairness[index].record(group: groups[index], prediction: predicted, label: label)
+                }
             }
         }
-        return DatasetOutcomes(predictions: rows.count, attributes: attributes.sorted(), performance: performance, fairness: fairness)
+        return outcomes
     }
 }
 
@@ -92,29 +116,48 @@ extension OutcomeCollector {
             chunk = try! BinaryOutcomeSummary()
         }
         for row in rows {
-            guard let label = labels[row.id] else { continue }
-            chunk.record(label: label == 1, predicted: row.predicted, score: row.score)
+            guard case let .binary(predicted, score) = row.output, let label = labels[row.id]?.binaryClass else { continue }
+            chunk.record(label: label == 1, predicted: predicted, score: score)
             if Int(chunk.labelledCount) >= chunkSize { close() }
         }
         if Int(chunk.labelledCount) * 2 >= chunkSize { close() }
-        return ReferenceOutcomes(predictions: outcomes.predictions, performance: outcomes.performance, fairness: outcomes.fairness,
-                                 chunkSize: chunkSize, chunks: values.compactMapValues(ChunkStatistic.init(values:)))
+        var reference = ReferenceOutcomes(predictions: outcomes.predictions, performance: outcomes.performance, fairness: outcomes.fairness,
+                                          chunkSize: chunkSize, chunks: values.compactMapValues(ChunkStatistic.init(values:)))
+        // A binary classifier's data keeps no (empty) regression summaries: its profile is written as before.
+        reference.regression = outcomes.regression
+        if reference.isRegression {
+            reference.regressionFairness = outcomes.regressionFairness
+            reference.residuals = outcomes.residuals
+        }
+        return reference
     }
 }
 
 /// What ``OutcomeCollector`` found in one dataset.
 package struct DatasetOutcomes: Sendable {
-    /// Predictions with a predicted class.
+    /// Predictions with an outcome: a binary classifier's with a predicted class, a regression model's.
     package var predictions: Int
     /// Segment attributes seen, in name order.
     package var attributes: [String]
-    /// Labelled predictions only.
+    /// A binary classifier's labelled predictions only.
     package var performance: BinaryOutcomeSummary
     /// One summary per attribute set (single attributes in name order, then intersections).
     package var fairness: [FairnessSummary]
+    /// A regression model's labelled predictions (empty for a binary classifier's data).
+    package var regression = RegressionSummary()
+    /// Per attribute set as `fairness`, a regression model's per-group errors.
+    package var regressionFairness: [RegressionFairnessSummary] = []
+    /// A regression model's residuals (label − prediction).
+    package var residuals = ResidualHistogram()
+
+    /// Whether these are a regression model's outcomes (some labelled regression prediction).
+    package var isRegression: Bool { regression.count + Int(regression.nonFiniteCount) > 0 }
+
+    /// Predictions with a label (a regression model's with a finite one).
+    package var labelled: Int { Int(performance.labelledCount) + regression.count }
 
     /// Share of predictions that have a label; nil without predictions.
     package var labelCoverage: Double? {
-        predictions > 0 ? Double(performance.labelledCount) / Double(predictions) : nil
+        predictions > 0 ? Double(labelled) / Double(predictions) : nil
     }
 }

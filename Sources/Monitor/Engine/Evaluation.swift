@@ -14,6 +14,9 @@ struct EvaluationContext {
     var count: Int
     var reference: ActiveReference
     var referencePerformance: ReferencePerformance
+    /// Segment attributes of the version's fairness attribute sets that it does not track
+    /// (absent from the events when it started): rules on them are skipped, saying so.
+    var missingAttributes: Set<String> = []
 
     // Drift evaluations.
     var featureMetrics: [MetricObservation] = []
@@ -27,6 +30,8 @@ struct EvaluationContext {
     var outcome: BinaryOutcomeSummary?
     var regression: RegressionSummary?
     var regressionFairness: [([String], RegressionFairnessSummary)] = []
+    /// A regression model's residuals, compared with the reference's (residual drift).
+    var residuals: ResidualHistogram?
     var labelled = 0
     var labelCoverage: Double?
     var outcomeFairness: [([String], FairnessSummary)] = []
@@ -100,6 +105,16 @@ extension RegressionSummary {
         case .mape: meanAbsolutePercentageError
         case .bias: bias
         case .r2: r2
+        }
+    }
+}
+
+extension ResidualDriftMetric {
+    /// The window's residuals against the reference's (nil when either has none).
+    func value(of residuals: ResidualHistogram, reference: ResidualHistogram) -> Double? {
+        switch self {
+        case .psi: residuals.populationStabilityIndex(against: reference)
+        case .ks: residuals.kolmogorovSmirnov(against: reference)
         }
     }
 }
@@ -213,7 +228,7 @@ extension MetricName {
             case .driftedFeatureShare, .volume, .lateEventRate, .rejectedRate: .drift
             case .labelCoverage: .performance
             }
-        case .performance, .changeDetector, .regression, .regressionFairness: .performance
+        case .performance, .changeDetector, .regression, .regressionFairness, .residualDrift: .performance
         case .estimated: .drift
         case let .fairness(metric): metric.usesSelection ? .drift : .performance
         }

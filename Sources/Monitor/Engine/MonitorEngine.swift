@@ -146,12 +146,15 @@ package final class MonitorEngine {
                 // CBPE calibrates on the outcomes whatever the condition.
                 case (.estimated, _) where reference.outcomes == nil:
                     "no labelled outcomes to calibrate the scores on"
-                case (.regression, _) where rule.condition.needsReferenceValue, (.regressionFairness, _) where rule.condition.needsReferenceValue:
-                    "no regression outcomes (profiles keep a binary classifier's outcomes only, so far)"
+                case (.regression, _) where rule.condition.needsReferenceValue && !(reference.outcomes?.isRegression ?? false),
+                     (.regressionFairness, _) where rule.condition.needsReferenceValue && !(reference.outcomes?.isRegression ?? false),
+                     (.residualDrift, _) where !(reference.outcomes?.isRegression ?? false):
+                    "no regression outcomes"
                 default: nil
                 }
                 let remedy = if rule.metric.name.modelTypes == [.regression] {
-                    "judge the model against its stream reference (no profile for it), or use absolute thresholds"
+                    "build the profile with `driftwatch profile --config` (declaring the model a regression model) from data with labels, "
+                        + "judge the model against its stream reference (no profile for it), or use absolute thresholds"
                 } else {
                     "build the profile with `driftwatch profile` from data with labels"
                 }
@@ -439,12 +442,13 @@ extension MonitorEngine {
     /// version's last prediction time and retirement (``Retirement``) and alerts'
     /// resolution; format 6 regression models: prediction outputs and labels as tagged
     /// classes or values, regression summaries of performance panes and references, and
-    /// labels that did not fit their model (formats 4 and 5 read as binary classifiers').
+    /// labels that did not fit their model (formats 4 and 5 read as binary classifiers');
+    /// format 7 rule evaluations skipped for a missing segment attribute.
     /// Format 4 is still read (no predicted scores: versions estimating
     /// performance start them empty; its versions count as receiving since the partition's
     /// event time, its resolved alerts as cleared); an older checkpoint is refused with a
     /// clear error (its layout cannot be completed).
-    package static let checkpointFormatVersion: UInt32 = 6
+    package static let checkpointFormatVersion: UInt32 = 7
     /// The oldest format ``init(restoring:joinPages:configuration:rules:decoder:)`` reads.
     static let oldestReadableCheckpointFormat: UInt32 = 4
 
@@ -578,7 +582,7 @@ extension MonitorEngine {
             }
             return payload
         }
-        alertInstancesDroppedOnRestore = try evaluator.restoreState(from: &reader)
+        alertInstancesDroppedOnRestore = try evaluator.restoreState(from: &reader, format: format)
         let outputCount = try reader.readCount(maximum: reader.remaining)
         for _ in 0..<outputCount { outputs.append(MonitorOutput(try reader.readOutputEvent(format: format))) }
         let firingCount = try reader.readCount(maximum: reader.remaining)

@@ -32,6 +32,8 @@ struct PerformanceTracker: Sendable {
         /// A regression model's outcomes (empty for a binary classifier).
         var regression = RegressionSummary()
         var regressionFairness: [RegressionFairnessSummary]
+        /// A regression model's residuals (residual drift).
+        var residuals = ResidualHistogram()
     }
 
     /// A window ready to evaluate.
@@ -47,6 +49,7 @@ struct PerformanceTracker: Sendable {
         var fairness: [FairnessSummary]
         var regression = RegressionSummary()
         var regressionFairness: [RegressionFairnessSummary]
+        var residuals = ResidualHistogram()
 
         var coverage: Double? { predictions > 0 ? Double(labelled) / Double(predictions) : nil }
 
@@ -72,6 +75,7 @@ struct PerformanceTracker: Sendable {
             try! outcome.merge(pane.outcome)  // same bins by construction
             for position in fairness.indices { try! fairness[position].merge(pane.fairness[position]) }
             regression.merge(pane.regression)
+            residuals.merge(pane.residuals)
             for position in regressionFairness.indices { try! regressionFairness[position].merge(pane.regressionFairness[position]) }
         }
     }
@@ -169,6 +173,7 @@ struct PerformanceTracker: Sendable {
         let found = withPane(index, create: false) { pane in
             pane.labelled += 1
             pane.regression.record(prediction: prediction, label: label)
+            pane.residuals.record(label - prediction)
             for position in pane.regressionFairness.indices {
                 pane.regressionFairness[position].record(group: groups[position], prediction: prediction, label: label)
             }
@@ -337,7 +342,7 @@ extension PerformanceTracker {
             writer.writeCounter(pane.expired)
             writer.write(pane.outcome)
             writer.write(pane.fairness)
-            writeRegressionSummaries(pane.regression, pane.regressionFairness, to: &writer)
+            writeRegressionSummaries(pane.regression, pane.regressionFairness, pane.residuals, to: &writer)
         }
         writer.writeOptional(nextWindowEnd)
         writer.write(awaitingFirstWindow)
@@ -357,7 +362,7 @@ extension PerformanceTracker {
             writer.writeCounter(held.labelled)
             writer.write(held.outcome)
             writer.write(held.fairness)
-            writeRegressionSummaries(held.regression, held.regressionFairness, to: &writer)
+            writeRegressionSummaries(held.regression, held.regressionFairness, held.residuals, to: &writer)
         }
     }
 
@@ -384,7 +389,9 @@ extension PerformanceTracker {
             pane.labelled = try reader.readCounter()
             pane.expired = try reader.readCounter()
             (pane.outcome, pane.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "performance")
-            if regressionPanes { (pane.regression, pane.regressionFairness) = try readRegressionSummaries(from: &reader, what: "performance") }
+            if regressionPanes {
+                (pane.regression, pane.regressionFairness, pane.residuals) = try readRegressionSummaries(from: &reader, format: format, what: "performance")
+            }
             restored.append(pane)
         }
         panes = restored
@@ -403,7 +410,9 @@ extension PerformanceTracker {
             held.predictions = try reader.readCounter()
             held.labelled = try reader.readCounter()
             (held.outcome, held.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "accumulated performance")
-            if regressionPanes { (held.regression, held.regressionFairness) = try readRegressionSummaries(from: &reader, what: "accumulated performance") }
+            if regressionPanes {
+                (held.regression, held.regressionFairness, held.residuals) = try readRegressionSummaries(from: &reader, format: format, what: "accumulated performance")
+            }
             accumulation = .holding(held)
         }
     }
@@ -419,17 +428,21 @@ extension PerformanceTracker {
     }
 
     /// A regression model's pane summaries (nothing for a binary classifier's).
-    private func writeRegressionSummaries(_ regression: RegressionSummary, _ fairness: [RegressionFairnessSummary], to writer: inout BinaryWriter) {
+    private func writeRegressionSummaries(_ regression: RegressionSummary, _ fairness: [RegressionFairnessSummary], _ residuals: ResidualHistogram,
+                                          to writer: inout BinaryWriter) {
         guard outcomes.modelType == .regression else { return }
         writer.write(regression)
         writer.write(fairness)
+        writer.write(residuals)
     }
 
-    /// A regression summary and regression fairness summaries, which must have the shape of a fresh pane's.
-    private func readRegressionSummaries(from reader: inout BinaryReader, what: String) throws -> (RegressionSummary, [RegressionFairnessSummary]) {
+    /// A regression summary, regression fairness summaries, which must have the shape of a
+    /// fresh pane's, and the residuals (format 7; before, none).
+    private func readRegressionSummaries(from reader: inout BinaryReader, format: UInt32, what: String) throws
+        -> (RegressionSummary, [RegressionFairnessSummary], ResidualHistogram) {
         let regression = try reader.read(RegressionSummary.self)
         let fairness = try reader.readArray(of: RegressionFairnessSummary.self)
         try reader.expect(fairness.map(\.attributes), outcomes.freshRegressionFairness.map(\.attributes), "\(what) regression fairness attribute sets")
-        return (regression, fairness)
+        return (regression, fairness, format >= 7 ? try reader.read(ResidualHistogram.self) : ResidualHistogram())
     }
 }

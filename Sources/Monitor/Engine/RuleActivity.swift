@@ -8,6 +8,9 @@ package enum SkipReason: Sendable, Equatable, Hashable {
     case noValue
     /// The condition needs a reference value the reference does not have (yet).
     case noReference
+    /// A fairness rule's segment attributes (these) were not among the version's segment
+    /// attributes when it started: its groups cannot be told apart.
+    case missingAttributes([String])
 
     /// The reason as notices, `/metrics` and summaries name it.
     package var code: String {
@@ -15,6 +18,7 @@ package enum SkipReason: Sendable, Equatable, Hashable {
         case .tooFewSamples: "too_few_samples"
         case .noValue: "no_value"
         case .noReference: "no_reference_value"
+        case .missingAttributes: "missing_attribute"
         }
     }
 }
@@ -29,6 +33,10 @@ package struct RuleActivity: Sendable, Equatable {
     package var skippedForTooFewSamples = 0
     package var skippedForNoValue = 0
     package var skippedForNoReference = 0
+    package var skippedForMissingAttribute = 0
+    /// The segment attributes those skips named, sorted (at most ``attributesKept``).
+    package private(set) var missingAttributes: [String] = []
+    package static let attributesKept = 16
     /// Values beyond the threshold that sampling noise explains (the noise gate held them back).
     package var heldAsNoise = 0
     package var firings = 0
@@ -43,13 +51,14 @@ package struct RuleActivity: Sendable, Equatable {
         self.minSamples = minSamples
     }
 
-    package var skipped: Int { skippedForTooFewSamples + skippedForNoValue + skippedForNoReference }
+    package var skipped: Int { skippedForTooFewSamples + skippedForNoValue + skippedForNoReference + skippedForMissingAttribute }
 
     /// The counts by result, as `/metrics` (`driftwatch_rule_evaluations_total{rule,result}`)
     /// and `/v1/status` show them.
     package var countsByResult: [String: Int] {
         ["judged": evaluated, SkipReason.tooFewSamples(0).code: skippedForTooFewSamples, SkipReason.noValue.code: skippedForNoValue,
-         SkipReason.noReference.code: skippedForNoReference, "held_as_noise": heldAsNoise]
+         SkipReason.noReference.code: skippedForNoReference, SkipReason.missingAttributes([]).code: skippedForMissingAttribute,
+         "held_as_noise": heldAsNoise]
     }
 
     /// The median samples of the evaluations skipped for too few (over the first ``samplesKept``).
@@ -65,6 +74,12 @@ package struct RuleActivity: Sendable, Equatable {
             if skippedSamples.count < Self.samplesKept { skippedSamples.append(samples) }
         case .noValue: skippedForNoValue += 1
         case .noReference: skippedForNoReference += 1
+        case let .missingAttributes(names):
+            skippedForMissingAttribute += 1
+            for name in names where !missingAttributes.contains(name) && missingAttributes.count < Self.attributesKept {
+                missingAttributes.append(name)
+                missingAttributes.sort()
+            }
         }
     }
 
@@ -78,6 +93,10 @@ package struct RuleActivity: Sendable, Equatable {
         }
         if skippedForNoReference > 0 { parts.append("\(skippedForNoReference) skipped without a reference value") }
         if skippedForNoValue > 0 { parts.append("\(skippedForNoValue) skipped with the metric undefined") }
+        if skippedForMissingAttribute > 0 {
+            let names = missingAttributes.joined(separator: ", ")
+            parts.append("\(skippedForMissingAttribute) skipped with segment attribute\(missingAttributes.count == 1 ? "" : "s") \(names) missing from the events")
+        }
         if heldAsNoise > 0 { parts.append("\(heldAsNoise) breaches held back as sampling noise") }
         parts.append("\(firings) firing(s), \(flaps) flap(s)")
         line += " — " + parts.joined(separator: "; ")
@@ -94,10 +113,13 @@ extension RuleActivity {
         }
         writer.writeCount(skippedSamples.count)
         for samples in skippedSamples { writer.writeCounter(samples) }
+        writer.writeCounter(skippedForMissingAttribute)
+        writer.write(strings: missingAttributes)
     }
 
-    /// Restores the counts onto a rule's fresh activity.
-    mutating func restore(from reader: inout BinaryReader) throws {
+    /// Restores the counts onto a rule's fresh activity (engine checkpoint `format`: 7 added
+    /// the missing-attribute skips).
+    mutating func restore(from reader: inout BinaryReader, format: UInt32) throws {
         evaluated = try reader.readCounter()
         skippedForTooFewSamples = try reader.readCounter()
         skippedForNoValue = try reader.readCounter()
@@ -107,5 +129,10 @@ extension RuleActivity {
         flaps = try reader.readCounter()
         let count = try reader.readCount(maximum: Self.samplesKept)
         skippedSamples = try (0..<count).map { _ in try reader.readCounter() }
+        if format >= 7 {
+            skippedForMissingAttribute = try reader.readCounter()
+            missingAttributes = try reader.readStrings()
+            guard missingAttributes.count <= Self.attributesKept else { throw SerializationError.invalidValue("too many missing attributes") }
+        }
     }
 }

@@ -178,6 +178,8 @@ final class RuleEvaluator {
         var pValue: Double?
         /// The value that means "no effect", towards which a firing alert must come back to clear.
         var noEffect: Double?
+        /// A fairness rule's segment attributes the version does not track: nothing to measure.
+        var missingAttributes: [String] = []
     }
 
     /// What an alert event shows as its evidence, written out only when an event is
@@ -267,7 +269,15 @@ final class RuleEvaluator {
             let referenceValue = baseline.isSettled(labelReadiness) ? baseline.regression.value(name) : nil
             return Measured(value: regression.value(name), samples: context.labelled, reference: ReferenceStatistic(value: referenceValue),
                             evidence: .performance, noEffect: referenceValue)
+        case let .residualDrift(name):
+            // The reference's residuals once its outcomes are settled; no noise gate (as the
+            // regression metrics'): judged on the value, with `min_samples` labelled predictions.
+            guard let residuals = context.residuals else { return Measured(samples: 0) }
+            let baseline = context.referencePerformance
+            let value = baseline.isSettled(labelReadiness) ? name.value(of: residuals, reference: baseline.residuals) : nil
+            return Measured(value: value, samples: context.labelled, evidence: .performance, noEffect: 0)
         case let .regressionFairness(name):
+            if let missing = missingAttributes(of: subject, context: context) { return missing }
             guard case let .fairness(attributes) = subject,
                   let summary = context.regressionFairness.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
             let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
@@ -280,6 +290,7 @@ final class RuleEvaluator {
                             reference: ReferenceStatistic(value: referenceValue), evidence: .regressionFairness(report),
                             noEffect: referenceValue ?? name.noEffectValue)
         case let .fairness(name):
+            if let missing = missingAttributes(of: subject, context: context) { return missing }
             guard case let .fairness(attributes) = subject else { return Measured(samples: 0) }
             let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
             let summaries = name.usesSelection ? context.selection : context.outcomeFairness
@@ -293,6 +304,13 @@ final class RuleEvaluator {
                             reference: ReferenceStatistic(value: referenceValue), evidence: .fairness(report),
                             pValue: FairnessMetrics.pValue(name, of: report), noEffect: referenceValue ?? name.noEffectValue)
         }
+    }
+
+    /// A fairness subject naming attributes the version does not track, as a measurement that skips.
+    private func missingAttributes(of subject: MetricSubject, context: EvaluationContext) -> Measured? {
+        guard case let .fairness(attributes) = subject else { return nil }
+        let missing = attributes.filter(context.missingAttributes.contains)
+        return missing.isEmpty ? nil : Measured(samples: 0, missingAttributes: missing)
     }
 
     /// The reference's realized value of a performance metric once its outcomes are
@@ -354,6 +372,7 @@ final class RuleEvaluator {
     /// firing instance stays breached until the value is back past the release threshold
     /// (hysteresis), noise or not.
     private func judgement(of rule: Rule, _ measured: Measured, threshold: ThresholdResult, isFiring: Bool, ruleIndex: Int) -> Judgement {
+        guard measured.missingAttributes.isEmpty else { return .skipped(.missingAttributes(measured.missingAttributes)) }
         guard measured.samples >= rule.minSamples else { return .skipped(.tooFewSamples(measured.samples)) }
         guard let value = measured.value else { return .skipped(.noValue) }
         guard threshold.isAvailable else { return .skipped(.noReference) }
@@ -514,6 +533,13 @@ final class RuleEvaluator {
                     observations.append((.model, .regression(metric), regression.value(metric), context.labelled))
                 }
             }
+            if let residuals = context.residuals {
+                let baseline = context.referencePerformance
+                for metric in ResidualDriftMetric.allCases {
+                    let value = baseline.isSettled(labelReadiness) ? metric.value(of: residuals, reference: baseline.residuals) : nil
+                    observations.append((.model, .residualDrift(metric), value, context.labelled))
+                }
+            }
             for (attributes, summary) in context.regressionFairness {
                 let report = summary.report()
                 for metric in RegressionFairnessMetric.allCases {
@@ -581,7 +607,7 @@ extension RuleEvaluator {
     /// Restores the state written by ``encodeState(to:)``. Instances of rules that are
     /// gone or changed (by name and definition digest) are dropped and counted in the
     /// result; the rest attach to their rule's current position.
-    func restoreState(from reader: inout BinaryReader) throws -> Int {
+    func restoreState(from reader: inout BinaryReader, format: UInt32) throws -> Int {
         instances = [:]
         var dropped = 0
         var indexCache: [RuleIdentity: Int?] = [:]
@@ -620,7 +646,7 @@ extension RuleEvaluator {
         for _ in 0..<activityCount {
             let identity = try RuleIdentity(from: &reader)
             var restored = RuleActivity(rule: identity.name, minSamples: 0)
-            try restored.restore(from: &reader)
+            try restored.restore(from: &reader, format: format)
             // Only an unchanged rule carries its activity on; a changed one starts counting anew.
             if let index = ruleIndex(of: identity) {
                 restored.minSamples = activity[index].minSamples

@@ -96,6 +96,8 @@ struct ReferencePerformance: Sendable {
     /// A regression model's outcomes and per-group errors (empty for a binary classifier).
     var regression = RegressionSummary()
     var regressionFairness: [RegressionFairnessSummary]
+    /// A regression model's residuals (what residual drift compares a window's with).
+    var residuals = ResidualHistogram()
 
     init(fairnessAttributes: [[String]]) {
         fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
@@ -111,6 +113,13 @@ struct ReferencePerformance: Sendable {
         outcome = outcomes.performance
         for index in fairness.indices {
             if let given = outcomes.fairness.first(where: { $0.attributes == fairness[index].attributes }) { fairness[index] = given }
+        }
+        regression = outcomes.regression
+        residuals = outcomes.residuals
+        for index in regressionFairness.indices {
+            if let given = outcomes.regressionFairness.first(where: { $0.attributes == regressionFairness[index].attributes }) {
+                regressionFairness[index] = given
+            }
         }
     }
 
@@ -285,9 +294,11 @@ extension ReferencePerformance {
         writer.write(fairness)
         writer.write(regression)
         writer.write(regressionFairness)
+        writer.write(residuals)
     }
 
-    /// Decodes onto the version's fairness attribute sets (engine checkpoint `format`: 6 added the regression summary).
+    /// Decodes onto the version's fairness attribute sets (engine checkpoint `format`: 6 added
+    /// the regression summary, 7 the residuals).
     init(from reader: inout BinaryReader, format: UInt32, fairnessAttributes: [[String]]) throws {
         self.init(fairnessAttributes: fairnessAttributes)
         let template = self
@@ -303,6 +314,7 @@ extension ReferencePerformance {
             regressionFairness = try reader.readArray(of: RegressionFairnessSummary.self)
             try reader.expect(regressionFairness.map(\.attributes), fairnessAttributes, "reference regression fairness attribute sets")
         }
+        if format >= 7 { residuals = try reader.read(ResidualHistogram.self) }
     }
 }
 

@@ -385,6 +385,16 @@ final class VersionMonitor {
         return (closed.isEmpty ? [] : evaluate(closed, of: monitoring), payload)
     }
 
+    /// The attributes of the fairness attribute sets that have no position among the
+    /// version's segment codes (not seen when it started): their groups cannot be told apart.
+    private var missingAttributes: Set<String> {
+        var missing: Set<String> = []
+        for (attributes, positions) in zip(fairnessAttributes, fairnessPositions) where positions.count < attributes.count {
+            for name in attributes where codes.position(ofExisting: name).map({ !positions.contains($0) }) ?? true { missing.insert(name) }
+        }
+        return missing
+    }
+
     /// The event's group in each tracked attribute set, cached per packed segment code
     /// (a few hundred combinations in practice; the cache is capped).
     private func fairnessGroups(of segment: UInt64) -> [FairnessGroupKey] {
@@ -420,6 +430,7 @@ final class VersionMonitor {
             referencePerformance.resolved += 1
             if let label {
                 referencePerformance.regression.record(prediction: predicted, label: label)
+                referencePerformance.residuals.record(label - predicted)
                 for index in referencePerformance.regressionFairness.indices {
                     referencePerformance.regressionFairness[index].record(group: groups[index], prediction: predicted, label: label)
                 }
@@ -502,6 +513,7 @@ final class VersionMonitor {
             eventsSinceEvaluation = 0
             lateSinceEvaluation = 0
         }
+        let missing = closed.isEmpty ? [] : missingAttributes
         for window in closed {
             var context = EvaluationContext(
                 model: model, version: version, kind: .drift, windowStart: window.start, windowEnd: window.end,
@@ -509,6 +521,7 @@ final class VersionMonitor {
             context.featureMetrics = DriftMetrics.featureMetrics(of: window.summary, layout: active.layout)
             // Selection rates are a binary classifier's (a regression model predicts no class).
             if modelType == .binary { context.selection = zip(fairnessAttributes, window.summary.selection).map { ($0, $1) } }
+            context.missingAttributes = missing
             context.volume = window.eventCount
             context.lateEventRate = lateEventRate
             if let scores = window.summary.predictedScores { context.estimate = estimate(scores) }
@@ -547,6 +560,7 @@ final class VersionMonitor {
     private func performanceEvaluations(_ ready: [PerformanceTracker.Window], of monitoring: Monitoring) -> [Evaluation] {
         var paneMilliseconds: Int64?
         if case let .eventTime(width, _) = configuration.window.kind { paneMilliseconds = width }
+        let missing = ready.isEmpty ? [] : missingAttributes
         return ready.map { window in
             var context = EvaluationContext(
                 model: model, version: version, kind: .performance,
@@ -557,8 +571,10 @@ final class VersionMonitor {
             case .binary: context.outcome = window.outcome
             case .regression:
                 context.regression = window.regression
+                context.residuals = window.residuals
                 context.regressionFairness = zip(fairnessAttributes, window.regressionFairness).map { ($0, $1) }
             }
+            context.missingAttributes = missing
             context.labelled = window.labelled
             context.labelCoverage = window.coverage
             context.outcomeFairness = zip(fairnessAttributes, window.fairness).map { ($0, $1) }

@@ -162,9 +162,12 @@ extension Notice {
             writer.member("window_end", blindness.windowEnd)
             if let reason {
                 writer.member("reason", reason.code)
-                if case let .tooFewSamples(samples) = reason {
+                switch reason {
+                case let .tooFewSamples(samples):
                     writer.member("samples", samples)
                     writer.member("min_samples", blindness.minSamples)
+                case let .missingAttributes(names): writer.member("attributes", strings: names)
+                case .noValue, .noReference: break
                 }
             }
         }

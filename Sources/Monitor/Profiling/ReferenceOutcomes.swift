@@ -7,13 +7,21 @@ import Foundation
 ///
 /// In `profile.json` the summaries are kept exactly, as base64 of their versioned binary
 /// layout (the ROC AUC and calibration need their score histograms), beside readable
-/// metrics for people.
+/// metrics for people. A regression model's outcomes (its regression summary, per-group
+/// errors and residuals) are the layout's version 2; a binary classifier's are written as
+/// version 1, as before them.
 package struct ReferenceOutcomes: Sendable, Equatable {
-    /// Predictions with a predicted class.
+    /// Predictions with an outcome (a binary classifier's with a predicted class).
     package var predictions: Int
     package var performance: BinaryOutcomeSummary
     /// One summary per segment attribute (alone), in name order.
     package var fairness: [FairnessSummary]
+    /// A regression model's labelled predictions (empty for a binary classifier).
+    package var regression = RegressionSummary()
+    /// Per segment attribute (alone, in name order), a regression model's per-group errors.
+    package var regressionFairness: [RegressionFairnessSummary] = []
+    /// A regression model's residuals (label − prediction): what residual drift compares with.
+    package var residuals = ResidualHistogram()
     /// Labelled predictions per chunk, and each performance metric's spread over the chunks.
     package var chunkSize: Int
     package var chunks: [PerformanceMetric: ChunkStatistic]
@@ -26,7 +34,10 @@ package struct ReferenceOutcomes: Sendable, Equatable {
         self.chunks = chunks
     }
 
-    package var labelled: Int { Int(performance.labelledCount) }
+    package var labelled: Int { Int(performance.labelledCount) + regression.count }
+
+    /// Whether these are a regression model's outcomes (the layout's version 2).
+    package var isRegression: Bool { regression.count + Int(regression.nonFiniteCount) > 0 }
 }
 
 extension ReferenceOutcomes: Codable {
@@ -39,11 +50,14 @@ extension ReferenceOutcomes: Codable {
     private static let blobKind = "reference-outcomes"
 
     private struct Summaries: BinaryEncodable {
-        var performance: BinaryOutcomeSummary
-        var fairness: [FairnessSummary]
+        var outcomes: ReferenceOutcomes
         func encode(to writer: inout BinaryWriter) {
-            writer.write(performance)
-            writer.write(fairness)
+            writer.write(outcomes.performance)
+            writer.write(outcomes.fairness)
+            guard outcomes.isRegression else { return }
+            writer.write(outcomes.regression)
+            writer.write(outcomes.regressionFairness)
+            writer.write(outcomes.residuals)
         }
     }
 
@@ -53,9 +67,14 @@ extension ReferenceOutcomes: Codable {
         guard let bytes = Data(base64Encoded: try container.decode(String.self, forKey: .summaries)) else {
             throw DecodingError.dataCorruptedError(forKey: .summaries, in: container, debugDescription: "not base64")
         }
-        (performance, fairness) = try VersionedBlob.decode([UInt8](bytes), kind: Self.blobKind, newestVersion: 1) { reader, _ in
-            (try reader.read(BinaryOutcomeSummary.self), try reader.readArray(of: FairnessSummary.self))
+        typealias Decoded = (BinaryOutcomeSummary, [FairnessSummary], RegressionSummary, [RegressionFairnessSummary], ResidualHistogram)
+        let decoded: Decoded = try VersionedBlob.decode([UInt8](bytes), kind: Self.blobKind, newestVersion: 2) { reader, version in
+            let binary = (try reader.read(BinaryOutcomeSummary.self), try reader.readArray(of: FairnessSummary.self))
+            guard version >= 2 else { return (binary.0, binary.1, RegressionSummary(), [], ResidualHistogram()) }
+            return (binary.0, binary.1, try reader.read(RegressionSummary.self), try reader.readArray(of: RegressionFairnessSummary.self),
+                    try reader.read(ResidualHistogram.self))
         }
+        (performance, fairness, regression, regressionFairness, residuals) = decoded
         chunkSize = try container.decode(Int.self, forKey: .chunkSize)
         let named = try container.decode([String: ChunkStatistic].self, forKey: .chunks)
         chunks = [:]
@@ -73,8 +92,9 @@ extension ReferenceOutcomes: Codable {
         try container.encode(labelled, forKey: .labelled)
         var metrics: [String: Double] = [:]
         for metric in PerformanceMetric.allCases { metrics[metric.rawValue] = PerformanceMetrics.value(metric, of: performance) }
+        for metric in RegressionMetric.allCases { metrics[metric.rawValue] = regression.value(metric) }
         try container.encode(metrics, forKey: .metrics)
-        let blob = VersionedBlob.encode(Summaries(performance: performance, fairness: fairness), kind: Self.blobKind, version: 1)
+        let blob = VersionedBlob.encode(Summaries(outcomes: self), kind: Self.blobKind, version: isRegression ? 2 : 1)
         try container.encode(Data(blob).base64EncodedString(), forKey: .summaries)
         try container.encode(chunkSize, forKey: .chunkSize)
         try container.encode(Dictionary(uniqueKeysWithValues: chunks.map { ($0.key.rawValue, $0.value) }), forKey: .chunks)

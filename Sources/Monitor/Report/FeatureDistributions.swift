@@ -127,29 +127,42 @@ package struct FeatureDistributions: Sendable {
             }
             bars = shown
         }
-        let width = 540.0, height = 138.0, left = 48.0, right = 532.0, top = 8.0, bottom = 120.0
-        let high = max(bars.map { max($0.reference, $0.window) }.max() ?? 1, 1e-9) * 1.1
-        let slot = (right - left) / Double(max(1, bars.count))
         page.raw("<figure class=\"distribution-card\"><figcaption><b>")
         page.text(target.feature)
         page.raw("</b> · ")
         page.text("\(target.rule) (\(target.metric)) fired on \(ReportTime.text(target.windowStart)) – \(ReportTime.text(target.windowEnd)), \(windowCount(index)) values")
-        page.raw("</figcaption><svg class=\"distribution\" id=\"distribution-\(index)\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" role=\"img\">")
+        page.raw("</figcaption><svg class=\"distribution\" id=\"distribution-\(index)\" ")
+        Self.drawBars(bars.map { ($0.label, $0.reference, $0.window) }, into: &page)
+        page.raw("</svg><p class=\"legend\">grey: reference share · blue: window share</p></figure>\n")
+    }
+
+    /// The body of a distribution card's SVG (after its opening tag's class and id): each
+    /// bin's reference share (grey, when given) beside its window share (blue), a tick
+    /// label under every `labelEvery`-th bin (centred on it, or at its left edge with
+    /// `labelAtEdge`); `windowSide` names the window's share in the bars' tooltips.
+    static func drawBars(_ bars: [(label: String, reference: Double?, window: Double)], windowSide: String = "window", labelEvery: Int = 1,
+                         labelAtEdge: Bool = false, into page: inout HTMLPage) {
+        let width = 540.0, height = 138.0, left = 48.0, right = 532.0, top = 8.0, bottom = 120.0
+        let high = max(bars.map { max($0.reference ?? 0, $0.window) }.max() ?? 1, 1e-9) * 1.1
+        let slot = (right - left) / Double(max(1, bars.count))
+        page.raw("viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" role=\"img\">")
         page.raw("<line class=\"axis\" x1=\"\(SVG.n(left))\" x2=\"\(SVG.n(right))\" y1=\"\(SVG.n(bottom))\" y2=\"\(SVG.n(bottom))\"/>")
         page.raw("<text class=\"tick\" x=\"\(SVG.n(left - 4))\" y=\"\(SVG.n(top + 8))\" text-anchor=\"end\">\(SVG.value(high * 100))%</text>")
         for (position, bar) in bars.enumerated() {
             let x = left + Double(position) * slot
-            for (side, share) in [("reference", bar.reference), ("window", bar.window)] {
+            let sides = (bar.reference.map { [("reference", $0)] } ?? []) + [("window", bar.window)]
+            for (side, share) in sides {
                 let barHeight = max(0, share) / high * (bottom - top)
-                let offset = side == "reference" ? slot * 0.1 : slot * 0.5
-                page.raw("<rect class=\"bar \(side)\" x=\"\(SVG.n(x + offset))\" y=\"\(SVG.n(bottom - barHeight))\" width=\"\(SVG.n(slot * 0.4))\" height=\"\(SVG.n(barHeight))\"><title>")
-                page.text("\(bar.label): \(side) \(SVG.value(share * 100)) %")
+                let offset = side == "reference" || bar.reference == nil ? slot * 0.1 : slot * 0.5
+                let barWidth = bar.reference == nil ? slot * 0.8 : slot * 0.4
+                page.raw("<rect class=\"bar \(side)\" x=\"\(SVG.n(x + offset))\" y=\"\(SVG.n(bottom - barHeight))\" width=\"\(SVG.n(barWidth))\" height=\"\(SVG.n(barHeight))\"><title>")
+                page.text("\(bar.label): \(side == "window" ? windowSide : side) \(SVG.value(share * 100)) %")
                 page.raw("</title></rect>")
             }
-            page.raw("<text class=\"tick\" x=\"\(SVG.n(x + slot / 2))\" y=\"\(SVG.n(bottom + 12))\" text-anchor=\"middle\">")
+            guard position % labelEvery == 0 else { continue }
+            page.raw("<text class=\"tick\" x=\"\(SVG.n(labelAtEdge ? x : x + slot / 2))\" y=\"\(SVG.n(bottom + 12))\" text-anchor=\"middle\">")
             page.text(String(bar.label.prefix(12)))
             page.raw("</text>")
         }
-        page.raw("</svg><p class=\"legend\">grey: reference share · blue: window share</p></figure>\n")
     }
 }

@@ -16,6 +16,8 @@ package struct HTMLReport {
     package var reference: ReferenceValues?
     /// Reference against window distributions of features where drift alerts fired.
     package var distributions: FeatureDistributions?
+    /// Regression model versions' residuals over the history (and the reference's).
+    package var residuals: ResidualDistributions?
 
     /// The k of the band: that of a `sigma` rule watching the chart, else this.
     static let defaultBandSigmas = 2.0
@@ -146,6 +148,7 @@ package struct HTMLReport {
                 for key in charted { chart(key, rules: matcher.rules(watching: key), section: section, into: &page) }
                 page.raw("</div>\n")
             }
+            if section == .performance { residuals?.render(modelVersion, into: &page) }
             if section == .fairness { fairnessTable(modelVersion, into: &page) }
         }
         page.raw("</section>\n")
@@ -290,12 +293,12 @@ package struct HTMLReport {
     // MARK: Skipped evaluations
 
     private func skipped(_ page: inout HTMLPage) {
-        page.raw("<section id=\"evaluations\"><h2>Rule evaluations</h2>\n<table class=\"summary\"><tr><th>rule</th><th>judged</th><th>too few samples</th><th>no value</th><th>no reference value</th><th>held as noise</th><th>firings</th><th>flaps</th></tr>")
+        page.raw("<section id=\"evaluations\"><h2>Rule evaluations</h2>\n<table class=\"summary\"><tr><th>rule</th><th>judged</th><th>too few samples</th><th>no value</th><th>no reference value</th><th>attribute missing</th><th>held as noise</th><th>firings</th><th>flaps</th></tr>")
         for rule in activity {
             page.raw("<tr class=\"\(rule.skipped > rule.evaluated ? "blind" : "")\"><td>")
             page.text(rule.rule)
             page.raw("</td><td>\(rule.evaluated)</td><td>\(rule.skippedForTooFewSamples)\(rule.medianSkippedSamples.map { " (median \($0) &lt; \(rule.minSamples))" } ?? "")</td>"
-                     + "<td>\(rule.skippedForNoValue)</td><td>\(rule.skippedForNoReference)</td><td>\(rule.heldAsNoise)</td><td>\(rule.firings)</td><td>\(rule.flaps)</td></tr>")
+                     + "<td>\(rule.skippedForNoValue)</td><td>\(rule.skippedForNoReference)</td><td>\(rule.skippedForMissingAttribute)</td><td>\(rule.heldAsNoise)</td><td>\(rule.firings)</td><td>\(rule.flaps)</td></tr>")
         }
         page.raw("</table></section>\n")
     }

@@ -9,10 +9,12 @@ enum ReportSection: String, CaseIterable {
         FeatureMetric.missingRate, .missingRateDelta, .newCategoryRate, .typeErrorRate, .outOfRangeRate, .categoryOverflowRate,
     ].map(\.rawValue).reduce(into: Set([HealthMetric.volume, .lateEventRate, .rejectedRate].map(\.rawValue))) { $0.insert($1) }
 
+    /// A regression model's errors and their distribution's drift are its performance.
     init(metric: String) {
-        if PerformanceMetric(rawValue: metric) != nil || metric == HealthMetric.labelCoverage.rawValue {
+        if PerformanceMetric(rawValue: metric) != nil || metric == HealthMetric.labelCoverage.rawValue || RegressionMetric(rawValue: metric) != nil
+            || ResidualDriftMetric(rawValue: metric) != nil {
             self = .performance
-        } else if FairnessMetric(rawValue: metric) != nil {
+        } else if FairnessMetric(rawValue: metric) != nil || RegressionFairnessMetric(rawValue: metric) != nil {
             self = .fairness
         } else if Self.qualityMetrics.contains(metric) {
             self = .quality
@@ -21,8 +23,10 @@ enum ReportSection: String, CaseIterable {
         }
     }
 
-    /// Metrics charted whether or not a rule watches them.
-    static let alwaysCharted: Set<String> = [HealthMetric.volume, .labelCoverage].map(\.rawValue).reduce(into: [PerformanceMetric.accuracy.rawValue]) { $0.insert($1) }
+    /// Metrics charted whether or not a rule watches them: a binary classifier's accuracy, a
+    /// regression model's MAE, RMSE and bias (each series exists only for its model type).
+    static let alwaysCharted: Set<String> = Set([HealthMetric.volume, .labelCoverage].map(\.rawValue) + [PerformanceMetric.accuracy.rawValue]
+        + [RegressionMetric.mae, .rmse, .bias].map(\.rawValue))
 }
 
 /// The rules that watch one series: same metric, and the rule's selector admits the model,

@@ -252,6 +252,8 @@ package enum MetricCatalog {
         model(.regression(.mape), .performance, "mean absolute percentage error of a regression model's predictions, as a fraction"),
         model(.regression(.bias), .performance, "mean of prediction − label of a regression model: positive when it over-predicts"),
         model(.regression(.r2), .performance, "coefficient of determination R² of a regression model's predictions"),
+        model(.residualDrift(.psi), .driftStatistic, reference: .none, "PSI of a regression model's residuals (label − prediction) over the reference residuals' deciles"),
+        model(.residualDrift(.ks), .driftStatistic, reference: .none, "Kolmogorov–Smirnov statistic of a regression model's residuals against the reference residuals"),
         estimated(.accuracy, "share of the window's scored predictions expected to be correct"),
         estimated(.precision, "expected true positives / predicted positives"),
         estimated(.recall, "expected true positives / expected actual positives"),

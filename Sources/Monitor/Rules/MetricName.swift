@@ -23,11 +23,13 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
     case regression(RegressionMetric)
     /// A gap between a regression model's errors in the groups of a sensitive attribute.
     case regressionFairness(RegressionFairnessMetric)
+    /// A regression model's residuals against the reference's.
+    case residualDrift(ResidualDriftMetric)
 
     package static let allCases: [MetricName] = FeatureMetric.allCases.map(feature) + HealthMetric.allCases.map(health)
         + PerformanceMetric.allCases.map(performance) + EstimatedPerformanceMetric.allCases.map(estimated) + ErrorStreamDetector.Kind.allCases.map(changeDetector)
         + FairnessMetric.allCases.map(fairness) + RegressionMetric.allCases.map(regression)
-        + RegressionFairnessMetric.allCases.map(regressionFairness)
+        + RegressionFairnessMetric.allCases.map(regressionFairness) + ResidualDriftMetric.allCases.map(residualDrift)
 
     private static let byRawValue = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 
@@ -46,6 +48,7 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
         case let .fairness(metric): metric.rawValue
         case let .regression(metric): metric.rawValue
         case let .regressionFairness(metric): metric.rawValue
+        case let .residualDrift(metric): metric.rawValue
         }
     }
 
@@ -57,7 +60,7 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
         switch self {
         case .feature, .health: Set(ModelType.allCases)
         case .performance, .estimated, .changeDetector, .fairness: [.binary]
-        case .regression, .regressionFairness: [.regression]
+        case .regression, .regressionFairness, .residualDrift: [.regression]
         }
     }
 }
@@ -66,6 +69,14 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
 /// checked against scikit-learn), in the order metric lines list them.
 package enum RegressionMetric: String, Sendable, Hashable, CaseIterable {
     case mae, rmse, mape, bias, r2
+}
+
+/// Drift of a regression model's residuals (label − prediction) in a performance window
+/// against the reference's (``ResidualHistogram``, checked against scipy), in the order
+/// metric lines list them.
+package enum ResidualDriftMetric: String, Sendable, Hashable, CaseIterable {
+    case psi = "residual_psi"
+    case ks = "residual_ks"
 }
 
 /// Gaps between a regression model's mean absolute errors in the groups of a sensitive

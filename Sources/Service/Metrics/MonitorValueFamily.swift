@@ -55,6 +55,9 @@ struct MonitorValueFamily: Sendable, Hashable {
         case let .regressionFairness(fairness):
             name = "driftwatch_fairness_" + fairness.rawValue
             subjectLabel = .attribute
+        case let .residualDrift(drift):
+            name = "driftwatch_model_" + drift.rawValue
+            subjectLabel = nil
         }
         descriptor = PrometheusFamily(name, help)
     }

@@ -123,6 +123,18 @@ import Testing
         let mixed = try RuleCheckTests.run(base + ["--candidate", files.worseForWomen.path, "--candidate", files.champion.path])
         #expect(mixed.status != 0 && !mixed.output.contains("challenger regression"), "two versions on one side are refused")
     }
+
+    /// A regression model's batch is refused with a clear error (the gate's metrics are a binary classifier's).
+    @Test func aRegressionModelsBatchIsAClearError() {
+        var options = DatasetOptions()
+        options.decoder = EventDecoder(modelTypes: ModelTypes(["house-price": .regression]))
+        let path = RuleFixtures.path("fixtures/compare/regression_current.jsonl")
+        #expect {
+            try ChallengerComparison.Batch.read(paths: [path], options: options, maximumAttributes: 8)
+        } throws: { error in
+            (error as? DatasetError)?.description.contains("a regression model's predictions; the challenger comparison judges binary classifiers") == true
+        }
+    }
 }
 
 private extension Array where Element: Hashable {

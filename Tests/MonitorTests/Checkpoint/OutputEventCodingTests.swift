@@ -43,6 +43,9 @@ import Testing
             change: .notEvaluated(.tooFewSamples(3)), rule: "Psi", model: "m", version: "v1", subject: .feature("f_age"),
             skippedEvaluations: 12, skippedSince: 100, windowEnd: 200, minSamples: 50))),
         .notice(.ruleBlindness(Notice.RuleBlindness(
+            change: .notEvaluated(.missingAttributes(["district", "region"])), rule: "Gap", model: "m", version: "v1",
+            subject: .fairness(["district", "region"]), skippedEvaluations: 12, skippedSince: 100, windowEnd: 200, minSamples: 50))),
+        .notice(.ruleBlindness(Notice.RuleBlindness(
             change: .evaluatedAgain, rule: "Psi", model: "m", version: "v1", subject: .feature("f_age"),
             skippedEvaluations: 0, skippedSince: 100, windowEnd: 300, minSamples: 50))),
     ]

@@ -29,6 +29,10 @@ import Testing
         let name = path.last ?? ""
         let parent = path.dropLast().last ?? ""
         switch (parent, name) {
+        // Residuals on ResidualHistogram's buckets: PSI's deciles at bucket bounds (within 3 %),
+        // KS missing at most the residuals sharing a bucket (a few of the 273).
+        case ("residual_drift", "psi"): return 0.01 + 0.03 * abs(expected)
+        case ("residual_drift", "ks"): return 0.01
         case (_, "psi"): return max(0.005, 0.02 * abs(expected))
         case (_, "js"), (_, "hellinger"), ("ks", "statistic"): return 0.003
         case (_, "wasserstein"): return max(0.002, 0.02 * abs(expected))
@@ -158,6 +162,38 @@ import Testing
         let fairness = try #require((report["fairness"] as? [String: Any])?["g"] as? [String: Any])
         #expect(fairness["demographic_parity_difference"] is NSNull)
         #expect(fairness["excluded_from_selection_gaps"] as? [String] == ["a"])
+    }
+
+    /// A regression model's pair (`Tests/ReferenceVectors/compare_regression_vectors.py`): each
+    /// side's MAE, RMSE, MAPE, bias, R² and coverage are scikit-learn's, with their differences,
+    /// the residuals' drift scipy's, the current side's per-region errors and MAE gap
+    /// Fairlearn's definition; the table shows them side by side.
+    @Test func regressionPerformanceMatchesScikitLearn() throws {
+        let data = try #require(FileManager.default.contents(atPath: RuleFixtures.path("fixtures/vectors/compare_regression.json")))
+        var expected = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var options = ComparisonOptions()
+        options.minimumGroupSize = try #require(expected.removeValue(forKey: "min_group_size") as? Int)
+        var dataset = DatasetOptions()
+        dataset.decoder = EventDecoder(modelTypes: ModelTypes(["house-price": .regression]))
+        let comparison = try DatasetComparison.run(
+            reference: .dataset(path: RuleFixtures.path("fixtures/compare/regression_reference.jsonl")),
+            current: RuleFixtures.path("fixtures/compare/regression_current.jsonl"), dataset: dataset, options: options)
+        let report = try Self.report(comparison)
+        Self.check(expected, report, path: [])
+        let current = try #require((report["performance"] as? [String: Any])?["current"] as? [String: Any])
+        let expectedCount = ((expected["performance"] as? [String: Any])?["current"] as? [String: Any])?["count"] as? Int
+        #expect(current["accuracy"] == nil && expectedCount != nil && current["count"] as? Int == expectedCount)
+        let table = comparison.table()
+        #expect(table.contains("Residual drift") && table.contains("difference") && table.contains("Per-group errors: region") && !table.contains("Fairness:"))
+        let mae = try #require(table.split(separator: "\n").first { $0.hasPrefix("mae ") })
+        let performance = try #require(expected["performance"] as? [String: [String: Double]])
+        let shown = ["reference", "current", "difference"].map { String(format: "%.4f", performance[$0]!["mae"]!) }
+        #expect(mae.split(separator: " ").map(String.init) == ["mae"] + shown)
+        // A binary classifier's data against a regression model's: side by side by name, no difference.
+        let mixed = try DatasetComparison.run(
+            reference: .dataset(path: RuleFixtures.path("fixtures/compare/reference.jsonl")),
+            current: RuleFixtures.path("fixtures/compare/regression_current.jsonl"), dataset: dataset, options: ComparisonOptions())
+        #expect(mixed.regressionComparison == nil && mixed.table().contains("mae"))
     }
 
     @Test func outputIsDeterministic() throws {

@@ -114,9 +114,96 @@ import Testing
         profiler.add(PredictionEvent(model: "house-price", version: "v1", id: "h", timestamp: 0, output: .regression(1)))
         configuration.references.set(profiler.finish(), identifier: "houses.json", model: "house-price")
         let referenceGaps = MonitorEngine.referenceGaps(configuration: configuration, rules: Self.rules)
-        // MaeIncrease, both bias rules and MaeGapBetweenGroups; PredictionDrift's psi needs no outcomes.
-        #expect(referenceGaps.count == 4)
+        // MaeIncrease, both bias rules, MaeGapBetweenGroups and ResidualDrift (the reference's
+        // residuals); PredictionDrift's psi needs no outcomes.
+        #expect(referenceGaps.count == 5)
         #expect(referenceGaps.allSatisfy { $0.contains("no regression outcomes") && $0.contains("stream reference") })
+    }
+
+    /// Concept drift (`fixtures/streams/regression_concept.jsonl`, from
+    /// `Tests/ReferenceVectors/residual_drift.py`): from 20 s the sale prices scatter 2.5
+    /// times as widely around unchanged predictions. Every window's residual KS and PSI
+    /// against the stream reference's residuals follow scipy's on the raw residuals (within
+    /// the buckets' resolution); the residual-drift rules fire within a window of the
+    /// change and not before, while the predictions' drift and the bias rules stay quiet.
+    @Test func residualDriftCatchesConceptDriftThePredictionsDoNotShow() throws {
+        struct Vectors: Decodable {
+            struct Window: Decodable {
+                var end: Int64
+                var count: Int
+                var residual_ks, residual_psi: Double
+            }
+
+            struct Stream: Decodable {
+                var change: Int64
+                var windows: [Window]
+            }
+
+            var stream: Stream
+        }
+        let vectors = try JSONDecoder().decode(
+            Vectors.self, from: Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/vectors/residual_drift.json")))).stream
+        let rules = try RuleFixtures.load("""
+        rules:
+          - {name: ResidualKS, scope: model, metric: residual_ks, condition: "> 0.15", min_samples: 50}
+          - {name: ResidualPSI, scope: model, metric: residual_psi, condition: "> 0.35", min_samples: 50}
+          - {name: PredictionDrift, scope: score, metric: psi, condition: "> 0.2", min_samples: 50}
+          - {name: BiasHigh, scope: model, metric: bias, condition: "> reference + 5000", min_samples: 50}
+          - {name: BiasLow, scope: model, metric: bias, condition: "< reference - 5000", min_samples: 50}
+        """).get()
+        let run = try StreamFixtures.replay([StreamFixtures.path("regression_concept.jsonl")], configuration: Self.configuration(), rules: rules,
+                                            decoder: EventDecoder(modelTypes: Self.configuration().modelTypes))
+        #expect(run.deadLetters.isEmpty)
+        let references = Dictionary(uniqueKeysWithValues: vectors.windows.map { ($0.end, $0) })
+        // KS at the bucket bounds misses at most the residuals sharing a bucket (measured: one
+        // of a window's 250); PSI's deciles end at bucket bounds (measured: within 2.7 %).
+        let tolerances: [(String, KeyPath<Vectors.Window, Double>, (Vectors.Window) -> Double)] = [
+            ("residual_ks", \.residual_ks, { 2 / Double($0.count) }), ("residual_psi", \.residual_psi, { 0.01 + 0.03 * $0.residual_psi }),
+        ]
+        for (name, path, tolerance) in tolerances {
+            let lines = run.metric(name, evaluation: "performance")
+            #expect(lines.count == 21, "\(name): \(lines.count) windows")
+            for (end, value) in lines {
+                let reference = try #require(references[end], "\(name) window ending \(end)")
+                let computed = try #require(value, "\(name) window ending \(end)")
+                #expect(abs(computed - reference[keyPath: path]) <= tolerance(reference), "\(name) window ending \(end): \(computed) vs \(reference[keyPath: path])")
+            }
+        }
+        let firings = run.lines(.alert).filter { $0["status"] as? String == "firing" }
+        func firstFiring(_ rule: String) -> Int64? {
+            firings.filter { $0["rule"] as? String == rule }.map { (($0["window"] as! [String: Any])["end"] as! NSNumber).int64Value }.min()
+        }
+        for rule in ["ResidualKS", "ResidualPSI"] {
+            let first = try #require(firstFiring(rule), "\(rule) never fired")
+            #expect(first > vectors.change && first <= vectors.change + 10_000, "\(rule) first fired on the window ending \(first)")
+        }
+        #expect(firstFiring("PredictionDrift") == nil && firstFiring("BiasHigh") == nil && firstFiring("BiasLow") == nil)
+    }
+
+    /// A fairness rule on a segment attribute the events do not carry is skipped saying so
+    /// and naming it — in the counts, the notice and the summary — rather than as "too few
+    /// samples (median 0)"; a rule on an attribute they carry is judged as before.
+    @Test func aFairnessRuleOnAnAbsentAttributeIsSkippedNamingIt() throws {
+        var configuration = Self.configuration()
+        configuration.blindNoticeAfter = 3
+        let rules = try RuleFixtures.load("""
+        rules:
+          - {name: DistrictGap, scope: fairness, attributes: [district], metric: mae_ratio, condition: "< 0.5", min_samples: 50}
+          - {name: RegionGap, scope: fairness, attributes: [region], metric: mae_ratio, condition: "< 0.01", min_samples: 50}
+        """).get()
+        let run = try StreamFixtures.replay([StreamFixtures.path("regression.jsonl")], configuration: configuration, rules: rules,
+                                            decoder: EventDecoder(modelTypes: configuration.modelTypes))
+        let district = try #require(run.engine.ruleActivity.first { $0.rule == "DistrictGap" })
+        let region = try #require(run.engine.ruleActivity.first { $0.rule == "RegionGap" })
+        #expect(district.skippedForMissingAttribute == 21 && district.skippedForTooFewSamples == 0 && district.evaluated == 0)
+        #expect(district.missingAttributes == ["district"])
+        #expect(region.evaluated == 21 && region.skippedForMissingAttribute == 0)
+        #expect(run.engine.counters.ruleEvaluations["DistrictGap"]?["missing_attribute"] == 21)
+        #expect(run.engine.summaryLines().contains(
+            "  DistrictGap: 0 of 21 evaluations judged — 21 skipped with segment attribute district missing from the events; 0 firing(s), 0 flap(s)"))
+        let notice = try #require(run.lines(.notice).first { $0["rule"] as? String == "DistrictGap" })
+        #expect(notice["type"] as? String == "rule_not_evaluated" && notice["reason"] as? String == "missing_attribute")
+        #expect(notice["attributes"] as? [String] == ["district"] && notice["samples"] == nil)
     }
 
     /// A prediction that does not fit its model's declared type is rejected with its

@@ -1,3 +1,4 @@
+import DriftCore
 import Foundation
 import Testing
 @testable import Monitor
@@ -49,6 +50,46 @@ import Testing
     @Test func aFewSkipsInARowSayNothing() throws {
         let (notices, engine) = try Self.run(volumes: [2, 5, 2, 5], minSamples: 3, blindAfter: 2)
         #expect(notices.isEmpty && engine.ruleActivity.first?.skippedForTooFewSamples == 2)
+    }
+
+    /// A binary classifier's fairness rule on a segment attribute its events lack is skipped
+    /// as missing, naming it, not as too few samples.
+    @Test func aBinaryFairnessRuleOnAnAbsentAttributeNamesIt() throws {
+        var configuration = MonitorConfiguration()
+        configuration.window = try WindowSpec.eventTime(window: 1000, slide: 1000, allowedLateness: 0, minimumEvents: 0)
+        let rules = try RuleFixtures.load("""
+        rules:
+          - {name: ParityGap, scope: fairness, attributes: [gender], metric: demographic_parity_ratio, condition: "< 0.8", min_samples: 1}
+        """).get()
+        let engine = MonitorEngine(configuration: configuration, rules: rules)
+        for index in 0..<40 {
+            engine.process(.prediction(PredictionEvent(model: "m", version: "v1", id: "\(index)", timestamp: Int64(index * 100), features: [],
+                                                       score: 0.5, predictedLabel: index % 2, segment: [SegmentAttribute("region", "a")])))
+        }
+        _ = engine.drainOutputs()
+        let activity = try #require(engine.ruleActivity.first)
+        #expect(activity.skippedForMissingAttribute >= 2 && activity.skippedForTooFewSamples == 0 && activity.evaluated == 0)
+        #expect(activity.missingAttributes == ["gender"])
+    }
+
+    /// Skips for a missing attribute survive a checkpoint (format 7); a format-6 activity,
+    /// written before they existed, restores with none.
+    @Test func missingAttributeSkipsSurviveACheckpoint() throws {
+        var activity = RuleActivity(rule: "Gap", minSamples: 10)
+        activity.recordSkip(.missingAttributes(["region", "district"]))
+        activity.recordSkip(.missingAttributes(["district"]))
+        activity.recordSkip(.tooFewSamples(4))
+        #expect(activity.skippedForMissingAttribute == 2 && activity.missingAttributes == ["district", "region"] && activity.skipped == 3)
+        var writer = BinaryWriter()
+        activity.encode(to: &writer)
+        var reader = BinaryReader(writer.bytes)
+        var restored = RuleActivity(rule: "Gap", minSamples: 10)
+        try restored.restore(from: &reader, format: 7)
+        #expect(restored == activity && reader.remaining == 0)
+        var old = RuleActivity(rule: "Gap", minSamples: 10)
+        var oldReader = BinaryReader(writer.bytes)
+        try old.restore(from: &oldReader, format: 6)
+        #expect(old.skippedForMissingAttribute == 0 && old.skippedForTooFewSamples == 1 && old.missingAttributes.isEmpty)
     }
 
     @Test func hysteresisMovesTheThresholdTowardsNoEffect() {

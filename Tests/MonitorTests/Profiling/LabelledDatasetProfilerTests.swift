@@ -40,6 +40,69 @@ import Testing
         #expect(decoded == document)
     }
 
+    /// A regression model's labelled data (the first 10 s of `fixtures/streams/regression.jsonl`,
+    /// read with the model declared a regression model) gives the profile its regression
+    /// outcomes — the summary, per-region errors and residuals of exactly those rows, through
+    /// the JSON file (layout version 2) — and the monitor judges relative regression rules
+    /// and residual drift against it: MAE and bias alerts after the change, none before.
+    @Test func aRegressionModelsProfileServesRelativeRulesAndResidualDrift() throws {
+        let configuration = RegressionStreamTests.configuration()
+        var options = DatasetOptions()
+        options.decoder = EventDecoder(modelTypes: configuration.modelTypes)
+        let stream = StreamFixtures.path("regression.jsonl")
+        let start = RegressionStreamTests.vectors.windows[0].start, referenceEnd = RegressionStreamTests.vectors.windows[0].end
+        var events: [MonitorEvent] = []
+        try DatasetReader.read(path: stream, options: options) { event in
+            switch event {
+            case let .prediction(prediction) where prediction.timestamp < referenceEnd: events.append(event)
+            case let .label(label) where label.timestamp < referenceEnd + 500: events.append(event)
+            default: break
+            }
+        }
+        var profiler = LabelledDatasetProfiler(try DatasetProfiler())
+        for event in events { profiler.add(event) }
+        let document = profiler.document(model: "house-price", version: nil) { add in
+            for case let .prediction(prediction) in events { add(prediction) }
+        }
+        let outcomes = try #require(document.outcomes)
+        var expected = RegressionSummary(), residuals = ResidualHistogram()
+        let labels = Dictionary(uniqueKeysWithValues: events.compactMap { event -> (String, Double)? in
+            if case let .label(label) = event { (label.id, label.value.number) } else { nil }
+        })
+        for case let .prediction(prediction) in events {
+            guard case let .regression(value) = prediction.output, let label = labels[prediction.id] else { continue }
+            expected.record(prediction: value, label: label)
+            residuals.record(label - value)
+        }
+        #expect(outcomes.isRegression && outcomes.regression == expected && outcomes.residuals == residuals)
+        #expect(outcomes.labelled == RegressionStreamTests.vectors.windows[0].count && outcomes.performance.labelledCount == 0)
+        let reference = RegressionStreamTests.vectors.windows[0]
+        #expect(abs(outcomes.regression.meanAbsoluteError! - reference.mae) <= 1e-9 * reference.mae && start < referenceEnd)
+        #expect(outcomes.regressionFairness.map(\.attributes) == [["region"]] && outcomes.regressionFairness[0].groups.count == 2)
+        let json = try document.encoded()
+        #expect(try ProfileDocument.decode(json) == document)
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        let metrics = try #require((object["outcomes"] as? [String: Any])?["metrics"] as? [String: Double])
+        #expect(metrics.keys.sorted() == ["bias", "mae", "mape", "r2", "rmse"] && metrics["mae"] == outcomes.regression.meanAbsoluteError)
+
+        var monitored = configuration
+        monitored.references.set(document, identifier: "houses.json")
+        #expect(MonitorEngine.referenceGaps(configuration: monitored, rules: RegressionStreamTests.rules).isEmpty)
+        let run = try StreamFixtures.replay([stream], configuration: monitored, rules: RegressionStreamTests.rules,
+                                            decoder: EventDecoder(modelTypes: configuration.modelTypes))
+        let change = RegressionStreamTests.vectors.change
+        let firings = run.lines(.alert).filter { $0["status"] as? String == "firing" }
+        func windowEnds(_ rule: String) -> [Int64] {
+            firings.filter { $0["rule"] as? String == rule }.map { (($0["window"] as! [String: Any])["end"] as! NSNumber).int64Value }
+        }
+        for rule in ["MaeIncrease", "PredictionBiasHigh", "ResidualDrift"] {
+            let first = try #require(windowEnds(rule).min(), "\(rule) never fired against the profile")
+            #expect(first > change && first <= change + 10_000, "\(rule) first fired on the window ending \(first)")
+        }
+        #expect(firings.allSatisfy { (($0["window"] as! [String: Any])["end"] as! NSNumber).int64Value > change })
+        #expect(!run.metric("residual_ks", evaluation: "performance").isEmpty)
+    }
+
     @Test func rulesTheProfileCannotServeAreReportedAtStart() throws {
         let rules = try RuleFixtures.load("""
         rules:

@@ -98,6 +98,38 @@ import Testing
         print("report screenshot: \(screenshot.path)")
     }
 
+    /// A regression model's report (the regression stream under its example rules): MAE,
+    /// RMSE and bias charted over time in the performance section whether or not a rule
+    /// watches them, residual drift and the regions' MAE gap in their sections, the residual
+    /// distribution under performance; renders in Chromium without errors.
+    @Test func aRegressionModelsPerformanceIsCharted() throws {
+        let run = try RegressionStreamTests.replay()
+        var history = HistoryCollector()
+        for output in run.outputs { history.add(AnalysisRecord(output)) }
+        var report = HTMLReport(title: "regression", inputs: ["regression.jsonl"], history: history, rules: RegressionStreamTests.rules,
+                                activity: run.engine.ruleActivity)
+        var residuals = ResidualDistributions(reference: nil)
+        for event in try ResidualDistributionsTests.events() { residuals.add(event) }
+        report.residuals = residuals
+        let html = report.render()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-report-test")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let page = directory.appendingPathComponent("regression.html")
+        try html.write(to: page, atomically: true, encoding: .utf8)
+        let (dom, log) = try Self.chromium(["--virtual-time-budget=5000", "--dump-dom", page.absoluteString])
+        #expect(!log.split(separator: "\n").contains { $0.contains(":CONSOLE") } && dom.contains("data-ready=\"1\""))
+        let performance = try #require(dom.components(separatedBy: "section-performance").dropFirst().first?.components(separatedBy: "section-fairness").first)
+        for metric in ["mae", "rmse", "bias", "residual-95ks"] {
+            #expect(performance.contains("id=\"chart-house-45price--v1--\(metric)--model\""), "no \(metric) chart in the performance section")
+        }
+        #expect(!performance.contains("--mape--model"), "MAPE is charted only when a rule watches it")
+        let distribution = try #require(performance.components(separatedBy: "id=\"residuals-house-45price--v1\"").dropFirst().first?.components(separatedBy: "</svg>").first,
+                                        "no residual distribution in the performance section")
+        #expect(Self.count("<rect class=\"bar window\"", in: distribution) == ResidualDistributions.bins)
+        let fairness = try #require(dom.components(separatedBy: "section-fairness").dropFirst().first)
+        #expect(fairness.contains("chart-house-45price--v1--mae-95ratio--region"))
+    }
+
     @Test func selfContainedDeterministicAndBounded() {
         let html = Self.rendered.html
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains(" src="), "the page refers to something outside itself")

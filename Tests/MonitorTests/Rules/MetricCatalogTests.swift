@@ -20,7 +20,7 @@ import Testing
             "estimated_accuracy", "estimated_precision", "estimated_recall", "estimated_f1", "estimated_roc_auc", "adwin",
             "ddm", "eddm", "page_hinkley", "demographic_parity_difference", "demographic_parity_ratio",
             "equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
-            "mae", "rmse", "mape", "bias", "r2", "mae_difference", "mae_ratio",
+            "mae", "rmse", "mape", "bias", "r2", "mae_difference", "mae_ratio", "residual_psi", "residual_ks",
         ]
         #expect(Set(MetricCatalog.names) == Set(expected))
     }
@@ -45,6 +45,7 @@ import Testing
             case .performance, .estimated, .regression: [.performance]
             case .changeDetector: [.changeDetector]
             case .fairness, .regressionFairness: [.fairness]
+            case .residualDrift: [.driftStatistic]
             }
             #expect(families.contains(metric.family), "\(metric.name)")
         }
