@@ -7,6 +7,9 @@ package enum ModelType: String, Sendable, CaseIterable, CustomStringConvertible 
     case binary
     /// A regression model: a numeric prediction; its labels are numbers.
     case regression
+    /// A multiclass classifier: a predicted class (a string, or an integer by its text) and
+    /// optionally a probability per class; its labels are classes.
+    case multiclass
 
     package var description: String { rawValue }
 }
@@ -32,4 +35,8 @@ package struct ModelTypes: Sendable, Equatable {
     /// Whether some model is a regression model: only then does the decoder read the
     /// `prediction` field and take labels other than 0 and 1 (a label names no model).
     package var hasRegression: Bool { declared.values.contains(.regression) }
+
+    /// Whether some model is a multiclass classifier: only then does the decoder read the
+    /// `probabilities` field and take classes other than 0 and 1 (text or integers).
+    package var hasMulticlass: Bool { declared.values.contains(.multiclass) }
 }

@@ -163,14 +163,14 @@ final class CompiledSchema: Sendable {
         self.mapping = mapping
         self.limits = limits
         self.modelTypes = modelTypes
-        trie = PathTrie(mapping: mapping, readsPredictionValues: modelTypes.hasRegression)
+        trie = PathTrie(mapping: mapping, readsPredictionValues: modelTypes.hasRegression, readsClassProbabilities: modelTypes.hasMulticlass)
         segmentPaths = mapping.sortedSegmentPaths
     }
 }
 
 /// Which event field a mapped path holds.
 enum Slot: Equatable {
-    case eventType, model, version, id, timestamp, score, predictedLabel, prediction, label
+    case eventType, model, version, id, timestamp, score, predictedLabel, prediction, probabilities, label
     case featuresObject, segmentObject
     case featurePath(Int)
     case segmentPath(Int)
@@ -194,8 +194,10 @@ struct PathTrie: Sendable {
     let root = 0
 
     /// `readsPredictionValues`: whether the regression `prediction` path is read (only when
-    /// some model is a regression model, so a binary classifier's logs keep being read as before).
-    init(mapping: FieldMapping, readsPredictionValues: Bool) {
+    /// some model is a regression model, so a binary classifier's logs keep being read as before);
+    /// `readsClassProbabilities`: whether the multiclass `probabilities` path is (only when some
+    /// model is a multiclass classifier).
+    init(mapping: FieldMapping, readsPredictionValues: Bool, readsClassProbabilities: Bool) {
         insert(mapping.eventType, .eventType)
         insert(mapping.model, .model)
         insert(mapping.version, .version)
@@ -204,6 +206,7 @@ struct PathTrie: Sendable {
         insert(mapping.score, .score)
         insert(mapping.predictedLabel, .predictedLabel)
         if readsPredictionValues { insert(mapping.prediction, .prediction) }
+        if readsClassProbabilities { insert(mapping.probabilities, .probabilities) }
         insert(mapping.label, .label)
         if mapping.featurePaths.isEmpty {
             insert(mapping.features, .featuresObject)

@@ -20,7 +20,11 @@ struct ScannedFields {
     private var timestamp: ScannedTime?
     private var score: Double?
     private var predictedLabel: Int?
+    /// The predicted class as a multiclass classifier's class name (read only while some
+    /// model is multiclass): a string, or an integer by its text.
+    private var predictedClassName: String?
     private var prediction: Double?
+    private var probabilities: [String: Double]?
     private var label: LabelValue?
     private var features: [Feature] = []
     /// Feature name → index in `features`, built only for events with many features.
@@ -53,12 +57,23 @@ struct ScannedFields {
         case .id: id = try readString(&reader, &recent, field: schema.mapping.id)
         case .timestamp: timestamp = try Self.readTimestamp(&reader, schema: schema)
         case .score: score = try Self.readNumber(&reader, field: schema.mapping.score)
-        case .predictedLabel: predictedLabel = try readClass(&reader, field: schema.mapping.predictedLabel)
+        case .predictedLabel:
+            if schema.modelTypes.hasMulticlass {
+                predictedClassName = try readClassName(&reader, &recent, field: schema.mapping.predictedLabel)
+                predictedLabel = predictedClassName.flatMap { $0 == "0" ? 0 : $0 == "1" ? 1 : nil }
+            } else {
+                predictedLabel = try readClass(&reader, field: schema.mapping.predictedLabel)
+            }
         case .prediction: prediction = try Self.readNumber(&reader, field: schema.mapping.prediction)
+        case .probabilities: probabilities = try readProbabilities(&reader, &recent)
         case .label:
-            label = schema.modelTypes.hasRegression
-                ? try Self.readLabelValue(&reader, field: schema.mapping.label)
-                : try readClass(&reader, field: schema.mapping.label).map(LabelValue.class)
+            if schema.modelTypes.hasMulticlass {
+                label = try readMulticlassLabel(&reader, &recent)
+            } else {
+                label = schema.modelTypes.hasRegression
+                    ? try Self.readLabelValue(&reader, field: schema.mapping.label)
+                    : try readClass(&reader, field: schema.mapping.label).map(LabelValue.class)
+            }
         case .featuresObject:
             guard try !reader.readNullIfPresent() else { return }
             guard try reader.peekKind() == .object else {
@@ -123,18 +138,32 @@ struct ScannedFields {
     }
 
     /// The prediction's output, which must be of its model's declared type: a regression
-    /// model's has a value and neither score nor class; a binary classifier's no value.
+    /// model's has a value and neither score nor class; a binary classifier's no value, no
+    /// class probabilities and no class other than 0 or 1; a multiclass classifier's a class
+    /// and neither score nor value.
     private func predictionOutput(of model: String) -> Result<PredictionOutput, EventRejection> {
         let mapping = schema.mapping
-        switch schema.modelTypes[model] {
+        let type = schema.modelTypes[model]
+        func mismatch(_ field: String) -> Result<PredictionOutput, EventRejection> {
+            .failure(.modelTypeMismatch(model: model, type: type, field: field))
+        }
+        switch type {
         case .binary:
-            guard prediction == nil else { return .failure(.modelTypeMismatch(model: model, type: .binary, field: mapping.prediction)) }
+            if prediction != nil { return mismatch(mapping.prediction) }
+            if probabilities != nil { return mismatch(mapping.probabilities) }
+            if predictedClassName != nil, predictedLabel == nil { return mismatch(mapping.predictedLabel) }
             return .success(.binary(class: predictedLabel, score: score))
         case .regression:
-            if score != nil { return .failure(.modelTypeMismatch(model: model, type: .regression, field: mapping.score)) }
-            if predictedLabel != nil { return .failure(.modelTypeMismatch(model: model, type: .regression, field: mapping.predictedLabel)) }
+            if score != nil { return mismatch(mapping.score) }
+            if predictedLabel != nil || predictedClassName != nil { return mismatch(mapping.predictedLabel) }
+            if probabilities != nil { return mismatch(mapping.probabilities) }
             guard let prediction else { return .failure(.missingField(mapping.prediction)) }
             return .success(.regression(prediction))
+        case .multiclass:
+            if score != nil { return mismatch(mapping.score) }
+            if prediction != nil { return mismatch(mapping.prediction) }
+            guard let predictedClassName else { return .failure(.missingField(mapping.predictedLabel)) }
+            return .success(.multiclass(class: predictedClassName, probabilities: probabilities))
         }
     }
 
@@ -278,6 +307,72 @@ struct ScannedFields {
         case .number, .null: return try readNumber(&reader, field: field()).map(LabelValue.value)
         default: throw EventRejection.wrongType(field: field(), expected: "a number or boolean")
         }
+    }
+
+    /// A multiclass classifier's class: a string, or an integer by its text ("2"); false and
+    /// true are "0" and "1", as a binary classifier's classes.
+    private func readClassName(_ reader: inout JSONReader, _ recent: inout RecentStrings, field: @autoclosure () -> String) throws -> String? {
+        switch try reader.peekKind() {
+        case .string: return recent.next(try reader.readStringBytes())
+        case .bool: return try reader.readBool() ? "1" : "0"
+        case .number:
+            guard let name = LabelValue.integerText(try reader.readDouble()) else {
+                throw EventRejection.wrongType(field: field(), expected: "a class: a string or an integer")
+            }
+            return name
+        case .null:
+            try reader.readNull()
+            return nil
+        case .object, .array: throw EventRejection.wrongType(field: field(), expected: "a class: a string or an integer")
+        }
+    }
+
+    /// A label while some model is multiclass: a named class (a string, or an integer other
+    /// than 0 and 1 while no model is a regression model), a binary class (0, 1, false,
+    /// true), or while some model is a regression model a number.
+    private func readMulticlassLabel(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws -> LabelValue? {
+        let field = schema.mapping.label
+        switch try reader.peekKind() {
+        case .string: return .named(recent.next(try reader.readStringBytes()))
+        case .bool: return .class(try reader.readBool() ? 1 : 0)
+        case .number:
+            let value = try reader.readDouble()
+            if value == 0 || value == 1 { return .class(Int(value)) }
+            if schema.modelTypes.hasRegression {
+                guard value.isFinite else { throw EventRejection.wrongType(field: field, expected: "a finite number") }
+                return .value(value)
+            }
+            guard let name = LabelValue.integerText(value) else { throw EventRejection.wrongType(field: field, expected: "a class: a string or an integer") }
+            return .named(name)
+        case .null:
+            try reader.readNull()
+            return nil
+        case .object, .array: throw EventRejection.wrongType(field: field, expected: "a class: a string or an integer")
+        }
+    }
+
+    /// A multiclass classifier's class probabilities: an object of class → finite
+    /// probability in [0, 1], with at most ``MulticlassOutcomeSummary/defaultMaximumClasses`` classes.
+    private func readProbabilities(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws -> [String: Double]? {
+        let field = schema.mapping.probabilities
+        guard try !reader.readNullIfPresent() else { return nil }
+        guard try reader.peekKind() == .object else { throw EventRejection.wrongType(field: field, expected: "an object of class → probability") }
+        var probabilities: [String: Double] = [:]
+        try reader.readObject { reader, key in
+            let name = recent.next(key)
+            guard try reader.peekKind() == .number else {
+                throw EventRejection.wrongType(field: "\(field).\(name)", expected: "a probability in [0, 1]")
+            }
+            let probability = try reader.readDouble()
+            guard probability >= 0, probability <= 1 else {
+                throw EventRejection.wrongType(field: "\(field).\(name)", expected: "a probability in [0, 1]")
+            }
+            probabilities[name] = probability
+            guard probabilities.count <= MulticlassOutcomeSummary.defaultMaximumClasses else {
+                throw EventRejection.wrongType(field: field, expected: "at most \(MulticlassOutcomeSummary.defaultMaximumClasses) classes")
+            }
+        }
+        return probabilities
     }
 
     /// A binary class: 0 or 1, or false or true.

@@ -23,9 +23,11 @@ struct EvaluationContext {
     var rejectedRate: Double?
     var estimate = PerformanceEstimate.notTracked
 
-    // Performance evaluations: a binary classifier's outcomes or a regression model's.
+    // Performance evaluations: a binary classifier's outcomes, a regression model's or a multiclass classifier's.
     var outcome: BinaryOutcomeSummary?
     var regression: RegressionSummary?
+    /// A multiclass classifier's outcomes.
+    var multiclass: MulticlassOutcomeSummary?
     var regressionFairness: [([String], RegressionFairnessSummary)] = []
     var labelled = 0
     var labelCoverage: Double?

@@ -74,6 +74,8 @@ package final class MonitorEngine {
     private var recentStrings = RecentStrings()
     private var versionsPerModel: [String: Int] = [:]
     private let referenceBudget: ReferenceBudget
+    /// Multiclass outputs of the predictions pending in the join (see ``JoinedPrediction``).
+    private let multiclassOutputs = PendingMulticlassOutputs()
     private var join: LabelJoin<JoinedPrediction>
     private var outputs: [MonitorOutput] = []
     /// Alerts that started firing and retraining triggers, by rule: how many, and the
@@ -240,10 +242,17 @@ package final class MonitorEngine {
         guard event.output.type != .binary || !configuration.modelTypes.declared.isEmpty else { return nil }
         let type = configuration.modelTypes[event.model]
         guard event.output.type != type else { return nil }
-        let field = switch type {
-        case .binary: decoder.mapping.prediction
+        let mapping = decoder.mapping
+        let field = switch (type, event.output) {
+        case (.binary, .regression): mapping.prediction
+        case (.binary, .multiclass(_, nil)): mapping.predictedLabel
+        case (.binary, .multiclass): mapping.probabilities
         // A binary prediction logs a score, a predicted class or both: name the one it has.
-        case .regression: event.score == nil ? decoder.mapping.predictedLabel : decoder.mapping.score
+        case (_, .binary(_, nil)): mapping.predictedLabel
+        case (_, .binary): mapping.score
+        case (.regression, .multiclass): mapping.predictedLabel
+        case (.multiclass, .regression): mapping.prediction
+        case (.binary, .binary), (.regression, .regression), (.multiclass, .multiclass): mapping.model
         }
         return .modelTypeMismatch(model: event.model, type: type, field: field)
     }
@@ -353,7 +362,7 @@ package final class MonitorEngine {
         versionsPerModel[event.model] = modelVersions + 1
         let monitor = VersionMonitor(
             model: event.model, version: event.version, index: UInt32(versionTable.count), configuration: configuration, rules: evaluator,
-            referenceBudget: referenceBudget)
+            referenceBudget: referenceBudget, multiclassOutputs: multiclassOutputs)
         versions[key] = monitor
         versionTable.append(monitor)
         arrivalsAtLastEvaluation[key] = (arrivals, ownCounters.rejectedTotal)
@@ -439,16 +448,19 @@ extension MonitorEngine {
     /// version's last prediction time and retirement (``Retirement``) and alerts'
     /// resolution; format 6 regression models: prediction outputs and labels as tagged
     /// classes or values, regression summaries of performance panes and references, and
-    /// labels that did not fit their model (formats 4 and 5 read as binary classifiers').
+    /// labels that did not fit their model (formats 4 and 5 read as binary classifiers');
+    /// format 7 multiclass classifiers: multiclass outputs (and named-class labels) in
+    /// waiting events and after their join payloads, multiclass summaries of performance
+    /// panes and references (formats 4 to 6 have none).
     /// Format 4 is still read (no predicted scores: versions estimating
     /// performance start them empty; its versions count as receiving since the partition's
     /// event time, its resolved alerts as cleared); an older checkpoint is refused with a
     /// clear error (its layout cannot be completed).
-    package static let checkpointFormatVersion: UInt32 = 6
+    package static let checkpointFormatVersion: UInt32 = 7
     /// The oldest format ``init(restoring:joinPages:configuration:rules:decoder:)`` reads.
     static let oldestReadableCheckpointFormat: UInt32 = 4
 
-    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 6),
+    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 7),
     /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
     /// future outputs are exactly this one's: every version (reference, stream-reference
     /// collection, drift and performance panes, change detectors), the label join, the
@@ -476,7 +488,7 @@ extension MonitorEngine {
 
     /// The bytes of label-join page `number` (one of ``checkpointWithoutJoinPages()``'s). O(page).
     package func joinPage(_ number: Int) -> [UInt8] {
-        join.encodePage(number) { payload, writer in payload.encode(to: &writer) }
+        join.encodePage(number) { [multiclassOutputs] payload, writer in payload.encode(to: &writer, multiclass: multiclassOutputs) }
     }
 
     /// Restores an engine from ``checkpoint()`` bytes. Throws ``SerializationError`` for a
@@ -520,7 +532,7 @@ extension MonitorEngine {
             writer.writeCounter(last.arrivals)
             writer.writeCounter(last.rejected)
         }
-        join.encodeState(to: &writer, inlinePages: inlineJoinPages ? { payload, writer in payload.encode(to: &writer) } : nil)
+        join.encodeState(to: &writer, inlinePages: inlineJoinPages ? { [multiclassOutputs] payload, writer in payload.encode(to: &writer, multiclass: multiclassOutputs) } : nil)
         evaluator.encodeState(to: &writer)
         writer.writeCount(outputs.count)
         for output in outputs { writer.write(output.event) }
@@ -557,7 +569,7 @@ extension MonitorEngine {
         for position in 0..<versionCount {
             let monitor = try VersionMonitor(
                 restoring: &reader, format: format, index: UInt32(position), configuration: configuration, rules: evaluator,
-                referenceBudget: referenceBudget)
+                referenceBudget: referenceBudget, multiclassOutputs: multiclassOutputs)
             let key = VersionKey(model: monitor.model, version: monitor.version)
             guard versions.updateValue(monitor, forKey: key) == nil else {
                 throw SerializationError.invalidValue("version \(monitor.model)/\(monitor.version) twice")
@@ -571,8 +583,8 @@ extension MonitorEngine {
             throw SerializationError.invalidValue(
                 "checkpoint holds more reference events than Caps.referenceEventsInTotal or Caps.referenceBytesInTotal allows")
         }
-        try join.restoreState(from: &reader, pages: joinPages, labels: format < 6 ? .classes : .tagged) { [versionTable] reader in
-            let payload = try JoinedPrediction(from: &reader)
+        try join.restoreState(from: &reader, pages: joinPages, labels: format < 6 ? .classes : .tagged) { [versionTable, multiclassOutputs] reader in
+            let payload = try JoinedPrediction(from: &reader, multiclass: multiclassOutputs)
             guard payload.versionIndex < versionCount, versionTable[Int(payload.versionIndex)].codes.isValid(payload.segment) else {
                 throw SerializationError.invalidValue("pending prediction of an unknown version or segment")
             }

@@ -32,6 +32,8 @@ struct PerformanceTracker: Sendable {
         /// A regression model's outcomes (empty for a binary classifier).
         var regression = RegressionSummary()
         var regressionFairness: [RegressionFairnessSummary]
+        /// A multiclass classifier's outcomes (empty for other models).
+        var multiclass = OutcomeShape.freshMulticlass
     }
 
     /// A window ready to evaluate.
@@ -47,6 +49,7 @@ struct PerformanceTracker: Sendable {
         var fairness: [FairnessSummary]
         var regression = RegressionSummary()
         var regressionFairness: [RegressionFairnessSummary]
+        var multiclass = OutcomeShape.freshMulticlass
 
         var coverage: Double? { predictions > 0 ? Double(labelled) / Double(predictions) : nil }
 
@@ -73,6 +76,7 @@ struct PerformanceTracker: Sendable {
             for position in fairness.indices { try! fairness[position].merge(pane.fairness[position]) }
             regression.merge(pane.regression)
             for position in regressionFairness.indices { try! regressionFairness[position].merge(pane.regressionFairness[position]) }
+            try! multiclass.merge(pane.multiclass)  // same class cap by construction
         }
     }
 
@@ -121,6 +125,8 @@ struct PerformanceTracker: Sendable {
         var freshRegressionFairness: [RegressionFairnessSummary] {
             modelType == .regression ? fairnessAttributes.map { try! RegressionFairnessSummary(attributes: $0) } : []
         }
+        /// An empty multiclass summary (no allocation: its arrays and tables start empty).
+        static let freshMulticlass = try! MulticlassOutcomeSummary()
     }
 
     init(panesPerWindow: Int, readiness: LabelReadiness, timeToLive: Int64, maximumPanes: Int, fairnessAttributes: [[String]],
@@ -172,6 +178,15 @@ struct PerformanceTracker: Sendable {
             for position in pane.regressionFairness.indices {
                 pane.regressionFairness[position].record(group: groups[position], prediction: prediction, label: label)
             }
+        }
+        if !found { lateLabels += 1 }
+    }
+
+    /// Records a joined label of a multiclass classifier's prediction made in pane `index`.
+    mutating func recordMulticlassLabel(pane index: Int64, label: String, output: MulticlassOutput) {
+        let found = withPane(index, create: false) { pane in
+            pane.labelled += 1
+            pane.multiclass.record(label: label, predicted: output.predicted, probabilities: output.probabilities)
         }
         if !found { lateLabels += 1 }
     }
@@ -324,7 +339,8 @@ struct PerformanceTracker: Sendable {
 extension PerformanceTracker {
     /// Writes the panes and the window position (the parameters come from the owner).
     /// Format 6 added the model type, and a regression model's panes' regression summaries
-    /// (a binary classifier's panes are written as before).
+    /// (a binary classifier's panes are written as before); format 7 a multiclass
+    /// classifier's panes' multiclass summaries.
     func encodeState(to writer: inout BinaryWriter) {
         writer.write(outcomes.modelType.rawValue)
         writer.writeCount(panes.count)
@@ -338,6 +354,7 @@ extension PerformanceTracker {
             writer.write(pane.outcome)
             writer.write(pane.fairness)
             writeRegressionSummaries(pane.regression, pane.regressionFairness, to: &writer)
+            writeMulticlassSummary(pane.multiclass, to: &writer)
         }
         writer.writeOptional(nextWindowEnd)
         writer.write(awaitingFirstWindow)
@@ -358,6 +375,7 @@ extension PerformanceTracker {
             writer.write(held.outcome)
             writer.write(held.fairness)
             writeRegressionSummaries(held.regression, held.regressionFairness, to: &writer)
+            writeMulticlassSummary(held.multiclass, to: &writer)
         }
     }
 
@@ -368,6 +386,8 @@ extension PerformanceTracker {
         // A model's type cannot change under a checkpoint: its panes hold another type's summaries.
         if format >= 6 { try reader.expect(try reader.readString(), outcomes.modelType.rawValue, "model type") }
         let regressionPanes = format >= 6 && outcomes.modelType == .regression
+        // Formats before 7 had no multiclass models (a multiclass type fails the check above).
+        let multiclassPanes = outcomes.modelType == .multiclass
         let template = Pane(index: 0, outcome: try! BinaryOutcomeSummary(), fairness: outcomes.freshFairness,
                             regressionFairness: outcomes.freshRegressionFairness)
         let count = try reader.readCount(maximum: reader.remaining)
@@ -385,6 +405,7 @@ extension PerformanceTracker {
             pane.expired = try reader.readCounter()
             (pane.outcome, pane.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "performance")
             if regressionPanes { (pane.regression, pane.regressionFairness) = try readRegressionSummaries(from: &reader, what: "performance") }
+            if multiclassPanes { pane.multiclass = try readMulticlassSummary(from: &reader, what: "performance") }
             restored.append(pane)
         }
         panes = restored
@@ -404,6 +425,7 @@ extension PerformanceTracker {
             held.labelled = try reader.readCounter()
             (held.outcome, held.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "accumulated performance")
             if regressionPanes { (held.regression, held.regressionFairness) = try readRegressionSummaries(from: &reader, what: "accumulated performance") }
+            if multiclassPanes { held.multiclass = try readMulticlassSummary(from: &reader, what: "accumulated performance") }
             accumulation = .holding(held)
         }
     }
@@ -423,6 +445,19 @@ extension PerformanceTracker {
         guard outcomes.modelType == .regression else { return }
         writer.write(regression)
         writer.write(fairness)
+    }
+
+    /// A multiclass classifier's pane summary (nothing for other models').
+    private func writeMulticlassSummary(_ multiclass: MulticlassOutcomeSummary, to writer: inout BinaryWriter) {
+        guard outcomes.modelType == .multiclass else { return }
+        writer.write(multiclass)
+    }
+
+    /// A multiclass summary with a fresh pane's class cap.
+    private func readMulticlassSummary(from reader: inout BinaryReader, what: String) throws -> MulticlassOutcomeSummary {
+        let multiclass = try reader.read(MulticlassOutcomeSummary.self)
+        try reader.expect(multiclass.maximumClasses, OutcomeShape.freshMulticlass.maximumClasses, "\(what) class cap")
+        return multiclass
     }
 
     /// A regression summary and regression fairness summaries, which must have the shape of a fresh pane's.

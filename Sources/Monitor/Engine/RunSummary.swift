@@ -19,7 +19,8 @@ extension MonitorEngine {
             + "evicted predictions=\(join.evictedPredictions), evicted early labels=\(join.evictedEarlyLabels), "
             + "late labels=\(counters.lateLabels), predictions kept for joining=\(pendingLabels)")
         if counters.mismatchedLabels > 0 {
-            lines.append("labels not 0 or 1 joined to a binary classifier's prediction (left out of performance): \(counters.mismatchedLabels)")
+            lines.append("labels not of their prediction's model type (not 0 or 1 for a binary classifier, not a number for a regression model, "
+                + "not a class for a multiclass one; left out of performance): \(counters.mismatchedLabels)")
         }
         lines.append("evaluations: \(counters.evaluations); performance windows still waiting for labels: \(counters.performanceWindowsAwaitingLabels), "
             + "evaluated below coverage (partial wait or pane cap): \(counters.belowCoveragePerformanceEvaluations); versions without a reference: \(counters.versionsWithoutReference)")

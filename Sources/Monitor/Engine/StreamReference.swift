@@ -96,6 +96,8 @@ struct ReferencePerformance: Sendable {
     /// A regression model's outcomes and per-group errors (empty for a binary classifier).
     var regression = RegressionSummary()
     var regressionFairness: [RegressionFairnessSummary]
+    /// A multiclass classifier's outcomes (empty for other models).
+    var multiclass = PerformanceTracker.OutcomeShape.freshMulticlass
 
     init(fairnessAttributes: [[String]]) {
         fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
@@ -201,11 +203,14 @@ struct StreamReferenceCollector: Sendable {
 extension ReferenceProfile {
     /// The profile a model of `type` is compared with: a regression model has no predicted
     /// class, so its `prediction` subject (always missing) is left out rather than reported
-    /// on every window; its numeric prediction is the `score` subject.
+    /// on every window; its numeric prediction is the `score` subject. A multiclass
+    /// classifier has no score (its `score` subject is left out); its predicted classes are
+    /// the `prediction` subject's categories.
     func outputs(of type: ModelType) -> ReferenceProfile {
         switch type {
         case .binary: self
         case .regression: ReferenceProfile(configuration: configuration, features: features.filter { $0.key != OutputSubject.prediction })
+        case .multiclass: ReferenceProfile(configuration: configuration, features: features.filter { $0.key != OutputSubject.score })
         }
     }
 
@@ -285,9 +290,11 @@ extension ReferencePerformance {
         writer.write(fairness)
         writer.write(regression)
         writer.write(regressionFairness)
+        writer.write(multiclass)
     }
 
-    /// Decodes onto the version's fairness attribute sets (engine checkpoint `format`: 6 added the regression summary).
+    /// Decodes onto the version's fairness attribute sets (engine checkpoint `format`: 6
+    /// added the regression summary, 7 the multiclass summary).
     init(from reader: inout BinaryReader, format: UInt32, fairnessAttributes: [[String]]) throws {
         self.init(fairnessAttributes: fairnessAttributes)
         let template = self
@@ -302,6 +309,10 @@ extension ReferencePerformance {
             regression = try reader.read(RegressionSummary.self)
             regressionFairness = try reader.readArray(of: RegressionFairnessSummary.self)
             try reader.expect(regressionFairness.map(\.attributes), fairnessAttributes, "reference regression fairness attribute sets")
+        }
+        if format >= 7 {
+            multiclass = try reader.read(MulticlassOutcomeSummary.self)
+            try reader.expect(multiclass.maximumClasses, template.multiclass.maximumClasses, "reference class cap")
         }
     }
 }
