@@ -108,6 +108,9 @@ extension BinaryWriter {
         case let .fairness(attributes):
             write(UInt8(4))
             write(strings: attributes)
+        case let .classLabel(name):
+            write(UInt8(5))
+            write(name)
         }
     }
 
@@ -235,6 +238,7 @@ extension BinaryReader {
         case 2: .prediction
         case 3: .feature(try readString())
         case 4: .fairness(try readStrings())
+        case 5: .classLabel(try readString())
         case let tag: throw SerializationError.invalidValue("unknown metric subject tag \(tag)")
         }
     }

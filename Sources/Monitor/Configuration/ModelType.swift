@@ -12,6 +12,15 @@ package enum ModelType: String, Sendable, CaseIterable, CustomStringConvertible 
     case multiclass
 
     package var description: String { rawValue }
+
+    /// Whether the model type has nothing for rules of `scope` to watch: a regression model
+    /// has no predicted class (`prediction`), a multiclass classifier no score (`score`).
+    package func lacks(_ scope: RuleScope) -> Bool {
+        switch (self, scope) {
+        case (.regression, .prediction), (.multiclass, .score): true
+        default: false
+        }
+    }
 }
 
 /// The declared type of each model (the configuration's `models` section).

@@ -93,6 +93,57 @@ struct Evaluation {
     var context: EvaluationContext
 }
 
+extension MulticlassOutcomeSummary {
+    /// A multiclass classifier's value of a binary classifier's metric that means the same
+    /// (accuracy, log loss, Brier score); nil for the others and on an empty window.
+    func value(_ metric: PerformanceMetric) -> Double? {
+        switch metric {
+        case .accuracy: accuracy
+        case .logLoss: logLoss
+        case .brier: brierScore
+        case .precision, .recall, .fpr, .f1, .selectionRate, .rocAUC, .ece: nil
+        }
+    }
+
+    /// An average over the classes (nil on an empty window).
+    func value(_ metric: MulticlassMetric) -> Double? {
+        switch metric {
+        case .macroF1: macro?.f1
+        case .microF1: micro?.f1
+        case .weightedF1: weighted?.f1
+        case .macroPrecision: macro?.precision
+        case .macroRecall: macro?.recall
+        }
+    }
+
+    /// One class's value (nil for a class the window has no row or probability of).
+    func value(_ metric: ClassMetric, of name: String) -> Double? {
+        let metrics = perClass.first { $0.name == name }
+        return switch metric {
+        case .precision: metrics?.precision
+        case .recall: metrics?.recall
+        case .f1: metrics?.f1
+        case .calibrationError: calibration[name]?.expectedCalibrationError
+        }
+    }
+
+    /// The rows a class's value is computed over: its labelled predictions (true or
+    /// predicted class) for precision, recall and F1; the rows whose probabilities name it
+    /// for calibration.
+    func samples(_ metric: ClassMetric, of name: String) -> Int {
+        switch metric {
+        case .precision, .recall, .f1:
+            guard let index = classes.firstIndex(of: name) else { return 0 }
+            return Int(confusion[index].reduce(0, +) + confusion.reduce(0) { $0 + $1[index] } - confusion[index][index])
+        case .calibrationError:
+            return Int(calibration[name]?.counts.reduce(0, +) ?? 0)
+        }
+    }
+
+    /// Every class of the window: in its confusion matrix or named by its probabilities, by name.
+    var allClassNames: [String] { Set(classes).union(calibration.keys).sorted() }
+}
+
 extension RegressionSummary {
     /// A regression metric's value (nil on an empty window; R² also on a single row).
     func value(_ metric: RegressionMetric) -> Double? {
@@ -215,7 +266,7 @@ extension MetricName {
             case .driftedFeatureShare, .volume, .lateEventRate, .rejectedRate: .drift
             case .labelCoverage: .performance
             }
-        case .performance, .changeDetector, .regression, .regressionFairness: .performance
+        case .performance, .changeDetector, .regression, .regressionFairness, .multiclass, .perClass: .performance
         case .estimated: .drift
         case let .fairness(metric): metric.usesSelection ? .drift : .performance
         }

@@ -176,9 +176,15 @@ package final class MonitorEngine {
                     return "rule \(rule.name) (\(rule.metric.name.rawValue)) does not apply to \(type) model \(model): "
                         + "it has no such metric (skipped for its versions)"
                 }
-                guard type == .regression, rule.scope == .prediction else { return nil }
-                return "rule \(rule.name) (\(rule.metric.name.rawValue) of the predicted class) does not apply to regression model \(model): "
-                    + "it has no predicted class; its numeric prediction is the score subject (skipped for its versions)"
+                guard type.lacks(rule.scope) else { return nil }
+                return switch type {
+                case .multiclass:
+                    "rule \(rule.name) (\(rule.metric.name.rawValue) of the score) does not apply to multiclass model \(model): "
+                        + "it has no score; its predicted classes are the prediction subject (skipped for its versions)"
+                default:
+                    "rule \(rule.name) (\(rule.metric.name.rawValue) of the predicted class) does not apply to regression model \(model): "
+                        + "it has no predicted class; its numeric prediction is the score subject (skipped for its versions)"
+                }
             }
         }
     }

@@ -105,7 +105,7 @@ final class RuleEvaluator {
         var outputs = metricEvents ? metricLines(context) : []
         for (index, subjects) in applicableRules(to: context) {
             let rule = ruleSet.rules[index]
-            for subject in subjects {
+            for subject in rule.scope == .classes ? classSubjects(of: rule, in: context) : subjects {
                 let measured = measure(rule, ruleIndex: index, subject: subject, context: context)
                 outputs += judge(rule, ruleIndex: index, subject: subject, measured: measured, context: context)
             }
@@ -134,10 +134,11 @@ final class RuleEvaluator {
 
     /// Whether a rule's metric exists for the model's type (an accuracy rule selecting
     /// every model skips a regression model's windows; ``MonitorEngine/modelTypeGaps`` says so at start).
-    /// A regression model has no predicted class: `prediction`-scoped rules skip it too.
+    /// A regression model has no predicted class: `prediction`-scoped rules skip it too; a
+    /// multiclass classifier has no score: `score`-scoped rules skip it.
     private func applies(_ rule: Rule, toModel model: String) -> Bool {
         let type = modelTypes[model]
-        return rule.metric.name.modelTypes.contains(type) && !(type == .regression && rule.scope == .prediction)
+        return rule.metric.name.modelTypes.contains(type) && !type.lacks(rule.scope)
     }
 
     private func evaluationKind(of rule: Rule) -> EvaluationContext.Kind {
@@ -154,6 +155,8 @@ final class RuleEvaluator {
         case .score: return [.score]
         case .prediction: return [.prediction]
         case .model: return [.model]
+        // Classes appear as the stream goes: worked out per evaluation (``classSubjects(of:in:)``).
+        case .classes: return []
         case .fairness:
             var sets = rule.selector.attributes
             if rule.selector.everyAttribute {
@@ -165,6 +168,14 @@ final class RuleEvaluator {
             }
             return sets.map(MetricSubject.fairness)
         }
+    }
+
+    /// A classes-scope rule's subjects: the matching classes of the window's outcomes and of
+    /// the reference's, by name (a class the window lacks is judged without a value: skipped).
+    private func classSubjects(of rule: Rule, in context: EvaluationContext) -> [MetricSubject] {
+        guard let window = context.multiclass else { return [] }
+        let names = Set(window.allClassNames).union(context.referencePerformance.multiclass.allClassNames)
+        return names.filter(rule.selector.matches(class:)).sorted().map(MetricSubject.classLabel)
     }
 
     // MARK: Measuring
@@ -242,6 +253,13 @@ final class RuleEvaluator {
         case let .health(name):
             return measureHealth(name, rule, context: context)
         case let .performance(name):
+            if let multiclass = context.multiclass {
+                // No noise gate: no test of a difference applies to these summaries (as regression metrics).
+                let baseline = context.referencePerformance
+                let referenceValue = baseline.isSettled(labelReadiness) ? baseline.multiclass.value(name) : nil
+                return Measured(value: multiclass.value(name), samples: context.labelled, reference: ReferenceStatistic(value: referenceValue),
+                                evidence: .performance, noEffect: referenceValue)
+            }
             guard let outcome = context.outcome else { return Measured(samples: 0) }
             let baseline = context.referencePerformance
             let reference = performanceReference(name, samples: context.labelled, context: context)
@@ -267,6 +285,18 @@ final class RuleEvaluator {
             let referenceValue = baseline.isSettled(labelReadiness) ? baseline.regression.value(name) : nil
             return Measured(value: regression.value(name), samples: context.labelled, reference: ReferenceStatistic(value: referenceValue),
                             evidence: .performance, noEffect: referenceValue)
+        case let .multiclass(name):
+            guard let multiclass = context.multiclass else { return Measured(samples: 0) }
+            let baseline = context.referencePerformance
+            let referenceValue = baseline.isSettled(labelReadiness) ? baseline.multiclass.value(name) : nil
+            return Measured(value: multiclass.value(name), samples: context.labelled, reference: ReferenceStatistic(value: referenceValue),
+                            evidence: .performance, noEffect: referenceValue)
+        case let .perClass(name):
+            guard let multiclass = context.multiclass, case let .classLabel(className) = subject else { return Measured(samples: 0) }
+            let baseline = context.referencePerformance
+            let referenceValue = baseline.isSettled(labelReadiness) ? baseline.multiclass.value(name, of: className) : nil
+            return Measured(value: multiclass.value(name, of: className), samples: multiclass.samples(name, of: className),
+                            reference: ReferenceStatistic(value: referenceValue), evidence: .performance, noEffect: referenceValue)
         case let .regressionFairness(name):
             guard case let .fairness(attributes) = subject,
                   let summary = context.regressionFairness.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
@@ -512,6 +542,19 @@ final class RuleEvaluator {
             if let regression = context.regression {
                 for metric in RegressionMetric.allCases {
                     observations.append((.model, .regression(metric), regression.value(metric), context.labelled))
+                }
+            }
+            if let multiclass = context.multiclass {
+                for metric in PerformanceMetric.allCases where metric.isMulticlass {
+                    observations.append((.model, .performance(metric), multiclass.value(metric), context.labelled))
+                }
+                for metric in MulticlassMetric.allCases {
+                    observations.append((.model, .multiclass(metric), multiclass.value(metric), context.labelled))
+                }
+                for name in multiclass.allClassNames {
+                    for metric in ClassMetric.allCases {
+                        observations.append((.classLabel(name), .perClass(metric), multiclass.value(metric, of: name), multiclass.samples(metric, of: name)))
+                    }
                 }
             }
             for (attributes, summary) in context.regressionFairness {

@@ -849,16 +849,21 @@ extension VersionMonitor {
 
 extension JoinedPrediction {
     /// Compact (a million may be pending): varints for the version, pane and segment. A
-    /// multiclass output follows its payload (format 7), when it is still kept (see
-    /// ``PendingMulticlassOutputs``).
+    /// multiclass payload writes 0 for its key and its output after it (format 7), when the
+    /// output is still kept (see ``PendingMulticlassOutputs``).
     func encode(to writer: inout BinaryWriter, multiclass: PendingMulticlassOutputs) {
         writer.writeVarint(UInt64(versionIndex))
         writer.write(UInt8(bitPattern: storedPredicted))
         writer.write(inReference)
         writer.writeZigzag(pane)
-        writer.write(storedScore)
+        guard case let .multiclass(key) = stored else {
+            writer.write(storedScore)
+            writer.writeVarint(segment)
+            return
+        }
+        // The key is this process's own: the output is written instead (restored under a new key).
+        writer.write(0.0)
         writer.writeVarint(segment)
-        guard case let .multiclass(key) = stored else { return }
         writer.writeOptional(multiclass.output(key)) { writer, output in
             writer.write(output.predicted)
             writer.writeOptional(output.probabilities) { $0.write(classProbabilities: $1) }

@@ -23,11 +23,16 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
     case regression(RegressionMetric)
     /// A gap between a regression model's errors in the groups of a sensitive attribute.
     case regressionFairness(RegressionFairnessMetric)
+    /// A multiclass classifier's averages over its classes on labelled predictions.
+    case multiclass(MulticlassMetric)
+    /// One class of a multiclass classifier on labelled predictions (one subject per class).
+    case perClass(ClassMetric)
 
     package static let allCases: [MetricName] = FeatureMetric.allCases.map(feature) + HealthMetric.allCases.map(health)
         + PerformanceMetric.allCases.map(performance) + EstimatedPerformanceMetric.allCases.map(estimated) + ErrorStreamDetector.Kind.allCases.map(changeDetector)
         + FairnessMetric.allCases.map(fairness) + RegressionMetric.allCases.map(regression)
-        + RegressionFairnessMetric.allCases.map(regressionFairness)
+        + RegressionFairnessMetric.allCases.map(regressionFairness) + MulticlassMetric.allCases.map(multiclass)
+        + ClassMetric.allCases.map(perClass)
 
     private static let byRawValue = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 
@@ -46,18 +51,23 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
         case let .fairness(metric): metric.rawValue
         case let .regression(metric): metric.rawValue
         case let .regressionFairness(metric): metric.rawValue
+        case let .multiclass(metric): metric.rawValue
+        case let .perClass(metric): metric.rawValue
         }
     }
 
     package var description: String { rawValue }
 
     /// The model types whose windows have this metric: performance, CBPE, the error stream's
-    /// detectors and fairness are a binary classifier's; drift and health any model's.
+    /// detectors and fairness are a binary classifier's (accuracy, log loss and Brier score a
+    /// multiclass classifier's too, meaning the same); drift and health any model's.
     package var modelTypes: Set<ModelType> {
         switch self {
         case .feature, .health: Set(ModelType.allCases)
-        case .performance, .estimated, .changeDetector, .fairness: [.binary]
+        case let .performance(metric): metric.isMulticlass ? [.binary, .multiclass] : [.binary]
+        case .estimated, .changeDetector, .fairness: [.binary]
         case .regression, .regressionFairness: [.regression]
+        case .multiclass, .perClass: [.multiclass]
         }
     }
 }
@@ -66,6 +76,25 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
 /// checked against scikit-learn), in the order metric lines list them.
 package enum RegressionMetric: String, Sendable, Hashable, CaseIterable {
     case mae, rmse, mape, bias, r2
+}
+
+/// A multiclass classifier's averages over its classes (``MulticlassOutcomeSummary``,
+/// checked against scikit-learn), in the order metric lines list them.
+package enum MulticlassMetric: String, Sendable, Hashable, CaseIterable {
+    case macroF1 = "macro_f1"
+    case microF1 = "micro_f1"
+    case weightedF1 = "weighted_f1"
+    case macroPrecision = "macro_precision"
+    case macroRecall = "macro_recall"
+}
+
+/// Metrics of one class of a multiclass classifier, one-vs-rest (``MulticlassOutcomeSummary``):
+/// rules on them have scope `classes`, and each class is a subject.
+package enum ClassMetric: String, Sendable, Hashable, CaseIterable {
+    case precision = "class_precision"
+    case recall = "class_recall"
+    case f1 = "class_f1"
+    case calibrationError = "class_calibration_error"
 }
 
 /// Gaps between a regression model's mean absolute errors in the groups of a sensitive
@@ -115,6 +144,10 @@ package enum PerformanceMetric: String, Sendable, Hashable, CaseIterable {
     case brier
     case logLoss = "log_loss"
     case ece
+
+    /// Whether a multiclass classifier has it too (``MulticlassOutcomeSummary``): accuracy,
+    /// and with class probabilities log loss and the (multiclass) Brier score.
+    package var isMulticlass: Bool { [.accuracy, .logLoss, .brier].contains(self) }
 }
 
 /// Performance estimated by confidence-based performance estimation (CBPE, binary

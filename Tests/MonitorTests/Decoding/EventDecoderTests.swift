@@ -1,3 +1,4 @@
+import DriftCore
 import Simulation
 import Testing
 @testable import Monitor
@@ -68,6 +69,69 @@ import Testing
         let mismatch = EventRejection.modelTypeMismatch(model: "credit-risk", type: .binary, field: "prediction")
         #expect(mismatch.code == "model_type_mismatch")
         #expect(mismatch.description.contains("declare it with models: credit-risk: type: regression"))
+    }
+
+    /// A multiclass classifier's prediction carries its class in `label_pred` (a string, or an
+    /// integer by its text) and optionally its class probabilities; labels are classes by
+    /// name; an event that does not fit is rejected, naming the field.
+    @Test func multiclassModelsLogClassesAndProbabilities() throws {
+        let decoder = EventDecoder(modelTypes: ModelTypes(["triage": .multiclass]))
+        #expect(try decode(#"{"model":"triage","id":"t-1","ts":1700000000000,"label_pred":"urgent","probabilities":{"urgent":0.7,"routine":0.3}}"#,
+                           with: decoder).get()
+            == .prediction(PredictionEvent(model: "triage", version: "unversioned", id: "t-1", timestamp: 1_700_000_000_000,
+                                           output: .multiclass(class: "urgent", probabilities: ["urgent": 0.7, "routine": 0.3]))))
+        #expect(try decode(#"{"model":"triage","id":"t-2","ts":1700000000000,"label_pred":2}"#, with: decoder).get()
+            == .prediction(PredictionEvent(model: "triage", version: "unversioned", id: "t-2", timestamp: 1_700_000_000_000,
+                                           output: .multiclass(class: "2", probabilities: nil))))
+        #expect(try decode(#"{"id":"t-1","ts":1700000360000,"label":"routine"}"#, with: decoder).get()
+            == .label(LabelEvent(id: "t-1", timestamp: 1_700_000_360_000, value: .named("routine"))))
+        #expect(try decode(#"{"id":"t-2","ts":1700000360000,"label":2}"#, with: decoder).get()
+            == .label(LabelEvent(id: "t-2", timestamp: 1_700_000_360_000, value: .named("2"))))
+        #expect(try decode(#"{"id":"t-3","ts":1700000360000,"label":1}"#, with: decoder).get()
+            == .label(LabelEvent(id: "t-3", timestamp: 1_700_000_360_000, value: .class(1))))
+        #expect(LabelValue.class(1).className == "1" && LabelValue.value(3).className == "3" && LabelValue.value(2.5).className == nil)
+        #expect(LabelValue.named("routine").binaryClass == nil && LabelValue.named("routine").number == nil)
+        // A binary classifier beside it keeps its outputs.
+        #expect(try decode(#"{"model":"credit-risk","id":"c-1","ts":1700000000000,"score":0.7,"label_pred":1}"#, with: decoder).get()
+            == .prediction(PredictionEvent(model: "credit-risk", version: "unversioned", id: "c-1", timestamp: 1_700_000_000_000,
+                                           score: 0.7, predictedLabel: 1)))
+
+        let rejections: [(String, EventRejection)] = [
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","score":0.3}"#,
+             .modelTypeMismatch(model: "triage", type: .multiclass, field: "score")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"probabilities":{"a":1}}"#, .missingField("label_pred")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":2.5}"#,
+             .wrongType(field: "label_pred", expected: "a class: a string or an integer")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","probabilities":{"a":1.5}}"#,
+             .wrongType(field: "probabilities.a", expected: "a probability in [0, 1]")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","probabilities":{"a":"high"}}"#,
+             .wrongType(field: "probabilities.a", expected: "a probability in [0, 1]")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","probabilities":[0.5,0.5]}"#,
+             .wrongType(field: "probabilities", expected: "an object of class → probability")),
+            (#"{"model":"credit-risk","id":"c","ts":1700000000000,"label_pred":"urgent"}"#,
+             .modelTypeMismatch(model: "credit-risk", type: .binary, field: "label_pred")),
+            (#"{"model":"credit-risk","id":"c","ts":1700000000000,"label_pred":1,"probabilities":{"0":0.2,"1":0.8}}"#,
+             .modelTypeMismatch(model: "credit-risk", type: .binary, field: "probabilities")),
+            (#"{"id":"t","ts":1700000000000,"label":{"class":"a"}}"#, .wrongType(field: "label", expected: "a class: a string or an integer")),
+        ]
+        for (text, rejection) in rejections {
+            #expect(decode(text, with: decoder) == .failure(rejection), "\(text)")
+        }
+        // The class count of a probability vector is capped.
+        let many = (0...MulticlassOutcomeSummary.defaultMaximumClasses).map { "\"c\($0)\":0.01" }.joined(separator: ",")
+        #expect(decode(#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"c0","probabilities":{"# + many + "}}", with: decoder)
+            == .failure(.wrongType(field: "probabilities", expected: "at most \(MulticlassOutcomeSummary.defaultMaximumClasses) classes")))
+        let mismatch = EventRejection.modelTypeMismatch(model: "triage", type: .multiclass, field: "score")
+        #expect(mismatch.description.contains("models: triage: type: multiclass") && mismatch.description.contains("'score'"))
+    }
+
+    /// While no model is multiclass, `probabilities` is not read and a class other than 0 or
+    /// 1 is rejected as before.
+    @Test func withoutMulticlassModelsProbabilitiesAreIgnored() throws {
+        #expect(try decode(#"{"model":"m","id":"1","ts":1700000000000,"label_pred":1,"probabilities":"none"}"#).get()
+            == .prediction(PredictionEvent(model: "m", version: "unversioned", id: "1", timestamp: 1_700_000_000_000, predictedLabel: 1)))
+        #expect(decode(#"{"model":"m","id":"1","ts":1700000000000,"label_pred":"urgent"}"#)
+            == .failure(.wrongType(field: "label_pred", expected: "0 or 1")))
     }
 
     /// While no model is a regression model, `prediction` is not read (a binary
