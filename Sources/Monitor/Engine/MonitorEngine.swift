@@ -32,9 +32,13 @@ package final class MonitorEngine {
         package var lateEvents = 0
         /// Labels that joined after their prediction's performance window was evaluated.
         package var lateLabels = 0
-        /// Labels joined to a binary classifier's prediction that are not 0 or 1 (numbers,
-        /// read as such while some model is a regression model), left out of performance.
+        /// Labels joined to a prediction that do not fit its model's type (not 0 or 1 for a
+        /// binary classifier, not a number for a regression model, not a class for a
+        /// multiclass one), left out of performance.
         package var mismatchedLabels = 0
+        /// Labelled predictions of a multiclass classifier naming a class beyond its version's
+        /// first ``MulticlassOutcomeSummary/defaultMaximumClasses``, left out of performance.
+        package var cappedClasses = 0
         /// Performance windows evaluated below label coverage before their TTL: past
         /// `labels.partial_wait` with enough labels, or because too many panes waited.
         package var belowCoveragePerformanceEvaluations = 0
@@ -117,6 +121,7 @@ package final class MonitorEngine {
             counters.lateEvents += monitor.lateEvents
             counters.lateLabels += monitor.lateLabels
             counters.mismatchedLabels += monitor.mismatchedLabels
+            counters.cappedClasses += monitor.classesOverCap
             counters.cappedReferenceEvents += monitor.referenceEventsDroppedSoFar
             counters.belowCoveragePerformanceEvaluations += monitor.belowCoveragePerformanceEvaluations
         }

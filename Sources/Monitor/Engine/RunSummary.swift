@@ -1,3 +1,5 @@
+import DriftCore
+
 extension MonitorEngine {
     /// A human-readable account of a run, for `driftwatch replay` to print at the end:
     /// volumes, every counter (rejections by reason, lateness, caps, the label join, what
@@ -21,6 +23,10 @@ extension MonitorEngine {
         if counters.mismatchedLabels > 0 {
             lines.append("labels not of their prediction's model type (not 0 or 1 for a binary classifier, not a number for a regression model, "
                 + "not a class for a multiclass one; left out of performance): \(counters.mismatchedLabels)")
+        }
+        if counters.cappedClasses > 0 {
+            lines.append("labelled multiclass predictions naming a class beyond the first \(MulticlassOutcomeSummary.defaultMaximumClasses) "
+                + "of their version (left out of performance): \(counters.cappedClasses)")
         }
         lines.append("evaluations: \(counters.evaluations); performance windows still waiting for labels: \(counters.performanceWindowsAwaitingLabels), "
             + "evaluated below coverage (partial wait or pane cap): \(counters.belowCoveragePerformanceEvaluations); versions without a reference: \(counters.versionsWithoutReference)")

@@ -58,6 +58,11 @@ final class VersionMonitor {
     /// Labels joined to a binary classifier's prediction that are not 0 or 1 (a number
     /// logged while some model is a regression model), left out of performance.
     private(set) var mismatchedLabels = 0
+    /// A multiclass classifier's classes so far (true or predicted), at most
+    /// ``MulticlassOutcomeSummary/defaultMaximumClasses``; a labelled prediction naming one
+    /// more is left out of performance and counted in ``classesOverCap``.
+    private var knownClasses: Set<String> = []
+    private(set) var classesOverCap = 0
 
     /// Where a version is in its life. The phases' state lives in classes, so that the
     /// window and the tracker are modified in place (an enum payload taken out to be
@@ -436,6 +441,10 @@ final class VersionMonitor {
             return
         }
         let trueClass = label?.className
+        if let trueClass, !admitClasses(trueClass, output.predicted) {
+            classesOverCap += 1
+            return
+        }
         if prediction.inReference {
             referencePerformance.resolved += 1
             if let trueClass {
@@ -449,6 +458,15 @@ final class VersionMonitor {
         } else {
             monitoring.performance.recordExpiry(pane: prediction.pane)
         }
+    }
+
+    /// Whether a labelled prediction's classes fit under the version's class cap (taking
+    /// them in if so): every window's summary then holds its rows, none overflowing.
+    private func admitClasses(_ trueClass: String, _ predicted: String) -> Bool {
+        let new = Set([trueClass, predicted]).subtracting(knownClasses)
+        guard knownClasses.count + new.count <= MulticlassOutcomeSummary.defaultMaximumClasses else { return false }
+        knownClasses.formUnion(new)
+        return true
     }
 
     private func recordOutcome(_ prediction: JoinedPrediction, label: Double?, predicted: Double) {
@@ -752,9 +770,10 @@ extension VersionMonitor {
             writer.write(segment)
         }
         for count in [duplicatePredictionsWhileWaiting, eventsSinceEvaluation, lateSinceEvaluation, lateEvents,
-                      referenceEventsDropped, performanceWindowsAwaitingLabels, mismatchedLabels] {
+                      referenceEventsDropped, performanceWindowsAwaitingLabels, mismatchedLabels, classesOverCap] {
             writer.writeCounter(count)
         }
+        writer.write(strings: knownClasses.sorted())
         guard case let .monitoring(monitoring) = phase else {
             writer.writeOptional(nil as ActiveReference?) { $1.encode(to: &$0) }
             return
@@ -818,6 +837,13 @@ extension VersionMonitor {
         referenceEventsDropped = try reader.readCounter()
         performanceWindowsAwaitingLabels = try reader.readCounter()
         if format >= 6 { mismatchedLabels = try reader.readCounter() }
+        if format >= 7 {
+            classesOverCap = try reader.readCounter()
+            knownClasses = Set(try reader.readStrings())
+            guard knownClasses.count <= MulticlassOutcomeSummary.defaultMaximumClasses else {
+                throw SerializationError.invalidValue("\(knownClasses.count) classes, more than the cap")
+            }
+        }
         if let active = try reader.readOptional({ try ActiveReference.decode(from: &$0) }) {
             guard period == nil else { throw SerializationError.invalidValue("a reference both built and being collected") }
             let monitoring = activate(active, closingPanesBefore: nil)

@@ -175,6 +175,23 @@ import Testing
         #expect(engine.counters.mismatchedLabels == 1)
     }
 
+    /// A version's classes are capped: labelled predictions naming a class beyond the first
+    /// 50 are left out of performance and counted, in the run summary and `capped{classes}`.
+    @Test func classesBeyondTheCapAreCounted() {
+        let engine = MonitorEngine(configuration: Self.configuration(), rules: Self.rules)
+        let time = Self.vectors.windows[0].start
+        let cap = MulticlassOutcomeSummary.defaultMaximumClasses
+        for index in 0..<(cap + 10) {
+            let id = "t-\(index)"
+            engine.process(.prediction(PredictionEvent(model: "triage", version: "v1", id: id, timestamp: time + Int64(index),
+                                                       output: .multiclass(class: "c\(index)", probabilities: nil))))
+            engine.process(.label(LabelEvent(id: id, timestamp: time + Int64(index) + 1, value: .named("c\(index)"))))
+        }
+        #expect(engine.counters.cappedClasses == 10)
+        #expect(engine.summaryLines().contains("labelled multiclass predictions naming a class beyond the first \(cap) of their version "
+            + "(left out of performance): 10"))
+    }
+
     /// Out-of-line outputs are kept under keys never reused and taken out once: what a
     /// labelled prediction's payload names afterwards is gone, not another prediction's.
     @Test func pendingOutputsAreTakenOnce() {
