@@ -57,23 +57,10 @@ struct ScannedFields {
         case .id: id = try readString(&reader, &recent, field: schema.mapping.id)
         case .timestamp: timestamp = try Self.readTimestamp(&reader, schema: schema)
         case .score: score = try Self.readNumber(&reader, field: schema.mapping.score)
-        case .predictedLabel:
-            if schema.modelTypes.hasMulticlass {
-                predictedClassName = try readClassName(&reader, &recent, field: schema.mapping.predictedLabel)
-                predictedLabel = predictedClassName.flatMap { $0 == "0" ? 0 : $0 == "1" ? 1 : nil }
-            } else {
-                predictedLabel = try readClass(&reader, field: schema.mapping.predictedLabel)
-            }
+        case .predictedLabel: try readPredictedClass(&reader, &recent)
         case .prediction: prediction = try Self.readNumber(&reader, field: schema.mapping.prediction)
         case .probabilities: probabilities = try readProbabilities(&reader, &recent)
-        case .label:
-            if schema.modelTypes.hasMulticlass {
-                label = try readMulticlassLabel(&reader, &recent)
-            } else {
-                label = schema.modelTypes.hasRegression
-                    ? try Self.readLabelValue(&reader, field: schema.mapping.label)
-                    : try readClass(&reader, field: schema.mapping.label).map(LabelValue.class)
-            }
+        case .label: label = try readLabel(&reader, &recent)
         case .featuresObject:
             guard try !reader.readNullIfPresent() else { return }
             guard try reader.peekKind() == .object else {
@@ -137,13 +124,16 @@ struct ScannedFields {
         )))
     }
 
-    /// The prediction's output, which must be of its model's declared type: a regression
-    /// model's has a value and neither score nor class; a binary classifier's no value, no
-    /// class probabilities and no class other than 0 or 1; a multiclass classifier's a class
-    /// and neither score nor value.
+    /// The prediction's output, which must be of its model's declared type (a model not
+    /// declared: of the type its fields show, ``ModelType/inferred(score:binaryClass:otherClass:prediction:probabilities:)``):
+    /// a regression model's has a value and neither score nor class; a binary classifier's no
+    /// value, no class probabilities and no class other than 0 or 1; a multiclass
+    /// classifier's a class and neither score nor value.
     private func predictionOutput(of model: String) -> Result<PredictionOutput, EventRejection> {
         let mapping = schema.mapping
-        let type = schema.modelTypes[model]
+        let type = schema.modelTypes.declaredType(of: model) ?? ModelType.inferred(
+            score: score != nil, binaryClass: predictedLabel != nil, otherClass: predictedClassName != nil && predictedLabel == nil,
+            prediction: prediction != nil, probabilities: probabilities != nil)
         func mismatch(_ field: String) -> Result<PredictionOutput, EventRejection> {
             .failure(.modelTypeMismatch(model: model, type: type, field: field))
         }
@@ -300,37 +290,32 @@ struct ScannedFields {
         }
     }
 
-    /// A label while some model is a regression model: a class (false or true) or a finite number.
-    private static func readLabelValue(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> LabelValue? {
+    /// The predicted class: a binary classifier's 0 or 1 (false or true; also its name "0"
+    /// or "1", as a multiclass classifier's class), or a multiclass classifier's class: a
+    /// string, or another integer by its text ("2").
+    private mutating func readPredictedClass(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws {
+        let field = schema.mapping.predictedLabel
         switch try reader.peekKind() {
-        case .bool: return .class(try reader.readBool() ? 1 : 0)
-        case .number, .null: return try readNumber(&reader, field: field()).map(LabelValue.value)
-        default: throw EventRejection.wrongType(field: field(), expected: "a number or boolean")
-        }
-    }
-
-    /// A multiclass classifier's class: a string, or an integer by its text ("2"); false and
-    /// true are "0" and "1", as a binary classifier's classes.
-    private func readClassName(_ reader: inout JSONReader, _ recent: inout RecentStrings, field: @autoclosure () -> String) throws -> String? {
-        switch try reader.peekKind() {
-        case .string: return recent.next(try reader.readStringBytes())
-        case .bool: return try reader.readBool() ? "1" : "0"
+        case .bool:
+            predictedLabel = try reader.readBool() ? 1 : 0
+            predictedClassName = predictedLabel == 1 ? "1" : "0"
         case .number:
-            guard let name = LabelValue.integerText(try reader.readDouble()) else {
-                throw EventRejection.wrongType(field: field(), expected: "a class: a string or an integer")
+            let value = try reader.readDouble()
+            guard let name = LabelValue.integerText(value) else {
+                throw EventRejection.wrongType(field: field, expected: "a class: 0 or 1, a string or an integer")
             }
-            return name
-        case .null:
-            try reader.readNull()
-            return nil
-        case .object, .array: throw EventRejection.wrongType(field: field(), expected: "a class: a string or an integer")
+            predictedLabel = value == 0 ? 0 : value == 1 ? 1 : nil
+            predictedClassName = name
+        case .string: predictedClassName = recent.next(try reader.readStringBytes())
+        case .null: try reader.readNull()
+        case .object, .array: throw EventRejection.wrongType(field: field, expected: "a class: 0 or 1, a string or an integer")
         }
     }
 
-    /// A label while some model is multiclass: a named class (a string, or an integer other
-    /// than 0 and 1 while no model is a regression model), a binary class (0, 1, false,
-    /// true), or while some model is a regression model a number.
-    private func readMulticlassLabel(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws -> LabelValue? {
+    /// A label names no model (its prediction's type gives it a meaning when they join):
+    /// false, true, 0 and 1 are binary classes, another finite number a value (a regression
+    /// target, or a multiclass class when integral), a string a named class.
+    private func readLabel(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws -> LabelValue? {
         let field = schema.mapping.label
         switch try reader.peekKind() {
         case .string: return .named(recent.next(try reader.readStringBytes()))
@@ -338,16 +323,12 @@ struct ScannedFields {
         case .number:
             let value = try reader.readDouble()
             if value == 0 || value == 1 { return .class(Int(value)) }
-            if schema.modelTypes.hasRegression {
-                guard value.isFinite else { throw EventRejection.wrongType(field: field, expected: "a finite number") }
-                return .value(value)
-            }
-            guard let name = LabelValue.integerText(value) else { throw EventRejection.wrongType(field: field, expected: "a class: a string or an integer") }
-            return .named(name)
+            guard value.isFinite else { throw EventRejection.wrongType(field: field, expected: "a finite number") }
+            return .value(value)
         case .null:
             try reader.readNull()
             return nil
-        case .object, .array: throw EventRejection.wrongType(field: field, expected: "a class: a string or an integer")
+        case .object, .array: throw EventRejection.wrongType(field: field, expected: "a class or a number")
         }
     }
 
@@ -373,20 +354,5 @@ struct ScannedFields {
             }
         }
         return probabilities
-    }
-
-    /// A binary class: 0 or 1, or false or true.
-    private func readClass(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> Int? {
-        switch try reader.peekKind() {
-        case .bool: return try reader.readBool() ? 1 : 0
-        case .number:
-            let value = try reader.readDouble()
-            guard value == 0 || value == 1 else { throw EventRejection.wrongType(field: field(), expected: "0 or 1") }
-            return Int(value)
-        case .null:
-            try reader.readNull()
-            return nil
-        default: throw EventRejection.wrongType(field: field(), expected: "0 or 1")
-        }
     }
 }

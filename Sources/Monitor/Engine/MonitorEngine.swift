@@ -130,6 +130,8 @@ package final class MonitorEngine {
     }
 
     package var rulesDigest: String { evaluator.ruleSet.rulesDigest }
+    /// Each model's type: declared, or inferred from its first prediction.
+    package var modelTypes: ModelTypes { evaluator.modelTypes }
     /// Rules that can never be judged against a reference given up front, one line each:
     /// relative conditions on performance or label fairness with a profile that has no
     /// labelled outcomes, `sigma` conditions with one that has no chunk spread. Known at
@@ -246,12 +248,21 @@ package final class MonitorEngine {
         return nil
     }
 
-    /// Why a prediction does not fit its model's declared type, if it does not (the decoder
-    /// checks what it decodes; events given decoded, or decoded without the model types,
-    /// are checked here). Free for a binary classifier's output while no model is declared.
+    /// Why a prediction does not fit its model's type, if it does not (the decoder checks
+    /// what it decodes against declared types; events given decoded, or decoded without the
+    /// model types, and models not declared are checked here). A model neither declared nor
+    /// seen before gets the type of this first prediction (``inferType(of:)``). The model of
+    /// the version seen last costs no hashing.
     private func typeMismatch(_ event: PredictionEvent) -> EventRejection? {
-        guard event.output.type != .binary || !configuration.modelTypes.declared.isEmpty else { return nil }
-        let type = configuration.modelTypes[event.model]
+        let type: ModelType
+        if let last = lastVersion, last.model == event.model {
+            type = last.modelType
+        } else if let known = evaluator.modelTypes.knownType(of: event.model) {
+            type = known
+        } else {
+            inferType(of: event)
+            return nil
+        }
         guard event.output.type != type else { return nil }
         let mapping = decoder.mapping
         let field = switch (type, event.output) {
@@ -266,6 +277,18 @@ package final class MonitorEngine {
         case (.binary, .binary), (.regression, .regression), (.multiclass, .multiclass): mapping.model
         }
         return .modelTypeMismatch(model: event.model, type: type, field: field)
+    }
+
+    /// A model not declared takes the type of its first prediction, for the rest of the run
+    /// (and its checkpoints); a type other than binary is said once (`model_type_inferred`).
+    /// Remembered for at most `Caps.models` models: one beyond them is not monitored anyway.
+    private func inferType(of event: PredictionEvent) {
+        guard evaluator.modelTypes.inferred.count < configuration.caps.models else { return }
+        let type = event.output.type
+        evaluator.modelTypes.infer(event.model, type)
+        guard type != .binary else { return }
+        outputs.append(MonitorOutput(.notice(.modelTypeInferred(Notice.ModelTypeInferred(
+            model: event.model, version: event.version, type: type, firstTimestamp: event.timestamp)))))
     }
 
     private func process(_ event: PredictionEvent) {
@@ -460,7 +483,7 @@ extension MonitorEngine {
     /// resolution; format 6 regression models: prediction outputs and labels as tagged
     /// classes or values, regression summaries of performance panes and references, and
     /// labels that did not fit their model (formats 4 and 5 read as binary classifiers');
-    /// format 7 multiclass classifiers: multiclass outputs (and named-class labels) in
+    /// format 7 multiclass classifiers and inferred model types: the types inferred, multiclass outputs (and named-class labels) in
     /// waiting events and after their join payloads, multiclass summaries of performance
     /// panes and references (formats 4 to 6 have none).
     /// Format 4 is still read (no predicted scores: versions estimating
@@ -536,6 +559,11 @@ extension MonitorEngine {
     private func encodeState(to writer: inout BinaryWriter, inlineJoinPages: Bool) {
         writer.write(configuration.window)
         writer.write(rulesDigest)
+        writer.writeCount(evaluator.modelTypes.inferred.count)
+        for (model, type) in evaluator.modelTypes.inferred.sorted(by: { $0.key < $1.key }) {
+            writer.write(model)
+            writer.write(type.rawValue)
+        }
         writer.writeCount(versionTable.count)
         for monitor in versionTable {
             monitor.encodeState(to: &writer)
@@ -576,6 +604,12 @@ extension MonitorEngine {
             throw SerializationError.invalidValue("checkpoint was taken with window \(window), the configuration has \(configuration.window)")
         }
         _ = try reader.readString()  // the rules digest then; rule state attaches by each rule's own identity
+        if format >= 7 {
+            for _ in 0..<(try reader.readCount(maximum: configuration.caps.models)) {
+                let model = try reader.readString()
+                evaluator.modelTypes.infer(model, try reader.readRawValue(ModelType.self, "model type"))
+            }
+        }
         let versionCount = try reader.readCount(maximum: reader.remaining)
         for position in 0..<versionCount {
             let monitor = try VersionMonitor(

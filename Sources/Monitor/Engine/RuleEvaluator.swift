@@ -48,8 +48,9 @@ final class RuleEvaluator {
     let blindNoticeAfter: Int
     /// Whether evaluations emit metric events (``MonitorConfiguration/metricEvents``).
     let metricEvents: Bool
-    /// Each model's type: rules on another type's metrics do not apply to it.
-    let modelTypes: ModelTypes
+    /// Each model's type (declared, or inferred by the engine before the model's first
+    /// version is monitored): rules on another type's metrics do not apply to it.
+    var modelTypes: ModelTypes
     /// A firing within this many judged evaluations of the same instance's resolution is a flap.
     static let flapEvaluations = 12
     private var lastRetrain: [String: Int64] = [:]

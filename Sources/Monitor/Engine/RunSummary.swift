@@ -20,6 +20,11 @@ extension MonitorEngine {
             + "duplicate labels=\(join.duplicateLabels), duplicate predictions=\(join.duplicatePredictions), expired=\(join.expiredPredictions), "
             + "evicted predictions=\(join.evictedPredictions), evicted early labels=\(join.evictedEarlyLabels), "
             + "late labels=\(counters.lateLabels), predictions kept for joining=\(pendingLabels)")
+        let inferred = modelTypes.inferred.filter { $0.value != .binary }.sorted { $0.key < $1.key }
+        if !inferred.isEmpty {
+            lines.append("model types inferred from first predictions (declare them in models: to make them firm): "
+                + inferred.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+        }
         if counters.mismatchedLabels > 0 {
             lines.append("labels not of their prediction's model type (not 0 or 1 for a binary classifier, not a number for a regression model, "
                 + "not a class for a multiclass one; left out of performance): \(counters.mismatchedLabels)")

@@ -8,7 +8,7 @@ final class VersionMonitor {
     /// Position in the engine's table of versions (what the label join keeps).
     let index: UInt32
     private let configuration: MonitorConfiguration
-    /// The model's declared type: what its performance windows keep.
+    /// The model's type (declared or inferred): what its performance windows keep.
     let modelType: ModelType
     private let rules: RuleEvaluator
     private let referenceBudget: ReferenceBudget
@@ -112,13 +112,14 @@ final class VersionMonitor {
 
     init(model: String, version: String, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator, referenceBudget: ReferenceBudget,
          multiclassOutputs: PendingMulticlassOutputs) {
+        // The evaluator holds the engine's model types, inferred ones included.
         self.referenceBudget = referenceBudget
         self.multiclassOutputs = multiclassOutputs
         self.model = model
         self.version = version
         self.index = index
         self.configuration = configuration
-        modelType = configuration.modelTypes[model]
+        modelType = rules.modelTypes[model]
         self.rules = rules
         codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
                              maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)

@@ -159,7 +159,9 @@ import Testing
     /// A prediction that does not fit its model's declared type is rejected with its reason,
     /// whether decoded or given decoded; a label that is not a class is counted, not scored.
     @Test func eventsOfTheWrongTypeAreRejectedOrCounted() {
-        let engine = MonitorEngine(configuration: Self.configuration(), rules: Self.rules)
+        var configuration = Self.configuration()
+        configuration.modelTypes.declare("credit-risk", .binary)
+        let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
         let time = Self.vectors.windows[0].start
         let binary = PredictionEvent(model: "triage", version: "v1", id: "b", timestamp: time, score: 0.5, predictedLabel: 1)
         let multiclass = PredictionEvent(model: "credit-risk", version: "v1", id: "m", timestamp: time,
@@ -173,6 +175,44 @@ import Testing
         #expect(engine.counters.rejected == ["model_type_mismatch": 3] && engine.counters.predictions == 1)
         engine.process(.label(LabelEvent(id: "t", timestamp: time + 10, value: .value(2.5))))
         #expect(engine.counters.mismatchedLabels == 1)
+    }
+
+    /// With nothing declared, triage is monitored as the multiclass classifier its first
+    /// prediction shows, said once (`model_type_inferred`, with how to declare it) and in the
+    /// run summary: the same window values as declared; a later prediction of another type is
+    /// rejected, through a checkpoint too; a declared type wins over what a prediction shows.
+    @Test func anUndeclaredModelTakesItsFirstPredictionsType() throws {
+        var configuration = Self.configuration()
+        configuration.modelTypes = ModelTypes()
+        let inferred = try StreamFixtures.replay([StreamFixtures.path("multiclass.jsonl")], configuration: configuration, rules: Self.rules)
+        let declared = try Self.replay()
+        #expect(inferred.metric("macro_f1", evaluation: "performance").map(\.value) == declared.metric("macro_f1", evaluation: "performance").map(\.value))
+        #expect(inferred.lines(.alert).count == declared.lines(.alert).count)
+        let notices = inferred.lines(.notice).filter { $0["type"] as? String == "model_type_inferred" }
+        #expect(notices.count == 1)
+        #expect(notices.first?["model"] as? String == "triage" && notices.first?["model_type"] as? String == "multiclass")
+        #expect(notices.first?["declare"] as? String == "models: {triage: {type: multiclass}}")
+
+        let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
+        let time = Self.vectors.windows[0].start
+        engine.process(.prediction(PredictionEvent(model: "triage", version: "v1", id: "a", timestamp: time, output: .multiclass(class: "refer", probabilities: nil))))
+        #expect(engine.summaryLines().contains("model types inferred from first predictions (declare them in models: to make them firm): triage=multiclass"))
+        let binary = PredictionEvent(model: "triage", version: "v2", id: "b", timestamp: time, score: 0.3, predictedLabel: 0)
+        #expect(engine.process(.prediction(binary)) == .modelTypeMismatch(model: "triage", type: .multiclass, field: "score"))
+        let restored = try MonitorEngine(restoring: engine.checkpoint(), configuration: configuration, rules: Self.rules)
+        #expect(restored.modelTypes.inferred == ["triage": .multiclass])
+        #expect(restored.process(.prediction(binary)) == .modelTypeMismatch(model: "triage", type: .multiclass, field: "score"))
+        // Binary classifiers are inferred silently (as every undeclared model was binary before).
+        engine.process(.prediction(PredictionEvent(model: "credit-risk", version: "v1", id: "c", timestamp: time, score: 0.3, predictedLabel: 0)))
+        #expect(engine.modelTypes["credit-risk"] == .binary && engine.drainOutputs().filter { $0.json.contains("model_type_inferred") }.count == 1)
+        // Declared wins: a declared binary model's multiclass prediction is rejected, not inferred.
+        var strict = configuration
+        strict.modelTypes.declare("triage", .binary)
+        let declaredEngine = MonitorEngine(configuration: strict, rules: Self.rules)
+        #expect(declaredEngine.process(.prediction(PredictionEvent(model: "triage", version: "v1", id: "a", timestamp: time,
+                                                                   output: .multiclass(class: "refer", probabilities: nil))))
+            == .modelTypeMismatch(model: "triage", type: .binary, field: "label_pred"))
+        #expect(declaredEngine.modelTypes.inferred.isEmpty)
     }
 
     /// A version's classes are capped: labelled predictions naming a class beyond the first

@@ -122,7 +122,9 @@ import Testing
     /// A prediction that does not fit its model's declared type is rejected with its
     /// reason, whether decoded or given decoded; nothing else of the run is lost.
     @Test func anEventOfTheWrongTypeIsRejected() {
-        let engine = MonitorEngine(configuration: Self.configuration(), rules: Self.rules)
+        var configuration = Self.configuration()
+        configuration.modelTypes.declare("credit-risk", .binary)
+        let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
         let binary = PredictionEvent(model: "house-price", version: "v1", id: "b", timestamp: 1_767_225_600_000, score: 0.5, predictedLabel: 1)
         let regression = PredictionEvent(model: "credit-risk", version: "v1", id: "r", timestamp: 1_767_225_600_000, output: .regression(3))
         #expect(engine.process(.prediction(binary)) == .modelTypeMismatch(model: "house-price", type: .regression, field: "score"))
