@@ -5,7 +5,7 @@ Run once from the repository root:  python Tests/ReferenceVectors/multiclass_str
 
 The stream: model triage, version v1, one prediction every 40 ms for 40 s from
 2026-01-01T00:00:00Z (1,000 predictions), features f_age (years) and c_channel (phone or
-web); the true class is urgent (20 %), routine (50 %) or refer (30 %). The model's class
+web, evenly; also the segment attribute channel); the true class is urgent (20 %), routine (50 %) or refer (30 %). The model's class
 probabilities are a softmax of standard-normal logits with 2.2 added to the true class's,
 its predicted class their argmax -- until 20 s, from where a true urgent case gets the 2.2
 on routine instead (and 0.4 on urgent): urgent's recall collapses, urgent is predicted less
@@ -19,8 +19,11 @@ second), the labelled predictions' count and scikit-learn's accuracy_score,
 precision_recall_fscore_support (per class, and average="macro" / "micro" / "weighted",
 zero_division=0, classes the sorted union of the window's true and predicted ones),
 log_loss (labels = the three classes, probability columns in their sorted order) and brier_score_loss (scikit-learn >= 1.7's
-multiclass Brier score: mean over rows of sum_k (p_k - [y = k])^2). The first window is the
-stream reference.
+multiclass Brier score: mean over rows of sum_k (p_k - [y = k])^2), and the channels'
+accuracy gap as Fairlearn's MetricFrame(accuracy_score).difference() / .ratio() with
+method="between_groups" (max - min, min / max of scikit-learn's accuracy_score per channel)
+on the channels with at least 100 rows (the monitor's metric lines' minimum group size;
+null with fewer than two). The first window is the stream reference.
 """
 
 import json
@@ -41,6 +44,7 @@ CLASSES = ["urgent", "routine", "refer"]
 SHARES = [0.2, 0.5, 0.3]
 BOOST = 2.2
 QUANTUM = 2.0 ** -12
+MINIMUM_GROUP_SIZE = 100
 
 rng = np.random.default_rng(14)
 lines = []  # (time, order, text)
@@ -60,15 +64,15 @@ for index in range(COUNT):
     probabilities = [first, second, 1.0 - first - second]
     predicted = int(np.argmax(probabilities))
     age = int(rng.integers(18, 90))
-    channel = "phone" if rng.random() < 0.4 else "web"
+    channel = "phone" if rng.random() < 0.5 else "web"
     identifier = f"t-{index}"
     prediction = {"event": "prediction", "model": "triage", "version": "v1", "id": identifier, "ts": time,
                   "features": {"f_age": age, "c_channel": channel}, "label_pred": CLASSES[predicted],
-                  "probabilities": dict(zip(CLASSES, probabilities))}
+                  "probabilities": dict(zip(CLASSES, probabilities)), "segment": {"channel": channel}}
     label = {"event": "label", "id": identifier, "ts": time + LABEL_DELAY, "label": CLASSES[truth]}
     lines.append((time, 0, json.dumps(prediction, separators=(",", ":"))))
     lines.append((time + LABEL_DELAY, 1, json.dumps(label, separators=(",", ":"))))
-    rows.append((time, CLASSES[truth], CLASSES[predicted], probabilities))
+    rows.append((time, CLASSES[truth], CLASSES[predicted], probabilities, channel))
 lines.sort(key=lambda line: (line[0], line[1]))
 (ROOT / "fixtures" / "streams" / "multiclass.jsonl").write_text("".join(text + "\n" for _, _, text in lines))
 
@@ -76,12 +80,13 @@ times = np.array([row[0] for row in rows])
 truths = np.array([row[1] for row in rows])
 predicted = np.array([row[2] for row in rows])
 probabilities = np.array([row[3] for row in rows])
+channels = np.array([row[4] for row in rows])
 windows = []
 for first in range(0, (COUNT * STEP) // PANE - PANES_PER_WINDOW + 1):
     start = START + first * PANE
     end = start + PANES_PER_WINDOW * PANE
     inside = (times >= start) & (times < end)
-    y, p, matrix = truths[inside], predicted[inside], probabilities[inside]
+    y, p, matrix, groups = truths[inside], predicted[inside], probabilities[inside], channels[inside]
     labels = sorted(set(y) | set(p))
     per_class = skm.precision_recall_fscore_support(y, p, labels=labels, zero_division=0)
     window = {"start": start, "end": end, "count": int(inside.sum()), "accuracy": float(skm.accuracy_score(y, p))}
@@ -94,6 +99,10 @@ for first in range(0, (COUNT * STEP) // PANE - PANES_PER_WINDOW + 1):
     by_name = matrix[:, [CLASSES.index(name) for name in sorted(CLASSES)]]
     window["log_loss"] = float(skm.log_loss(y, by_name, labels=sorted(CLASSES)))
     window["brier"] = float(skm.brier_score_loss(y, by_name, labels=sorted(CLASSES)))
+    accuracies = [skm.accuracy_score(y[groups == g], p[groups == g])
+                  for g in sorted(set(groups)) if (groups == g).sum() >= MINIMUM_GROUP_SIZE]
+    window["accuracy_difference"] = float(max(accuracies) - min(accuracies)) if len(accuracies) >= 2 else None
+    window["accuracy_ratio"] = float(min(accuracies) / max(accuracies)) if len(accuracies) >= 2 else None
     windows.append(window)
 vectors = {"change": CHANGE, "classes": CLASSES, "windows": windows}
 (ROOT / "fixtures" / "vectors" / "multiclass_stream.json").write_text(json.dumps(vectors, indent=1) + "\n")

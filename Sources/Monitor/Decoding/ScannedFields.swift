@@ -301,10 +301,15 @@ struct ScannedFields {
             predictedClassName = predictedLabel == 1 ? "1" : "0"
         case .number:
             let value = try reader.readDouble()
+            // A binary classifier's 0 and 1 take constant names: no integer is formatted per event.
+            if value == 0 || value == 1 {
+                predictedLabel = Int(value)
+                predictedClassName = value == 1 ? "1" : "0"
+                return
+            }
             guard let name = LabelValue.integerText(value) else {
                 throw EventRejection.wrongType(field: field, expected: "a class: 0 or 1, a string or an integer")
             }
-            predictedLabel = value == 0 ? 0 : value == 1 ? 1 : nil
             predictedClassName = name
         case .string: predictedClassName = recent.next(try reader.readStringBytes())
         case .null: try reader.readNull()

@@ -26,8 +26,9 @@ struct EvaluationContext {
     // Performance evaluations: a binary classifier's outcomes, a regression model's or a multiclass classifier's.
     var outcome: BinaryOutcomeSummary?
     var regression: RegressionSummary?
-    /// A multiclass classifier's outcomes.
+    /// A multiclass classifier's outcomes and per-group accuracies.
     var multiclass: MulticlassOutcomeSummary?
+    var multiclassFairness: [([String], GroupAccuracySummary)] = []
     var regressionFairness: [([String], RegressionFairnessSummary)] = []
     var labelled = 0
     var labelCoverage: Double?
@@ -266,7 +267,7 @@ extension MetricName {
             case .driftedFeatureShare, .volume, .lateEventRate, .rejectedRate: .drift
             case .labelCoverage: .performance
             }
-        case .performance, .changeDetector, .regression, .regressionFairness, .multiclass, .perClass: .performance
+        case .performance, .changeDetector, .regression, .regressionFairness, .multiclass, .perClass, .multiclassFairness: .performance
         case .estimated: .drift
         case let .fairness(metric): metric.usesSelection ? .drift : .performance
         }
@@ -282,6 +283,28 @@ extension FeatureMetric {
              .missingRateDelta, .typeErrorRate, .outOfRangeRate: 0
         case .stdRatio, .ksPValue, .chi2PValue, .missingRatePValue: 1
         case .missingRate: nil
+        }
+    }
+}
+
+extension MulticlassFairnessMetric {
+    func value(of report: GroupAccuracyReport) -> Double? {
+        switch self {
+        case .accuracyDifference: report.accuracyGap?.difference
+        case .accuracyRatio: report.accuracyGap?.ratio
+        }
+    }
+
+    /// Labelled predictions of the groups the gap uses.
+    static func samples(of report: GroupAccuracyReport) -> Int {
+        report.groups.filter { !report.excluded.contains($0.key) }.reduce(0) { $0 + $1.rows }
+    }
+
+    /// Equal groups: a ratio of 1, a difference of 0.
+    var noEffectValue: Double {
+        switch self {
+        case .accuracyDifference: 0
+        case .accuracyRatio: 1
         }
     }
 }

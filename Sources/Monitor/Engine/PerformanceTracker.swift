@@ -32,8 +32,9 @@ struct PerformanceTracker: Sendable {
         /// A regression model's outcomes (empty for a binary classifier).
         var regression = RegressionSummary()
         var regressionFairness: [RegressionFairnessSummary]
-        /// A multiclass classifier's outcomes (empty for other models).
+        /// A multiclass classifier's outcomes and per-group accuracies (empty for other models).
         var multiclass = OutcomeShape.freshMulticlass
+        var multiclassFairness: [GroupAccuracySummary]
     }
 
     /// A window ready to evaluate.
@@ -50,6 +51,7 @@ struct PerformanceTracker: Sendable {
         var regression = RegressionSummary()
         var regressionFairness: [RegressionFairnessSummary]
         var multiclass = OutcomeShape.freshMulticlass
+        var multiclassFairness: [GroupAccuracySummary]
 
         var coverage: Double? { predictions > 0 ? Double(labelled) / Double(predictions) : nil }
 
@@ -64,6 +66,7 @@ struct PerformanceTracker: Sendable {
             outcome = try! BinaryOutcomeSummary()
             fairness = outcomes.freshFairness
             regressionFairness = outcomes.freshRegressionFairness
+            multiclassFairness = outcomes.freshMulticlassFairness
         }
 
         /// Adds a pane's predictions and outcomes.
@@ -77,6 +80,7 @@ struct PerformanceTracker: Sendable {
             regression.merge(pane.regression)
             for position in regressionFairness.indices { try! regressionFairness[position].merge(pane.regressionFairness[position]) }
             try! multiclass.merge(pane.multiclass)  // same class cap by construction
+            for position in multiclassFairness.indices { try! multiclassFairness[position].merge(pane.multiclassFairness[position]) }
         }
     }
 
@@ -124,6 +128,9 @@ struct PerformanceTracker: Sendable {
         var freshFairness: [FairnessSummary] { binaryAttributes.map { try! FairnessSummary(attributes: $0) } }
         var freshRegressionFairness: [RegressionFairnessSummary] {
             modelType == .regression ? fairnessAttributes.map { try! RegressionFairnessSummary(attributes: $0) } : []
+        }
+        var freshMulticlassFairness: [GroupAccuracySummary] {
+            modelType == .multiclass ? fairnessAttributes.map { try! GroupAccuracySummary(attributes: $0) } : []
         }
         /// An empty multiclass summary (no allocation: its arrays and tables start empty).
         static let freshMulticlass = try! MulticlassOutcomeSummary()
@@ -183,10 +190,13 @@ struct PerformanceTracker: Sendable {
     }
 
     /// Records a joined label of a multiclass classifier's prediction made in pane `index`.
-    mutating func recordMulticlassLabel(pane index: Int64, label: String, output: MulticlassOutput) {
+    mutating func recordMulticlassLabel(pane index: Int64, label: String, output: MulticlassOutput, groups: [FairnessGroupKey]) {
         let found = withPane(index, create: false) { pane in
             pane.labelled += 1
             pane.multiclass.record(label: label, predicted: output.predicted, probabilities: output.probabilities)
+            for position in pane.multiclassFairness.indices {
+                pane.multiclassFairness[position].record(group: groups[position], correct: label == output.predicted)
+            }
         }
         if !found { lateLabels += 1 }
     }
@@ -326,7 +336,7 @@ struct PerformanceTracker: Sendable {
         }
         guard create, nextWindowEnd.map({ index >= $0 - Int64(panesPerWindow) + 1 }) ?? true else { return false }
         var pane = Pane(index: index, outcome: try! BinaryOutcomeSummary(), fairness: outcomes.freshFairness,
-                        regressionFairness: outcomes.freshRegressionFairness)
+                        regressionFairness: outcomes.freshRegressionFairness, multiclassFairness: outcomes.freshMulticlassFairness)
         body(&pane)
         panes.insert(pane, at: position)
         paneIndices.insert(index, at: position)
@@ -354,7 +364,7 @@ extension PerformanceTracker {
             writer.write(pane.outcome)
             writer.write(pane.fairness)
             writeRegressionSummaries(pane.regression, pane.regressionFairness, to: &writer)
-            writeMulticlassSummary(pane.multiclass, to: &writer)
+            writeMulticlassSummaries(pane.multiclass, pane.multiclassFairness, to: &writer)
         }
         writer.writeOptional(nextWindowEnd)
         writer.write(awaitingFirstWindow)
@@ -375,7 +385,7 @@ extension PerformanceTracker {
             writer.write(held.outcome)
             writer.write(held.fairness)
             writeRegressionSummaries(held.regression, held.regressionFairness, to: &writer)
-            writeMulticlassSummary(held.multiclass, to: &writer)
+            writeMulticlassSummaries(held.multiclass, held.multiclassFairness, to: &writer)
         }
     }
 
@@ -389,7 +399,7 @@ extension PerformanceTracker {
         // Formats before 7 had no multiclass models (a multiclass type fails the check above).
         let multiclassPanes = outcomes.modelType == .multiclass
         let template = Pane(index: 0, outcome: try! BinaryOutcomeSummary(), fairness: outcomes.freshFairness,
-                            regressionFairness: outcomes.freshRegressionFairness)
+                            regressionFairness: outcomes.freshRegressionFairness, multiclassFairness: outcomes.freshMulticlassFairness)
         let count = try reader.readCount(maximum: reader.remaining)
         var restored: [Pane] = []
         for _ in 0..<count {
@@ -405,7 +415,7 @@ extension PerformanceTracker {
             pane.expired = try reader.readCounter()
             (pane.outcome, pane.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "performance")
             if regressionPanes { (pane.regression, pane.regressionFairness) = try readRegressionSummaries(from: &reader, what: "performance") }
-            if multiclassPanes { pane.multiclass = try readMulticlassSummary(from: &reader, what: "performance") }
+            if multiclassPanes { (pane.multiclass, pane.multiclassFairness) = try readMulticlassSummaries(from: &reader, what: "performance") }
             restored.append(pane)
         }
         panes = restored
@@ -425,7 +435,7 @@ extension PerformanceTracker {
             held.labelled = try reader.readCounter()
             (held.outcome, held.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "accumulated performance")
             if regressionPanes { (held.regression, held.regressionFairness) = try readRegressionSummaries(from: &reader, what: "accumulated performance") }
-            if multiclassPanes { held.multiclass = try readMulticlassSummary(from: &reader, what: "accumulated performance") }
+            if multiclassPanes { (held.multiclass, held.multiclassFairness) = try readMulticlassSummaries(from: &reader, what: "accumulated performance") }
             accumulation = .holding(held)
         }
     }
@@ -447,17 +457,20 @@ extension PerformanceTracker {
         writer.write(fairness)
     }
 
-    /// A multiclass classifier's pane summary (nothing for other models').
-    private func writeMulticlassSummary(_ multiclass: MulticlassOutcomeSummary, to writer: inout BinaryWriter) {
+    /// A multiclass classifier's pane summaries (nothing for other models').
+    private func writeMulticlassSummaries(_ multiclass: MulticlassOutcomeSummary, _ fairness: [GroupAccuracySummary], to writer: inout BinaryWriter) {
         guard outcomes.modelType == .multiclass else { return }
         writer.write(multiclass)
+        writer.write(fairness)
     }
 
-    /// A multiclass summary with a fresh pane's class cap.
-    private func readMulticlassSummary(from reader: inout BinaryReader, what: String) throws -> MulticlassOutcomeSummary {
+    /// A multiclass summary and group accuracies with a fresh pane's shape.
+    private func readMulticlassSummaries(from reader: inout BinaryReader, what: String) throws -> (MulticlassOutcomeSummary, [GroupAccuracySummary]) {
         let multiclass = try reader.read(MulticlassOutcomeSummary.self)
         try reader.expect(multiclass.maximumClasses, OutcomeShape.freshMulticlass.maximumClasses, "\(what) class cap")
-        return multiclass
+        let fairness = try reader.readArray(of: GroupAccuracySummary.self)
+        try reader.expect(fairness.map(\.attributes), outcomes.freshMulticlassFairness.map(\.attributes), "\(what) group accuracy attribute sets")
+        return (multiclass, fairness)
     }
 
     /// A regression summary and regression fairness summaries, which must have the shape of a fresh pane's.

@@ -163,6 +163,7 @@ final class RuleEvaluator {
             if rule.selector.everyAttribute {
                 // Every attribute of the version is summarised alone (`fairnessAttributeSets`).
                 let summarised = (context.selection + context.outcomeFairness).map(\.0) + context.regressionFairness.map(\.0)
+                    + context.multiclassFairness.map(\.0)
                 for attributes in summarised where attributes.count == 1 && !sets.contains(attributes) {
                     sets.append(attributes)
                 }
@@ -205,6 +206,8 @@ final class RuleEvaluator {
         case fairness(FairnessReport)
         /// Each group's mean absolute error (groups without recorded rows left out).
         case regressionFairness(RegressionFairnessReport)
+        /// Each group's accuracy (groups without rows left out).
+        case groupAccuracy(GroupAccuracyReport)
         /// The drifted features, most drifted first (at most five).
         case driftedFeatures([MetricObservation])
 
@@ -232,6 +235,8 @@ final class RuleEvaluator {
                 }
             case let .regressionFairness(report):
                 return report.groups.compactMap { group in group.meanAbsoluteError.map { Evidence(group.key.description, .number($0)) } }
+            case let .groupAccuracy(report):
+                return report.groups.compactMap { group in group.accuracy.map { Evidence(group.key.description, .number($0)) } }
             case let .driftedFeatures(drifted):
                 return drifted.map { Evidence($0.key.subject.name, .number($0.value!)) }
             }
@@ -298,6 +303,18 @@ final class RuleEvaluator {
             let referenceValue = baseline.isSettled(labelReadiness) ? baseline.multiclass.value(name, of: className) : nil
             return Measured(value: multiclass.value(name, of: className), samples: multiclass.samples(name, of: className),
                             reference: ReferenceStatistic(value: referenceValue), evidence: .performance, noEffect: referenceValue)
+        case let .multiclassFairness(name):
+            guard case let .fairness(attributes) = subject,
+                  let summary = context.multiclassFairness.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
+            let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
+            let report = summary.report(minimumGroupSize: minimumGroupSize)
+            let baseline = context.referencePerformance
+            let referenceValue = baseline.isSettled(labelReadiness)
+                ? baseline.multiclassFairness.first { $0.attributes == attributes }.flatMap { name.value(of: $0.report(minimumGroupSize: minimumGroupSize)) }
+                : nil
+            return Measured(value: name.value(of: report), samples: MulticlassFairnessMetric.samples(of: report),
+                            reference: ReferenceStatistic(value: referenceValue), evidence: .groupAccuracy(report),
+                            noEffect: referenceValue ?? name.noEffectValue)
         case let .regressionFairness(name):
             guard case let .fairness(attributes) = subject,
                   let summary = context.regressionFairness.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
@@ -551,6 +568,13 @@ final class RuleEvaluator {
                 }
                 for metric in MulticlassMetric.allCases {
                     observations.append((.model, .multiclass(metric), multiclass.value(metric), context.labelled))
+                }
+                for (attributes, summary) in context.multiclassFairness {
+                    let report = summary.report()
+                    for metric in MulticlassFairnessMetric.allCases {
+                        observations.append((.fairness(attributes), .multiclassFairness(metric), metric.value(of: report),
+                                             MulticlassFairnessMetric.samples(of: report)))
+                    }
                 }
                 for name in multiclass.allClassNames {
                     for metric in ClassMetric.allCases {

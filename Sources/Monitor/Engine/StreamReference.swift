@@ -96,12 +96,14 @@ struct ReferencePerformance: Sendable {
     /// A regression model's outcomes and per-group errors (empty for a binary classifier).
     var regression = RegressionSummary()
     var regressionFairness: [RegressionFairnessSummary]
-    /// A multiclass classifier's outcomes (empty for other models).
+    /// A multiclass classifier's outcomes and per-group accuracies (empty for other models).
     var multiclass = PerformanceTracker.OutcomeShape.freshMulticlass
+    var multiclassFairness: [GroupAccuracySummary]
 
     init(fairnessAttributes: [[String]]) {
         fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
         regressionFairness = fairnessAttributes.map { try! RegressionFairnessSummary(attributes: $0) }
+        multiclassFairness = fairnessAttributes.map { try! GroupAccuracySummary(attributes: $0) }
     }
 
     /// A profile's outcomes, settled: every prediction resolved. Attribute sets the profile has
@@ -291,6 +293,7 @@ extension ReferencePerformance {
         writer.write(regression)
         writer.write(regressionFairness)
         writer.write(multiclass)
+        writer.write(multiclassFairness)
     }
 
     /// Decodes onto the version's fairness attribute sets (engine checkpoint `format`: 6
@@ -313,6 +316,8 @@ extension ReferencePerformance {
         if format >= 7 {
             multiclass = try reader.read(MulticlassOutcomeSummary.self)
             try reader.expect(multiclass.maximumClasses, template.multiclass.maximumClasses, "reference class cap")
+            multiclassFairness = try reader.readArray(of: GroupAccuracySummary.self)
+            try reader.expect(multiclassFairness.map(\.attributes), fairnessAttributes, "reference group accuracy attribute sets")
         }
     }
 }

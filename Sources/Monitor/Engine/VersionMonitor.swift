@@ -446,16 +446,20 @@ final class VersionMonitor {
             classesOverCap += 1
             return
         }
+        let groups = fairnessGroups(of: prediction.segment)
         if prediction.inReference {
             referencePerformance.resolved += 1
             if let trueClass {
                 referencePerformance.multiclass.record(label: trueClass, predicted: output.predicted, probabilities: output.probabilities)
+                for index in referencePerformance.multiclassFairness.indices {
+                    referencePerformance.multiclassFairness[index].record(group: groups[index], correct: trueClass == output.predicted)
+                }
             }
             return
         }
         guard case let .monitoring(monitoring) = phase else { return }
         if let trueClass {
-            monitoring.performance.recordMulticlassLabel(pane: prediction.pane, label: trueClass, output: output)
+            monitoring.performance.recordMulticlassLabel(pane: prediction.pane, label: trueClass, output: output, groups: groups)
         } else {
             monitoring.performance.recordExpiry(pane: prediction.pane)
         }
@@ -614,7 +618,9 @@ final class VersionMonitor {
             case .regression:
                 context.regression = window.regression
                 context.regressionFairness = zip(fairnessAttributes, window.regressionFairness).map { ($0, $1) }
-            case .multiclass: context.multiclass = window.multiclass
+            case .multiclass:
+                context.multiclass = window.multiclass
+                context.multiclassFairness = zip(fairnessAttributes, window.multiclassFairness).map { ($0, $1) }
             }
             context.labelled = window.labelled
             context.labelCoverage = window.coverage

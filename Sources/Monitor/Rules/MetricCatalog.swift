@@ -318,6 +318,8 @@ package enum MetricCatalog {
         fairness(.fairness(.equalOpportunityRatio), "smallest / largest true positive rate across groups"),
         fairness(.regressionFairness(.maeDifference), "largest - smallest mean absolute error across groups (regression models)"),
         fairness(.regressionFairness(.maeRatio), "smallest / largest mean absolute error across groups (regression models)"),
+        fairness(.multiclassFairness(.accuracyDifference), "largest - smallest accuracy across groups (multiclass classifiers)"),
+        fairness(.multiclassFairness(.accuracyRatio), "smallest / largest accuracy across groups (multiclass classifiers)"),
     ]
 }
 

@@ -27,12 +27,14 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
     case multiclass(MulticlassMetric)
     /// One class of a multiclass classifier on labelled predictions (one subject per class).
     case perClass(ClassMetric)
+    /// A gap between a multiclass classifier's accuracies in the groups of a sensitive attribute.
+    case multiclassFairness(MulticlassFairnessMetric)
 
     package static let allCases: [MetricName] = FeatureMetric.allCases.map(feature) + HealthMetric.allCases.map(health)
         + PerformanceMetric.allCases.map(performance) + EstimatedPerformanceMetric.allCases.map(estimated) + ErrorStreamDetector.Kind.allCases.map(changeDetector)
         + FairnessMetric.allCases.map(fairness) + RegressionMetric.allCases.map(regression)
         + RegressionFairnessMetric.allCases.map(regressionFairness) + MulticlassMetric.allCases.map(multiclass)
-        + ClassMetric.allCases.map(perClass)
+        + ClassMetric.allCases.map(perClass) + MulticlassFairnessMetric.allCases.map(multiclassFairness)
 
     private static let byRawValue = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 
@@ -53,6 +55,7 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
         case let .regressionFairness(metric): metric.rawValue
         case let .multiclass(metric): metric.rawValue
         case let .perClass(metric): metric.rawValue
+        case let .multiclassFairness(metric): metric.rawValue
         }
     }
 
@@ -67,7 +70,7 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
         case let .performance(metric): metric.isMulticlass ? [.binary, .multiclass] : [.binary]
         case .estimated, .changeDetector, .fairness: [.binary]
         case .regression, .regressionFairness: [.regression]
-        case .multiclass, .perClass: [.multiclass]
+        case .multiclass, .perClass, .multiclassFairness: [.multiclass]
         }
     }
 }
@@ -95,6 +98,13 @@ package enum ClassMetric: String, Sendable, Hashable, CaseIterable {
     case recall = "class_recall"
     case f1 = "class_f1"
     case calibrationError = "class_calibration_error"
+}
+
+/// Gaps between a multiclass classifier's accuracies in the groups of a sensitive attribute
+/// (``GroupAccuracySummary``, Fairlearn's `MetricFrame(accuracy_score)` between-groups gap).
+package enum MulticlassFairnessMetric: String, Sendable, Hashable, CaseIterable {
+    case accuracyDifference = "accuracy_difference"
+    case accuracyRatio = "accuracy_ratio"
 }
 
 /// Gaps between a regression model's mean absolute errors in the groups of a sensitive

@@ -61,6 +61,9 @@ struct MonitorValueFamily: Sendable, Hashable {
         case let .multiclass(multiclass):
             name = "driftwatch_model_multiclass_" + multiclass.rawValue
             subjectLabel = nil
+        case let .multiclassFairness(fairness):
+            name = "driftwatch_fairness_" + fairness.rawValue
+            subjectLabel = .attribute
         case let .perClass(metric):
             name = "driftwatch_" + metric.rawValue
             subjectLabel = .classLabel

@@ -20,11 +20,13 @@ import Testing
             var count: Int
             var accuracy, macroF1, microF1, weightedF1, macroPrecision, macroRecall, logLoss, brier: Double
             var classes: [String: ClassValues]
+            var accuracyDifference, accuracyRatio: Double?
 
             enum CodingKeys: String, CodingKey {
                 case start, end, count, accuracy, classes, brier
                 case macroF1 = "macro_f1", microF1 = "micro_f1", weightedF1 = "weighted_f1"
                 case macroPrecision = "macro_precision", macroRecall = "macro_recall", logLoss = "log_loss"
+                case accuracyDifference = "accuracy_difference", accuracyRatio = "accuracy_ratio"
             }
         }
 
@@ -61,7 +63,8 @@ import Testing
     }
 
     /// Every performance window's accuracy, averages, per-class precision, recall and F1,
-    /// log loss and Brier score are scikit-learn's on the same predictions, over all of them.
+    /// log loss and Brier score are scikit-learn's on the same predictions, over all of them;
+    /// the channels' accuracy gap Fairlearn's definition on scikit-learn's accuracies.
     @Test func windowValuesMatchScikitLearn() throws {
         let run = try Self.replay()
         #expect(run.deadLetters.isEmpty)
@@ -76,6 +79,13 @@ import Testing
             #expect(lines.count == 21, "\(name): \(lines.count) windows")
             for (end, value) in lines {
                 Self.expectClose(value, path(try #require(references[end])), "\(name) window ending \(end)")
+            }
+        }
+        for (metric, path) in [("accuracy_difference", \Vectors.Window.accuracyDifference), ("accuracy_ratio", \Vectors.Window.accuracyRatio)] {
+            let lines = run.metric(metric, evaluation: "performance", subject: "channel")
+            #expect(lines.count == 21, "\(metric): \(lines.count) windows")
+            for (end, value) in lines {
+                Self.expectClose(value, try #require(references[end]?[keyPath: path]), "\(metric) window ending \(end)")
             }
         }
         let perClass: [(String, (Vectors.ClassValues) -> Double)] = [("class_precision", \.precision), ("class_recall", \.recall), ("class_f1", \.f1)]
@@ -113,6 +123,8 @@ import Testing
             let first = try #require(ends.min(), "\(rule) never fired")
             #expect(first > change && first <= change + 10_000, "\(rule) first fired on the window ending \(first)")
         }
+        // The change hits both channels alike: their accuracy gap does not move.
+        #expect(windowEnds("AccuracyGapBetweenGroups").isEmpty)
         let recallAlerts = firings.filter { $0["rule"] as? String == "ClassRecallDrop" }
         #expect(recallAlerts.allSatisfy { ($0["labels"] as? [String: String])?["class"] == "urgent" })
     }
