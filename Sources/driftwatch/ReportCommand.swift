@@ -72,7 +72,7 @@ struct ReportCommand: ParsableCommand {
         }
         // A regression model's residuals: a second pass joining its predictions and labels.
         var residuals: ResidualDistributions?
-        if file.monitor.modelTypes.hasRegression {
+        if engine.modelTypes.contains(.regression) {
             var joined = ResidualDistributions(reference: document)
             var options = DatasetOptions()
             options.decoder = file.decoder

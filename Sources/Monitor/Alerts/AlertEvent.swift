@@ -109,8 +109,8 @@ package struct AlertEvent: Sendable, Equatable {
     }
 
     /// What annotation templates can use: `model`, `version`, `value`, `threshold`,
-    /// `comparator`, `window_start` and `window_end` (RFC 3339, UTC), and `feature` or
-    /// `segment` where the subject has one.
+    /// `comparator`, `window_start` and `window_end` (RFC 3339, UTC), and `feature`,
+    /// `segment` or `class` where the subject has one.
     static func templateValues(subject: MetricSubject, context: EvaluationContext, value: Double?, threshold: ThresholdResult) -> [String: String] {
         var values = [
             "model": context.model, "version": context.version, "value": value.map(AnnotationTemplate.format) ?? "undefined",
@@ -122,13 +122,14 @@ package struct AlertEvent: Sendable, Equatable {
         case let .feature(name): values["feature"] = name
         case .score, .prediction: values["feature"] = subject.name
         case .fairness: values["segment"] = subject.name
+        case .classLabel: values["class"] = subject.name
         case .model: break
         }
         return values
     }
 
     /// The alert's identity as labels (`alertname` = the rule, `severity`, `model`,
-    /// `version`, `subject` = the subject's kind, and `feature` or `attribute` where it
+    /// `version`, `subject` = the subject's kind, and `feature`, `attribute` or `class` where it
     /// applies) over the rule's own labels: one alert instance, one label set.
     static func labels(of rule: Rule, model: String, version: String, subject: MetricSubject?) -> [String: String] {
         var labels = rule.labels
@@ -141,6 +142,7 @@ package struct AlertEvent: Sendable, Equatable {
             switch subject {
             case .feature, .score, .prediction: labels["feature"] = subject.name
             case .fairness: labels["attribute"] = subject.name
+            case .classLabel: labels["class"] = subject.name
             case .model: break
             }
         }
@@ -237,6 +239,7 @@ extension MetricSubject {
         case .score, .prediction: "output"
         case .feature: "feature"
         case .fairness: "segment"
+        case .classLabel: "class"
         }
     }
 }

@@ -54,8 +54,9 @@ extension BinaryWriter {
         }
     }
 
-    /// A tag (0 binary, 1 regression), then the binary classifier's optional score and
-    /// class, or the regression value. (Formats up to 5 had no tag: binary only.)
+    /// A tag (0 binary, 1 regression, 2 multiclass), then the binary classifier's optional
+    /// score and class, the regression value, or the multiclass class and optional class
+    /// probabilities. (Formats up to 5 had no tag: binary only; format 7 added multiclass.)
     mutating func write(_ output: PredictionOutput) {
         switch output {
         case let .binary(predicted, score):
@@ -65,10 +66,23 @@ extension BinaryWriter {
         case let .regression(value):
             write(UInt8(1))
             write(value)
+        case let .multiclass(predicted, probabilities):
+            write(UInt8(2))
+            write(predicted)
+            writeOptional(probabilities) { $0.write(classProbabilities: $1) }
         }
     }
 
-    /// A tag (0 class, 1 value), then the class as a 64-bit integer or the value.
+    /// Class probabilities in class-name order (deterministic bytes).
+    mutating func write(classProbabilities: [String: Double]) {
+        writeCount(classProbabilities.count)
+        for (name, probability) in classProbabilities.sorted(by: { $0.key < $1.key }) {
+            write(name)
+            write(probability)
+        }
+    }
+
+    /// A tag (0 class, 1 value, 2 named class), then the class as a 64-bit integer, the value or the name.
     mutating func write(_ label: LabelValue) {
         switch label {
         case let .class(label):
@@ -77,6 +91,9 @@ extension BinaryWriter {
         case let .value(value):
             write(UInt8(1))
             write(value)
+        case let .named(name):
+            write(UInt8(2))
+            write(name)
         }
     }
 
@@ -91,6 +108,9 @@ extension BinaryWriter {
         case let .fairness(attributes):
             write(UInt8(4))
             write(strings: attributes)
+        case let .classLabel(name):
+            write(UInt8(5))
+            write(name)
         }
     }
 
@@ -172,8 +192,21 @@ extension BinaryReader {
         switch try readByte() {
         case 0: try readBinaryOutput()
         case 1: .regression(try readDouble())
+        case 2: .multiclass(class: try readString(), probabilities: try readOptional { try $0.readClassProbabilities() })
         case let tag: throw SerializationError.invalidValue("unknown prediction output tag \(tag)")
         }
+    }
+
+    mutating func readClassProbabilities() throws -> [String: Double] {
+        let count = try readCount(maximum: MulticlassOutcomeSummary.defaultMaximumClasses)
+        var probabilities: [String: Double] = [:]
+        for _ in 0..<count {
+            let name = try readString()
+            guard probabilities.updateValue(try readDouble(), forKey: name) == nil else {
+                throw SerializationError.invalidValue("class \(name) twice in class probabilities")
+            }
+        }
+        return probabilities
     }
 
     /// A binary classifier's output without its tag (how formats up to 5 wrote every output).
@@ -193,6 +226,7 @@ extension BinaryReader {
             guard let value = Int(exactly: label) else { throw SerializationError.invalidValue("label \(label)") }
             return .class(value)
         case 1: return .value(try readDouble())
+        case 2: return .named(try readString())
         case let tag: throw SerializationError.invalidValue("unknown label tag \(tag)")
         }
     }
@@ -204,6 +238,7 @@ extension BinaryReader {
         case 2: .prediction
         case 3: .feature(try readString())
         case 4: .fairness(try readStrings())
+        case 5: .classLabel(try readString())
         case let tag: throw SerializationError.invalidValue("unknown metric subject tag \(tag)")
         }
     }

@@ -106,6 +106,12 @@ extension BinaryWriter {
             write(seen.version)
             write(seen.firstTimestamp)
             writeCounter(seen.previousVersions)
+        case let .modelTypeInferred(inferred):
+            write(UInt8(3))
+            write(inferred.model)
+            write(inferred.version)
+            write(inferred.type.rawValue)
+            write(inferred.firstTimestamp)
         case let .ruleBlindness(blindness):
             switch blindness.change {
             case .evaluatedAgain: write(UInt8(1))
@@ -233,6 +239,10 @@ extension BinaryReader {
                 model: try readString(), version: try readString(), firstTimestamp: try readInt64(), previousVersions: try readCounter()))
         case 1: change = .evaluatedAgain
         case 2: change = .notEvaluated(try readSkipReason())
+        case 3:
+            return .modelTypeInferred(Notice.ModelTypeInferred(
+                model: try readString(), version: try readString(), type: try readRawValue(ModelType.self, "model type"),
+                firstTimestamp: try readInt64()))
         case let tag: throw SerializationError.invalidValue("unknown notice tag \(tag)")
         }
         return .ruleBlindness(Notice.RuleBlindness(

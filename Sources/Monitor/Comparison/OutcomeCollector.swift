@@ -47,6 +47,9 @@ struct OutcomeCollector {
                 unclassifiedCount += 1
                 return
             case let .regression(value): output = .regression(value)
+            case .multiclass:
+                unclassifiedCount += 1
+                return
             }
             guard rows.count < maximumRows else {
                 overflowCount += 1

@@ -243,7 +243,7 @@ private struct ConfigurationParser {
     private mutating func parseMapping(_ node: Node) {
         let paths: [(key: String, path: WritableKeyPath<FieldMapping, String>)] = [
             ("event_type", \.eventType), ("model", \.model), ("version", \.version), ("id", \.id),
-            ("features", \.features), ("score", \.score), ("label_pred", \.predictedLabel), ("prediction", \.prediction),
+            ("features", \.features), ("score", \.score), ("label_pred", \.predictedLabel), ("prediction", \.prediction), ("probabilities", \.probabilities),
             ("segment", \.segment), ("label", \.label), ("default_version", \.defaultVersion),
         ]
         let keys = paths.map(\.key) + ["timestamp", "timestamp_unit", "naive_timestamps", "feature_paths", "segment_paths"]

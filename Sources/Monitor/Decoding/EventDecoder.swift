@@ -163,14 +163,14 @@ final class CompiledSchema: Sendable {
         self.mapping = mapping
         self.limits = limits
         self.modelTypes = modelTypes
-        trie = PathTrie(mapping: mapping, readsPredictionValues: modelTypes.hasRegression)
+        trie = PathTrie(mapping: mapping)
         segmentPaths = mapping.sortedSegmentPaths
     }
 }
 
 /// Which event field a mapped path holds.
 enum Slot: Equatable {
-    case eventType, model, version, id, timestamp, score, predictedLabel, prediction, label
+    case eventType, model, version, id, timestamp, score, predictedLabel, prediction, probabilities, label
     case featuresObject, segmentObject
     case featurePath(Int)
     case segmentPath(Int)
@@ -193,9 +193,10 @@ struct PathTrie: Sendable {
     private var slots: [Slot?] = [nil]
     let root = 0
 
-    /// `readsPredictionValues`: whether the regression `prediction` path is read (only when
-    /// some model is a regression model, so a binary classifier's logs keep being read as before).
-    init(mapping: FieldMapping, readsPredictionValues: Bool) {
+    /// Every mapped path: a regression `prediction` and multiclass `probabilities` too, as a
+    /// model not declared may be of any type (an event without them costs a few more key
+    /// comparisons at the top level).
+    init(mapping: FieldMapping) {
         insert(mapping.eventType, .eventType)
         insert(mapping.model, .model)
         insert(mapping.version, .version)
@@ -203,7 +204,8 @@ struct PathTrie: Sendable {
         if case let .field(path) = mapping.timestamp { insert(path, .timestamp) }
         insert(mapping.score, .score)
         insert(mapping.predictedLabel, .predictedLabel)
-        if readsPredictionValues { insert(mapping.prediction, .prediction) }
+        insert(mapping.prediction, .prediction)
+        insert(mapping.probabilities, .probabilities)
         insert(mapping.label, .label)
         if mapping.featurePaths.isEmpty {
             insert(mapping.features, .featuresObject)

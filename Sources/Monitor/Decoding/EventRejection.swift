@@ -77,11 +77,15 @@ package enum EventRejection: Error, Sendable, Equatable, CustomStringConvertible
         case let .schemaUnavailable(id, failure): "schema id \(id): \(failure)"
         case let .invalidAvro(id, error): "schema id \(id): \(error)"
         case let .modelTypeMismatch(model, .regression, field):
-            "model '\(model)' is a regression model (models: \(model): type: regression) but field '\(field)' holds a binary "
+            "model '\(model)' is a regression model (models: \(model): type: regression, or inferred) but field '\(field)' holds a "
                 + "classifier's output; a regression prediction logs its value in the prediction field (mapping.prediction)"
         case let .modelTypeMismatch(model, .binary, field):
-            "model '\(model)' is a binary classifier (a model not declared in models is binary) but field '\(field)' holds a "
-                + "regression output; declare it with models: \(model): type: regression"
+            "model '\(model)' is a binary classifier (declared, or inferred from its first prediction) but field '\(field)' holds a "
+                + "regression or multiclass output; declare it with models: \(model): type: regression (or multiclass)"
+        case let .modelTypeMismatch(model, .multiclass, field):
+            "model '\(model)' is a multiclass classifier (models: \(model): type: multiclass, or inferred) but field '\(field)' holds a "
+                + "binary score or regression value; a multiclass prediction logs its class in label_pred (mapping.label_pred) "
+                + "and its class probabilities in probabilities (mapping.probabilities)"
         }
     }
 }

@@ -42,12 +42,24 @@ package struct PredictionEvent: Sendable, Equatable {
         switch output {
         case let .binary(_, score): score
         case let .regression(value): value
+        case .multiclass: nil
         }
     }
 
     /// A binary classifier's predicted class (0 or 1), when logged.
     package var predictedLabel: Int? {
         if case let .binary(predicted, _) = output { predicted } else { nil }
+    }
+
+    /// The predicted class as the `@prediction` subject counts it: a binary classifier's
+    /// class by its text ("0", "1"), a multiclass classifier's class; nil for a regression
+    /// model or a binary prediction without a class.
+    package var predictedCategory: String? {
+        switch output {
+        case let .binary(predicted, _): predicted.map(OutputSubject.category(ofPredictedClass:))
+        case .regression: nil
+        case let .multiclass(predicted, _): predicted
+        }
     }
 }
 
@@ -58,11 +70,15 @@ package enum PredictionOutput: Sendable, Equatable {
     case binary(class: Int?, score: Double?)
     /// A regression model's predicted value.
     case regression(Double)
+    /// A multiclass classifier's predicted class (integers by their text, "2") and, when
+    /// logged, the probability it gave each class (a class it does not name got 0).
+    case multiclass(class: String, probabilities: [String: Double]?)
 
     package var type: ModelType {
         switch self {
         case .binary: .binary
         case .regression: .regression
+        case .multiclass: .multiclass
         }
     }
 }
@@ -91,25 +107,47 @@ package struct LabelEvent: Sendable, Equatable {
 /// A label as decoded. A label names no model, so its meaning comes from the prediction
 /// it joins: a boolean (or, while no model is a regression model, a 0 or 1) is a class;
 /// while some model is a regression model, a number is a value, which a binary
-/// classifier's prediction takes as its class when it is 0 or 1.
+/// classifier's prediction takes as its class when it is 0 or 1; while some model is a
+/// multiclass classifier, a string (or an integer other than 0 and 1) is a named class,
+/// which a multiclass classifier's prediction takes by its text.
 package enum LabelValue: Sendable, Equatable, Hashable {
     case `class`(Int)
     case value(Double)
+    /// A multiclass classifier's class, by name (integers by their text).
+    case named(String)
 
     /// The label as a binary class: 0 or 1, or nil for another value.
     package var binaryClass: Int? {
         switch self {
         case let .class(label): label
         case let .value(value): value == 0 || value == 1 ? Int(value) : nil
+        case .named: nil
         }
     }
 
-    /// The label as a regression target.
-    package var number: Double {
+    /// The label as a regression target (nil for a named class).
+    package var number: Double? {
         switch self {
         case let .class(label): Double(label)
         case let .value(value): value
+        case .named: nil
         }
+    }
+
+    /// The label as a multiclass classifier's class: a name, or an integer by its text
+    /// (nil for a number that is not an integer).
+    package var className: String? {
+        switch self {
+        case let .class(label): String(label)
+        case let .value(value): LabelValue.integerText(value)
+        case let .named(name): name
+        }
+    }
+
+    /// An integral number as a class name ("2"), nil for another number.
+    static func integerText(_ value: Double) -> String? {
+        guard value.isFinite, value == value.rounded(), abs(value) < 1e15 else { return nil }
+        return String(Int64(value))
     }
 }
 

@@ -15,6 +15,16 @@
 /// {"event":"prediction","model":"house-price","id":"h-1","ts":1700000000000,"features":{"f_rooms":4},"prediction":312500.0}
 /// {"event":"label","id":"h-1","ts":1700003600000,"label":298000.0}
 /// ```
+///
+/// A multiclass classifier's prediction logs its class in `label_pred` (a string, or an
+/// integer read by its text) and optionally each class's probability in `probabilities`;
+/// its label is a class:
+///
+/// ```json
+/// {"event":"prediction","model":"triage","id":"t-1","ts":1700000000000,"features":{"f_age":41},
+///  "label_pred":"urgent","probabilities":{"urgent":0.7,"routine":0.2,"refer":0.1}}
+/// {"event":"label","id":"t-1","ts":1700003600000,"label":"routine"}
+/// ```
 package struct FieldMapping: Sendable, Equatable {
     /// Field that says `prediction` or `label`. When the field is absent from an event,
     /// an event with a label field and no model field is a label.
@@ -38,6 +48,9 @@ package struct FieldMapping: Sendable, Equatable {
     /// Evidently's and whylogs' column mappings name it; read only when some model is
     /// declared a regression model.
     package var prediction: String = "prediction"
+    /// A multiclass classifier's class probabilities (``ModelType/multiclass``): an object
+    /// of class → probability; read only when some model is declared a multiclass classifier.
+    package var probabilities: String = "probabilities"
     /// An object whose members are segment attributes. Ignored when `segmentPaths` is set.
     package var segment: String = "segment"
     /// Explicit segment attributes: attribute name → path.

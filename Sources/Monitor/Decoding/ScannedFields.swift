@@ -20,7 +20,11 @@ struct ScannedFields {
     private var timestamp: ScannedTime?
     private var score: Double?
     private var predictedLabel: Int?
+    /// The predicted class as a multiclass classifier's class name (read only while some
+    /// model is multiclass): a string, or an integer by its text.
+    private var predictedClassName: String?
     private var prediction: Double?
+    private var probabilities: [String: Double]?
     private var label: LabelValue?
     private var features: [Feature] = []
     /// Feature name → index in `features`, built only for events with many features.
@@ -53,12 +57,10 @@ struct ScannedFields {
         case .id: id = try readString(&reader, &recent, field: schema.mapping.id)
         case .timestamp: timestamp = try Self.readTimestamp(&reader, schema: schema)
         case .score: score = try Self.readNumber(&reader, field: schema.mapping.score)
-        case .predictedLabel: predictedLabel = try readClass(&reader, field: schema.mapping.predictedLabel)
+        case .predictedLabel: try readPredictedClass(&reader, &recent)
         case .prediction: prediction = try Self.readNumber(&reader, field: schema.mapping.prediction)
-        case .label:
-            label = schema.modelTypes.hasRegression
-                ? try Self.readLabelValue(&reader, field: schema.mapping.label)
-                : try readClass(&reader, field: schema.mapping.label).map(LabelValue.class)
+        case .probabilities: probabilities = try readProbabilities(&reader, &recent)
+        case .label: label = try readLabel(&reader, &recent)
         case .featuresObject:
             guard try !reader.readNullIfPresent() else { return }
             guard try reader.peekKind() == .object else {
@@ -122,19 +124,36 @@ struct ScannedFields {
         )))
     }
 
-    /// The prediction's output, which must be of its model's declared type: a regression
-    /// model's has a value and neither score nor class; a binary classifier's no value.
+    /// The prediction's output, which must be of its model's declared type (a model not
+    /// declared: of the type its fields show, ``ModelType/inferred(score:binaryClass:otherClass:prediction:probabilities:)``):
+    /// a regression model's has a value and neither score nor class; a binary classifier's no
+    /// value, no class probabilities and no class other than 0 or 1; a multiclass
+    /// classifier's a class and neither score nor value.
     private func predictionOutput(of model: String) -> Result<PredictionOutput, EventRejection> {
         let mapping = schema.mapping
-        switch schema.modelTypes[model] {
+        let type = schema.modelTypes.declaredType(of: model) ?? ModelType.inferred(
+            score: score != nil, binaryClass: predictedLabel != nil, otherClass: predictedClassName != nil && predictedLabel == nil,
+            prediction: prediction != nil, probabilities: probabilities != nil)
+        func mismatch(_ field: String) -> Result<PredictionOutput, EventRejection> {
+            .failure(.modelTypeMismatch(model: model, type: type, field: field))
+        }
+        switch type {
         case .binary:
-            guard prediction == nil else { return .failure(.modelTypeMismatch(model: model, type: .binary, field: mapping.prediction)) }
+            if prediction != nil { return mismatch(mapping.prediction) }
+            if probabilities != nil { return mismatch(mapping.probabilities) }
+            if predictedClassName != nil, predictedLabel == nil { return mismatch(mapping.predictedLabel) }
             return .success(.binary(class: predictedLabel, score: score))
         case .regression:
-            if score != nil { return .failure(.modelTypeMismatch(model: model, type: .regression, field: mapping.score)) }
-            if predictedLabel != nil { return .failure(.modelTypeMismatch(model: model, type: .regression, field: mapping.predictedLabel)) }
+            if score != nil { return mismatch(mapping.score) }
+            if predictedLabel != nil || predictedClassName != nil { return mismatch(mapping.predictedLabel) }
+            if probabilities != nil { return mismatch(mapping.probabilities) }
             guard let prediction else { return .failure(.missingField(mapping.prediction)) }
             return .success(.regression(prediction))
+        case .multiclass:
+            if score != nil { return mismatch(mapping.score) }
+            if prediction != nil { return mismatch(mapping.prediction) }
+            guard let predictedClassName else { return .failure(.missingField(mapping.predictedLabel)) }
+            return .success(.multiclass(class: predictedClassName, probabilities: probabilities))
         }
     }
 
@@ -271,27 +290,74 @@ struct ScannedFields {
         }
     }
 
-    /// A label while some model is a regression model: a class (false or true) or a finite number.
-    private static func readLabelValue(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> LabelValue? {
+    /// The predicted class: a binary classifier's 0 or 1 (false or true; also its name "0"
+    /// or "1", as a multiclass classifier's class), or a multiclass classifier's class: a
+    /// string, or another integer by its text ("2").
+    private mutating func readPredictedClass(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws {
+        let field = schema.mapping.predictedLabel
         switch try reader.peekKind() {
-        case .bool: return .class(try reader.readBool() ? 1 : 0)
-        case .number, .null: return try readNumber(&reader, field: field()).map(LabelValue.value)
-        default: throw EventRejection.wrongType(field: field(), expected: "a number or boolean")
+        case .bool:
+            predictedLabel = try reader.readBool() ? 1 : 0
+            predictedClassName = predictedLabel == 1 ? "1" : "0"
+        case .number:
+            let value = try reader.readDouble()
+            // A binary classifier's 0 and 1 take constant names: no integer is formatted per event.
+            if value == 0 || value == 1 {
+                predictedLabel = Int(value)
+                predictedClassName = value == 1 ? "1" : "0"
+                return
+            }
+            guard let name = LabelValue.integerText(value) else {
+                throw EventRejection.wrongType(field: field, expected: "a class: 0 or 1, a string or an integer")
+            }
+            predictedClassName = name
+        case .string: predictedClassName = recent.next(try reader.readStringBytes())
+        case .null: try reader.readNull()
+        case .object, .array: throw EventRejection.wrongType(field: field, expected: "a class: 0 or 1, a string or an integer")
         }
     }
 
-    /// A binary class: 0 or 1, or false or true.
-    private func readClass(_ reader: inout JSONReader, field: @autoclosure () -> String) throws -> Int? {
+    /// A label names no model (its prediction's type gives it a meaning when they join):
+    /// false, true, 0 and 1 are binary classes, another finite number a value (a regression
+    /// target, or a multiclass class when integral), a string a named class.
+    private func readLabel(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws -> LabelValue? {
+        let field = schema.mapping.label
         switch try reader.peekKind() {
-        case .bool: return try reader.readBool() ? 1 : 0
+        case .string: return .named(recent.next(try reader.readStringBytes()))
+        case .bool: return .class(try reader.readBool() ? 1 : 0)
         case .number:
             let value = try reader.readDouble()
-            guard value == 0 || value == 1 else { throw EventRejection.wrongType(field: field(), expected: "0 or 1") }
-            return Int(value)
+            if value == 0 || value == 1 { return .class(Int(value)) }
+            guard value.isFinite else { throw EventRejection.wrongType(field: field, expected: "a finite number") }
+            return .value(value)
         case .null:
             try reader.readNull()
             return nil
-        default: throw EventRejection.wrongType(field: field(), expected: "0 or 1")
+        case .object, .array: throw EventRejection.wrongType(field: field, expected: "a class or a number")
         }
+    }
+
+    /// A multiclass classifier's class probabilities: an object of class → finite
+    /// probability in [0, 1], with at most ``MulticlassOutcomeSummary/defaultMaximumClasses`` classes.
+    private func readProbabilities(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws -> [String: Double]? {
+        let field = schema.mapping.probabilities
+        guard try !reader.readNullIfPresent() else { return nil }
+        guard try reader.peekKind() == .object else { throw EventRejection.wrongType(field: field, expected: "an object of class → probability") }
+        var probabilities: [String: Double] = [:]
+        try reader.readObject { reader, key in
+            let name = recent.next(key)
+            guard try reader.peekKind() == .number else {
+                throw EventRejection.wrongType(field: "\(field).\(name)", expected: "a probability in [0, 1]")
+            }
+            let probability = try reader.readDouble()
+            guard probability >= 0, probability <= 1 else {
+                throw EventRejection.wrongType(field: "\(field).\(name)", expected: "a probability in [0, 1]")
+            }
+            probabilities[name] = probability
+            guard probabilities.count <= MulticlassOutcomeSummary.defaultMaximumClasses else {
+                throw EventRejection.wrongType(field: field, expected: "at most \(MulticlassOutcomeSummary.defaultMaximumClasses) classes")
+            }
+        }
+        return probabilities
     }
 }

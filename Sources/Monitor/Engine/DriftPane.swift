@@ -107,7 +107,7 @@ extension DriftPane {
         // A feature the event does not mention at all is missing too: counted when its summary is read.
         score?.update(event.score)  // in place (`score != nil` copied the summary to compare it)
         if event.score == nil || event.predictedLabel == nil { missingScores += 1 }
-        prediction.update(event.predictedLabel.map(OutputSubject.category(ofPredictedClass:)))
+        prediction.update(event.predictedCategory)
         if let predicted = event.predictedLabel {
             predictedScores?.record(predicted: predicted == 1, score: event.score)  // in place: a bin index and one add
             for index in selection.indices {

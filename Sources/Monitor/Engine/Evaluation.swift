@@ -26,9 +26,12 @@ struct EvaluationContext {
     var rejectedRate: Double?
     var estimate = PerformanceEstimate.notTracked
 
-    // Performance evaluations: a binary classifier's outcomes or a regression model's.
+    // Performance evaluations: a binary classifier's outcomes, a regression model's or a multiclass classifier's.
     var outcome: BinaryOutcomeSummary?
     var regression: RegressionSummary?
+    /// A multiclass classifier's outcomes and per-group accuracies.
+    var multiclass: MulticlassOutcomeSummary?
+    var multiclassFairness: [([String], GroupAccuracySummary)] = []
     var regressionFairness: [([String], RegressionFairnessSummary)] = []
     /// A regression model's residuals, compared with the reference's (residual drift).
     var residuals: ResidualHistogram?
@@ -94,6 +97,57 @@ enum PerformanceEstimate {
 
 struct Evaluation {
     var context: EvaluationContext
+}
+
+extension MulticlassOutcomeSummary {
+    /// A multiclass classifier's value of a binary classifier's metric that means the same
+    /// (accuracy, log loss, Brier score); nil for the others and on an empty window.
+    func value(_ metric: PerformanceMetric) -> Double? {
+        switch metric {
+        case .accuracy: accuracy
+        case .logLoss: logLoss
+        case .brier: brierScore
+        case .precision, .recall, .fpr, .f1, .selectionRate, .rocAUC, .ece: nil
+        }
+    }
+
+    /// An average over the classes (nil on an empty window).
+    func value(_ metric: MulticlassMetric) -> Double? {
+        switch metric {
+        case .macroF1: macro?.f1
+        case .microF1: micro?.f1
+        case .weightedF1: weighted?.f1
+        case .macroPrecision: macro?.precision
+        case .macroRecall: macro?.recall
+        }
+    }
+
+    /// One class's value (nil for a class the window has no row or probability of).
+    func value(_ metric: ClassMetric, of name: String) -> Double? {
+        let metrics = perClass.first { $0.name == name }
+        return switch metric {
+        case .precision: metrics?.precision
+        case .recall: metrics?.recall
+        case .f1: metrics?.f1
+        case .calibrationError: calibration[name]?.expectedCalibrationError
+        }
+    }
+
+    /// The rows a class's value is computed over: its labelled predictions (true or
+    /// predicted class) for precision, recall and F1; the rows whose probabilities name it
+    /// for calibration.
+    func samples(_ metric: ClassMetric, of name: String) -> Int {
+        switch metric {
+        case .precision, .recall, .f1:
+            guard let index = classes.firstIndex(of: name) else { return 0 }
+            return Int(confusion[index].reduce(0, +) + confusion.reduce(0) { $0 + $1[index] } - confusion[index][index])
+        case .calibrationError:
+            return Int(calibration[name]?.counts.reduce(0, +) ?? 0)
+        }
+    }
+
+    /// Every class of the window: in its confusion matrix or named by its probabilities, by name.
+    var allClassNames: [String] { Set(classes).union(calibration.keys).sorted() }
 }
 
 extension RegressionSummary {
@@ -228,7 +282,8 @@ extension MetricName {
             case .driftedFeatureShare, .volume, .lateEventRate, .rejectedRate: .drift
             case .labelCoverage: .performance
             }
-        case .performance, .changeDetector, .regression, .regressionFairness, .residualDrift: .performance
+        case .performance, .changeDetector, .regression, .regressionFairness, .residualDrift, .multiclass, .perClass,
+             .multiclassFairness: .performance
         case .estimated: .drift
         case let .fairness(metric): metric.usesSelection ? .drift : .performance
         }
@@ -244,6 +299,28 @@ extension FeatureMetric {
              .missingRateDelta, .typeErrorRate, .outOfRangeRate: 0
         case .stdRatio, .ksPValue, .chi2PValue, .missingRatePValue: 1
         case .missingRate: nil
+        }
+    }
+}
+
+extension MulticlassFairnessMetric {
+    func value(of report: GroupAccuracyReport) -> Double? {
+        switch self {
+        case .accuracyDifference: report.accuracyGap?.difference
+        case .accuracyRatio: report.accuracyGap?.ratio
+        }
+    }
+
+    /// Labelled predictions of the groups the gap uses.
+    static func samples(of report: GroupAccuracyReport) -> Int {
+        report.groups.filter { !report.excluded.contains($0.key) }.reduce(0) { $0 + $1.rows }
+    }
+
+    /// Equal groups: a ratio of 1, a difference of 0.
+    var noEffectValue: Double {
+        switch self {
+        case .accuracyDifference: 0
+        case .accuracyRatio: 1
         }
     }
 }

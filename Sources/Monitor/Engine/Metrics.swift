@@ -8,6 +8,8 @@ package enum MetricSubject: Hashable, Sendable, Comparable {
     case feature(String)
     /// A sensitive attribute or an intersection of attributes.
     case fairness([String])
+    /// A multiclass classifier's class.
+    case classLabel(String)
 
     /// The subject as alerts and metric lines name it.
     package var name: String {
@@ -17,10 +19,11 @@ package enum MetricSubject: Hashable, Sendable, Comparable {
         case .prediction: "prediction"
         case let .feature(name): name
         case let .fairness(attributes): attributes.joined(separator: "×")
+        case let .classLabel(name): name
         }
     }
 
-    /// Orders model, outputs, features, then segments; by name within each.
+    /// Orders model, outputs, features, segments, then classes; by name within each.
     package static func < (lhs: MetricSubject, rhs: MetricSubject) -> Bool {
         (lhs.rank, lhs.name) < (rhs.rank, rhs.name)
     }
@@ -32,6 +35,7 @@ package enum MetricSubject: Hashable, Sendable, Comparable {
         case .prediction: 2
         case .feature: 3
         case .fairness: 4
+        case .classLabel: 5
         }
     }
 }

@@ -32,9 +32,13 @@ package final class MonitorEngine {
         package var lateEvents = 0
         /// Labels that joined after their prediction's performance window was evaluated.
         package var lateLabels = 0
-        /// Labels joined to a binary classifier's prediction that are not 0 or 1 (numbers,
-        /// read as such while some model is a regression model), left out of performance.
+        /// Labels joined to a prediction that do not fit its model's type (not 0 or 1 for a
+        /// binary classifier, not a number for a regression model, not a class for a
+        /// multiclass one), left out of performance.
         package var mismatchedLabels = 0
+        /// Labelled predictions of a multiclass classifier naming a class beyond its version's
+        /// first ``MulticlassOutcomeSummary/defaultMaximumClasses``, left out of performance.
+        package var cappedClasses = 0
         /// Performance windows evaluated below label coverage before their TTL: past
         /// `labels.partial_wait` with enough labels, or because too many panes waited.
         package var belowCoveragePerformanceEvaluations = 0
@@ -74,6 +78,8 @@ package final class MonitorEngine {
     private var recentStrings = RecentStrings()
     private var versionsPerModel: [String: Int] = [:]
     private let referenceBudget: ReferenceBudget
+    /// Multiclass outputs of the predictions pending in the join (see ``JoinedPrediction``).
+    private let multiclassOutputs = PendingMulticlassOutputs()
     private var join: LabelJoin<JoinedPrediction>
     private var outputs: [MonitorOutput] = []
     /// Alerts that started firing and retraining triggers, by rule: how many, and the
@@ -115,6 +121,7 @@ package final class MonitorEngine {
             counters.lateEvents += monitor.lateEvents
             counters.lateLabels += monitor.lateLabels
             counters.mismatchedLabels += monitor.mismatchedLabels
+            counters.cappedClasses += monitor.classesOverCap
             counters.cappedReferenceEvents += monitor.referenceEventsDroppedSoFar
             counters.belowCoveragePerformanceEvaluations += monitor.belowCoveragePerformanceEvaluations
         }
@@ -123,6 +130,8 @@ package final class MonitorEngine {
     }
 
     package var rulesDigest: String { evaluator.ruleSet.rulesDigest }
+    /// Each model's type: declared, or inferred from its first prediction.
+    package var modelTypes: ModelTypes { evaluator.modelTypes }
     /// Rules that can never be judged against a reference given up front, one line each:
     /// relative conditions on performance or label fairness with a profile that has no
     /// labelled outcomes, `sigma` conditions with one that has no chunk spread. Known at
@@ -177,9 +186,15 @@ package final class MonitorEngine {
                     return "rule \(rule.name) (\(rule.metric.name.rawValue)) does not apply to \(type) model \(model): "
                         + "it has no such metric (skipped for its versions)"
                 }
-                guard type == .regression, rule.scope == .prediction else { return nil }
-                return "rule \(rule.name) (\(rule.metric.name.rawValue) of the predicted class) does not apply to regression model \(model): "
-                    + "it has no predicted class; its numeric prediction is the score subject (skipped for its versions)"
+                guard type.lacks(rule.scope) else { return nil }
+                return switch type {
+                case .multiclass:
+                    "rule \(rule.name) (\(rule.metric.name.rawValue) of the score) does not apply to multiclass model \(model): "
+                        + "it has no score; its predicted classes are the prediction subject (skipped for its versions)"
+                default:
+                    "rule \(rule.name) (\(rule.metric.name.rawValue) of the predicted class) does not apply to regression model \(model): "
+                        + "it has no predicted class; its numeric prediction is the score subject (skipped for its versions)"
+                }
             }
         }
     }
@@ -236,19 +251,47 @@ package final class MonitorEngine {
         return nil
     }
 
-    /// Why a prediction does not fit its model's declared type, if it does not (the decoder
-    /// checks what it decodes; events given decoded, or decoded without the model types,
-    /// are checked here). Free for a binary classifier's output while no model is declared.
+    /// Why a prediction does not fit its model's type, if it does not (the decoder checks
+    /// what it decodes against declared types; events given decoded, or decoded without the
+    /// model types, and models not declared are checked here). A model neither declared nor
+    /// seen before gets the type of this first prediction (``inferType(of:)``). The model of
+    /// the version seen last costs no hashing.
     private func typeMismatch(_ event: PredictionEvent) -> EventRejection? {
-        guard event.output.type != .binary || !configuration.modelTypes.declared.isEmpty else { return nil }
-        let type = configuration.modelTypes[event.model]
+        let type: ModelType
+        if let last = lastVersion, last.model == event.model {
+            type = last.modelType
+        } else if let known = evaluator.modelTypes.knownType(of: event.model) {
+            type = known
+        } else {
+            inferType(of: event)
+            return nil
+        }
         guard event.output.type != type else { return nil }
-        let field = switch type {
-        case .binary: decoder.mapping.prediction
+        let mapping = decoder.mapping
+        let field = switch (type, event.output) {
+        case (.binary, .regression): mapping.prediction
+        case (.binary, .multiclass(_, nil)): mapping.predictedLabel
+        case (.binary, .multiclass): mapping.probabilities
         // A binary prediction logs a score, a predicted class or both: name the one it has.
-        case .regression: event.score == nil ? decoder.mapping.predictedLabel : decoder.mapping.score
+        case (_, .binary(_, nil)): mapping.predictedLabel
+        case (_, .binary): mapping.score
+        case (.regression, .multiclass): mapping.predictedLabel
+        case (.multiclass, .regression): mapping.prediction
+        case (.binary, .binary), (.regression, .regression), (.multiclass, .multiclass): mapping.model
         }
         return .modelTypeMismatch(model: event.model, type: type, field: field)
+    }
+
+    /// A model not declared takes the type of its first prediction, for the rest of the run
+    /// (and its checkpoints); a type other than binary is said once (`model_type_inferred`).
+    /// Remembered for at most `Caps.models` models: one beyond them is not monitored anyway.
+    private func inferType(of event: PredictionEvent) {
+        guard evaluator.modelTypes.inferred.count < configuration.caps.models else { return }
+        let type = event.output.type
+        evaluator.modelTypes.infer(event.model, type)
+        guard type != .binary else { return }
+        outputs.append(MonitorOutput(.notice(.modelTypeInferred(Notice.ModelTypeInferred(
+            model: event.model, version: event.version, type: type, firstTimestamp: event.timestamp)))))
     }
 
     private func process(_ event: PredictionEvent) {
@@ -356,7 +399,7 @@ package final class MonitorEngine {
         versionsPerModel[event.model] = modelVersions + 1
         let monitor = VersionMonitor(
             model: event.model, version: event.version, index: UInt32(versionTable.count), configuration: configuration, rules: evaluator,
-            referenceBudget: referenceBudget)
+            referenceBudget: referenceBudget, multiclassOutputs: multiclassOutputs)
         versions[key] = monitor
         versionTable.append(monitor)
         arrivalsAtLastEvaluation[key] = (arrivals, ownCounters.rejectedTotal)
@@ -443,7 +486,11 @@ extension MonitorEngine {
     /// resolution; format 6 regression models: prediction outputs and labels as tagged
     /// classes or values, regression summaries of performance panes and references, and
     /// labels that did not fit their model (formats 4 and 5 read as binary classifiers');
-    /// format 7 rule evaluations skipped for a missing segment attribute.
+    /// format 7 multiclass classifiers and inferred model types (the types inferred,
+    /// multiclass outputs and named-class labels in waiting events and after their join
+    /// payloads, multiclass summaries of performance panes and references), regression
+    /// models' residual histograms and rule evaluations skipped for a missing segment
+    /// attribute (formats 4 to 6 have none).
     /// Format 4 is still read (no predicted scores: versions estimating
     /// performance start them empty; its versions count as receiving since the partition's
     /// event time, its resolved alerts as cleared); an older checkpoint is refused with a
@@ -452,7 +499,7 @@ extension MonitorEngine {
     /// The oldest format ``init(restoring:joinPages:configuration:rules:decoder:)`` reads.
     static let oldestReadableCheckpointFormat: UInt32 = 4
 
-    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 6),
+    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 7),
     /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
     /// future outputs are exactly this one's: every version (reference, stream-reference
     /// collection, drift and performance panes, change detectors), the label join, the
@@ -480,7 +527,7 @@ extension MonitorEngine {
 
     /// The bytes of label-join page `number` (one of ``checkpointWithoutJoinPages()``'s). O(page).
     package func joinPage(_ number: Int) -> [UInt8] {
-        join.encodePage(number) { payload, writer in payload.encode(to: &writer) }
+        join.encodePage(number) { [multiclassOutputs] payload, writer in payload.encode(to: &writer, multiclass: multiclassOutputs) }
     }
 
     /// Restores an engine from ``checkpoint()`` bytes. Throws ``SerializationError`` for a
@@ -517,6 +564,11 @@ extension MonitorEngine {
     private func encodeState(to writer: inout BinaryWriter, inlineJoinPages: Bool) {
         writer.write(configuration.window)
         writer.write(rulesDigest)
+        writer.writeCount(evaluator.modelTypes.inferred.count)
+        for (model, type) in evaluator.modelTypes.inferred.sorted(by: { $0.key < $1.key }) {
+            writer.write(model)
+            writer.write(type.rawValue)
+        }
         writer.writeCount(versionTable.count)
         for monitor in versionTable {
             monitor.encodeState(to: &writer)
@@ -524,7 +576,7 @@ extension MonitorEngine {
             writer.writeCounter(last.arrivals)
             writer.writeCounter(last.rejected)
         }
-        join.encodeState(to: &writer, inlinePages: inlineJoinPages ? { payload, writer in payload.encode(to: &writer) } : nil)
+        join.encodeState(to: &writer, inlinePages: inlineJoinPages ? { [multiclassOutputs] payload, writer in payload.encode(to: &writer, multiclass: multiclassOutputs) } : nil)
         evaluator.encodeState(to: &writer)
         writer.writeCount(outputs.count)
         for output in outputs { writer.write(output.event) }
@@ -557,11 +609,17 @@ extension MonitorEngine {
             throw SerializationError.invalidValue("checkpoint was taken with window \(window), the configuration has \(configuration.window)")
         }
         _ = try reader.readString()  // the rules digest then; rule state attaches by each rule's own identity
+        if format >= 7 {
+            for _ in 0..<(try reader.readCount(maximum: configuration.caps.models)) {
+                let model = try reader.readString()
+                evaluator.modelTypes.infer(model, try reader.readRawValue(ModelType.self, "model type"))
+            }
+        }
         let versionCount = try reader.readCount(maximum: reader.remaining)
         for position in 0..<versionCount {
             let monitor = try VersionMonitor(
                 restoring: &reader, format: format, index: UInt32(position), configuration: configuration, rules: evaluator,
-                referenceBudget: referenceBudget)
+                referenceBudget: referenceBudget, multiclassOutputs: multiclassOutputs)
             let key = VersionKey(model: monitor.model, version: monitor.version)
             guard versions.updateValue(monitor, forKey: key) == nil else {
                 throw SerializationError.invalidValue("version \(monitor.model)/\(monitor.version) twice")
@@ -575,8 +633,8 @@ extension MonitorEngine {
             throw SerializationError.invalidValue(
                 "checkpoint holds more reference events than Caps.referenceEventsInTotal or Caps.referenceBytesInTotal allows")
         }
-        try join.restoreState(from: &reader, pages: joinPages, labels: format < 6 ? .classes : .tagged) { [versionTable] reader in
-            let payload = try JoinedPrediction(from: &reader)
+        try join.restoreState(from: &reader, pages: joinPages, labels: format < 6 ? .classes : .tagged) { [versionTable, multiclassOutputs] reader in
+            let payload = try JoinedPrediction(from: &reader, multiclass: multiclassOutputs)
             guard payload.versionIndex < versionCount, versionTable[Int(payload.versionIndex)].codes.isValid(payload.segment) else {
                 throw SerializationError.invalidValue("pending prediction of an unknown version or segment")
             }

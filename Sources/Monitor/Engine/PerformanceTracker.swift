@@ -34,6 +34,9 @@ struct PerformanceTracker: Sendable {
         var regressionFairness: [RegressionFairnessSummary]
         /// A regression model's residuals (residual drift).
         var residuals = ResidualHistogram()
+        /// A multiclass classifier's outcomes and per-group accuracies (empty for other models).
+        var multiclass = OutcomeShape.freshMulticlass
+        var multiclassFairness: [GroupAccuracySummary]
     }
 
     /// A window ready to evaluate.
@@ -50,6 +53,8 @@ struct PerformanceTracker: Sendable {
         var regression = RegressionSummary()
         var regressionFairness: [RegressionFairnessSummary]
         var residuals = ResidualHistogram()
+        var multiclass = OutcomeShape.freshMulticlass
+        var multiclassFairness: [GroupAccuracySummary]
 
         var coverage: Double? { predictions > 0 ? Double(labelled) / Double(predictions) : nil }
 
@@ -64,6 +69,7 @@ struct PerformanceTracker: Sendable {
             outcome = try! BinaryOutcomeSummary()
             fairness = outcomes.freshFairness
             regressionFairness = outcomes.freshRegressionFairness
+            multiclassFairness = outcomes.freshMulticlassFairness
         }
 
         /// Adds a pane's predictions and outcomes.
@@ -77,6 +83,8 @@ struct PerformanceTracker: Sendable {
             regression.merge(pane.regression)
             residuals.merge(pane.residuals)
             for position in regressionFairness.indices { try! regressionFairness[position].merge(pane.regressionFairness[position]) }
+            try! multiclass.merge(pane.multiclass)  // same class cap by construction
+            for position in multiclassFairness.indices { try! multiclassFairness[position].merge(pane.multiclassFairness[position]) }
         }
     }
 
@@ -125,6 +133,11 @@ struct PerformanceTracker: Sendable {
         var freshRegressionFairness: [RegressionFairnessSummary] {
             modelType == .regression ? fairnessAttributes.map { try! RegressionFairnessSummary(attributes: $0) } : []
         }
+        var freshMulticlassFairness: [GroupAccuracySummary] {
+            modelType == .multiclass ? fairnessAttributes.map { try! GroupAccuracySummary(attributes: $0) } : []
+        }
+        /// An empty multiclass summary (no allocation: its arrays and tables start empty).
+        static let freshMulticlass = try! MulticlassOutcomeSummary()
     }
 
     init(panesPerWindow: Int, readiness: LabelReadiness, timeToLive: Int64, maximumPanes: Int, fairnessAttributes: [[String]],
@@ -176,6 +189,18 @@ struct PerformanceTracker: Sendable {
             pane.residuals.record(label - prediction)
             for position in pane.regressionFairness.indices {
                 pane.regressionFairness[position].record(group: groups[position], prediction: prediction, label: label)
+            }
+        }
+        if !found { lateLabels += 1 }
+    }
+
+    /// Records a joined label of a multiclass classifier's prediction made in pane `index`.
+    mutating func recordMulticlassLabel(pane index: Int64, label: String, output: MulticlassOutput, groups: [FairnessGroupKey]) {
+        let found = withPane(index, create: false) { pane in
+            pane.labelled += 1
+            pane.multiclass.record(label: label, predicted: output.predicted, probabilities: output.probabilities)
+            for position in pane.multiclassFairness.indices {
+                pane.multiclassFairness[position].record(group: groups[position], correct: label == output.predicted)
             }
         }
         if !found { lateLabels += 1 }
@@ -316,7 +341,7 @@ struct PerformanceTracker: Sendable {
         }
         guard create, nextWindowEnd.map({ index >= $0 - Int64(panesPerWindow) + 1 }) ?? true else { return false }
         var pane = Pane(index: index, outcome: try! BinaryOutcomeSummary(), fairness: outcomes.freshFairness,
-                        regressionFairness: outcomes.freshRegressionFairness)
+                        regressionFairness: outcomes.freshRegressionFairness, multiclassFairness: outcomes.freshMulticlassFairness)
         body(&pane)
         panes.insert(pane, at: position)
         paneIndices.insert(index, at: position)
@@ -329,7 +354,8 @@ struct PerformanceTracker: Sendable {
 extension PerformanceTracker {
     /// Writes the panes and the window position (the parameters come from the owner).
     /// Format 6 added the model type, and a regression model's panes' regression summaries
-    /// (a binary classifier's panes are written as before).
+    /// (a binary classifier's panes are written as before); format 7 a multiclass
+    /// classifier's panes' multiclass summaries.
     func encodeState(to writer: inout BinaryWriter) {
         writer.write(outcomes.modelType.rawValue)
         writer.writeCount(panes.count)
@@ -343,6 +369,7 @@ extension PerformanceTracker {
             writer.write(pane.outcome)
             writer.write(pane.fairness)
             writeRegressionSummaries(pane.regression, pane.regressionFairness, pane.residuals, to: &writer)
+            writeMulticlassSummaries(pane.multiclass, pane.multiclassFairness, to: &writer)
         }
         writer.writeOptional(nextWindowEnd)
         writer.write(awaitingFirstWindow)
@@ -363,6 +390,7 @@ extension PerformanceTracker {
             writer.write(held.outcome)
             writer.write(held.fairness)
             writeRegressionSummaries(held.regression, held.regressionFairness, held.residuals, to: &writer)
+            writeMulticlassSummaries(held.multiclass, held.multiclassFairness, to: &writer)
         }
     }
 
@@ -373,8 +401,10 @@ extension PerformanceTracker {
         // A model's type cannot change under a checkpoint: its panes hold another type's summaries.
         if format >= 6 { try reader.expect(try reader.readString(), outcomes.modelType.rawValue, "model type") }
         let regressionPanes = format >= 6 && outcomes.modelType == .regression
+        // Formats before 7 had no multiclass models (a multiclass type fails the check above).
+        let multiclassPanes = outcomes.modelType == .multiclass
         let template = Pane(index: 0, outcome: try! BinaryOutcomeSummary(), fairness: outcomes.freshFairness,
-                            regressionFairness: outcomes.freshRegressionFairness)
+                            regressionFairness: outcomes.freshRegressionFairness, multiclassFairness: outcomes.freshMulticlassFairness)
         let count = try reader.readCount(maximum: reader.remaining)
         var restored: [Pane] = []
         for _ in 0..<count {
@@ -392,6 +422,7 @@ extension PerformanceTracker {
             if regressionPanes {
                 (pane.regression, pane.regressionFairness, pane.residuals) = try readRegressionSummaries(from: &reader, format: format, what: "performance")
             }
+            if multiclassPanes { (pane.multiclass, pane.multiclassFairness) = try readMulticlassSummaries(from: &reader, what: "performance") }
             restored.append(pane)
         }
         panes = restored
@@ -413,6 +444,7 @@ extension PerformanceTracker {
             if regressionPanes {
                 (held.regression, held.regressionFairness, held.residuals) = try readRegressionSummaries(from: &reader, format: format, what: "accumulated performance")
             }
+            if multiclassPanes { (held.multiclass, held.multiclassFairness) = try readMulticlassSummaries(from: &reader, what: "accumulated performance") }
             accumulation = .holding(held)
         }
     }
@@ -434,6 +466,22 @@ extension PerformanceTracker {
         writer.write(regression)
         writer.write(fairness)
         writer.write(residuals)
+    }
+
+    /// A multiclass classifier's pane summaries (nothing for other models').
+    private func writeMulticlassSummaries(_ multiclass: MulticlassOutcomeSummary, _ fairness: [GroupAccuracySummary], to writer: inout BinaryWriter) {
+        guard outcomes.modelType == .multiclass else { return }
+        writer.write(multiclass)
+        writer.write(fairness)
+    }
+
+    /// A multiclass summary and group accuracies with a fresh pane's shape.
+    private func readMulticlassSummaries(from reader: inout BinaryReader, what: String) throws -> (MulticlassOutcomeSummary, [GroupAccuracySummary]) {
+        let multiclass = try reader.read(MulticlassOutcomeSummary.self)
+        try reader.expect(multiclass.maximumClasses, OutcomeShape.freshMulticlass.maximumClasses, "\(what) class cap")
+        let fairness = try reader.readArray(of: GroupAccuracySummary.self)
+        try reader.expect(fairness.map(\.attributes), outcomes.freshMulticlassFairness.map(\.attributes), "\(what) group accuracy attribute sets")
+        return (multiclass, fairness)
     }
 
     /// A regression summary, regression fairness summaries, which must have the shape of a

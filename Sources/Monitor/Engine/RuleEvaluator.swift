@@ -48,8 +48,9 @@ final class RuleEvaluator {
     let blindNoticeAfter: Int
     /// Whether evaluations emit metric events (``MonitorConfiguration/metricEvents``).
     let metricEvents: Bool
-    /// Each model's type: rules on another type's metrics do not apply to it.
-    let modelTypes: ModelTypes
+    /// Each model's type (declared, or inferred by the engine before the model's first
+    /// version is monitored): rules on another type's metrics do not apply to it.
+    var modelTypes: ModelTypes
     /// A firing within this many judged evaluations of the same instance's resolution is a flap.
     static let flapEvaluations = 12
     private var lastRetrain: [String: Int64] = [:]
@@ -105,7 +106,7 @@ final class RuleEvaluator {
         var outputs = metricEvents ? metricLines(context) : []
         for (index, subjects) in applicableRules(to: context) {
             let rule = ruleSet.rules[index]
-            for subject in subjects {
+            for subject in rule.scope == .classes ? classSubjects(of: rule, in: context) : subjects {
                 let measured = measure(rule, ruleIndex: index, subject: subject, context: context)
                 outputs += judge(rule, ruleIndex: index, subject: subject, measured: measured, context: context)
             }
@@ -134,10 +135,11 @@ final class RuleEvaluator {
 
     /// Whether a rule's metric exists for the model's type (an accuracy rule selecting
     /// every model skips a regression model's windows; ``MonitorEngine/modelTypeGaps`` says so at start).
-    /// A regression model has no predicted class: `prediction`-scoped rules skip it too.
+    /// A regression model has no predicted class: `prediction`-scoped rules skip it too; a
+    /// multiclass classifier has no score: `score`-scoped rules skip it.
     private func applies(_ rule: Rule, toModel model: String) -> Bool {
         let type = modelTypes[model]
-        return rule.metric.name.modelTypes.contains(type) && !(type == .regression && rule.scope == .prediction)
+        return rule.metric.name.modelTypes.contains(type) && !type.lacks(rule.scope)
     }
 
     private func evaluationKind(of rule: Rule) -> EvaluationContext.Kind {
@@ -154,17 +156,28 @@ final class RuleEvaluator {
         case .score: return [.score]
         case .prediction: return [.prediction]
         case .model: return [.model]
+        // Classes appear as the stream goes: worked out per evaluation (``classSubjects(of:in:)``).
+        case .classes: return []
         case .fairness:
             var sets = rule.selector.attributes
             if rule.selector.everyAttribute {
                 // Every attribute of the version is summarised alone (`fairnessAttributeSets`).
                 let summarised = (context.selection + context.outcomeFairness).map(\.0) + context.regressionFairness.map(\.0)
+                    + context.multiclassFairness.map(\.0)
                 for attributes in summarised where attributes.count == 1 && !sets.contains(attributes) {
                     sets.append(attributes)
                 }
             }
             return sets.map(MetricSubject.fairness)
         }
+    }
+
+    /// A classes-scope rule's subjects: the matching classes of the window's outcomes and of
+    /// the reference's, by name (a class the window lacks is judged without a value: skipped).
+    private func classSubjects(of rule: Rule, in context: EvaluationContext) -> [MetricSubject] {
+        guard let window = context.multiclass else { return [] }
+        let names = Set(window.allClassNames).union(context.referencePerformance.multiclass.allClassNames)
+        return names.filter(rule.selector.matches(class:)).sorted().map(MetricSubject.classLabel)
     }
 
     // MARK: Measuring
@@ -195,6 +208,8 @@ final class RuleEvaluator {
         case fairness(FairnessReport)
         /// Each group's mean absolute error (groups without recorded rows left out).
         case regressionFairness(RegressionFairnessReport)
+        /// Each group's accuracy (groups without rows left out).
+        case groupAccuracy(GroupAccuracyReport)
         /// The drifted features, most drifted first (at most five).
         case driftedFeatures([MetricObservation])
 
@@ -222,6 +237,8 @@ final class RuleEvaluator {
                 }
             case let .regressionFairness(report):
                 return report.groups.compactMap { group in group.meanAbsoluteError.map { Evidence(group.key.description, .number($0)) } }
+            case let .groupAccuracy(report):
+                return report.groups.compactMap { group in group.accuracy.map { Evidence(group.key.description, .number($0)) } }
             case let .driftedFeatures(drifted):
                 return drifted.map { Evidence($0.key.subject.name, .number($0.value!)) }
             }
@@ -244,6 +261,13 @@ final class RuleEvaluator {
         case let .health(name):
             return measureHealth(name, rule, context: context)
         case let .performance(name):
+            if let multiclass = context.multiclass {
+                // No noise gate: no test of a difference applies to these summaries (as regression metrics).
+                let baseline = context.referencePerformance
+                let referenceValue = baseline.isSettled(labelReadiness) ? baseline.multiclass.value(name) : nil
+                return Measured(value: multiclass.value(name), samples: context.labelled, reference: ReferenceStatistic(value: referenceValue),
+                                evidence: .performance, noEffect: referenceValue)
+            }
             guard let outcome = context.outcome else { return Measured(samples: 0) }
             let baseline = context.referencePerformance
             let reference = performanceReference(name, samples: context.labelled, context: context)
@@ -276,6 +300,30 @@ final class RuleEvaluator {
             let baseline = context.referencePerformance
             let value = baseline.isSettled(labelReadiness) ? name.value(of: residuals, reference: baseline.residuals) : nil
             return Measured(value: value, samples: context.labelled, evidence: .performance, noEffect: 0)
+        case let .multiclass(name):
+            guard let multiclass = context.multiclass else { return Measured(samples: 0) }
+            let baseline = context.referencePerformance
+            let referenceValue = baseline.isSettled(labelReadiness) ? baseline.multiclass.value(name) : nil
+            return Measured(value: multiclass.value(name), samples: context.labelled, reference: ReferenceStatistic(value: referenceValue),
+                            evidence: .performance, noEffect: referenceValue)
+        case let .perClass(name):
+            guard let multiclass = context.multiclass, case let .classLabel(className) = subject else { return Measured(samples: 0) }
+            let baseline = context.referencePerformance
+            let referenceValue = baseline.isSettled(labelReadiness) ? baseline.multiclass.value(name, of: className) : nil
+            return Measured(value: multiclass.value(name, of: className), samples: multiclass.samples(name, of: className),
+                            reference: ReferenceStatistic(value: referenceValue), evidence: .performance, noEffect: referenceValue)
+        case let .multiclassFairness(name):
+            guard case let .fairness(attributes) = subject,
+                  let summary = context.multiclassFairness.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
+            let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
+            let report = summary.report(minimumGroupSize: minimumGroupSize)
+            let baseline = context.referencePerformance
+            let referenceValue = baseline.isSettled(labelReadiness)
+                ? baseline.multiclassFairness.first { $0.attributes == attributes }.flatMap { name.value(of: $0.report(minimumGroupSize: minimumGroupSize)) }
+                : nil
+            return Measured(value: name.value(of: report), samples: MulticlassFairnessMetric.samples(of: report),
+                            reference: ReferenceStatistic(value: referenceValue), evidence: .groupAccuracy(report),
+                            noEffect: referenceValue ?? name.noEffectValue)
         case let .regressionFairness(name):
             if let missing = missingAttributes(of: subject, context: context) { return missing }
             guard case let .fairness(attributes) = subject,
@@ -538,6 +586,26 @@ final class RuleEvaluator {
                 for metric in ResidualDriftMetric.allCases {
                     let value = baseline.isSettled(labelReadiness) ? metric.value(of: residuals, reference: baseline.residuals) : nil
                     observations.append((.model, .residualDrift(metric), value, context.labelled))
+                }
+            }
+            if let multiclass = context.multiclass {
+                for metric in PerformanceMetric.allCases where metric.isMulticlass {
+                    observations.append((.model, .performance(metric), multiclass.value(metric), context.labelled))
+                }
+                for metric in MulticlassMetric.allCases {
+                    observations.append((.model, .multiclass(metric), multiclass.value(metric), context.labelled))
+                }
+                for (attributes, summary) in context.multiclassFairness {
+                    let report = summary.report()
+                    for metric in MulticlassFairnessMetric.allCases {
+                        observations.append((.fairness(attributes), .multiclassFairness(metric), metric.value(of: report),
+                                             MulticlassFairnessMetric.samples(of: report)))
+                    }
+                }
+                for name in multiclass.allClassNames {
+                    for metric in ClassMetric.allCases {
+                        observations.append((.classLabel(name), .perClass(metric), multiclass.value(metric, of: name), multiclass.samples(metric, of: name)))
+                    }
                 }
             }
             for (attributes, summary) in context.regressionFairness {

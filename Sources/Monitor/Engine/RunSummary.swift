@@ -1,3 +1,5 @@
+import DriftCore
+
 extension MonitorEngine {
     /// A human-readable account of a run, for `driftwatch replay` to print at the end:
     /// volumes, every counter (rejections by reason, lateness, caps, the label join, what
@@ -18,8 +20,18 @@ extension MonitorEngine {
             + "duplicate labels=\(join.duplicateLabels), duplicate predictions=\(join.duplicatePredictions), expired=\(join.expiredPredictions), "
             + "evicted predictions=\(join.evictedPredictions), evicted early labels=\(join.evictedEarlyLabels), "
             + "late labels=\(counters.lateLabels), predictions kept for joining=\(pendingLabels)")
+        let inferred = modelTypes.inferred.filter { $0.value != .binary }.sorted { $0.key < $1.key }
+        if !inferred.isEmpty {
+            lines.append("model types inferred from first predictions (declare them in models: to make them firm): "
+                + inferred.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+        }
         if counters.mismatchedLabels > 0 {
-            lines.append("labels not 0 or 1 joined to a binary classifier's prediction (left out of performance): \(counters.mismatchedLabels)")
+            lines.append("labels not of their prediction's model type (not 0 or 1 for a binary classifier, not a number for a regression model, "
+                + "not a class for a multiclass one; left out of performance): \(counters.mismatchedLabels)")
+        }
+        if counters.cappedClasses > 0 {
+            lines.append("labelled multiclass predictions naming a class beyond the first \(MulticlassOutcomeSummary.defaultMaximumClasses) "
+                + "of their version (left out of performance): \(counters.cappedClasses)")
         }
         lines.append("evaluations: \(counters.evaluations); performance windows still waiting for labels: \(counters.performanceWindowsAwaitingLabels), "
             + "evaluated below coverage (partial wait or pane cap): \(counters.belowCoveragePerformanceEvaluations); versions without a reference: \(counters.versionsWithoutReference)")

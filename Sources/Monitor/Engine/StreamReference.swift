@@ -98,10 +98,14 @@ struct ReferencePerformance: Sendable {
     var regressionFairness: [RegressionFairnessSummary]
     /// A regression model's residuals (what residual drift compares a window's with).
     var residuals = ResidualHistogram()
+    /// A multiclass classifier's outcomes and per-group accuracies (empty for other models).
+    var multiclass = PerformanceTracker.OutcomeShape.freshMulticlass
+    var multiclassFairness: [GroupAccuracySummary]
 
     init(fairnessAttributes: [[String]]) {
         fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
         regressionFairness = fairnessAttributes.map { try! RegressionFairnessSummary(attributes: $0) }
+        multiclassFairness = fairnessAttributes.map { try! GroupAccuracySummary(attributes: $0) }
     }
 
     /// A profile's outcomes, settled: every prediction resolved. Attribute sets the profile has
@@ -210,11 +214,14 @@ struct StreamReferenceCollector: Sendable {
 extension ReferenceProfile {
     /// The profile a model of `type` is compared with: a regression model has no predicted
     /// class, so its `prediction` subject (always missing) is left out rather than reported
-    /// on every window; its numeric prediction is the `score` subject.
+    /// on every window; its numeric prediction is the `score` subject. A multiclass
+    /// classifier has no score (its `score` subject is left out); its predicted classes are
+    /// the `prediction` subject's categories.
     func outputs(of type: ModelType) -> ReferenceProfile {
         switch type {
         case .binary: self
         case .regression: ReferenceProfile(configuration: configuration, features: features.filter { $0.key != OutputSubject.prediction })
+        case .multiclass: ReferenceProfile(configuration: configuration, features: features.filter { $0.key != OutputSubject.score })
         }
     }
 
@@ -295,10 +302,12 @@ extension ReferencePerformance {
         writer.write(regression)
         writer.write(regressionFairness)
         writer.write(residuals)
+        writer.write(multiclass)
+        writer.write(multiclassFairness)
     }
 
-    /// Decodes onto the version's fairness attribute sets (engine checkpoint `format`: 6 added
-    /// the regression summary, 7 the residuals).
+    /// Decodes onto the version's fairness attribute sets (engine checkpoint `format`: 6
+    /// added the regression summary, 7 the residuals and the multiclass summary).
     init(from reader: inout BinaryReader, format: UInt32, fairnessAttributes: [[String]]) throws {
         self.init(fairnessAttributes: fairnessAttributes)
         let template = self
@@ -314,7 +323,13 @@ extension ReferencePerformance {
             regressionFairness = try reader.readArray(of: RegressionFairnessSummary.self)
             try reader.expect(regressionFairness.map(\.attributes), fairnessAttributes, "reference regression fairness attribute sets")
         }
-        if format >= 7 { residuals = try reader.read(ResidualHistogram.self) }
+        if format >= 7 {
+            residuals = try reader.read(ResidualHistogram.self)
+            multiclass = try reader.read(MulticlassOutcomeSummary.self)
+            try reader.expect(multiclass.maximumClasses, template.multiclass.maximumClasses, "reference class cap")
+            multiclassFairness = try reader.readArray(of: GroupAccuracySummary.self)
+            try reader.expect(multiclassFairness.map(\.attributes), fairnessAttributes, "reference group accuracy attribute sets")
+        }
     }
 }
 

@@ -8,10 +8,12 @@ final class VersionMonitor {
     /// Position in the engine's table of versions (what the label join keeps).
     let index: UInt32
     private let configuration: MonitorConfiguration
-    /// The model's declared type: what its performance windows keep.
+    /// The model's type (declared or inferred): what its performance windows keep.
     let modelType: ModelType
     private let rules: RuleEvaluator
     private let referenceBudget: ReferenceBudget
+    /// The engine's multiclass outputs of pending predictions (``JoinedPrediction``).
+    private let multiclassOutputs: PendingMulticlassOutputs
     /// The version's own segment values: one model's flood of distinct values fills its
     /// own `(other)`, never another's (the caps are per model and version).
     let codes: SegmentCodes
@@ -56,6 +58,11 @@ final class VersionMonitor {
     /// Labels joined to a binary classifier's prediction that are not 0 or 1 (a number
     /// logged while some model is a regression model), left out of performance.
     private(set) var mismatchedLabels = 0
+    /// A multiclass classifier's classes so far (true or predicted), at most
+    /// ``MulticlassOutcomeSummary/defaultMaximumClasses``; a labelled prediction naming one
+    /// more is left out of performance and counted in ``classesOverCap``.
+    private var knownClasses: Set<String> = []
+    private(set) var classesOverCap = 0
 
     /// Where a version is in its life. The phases' state lives in classes, so that the
     /// window and the tracker are modified in place (an enum payload taken out to be
@@ -103,13 +110,16 @@ final class VersionMonitor {
         }
     }
 
-    init(model: String, version: String, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator, referenceBudget: ReferenceBudget) {
+    init(model: String, version: String, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator, referenceBudget: ReferenceBudget,
+         multiclassOutputs: PendingMulticlassOutputs) {
+        // The evaluator holds the engine's model types, inferred ones included.
         self.referenceBudget = referenceBudget
+        self.multiclassOutputs = multiclassOutputs
         self.model = model
         self.version = version
         self.index = index
         self.configuration = configuration
-        modelType = configuration.modelTypes[model]
+        modelType = rules.modelTypes[model]
         self.rules = rules
         codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
                              maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)
@@ -191,7 +201,8 @@ final class VersionMonitor {
         if period.collector.contains(pane: pane) {
             period.collector.add(event, pane: pane, budget: referenceBudget)
             referencePerformance.predictions += event.output.isJudgeable ? 1 : 0
-            payload = JoinedPrediction(versionIndex: index, pane: pane, output: event.output, segment: segment, inReference: true)
+            payload = JoinedPrediction(versionIndex: index, pane: pane, output: event.output, segment: segment, inReference: true,
+                                     multiclass: multiclassOutputs)
         } else if pane < period.collector.firstPane {
             lateEvents += 1
         } else if period.waitingIDs.contains(event.id) {
@@ -282,7 +293,8 @@ final class VersionMonitor {
                 period.collector.add(event, pane: newPane, budget: referenceBudget)
                 referencePerformance.predictions += event.output.isJudgeable ? 1 : 0
                 joined.append(PendingPrediction(id: event.id, timestamp: event.timestamp, payload: JoinedPrediction(
-                    versionIndex: index, pane: newPane, output: event.output, segment: segment, inReference: true)))
+                    versionIndex: index, pane: newPane, output: event.output, segment: segment, inReference: true,
+                                     multiclass: multiclassOutputs)))
             }
         }
         return joined
@@ -379,7 +391,8 @@ final class VersionMonitor {
             }
             if event.output.isJudgeable {
                 monitoring.performance.recordPrediction(pane: pane, timestamp: event.timestamp)
-                payload = JoinedPrediction(versionIndex: index, pane: pane, output: event.output, segment: segment, inReference: false)
+                payload = JoinedPrediction(versionIndex: index, pane: pane, output: event.output, segment: segment, inReference: false,
+                                         multiclass: multiclassOutputs)
             }
         }
         return (closed.isEmpty ? [] : evaluate(closed, of: monitoring), payload)
@@ -410,7 +423,7 @@ final class VersionMonitor {
     /// are evaluated when drift panes close, not per label. A binary classifier's label
     /// other than 0 or 1 is left out of performance and counted (``mismatchedLabels``).
     func recordOutcome(_ prediction: JoinedPrediction, label: LabelValue?) {
-        switch prediction.output {
+        switch prediction.stored {
         case let .binary(predicted?, score):
             if let label, label.binaryClass == nil {
                 mismatchedLabels += 1
@@ -420,8 +433,55 @@ final class VersionMonitor {
         case .binary(nil, _):
             return
         case let .regression(value):
+            if let label, label.number == nil {
+                mismatchedLabels += 1
+                return
+            }
             recordOutcome(prediction, label: label?.number, predicted: value)
+        case let .multiclass(key):
+            guard let output = multiclassOutputs.take(key) else { return }
+            recordOutcome(prediction, label: label, output: output)
         }
+    }
+
+    /// A multiclass classifier's outcome; a label that is not a class (a number that is not
+    /// an integer) is left out and counted (``mismatchedLabels``).
+    private func recordOutcome(_ prediction: JoinedPrediction, label: LabelValue?, output: MulticlassOutput) {
+        if let label, label.className == nil {
+            mismatchedLabels += 1
+            return
+        }
+        let trueClass = label?.className
+        if let trueClass, !admitClasses(trueClass, output.predicted) {
+            classesOverCap += 1
+            return
+        }
+        let groups = fairnessGroups(of: prediction.segment)
+        if prediction.inReference {
+            referencePerformance.resolved += 1
+            if let trueClass {
+                referencePerformance.multiclass.record(label: trueClass, predicted: output.predicted, probabilities: output.probabilities)
+                for index in referencePerformance.multiclassFairness.indices {
+                    referencePerformance.multiclassFairness[index].record(group: groups[index], correct: trueClass == output.predicted)
+                }
+            }
+            return
+        }
+        guard case let .monitoring(monitoring) = phase else { return }
+        if let trueClass {
+            monitoring.performance.recordMulticlassLabel(pane: prediction.pane, label: trueClass, output: output, groups: groups)
+        } else {
+            monitoring.performance.recordExpiry(pane: prediction.pane)
+        }
+    }
+
+    /// Whether a labelled prediction's classes fit under the version's class cap (taking
+    /// them in if so): every window's summary then holds its rows, none overflowing.
+    private func admitClasses(_ trueClass: String, _ predicted: String) -> Bool {
+        let new = Set([trueClass, predicted]).subtracting(knownClasses)
+        guard knownClasses.count + new.count <= MulticlassOutcomeSummary.defaultMaximumClasses else { return false }
+        knownClasses.formUnion(new)
+        return true
     }
 
     private func recordOutcome(_ prediction: JoinedPrediction, label: Double?, predicted: Double) {
@@ -573,6 +633,9 @@ final class VersionMonitor {
                 context.regression = window.regression
                 context.residuals = window.residuals
                 context.regressionFairness = zip(fairnessAttributes, window.regressionFairness).map { ($0, $1) }
+            case .multiclass:
+                context.multiclass = window.multiclass
+                context.multiclassFairness = zip(fairnessAttributes, window.multiclassFairness).map { ($0, $1) }
             }
             context.missingAttributes = missing
             context.labelled = window.labelled
@@ -587,36 +650,79 @@ final class VersionMonitor {
 
 extension PredictionOutput {
     /// Whether a label can judge the prediction: a binary classifier's needs its predicted
-    /// class (without one it is left out of performance), a regression model's always can.
+    /// class (without one it is left out of performance), a regression model's and a
+    /// multiclass classifier's always can.
     var isJudgeable: Bool {
         switch self {
         case let .binary(predicted, _): predicted != nil
-        case .regression: true
+        case .regression, .multiclass: true
         }
     }
+}
+
+/// A multiclass classifier's prediction as the label join keeps it (out of line, see
+/// ``PendingMulticlassOutputs``).
+struct MulticlassOutput: Equatable {
+    var predicted: String
+    var probabilities: [String: Double]?
+}
+
+/// The outputs of the multiclass predictions the label join holds, out of line: a class
+/// name and probabilities do not fit ``JoinedPrediction``'s 30 bytes, which a binary
+/// classifier's million pending predictions keep. Each output is kept under a key never
+/// used before (the count of outputs kept so far), which its payload carries, and taken out
+/// when its prediction's outcome is recorded (label or expiry). The join keeps a labelled
+/// prediction's entry a while (to spot redeliveries): its payload then names no kept
+/// output, and checkpoints write and restore it without one. One per engine; bounded by
+/// the join's pending predictions (each holds at most one).
+final class PendingMulticlassOutputs {
+    private var outputs: [UInt64: MulticlassOutput] = [:]
+    private var nextKey: UInt64 = 0
+
+    var count: Int { outputs.count }
+
+    func keep(_ output: MulticlassOutput) -> UInt64 {
+        defer { nextKey += 1 }
+        outputs[nextKey] = output
+        return nextKey
+    }
+
+    func take(_ key: UInt64) -> MulticlassOutput? { outputs.removeValue(forKey: key) }
+
+    func output(_ key: UInt64) -> MulticlassOutput? { outputs[key] }
 }
 
 /// What the label join keeps for each pending prediction: enough to score it later.
 ///
 /// Kept for up to a million predictions at a time, so it is packed into 30 bytes: the
 /// version as an index into the engine's table, the output in two fields — a binary
-/// classifier's score with NaN for none and predicted class with −1 for none, or a
-/// regression value and −2 (``regressionTag``). The narrow fields come last so that they end the
-/// struct without padding: the join's entry (time stamp, this, a flag) then takes 40
-/// bytes rather than 48, which shrinks its million-entry table by a sixth.
+/// classifier's score with NaN for none and predicted class with −1 for none, a
+/// regression value and −2 (``regressionTag``), or the key of a multiclass output in
+/// ``PendingMulticlassOutputs`` and −3 (``multiclassTag``). The narrow fields come last so
+/// that they end the struct without padding: the join's entry (time stamp, this, a flag)
+/// then takes 40 bytes rather than 48, which shrinks its million-entry table by a sixth.
 package struct JoinedPrediction: Sendable {
     var pane: Int64
-    /// A binary classifier's score (NaN: none), or a regression value.
+    /// A binary classifier's score (NaN: none), a regression value, or the bits of a multiclass output's key.
     private var storedScore: Double
     var segment: UInt64
     var versionIndex: UInt32
-    /// A binary classifier's predicted class (−1: none), or ``regressionTag``.
+    /// A binary classifier's predicted class (−1: none), ``regressionTag`` or ``multiclassTag``.
     private var storedPredicted: Int8
     var inReference: Bool
 
     private static let regressionTag: Int8 = -2
+    private static let multiclassTag: Int8 = -3
 
-    init(versionIndex: UInt32, pane: Int64, output: PredictionOutput, segment: UInt64, inReference: Bool) {
+    /// What the payload holds: a binary classifier's or regression model's output, or the
+    /// key of a multiclass classifier's in ``PendingMulticlassOutputs``.
+    enum Stored {
+        case binary(class: Int?, score: Double?)
+        case regression(Double)
+        case multiclass(key: UInt64)
+    }
+
+    init(versionIndex: UInt32, pane: Int64, output: PredictionOutput, segment: UInt64, inReference: Bool, multiclass: PendingMulticlassOutputs) {
         self.versionIndex = versionIndex
         self.pane = pane
         switch output {
@@ -626,14 +732,20 @@ package struct JoinedPrediction: Sendable {
         case let .regression(value):
             storedScore = value
             storedPredicted = Self.regressionTag
+        case let .multiclass(predicted, probabilities):
+            storedScore = Double(bitPattern: multiclass.keep(MulticlassOutput(predicted: predicted, probabilities: probabilities)))
+            storedPredicted = Self.multiclassTag
         }
         self.segment = segment
         self.inReference = inReference
     }
 
-    var output: PredictionOutput {
-        if storedPredicted == Self.regressionTag { return .regression(storedScore) }
-        return .binary(class: storedPredicted < 0 ? nil : Int(storedPredicted), score: storedScore.isNaN ? nil : storedScore)
+    var stored: Stored {
+        switch storedPredicted {
+        case Self.regressionTag: .regression(storedScore)
+        case Self.multiclassTag: .multiclass(key: storedScore.bitPattern)
+        default: .binary(class: storedPredicted < 0 ? nil : Int(storedPredicted), score: storedScore.isNaN ? nil : storedScore)
+        }
     }
 }
 
@@ -681,9 +793,10 @@ extension VersionMonitor {
             writer.write(segment)
         }
         for count in [duplicatePredictionsWhileWaiting, eventsSinceEvaluation, lateSinceEvaluation, lateEvents,
-                      referenceEventsDropped, performanceWindowsAwaitingLabels, mismatchedLabels] {
+                      referenceEventsDropped, performanceWindowsAwaitingLabels, mismatchedLabels, classesOverCap] {
             writer.writeCounter(count)
         }
+        writer.write(strings: knownClasses.sorted())
         guard case let .monitoring(monitoring) = phase else {
             writer.writeOptional(nil as ActiveReference?) { $1.encode(to: &$0) }
             return
@@ -698,10 +811,10 @@ extension VersionMonitor {
     /// replaced by fresh detectors of the current rules.
     convenience init(
         restoring reader: inout BinaryReader, format: UInt32, index: UInt32, configuration: MonitorConfiguration, rules: RuleEvaluator,
-        referenceBudget: ReferenceBudget
+        referenceBudget: ReferenceBudget, multiclassOutputs: PendingMulticlassOutputs
     ) throws {
         self.init(model: try reader.readString(), version: try reader.readString(), index: index, configuration: configuration,
-                  rules: rules, referenceBudget: referenceBudget)
+                  rules: rules, referenceBudget: referenceBudget, multiclassOutputs: multiclassOutputs)
         try codes.restoreState(from: &reader)
         let setCount = try reader.readCount(maximum: reader.remaining)
         fairnessAttributes = try (0..<setCount).map { _ in try reader.readStrings() }
@@ -747,6 +860,13 @@ extension VersionMonitor {
         referenceEventsDropped = try reader.readCounter()
         performanceWindowsAwaitingLabels = try reader.readCounter()
         if format >= 6 { mismatchedLabels = try reader.readCounter() }
+        if format >= 7 {
+            classesOverCap = try reader.readCounter()
+            knownClasses = Set(try reader.readStrings())
+            guard knownClasses.count <= MulticlassOutcomeSummary.defaultMaximumClasses else {
+                throw SerializationError.invalidValue("\(knownClasses.count) classes, more than the cap")
+            }
+        }
         if let active = try reader.readOptional({ try ActiveReference.decode(from: &$0) }) {
             guard period == nil else { throw SerializationError.invalidValue("a reference both built and being collected") }
             let monitoring = activate(active, closingPanesBefore: nil)
@@ -777,17 +897,30 @@ extension VersionMonitor {
 }
 
 extension JoinedPrediction {
-    /// Compact (a million may be pending): varints for the version, pane and segment.
-    func encode(to writer: inout BinaryWriter) {
+    /// Compact (a million may be pending): varints for the version, pane and segment. A
+    /// multiclass payload writes 0 for its key and its output after it (format 7), when the
+    /// output is still kept (see ``PendingMulticlassOutputs``).
+    func encode(to writer: inout BinaryWriter, multiclass: PendingMulticlassOutputs) {
         writer.writeVarint(UInt64(versionIndex))
         writer.write(UInt8(bitPattern: storedPredicted))
         writer.write(inReference)
         writer.writeZigzag(pane)
-        writer.write(storedScore)
+        guard case let .multiclass(key) = stored else {
+            writer.write(storedScore)
+            writer.writeVarint(segment)
+            return
+        }
+        // The key is this process's own: the output is written instead (restored under a new key).
+        writer.write(0.0)
         writer.writeVarint(segment)
+        writer.writeOptional(multiclass.output(key)) { writer, output in
+            writer.write(output.predicted)
+            writer.writeOptional(output.probabilities) { $0.write(classProbabilities: $1) }
+        }
     }
 
-    init(from reader: inout BinaryReader) throws {
+    /// Reads a payload; its multiclass output, if any, is kept in `multiclass` under a new key.
+    init(from reader: inout BinaryReader, multiclass: PendingMulticlassOutputs) throws {
         guard let index = UInt32(exactly: try reader.readVarint()) else { throw SerializationError.invalidValue("version index") }
         versionIndex = index
         storedPredicted = Int8(bitPattern: try reader.readByte())
@@ -795,5 +928,11 @@ extension JoinedPrediction {
         pane = try reader.readZigzag()
         storedScore = try reader.readDouble()
         segment = try reader.readVarint()
+        guard storedPredicted == Self.multiclassTag else { return }
+        let output = try reader.readOptional { reader in
+            MulticlassOutput(predicted: try reader.readString(), probabilities: try reader.readOptional { try $0.readClassProbabilities() })
+        }
+        // A labelled prediction's payload names no output: a key never given (keys count up from 0).
+        storedScore = Double(bitPattern: output.map(multiclass.keep) ?? .max)
     }
 }

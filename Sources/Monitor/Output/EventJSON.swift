@@ -150,6 +150,13 @@ extension Notice {
             writer.member("version", seen.version)
             writer.member("first_ts", seen.firstTimestamp)
             writer.member("previous_versions", seen.previousVersions)
+        case let .modelTypeInferred(inferred):
+            writer.member("type", "model_type_inferred")
+            writer.member("model", inferred.model)
+            writer.member("version", inferred.version)
+            writer.member("model_type", inferred.type.rawValue)
+            writer.member("first_ts", inferred.firstTimestamp)
+            writer.member("declare", inferred.declaration)
         case let .ruleBlindness(blindness):
             let reason: SkipReason? = if case let .notEvaluated(reason) = blindness.change { reason } else { nil }
             writer.member("type", reason == nil ? "rule_evaluated_again" : "rule_not_evaluated")

@@ -61,6 +61,7 @@ package struct MonitorOutput: Sendable, Equatable {
         case let .metric(metric): metric.windowEnd
         case let .notice(.versionSeen(seen)): seen.firstTimestamp
         case let .notice(.ruleBlindness(blindness)): blindness.windowEnd
+        case let .notice(.modelTypeInferred(inferred)): inferred.firstTimestamp
         }
     }
 
@@ -109,13 +110,29 @@ package enum Notice: Sendable, Equatable {
     /// An alert instance not judged for `blind_notice_after` evaluations in a row
     /// (`rule_not_evaluated`), or judged again after that (`rule_evaluated_again`).
     case ruleBlindness(RuleBlindness)
+    /// A model not declared in `models` whose first prediction was not a binary classifier's:
+    /// monitored as the type it showed (`model_type_inferred`).
+    case modelTypeInferred(ModelTypeInferred)
 
     /// The model the notice is about.
     package var model: String {
         switch self {
         case let .versionSeen(seen): seen.model
         case let .ruleBlindness(blindness): blindness.model
+        case let .modelTypeInferred(inferred): inferred.model
         }
+    }
+
+    package struct ModelTypeInferred: Sendable, Equatable {
+        package var model: String
+        /// The version of its first prediction.
+        package var version: String
+        package var type: ModelType
+        /// The event time of its first prediction.
+        package var firstTimestamp: Int64
+
+        /// How to declare it, which also makes a prediction of another type a rejection from the start.
+        package var declaration: String { "models: {\(model): {type: \(type)}}" }
     }
 
     package struct VersionSeen: Sendable, Equatable {

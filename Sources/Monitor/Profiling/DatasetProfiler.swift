@@ -49,7 +49,7 @@ package struct DatasetProfiler: Sendable {
             builder.add(feature.value.observation, to: feature.name)
         }
         builder.add(event.score.map(FeatureObservation.number) ?? .missing, to: OutputSubject.score)
-        builder.add(event.predictedLabel.map { .text(OutputSubject.category(ofPredictedClass: $0)) } ?? .missing, to: OutputSubject.prediction)
+        builder.add(event.predictedCategory.map(FeatureObservation.text) ?? .missing, to: OutputSubject.prediction)
     }
 
     /// The profile of the rows so far; every feature is missing in the rows that did not name it.

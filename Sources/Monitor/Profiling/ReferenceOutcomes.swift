@@ -163,7 +163,7 @@ extension MetricSubject {
         case .score: OutputSubject.score
         case .prediction: OutputSubject.prediction
         case let .feature(name): name
-        case .model, .fairness: name
+        case .model, .fairness, .classLabel: name
         }
     }
 }

@@ -54,6 +54,7 @@ struct RuleMatcher {
             case .score: return key.subject == "score"
             case .prediction: return key.subject == "prediction"
             case .model: return key.subject == "model"
+            case .classes: return rule.selector.matches(class: key.subject)
             case .fairness:
                 return rule.selector.everyAttribute || rule.selector.attributes.contains { $0.joined(separator: "×") == key.subject }
             }

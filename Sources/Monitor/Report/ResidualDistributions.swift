@@ -46,10 +46,12 @@ package struct ResidualDistributions: Sendable {
                 overflow += 1
             }
         case let .label(label):
+            // A class label (a classifier's) is no regression model's.
+            guard let number = label.value.number else { return }
             if let waiting = waitingPredictions.removeValue(forKey: label.id) {
-                record(label.value.number - waiting.prediction, for: waiting.version)
+                record(number - waiting.prediction, for: waiting.version)
             } else if waitingLabels.count < maximumPending {
-                waitingLabels[label.id] = label.value.number
+                waitingLabels[label.id] = number
             } else {
                 overflow += 1
             }

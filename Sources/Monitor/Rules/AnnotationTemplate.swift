@@ -20,7 +20,7 @@ package struct AnnotationTemplate: Sendable, Equatable, Hashable {
 
     /// The variables an alert provides.
     package static let variables: [String] = [
-        "rule", "model", "version", "feature", "segment", "metric", "value", "threshold", "comparator",
+        "rule", "model", "version", "feature", "segment", "class", "metric", "value", "threshold", "comparator",
         "severity", "window_start", "window_end",
     ]
 

@@ -10,6 +10,9 @@ package enum RuleScope: String, Sendable, Equatable, Hashable, CaseIterable {
     case model
     /// Groups of a sensitive attribute or an intersection of attributes.
     case fairness
+    /// Each class of a multiclass classifier (one evaluation per matching class seen in the
+    /// window or the reference).
+    case classes
 }
 
 /// The kind of values a feature holds, or a metric supports (`any`: both).
@@ -202,6 +205,12 @@ package enum MetricCatalog {
                          parameters: parameters, defaultMinSamples: minSamples, summary: summary)
     }
 
+    /// One class of a multiclass classifier: scope `classes`, one evaluation per class.
+    private static func perClass(_ metric: ClassMetric, _ summary: String) -> MetricDefinition {
+        MetricDefinition(name: .perClass(metric), family: .performance, scopes: [.classes], featureKind: .any, reference: .value,
+                         parameters: [], defaultMinSamples: 100, summary: summary + " (each class of a multiclass classifier)")
+    }
+
     /// Estimated on drift windows from their scores (CBPE): the reference is the realized
     /// value on the reference's labelled outcomes, and `min_samples` counts scored predictions.
     private static func estimated(_ metric: EstimatedPerformanceMetric, _ summary: String) -> MetricDefinition {
@@ -237,15 +246,17 @@ package enum MetricCatalog {
         model(.health(.lateEventRate), .modelHealth, "share of events arriving later than the allowed lateness"),
         model(.health(.labelCoverage), .modelHealth, "share of the window's predictions with a ground-truth label"),
         model(.health(.rejectedRate), .modelHealth, "rejected (undecodable or invalid) messages / all messages"),
-        model(.performance(.accuracy), .performance, "share of labelled predictions that are correct"),
+        model(.performance(.accuracy), .performance, "share of labelled predictions that are correct (binary and multiclass classifiers)"),
         model(.performance(.precision), .performance, "true positives / predicted positives"),
         model(.performance(.recall), .performance, "true positives / actual positives"),
         model(.performance(.fpr), .performance, "false positives / actual negatives"),
         model(.performance(.f1), .performance, "harmonic mean of precision and recall"),
         model(.performance(.selectionRate), .performance, "share of predictions that are positive"),
         model(.performance(.rocAUC), .performance, "area under the ROC curve of the score"),
-        model(.performance(.brier), .performance, "mean squared error of the score against the label"),
-        model(.performance(.logLoss), .performance, "mean negative log-likelihood of the label under the score"),
+        model(.performance(.brier), .performance,
+              "mean squared error of the score against the label (multiclass: Σ over classes of (probability − [true class])², averaged)"),
+        model(.performance(.logLoss), .performance,
+              "mean negative log-likelihood of the label under the score (multiclass: of the true class under the class probabilities)"),
         model(.performance(.ece), .performance, "expected calibration error over 10 equal-width score bins"),
         model(.regression(.mae), .performance, "mean absolute error of a regression model's predictions"),
         model(.regression(.rmse), .performance, "root mean squared error of a regression model's predictions"),
@@ -254,6 +265,15 @@ package enum MetricCatalog {
         model(.regression(.r2), .performance, "coefficient of determination R² of a regression model's predictions"),
         model(.residualDrift(.psi), .driftStatistic, reference: .none, "PSI of a regression model's residuals (label − prediction) over the reference residuals' deciles"),
         model(.residualDrift(.ks), .driftStatistic, reference: .none, "Kolmogorov–Smirnov statistic of a regression model's residuals against the reference residuals"),
+        model(.multiclass(.macroF1), .performance, "unweighted mean of the classes' F1 (multiclass classifiers)"),
+        model(.multiclass(.microF1), .performance, "F1 of the pooled counts, equal to the accuracy (multiclass classifiers)"),
+        model(.multiclass(.weightedF1), .performance, "mean of the classes' F1 weighted by their labelled predictions (multiclass classifiers)"),
+        model(.multiclass(.macroPrecision), .performance, "unweighted mean of the classes' precision (multiclass classifiers)"),
+        model(.multiclass(.macroRecall), .performance, "unweighted mean of the classes' recall (multiclass classifiers)"),
+        perClass(.precision, "predictions of the class that are right / predictions of the class"),
+        perClass(.recall, "labelled predictions of the class predicted as the class"),
+        perClass(.f1, "harmonic mean of the class's precision and recall"),
+        perClass(.calibrationError, "expected calibration error of the class's probabilities, one-vs-rest, over 10 equal-width bins"),
         estimated(.accuracy, "share of the window's scored predictions expected to be correct"),
         estimated(.precision, "expected true positives / predicted positives"),
         estimated(.recall, "expected true positives / expected actual positives"),
@@ -300,6 +320,8 @@ package enum MetricCatalog {
         fairness(.fairness(.equalOpportunityRatio), "smallest / largest true positive rate across groups"),
         fairness(.regressionFairness(.maeDifference), "largest - smallest mean absolute error across groups (regression models)"),
         fairness(.regressionFairness(.maeRatio), "smallest / largest mean absolute error across groups (regression models)"),
+        fairness(.multiclassFairness(.accuracyDifference), "largest - smallest accuracy across groups (multiclass classifiers)"),
+        fairness(.multiclassFairness(.accuracyRatio), "smallest / largest accuracy across groups (multiclass classifiers)"),
     ]
 }
 

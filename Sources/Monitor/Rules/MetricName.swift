@@ -25,11 +25,19 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
     case regressionFairness(RegressionFairnessMetric)
     /// A regression model's residuals against the reference's.
     case residualDrift(ResidualDriftMetric)
+    /// A multiclass classifier's averages over its classes on labelled predictions.
+    case multiclass(MulticlassMetric)
+    /// One class of a multiclass classifier on labelled predictions (one subject per class).
+    case perClass(ClassMetric)
+    /// A gap between a multiclass classifier's accuracies in the groups of a sensitive attribute.
+    case multiclassFairness(MulticlassFairnessMetric)
 
     package static let allCases: [MetricName] = FeatureMetric.allCases.map(feature) + HealthMetric.allCases.map(health)
         + PerformanceMetric.allCases.map(performance) + EstimatedPerformanceMetric.allCases.map(estimated) + ErrorStreamDetector.Kind.allCases.map(changeDetector)
         + FairnessMetric.allCases.map(fairness) + RegressionMetric.allCases.map(regression)
         + RegressionFairnessMetric.allCases.map(regressionFairness) + ResidualDriftMetric.allCases.map(residualDrift)
+        + MulticlassMetric.allCases.map(multiclass) + ClassMetric.allCases.map(perClass)
+        + MulticlassFairnessMetric.allCases.map(multiclassFairness)
 
     private static let byRawValue = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 
@@ -49,18 +57,24 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
         case let .regression(metric): metric.rawValue
         case let .regressionFairness(metric): metric.rawValue
         case let .residualDrift(metric): metric.rawValue
+        case let .multiclass(metric): metric.rawValue
+        case let .perClass(metric): metric.rawValue
+        case let .multiclassFairness(metric): metric.rawValue
         }
     }
 
     package var description: String { rawValue }
 
     /// The model types whose windows have this metric: performance, CBPE, the error stream's
-    /// detectors and fairness are a binary classifier's; drift and health any model's.
+    /// detectors and fairness are a binary classifier's (accuracy, log loss and Brier score a
+    /// multiclass classifier's too, meaning the same); drift and health any model's.
     package var modelTypes: Set<ModelType> {
         switch self {
         case .feature, .health: Set(ModelType.allCases)
-        case .performance, .estimated, .changeDetector, .fairness: [.binary]
+        case let .performance(metric): metric.isMulticlass ? [.binary, .multiclass] : [.binary]
+        case .estimated, .changeDetector, .fairness: [.binary]
         case .regression, .regressionFairness, .residualDrift: [.regression]
+        case .multiclass, .perClass, .multiclassFairness: [.multiclass]
         }
     }
 }
@@ -77,6 +91,32 @@ package enum RegressionMetric: String, Sendable, Hashable, CaseIterable {
 package enum ResidualDriftMetric: String, Sendable, Hashable, CaseIterable {
     case psi = "residual_psi"
     case ks = "residual_ks"
+}
+
+/// A multiclass classifier's averages over its classes (``MulticlassOutcomeSummary``,
+/// checked against scikit-learn), in the order metric lines list them.
+package enum MulticlassMetric: String, Sendable, Hashable, CaseIterable {
+    case macroF1 = "macro_f1"
+    case microF1 = "micro_f1"
+    case weightedF1 = "weighted_f1"
+    case macroPrecision = "macro_precision"
+    case macroRecall = "macro_recall"
+}
+
+/// Metrics of one class of a multiclass classifier, one-vs-rest (``MulticlassOutcomeSummary``):
+/// rules on them have scope `classes`, and each class is a subject.
+package enum ClassMetric: String, Sendable, Hashable, CaseIterable {
+    case precision = "class_precision"
+    case recall = "class_recall"
+    case f1 = "class_f1"
+    case calibrationError = "class_calibration_error"
+}
+
+/// Gaps between a multiclass classifier's accuracies in the groups of a sensitive attribute
+/// (``GroupAccuracySummary``, Fairlearn's `MetricFrame(accuracy_score)` between-groups gap).
+package enum MulticlassFairnessMetric: String, Sendable, Hashable, CaseIterable {
+    case accuracyDifference = "accuracy_difference"
+    case accuracyRatio = "accuracy_ratio"
 }
 
 /// Gaps between a regression model's mean absolute errors in the groups of a sensitive
@@ -126,6 +166,10 @@ package enum PerformanceMetric: String, Sendable, Hashable, CaseIterable {
     case brier
     case logLoss = "log_loss"
     case ece
+
+    /// Whether a multiclass classifier has it too (``MulticlassOutcomeSummary``): accuracy,
+    /// and with class probabilities log loss and the (multiclass) Brier score.
+    package var isMulticlass: Bool { [.accuracy, .logLoss, .brier].contains(self) }
 }
 
 /// Performance estimated by confidence-based performance estimation (CBPE, binary

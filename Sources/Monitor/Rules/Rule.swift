@@ -38,20 +38,28 @@ package struct RuleSelector: Sendable, Equatable, Hashable {
     /// Scope `fairness` only (`"*"` in `attributes`): also every segment attribute of the
     /// model version, each alone.
     package var everyAttribute: Bool
+    /// Scope `classes` only (nil otherwise): the rule is evaluated once for each matching class.
+    package var classes: GlobList?
 
     package init(models: GlobList = .all, versions: GlobList = .all, features: GlobList? = nil,
-                featureKind: FeatureKindFilter = .any, attributes: [[String]] = [], everyAttribute: Bool = false) {
+                featureKind: FeatureKindFilter = .any, attributes: [[String]] = [], everyAttribute: Bool = false, classes: GlobList? = nil) {
         self.models = models
         self.versions = versions
         self.features = features
         self.featureKind = featureKind
         self.attributes = attributes
         self.everyAttribute = everyAttribute
+        self.classes = classes
     }
 
     /// Whether the rule applies to this model/version at all.
     package func matches(model: String, version: String) -> Bool {
         models.matches(model) && versions.matches(version)
+    }
+
+    /// Whether a classes-scope rule applies to this class (false for other scopes).
+    package func matches(class name: String) -> Bool {
+        classes?.matches(name) ?? false
     }
 
     /// Whether a features-scope rule applies to this feature (false for other scopes).

@@ -17,7 +17,7 @@ struct RuleFileParser {
 
     /// A rule's keys in the order the format reference documents them.
     static let ruleKeys = [
-        "name", "action", "models", "versions", "scope", "features", "feature_kind", "attributes", "metric",
+        "name", "action", "models", "versions", "scope", "features", "feature_kind", "attributes", "classes", "metric",
         "params", "condition", "min_samples", "for", "keep_firing_for", "significance", "hysteresis", "severity", "labels", "annotations",
         "cooldown", "requires_approval",
     ]
@@ -218,6 +218,13 @@ struct RuleFileParser {
         // A metric defined for one kind only narrows the rule to that kind.
         if let metric, kind == .any { kind = metric.featureKind }
         if scope == .features { selector.featureKind = kind }
+
+        if let field = fields["classes"] {
+            checkKey(field, appliesTo: .classes, scope: scope)
+            selector.classes = globList(field.value, naming: .classLabel)
+        } else if scope == .classes {
+            selector.classes = .all
+        }
 
         if let field = fields["attributes"] {
             checkKey(field, appliesTo: .fairness, scope: scope)

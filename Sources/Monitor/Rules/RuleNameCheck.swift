@@ -6,6 +6,8 @@ package struct SelectorName: Sendable, Equatable, Hashable {
     package enum Dimension: String, Sendable, CaseIterable {
         case model, version, feature
         case attribute = "segment attribute"
+        /// A multiclass classifier's class (scope `classes`).
+        case classLabel = "class"
     }
 
     package var dimension: Dimension

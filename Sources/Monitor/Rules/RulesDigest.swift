@@ -26,6 +26,8 @@ enum RulesDigest {
         if let features = rule.selector.features { fields += ["features"] + features.patterns.sorted() }
         fields += ["feature_kind", rule.selector.featureKind.rawValue]
         fields += ["attributes"] + (rule.selector.everyAttribute ? ["*"] : []) + rule.selector.attributes.map { $0.joined(separator: "&") }
+        // Only on classes-scope rules, so that every other rule's digest is as before.
+        if let classes = rule.selector.classes { fields += ["classes"] + classes.patterns.sorted() }
         fields += ["metric", rule.metric.name.rawValue]
         for (key, value) in rule.parameters.values.sorted(by: { $0.key < $1.key }) {
             fields += ["param", key, "\(value)"]

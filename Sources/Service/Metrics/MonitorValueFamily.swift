@@ -9,7 +9,9 @@ import Monitor
 /// - `driftwatch_model_*{model,version}`: traffic, label coverage and performance, realized
 ///   (`driftwatch_model_performance_*`) and estimated before labels (`driftwatch_model_estimated_*`);
 /// - `driftwatch_model_error_drift_signal{model,version,detector}`: change detectors;
-/// - `driftwatch_fairness_*{model,version,attribute}`: gaps between a sensitive attribute's groups.
+/// - `driftwatch_fairness_*{model,version,attribute}`: gaps between a sensitive attribute's groups;
+/// - `driftwatch_model_multiclass_*{model,version}`: a multiclass classifier's averages over
+///   its classes, and `driftwatch_class_*{model,version,class}` each class's metrics.
 ///
 /// The switches are exhaustive over ``MetricName``: a metric cannot be added to the
 /// catalogue without a family here. HELP texts are the catalogue's summaries.
@@ -17,6 +19,7 @@ struct MonitorValueFamily: Sendable, Hashable {
     /// What the series' subject label is called (`nil`: the model version as a whole).
     enum SubjectLabel: String, Sendable, Hashable {
         case feature, attribute, detector
+        case classLabel = "class"
     }
 
     let descriptor: PrometheusFamily
@@ -58,6 +61,15 @@ struct MonitorValueFamily: Sendable, Hashable {
         case let .residualDrift(drift):
             name = "driftwatch_model_" + drift.rawValue
             subjectLabel = nil
+        case let .multiclass(multiclass):
+            name = "driftwatch_model_multiclass_" + multiclass.rawValue
+            subjectLabel = nil
+        case let .multiclassFairness(fairness):
+            name = "driftwatch_fairness_" + fairness.rawValue
+            subjectLabel = .attribute
+        case let .perClass(metric):
+            name = "driftwatch_" + metric.rawValue
+            subjectLabel = .classLabel
         }
         descriptor = PrometheusFamily(name, help)
     }

@@ -115,6 +115,47 @@ import Testing
         #expect(throws: SerializationError.self) { try wrong.restoreState(from: &misread) { try $0.readString() } }
     }
 
+    /// The label kinds of format 6 (class and value tags) read alike under format 7, which
+    /// added named classes: `fixtures/checkpoints/label-join-format-6.bin`, the join of the
+    /// first 1,500 of `steps(count: 3_000, seed: 2)` with every third label a value
+    /// (`mixedLabel`), written at commit 2807865. It restores to exactly the join that never
+    /// stopped, and continues alike.
+    @Test func aFormatSixJoinRestoresItsClassesAndValues() throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/checkpoints/label-join-format-6.bin"))))
+        var reader = BinaryReader(bytes)
+        var restored = Join(configuration: Self.configuration())
+        try restored.restoreState(from: &reader) { try $0.readString() }
+        #expect(reader.isAtEnd)
+        #expect(restored.earlyLabelCount > 0)
+        var original = Join(configuration: Self.configuration())
+        let steps = Array(Self.steps(count: 3_000, seed: 2).enumerated())
+        func apply(_ position: Int, _ step: Step, to join: inout Join) -> String {
+            guard case let .label(id, time, label) = step else { return Self.apply(step, to: &join) }
+            return "\(join.addLabel(id: id, timestamp: time, label: Self.mixedLabel(label, position: position)).joined.map { "\($0.payload)=\($0.label)" } ?? "-")"
+        }
+        for (position, step) in steps.prefix(1_500) { _ = apply(position, step, to: &original) }
+        var written = BinaryWriter(), rewritten = BinaryWriter()
+        original.encodeState(to: &written, inlinePages: { payload, writer in writer.write(payload) })
+        restored.encodeState(to: &rewritten, inlinePages: { payload, writer in writer.write(payload) })
+        #expect(rewritten.bytes == written.bytes && written.bytes == bytes)
+        for (position, step) in steps.dropFirst(1_500) {
+            #expect(apply(position, step, to: &restored) == apply(position, step, to: &original))
+        }
+    }
+
+    /// Every third label of the format-6 fixture's steps is a value, the others classes.
+    static func mixedLabel(_ label: Int, position: Int) -> LabelValue {
+        position % 3 == 0 ? .value(Double(label) * 1_000 + 0.25) : .class(label)
+    }
+
+    /// A multiclass label keeps its class name through a checkpoint.
+    @Test func earlyNamedClassesRoundTrip() throws {
+        var join = Join(configuration: Self.configuration())
+        _ = join.addLabel(id: "a", timestamp: 10, label: .named("routine"))
+        var (restored, _) = try Self.roundTrip(join)
+        #expect(restored.addPrediction(id: "a", timestamp: 12, payload: "A").joined?.label == .named("routine"))
+    }
+
     /// Incremental checkpoints as serve writes them: two slots taken in turn, each page
     /// written to a slot only when the slot has no copy covering it (new pages, the growing
     /// last one); everything else is state. Restoring a slot's state with its pages gives

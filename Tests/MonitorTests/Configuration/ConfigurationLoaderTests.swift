@@ -32,7 +32,9 @@ import Testing
     /// `models`: each model's type reaches the monitor and the decoder; undeclared models
     /// are binary; a wrong or missing type is an error at its line and column.
     @Test func modelTypesAreDeclaredPerModel() throws {
-        let configuration = try load("models:\n  house-price: {type: regression}\n  credit-risk: {type: binary}\n").get()
+        let configuration = try load("models:\n  house-price: {type: regression}\n  credit-risk: {type: binary}\n  triage: {type: multiclass}\n"
+            + "mapping: {probabilities: out.class_probs}\n").get()
+        #expect(configuration.monitor.modelTypes["triage"] == .multiclass && configuration.mapping.probabilities == "out.class_probs")
         #expect(configuration.monitor.modelTypes["house-price"] == .regression)
         #expect(configuration.monitor.modelTypes["credit-risk"] == .binary)
         #expect(configuration.monitor.modelTypes["churn"] == .binary)

@@ -1,3 +1,4 @@
+import DriftCore
 import Simulation
 import Testing
 @testable import Monitor
@@ -36,7 +37,7 @@ import Testing
     /// A regression model's prediction carries its value in `prediction`, its label a number;
     /// an event that does not fit its model's declared type is rejected, naming the field.
     @Test func regressionModelsLogNumericPredictionsAndLabels() throws {
-        let decoder = EventDecoder(modelTypes: ModelTypes(["house-price": .regression]))
+        let decoder = EventDecoder(modelTypes: ModelTypes(["house-price": .regression, "credit-risk": .binary]))
         #expect(try decode(#"{"model":"house-price","id":"h-1","ts":1700000000000,"features":{"rooms":4},"prediction":312500.5}"#,
                            with: decoder).get()
             == .prediction(PredictionEvent(model: "house-price", version: "unversioned", id: "h-1", timestamp: 1_700_000_000_000,
@@ -60,7 +61,6 @@ import Testing
             (#"{"model":"house-price","id":"h","ts":1700000000000,"prediction":"high"}"#, .wrongType(field: "prediction", expected: "a number")),
             (#"{"model":"credit-risk","id":"c","ts":1700000000000,"prediction":3.5}"#,
              .modelTypeMismatch(model: "credit-risk", type: .binary, field: "prediction")),
-            (#"{"id":"h","ts":1700000000000,"label":"high"}"#, .wrongType(field: "label", expected: "a number or boolean")),
         ]
         for (text, rejection) in mismatches {
             #expect(decode(text, with: decoder) == .failure(rejection), "\(text)")
@@ -68,14 +68,82 @@ import Testing
         let mismatch = EventRejection.modelTypeMismatch(model: "credit-risk", type: .binary, field: "prediction")
         #expect(mismatch.code == "model_type_mismatch")
         #expect(mismatch.description.contains("declare it with models: credit-risk: type: regression"))
+        #expect(decode(#"{"id":"h","ts":1700000000000,"label":{"high":1}}"#, with: decoder) == .failure(.wrongType(field: "label", expected: "a class or a number")))
     }
 
-    /// While no model is a regression model, `prediction` is not read (a binary
-    /// classifier's logs with such a field decode as before) and labels stay 0 or 1.
-    @Test func withoutRegressionModelsPredictionFieldsAreIgnoredAndLabelsAreClasses() throws {
-        #expect(try decode(#"{"model":"m","id":"1","ts":1700000000000,"score":0.2,"prediction":"no"}"#).get()
-            == .prediction(PredictionEvent(model: "m", version: "unversioned", id: "1", timestamp: 1_700_000_000_000, score: 0.2)))
-        #expect(decode(#"{"id":"1","ts":1700000000000,"label":2.5}"#) == .failure(.wrongType(field: "label", expected: "0 or 1")))
+    /// A multiclass classifier's prediction carries its class in `label_pred` (a string, or an
+    /// integer by its text) and optionally its class probabilities; labels are classes by
+    /// name; an event that does not fit is rejected, naming the field.
+    @Test func multiclassModelsLogClassesAndProbabilities() throws {
+        let decoder = EventDecoder(modelTypes: ModelTypes(["triage": .multiclass, "credit-risk": .binary]))
+        #expect(try decode(#"{"model":"triage","id":"t-1","ts":1700000000000,"label_pred":"urgent","probabilities":{"urgent":0.7,"routine":0.3}}"#,
+                           with: decoder).get()
+            == .prediction(PredictionEvent(model: "triage", version: "unversioned", id: "t-1", timestamp: 1_700_000_000_000,
+                                           output: .multiclass(class: "urgent", probabilities: ["urgent": 0.7, "routine": 0.3]))))
+        #expect(try decode(#"{"model":"triage","id":"t-2","ts":1700000000000,"label_pred":2}"#, with: decoder).get()
+            == .prediction(PredictionEvent(model: "triage", version: "unversioned", id: "t-2", timestamp: 1_700_000_000_000,
+                                           output: .multiclass(class: "2", probabilities: nil))))
+        #expect(try decode(#"{"id":"t-1","ts":1700000360000,"label":"routine"}"#, with: decoder).get()
+            == .label(LabelEvent(id: "t-1", timestamp: 1_700_000_360_000, value: .named("routine"))))
+        #expect(try decode(#"{"id":"t-2","ts":1700000360000,"label":2}"#, with: decoder).get()
+            == .label(LabelEvent(id: "t-2", timestamp: 1_700_000_360_000, value: .value(2))))
+        #expect(try decode(#"{"id":"t-3","ts":1700000360000,"label":1}"#, with: decoder).get()
+            == .label(LabelEvent(id: "t-3", timestamp: 1_700_000_360_000, value: .class(1))))
+        #expect(LabelValue.class(1).className == "1" && LabelValue.value(3).className == "3" && LabelValue.value(2.5).className == nil)
+        #expect(LabelValue.named("routine").binaryClass == nil && LabelValue.named("routine").number == nil)
+        // A binary classifier beside it keeps its outputs.
+        #expect(try decode(#"{"model":"credit-risk","id":"c-1","ts":1700000000000,"score":0.7,"label_pred":1}"#, with: decoder).get()
+            == .prediction(PredictionEvent(model: "credit-risk", version: "unversioned", id: "c-1", timestamp: 1_700_000_000_000,
+                                           score: 0.7, predictedLabel: 1)))
+
+        let rejections: [(String, EventRejection)] = [
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","score":0.3}"#,
+             .modelTypeMismatch(model: "triage", type: .multiclass, field: "score")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"probabilities":{"a":1}}"#, .missingField("label_pred")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":2.5}"#,
+             .wrongType(field: "label_pred", expected: "a class: 0 or 1, a string or an integer")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","probabilities":{"a":1.5}}"#,
+             .wrongType(field: "probabilities.a", expected: "a probability in [0, 1]")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","probabilities":{"a":"high"}}"#,
+             .wrongType(field: "probabilities.a", expected: "a probability in [0, 1]")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","probabilities":[0.5,0.5]}"#,
+             .wrongType(field: "probabilities", expected: "an object of class → probability")),
+            (#"{"model":"credit-risk","id":"c","ts":1700000000000,"label_pred":"urgent"}"#,
+             .modelTypeMismatch(model: "credit-risk", type: .binary, field: "label_pred")),
+            (#"{"model":"credit-risk","id":"c","ts":1700000000000,"label_pred":1,"probabilities":{"0":0.2,"1":0.8}}"#,
+             .modelTypeMismatch(model: "credit-risk", type: .binary, field: "probabilities")),
+            (#"{"id":"t","ts":1700000000000,"label":{"class":"a"}}"#, .wrongType(field: "label", expected: "a class or a number")),
+        ]
+        for (text, rejection) in rejections {
+            #expect(decode(text, with: decoder) == .failure(rejection), "\(text)")
+        }
+        // The class count of a probability vector is capped.
+        let many = (0...MulticlassOutcomeSummary.defaultMaximumClasses).map { "\"c\($0)\":0.01" }.joined(separator: ",")
+        #expect(decode(#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"c0","probabilities":{"# + many + "}}", with: decoder)
+            == .failure(.wrongType(field: "probabilities", expected: "at most \(MulticlassOutcomeSummary.defaultMaximumClasses) classes")))
+        let mismatch = EventRejection.modelTypeMismatch(model: "triage", type: .multiclass, field: "score")
+        #expect(mismatch.description.contains("models: triage: type: multiclass") && mismatch.description.contains("'score'"))
+    }
+
+    /// A model not declared decodes as the type its fields show (the engine then holds it to
+    /// the type of its first prediction); labels take every kind, their prediction's type
+    /// judging them when they join.
+    @Test func undeclaredModelsDecodeAsTheTypeTheirFieldsShow() throws {
+        func output(_ fields: String) throws -> PredictionOutput? {
+            guard case let .prediction(event) = try decode(#"{"model":"m","id":"1","ts":1700000000000,"# + fields + "}").get() else { return nil }
+            return event.output
+        }
+        #expect(try output(#""score":0.2,"label_pred":1"#) == .binary(class: 1, score: 0.2))
+        #expect(try output(#""label_pred":"urgent""#) == .multiclass(class: "urgent", probabilities: nil))
+        #expect(try output(#""label_pred":3"#) == .multiclass(class: "3", probabilities: nil))
+        #expect(try output(#""label_pred":1,"probabilities":{"0":0.3,"1":0.7}"#) == .multiclass(class: "1", probabilities: ["0": 0.3, "1": 0.7]))
+        #expect(try output(#""prediction":3.5"#) == .regression(3.5))
+        #expect(decode(#"{"model":"m","id":"1","ts":1700000000000,"score":0.2,"prediction":3.5}"#)
+            == .failure(.modelTypeMismatch(model: "m", type: .binary, field: "prediction")))
+        #expect(decode(#"{"model":"m","id":"1","ts":1700000000000,"score":0.2,"prediction":"no"}"#)
+            == .failure(.wrongType(field: "prediction", expected: "a number")))
+        #expect(try decode(#"{"id":"1","ts":1700000000000,"label":2.5}"#).get() == .label(LabelEvent(id: "1", timestamp: 1_700_000_000_000, value: .value(2.5))))
+        #expect(try decode(#"{"id":"1","ts":1700000000000,"label":"refer"}"#).get() == .label(LabelEvent(id: "1", timestamp: 1_700_000_000_000, value: .named("refer"))))
     }
 
     @Test func lastDuplicateKeyWins() throws {
@@ -107,7 +175,7 @@ import Testing
         (#"{"model":"m","id":"1","ts":[1]}"#, .wrongType(field: "ts", expected: "an epoch number or RFC 3339 text")),
         (#"{"model":"m","id":"1","ts":1e400}"#, .wrongType(field: "ts", expected: "a finite number")),
         (#"{"model":"m","id":"1","ts":1,"score":"high"}"#, .wrongType(field: "score", expected: "a number")),
-        (#"{"model":"m","id":"1","ts":1,"label_pred":2}"#, .wrongType(field: "label_pred", expected: "0 or 1")),
+        (#"{"model":"m","id":"1","ts":1,"label_pred":2.5}"#, .wrongType(field: "label_pred", expected: "a class: 0 or 1, a string or an integer")),
         (#"{"model":7,"id":"1","ts":1}"#, .wrongType(field: "model", expected: "a string")),
         (#"{"model":"m","id":{"a":1},"ts":1}"#, .wrongType(field: "id", expected: "a string")),
         (#"{"model":"m","id":"1","ts":1,"features":[1,2]}"#, .wrongType(field: "features", expected: "an object")),

@@ -67,7 +67,7 @@ import Testing
         let outcomes = try #require(document.outcomes)
         var expected = RegressionSummary(), residuals = ResidualHistogram()
         let labels = Dictionary(uniqueKeysWithValues: events.compactMap { event -> (String, Double)? in
-            if case let .label(label) = event { (label.id, label.value.number) } else { nil }
+            if case let .label(label) = event, let number = label.value.number { (label.id, number) } else { nil }
         })
         for case let .prediction(prediction) in events {
             guard case let .regression(value) = prediction.output, let label = labels[prediction.id] else { continue }

@@ -21,6 +21,8 @@ import Testing
             "ddm", "eddm", "page_hinkley", "demographic_parity_difference", "demographic_parity_ratio",
             "equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
             "mae", "rmse", "mape", "bias", "r2", "mae_difference", "mae_ratio", "residual_psi", "residual_ks",
+            "macro_f1", "micro_f1", "weighted_f1", "macro_precision", "macro_recall",
+            "class_precision", "class_recall", "class_f1", "class_calibration_error", "accuracy_difference", "accuracy_ratio",
         ]
         #expect(Set(MetricCatalog.names) == Set(expected))
     }
@@ -42,9 +44,9 @@ import Testing
             let families: [MetricFamily] = switch metric.name {
             case .feature: [.driftStatistic, .dataQuality]
             case .health: [.modelHealth]
-            case .performance, .estimated, .regression: [.performance]
+            case .performance, .estimated, .regression, .multiclass, .perClass: [.performance]
             case .changeDetector: [.changeDetector]
-            case .fairness, .regressionFairness: [.fairness]
+            case .fairness, .regressionFairness, .multiclassFairness: [.fairness]
             case .residualDrift: [.driftStatistic]
             }
             #expect(families.contains(metric.family), "\(metric.name)")
@@ -64,6 +66,23 @@ import Testing
         #expect(MetricCatalog.metric(named: "estimated_accuracy")?.impliedScope == .model)
         #expect(MetricCatalog.metric(named: "estimated_accuracy")?.name.evaluationKind == .drift)
         #expect(MetricCatalog.metric(named: "equal_opportunity_ratio")?.impliedScope == .fairness)
+    }
+
+    /// A multiclass classifier's metrics: the binary metrics that mean the same apply to it,
+    /// its own averages only to it, and the per-class ones have scope `classes`.
+    @Test func multiclassMetricsApplyToTheirModelTypes() throws {
+        for name in ["accuracy", "log_loss", "brier"] {
+            #expect(try #require(MetricCatalog.metric(named: name)).name.modelTypes == [.binary, .multiclass], "\(name)")
+        }
+        for name in ["precision", "recall", "f1", "roc_auc", "ece", "selection_rate", "estimated_accuracy", "ddm"] {
+            #expect(try #require(MetricCatalog.metric(named: name)).name.modelTypes == [.binary], "\(name)")
+        }
+        let macro = try #require(MetricCatalog.metric(named: "macro_f1"))
+        #expect(macro.name.modelTypes == [.multiclass] && macro.impliedScope == .model && macro.name.evaluationKind == .performance)
+        for name in ["class_precision", "class_recall", "class_f1", "class_calibration_error"] {
+            let metric = try #require(MetricCatalog.metric(named: name))
+            #expect(metric.scopes == [.classes] && metric.name.modelTypes == [.multiclass] && metric.reference == .value, "\(name)")
+        }
     }
 
     @Test func referenceSupport() {

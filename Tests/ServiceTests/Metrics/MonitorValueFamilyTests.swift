@@ -46,5 +46,16 @@ import Testing
         #expect(labels(.fairness(.demographicParityRatio), subject: "gender") == ["model=m", "version=v1", "attribute=gender"])
         #expect(labels(.estimated(.accuracy), subject: "model") == ["model=m", "version=v1"])
         #expect(labels(.changeDetector(.adwin), subject: "model") == ["model=m", "version=v1", "detector=adwin"])
+        #expect(labels(.perClass(.recall), subject: "urgent") == ["model=m", "version=v1", "class=urgent"])
+        #expect(labels(.multiclass(.macroF1), subject: "model") == ["model=m", "version=v1"])
+        #expect(labels(.multiclassFairness(.accuracyRatio), subject: "channel") == ["model=m", "version=v1", "attribute=channel"])
+    }
+
+    /// A multiclass classifier's averages, per-class metrics and accuracy gaps have families of
+    /// their own; its accuracy, log loss and Brier score share the binary classifier's.
+    @Test func multiclassFamilies() {
+        #expect(MonitorValueFamily(.multiclass(.macroF1)).descriptor.name == "driftwatch_model_multiclass_macro_f1")
+        #expect(MonitorValueFamily(.perClass(.calibrationError)).descriptor.name == "driftwatch_class_calibration_error")
+        #expect(MonitorValueFamily(.multiclassFairness(.accuracyDifference)).descriptor.name == "driftwatch_fairness_accuracy_difference")
     }
 }

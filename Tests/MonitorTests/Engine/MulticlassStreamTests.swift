@@ -1,0 +1,259 @@
+import DriftCore
+import Foundation
+import Testing
+@testable import Monitor
+
+/// A multiclass classifier monitored end to end: `fixtures/streams/multiclass.jsonl`
+/// (triage into urgent, routine and refer; from 20 s urgent cases are predicted routine;
+/// generated with its window values from scikit-learn by
+/// `Tests/ReferenceVectors/multiclass_stream.py` into `fixtures/vectors/multiclass_stream.json`)
+/// replayed under `rules/examples/multiclass.yaml`.
+@Suite struct MulticlassStreamTests {
+    struct Vectors: Decodable {
+        struct ClassValues: Decodable {
+            var precision, recall, f1: Double
+        }
+
+        struct Window: Decodable {
+            var start: Int64
+            var end: Int64
+            var count: Int
+            var accuracy, macroF1, microF1, weightedF1, macroPrecision, macroRecall, logLoss, brier: Double
+            var classes: [String: ClassValues]
+            var accuracyDifference, accuracyRatio: Double?
+
+            enum CodingKeys: String, CodingKey {
+                case start, end, count, accuracy, classes, brier
+                case macroF1 = "macro_f1", microF1 = "micro_f1", weightedF1 = "weighted_f1"
+                case macroPrecision = "macro_precision", macroRecall = "macro_recall", logLoss = "log_loss"
+                case accuracyDifference = "accuracy_difference", accuracyRatio = "accuracy_ratio"
+            }
+        }
+
+        var change: Int64
+        var classes: [String]
+        var windows: [Window]
+    }
+
+    static let vectors = try! JSONDecoder().decode(
+        Vectors.self, from: Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/vectors/multiclass_stream.json"))))
+    static let rules = try! RuleLoader.load(paths: [RuleFixtures.path("rules/examples/multiclass.yaml")]).get()
+
+    /// The stream fixtures' panes of 1 s, windows of 10 (250 predictions), every label
+    /// awaited (coverage 1), triage a multiclass classifier.
+    static func configuration() -> MonitorConfiguration {
+        var configuration = StreamFixtures.configuration()
+        configuration.window = try! WindowSpec.eventTime(window: 10_000, slide: 1000, allowedLateness: 500, minimumEvents: 0)
+        configuration.modelTypes = ModelTypes(["triage": .multiclass])
+        configuration.labelReadiness.coverageThreshold = 1
+        return configuration
+    }
+
+    static func replay() throws -> StreamFixtures.Run {
+        try StreamFixtures.replay([StreamFixtures.path("multiclass.jsonl")], configuration: configuration(), rules: rules,
+                                  decoder: EventDecoder(modelTypes: configuration().modelTypes))
+    }
+
+    static func expectClose(_ computed: Double?, _ reference: Double, _ what: String) {
+        guard let computed else {
+            Issue.record("\(what): no value")
+            return
+        }
+        #expect(abs(computed - reference) <= 1e-9 * max(1, abs(reference)), "\(what): \(computed) vs \(reference)")
+    }
+
+    /// Every performance window's accuracy, averages, per-class precision, recall and F1,
+    /// log loss and Brier score are scikit-learn's on the same predictions, over all of them;
+    /// the channels' accuracy gap Fairlearn's definition on scikit-learn's accuracies.
+    @Test func windowValuesMatchScikitLearn() throws {
+        let run = try Self.replay()
+        #expect(run.deadLetters.isEmpty)
+        let references = Dictionary(uniqueKeysWithValues: Self.vectors.windows.map { ($0.end, $0) })
+        let metrics: [(String, (Vectors.Window) -> Double)] = [
+            ("accuracy", \.accuracy), ("macro_f1", \.macroF1), ("micro_f1", \.microF1), ("weighted_f1", \.weightedF1),
+            ("macro_precision", \.macroPrecision), ("macro_recall", \.macroRecall), ("log_loss", \.logLoss), ("brier", \.brier),
+        ]
+        for (name, path) in metrics {
+            let lines = run.metric(name, evaluation: "performance")
+            // Windows ending at 20 s (the first after the 10 s reference) to 40 s.
+            #expect(lines.count == 21, "\(name): \(lines.count) windows")
+            for (end, value) in lines {
+                Self.expectClose(value, path(try #require(references[end])), "\(name) window ending \(end)")
+            }
+        }
+        for (metric, path) in [("accuracy_difference", \Vectors.Window.accuracyDifference), ("accuracy_ratio", \Vectors.Window.accuracyRatio)] {
+            let lines = run.metric(metric, evaluation: "performance", subject: "channel")
+            #expect(lines.count == 21, "\(metric): \(lines.count) windows")
+            for (end, value) in lines {
+                Self.expectClose(value, try #require(references[end]?[keyPath: path]), "\(metric) window ending \(end)")
+            }
+        }
+        let perClass: [(String, (Vectors.ClassValues) -> Double)] = [("class_precision", \.precision), ("class_recall", \.recall), ("class_f1", \.f1)]
+        for name in Self.vectors.classes {
+            for (metric, path) in perClass {
+                let lines = run.metric(metric, evaluation: "performance", subject: name)
+                #expect(lines.count == 21, "\(metric) of \(name): \(lines.count) windows")
+                for (end, value) in lines {
+                    Self.expectClose(value, path(try #require(references[end]?.classes[name])), "\(metric) of \(name), window ending \(end)")
+                }
+            }
+            #expect(run.metric("class_calibration_error", evaluation: "performance", subject: name).allSatisfy { ($0.value ?? -1) >= 0 })
+        }
+        for line in run.lines(.metric) where line["metric"] as? String == "accuracy" {
+            let end = (line["window_end"] as! NSNumber).int64Value
+            #expect((line["samples"] as! NSNumber).intValue == references[end]?.count, "labelled predictions of the window ending \(end)")
+        }
+        // A binary classifier's metrics are not computed for it, nor its (absent) score compared.
+        #expect(run.metric("roc_auc", evaluation: "performance").isEmpty && run.metric("precision", evaluation: "performance").isEmpty)
+        #expect(!run.lines(.metric).contains { $0["subject"] as? String == "score" })
+        #expect(run.metric("psi", evaluation: "drift", subject: "prediction").count >= 20)
+    }
+
+    /// The accuracy, macro F1, log-loss, urgent recall and class-mix alerts fire once enough
+    /// of a window's urgent cases are missed, never before the change; recall alerts only
+    /// for urgent (routine and refer keep theirs).
+    @Test func alertsFireAfterTheChangeAndNotBefore() throws {
+        let change = Self.vectors.change
+        let firings = try Self.replay().lines(.alert).filter { $0["status"] as? String == "firing" }
+        func windowEnds(_ rule: String) -> [Int64] {
+            firings.filter { $0["rule"] as? String == rule }.map { (($0["window"] as! [String: Any])["end"] as! NSNumber).int64Value }
+        }
+        for rule in ["MulticlassAccuracyDrop", "MacroF1Drop", "ClassRecallDrop", "LogLossIncrease", "PredictedClassMix"] {
+            let ends = windowEnds(rule)
+            let first = try #require(ends.min(), "\(rule) never fired")
+            #expect(first > change && first <= change + 10_000, "\(rule) first fired on the window ending \(first)")
+        }
+        // The change hits both channels alike: their accuracy gap does not move.
+        #expect(windowEnds("AccuracyGapBetweenGroups").isEmpty)
+        let recallAlerts = firings.filter { $0["rule"] as? String == "ClassRecallDrop" }
+        #expect(recallAlerts.allSatisfy { ($0["labels"] as? [String: String])?["class"] == "urgent" })
+    }
+
+    /// The multiclass state (pending outputs kept out of line, panes' summaries, the
+    /// reference's) survives a checkpoint, taken twice in a row and as pages: an engine
+    /// restored mid-stream emits exactly what the uninterrupted one does.
+    @Test func aRestoredEngineContinuesExactly() throws {
+        let configuration = Self.configuration()
+        let decoder = EventDecoder(modelTypes: configuration.modelTypes)
+        let lines = try String(contentsOfFile: StreamFixtures.path("multiclass.jsonl"), encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
+        let whole = MonitorEngine(configuration: configuration, rules: Self.rules, decoder: decoder)
+        var expected: [String] = []
+        for line in lines {
+            line.withUnsafeBufferPointer { _ = whole.process(message: $0) }
+            expected += whole.drainOutputs().map(\.json)
+        }
+        let first = MonitorEngine(configuration: configuration, rules: Self.rules, decoder: decoder)
+        var produced: [String] = []
+        for line in lines[..<1_101] {
+            line.withUnsafeBufferPointer { _ = first.process(message: $0) }
+            produced += first.drainOutputs().map(\.json)
+        }
+        let paged = first.checkpointWithoutJoinPages()
+        let pages = Dictionary(uniqueKeysWithValues: paged.joinPages.map { ($0.number, first.joinPage($0.number)) })
+        let restored = try MonitorEngine(restoring: paged.state, joinPages: pages, configuration: configuration, rules: Self.rules, decoder: decoder)
+        let sameBytes = restored.checkpoint() == first.checkpoint()
+        #expect(sameBytes, "a restored engine writes the checkpoint it was restored from")
+        let again = try MonitorEngine(restoring: restored.checkpoint(), configuration: configuration, rules: Self.rules, decoder: decoder)
+        for line in lines[1_101...] {
+            line.withUnsafeBufferPointer { _ = again.process(message: $0) }
+            produced += again.drainOutputs().map(\.json)
+        }
+        #expect(produced == expected)
+        #expect(expected.contains { $0.contains(#""rule":"ClassRecallDrop""#) })
+        // Its panes hold multiclass summaries: restoring them for a binary classifier is refused, saying why.
+        var binary = configuration
+        binary.modelTypes = ModelTypes()
+        #expect {
+            try MonitorEngine(restoring: first.checkpoint(), configuration: binary, rules: Self.rules)
+        } throws: { "\($0)".contains("model type: checkpoint has multiclass, expected binary") }
+    }
+
+    /// A prediction that does not fit its model's declared type is rejected with its reason,
+    /// whether decoded or given decoded; a label that is not a class is counted, not scored.
+    @Test func eventsOfTheWrongTypeAreRejectedOrCounted() {
+        var configuration = Self.configuration()
+        configuration.modelTypes.declare("credit-risk", .binary)
+        let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
+        let time = Self.vectors.windows[0].start
+        let binary = PredictionEvent(model: "triage", version: "v1", id: "b", timestamp: time, score: 0.5, predictedLabel: 1)
+        let multiclass = PredictionEvent(model: "credit-risk", version: "v1", id: "m", timestamp: time,
+                                         output: .multiclass(class: "urgent", probabilities: ["urgent": 1]))
+        let regression = PredictionEvent(model: "triage", version: "v1", id: "r", timestamp: time, output: .regression(3))
+        #expect(engine.process(.prediction(binary)) == .modelTypeMismatch(model: "triage", type: .multiclass, field: "score"))
+        #expect(engine.process(.prediction(multiclass)) == .modelTypeMismatch(model: "credit-risk", type: .binary, field: "probabilities"))
+        #expect(engine.process(.prediction(regression)) == .modelTypeMismatch(model: "triage", type: .multiclass, field: "prediction"))
+        let fitting = PredictionEvent(model: "triage", version: "v1", id: "t", timestamp: time, output: .multiclass(class: "refer", probabilities: nil))
+        #expect(engine.process(.prediction(fitting)) == nil)
+        #expect(engine.counters.rejected == ["model_type_mismatch": 3] && engine.counters.predictions == 1)
+        engine.process(.label(LabelEvent(id: "t", timestamp: time + 10, value: .value(2.5))))
+        #expect(engine.counters.mismatchedLabels == 1)
+    }
+
+    /// With nothing declared, triage is monitored as the multiclass classifier its first
+    /// prediction shows, said once (`model_type_inferred`, with how to declare it) and in the
+    /// run summary: the same window values as declared; a later prediction of another type is
+    /// rejected, through a checkpoint too; a declared type wins over what a prediction shows.
+    @Test func anUndeclaredModelTakesItsFirstPredictionsType() throws {
+        var configuration = Self.configuration()
+        configuration.modelTypes = ModelTypes()
+        let inferred = try StreamFixtures.replay([StreamFixtures.path("multiclass.jsonl")], configuration: configuration, rules: Self.rules)
+        let declared = try Self.replay()
+        #expect(inferred.metric("macro_f1", evaluation: "performance").map(\.value) == declared.metric("macro_f1", evaluation: "performance").map(\.value))
+        #expect(inferred.lines(.alert).count == declared.lines(.alert).count)
+        let notices = inferred.lines(.notice).filter { $0["type"] as? String == "model_type_inferred" }
+        #expect(notices.count == 1)
+        #expect(notices.first?["model"] as? String == "triage" && notices.first?["model_type"] as? String == "multiclass")
+        #expect(notices.first?["declare"] as? String == "models: {triage: {type: multiclass}}")
+
+        let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
+        let time = Self.vectors.windows[0].start
+        engine.process(.prediction(PredictionEvent(model: "triage", version: "v1", id: "a", timestamp: time, output: .multiclass(class: "refer", probabilities: nil))))
+        #expect(engine.summaryLines().contains("model types inferred from first predictions (declare them in models: to make them firm): triage=multiclass"))
+        let binary = PredictionEvent(model: "triage", version: "v2", id: "b", timestamp: time, score: 0.3, predictedLabel: 0)
+        #expect(engine.process(.prediction(binary)) == .modelTypeMismatch(model: "triage", type: .multiclass, field: "score"))
+        let restored = try MonitorEngine(restoring: engine.checkpoint(), configuration: configuration, rules: Self.rules)
+        #expect(restored.modelTypes.inferred == ["triage": .multiclass])
+        #expect(restored.process(.prediction(binary)) == .modelTypeMismatch(model: "triage", type: .multiclass, field: "score"))
+        // Binary classifiers are inferred silently (as every undeclared model was binary before).
+        engine.process(.prediction(PredictionEvent(model: "credit-risk", version: "v1", id: "c", timestamp: time, score: 0.3, predictedLabel: 0)))
+        #expect(engine.modelTypes["credit-risk"] == .binary && engine.drainOutputs().filter { $0.json.contains("model_type_inferred") }.count == 1)
+        // Declared wins: a declared binary model's multiclass prediction is rejected, not inferred.
+        var strict = configuration
+        strict.modelTypes.declare("triage", .binary)
+        let declaredEngine = MonitorEngine(configuration: strict, rules: Self.rules)
+        #expect(declaredEngine.process(.prediction(PredictionEvent(model: "triage", version: "v1", id: "a", timestamp: time,
+                                                                   output: .multiclass(class: "refer", probabilities: nil))))
+            == .modelTypeMismatch(model: "triage", type: .binary, field: "label_pred"))
+        #expect(declaredEngine.modelTypes.inferred.isEmpty)
+    }
+
+    /// A version's classes are capped: labelled predictions naming a class beyond the first
+    /// 50 are left out of performance and counted, in the run summary and `capped{classes}`.
+    @Test func classesBeyondTheCapAreCounted() {
+        let engine = MonitorEngine(configuration: Self.configuration(), rules: Self.rules)
+        let time = Self.vectors.windows[0].start
+        let cap = MulticlassOutcomeSummary.defaultMaximumClasses
+        for index in 0..<(cap + 10) {
+            let id = "t-\(index)"
+            engine.process(.prediction(PredictionEvent(model: "triage", version: "v1", id: id, timestamp: time + Int64(index),
+                                                       output: .multiclass(class: "c\(index)", probabilities: nil))))
+            engine.process(.label(LabelEvent(id: id, timestamp: time + Int64(index) + 1, value: .named("c\(index)"))))
+        }
+        #expect(engine.counters.cappedClasses == 10)
+        #expect(engine.summaryLines().contains("labelled multiclass predictions naming a class beyond the first \(cap) of their version "
+            + "(left out of performance): 10"))
+    }
+
+    /// Out-of-line outputs are kept under keys never reused and taken out once: what a
+    /// labelled prediction's payload names afterwards is gone, not another prediction's.
+    @Test func pendingOutputsAreTakenOnce() {
+        let outputs = PendingMulticlassOutputs()
+        let first = outputs.keep(MulticlassOutput(predicted: "a", probabilities: ["a": 1]))
+        let second = outputs.keep(MulticlassOutput(predicted: "b", probabilities: nil))
+        #expect(first != second && outputs.count == 2)
+        #expect(outputs.take(first) == MulticlassOutput(predicted: "a", probabilities: ["a": 1]))
+        #expect(outputs.take(first) == nil && outputs.output(first) == nil && outputs.count == 1)
+        let third = outputs.keep(MulticlassOutput(predicted: "c", probabilities: nil))
+        #expect(third != first && outputs.output(second)?.predicted == "b")
+    }
+}
