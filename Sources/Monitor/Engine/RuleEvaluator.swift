@@ -313,6 +313,7 @@ final class RuleEvaluator {
             return Measured(value: multiclass.value(name, of: className), samples: multiclass.samples(name, of: className),
                             reference: ReferenceStatistic(value: referenceValue), evidence: .performance, noEffect: referenceValue)
         case let .multiclassFairness(name):
+            if let missing = missingAttributes(of: subject, context: context) { return missing }
             guard case let .fairness(attributes) = subject,
                   let summary = context.multiclassFairness.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
             let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100

@@ -72,6 +72,30 @@ import Testing
         #expect(activity.missingAttributes == ["gender"])
     }
 
+    /// So is a multiclass classifier's group-accuracy rule, evaluated on labelled windows.
+    @Test func aMulticlassGroupAccuracyRuleOnAnAbsentAttributeNamesIt() throws {
+        var configuration = MonitorConfiguration()
+        configuration.window = try WindowSpec.eventTime(window: 1000, slide: 1000, allowedLateness: 0, minimumEvents: 0)
+        configuration.modelTypes = ModelTypes(["m": .multiclass])
+        let rules = try RuleFixtures.load("""
+        rules:
+          - {name: AccuracyGap, scope: fairness, attributes: [channel], metric: accuracy_ratio, condition: "< 0.8", min_samples: 1}
+        """).get()
+        let engine = MonitorEngine(configuration: configuration, rules: rules)
+        let classes = ["a", "b", "c"]
+        for index in 0..<60 {
+            let timestamp = Int64(index * 100)
+            engine.process(.prediction(PredictionEvent(model: "m", version: "v1", id: "\(index)", timestamp: timestamp,
+                                                       output: .multiclass(class: classes[index % 3], probabilities: nil),
+                                                       segment: [SegmentAttribute("region", "a")])))
+            engine.process(.label(LabelEvent(id: "\(index)", timestamp: timestamp + 50, value: .named(classes[index % 2]))))
+        }
+        _ = engine.drainOutputs()
+        let activity = try #require(engine.ruleActivity.first)
+        #expect(activity.skippedForMissingAttribute >= 2 && activity.skippedForTooFewSamples == 0 && activity.evaluated == 0)
+        #expect(activity.missingAttributes == ["channel"])
+    }
+
     /// Skips for a missing attribute survive a checkpoint (format 7); a format-6 activity,
     /// written before they existed, restores with none.
     @Test func missingAttributeSkipsSurviveACheckpoint() throws {
