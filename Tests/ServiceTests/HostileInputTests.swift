@@ -90,10 +90,10 @@ import Testing
             // Epoch digits as text are neither a number nor RFC 3339.
             Hostile("invalid_timestamp", #"{"event":"prediction","model":"credit-risk","id":"h","ts":"1700000000000"}"#),
             Hostile("wrong_type", event + #","score":"0.5"}"#),
-            Hostile("wrong_type", event + #","label_pred":2}"#),
+            Hostile("wrong_type", event + #","label_pred":2.5}"#),
             Hostile("wrong_type", event + #","features":[1,2,3]}"#),
             Hostile("wrong_type", event + #","segment":{"gender":{"is":"f"}}}"#),
-            Hostile("wrong_type", #"{"event":"label","id":"h","ts":1700000000000,"label":"yes"}"#),
+            Hostile("wrong_type", #"{"event":"label","id":"h","ts":1700000000000,"label":{"yes":true}}"#),
             Hostile("wrong_type", #"{"event":"prediction","model":"credit-risk","id":42,"ts":1700000000000}"#),
             Hostile("wrong_type", #"{"event":"label","id":42,"ts":1700000000000,"label":1}"#),
             Hostile("wrong_type", event + #","features":{"income":{"value":5}}}"#),

@@ -204,8 +204,6 @@ struct PathTrie: Sendable {
         if case let .field(path) = mapping.timestamp { insert(path, .timestamp) }
         insert(mapping.score, .score)
         insert(mapping.predictedLabel, .predictedLabel)
-        insert(mapping.prediction, .prediction)
-        insert(mapping.probabilities, .probabilities)
         insert(mapping.label, .label)
         if mapping.featurePaths.isEmpty {
             insert(mapping.features, .featuresObject)
@@ -217,6 +215,10 @@ struct PathTrie: Sendable {
         } else {
             for (index, path) in mapping.sortedSegmentPaths.map(\.path).enumerated() { insert(path, .segmentPath(index)) }
         }
+        // Last: a key is matched against the edges in insertion order, so a binary
+        // classifier's keys are found before these are tried.
+        insert(mapping.prediction, .prediction)
+        insert(mapping.probabilities, .probabilities)
     }
 
     private mutating func insert(_ path: String, _ slot: Slot) {

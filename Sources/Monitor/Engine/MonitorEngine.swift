@@ -255,11 +255,15 @@ package final class MonitorEngine {
     /// what it decodes against declared types; events given decoded, or decoded without the
     /// model types, and models not declared are checked here). A model neither declared nor
     /// seen before gets the type of this first prediction (``inferType(of:)``). The model of
-    /// the version seen last costs no hashing.
+    /// the version seen last costs no hashing; a version seen before is looked up once for
+    /// both this check and ``monitor(for:)`` (it becomes the version seen last).
     private func typeMismatch(_ event: PredictionEvent) -> EventRejection? {
         let type: ModelType
         if let last = lastVersion, last.model == event.model {
             type = last.modelType
+        } else if let existing = versions[VersionKey(model: event.model, version: event.version)] {
+            lastVersion = existing
+            type = existing.modelType
         } else if let known = evaluator.modelTypes.knownType(of: event.model) {
             type = known
         } else {
