@@ -77,6 +77,11 @@ struct ProfileCommand: ParsableCommand {
             print("outcomes: \(outcomes.labelled) labelled of \(outcomes.predictions) predictions (regression), MAE \(value(regression.meanAbsoluteError)), "
                 + "RMSE \(value(regression.rootMeanSquaredError)), MAPE \(value(regression.meanAbsolutePercentageError)), "
                 + "bias \(value(regression.bias)), R² \(value(regression.r2))")
+        } else if let outcomes = document.outcomes, outcomes.isMulticlass {
+            let multiclass = outcomes.multiclass
+            func value(_ number: Double?) -> String { number.map { String(format: "%.4f", $0) } ?? "-" }
+            print("outcomes: \(outcomes.labelled) labelled of \(outcomes.predictions) predictions (multiclass, \(multiclass.classes.count) classes), "
+                + "accuracy \(value(multiclass.accuracy)), macro F1 \(value(multiclass.macro?.f1)), log loss \(value(multiclass.logLoss))")
         } else if let outcomes = document.outcomes {
             let accuracy = outcomes.performance.accuracy.map { String(format: "%.4f", $0) } ?? "-"
             print("outcomes: \(outcomes.labelled) labelled of \(outcomes.predictions) predictions, accuracy \(accuracy); "

@@ -134,11 +134,15 @@ extension OutcomeCollector {
         if Int(chunk.labelledCount) * 2 >= chunkSize { close() }
         var reference = ReferenceOutcomes(predictions: outcomes.predictions, performance: outcomes.performance, fairness: outcomes.fairness,
                                           chunkSize: chunkSize, chunks: values.compactMapValues(ChunkStatistic.init(values:)))
-        // A binary classifier's data keeps no (empty) regression summaries: its profile is written as before.
+        // A binary classifier's data keeps no (empty) regression or multiclass summaries: its profile is written as before.
         reference.regression = outcomes.regression
         if reference.isRegression {
             reference.regressionFairness = outcomes.regressionFairness
             reference.residuals = outcomes.residuals
+        }
+        if outcomes.isMulticlass {
+            reference.multiclass = outcomes.multiclass
+            reference.multiclassFairness = outcomes.multiclassFairness
         }
         return reference
     }
