@@ -140,6 +140,12 @@ import Testing
             MulticlassStreamTests.expectClose(metrics.f1, expected.f1, "F1 of \(metrics.name)")
         }
         #expect(outcomes.multiclassFairness.map(\.attributes) == [["channel"]] && outcomes.multiclassFairness[0].groups.count == 2)
+        // The predicted-class mix is the `@prediction` subject's categories, one count per prediction.
+        guard case let .categorical(mix)? = document.profile.features[OutputSubject.prediction] else {
+            Issue.record("no predicted-class mix in the profile")
+            return
+        }
+        #expect(Set(mix.summary.counts.keys) == Set(multiclass.classes) && mix.summary.counts.values.reduce(0, +) == reference.count)
         let json = try document.encoded()
         #expect(try ProfileDocument.decode(json) == document)
         let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
