@@ -90,6 +90,9 @@ struct ProfileCommand: ParsableCommand {
             print("outcomes: none (no labels joined): performance and fairness rules relative to the reference cannot use this profile")
         }
         if let chunks = document.chunks { print("drift statistics' spread over chunks of \(chunks.size) predictions: \(chunks.statistics.count) statistics") }
+        if let multiclass = document.outcomes?.multiclass, multiclass.overflowCount > 0 {
+            notes.append("\(multiclass.overflowCount) labelled predictions naming a class beyond the first \(multiclass.maximumClasses) left out of the outcomes")
+        }
         if labelled.outcomeOverflowCount > 0 { notes.append("\(labelled.outcomeOverflowCount) predictions beyond the label join's capacity left out of the outcomes") }
         if profiler.typeMismatchCount > 0 { notes.append("\(profiler.typeMismatchCount) values of the wrong type (numeric: counted missing; categorical: kept as text)") }
         if profiler.invalidValueCount > 0 { notes.append("\(profiler.invalidValueCount) object/array values counted missing") }

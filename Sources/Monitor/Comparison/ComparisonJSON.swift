@@ -13,7 +13,9 @@ import DriftCore
 /// For a multiclass classifier's data the performance is its accuracy, averages over classes,
 /// log loss, Brier score and coverage (with `"difference"` when both sides are a multiclass
 /// classifier's), and `"classes":{"reference","current":{"<class>":{support, precision,
-/// recall, f1}},"difference":{"<class>":{precision, recall, f1}}}` follows it (the reference
+/// recall, f1}},"difference":{"<class>":{precision, recall, f1}},"overflow"}` follows it
+/// (`overflow`: the current side's labelled predictions left out for naming a class beyond
+/// the first 50; the reference
 /// null unless it is a multiclass classifier's labelled data; differences of the classes both
 /// sides have); its fairness is each group's labelled `count` and `accuracy` with
 /// `accuracy_difference`, `accuracy_ratio`, `excluded` and `min_group_size`.
@@ -67,7 +69,10 @@ extension DatasetComparison {
             writer.member("ks", regression.residualKS)
             writer.endObject()
         }
-        if let classes = classComparisons { Self.writeClasses(classes, withReference: referenceOutcomes?.isMulticlass == true, into: &writer) }
+        if let classes = classComparisons {
+            Self.writeClasses(classes, withReference: referenceOutcomes?.isMulticlass == true,
+                              currentOverflow: Int(currentOutcomes.multiclass.overflowCount), into: &writer)
+        }
 
         writer.key("fairness")
         writer.beginObject()
@@ -194,7 +199,7 @@ extension DatasetComparison {
         writer.endObject()
     }
 
-    private static func writeClasses(_ classes: [ClassComparison], withReference: Bool, into writer: inout JSONWriter) {
+    private static func writeClasses(_ classes: [ClassComparison], withReference: Bool, currentOverflow: Int, into writer: inout JSONWriter) {
         writer.key("classes")
         writer.beginObject()
         for (side, metrics) in [("reference", \ClassComparison.reference), ("current", \ClassComparison.current)] {
@@ -222,6 +227,7 @@ extension DatasetComparison {
             writeMembers(differences, into: &writer)
         }
         writer.endObject()
+        writer.member("overflow", currentOverflow)
         writer.endObject()
     }
 

@@ -45,7 +45,9 @@ extension DatasetComparison {
                 table.add([comparison.name, comparison.reference.map { "\($0.support)" } ?? "-", comparison.current.map { "\($0.support)" } ?? "-"]
                           + rates.flatMap { rate in [f(sides[0]?[rate] ?? nil), f(sides[1]?[rate] ?? nil), f(differences?[rate] ?? nil)] })
             }
-            sections.append("Per-class performance (one-vs-rest)\n" + table.render())
+            let overflow = currentOutcomes.multiclass.overflowCount
+            let capped = overflow > 0 ? "\n  \(overflow) current labelled predictions beyond the first \(currentOutcomes.multiclass.maximumClasses) classes left out" : ""
+            sections.append("Per-class performance (one-vs-rest)\n" + table.render() + capped)
         }
 
         for (attributes, report) in regressionFairness where currentOutcomes.isRegression {

@@ -235,6 +235,26 @@ import Testing
         #expect(((profiled["classes"] as? [String: Any])?["current"] as? [String: Any])?.count == 3)
     }
 
+    /// A multiclass classifier's classes beyond the cap (50): the labelled predictions naming
+    /// one are left out of its metrics and counted in `classes.overflow` and the table.
+    @Test func classesBeyondTheCapAreCounted() throws {
+        let lines = (0..<53).map { index in
+            """
+            {"event":"prediction","model":"m","id":"\(index)","ts":\(index),"features":{"x":1},"label_pred":"c\(index)"}
+            {"event":"label","id":"\(index)","ts":\(index),"label":"c\(index)"}
+            """
+        }
+        let path = NSTemporaryDirectory() + UUID().uuidString + ".jsonl"
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let comparison = try DatasetComparison.run(reference: .dataset(path: path), current: path, dataset: DatasetOptions(), options: ComparisonOptions())
+        let report = try Self.report(comparison)
+        let classes = try #require(report["classes"] as? [String: Any])
+        #expect(classes["overflow"] as? Int == 3 && (classes["current"] as? [String: Any])?.count == 50)
+        #expect(((report["performance"] as? [String: Any])?["current"] as? [String: Any])?["count"] as? Int == 50)
+        #expect(comparison.table().contains("3 current labelled predictions beyond the first 50 classes left out"))
+    }
+
     @Test func outputIsDeterministic() throws {
         #expect(try Self.compare().json() == (try Self.compare().json()))
     }
