@@ -77,6 +77,11 @@ struct ProfileCommand: ParsableCommand {
             print("outcomes: \(outcomes.labelled) labelled of \(outcomes.predictions) predictions (regression), MAE \(value(regression.meanAbsoluteError)), "
                 + "RMSE \(value(regression.rootMeanSquaredError)), MAPE \(value(regression.meanAbsolutePercentageError)), "
                 + "bias \(value(regression.bias)), R² \(value(regression.r2))")
+        } else if let outcomes = document.outcomes, outcomes.isMulticlass {
+            let multiclass = outcomes.multiclass
+            func value(_ number: Double?) -> String { number.map { String(format: "%.4f", $0) } ?? "-" }
+            print("outcomes: \(outcomes.labelled) labelled of \(outcomes.predictions) predictions (multiclass, \(multiclass.classes.count) classes), "
+                + "accuracy \(value(multiclass.accuracy)), macro F1 \(value(multiclass.macro?.f1)), log loss \(value(multiclass.logLoss))")
         } else if let outcomes = document.outcomes {
             let accuracy = outcomes.performance.accuracy.map { String(format: "%.4f", $0) } ?? "-"
             print("outcomes: \(outcomes.labelled) labelled of \(outcomes.predictions) predictions, accuracy \(accuracy); "
@@ -85,6 +90,9 @@ struct ProfileCommand: ParsableCommand {
             print("outcomes: none (no labels joined): performance and fairness rules relative to the reference cannot use this profile")
         }
         if let chunks = document.chunks { print("drift statistics' spread over chunks of \(chunks.size) predictions: \(chunks.statistics.count) statistics") }
+        if let multiclass = document.outcomes?.multiclass, multiclass.overflowCount > 0 {
+            notes.append("\(multiclass.overflowCount) labelled predictions naming a class beyond the first \(multiclass.maximumClasses) left out of the outcomes")
+        }
         if labelled.outcomeOverflowCount > 0 { notes.append("\(labelled.outcomeOverflowCount) predictions beyond the label join's capacity left out of the outcomes") }
         if profiler.typeMismatchCount > 0 { notes.append("\(profiler.typeMismatchCount) values of the wrong type (numeric: counted missing; categorical: kept as text)") }
         if profiler.invalidValueCount > 0 { notes.append("\(profiler.invalidValueCount) object/array values counted missing") }

@@ -140,9 +140,12 @@ package struct ChallengerComparison: Sendable {
                 counters.rejected.merge(read.rejected, uniquingKeysWith: +)
             }
             let outcomes = collector.finish(intersections: [], maximumGroups: FairnessSummary.defaultMaximumGroups)
-            guard !outcomes.isRegression else {
-                throw DatasetError("\(paths.joined(separator: ", ")): a regression model's predictions; the challenger comparison judges binary "
-                    + "classifiers (`driftwatch compare` shows two regression datasets' MAE, RMSE, bias and residual drift side by side)")
+            guard outcomes.modelType == .binary else {
+                let (model, shown) = outcomes.isRegression
+                    ? ("a regression model's", "regression datasets' MAE, RMSE, bias and residual drift")
+                    : ("a multiclass classifier's", "multiclass datasets' accuracy, F1 and per-class metrics")
+                throw DatasetError("\(paths.joined(separator: ", ")): \(model) predictions; the challenger comparison judges binary "
+                    + "classifiers (`driftwatch compare` shows two \(shown) side by side)")
             }
             return Batch(versions: versions, outcomes: outcomes,
                          counters: counters, overflow: collector.overflowCount, unclassified: collector.unclassifiedCount,

@@ -10,6 +10,16 @@ import DriftCore
 /// current residuals against the reference's follows it; its fairness is each group's
 /// `count`, `mae`, `rmse`, `bias` with `mae_difference`, `mae_ratio`, `excluded` and `min_group_size`.
 ///
+/// For a multiclass classifier's data the performance is its accuracy, averages over classes,
+/// log loss, Brier score and coverage (with `"difference"` when both sides are a multiclass
+/// classifier's), and `"classes":{"reference","current":{"<class>":{support, precision,
+/// recall, f1}},"difference":{"<class>":{precision, recall, f1}},"overflow"}` follows it
+/// (`overflow`: the current side's labelled predictions left out for naming a class beyond
+/// the first 50; the reference
+/// null unless it is a multiclass classifier's labelled data; differences of the classes both
+/// sides have); its fairness is each group's labelled `count` and `accuracy` with
+/// `accuracy_difference`, `accuracy_ratio`, `excluded` and `min_group_size`.
+///
 /// Features are sorted by name, groups by key; undefined values are null. Intersection
 /// attribute sets and their groups are named with `×` between the parts.
 extension DatasetComparison {
@@ -47,11 +57,9 @@ extension DatasetComparison {
         if let referenceOutcomes { Self.writePerformance(referenceOutcomes, into: &writer) } else { writer.null() }
         writer.key("current")
         Self.writePerformance(currentOutcomes, into: &writer)
-        if let regression = regressionComparison {
+        if let differences = performanceDifferences {
             writer.key("difference")
-            writer.beginObject()
-            for (key, value) in regression.differences { writer.member(key, value) }
-            writer.endObject()
+            Self.writeMembers(differences, into: &writer)
         }
         writer.endObject()
         if let regression = regressionComparison {
@@ -61,15 +69,25 @@ extension DatasetComparison {
             writer.member("ks", regression.residualKS)
             writer.endObject()
         }
+        if let classes = classComparisons {
+            Self.writeClasses(classes, withReference: referenceOutcomes?.isMulticlass == true,
+                              currentOverflow: Int(currentOutcomes.multiclass.overflowCount), into: &writer)
+        }
 
         writer.key("fairness")
         writer.beginObject()
-        if currentOutcomes.isRegression {
+        switch currentOutcomes.modelType {
+        case .regression:
             for (attributes, report) in regressionFairness {
                 writer.key(attributes.joined(separator: "×"))
                 Self.writeRegressionFairness(report, into: &writer)
             }
-        } else {
+        case .multiclass:
+            for (attributes, report) in multiclassFairness {
+                writer.key(attributes.joined(separator: "×"))
+                Self.writeMulticlassFairness(report, into: &writer)
+            }
+        case .binary:
             for (attributes, report) in fairness {
                 writer.key(attributes.joined(separator: "×"))
                 Self.writeFairness(report, into: &writer)
@@ -175,6 +193,69 @@ extension DatasetComparison {
         writer.endObject()
     }
 
+    private static func writeMembers(_ members: [(String, Double?)], into writer: inout JSONWriter) {
+        writer.beginObject()
+        for (key, value) in members { writer.member(key, value) }
+        writer.endObject()
+    }
+
+    private static func writeClasses(_ classes: [ClassComparison], withReference: Bool, currentOverflow: Int, into writer: inout JSONWriter) {
+        writer.key("classes")
+        writer.beginObject()
+        for (side, metrics) in [("reference", \ClassComparison.reference), ("current", \ClassComparison.current)] {
+            writer.key(side)
+            guard side == "current" || withReference else {
+                writer.null()
+                continue
+            }
+            writer.beginObject()
+            for comparison in classes {
+                guard let value = comparison[keyPath: metrics] else { continue }
+                writer.key(comparison.name)
+                writer.beginObject()
+                writer.member("support", Int(value.support))
+                for (key, rate) in value.namedRates { writer.member(key, rate) }
+                writer.endObject()
+            }
+            writer.endObject()
+        }
+        writer.key("difference")
+        writer.beginObject()
+        for comparison in classes {
+            guard let differences = comparison.differences else { continue }
+            writer.key(comparison.name)
+            writeMembers(differences, into: &writer)
+        }
+        writer.endObject()
+        writer.member("overflow", currentOverflow)
+        writer.endObject()
+    }
+
+    private static func writeMulticlassFairness(_ report: GroupAccuracyReport, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("groups")
+        writer.beginObject()
+        for group in report.groups {
+            writer.key(group.key.values.joined(separator: "×"))
+            writer.beginObject()
+            writer.member("count", group.rows)
+            writer.member("accuracy", group.accuracy)
+            writer.endObject()
+        }
+        writer.endObject()
+        for metric in MulticlassFairnessMetric.allCases { writer.member(metric.rawValue, metric.value(of: report)) }
+        writeExcluded(report.excluded, minimumGroupSize: report.minimumGroupSize, into: &writer)
+        writer.endObject()
+    }
+
+    private static func writeExcluded(_ excluded: [FairnessGroupKey], minimumGroupSize: Int, into writer: inout JSONWriter) {
+        writer.key("excluded")
+        writer.beginArray()
+        for group in excluded { writer.value(group.values.joined(separator: "×")) }
+        writer.endArray()
+        writer.member("min_group_size", minimumGroupSize)
+    }
+
     private static func writeRegressionFairness(_ report: RegressionFairnessReport, into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("groups")
@@ -190,11 +271,7 @@ extension DatasetComparison {
         }
         writer.endObject()
         for metric in RegressionFairnessMetric.allCases { writer.member(metric.rawValue, metric.value(of: report)) }
-        writer.key("excluded")
-        writer.beginArray()
-        for group in report.excluded { writer.value(group.values.joined(separator: "×")) }
-        writer.endArray()
-        writer.member("min_group_size", report.minimumGroupSize)
+        writeExcluded(report.excluded, minimumGroupSize: report.minimumGroupSize, into: &writer)
         writer.endObject()
     }
 
@@ -244,11 +321,20 @@ extension DatasetComparison {
 
 extension DatasetOutcomes {
     /// The performance keys of the report, in order; rates are nil without labelled
-    /// predictions. A regression model's: its count, regression metrics and label coverage.
+    /// predictions. A regression model's: its count, regression metrics and label coverage; a
+    /// multiclass classifier's: its count, accuracy, averages over classes (as rules name
+    /// them), log loss, Brier score (nil without probabilities) and label coverage.
     package var performanceMetrics: [(String, Double?)] {
-        if isRegression {
+        switch modelType {
+        case .regression:
             return [("count", Double(regression.count))] + RegressionMetric.allCases.map { ($0.rawValue, regression.value($0)) }
                 + [("label_coverage", labelCoverage)]
+        case .multiclass:
+            return [("count", Double(multiclass.labelledCount)), ("accuracy", multiclass.accuracy)]
+                + MulticlassMetric.allCases.map { ($0.rawValue, multiclass.value($0)) }
+                + [("log_loss", multiclass.logLoss), ("brier", multiclass.brierScore), ("label_coverage", labelCoverage)]
+        case .binary:
+            break
         }
         let summary = performance
         let labelled = summary.labelledCount > 0

@@ -23,18 +23,31 @@ extension DatasetComparison {
         sections.append("Numeric drift\n" + numeric.render())
         sections.append("Categorical drift\n" + categorical.render())
 
-        let regression = regressionComparison
-        var performance = TextTable(["metric", "reference", "current"] + (regression == nil ? [] : ["difference"]))
+        let differences = performanceDifferences
+        var performance = TextTable(["metric", "reference", "current"] + (differences == nil ? [] : ["difference"]))
         // By name: a binary classifier's data may be compared with a regression model's.
         let reference = referenceOutcomes.map { Dictionary(uniqueKeysWithValues: $0.performanceMetrics.map { ($0.0, $0.1) }) }
         for (name, value) in currentOutcomes.performanceMetrics {
             let show = name == "count" ? { (value: Double?) in value.map { String(Int($0)) } ?? "-" } : f
-            let difference = regression.map { comparison in [comparison.differences.first { $0.0 == name }.map { f($0.1) } ?? "-"] } ?? []
+            let difference = differences.map { differences in [differences.first { $0.0 == name }.map { f($0.1) } ?? "-"] } ?? []
             performance.add([name, reference.map { show($0[name] ?? nil) } ?? "-", show(value)] + difference)
         }
         sections.append("Performance (labelled predictions)\n" + performance.render())
-        if let regression {
+        if let regression = regressionComparison {
             sections.append("Residual drift (label − prediction, current against reference)\n  psi \(f(regression.residualPSI))  ks \(f(regression.residualKS))")
+        }
+        if let classes = classComparisons {
+            let rates = ["precision", "recall", "f1"]
+            var table = TextTable(["class", "support ref", "support cur"] + rates.flatMap { ["\($0) ref", "\($0) cur", "\($0) diff"] })
+            for comparison in classes {
+                let sides = [comparison.reference, comparison.current].map { $0.map { Dictionary(uniqueKeysWithValues: $0.namedRates.map { ($0.0, $0.1) }) } }
+                let differences = comparison.differences.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.0, $0.1) }) }
+                table.add([comparison.name, comparison.reference.map { "\($0.support)" } ?? "-", comparison.current.map { "\($0.support)" } ?? "-"]
+                          + rates.flatMap { rate in [f(sides[0]?[rate] ?? nil), f(sides[1]?[rate] ?? nil), f(differences?[rate] ?? nil)] })
+            }
+            let overflow = currentOutcomes.multiclass.overflowCount
+            let capped = overflow > 0 ? "\n  \(overflow) current labelled predictions beyond the first \(currentOutcomes.multiclass.maximumClasses) classes left out" : ""
+            sections.append("Per-class performance (one-vs-rest)\n" + table.render() + capped)
         }
 
         for (attributes, report) in regressionFairness where currentOutcomes.isRegression {
@@ -42,12 +55,16 @@ extension DatasetComparison {
             for group in report.groups {
                 groups.add([group.key.values.joined(separator: "×"), "\(group.count)", f(group.meanAbsoluteError), f(group.rootMeanSquaredError), f(group.bias)])
             }
-            var text = "Per-group errors: \(attributes.joined(separator: " × ")) (groups under \(report.minimumGroupSize) excluded from gaps)\n"
-            text += groups.render() + "\n  " + RegressionFairnessMetric.allCases.map { "\($0.rawValue) \(f($0.value(of: report)))" }.joined(separator: "\n  ")
-            if !report.excluded.isEmpty { text += "\n  excluded: " + report.excluded.map { $0.values.joined(separator: "×") }.joined(separator: ", ") }
-            sections.append(text)
+            sections.append(groupSection("Per-group errors", attributes: attributes, groups: groups, excluded: report.excluded, minimumGroupSize: report.minimumGroupSize,
+                                         gaps: RegressionFairnessMetric.allCases.map { ($0.rawValue, $0.value(of: report)) }))
         }
-        for (attributes, report) in fairness where !currentOutcomes.isRegression {
+        for (attributes, report) in multiclassFairness where currentOutcomes.isMulticlass {
+            var groups = TextTable(["group", "labelled", "accuracy"])
+            for group in report.groups { groups.add([group.key.values.joined(separator: "×"), "\(group.rows)", f(group.accuracy)]) }
+            sections.append(groupSection("Per-group accuracy", attributes: attributes, groups: groups, excluded: report.excluded, minimumGroupSize: report.minimumGroupSize,
+                                         gaps: MulticlassFairnessMetric.allCases.map { ($0.rawValue, $0.value(of: report)) }))
+        }
+        for (attributes, report) in fairness where currentOutcomes.modelType == .binary {
             var groups = TextTable(["group", "count", "labelled", "selection rate", "tpr", "fpr", "accuracy", "precision"])
             for group in report.groups {
                 groups.add([group.key.values.joined(separator: "×"), "\(group.predictionCount)", "\(group.labelledCount)"]
@@ -61,6 +78,15 @@ extension DatasetComparison {
             sections.append(text)
         }
         return sections.joined(separator: "\n\n") + "\n"
+    }
+
+    /// A per-group section of a regression model's or multiclass classifier's data: heading, groups, gaps and excluded groups.
+    private func groupSection(_ title: String, attributes: [String], groups: TextTable, excluded: [FairnessGroupKey], minimumGroupSize: Int,
+                              gaps: [(String, Double?)]) -> String {
+        var text = "\(title): \(attributes.joined(separator: " × ")) (groups under \(minimumGroupSize) excluded from gaps)\n"
+        text += groups.render() + "\n  " + gaps.map { "\($0.0) \(f($0.1))" }.joined(separator: "\n  ")
+        if !excluded.isEmpty { text += "\n  excluded: " + excluded.map { $0.values.joined(separator: "×") }.joined(separator: ", ") }
+        return text
     }
 
     private func rate(of rate: FairnessReport.Rate?) -> String {

@@ -104,24 +104,56 @@ package struct DatasetComparison: Sendable {
             unmatchedFeatures: unmatched.sorted())
     }
 
-    /// A regression model's two sides side by side: each metric's difference (current −
-    /// reference, nil where either is undefined) and the residuals' drift; nil unless both
-    /// sides are a regression model's labelled data.
+    /// Each performance metric's difference (current − reference, nil where either is
+    /// undefined) but the count's, when both sides are a regression model's or both a
+    /// multiclass classifier's labelled data; nil otherwise.
+    package var performanceDifferences: [(String, Double?)]? {
+        guard let referenceOutcomes, referenceOutcomes.modelType == currentOutcomes.modelType, currentOutcomes.modelType != .binary else {
+            return nil
+        }
+        return Self.differences(current: currentOutcomes.performanceMetrics.filter { $0.0 != "count" }, reference: referenceOutcomes.performanceMetrics)
+    }
+
+    /// Current − reference of each named value of `current` (nil where either is undefined or the reference lacks it).
+    static func differences(current: [(String, Double?)], reference: [(String, Double?)]) -> [(String, Double?)] {
+        let reference = Dictionary(uniqueKeysWithValues: reference.map { ($0.0, $0.1) })
+        return current.map { key, value in (key, value.flatMap { current in (reference[key] ?? nil).map { current - $0 } }) }
+    }
+
+    /// A regression model's residual drift, the current residuals against the reference's;
+    /// nil unless both sides are a regression model's labelled data.
     package var regressionComparison: RegressionComparison? {
         guard let referenceOutcomes, referenceOutcomes.isRegression, currentOutcomes.isRegression else { return nil }
-        let reference = Dictionary(uniqueKeysWithValues: referenceOutcomes.performanceMetrics.map { ($0.0, $0.1) })
-        let differences = currentOutcomes.performanceMetrics.filter { $0.0 != "count" }.map { key, value in
-            (key, value.flatMap { current in (reference[key] ?? nil).map { current - $0 } })
-        }
         return RegressionComparison(
-            differences: differences,
             residualPSI: currentOutcomes.residuals.populationStabilityIndex(against: referenceOutcomes.residuals),
             residualKS: currentOutcomes.residuals.kolmogorovSmirnov(against: referenceOutcomes.residuals))
+    }
+
+    /// A multiclass classifier's classes (of either side, by name) with each side's
+    /// precision, recall and F1 and their difference; nil unless the current side is a
+    /// multiclass classifier's labelled data (a reference that is not has no side).
+    package var classComparisons: [ClassComparison]? {
+        guard currentOutcomes.isMulticlass else { return nil }
+        let reference = referenceOutcomes.flatMap { $0.isMulticlass ? $0.multiclass.perClass : nil }
+        let current = currentOutcomes.multiclass.perClass
+        let names = Set(current.map(\.name)).union(reference?.map(\.name) ?? []).sorted()
+        return names.map { name in
+            let sides = (reference?.first { $0.name == name }, current.first { $0.name == name })
+            let differences = sides.0.flatMap { reference in
+                sides.1.map { Self.differences(current: $0.namedRates, reference: reference.namedRates) }
+            }
+            return ClassComparison(name: name, reference: sides.0, current: sides.1, differences: differences)
+        }
     }
 
     /// A regression model's per-group errors in the current dataset, by attribute set.
     package var regressionFairness: [(attributes: [String], report: RegressionFairnessReport)] {
         currentOutcomes.regressionFairness.map { ($0.attributes, $0.report(minimumGroupSize: minimumGroupSize)) }
+    }
+
+    /// A multiclass classifier's per-group accuracies in the current dataset, by attribute set.
+    package var multiclassFairness: [(attributes: [String], report: GroupAccuracyReport)] {
+        currentOutcomes.multiclassFairness.map { ($0.attributes, $0.report(minimumGroupSize: minimumGroupSize)) }
     }
 
     /// Fairness reports of the current dataset, by attribute set.
@@ -132,10 +164,23 @@ package struct DatasetComparison: Sendable {
 
 /// See ``DatasetComparison/regressionComparison``.
 package struct RegressionComparison: Sendable {
-    /// Current − reference per performance key but the count, in report order.
-    package var differences: [(String, Double?)]
     package var residualPSI: Double?
     package var residualKS: Double?
+}
+
+/// One class of a multiclass classifier on both sides (``DatasetComparison/classComparisons``).
+package struct ClassComparison: Sendable {
+    package var name: String
+    /// Nil for a side without the class (or without a multiclass reference).
+    package var reference: MulticlassOutcomeSummary.ClassMetrics?
+    package var current: MulticlassOutcomeSummary.ClassMetrics?
+    /// Current − reference of each of ``MulticlassOutcomeSummary/ClassMetrics/namedRates``; nil unless both sides have the class.
+    package var differences: [(String, Double?)]?
+}
+
+extension MulticlassOutcomeSummary.ClassMetrics {
+    /// Precision, recall and F1 by report name, in a fixed order.
+    package var namedRates: [(String, Double?)] { [("precision", precision), ("recall", recall), ("f1", f1)] }
 }
 
 /// One feature (or output) of both sides and its drift statistics.

@@ -9,11 +9,13 @@ import DriftCore
 /// counted in ``overflowCount`` and left out). A binary classifier's prediction without a
 /// predicted class has no outcome and is counted in ``unclassifiedCount``. With several
 /// labels for one id the last one wins (the others are counted in ``duplicateLabelCount``).
-/// A binary classifier's label other than 0 or 1 leaves its prediction unlabelled.
+/// A binary classifier's label other than 0 or 1, and a multiclass classifier's label that
+/// is not a class (a number that is not an integer), leave its prediction unlabelled.
 struct OutcomeCollector {
     private enum Output {
         case binary(predicted: Bool, score: Double?)
         case regression(Double)
+        case multiclass(predicted: String, probabilities: [String: Double]?)
     }
 
     private struct Row {
@@ -47,9 +49,7 @@ struct OutcomeCollector {
                 unclassifiedCount += 1
                 return
             case let .regression(value): output = .regression(value)
-            case .multiclass:
-                unclassifiedCount += 1
-                return
+            case let .multiclass(predicted, probabilities): output = .multiclass(predicted: predicted, probabilities: probabilities)
             }
             guard rows.count < maximumRows else {
                 overflowCount += 1
@@ -74,12 +74,14 @@ struct OutcomeCollector {
     /// Performance over the labelled predictions, fairness over all of them (labels where known)
     /// for each attribute set: every attribute alone (sorted) and each of `intersections`. A
     /// regression model's labelled predictions give the regression summary, its per-group
-    /// errors and its residuals.
+    /// errors and its residuals; a multiclass classifier's its multiclass summary and per-group
+    /// accuracies.
     func finish(intersections: [[String]], maximumGroups: Int) -> DatasetOutcomes {
         let attributeSets = attributes.sorted().map { [$0] } + intersections
         var outcomes = DatasetOutcomes(predictions: rows.count, attributes: attributes.sorted(), performance: try! BinaryOutcomeSummary(),
                                        fairness: attributeSets.map { try! FairnessSummary(attributes: $0, maximumGroups: max(1, maximumGroups)) })
         outcomes.regressionFairness = attributeSets.map { try! RegressionFairnessSummary(attributes: $0, maximumGroups: max(1, maximumGroups)) }
+        outcomes.multiclassFairness = attributeSets.map { try! GroupAccuracySummary(attributes: $0, maximumGroups: max(1, maximumGroups)) }
         for row in rows {
             let groups = Self.groups(of: row, in: attributeSets)
             switch row.output {
@@ -95,6 +97,12 @@ struct OutcomeCollector {
                 outcomes.residuals.record(label - predicted)
                 for index in outcomes.regressionFairness.indices {
                     outcomes.regressionFairness[index].record(group: groups[index], prediction: predicted, label: label)
+                }
+            case let .multiclass(predicted, probabilities):
+                guard let label = labels[row.id]?.className else { continue }
+                outcomes.multiclass.record(label: label, predicted: predicted, probabilities: probabilities)
+                for index in outcomes.multiclassFairness.indices {
+                    outcomes.multiclassFairness[index].record(group: groups[index], correct: label == predicted)
                 }
             }
         }
@@ -126,11 +134,15 @@ extension OutcomeCollector {
         if Int(chunk.labelledCount) * 2 >= chunkSize { close() }
         var reference = ReferenceOutcomes(predictions: outcomes.predictions, performance: outcomes.performance, fairness: outcomes.fairness,
                                           chunkSize: chunkSize, chunks: values.compactMapValues(ChunkStatistic.init(values:)))
-        // A binary classifier's data keeps no (empty) regression summaries: its profile is written as before.
+        // A binary classifier's data keeps no (empty) regression or multiclass summaries: its profile is written as before.
         reference.regression = outcomes.regression
         if reference.isRegression {
             reference.regressionFairness = outcomes.regressionFairness
             reference.residuals = outcomes.residuals
+        }
+        if outcomes.isMulticlass {
+            reference.multiclass = outcomes.multiclass
+            reference.multiclassFairness = outcomes.multiclassFairness
         }
         return reference
     }
@@ -138,7 +150,7 @@ extension OutcomeCollector {
 
 /// What ``OutcomeCollector`` found in one dataset.
 package struct DatasetOutcomes: Sendable {
-    /// Predictions with an outcome: a binary classifier's with a predicted class, a regression model's.
+    /// Predictions with an outcome: a binary classifier's with a predicted class, a regression model's, a multiclass classifier's.
     package var predictions: Int
     /// Segment attributes seen, in name order.
     package var attributes: [String]
@@ -152,12 +164,22 @@ package struct DatasetOutcomes: Sendable {
     package var regressionFairness: [RegressionFairnessSummary] = []
     /// A regression model's residuals (label − prediction).
     package var residuals = ResidualHistogram()
+    /// A multiclass classifier's labelled predictions (empty for other models' data).
+    package var multiclass = try! MulticlassOutcomeSummary()  // the default class cap is valid
+    /// Per attribute set as `fairness`, a multiclass classifier's per-group accuracies.
+    package var multiclassFairness: [GroupAccuracySummary] = []
 
     /// Whether these are a regression model's outcomes (some labelled regression prediction).
     package var isRegression: Bool { regression.count + Int(regression.nonFiniteCount) > 0 }
 
+    /// Whether these are a multiclass classifier's outcomes (some labelled multiclass prediction).
+    package var isMulticlass: Bool { multiclass.labelledCount + multiclass.overflowCount > 0 }
+
+    /// The kind of model whose outcomes these are: binary unless some labelled prediction says otherwise.
+    package var modelType: ModelType { isRegression ? .regression : isMulticlass ? .multiclass : .binary }
+
     /// Predictions with a label (a regression model's with a finite one).
-    package var labelled: Int { Int(performance.labelledCount) + regression.count }
+    package var labelled: Int { Int(performance.labelledCount) + regression.count + Int(multiclass.labelledCount) }
 
     /// Share of predictions that have a label; nil without predictions.
     package var labelCoverage: Double? {

@@ -125,6 +125,12 @@ struct ReferencePerformance: Sendable {
                 regressionFairness[index] = given
             }
         }
+        multiclass = outcomes.multiclass
+        for index in multiclassFairness.indices {
+            if let given = outcomes.multiclassFairness.first(where: { $0.attributes == multiclassFairness[index].attributes }) {
+                multiclassFairness[index] = given
+            }
+        }
     }
 
     /// Whether enough of the period's predictions have an outcome to trust its metrics: the

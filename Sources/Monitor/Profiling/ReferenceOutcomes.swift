@@ -8,8 +8,9 @@ import Foundation
 /// In `profile.json` the summaries are kept exactly, as base64 of their versioned binary
 /// layout (the ROC AUC and calibration need their score histograms), beside readable
 /// metrics for people. A regression model's outcomes (its regression summary, per-group
-/// errors and residuals) are the layout's version 2; a binary classifier's are written as
-/// version 1, as before them.
+/// errors and residuals) are the layout's version 2; a multiclass classifier's (its
+/// multiclass summary and per-group accuracies, after version 2's empty regression
+/// summaries) version 3; a binary classifier's are written as version 1, as before them.
 package struct ReferenceOutcomes: Sendable, Equatable {
     /// Predictions with an outcome (a binary classifier's with a predicted class).
     package var predictions: Int
@@ -22,6 +23,10 @@ package struct ReferenceOutcomes: Sendable, Equatable {
     package var regressionFairness: [RegressionFairnessSummary] = []
     /// A regression model's residuals (label − prediction): what residual drift compares with.
     package var residuals = ResidualHistogram()
+    /// A multiclass classifier's labelled predictions (empty for other models).
+    package var multiclass = try! MulticlassOutcomeSummary()  // the default class cap is valid
+    /// Per segment attribute (alone, in name order), a multiclass classifier's per-group accuracies.
+    package var multiclassFairness: [GroupAccuracySummary] = []
     /// Labelled predictions per chunk, and each performance metric's spread over the chunks.
     package var chunkSize: Int
     package var chunks: [PerformanceMetric: ChunkStatistic]
@@ -34,10 +39,16 @@ package struct ReferenceOutcomes: Sendable, Equatable {
         self.chunks = chunks
     }
 
-    package var labelled: Int { Int(performance.labelledCount) + regression.count }
+    package var labelled: Int { Int(performance.labelledCount) + regression.count + Int(multiclass.labelledCount) }
 
     /// Whether these are a regression model's outcomes (the layout's version 2).
     package var isRegression: Bool { regression.count + Int(regression.nonFiniteCount) > 0 }
+
+    /// Whether these are a multiclass classifier's outcomes (the layout's version 3).
+    package var isMulticlass: Bool { multiclass.labelledCount + multiclass.overflowCount > 0 }
+
+    /// The layout version these outcomes need: 1 for a binary classifier's, as before the others.
+    fileprivate var layoutVersion: UInt32 { isMulticlass ? 3 : isRegression ? 2 : 1 }
 }
 
 extension ReferenceOutcomes: Codable {
@@ -54,27 +65,34 @@ extension ReferenceOutcomes: Codable {
         func encode(to writer: inout BinaryWriter) {
             writer.write(outcomes.performance)
             writer.write(outcomes.fairness)
-            guard outcomes.isRegression else { return }
+            guard outcomes.layoutVersion >= 2 else { return }
             writer.write(outcomes.regression)
             writer.write(outcomes.regressionFairness)
             writer.write(outcomes.residuals)
+            guard outcomes.layoutVersion >= 3 else { return }
+            writer.write(outcomes.multiclass)
+            writer.write(outcomes.multiclassFairness)
         }
     }
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        predictions = try container.decode(Int.self, forKey: .predictions)
         guard let bytes = Data(base64Encoded: try container.decode(String.self, forKey: .summaries)) else {
             throw DecodingError.dataCorruptedError(forKey: .summaries, in: container, debugDescription: "not base64")
         }
-        typealias Decoded = (BinaryOutcomeSummary, [FairnessSummary], RegressionSummary, [RegressionFairnessSummary], ResidualHistogram)
-        let decoded: Decoded = try VersionedBlob.decode([UInt8](bytes), kind: Self.blobKind, newestVersion: 2) { reader, version in
-            let binary = (try reader.read(BinaryOutcomeSummary.self), try reader.readArray(of: FairnessSummary.self))
-            guard version >= 2 else { return (binary.0, binary.1, RegressionSummary(), [], ResidualHistogram()) }
-            return (binary.0, binary.1, try reader.read(RegressionSummary.self), try reader.readArray(of: RegressionFairnessSummary.self),
-                    try reader.read(ResidualHistogram.self))
+        self = try VersionedBlob.decode([UInt8](bytes), kind: Self.blobKind, newestVersion: 3) { reader, version in
+            var outcomes = ReferenceOutcomes(predictions: 0, performance: try reader.read(BinaryOutcomeSummary.self),
+                                             fairness: try reader.readArray(of: FairnessSummary.self), chunkSize: 0, chunks: [:])
+            guard version >= 2 else { return outcomes }
+            outcomes.regression = try reader.read(RegressionSummary.self)
+            outcomes.regressionFairness = try reader.readArray(of: RegressionFairnessSummary.self)
+            outcomes.residuals = try reader.read(ResidualHistogram.self)
+            guard version >= 3 else { return outcomes }
+            outcomes.multiclass = try reader.read(MulticlassOutcomeSummary.self)
+            outcomes.multiclassFairness = try reader.readArray(of: GroupAccuracySummary.self)
+            return outcomes
         }
-        (performance, fairness, regression, regressionFairness, residuals) = decoded
+        predictions = try container.decode(Int.self, forKey: .predictions)
         chunkSize = try container.decode(Int.self, forKey: .chunkSize)
         let named = try container.decode([String: ChunkStatistic].self, forKey: .chunks)
         chunks = [:]
@@ -93,8 +111,12 @@ extension ReferenceOutcomes: Codable {
         var metrics: [String: Double] = [:]
         for metric in PerformanceMetric.allCases { metrics[metric.rawValue] = PerformanceMetrics.value(metric, of: performance) }
         for metric in RegressionMetric.allCases { metrics[metric.rawValue] = regression.value(metric) }
+        if isMulticlass {
+            for metric in PerformanceMetric.allCases where metric.isMulticlass { metrics[metric.rawValue] = multiclass.value(metric) }
+            for metric in MulticlassMetric.allCases { metrics[metric.rawValue] = multiclass.value(metric) }
+        }
         try container.encode(metrics, forKey: .metrics)
-        let blob = VersionedBlob.encode(Summaries(outcomes: self), kind: Self.blobKind, version: isRegression ? 2 : 1)
+        let blob = VersionedBlob.encode(Summaries(outcomes: self), kind: Self.blobKind, version: layoutVersion)
         try container.encode(Data(blob).base64EncodedString(), forKey: .summaries)
         try container.encode(chunkSize, forKey: .chunkSize)
         try container.encode(Dictionary(uniqueKeysWithValues: chunks.map { ($0.key.rawValue, $0.value) }), forKey: .chunks)

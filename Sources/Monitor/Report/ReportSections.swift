@@ -9,12 +9,15 @@ enum ReportSection: String, CaseIterable {
         FeatureMetric.missingRate, .missingRateDelta, .newCategoryRate, .typeErrorRate, .outOfRangeRate, .categoryOverflowRate,
     ].map(\.rawValue).reduce(into: Set([HealthMetric.volume, .lateEventRate, .rejectedRate].map(\.rawValue))) { $0.insert($1) }
 
-    /// A regression model's errors and their distribution's drift are its performance.
+    /// A regression model's errors and their distribution's drift are its performance, as are
+    /// a multiclass classifier's averages over classes and per-class rates; their per-group
+    /// gaps are fairness.
     init(metric: String) {
         if PerformanceMetric(rawValue: metric) != nil || metric == HealthMetric.labelCoverage.rawValue || RegressionMetric(rawValue: metric) != nil
-            || ResidualDriftMetric(rawValue: metric) != nil {
+            || ResidualDriftMetric(rawValue: metric) != nil || MulticlassMetric(rawValue: metric) != nil || ClassMetric(rawValue: metric) != nil {
             self = .performance
-        } else if FairnessMetric(rawValue: metric) != nil || RegressionFairnessMetric(rawValue: metric) != nil {
+        } else if FairnessMetric(rawValue: metric) != nil || RegressionFairnessMetric(rawValue: metric) != nil
+            || MulticlassFairnessMetric(rawValue: metric) != nil {
             self = .fairness
         } else if Self.qualityMetrics.contains(metric) {
             self = .quality
@@ -23,10 +26,11 @@ enum ReportSection: String, CaseIterable {
         }
     }
 
-    /// Metrics charted whether or not a rule watches them: a binary classifier's accuracy, a
-    /// regression model's MAE, RMSE and bias (each series exists only for its model type).
+    /// Metrics charted whether or not a rule watches them: a binary or multiclass classifier's
+    /// accuracy, a multiclass classifier's macro F1, a regression model's MAE, RMSE and bias
+    /// (each series exists only for its model type).
     static let alwaysCharted: Set<String> = Set([HealthMetric.volume, .labelCoverage].map(\.rawValue) + [PerformanceMetric.accuracy.rawValue]
-        + [RegressionMetric.mae, .rmse, .bias].map(\.rawValue))
+        + [MulticlassMetric.macroF1.rawValue] + [RegressionMetric.mae, .rmse, .bias].map(\.rawValue))
 }
 
 /// The rules that watch one series: same metric, and the rule's selector admits the model,

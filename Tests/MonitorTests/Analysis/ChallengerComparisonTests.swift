@@ -124,15 +124,16 @@ import Testing
         #expect(mixed.status != 0 && !mixed.output.contains("challenger regression"), "two versions on one side are refused")
     }
 
-    /// A regression model's batch is refused with a clear error (the gate's metrics are a binary classifier's).
-    @Test func aRegressionModelsBatchIsAClearError() {
+    /// A regression model's or multiclass classifier's batch is refused with a clear error (the gate's metrics are a binary classifier's).
+    @Test(arguments: [("regression_current.jsonl", "a regression model's"), ("multiclass_current.jsonl", "a multiclass classifier's")])
+    func aRegressionOrMulticlassModelsBatchIsAClearError(file: String, model: String) {
         var options = DatasetOptions()
         options.decoder = EventDecoder(modelTypes: ModelTypes(["house-price": .regression]))
-        let path = RuleFixtures.path("fixtures/compare/regression_current.jsonl")
+        let path = RuleFixtures.path("fixtures/compare/" + file)
         #expect {
             try ChallengerComparison.Batch.read(paths: [path], options: options, maximumAttributes: 8)
         } throws: { error in
-            (error as? DatasetError)?.description.contains("a regression model's predictions; the challenger comparison judges binary classifiers") == true
+            (error as? DatasetError)?.description.contains("\(model) predictions; the challenger comparison judges binary classifiers") == true
         }
     }
 }

@@ -196,6 +196,65 @@ import Testing
         #expect(mixed.regressionComparison == nil && mixed.table().contains("mae"))
     }
 
+    /// A multiclass classifier's pair (`Tests/ReferenceVectors/compare_multiclass_vectors.py`, the
+    /// model type inferred from its predictions): each side's accuracy, averages over classes,
+    /// log loss and Brier score (over the predictions with probabilities) and coverage are
+    /// scikit-learn's with their differences, each class's precision, recall and F1 too, the
+    /// current side's per-channel accuracy and gap Fairlearn's definition; the table shows them.
+    @Test func multiclassPerformanceMatchesScikitLearn() throws {
+        let data = try #require(FileManager.default.contents(atPath: RuleFixtures.path("fixtures/vectors/compare_multiclass.json")))
+        var expected = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var options = ComparisonOptions()
+        options.minimumGroupSize = try #require(expected.removeValue(forKey: "min_group_size") as? Int)
+        let comparison = try DatasetComparison.run(
+            reference: .dataset(path: RuleFixtures.path("fixtures/compare/multiclass_reference.jsonl")),
+            current: RuleFixtures.path("fixtures/compare/multiclass_current.jsonl"), dataset: DatasetOptions(), options: options)
+        let report = try Self.report(comparison)
+        Self.check(expected, report, path: [])
+        #expect(comparison.currentCounters.predictions == 250 && comparison.currentOutcomes.predictions == 250)
+        let current = try #require((report["performance"] as? [String: Any])?["current"] as? [String: Any])
+        #expect(current["precision"] == nil && current["mae"] == nil)
+        let classes = try #require((report["classes"] as? [String: Any])?["current"] as? [String: Any])
+        #expect(classes.keys.sorted() == ["refer", "routine", "urgent"])
+        let table = comparison.table()
+        #expect(table.contains("Per-class performance") && table.contains("Per-group accuracy: channel") && !table.contains("Fairness:"))
+        let macroF1 = try #require(table.split(separator: "\n").first { $0.hasPrefix("macro_f1 ") })
+        let performance = try #require(expected["performance"] as? [String: [String: Double]])
+        let shown = ["reference", "current", "difference"].map { String(format: "%.4f", performance[$0]!["macro_f1"]!) }
+        #expect(macroF1.split(separator: " ").map(String.init) == ["macro_f1"] + shown)
+        // A profile as the reference: the current side's classes alone, no differences.
+        var profiler = try DatasetProfiler()
+        try DatasetReader.read(path: RuleFixtures.path("fixtures/compare/multiclass_reference.jsonl"), options: DatasetOptions()) { event in
+            if case let .prediction(prediction) = event { profiler.add(prediction) }
+        }
+        let fromProfile = try DatasetComparison.run(
+            reference: .profile(profiler.finish()), current: RuleFixtures.path("fixtures/compare/multiclass_current.jsonl"),
+            dataset: DatasetOptions(), options: options)
+        let profiled = try Self.report(fromProfile)
+        #expect((profiled["classes"] as? [String: Any])?["reference"] is NSNull && fromProfile.performanceDifferences == nil)
+        #expect(((profiled["classes"] as? [String: Any])?["current"] as? [String: Any])?.count == 3)
+    }
+
+    /// A multiclass classifier's classes beyond the cap (50): the labelled predictions naming
+    /// one are left out of its metrics and counted in `classes.overflow` and the table.
+    @Test func classesBeyondTheCapAreCounted() throws {
+        let lines = (0..<53).map { index in
+            """
+            {"event":"prediction","model":"m","id":"\(index)","ts":\(index),"features":{"x":1},"label_pred":"c\(index)"}
+            {"event":"label","id":"\(index)","ts":\(index),"label":"c\(index)"}
+            """
+        }
+        let path = NSTemporaryDirectory() + UUID().uuidString + ".jsonl"
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let comparison = try DatasetComparison.run(reference: .dataset(path: path), current: path, dataset: DatasetOptions(), options: ComparisonOptions())
+        let report = try Self.report(comparison)
+        let classes = try #require(report["classes"] as? [String: Any])
+        #expect(classes["overflow"] as? Int == 3 && (classes["current"] as? [String: Any])?.count == 50)
+        #expect(((report["performance"] as? [String: Any])?["current"] as? [String: Any])?["count"] as? Int == 50)
+        #expect(comparison.table().contains("3 current labelled predictions beyond the first 50 classes left out"))
+    }
+
     @Test func outputIsDeterministic() throws {
         #expect(try Self.compare().json() == (try Self.compare().json()))
     }

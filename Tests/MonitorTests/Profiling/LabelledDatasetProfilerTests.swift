@@ -103,6 +103,71 @@ import Testing
         #expect(!run.metric("residual_ks", evaluation: "performance").isEmpty)
     }
 
+    /// A multiclass classifier's labelled data (the first 10 s of `fixtures/streams/multiclass.jsonl`,
+    /// the stream reference's window, its type inferred) gives the profile its multiclass
+    /// outcomes — accuracy, averages, per-class rates, log loss and Brier score scikit-learn's
+    /// (`multiclass_stream.json`'s first window), per-channel accuracies, through the JSON file
+    /// (layout version 3) — and the monitor judges relative multiclass rules against it: the
+    /// macro F1 threshold is the profile's minus 0.1, and alerts come after the change only.
+    @Test func aMulticlassModelsProfileServesRelativeRules() throws {
+        let reference = MulticlassStreamTests.vectors.windows[0]
+        let stream = StreamFixtures.path("multiclass.jsonl")
+        var events: [MonitorEvent] = []
+        try DatasetReader.read(path: stream, options: DatasetOptions()) { event in
+            switch event {
+            case let .prediction(prediction) where prediction.timestamp < reference.end: events.append(event)
+            case let .label(label) where label.timestamp < reference.end + 500: events.append(event)
+            default: break
+            }
+        }
+        var profiler = LabelledDatasetProfiler(try DatasetProfiler())
+        for event in events { profiler.add(event) }
+        let document = profiler.document(model: "triage", version: nil) { add in
+            for case let .prediction(prediction) in events { add(prediction) }
+        }
+        let outcomes = try #require(document.outcomes)
+        #expect(outcomes.isMulticlass && !outcomes.isRegression && outcomes.performance.labelledCount == 0)
+        #expect(outcomes.labelled == reference.count && outcomes.predictions == reference.count)
+        let multiclass = outcomes.multiclass
+        for (name, value, expected) in [("accuracy", multiclass.accuracy, reference.accuracy), ("macro_f1", multiclass.macro?.f1, reference.macroF1),
+                                        ("weighted_f1", multiclass.weighted?.f1, reference.weightedF1), ("log_loss", multiclass.logLoss, reference.logLoss),
+                                        ("brier", multiclass.brierScore, reference.brier)] {
+            MulticlassStreamTests.expectClose(value, expected, name)
+        }
+        for metrics in multiclass.perClass {
+            let expected = try #require(reference.classes[metrics.name])
+            MulticlassStreamTests.expectClose(metrics.recall, expected.recall, "recall of \(metrics.name)")
+            MulticlassStreamTests.expectClose(metrics.f1, expected.f1, "F1 of \(metrics.name)")
+        }
+        #expect(outcomes.multiclassFairness.map(\.attributes) == [["channel"]] && outcomes.multiclassFairness[0].groups.count == 2)
+        // The predicted-class mix is the `@prediction` subject's categories, one count per prediction.
+        guard case let .categorical(mix)? = document.profile.features[OutputSubject.prediction] else {
+            Issue.record("no predicted-class mix in the profile")
+            return
+        }
+        #expect(Set(mix.summary.counts.keys) == Set(multiclass.classes) && mix.summary.counts.values.reduce(0, +) == reference.count)
+        let json = try document.encoded()
+        #expect(try ProfileDocument.decode(json) == document)
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        let metrics = try #require((object["outcomes"] as? [String: Any])?["metrics"] as? [String: Double])
+        #expect(metrics["macro_f1"] == multiclass.macro?.f1 && metrics["accuracy"] == multiclass.accuracy && metrics["mae"] == nil)
+
+        var configuration = MulticlassStreamTests.configuration()
+        configuration.references.set(document, identifier: "triage.json")
+        let run = try StreamFixtures.replay([stream], configuration: configuration, rules: MulticlassStreamTests.rules,
+                                            decoder: EventDecoder(modelTypes: configuration.modelTypes))
+        let firings = run.lines(.alert).filter { $0["status"] as? String == "firing" }
+        let change = MulticlassStreamTests.vectors.change
+        for rule in ["MulticlassAccuracyDrop", "MacroF1Drop", "ClassRecallDrop"] {
+            let ends = firings.filter { $0["rule"] as? String == rule }.map { (($0["window"] as! [String: Any])["end"] as! NSNumber).int64Value }
+            let first = try #require(ends.min(), "\(rule) never fired against the profile")
+            #expect(first > change && first <= change + 10_000, "\(rule) first fired on the window ending \(first)")
+        }
+        let macroF1 = try #require(firings.first { $0["rule"] as? String == "MacroF1Drop" })
+        #expect((macroF1["reference"] as? [String: Any])?["profile_id"] as? String == "triage.json")
+        MulticlassStreamTests.expectClose((macroF1["threshold"] as? NSNumber)?.doubleValue, reference.macroF1 - 0.1, "MacroF1Drop threshold")
+    }
+
     @Test func rulesTheProfileCannotServeAreReportedAtStart() throws {
         let rules = try RuleFixtures.load("""
         rules:

@@ -130,6 +130,35 @@ import Testing
         #expect(fairness.contains("chart-house-45price--v1--mae-95ratio--region"))
     }
 
+    /// A multiclass classifier's report (the multiclass stream under its example rules but the
+    /// accuracy and macro F1 ones: every class's recall, log loss and the channels' accuracy
+    /// ratio watched, weighted F1 and class F1 not): accuracy and macro F1 charted in the
+    /// performance section all the same, the per-class recall of every class and the log loss
+    /// there too, the accuracy ratio under fairness; renders in Chromium without errors.
+    @Test func aMulticlassModelsPerformanceIsCharted() throws {
+        let run = try MulticlassStreamTests.replay()
+        var history = HistoryCollector()
+        for output in run.outputs { history.add(AnalysisRecord(output)) }
+        var rules = MulticlassStreamTests.rules
+        rules.rules.removeAll { ["MulticlassAccuracyDrop", "MacroF1Drop"].contains($0.name) }
+        #expect(!rules.rules.contains { ["accuracy", "macro_f1"].contains($0.metric.name.rawValue) })
+        let html = HTMLReport(title: "multiclass", inputs: ["multiclass.jsonl"], history: history, rules: rules,
+                              activity: run.engine.ruleActivity).render()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-report-test")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let page = directory.appendingPathComponent("multiclass.html")
+        try html.write(to: page, atomically: true, encoding: .utf8)
+        let (dom, log) = try Self.chromium(["--virtual-time-budget=5000", "--dump-dom", page.absoluteString])
+        #expect(!log.split(separator: "\n").contains { $0.contains(":CONSOLE") } && dom.contains("data-ready=\"1\""))
+        let performance = try #require(dom.components(separatedBy: "section-performance").dropFirst().first?.components(separatedBy: "section-fairness").first)
+        for chart in ["accuracy--model", "macro-95f1--model", "log-95loss--model", "class-95recall--urgent", "class-95recall--routine", "class-95recall--refer"] {
+            #expect(performance.contains("id=\"chart-triage--v1--\(chart)\""), "no \(chart) chart in the performance section")
+        }
+        #expect(!performance.contains("--weighted-95f1--model") && !performance.contains("--class-95f1--"), "only watched metrics beyond accuracy and macro F1")
+        let fairness = try #require(dom.components(separatedBy: "section-fairness").dropFirst().first)
+        #expect(fairness.contains("chart-triage--v1--accuracy-95ratio--channel"))
+    }
+
     @Test func selfContainedDeterministicAndBounded() {
         let html = Self.rendered.html
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains(" src="), "the page refers to something outside itself")
