@@ -112,6 +112,7 @@ extension BinaryWriter {
             write(inferred.version)
             write(inferred.type.rawValue)
             write(inferred.firstTimestamp)
+            write(strings: inferred.skippedRules)
         case let .ruleBlindness(blindness):
             switch blindness.change {
             case .evaluatedAgain: write(UInt8(1))
@@ -242,7 +243,7 @@ extension BinaryReader {
         case 3:
             return .modelTypeInferred(Notice.ModelTypeInferred(
                 model: try readString(), version: try readString(), type: try readRawValue(ModelType.self, "model type"),
-                firstTimestamp: try readInt64()))
+                firstTimestamp: try readInt64(), skippedRules: try readStrings()))
         case let tag: throw SerializationError.invalidValue("unknown notice tag \(tag)")
         }
         return .ruleBlindness(Notice.RuleBlindness(

@@ -159,12 +159,17 @@ package final class MonitorEngine {
                      (.regressionFairness, _) where rule.condition.needsReferenceValue && !(reference.outcomes?.isRegression ?? false),
                      (.residualDrift, _) where !(reference.outcomes?.isRegression ?? false):
                     "no regression outcomes"
+                case (.multiclass, _) where rule.condition.needsReferenceValue && !(reference.outcomes?.isMulticlass ?? false),
+                     (.perClass, _) where rule.condition.needsReferenceValue && !(reference.outcomes?.isMulticlass ?? false),
+                     (.multiclassFairness, _) where rule.condition.needsReferenceValue && !(reference.outcomes?.isMulticlass ?? false):
+                    "no multiclass outcomes"
                 default: nil
                 }
-                let remedy = if rule.metric.name.modelTypes == [.regression] {
-                    "build the profile with `driftwatch profile --config` (declaring the model a regression model) from data with labels, "
+                let remedy = switch rule.metric.name.modelTypes {
+                case [.regression], [.multiclass]:
+                    "build the profile with `driftwatch profile --config` (declaring the model's type) from data with labels, "
                         + "judge the model against its stream reference (no profile for it), or use absolute thresholds"
-                } else {
+                default:
                     "build the profile with `driftwatch profile` from data with labels"
                 }
                 return lacking.map {
@@ -180,22 +185,26 @@ package final class MonitorEngine {
     /// start (replay and serve report them with ``referenceGaps``).
     package static func modelTypeGaps(configuration: MonitorConfiguration, rules: RuleSet) -> [String] {
         configuration.modelTypes.declared.sorted { $0.key < $1.key }.flatMap { model, type in
-            rules.rules.compactMap { rule -> String? in
-                guard rule.selector.models.matches(model) else { return nil }
-                if !rule.metric.name.modelTypes.contains(type) {
-                    return "rule \(rule.name) (\(rule.metric.name.rawValue)) does not apply to \(type) model \(model): "
-                        + "it has no such metric (skipped for its versions)"
-                }
-                guard type.lacks(rule.scope) else { return nil }
-                return switch type {
-                case .multiclass:
-                    "rule \(rule.name) (\(rule.metric.name.rawValue) of the score) does not apply to multiclass model \(model): "
-                        + "it has no score; its predicted classes are the prediction subject (skipped for its versions)"
-                default:
-                    "rule \(rule.name) (\(rule.metric.name.rawValue) of the predicted class) does not apply to regression model \(model): "
-                        + "it has no predicted class; its numeric prediction is the score subject (skipped for its versions)"
-                }
-            }
+            rules.rules.compactMap { typeGap(of: $0, model: model, type: type) }
+        }
+    }
+
+    /// Why `rule` skips `model` of `type` (it selects the model but has no metric or subject
+    /// for its type), or nil when it applies.
+    static func typeGap(of rule: Rule, model: String, type: ModelType) -> String? {
+        guard rule.selector.models.matches(model) else { return nil }
+        if !rule.metric.name.modelTypes.contains(type) {
+            return "rule \(rule.name) (\(rule.metric.name.rawValue)) does not apply to \(type) model \(model): "
+                + "it has no such metric (skipped for its versions)"
+        }
+        guard type.lacks(rule.scope) else { return nil }
+        return switch type {
+        case .multiclass:
+            "rule \(rule.name) (\(rule.metric.name.rawValue) of the score) does not apply to multiclass model \(model): "
+                + "it has no score; its predicted classes are the prediction subject (skipped for its versions)"
+        default:
+            "rule \(rule.name) (\(rule.metric.name.rawValue) of the predicted class) does not apply to regression model \(model): "
+                + "it has no predicted class; its numeric prediction is the score subject (skipped for its versions)"
         }
     }
 
@@ -287,15 +296,17 @@ package final class MonitorEngine {
     }
 
     /// A model not declared takes the type of its first prediction, for the rest of the run
-    /// (and its checkpoints); a type other than binary is said once (`model_type_inferred`).
+    /// (and its checkpoints); a type other than binary, or one some rules selecting the model
+    /// cannot judge (they skip it), is said once (`model_type_inferred`, naming those rules).
     /// Remembered for at most `Caps.models` models: one beyond them is not monitored anyway.
     private func inferType(of event: PredictionEvent) {
         guard evaluator.modelTypes.inferred.count < configuration.caps.models else { return }
         let type = event.output.type
         evaluator.modelTypes.infer(event.model, type)
-        guard type != .binary else { return }
+        let skipped = evaluator.ruleSet.rules.filter { Self.typeGap(of: $0, model: event.model, type: type) != nil }.map(\.name)
+        guard type != .binary || !skipped.isEmpty else { return }
         outputs.append(MonitorOutput(.notice(.modelTypeInferred(Notice.ModelTypeInferred(
-            model: event.model, version: event.version, type: type, firstTimestamp: event.timestamp)))))
+            model: event.model, version: event.version, type: type, firstTimestamp: event.timestamp, skippedRules: skipped)))))
     }
 
     private func process(_ event: PredictionEvent) {

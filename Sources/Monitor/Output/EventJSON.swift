@@ -157,6 +157,7 @@ extension Notice {
             writer.member("model_type", inferred.type.rawValue)
             writer.member("first_ts", inferred.firstTimestamp)
             writer.member("declare", inferred.declaration)
+            writer.member("skipped_rules", strings: inferred.skippedRules)
         case let .ruleBlindness(blindness):
             let reason: SkipReason? = if case let .notEvaluated(reason) = blindness.change { reason } else { nil }
             writer.member("type", reason == nil ? "rule_evaluated_again" : "rule_not_evaluated")

@@ -130,6 +130,8 @@ package enum Notice: Sendable, Equatable {
         package var type: ModelType
         /// The event time of its first prediction.
         package var firstTimestamp: Int64
+        /// Rules that select the model but have no metric or subject for its type: they skip it.
+        package var skippedRules: [String]
 
         /// How to declare it, which also makes a prediction of another type a rejection from the start.
         package var declaration: String { "models: {\(model): {type: \(type)}}" }

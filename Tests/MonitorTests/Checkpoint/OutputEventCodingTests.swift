@@ -48,7 +48,7 @@ import Testing
         .notice(.ruleBlindness(Notice.RuleBlindness(
             change: .evaluatedAgain, rule: "Psi", model: "m", version: "v1", subject: .feature("f_age"),
             skippedEvaluations: 0, skippedSince: 100, windowEnd: 300, minSamples: 50))),
-        .notice(.modelTypeInferred(Notice.ModelTypeInferred(model: "triage", version: "v1", type: .multiclass, firstTimestamp: 7))),
+        .notice(.modelTypeInferred(Notice.ModelTypeInferred(model: "triage", version: "v1", type: .multiclass, firstTimestamp: 7, skippedRules: ["ScoreDrift"]))),
         .metric(MetricEvent(evaluation: .performance, model: "triage", version: "v1", windowStart: 1, windowEnd: 2, subject: .classLabel("urgent"),
                             metric: .perClass(.recall), value: 0.25, samples: 40)),
     ]

@@ -204,6 +204,7 @@ import Testing
         #expect(notices.count == 1)
         #expect(notices.first?["model"] as? String == "triage" && notices.first?["model_type"] as? String == "multiclass")
         #expect(notices.first?["declare"] as? String == "models: {triage: {type: multiclass}}")
+        #expect(notices.first?["skipped_rules"] as? [String] == [])
 
         let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
         let time = Self.vectors.windows[0].start
@@ -214,9 +215,17 @@ import Testing
         let restored = try MonitorEngine(restoring: engine.checkpoint(), configuration: configuration, rules: Self.rules)
         #expect(restored.modelTypes.inferred == ["triage": .multiclass])
         #expect(restored.process(.prediction(binary)) == .modelTypeMismatch(model: "triage", type: .multiclass, field: "score"))
-        // Binary classifiers are inferred silently (as every undeclared model was binary before).
+        // A binary classifier is said only when rules that select it cannot judge it (as every
+        // undeclared model was binary before): here the multiclass-only ones, named.
         engine.process(.prediction(PredictionEvent(model: "credit-risk", version: "v1", id: "c", timestamp: time, score: 0.3, predictedLabel: 0)))
-        #expect(engine.modelTypes["credit-risk"] == .binary && engine.drainOutputs().filter { $0.json.contains("model_type_inferred") }.count == 1)
+        let said = engine.drainOutputs().filter { $0.kind == .notice && $0.json.contains("model_type_inferred") }
+            .map { try! JSONSerialization.jsonObject(with: Data($0.json.utf8)) as! [String: Any] }
+        #expect(engine.modelTypes["credit-risk"] == .binary && said.count == 2)
+        #expect(said.last?["model"] as? String == "credit-risk" && said.last?["model_type"] as? String == "binary")
+        #expect(said.last?["skipped_rules"] as? [String] == ["MacroF1Drop", "ClassRecallDrop", "AccuracyGapBetweenGroups"])
+        let quiet = MonitorEngine(configuration: configuration, rules: StreamFixtures.defaultRules)
+        quiet.process(.prediction(PredictionEvent(model: "credit-risk", version: "v1", id: "c", timestamp: time, score: 0.3, predictedLabel: 0)))
+        #expect(!quiet.drainOutputs().contains { $0.json.contains("model_type_inferred") })
         // Declared wins: a declared binary model's multiclass prediction is rejected, not inferred.
         var strict = configuration
         strict.modelTypes.declare("triage", .binary)

@@ -185,6 +185,8 @@ import Testing
         #expect(run.engine.modelTypes.knownType(of: manifest.model) == .multiclass)
         let inferred = run.lines(.notice).filter { $0["type"] as? String == "model_type_inferred" }
         #expect(inferred.count == 1 && inferred.first?["model_type"] as? String == "multiclass")
+        // The default rules on the score, ROC AUC and selection rates cannot judge it, and say so.
+        #expect(inferred.first?["skipped_rules"] as? [String] == ["ScoreDrift", "RocAucDegradation", "DemographicParity"])
 
         // The windows' accuracy and macro F1, averaged either side of the change, are the
         // manifest's (within 0.02).

@@ -140,6 +140,14 @@ import Testing
             MulticlassStreamTests.expectClose(metrics.f1, expected.f1, "F1 of \(metrics.name)")
         }
         #expect(outcomes.multiclassFairness.map(\.attributes) == [["channel"]] && outcomes.multiclassFairness[0].groups.count == 2)
+
+        // A profile without labels cannot serve the relative multiclass rules: said at start.
+        var unlabelled = try DatasetProfiler()
+        for case let .prediction(prediction) in events { unlabelled.add(prediction) }
+        var withoutOutcomes = MulticlassStreamTests.configuration()
+        withoutOutcomes.references.set(unlabelled.finish(), identifier: "triage.json", model: "triage")
+        let gaps = MonitorEngine.referenceGaps(configuration: withoutOutcomes, rules: MulticlassStreamTests.rules)
+        #expect(gaps.filter { $0.contains("no multiclass outcomes") }.count == 3, "\(gaps)")
         // The predicted-class mix is the `@prediction` subject's categories, one count per prediction.
         guard case let .categorical(mix)? = document.profile.features[OutputSubject.prediction] else {
             Issue.record("no predicted-class mix in the profile")
