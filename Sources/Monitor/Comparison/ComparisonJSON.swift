@@ -232,19 +232,34 @@ extension DatasetComparison {
     }
 
     private static func writeMulticlassFairness(_ report: GroupAccuracyReport, into writer: inout JSONWriter) {
+        writeGroupedFairness(report.groups, key: \.key, excluded: report.excluded, minimumGroupSize: report.minimumGroupSize,
+                             into: &writer) { group, writer in
+            writer.member("count", group.rows)
+            writer.member("accuracy", group.accuracy)
+        } gaps: { writer in
+            for metric in MulticlassFairnessMetric.allCases { writer.member(metric.rawValue, metric.value(of: report)) }
+        }
+    }
+
+    /// A fairness object: its groups (each keyed by its values joined with ×, its members
+    /// written by `member`), then the gaps `gaps` writes, then the excluded groups and the
+    /// minimum group size.
+    private static func writeGroupedFairness<Group>(
+        _ groups: [Group], key: (Group) -> FairnessGroupKey, excluded: [FairnessGroupKey], minimumGroupSize: Int,
+        into writer: inout JSONWriter, members: (Group, inout JSONWriter) -> Void, gaps: (inout JSONWriter) -> Void
+    ) {
         writer.beginObject()
         writer.key("groups")
         writer.beginObject()
-        for group in report.groups {
-            writer.key(group.key.values.joined(separator: "×"))
+        for group in groups {
+            writer.key(key(group).values.joined(separator: "×"))
             writer.beginObject()
-            writer.member("count", group.rows)
-            writer.member("accuracy", group.accuracy)
+            members(group, &writer)
             writer.endObject()
         }
         writer.endObject()
-        for metric in MulticlassFairnessMetric.allCases { writer.member(metric.rawValue, metric.value(of: report)) }
-        writeExcluded(report.excluded, minimumGroupSize: report.minimumGroupSize, into: &writer)
+        gaps(&writer)
+        writeExcluded(excluded, minimumGroupSize: minimumGroupSize, into: &writer)
         writer.endObject()
     }
 
@@ -257,22 +272,15 @@ extension DatasetComparison {
     }
 
     private static func writeRegressionFairness(_ report: RegressionFairnessReport, into writer: inout JSONWriter) {
-        writer.beginObject()
-        writer.key("groups")
-        writer.beginObject()
-        for group in report.groups {
-            writer.key(group.key.values.joined(separator: "×"))
-            writer.beginObject()
+        writeGroupedFairness(report.groups, key: \.key, excluded: report.excluded, minimumGroupSize: report.minimumGroupSize,
+                             into: &writer) { group, writer in
             writer.member("count", group.count)
             writer.member("mae", group.meanAbsoluteError)
             writer.member("rmse", group.rootMeanSquaredError)
             writer.member("bias", group.bias)
-            writer.endObject()
+        } gaps: { writer in
+            for metric in RegressionFairnessMetric.allCases { writer.member(metric.rawValue, metric.value(of: report)) }
         }
-        writer.endObject()
-        for metric in RegressionFairnessMetric.allCases { writer.member(metric.rawValue, metric.value(of: report)) }
-        writeExcluded(report.excluded, minimumGroupSize: report.minimumGroupSize, into: &writer)
-        writer.endObject()
     }
 
     private static func writeFairness(_ report: FairnessReport, into writer: inout JSONWriter) {
