@@ -134,14 +134,9 @@ import Testing
     /// drift (PSI 0.41) must be caught, and nothing may fire on growing or biased errors,
     /// nor anything at all before the change. ~5 s in a debug build.
     @Test func carPriceRegressionWindowsFollowTheDataAndOnlyTheChangeFires() throws {
-        struct Effects: Decodable {
-            struct Model: Decodable { var mae_before_change, mae_after_change: Double }
-            struct Document: Decodable { var effects: Effects }
-            var model: Model
-        }
-        let (manifest, lines) = try Self.load("car_price")
+        struct Model: Decodable { var mae_before_change, mae_after_change: Double }
+        let (manifest, lines, model) = try Self.load("car_price", modelEffects: Model.self)
         #expect(lines.count == 80_000)
-        let effects = try Self.decodeManifest(Effects.Document.self, "car_price").effects
         var configuration = MonitorConfiguration()
         configuration.modelTypes = ModelTypes([manifest.model: .regression])
         let run = try Self.replay("car_price", lines, configuration: configuration, exampleRules: "regression.yaml")
@@ -150,8 +145,8 @@ import Testing
 
         // The windows' MAE, averaged either side of the change, is the manifest's (within 2 %).
         let mae = try Self.meansAroundChange(run, metric: "mae", manifest: manifest)
-        #expect(abs(mae.before / effects.model.mae_before_change - 1) <= 0.02, "MAE before \(mae.before)")
-        #expect(abs(mae.after / effects.model.mae_after_change - 1) <= 0.02, "MAE after \(mae.after)")
+        #expect(abs(mae.before / model.mae_before_change - 1) <= 0.02, "MAE before \(mae.before)")
+        #expect(abs(mae.after / model.mae_after_change - 1) <= 0.02, "MAE after \(mae.after)")
 
         let firings = Self.firings(run)
         let early = firings.filter { Self.windowEnd($0) <= manifest.change_start }.map { "\($0["rule"]!)/\($0["subject"] ?? "")" }
@@ -161,7 +156,7 @@ import Testing
         }
         let drift = try #require(Self.firstFiring("PredictionDrift", in: firings), "PredictionDrift never fired")
         #expect(drift - manifest.change_start <= 12 * 3_600_000, "PredictionDrift after \(GridReport.duration(drift - manifest.change_start))")
-        print("car price: MAE \(mae.before) before, \(mae.after) after (manifest \(effects.model.mae_before_change), \(effects.model.mae_after_change)); "
+        print("car price: MAE \(mae.before) before, \(mae.after) after (manifest \(model.mae_before_change), \(model.mae_after_change)); "
               + "PredictionDrift after \(GridReport.duration(drift - manifest.change_start)); firing: \(Set(firings.map { $0["rule"] as! String }).sorted())")
     }
 
@@ -171,14 +166,9 @@ import Testing
     /// declared: the model's type is inferred from its first prediction.
     @Test func creditCardMulticlassIsInferredAndItsAccuracyDropIsCaught() throws {
         struct Scores: Decodable { var accuracy, macro_f1: Double }
-        struct Effects: Decodable {
-            struct Model: Decodable { var before_change, after_change: Scores }
-            struct Document: Decodable { var effects: Effects }
-            var model: Model
-        }
-        let (manifest, lines) = try Self.load("credit_card")
+        struct Model: Decodable { var before_change, after_change: Scores }
+        let (manifest, lines, model) = try Self.load("credit_card", modelEffects: Model.self)
         #expect(lines.count == 80_000)
-        let effects = try Self.decodeManifest(Effects.Document.self, "credit_card").effects
         let run = try Self.replay("credit_card", lines, configuration: MonitorConfiguration(), exampleRules: "multiclass.yaml")
         #expect(run.deadLetters.isEmpty)
         #expect(run.engine.counters.predictions == 40_000)
@@ -193,10 +183,10 @@ import Testing
         var measured: [String] = []
         for (metric, expected) in [("accuracy", \Scores.accuracy), ("macro_f1", \Scores.macro_f1)] {
             let means = try Self.meansAroundChange(run, metric: metric, manifest: manifest)
-            #expect(abs(means.before - effects.model.before_change[keyPath: expected]) <= 0.02, "\(metric) before \(means.before)")
-            #expect(abs(means.after - effects.model.after_change[keyPath: expected]) <= 0.02, "\(metric) after \(means.after)")
-            measured.append("\(metric) \(means.before) before, \(means.after) after (manifest \(effects.model.before_change[keyPath: expected]), "
-                            + "\(effects.model.after_change[keyPath: expected]))")
+            #expect(abs(means.before - model.before_change[keyPath: expected]) <= 0.02, "\(metric) before \(means.before)")
+            #expect(abs(means.after - model.after_change[keyPath: expected]) <= 0.02, "\(metric) after \(means.after)")
+            measured.append("\(metric) \(means.before) before, \(means.after) after (manifest \(model.before_change[keyPath: expected]), "
+                            + "\(model.after_change[keyPath: expected]))")
         }
 
         let firings = Self.firings(run)
@@ -212,8 +202,20 @@ import Testing
               }.joined(separator: ", "))
     }
 
-    static func decodeManifest<Document: Decodable>(_ type: Document.Type, _ dataset: String) throws -> Document {
-        try JSONDecoder().decode(type, from: Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/public/\(dataset).manifest.json"))))
+    /// A manifest's `effects.model`.
+    struct ManifestEffects<Model: Decodable>: Decodable {
+        struct Effects: Decodable { var model: Model }
+        var effects: Effects
+    }
+
+    /// A dataset's manifest, its lines and the effects its manifest measures on the model
+    /// (`effects.model`, decoded as `Model`).
+    static func load<Model: Decodable>(_ dataset: String, modelEffects: Model.Type)
+        throws -> (manifest: Manifest, lines: [[UInt8]], model: Model) {
+        let (manifest, lines) = try load(dataset)
+        let document = try JSONDecoder().decode(
+            ManifestEffects<Model>.self, from: Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/public/\(dataset).manifest.json"))))
+        return (manifest, lines, document.effects.model)
     }
 
     /// Replays a dataset's lines with the default rules and one example rule file.
