@@ -23,12 +23,12 @@ urgent case on the phone is often read as routine) and fixtures/vectors/compare_
   (the others listed as excluded).
 """
 import json
-import pathlib
 
 import numpy as np
 from sklearn import metrics as skm
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from vector_io import ROOT, compact, group_fairness, maybe_label, write_lines, write_vectors
+
 CLASSES = ["urgent", "routine", "refer"]
 SHARES = [0.2, 0.5, 0.3]
 QUANTUM = 2.0 ** -12
@@ -62,12 +62,10 @@ def side(rng, n, prefix, path, start_ms, drifted=False):
         prediction["segment"] = {"channel": channel}
         events = [prediction]
         predictions += 1
-        if rng.random() < 0.9:
-            label = {"event": "label", "id": identifier, "ts": time + 500, "label": CLASSES[truth]}
-            events.insert(0 if rng.random() < 0.1 else 1, label)
+        if maybe_label(rng, events, identifier, time, CLASSES[truth]):
             labelled.append((CLASSES[truth], predicted, probabilities if with_probabilities else None, channel))
-        lines += [json.dumps(event, separators=(",", ":")) for event in events]
-    path.write_text("".join(line + "\n" for line in lines))
+        lines += [compact(event) for event in events]
+    write_lines(path, lines)
 
     y = np.array([row[0] for row in labelled])
     p = np.array([row[1] for row in labelled])
@@ -91,18 +89,8 @@ def side(rng, n, prefix, path, start_ms, drifted=False):
                for i, name in enumerate(labels)}
 
     groups = np.array([row[3] for row in labelled])
-    fairness = {"groups": {}}
-    eligible = []
-    for group in sorted(set(groups)):
-        inside = groups == group
-        accuracy = float(skm.accuracy_score(y[inside], p[inside]))
-        fairness["groups"][group] = {"count": int(inside.sum()), "accuracy": accuracy}
-        if inside.sum() >= MIN_GROUP_SIZE:
-            eligible.append(accuracy)
-    fairness["accuracy_difference"] = max(eligible) - min(eligible)
-    fairness["accuracy_ratio"] = min(eligible) / max(eligible)
-    fairness["excluded"] = sorted(g for g in set(groups) if (groups == g).sum() < MIN_GROUP_SIZE)
-    fairness["min_group_size"] = MIN_GROUP_SIZE
+    fairness = group_fairness(groups, lambda inside: {"accuracy": float(skm.accuracy_score(y[inside], p[inside]))},
+                              "accuracy", MIN_GROUP_SIZE)
     return metrics, classes, fairness
 
 
@@ -120,5 +108,5 @@ expected = {
     "min_group_size": MIN_GROUP_SIZE,
     "fairness": {"channel": current_fairness},
 }
-(ROOT / "fixtures" / "vectors" / "compare_multiclass.json").write_text(json.dumps(expected, indent=1) + "\n")
+write_vectors("compare_multiclass.json", expected)
 print(json.dumps(expected, indent=1))

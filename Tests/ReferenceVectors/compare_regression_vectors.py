@@ -21,24 +21,14 @@ fixtures/vectors/compare_regression.json:
   (the others listed as excluded).
 """
 import json
-import pathlib
 
 import numpy as np
 from scipy import stats
 from sklearn import metrics as skm
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-FLOOR = 1e-4
+from vector_io import ROOT, compact, group_fairness, maybe_label, psi, write_lines, write_vectors
+
 MIN_GROUP_SIZE = 50
-
-
-def psi(reference, current, bins=10):
-    edges = np.quantile(reference, [i / bins for i in range(1, bins)])
-    def proportions(values):
-        counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=bins)
-        return np.maximum(counts / len(values), FLOOR)
-    r, c = proportions(np.asarray(reference)), proportions(np.asarray(current))
-    return float(np.sum((c - r) * np.log(c / r)))
 
 
 def side(rng, n, prefix, error_sd, shift, path, start_ms, south_factor=1.0):
@@ -54,12 +44,10 @@ def side(rng, n, prefix, error_sd, shift, path, start_ms, south_factor=1.0):
         time = start_ms + 1000 * index
         events = [{"event": "prediction", "model": "house-price", "version": "v1", "id": identifier, "ts": time,
                    "features": {"f_area": area}, "prediction": predicted, "segment": {"region": region}}]
-        if rng.random() < 0.9:
-            label = {"event": "label", "id": identifier, "ts": time + 500, "label": price}
-            events.insert(0 if rng.random() < 0.1 else 1, label)
+        if maybe_label(rng, events, identifier, time, price):
             labelled.append((predicted, price, region))
-        lines += [json.dumps(event, separators=(",", ":")) for event in events]
-    path.write_text("".join(line + "\n" for line in lines))
+        lines += [compact(event) for event in events]
+    write_lines(path, lines)
     p = np.array([row[0] for row in labelled])
     y = np.array([row[1] for row in labelled])
     metrics = {
@@ -72,20 +60,10 @@ def side(rng, n, prefix, error_sd, shift, path, start_ms, south_factor=1.0):
         "label_coverage": len(labelled) / n,
     }
     groups = np.array([row[2] for row in labelled])
-    fairness = {"groups": {}}
-    eligible = []
-    for group in sorted(set(groups)):
-        inside = groups == group
-        mae = float(skm.mean_absolute_error(y[inside], p[inside]))
-        fairness["groups"][group] = {"count": int(inside.sum()), "mae": mae,
-                                     "rmse": float(np.sqrt(skm.mean_squared_error(y[inside], p[inside]))),
-                                     "bias": float(np.mean(p[inside] - y[inside]))}
-        if inside.sum() >= MIN_GROUP_SIZE:
-            eligible.append(mae)
-    fairness["mae_difference"] = max(eligible) - min(eligible)
-    fairness["mae_ratio"] = min(eligible) / max(eligible)
-    fairness["excluded"] = sorted(g for g in set(groups) if (groups == g).sum() < MIN_GROUP_SIZE)
-    fairness["min_group_size"] = MIN_GROUP_SIZE
+    fairness = group_fairness(groups, lambda inside: {"mae": float(skm.mean_absolute_error(y[inside], p[inside])),
+                                                      "rmse": float(np.sqrt(skm.mean_squared_error(y[inside], p[inside]))),
+                                                      "bias": float(np.mean(p[inside] - y[inside]))},
+                              "mae", MIN_GROUP_SIZE)
     return metrics, y - p, fairness
 
 
@@ -102,5 +80,5 @@ expected = {
     "min_group_size": MIN_GROUP_SIZE,
     "fairness": {"region": current_fairness},
 }
-(ROOT / "fixtures" / "vectors" / "compare_regression.json").write_text(json.dumps(expected, indent=1) + "\n")
+write_vectors("compare_regression.json", expected)
 print(json.dumps(expected, indent=1))

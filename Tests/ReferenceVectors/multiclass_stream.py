@@ -26,25 +26,15 @@ on the channels with at least 100 rows (the monitor's metric lines' minimum grou
 null with fewer than two). The first window is the stream reference.
 """
 
-import json
-import pathlib
-
 import numpy as np
 from sklearn import metrics as skm
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-START = 1_767_225_600_000  # 2026-01-01T00:00:00Z
-STEP = 40
-COUNT = 1_000
-CHANGE = START + 20_000
-LABEL_DELAY = 500
-PANE = 1_000
-PANES_PER_WINDOW = 10
+from vector_io import CHANGE, COUNT, START, STEP, add_labelled, window_gap, windows as window_masks, write_stream, write_vectors
+
 CLASSES = ["urgent", "routine", "refer"]
 SHARES = [0.2, 0.5, 0.3]
 BOOST = 2.2
 QUANTUM = 2.0 ** -12
-MINIMUM_GROUP_SIZE = 100
 
 rng = np.random.default_rng(14)
 lines = []  # (time, order, text)
@@ -69,12 +59,9 @@ for index in range(COUNT):
     prediction = {"event": "prediction", "model": "triage", "version": "v1", "id": identifier, "ts": time,
                   "features": {"f_age": age, "c_channel": channel}, "label_pred": CLASSES[predicted],
                   "probabilities": dict(zip(CLASSES, probabilities)), "segment": {"channel": channel}}
-    label = {"event": "label", "id": identifier, "ts": time + LABEL_DELAY, "label": CLASSES[truth]}
-    lines.append((time, 0, json.dumps(prediction, separators=(",", ":"))))
-    lines.append((time + LABEL_DELAY, 1, json.dumps(label, separators=(",", ":"))))
+    add_labelled(lines, time, prediction, CLASSES[truth])
     rows.append((time, CLASSES[truth], CLASSES[predicted], probabilities, channel))
-lines.sort(key=lambda line: (line[0], line[1]))
-(ROOT / "fixtures" / "streams" / "multiclass.jsonl").write_text("".join(text + "\n" for _, _, text in lines))
+write_stream("multiclass.jsonl", lines)
 
 times = np.array([row[0] for row in rows])
 truths = np.array([row[1] for row in rows])
@@ -82,10 +69,7 @@ predicted = np.array([row[2] for row in rows])
 probabilities = np.array([row[3] for row in rows])
 channels = np.array([row[4] for row in rows])
 windows = []
-for first in range(0, (COUNT * STEP) // PANE - PANES_PER_WINDOW + 1):
-    start = START + first * PANE
-    end = start + PANES_PER_WINDOW * PANE
-    inside = (times >= start) & (times < end)
+for start, end, inside in window_masks(times):
     y, p, matrix, groups = truths[inside], predicted[inside], probabilities[inside], channels[inside]
     labels = sorted(set(y) | set(p))
     per_class = skm.precision_recall_fscore_support(y, p, labels=labels, zero_division=0)
@@ -99,13 +83,10 @@ for first in range(0, (COUNT * STEP) // PANE - PANES_PER_WINDOW + 1):
     by_name = matrix[:, [CLASSES.index(name) for name in sorted(CLASSES)]]
     window["log_loss"] = float(skm.log_loss(y, by_name, labels=sorted(CLASSES)))
     window["brier"] = float(skm.brier_score_loss(y, by_name, labels=sorted(CLASSES)))
-    accuracies = [skm.accuracy_score(y[groups == g], p[groups == g])
-                  for g in sorted(set(groups)) if (groups == g).sum() >= MINIMUM_GROUP_SIZE]
-    window["accuracy_difference"] = float(max(accuracies) - min(accuracies)) if len(accuracies) >= 2 else None
-    window["accuracy_ratio"] = float(min(accuracies) / max(accuracies)) if len(accuracies) >= 2 else None
+    window["accuracy_difference"], window["accuracy_ratio"] = window_gap(skm.accuracy_score, y, p, groups)
     windows.append(window)
 vectors = {"change": CHANGE, "classes": CLASSES, "windows": windows}
-(ROOT / "fixtures" / "vectors" / "multiclass_stream.json").write_text(json.dumps(vectors, indent=1) + "\n")
+write_vectors("multiclass_stream.json", vectors)
 print(f"{len(lines)} lines; reference window accuracy {windows[0]['accuracy']:.3f}, urgent recall "
       f"{windows[0]['classes']['urgent']['recall']:.3f}; after the change accuracy {windows[-1]['accuracy']:.3f}, "
       f"urgent recall {windows[-1]['classes']['urgent']['recall']:.3f}, macro F1 {windows[0]['macro_f1']:.3f} -> {windows[-1]['macro_f1']:.3f}")

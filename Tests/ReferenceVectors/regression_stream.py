@@ -22,22 +22,13 @@ the regions with at least 100 rows (the monitor's metric lines' minimum group si
 with fewer than two such regions). The first window is the stream reference.
 """
 
-import json
-import pathlib
-
 import numpy as np
 from sklearn import metrics as skm
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-START = 1_767_225_600_000  # 2026-01-01T00:00:00Z
-STEP = 40
-COUNT = 1_000
-CHANGE = START + 20_000
+from vector_io import (CHANGE, COUNT, START, STEP, add_labelled, house_features, house_prediction, window_gap,
+                       windows as window_masks, write_stream, write_vectors)
+
 SHIFT = 25_000.0
-LABEL_DELAY = 500
-PANE = 1_000
-PANES_PER_WINDOW = 10
-MINIMUM_GROUP_SIZE = 100
 ERROR_SD = {"north": 6_000.0, "south": 12_000.0}
 
 rng = np.random.default_rng(20)
@@ -45,34 +36,23 @@ lines = []  # (time, order, text)
 rows = []   # (time, prediction, label)
 for index in range(COUNT):
     time = START + index * STEP
-    rooms = int(rng.integers(1, 7))
-    area = round(float(rng.normal(80, 25)), 1)
-    region = "north" if rng.random() < 0.5 else "south"
+    rooms, area, region = house_features(rng)
     price = round(200_000 + 10_000 * (rooms - 3.5) + 400 * (area - 80) + float(rng.normal(0, 8_000)), 2)
     predicted = price + float(rng.normal(0, ERROR_SD[region])) + (SHIFT if time >= CHANGE else 0.0)
     predicted = round(predicted, 2)
     identifier = f"h-{index}"
-    prediction = {"event": "prediction", "model": "house-price", "version": "v1", "id": identifier, "ts": time,
-                  "features": {"f_rooms": rooms, "f_area": area}, "prediction": predicted, "segment": {"region": region}}
-    label = {"event": "label", "id": identifier, "ts": time + LABEL_DELAY, "label": price}
-    lines.append((time, 0, json.dumps(prediction, separators=(",", ":"))))
-    lines.append((time + LABEL_DELAY, 1, json.dumps(label, separators=(",", ":"))))
+    add_labelled(lines, time, house_prediction(identifier, time, rooms, area, predicted, region), price)
     rows.append((time, predicted, price, region))
-lines.sort(key=lambda line: (line[0], line[1]))
-(ROOT / "fixtures" / "streams" / "regression.jsonl").write_text("".join(text + "\n" for _, _, text in lines))
+write_stream("regression.jsonl", lines)
 
 times = np.array([row[0] for row in rows])
 predictions = np.array([row[1] for row in rows])
 labels = np.array([row[2] for row in rows])
 regions = np.array([row[3] for row in rows])
 windows = []
-for first in range(0, (COUNT * STEP) // PANE - PANES_PER_WINDOW + 1):
-    start = START + first * PANE
-    end = start + PANES_PER_WINDOW * PANE
-    inside = (times >= start) & (times < end)
+for start, end, inside in window_masks(times):
     y, p, groups = labels[inside], predictions[inside], regions[inside]
-    errors = [skm.mean_absolute_error(y[groups == g], p[groups == g])
-              for g in sorted(set(groups)) if (groups == g).sum() >= MINIMUM_GROUP_SIZE]
+    difference, ratio = window_gap(skm.mean_absolute_error, y, p, groups)
     windows.append({
         "start": start, "end": end, "count": int(inside.sum()),
         "mae": float(skm.mean_absolute_error(y, p)),
@@ -80,10 +60,9 @@ for first in range(0, (COUNT * STEP) // PANE - PANES_PER_WINDOW + 1):
         "mape": float(skm.mean_absolute_percentage_error(y, p)),
         "bias": float(np.mean(p - y)),
         "r2": float(skm.r2_score(y, p)),
-        "mae_difference": float(max(errors) - min(errors)) if len(errors) >= 2 else None,
-        "mae_ratio": float(min(errors) / max(errors)) if len(errors) >= 2 else None,
+        "mae_difference": difference, "mae_ratio": ratio,
     })
 vectors = {"change": CHANGE, "shift": SHIFT, "windows": windows}
-(ROOT / "fixtures" / "vectors" / "regression_stream.json").write_text(json.dumps(vectors, indent=1) + "\n")
+write_vectors("regression_stream.json", vectors)
 print(f"{len(lines)} lines; reference window MAE {windows[0]['mae']:.1f}, bias {windows[0]['bias']:.1f}; "
       f"after the change MAE {windows[-1]['mae']:.1f}, bias {windows[-1]['bias']:.1f}")

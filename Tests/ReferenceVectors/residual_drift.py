@@ -25,23 +25,11 @@ against the first window's (the stream reference), and the PSI of the prediction
 the first window's over the same kind of deciles (which stays small).
 """
 
-import json
-import pathlib
-
 import numpy as np
 from scipy import stats
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-FLOOR = 1e-4
-
-
-def psi(reference, current, bins=10):
-    edges = np.quantile(reference, [i / bins for i in range(1, bins)])
-    def proportions(values):
-        counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=bins)
-        return np.maximum(counts / len(values), FLOOR)
-    r, c = proportions(np.asarray(reference)), proportions(np.asarray(current))
-    return float(np.sum((c - r) * np.log(c / r)))
+from vector_io import (CHANGE, COUNT, PANE, PANES_PER_WINDOW, START, STEP, add_labelled, house_features, house_prediction, psi,
+                       windows as window_masks, write_stream, write_vectors)
 
 
 def ks(reference, current):
@@ -62,49 +50,32 @@ sample("house errors of sd 20,000", house, rng.normal(0, 20_000, 300))
 sample("integer demand residuals", rng.integers(-4, 5, 500), np.concatenate([rng.integers(-4, 5, 200), rng.integers(0, 3, 150)]))
 sample("identical", house[:200], house[:200])
 
-START = 1_767_225_600_000  # 2026-01-01T00:00:00Z
-STEP = 40
-COUNT = 1_000
-CHANGE = START + 20_000
-LABEL_DELAY = 500
-PANE = 1_000
-PANES_PER_WINDOW = 10
 stream = np.random.default_rng(22)
 lines = []
 rows = []
 for index in range(COUNT):
     time = START + index * STEP
-    rooms = int(stream.integers(1, 7))
-    area = round(float(stream.normal(80, 25)), 1)
-    region = "north" if stream.random() < 0.5 else "south"
+    rooms, area, region = house_features(stream)
     predicted = round(200_000 + 10_000 * (rooms - 3.5) + 400 * (area - 80), 2)
     price = round(predicted + float(stream.normal(0, 20_000 if time >= CHANGE else 8_000)), 2)
     identifier = f"c-{index}"
-    prediction = {"event": "prediction", "model": "house-price", "version": "v1", "id": identifier, "ts": time,
-                  "features": {"f_rooms": rooms, "f_area": area}, "prediction": predicted, "segment": {"region": region}}
-    label = {"event": "label", "id": identifier, "ts": time + LABEL_DELAY, "label": price}
-    lines.append((time, 0, json.dumps(prediction, separators=(",", ":"))))
-    lines.append((time + LABEL_DELAY, 1, json.dumps(label, separators=(",", ":"))))
+    add_labelled(lines, time, house_prediction(identifier, time, rooms, area, predicted, region), price)
     rows.append((time, predicted, price))
-lines.sort(key=lambda line: (line[0], line[1]))
-(ROOT / "fixtures" / "streams" / "regression_concept.jsonl").write_text("".join(text + "\n" for _, _, text in lines))
+write_stream("regression_concept.jsonl", lines)
 
 times = np.array([row[0] for row in rows])
 predictions = np.array([row[1] for row in rows])
 residuals = np.array([row[2] - row[1] for row in rows])
 reference = (times >= START) & (times < START + PANES_PER_WINDOW * PANE)
 windows = []
-for first in range(1, (COUNT * STEP) // PANE - PANES_PER_WINDOW + 1):
-    start = START + first * PANE
-    end = start + PANES_PER_WINDOW * PANE
-    inside = (times >= start) & (times < end)
+for start, end, inside in window_masks(times, first=1):
     windows.append({"start": start, "end": end, "count": int(inside.sum()),
                     "residual_ks": ks(residuals[reference], residuals[inside]),
                     "residual_psi": psi(residuals[reference], residuals[inside]),
                     "prediction_psi": psi(predictions[reference], predictions[inside])})
 
 vectors = {"samples": samples, "stream": {"change": CHANGE, "windows": windows}}
-(ROOT / "fixtures" / "vectors" / "residual_drift.json").write_text(json.dumps(vectors, indent=1) + "\n")
+write_vectors("residual_drift.json", vectors)
 for s in samples:
     print(f"{s['name']}: ks {s['ks']:.4f} psi {s['psi']:.4f}")
 for w in windows:
