@@ -35,31 +35,15 @@ import Testing
         var windows: [Window]
     }
 
-    static let vectors = try! JSONDecoder().decode(
-        Vectors.self, from: Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/vectors/multiclass_stream.json"))))
-    static let rules = try! RuleLoader.load(paths: [RuleFixtures.path("rules/examples/multiclass.yaml")]).get()
+    static let vectors = StreamVectors.load(Vectors.self, "multiclass_stream.json")
+    static let rules = StreamVectors.exampleRules("multiclass.yaml")
 
     /// The stream fixtures' panes of 1 s, windows of 10 (250 predictions), every label
     /// awaited (coverage 1), triage a multiclass classifier.
-    static func configuration() -> MonitorConfiguration {
-        var configuration = StreamFixtures.configuration()
-        configuration.window = try! WindowSpec.eventTime(window: 10_000, slide: 1000, allowedLateness: 500, minimumEvents: 0)
-        configuration.modelTypes = ModelTypes(["triage": .multiclass])
-        configuration.labelReadiness.coverageThreshold = 1
-        return configuration
-    }
+    static func configuration() -> MonitorConfiguration { StreamVectors.configuration(model: "triage", .multiclass) }
 
     static func replay() throws -> StreamFixtures.Run {
-        try StreamFixtures.replay([StreamFixtures.path("multiclass.jsonl")], configuration: configuration(), rules: rules,
-                                  decoder: EventDecoder(modelTypes: configuration().modelTypes))
-    }
-
-    static func expectClose(_ computed: Double?, _ reference: Double, _ what: String) {
-        guard let computed else {
-            Issue.record("\(what): no value")
-            return
-        }
-        #expect(abs(computed - reference) <= 1e-9 * max(1, abs(reference)), "\(what): \(computed) vs \(reference)")
+        try StreamVectors.replay("multiclass.jsonl", configuration: configuration(), rules: rules)
     }
 
     /// Every performance window's accuracy, averages, per-class precision, recall and F1,
@@ -74,19 +58,10 @@ import Testing
             ("macro_precision", \.macroPrecision), ("macro_recall", \.macroRecall), ("log_loss", \.logLoss), ("brier", \.brier),
         ]
         for (name, path) in metrics {
-            let lines = run.metric(name, evaluation: "performance")
-            // Windows ending at 20 s (the first after the 10 s reference) to 40 s.
-            #expect(lines.count == 21, "\(name): \(lines.count) windows")
-            for (end, value) in lines {
-                Self.expectClose(value, path(try #require(references[end])), "\(name) window ending \(end)")
-            }
+            try StreamVectors.expectWindows(run, name, references: references, path)
         }
         for (metric, path) in [("accuracy_difference", \Vectors.Window.accuracyDifference), ("accuracy_ratio", \Vectors.Window.accuracyRatio)] {
-            let lines = run.metric(metric, evaluation: "performance", subject: "channel")
-            #expect(lines.count == 21, "\(metric): \(lines.count) windows")
-            for (end, value) in lines {
-                Self.expectClose(value, try #require(references[end]?[keyPath: path]), "\(metric) window ending \(end)")
-            }
+            try StreamVectors.expectWindows(run, metric, subject: "channel", references: references) { $0[keyPath: path] }
         }
         let perClass: [(String, (Vectors.ClassValues) -> Double)] = [("class_precision", \.precision), ("class_recall", \.recall), ("class_f1", \.f1)]
         for name in Self.vectors.classes {
@@ -94,7 +69,7 @@ import Testing
                 let lines = run.metric(metric, evaluation: "performance", subject: name)
                 #expect(lines.count == 21, "\(metric) of \(name): \(lines.count) windows")
                 for (end, value) in lines {
-                    Self.expectClose(value, path(try #require(references[end]?.classes[name])), "\(metric) of \(name), window ending \(end)")
+                    StreamVectors.expectClose(value, path(try #require(references[end]?.classes[name])), "\(metric) of \(name), window ending \(end)")
                 }
             }
             #expect(run.metric("class_calibration_error", evaluation: "performance", subject: name).allSatisfy { ($0.value ?? -1) >= 0 })

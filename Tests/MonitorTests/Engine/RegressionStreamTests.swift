@@ -26,23 +26,15 @@ import Testing
         var windows: [Window]
     }
 
-    static let vectors = try! JSONDecoder().decode(
-        Vectors.self, from: Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/vectors/regression_stream.json"))))
-    static let rules = try! RuleLoader.load(paths: [RuleFixtures.path("rules/examples/regression.yaml")]).get()
+    static let vectors = StreamVectors.load(Vectors.self, "regression_stream.json")
+    static let rules = StreamVectors.exampleRules("regression.yaml")
 
     /// The stream fixtures' panes of 1 s, windows of 10 (250 predictions, about 125 per
     /// region), every label awaited (coverage 1), house-price a regression model.
-    static func configuration() -> MonitorConfiguration {
-        var configuration = StreamFixtures.configuration()
-        configuration.window = try! WindowSpec.eventTime(window: 10_000, slide: 1000, allowedLateness: 500, minimumEvents: 0)
-        configuration.modelTypes = ModelTypes(["house-price": .regression])
-        configuration.labelReadiness.coverageThreshold = 1
-        return configuration
-    }
+    static func configuration() -> MonitorConfiguration { StreamVectors.configuration(model: "house-price", .regression) }
 
     static func replay() throws -> StreamFixtures.Run {
-        try StreamFixtures.replay([StreamFixtures.path("regression.jsonl")], configuration: configuration(), rules: rules,
-                                  decoder: EventDecoder(modelTypes: configuration().modelTypes))
+        try StreamVectors.replay("regression.jsonl", configuration: configuration(), rules: rules)
     }
 
     /// Every performance window's MAE, RMSE, MAPE, bias and R² is scikit-learn's on the
@@ -56,14 +48,7 @@ import Testing
             ("mae_difference", "region", \.maeDifference), ("mae_ratio", "region", \.maeRatio),
         ]
         for (name, subject, path) in metrics {
-            let lines = run.metric(name, evaluation: "performance", subject: subject)
-            // Windows ending at 20 s (the first after the 10 s reference) to 40 s.
-            #expect(lines.count == 21, "\(name): \(lines.count) windows")
-            for (end, value) in lines {
-                let reference = try #require(references[end].flatMap(path), "\(name) window ending \(end)")
-                let computed = try #require(value)
-                #expect(abs(computed - reference) <= 1e-9 * max(1, abs(reference)), "\(name) window ending \(end)")
-            }
+            try StreamVectors.expectWindows(run, name, subject: subject, references: references, path)
         }
         for line in run.lines(.metric) where line["metric"] as? String == "mae" {
             let end = (line["window_end"] as! NSNumber).int64Value

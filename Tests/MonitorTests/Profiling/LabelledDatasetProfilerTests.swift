@@ -132,12 +132,12 @@ import Testing
         for (name, value, expected) in [("accuracy", multiclass.accuracy, reference.accuracy), ("macro_f1", multiclass.macro?.f1, reference.macroF1),
                                         ("weighted_f1", multiclass.weighted?.f1, reference.weightedF1), ("log_loss", multiclass.logLoss, reference.logLoss),
                                         ("brier", multiclass.brierScore, reference.brier)] {
-            MulticlassStreamTests.expectClose(value, expected, name)
+            StreamVectors.expectClose(value, expected, name)
         }
         for metrics in multiclass.perClass {
             let expected = try #require(reference.classes[metrics.name])
-            MulticlassStreamTests.expectClose(metrics.recall, expected.recall, "recall of \(metrics.name)")
-            MulticlassStreamTests.expectClose(metrics.f1, expected.f1, "F1 of \(metrics.name)")
+            StreamVectors.expectClose(metrics.recall, expected.recall, "recall of \(metrics.name)")
+            StreamVectors.expectClose(metrics.f1, expected.f1, "F1 of \(metrics.name)")
         }
         #expect(outcomes.multiclassFairness.map(\.attributes) == [["channel"]] && outcomes.multiclassFairness[0].groups.count == 2)
 
@@ -173,7 +173,7 @@ import Testing
         }
         let macroF1 = try #require(firings.first { $0["rule"] as? String == "MacroF1Drop" })
         #expect((macroF1["reference"] as? [String: Any])?["profile_id"] as? String == "triage.json")
-        MulticlassStreamTests.expectClose((macroF1["threshold"] as? NSNumber)?.doubleValue, reference.macroF1 - 0.1, "MacroF1Drop threshold")
+        StreamVectors.expectClose((macroF1["threshold"] as? NSNumber)?.doubleValue, reference.macroF1 - 0.1, "MacroF1Drop threshold")
     }
 
     @Test func rulesTheProfileCannotServeAreReportedAtStart() throws {

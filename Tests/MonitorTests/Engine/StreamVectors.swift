@@ -1,0 +1,52 @@
+import DriftCore
+import Foundation
+import Testing
+@testable import Monitor
+
+/// What the end-to-end model-type stream tests share: their reference vectors
+/// (`fixtures/vectors/*`), their example rules, their configuration and replay, and the
+/// check of a window metric against the vectors.
+enum StreamVectors {
+    static func load<Vectors: Decodable>(_ type: Vectors.Type, _ name: String) -> Vectors {
+        try! JSONDecoder().decode(type, from: Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/vectors/" + name))))
+    }
+
+    static func exampleRules(_ name: String) -> RuleSet {
+        try! RuleLoader.load(paths: [RuleFixtures.path("rules/examples/" + name)]).get()
+    }
+
+    /// The stream fixtures' panes of 1 s, windows of 10 (250 predictions), every label
+    /// awaited (coverage 1), `model` declared as `type`.
+    static func configuration(model: String, _ type: ModelType) -> MonitorConfiguration {
+        var configuration = StreamFixtures.configuration()
+        configuration.window = try! WindowSpec.eventTime(window: 10_000, slide: 1000, allowedLateness: 500, minimumEvents: 0)
+        configuration.modelTypes = ModelTypes([model: type])
+        configuration.labelReadiness.coverageThreshold = 1
+        return configuration
+    }
+
+    static func replay(_ stream: String, configuration: MonitorConfiguration, rules: RuleSet) throws -> StreamFixtures.Run {
+        try StreamFixtures.replay([StreamFixtures.path(stream)], configuration: configuration, rules: rules,
+                                  decoder: EventDecoder(modelTypes: configuration.modelTypes))
+    }
+
+    static func expectClose(_ computed: Double?, _ reference: Double, _ what: String) {
+        guard let computed else {
+            Issue.record("\(what): no value")
+            return
+        }
+        #expect(abs(computed - reference) <= 1e-9 * max(1, abs(reference)), "\(what): \(computed) vs \(reference)")
+    }
+
+    /// `name` on `subject`, for the windows ending at 20 s (the first after the 10 s
+    /// reference) to 40 s, is the vectors' window of the same end (`references`) read by `path`.
+    static func expectWindows<Window>(_ run: StreamFixtures.Run, _ name: String, subject: String = "model",
+                                      references: [Int64: Window], _ path: (Window) -> Double?) throws {
+        let lines = run.metric(name, evaluation: "performance", subject: subject)
+        #expect(lines.count == 21, "\(name): \(lines.count) windows")
+        for (end, value) in lines {
+            let reference = references[end].flatMap(path)
+            expectClose(value, try #require(reference, "\(name) window ending \(end)"), "\(name) window ending \(end)")
+        }
+    }
+}
