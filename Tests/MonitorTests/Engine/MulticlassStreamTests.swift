@@ -35,24 +35,16 @@ import Testing
         var windows: [Window]
     }
 
-    static let vectors = StreamVectors.load(Vectors.self, "multiclass_stream.json")
-    static let rules = StreamVectors.exampleRules("multiclass.yaml")
-
     /// The stream fixtures' panes of 1 s, windows of 10 (250 predictions), every label
     /// awaited (coverage 1), triage a multiclass classifier.
-    static func configuration() -> MonitorConfiguration { StreamVectors.configuration(model: "triage", .multiclass) }
-
-    static func replay() throws -> StreamFixtures.Run {
-        try StreamVectors.replay("multiclass.jsonl", configuration: configuration(), rules: rules)
-    }
+    static let fixture = StreamVectors.Fixture<Vectors>(stream: "multiclass.jsonl", vectors: "multiclass_stream.json", rules: "multiclass.yaml",
+                                                       model: "triage", .multiclass)
 
     /// Every performance window's accuracy, averages, per-class precision, recall and F1,
     /// log loss and Brier score are scikit-learn's on the same predictions, over all of them;
     /// the channels' accuracy gap Fairlearn's definition on scikit-learn's accuracies.
     @Test func windowValuesMatchScikitLearn() throws {
-        let run = try Self.replay()
-        #expect(run.deadLetters.isEmpty)
-        let references = Dictionary(uniqueKeysWithValues: Self.vectors.windows.map { ($0.end, $0) })
+        let (run, references) = try Self.fixture.replayWindows(\.windows, end: \.end)
         let metrics: [(String, (Vectors.Window) -> Double)] = [
             ("accuracy", \.accuracy), ("macro_f1", \.macroF1), ("micro_f1", \.microF1), ("weighted_f1", \.weightedF1),
             ("macro_precision", \.macroPrecision), ("macro_recall", \.macroRecall), ("log_loss", \.logLoss), ("brier", \.brier),
@@ -64,7 +56,7 @@ import Testing
             try StreamVectors.expectWindows(run, metric, subject: "channel", references: references) { $0[keyPath: path] }
         }
         let perClass: [(String, (Vectors.ClassValues) -> Double)] = [("class_precision", \.precision), ("class_recall", \.recall), ("class_f1", \.f1)]
-        for name in Self.vectors.classes {
+        for name in Self.fixture.vectors.classes {
             for (metric, path) in perClass {
                 let lines = run.metric(metric, evaluation: "performance", subject: name)
                 #expect(lines.count == 21, "\(metric) of \(name): \(lines.count) windows")
@@ -88,8 +80,8 @@ import Testing
     /// of a window's urgent cases are missed, never before the change; recall alerts only
     /// for urgent (routine and refer keep theirs).
     @Test func alertsFireAfterTheChangeAndNotBefore() throws {
-        let change = Self.vectors.change
-        let firings = try Self.replay().lines(.alert).filter { $0["status"] as? String == "firing" }
+        let change = Self.fixture.vectors.change
+        let firings = try Self.fixture.replay().lines(.alert).filter { $0["status"] as? String == "firing" }
         func windowEnds(_ rule: String) -> [Int64] {
             firings.filter { $0["rule"] as? String == rule }.map { (($0["window"] as! [String: Any])["end"] as! NSNumber).int64Value }
         }
@@ -108,16 +100,16 @@ import Testing
     /// reference's) survives a checkpoint, taken twice in a row and as pages: an engine
     /// restored mid-stream emits exactly what the uninterrupted one does.
     @Test func aRestoredEngineContinuesExactly() throws {
-        let configuration = Self.configuration()
+        let configuration = Self.fixture.configuration
         let decoder = EventDecoder(modelTypes: configuration.modelTypes)
         let lines = try String(contentsOfFile: StreamFixtures.path("multiclass.jsonl"), encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
-        let whole = MonitorEngine(configuration: configuration, rules: Self.rules, decoder: decoder)
+        let whole = MonitorEngine(configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
         var expected: [String] = []
         for line in lines {
             line.withUnsafeBufferPointer { _ = whole.process(message: $0) }
             expected += whole.drainOutputs().map(\.json)
         }
-        let first = MonitorEngine(configuration: configuration, rules: Self.rules, decoder: decoder)
+        let first = MonitorEngine(configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
         var produced: [String] = []
         for line in lines[..<1_101] {
             line.withUnsafeBufferPointer { _ = first.process(message: $0) }
@@ -125,10 +117,10 @@ import Testing
         }
         let paged = first.checkpointWithoutJoinPages()
         let pages = Dictionary(uniqueKeysWithValues: paged.joinPages.map { ($0.number, first.joinPage($0.number)) })
-        let restored = try MonitorEngine(restoring: paged.state, joinPages: pages, configuration: configuration, rules: Self.rules, decoder: decoder)
+        let restored = try MonitorEngine(restoring: paged.state, joinPages: pages, configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
         let sameBytes = restored.checkpoint() == first.checkpoint()
         #expect(sameBytes, "a restored engine writes the checkpoint it was restored from")
-        let again = try MonitorEngine(restoring: restored.checkpoint(), configuration: configuration, rules: Self.rules, decoder: decoder)
+        let again = try MonitorEngine(restoring: restored.checkpoint(), configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
         for line in lines[1_101...] {
             line.withUnsafeBufferPointer { _ = again.process(message: $0) }
             produced += again.drainOutputs().map(\.json)
@@ -139,17 +131,17 @@ import Testing
         var binary = configuration
         binary.modelTypes = ModelTypes()
         #expect {
-            try MonitorEngine(restoring: first.checkpoint(), configuration: binary, rules: Self.rules)
+            try MonitorEngine(restoring: first.checkpoint(), configuration: binary, rules: Self.fixture.rules)
         } throws: { "\($0)".contains("model type: checkpoint has multiclass, expected binary") }
     }
 
     /// A prediction that does not fit its model's declared type is rejected with its reason,
     /// whether decoded or given decoded; a label that is not a class is counted, not scored.
     @Test func eventsOfTheWrongTypeAreRejectedOrCounted() {
-        var configuration = Self.configuration()
+        var configuration = Self.fixture.configuration
         configuration.modelTypes.declare("credit-risk", .binary)
-        let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
-        let time = Self.vectors.windows[0].start
+        let engine = MonitorEngine(configuration: configuration, rules: Self.fixture.rules)
+        let time = Self.fixture.vectors.windows[0].start
         let binary = PredictionEvent(model: "triage", version: "v1", id: "b", timestamp: time, score: 0.5, predictedLabel: 1)
         let multiclass = PredictionEvent(model: "credit-risk", version: "v1", id: "m", timestamp: time,
                                          output: .multiclass(class: "urgent", probabilities: ["urgent": 1]))
@@ -169,10 +161,10 @@ import Testing
     /// run summary: the same window values as declared; a later prediction of another type is
     /// rejected, through a checkpoint too; a declared type wins over what a prediction shows.
     @Test func anUndeclaredModelTakesItsFirstPredictionsType() throws {
-        var configuration = Self.configuration()
+        var configuration = Self.fixture.configuration
         configuration.modelTypes = ModelTypes()
-        let inferred = try StreamFixtures.replay([StreamFixtures.path("multiclass.jsonl")], configuration: configuration, rules: Self.rules)
-        let declared = try Self.replay()
+        let inferred = try StreamFixtures.replay([StreamFixtures.path("multiclass.jsonl")], configuration: configuration, rules: Self.fixture.rules)
+        let declared = try Self.fixture.replay()
         #expect(inferred.metric("macro_f1", evaluation: "performance").map(\.value) == declared.metric("macro_f1", evaluation: "performance").map(\.value))
         #expect(inferred.lines(.alert).count == declared.lines(.alert).count)
         let notices = inferred.lines(.notice).filter { $0["type"] as? String == "model_type_inferred" }
@@ -181,13 +173,13 @@ import Testing
         #expect(notices.first?["declare"] as? String == "models: {triage: {type: multiclass}}")
         #expect(notices.first?["skipped_rules"] as? [String] == [])
 
-        let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
-        let time = Self.vectors.windows[0].start
+        let engine = MonitorEngine(configuration: configuration, rules: Self.fixture.rules)
+        let time = Self.fixture.vectors.windows[0].start
         engine.process(.prediction(PredictionEvent(model: "triage", version: "v1", id: "a", timestamp: time, output: .multiclass(class: "refer", probabilities: nil))))
         #expect(engine.summaryLines().contains("model types inferred from first predictions (declare them in models: to make them firm): triage=multiclass"))
         let binary = PredictionEvent(model: "triage", version: "v2", id: "b", timestamp: time, score: 0.3, predictedLabel: 0)
         #expect(engine.process(.prediction(binary)) == .modelTypeMismatch(model: "triage", type: .multiclass, field: "score"))
-        let restored = try MonitorEngine(restoring: engine.checkpoint(), configuration: configuration, rules: Self.rules)
+        let restored = try MonitorEngine(restoring: engine.checkpoint(), configuration: configuration, rules: Self.fixture.rules)
         #expect(restored.modelTypes.inferred == ["triage": .multiclass])
         #expect(restored.process(.prediction(binary)) == .modelTypeMismatch(model: "triage", type: .multiclass, field: "score"))
         // A binary classifier is said only when rules that select it cannot judge it (as every
@@ -204,7 +196,7 @@ import Testing
         // Declared wins: a declared binary model's multiclass prediction is rejected, not inferred.
         var strict = configuration
         strict.modelTypes.declare("triage", .binary)
-        let declaredEngine = MonitorEngine(configuration: strict, rules: Self.rules)
+        let declaredEngine = MonitorEngine(configuration: strict, rules: Self.fixture.rules)
         #expect(declaredEngine.process(.prediction(PredictionEvent(model: "triage", version: "v1", id: "a", timestamp: time,
                                                                    output: .multiclass(class: "refer", probabilities: nil))))
             == .modelTypeMismatch(model: "triage", type: .binary, field: "label_pred"))
@@ -214,8 +206,8 @@ import Testing
     /// A version's classes are capped: labelled predictions naming a class beyond the first
     /// 50 are left out of performance and counted, in the run summary and `capped{classes}`.
     @Test func classesBeyondTheCapAreCounted() {
-        let engine = MonitorEngine(configuration: Self.configuration(), rules: Self.rules)
-        let time = Self.vectors.windows[0].start
+        let engine = MonitorEngine(configuration: Self.fixture.configuration, rules: Self.fixture.rules)
+        let time = Self.fixture.vectors.windows[0].start
         let cap = MulticlassOutcomeSummary.defaultMaximumClasses
         for index in 0..<(cap + 10) {
             let id = "t-\(index)"

@@ -26,23 +26,15 @@ import Testing
         var windows: [Window]
     }
 
-    static let vectors = StreamVectors.load(Vectors.self, "regression_stream.json")
-    static let rules = StreamVectors.exampleRules("regression.yaml")
-
     /// The stream fixtures' panes of 1 s, windows of 10 (250 predictions, about 125 per
     /// region), every label awaited (coverage 1), house-price a regression model.
-    static func configuration() -> MonitorConfiguration { StreamVectors.configuration(model: "house-price", .regression) }
-
-    static func replay() throws -> StreamFixtures.Run {
-        try StreamVectors.replay("regression.jsonl", configuration: configuration(), rules: rules)
-    }
+    static let fixture = StreamVectors.Fixture<Vectors>(stream: "regression.jsonl", vectors: "regression_stream.json", rules: "regression.yaml",
+                                                       model: "house-price", .regression)
 
     /// Every performance window's MAE, RMSE, MAPE, bias and R² is scikit-learn's on the
     /// same predictions, the regions' MAE gap Fairlearn's, and the window holds all of them.
     @Test func windowValuesMatchScikitLearn() throws {
-        let run = try Self.replay()
-        #expect(run.deadLetters.isEmpty)
-        let references = Dictionary(uniqueKeysWithValues: Self.vectors.windows.map { ($0.end, $0) })
+        let (run, references) = try Self.fixture.replayWindows(\.windows, end: \.end)
         let metrics: [(String, String, (Vectors.Window) -> Double?)] = [
             ("mae", "model", \.mae), ("rmse", "model", \.rmse), ("mape", "model", \.mape), ("bias", "model", \.bias), ("r2", "model", \.r2),
             ("mae_difference", "region", \.maeDifference), ("mae_ratio", "region", \.maeRatio),
@@ -65,8 +57,8 @@ import Testing
     /// predictions are shifted, never before the change; under-prediction never fires, nor
     /// the regions' MAE gap (the shift hits both regions alike).
     @Test func errorAlertsFireAfterTheBiasShiftAndNotBefore() throws {
-        let change = Self.vectors.change
-        let firings = try Self.replay().lines(.alert).filter { $0["status"] as? String == "firing" }
+        let change = Self.fixture.vectors.change
+        let firings = try Self.fixture.replay().lines(.alert).filter { $0["status"] as? String == "firing" }
         func windowEnds(_ rule: String) -> [Int64] {
             firings.filter { $0["rule"] as? String == rule }.map { (($0["window"] as! [String: Any])["end"] as! NSNumber).int64Value }
         }
@@ -82,10 +74,10 @@ import Testing
     /// drift rules apply to every type. Against a profile (whose outcomes are a binary
     /// classifier's), a relative regression condition can never be judged: said at start too.
     @Test func rulesOfAnotherModelTypeAreReportedAtStart() throws {
-        var configuration = Self.configuration()
+        var configuration = Self.fixture.configuration
         configuration.modelTypes.declare("credit-risk", .binary)
         var rules = StreamFixtures.defaultRules
-        rules.rules += Self.rules.rules
+        rules.rules += Self.fixture.rules.rules
         let gaps = MonitorEngine.modelTypeGaps(configuration: configuration, rules: rules)
         #expect(gaps.contains("rule AccuracyDrop (accuracy) does not apply to regression model house-price: it has no such metric (skipped for its versions)"))
         #expect(gaps.contains("rule MaeIncrease (mae) does not apply to binary model credit-risk: it has no such metric (skipped for its versions)"))
@@ -98,7 +90,7 @@ import Testing
         var profiler = try DatasetProfiler()
         profiler.add(PredictionEvent(model: "house-price", version: "v1", id: "h", timestamp: 0, output: .regression(1)))
         configuration.references.set(profiler.finish(), identifier: "houses.json", model: "house-price")
-        let referenceGaps = MonitorEngine.referenceGaps(configuration: configuration, rules: Self.rules)
+        let referenceGaps = MonitorEngine.referenceGaps(configuration: configuration, rules: Self.fixture.rules)
         // MaeIncrease, both bias rules, MaeGapBetweenGroups and ResidualDrift (the reference's
         // residuals); PredictionDrift's psi needs no outcomes.
         #expect(referenceGaps.count == 5)
@@ -136,8 +128,8 @@ import Testing
           - {name: BiasHigh, scope: model, metric: bias, condition: "> reference + 5000", min_samples: 50}
           - {name: BiasLow, scope: model, metric: bias, condition: "< reference - 5000", min_samples: 50}
         """).get()
-        let run = try StreamFixtures.replay([StreamFixtures.path("regression_concept.jsonl")], configuration: Self.configuration(), rules: rules,
-                                            decoder: EventDecoder(modelTypes: Self.configuration().modelTypes))
+        let run = try StreamFixtures.replay([StreamFixtures.path("regression_concept.jsonl")], configuration: Self.fixture.configuration, rules: rules,
+                                            decoder: EventDecoder(modelTypes: Self.fixture.configuration.modelTypes))
         #expect(run.deadLetters.isEmpty)
         let references = Dictionary(uniqueKeysWithValues: vectors.windows.map { ($0.end, $0) })
         // KS at the bucket bounds misses at most the residuals sharing a bucket (measured: one
@@ -169,7 +161,7 @@ import Testing
     /// and naming it — in the counts, the notice and the summary — rather than as "too few
     /// samples (median 0)"; a rule on an attribute they carry is judged as before.
     @Test func aFairnessRuleOnAnAbsentAttributeIsSkippedNamingIt() throws {
-        var configuration = Self.configuration()
+        var configuration = Self.fixture.configuration
         configuration.blindNoticeAfter = 3
         let rules = try RuleFixtures.load("""
         rules:
@@ -194,9 +186,9 @@ import Testing
     /// A prediction that does not fit its model's declared type is rejected with its
     /// reason, whether decoded or given decoded; nothing else of the run is lost.
     @Test func anEventOfTheWrongTypeIsRejected() {
-        var configuration = Self.configuration()
+        var configuration = Self.fixture.configuration
         configuration.modelTypes.declare("credit-risk", .binary)
-        let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
+        let engine = MonitorEngine(configuration: configuration, rules: Self.fixture.rules)
         let binary = PredictionEvent(model: "house-price", version: "v1", id: "b", timestamp: 1_767_225_600_000, score: 0.5, predictedLabel: 1)
         let regression = PredictionEvent(model: "credit-risk", version: "v1", id: "r", timestamp: 1_767_225_600_000, output: .regression(3))
         #expect(engine.process(.prediction(binary)) == .modelTypeMismatch(model: "house-price", type: .regression, field: "score"))
@@ -211,7 +203,7 @@ import Testing
     /// A binary classifier's label must be 0 or 1: a number joined to its prediction (read
     /// as such while some model is a regression model) is counted, not scored.
     @Test func aBinaryClassifiersLabelThatIsNotAClassIsCounted() {
-        let engine = MonitorEngine(configuration: Self.configuration(), rules: Self.rules)
+        let engine = MonitorEngine(configuration: Self.fixture.configuration, rules: Self.fixture.rules)
         let time: Int64 = 1_767_225_600_000
         engine.process(.prediction(PredictionEvent(model: "credit-risk", version: "v1", id: "c", timestamp: time, score: 0.4, predictedLabel: 0)))
         engine.process(.label(LabelEvent(id: "c", timestamp: time + 10, value: .value(2.5))))
@@ -222,22 +214,22 @@ import Testing
     /// The regression state (pending values, panes' summaries, the reference's) survives a
     /// checkpoint: an engine restored mid-stream emits exactly what the uninterrupted one does.
     @Test func aRestoredEngineContinuesExactly() throws {
-        let configuration = Self.configuration()
+        let configuration = Self.fixture.configuration
         let decoder = EventDecoder(modelTypes: configuration.modelTypes)
         let lines = try String(contentsOfFile: StreamFixtures.path("regression.jsonl"), encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
-        let whole = MonitorEngine(configuration: configuration, rules: Self.rules, decoder: decoder)
+        let whole = MonitorEngine(configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
         var expected: [String] = []
         for line in lines {
             line.withUnsafeBufferPointer { _ = whole.process(message: $0) }
             expected += whole.drainOutputs().map(\.json)
         }
-        let first = MonitorEngine(configuration: configuration, rules: Self.rules, decoder: decoder)
+        let first = MonitorEngine(configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
         var produced: [String] = []
         for line in lines[..<1_100] {
             line.withUnsafeBufferPointer { _ = first.process(message: $0) }
             produced += first.drainOutputs().map(\.json)
         }
-        let restored = try MonitorEngine(restoring: first.checkpoint(), configuration: configuration, rules: Self.rules, decoder: decoder)
+        let restored = try MonitorEngine(restoring: first.checkpoint(), configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
         for line in lines[1_100...] {
             line.withUnsafeBufferPointer { _ = restored.process(message: $0) }
             produced += restored.drainOutputs().map(\.json)
@@ -248,7 +240,7 @@ import Testing
         var binary = configuration
         binary.modelTypes = ModelTypes()
         #expect {
-            try MonitorEngine(restoring: first.checkpoint(), configuration: binary, rules: Self.rules)
+            try MonitorEngine(restoring: first.checkpoint(), configuration: binary, rules: Self.fixture.rules)
         } throws: { "\($0)".contains("model type: checkpoint has regression, expected binary") }
     }
 }

@@ -7,6 +7,34 @@ import Testing
 /// (`fixtures/vectors/*`), their example rules, their configuration and replay, and the
 /// check of a window metric against the vectors.
 enum StreamVectors {
+    /// A stream test suite's fixture: `fixtures/streams/<stream>` replayed under
+    /// `rules/examples/<rules>` with `model` declared as `type`, and its reference vectors
+    /// `fixtures/vectors/<vectors>`.
+    struct Fixture<Vectors: Decodable & Sendable>: Sendable {
+        let stream: String
+        let vectors: Vectors
+        let rules: RuleSet
+        let configuration: MonitorConfiguration
+
+        init(stream: String, vectors: String, rules: String, model: String, _ type: ModelType) {
+            self.stream = stream
+            self.vectors = load(Vectors.self, vectors)
+            self.rules = exampleRules(rules)
+            configuration = StreamVectors.configuration(model: model, type)
+        }
+
+        func replay() throws -> StreamFixtures.Run {
+            try StreamVectors.replay(stream, configuration: configuration, rules: rules)
+        }
+
+        /// Replays, expecting no dead letters; the run and the vectors' windows by their end.
+        func replayWindows<Window>(_ windows: (Vectors) -> [Window], end: (Window) -> Int64) throws -> (StreamFixtures.Run, [Int64: Window]) {
+            let run = try replay()
+            #expect(run.deadLetters.isEmpty)
+            return (run, Dictionary(uniqueKeysWithValues: windows(vectors).map { (end($0), $0) }))
+        }
+    }
+
     static func load<Vectors: Decodable>(_ type: Vectors.Type, _ name: String) -> Vectors {
         try! JSONDecoder().decode(type, from: Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/vectors/" + name))))
     }

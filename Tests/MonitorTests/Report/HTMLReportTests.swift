@@ -103,10 +103,10 @@ import Testing
     /// watches them, residual drift and the regions' MAE gap in their sections, the residual
     /// distribution under performance; renders in Chromium without errors.
     @Test func aRegressionModelsPerformanceIsCharted() throws {
-        let run = try RegressionStreamTests.replay()
+        let run = try RegressionStreamTests.fixture.replay()
         var history = HistoryCollector()
         for output in run.outputs { history.add(AnalysisRecord(output)) }
-        var report = HTMLReport(title: "regression", inputs: ["regression.jsonl"], history: history, rules: RegressionStreamTests.rules,
+        var report = HTMLReport(title: "regression", inputs: ["regression.jsonl"], history: history, rules: RegressionStreamTests.fixture.rules,
                                 activity: run.engine.ruleActivity)
         var residuals = ResidualDistributions(reference: nil)
         for event in try ResidualDistributionsTests.events() { residuals.add(event) }
@@ -136,10 +136,10 @@ import Testing
     /// performance section all the same, the per-class recall of every class and the log loss
     /// there too, the accuracy ratio under fairness; renders in Chromium without errors.
     @Test func aMulticlassModelsPerformanceIsCharted() throws {
-        let run = try MulticlassStreamTests.replay()
+        let run = try MulticlassStreamTests.fixture.replay()
         var history = HistoryCollector()
         for output in run.outputs { history.add(AnalysisRecord(output)) }
-        var rules = MulticlassStreamTests.rules
+        var rules = MulticlassStreamTests.fixture.rules
         rules.rules.removeAll { ["MulticlassAccuracyDrop", "MacroF1Drop"].contains($0.name) }
         #expect(!rules.rules.contains { ["accuracy", "macro_f1"].contains($0.metric.name.rawValue) })
         let html = HTMLReport(title: "multiclass", inputs: ["multiclass.jsonl"], history: history, rules: rules,

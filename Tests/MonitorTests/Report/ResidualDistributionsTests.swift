@@ -8,7 +8,7 @@ import Testing
 @Suite struct ResidualDistributionsTests {
     static func events() throws -> [MonitorEvent] {
         var options = DatasetOptions()
-        options.decoder = EventDecoder(modelTypes: RegressionStreamTests.configuration().modelTypes)
+        options.decoder = EventDecoder(modelTypes: RegressionStreamTests.fixture.configuration.modelTypes)
         var events: [MonitorEvent] = []
         try DatasetReader.read(path: StreamFixtures.path("regression.jsonl"), options: options) { events.append($0) }
         return events
@@ -55,7 +55,7 @@ import Testing
         let events = try Self.events()
         let early = events.filter { event in
             switch event {
-            case let .prediction(prediction): prediction.timestamp < RegressionStreamTests.vectors.windows[0].end
+            case let .prediction(prediction): prediction.timestamp < RegressionStreamTests.fixture.vectors.windows[0].end
             case .label: true
             }
         }
