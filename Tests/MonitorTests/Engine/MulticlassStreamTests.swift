@@ -101,38 +101,19 @@ import Testing
     /// restored mid-stream emits exactly what the uninterrupted one does.
     @Test func aRestoredEngineContinuesExactly() throws {
         let configuration = Self.fixture.configuration
-        let decoder = EventDecoder(modelTypes: configuration.modelTypes)
-        let lines = try String(contentsOfFile: StreamFixtures.path("multiclass.jsonl"), encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
-        let whole = MonitorEngine(configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
-        var expected: [String] = []
-        for line in lines {
-            line.withUnsafeBufferPointer { _ = whole.process(message: $0) }
-            expected += whole.drainOutputs().map(\.json)
-        }
-        let first = MonitorEngine(configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
-        var produced: [String] = []
-        for line in lines[..<1_101] {
-            line.withUnsafeBufferPointer { _ = first.process(message: $0) }
-            produced += first.drainOutputs().map(\.json)
-        }
+        let (lines, decoder, expected, first, firstOutputs) = try Self.fixture.interrupted(at: 1_101)
+        var produced = firstOutputs
         let paged = first.checkpointWithoutJoinPages()
         let pages = Dictionary(uniqueKeysWithValues: paged.joinPages.map { ($0.number, first.joinPage($0.number)) })
         let restored = try MonitorEngine(restoring: paged.state, joinPages: pages, configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
         let sameBytes = restored.checkpoint() == first.checkpoint()
         #expect(sameBytes, "a restored engine writes the checkpoint it was restored from")
         let again = try MonitorEngine(restoring: restored.checkpoint(), configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
-        for line in lines[1_101...] {
-            line.withUnsafeBufferPointer { _ = again.process(message: $0) }
-            produced += again.drainOutputs().map(\.json)
-        }
+        produced += StreamVectors.feed(again, lines[1_101...])
         #expect(produced == expected)
         #expect(expected.contains { $0.contains(#""rule":"ClassRecallDrop""#) })
         // Its panes hold multiclass summaries: restoring them for a binary classifier is refused, saying why.
-        var binary = configuration
-        binary.modelTypes = ModelTypes()
-        #expect {
-            try MonitorEngine(restoring: first.checkpoint(), configuration: binary, rules: Self.fixture.rules)
-        } throws: { "\($0)".contains("model type: checkpoint has multiclass, expected binary") }
+        Self.fixture.expectRefusedForBinary(first, checkpointing: "multiclass")
     }
 
     /// A prediction that does not fit its model's declared type is rejected with its reason,

@@ -215,32 +215,13 @@ import Testing
     /// checkpoint: an engine restored mid-stream emits exactly what the uninterrupted one does.
     @Test func aRestoredEngineContinuesExactly() throws {
         let configuration = Self.fixture.configuration
-        let decoder = EventDecoder(modelTypes: configuration.modelTypes)
-        let lines = try String(contentsOfFile: StreamFixtures.path("regression.jsonl"), encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
-        let whole = MonitorEngine(configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
-        var expected: [String] = []
-        for line in lines {
-            line.withUnsafeBufferPointer { _ = whole.process(message: $0) }
-            expected += whole.drainOutputs().map(\.json)
-        }
-        let first = MonitorEngine(configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
-        var produced: [String] = []
-        for line in lines[..<1_100] {
-            line.withUnsafeBufferPointer { _ = first.process(message: $0) }
-            produced += first.drainOutputs().map(\.json)
-        }
+        let (lines, decoder, expected, first, firstOutputs) = try Self.fixture.interrupted(at: 1_100)
+        var produced = firstOutputs
         let restored = try MonitorEngine(restoring: first.checkpoint(), configuration: configuration, rules: Self.fixture.rules, decoder: decoder)
-        for line in lines[1_100...] {
-            line.withUnsafeBufferPointer { _ = restored.process(message: $0) }
-            produced += restored.drainOutputs().map(\.json)
-        }
+        produced += StreamVectors.feed(restored, lines[1_100...])
         #expect(produced == expected)
         #expect(expected.contains { $0.contains(#""rule":"MaeIncrease""#) })
         // Its panes hold regression summaries: restoring them for a binary classifier is refused, saying why.
-        var binary = configuration
-        binary.modelTypes = ModelTypes()
-        #expect {
-            try MonitorEngine(restoring: first.checkpoint(), configuration: binary, rules: Self.fixture.rules)
-        } throws: { "\($0)".contains("model type: checkpoint has regression, expected binary") }
+        Self.fixture.expectRefusedForBinary(first, checkpointing: "regression")
     }
 }

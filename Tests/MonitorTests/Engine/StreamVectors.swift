@@ -27,12 +27,45 @@ enum StreamVectors {
             try StreamVectors.replay(stream, configuration: configuration, rules: rules)
         }
 
+        /// The stream's lines, what an engine fed all of them emits (`expected`), and an engine
+        /// fed the first `cut` of them (`first`) with what it emitted (`produced`).
+        func interrupted(at cut: Int) throws
+            -> (lines: [[UInt8]], decoder: EventDecoder, expected: [String], first: MonitorEngine, produced: [String]) {
+            let decoder = EventDecoder(modelTypes: configuration.modelTypes)
+            let lines = try String(contentsOfFile: StreamFixtures.path(stream), encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
+            let whole = MonitorEngine(configuration: configuration, rules: rules, decoder: decoder)
+            let expected = StreamVectors.feed(whole, lines[...])
+            let first = MonitorEngine(configuration: configuration, rules: rules, decoder: decoder)
+            let produced = StreamVectors.feed(first, lines[..<cut])
+            return (lines, decoder, expected, first, produced)
+        }
+
+        /// A checkpoint of `engine` (whose panes hold `type`'s summaries) is refused for a
+        /// binary classifier, saying why.
+        func expectRefusedForBinary(_ engine: MonitorEngine, checkpointing type: String) {
+            var binary = configuration
+            binary.modelTypes = ModelTypes()
+            #expect {
+                try MonitorEngine(restoring: engine.checkpoint(), configuration: binary, rules: rules)
+            } throws: { "\($0)".contains("model type: checkpoint has \(type), expected binary") }
+        }
+
         /// Replays, expecting no dead letters; the run and the vectors' windows by their end.
         func replayWindows<Window>(_ windows: (Vectors) -> [Window], end: (Window) -> Int64) throws -> (StreamFixtures.Run, [Int64: Window]) {
             let run = try replay()
             #expect(run.deadLetters.isEmpty)
             return (run, Dictionary(uniqueKeysWithValues: windows(vectors).map { (end($0), $0) }))
         }
+    }
+
+    /// Feeds `engine` `lines`; what it emits.
+    static func feed(_ engine: MonitorEngine, _ lines: ArraySlice<[UInt8]>) -> [String] {
+        var outputs: [String] = []
+        for line in lines {
+            line.withUnsafeBufferPointer { _ = engine.process(message: $0) }
+            outputs += engine.drainOutputs().map(\.json)
+        }
+        return outputs
     }
 
     static func load<Vectors: Decodable>(_ type: Vectors.Type, _ name: String) -> Vectors {
