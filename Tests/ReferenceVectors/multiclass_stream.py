@@ -29,7 +29,8 @@ null with fewer than two). The first window is the stream reference.
 import numpy as np
 from sklearn import metrics as skm
 
-from vector_io import CHANGE, COUNT, START, STEP, add_labelled, window_gap, windows as window_masks, write_stream, write_vectors
+from vector_io import (CHANGE, COUNT, START, STEP, add_labelled, columns, window_gap, windows as window_masks, write_stream,
+                       write_vectors)
 
 CLASSES = ["urgent", "routine", "refer"]
 SHARES = [0.2, 0.5, 0.3]
@@ -63,11 +64,7 @@ for index in range(COUNT):
     rows.append((time, CLASSES[truth], CLASSES[predicted], probabilities, channel))
 write_stream("multiclass.jsonl", lines)
 
-times = np.array([row[0] for row in rows])
-truths = np.array([row[1] for row in rows])
-predicted = np.array([row[2] for row in rows])
-probabilities = np.array([row[3] for row in rows])
-channels = np.array([row[4] for row in rows])
+times, truths, predicted, probabilities, channels = columns(rows)
 windows = []
 for start, end, inside in window_masks(times):
     y, p, matrix, groups = truths[inside], predicted[inside], probabilities[inside], channels[inside]

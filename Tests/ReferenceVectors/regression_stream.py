@@ -25,7 +25,7 @@ with fewer than two such regions). The first window is the stream reference.
 import numpy as np
 from sklearn import metrics as skm
 
-from vector_io import (CHANGE, COUNT, START, STEP, add_labelled, house_features, house_prediction, window_gap,
+from vector_io import (CHANGE, COUNT, START, STEP, add_labelled, columns, house_features, house_prediction, window_gap,
                        windows as window_masks, write_stream, write_vectors)
 
 SHIFT = 25_000.0
@@ -45,10 +45,7 @@ for index in range(COUNT):
     rows.append((time, predicted, price, region))
 write_stream("regression.jsonl", lines)
 
-times = np.array([row[0] for row in rows])
-predictions = np.array([row[1] for row in rows])
-labels = np.array([row[2] for row in rows])
-regions = np.array([row[3] for row in rows])
+times, predictions, labels, regions = columns(rows)
 windows = []
 for start, end, inside in window_masks(times):
     y, p, groups = labels[inside], predictions[inside], regions[inside]

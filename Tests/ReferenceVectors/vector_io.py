@@ -74,6 +74,11 @@ def window_gap(metric, y, p, groups):
     return float(max(values) - min(values)), float(min(values) / max(values))
 
 
+def columns(rows):
+    """The rows' columns, each a numpy array."""
+    return [np.array(column) for column in zip(*rows)]
+
+
 def house_features(rng):
     """A house's rooms (1-6), area (m2, to 0.1) and region (north or south, evenly)."""
     rooms = int(rng.integers(1, 7))
