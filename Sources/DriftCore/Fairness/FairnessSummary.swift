@@ -32,48 +32,36 @@ public struct FairnessGroupKey: Hashable, Comparable, Sendable, CustomStringConv
 /// wrong number of attribute values is rejected and counted in ``rejectedPredictionCount``.
 /// Memory: per group, the key plus a summary (with the default `scoreBins = 0`, about
 /// 500 bytes). Update: one dictionary lookup, no allocation unless the group is new.
-public struct FairnessSummary: Equatable, Sendable {
+public struct FairnessSummary: GroupTableSummary, Equatable, Sendable {
     public static let defaultMaximumGroups = 1000
 
-    /// Names of the sensitive attributes, in key order.
-    public let attributes: [String]
-    public let maximumGroups: Int
     /// Score-histogram bins per group (0: none; the fairness metrics need no scores).
     public let scoreBins: Int
-    public private(set) var groups: [FairnessGroupKey: BinaryOutcomeSummary] = [:]
-    /// Predictions of groups that did not fit under `maximumGroups`.
-    public private(set) var overflowPredictionCount: UInt64 = 0
-    /// Predictions whose key did not have one value per attribute.
-    public private(set) var rejectedPredictionCount: UInt64 = 0
+    /// The groups and their summaries (see ``GroupTableSummary`` for the forwarded properties).
+    public private(set) var table: GroupTable<BinaryOutcomeSummary>
     /// An empty group summary, copied when a group first appears.
     private let emptyGroup: BinaryOutcomeSummary
+
+    /// Predictions of groups that did not fit under `maximumGroups`.
+    public var overflowPredictionCount: UInt64 { table.overflowCount }
+    /// Predictions whose key did not have one value per attribute.
+    public var rejectedPredictionCount: UInt64 { table.rejectedCount }
 
     public init(attributes: [String], maximumGroups: Int = defaultMaximumGroups, scoreBins: Int = 0)
         throws(OutcomeSummaryError)
     {
-        guard !attributes.isEmpty else { throw .invalidConfiguration("at least one sensitive attribute is needed") }
-        guard maximumGroups >= 1 else { throw .invalidConfiguration("maximumGroups must be at least 1") }
-        self.attributes = attributes
-        self.maximumGroups = maximumGroups
+        table = try GroupTable(attributes: attributes, maximumGroups: maximumGroups)
         self.scoreBins = scoreBins
         emptyGroup = try BinaryOutcomeSummary(scoreBins: scoreBins)
     }
 
     /// Records one prediction of `group`; `label` is nil while the outcome is unknown.
     public mutating func record(group: FairnessGroupKey, label: Bool?, predicted: Bool, score: Double? = nil) {
-        guard group.values.count == attributes.count else {
-            rejectedPredictionCount += 1
-            return
-        }
-        if let index = groups.index(forKey: group) {
-            Self.record(into: &groups.values[index], label: label, predicted: predicted, score: score)
-        } else if groups.count < maximumGroups {
+        table.record(rows: 1, in: group, new: {
             var summary = emptyGroup
             Self.record(into: &summary, label: label, predicted: predicted, score: score)
-            groups[group] = summary
-        } else {
-            overflowPredictionCount += 1
-        }
+            return summary
+        }, update: { Self.record(into: &$0, label: label, predicted: predicted, score: score) })
     }
 
     private static func record(into summary: inout BinaryOutcomeSummary, label: Bool?, predicted: Bool, score: Double?) {
@@ -87,68 +75,35 @@ public struct FairnessSummary: Equatable, Sendable {
     /// Adds `other`'s groups (another pane of the same window). Groups that no longer fit
     /// under `maximumGroups` go to the overflow count.
     public mutating func merge(_ other: FairnessSummary) throws(OutcomeSummaryError) {
-        guard other.attributes == attributes else {
-            throw .incompatibleMerge("sensitive attributes \(attributes) and \(other.attributes)")
-        }
+        try table.checkMergeable(with: other.table)
         guard other.scoreBins == scoreBins else { throw .incompatibleMerge("score bins \(scoreBins) and \(other.scoreBins)") }
-        if groups.count + other.groups.count <= maximumGroups {
-            for (key, summary) in other.groups { try mergeGroup(key, summary) }
-        } else {
-            // Under the cap, which groups get in must not depend on hash order.
-            for (key, summary) in other.groups.sorted(by: { $0.key < $1.key }) { try mergeGroup(key, summary) }
-        }
-        overflowPredictionCount += other.overflowPredictionCount
-        rejectedPredictionCount += other.rejectedPredictionCount
+        try table.merge(other.table)
     }
+}
 
-    private mutating func mergeGroup(_ key: FairnessGroupKey, _ summary: BinaryOutcomeSummary) throws(OutcomeSummaryError) {
-        if let index = groups.index(forKey: key) {
-            try groups.values[index].merge(summary)
-        } else if groups.count < maximumGroups {
-            groups[key] = summary
-        } else {
-            overflowPredictionCount += summary.predictionCount
-        }
-    }
+extension BinaryOutcomeSummary: GroupTableEntry {
+    /// Labelled and unlabelled predictions.
+    public var groupRowCount: UInt64 { predictionCount }
 }
 
 extension FairnessSummary: BinaryCodable {
     public func encode(to writer: inout BinaryWriter) {
-        writer.writeCount(attributes.count)
-        for attribute in attributes { writer.write(attribute) }
-        writer.writeCount(maximumGroups)
+        table.encodeHeader(to: &writer)
         writer.writeCount(scoreBins)
-        writer.writeVarint(overflowPredictionCount)
-        writer.writeVarint(rejectedPredictionCount)
-        writer.writeCount(groups.count)
-        for (key, summary) in groups.sorted(by: { $0.key < $1.key }) {
-            for value in key.values { writer.write(value) }
-            summary.encode(to: &writer)
-        }
+        table.encodeBody(to: &writer)
     }
 
     public init(from reader: inout BinaryReader) throws {
-        let attributeCount = try reader.readCount(maximum: reader.remaining)
-        var attributes: [String] = []
-        for _ in 0..<attributeCount { attributes.append(try reader.readString()) }
-        do {
-            try self.init(attributes: attributes, maximumGroups: try reader.readCount(), scoreBins: try reader.readCount())
-        } catch let error as OutcomeSummaryError {
-            throw SerializationError.invalidValue(error.description)
+        let (attributes, maximumGroups) = try GroupTable<BinaryOutcomeSummary>.readHeader(from: &reader)
+        let scoreBins = try reader.readCount()
+        self = try GroupTable<BinaryOutcomeSummary>.decoding { () throws(OutcomeSummaryError) in
+            try FairnessSummary(attributes: attributes, maximumGroups: maximumGroups, scoreBins: scoreBins)
         }
-        overflowPredictionCount = try reader.readVarint()
-        rejectedPredictionCount = try reader.readVarint()
+        try table.readCounts(from: &reader)
         _ = try BinaryOutcomeSummary.boundedTotal([overflowPredictionCount, rejectedPredictionCount])
-        let groupCount = try reader.readCount(maximum: min(maximumGroups, reader.remaining))
-        for _ in 0..<groupCount {
-            var values: [String] = []
-            for _ in 0..<attributeCount { values.append(try reader.readString()) }
-            let summary = try BinaryOutcomeSummary(from: &reader)
+        try table.readGroups(from: &reader, kind: "fairness") { summary in
             guard summary.scoreBins == scoreBins else {
                 throw SerializationError.invalidValue("group with \(summary.scoreBins) score bins, expected \(scoreBins)")
-            }
-            guard groups.updateValue(summary, forKey: FairnessGroupKey(values)) == nil else {
-                throw SerializationError.invalidValue("duplicate fairness group \(values)")
             }
         }
     }

@@ -11,68 +11,37 @@
 /// ``overflowCount`` instead of being stored. A key with the wrong number of attribute
 /// values is counted in ``rejectedCount``. Memory: per group, the key plus about 100
 /// bytes. Update: one dictionary lookup, no allocation unless the group is new.
-public struct RegressionFairnessSummary: Equatable, Sendable {
-    /// Names of the sensitive attributes, in key order.
-    public let attributes: [String]
-    public let maximumGroups: Int
-    public private(set) var groups: [FairnessGroupKey: RegressionSummary] = [:]
-    /// Rows of groups that did not fit under `maximumGroups`.
-    public private(set) var overflowCount: UInt64 = 0
-    /// Rows whose key did not have one value per attribute.
-    public private(set) var rejectedCount: UInt64 = 0
+public struct RegressionFairnessSummary: GroupTableSummary, Equatable, Sendable {
+    /// The groups and their summaries (see ``GroupTableSummary`` for the forwarded properties).
+    public private(set) var table: GroupTable<RegressionSummary>
 
     public init(attributes: [String], maximumGroups: Int = FairnessSummary.defaultMaximumGroups) throws(OutcomeSummaryError) {
-        guard !attributes.isEmpty else { throw .invalidConfiguration("at least one sensitive attribute is needed") }
-        guard maximumGroups >= 1 else { throw .invalidConfiguration("maximumGroups must be at least 1") }
-        self.attributes = attributes
-        self.maximumGroups = maximumGroups
+        table = try GroupTable(attributes: attributes, maximumGroups: maximumGroups)
     }
 
     /// Records one labelled prediction of `group`.
     public mutating func record(group: FairnessGroupKey, prediction: Double, label: Double) {
         var one = RegressionSummary()
         one.record(prediction: prediction, label: label)
-        add(one, to: group)
+        table.record(rows: one.groupRowCount, in: group, new: { one }) { $0.merge(one) }
     }
 
     /// Adds `other`'s groups (another pane of the same window). Groups that no longer fit
     /// under `maximumGroups` go to the overflow count, admitted in key order so that which
     /// get in never depends on hash order.
     public mutating func merge(_ other: RegressionFairnessSummary) throws(OutcomeSummaryError) {
-        guard other.attributes == attributes else {
-            throw .incompatibleMerge("sensitive attributes \(attributes) and \(other.attributes)")
-        }
-        for (key, summary) in other.groups.sorted(by: { $0.key < $1.key }) { add(summary, to: key) }
-        overflowCount += other.overflowCount
-        rejectedCount += other.rejectedCount
-    }
-
-    private mutating func add(_ summary: RegressionSummary, to key: FairnessGroupKey) {
-        let rows = UInt64(summary.count) + summary.nonFiniteCount
-        guard key.values.count == attributes.count else {
-            rejectedCount += rows
-            return
-        }
-        if let index = groups.index(forKey: key) {
-            groups.values[index].merge(summary)
-        } else if groups.count < maximumGroups {
-            groups[key] = summary
-        } else {
-            overflowCount += rows
-        }
+        try table.merge(other.table)
     }
 
     /// Each group's error metrics and the gap of the mean absolute error between the
     /// groups with at least `minimumGroupSize` recorded rows (nil with fewer than two).
     public func report(minimumGroupSize: Int = 100) -> RegressionFairnessReport {
-        let sorted = groups.sorted { $0.key < $1.key }
-        let threshold = max(minimumGroupSize, 0)
-        let eligible = sorted.filter { $0.value.count >= threshold }
+        let (sorted, eligible, excluded) = table.sizedGroups(minimumGroupSize: minimumGroupSize, size: \.count)
         return RegressionFairnessReport(
             minimumGroupSize: minimumGroupSize,
             groups: sorted.map { RegressionFairnessReport.Group(key: $0.key, summary: $0.value) },
-            excluded: sorted.filter { $0.value.count < threshold }.map(\.key),
-            meanAbsoluteErrorGap: FairnessReport.Gap(between: eligible.compactMap { $0.value.meanAbsoluteError }),
+            excluded: excluded,
+            meanAbsoluteErrorGap: FairnessReport.Gap(between: eligible.compactMap(\.meanAbsoluteError)),
             overflowCount: overflowCount)
     }
 }
@@ -109,36 +78,12 @@ public struct RegressionFairnessReport: Equatable, Sendable {
 }
 
 extension RegressionFairnessSummary: BinaryCodable {
-    public func encode(to writer: inout BinaryWriter) {
-        writer.writeCount(attributes.count)
-        for attribute in attributes { writer.write(attribute) }
-        writer.writeCount(maximumGroups)
-        writer.writeVarint(overflowCount)
-        writer.writeVarint(rejectedCount)
-        writer.writeCount(groups.count)
-        for (key, summary) in groups.sorted(by: { $0.key < $1.key }) {
-            for value in key.values { writer.write(value) }
-            summary.encode(to: &writer)
-        }
-    }
+    public func encode(to writer: inout BinaryWriter) { table.encode(to: &writer) }
 
-    public init(from reader: inout BinaryReader) throws {
-        var attributes: [String] = []
-        for _ in 0..<(try reader.readCount(maximum: reader.remaining)) { attributes.append(try reader.readString()) }
-        do {
-            try self.init(attributes: attributes, maximumGroups: try reader.readCount())
-        } catch let error as OutcomeSummaryError {
-            throw SerializationError.invalidValue(error.description)
-        }
-        overflowCount = try reader.readVarint()
-        rejectedCount = try reader.readVarint()
-        let groupCount = try reader.readCount(maximum: min(maximumGroups, reader.remaining))
-        for _ in 0..<groupCount {
-            var values: [String] = []
-            for _ in attributes { values.append(try reader.readString()) }
-            guard groups.updateValue(try RegressionSummary(from: &reader), forKey: FairnessGroupKey(values)) == nil else {
-                throw SerializationError.invalidValue("duplicate regression fairness group \(values)")
-            }
-        }
-    }
+    public init(from reader: inout BinaryReader) throws { table = try GroupTable(from: &reader, kind: "regression fairness") }
+}
+
+extension RegressionSummary: GroupTableEntry {
+    /// Recorded and non-finite rows.
+    public var groupRowCount: UInt64 { UInt64(count) + nonFiniteCount }
 }

@@ -303,7 +303,24 @@ extension FeatureMetric {
     }
 }
 
-extension MulticlassFairnessMetric {
+/// A between-groups gap metric of a per-group summary (a multiclass classifier's accuracy,
+/// a regression model's mean absolute error), as a rule reads it off the summary's report.
+protocol GroupGapMetric {
+    associatedtype Summary: GroupTableSummary
+    associatedtype Report
+    static func report(of summary: Summary, minimumGroupSize: Int) -> Report
+    func value(of report: Report) -> Double?
+    /// Labelled predictions of the groups the gap uses.
+    static func samples(of report: Report) -> Int
+    /// Equal groups: a ratio of 1, a difference of 0.
+    var noEffectValue: Double { get }
+}
+
+extension MulticlassFairnessMetric: GroupGapMetric {
+    static func report(of summary: GroupAccuracySummary, minimumGroupSize: Int) -> GroupAccuracyReport {
+        summary.report(minimumGroupSize: minimumGroupSize)
+    }
+
     func value(of report: GroupAccuracyReport) -> Double? {
         switch self {
         case .accuracyDifference: report.accuracyGap?.difference
@@ -325,7 +342,11 @@ extension MulticlassFairnessMetric {
     }
 }
 
-extension RegressionFairnessMetric {
+extension RegressionFairnessMetric: GroupGapMetric {
+    static func report(of summary: RegressionFairnessSummary, minimumGroupSize: Int) -> RegressionFairnessReport {
+        summary.report(minimumGroupSize: minimumGroupSize)
+    }
+
     func value(of report: RegressionFairnessReport) -> Double? {
         switch self {
         case .maeDifference: report.meanAbsoluteErrorGap?.difference

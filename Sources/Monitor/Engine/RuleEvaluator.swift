@@ -313,31 +313,11 @@ final class RuleEvaluator {
             return Measured(value: multiclass.value(name, of: className), samples: multiclass.samples(name, of: className),
                             reference: ReferenceStatistic(value: referenceValue), evidence: .performance, noEffect: referenceValue)
         case let .multiclassFairness(name):
-            if let missing = missingAttributes(of: subject, context: context) { return missing }
-            guard case let .fairness(attributes) = subject,
-                  let summary = context.multiclassFairness.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
-            let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
-            let report = summary.report(minimumGroupSize: minimumGroupSize)
-            let baseline = context.referencePerformance
-            let referenceValue = baseline.isSettled(labelReadiness)
-                ? baseline.multiclassFairness.first { $0.attributes == attributes }.flatMap { name.value(of: $0.report(minimumGroupSize: minimumGroupSize)) }
-                : nil
-            return Measured(value: name.value(of: report), samples: MulticlassFairnessMetric.samples(of: report),
-                            reference: ReferenceStatistic(value: referenceValue), evidence: .groupAccuracy(report),
-                            noEffect: referenceValue ?? name.noEffectValue)
+            return measureGroupGap(name, rule, subject: subject, context: context, current: context.multiclassFairness,
+                                   reference: context.referencePerformance.multiclassFairness, evidence: EvidenceSource.groupAccuracy)
         case let .regressionFairness(name):
-            if let missing = missingAttributes(of: subject, context: context) { return missing }
-            guard case let .fairness(attributes) = subject,
-                  let summary = context.regressionFairness.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
-            let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
-            let report = summary.report(minimumGroupSize: minimumGroupSize)
-            let baseline = context.referencePerformance
-            let referenceValue = baseline.isSettled(labelReadiness)
-                ? baseline.regressionFairness.first { $0.attributes == attributes }.flatMap { name.value(of: $0.report(minimumGroupSize: minimumGroupSize)) }
-                : nil
-            return Measured(value: name.value(of: report), samples: RegressionFairnessMetric.samples(of: report),
-                            reference: ReferenceStatistic(value: referenceValue), evidence: .regressionFairness(report),
-                            noEffect: referenceValue ?? name.noEffectValue)
+            return measureGroupGap(name, rule, subject: subject, context: context, current: context.regressionFairness,
+                                   reference: context.referencePerformance.regressionFairness, evidence: EvidenceSource.regressionFairness)
         case let .fairness(name):
             if let missing = missingAttributes(of: subject, context: context) { return missing }
             guard case let .fairness(attributes) = subject else { return Measured(samples: 0) }
@@ -356,6 +336,25 @@ final class RuleEvaluator {
     }
 
     /// A fairness subject naming attributes the version does not track, as a measurement that skips.
+    /// A between-groups gap of a per-group summary (multiclass accuracy, regression MAE) for
+    /// the subject's attributes, against the reference period's once its outcomes are settled.
+    private func measureGroupGap<Metric: GroupGapMetric>(
+        _ name: Metric, _ rule: Rule, subject: MetricSubject, context: EvaluationContext, current: [([String], Metric.Summary)],
+        reference: [Metric.Summary], evidence: (Metric.Report) -> EvidenceSource
+    ) -> Measured {
+        if let missing = missingAttributes(of: subject, context: context) { return missing }
+        guard case let .fairness(attributes) = subject,
+              let summary = current.first(where: { $0.0 == attributes })?.1 else { return Measured(samples: 0) }
+        let minimumGroupSize = rule.parameters.integer("min_group_size") ?? 100
+        let report = Metric.report(of: summary, minimumGroupSize: minimumGroupSize)
+        let referenceValue = context.referencePerformance.isSettled(labelReadiness)
+            ? reference.first { $0.attributes == attributes }.flatMap { name.value(of: Metric.report(of: $0, minimumGroupSize: minimumGroupSize)) }
+            : nil
+        return Measured(value: name.value(of: report), samples: Metric.samples(of: report),
+                        reference: ReferenceStatistic(value: referenceValue), evidence: evidence(report),
+                        noEffect: referenceValue ?? name.noEffectValue)
+    }
+
     private func missingAttributes(of subject: MetricSubject, context: EvaluationContext) -> Measured? {
         guard case let .fairness(attributes) = subject else { return nil }
         let missing = attributes.filter(context.missingAttributes.contains)

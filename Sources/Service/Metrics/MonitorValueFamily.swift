@@ -49,24 +49,19 @@ struct MonitorValueFamily: Sendable, Hashable {
                 "change detector on the error stream: 1 when the detector (label) signalled drift since the previous evaluation, else 0")
             subjectLabel = .detector
             return
-        case let .fairness(fairness):
-            name = "driftwatch_fairness_" + fairness.rawValue
+        case .fairness, .regressionFairness, .multiclassFairness:
+            // A gap between a sensitive attribute's groups, whatever the model type.
+            name = "driftwatch_fairness_" + metric.rawValue
             subjectLabel = .attribute
         case let .regression(regression):
             name = "driftwatch_model_regression_" + regression.rawValue
             subjectLabel = nil
-        case let .regressionFairness(fairness):
-            name = "driftwatch_fairness_" + fairness.rawValue
-            subjectLabel = .attribute
         case let .residualDrift(drift):
             name = "driftwatch_model_" + drift.rawValue
             subjectLabel = nil
         case let .multiclass(multiclass):
             name = "driftwatch_model_multiclass_" + multiclass.rawValue
             subjectLabel = nil
-        case let .multiclassFairness(fairness):
-            name = "driftwatch_fairness_" + fairness.rawValue
-            subjectLabel = .attribute
         case let .perClass(metric):
             name = "driftwatch_" + metric.rawValue
             subjectLabel = .classLabel
