@@ -21,6 +21,9 @@ as NannyML orders them; NannyML ran on exactly these rounded probabilities):
   reference rows, then 3 chunks of 800 whose inputs shift (covariate shift: the
   calibration still holds).
 
+With each case, the reference's realized macro one-vs-rest ROC AUC (scikit-learn), for
+driftwatch's reference value of `estimated_roc_auc` (ClassProbabilityOutcomes.swift).
+
 Calibration: NannyML decides per class whether to calibrate, by a randomised
 cross-validated ECE comparison (`needs_calibration`). driftwatch always calibrates, so this
 script forces NannyML to calibrate every class too.
@@ -79,8 +82,11 @@ def run_case(name, reference, analysis, classes, chunk_size, committed, scale):
         }
         chunks.append({"start": start, "end": end, "estimated": {m: float(row[(m, "value")]) for m in METRICS},
                        "realized": realized, "rows": table(part, "y_pred")})
+    reference_probabilities = reference[[probability_columns[c] for c in classes]].to_numpy()
+    reference_realized = {"roc_auc": float(roc_auc_score(reference["y_true"].to_numpy(), reference_probabilities,
+                                                         multi_class="ovr", average="macro", labels=classes))}
     return {"name": name, "classes": [str(c) for c in classes], "scale": scale,
-            "reference_rows": table(reference, "y_true"), "chunks": chunks}
+            "reference_rows": table(reference, "y_true"), "reference_realized": reference_realized, "chunks": chunks}
 
 
 def credit_card():

@@ -22,12 +22,15 @@ struct MulticlassCBPEVectors: Decodable, Sendable {
         var scale: Int
         /// [p of each class × scale, true class index, rows]
         var referenceRows: [[Int]]
+        /// The reference's realized values (scikit-learn): `roc_auc`.
+        var referenceRealized: [String: Double]
         var chunks: [Chunk]
         var testDescription: String { name }
 
         enum CodingKeys: String, CodingKey {
             case name, classes, scale, chunks
             case referenceRows = "reference_rows"
+            case referenceRealized = "reference_realized"
         }
 
         func probabilities(_ row: [Int]) -> [Double] { row.prefix(classes.count).map { Double($0) / Double(scale) } }
