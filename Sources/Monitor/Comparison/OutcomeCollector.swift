@@ -101,6 +101,7 @@ struct OutcomeCollector {
             case let .multiclass(predicted, probabilities):
                 guard let label = labels[row.id]?.className else { continue }
                 outcomes.multiclass.record(label: label, predicted: predicted, probabilities: probabilities)
+                if let probabilities { outcomes.classProbabilities.record(label: label, probabilities: probabilities) }
                 for index in outcomes.multiclassFairness.indices {
                     outcomes.multiclassFairness[index].record(group: groups[index], correct: label == predicted)
                 }
@@ -143,6 +144,7 @@ extension OutcomeCollector {
         if outcomes.isMulticlass {
             reference.multiclass = outcomes.multiclass
             reference.multiclassFairness = outcomes.multiclassFairness
+            reference.classProbabilities = outcomes.classProbabilities
         }
         return reference
     }
@@ -168,6 +170,8 @@ package struct DatasetOutcomes: Sendable {
     package var multiclass = try! MulticlassOutcomeSummary()  // the default class cap is valid
     /// Per attribute set as `fairness`, a multiclass classifier's per-group accuracies.
     package var multiclassFairness: [GroupAccuracySummary] = []
+    /// A multiclass classifier's labelled class probabilities (its CBPE calibration's data).
+    package var classProbabilities = try! ClassProbabilityOutcomes()  // default bins and cap are valid
 
     /// Whether these are a regression model's outcomes (some labelled regression prediction).
     package var isRegression: Bool { regression.count + Int(regression.nonFiniteCount) > 0 }

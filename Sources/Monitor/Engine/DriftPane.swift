@@ -27,9 +27,13 @@ struct DriftPane: WindowPane, Sendable {
     /// Scores by predicted class (CBPE); nil unless the version's rules estimate
     /// performance: 32 KB a pane that other versions do not pay for.
     var predictedScores: PredictedScoreHistogram?
+    /// A multiclass classifier's calibrated class probabilities (CBPE); nil unless the
+    /// version is one and its rules estimate performance.
+    var classProbabilities: CalibratedPaneRows?
     var events = 0
 
-    init(layout: FeatureLayout, fairnessAttributes: [[String]], maximumGroups: Int, estimatesPerformance: Bool = false) {
+    /// `estimatesPerformance`: the model type whose CBPE rows the pane keeps (nil: none).
+    init(layout: FeatureLayout, fairnessAttributes: [[String]], maximumGroups: Int, estimatesPerformance: ModelType? = nil) {
         numeric = layout.numericReferences.map { $0.makeSummary() }
         categorical = layout.categoricalReferences.map { $0.makeSummary() }
         typeErrors = Array(repeating: 0, count: layout.featureCount)
@@ -37,7 +41,8 @@ struct DriftPane: WindowPane, Sendable {
         score = layout.score?.makeSummary()
         prediction = layout.prediction?.makeSummary() ?? CategoricalSummary()
         selection = fairnessAttributes.map { try! FairnessSummary(attributes: $0, maximumGroups: maximumGroups) }
-        predictedScores = estimatesPerformance ? try! PredictedScoreHistogram() : nil  // the default bins are valid
+        predictedScores = estimatesPerformance == .binary ? try! PredictedScoreHistogram() : nil  // the default bins are valid
+        classProbabilities = estimatesPerformance == .multiclass ? CalibratedPaneRows() : nil
     }
 
     /// A numeric feature's summary, every event of the pane that did not name it counted as missing.
@@ -64,6 +69,7 @@ struct DriftPane: WindowPane, Sendable {
         missingScores += other.missingScores
         for index in selection.indices { try! selection[index].merge(other.selection[index]) }
         if let otherScores = other.predictedScores { try! predictedScores?.merge(otherScores) }  // same bins by construction
+        if let otherRows = other.classProbabilities { classProbabilities?.merge(otherRows) }
         events += other.events
     }
 }
@@ -183,6 +189,7 @@ extension DriftPane {
         writer.write(selection)
         writer.writeCounter(events)
         writer.writeOptional(predictedScores) { $0.write($1) }
+        writer.writeOptional(classProbabilities) { $1.encode(to: &$0) }
     }
 
     /// Decodes a pane onto `template`'s shape (a fresh pane of the same layout): numeric
@@ -218,6 +225,11 @@ extension DriftPane {
             try reader.expect(restoredScores.scoreBins, expected.scoreBins, "predicted score bins")
             predictedScores = restoredScores
         }
+        // Format 8 added a multiclass classifier's calibrated rows. A pane saved without them
+        // (older format, or rules that did not estimate then) counts its events as
+        // recorded before the calibration: its windows are not estimated.
+        let restoredRows = format >= 8 ? try reader.readOptional { try CalibratedPaneRows(from: &$0) } : nil
+        if template.classProbabilities != nil { classProbabilities = restoredRows ?? CalibratedPaneRows(uncalibrated: events) }
     }
 
     private static func readCounters(_ reader: inout BinaryReader, expecting count: Int) throws -> [Int] {

@@ -56,41 +56,65 @@ struct EvaluationContext {
     }
 }
 
-/// A drift window's CBPE estimate of its performance (``BinaryConfidenceBasedEstimator``).
+/// A drift window's CBPE estimate of its performance (``BinaryConfidenceBasedEstimator``,
+/// ``EstimatedMulticlassPerformance``).
 enum PerformanceEstimate {
     /// No rule of the version uses an `estimated_*` metric: nothing estimated or written.
     case notTracked
     /// No estimate: the reference's outcomes are not settled yet or cannot calibrate (no
-    /// scored labelled prediction), or the window holds no scored prediction.
-    /// `clippedScores`: scores outside [0, 1], estimated at the nearest end (``PredictedScoreHistogram``).
-    case unavailable(scoredPredictions: Int, clippedScores: Int)
-    case estimated(EstimatedBinaryPerformance, clippedScores: Int)
+    /// scored labelled prediction), the window holds no scored prediction, or (multiclass)
+    /// some of its predictions were recorded before the calibration was fitted.
+    case unavailable(EstimateBasis)
+    case binary(EstimatedBinaryPerformance, EstimateBasis)
+    case multiclass(EstimatedMulticlassPerformance, EstimateBasis)
+
+    /// What the estimate rests on (the alert's evidence; a rule's `min_samples` counts ``scoredPredictions``).
+    var basis: EstimateBasis? {
+        switch self {
+        case .notTracked: nil
+        case let .unavailable(basis), let .binary(_, basis), let .multiclass(_, basis): basis
+        }
+    }
 
     /// Scored predictions of the window (a rule's `min_samples` counts these).
-    var scoredPredictions: Int {
-        switch self {
-        case .notTracked: 0
-        case let .unavailable(scored, _): scored
-        case let .estimated(estimate, _): Int(estimate.predictions)
-        }
-    }
-
-    /// Scores outside [0, 1] among the window's predictions (reported in alert evidence).
-    var clippedScores: Int {
-        switch self {
-        case .notTracked: 0
-        case let .unavailable(_, clipped), let .estimated(_, clipped): clipped
-        }
-    }
+    var scoredPredictions: Int { basis?.scored ?? 0 }
 
     func value(_ metric: EstimatedPerformanceMetric) -> Double? {
-        guard case let .estimated(estimate, _) = self else { return nil }
-        return switch metric {
-        case .accuracy: estimate.accuracy
-        case .precision: estimate.precision
-        case .recall: estimate.recall
-        case .f1: estimate.f1
-        case .rocAUC: estimate.rocAUC
+        switch self {
+        case .notTracked, .unavailable: nil
+        case let .binary(estimate, _):
+            switch metric {
+            case .accuracy: estimate.accuracy
+            case .precision: estimate.precision
+            case .recall: estimate.recall
+            case .f1: estimate.f1
+            case .rocAUC: estimate.rocAUC
+            }
+        case let .multiclass(estimate, _):
+            switch metric {
+            case .accuracy: estimate.accuracy
+            case .precision: estimate.precision
+            case .recall: estimate.recall
+            case .f1: estimate.f1
+            case .rocAUC: estimate.rocAUC
+            }
+        }
+    }
+}
+
+/// The predictions of a drift window behind its CBPE estimate.
+enum EstimateBasis: Equatable {
+    /// A binary classifier's: predictions with a score and a predicted class, and those of
+    /// them whose score was outside [0, 1] (estimated at the nearest end, ``PredictedScoreHistogram``).
+    case scores(scored: Int, clipped: Int)
+    /// A multiclass classifier's: predictions calibrated, those left out (no probability
+    /// vector, an entry negative or not finite, or a predicted class the calibration does
+    /// not know), and those recorded before the calibration was fitted.
+    case classProbabilities(scored: Int, unscored: Int, uncalibrated: Int)
+
+    var scored: Int {
+        switch self {
+        case let .scores(scored, _), let .classProbabilities(scored, _, _): scored
         }
     }
 }

@@ -155,6 +155,8 @@ package final class MonitorEngine {
                 // CBPE calibrates on the outcomes whatever the condition.
                 case (.estimated, _) where reference.outcomes == nil:
                     "no labelled outcomes to calibrate the scores on"
+                case (.estimated, _) where reference.outcomes!.isMulticlass && reference.outcomes!.classProbabilities.classes.count < 2:
+                    "no labelled class probabilities to calibrate on (its predictions logged no `probabilities`)"
                 case (.regression, _) where rule.condition.needsReferenceValue && !(reference.outcomes?.isRegression ?? false),
                      (.regressionFairness, _) where rule.condition.needsReferenceValue && !(reference.outcomes?.isRegression ?? false),
                      (.residualDrift, _) where !(reference.outcomes?.isRegression ?? false):
@@ -505,16 +507,17 @@ extension MonitorEngine {
     /// multiclass outputs and named-class labels in waiting events and after their join
     /// payloads, multiclass summaries of performance panes and references), regression
     /// models' residual histograms and rule evaluations skipped for a missing segment
-    /// attribute (formats 4 to 6 have none).
+    /// attribute (formats 4 to 6 have none); format 8 multiclass CBPE: the drift panes'
+    /// calibrated class probabilities and the reference's labelled ones with its calibration state.
     /// Format 4 is still read (no predicted scores: versions estimating
     /// performance start them empty; its versions count as receiving since the partition's
     /// event time, its resolved alerts as cleared); an older checkpoint is refused with a
     /// clear error (its layout cannot be completed).
-    package static let checkpointFormatVersion: UInt32 = 7
+    package static let checkpointFormatVersion: UInt32 = 8
     /// The oldest format ``init(restoring:joinPages:configuration:rules:decoder:)`` reads.
     static let oldestReadableCheckpointFormat: UInt32 = 4
 
-    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 7),
+    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 8),
     /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
     /// future outputs are exactly this one's: every version (reference, stream-reference
     /// collection, drift and performance panes, change detectors), the label join, the

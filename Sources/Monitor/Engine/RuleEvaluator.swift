@@ -223,14 +223,24 @@ final class RuleEvaluator {
             case .performance:
                 return [Evidence("labelled", .count(context.labelled)), Evidence(HealthMetric.labelCoverage.rawValue, .number(context.labelCoverage ?? 0))]
             case let .estimatedPerformance(estimate):
-                let scored = [Evidence("scored_predictions", .count(estimate.scoredPredictions)),
-                              Evidence("clipped_scores", .count(estimate.clippedScores))]
-                guard case let .estimated(matrix, _) = estimate else { return scored }
-                return scored + [
+                let basis: [Evidence] = switch estimate.basis {
+                case nil: []
+                case let .scores(scored, clipped)?: [Evidence("scored_predictions", .count(scored)), Evidence("clipped_scores", .count(clipped))]
+                case let .classProbabilities(scored, unscored, uncalibrated)?:
+                    [Evidence("scored_predictions", .count(scored)), Evidence("unscored_predictions", .count(unscored)),
+                     Evidence("uncalibrated_predictions", .count(uncalibrated))]
+                }
+                switch estimate {
+                case .notTracked, .unavailable: return basis
+                case let .binary(matrix, _):
+                    return basis + [
                         Evidence("expected_true_positives", .number(matrix.truePositives)),
                         Evidence("expected_false_positives", .number(matrix.falsePositives)),
                         Evidence("expected_true_negatives", .number(matrix.trueNegatives)),
                         Evidence("expected_false_negatives", .number(matrix.falseNegatives))]
+                case let .multiclass(matrix, _):
+                    return basis + [Evidence("expected_correct", .number(matrix.truePositives.reduce(0, +)))]
+                }
             case let .fairness(report):
                 return report.groups.map { group in
                     Evidence(group.key.description, .group(selectionRate: group.selectionRate.value, predictions: Int(group.predictionCount)))
@@ -280,7 +290,9 @@ final class RuleEvaluator {
             // No noise gate: the estimate is an expectation over the window's scores, not a
             // count of outcomes, so no test of realized proportions applies (judged on its value).
             let estimate = context.estimate
-            let reference = performanceReference(name.realized, samples: estimate.scoredPredictions, context: context)
+            let reference = modelTypes[context.model] == .multiclass
+                ? ReferenceStatistic(value: estimatedMulticlassReference(name, context.referencePerformance))
+                : performanceReference(name.realized, samples: estimate.scoredPredictions, context: context)
             return Measured(value: estimate.value(name), samples: estimate.scoredPredictions, reference: reference,
                             evidence: .estimatedPerformance(estimate), noEffect: reference.value)
         case .changeDetector:
@@ -368,6 +380,20 @@ final class RuleEvaluator {
         let value = baseline.isSettled(labelReadiness) ? PerformanceMetrics.value(metric, of: baseline.outcome) : nil
         let band = context.reference.performanceBand(metric, labelled: samples)
         return ReferenceStatistic(value: value, chunkMean: band?.mean, chunkStandardDeviation: band?.standardDeviation)
+    }
+
+    /// A multiclass classifier's realized value, on its settled reference, of what an
+    /// `estimated_*` metric estimates: accuracy, the macro averages, and the macro
+    /// one-vs-rest ROC AUC of the labelled class probabilities.
+    private func estimatedMulticlassReference(_ metric: EstimatedPerformanceMetric, _ baseline: ReferencePerformance) -> Double? {
+        guard baseline.isSettled(labelReadiness) else { return nil }
+        return switch metric {
+        case .accuracy: baseline.multiclass.accuracy
+        case .precision: baseline.multiclass.value(.macroPrecision)
+        case .recall: baseline.multiclass.value(.macroRecall)
+        case .f1: baseline.multiclass.value(.macroF1)
+        case .rocAUC: baseline.classProbabilities.rocAUC
+        }
     }
 
     private func measureHealth(_ metric: HealthMetric, _ rule: Rule, context: EvaluationContext) -> Measured {

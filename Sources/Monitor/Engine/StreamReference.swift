@@ -101,6 +101,13 @@ struct ReferencePerformance: Sendable {
     /// A multiclass classifier's outcomes and per-group accuracies (empty for other models).
     var multiclass = PerformanceTracker.OutcomeShape.freshMulticlass
     var multiclassFairness: [GroupAccuracySummary]
+    /// A multiclass classifier's labelled class probabilities: what its CBPE calibration is
+    /// fitted on, and its realized ROC AUC. Frozen once the calibration is fitted.
+    var classProbabilities = Self.freshClassProbabilities
+    private(set) var classCalibrationState = ClassCalibrationState.gathering
+
+    /// Empty labelled class probabilities (no allocation: their tables start empty).
+    private static let freshClassProbabilities = try! ClassProbabilityOutcomes()  // default bins and cap are valid
 
     init(fairnessAttributes: [[String]]) {
         fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
@@ -126,6 +133,7 @@ struct ReferencePerformance: Sendable {
             }
         }
         multiclass = outcomes.multiclass
+        classProbabilities = outcomes.classProbabilities
         for index in multiclassFairness.indices {
             if let given = outcomes.multiclassFairness.first(where: { $0.attributes == multiclassFairness[index].attributes }) {
                 multiclassFairness[index] = given
@@ -138,6 +146,27 @@ struct ReferencePerformance: Sendable {
     /// (taken as passed: the reference is older than every window compared with it).
     func isSettled(_ readiness: LabelReadiness) -> Bool {
         predictions > 0 && readiness.isReady(predictions: predictions, labelled: resolved, waited: .max)
+    }
+
+    /// Records a reference prediction's labelled class probabilities, until the calibration is fitted.
+    mutating func recordClassProbabilities(label: String, probabilities: [String: Double]) {
+        guard case .gathering = classCalibrationState else { return }
+        classProbabilities.record(label: label, probabilities: probabilities)
+    }
+
+    /// Multiclass CBPE's calibration (``ClassCalibrationState``): fitted, and the labelled
+    /// probabilities frozen, the first time it is asked for once the outcomes are settled;
+    /// nil before, and when they cannot calibrate.
+    mutating func classCalibration(_ readiness: LabelReadiness) -> NamedClassCalibration? {
+        switch classCalibrationState {
+        case let .fitted(calibration):
+            return calibration
+        case .gathering:
+            guard isSettled(readiness) else { return nil }
+            let fitted = NamedClassCalibration(classProbabilities)
+            classCalibrationState = .fitted(fitted)
+            return fitted
+        }
     }
 }
 
@@ -310,10 +339,14 @@ extension ReferencePerformance {
         writer.write(residuals)
         writer.write(multiclass)
         writer.write(multiclassFairness)
+        writer.write(classProbabilities)
+        writer.write(classCalibrationState.isFitted)
     }
 
     /// Decodes onto the version's fairness attribute sets (engine checkpoint `format`: 6
-    /// added the regression summary, 7 the residuals and the multiclass summary).
+    /// added the regression summary, 7 the residuals and the multiclass summary, 8 the
+    /// labelled class probabilities and whether the calibration was fitted on them, which
+    /// is then refitted).
     init(from reader: inout BinaryReader, format: UInt32, fairnessAttributes: [[String]]) throws {
         self.init(fairnessAttributes: fairnessAttributes)
         let template = self
@@ -335,6 +368,11 @@ extension ReferencePerformance {
             try reader.expect(multiclass.maximumClasses, template.multiclass.maximumClasses, "reference class cap")
             multiclassFairness = try reader.readArray(of: GroupAccuracySummary.self)
             try reader.expect(multiclassFairness.map(\.attributes), fairnessAttributes, "reference group accuracy attribute sets")
+        }
+        if format >= 8 {
+            classProbabilities = try reader.read(ClassProbabilityOutcomes.self)
+            try reader.expect(classProbabilities.scoreBins, template.classProbabilities.scoreBins, "reference class probability bins")
+            if try reader.readBool() { classCalibrationState = .fitted(NamedClassCalibration(classProbabilities)) }
         }
     }
 }

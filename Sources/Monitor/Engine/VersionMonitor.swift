@@ -17,6 +17,8 @@ final class VersionMonitor {
     /// The version's own segment values: one model's flood of distinct values fills its
     /// own `(other)`, never another's (the caps are per model and version).
     let codes: SegmentCodes
+    /// Whether the version is a multiclass classifier whose rules estimate performance (CBPE).
+    private let estimatesMulticlassPerformance: Bool
 
     /// Where the version is in its life, with exactly the state of that phase.
     private var phase = Phase.new
@@ -120,6 +122,7 @@ final class VersionMonitor {
         self.index = index
         self.configuration = configuration
         modelType = rules.modelTypes[model]
+        estimatesMulticlassPerformance = modelType == .multiclass && rules.estimatesPerformance(model: model, version: version)
         self.rules = rules
         codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
                              maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)
@@ -363,10 +366,12 @@ final class VersionMonitor {
         return monitoring
     }
 
-    /// An empty drift pane of the version: its fairness sets, and predicted scores when its rules estimate performance.
+    /// An empty drift pane of the version: its fairness sets, and what CBPE estimates from
+    /// (a binary classifier's predicted scores, a multiclass classifier's calibrated class
+    /// probabilities) when its rules estimate performance.
     private func freshPane(layout: FeatureLayout) -> DriftPane {
         DriftPane(layout: layout, fairnessAttributes: fairnessAttributes, maximumGroups: FairnessSummary.defaultMaximumGroups,
-                  estimatesPerformance: rules.estimatesPerformance(model: model, version: version))
+                  estimatesPerformance: rules.estimatesPerformance(model: model, version: version) ? modelType : nil)
     }
 
     private func monitor(_ event: PredictionEvent, segment: UInt64, in monitoring: Monitoring) -> (evaluations: [Evaluation], payload: JoinedPrediction?) {
@@ -376,8 +381,14 @@ final class VersionMonitor {
         eventsSinceEvaluation += 1
         // The window and the slot cache are modified in place, through their properties:
         // moving them out to a local and back retained and released each of their arrays.
+        // A multiclass classifier estimating performance calibrates its rows as they are recorded.
+        var classCalibration: NamedClassCalibration?
+        if case .multiclass = event.output, estimatesMulticlassPerformance { classCalibration = referencePerformance.classCalibration(rules.labelReadiness) }
         let closed = monitoring.drift.add(timestamp: event.timestamp) { pane in
             pane.record(event, layout: layout, groups: groups, slots: &slotCache)
+            if case let .multiclass(predicted, probabilities) = event.output {
+                pane.classProbabilities?.record(predicted: predicted, probabilities: probabilities, calibration: classCalibration)
+            }
         }
         let counters = monitoring.drift.counters
         var payload: JoinedPrediction?
@@ -461,6 +472,7 @@ final class VersionMonitor {
             referencePerformance.resolved += 1
             if let trueClass {
                 referencePerformance.multiclass.record(label: trueClass, predicted: output.predicted, probabilities: output.probabilities)
+                if let probabilities = output.probabilities { referencePerformance.recordClassProbabilities(label: trueClass, probabilities: probabilities) }
                 for index in referencePerformance.multiclassFairness.indices {
                     referencePerformance.multiclassFairness[index].record(group: groups[index], correct: trueClass == output.predicted)
                 }
@@ -585,6 +597,7 @@ final class VersionMonitor {
             context.volume = window.eventCount
             context.lateEventRate = lateEventRate
             if let scores = window.summary.predictedScores { context.estimate = estimate(scores) }
+            if let rows = window.summary.classProbabilities { context.estimate = rows.estimate }
             evaluations.append(Evaluation(context: context))
         }
         if let last = closed.last {
@@ -596,13 +609,14 @@ final class VersionMonitor {
     /// CBPE on a window's scores, calibrated on the reference's settled outcomes.
     private func estimate(_ scores: PredictedScoreHistogram) -> PerformanceEstimate {
         let scored = Int(scores.scoredCount), clipped = Int(scores.clippedScoreCount)
-        guard referencePerformance.isSettled(rules.labelReadiness) else { return .unavailable(scoredPredictions: scored, clippedScores: clipped) }
+        let basis = EstimateBasis.scores(scored: scored, clipped: clipped)
+        guard referencePerformance.isSettled(rules.labelReadiness) else { return .unavailable(basis) }
         if calibration?.resolved != referencePerformance.resolved {
             let fitted = try? IsotonicCalibration(outcomes: referencePerformance.outcome)
             calibration = (referencePerformance.resolved, fitted.map(BinaryConfidenceBasedEstimator.init))
         }
-        guard let estimated = calibration?.estimator?.estimate(scores) else { return .unavailable(scoredPredictions: scored, clippedScores: clipped) }
-        return .estimated(estimated, clippedScores: clipped)
+        guard let estimated = calibration?.estimator?.estimate(scores) else { return .unavailable(basis) }
+        return .binary(estimated, basis)
     }
 
     private func evaluatePerformance(now: Int64, of monitoring: Monitoring) -> [Evaluation] {

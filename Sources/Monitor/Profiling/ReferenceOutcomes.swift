@@ -10,7 +10,8 @@ import Foundation
 /// metrics for people. A regression model's outcomes (its regression summary, per-group
 /// errors and residuals) are the layout's version 2; a multiclass classifier's (its
 /// multiclass summary and per-group accuracies, after version 2's empty regression
-/// summaries) version 3; a binary classifier's are written as version 1, as before them.
+/// summaries) version 3, and with its labelled class probabilities (what multiclass CBPE
+/// calibrates on) version 4; a binary classifier's are written as version 1, as before them.
 package struct ReferenceOutcomes: Sendable, Equatable {
     /// Predictions with an outcome (a binary classifier's with a predicted class).
     package var predictions: Int
@@ -27,6 +28,8 @@ package struct ReferenceOutcomes: Sendable, Equatable {
     package var multiclass = try! MulticlassOutcomeSummary()  // the default class cap is valid
     /// Per segment attribute (alone, in name order), a multiclass classifier's per-group accuracies.
     package var multiclassFairness: [GroupAccuracySummary] = []
+    /// A multiclass classifier's labelled class probabilities (empty without probability vectors).
+    package var classProbabilities = try! ClassProbabilityOutcomes()  // default bins and cap are valid
     /// Labelled predictions per chunk, and each performance metric's spread over the chunks.
     package var chunkSize: Int
     package var chunks: [PerformanceMetric: ChunkStatistic]
@@ -48,7 +51,7 @@ package struct ReferenceOutcomes: Sendable, Equatable {
     package var isMulticlass: Bool { multiclass.labelledCount + multiclass.overflowCount > 0 }
 
     /// The layout version these outcomes need: 1 for a binary classifier's, as before the others.
-    fileprivate var layoutVersion: UInt32 { isMulticlass ? 3 : isRegression ? 2 : 1 }
+    fileprivate var layoutVersion: UInt32 { isMulticlass ? 4 : isRegression ? 2 : 1 }
 }
 
 extension ReferenceOutcomes: Codable {
@@ -72,6 +75,8 @@ extension ReferenceOutcomes: Codable {
             guard outcomes.layoutVersion >= 3 else { return }
             writer.write(outcomes.multiclass)
             writer.write(outcomes.multiclassFairness)
+            guard outcomes.layoutVersion >= 4 else { return }
+            writer.write(outcomes.classProbabilities)
         }
     }
 
@@ -80,7 +85,7 @@ extension ReferenceOutcomes: Codable {
         guard let bytes = Data(base64Encoded: try container.decode(String.self, forKey: .summaries)) else {
             throw DecodingError.dataCorruptedError(forKey: .summaries, in: container, debugDescription: "not base64")
         }
-        self = try VersionedBlob.decode([UInt8](bytes), kind: Self.blobKind, newestVersion: 3) { reader, version in
+        self = try VersionedBlob.decode([UInt8](bytes), kind: Self.blobKind, newestVersion: 4) { reader, version in
             var outcomes = ReferenceOutcomes(predictions: 0, performance: try reader.read(BinaryOutcomeSummary.self),
                                              fairness: try reader.readArray(of: FairnessSummary.self), chunkSize: 0, chunks: [:])
             guard version >= 2 else { return outcomes }
@@ -90,6 +95,8 @@ extension ReferenceOutcomes: Codable {
             guard version >= 3 else { return outcomes }
             outcomes.multiclass = try reader.read(MulticlassOutcomeSummary.self)
             outcomes.multiclassFairness = try reader.readArray(of: GroupAccuracySummary.self)
+            guard version >= 4 else { return outcomes }
+            outcomes.classProbabilities = try reader.read(ClassProbabilityOutcomes.self)
             return outcomes
         }
         predictions = try container.decode(Int.self, forKey: .predictions)

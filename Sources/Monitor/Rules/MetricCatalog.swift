@@ -211,11 +211,13 @@ package enum MetricCatalog {
                          parameters: [], defaultMinSamples: 100, summary: summary + " (each class of a multiclass classifier)")
     }
 
-    /// Estimated on drift windows from their scores (CBPE): the reference is the realized
-    /// value on the reference's labelled outcomes, and `min_samples` counts scored predictions.
+    /// Estimated on drift windows from their scores or class probabilities (CBPE): the
+    /// reference is the realized value on the reference's labelled outcomes, and
+    /// `min_samples` counts scored predictions.
     private static func estimated(_ metric: EstimatedPerformanceMetric, _ summary: String) -> MetricDefinition {
         model(.estimated(metric), .performance,
-              "CBPE estimate, before labels arrive (binary classifiers; calibrated on the reference's labelled outcomes): " + summary)
+              "CBPE estimate, before labels arrive (binary classifiers from scores, multiclass from class probabilities with macro averages; "
+                  + "calibrated on the reference's labelled outcomes): " + summary)
     }
 
     private static func detector(
@@ -275,10 +277,11 @@ package enum MetricCatalog {
         perClass(.f1, "harmonic mean of the class's precision and recall"),
         perClass(.calibrationError, "expected calibration error of the class's probabilities, one-vs-rest, over 10 equal-width bins"),
         estimated(.accuracy, "share of the window's scored predictions expected to be correct"),
-        estimated(.precision, "expected true positives / predicted positives"),
-        estimated(.recall, "expected true positives / expected actual positives"),
-        estimated(.f1, "harmonic mean of the estimated precision and recall"),
-        estimated(.rocAUC, "area under the ROC curve of the score, each prediction weighted by its calibrated probability"),
+        estimated(.precision, "expected true positives / predicted positives (multiclass: per class one-vs-rest, then averaged)"),
+        estimated(.recall, "expected true positives / expected actual positives (multiclass: per class one-vs-rest, then averaged)"),
+        estimated(.f1, "harmonic mean of the estimated precision and recall (multiclass: per class, then averaged)"),
+        estimated(.rocAUC, "area under the ROC curve of the score, each prediction weighted by its calibrated probability "
+                      + "(multiclass: one-vs-rest per class, then averaged)"),
         detector(.adwin, [
             number("delta", 0.002, .openUnit, "confidence of the cut test"),
             integer("clock", 32, "check for cuts every this many updates"),

@@ -65,14 +65,16 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
 
     package var description: String { rawValue }
 
-    /// The model types whose windows have this metric: performance, CBPE, the error stream's
+    /// The model types whose windows have this metric: performance, the error stream's
     /// detectors and fairness are a binary classifier's (accuracy, log loss and Brier score a
-    /// multiclass classifier's too, meaning the same); drift and health any model's.
+    /// multiclass classifier's too, meaning the same); CBPE a binary or multiclass
+    /// classifier's; drift and health any model's.
     package var modelTypes: Set<ModelType> {
         switch self {
         case .feature, .health: Set(ModelType.allCases)
         case let .performance(metric): metric.isMulticlass ? [.binary, .multiclass] : [.binary]
-        case .estimated, .changeDetector, .fairness: [.binary]
+        case .estimated: [.binary, .multiclass]
+        case .changeDetector, .fairness: [.binary]
         case .regression, .regressionFairness, .residualDrift: [.regression]
         case .multiclass, .perClass, .multiclassFairness: [.multiclass]
         }
@@ -172,8 +174,10 @@ package enum PerformanceMetric: String, Sendable, Hashable, CaseIterable {
     package var isMulticlass: Bool { [.accuracy, .logLoss, .brier].contains(self) }
 }
 
-/// Performance estimated by confidence-based performance estimation (CBPE, binary
-/// classifiers) from a drift window's scores alone, in the order metric lines list them.
+/// Performance estimated by confidence-based performance estimation (CBPE) from a drift
+/// window's scores (a binary classifier's) or class probabilities (a multiclass
+/// classifier's: precision, recall and F1 are macro averages) alone, in the order metric
+/// lines list them.
 package enum EstimatedPerformanceMetric: String, Sendable, Hashable, CaseIterable {
     case accuracy = "estimated_accuracy"
     case precision = "estimated_precision"
