@@ -68,7 +68,7 @@ enum PerformanceEstimate {
     case binary(EstimatedBinaryPerformance, EstimateBasis)
     case multiclass(EstimatedMulticlassPerformance, EstimateBasis)
 
-    /// What the estimate rests on (the alert's evidence; a rule's `min_samples` counts ``scoredPredictions``).
+    /// What the estimate rests on (the alert's evidence; a rule's `min_samples` counts ``samples``).
     var basis: EstimateBasis? {
         switch self {
         case .notTracked: nil
@@ -76,8 +76,8 @@ enum PerformanceEstimate {
         }
     }
 
-    /// Scored predictions of the window (a rule's `min_samples` counts these).
-    var scoredPredictions: Int { basis?.scored ?? 0 }
+    /// Predictions of the window the estimate is (or would be) made from: a rule's `min_samples` counts these.
+    var samples: Int { basis?.samples ?? 0 }
 
     func value(_ metric: EstimatedPerformanceMetric) -> Double? {
         switch self {
@@ -112,9 +112,12 @@ enum EstimateBasis: Equatable {
     /// not know), and those recorded before the calibration was fitted.
     case classProbabilities(scored: Int, unscored: Int, uncalibrated: Int)
 
-    var scored: Int {
+    /// The predictions an estimate is made from, with (multiclass) those it could not be
+    /// made from for want of a calibration: a window of them lacks a value, not samples.
+    var samples: Int {
         switch self {
-        case let .scores(scored, _), let .classProbabilities(scored, _, _): scored
+        case let .scores(scored, _): scored
+        case let .classProbabilities(scored, _, uncalibrated): scored + uncalibrated
         }
     }
 }

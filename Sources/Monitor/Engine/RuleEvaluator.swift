@@ -292,8 +292,8 @@ final class RuleEvaluator {
             let estimate = context.estimate
             let reference = modelTypes[context.model] == .multiclass
                 ? ReferenceStatistic(value: estimatedMulticlassReference(name, context.referencePerformance))
-                : performanceReference(name.realized, samples: estimate.scoredPredictions, context: context)
-            return Measured(value: estimate.value(name), samples: estimate.scoredPredictions, reference: reference,
+                : performanceReference(name.realized, samples: estimate.samples, context: context)
+            return Measured(value: estimate.value(name), samples: estimate.samples, reference: reference,
                             evidence: .estimatedPerformance(estimate), noEffect: reference.value)
         case .changeDetector:
             return Measured(value: context.detectorSignals[ruleIndex].map { $0 ? 1 : 0 }, samples: context.labelled)
@@ -592,7 +592,7 @@ final class RuleEvaluator {
             // Only for versions whose rules estimate performance: other streams' lines are unchanged.
             if case .notTracked = context.estimate {} else {
                 for metric in EstimatedPerformanceMetric.allCases {
-                    observations.append((.model, .estimated(metric), context.estimate.value(metric), context.estimate.scoredPredictions))
+                    observations.append((.model, .estimated(metric), context.estimate.value(metric), context.estimate.samples))
                 }
             }
         case .performance:
