@@ -25,6 +25,8 @@ struct EvaluationContext {
     var lateEventRate: Double?
     var rejectedRate: Double?
     var estimate = PerformanceEstimate.notTracked
+    /// A multiclass classifier's predicted classes in the window (`class_share`).
+    var predictedClasses: CategoricalSummary?
 
     // Performance evaluations: a binary classifier's outcomes, a regression model's or a multiclass classifier's.
     var outcome: BinaryOutcomeSummary?
@@ -124,6 +126,12 @@ enum EstimateBasis: Equatable {
 
 struct Evaluation {
     var context: EvaluationContext
+}
+
+extension CategoricalSummary {
+    /// The predictions of a class (a predicted-class summary's category) and all the
+    /// predictions that name a class (missing ones left out).
+    func share(of name: String) -> (predicted: Int, predictions: Int) { (counts[name] ?? 0, presentCount) }
 }
 
 extension MulticlassOutcomeSummary {
@@ -311,7 +319,7 @@ extension MetricName {
             }
         case .performance, .changeDetector, .regression, .regressionFairness, .residualDrift, .multiclass, .perClass,
              .multiclassFairness: .performance
-        case .estimated: .drift
+        case .estimated, .classShare: .drift
         case let .fairness(metric): metric.usesSelection ? .drift : .performance
         }
     }

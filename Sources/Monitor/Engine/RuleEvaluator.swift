@@ -173,11 +173,36 @@ final class RuleEvaluator {
     }
 
     /// A classes-scope rule's subjects: the matching classes of the window's outcomes and of
-    /// the reference's, by name (a class the window lacks is judged without a value: skipped).
+    /// the reference's, by name (a class the window lacks is judged without a value: skipped);
+    /// on a drift window, the classes predicted in it or in the reference.
     private func classSubjects(of rule: Rule, in context: EvaluationContext) -> [MetricSubject] {
-        guard let window = context.multiclass else { return [] }
-        let names = Set(window.allClassNames).union(context.referencePerformance.multiclass.allClassNames)
-        return names.filter(rule.selector.matches(class:)).sorted().map(MetricSubject.classLabel)
+        classNames(in: context).filter(rule.selector.matches(class:)).map(MetricSubject.classLabel)
+    }
+
+    /// The classes of an evaluation, sorted: see ``classSubjects(of:in:)``.
+    private func classNames(in context: EvaluationContext) -> [String] {
+        if let window = context.multiclass {
+            return Set(window.allClassNames).union(context.referencePerformance.multiclass.allClassNames).sorted()
+        }
+        guard let predicted = context.predictedClasses else { return [] }
+        return Set(predicted.counts.keys).union(context.reference.layout.prediction.map { Array($0.summary.counts.keys) } ?? []).sorted()
+    }
+
+    /// A class's share of a drift window's predictions against the reference's, with the
+    /// two-proportion z-test of the difference (the noise gate).
+    private func measureClassShare(_ name: String, context: EvaluationContext) -> Measured {
+        guard let predicted = context.predictedClasses else { return Measured(samples: 0) }
+        let window = predicted.share(of: name)
+        let baseline = context.reference.layout.prediction?.summary.share(of: name)
+        let referenceValue = baseline.flatMap { $0.predictions > 0 ? Double($0.predicted) / Double($0.predictions) : nil }
+        var pValue: Double?
+        if let baseline, baseline.predictions > 0, window.predictions > 0 {
+            pValue = HypothesisTests.twoProportionZTest(successes1: window.predicted, trials1: window.predictions,
+                                                        successes2: baseline.predicted, trials2: baseline.predictions)
+        }
+        return Measured(value: window.predictions > 0 ? Double(window.predicted) / Double(window.predictions) : nil, samples: window.predictions,
+                        reference: ReferenceStatistic(value: referenceValue), evidence: .classShare(predicted: window.predicted, predictions: window.predictions),
+                        pValue: pValue, noEffect: referenceValue)
     }
 
     // MARK: Measuring
@@ -212,6 +237,8 @@ final class RuleEvaluator {
         case groupAccuracy(GroupAccuracyReport)
         /// The drifted features, most drifted first (at most five).
         case driftedFeatures([MetricObservation])
+        /// A class's predictions in the window and all its predictions (`class_share`).
+        case classShare(predicted: Int, predictions: Int)
 
         func items(subject: MetricSubject, context: EvaluationContext) -> [Evidence] {
             switch self {
@@ -251,6 +278,8 @@ final class RuleEvaluator {
                 return report.groups.compactMap { group in group.accuracy.map { Evidence(group.key.description, .number($0)) } }
             case let .driftedFeatures(drifted):
                 return drifted.map { Evidence($0.key.subject.name, .number($0.value!)) }
+            case let .classShare(predicted, predictions):
+                return [Evidence("class_predictions", .count(predicted)), Evidence("predictions", .count(predictions))]
             }
         }
     }
@@ -324,6 +353,9 @@ final class RuleEvaluator {
             let referenceValue = baseline.isSettled(labelReadiness) ? baseline.multiclass.value(name, of: className) : nil
             return Measured(value: multiclass.value(name, of: className), samples: multiclass.samples(name, of: className),
                             reference: ReferenceStatistic(value: referenceValue), evidence: .performance, noEffect: referenceValue)
+        case .classShare:
+            guard case let .classLabel(name) = subject else { return Measured(samples: 0) }
+            return measureClassShare(name, context: context)
         case let .multiclassFairness(name):
             return measureGroupGap(name, rule, subject: subject, context: context, current: context.multiclassFairness,
                                    reference: context.referencePerformance.multiclassFairness, evidence: EvidenceSource.groupAccuracy)
@@ -589,6 +621,13 @@ final class RuleEvaluator {
                 observations.append((observation.key.subject, .feature(observation.key.metric), observation.value, observation.samples))
             }
             fairness(context.selection, FairnessMetric.allCases.filter(\.usesSelection))
+            if let predicted = context.predictedClasses {
+                for name in classNames(in: context) {
+                    let share = predicted.share(of: name)
+                    observations.append((.classLabel(name), .classShare(.share),
+                                         share.predictions > 0 ? Double(share.predicted) / Double(share.predictions) : nil, share.predictions))
+                }
+            }
             // Only for versions whose rules estimate performance: other streams' lines are unchanged.
             if case .notTracked = context.estimate {} else {
                 for metric in EstimatedPerformanceMetric.allCases {

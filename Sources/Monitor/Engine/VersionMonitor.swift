@@ -593,6 +593,7 @@ final class VersionMonitor {
             context.featureMetrics = DriftMetrics.featureMetrics(of: window.summary, layout: active.layout)
             // Selection rates are a binary classifier's (a regression model predicts no class).
             if modelType == .binary { context.selection = zip(fairnessAttributes, window.summary.selection).map { ($0, $1) } }
+            if modelType == .multiclass { context.predictedClasses = window.summary.prediction }
             context.missingAttributes = missing
             context.volume = window.eventCount
             context.lateEventRate = lateEventRate

@@ -276,6 +276,10 @@ package enum MetricCatalog {
         perClass(.recall, "labelled predictions of the class predicted as the class"),
         perClass(.f1, "harmonic mean of the class's precision and recall"),
         perClass(.calibrationError, "expected calibration error of the class's probabilities, one-vs-rest, over 10 equal-width bins"),
+        MetricDefinition(name: .classShare(.share), family: .driftStatistic, scopes: [.classes], featureKind: .any, reference: .value,
+                         parameters: [], defaultMinSamples: 100,
+                         summary: "share of the drift window's predictions that predict the class, against the reference's share "
+                             + "(each class of a multiclass classifier; no labels needed; two-proportion z-test for `significance`)"),
         estimated(.accuracy, "share of the window's scored predictions expected to be correct"),
         estimated(.precision, "expected true positives / predicted positives (multiclass: per class one-vs-rest, then averaged)"),
         estimated(.recall, "expected true positives / expected actual positives (multiclass: per class one-vs-rest, then averaged)"),

@@ -31,13 +31,15 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
     case perClass(ClassMetric)
     /// A gap between a multiclass classifier's accuracies in the groups of a sensitive attribute.
     case multiclassFairness(MulticlassFairnessMetric)
+    /// One predicted class of a multiclass classifier on drift windows, without labels (one subject per class).
+    case classShare(ClassShareMetric)
 
     package static let allCases: [MetricName] = FeatureMetric.allCases.map(feature) + HealthMetric.allCases.map(health)
         + PerformanceMetric.allCases.map(performance) + EstimatedPerformanceMetric.allCases.map(estimated) + ErrorStreamDetector.Kind.allCases.map(changeDetector)
         + FairnessMetric.allCases.map(fairness) + RegressionMetric.allCases.map(regression)
         + RegressionFairnessMetric.allCases.map(regressionFairness) + ResidualDriftMetric.allCases.map(residualDrift)
         + MulticlassMetric.allCases.map(multiclass) + ClassMetric.allCases.map(perClass)
-        + MulticlassFairnessMetric.allCases.map(multiclassFairness)
+        + MulticlassFairnessMetric.allCases.map(multiclassFairness) + ClassShareMetric.allCases.map(classShare)
 
     private static let byRawValue = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 
@@ -60,6 +62,7 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
         case let .multiclass(metric): metric.rawValue
         case let .perClass(metric): metric.rawValue
         case let .multiclassFairness(metric): metric.rawValue
+        case let .classShare(metric): metric.rawValue
         }
     }
 
@@ -76,7 +79,7 @@ package enum MetricName: Hashable, Sendable, CaseIterable, CustomStringConvertib
         case .estimated: [.binary, .multiclass]
         case .changeDetector, .fairness: [.binary]
         case .regression, .regressionFairness, .residualDrift: [.regression]
-        case .multiclass, .perClass, .multiclassFairness: [.multiclass]
+        case .multiclass, .perClass, .multiclassFairness, .classShare: [.multiclass]
         }
     }
 }
@@ -172,6 +175,14 @@ package enum PerformanceMetric: String, Sendable, Hashable, CaseIterable {
     /// Whether a multiclass classifier has it too (``MulticlassOutcomeSummary``): accuracy,
     /// and with class probabilities log loss and the (multiclass) Brier score.
     package var isMulticlass: Bool { [.accuracy, .logLoss, .brier].contains(self) }
+}
+
+/// Drift of a multiclass classifier's predicted classes one class at a time (scope
+/// `classes`), on drift windows: what the class mix as a whole (`psi`, `js`, `tvd`, `chi2` of
+/// the `prediction` subject) does not say — which class moved.
+package enum ClassShareMetric: String, Sendable, Hashable, CaseIterable {
+    /// The share of the window's predictions that predict the class (the reference's share is `reference`).
+    case share = "class_share"
 }
 
 /// Performance estimated by confidence-based performance estimation (CBPE) from a drift

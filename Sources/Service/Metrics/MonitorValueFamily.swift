@@ -65,6 +65,9 @@ struct MonitorValueFamily: Sendable, Hashable {
         case let .perClass(metric):
             name = "driftwatch_" + metric.rawValue
             subjectLabel = .classLabel
+        case let .classShare(metric):
+            name = "driftwatch_" + metric.rawValue + "_ratio"
+            subjectLabel = .classLabel
         }
         descriptor = PrometheusFamily(name, help)
     }

@@ -85,7 +85,7 @@ import Testing
         func windowEnds(_ rule: String) -> [Int64] {
             firings.filter { $0["rule"] as? String == rule }.map { (($0["window"] as! [String: Any])["end"] as! NSNumber).int64Value }
         }
-        for rule in ["MulticlassAccuracyDrop", "MacroF1Drop", "ClassRecallDrop", "LogLossIncrease", "PredictedClassMix"] {
+        for rule in ["MulticlassAccuracyDrop", "MacroF1Drop", "ClassRecallDrop", "LogLossIncrease", "PredictedClassMix", "ClassShareDrop"] {
             let ends = windowEnds(rule)
             let first = try #require(ends.min(), "\(rule) never fired")
             #expect(first > change && first <= change + 10_000, "\(rule) first fired on the window ending \(first)")
@@ -94,6 +94,39 @@ import Testing
         #expect(windowEnds("AccuracyGapBetweenGroups").isEmpty)
         let recallAlerts = firings.filter { $0["rule"] as? String == "ClassRecallDrop" }
         #expect(recallAlerts.allSatisfy { ($0["labels"] as? [String: String])?["class"] == "urgent" })
+        // Only urgent is predicted half as often (routine rises, refer stays).
+        let shareAlerts = firings.filter { $0["rule"] as? String == "ClassShareDrop" }
+        #expect(shareAlerts.allSatisfy { ($0["labels"] as? [String: String])?["class"] == "urgent" })
+    }
+
+    /// `class_share` on every drift window: each class's share of the window's predictions,
+    /// counted here from the stream file itself (a window overlapping the stream reference's
+    /// first 10 s holds only the predictions after it), the reference's share its first 10 s'.
+    @Test func classSharesAreTheWindowsPredictedClassShares() throws {
+        let lines = try String(contentsOfFile: StreamFixtures.path("multiclass.jsonl"), encoding: .utf8).split(separator: "\n")
+        let predictions = lines.map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            .filter { $0["event"] as? String == "prediction" }
+            .map { (time: ($0["ts"] as! NSNumber).int64Value, predicted: $0["label_pred"] as! String) }
+        func share(_ name: String, from start: Int64, to end: Int64) -> Double {
+            let window = predictions.filter { $0.time >= start && $0.time < end }
+            return Double(window.filter { $0.predicted == name }.count) / Double(window.count)
+        }
+        let run = try Self.fixture.replay()
+        let referenceEnd = try #require(predictions.first).time + 10_000
+        for name in Self.fixture.vectors.classes {
+            let shares = run.lines(.metric).filter {
+                $0["metric"] as? String == "class_share" && $0["evaluation"] as? String == "drift" && $0["subject"] as? String == name
+            }
+            #expect(shares.count >= 20, "\(name): \(shares.count) windows")
+            for line in shares {
+                let start = (line["window_start"] as! NSNumber).int64Value, end = (line["window_end"] as! NSNumber).int64Value
+                StreamVectors.expectClose((line["value"] as! NSNumber).doubleValue, share(name, from: max(start, referenceEnd), to: end),
+                                          "\(name), window ending \(end)")
+            }
+        }
+        let alert = try #require(run.lines(.alert).first { $0["rule"] as? String == "ClassShareDrop" })
+        let threshold = try #require((alert["threshold"] as? NSNumber)?.doubleValue)
+        StreamVectors.expectClose(threshold, 0.5 * share("urgent", from: referenceEnd - 10_000, to: referenceEnd), "half the reference's urgent share")
     }
 
     /// The multiclass state (pending outputs kept out of line, panes' summaries, the
@@ -170,7 +203,7 @@ import Testing
             .map { try! JSONSerialization.jsonObject(with: Data($0.json.utf8)) as! [String: Any] }
         #expect(engine.modelTypes["credit-risk"] == .binary && said.count == 2)
         #expect(said.last?["model"] as? String == "credit-risk" && said.last?["model_type"] as? String == "binary")
-        #expect(said.last?["skipped_rules"] as? [String] == ["MacroF1Drop", "ClassRecallDrop", "AccuracyGapBetweenGroups"])
+        #expect(said.last?["skipped_rules"] as? [String] == ["MacroF1Drop", "ClassRecallDrop", "AccuracyGapBetweenGroups", "ClassShareDrop"])
         let quiet = MonitorEngine(configuration: configuration, rules: StreamFixtures.defaultRules)
         quiet.process(.prediction(PredictionEvent(model: "credit-risk", version: "v1", id: "c", timestamp: time, score: 0.3, predictedLabel: 0)))
         #expect(!quiet.drainOutputs().contains { $0.json.contains("model_type_inferred") })

@@ -22,7 +22,7 @@ import Testing
             "equalized_odds_difference", "equalized_odds_ratio", "equal_opportunity_difference", "equal_opportunity_ratio",
             "mae", "rmse", "mape", "bias", "r2", "mae_difference", "mae_ratio", "residual_psi", "residual_ks",
             "macro_f1", "micro_f1", "weighted_f1", "macro_precision", "macro_recall",
-            "class_precision", "class_recall", "class_f1", "class_calibration_error", "accuracy_difference", "accuracy_ratio",
+            "class_precision", "class_recall", "class_f1", "class_calibration_error", "accuracy_difference", "accuracy_ratio", "class_share",
         ]
         #expect(Set(MetricCatalog.names) == Set(expected))
     }
@@ -47,7 +47,7 @@ import Testing
             case .performance, .estimated, .regression, .multiclass, .perClass: [.performance]
             case .changeDetector: [.changeDetector]
             case .fairness, .regressionFairness, .multiclassFairness: [.fairness]
-            case .residualDrift: [.driftStatistic]
+            case .residualDrift, .classShare: [.driftStatistic]
             }
             #expect(families.contains(metric.family), "\(metric.name)")
         }
