@@ -82,27 +82,34 @@ enum PerformanceEstimate {
     var samples: Int { basis?.samples ?? 0 }
 
     func value(_ metric: EstimatedPerformanceMetric) -> Double? {
+        let estimate: any EstimatedPerformanceValues
         switch self {
-        case .notTracked, .unavailable: nil
-        case let .binary(estimate, _):
-            switch metric {
-            case .accuracy: estimate.accuracy
-            case .precision: estimate.precision
-            case .recall: estimate.recall
-            case .f1: estimate.f1
-            case .rocAUC: estimate.rocAUC
-            }
-        case let .multiclass(estimate, _):
-            switch metric {
-            case .accuracy: estimate.accuracy
-            case .precision: estimate.precision
-            case .recall: estimate.recall
-            case .f1: estimate.f1
-            case .rocAUC: estimate.rocAUC
-            }
+        case .notTracked, .unavailable: return nil
+        case let .binary(binary, _): estimate = binary
+        case let .multiclass(multiclass, _): estimate = multiclass
+        }
+        return switch metric {
+        case .accuracy: estimate.accuracy
+        case .precision: estimate.precision
+        case .recall: estimate.recall
+        case .f1: estimate.f1
+        case .rocAUC: estimate.rocAUC
         }
     }
 }
+
+/// What both CBPE estimates give (a multiclass classifier's precision, recall, F1 and ROC
+/// AUC are macro averages).
+protocol EstimatedPerformanceValues {
+    var accuracy: Double { get }
+    var precision: Double { get }
+    var recall: Double { get }
+    var f1: Double { get }
+    var rocAUC: Double? { get }
+}
+
+extension EstimatedBinaryPerformance: EstimatedPerformanceValues {}
+extension EstimatedMulticlassPerformance: EstimatedPerformanceValues {}
 
 /// The predictions of a drift window behind its CBPE estimate.
 enum EstimateBasis: Equatable {
