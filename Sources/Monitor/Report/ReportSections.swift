@@ -10,10 +10,12 @@ enum ReportSection: String, CaseIterable {
     ].map(\.rawValue).reduce(into: Set([HealthMetric.volume, .lateEventRate, .rejectedRate].map(\.rawValue))) { $0.insert($1) }
 
     /// A regression model's errors and their distribution's drift are its performance, as are
-    /// a multiclass classifier's averages over classes and per-class rates; their per-group
-    /// gaps are fairness.
+    /// a multiclass classifier's averages over classes and per-class rates, and performance
+    /// estimated before labels (CBPE); their per-group gaps are fairness. A class's share of
+    /// the predictions is drift.
     init(metric: String) {
         if PerformanceMetric(rawValue: metric) != nil || metric == HealthMetric.labelCoverage.rawValue || RegressionMetric(rawValue: metric) != nil
+            || EstimatedPerformanceMetric(rawValue: metric) != nil
             || ResidualDriftMetric(rawValue: metric) != nil || MulticlassMetric(rawValue: metric) != nil || ClassMetric(rawValue: metric) != nil {
             self = .performance
         } else if FairnessMetric(rawValue: metric) != nil || RegressionFairnessMetric(rawValue: metric) != nil

@@ -134,7 +134,8 @@ import Testing
     /// accuracy and macro F1 ones: every class's recall, log loss and the channels' accuracy
     /// ratio watched, weighted F1 and class F1 not): accuracy and macro F1 charted in the
     /// performance section all the same, the per-class recall of every class and the log loss
-    /// there too, the accuracy ratio under fairness; renders in Chromium without errors.
+    /// there too, the accuracy ratio under fairness, each class's share of the predictions
+    /// (watched by `ClassShareDrop`) under drift; renders in Chromium without errors.
     @Test func aMulticlassModelsPerformanceIsCharted() throws {
         let run = try MulticlassStreamTests.fixture.replay()
         var history = HistoryCollector()
@@ -157,6 +158,15 @@ import Testing
         #expect(!performance.contains("--weighted-95f1--model") && !performance.contains("--class-95f1--"), "only watched metrics beyond accuracy and macro F1")
         let fairness = try #require(dom.components(separatedBy: "section-fairness").dropFirst().first)
         #expect(fairness.contains("chart-triage--v1--accuracy-95ratio--channel"))
+        let drift = try #require(dom.components(separatedBy: "section-drift").dropFirst().first?.components(separatedBy: "section-performance").first)
+        for name in ["urgent", "routine", "refer"] { #expect(drift.contains("id=\"chart-triage--v1--class-95share--\(name)\""), "no \(name) share chart under drift") }
+    }
+
+    /// Performance estimated before labels is charted with performance; a class's share of
+    /// the predictions with drift.
+    @Test func estimatedPerformanceIsPerformanceAndClassSharesAreDrift() {
+        for metric in EstimatedPerformanceMetric.allCases { #expect(ReportSection(metric: metric.rawValue) == .performance, "\(metric)") }
+        #expect(ReportSection(metric: ClassShareMetric.share.rawValue) == .drift)
     }
 
     @Test func selfContainedDeterministicAndBounded() {
