@@ -49,7 +49,7 @@ package struct FieldMapping: Sendable, Equatable {
     /// declared a regression model.
     package var prediction: String = "prediction"
     /// A multiclass classifier's class probabilities (``ModelType/multiclass``): an object
-    /// of class → probability; read only when some model is declared a multiclass classifier.
+    /// of class → probability, or an array of the probabilities of classes 0, 1, 2, ….
     package var probabilities: String = "probabilities"
     /// An object whose members are segment attributes. Ignored when `segmentPaths` is set.
     package var segment: String = "segment"

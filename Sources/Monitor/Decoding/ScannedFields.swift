@@ -338,25 +338,36 @@ struct ScannedFields {
     }
 
     /// A multiclass classifier's class probabilities: an object of class → finite
-    /// probability in [0, 1], with at most ``MulticlassOutcomeSummary/defaultMaximumClasses`` classes.
+    /// probability in [0, 1], or an array of the probabilities of classes 0, 1, 2, … in order
+    /// (scikit-learn's `predict_proba` row for integer classes `0..<k`), with at most
+    /// ``MulticlassOutcomeSummary/defaultMaximumClasses`` classes.
     private func readProbabilities(_ reader: inout JSONReader, _ recent: inout RecentStrings) throws -> [String: Double]? {
         let field = schema.mapping.probabilities
         guard try !reader.readNullIfPresent() else { return nil }
-        guard try reader.peekKind() == .object else { throw EventRejection.wrongType(field: field, expected: "an object of class → probability") }
         var probabilities: [String: Double] = [:]
-        try reader.readObject { reader, key in
-            let name = recent.next(key)
-            guard try reader.peekKind() == .number else {
-                throw EventRejection.wrongType(field: "\(field).\(name)", expected: "a probability in [0, 1]")
-            }
+        func add(_ reader: inout JSONReader, _ name: String, at path: String) throws {
+            guard try reader.peekKind() == .number else { throw EventRejection.wrongType(field: path, expected: "a probability in [0, 1]") }
             let probability = try reader.readDouble()
-            guard probability >= 0, probability <= 1 else {
-                throw EventRejection.wrongType(field: "\(field).\(name)", expected: "a probability in [0, 1]")
-            }
+            guard probability >= 0, probability <= 1 else { throw EventRejection.wrongType(field: path, expected: "a probability in [0, 1]") }
             probabilities[name] = probability
             guard probabilities.count <= MulticlassOutcomeSummary.defaultMaximumClasses else {
                 throw EventRejection.wrongType(field: field, expected: "at most \(MulticlassOutcomeSummary.defaultMaximumClasses) classes")
             }
+        }
+        switch try reader.peekKind() {
+        case .object:
+            try reader.readObject { reader, key in
+                let name = recent.next(key)
+                try add(&reader, name, at: "\(field).\(name)")
+            }
+        case .array:
+            var index = 0
+            try reader.readArray { reader in
+                try add(&reader, String(index), at: "\(field)[\(index)]")
+                index += 1
+            }
+        default:
+            throw EventRejection.wrongType(field: field, expected: "an object of class → probability, or an array of the probabilities of classes 0, 1, …")
         }
         return probabilities
     }

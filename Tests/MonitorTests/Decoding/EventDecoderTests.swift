@@ -106,8 +106,10 @@ import Testing
              .wrongType(field: "probabilities.a", expected: "a probability in [0, 1]")),
             (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","probabilities":{"a":"high"}}"#,
              .wrongType(field: "probabilities.a", expected: "a probability in [0, 1]")),
-            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","probabilities":[0.5,0.5]}"#,
-             .wrongType(field: "probabilities", expected: "an object of class → probability")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","probabilities":"high"}"#,
+             .wrongType(field: "probabilities", expected: "an object of class → probability, or an array of the probabilities of classes 0, 1, …")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":1,"probabilities":[0.5,1.5]}"#,
+             .wrongType(field: "probabilities[1]", expected: "a probability in [0, 1]")),
             (#"{"model":"credit-risk","id":"c","ts":1700000000000,"label_pred":"urgent"}"#,
              .modelTypeMismatch(model: "credit-risk", type: .binary, field: "label_pred")),
             (#"{"model":"credit-risk","id":"c","ts":1700000000000,"label_pred":1,"probabilities":{"0":0.2,"1":0.8}}"#,
@@ -137,6 +139,8 @@ import Testing
         #expect(try output(#""label_pred":"urgent""#) == .multiclass(class: "urgent", probabilities: nil))
         #expect(try output(#""label_pred":3"#) == .multiclass(class: "3", probabilities: nil))
         #expect(try output(#""label_pred":1,"probabilities":{"0":0.3,"1":0.7}"#) == .multiclass(class: "1", probabilities: ["0": 0.3, "1": 0.7]))
+        // An array: the probabilities of classes 0, 1, 2 (scikit-learn's `predict_proba` row).
+        #expect(try output(#""label_pred":2,"probabilities":[0.1,0.2,0.7]"#) == .multiclass(class: "2", probabilities: ["0": 0.1, "1": 0.2, "2": 0.7]))
         #expect(try output(#""prediction":3.5"#) == .regression(3.5))
         #expect(decode(#"{"model":"m","id":"1","ts":1700000000000,"score":0.2,"prediction":3.5}"#)
             == .failure(.modelTypeMismatch(model: "m", type: .binary, field: "prediction")))

@@ -52,21 +52,23 @@ import Testing
     /// The case as event lines: window 0 holds the reference rows, each followed by its
     /// label; window i + 1 chunk i's rows, unlabelled. `probabilities: false` leaves the
     /// reference's probability vectors out.
-    static func lines(_ testCase: Case, referenceProbabilities: Bool = true) -> [[UInt8]] {
+    static func lines(_ testCase: Case, referenceProbabilities: Bool = true, asArrays: Bool = false) -> [[UInt8]] {
         var lines: [[UInt8]] = []
         var number = 0
         func emit(_ rows: [[Int]], window: Int64, labelled: Bool) {
             let count = rows.reduce(0) { $0 + $1[testCase.classes.count + 1] }
             var position: Int64 = 0
             for row in rows {
-                let probabilities = zip(testCase.classes, row).map { #""\#($0)":\#(Double($1) / Double(testCase.scale))"# }.joined(separator: ",")
+                let values = row.prefix(testCase.classes.count).map { "\(Double($0) / Double(testCase.scale))" }
+                let probabilities = asArrays ? "[" + values.joined(separator: ",") + "]"
+                                             : "{" + zip(testCase.classes, values).map { #""\#($0)":\#($1)"# }.joined(separator: ",") + "}"
                 let classIndex = row[testCase.classes.count]
                 // The most probable class is the prediction; a reference row's class is its label.
                 let predicted = labelled ? testCase.classes[row.prefix(testCase.classes.count).enumerated().max { $0.element < $1.element }!.offset]
                                          : testCase.classes[classIndex]
                 for _ in 0..<row[testCase.classes.count + 1] {
                     let time = start + window * Self.window + position * (Self.window - 1) / Int64(count)
-                    let vector = labelled && !referenceProbabilities ? "" : #","probabilities":{\#(probabilities)}"#
+                    let vector = labelled && !referenceProbabilities ? "" : #","probabilities":\#(probabilities)"#
                     lines.append(Array(#"{"event":"prediction","model":"products","version":"v1","id":"r\#(number)","ts":\#(time),"features":{"x":\#(row[0])},"label_pred":"\#(predicted)"\#(vector)}"#.utf8))
                     if labelled { lines.append(Array(#"{"event":"label","id":"r\#(number)","ts":\#(time),"label":"\#(testCase.classes[classIndex])"}"#.utf8)) }
                     number += 1
@@ -155,6 +157,16 @@ import Testing
         #expect(estimates.count == testCase.chunks.count && estimates.values.allSatisfy { $0.values.allSatisfy { $0 == nil } })
         let activity = try #require(engine.ruleActivity.first { $0.rule == "EstimatedAccuracyDrop" })
         #expect(activity.skippedForNoValue == testCase.chunks.count && activity.evaluated == 0, "\(activity)")
+    }
+
+    /// Probabilities logged as arrays (scikit-learn's `predict_proba` rows, classes 0, 1, 2, 3)
+    /// are read as the same classes: the same estimates.
+    @Test func probabilityArraysGiveTheSameEstimates() throws {
+        let testCase = try #require(Self.cases.first { $0.name == "generated" })
+        #expect(testCase.classes == ["0", "1", "2", "3"])
+        let objects = Self.estimates(Self.replay(Self.lines(testCase)).outputs)
+        let arrays = Self.estimates(Self.replay(Self.lines(testCase, asArrays: true)).outputs)
+        #expect(arrays.count == testCase.chunks.count && arrays == objects)
     }
 
     /// A profile built from the labelled reference rows (through its JSON, outcomes layout
