@@ -128,7 +128,7 @@ struct ScannedFields {
     /// declared: of the type its fields show, ``ModelType/inferred(score:binaryClass:otherClass:prediction:probabilities:)``):
     /// a regression model's has a value and neither score nor class; a binary classifier's no
     /// value, no class probabilities and no class other than 0 or 1; a multiclass
-    /// classifier's a class and neither score nor value.
+    /// classifier's a class (when not logged, its most probable class) and neither score nor value.
     private func predictionOutput(of model: String) -> Result<PredictionOutput, EventRejection> {
         let mapping = schema.mapping
         let type = schema.modelTypes.declaredType(of: model) ?? ModelType.inferred(
@@ -152,9 +152,17 @@ struct ScannedFields {
         case .multiclass:
             if score != nil { return mismatch(mapping.score) }
             if prediction != nil { return mismatch(mapping.prediction) }
-            guard let predictedClassName else { return .failure(.missingField(mapping.predictedLabel)) }
-            return .success(.multiclass(class: predictedClassName, probabilities: probabilities))
+            guard let predicted = predictedClassName ?? probabilities.flatMap(Self.mostProbableClass) else {
+                return .failure(.missingField(mapping.predictedLabel))
+            }
+            return .success(.multiclass(class: predicted, probabilities: probabilities))
         }
+    }
+
+    /// The class of the largest probability (of equal ones, the first by name): the predicted
+    /// class of a multiclass prediction that logs only its probabilities. Nil for no class.
+    private static func mostProbableClass(_ probabilities: [String: Double]) -> String? {
+        probabilities.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
     }
 
     /// The event time in epoch milliseconds, from the mapped field or the Kafka message.

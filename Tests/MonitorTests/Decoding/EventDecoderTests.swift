@@ -99,7 +99,7 @@ import Testing
         let rejections: [(String, EventRejection)] = [
             (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","score":0.3}"#,
              .modelTypeMismatch(model: "triage", type: .multiclass, field: "score")),
-            (#"{"model":"triage","id":"t","ts":1700000000000,"probabilities":{"a":1}}"#, .missingField("label_pred")),
+            (#"{"model":"triage","id":"t","ts":1700000000000,"probabilities":{}}"#, .missingField("label_pred")),
             (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":2.5}"#,
              .wrongType(field: "label_pred", expected: "a class: 0 or 1, a string or an integer")),
             (#"{"model":"triage","id":"t","ts":1700000000000,"label_pred":"a","probabilities":{"a":1.5}}"#,
@@ -139,6 +139,9 @@ import Testing
         #expect(try output(#""label_pred":"urgent""#) == .multiclass(class: "urgent", probabilities: nil))
         #expect(try output(#""label_pred":3"#) == .multiclass(class: "3", probabilities: nil))
         #expect(try output(#""label_pred":1,"probabilities":{"0":0.3,"1":0.7}"#) == .multiclass(class: "1", probabilities: ["0": 0.3, "1": 0.7]))
+        // Only probabilities: the most probable class is the prediction (of equal ones, the first by name).
+        #expect(try output(#""probabilities":{"b":0.6,"a":0.1,"c":0.3}"#) == .multiclass(class: "b", probabilities: ["a": 0.1, "b": 0.6, "c": 0.3]))
+        #expect(try output(#""probabilities":{"b":0.4,"c":0.2,"a":0.4}"#) == .multiclass(class: "a", probabilities: ["a": 0.4, "b": 0.4, "c": 0.2]))
         // An array: the probabilities of classes 0, 1, 2 (scikit-learn's `predict_proba` row).
         #expect(try output(#""label_pred":2,"probabilities":[0.1,0.2,0.7]"#) == .multiclass(class: "2", probabilities: ["0": 0.1, "1": 0.2, "2": 0.7]))
         #expect(try output(#""prediction":3.5"#) == .regression(3.5))
