@@ -105,6 +105,7 @@ enum MetricCatalogListing {
                 case .none: "absolute"
                 case .chunks: "absolute, statistical"
                 case .value: "absolute, relative, statistical"
+                case .valueWithoutSpread: "absolute, relative"
                 }
                 lines.append("  \(metric.name)  [scopes: \(metric.scopes.map(\.rawValue).joined(separator: ", "))\(kind); conditions: \(conditions); min_samples \(metric.defaultMinSamples)]")
                 lines.append("      \(metric.summary)")

@@ -34,9 +34,12 @@ package enum ReferenceSupport: String, Sendable, Equatable, Hashable {
     case chunks
     /// Also relative conditions: the metric has a value on the reference itself (performance, rates…).
     case value
+    /// Relative conditions but not statistical ones: the metric has a value on the reference,
+    /// but no spread of it across reference chunks is kept (regression and multiclass metrics).
+    case valueWithoutSpread = "value without spread"
 
-    var allowsRelative: Bool { self == .value }
-    var allowsStatistical: Bool { self != .none }
+    var allowsRelative: Bool { self == .value || self == .valueWithoutSpread }
+    var allowsStatistical: Bool { self == .chunks || self == .value }
 }
 
 /// A metric parameter's value after validation and defaults.
@@ -207,7 +210,7 @@ package enum MetricCatalog {
 
     /// One class of a multiclass classifier: scope `classes`, one evaluation per class.
     private static func perClass(_ metric: ClassMetric, _ summary: String) -> MetricDefinition {
-        MetricDefinition(name: .perClass(metric), family: .performance, scopes: [.classes], featureKind: .any, reference: .value,
+        MetricDefinition(name: .perClass(metric), family: .performance, scopes: [.classes], featureKind: .any, reference: .valueWithoutSpread,
                          parameters: [], defaultMinSamples: 100, summary: summary + " (each class of a multiclass classifier)")
     }
 
@@ -260,23 +263,23 @@ package enum MetricCatalog {
         model(.performance(.logLoss), .performance,
               "mean negative log-likelihood of the label under the score (multiclass: of the true class under the class probabilities)"),
         model(.performance(.ece), .performance, "expected calibration error over 10 equal-width score bins"),
-        model(.regression(.mae), .performance, "mean absolute error of a regression model's predictions"),
-        model(.regression(.rmse), .performance, "root mean squared error of a regression model's predictions"),
-        model(.regression(.mape), .performance, "mean absolute percentage error of a regression model's predictions, as a fraction"),
-        model(.regression(.bias), .performance, "mean of prediction − label of a regression model: positive when it over-predicts"),
-        model(.regression(.r2), .performance, "coefficient of determination R² of a regression model's predictions"),
+        model(.regression(.mae), .performance, reference: .valueWithoutSpread, "mean absolute error of a regression model's predictions"),
+        model(.regression(.rmse), .performance, reference: .valueWithoutSpread, "root mean squared error of a regression model's predictions"),
+        model(.regression(.mape), .performance, reference: .valueWithoutSpread, "mean absolute percentage error of a regression model's predictions, as a fraction"),
+        model(.regression(.bias), .performance, reference: .valueWithoutSpread, "mean of prediction − label of a regression model: positive when it over-predicts"),
+        model(.regression(.r2), .performance, reference: .valueWithoutSpread, "coefficient of determination R² of a regression model's predictions"),
         model(.residualDrift(.psi), .driftStatistic, reference: .none, "PSI of a regression model's residuals (label − prediction) over the reference residuals' deciles"),
         model(.residualDrift(.ks), .driftStatistic, reference: .none, "Kolmogorov–Smirnov statistic of a regression model's residuals against the reference residuals"),
-        model(.multiclass(.macroF1), .performance, "unweighted mean of the classes' F1 (multiclass classifiers)"),
-        model(.multiclass(.microF1), .performance, "F1 of the pooled counts, equal to the accuracy (multiclass classifiers)"),
-        model(.multiclass(.weightedF1), .performance, "mean of the classes' F1 weighted by their labelled predictions (multiclass classifiers)"),
-        model(.multiclass(.macroPrecision), .performance, "unweighted mean of the classes' precision (multiclass classifiers)"),
-        model(.multiclass(.macroRecall), .performance, "unweighted mean of the classes' recall (multiclass classifiers)"),
+        model(.multiclass(.macroF1), .performance, reference: .valueWithoutSpread, "unweighted mean of the classes' F1 (multiclass classifiers)"),
+        model(.multiclass(.microF1), .performance, reference: .valueWithoutSpread, "F1 of the pooled counts, equal to the accuracy (multiclass classifiers)"),
+        model(.multiclass(.weightedF1), .performance, reference: .valueWithoutSpread, "mean of the classes' F1 weighted by their labelled predictions (multiclass classifiers)"),
+        model(.multiclass(.macroPrecision), .performance, reference: .valueWithoutSpread, "unweighted mean of the classes' precision (multiclass classifiers)"),
+        model(.multiclass(.macroRecall), .performance, reference: .valueWithoutSpread, "unweighted mean of the classes' recall (multiclass classifiers)"),
         perClass(.precision, "predictions of the class that are right / predictions of the class"),
         perClass(.recall, "labelled predictions of the class predicted as the class"),
         perClass(.f1, "harmonic mean of the class's precision and recall"),
         perClass(.calibrationError, "expected calibration error of the class's probabilities, one-vs-rest, over 10 equal-width bins"),
-        MetricDefinition(name: .classShare(.share), family: .driftStatistic, scopes: [.classes], featureKind: .any, reference: .value,
+        MetricDefinition(name: .classShare(.share), family: .driftStatistic, scopes: [.classes], featureKind: .any, reference: .valueWithoutSpread,
                          parameters: [], defaultMinSamples: 100,
                          summary: "share of the drift window's predictions that predict the class, against the reference's share "
                              + "(each class of a multiclass classifier; no labels needed; two-proportion z-test for `significance`)"),
@@ -313,8 +316,8 @@ package enum MetricCatalog {
 
     private static let minGroupSize = integer("min_group_size", 100, "groups with fewer samples are left out")
 
-    private static func fairness(_ name: MetricName, _ summary: String) -> MetricDefinition {
-        MetricDefinition(name: name, family: .fairness, scopes: [.fairness], featureKind: .any, reference: .value,
+    private static func fairness(_ name: MetricName, reference: ReferenceSupport = .value, _ summary: String) -> MetricDefinition {
+        MetricDefinition(name: name, family: .fairness, scopes: [.fairness], featureKind: .any, reference: reference,
                          parameters: [minGroupSize], defaultMinSamples: 100, summary: summary)
     }
 

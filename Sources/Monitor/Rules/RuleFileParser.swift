@@ -372,8 +372,10 @@ struct RuleFileParser {
             return nil
         }
         if condition.isStatistical, !metric.reference.allowsStatistical {
-            error(at: field.value, "metric '\(metric.name)' has no reference distribution for a statistical condition",
-                  expected: "an absolute threshold")
+            let relative = metric.reference.allowsRelative
+            error(at: field.value, relative ? "metric '\(metric.name)' keeps no spread across reference chunks for a statistical condition"
+                                            : "metric '\(metric.name)' has no reference distribution for a statistical condition",
+                  expected: relative ? "an absolute threshold or a relative condition such as '< reference - 0.05'" : "an absolute threshold")
             return nil
         }
         return condition

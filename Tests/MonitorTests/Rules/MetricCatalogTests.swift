@@ -82,7 +82,7 @@ import Testing
         #expect(macro.name.modelTypes == [.multiclass] && macro.impliedScope == .model && macro.name.evaluationKind == .performance)
         for name in ["class_precision", "class_recall", "class_f1", "class_calibration_error"] {
             let metric = try #require(MetricCatalog.metric(named: name))
-            #expect(metric.scopes == [.classes] && metric.name.modelTypes == [.multiclass] && metric.reference == .value, "\(name)")
+            #expect(metric.scopes == [.classes] && metric.name.modelTypes == [.multiclass] && metric.reference == .valueWithoutSpread, "\(name)")
         }
     }
 

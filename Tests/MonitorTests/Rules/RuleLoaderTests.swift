@@ -157,6 +157,8 @@ import Testing
          ["5:16: metric 'psi' has no value on the reference, so it cannot be compared with 'reference'"]),
         ("rules:\n  - name: A\n    metric: ddm\n    condition: 'above reference + 3 sigma'",
          ["4:16: metric 'ddm' has no reference distribution for a statistical condition"]),
+        ("rules:\n  - name: A\n    metric: macro_f1\n    condition: 'below reference - 3 sigma'",
+         ["4:16: metric 'macro_f1' keeps no spread across reference chunks for a statistical condition"]),
         ("rules:\n  - name: A\n    metric: accuracy\n    features: ['*']\n    feature_kind: numeric\n    condition: '< 0.5'",
          ["4:5: 'features' applies only to scope features (this rule's scope is model)",
           "5:5: 'feature_kind' applies only to scope features (this rule's scope is model)"]),
