@@ -163,13 +163,14 @@ import Testing
     /// Issue 14, held out: NannyML's synthetic multiclass credit-card dataset (three string
     /// classes with probability vectors, ~20 predictions an hour, labels 1–72 h late; from
     /// the change the channel mix moves and accuracy falls from ~0.76 to ~0.57). Nothing is
-    /// declared: the model's type is inferred from its first prediction.
+    /// declared: the model's type is inferred from its first prediction. With the multiclass
+    /// and the estimated-performance example rules.
     @Test func creditCardMulticlassIsInferredAndItsAccuracyDropIsCaught() throws {
         struct Scores: Decodable { var accuracy, macro_f1: Double }
         struct Model: Decodable { var before_change, after_change: Scores }
         let (manifest, lines, model) = try Self.load("credit_card", modelEffects: Model.self)
         #expect(lines.count == 80_000)
-        let run = try Self.replay("credit_card", lines, configuration: MonitorConfiguration(), exampleRules: "multiclass.yaml")
+        let run = try Self.replay("credit_card", lines, configuration: MonitorConfiguration(), exampleRules: "multiclass.yaml", "estimated-performance.yaml")
         #expect(run.deadLetters.isEmpty)
         #expect(run.engine.counters.predictions == 40_000)
         #expect(run.engine.modelTypes.knownType(of: manifest.model) == .multiclass)
@@ -189,15 +190,30 @@ import Testing
                             + "\(model.after_change[keyPath: expected]))")
         }
 
+        // Before labels (CBPE on the logged class probabilities): the drift windows' estimated
+        // accuracy follows the realized one before the change and falls after it, though by less
+        // (the part of the change that leaves the probabilities calibrated-looking is its blind spot).
+        let estimated = run.lines(.metric).filter { $0["metric"] as? String == "estimated_accuracy" }.compactMap { line -> (start: Int64, end: Int64, value: Double)? in
+            guard let value = (line["value"] as? NSNumber)?.doubleValue else { return nil }
+            return ((line["window_start"] as! NSNumber).int64Value, (line["window_end"] as! NSNumber).int64Value, value)
+        }
+        let estimatedBefore = estimated.filter { $0.start >= manifest.analysis_start && $0.end <= manifest.change_start }.map(\.value)
+        let estimatedAfter = estimated.filter { $0.start >= manifest.change_start }.map(\.value)
+        try #require(estimatedBefore.count >= 12 && estimatedAfter.count >= 12)
+        let estimatedMeans = (estimatedBefore.reduce(0, +) / Double(estimatedBefore.count), estimatedAfter.reduce(0, +) / Double(estimatedAfter.count))
+        #expect(abs(estimatedMeans.0 - model.before_change.accuracy) <= 0.02, "estimated accuracy before \(estimatedMeans.0)")
+        #expect(estimatedMeans.1 < estimatedMeans.0 - 0.08 && estimatedMeans.1 > model.after_change.accuracy, "estimated accuracy after \(estimatedMeans.1)")
+        measured.append("estimated accuracy \(estimatedMeans.0) before, \(estimatedMeans.1) after")
+
         let firings = Self.firings(run)
         let early = firings.filter { Self.windowEnd($0) <= manifest.change_start }.map { "\($0["rule"]!)/\($0["subject"] ?? "")" }
         #expect(early.isEmpty, "fired before the change: \(early)")
-        for rule in ["MulticlassAccuracyDrop", "MacroF1Drop"] {
+        for rule in ["MulticlassAccuracyDrop", "MacroF1Drop", "EstimatedAccuracyDrop"] {
             let caught = try #require(Self.firstFiring(rule, in: firings), "\(rule) never fired")
             #expect(caught - manifest.change_start <= 4 * DetectionGrid.day, "\(rule) after \(GridReport.duration(caught - manifest.change_start))")
         }
         print("credit card: \(measured.joined(separator: "; ")); firing \(Set(firings.map { $0["rule"] as! String }).sorted()); "
-              + ["MulticlassAccuracyDrop", "MacroF1Drop", "CategoricalMixDrift"].map { rule in
+              + ["MulticlassAccuracyDrop", "MacroF1Drop", "EstimatedAccuracyDrop", "CategoricalMixDrift"].map { rule in
                   "\(rule) after \(Self.firstFiring(rule, in: firings).map { GridReport.duration($0 - manifest.change_start) } ?? "never")"
               }.joined(separator: ", "))
     }
@@ -219,12 +235,12 @@ import Testing
     }
 
     /// Replays a dataset's lines with the default rules and one example rule file.
-    static func replay(_ dataset: String, _ lines: [[UInt8]], configuration: MonitorConfiguration, exampleRules: String) throws -> StreamFixtures.Run {
+    static func replay(_ dataset: String, _ lines: [[UInt8]], configuration: MonitorConfiguration, exampleRules: String...) throws -> StreamFixtures.Run {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(dataset)-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
         try Data(lines.map { $0 + [UInt8(ascii: "\n")] }.joined()).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         var rules = DetectionGrid.defaultRules
-        rules.rules += try RuleLoader.load(paths: [RuleFixtures.path("rules/examples/" + exampleRules)]).get().rules
+        rules.rules += try RuleLoader.load(paths: exampleRules.map { RuleFixtures.path("rules/examples/" + $0) }).get().rules
         return try StreamFixtures.replay([path], configuration: configuration, rules: rules,
                                          decoder: EventDecoder(modelTypes: configuration.modelTypes))
     }
