@@ -472,7 +472,10 @@ final class VersionMonitor {
             referencePerformance.resolved += 1
             if let trueClass {
                 referencePerformance.multiclass.record(label: trueClass, predicted: output.predicted, probabilities: output.probabilities)
-                if let probabilities = output.probabilities { referencePerformance.recordClassProbabilities(label: trueClass, probabilities: probabilities) }
+                // Only versions whose rules estimate performance keep what CBPE calibrates on.
+                if estimatesMulticlassPerformance, let probabilities = output.probabilities {
+                    referencePerformance.recordClassProbabilities(label: trueClass, probabilities: probabilities)
+                }
                 for index in referencePerformance.multiclassFairness.indices {
                     referencePerformance.multiclassFairness[index].record(group: groups[index], correct: trueClass == output.predicted)
                 }

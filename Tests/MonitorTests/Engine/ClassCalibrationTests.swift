@@ -214,6 +214,25 @@ import Testing
         #expect(gaps.count == 2 && gaps.allSatisfy { $0.contains("no labelled class probabilities to calibrate on") }, "\(gaps)")
     }
 
+    /// Only versions whose rules estimate keep the labelled probabilities: restored under
+    /// estimating rules once its reference has settled, a version has none to calibrate on,
+    /// and its windows have no estimate (counted, not guessed).
+    @Test func versionsWithoutEstimatingRulesKeepNoLabelledProbabilities() throws {
+        let testCase = try #require(Self.cases.first { $0.name == "generated" })
+        let lines = Self.lines(testCase)
+        let plain = try RuleLoader.load(paths: [RuleFixtures.path("rules/examples/multiclass.yaml")]).get()
+        let first = MonitorEngine(configuration: Self.configuration(), rules: plain, decoder: Self.decoder)
+        let cut = testCase.referenceRows.reduce(0) { $0 + 2 * $1[testCase.classes.count + 1] } + 10
+        _ = RuleEvaluatorTests.feed(lines[..<cut], to: first)
+        let restored = try MonitorEngine(restoring: first.checkpoint(), configuration: Self.configuration(), rules: Self.rules, decoder: Self.decoder)
+        var outputs = RuleEvaluatorTests.feed(lines[cut...], to: restored)
+        restored.finish()
+        outputs += restored.drainOutputs()
+        let estimates = Self.estimates(outputs)
+        #expect(!estimates.isEmpty && estimates.values.allSatisfy { $0.values.allSatisfy { $0 == nil } })
+        #expect(try #require(restored.ruleActivity.first { $0.rule == "EstimatedAccuracyDrop" }).skippedForNoValue == estimates.count)
+    }
+
     /// A checkpoint taken mid-stream — once while the reference is gathered, once after the
     /// calibration was fitted — restores to the same outputs.
     @Test func checkpointsRestoreTheCalibrationAndThePanes() throws {
