@@ -45,13 +45,23 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
-        // The monitor: decoding, windows, label join, rules, alerts. Built on DriftCore.
+        // The streaming engine: decoding, windows, label join, rules, alerts, checkpoints.
+        // Built on DriftCore; no Foundation and no files (bytes in, typed outputs out).
+        .target(
+            name: "MonitorCore",
+            dependencies: [
+                "DriftCore",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        // Around the engine: file input and replay, profiling datasets, comparison, analysis,
+        // the HTML report, and loading rules and driftwatch.yaml (one YAML diagnostics reader).
         .target(
             name: "Monitor",
             dependencies: [
                 "DriftCore",
+                "MonitorCore",
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         // Synthetic prediction streams with drift injected at known points (simulate, demo, benchmarks).
@@ -67,6 +77,7 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "Monitor",
+                "MonitorCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -87,6 +98,7 @@ let package = Package(
                 "Service",
                 "DriftCore",
                 "Monitor",
+                "MonitorCore",
                 "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,10 +106,14 @@ let package = Package(
         ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore"]),
-        .testTarget(name: "MonitorTests", dependencies: ["Monitor", "Simulation"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Monitor"]),
+        // What the engine's and the Monitor module's tests share: fixture paths, rule loading,
+        // stream replays and the model-type streams' reference vectors.
+        .target(name: "MonitorTestSupport", dependencies: ["Monitor", "MonitorCore"], path: "Tests/MonitorTestSupport"),
+        .testTarget(name: "MonitorCoreTests", dependencies: ["MonitorCore", "Monitor", "MonitorTestSupport", "Simulation"]),
+        .testTarget(name: "MonitorTests", dependencies: ["Monitor", "MonitorCore", "MonitorTestSupport", "Simulation"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Monitor", "MonitorCore"]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Kafka", "Monitor", "Simulation",
+            "Service", "Kafka", "Monitor", "MonitorCore", "Simulation",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
@@ -125,6 +141,7 @@ if Context.environment["DRIFTWATCH_BENCHMARKS"] != nil {
             dependencies: [
                 "BenchmarkStreams",
                 "Monitor",
+                "MonitorCore",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/EngineBenchmarks",

@@ -2,6 +2,7 @@ import Benchmark
 import BenchmarkStreams
 import Foundation
 import Monitor
+import MonitorCore
 
 /// The engine on its two workloads (README "Benchmarks"): a dense simulated stream of
 /// 1 M predictions with labels, and a sparse 14-day history at ~36,000 predictions a day

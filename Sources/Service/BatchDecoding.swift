@@ -1,6 +1,6 @@
 import Foundation
 import Kafka
-import Monitor
+import MonitorCore
 import Synchronization
 
 /// Decodes a batch's messages on another thread while the pipeline monitors those

@@ -1,6 +1,6 @@
 import DriftCore
 import Kafka
-import Monitor
+import MonitorCore
 
 /// One shard's checkpoint: the engine's blob (``MonitorEngine/checkpoint()``, itself a
 /// versioned, CRC-checked blob) and what it covers.

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import Monitor
+import MonitorCore
 
 /// The service's HTTP endpoints (Hummingbird 2):
 /// - `GET /metrics`: Prometheus text format;

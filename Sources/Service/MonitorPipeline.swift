@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
 import Logging
-import Monitor
+import MonitorCore
 import ServiceLifecycle
 
 /// The serve pipeline: consumer → engines → producer, at least once.

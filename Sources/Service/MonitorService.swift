@@ -2,6 +2,7 @@ import Hummingbird
 import Kafka
 import Logging
 import Monitor
+import MonitorCore
 import ServiceLifecycle
 import UnixSignals
 

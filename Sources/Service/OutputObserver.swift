@@ -1,4 +1,4 @@
-import Monitor
+import MonitorCore
 
 /// Reads the engine's typed outputs for the service's own view: firing alerts and
 /// versions for `/v1/status`, alert counts, firing alerts and metric values for `/metrics`.

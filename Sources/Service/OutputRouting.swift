@@ -1,5 +1,5 @@
 import Kafka
-import Monitor
+import MonitorCore
 
 /// Where each engine output goes on Kafka, under which key and with which headers.
 ///

@@ -1,5 +1,6 @@
 import Kafka
 import Monitor
+import MonitorCore
 
 /// Everything `driftwatch serve` needs to run, however it was given (flags,
 /// `DRIFTWATCH_…` environment variables, or later the YAML configuration file:

@@ -1,5 +1,5 @@
 import Foundation
-import Monitor
+import MonitorCore
 import Prometheus
 
 /// The service's Prometheus metrics, in a registry of its own (no global bootstrap, so

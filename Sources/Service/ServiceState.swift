@@ -1,6 +1,6 @@
 import Foundation
 import Kafka
-import Monitor
+import MonitorCore
 
 /// A value behind a lock, shared between the pipeline, the health checks and HTTP handlers.
 package final class Protected<Value>: @unchecked Sendable {

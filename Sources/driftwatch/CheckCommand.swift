@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Monitor
+import MonitorCore
 
 /// `driftwatch check`: a rule suite for CI pipelines and promotion gates.
 struct CheckCommand: ParsableCommand {

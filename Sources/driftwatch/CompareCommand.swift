@@ -2,6 +2,7 @@ import ArgumentParser
 import DriftCore
 import Foundation
 import Monitor
+import MonitorCore
 
 /// `driftwatch compare`: a one-shot drift, performance and fairness report of two datasets.
 struct CompareCommand: ParsableCommand {

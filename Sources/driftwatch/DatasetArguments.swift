@@ -2,6 +2,7 @@ import ArgumentParser
 import DriftCore
 import Foundation
 import Monitor
+import MonitorCore
 
 /// Options shared by `profile` and `compare`: the configuration file, feature kinds,
 /// bins and how CSV columns are read.

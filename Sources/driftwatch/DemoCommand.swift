@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Logging
-import Monitor
+import MonitorCore
 import Service
 import Simulation
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Monitor
+import MonitorCore
 
 /// `driftwatch detect`: runs one change detector over a series of numbers.
 struct DetectCommand: ParsableCommand {

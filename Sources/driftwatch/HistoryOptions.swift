@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Monitor
+import MonitorCore
 
 /// What `replay`, `tune` and `report` read: the history, the rules, an optional reference
 /// profile and configuration file, and the window options.

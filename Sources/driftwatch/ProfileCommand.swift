@@ -2,6 +2,7 @@ import ArgumentParser
 import DriftCore
 import Foundation
 import Monitor
+import MonitorCore
 
 /// `driftwatch profile`: the reference profile of a training or validation dataset.
 struct ProfileCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Monitor
+import MonitorCore
 
 /// `--max-rejected-share` of `replay`, `profile` and `compare`: a run whose input was mostly
 /// rejected prints why and exits 1.

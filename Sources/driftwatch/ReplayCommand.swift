@@ -2,6 +2,7 @@ import ArgumentParser
 import DriftCore
 import Foundation
 import Monitor
+import MonitorCore
 
 /// `driftwatch replay`: the monitor over files, in event-time order, deterministically.
 struct ReplayCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Monitor
+import MonitorCore
 
 /// `driftwatch report`: a replay of the history written as one self-contained HTML page.
 struct ReportCommand: ParsableCommand {

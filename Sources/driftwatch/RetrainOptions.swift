@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Monitor
+import MonitorCore
 import Service
 
 /// `serve`'s retraining hand-off options: who may approve, and where approved triggers go.

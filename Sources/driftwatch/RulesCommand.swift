@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Monitor
+import MonitorCore
 
 /// `driftwatch rules`: tools for threshold-rule files.
 struct RulesCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Monitor
+import MonitorCore
 import Service
 
 /// `driftwatch serve`: the long-running monitor on Kafka.

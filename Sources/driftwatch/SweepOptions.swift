@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Monitor
+import MonitorCore
 
 /// The candidates of a threshold sweep (`tune`, `report --sweep`) and the known incidents.
 struct SweepOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Monitor
+import MonitorCore
 
 /// `driftwatch tune`: a threshold (and `for`) sweep of one rule in one pass over the history.
 struct TuneCommand: ParsableCommand {

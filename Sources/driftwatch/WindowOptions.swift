@@ -1,5 +1,5 @@
 import ArgumentParser
-import Monitor
+import MonitorCore
 
 /// Window and label-join options shared by `replay`, `serve` and `demo`. Each applies
 /// only when given (as a flag or, for `serve`, a `DRIFTWATCH_*` variable), so a

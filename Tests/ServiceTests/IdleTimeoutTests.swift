@@ -1,6 +1,6 @@
 import Foundation
 import Kafka
-import Monitor
+import MonitorCore
 import Testing
 @testable import Service
 

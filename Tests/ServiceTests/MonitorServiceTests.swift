@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 @testable import Monitor
+@testable import MonitorCore
 @testable import Service
 import Testing
 

@@ -1,4 +1,5 @@
 @testable import Monitor
+@testable import MonitorCore
 @testable import Service
 import Testing
 

@@ -5,6 +5,7 @@ import FoundationNetworking
 import Kafka
 import Logging
 @testable import Monitor
+@testable import MonitorCore
 @testable import Service
 import Simulation
 import Testing

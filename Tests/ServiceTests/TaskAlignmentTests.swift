@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 @testable import Monitor
+@testable import MonitorCore
 import Simulation
 @testable import Service
 import Testing

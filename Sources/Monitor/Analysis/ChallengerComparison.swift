@@ -1,4 +1,5 @@
 import DriftCore
+import MonitorCore
 import Foundation
 
 /// `check --candidate`: one batch scored by the champion and by a challenger, compared side

@@ -1,3 +1,4 @@
+import MonitorCore
 import Foundation
 import Yams
 

@@ -1,4 +1,5 @@
 import DriftCore
+import MonitorCore
 
 /// What a reference profile file says of a metric series, for the analysis outputs (the
 /// wide CSV's reference columns, the report's ± k σ bands): the metric on the whole

@@ -1,3 +1,4 @@
+import MonitorCore
 import Foundation
 
 /// `driftwatch check`: every rule judged once on a batch against the reference, pass or

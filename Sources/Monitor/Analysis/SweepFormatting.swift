@@ -1,3 +1,4 @@
+import MonitorCore
 import Foundation
 
 /// How `driftwatch tune` prints a sweep.

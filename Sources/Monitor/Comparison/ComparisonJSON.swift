@@ -1,4 +1,5 @@
 import DriftCore
+import MonitorCore
 
 /// The comparison as one JSON document (the `compare --format json` contract):
 ///

@@ -1,4 +1,5 @@
 import DriftCore
+import MonitorCore
 
 /// The comparison as aligned text tables for a terminal (`compare --format table`).
 extension DatasetComparison {

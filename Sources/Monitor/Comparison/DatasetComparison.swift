@@ -1,4 +1,5 @@
 import DriftCore
+import MonitorCore
 
 /// Settings of a one-shot comparison (`driftwatch compare`).
 package struct ComparisonOptions: Sendable {

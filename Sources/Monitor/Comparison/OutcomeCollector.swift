@@ -1,4 +1,5 @@
 import DriftCore
+import MonitorCore
 
 /// Classification, regression and fairness outcomes of one dataset file, labels joined
 /// to predictions by id anywhere in the same file.

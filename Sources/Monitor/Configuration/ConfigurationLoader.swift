@@ -1,5 +1,5 @@
 import DriftCore
-import Foundation
+import MonitorCore
 import Yams
 
 /// Everything `driftwatch.yaml` sets: what the monitor computes (``MonitorConfiguration``)
@@ -51,17 +51,10 @@ package struct CheckpointOptions: Sendable, Equatable {
 /// with `file:line:column`, in the same form as rule-file errors (``RuleError``).
 package enum ConfigurationLoader {
     package static func load(path: String) -> Result<DriftwatchConfiguration, RuleLoadFailure> {
-        let location = SourceLocation(file: path, line: 0, column: 0)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(RuleLoadFailure(errors: [RuleError(location, "cannot read file")]))
+        switch YAMLReader.read(path: path, maximumBytes: RuleLoader.maximumFileBytes) {
+        case let .success(text): load(text: text, path: path)
+        case let .failure(error): .failure(RuleLoadFailure(errors: [error]))
         }
-        guard data.count <= RuleLoader.maximumFileBytes else {
-            return .failure(RuleLoadFailure(errors: [RuleError(location, "file larger than \(RuleLoader.maximumFileBytes) bytes")]))
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            return .failure(RuleLoadFailure(errors: [RuleError(location, "file is not valid UTF-8")]))
-        }
-        return load(text: text, path: path)
     }
 
     /// Parses configuration text; `path` names the file in messages.
@@ -72,39 +65,24 @@ package enum ConfigurationLoader {
     }
 }
 
-/// Reads the configuration's node tree section by section, with the rule parser's typed-value
-/// helpers, so unknown keys get "did you mean" hints and every error a position.
+/// Reads the configuration's node tree section by section with the rule files' diagnostics
+/// reader (``YAMLReader``), so unknown keys get "did you mean" hints and every error a position.
 private struct ConfigurationParser {
-    private var yaml: RuleFileParser
+    private var yaml: YAMLReader
     private var configuration = DriftwatchConfiguration()
-    /// Problems the YAML helpers cannot report themselves (an unreadable document).
-    private var otherErrors: [RuleError] = []
 
     static let sections = ["window", "labels", "caps", "profile", "feature_kinds", "mapping", "limits", "checkpoint", "metrics", "models"]
 
     init(path: String, text: String) {
-        yaml = RuleFileParser(path: path, text: text)
+        yaml = YAMLReader(path: path, text: text)
     }
 
-    var errors: [RuleError] {
-        (otherErrors + yaml.errors).enumerated()
-            .sorted { ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset) }
-            .map(\.element)
-    }
+    var errors: [RuleError] { yaml.errors }
 
     mutating func parse(_ text: String) -> DriftwatchConfiguration {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            yaml.report(yamlError: error)
-            return configuration
-        } catch {
-            otherErrors.append(RuleError(SourceLocation(file: yaml.path, line: 0, column: 0), "cannot read YAML: \(error)"))
-            return configuration
-        }
         // An empty file is a valid configuration: every default.
-        guard let root, let fields = yaml.mapping(root, knownKeys: Self.sections, what: "the configuration") else {
+        guard case let .root(root) = yaml.compose(text),
+              let fields = yaml.mapping(root, knownKeys: Self.sections, what: "the configuration") else {
             return configuration
         }
         if let field = fields["window"] { parseWindow(field.value) }

@@ -1,3 +1,4 @@
+import MonitorCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,4 @@
+import MonitorCore
 /// Feeds JSON-lines files through a ``MonitorEngine`` in event-time order.
 ///
 /// Each file is read in order. With several files (e.g. predictions and labels kept
@@ -107,25 +108,5 @@ extension MonitorEvent {
         case let .prediction(prediction): prediction.timestamp
         case let .label(label): label.timestamp
         }
-    }
-}
-
-/// Standard base64 (RFC 4648), for payloads that are not text.
-enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index < bytes.count {
-            let chunk = bytes[index..<min(index + 3, bytes.count)]
-            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
-            for position in 0..<4 {
-                output.append(position <= chunk.count ? alphabet[Int((value >> (18 - 6 * UInt32(position))) & 63)] : UInt8(ascii: "="))
-            }
-            index += 3
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 }

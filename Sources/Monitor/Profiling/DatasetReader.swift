@@ -1,3 +1,4 @@
+import MonitorCore
 /// How `driftwatch profile` and `compare` read a dataset file into events.
 package struct DatasetOptions: Sendable {
     /// JSON lines are decoded with this decoder's field mapping and limits.

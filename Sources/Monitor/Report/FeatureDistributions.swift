@@ -1,4 +1,5 @@
 import DriftCore
+import MonitorCore
 
 /// Per feature, the reference distribution against the window's at the windows where a
 /// drift alert on that feature fired: histograms on the profile's coarse (PSI) bins for

@@ -1,4 +1,5 @@
 import DriftCore
+import MonitorCore
 import Foundation
 
 /// `driftwatch report`: one self-contained HTML page (inline CSS, SVG and script; nothing

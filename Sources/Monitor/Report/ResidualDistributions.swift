@@ -1,4 +1,5 @@
 import DriftCore
+import MonitorCore
 
 /// Each regression model version's residuals (label − prediction) over the whole history,
 /// against the reference's when the profile given to `report --reference` holds a regression

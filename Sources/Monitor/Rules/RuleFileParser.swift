@@ -1,14 +1,11 @@
+import MonitorCore
 import Yams
 
 /// Turns one rule file's text into rules, collecting every error instead of stopping at the first.
-/// Works on Yams' node tree so that every message can point at a line and column.
-/// Its typed-value helpers (`mapping`, `string`, `integer`, `number`, `enumeration`,
-/// `report(yamlError:)`) also read `driftwatch.yaml` (``ConfigurationLoader``), so both
-/// files report problems the same way.
+/// Works on Yams' node tree through ``YAMLReader`` (shared with `driftwatch.yaml`), so that
+/// every message can point at a line and column.
 struct RuleFileParser {
-    let path: String
-    private let lines: [[Unicode.Scalar]]
-    private(set) var errors: [RuleError] = []
+    private var yaml: YAMLReader
     /// Every well-formed rule name with the position of its value, including rules with other
     /// errors, so that duplicate names are reported together with everything else.
     private(set) var names: [(name: String, location: SourceLocation)] = []
@@ -23,45 +20,30 @@ struct RuleFileParser {
     ]
 
     init(path: String, text: String) {
-        self.path = path
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            Array(($0.hasSuffix("\r") ? $0.dropLast() : $0).unicodeScalars)
-        }
+        yaml = YAMLReader(path: path, text: text)
     }
+
+    /// Every problem found, in reading order (line, then column).
+    var errors: [RuleError] { yaml.errors }
 
     /// Parses the whole file; the rules are only meaningful when `errors` is empty.
     /// Errors come out in reading order (line, then column).
     mutating func parse(_ text: String) -> [Rule] {
-        let rules = parseDocument(text)
-        errors = errors.enumerated()
-            .sorted { ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset) }
-            .map(\.element)
-        return rules
-    }
-
-    private mutating func parseDocument(_ text: String) -> [Rule] {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            report(yamlError: error)
+        let root: Node
+        switch yaml.compose(text) {
+        case .unreadable: return []
+        case .empty:
+            yaml.fileError("empty file", expected: "a mapping with a 'rules' list")
             return []
-        } catch {
-            errors.append(RuleError(SourceLocation(file: path, line: 0, column: 0), "cannot read YAML: \(error)"))
-            return []
+        case let .root(node): root = node
         }
-        guard let root else {
-            errors.append(RuleError(SourceLocation(file: path, line: 0, column: 0), "empty file",
-                                    expected: "a mapping with a 'rules' list"))
-            return []
-        }
-        guard let fields = mapping(root, knownKeys: ["rules"], what: "the file") else { return [] }
+        guard let fields = yaml.mapping(root, knownKeys: ["rules"], what: "the file") else { return [] }
         guard let rulesNode = fields["rules"]?.value else {
-            error(at: root, "missing required key 'rules'", expected: "rules: [ ... ]")
+            yaml.error(at: root, "missing required key 'rules'", expected: "rules: [ ... ]")
             return []
         }
         guard case let .sequence(entries) = rulesNode else {
-            error(at: rulesNode, "'rules' must be a list, found \(describe(rulesNode))", expected: "a list of rules")
+            yaml.error(at: rulesNode, "'rules' must be a list, found \(yaml.describe(rulesNode))", expected: "a list of rules")
             return []
         }
         return entries.compactMap { parseRule($0) }
@@ -70,13 +52,13 @@ struct RuleFileParser {
     // MARK: Rule
 
     private mutating func parseRule(_ node: Node) -> Rule? {
-        let errorsBefore = errors.count
+        let errorsBefore = yaml.errorCount
         selectorNames = []
-        guard let fields = mapping(node, knownKeys: Self.ruleKeys, what: "a rule") else { return nil }
+        guard let fields = yaml.mapping(node, knownKeys: Self.ruleKeys, what: "a rule") else { return nil }
         let name = parseName(fields, ruleNode: node)
         // nil when `action` is invalid: then action-specific keys are not judged either.
         let action: RuleActionKind? = if let field = fields["action"] {
-            enumeration(field.value, RuleActionKind.self, what: "action")
+            yaml.enumeration(field.value, RuleActionKind.self, what: "action")
         } else {
             .alert
         }
@@ -87,39 +69,39 @@ struct RuleFileParser {
         let scope = parseScope(fields, metric: metric, ruleNode: node)
         let selector = parseSelector(fields, scope: scope, metric: metric, ruleNode: node, models: models, versions: versions)
         let parameters = metric.map { parseParameters(fields["params"], metric: $0) } ?? RuleParameters()
-        if metric == nil, let params = fields["params"] { _ = mapping(params.value, knownKeys: nil, what: "'params'") }
+        if metric == nil, let params = fields["params"] { _ = yaml.mapping(params.value, knownKeys: nil, what: "'params'") }
         let condition = parseCondition(fields, metric: metric, ruleNode: node)
 
-        let minSamples = fields["min_samples"].flatMap { integer($0.value, in: 0...Int.max, what: "'min_samples'") }
-        let forEvaluations = fields["for"].flatMap { integer($0.value, in: 1...1_000_000, what: "'for'") } ?? 1
-        let keepFiring = fields["keep_firing_for"].flatMap { integer($0.value, in: 0...1_000_000, what: "'keep_firing_for'") } ?? 0
+        let minSamples = fields["min_samples"].flatMap { yaml.integer($0.value, in: 0...Int.max, what: "'min_samples'") }
+        let forEvaluations = fields["for"].flatMap { yaml.integer($0.value, in: 1...1_000_000, what: "'for'") } ?? 1
+        let keepFiring = fields["keep_firing_for"].flatMap { yaml.integer($0.value, in: 0...1_000_000, what: "'keep_firing_for'") } ?? 0
         let noiseGate = fields["significance"].map { parseNoiseGate($0.value) } ?? .default
         let hysteresis = fields["hysteresis"].map { fraction($0.value, what: "'hysteresis'") } ?? Rule.defaultHysteresis
-        let severity = fields["severity"].flatMap { enumeration($0.value, Severity.self, what: "severity") } ?? .warning
+        let severity = fields["severity"].flatMap { yaml.enumeration($0.value, Severity.self, what: "severity") } ?? .warning
         let labels = fields["labels"].map { parseLabels($0.value) } ?? [:]
         let annotations = fields["annotations"].map { parseAnnotations($0.value, labels: Set(labels.keys)) } ?? [:]
         let ruleAction = action.flatMap { parseAction($0, fields) }
 
-        guard errors.count == errorsBefore, let name, let metric, let scope, let selector, let condition, let ruleAction,
+        guard yaml.errorCount == errorsBefore, let name, let metric, let scope, let selector, let condition, let ruleAction,
               let noiseGate, let hysteresis
         else { return nil }
         return Rule(
             name: name, action: ruleAction, scope: scope, selector: selector, metric: metric, parameters: parameters,
             condition: condition, minSamples: minSamples ?? metric.defaultMinSamples, forEvaluations: forEvaluations,
             keepFiringForEvaluations: keepFiring, noiseGate: noiseGate, hysteresis: hysteresis, severity: severity, labels: labels,
-            annotations: annotations, source: location(of: node), selectorNames: selectorNames)
+            annotations: annotations, source: yaml.location(of: node), selectorNames: selectorNames)
     }
 
     /// `significance: 0.001` (a level in (0, 1)) or `significance: off`.
     private mutating func parseNoiseGate(_ node: Node) -> NoiseGate? {
         if case let .scalar(scalar) = node, scalar.string == "off" { return .off }
         let expected = "a level in (0, 1) such as 0.001, or off"
-        guard node.tagName == .int || node.tagName == .float, let level = number(node, what: "'significance'") else {
-            if node.tagName != .int, node.tagName != .float { error(at: node, "'significance' must be a level or off, found \(describe(node))", expected: expected) }
+        guard node.tagName == .int || node.tagName == .float, let level = yaml.number(node, what: "'significance'") else {
+            if node.tagName != .int, node.tagName != .float { yaml.error(at: node, "'significance' must be a level or off, found \(yaml.describe(node))", expected: expected) }
             return nil
         }
         guard level > 0, level < 1 else {
-            error(at: node, "'significance' is out of range: \(level.formattedForRules)", expected: expected)
+            yaml.error(at: node, "'significance' is out of range: \(level.formattedForRules)", expected: expected)
             return nil
         }
         return .level(level)
@@ -127,9 +109,9 @@ struct RuleFileParser {
 
     /// A number in [0, 1).
     private mutating func fraction(_ node: Node, what: String) -> Double? {
-        guard let value = number(node, what: what) else { return nil }
+        guard let value = yaml.number(node, what: what) else { return nil }
         guard value >= 0, value < 1 else {
-            error(at: node, "\(what) is out of range: \(value.formattedForRules)", expected: "a number in [0, 1)")
+            yaml.error(at: node, "\(what) is out of range: \(value.formattedForRules)", expected: "a number in [0, 1)")
             return nil
         }
         return value
@@ -139,45 +121,45 @@ struct RuleFileParser {
         case alert, retrain
     }
 
-    private mutating func parseName(_ fields: Fields, ruleNode: Node) -> String? {
+    private mutating func parseName(_ fields: YAMLReader.Fields, ruleNode: Node) -> String? {
         guard let field = fields["name"] else {
-            error(at: ruleNode, "missing required key 'name'", expected: "a rule name such as HighPSI")
+            yaml.error(at: ruleNode, "missing required key 'name'", expected: "a rule name such as HighPSI")
             return nil
         }
-        guard let name = string(field.value, what: "'name'") else { return nil }
+        guard let name = yaml.string(field.value, what: "'name'") else { return nil }
         let scalars = Array(name.unicodeScalars)
         func isLetter(_ s: Unicode.Scalar) -> Bool { ("A"..."Z").contains(s) || ("a"..."z").contains(s) }
         let validUpTo = scalars.firstIndex { !(isLetter($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
         if scalars.isEmpty || !isLetter(scalars[0]) || validUpTo != nil || scalars.count > 200 {
             let offset = scalars.isEmpty || !isLetter(scalars[0]) ? 0 : (validUpTo ?? 200)
-            error(at: field.value, offset: offset, "invalid rule name '\(name)'",
+            yaml.error(at: field.value, offset: offset, "invalid rule name '\(name)'",
                   expected: "a letter followed by letters, digits, '_' or '-', at most 200 characters")
             return nil
         }
-        names.append((name, location(of: field.value)))
+        names.append((name, yaml.location(of: field.value)))
         return name
     }
 
-    private mutating func parseMetric(_ fields: Fields, ruleNode: Node) -> MetricDefinition? {
+    private mutating func parseMetric(_ fields: YAMLReader.Fields, ruleNode: Node) -> MetricDefinition? {
         guard let field = fields["metric"] else {
-            error(at: ruleNode, "missing required key 'metric'", expected: "a metric such as psi; see `driftwatch rules check --list-metrics`")
+            yaml.error(at: ruleNode, "missing required key 'metric'", expected: "a metric such as psi; see `driftwatch rules check --list-metrics`")
             return nil
         }
-        guard let name = string(field.value, what: "'metric'") else { return nil }
+        guard let name = yaml.string(field.value, what: "'metric'") else { return nil }
         guard let metric = MetricCatalog.metric(named: name) else {
             let close = Suggestions.closest(to: name, in: MetricCatalog.names)
             let hint = close.isEmpty ? "" : "; did you mean " + close.map { "'\($0)'" }.joined(separator: " or ") + "?"
-            error(at: field.value, "unknown metric '\(name)'\(hint)", expected: "a metric from `driftwatch rules check --list-metrics`")
+            yaml.error(at: field.value, "unknown metric '\(name)'\(hint)", expected: "a metric from `driftwatch rules check --list-metrics`")
             return nil
         }
         return metric
     }
 
-    private mutating func parseScope(_ fields: Fields, metric: MetricDefinition?, ruleNode: Node) -> RuleScope? {
+    private mutating func parseScope(_ fields: YAMLReader.Fields, metric: MetricDefinition?, ruleNode: Node) -> RuleScope? {
         if let field = fields["scope"] {
-            guard let scope = enumeration(field.value, RuleScope.self, what: "scope") else { return nil }
+            guard let scope = yaml.enumeration(field.value, RuleScope.self, what: "scope") else { return nil }
             if let metric, !metric.scopes.contains(scope) {
-                error(at: field.value, "metric '\(metric.name)' is not defined for scope \(scope.rawValue)",
+                yaml.error(at: field.value, "metric '\(metric.name)' is not defined for scope \(scope.rawValue)",
                       expected: metric.scopes.map(\.rawValue).joined(separator: " or "))
                 return nil
             }
@@ -186,16 +168,16 @@ struct RuleFileParser {
         guard let metric else { return nil }
         if let implied = metric.impliedScope { return implied }
         if fields["features"] != nil || fields["feature_kind"] != nil { return .features }
-        error(at: ruleNode, "missing key 'scope': metric '\(metric.name)' applies to several scopes",
+        yaml.error(at: ruleNode, "missing key 'scope': metric '\(metric.name)' applies to several scopes",
               expected: "scope: " + metric.scopes.map(\.rawValue).joined(separator: " | "))
         return nil
     }
 
     private mutating func parseSelector(
-        _ fields: Fields, scope: RuleScope?, metric: MetricDefinition?, ruleNode: Node, models: GlobList, versions: GlobList
+        _ fields: YAMLReader.Fields, scope: RuleScope?, metric: MetricDefinition?, ruleNode: Node, models: GlobList, versions: GlobList
     ) -> RuleSelector? {
         var selector = RuleSelector(models: models, versions: versions)
-        let errorsBefore = errors.count
+        let errorsBefore = yaml.errorCount
 
         if let field = fields["features"] {
             checkKey(field, appliesTo: .features, scope: scope)
@@ -207,10 +189,10 @@ struct RuleFileParser {
         var kind = FeatureKindFilter.any
         if let field = fields["feature_kind"] {
             checkKey(field, appliesTo: .features, scope: scope)
-            if let written = enumeration(field.value, FeatureKindFilter.self, what: "feature kind") {
+            if let written = yaml.enumeration(field.value, FeatureKindFilter.self, what: "feature kind") {
                 kind = written
                 if let metric, written != .any, !metric.featureKind.admits(written) {
-                    error(at: field.value, "metric '\(metric.name)' is not defined for \(written.rawValue) features",
+                    yaml.error(at: field.value, "metric '\(metric.name)' is not defined for \(written.rawValue) features",
                           expected: "feature_kind: \(metric.featureKind.rawValue)")
                 }
             }
@@ -233,23 +215,23 @@ struct RuleFileParser {
                 selector.everyAttribute = everyAttribute
             }
         } else if scope == .fairness {
-            error(at: ruleNode, "missing required key 'attributes' for scope fairness",
+            yaml.error(at: ruleNode, "missing required key 'attributes' for scope fairness",
                   expected: "attributes: [\"*\"] or [gender, [gender, age_band]]")
         }
-        return errors.count == errorsBefore ? selector : nil
+        return yaml.errorCount == errorsBefore ? selector : nil
     }
 
     /// Reports a key given on a rule whose (known) scope it does not apply to.
-    private mutating func checkKey(_ field: Field, appliesTo allowed: RuleScope, scope: RuleScope?) {
+    private mutating func checkKey(_ field: YAMLReader.Field, appliesTo allowed: RuleScope, scope: RuleScope?) {
         guard let scope, scope != allowed else { return }
         let key = field.key.scalar?.string ?? ""
-        error(at: field.key, "'\(key)' applies only to scope \(allowed.rawValue) (this rule's scope is \(scope.rawValue))")
+        yaml.error(at: field.key, "'\(key)' applies only to scope \(allowed.rawValue) (this rule's scope is \(scope.rawValue))")
     }
 
     /// The attribute sets, and whether `"*"` (every attribute, each alone) is among them.
     private mutating func parseAttributes(_ node: Node) -> (sets: [[String]], everyAttribute: Bool)? {
         guard case let .sequence(entries) = node, !entries.isEmpty else {
-            error(at: node, "'attributes' must be a non-empty list, found \(describe(node))",
+            yaml.error(at: node, "'attributes' must be a non-empty list, found \(yaml.describe(node))",
                   expected: "\"*\", attribute names or lists of names, e.g. [gender, [gender, age_band]]")
             return nil
         }
@@ -259,7 +241,7 @@ struct RuleFileParser {
             if case let .sequence(members) = entry {
                 let names = members.compactMap { attributeName($0, wildcard: false) }
                 if members.isEmpty {
-                    error(at: entry, "an intersection needs at least one attribute", expected: "[gender, age_band]")
+                    yaml.error(at: entry, "an intersection needs at least one attribute", expected: "[gender, age_band]")
                 } else if names.count == members.count {
                     attributes.append(names)
                 }
@@ -275,30 +257,30 @@ struct RuleFileParser {
 
     /// An attribute name, or `*` alone where `wildcard` allows it (not inside an intersection).
     private mutating func attributeName(_ node: Node, wildcard: Bool) -> String? {
-        guard let name = string(node, what: "an attribute name") else { return nil }
+        guard let name = yaml.string(node, what: "an attribute name") else { return nil }
         guard !name.isEmpty else {
-            error(at: node, "empty attribute name")
+            yaml.error(at: node, "empty attribute name")
             return nil
         }
         if let offset = Array(name.unicodeScalars).firstIndex(where: { $0 == "*" || $0 == "?" }),
            !(wildcard && name == Self.everyAttribute) {
-            error(at: node, offset: offset,
+            yaml.error(at: node, offset: offset,
                   wildcard ? "attribute names are not patterns: '*' alone means every attribute"
                       : "'*' (every attribute) cannot be part of an intersection",
                   expected: "\"*\" or attribute names")
             return nil
         }
-        selectorNames.append(SelectorName(dimension: .attribute, written: name, location: location(of: node, offset: 0)))
+        selectorNames.append(SelectorName(dimension: .attribute, written: name, location: yaml.location(of: node, offset: 0)))
         return name
     }
 
-    private mutating func parseParameters(_ field: Field?, metric: MetricDefinition) -> RuleParameters {
+    private mutating func parseParameters(_ field: YAMLReader.Field?, metric: MetricDefinition) -> RuleParameters {
         var values: [String: ParameterValue] = [:]
-        if let field, let given = mapping(field.value, knownKeys: nil, what: "'params'") {
+        if let field, let given = yaml.mapping(field.value, knownKeys: nil, what: "'params'") {
             for (name, pair) in given.sortedByPosition {
                 guard let definition = metric.parameter(named: name) else {
                     let known = metric.parameters.map(\.name)
-                    error(at: pair.key, "metric '\(metric.name)' has no parameter '\(name)'" + Suggestions.didYouMean(name, in: known),
+                    yaml.error(at: pair.key, "metric '\(metric.name)' has no parameter '\(name)'" + Suggestions.didYouMean(name, in: known),
                           expected: known.isEmpty ? "no params" : known.joined(separator: ", "))
                     continue
                 }
@@ -313,12 +295,12 @@ struct RuleFileParser {
     }
 
     /// `drifted_feature_share` counting a numeric-only statistic over categorical features can never count anything.
-    private mutating func checkStatisticSupportsKind(_ values: [String: ParameterValue], metric: MetricDefinition, params: Field?) {
+    private mutating func checkStatisticSupportsKind(_ values: [String: ParameterValue], metric: MetricDefinition, params: YAMLReader.Field?) {
         guard case let .text(statisticName)? = values["statistic"], case let .text(kindName)? = values["feature_kind"],
               let statistic = MetricCatalog.metric(named: statisticName), let kind = FeatureKindFilter(rawValue: kindName),
               kind != .any, !statistic.featureKind.admits(kind), let params
         else { return }
-        error(at: params.value, "statistic '\(statisticName)' is not defined for \(kindName) features",
+        yaml.error(at: params.value, "statistic '\(statisticName)' is not defined for \(kindName) features",
               expected: "feature_kind: \(statistic.featureKind.rawValue)")
     }
 
@@ -326,18 +308,18 @@ struct RuleFileParser {
         let what = "parameter '\(definition.name)'"
         switch definition.type {
         case let .integer(range):
-            return integer(node, in: range, what: what).map(ParameterValue.integer)
+            return yaml.integer(node, in: range, what: what).map(ParameterValue.integer)
         case let .number(range):
-            guard let value = number(node, what: what) else { return nil }
+            guard let value = yaml.number(node, what: what) else { return nil }
             guard range.contains(value) else {
-                error(at: node, "\(what) is out of range: \(value.formattedForRules)", expected: range.description)
+                yaml.error(at: node, "\(what) is out of range: \(value.formattedForRules)", expected: range.description)
                 return nil
             }
             return .number(value)
         case let .choice(choices):
-            guard let value = string(node, what: what) else { return nil }
+            guard let value = yaml.string(node, what: what) else { return nil }
             guard choices.contains(value) else {
-                error(at: node, "invalid \(what) '\(value)'" + Suggestions.didYouMean(value, in: choices),
+                yaml.error(at: node, "invalid \(what) '\(value)'" + Suggestions.didYouMean(value, in: choices),
                       expected: "one of " + choices.joined(separator: ", "))
                 return nil
             }
@@ -345,13 +327,13 @@ struct RuleFileParser {
         }
     }
 
-    private mutating func parseCondition(_ fields: Fields, metric: MetricDefinition?, ruleNode: Node) -> Condition? {
+    private mutating func parseCondition(_ fields: YAMLReader.Fields, metric: MetricDefinition?, ruleNode: Node) -> Condition? {
         guard let field = fields["condition"] else {
-            error(at: ruleNode, "missing required key 'condition'", expected: "e.g. condition: \"> 0.2\"")
+            yaml.error(at: ruleNode, "missing required key 'condition'", expected: "e.g. condition: \"> 0.2\"")
             return nil
         }
         guard case let .scalar(scalar) = field.value, field.value.tagName == .str else {
-            error(at: field.value, "'condition' must be a string, found \(describe(field.value))",
+            yaml.error(at: field.value, "'condition' must be a string, found \(yaml.describe(field.value))",
                   expected: "a quoted condition such as \"> 0.2\"")
             return nil
         }
@@ -359,7 +341,7 @@ struct RuleFileParser {
         do {
             condition = try ConditionParser.parse(scalar.string)
         } catch {
-            self.error(at: field.value, offset: error.offset, "invalid condition: \(error.message)", expected: error.expected)
+            yaml.error(at: field.value, offset: error.offset, "invalid condition: \(error.message)", expected: error.expected)
             return nil
         }
         guard let metric else { return condition }
@@ -367,13 +349,13 @@ struct RuleFileParser {
             let alternative = metric.reference.allowsStatistical
                 ? "an absolute threshold or a statistical condition such as 'above reference + 3 sigma'"
                 : "an absolute threshold"
-            error(at: field.value, "metric '\(metric.name)' has no value on the reference, so it cannot be compared with 'reference'",
+            yaml.error(at: field.value, "metric '\(metric.name)' has no value on the reference, so it cannot be compared with 'reference'",
                   expected: alternative)
             return nil
         }
         if condition.isStatistical, !metric.reference.allowsStatistical {
             let relative = metric.reference.allowsRelative
-            error(at: field.value, relative ? "metric '\(metric.name)' keeps no spread across reference chunks for a statistical condition"
+            yaml.error(at: field.value, relative ? "metric '\(metric.name)' keeps no spread across reference chunks for a statistical condition"
                                             : "metric '\(metric.name)' has no reference distribution for a statistical condition",
                   expected: relative ? "an absolute threshold or a relative condition such as '< reference - 0.05'" : "an absolute threshold")
             return nil
@@ -381,21 +363,21 @@ struct RuleFileParser {
         return condition
     }
 
-    private mutating func parseAction(_ kind: RuleActionKind, _ fields: Fields) -> RuleAction? {
+    private mutating func parseAction(_ kind: RuleActionKind, _ fields: YAMLReader.Fields) -> RuleAction? {
         let retrainOnly = ["cooldown", "requires_approval"]
         guard kind == .retrain else {
             for key in retrainOnly {
-                if let field = fields[key] { error(at: field.key, "'\(key)' applies only to action retrain") }
+                if let field = fields[key] { yaml.error(at: field.key, "'\(key)' applies only to action retrain") }
             }
             return .alert
         }
         var cooldown = RuleAction.defaultCooldownMilliseconds
         if let field = fields["cooldown"] {
-            guard let text = string(field.value, what: "'cooldown'") else { return nil }
+            guard let text = yaml.string(field.value, what: "'cooldown'") else { return nil }
             do {
                 cooldown = try RuleDuration.milliseconds(text)
             } catch {
-                self.error(at: field.value, offset: error.offset, "invalid duration '\(text)': \(error.message)",
+                yaml.error(at: field.value, offset: error.offset, "invalid duration '\(text)': \(error.message)",
                            expected: "a duration such as 30m, 24h, 1h30m or 7d")
                 return nil
             }
@@ -403,7 +385,7 @@ struct RuleFileParser {
         var requiresApproval = true
         if let field = fields["requires_approval"] {
             guard field.value.tagName == .bool, let value = field.value.bool else {
-                error(at: field.value, "'requires_approval' must be true or false, found \(describe(field.value))")
+                yaml.error(at: field.value, "'requires_approval' must be true or false, found \(yaml.describe(field.value))")
                 return nil
             }
             requiresApproval = value
@@ -412,23 +394,23 @@ struct RuleFileParser {
     }
 
     private mutating func parseLabels(_ node: Node) -> [String: String] {
-        guard let fields = mapping(node, knownKeys: nil, what: "'labels'") else { return [:] }
+        guard let fields = yaml.mapping(node, knownKeys: nil, what: "'labels'") else { return [:] }
         var labels: [String: String] = [:]
         for (key, pair) in fields.sortedByPosition where checkIdentifier(key, at: pair.key, what: "label name") {
-            if let value = string(pair.value, what: "label '\(key)'") { labels[key] = value }
+            if let value = yaml.string(pair.value, what: "label '\(key)'") { labels[key] = value }
         }
         return labels
     }
 
     private mutating func parseAnnotations(_ node: Node, labels: Set<String>) -> [String: AnnotationTemplate] {
-        guard let fields = mapping(node, knownKeys: nil, what: "'annotations'") else { return [:] }
+        guard let fields = yaml.mapping(node, knownKeys: nil, what: "'annotations'") else { return [:] }
         var annotations: [String: AnnotationTemplate] = [:]
         for (key, pair) in fields.sortedByPosition where checkIdentifier(key, at: pair.key, what: "annotation name") {
-            guard let text = string(pair.value, what: "annotation '\(key)'") else { continue }
+            guard let text = yaml.string(pair.value, what: "annotation '\(key)'") else { continue }
             do {
                 annotations[key] = try AnnotationTemplate(parsing: text, labels: labels)
             } catch {
-                self.error(at: pair.value, offset: error.offset, "annotation '\(key)': \(error.message)", expected: error.expected)
+                yaml.error(at: pair.value, offset: error.offset, "annotation '\(key)': \(error.message)", expected: error.expected)
             }
         }
         return annotations
@@ -439,225 +421,33 @@ struct RuleFileParser {
         let scalars = Array(name.unicodeScalars)
         func isStart(_ s: Unicode.Scalar) -> Bool { ("A"..."Z").contains(s) || ("a"..."z").contains(s) || s == "_" }
         if let bad = scalars.indices.first(where: { !(isStart(scalars[$0]) || ($0 > 0 && ("0"..."9").contains(scalars[$0]))) }) {
-            error(at: node, offset: bad, "invalid \(what) '\(name)'", expected: "letters, digits and '_', not starting with a digit")
+            yaml.error(at: node, offset: bad, "invalid \(what) '\(name)'", expected: "letters, digits and '_', not starting with a digit")
             return false
         }
         if scalars.isEmpty {
-            error(at: node, "empty \(what)")
+            yaml.error(at: node, "empty \(what)")
             return false
         }
         return true
     }
 
-    // MARK: Typed values
-
-    struct Field {
-        var key: Node
-        var value: Node
-    }
-
-    struct Fields {
-        var byName: [String: Field] = [:]
-        subscript(name: String) -> Field? { byName[name] }
-
-        /// Entries in file order, so that errors come out in reading order.
-        var sortedByPosition: [(String, Field)] {
-            byName.sorted { ($0.value.key.mark?.line ?? 0, $0.value.key.mark?.column ?? 0) < ($1.value.key.mark?.line ?? 0, $1.value.key.mark?.column ?? 0) }
-        }
-    }
-
-    /// A mapping's entries by key; unknown keys (when `knownKeys` is given) are reported with suggestions.
-    mutating func mapping(_ node: Node, knownKeys: [String]?, what: String) -> Fields? {
-        guard case let .mapping(mapping) = node else {
-            error(at: node, "\(what) must be a mapping, found \(describe(node))",
-                  expected: knownKeys.map { "keys " + $0.joined(separator: ", ") })
-            return nil
-        }
-        var fields = Fields()
-        for (key, value) in mapping {
-            guard case let .scalar(scalar) = key else {
-                error(at: key, "keys must be plain names, found \(describe(key))")
-                continue
-            }
-            if let knownKeys, !knownKeys.contains(scalar.string) {
-                error(at: key, "unknown key '\(scalar.string)' in \(what)" + Suggestions.didYouMean(scalar.string, in: knownKeys),
-                      expected: knownKeys.joined(separator: ", "))
-                continue
-            }
-            fields.byName[scalar.string] = Field(key: key, value: value)
-        }
-        return fields
-    }
-
-    /// Any non-null scalar, as written (so `versions: [1.0]` keeps "1.0").
-    mutating func string(_ node: Node, what: String) -> String? {
-        guard case let .scalar(scalar) = node, node.tagName != .null else {
-            error(at: node, "\(what) must be a string, found \(describe(node))")
-            return nil
-        }
-        return scalar.string
-    }
-
-    mutating func integer(_ node: Node, in range: ClosedRange<Int>, what: String) -> Int? {
-        guard node.tagName == .int, let value = node.int else {
-            error(at: node, "\(what) must be an integer, found \(describe(node))", expected: ParameterType.integer(range).description)
-            return nil
-        }
-        guard range.contains(value) else {
-            error(at: node, "\(what) is out of range: \(value)", expected: ParameterType.integer(range).description)
-            return nil
-        }
-        return value
-    }
-
-    mutating func number(_ node: Node, what: String) -> Double? {
-        let value: Double? = switch node.tagName {
-        case .int: node.int.map(Double.init)
-        case .float: node.float
-        default: nil
-        }
-        guard let value, value.isFinite else {
-            error(at: node, "\(what) must be a finite number, found \(describe(node))")
-            return nil
-        }
-        return value
-    }
-
-    mutating func enumeration<Value: RawRepresentable & CaseIterable>(
-        _ node: Node, _: Value.Type, what: String
-    ) -> Value? where Value.RawValue == String {
-        guard let text = string(node, what: what) else { return nil }
-        if let value = Value(rawValue: text) { return value }
-        let choices = Value.allCases.map(\.rawValue)
-        error(at: node, "unknown \(what) '\(text)'" + Suggestions.didYouMean(text, in: choices),
-              expected: choices.joined(separator: " | "))
-        return nil
-    }
-
     private mutating func globList(_ node: Node, naming dimension: SelectorName.Dimension) -> GlobList? {
         guard case let .sequence(entries) = node, !entries.isEmpty else {
-            error(at: node, "expected a non-empty list of patterns, found \(describe(node))", expected: "e.g. [\"*\", \"!test_*\"]")
+            yaml.error(at: node, "expected a non-empty list of patterns, found \(yaml.describe(node))", expected: "e.g. [\"*\", \"!test_*\"]")
             return nil
         }
         var patterns: [String] = []
         for entry in entries {
-            guard let written = string(entry, what: "a pattern") else { continue }
+            guard let written = yaml.string(entry, what: "a pattern") else { continue }
             do {
                 _ = try GlobList(validating: [written])
                 patterns.append(written)
-                selectorNames.append(SelectorName(dimension: dimension, written: written, location: location(of: entry, offset: 0)))
+                selectorNames.append(SelectorName(dimension: dimension, written: written, location: yaml.location(of: entry, offset: 0)))
             } catch {
-                self.error(at: entry, offset: error.offset, "invalid pattern: \(error.message)",
+                yaml.error(at: entry, offset: error.offset, "invalid pattern: \(error.message)",
                            expected: "names with * and ?, optionally preceded by !")
             }
         }
         return patterns.count == entries.count ? try? GlobList(validating: patterns) : nil
     }
-
-    func describe(_ node: Node) -> String {
-        switch node {
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        case let .scalar(scalar):
-            switch node.tagName {
-            case .null: return "nothing (null)"
-            case .bool: return "a boolean"
-            case .int, .float: return "the number \(scalar.string)"
-            default: return "'\(scalar.string)'"
-            }
-        }
-    }
-
-    // MARK: Positions
-
-    func location(of node: Node) -> SourceLocation {
-        SourceLocation(file: path, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
-    }
-
-    /// The position of the `offset`-th character of a scalar's value. Exact for one-line plain and quoted
-    /// scalars whose source text is their value (no escapes before the offset); otherwise the scalar's start.
-    func location(of node: Node, offset: Int) -> SourceLocation {
-        var location = location(of: node)
-        guard case let .scalar(scalar) = node, location.line >= 1, location.line <= lines.count else {
-            return location
-        }
-        let quoted: Int
-        switch scalar.style {
-        case .plain, .any: quoted = 0
-        case .singleQuoted, .doubleQuoted: quoted = 1
-        case .literal, .folded: return location
-        }
-        let line = lines[location.line - 1]
-        let start = location.column - 1 + quoted
-        let value = Array(scalar.string.unicodeScalars.prefix(offset))
-        guard start >= 0, start + value.count <= line.count, Array(line[start..<start + value.count]) == value else {
-            return location
-        }
-        location.column += quoted + offset
-        return location
-    }
-
-    /// Reports at the node's start, or at the `offset`-th character of its value when given.
-    mutating func error(at node: Node, offset: Int? = nil, _ message: String, expected: String? = nil) {
-        let position = offset.map { self.location(of: node, offset: $0) } ?? self.location(of: node)
-        errors.append(RuleError(position, message, expected: expected))
-    }
-
-    mutating func report(yamlError: YamlError) {
-        let (position, problem): ((line: Int, column: Int)?, String) = switch yamlError {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
-            ((mark.line, mark.column), Self.describe(problem: problem, at: mark, context: context))
-        case let .duplicatedKeysInMapping(duplicates, context):
-            ((context.mark.line, context.mark.column), "duplicate key " + duplicates.map { "'\($0)'" }.joined(separator: ", "))
-        case let .reader(problem, offset, _, yaml):
-            (offset.map { Self.position(atCharacterOffset: $0, in: yaml) }, problem)
-        default:
-            (nil, "\(yamlError)")
-        }
-        var message = "invalid YAML: \(problem)"
-        if let position, position.line >= 1, position.line <= lines.count,
-           startsBlockScalarWithComparator(lines[position.line - 1]) {
-            message += "; a value starting with '>' must be quoted, e.g. condition: \"> 0.2\""
-        }
-        errors.append(RuleError(SourceLocation(file: path, line: position?.line ?? 0, column: position?.column ?? 0), message))
-    }
-
-    /// libyaml's "context, problem" pair as one phrase: "expected X, but found Y", or "problem (while …)"
-    /// with the context's position when it differs from the problem's.
-    private static func describe(problem: String, at mark: Mark, context: YamlError.Context?) -> String {
-        guard let context else { return problem }
-        if context.text.hasPrefix("expected") { return "\(context.text), \(problem)" }
-        let position = (context.mark.line, context.mark.column) == (mark.line, mark.column) ? "" : " at \(context.mark)"
-        return "\(problem) (\(context.text)\(position))"
-    }
-
-    /// Line and column (in Unicode scalars) of a character offset, for libyaml reader errors.
-    private static func position(atCharacterOffset offset: Int, in text: String) -> (line: Int, column: Int) {
-        var line = 1
-        var column = 1
-        for character in text.prefix(offset) {
-            if character == "\n" || character == "\r\n" {
-                line += 1
-                column = 1
-            } else {
-                column += character.unicodeScalars.count
-            }
-        }
-        return (line, column)
-    }
-
-    /// `condition: > 0.2` reads as a YAML folded block scalar; spot it to say what to do.
-    private func startsBlockScalarWithComparator(_ line: [Unicode.Scalar]) -> Bool {
-        let text = String(String.UnicodeScalarView(line))
-        guard let colon = text.firstRange(of: ": ") else { return false }
-        let value = text[colon.upperBound...].drop { $0 == " " }
-        return value.hasPrefix(">")
-    }
-}
-
-extension Node {
-    /// The resolved tag's name (`Tag.name` is internal to Yams; its raw value is public).
-    var tagName: Tag.Name { Tag.Name(rawValue: tag.rawValue) }
 }

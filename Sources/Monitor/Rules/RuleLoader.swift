@@ -1,3 +1,4 @@
+import MonitorCore
 import Foundation
 
 /// A rule file's text and the path messages name it by.
@@ -28,7 +29,7 @@ package enum RuleLoader {
         var sources: [RuleSource] = []
         var errors: [RuleError] = []
         for file in files {
-            switch read(file) {
+            switch YAMLReader.read(path: file, maximumBytes: maximumFileBytes) {
             case let .success(text): sources.append(RuleSource(path: file, text: text))
             case let .failure(error): errors.append(error)
             }
@@ -81,24 +82,6 @@ package enum RuleLoader {
         return errors.isEmpty ? .success(files) : .failure(RuleLoadFailure(errors: errors))
     }
 
-    private static func read(_ path: String) -> Result<String, RuleError> {
-        let location = SourceLocation(file: path, line: 0, column: 0)
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return .failure(RuleError(location, "cannot open file"))
-        }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: maximumFileBytes + 1) else {
-            return .failure(RuleError(location, "cannot read file"))
-        }
-        guard data.count <= maximumFileBytes else {
-            return .failure(RuleError(location, "file larger than \(maximumFileBytes) bytes"))
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            return .failure(RuleError(location, "file is not valid UTF-8"))
-        }
-        return .success(text)
-    }
-
     /// Names must be unique across all files: each later use points back at the first.
     private static func duplicateNameErrors(_ names: [(name: String, location: SourceLocation)]) -> [RuleError] {
         var first: [String: SourceLocation] = [:]
@@ -123,7 +106,7 @@ package enum RuleLoader {
 }
 
 extension Result where Failure == RuleLoadFailure {
-    var failureErrors: [RuleError] {
+    package var failureErrors: [RuleError] {
         if case let .failure(failure) = self { return failure.errors }
         return []
     }

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import Monitor
+import MonitorCore
 import NIOCore
 import Prometheus
 import ServiceLifecycle

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Monitor
+import MonitorCore
 
 /// A swift-log handler writing one JSON object per line (`serve --log-format json`), for
 /// log pipelines (Loki, Elasticsearch, Cloud Logging) that parse fields rather than text:

@@ -1,4 +1,4 @@
-import Monitor
+import MonitorCore
 
 /// The `/metrics` family of each value the monitor computes: one family per metric, so
 /// that a family holds one unit (`_ratio` for shares in [0, 1], `_stddevs`, `_distance`,

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import Monitor
+import MonitorCore
 import NIOCore
 
 /// The client side of serve's `/v1/retrain` API (`driftwatch retrain list|approve|reject`).

@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
 import Logging
-import Monitor
+import MonitorCore
 
 /// One member's side of the retraining hand-off.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import Monitor
+import MonitorCore
 import OrderedCollections
 import Prometheus
 

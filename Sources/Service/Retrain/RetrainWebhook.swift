@@ -1,7 +1,7 @@
 import DequeModule
 import Foundation
 import Logging
-import Monitor
+import MonitorCore
 import Mustache
 import Prometheus
 import ServiceLifecycle

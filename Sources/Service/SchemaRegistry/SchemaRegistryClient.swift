@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Kafka
 import Logging
-import Monitor
+import MonitorCore
 import NIOCore
 import OrderedCollections
 import Prometheus

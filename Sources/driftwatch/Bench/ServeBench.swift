@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Monitor
+import MonitorCore
 import Simulation
 
 /// `driftwatch bench serve`: end-to-end throughput of the serve pipeline on the

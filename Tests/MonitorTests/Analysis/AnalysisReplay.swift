@@ -1,6 +1,8 @@
 import Foundation
 import Simulation
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 /// Replays for the analysis tests: simulated streams (and the car-loan fixture) through an engine, outputs as analysis records.
 enum AnalysisReplay {

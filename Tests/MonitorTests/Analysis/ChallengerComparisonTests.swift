@@ -5,6 +5,8 @@ import FoundationXML
 #endif
 import Testing
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 /// `check --candidate`: a champion batch and two challengers scoring the same 2,000 ids —
 /// one 5 points worse everywhere, one 35 points worse for one group — judged with

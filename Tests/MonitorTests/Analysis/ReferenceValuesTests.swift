@@ -2,6 +2,7 @@ import DriftCore
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
 
 /// Reference values from a profile file in the wide CSV (`reference:`, `reference_mean:`,
 /// `reference_sd:` columns) and as ± k σ bands in the report, with the feature

@@ -5,6 +5,8 @@ import FoundationXML
 import Simulation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 /// `driftwatch check` end to end: a profile of a stable stream, then a drifted and a stable
 /// batch judged against it; exit codes by severity and the JUnit XML parsed.
@@ -51,7 +53,7 @@ import Testing
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = try #require(HighCardinalityDeterminismTests.driftwatchExecutable, "swift test builds the driftwatch executable next to the tests")
+        process.executableURL = try #require(driftwatchExecutable, "swift test builds the driftwatch executable next to the tests")
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
 
 /// `driftwatch tune`: every candidate of a one-pass sweep gives the episodes (and flaps) of
 /// a separate replay of the whole rule set with that threshold and `for`.

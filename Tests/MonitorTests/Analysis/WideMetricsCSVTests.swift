@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
 
 /// `replay --metrics-csv`: one row per window, one column per metric and subject, firing flags.
 @Suite struct WideMetricsCSVTests {

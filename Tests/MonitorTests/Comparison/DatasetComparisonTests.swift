@@ -2,6 +2,8 @@ import DriftCore
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 /// `driftwatch compare` on the seeded dataset pair of `Tests/ReferenceVectors/compare_vectors.py`,
 /// checked number by number against scipy / scikit-learn / Fairlearn (`fixtures/vectors/compare.json`).

@@ -2,6 +2,8 @@ import DriftCore
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 /// The value model (``CategoryValue``) across every path: one dataset written as JSON
 /// lines and as a pandas-style CSV, profiled from either into `profile.json`, and

@@ -1,6 +1,8 @@
 import DriftCore
 import Testing
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 @Suite struct ConfigurationLoaderTests {
     private func load(_ yaml: String) -> Result<DriftwatchConfiguration, RuleLoadFailure> {
@@ -193,6 +195,6 @@ import Testing
         #expect(yamlErrors.count == 1)
         #expect(yamlErrors.first?.hasPrefix("3:1: invalid YAML") == true)
         let missing = ConfigurationLoader.load(path: "/nonexistent/driftwatch.yaml").failureErrors
-        #expect(missing.map(\.description) == ["/nonexistent/driftwatch.yaml: error: cannot read file"])
+        #expect(missing.map(\.description) == ["/nonexistent/driftwatch.yaml: error: cannot open file"])
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 /// The machinery of the detection grid: replays a ``GridGenerator`` stream through a
 /// ``MonitorEngine`` with a rule set and a reference mode, then scores what fired against

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
 
 /// Issue 9, "Right on anyone's data": the default rules (`rules/default.yaml`) against
 /// streams of an independent generator (``GridGenerator``) at every traffic shape, each

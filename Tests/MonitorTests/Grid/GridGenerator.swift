@@ -1,5 +1,6 @@
 import Foundation
 @testable import Monitor
+@testable import MonitorCore
 
 /// A second, independent stream generator for the detection grid (issue 9), written apart
 /// from `Sources/Simulation` on purpose: other feature shapes, other segment attributes,

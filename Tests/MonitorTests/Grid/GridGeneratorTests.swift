@@ -2,6 +2,7 @@ import DriftCore
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
 
 /// The grid's generator and scorer do what they claim (small streams, fast).
 @Suite struct GridGeneratorTests {

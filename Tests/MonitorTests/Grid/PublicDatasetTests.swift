@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 /// Issue 9: a public dataset held out from tuning — NannyML's synthetic car-loan dataset
 /// (`fixtures/public/car_loan.events.jsonl.gz`, made by

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
 
 @Suite struct CSVReaderTests {
     private func records(_ text: String) throws -> [[String]] {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
 
 @Suite struct LineReaderTests {
     func withFile(_ contents: [UInt8], _ body: (String) throws -> Void) throws {

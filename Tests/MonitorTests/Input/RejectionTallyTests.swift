@@ -1,5 +1,6 @@
 import Testing
 @testable import Monitor
+@testable import MonitorCore
 
 @Suite struct RejectionTallyTests {
     @Test func aRunFailsOnlyAboveTheMaximumShare() {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 /// Hostile input, field mapping and determinism, through ``Replay/run``.
 @Suite struct ReplayTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
 
 @Suite struct DatasetReaderTests {
     /// JSON lines have no Kafka message timestamps: `timestamp: kafka` is refused before a

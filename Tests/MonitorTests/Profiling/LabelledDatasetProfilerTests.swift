@@ -2,6 +2,8 @@ import DriftCore
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 /// Profiles of labelled data carry the reference's outcomes and chunk spread through
 /// `profile.json`, and the engine reports what a profile without them cannot serve.
@@ -46,11 +48,11 @@ import Testing
     /// the JSON file (layout version 2) — and the monitor judges relative regression rules
     /// and residual drift against it: MAE and bias alerts after the change, none before.
     @Test func aRegressionModelsProfileServesRelativeRulesAndResidualDrift() throws {
-        let configuration = RegressionStreamTests.fixture.configuration
+        let configuration = StreamVectors.regression.configuration
         var options = DatasetOptions()
         options.decoder = EventDecoder(modelTypes: configuration.modelTypes)
         let stream = StreamFixtures.path("regression.jsonl")
-        let start = RegressionStreamTests.fixture.vectors.windows[0].start, referenceEnd = RegressionStreamTests.fixture.vectors.windows[0].end
+        let start = StreamVectors.regression.vectors.windows[0].start, referenceEnd = StreamVectors.regression.vectors.windows[0].end
         var events: [MonitorEvent] = []
         try DatasetReader.read(path: stream, options: options) { event in
             switch event {
@@ -75,8 +77,8 @@ import Testing
             residuals.record(label - value)
         }
         #expect(outcomes.isRegression && outcomes.regression == expected && outcomes.residuals == residuals)
-        #expect(outcomes.labelled == RegressionStreamTests.fixture.vectors.windows[0].count && outcomes.performance.labelledCount == 0)
-        let reference = RegressionStreamTests.fixture.vectors.windows[0]
+        #expect(outcomes.labelled == StreamVectors.regression.vectors.windows[0].count && outcomes.performance.labelledCount == 0)
+        let reference = StreamVectors.regression.vectors.windows[0]
         #expect(abs(outcomes.regression.meanAbsoluteError! - reference.mae) <= 1e-9 * reference.mae && start < referenceEnd)
         #expect(outcomes.regressionFairness.map(\.attributes) == [["region"]] && outcomes.regressionFairness[0].groups.count == 2)
         let json = try document.encoded()
@@ -87,10 +89,10 @@ import Testing
 
         var monitored = configuration
         monitored.references.set(document, identifier: "houses.json")
-        #expect(MonitorEngine.referenceGaps(configuration: monitored, rules: RegressionStreamTests.fixture.rules).isEmpty)
-        let run = try StreamFixtures.replay([stream], configuration: monitored, rules: RegressionStreamTests.fixture.rules,
+        #expect(MonitorEngine.referenceGaps(configuration: monitored, rules: StreamVectors.regression.rules).isEmpty)
+        let run = try StreamFixtures.replay([stream], configuration: monitored, rules: StreamVectors.regression.rules,
                                             decoder: EventDecoder(modelTypes: configuration.modelTypes))
-        let change = RegressionStreamTests.fixture.vectors.change
+        let change = StreamVectors.regression.vectors.change
         let firings = run.lines(.alert).filter { $0["status"] as? String == "firing" }
         func windowEnds(_ rule: String) -> [Int64] {
             firings.filter { $0["rule"] as? String == rule }.map { (($0["window"] as! [String: Any])["end"] as! NSNumber).int64Value }
@@ -110,7 +112,7 @@ import Testing
     /// (layout version 3) — and the monitor judges relative multiclass rules against it: the
     /// macro F1 threshold is the profile's minus 0.1, and alerts come after the change only.
     @Test func aMulticlassModelsProfileServesRelativeRules() throws {
-        let reference = MulticlassStreamTests.fixture.vectors.windows[0]
+        let reference = StreamVectors.multiclass.vectors.windows[0]
         let stream = StreamFixtures.path("multiclass.jsonl")
         var events: [MonitorEvent] = []
         try DatasetReader.read(path: stream, options: DatasetOptions()) { event in
@@ -144,9 +146,9 @@ import Testing
         // A profile without labels cannot serve the relative multiclass rules: said at start.
         var unlabelled = try DatasetProfiler()
         for case let .prediction(prediction) in events { unlabelled.add(prediction) }
-        var withoutOutcomes = MulticlassStreamTests.fixture.configuration
+        var withoutOutcomes = StreamVectors.multiclass.configuration
         withoutOutcomes.references.set(unlabelled.finish(), identifier: "triage.json", model: "triage")
-        let gaps = MonitorEngine.referenceGaps(configuration: withoutOutcomes, rules: MulticlassStreamTests.fixture.rules)
+        let gaps = MonitorEngine.referenceGaps(configuration: withoutOutcomes, rules: StreamVectors.multiclass.rules)
         #expect(gaps.filter { $0.contains("no multiclass outcomes") }.count == 3, "\(gaps)")
         // The predicted-class mix is the `@prediction` subject's categories, one count per prediction.
         guard case let .categorical(mix)? = document.profile.features[OutputSubject.prediction] else {
@@ -160,12 +162,12 @@ import Testing
         let metrics = try #require((object["outcomes"] as? [String: Any])?["metrics"] as? [String: Double])
         #expect(metrics["macro_f1"] == multiclass.macro?.f1 && metrics["accuracy"] == multiclass.accuracy && metrics["mae"] == nil)
 
-        var configuration = MulticlassStreamTests.fixture.configuration
+        var configuration = StreamVectors.multiclass.configuration
         configuration.references.set(document, identifier: "triage.json")
-        let run = try StreamFixtures.replay([stream], configuration: configuration, rules: MulticlassStreamTests.fixture.rules,
+        let run = try StreamFixtures.replay([stream], configuration: configuration, rules: StreamVectors.multiclass.rules,
                                             decoder: EventDecoder(modelTypes: configuration.modelTypes))
         let firings = run.lines(.alert).filter { $0["status"] as? String == "firing" }
-        let change = MulticlassStreamTests.fixture.vectors.change
+        let change = StreamVectors.multiclass.vectors.change
         for rule in ["MulticlassAccuracyDrop", "MacroF1Drop", "ClassRecallDrop"] {
             let ends = firings.filter { $0["rule"] as? String == rule }.map { (($0["window"] as! [String: Any])["end"] as! NSNumber).int64Value }
             let first = try #require(ends.min(), "\(rule) never fired against the profile")

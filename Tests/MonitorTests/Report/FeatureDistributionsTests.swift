@@ -1,6 +1,7 @@
 import DriftCore
 import Testing
 @testable import Monitor
+@testable import MonitorCore
 
 /// `report --reference`: reference against window distributions at the windows where
 /// feature drift alerts fired (the Chromium rendering is in `ReferenceValuesTests`).

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 /// `driftwatch report` rendered in a real headless browser (Debian's `chromium`,
 /// installed by `scripts/deps/chromium.sh`): no console errors, every section and the
@@ -103,10 +105,10 @@ import Testing
     /// watches them, residual drift and the regions' MAE gap in their sections, the residual
     /// distribution under performance; renders in Chromium without errors.
     @Test func aRegressionModelsPerformanceIsCharted() throws {
-        let run = try RegressionStreamTests.fixture.replay()
+        let run = try StreamVectors.regression.replay()
         var history = HistoryCollector()
         for output in run.outputs { history.add(AnalysisRecord(output)) }
-        var report = HTMLReport(title: "regression", inputs: ["regression.jsonl"], history: history, rules: RegressionStreamTests.fixture.rules,
+        var report = HTMLReport(title: "regression", inputs: ["regression.jsonl"], history: history, rules: StreamVectors.regression.rules,
                                 activity: run.engine.ruleActivity)
         var residuals = ResidualDistributions(reference: nil)
         for event in try ResidualDistributionsTests.events() { residuals.add(event) }
@@ -137,10 +139,10 @@ import Testing
     /// there too, the accuracy ratio under fairness, each class's share of the predictions
     /// (watched by `ClassShareDrop`) under drift; renders in Chromium without errors.
     @Test func aMulticlassModelsPerformanceIsCharted() throws {
-        let run = try MulticlassStreamTests.fixture.replay()
+        let run = try StreamVectors.multiclass.replay()
         var history = HistoryCollector()
         for output in run.outputs { history.add(AnalysisRecord(output)) }
-        var rules = MulticlassStreamTests.fixture.rules
+        var rules = StreamVectors.multiclass.rules
         rules.rules.removeAll { ["MulticlassAccuracyDrop", "MacroF1Drop"].contains($0.name) }
         #expect(!rules.rules.contains { ["accuracy", "macro_f1"].contains($0.metric.name.rawValue) })
         let html = HTMLReport(title: "multiclass", inputs: ["multiclass.jsonl"], history: history, rules: rules,

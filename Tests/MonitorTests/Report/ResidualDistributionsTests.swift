@@ -2,13 +2,15 @@ import DriftCore
 import Foundation
 import Testing
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 /// The report's residual distribution: every regression prediction of the input joined to its
 /// label (in either order), bounded, drawn against a regression profile's residuals.
 @Suite struct ResidualDistributionsTests {
     static func events() throws -> [MonitorEvent] {
         var options = DatasetOptions()
-        options.decoder = EventDecoder(modelTypes: RegressionStreamTests.fixture.configuration.modelTypes)
+        options.decoder = EventDecoder(modelTypes: StreamVectors.regression.configuration.modelTypes)
         var events: [MonitorEvent] = []
         try DatasetReader.read(path: StreamFixtures.path("regression.jsonl"), options: options) { events.append($0) }
         return events
@@ -55,7 +57,7 @@ import Testing
         let events = try Self.events()
         let early = events.filter { event in
             switch event {
-            case let .prediction(prediction): prediction.timestamp < RegressionStreamTests.fixture.vectors.windows[0].end
+            case let .prediction(prediction): prediction.timestamp < StreamVectors.regression.vectors.windows[0].end
             case .label: true
             }
         }

@@ -1,5 +1,7 @@
 import Testing
 @testable import Monitor
+@testable import MonitorCore
+import MonitorTestSupport
 
 @Suite struct RuleLoaderTests {
     // MARK: Valid files

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 @testable import Monitor
+@testable import MonitorCore
 import Prometheus
 @testable import Service
 import Testing

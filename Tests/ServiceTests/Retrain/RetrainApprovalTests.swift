@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Kafka
 @testable import Monitor
+@testable import MonitorCore
 @testable import Service
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Monitor
+@testable import MonitorCore
 import Prometheus
 @testable import Service
 import Testing

@@ -1,0 +1,72 @@
+import DriftCore
+
+/// Builds a ``ReferenceProfile`` from predictions, one at a time: every feature, the
+/// score as `@score` and the predicted class as `@prediction` (``OutputSubject``).
+///
+/// Rows are what count: a feature an event does not mention is missing in that row,
+/// including rows before the feature first appeared, so every feature's count is the
+/// number of rows. Memory is the builder's (bounded per feature) plus one entry per
+/// distinct feature name, at most `maximumFeatures`; further names are counted in
+/// ``ignoredFeatureCount``. A row costs O(features it names): the missing values of the
+/// others are counted at ``finish()`` (a row-by-row fill made a few events with
+/// thousands of distinct names cost O(rows × names) for every later row).
+package struct DatasetProfiler: Sendable {
+    private var builder: ReferenceProfileBuilder
+    /// Feature names seen so far: the row in which each was last given a value, and in how many rows it was.
+    private var seen: [String: (lastRow: Int, rows: Int)] = [:]
+    package let maximumFeatures: Int
+    package private(set) var rowCount = 0
+    /// Values that were objects or arrays where a scalar belongs (profiled as missing).
+    package private(set) var invalidValueCount = 0
+    /// Values of distinct feature names beyond `maximumFeatures`, left out.
+    package private(set) var ignoredFeatureCount = 0
+
+    package init(configuration: ProfileConfiguration = ProfileConfiguration(), kinds: [String: FeatureKind] = [:],
+                maximumFeatures: Int = 10_000) throws(ProfileError) {
+        builder = try ReferenceProfileBuilder(configuration: configuration, kinds: kinds)
+        self.maximumFeatures = maximumFeatures
+    }
+
+    /// Values whose kind disagreed with their feature's (see ``ReferenceProfileBuilder``).
+    package var typeMismatchCount: Int { builder.typeMismatchCount }
+
+    package mutating func add(_ event: PredictionEvent) {
+        let row = rowCount
+        rowCount += 1
+        for feature in event.features {
+            if let entry = seen[feature.name] {
+                guard entry.lastRow < row else { continue }  // a repeated name: the first value counts, as in the monitor
+                seen[feature.name] = (row, entry.rows + 1)
+            } else {
+                guard seen.count < maximumFeatures else {
+                    ignoredFeatureCount += 1
+                    continue
+                }
+                seen[feature.name] = (row, 1)
+            }
+            if case .invalid = feature.value { invalidValueCount += 1 }
+            builder.add(feature.value.observation, to: feature.name)
+        }
+        builder.add(event.score.map(FeatureObservation.number) ?? .missing, to: OutputSubject.score)
+        builder.add(event.predictedCategory.map(FeatureObservation.text) ?? .missing, to: OutputSubject.prediction)
+    }
+
+    /// The profile of the rows so far; every feature is missing in the rows that did not name it.
+    package func finish() -> ReferenceProfile {
+        var builder = builder
+        for (name, entry) in seen { builder.addMissing(count: rowCount - entry.rows, to: name) }
+        return builder.finish()
+    }
+}
+
+extension FeatureValue {
+    /// The value as the profile builder takes it; objects and arrays count as missing.
+    var observation: FeatureObservation {
+        switch self {
+        case let .number(number): .number(number)
+        case let .string(text): .text(text)
+        case let .bool(flag): .flag(flag)
+        case .missing, .invalid: .missing
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Testing
+@testable import Monitor
+@testable import MonitorCore
+
+@Suite struct PerformanceTrackerTests {
+    func tracker(panes: Int = 3, maximumPanes: Int = 100) -> PerformanceTracker {
+        PerformanceTracker(panesPerWindow: panes, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: maximumPanes, fairnessAttributes: [])
+    }
+
+    func label(_ tracker: inout PerformanceTracker, pane: Int64, times: Int = 1) {
+        for _ in 0..<times { tracker.recordLabel(pane: pane, label: true, predicted: true, score: nil, groups: []) }
+    }
+
+    @Test func theFirstWindowStartsAtTheFirstPaneWithPredictions() {
+        var tracker = tracker()
+        // Monitoring starts at pane 10 (e.g. after a reference of panes 7–9).
+        tracker.recordPrediction(pane: 10, timestamp: 10_000)
+        tracker.recordPrediction(pane: 11, timestamp: 11_000)
+        label(&tracker, pane: 10)
+        label(&tracker, pane: 11)
+        // Panes 10 and 11 closed: no window yet, the first is panes 10–12.
+        #expect(tracker.readyWindows(closedBefore: 12) { _ in nil }.isEmpty)
+        tracker.recordPrediction(pane: 12, timestamp: 12_500)
+        label(&tracker, pane: 12)
+        let ready = tracker.readyWindows(closedBefore: 13) { _ in nil }
+        #expect(ready.map(\.firstPane) == [10] && ready.map(\.lastPane) == [12])
+        #expect(ready.map(\.predictions) == [3] && ready.map(\.start) == [10_000] && ready.map(\.end) == [12_501])
+    }
+
+    @Test func anOutOfOrderPredictionMovesTheFirstWindowEarlier() {
+        var tracker = tracker()
+        tracker.recordPrediction(pane: 11, timestamp: 11_000)
+        tracker.recordPrediction(pane: 10, timestamp: 10_900)  // within the allowed lateness
+        label(&tracker, pane: 11)
+        label(&tracker, pane: 10)
+        let ready = tracker.readyWindows(closedBefore: 13) { _ in nil }
+        #expect(ready.map(\.firstPane) == [10] && ready.map(\.predictions) == [2] && tracker.lateLabels == 0)
+    }
+
+    /// Panes inserted out of order and with gaps stay sorted: each label reaches its own
+    /// pane (found by binary search), one for a pane that never held a prediction is late,
+    /// and each window holds exactly its panes.
+    @Test func labelsReachTheirPaneAmongPanesInsertedOutOfOrder() {
+        var tracker = tracker(panes: 2, maximumPanes: 100)
+        for (pane, count) in [(Int64(7), 1), (3, 2), (9, 3), (5, 4), (4, 5)] {
+            for index in 0..<count { tracker.recordPrediction(pane: pane, timestamp: pane * 1000 + Int64(index)) }
+        }
+        for pane in [Int64(9), 3, 7, 4, 5] { label(&tracker, pane: pane, times: Int(pane) % 3 + 1) }
+        label(&tracker, pane: 6)  // no prediction in pane 6: the label is late
+        label(&tracker, pane: 8)
+        #expect(tracker.lateLabels == 2)
+        let ready = tracker.readyWindows(closedBefore: 10) { _ in .max }
+        // Windows end at panes with predictions (3–4, 4–5, then 5 at 5–6 and 7 at 7, 9 at 9).
+        #expect(ready.map(\.lastPane) == [4, 5, 7, 9])
+        #expect(ready.map(\.predictions) == [7, 9, 1, 3])
+        #expect(ready.map(\.labelled) == [1 + 2, 2 + 3, 2, 1])
+    }
+
+    @Test func windowsWaitForCoverageOrExpiryAndAreCountedWhileWaiting() {
+        var tracker = tracker(panes: 2)
+        for pane in Int64(0)..<4 {
+            for index in 0..<5 { tracker.recordPrediction(pane: pane, timestamp: pane * 1000 + Int64(index)) }
+        }
+        label(&tracker, pane: 0, times: 5)
+        label(&tracker, pane: 1, times: 3)  // window 0–1: 8 of 10 labelled
+        label(&tracker, pane: 2, times: 1)  // window 1–2: 4 of 10
+        let ready = tracker.readyWindows(closedBefore: 4) { _ in nil }
+        #expect(ready.map(\.lastPane) == [1] && ready.map(\.coverage) == [0.8])
+        // Windows ending at panes 2 and 3 wait (3 when pane 3 closes; 4 would need pane 4).
+        #expect(tracker.waitingWindows(closedBefore: 4) == 2)
+        // Once their time-to-live has passed they are evaluated as they are.
+        let expired = tracker.readyWindows(closedBefore: 4) { $0 <= 2 ? .max : 0 }
+        #expect(expired.map(\.lastPane) == [2] && expired.map(\.labelled) == [4])
+        #expect(tracker.waitingWindows(closedBefore: 4) == 1)
+    }
+
+    /// Past the partial wait a window is judged on the labels it has when they are enough,
+    /// and counted; one with fewer waits for coverage (or its TTL), holding the later ones.
+    @Test func pastThePartialWaitAWindowWithEnoughLabelsIsJudgedAndCounted() {
+        var readiness = LabelReadiness()
+        readiness.partialWaitMilliseconds = 1000
+        readiness.partialMinimumLabelled = 4
+        var tracker = PerformanceTracker(panesPerWindow: 1, readiness: readiness, timeToLive: 5000, maximumPanes: 100, fairnessAttributes: [])
+        for pane in Int64(0)..<3 {
+            for index in 0..<10 { tracker.recordPrediction(pane: pane, timestamp: pane * 1000 + Int64(index)) }
+        }
+        label(&tracker, pane: 0, times: 5)  // 50 %: enough labels, not enough coverage
+        label(&tracker, pane: 1, times: 3)  // too few to judge early
+        label(&tracker, pane: 2, times: 9)  // covered
+        #expect(tracker.readyWindows(closedBefore: 3) { _ in 999 }.isEmpty)
+        let judged = tracker.readyWindows(closedBefore: 3) { _ in 1000 }
+        #expect(judged.map(\.lastPane) == [0] && judged.map(\.labelled) == [5])
+        #expect(tracker.belowCoverageEvaluations == 1 && tracker.waitingWindows(closedBefore: 3) == 2)
+        // Pane 1 holds pane 2 until its TTL; then both go, pane 2 covered (not counted).
+        let expired = tracker.readyWindows(closedBefore: 3) { _ in 5000 }
+        #expect(expired.map(\.lastPane) == [1, 2] && expired.map(\.labelled) == [3, 9])
+        #expect(tracker.belowCoverageEvaluations == 1)
+    }
+
+    /// Beyond `maximumPanes` waiting panes the oldest window is evaluated as it is, and counted.
+    @Test func tooManyWaitingPanesForceTheOldestWindow() {
+        var tracker = tracker(panes: 1, maximumPanes: 2)
+        for pane in Int64(0)..<3 { tracker.recordPrediction(pane: pane, timestamp: pane) }
+        let ready = tracker.readyWindows(closedBefore: 3) { _ in nil }
+        #expect(ready.map(\.lastPane) == [0] && ready.map(\.labelled) == [0])
+        #expect(tracker.belowCoverageEvaluations == 1 && tracker.waitingWindows(closedBefore: 3) == 2)
+    }
+
+    /// Sparse labels: windows of 2 panes with fewer than 4 labelled predictions are not
+    /// evaluated; their last panes accumulate until 4 are labelled.
+    @Test func sparseWindowsGrowUntilTheyHoldTheMinimumLabels() {
+        var tracker = PerformanceTracker(panesPerWindow: 2, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100, fairnessAttributes: [],
+                                         sizing: .growing(minimumEvents: 4, maximumPanes: 100))
+        var ready: [PerformanceTracker.Window] = []
+        for pane in Int64(0)..<6 {
+            for offset in 0..<(pane == 2 ? 1 : 2) { tracker.recordPrediction(pane: pane, timestamp: pane * 1000 + Int64(offset)) }
+            label(&tracker, pane: pane, times: pane == 2 ? 1 : 2)
+            ready += tracker.readyWindows(closedBefore: pane + 1) { _ in nil }
+        }
+        // Windows end at panes 1..5 with 4, 3, 3, 4, 4 labels: {0,1} evaluated; pane 2
+        // accumulates (1), pane 3 accumulates (3), then {3,4} holds 4: evaluated, dropping
+        // the accumulation; {4,5} holds 4.
+        #expect(ready.map(\.firstPane) == [0, 3, 4] && ready.map(\.lastPane) == [1, 4, 5])
+        #expect(ready.map(\.labelled) == [4, 4, 4])
+        #expect(tracker.takeAccumulation()?.labelled == nil)
+    }
+
+    /// A version that stopped: its last accumulation, short of labels, is given once the
+    /// panes closed cover its whole maximum span (no pane can join it any more), not kept
+    /// until the end of input — and not before.
+    @Test func anAccumulationNoPaneCanJoinIsGivenAsTimePasses() {
+        var tracker = PerformanceTracker(panesPerWindow: 2, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100, fairnessAttributes: [],
+                                         sizing: .growing(minimumEvents: 10, maximumPanes: 4))
+        for pane in Int64(0)..<2 {
+            tracker.recordPrediction(pane: pane, timestamp: pane * 1000)
+            label(&tracker, pane: pane)
+        }
+        #expect(tracker.readyWindows(closedBefore: 2) { _ in nil }.isEmpty)  // panes 0–1 accumulate
+        #expect(tracker.readyWindows(closedBefore: 3) { _ in nil }.isEmpty)  // panes 2–3 could still join
+        let given = tracker.readyWindows(closedBefore: 4) { _ in nil }
+        #expect(given.map(\.firstPane) == [0] && given.map(\.lastPane) == [1] && given.map(\.labelled) == [2])
+        #expect(tracker.takeAccumulation() == nil)
+    }
+
+    @Test func anAccumulationIsGivenOnceItHoldsTheMinimum() {
+        var tracker = PerformanceTracker(panesPerWindow: 2, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100, fairnessAttributes: [],
+                                         sizing: .growing(minimumEvents: 3, maximumPanes: 100))
+        var ready: [PerformanceTracker.Window] = []
+        for pane in Int64(0)..<5 {
+            tracker.recordPrediction(pane: pane, timestamp: pane * 1000)
+            label(&tracker, pane: pane)
+            ready += tracker.readyWindows(closedBefore: pane + 1) { _ in nil }
+        }
+        // One label per pane: the first window (panes 0–1) accumulates both its panes, the
+        // next adds pane 2: 3 labels, given; panes 3 and 4 accumulate.
+        #expect(ready.map(\.firstPane) == [0] && ready.map(\.lastPane) == [2] && ready.map(\.labelled) == [3])
+        let rest = tracker.takeAccumulation()
+        #expect(rest?.firstPane == 3 && rest?.lastPane == 4 && rest?.labelled == 2)
+    }
+}
