@@ -103,13 +103,15 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
     /// `models` and `versions` (predictions dropped), `segment_values` (values mapped to
     /// `(other)`), `segment_attributes` (attribute values not tracked),
     /// `reference_events` (events left out of stream references), `classes` (labelled
-    /// multiclass predictions beyond a version's class cap), and the label join's
+    /// multiclass predictions beyond a version's class cap), `probability_classes` (entries of
+    /// reference probability vectors beyond it, left out of CBPE), and the label join's
     /// evictions: `pending_predictions` and `early_labels`.
     package static func cappedCounts(_ engine: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) -> [String: Int] {
         [
             "models": engine.cappedModels, "versions": engine.cappedVersions,
             "segment_values": engine.cappedSegmentValues, "segment_attributes": engine.untrackedSegmentAttributes,
             "reference_events": engine.cappedReferenceEvents, "classes": engine.cappedClasses,
+            "probability_classes": engine.cappedProbabilityClasses,
             "pending_predictions": join.evictedPredictions, "early_labels": join.evictedEarlyLabels,
         ]
     }

@@ -39,6 +39,10 @@ package final class MonitorEngine {
         /// Labelled predictions of a multiclass classifier naming a class beyond its version's
         /// first ``MulticlassOutcomeSummary/defaultMaximumClasses``, left out of performance.
         package var cappedClasses = 0
+        /// Entries of a multiclass reference's labelled probability vectors naming a class
+        /// beyond its first ``ClassProbabilityOutcomes/maximumClasses``, left out of the
+        /// CBPE calibration.
+        package var cappedProbabilityClasses = 0
         /// Performance windows evaluated below label coverage before their TTL: past
         /// `labels.partial_wait` with enough labels, or because too many panes waited.
         package var belowCoveragePerformanceEvaluations = 0
@@ -122,6 +126,7 @@ package final class MonitorEngine {
             counters.lateLabels += monitor.lateLabels
             counters.mismatchedLabels += monitor.mismatchedLabels
             counters.cappedClasses += monitor.classesOverCap
+            counters.cappedProbabilityClasses += monitor.probabilityClassesOverCap
             counters.cappedReferenceEvents += monitor.referenceEventsDroppedSoFar
             counters.belowCoveragePerformanceEvaluations += monitor.belowCoveragePerformanceEvaluations
         }

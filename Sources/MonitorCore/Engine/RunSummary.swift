@@ -33,6 +33,10 @@ extension MonitorEngine {
             lines.append("labelled multiclass predictions naming a class beyond the first \(MulticlassOutcomeSummary.defaultMaximumClasses) "
                 + "of their version (left out of performance): \(counters.cappedClasses)")
         }
+        if counters.cappedProbabilityClasses > 0 {
+            lines.append("reference probabilities naming a class beyond the first \(MulticlassOutcomeSummary.defaultMaximumClasses) "
+                + "of their version (left out of the CBPE calibration): \(counters.cappedProbabilityClasses)")
+        }
         lines.append("evaluations: \(counters.evaluations); performance windows still waiting for labels: \(counters.performanceWindowsAwaitingLabels), "
             + "evaluated below coverage (partial wait or pane cap): \(counters.belowCoveragePerformanceEvaluations); versions without a reference: \(counters.versionsWithoutReference)")
         let fired = firings.values.reduce(0) { $0 + $1.count }

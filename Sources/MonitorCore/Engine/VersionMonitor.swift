@@ -65,6 +65,9 @@ final class VersionMonitor {
     /// more is left out of performance and counted in ``classesOverCap``.
     private var knownClasses: Set<String> = []
     private(set) var classesOverCap = 0
+    /// Entries of the reference's labelled probability vectors beyond its class cap (left
+    /// out of the multiclass CBPE calibration).
+    var probabilityClassesOverCap: Int { Int(referencePerformance.classProbabilities.overflowCount) }
 
     /// Where a version is in its life. The phases' state lives in classes, so that the
     /// window and the tracker are modified in place (an enum payload taken out to be
@@ -383,10 +386,10 @@ final class VersionMonitor {
         // moving them out to a local and back retained and released each of their arrays.
         // A multiclass classifier estimating performance calibrates its rows as they are recorded.
         var classCalibration: NamedClassCalibration?
-        if case .multiclass = event.output, estimatesMulticlassPerformance { classCalibration = referencePerformance.classCalibration(rules.labelReadiness) }
+        if estimatesMulticlassPerformance, case .multiclass = event.output { classCalibration = referencePerformance.classCalibration(rules.labelReadiness) }
         let closed = monitoring.drift.add(timestamp: event.timestamp) { pane in
             pane.record(event, layout: layout, groups: groups, slots: &slotCache)
-            if case let .multiclass(predicted, probabilities) = event.output {
+            if estimatesMulticlassPerformance, case let .multiclass(predicted, probabilities) = event.output {
                 pane.classProbabilities?.record(predicted: predicted, probabilities: probabilities, calibration: classCalibration)
             }
         }

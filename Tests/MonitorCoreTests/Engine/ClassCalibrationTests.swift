@@ -235,6 +235,27 @@ import MonitorTestSupport
         #expect(try #require(restored.ruleActivity.first { $0.rule == "EstimatedAccuracyDrop" }).skippedForNoValue == estimates.count)
     }
 
+    /// Classes named only in the reference's probability vectors, beyond the version's first
+    /// 50, are left out of the calibration and counted, in the run summary too.
+    @Test func probabilityClassesBeyondTheCapAreCounted() throws {
+        var lines: [[UInt8]] = []
+        for row in 0..<100 {
+            let time = Self.start + Int64(row) * 10
+            lines.append(Array(#"{"event":"prediction","model":"products","version":"v1","id":"r\#(row)","ts":\#(time),"features":{"x":1},"label_pred":"a","probabilities":{"a":0.5,"b":0.3,"x\#(row)":0.2}}"#.utf8))
+            lines.append(Array(#"{"event":"label","id":"r\#(row)","ts":\#(time),"label":"\#(row % 2 == 0 ? "a" : "b")"}"#.utf8))
+        }
+        let (_, engine) = Self.replay(lines)
+        // a, b and x0 … x47 fill the cap of 50; each later row's own class is one entry beyond it.
+        #expect(engine.counters.cappedProbabilityClasses == 52)
+        #expect(engine.summaryLines().contains {
+            $0.hasPrefix("reference probabilities naming a class beyond the first 50") && $0.hasSuffix(": 52")
+        })
+        let plain = try RuleLoader.load(paths: [RuleFixtures.path("rules/examples/multiclass.yaml")]).get()
+        let notEstimating = MonitorEngine(configuration: Self.configuration(), rules: plain, decoder: Self.decoder)
+        _ = RuleEvaluatorTests.feed(lines, to: notEstimating)
+        #expect(notEstimating.counters.cappedProbabilityClasses == 0, "a version that keeps no labelled probabilities caps none")
+    }
+
     /// A checkpoint taken mid-stream — once while the reference is gathered, once after the
     /// calibration was fitted — restores to the same outputs.
     @Test func checkpointsRestoreTheCalibrationAndThePanes() throws {
