@@ -33,7 +33,9 @@ package enum BlockingCalls {
         }
     }
 
-    private static func onOwnThread(_ body: @escaping @Sendable () -> Void) {
+    /// Runs `body` on a thread of its own without waiting for it (for a caller that waits
+    /// in its own way, e.g. with a deadline).
+    package static func onOwnThread(_ body: @escaping @Sendable () -> Void) {
         let thread = Thread(block: body)
         thread.name = "driftwatch.kafka.blocking-call"
         thread.start()

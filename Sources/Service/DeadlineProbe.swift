@@ -1,3 +1,4 @@
+import Dispatch
 import Kafka
 
 /// A blocking check (a librdkafka call that waits for the broker) run on a thread of its
@@ -21,17 +22,19 @@ package final class DeadlineProbe<Value: Sendable>: Sendable {
             return !running
         }
         guard started else { return nil }
+        // Both answers come from outside the cooperative pool (the check's own thread, a
+        // dispatch timer), so a busy pool delays neither one more than the other.
         let waiting = Protected<CheckedContinuation<Value?, Never>?>(nil)
         return await withCheckedContinuation { continuation in
             waiting.withLock { $0 = continuation }
-            let timer = Task {
-                try? await Task.sleep(for: deadline)
+            let (seconds, attoseconds) = deadline.components
+            let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
                 waiting.withLock { $0.take() }?.resume(returning: nil)
             }
-            Task { [running] in
-                let value = await BlockingCalls.run(body)
+            BlockingCalls.onOwnThread { [running] in
+                let value = body()
                 running.withLock { $0 = false }
-                timer.cancel()
                 waiting.withLock { $0.take() }?.resume(returning: value)
             }
         }
