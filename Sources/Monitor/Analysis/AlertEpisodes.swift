@@ -1,4 +1,5 @@
 import MonitorCore
+
 /// One stretch of time an alert instance (rule, model, version, subject) was firing.
 package struct AlertEpisode: Sendable, Equatable, Hashable {
     package var rule: String

@@ -1,4 +1,5 @@
 import MonitorCore
+
 /// A metric's values over windows, downsampled to a bounded number of buckets: consecutive
 /// windows are merged in powers of two (mean, minimum, maximum), deterministically, so a
 /// series of any length holds at most `2 × target` buckets.

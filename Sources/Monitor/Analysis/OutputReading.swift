@@ -1,4 +1,5 @@
 import MonitorCore
+
 /// What the analysis tools (`tune`, `report`, `replay --metrics-csv`) read from the
 /// engine's outputs. Every read of ``MonitorOutput`` by those tools happens here, in one
 /// place, so a change of the output's payload touches this file alone.

@@ -1,4 +1,5 @@
 import MonitorCore
+
 /// A threshold (and `for`) sweep of one rule, evaluated in one pass: the rule is cloned
 /// once per candidate under a derived name, and one engine runs every clone over the history.
 package struct ThresholdSweep: Sendable {

@@ -1,4 +1,5 @@
 import MonitorCore
+
 /// `replay --metrics-csv`: the metric series as one wide CSV — one row per evaluated window
 /// (model, version, evaluation, window start and end), one column per metric and subject
 /// (`psi:f_income`), and per alert rule and subject a firing flag (`firing:ScoreDrift:score`,

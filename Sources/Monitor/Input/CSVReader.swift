@@ -1,4 +1,5 @@
 import MonitorCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,5 @@
 import MonitorCore
+
 /// How much of a run's input was rejected, and whether that is too much: a run over files
 /// that read mostly input it could not accept (a wrong field mapping, a wrong file) must
 /// fail rather than pass as a quiet success with nothing in it.

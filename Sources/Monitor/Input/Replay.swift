@@ -1,4 +1,5 @@
 import MonitorCore
+
 /// Feeds JSON-lines files through a ``MonitorEngine`` in event-time order.
 ///
 /// Each file is read in order. With several files (e.g. predictions and labels kept

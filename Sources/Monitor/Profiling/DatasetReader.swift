@@ -1,4 +1,5 @@
 import MonitorCore
+
 /// How `driftwatch profile` and `compare` read a dataset file into events.
 package struct DatasetOptions: Sendable {
     /// JSON lines are decoded with this decoder's field mapping and limits.

@@ -1,4 +1,5 @@
 import MonitorCore
+
 /// Which part of the report a metric belongs to, and which rules watch a series.
 enum ReportSection: String, CaseIterable {
     case drift = "Drift"

@@ -1,4 +1,5 @@
 import MonitorCore
+
 /// The `tune` sweep of one rule drawn in the report (`report --sweep RULE --thresholds ...`):
 /// against the candidate thresholds (evenly spaced, in the order given), one line per `for`
 /// value of alert episodes and flaps, and of the share of the evaluated time firing, with
