@@ -37,8 +37,27 @@ public struct NumericDriftResult: Sendable, Equatable {
     /// Smallest reference scale Wasserstein distances are divided by.
     public static let wassersteinScaleFloor = 0.001
 
-    /// Compares `current` (a summary made by `reference.makeSummary()`) with `reference`.
-    public init(reference: NumericReference, current: NumericSummary) throws(SummaryError) {
+    /// Groups of statistics that cost work of their own, so a caller that needs only some
+    /// of them skips the rest (their fields stay nil). The moments' `meanShift` and
+    /// `stdRatio` and the missing rates cost O(1) and are always computed.
+    public struct Statistics: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+        /// psi, js, hellinger and Pearson's test on the coarse bins: O(coarse bins) after
+        /// the current summary's coarse counts, O(occupied fine bins).
+        public static let binned = Statistics(rawValue: 1 << 0)
+        /// The KS statistic on the fine bins and its p-value: O(B), plus the p-value's series.
+        public static let kolmogorovSmirnov = Statistics(rawValue: 1 << 1)
+        /// The Wasserstein distance on the fine bins and outer-bin values: O(B + tail values).
+        public static let wasserstein = Statistics(rawValue: 1 << 2)
+        public static let all: Statistics = [.binned, .kolmogorovSmirnov, .wasserstein]
+    }
+
+    /// Compares `current` (a summary made by `reference.makeSummary()`) with `reference`,
+    /// computing the `statistics` asked for (each gives the same value whether or not the
+    /// others are computed).
+    public init(reference: NumericReference, current: NumericSummary, statistics: Statistics = .all) throws(SummaryError) {
         guard reference.binning == current.binning else { throw .incompatibleBinning }
         let referenceSummary = reference.summary
         missingRate = MissingRateComparison(
@@ -51,17 +70,23 @@ public struct NumericDriftResult: Sendable, Equatable {
               let referenceStd = reference.moments.populationStandardDeviation,
               let currentStd = current.moments.populationStandardDeviation else { return }
 
-        psi = PopulationStabilityIndex.compute(reference: referenceCoarse, current: currentCoarse)
-        js = JensenShannonDistance.compute(reference: referenceCoarse, current: currentCoarse)
-        hellinger = HellingerDistance.compute(reference: referenceCoarse, current: currentCoarse)
-        binned = HypothesisTests.chiSquareHomogeneity(reference: reference.coarseCounts, current: currentCoarseCounts)
-        let statistic = KolmogorovSmirnovStatistic.compute(reference: reference.fineProportions, current: current)
-        ks = KolmogorovSmirnovResult(
-            statistic: statistic,
-            pvalue: HypothesisTests.kolmogorovSmirnovTwoSamplePValue(
-                statistic: statistic, referenceCount: reference.moments.count, currentCount: current.finiteCount))
-        wasserstein = WassersteinDistance.compute(reference: referenceSummary, current: current)
-            .map { $0 / max(referenceStd, Self.wassersteinScaleFloor) }
+        if statistics.contains(.binned) {
+            psi = PopulationStabilityIndex.compute(reference: referenceCoarse, current: currentCoarse)
+            js = JensenShannonDistance.compute(reference: referenceCoarse, current: currentCoarse)
+            hellinger = HellingerDistance.compute(reference: referenceCoarse, current: currentCoarse)
+            binned = HypothesisTests.chiSquareHomogeneity(reference: reference.coarseCounts, current: currentCoarseCounts)
+        }
+        if statistics.contains(.kolmogorovSmirnov) {
+            let statistic = KolmogorovSmirnovStatistic.compute(reference: reference.fineProportions, current: current)
+            ks = KolmogorovSmirnovResult(
+                statistic: statistic,
+                pvalue: HypothesisTests.kolmogorovSmirnovTwoSamplePValue(
+                    statistic: statistic, referenceCount: reference.moments.count, currentCount: current.finiteCount))
+        }
+        if statistics.contains(.wasserstein) {
+            wasserstein = WassersteinDistance.compute(reference: referenceSummary, current: current)
+                .map { $0 / max(referenceStd, Self.wassersteinScaleFloor) }
+        }
         if referenceStd > 0 {
             meanShift = (current.moments.mean - reference.moments.mean) / referenceStd
             stdRatio = currentStd / referenceStd

@@ -19,6 +19,9 @@ struct EvaluationContext {
     var missingAttributes: Set<String> = []
 
     // Drift evaluations.
+    /// The window's merged panes (an alert's evidence computes its subject's statistics from it).
+    var driftWindow: DriftPane?
+    /// Every subject's metrics, with the statistics ``RuleEvaluator/numericStatistics`` asks for.
     var featureMetrics: [MetricObservation] = []
     var selection: [([String], FairnessSummary)] = []
     var volume: Int?

@@ -63,32 +63,67 @@ package struct MetricObservation: Sendable, Equatable {
 
 /// The per-feature, score and predicted-class metrics of a drift window.
 enum DriftMetrics {
-    static func featureMetrics(of pane: DriftPane, layout: FeatureLayout) -> [MetricObservation] {
+    /// Every subject's metrics, in subject order. Numeric subjects compute the `statistics`
+    /// asked for; the others' observations are listed with no value (the ones rules read
+    /// are always asked for: ``RuleEvaluator/numericStatistics``).
+    static func featureMetrics(
+        of pane: DriftPane, layout: FeatureLayout, statistics: NumericDriftResult.Statistics = .all
+    ) -> [MetricObservation] {
         var observations: [MetricObservation] = []
-        for (index, name) in layout.numericNames.enumerated() {
-            let typeErrors = pane.typeErrors[layout.flatIndex(.numeric(index))]
-            observations += numeric(.feature(name), reference: layout.numericReferences[index],
-                                    current: pane.numericSummary(index, layout: layout),
-                                    typeErrors: typeErrors, outOfRange: pane.outOfRange[index])
+        for index in layout.numericNames.indices {
+            observations += numericFeature(index, of: pane, layout: layout, statistics: statistics)
         }
-        for (index, name) in layout.categoricalNames.enumerated() {
-            let typeErrors = pane.typeErrors[layout.flatIndex(.categorical(index))]
-            observations += categorical(.feature(name), reference: layout.categoricalReferences[index],
-                                        current: pane.categoricalSummary(index, layout: layout), typeErrors: typeErrors)
+        for index in layout.categoricalNames.indices {
+            observations += categoricalFeature(index, of: pane, layout: layout)
         }
-        if let reference = layout.score, let current = pane.score {
-            observations += numeric(.score, reference: reference, current: current, typeErrors: nil, outOfRange: nil)
-        }
-        if let reference = layout.prediction {
-            observations += categorical(.prediction, reference: reference, current: pane.prediction, typeErrors: nil)
-        }
+        observations += score(of: pane, layout: layout, statistics: statistics)
+        observations += prediction(of: pane, layout: layout)
         return observations
     }
 
-    private static func numeric(
-        _ subject: MetricSubject, reference: NumericReference, current: NumericSummary, typeErrors: Int?, outOfRange: Int?
+    /// One subject's metrics, every statistic computed (what an alert's evidence lists).
+    static func metrics(of subject: MetricSubject, in pane: DriftPane, layout: FeatureLayout) -> [MetricObservation] {
+        switch subject {
+        case let .feature(name):
+            switch layout.slot(of: name) {
+            case let .numeric(index)?: numericFeature(index, of: pane, layout: layout, statistics: .all)
+            case let .categorical(index)?: categoricalFeature(index, of: pane, layout: layout)
+            case nil: []
+            }
+        case .score: score(of: pane, layout: layout, statistics: .all)
+        case .prediction: prediction(of: pane, layout: layout)
+        case .model, .fairness, .classLabel: []
+        }
+    }
+
+    private static func numericFeature(
+        _ index: Int, of pane: DriftPane, layout: FeatureLayout, statistics: NumericDriftResult.Statistics
     ) -> [MetricObservation] {
-        guard let drift = try? NumericDriftResult(reference: reference, current: current) else { return [] }
+        numeric(.feature(layout.numericNames[index]), reference: layout.numericReferences[index],
+                current: pane.numericSummary(index, layout: layout), statistics: statistics,
+                typeErrors: pane.typeErrors[layout.flatIndex(.numeric(index))], outOfRange: pane.outOfRange[index])
+    }
+
+    private static func categoricalFeature(_ index: Int, of pane: DriftPane, layout: FeatureLayout) -> [MetricObservation] {
+        categorical(.feature(layout.categoricalNames[index]), reference: layout.categoricalReferences[index],
+                    current: pane.categoricalSummary(index, layout: layout), typeErrors: pane.typeErrors[layout.flatIndex(.categorical(index))])
+    }
+
+    private static func score(of pane: DriftPane, layout: FeatureLayout, statistics: NumericDriftResult.Statistics) -> [MetricObservation] {
+        guard let reference = layout.score, let current = pane.score else { return [] }
+        return numeric(.score, reference: reference, current: current, statistics: statistics, typeErrors: nil, outOfRange: nil)
+    }
+
+    private static func prediction(of pane: DriftPane, layout: FeatureLayout) -> [MetricObservation] {
+        guard let reference = layout.prediction else { return [] }
+        return categorical(.prediction, reference: reference, current: pane.prediction, typeErrors: nil)
+    }
+
+    private static func numeric(
+        _ subject: MetricSubject, reference: NumericReference, current: NumericSummary, statistics: NumericDriftResult.Statistics,
+        typeErrors: Int?, outOfRange: Int?
+    ) -> [MetricObservation] {
+        guard let drift = try? NumericDriftResult(reference: reference, current: current, statistics: statistics) else { return [] }
         let present = current.finiteCount
         let total = current.totalCount + (typeErrors ?? 0)
         // The binned divergences share Pearson's test on the coarse bins; the shape statistics the KS test.
@@ -133,5 +168,20 @@ enum DriftMetrics {
 
     static func rate(_ count: Int, _ total: Int) -> Double? {
         total > 0 ? Double(count) / Double(total) : nil
+    }
+}
+
+extension FeatureMetric {
+    /// The numeric drift statistics this metric's value and p-value rest on (none: it
+    /// costs nothing of its own, or it is categorical).
+    var numericStatistics: NumericDriftResult.Statistics {
+        switch self {
+        case .psi, .js, .hellinger: .binned
+        // Mean shift and std ratio are the moments', their p-value the KS test's.
+        case .ks, .ksPValue, .meanShift, .stdRatio: .kolmogorovSmirnov
+        case .wasserstein: [.wasserstein, .kolmogorovSmirnov]
+        case .tvd, .chi2, .chi2PValue, .newCategoryRate, .categoryOverflowRate, .missingRate, .missingRateDelta,
+             .missingRatePValue, .typeErrorRate, .outOfRangeRate: []
+        }
     }
 }

@@ -48,6 +48,11 @@ final class RuleEvaluator {
     let blindNoticeAfter: Int
     /// Whether evaluations emit metric events (``MonitorConfiguration/metricEvents``).
     let metricEvents: Bool
+    /// The numeric drift statistics a drift evaluation computes: all of them for metric
+    /// events, else those the rules read (the KS test and the Wasserstein distance cost
+    /// O(B) per feature and window; the default rules read only psi). An alert's evidence,
+    /// which lists every statistic of its subject, computes the rest for that subject.
+    let numericStatistics: NumericDriftResult.Statistics
     /// Each model's type (declared, or inferred by the engine before the model's first
     /// version is monitored): rules on another type's metrics do not apply to it.
     var modelTypes: ModelTypes
@@ -63,6 +68,13 @@ final class RuleEvaluator {
         self.ruleSet = ruleSet
         self.modelTypes = modelTypes
         self.metricEvents = metricEvents
+        numericStatistics = metricEvents ? .all : ruleSet.rules.reduce(into: []) { needed, rule in
+            switch rule.metric.name {
+            case let .feature(metric): needed.formUnion(metric.numericStatistics)
+            case .health(.driftedFeatureShare): needed.formUnion(Self.driftedFeatureStatistic(rule).numericStatistics)
+            default: break
+            }
+        }
         self.labelReadiness = labelReadiness
         self.blindNoticeAfter = blindNoticeAfter
         activity = ruleSet.rules.map { RuleActivity(rule: $0.name, minSamples: $0.minSamples) }
@@ -245,8 +257,11 @@ final class RuleEvaluator {
             case .none:
                 return []
             case .featureMetrics:
-                return context.featureMetrics.filter { $0.key.subject == subject && $0.value != nil }
-                    .map { Evidence($0.key.metric.rawValue, .number($0.value!)) }
+                // Computed anew: the evaluation computed only the statistics rules read.
+                guard let window = context.driftWindow else { return [] }
+                return DriftMetrics.metrics(of: subject, in: window, layout: context.reference.layout).compactMap { observation in
+                    observation.value.map { Evidence(observation.key.metric.rawValue, .number($0)) }
+                }
             case .performance:
                 return [Evidence("labelled", .count(context.labelled)), Evidence(HealthMetric.labelCoverage.rawValue, .number(context.labelCoverage ?? 0))]
             case let .estimatedPerformance(estimate):
@@ -435,8 +450,7 @@ final class RuleEvaluator {
         case .rejectedRate: return Measured(value: context.rejectedRate, samples: context.count)
         case .labelCoverage: return Measured(value: context.labelCoverage, samples: context.count)
         case .driftedFeatureShare:
-            // A choice of the catalogue's effect-size statistics, checked when the rule loaded.
-            let statistic = rule.parameters.text("statistic").flatMap(FeatureMetric.init(rawValue:)) ?? .psi
+            let statistic = Self.driftedFeatureStatistic(rule)
             let above = rule.parameters.number("above") ?? 0.2
             let kind = rule.parameters.text("feature_kind").flatMap(FeatureKindFilter.init(rawValue:)) ?? .any
             let layout = context.reference.layout
@@ -450,6 +464,12 @@ final class RuleEvaluator {
             return Measured(value: Double(drifted.count) / Double(candidates.count), samples: context.count,
                             evidence: .driftedFeatures(Array(drifted.prefix(5))))
         }
+    }
+
+    /// The statistic a `drifted_feature_share` rule counts features by.
+    private static func driftedFeatureStatistic(_ rule: Rule) -> FeatureMetric {
+        // A choice of the catalogue's effect-size statistics, checked when the rule loaded.
+        rule.parameters.text("statistic").flatMap(FeatureMetric.init(rawValue:)) ?? .psi
     }
 
     private func referenceMissingRate(_ feature: String, _ reference: ActiveReference) -> Double? {

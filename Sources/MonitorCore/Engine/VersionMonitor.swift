@@ -596,7 +596,8 @@ final class VersionMonitor {
             var context = EvaluationContext(
                 model: model, version: version, kind: .drift, windowStart: window.start, windowEnd: window.end,
                 count: window.eventCount, reference: active, referencePerformance: referencePerformance)
-            context.featureMetrics = DriftMetrics.featureMetrics(of: window.summary, layout: active.layout)
+            context.driftWindow = window.summary
+            context.featureMetrics = DriftMetrics.featureMetrics(of: window.summary, layout: active.layout, statistics: rules.numericStatistics)
             // Selection rates are a binary classifier's (a regression model predicts no class).
             if modelType == .binary { context.selection = zip(fairnessAttributes, window.summary.selection).map { ($0, $1) } }
             if modelType == .multiclass { context.predictedClasses = window.summary.prediction }

@@ -71,6 +71,24 @@ import Testing
         try Self.check(testCase)
     }
 
+    /// Each group of statistics gives the values it gives among all of them; the groups
+    /// not asked for stay nil, the moments' statistics and missing rates are always there.
+    @Test(arguments: file.cases.map(\.name))
+    func statisticsAskedForAreThoseOfTheFullComparison(_ name: String) throws {
+        let reference = try Self.drift(Self.file.cases.first { $0.name == name }!).1
+        var current = reference.makeSummary()
+        for value in Self.file.cases.first(where: { $0.name == name })!.currentValues { current.update(value) }
+        let full = try NumericDriftResult(reference: reference, current: current)
+        let binned = try NumericDriftResult(reference: reference, current: current, statistics: .binned)
+        #expect(binned.psi == full.psi && binned.js == full.js && binned.hellinger == full.hellinger && binned.binned == full.binned)
+        #expect(binned.ks == nil && binned.wasserstein == nil)
+        let shape = try NumericDriftResult(reference: reference, current: current, statistics: [.kolmogorovSmirnov, .wasserstein])
+        #expect(shape.ks == full.ks && shape.wasserstein == full.wasserstein && shape.psi == nil && shape.binned == nil)
+        let none = try NumericDriftResult(reference: reference, current: current, statistics: [])
+        #expect(none.meanShift == full.meanShift && none.stdRatio == full.stdRatio && none.missingRate == full.missingRate)
+        #expect(none.psi == nil && none.ks == nil && none.wasserstein == nil)
+    }
+
     @Test func undefinedCasesAreNilNotNaN() throws {
         let empty = try Self.drift(Self.file.cases.first { $0.name == "empty_current" }!).0
         #expect(empty.psi == nil && empty.ks == nil && empty.wasserstein == nil && empty.meanShift == nil)

@@ -1,4 +1,6 @@
 import Simulation
+import DriftCore
+import MonitorTestSupport
 import Testing
 @testable import Monitor
 @testable import MonitorCore
@@ -32,5 +34,31 @@ import Testing
         #expect(!without.contains { $0.kind == .metric })
         #expect(without.contains { $0.kind == .alert && $0.json.contains(#""evidence":{"#) })
         #expect(with.filter { $0.kind != .metric } == without)
+        // A numeric feature's alert lists every statistic, though the run computed only psi's.
+        #expect(without.contains { $0.kind == .alert && $0.json.contains(#""ks":"#) && $0.json.contains(#""wasserstein":"#) })
+    }
+
+    /// Without metric events a drift evaluation computes only the numeric statistics its
+    /// rules read: the default rules read psi (the binned group), an extra rule on
+    /// `wasserstein` adds the Wasserstein distance and the KS test its p-value rests on,
+    /// and a `drifted_feature_share` rule the statistic it counts by.
+    @Test func evaluationsComputeTheStatisticsRulesRead() throws {
+        #expect(RuleEvaluator(ruleSet: ScenarioTests.defaultRules, metricEvents: true).numericStatistics == .all)
+        #expect(RuleEvaluator(ruleSet: ScenarioTests.defaultRules, metricEvents: false).numericStatistics == .binned)
+        let extra = try RuleFixtures.load("""
+            rules:
+              - name: Shape
+                metric: wasserstein
+                scope: features
+                condition: "> 0.1"
+              - name: Share
+                metric: drifted_feature_share
+                params: {statistic: ks}
+                condition: "> 0.5"
+            """).get()
+        let rules = RuleSet(rules: ScenarioTests.defaultRules.rules + extra.rules, files: [])
+        #expect(RuleEvaluator(ruleSet: rules, metricEvents: false).numericStatistics == .all)
+        let shareOnly = RuleSet(rules: [extra.rules[1]], files: [])
+        #expect(RuleEvaluator(ruleSet: shareOnly, metricEvents: false).numericStatistics == .kolmogorovSmirnov)
     }
 }
