@@ -101,7 +101,9 @@ public struct MulticlassOutcomeSummary: Equatable, Sendable {
         let ofLabel = probabilities[label] ?? 0
         logLossSum -= Double.log(min(max(ofLabel, BinaryOutcomeSummary.logLossEpsilon), 1 - BinaryOutcomeSummary.logLossEpsilon))
         var squares = probabilities[label] == nil ? 1.0 : 0.0
-        for (name, probability) in probabilities {
+        // In class order, not the dictionary's (which differs between runs): the sum's
+        // rounding, and which classes the calibration cap admits, must not change.
+        for (name, probability) in probabilities.sorted(by: { $0.key < $1.key }) {
             let target: Double = name == label ? 1 : 0
             squares += (probability - target) * (probability - target)
             calibrate(name, probability: probability, isTrueClass: name == label)

@@ -67,6 +67,31 @@ import Testing
         #expect(empty.accuracy == nil && empty.macro == nil && empty.weighted == nil && empty.logLoss == nil)
     }
 
+    /// The Brier sum adds a row's squares in class order, whatever order its dictionary
+    /// iterates in (which differs between runs, and here between dictionaries of other
+    /// capacities): the same rows give the same bits. Values of very different magnitudes
+    /// make the sum's rounding depend on its order.
+    @Test func brierSquaresAreAddedInClassOrder() throws {
+        let names = (0..<40).map { "class-\($0)" }
+        let values = names.indices.map { index in index % 3 == 0 ? 0.3 + Double(index) * 1e-3 : Double(index + 1) * 1.1e-9 }
+        let pairs = Array(zip(names, values))
+        var squares = 0.0  // the label (class-7) is among them
+        for (name, probability) in pairs.sorted(by: { $0.0 < $1.0 }) {
+            let target: Double = name == "class-7" ? 1 : 0
+            squares += (probability - target) * (probability - target)
+        }
+        var orders: Set<[String]> = []
+        for capacity in [0, 64, 257, 1024] {
+            var probabilities = [String: Double](minimumCapacity: capacity)
+            for (name, probability) in capacity.isMultiple(of: 2) ? pairs : pairs.reversed() { probabilities[name] = probability }
+            orders.insert(Array(probabilities.keys))
+            var summary = try MulticlassOutcomeSummary(maximumClasses: 100)
+            summary.record(label: "class-7", predicted: "class-0", probabilities: probabilities)
+            #expect(summary.brierScore?.bitPattern == squares.bitPattern)
+        }
+        #expect(orders.count > 1, "the dictionaries iterate in different orders")
+    }
+
     @Test func truncatedOrInconsistentStateIsRejected() throws {
         var writer = BinaryWriter()
         try MulticlassVectors.shared.multiclass[0].summary().encode(to: &writer)
