@@ -103,6 +103,58 @@ import MonitorTestSupport
     }
 }
 
+extension HighCardinalityDeterminismTests {
+    /// 100 minutes of a 7-class classifier's predictions, one a second, each with a
+    /// probability vector of uneven values (so the order of a Brier sum shows in its bits)
+    /// and labelled 20 s later.
+    static let multiclassStream: String = {
+        let classes = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]
+        var generator = LCG(seed: 11)
+        var lines: [(timestamp: Int64, json: String)] = []
+        for index in 0..<6000 {
+            let timestamp = 1_767_225_600_000 + Int64(index) * 1000
+            let weights = classes.map { _ in pow(Double(generator.next() % 1_000_000 + 1) / 1_000_000, 3) }
+            let total = weights.reduce(0, +)
+            let probabilities = zip(classes, weights).map { #""\#($0)":\#($1 / total)"# }.joined(separator: ",")
+            let predicted = classes[weights.indices.max { weights[$0] < weights[$1] }!]
+            let label = generator.next() % 10 < 7 ? predicted : classes[generator.next() % classes.count]
+            lines.append((timestamp, #"{"event":"prediction","model":"m","version":"v1","id":"p\#(index)","ts":\#(timestamp),"#
+                + #""features":{"x":\#(Double(generator.next() % 1000) / 1000)},"label_pred":"\#(predicted)","probabilities":{\#(probabilities)}}"#))
+            lines.append((timestamp + 20_000, #"{"event":"label","id":"p\#(index)","ts":\#(timestamp + 20_000),"label":"\#(label)"}"#))
+        }
+        return lines.sorted { $0.timestamp < $1.timestamp }.map { $0.json + "\n" }.joined()
+    }()
+
+    /// A multiclass classifier's metrics are the same bytes from two processes (each with
+    /// its own hash seed): a Brier sum once added a row's squares in its probability
+    /// dictionary's order, and three replays of NannyML's credit-card stream wrote three
+    /// different metric files.
+    @Test func multiclassReplaysAreByteIdenticalAcrossProcesses() throws {
+        let executable = try #require(driftwatchExecutable, "swift test builds the driftwatch executable next to the tests")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-multiclass-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("events.jsonl")
+        try Self.multiclassStream.write(to: input, atomically: true, encoding: .utf8)
+        var runs: [String] = []
+        for run in 0..<2 {
+            let metrics = directory.appendingPathComponent("metrics-\(run).jsonl")
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["replay", "--input", input.path, "--rules", RuleFixtures.path("rules/examples/multiclass.yaml"),
+                                 "--window", "5m", "--slide", "1m", "--alerts-out", "/dev/null", "--metrics-out", metrics.path]
+            process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "SWIFT_DETERMINISTIC_HASHING" }
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            runs.append(try String(contentsOf: metrics, encoding: .utf8))
+        }
+        #expect(runs[0].components(separatedBy: #""metric":"brier""#).count > 5, "performance windows with Brier scores")
+        #expect(runs[0] == runs[1], "the two processes' metrics differ")
+    }
+}
+
 /// A 64-bit linear congruential generator (Knuth's MMIX constants): seeded test data.
 struct LCG {
     var state: UInt64
