@@ -299,6 +299,10 @@ package final class MonitorPipeline: Service {
         }
         try await publish(records)
         recordOutputLatency(since: closedAt)
+        for spread in state.takeNewlySpreadModels() {
+            logger.warning("model monitored on several input partitions: each monitors its share of the traffic apart (statistics and alerts per partition) and labels may miss their predictions; key predictions and labels by model (README: Deploying)",
+                           metadata: ["model": "\(spread.model)", "partitions": "\(spread.partitions.map(String.init).joined(separator: ","))"])
+        }
         for output in outputs {
             observer.observe(output)
             onOutput?(output)
@@ -504,6 +508,8 @@ package enum PipelineError: Error, CustomStringConvertible {
 struct ShardEngines {
     private var engines: [Int32: MonitorEngine] = [:]
     private var evaluationsReported: [Int32: Int] = [:]
+    /// The number of models each shard's engine had when the service state was last told.
+    private var modelsReported: [Int32: Int] = [:]
     /// The next input offset of each partition of a shard that its engine has processed.
     private var positions: [Int32: [TopicPartition: Int64]] = [:]
     /// Shards that processed messages (or were reset) since their last checkpoint.
@@ -592,6 +598,7 @@ struct ShardEngines {
         guard let engine = engines[shard] else { return ([], 0) }
         let counters = engine.counters
         state.updateEngineCounters(shard: shard, counters, join: engine.joinCounters)
+        reportModels(of: engine, shard: shard)
         let evaluated = counters.evaluations - (evaluationsReported[shard] ?? 0)
         evaluationsReported[shard] = counters.evaluations
         var outputs = engine.drainOutputs()
@@ -650,6 +657,7 @@ struct ShardEngines {
         joinPages[shard] = nil  // how long ago the slots' pages were written is not known: write them again
         evaluationsReported[shard] = engine.counters.evaluations
         state.engineRestored(shard: shard, engine.counters, join: engine.joinCounters)
+        reportModels(of: engine, shard: shard)
         positions[shard] = Dictionary(inputOffsets.map { ($0.topicPartition, $0.offset) }) { _, last in last }
         suppressions[shard] = suppression.keys.isEmpty ? nil : suppression
     }
@@ -678,8 +686,16 @@ struct ShardEngines {
         changed.formUnion(engines.keys)
     }
 
+    /// Tells the service state which models the shard's engine monitors, when their number changed.
+    private mutating func reportModels(of engine: MonitorEngine, shard: Int32) {
+        guard modelsReported[shard] != engine.modelCount else { return }
+        modelsReported[shard] = engine.modelCount
+        state.modelsMonitored(engine.models, shard: shard)
+    }
+
     private mutating func drop(_ shard: Int32) {
         engines.removeValue(forKey: shard)
+        modelsReported.removeValue(forKey: shard)
         evaluationsReported.removeValue(forKey: shard)
         positions.removeValue(forKey: shard)
         suppressions.removeValue(forKey: shard)

@@ -81,6 +81,10 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
     package var checkpointRestores: [String: Int] = [:]
     /// Event-time alignment of each task's input partitions (see ``TaskAlignment``).
     package var alignment = Alignment()
+    /// Models monitored by more than one of this member's shards, with their partition
+    /// numbers: their predictions are spread over partitions, so each shard monitors its
+    /// share of the model's traffic apart (see README, "Deploying").
+    package var modelsOnSeveralPartitions: [String: [Int32]] = [:]
 
     package struct Alignment: Codable, Sendable, Equatable {
         /// `--max-task-idle` in milliseconds.
@@ -168,6 +172,21 @@ package final class ServiceState: Sendable {
         /// here from a checkpoint: the restored engine carries those counts on (or counts
         /// the same events again from an older checkpoint), so keeping both would count twice.
         var droppedCounters: [Int32: ServiceStatus.Counters] = [:]
+        /// The models each current shard's engine monitors.
+        var shardModels: [Int32: Set<String>] = [:]
+        /// Models found on several shards and not yet handed out by ``takeNewlySpreadModels()``.
+        var newlySpread: [String] = []
+        /// Models ever found on several shards (each reported once).
+        var spreadReported: Set<String> = []
+
+        /// Models on more than one shard, with the shards' numbers in order.
+        var modelsOnSeveralShards: [String: [Int32]] {
+            var shards: [String: [Int32]] = [:]
+            for (shard, models) in shardModels {
+                for model in models { shards[model, default: []].append(shard) }
+            }
+            return shards.filter { $0.value.count > 1 }.mapValues { $0.sorted() }
+        }
     }
 
     private let storage = Protected(Storage())
@@ -185,6 +204,7 @@ package final class ServiceState: Sendable {
             for counters in storage.engineCounters.values { status.counters.addEngineCounters(counters) }
             status.outputLatency = LatencySummary(storage.latencies)  // a sort of at most `latencySamples`
             status.checkpointAgeSeconds = storage.checkpointAge
+            status.modelsOnSeveralPartitions = storage.modelsOnSeveralShards
             return status
         }
     }
@@ -291,6 +311,7 @@ package final class ServiceState: Sendable {
     /// A shard's engine was dropped (shard lost): keep its counts until the shard is restored here.
     func dropEngine(shard: Int32) {
         storage.withLock {
+            $0.shardModels.removeValue(forKey: shard)
             if let counters = $0.engineCounters.removeValue(forKey: shard) {
                 $0.droppedCounters[shard, default: .init()].addEngineCounters(counters)
             }
@@ -303,6 +324,27 @@ package final class ServiceState: Sendable {
         storage.withLock {
             $0.droppedCounters.removeValue(forKey: shard)
             $0.engineCounters[shard] = counts
+        }
+    }
+
+    /// The models a shard's engine monitors now.
+    func modelsMonitored(_ models: Set<String>, shard: Int32) {
+        storage.withLock { storage in
+            storage.shardModels[shard] = models
+            for (model, _) in storage.modelsOnSeveralShards.sorted(by: { $0.key < $1.key }) where storage.spreadReported.insert(model).inserted {
+                storage.newlySpread.append(model)
+            }
+        }
+    }
+
+    /// Models found on several shards since the last call, each once in the service's
+    /// life, with the shards they are on now: the pipeline logs a warning for each.
+    func takeNewlySpreadModels() -> [(model: String, partitions: [Int32])] {
+        storage.withLock { storage in
+            guard !storage.newlySpread.isEmpty else { return [] }
+            let spread = storage.modelsOnSeveralShards
+            defer { storage.newlySpread = [] }
+            return storage.newlySpread.map { ($0, spread[$0] ?? []) }
         }
     }
 

@@ -3,7 +3,8 @@
 @testable import Service
 import Testing
 
-/// The live state's derived figures: the checkpoint age and the output-latency summary.
+/// The live state's derived figures: the checkpoint age, the output-latency summary,
+/// engine counts and models spread over shards.
 @Suite struct ServiceStateTests {
     @Test func checkpointAgeCountsFromTheOldestUncheckpointedWork() async throws {
         let state = ServiceState()
@@ -18,6 +19,29 @@ import Testing
         #expect(state.status.checkpointAgeSeconds.map { $0 >= age } == true)
         state.setUncheckpointedWork(false)
         #expect(state.checkpointAgeSeconds == 0)
+    }
+
+    /// A model whose predictions reach several of the member's shards (producers not
+    /// keying by model) shows on `/v1/status` with its partitions, and is handed to the
+    /// pipeline's warning once; a shard given up takes its models with it.
+    @Test func modelsOnSeveralShardsAreReportedOnceAndShown() {
+        let state = ServiceState()
+        state.modelsMonitored(["fraud", "churn"], shard: 0)
+        state.modelsMonitored(["credit"], shard: 2)
+        #expect(state.status.modelsOnSeveralPartitions.isEmpty, "every model on one shard so far")
+        #expect(state.takeNewlySpreadModels().isEmpty)
+        state.modelsMonitored(["fraud", "credit"], shard: 2)
+        state.modelsMonitored(["fraud"], shard: 1)
+        #expect(state.status.modelsOnSeveralPartitions == ["fraud": [0, 1, 2]])
+        let spread = state.takeNewlySpreadModels()
+        #expect(spread.map(\.model) == ["fraud"] && spread.first?.partitions == [0, 1, 2])
+        #expect(state.takeNewlySpreadModels().isEmpty, "handed out once")
+        state.dropEngine(shard: 1)
+        state.dropEngine(shard: 2)
+        #expect(state.status.modelsOnSeveralPartitions.isEmpty)
+        state.modelsMonitored(["fraud"], shard: 3)
+        #expect(state.status.modelsOnSeveralPartitions == ["fraud": [0, 3]])
+        #expect(state.takeNewlySpreadModels().isEmpty, "a model is warned about once in the service's life")
     }
 
     @Test func latencySummaryUsesNearestRankOverTheMostRecentSamples() {

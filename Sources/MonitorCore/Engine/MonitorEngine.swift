@@ -116,6 +116,11 @@ package final class MonitorEngine {
     }
 
     /// Everything counted so far (O(versions) to gather: read it per report, not per event).
+    /// The models monitored here (within ``MonitorConfiguration/Caps/models``).
+    package var models: Set<String> { Set(versionsPerModel.keys) }
+    /// Their number, O(1).
+    package var modelCount: Int { versionsPerModel.count }
+
     package var counters: Counters {
         var counters = ownCounters
         counters.retrainTriggersInCooldown = evaluator.retrainTriggersInCooldown
