@@ -68,6 +68,7 @@ package final class ServiceMetrics: Sendable {
         static let checkpointRestores = PrometheusFamily("driftwatch_checkpoint_restores_total", "Shards taken on, by how their state was found.")
         static let capped = PrometheusFamily("driftwatch_capped_total", "What the engines' caps turned away, by cap.")
         static let late = PrometheusFamily("driftwatch_events_late_total", "Events that came too late, by kind (predictions, labels).")
+        static let labelJoin = PrometheusFamily("driftwatch_label_join_total", "What the label join did with predictions and labels, by outcome (joined, unmatched_labels, expired_predictions, ...).")
         static let mismatchedLabels = PrometheusFamily("driftwatch_labels_mismatched_total", "Labels joined to a binary classifier's prediction that are not 0 or 1 (left out of performance).")
         static let ruleEvaluations = PrometheusFamily("driftwatch_rule_evaluations_total", "Rule evaluations by rule and result (judged, too_few_samples, no_value, ...).")
         static let alertsFired = PrometheusFamily("driftwatch_alerts_fired_total", "Alerts that started firing, by rule and severity.")
@@ -148,16 +149,18 @@ package final class ServiceMetrics: Sendable {
         series(\.rejected, reason) { registry.counter(Family.rejected, [("reason", reason)]) }.increment()
     }
 
-    /// Brings `driftwatch_capped_total{cap}`, `driftwatch_events_late_total{kind}` and
-    /// `driftwatch_labels_mismatched_total` up to the engines' counters (`totals`: sums over
-    /// the engines; the label values are the fixed sets of
-    /// ``ServiceStatus/cappedCounts(_:join:)`` and ``ServiceStatus/Counters/late``). Also
+    /// Brings `driftwatch_capped_total{cap}`, `driftwatch_events_late_total{kind}`,
+    /// `driftwatch_labels_mismatched_total` and `driftwatch_label_join_total{outcome}` up to
+    /// the engines' counters (`totals`: sums over the engines; the label values are the
+    /// fixed sets of ``ServiceStatus/cappedCounts(_:join:)``, ``ServiceStatus/Counters/late``
+    /// and ``ServiceStatus/joinCounts(_:)``). Also
     /// `driftwatch_rule_evaluations_total{rule,result}`: every rule's evaluations by
     /// result, so a rule that is never judged (too few samples, no reference value, a missing segment attribute) shows.
     func setEngineCounts(_ totals: ServiceStatus.Counters) {
         advance(Family.capped, to: totals.capped.map { ([("cap", $0.key)], $0.value) })
         advance(Family.late, to: totals.late.map { ([("kind", $0.key)], $0.value) })
         advance(Family.mismatchedLabels, to: [([], totals.mismatchedLabels)])
+        advance(Family.labelJoin, to: totals.labelJoin.map { ([("outcome", $0.key)], $0.value) })
         advance(Family.ruleEvaluations, to: totals.ruleEvaluations.flatMap { rule, results in
             results.map { ([("rule", rule), ("result", $0.key)], $0.value) }
         })

@@ -50,6 +50,9 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
         /// Labels that joined a binary classifier's prediction but are not 0 or 1: left out
         /// of performance (a label names no model, so it cannot be rejected when decoded).
         package var mismatchedLabels = 0
+        /// What the label join did with predictions and labels, by outcome (see
+        /// ``ServiceStatus/joinCounts(_:)``): labels that found no prediction show here.
+        package var labelJoin: [String: Int] = [:]
         /// Per rule, its evaluations by result: `judged`, `too_few_samples`, `no_value`,
         /// `no_reference_value`, `missing_attribute`, `held_as_noise` — a rule that is never judged shows here.
         package var ruleEvaluations: [String: [String: Int]] = [:]
@@ -110,6 +113,21 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
     /// multiclass predictions beyond a version's class cap), `probability_classes` (entries of
     /// reference probability vectors beyond it, left out of CBPE), and the label join's
     /// evictions: `pending_predictions` and `early_labels`.
+    /// The label join's outcomes by name, as `/v1/status` (`counters.labelJoin`) and
+    /// `/metrics` (`driftwatch_label_join_total{outcome}`) show them (`replay` prints the
+    /// same in its run summary): `joined`, `joined_after_waiting` (the label came first),
+    /// `duplicate_predictions`, `duplicate_labels`, `expired_predictions` (no label within
+    /// the label time-to-live) and `unmatched_labels` (no prediction with the label's id
+    /// arrived in time — labels keyed unlike their predictions show here). Evictions are
+    /// caps (``cappedCounts(_:join:)``).
+    package static func joinCounts(_ join: LabelJoin<JoinedPrediction>.Counters) -> [String: Int] {
+        [
+            "joined": join.joined, "joined_after_waiting": join.joinedAfterWaiting,
+            "duplicate_predictions": join.duplicatePredictions, "duplicate_labels": join.duplicateLabels,
+            "expired_predictions": join.expiredPredictions, "unmatched_labels": join.unmatchedLabels,
+        ]
+    }
+
     package static func cappedCounts(_ engine: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) -> [String: Int] {
         [
             "models": engine.cappedModels, "versions": engine.cappedVersions,
@@ -391,6 +409,7 @@ extension ServiceStatus.Counters {
         capped = ServiceStatus.cappedCounts(engine, join: join)
         late = ["predictions": engine.lateEvents, "labels": engine.lateLabels]
         mismatchedLabels = engine.mismatchedLabels
+        labelJoin = ServiceStatus.joinCounts(join)
         ruleEvaluations = engine.ruleEvaluations
     }
 
@@ -405,6 +424,7 @@ extension ServiceStatus.Counters {
         capped.merge(other.capped, uniquingKeysWith: +)
         late.merge(other.late, uniquingKeysWith: +)
         mismatchedLabels += other.mismatchedLabels
+        labelJoin.merge(other.labelJoin, uniquingKeysWith: +)
         ruleEvaluations.merge(other.ruleEvaluations) { mine, theirs in mine.merging(theirs, uniquingKeysWith: +) }
     }
 }

@@ -28,6 +28,7 @@ import Testing
         metrics.rejected(reason: "invalid_json")
         var totals = ServiceStatus.Counters()
         (totals.capped, totals.late, totals.ruleEvaluations, totals.mismatchedLabels) = (["models": 1], ["predictions": 2], ["psi_high": ["judged": 3]], 4)
+        totals.labelJoin = ["joined": 9, "unmatched_labels": 6]
         metrics.setEngineCounts(totals)
         metrics.alertFired(rule: "psi_high", severity: "warning")
         metrics.setLag([("events", 0, 5)])
@@ -59,6 +60,8 @@ import Testing
         #endif
         #expect(text.contains("driftwatch_feature_drift_psi{model=\"m\",version=\"v1\",feature=\"f_income\"} 0.3\n"))
         #expect(text.contains("driftwatch_labels_mismatched_total 4\n"))
+        #expect(families["driftwatch_label_join_total"]?.type == "counter")
+        #expect(text.contains("driftwatch_label_join_total{outcome=\"unmatched_labels\"} 6\n"))
     }
 
     @Test func firingAlertsAreSetAndResolvedOnesRemoved() {

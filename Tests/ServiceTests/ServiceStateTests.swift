@@ -55,20 +55,29 @@ import Testing
     }
 
     /// Engine counts add up over the shards and survive an engine's retirement (rules
-    /// reloaded): what `/metrics` and `/v1/status` report, mismatched labels included.
+    /// reloaded): what `/metrics` and `/v1/status` report, mismatched labels and the label
+    /// join's outcomes included.
     @Test func engineCountsAddUpOverShardsAndRetiredEngines() {
         let state = ServiceState()
         var engine = MonitorEngine.Counters()
         engine.mismatchedLabels = 2
         engine.lateLabels = 3
-        state.updateEngineCounters(shard: 0, engine, join: .init())
-        state.updateEngineCounters(shard: 1, engine, join: .init())
+        var join = LabelJoin<JoinedPrediction>.Counters()
+        join.joined = 10
+        join.unmatchedLabels = 4
+        state.updateEngineCounters(shard: 0, engine, join: join)
+        state.updateEngineCounters(shard: 1, engine, join: join)
         state.retireEngine(shard: 1)
         engine.mismatchedLabels = 1
         engine.lateLabels = 0
-        state.updateEngineCounters(shard: 1, engine, join: .init())
+        join.expiredPredictions = 7
+        state.updateEngineCounters(shard: 1, engine, join: join)
         let totals = state.engineCountTotals
         #expect(totals.mismatchedLabels == 5 && totals.late["labels"] == 6)
+        #expect(totals.labelJoin["joined"] == 30 && totals.labelJoin["unmatched_labels"] == 12 && totals.labelJoin["expired_predictions"] == 7)
+        #expect(Set(totals.labelJoin.keys) == ["joined", "joined_after_waiting", "duplicate_predictions", "duplicate_labels",
+                                               "expired_predictions", "unmatched_labels"])
         #expect(state.status.counters.mismatchedLabels == 5)
+        #expect(state.status.counters.labelJoin == totals.labelJoin)
     }
 }
