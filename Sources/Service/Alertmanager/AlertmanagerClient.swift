@@ -161,7 +161,7 @@ final class AlertmanagerClient: Service, Sendable {
     /// One request with retries; whether Alertmanager accepted it. A 4xx answer is not retried.
     private func post(_ alerts: [AlertmanagerAlert], to url: String) async -> Bool {
         let body: [UInt8]
-        do { body = Array(try JSONEncoder().encode(alerts)) } catch { return false }
+        do { body = try AlertmanagerAlert.requestBody(alerts) } catch { return false }
         let delivery = HTTPDelivery(attempts: settings.attempts, initialBackoff: settings.initialBackoff,
                                     requestTimeout: settings.requestTimeout)
         let outcome = await delivery.post(url: url + "/api/v2/alerts", headers: [("Content-Type", "application/json")],

@@ -24,6 +24,23 @@ import Testing
         return (AlertmanagerClient(settings: settings, registry: registry, logger: Support.quietLogger), registry)
     }
 
+    /// The request body lists members in key order, labels and annotations included,
+    /// whatever order their dictionaries iterate in.
+    @Test func requestBodiesAreTheSameBytesForTheSameAlerts() throws {
+        var labels: [String: String] = [:]
+        for name in (0..<30).map({ "label_\($0)" }).reversed() { labels[name] = "v" }
+        var alert = Self.alert("f1")
+        alert.labels = labels
+        alert.annotations = ["summary": "s", "description": "d", "runbook_url": "r"]
+        let body = String(decoding: try AlertmanagerAlert.requestBody([alert]), as: UTF8.self)
+        let positions = (0..<30).map { "label_\($0)" }.sorted().map { body.range(of: #""\#($0)""#)!.lowerBound }
+        #expect(positions == positions.sorted())
+        #expect(body.hasPrefix(#"[{"annotations":{"description":"d","runbook_url":"r","summary":"s"},"fingerprint":"f1","generatorURL""#))
+        var rebuilt = alert
+        rebuilt.labels = Dictionary(uniqueKeysWithValues: labels.sorted { $0.key < $1.key })
+        #expect(try AlertmanagerAlert.requestBody([rebuilt]) == AlertmanagerAlert.requestBody([alert]))
+    }
+
     @Test func newAlertsGoAtOnceAndFiringOnesAreResentWithEndsAtFourResendsAhead() {
         let (client, _) = Self.client()
         let start = ContinuousClock.now
