@@ -29,16 +29,19 @@ struct WindowOptions: ParsableArguments {
     @Option(help: "How long a prediction waits for its label (default 7d; env DRIFTWATCH_LABEL_TTL).")
     var labelTtl: String?
 
-    /// Sets what was given on `configuration`.
+    /// Sets what was given on `configuration`: each option replaces only its own part of the
+    /// configuration's window (a `--lateness` leaves the configuration file's length and slide).
     func apply(to configuration: inout MonitorConfiguration, environment: SettingEnvironment = SettingEnvironment([:])) throws {
-        if let spec = try windowSpec(environment) { configuration.window = spec }
+        if let spec = try windowSpec(environment, base: configuration.window) { configuration.window = spec }
         if let ttl = labelTtl ?? environment["LABEL_TTL"] {
             configuration.join.timeToLiveMilliseconds = try Self.duration(ttl, "--label-ttl")
         }
     }
 
-    /// The window the options describe (left-out parts take the defaults), or nil when none was given.
-    func windowSpec(_ environment: SettingEnvironment) throws -> WindowSpec? {
+    /// The window the options describe, or nil when none was given. Left-out parts are
+    /// `base`'s when it is an event-time window, else the defaults (1h sliding by 5m, 1m of
+    /// lateness, growing to 500 events within 7d).
+    func windowSpec(_ environment: SettingEnvironment, base: WindowSpec = .hourlySlidingByFiveMinutes) throws -> WindowSpec? {
         do {
             if let countWindow {
                 return try WindowSpec.count(window: countWindow, slide: countSlide ?? max(1, countWindow / 12))
@@ -52,13 +55,38 @@ struct WindowOptions: ParsableArguments {
             }
             let maximumSpan = maxWindowSpan ?? environment["MAX_WINDOW_SPAN"]
             guard window != nil || slide != nil || lateness != nil || minimumEvents != nil || maximumSpan != nil else { return nil }
+            let base = EventTimeParts.of(base)
             return try WindowSpec.eventTime(
-                window: try Self.duration(window ?? "1h", "--window"), slide: try Self.duration(slide ?? "5m", "--slide"),
-                allowedLateness: try Self.duration(lateness ?? "1m", "--lateness"),
-                minimumEvents: minimumEvents ?? WindowSpec.defaultMinimumEvents,
-                maximumSpan: try maximumSpan.map { try Self.duration($0, "--max-window-span") } ?? WindowSpec.defaultMaximumSpanMilliseconds)
+                window: try window.map { try Self.duration($0, "--window") } ?? base.window,
+                slide: try slide.map { try Self.duration($0, "--slide") } ?? base.slide,
+                allowedLateness: try lateness.map { try Self.duration($0, "--lateness") } ?? base.lateness,
+                minimumEvents: minimumEvents ?? base.minimumEvents,
+                maximumSpan: try maximumSpan.map { try Self.duration($0, "--max-window-span") } ?? base.maximumSpan)
         } catch let error as WindowSpecError {
             throw ValidationError(error.description)
+        }
+    }
+
+    /// An event-time window's parts as the options name them.
+    private struct EventTimeParts {
+        var window: Int64
+        var slide: Int64
+        var lateness: Int64
+        var minimumEvents: Int
+        var maximumSpan: Int64
+
+        /// `spec`'s parts, or the default window's for a count window.
+        static func of(_ spec: WindowSpec) -> EventTimeParts {
+            guard case let .eventTime(pane, lateness) = spec.kind else { return of(.hourlySlidingByFiveMinutes) }
+            let window = pane * Int64(spec.panesPerWindow)
+            switch spec.sizing {
+            case .fixed:
+                return EventTimeParts(window: window, slide: pane, lateness: lateness, minimumEvents: 0,
+                                      maximumSpan: WindowSpec.defaultMaximumSpanMilliseconds)
+            case let .growing(minimum, maximumPanes):
+                return EventTimeParts(window: window, slide: pane, lateness: lateness, minimumEvents: minimum,
+                                      maximumSpan: pane * Int64(maximumPanes))
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import DriftCore
 import Testing
 @testable import Monitor
@@ -89,7 +90,7 @@ import MonitorTestSupport
         #expect(monitor.labelReadiness.partialWaitMilliseconds == 1_800_000 && monitor.labelReadiness.partialMinimumLabelled == 800)
         #expect([monitor.caps.models, monitor.caps.versionsPerModel, monitor.caps.segmentValuesPerAttribute,
                  monitor.caps.segmentAttributes, monitor.caps.referenceEvents, monitor.caps.referenceBytesInTotal,
-                 monitor.caps.performancePanes] == [3, 4, 5, 2, 7, 2_097_152, 9])
+                 monitor.caps.performancePanes] as [Int] == [3, 4, 5, 2, 7, 2_097_152, 9])
         #expect(monitor.profile == ProfileConfiguration(fineBinCount: 200, coarseBinCount: 20, categoryCapacity: 50))
         #expect(monitor.featureKinds == ["age": .numeric])
         var mapping = FieldMapping()
@@ -196,5 +197,51 @@ import MonitorTestSupport
         #expect(yamlErrors.first?.hasPrefix("3:1: invalid YAML") == true)
         let missing = ConfigurationLoader.load(path: "/nonexistent/driftwatch.yaml").failureErrors
         #expect(missing.map(\.description) == ["/nonexistent/driftwatch.yaml: error: cannot open file"])
+    }
+
+    /// A window option on the command line replaces only its own part of the configuration
+    /// file's window ("a flag beats the configuration file", part by part): `--lateness`
+    /// once reset the file's 10-minute window to the default hour.
+    @Test func windowOptionsReplaceOnlyTheirPartOfTheFilesWindow() throws {
+        let executable = try #require(driftwatchExecutable, "swift test builds the driftwatch executable next to the tests")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-window-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // 100 minutes, a prediction a second.
+        let lines = (0..<6000).map { index in
+            #"{"event":"prediction","model":"m","version":"v1","id":"p\#(index)","ts":\#(1_767_225_600_000 + Int64(index) * 1000),"#
+                + #""features":{"x":\#(Double(index * 37 % 100) / 100)},"score":0.4,"label_pred":0}"#
+        }
+        let input = directory.appendingPathComponent("events.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+        let config = directory.appendingPathComponent("driftwatch.yaml")
+        try "window: {length: 10m, slide: 2m, allowed_lateness: 1m}\n".write(to: config, atomically: true, encoding: .utf8)
+        /// The (start, end) of the run's drift windows.
+        func windows(_ options: [String]) throws -> Set<[Int64]> {
+            let metrics = directory.appendingPathComponent("metrics.jsonl")
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["replay", "--input", input.path, "--rules", RuleFixtures.path("rules/default.yaml"), "--config", config.path,
+                                 "--alerts-out", "/dev/null", "--metrics-out", metrics.path] + options
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            let text = try String(contentsOf: metrics, encoding: .utf8)
+            return Set(text.split(separator: "\n").filter { $0.contains(#""evaluation":"drift""#) }.compactMap { line -> [Int64]? in
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                guard let start = object?["window_start"] as? Int64, let end = object?["window_end"] as? Int64 else { return nil }
+                return [start, end]
+            })
+        }
+        let lengths: (Set<[Int64]>) -> Set<Int64> = { windows in Set(windows.map { $0[1] - $0[0] }) }
+        let slides: (Set<[Int64]>) -> Set<Bool> = { windows in Set(windows.map { $0[1] % 120_000 == 0 }) }
+        let fromFile = try windows([])
+        #expect(!fromFile.isEmpty && lengths(fromFile) == [600_000] && slides(fromFile) == [true])
+        #expect(lengths(try windows(["--lateness", "30s"])) == [600_000], "the file's length and slide stay")
+        let longer = try windows(["--window", "20m"])
+        #expect(lengths(longer) == [1_200_000] && slides(longer) == [true], "the file's slide stays")
+        #expect(lengths(try windows(["--slide", "5m"])) == [600_000])
     }
 }
