@@ -55,7 +55,7 @@ struct WindowOptions: ParsableArguments {
             }
             let maximumSpan = maxWindowSpan ?? environment["MAX_WINDOW_SPAN"]
             guard window != nil || slide != nil || lateness != nil || minimumEvents != nil || maximumSpan != nil else { return nil }
-            let base = EventTimeParts.of(base)
+            let base = Self.parts(of: base)
             return try WindowSpec.eventTime(
                 window: try window.map { try Self.duration($0, "--window") } ?? base.window,
                 slide: try slide.map { try Self.duration($0, "--slide") } ?? base.slide,
@@ -67,27 +67,17 @@ struct WindowOptions: ParsableArguments {
         }
     }
 
-    /// An event-time window's parts as the options name them.
-    private struct EventTimeParts {
-        var window: Int64
-        var slide: Int64
-        var lateness: Int64
-        var minimumEvents: Int
-        var maximumSpan: Int64
-
-        /// `spec`'s parts, or the default window's for a count window.
-        static func of(_ spec: WindowSpec) -> EventTimeParts {
-            guard case let .eventTime(pane, lateness) = spec.kind else { return of(.hourlySlidingByFiveMinutes) }
-            let window = pane * Int64(spec.panesPerWindow)
-            switch spec.sizing {
-            case .fixed:
-                return EventTimeParts(window: window, slide: pane, lateness: lateness, minimumEvents: 0,
-                                      maximumSpan: WindowSpec.defaultMaximumSpanMilliseconds)
-            case let .growing(minimum, maximumPanes):
-                return EventTimeParts(window: window, slide: pane, lateness: lateness, minimumEvents: minimum,
-                                      maximumSpan: pane * Int64(maximumPanes))
-            }
+    /// An event-time window's parts as the options name them: `spec`'s, or the default
+    /// window's for a count window.
+    private static func parts(of spec: WindowSpec)
+        -> (window: Int64, slide: Int64, lateness: Int64, minimumEvents: Int, maximumSpan: Int64)
+    {
+        guard case let .eventTime(pane, lateness) = spec.kind else { return parts(of: .hourlySlidingByFiveMinutes) }
+        let (minimumEvents, maximumSpan) = switch spec.sizing {
+        case .fixed: (0, WindowSpec.defaultMaximumSpanMilliseconds)
+        case let .growing(minimum, maximumPanes): (minimum, pane * Int64(maximumPanes))
         }
+        return (pane * Int64(spec.panesPerWindow), pane, lateness, minimumEvents, maximumSpan)
     }
 
     static func duration(_ text: String, _ option: String) throws -> Int64 {
