@@ -69,6 +69,8 @@ package final class ServiceMetrics: Sendable {
         static let capped = PrometheusFamily("driftwatch_capped_total", "What the engines' caps turned away, by cap.")
         static let late = PrometheusFamily("driftwatch_events_late_total", "Events that came too late, by kind (predictions, labels).")
         static let labelJoin = PrometheusFamily("driftwatch_label_join_total", "What the label join did with predictions and labels, by outcome (joined, unmatched_labels, expired_predictions, ...).")
+        static let belowCoverage = PrometheusFamily("driftwatch_performance_evaluations_below_coverage_total", "Performance windows evaluated below label coverage before their labels' time to live (labels.partial_wait passed with enough labels, or too many panes waiting).")
+        static let retrainSuppressed = PrometheusFamily("driftwatch_retrain_triggers_suppressed_total", "Retraining rules that started firing within the cooldown of the previous trigger of the same model version (no trigger emitted).")
         static let mismatchedLabels = PrometheusFamily("driftwatch_labels_mismatched_total", "Labels joined to a binary classifier's prediction that are not 0 or 1 (left out of performance).")
         static let ruleEvaluations = PrometheusFamily("driftwatch_rule_evaluations_total", "Rule evaluations by rule and result (judged, too_few_samples, no_value, ...).")
         static let alertsFired = PrometheusFamily("driftwatch_alerts_fired_total", "Alerts that started firing, by rule and severity.")
@@ -150,8 +152,9 @@ package final class ServiceMetrics: Sendable {
     }
 
     /// Brings `driftwatch_capped_total{cap}`, `driftwatch_events_late_total{kind}`,
-    /// `driftwatch_labels_mismatched_total` and `driftwatch_label_join_total{outcome}` up to
-    /// the engines' counters (`totals`: sums over the engines; the label values are the
+    /// `driftwatch_labels_mismatched_total`, `driftwatch_label_join_total{outcome}`,
+    /// `driftwatch_performance_evaluations_below_coverage_total` and
+    /// `driftwatch_retrain_triggers_suppressed_total` up to the engines' counters (`totals`: sums over the engines; the label values are the
     /// fixed sets of ``ServiceStatus/cappedCounts(_:join:)``, ``ServiceStatus/Counters/late``
     /// and ``ServiceStatus/joinCounts(_:)``). Also
     /// `driftwatch_rule_evaluations_total{rule,result}`: every rule's evaluations by
@@ -161,6 +164,8 @@ package final class ServiceMetrics: Sendable {
         advance(Family.late, to: totals.late.map { ([("kind", $0.key)], $0.value) })
         advance(Family.mismatchedLabels, to: [([], totals.mismatchedLabels)])
         advance(Family.labelJoin, to: totals.labelJoin.map { ([("outcome", $0.key)], $0.value) })
+        advance(Family.belowCoverage, to: [([], totals.belowCoverageEvaluations)])
+        advance(Family.retrainSuppressed, to: [([], totals.retrainTriggersInCooldown)])
         advance(Family.ruleEvaluations, to: totals.ruleEvaluations.flatMap { rule, results in
             results.map { ([("rule", rule), ("result", $0.key)], $0.value) }
         })

@@ -53,6 +53,12 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
         /// What the label join did with predictions and labels, by outcome (see
         /// ``ServiceStatus/joinCounts(_:)``): labels that found no prediction show here.
         package var labelJoin: [String: Int] = [:]
+        /// Performance windows evaluated below label coverage, before their labels' time to
+        /// live (past `labels.partial_wait` with enough labels, or too many panes waiting).
+        package var belowCoverageEvaluations = 0
+        /// Retraining rules that started firing within the cooldown of the previous trigger
+        /// of the same model version: no trigger was emitted.
+        package var retrainTriggersInCooldown = 0
         /// Per rule, its evaluations by result: `judged`, `too_few_samples`, `no_value`,
         /// `no_reference_value`, `missing_attribute`, `held_as_noise` — a rule that is never judged shows here.
         package var ruleEvaluations: [String: [String: Int]] = [:]
@@ -410,6 +416,8 @@ extension ServiceStatus.Counters {
         late = ["predictions": engine.lateEvents, "labels": engine.lateLabels]
         mismatchedLabels = engine.mismatchedLabels
         labelJoin = ServiceStatus.joinCounts(join)
+        belowCoverageEvaluations = engine.belowCoveragePerformanceEvaluations
+        retrainTriggersInCooldown = engine.retrainTriggersInCooldown
         ruleEvaluations = engine.ruleEvaluations
     }
 
@@ -425,6 +433,8 @@ extension ServiceStatus.Counters {
         late.merge(other.late, uniquingKeysWith: +)
         mismatchedLabels += other.mismatchedLabels
         labelJoin.merge(other.labelJoin, uniquingKeysWith: +)
+        belowCoverageEvaluations += other.belowCoverageEvaluations
+        retrainTriggersInCooldown += other.retrainTriggersInCooldown
         ruleEvaluations.merge(other.ruleEvaluations) { mine, theirs in mine.merging(theirs, uniquingKeysWith: +) }
     }
 }

@@ -29,6 +29,7 @@ import Testing
         var totals = ServiceStatus.Counters()
         (totals.capped, totals.late, totals.ruleEvaluations, totals.mismatchedLabels) = (["models": 1], ["predictions": 2], ["psi_high": ["judged": 3]], 4)
         totals.labelJoin = ["joined": 9, "unmatched_labels": 6]
+        (totals.belowCoverageEvaluations, totals.retrainTriggersInCooldown) = (5, 2)
         metrics.setEngineCounts(totals)
         metrics.alertFired(rule: "psi_high", severity: "warning")
         metrics.setLag([("events", 0, 5)])
@@ -62,6 +63,8 @@ import Testing
         #expect(text.contains("driftwatch_labels_mismatched_total 4\n"))
         #expect(families["driftwatch_label_join_total"]?.type == "counter")
         #expect(text.contains("driftwatch_label_join_total{outcome=\"unmatched_labels\"} 6\n"))
+        #expect(text.contains("driftwatch_performance_evaluations_below_coverage_total 5\n"))
+        #expect(text.contains("driftwatch_retrain_triggers_suppressed_total 2\n"))
     }
 
     @Test func firingAlertsAreSetAndResolvedOnesRemoved() {

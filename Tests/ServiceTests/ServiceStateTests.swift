@@ -62,6 +62,8 @@ import Testing
         var engine = MonitorEngine.Counters()
         engine.mismatchedLabels = 2
         engine.lateLabels = 3
+        engine.retrainTriggersInCooldown = 1
+        engine.belowCoveragePerformanceEvaluations = 2
         var join = LabelJoin<JoinedPrediction>.Counters()
         join.joined = 10
         join.unmatchedLabels = 4
@@ -79,5 +81,6 @@ import Testing
                                                "expired_predictions", "unmatched_labels"])
         #expect(state.status.counters.mismatchedLabels == 5)
         #expect(state.status.counters.labelJoin == totals.labelJoin)
+        #expect(totals.retrainTriggersInCooldown == 3 && totals.belowCoverageEvaluations == 6, "what replay's run summary says, summed")
     }
 }
