@@ -119,6 +119,16 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
     /// multiclass predictions beyond a version's class cap), `probability_classes` (entries of
     /// reference probability vectors beyond it, left out of CBPE), and the label join's
     /// evictions: `pending_predictions` and `early_labels`.
+    package static func cappedCounts(_ engine: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) -> [String: Int] {
+        [
+            "models": engine.cappedModels, "versions": engine.cappedVersions,
+            "segment_values": engine.cappedSegmentValues, "segment_attributes": engine.untrackedSegmentAttributes,
+            "reference_events": engine.cappedReferenceEvents, "classes": engine.cappedClasses,
+            "probability_classes": engine.cappedProbabilityClasses,
+            "pending_predictions": join.evictedPredictions, "early_labels": join.evictedEarlyLabels,
+        ]
+    }
+
     /// The label join's outcomes by name, as `/v1/status` (`counters.labelJoin`) and
     /// `/metrics` (`driftwatch_label_join_total{outcome}`) show them (`replay` prints the
     /// same in its run summary): `joined`, `joined_after_waiting` (the label came first),
@@ -131,16 +141,6 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
             "joined": join.joined, "joined_after_waiting": join.joinedAfterWaiting,
             "duplicate_predictions": join.duplicatePredictions, "duplicate_labels": join.duplicateLabels,
             "expired_predictions": join.expiredPredictions, "unmatched_labels": join.unmatchedLabels,
-        ]
-    }
-
-    package static func cappedCounts(_ engine: MonitorEngine.Counters, join: LabelJoin<JoinedPrediction>.Counters) -> [String: Int] {
-        [
-            "models": engine.cappedModels, "versions": engine.cappedVersions,
-            "segment_values": engine.cappedSegmentValues, "segment_attributes": engine.untrackedSegmentAttributes,
-            "reference_events": engine.cappedReferenceEvents, "classes": engine.cappedClasses,
-            "probability_classes": engine.cappedProbabilityClasses,
-            "pending_predictions": join.evictedPredictions, "early_labels": join.evictedEarlyLabels,
         ]
     }
 }
