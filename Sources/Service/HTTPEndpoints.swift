@@ -72,9 +72,7 @@ enum HTTPEndpoints {
     }
 
     private static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let body = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        let body = (try? JSONEncoder.keyOrdered().encode(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 

@@ -133,8 +133,8 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
     /// `/metrics` (`driftwatch_label_join_total{outcome}`) show them (`replay` prints the
     /// same in its run summary): `joined`, `joined_after_waiting` (the label came first),
     /// `duplicate_predictions`, `duplicate_labels`, `expired_predictions` (no label within
-    /// the label time-to-live) and `unmatched_labels` (no prediction with the label's id
-    /// arrived in time — labels keyed unlike their predictions show here). Evictions are
+    /// the label time-to-live) and `unmatched_labels` (the label's prediction did not arrive
+    /// within `labels.early_label_wait` — labels keyed unlike their predictions show here). Evictions are
     /// caps (``cappedCounts(_:join:)``).
     package static func joinCounts(_ join: LabelJoin<JoinedPrediction>.Counters) -> [String: Int] {
         [

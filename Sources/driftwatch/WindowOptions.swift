@@ -5,19 +5,19 @@ import MonitorCore
 /// only when given (as a flag or, for `serve`, a `DRIFTWATCH_*` variable), so a
 /// configuration file's settings stand otherwise.
 struct WindowOptions: ParsableArguments {
-    @Option(help: "Window length, event time (default 1h; env DRIFTWATCH_WINDOW).")
+    @Option(help: "Window length, event time (default: the --config file's, else 1h; env DRIFTWATCH_WINDOW).")
     var window: String?
 
-    @Option(help: "Window slide (pane length) (default 5m; env DRIFTWATCH_SLIDE).")
+    @Option(help: "Window slide (pane length) (default: the --config file's, else 5m; env DRIFTWATCH_SLIDE).")
     var slide: String?
 
-    @Option(help: "Allowed lateness before a pane closes (default 1m; env DRIFTWATCH_LATENESS).")
+    @Option(help: "Allowed lateness before a pane closes (default: the --config file's, else 1m; env DRIFTWATCH_LATENESS).")
     var lateness: String?
 
-    @Option(help: "Windows with fewer events grow until they hold this many, up to --max-window-span; 0: fixed windows (default 500; env DRIFTWATCH_MIN_WINDOW_EVENTS).")
+    @Option(help: "Windows with fewer events grow until they hold this many, up to --max-window-span; 0: fixed windows (default: the --config file's, else 500; env DRIFTWATCH_MIN_WINDOW_EVENTS).")
     var minWindowEvents: Int?
 
-    @Option(help: "The longest a growing window may span (default 7d; env DRIFTWATCH_MAX_WINDOW_SPAN).")
+    @Option(help: "The longest a growing window may span (default: the --config file's, else 7d; env DRIFTWATCH_MAX_WINDOW_SPAN).")
     var maxWindowSpan: String?
 
     @Option(help: "Use count windows of this many events instead of event time (low-traffic models).")

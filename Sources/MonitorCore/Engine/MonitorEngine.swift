@@ -115,12 +115,12 @@ package final class MonitorEngine {
                                           bytes: configuration.caps.referenceBytesInTotal)
     }
 
-    /// Everything counted so far (O(versions) to gather: read it per report, not per event).
     /// The models monitored here (within ``MonitorConfiguration/Caps/models``).
     package var models: Set<String> { Set(versionsPerModel.keys) }
     /// Their number, O(1).
     package var modelCount: Int { versionsPerModel.count }
 
+    /// Everything counted so far (O(versions) to gather: read it per report, not per event).
     package var counters: Counters {
         var counters = ownCounters
         counters.retrainTriggersInCooldown = evaluator.retrainTriggersInCooldown

@@ -16,8 +16,6 @@ extension AlertmanagerAlert {
     /// The request body of `POST /api/v2/alerts`: JSON with members in key order, so the
     /// same alerts make the same bytes in every process (dictionaries iterate in a per-process order).
     static func requestBody(_ alerts: [AlertmanagerAlert]) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return Array(try encoder.encode(alerts))
+        Array(try JSONEncoder.keyOrdered().encode(alerts))
     }
 }
