@@ -5,6 +5,8 @@ import Logging
 package enum CheckpointError: Error, CustomStringConvertible {
     case malformedRecord(String)
     case topicMissing(String)
+    /// Serve found no state topic and the brokers refused or timed out creating it.
+    case topicNotCreated(topic: String, partitions: Int, recordLimit: Int, reason: String)
     case readTimedOut(TopicPartition, next: Int64, end: Int64)
     case recordTooLarge(shard: Int32, bytes: Int, limit: Int)
     /// The group committed offsets for a shard whose state is nowhere to be found.
@@ -14,6 +16,11 @@ package enum CheckpointError: Error, CustomStringConvertible {
         switch self {
         case let .malformedRecord(reason): "malformed checkpoint record: \(reason)"
         case let .topicMissing(topic): "topic \(topic) does not exist (create the state topic, compacted, before serving)"
+        case let .topicNotCreated(topic, partitions, recordLimit, reason):
+            "the state topic '\(topic)' does not exist and creating it failed (\(reason)). Create it beforehand, "
+                + "compacted, e.g. kafka-topics.sh --create --topic \(topic) --partitions \(partitions) "
+                + "--config cleanup.policy=compact --config max.message.bytes=\(recordLimit); or serve without "
+                + "checkpoints (--state-topic none: a restart then starts every shard empty)"
         case let .readTimedOut(partition, next, end): "reading \(partition) stalled at offset \(next) before its end \(end)"
         case let .recordTooLarge(shard, bytes, limit):
             "shard \(shard): a checkpoint record of \(bytes) bytes would exceed checkpoint.max_record_bytes (\(limit)); raise it"

@@ -141,20 +141,34 @@ package final class MonitorService: Sendable {
         group = ServiceGroup(configuration: configuration)
     }
 
-    /// Creates the state topic, compacted, unless it exists. (The embedded broker's mock
-    /// cannot create topics on request: its topics are created directly.)
+    /// Creates the state topic, compacted, with the input's partition count, unless it
+    /// exists; warns when an existing one has fewer partitions than the input (shards then
+    /// share state partitions, and a restore reads the others' records too). (The embedded
+    /// broker's mock cannot create topics on request: its topics are created directly.)
     private static func createIfMissing(stateTopic: String, settings: ServeSettings, bootstrap: String,
                                         producer: KafkaProducer, logger: Logger) throws {
-        if let topic = try producer.metadata().topic(stateTopic), !topic.partitions.isEmpty { return }
+        let metadata = try producer.metadata()
+        let inputPartitions = settings.inputTopics.compactMap { metadata.topic($0)?.partitions.count }.filter { $0 > 0 }
+        let partitions = settings.statePartitionCount(inputPartitionCounts: inputPartitions)
+        if let topic = metadata.topic(stateTopic), !topic.partitions.isEmpty {
+            if let input = inputPartitions.max(), topic.partitions.count < input {
+                logger.warning("the state topic has fewer partitions than the input: shards share state partitions and restores read more",
+                               metadata: ["topic": "\(stateTopic)", "partitions": "\(topic.partitions.count)", "input_partitions": "\(input)"])
+            }
+            return
+        }
         let admin = try KafkaAdmin(config: settings.kafkaConfig(.producer, bootstrap: bootstrap), logger: logger)
         defer { admin.close() }
         do {
-            try admin.createTopic(stateTopic, partitions: settings.statePartitions, config: [
+            try admin.createTopic(stateTopic, partitions: partitions, config: [
                 "cleanup.policy": "compact", "max.message.bytes": String(settings.stateRecordLimit),
             ])
-            logger.notice("created the state topic", metadata: ["topic": "\(stateTopic)", "partitions": "\(settings.statePartitions)"])
+            logger.notice("created the state topic", metadata: ["topic": "\(stateTopic)", "partitions": "\(partitions)"])
         } catch let error as KafkaError where error.errorCode == .topicAlreadyExists {
             return
+        } catch {
+            throw CheckpointError.topicNotCreated(topic: stateTopic, partitions: partitions,
+                                                  recordLimit: settings.stateRecordLimit, reason: "\(error)")
         }
     }
 

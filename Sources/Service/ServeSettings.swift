@@ -60,8 +60,9 @@ package struct ServeSettings: Sendable {
     package var maxTaskIdle: Duration = .seconds(5)
     /// Records an input partition buffers for alignment before it is paused (resumed below half).
     package var alignmentBufferMessages = 8192
-    /// Partitions of the state topic when serve creates it (it is missing): several, since
-    /// checkpoints are MBs and the embedded broker keeps only ~5 MiB per partition.
+    /// Partitions of the state topic when serve creates it and no input topic exists yet
+    /// (see ``statePartitionCount(inputPartitionCounts:)``), and of the embedded broker's:
+    /// several, since checkpoints are MBs and the embedded broker keeps only ~5 MiB per partition.
     package var statePartitions = 8
     /// How often broker reachability and consumer lag are checked.
     package var healthInterval: Duration = .seconds(5)
@@ -145,4 +146,14 @@ package struct ServeSettings: Sendable {
 package struct SettingsError: Error, CustomStringConvertible, Sendable {
     package let description: String
     package init(_ description: String) { self.description = description }
+}
+
+extension ServeSettings {
+    /// The partitions of a state topic serve creates: as many as the input topic with the
+    /// most (shard `n` writes to state partition `n % partitions`, so each shard then has
+    /// one of its own and a restore reads only its own shard's records), or
+    /// ``statePartitions`` while no input topic exists.
+    package func statePartitionCount(inputPartitionCounts: [Int]) -> Int {
+        inputPartitionCounts.max().map { max($0, 1) } ?? statePartitions
+    }
 }

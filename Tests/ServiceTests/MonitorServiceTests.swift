@@ -348,6 +348,30 @@ extension MonitorServiceTests {
         await service.shutdown()
         try await running.value
     }
+
+    /// Against brokers that cannot create the missing state topic (the standalone embedded
+    /// broker: its mock cluster answers CreateTopics with a timeout), serve exits with an
+    /// error that says what to create — with the input's partition count — or how to run
+    /// without checkpoints, instead of librdkafka's bare timeout. (~30 s: the admin request's timeout.)
+    @Test func aStateTopicThatCannotBeCreatedIsAClearError() async throws {
+        let executable = try #require(Support.driftwatchExecutable, "swift test builds the driftwatch executable next to the tests")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-state-topic-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let broker = try ChildProcess(executable, ["broker", "--brokers", "1", "--topic=events:3"], log: work.appendingPathComponent("broker.log"))
+        defer { broker.terminate() }
+        let bootstrap = try #require(await broker.waitForLine(startingWith: "bootstrap=", timeout: .seconds(15)))
+        let serve = try ChildProcess(executable, ["serve", "--brokers", bootstrap, "--input-topic", "events", "--state-topic", "checkpoints",
+                                                  "--rules", Support.repositoryRoot + "/rules/default.yaml", "--http", "127.0.0.1:0"],
+                                     log: work.appendingPathComponent("serve.log"))
+        defer { serve.terminate() }
+        let status = await serve.waitForExit(timeout: .seconds(60))
+        let error = await serve.waitForLine(containing: "Error:", timeout: .seconds(1)) ?? ""
+        #expect(status == 1)
+        #expect(error.contains("the state topic 'checkpoints' does not exist and creating it failed"), "\(error)")
+        #expect(error.contains("--topic checkpoints --partitions 3 --config cleanup.policy=compact --config max.message.bytes=1000000"), "\(error)")
+        #expect(error.contains("--state-topic none"), "\(error)")
+    }
 }
 
 /// Output routing and rule reloads, without a broker.

@@ -22,4 +22,17 @@ import Testing
         #expect(consumer["client.id"] == "reader" && producer["client.id"] == "default")
         #expect(consumer["bootstrap.servers"] == "b:9092")
     }
+
+    /// A state topic serve creates has the input's partition count (its largest topic's), so
+    /// each shard gets a state partition of its own; `statePartitions` while no input exists.
+    @Test func aCreatedStateTopicHasTheInputsPartitionCount() {
+        var settings = ServeSettings()
+        #expect(settings.statePartitionCount(inputPartitionCounts: [12, 12]) == 12)
+        #expect(settings.statePartitionCount(inputPartitionCounts: [3, 6]) == 6)
+        #expect(settings.statePartitionCount(inputPartitionCounts: [1]) == 1)
+        #expect(settings.statePartitionCount(inputPartitionCounts: []) == 8)
+        settings.statePartitions = 4
+        #expect(settings.statePartitionCount(inputPartitionCounts: []) == 4)
+        #expect(settings.statePartitionCount(inputPartitionCounts: [24]) == 24)
+    }
 }
