@@ -36,6 +36,8 @@ package struct StreamSimulator: Sequence, IteratorProtocol {
         package var kind: Kind
         package var timestamp: Int64
         package var json: String
+        /// The prediction's index in the stream (a label has its prediction's): its model is `models[index % models.count]`.
+        package var index: Int
     }
 
     private let configuration: Configuration
@@ -92,9 +94,9 @@ package struct StreamSimulator: Sequence, IteratorProtocol {
             let labelTime = time + delay
             let labelJSON = #"{"event":"label","id":""# + id + #"","ts":"# + String(labelTime) + #","label":"#
                 + String(applicant.outcome) + "}"
-            pendingLabels.insert(PendingLabel(timestamp: labelTime, index: index, line: Line(kind: .label, timestamp: labelTime, json: labelJSON)))
+            pendingLabels.insert(PendingLabel(timestamp: labelTime, index: index, line: Line(kind: .label, timestamp: labelTime, json: labelJSON, index: index)))
         }
-        return Line(kind: .prediction, timestamp: time, json: json)
+        return Line(kind: .prediction, timestamp: time, json: json, index: index)
     }
 
     /// Four decimals are plenty for logged features and keep the log compact; values

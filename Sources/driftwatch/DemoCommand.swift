@@ -61,6 +61,8 @@ struct DemoRun {
     /// Simulate the whole stream into memory before feeding it (benchmarks: the simulator's
     /// CPU then does not compete with the service being measured).
     var pregenerate = false
+    /// Input partitions, one simulated model on each (the models' predictions and labels keyed to their partition).
+    var partitions = 1
 
     init(options: DemoCommand) throws {
         events = options.events
@@ -74,8 +76,10 @@ struct DemoRun {
         showAlerts = true
     }
 
-    init(events: Int, seed: UInt64 = 42, rulePaths: [String], showOutput: Bool, messagesPerSecond: Int? = nil) throws {
+    init(events: Int, seed: UInt64 = 42, rulePaths: [String], showOutput: Bool, messagesPerSecond: Int? = nil,
+         partitions: Int = 1) throws {
         self.messagesPerSecond = messagesPerSecond
+        self.partitions = partitions
         pregenerate = true
         self.events = events
         self.seed = seed
@@ -207,6 +211,7 @@ struct DemoRun {
         simulation.events = events
         simulation.seed = seed
         simulation.scenario = scenario
+        simulation.models = partitions
         let simulator = StreamSimulator(simulation)
         var report = Report(manifest: simulator.manifest)
 
@@ -216,8 +221,9 @@ struct DemoRun {
         settings.brokers = broker.bootstrapServers
         settings.group = "driftwatch-demo"
         settings.inputTopics = ["driftwatch-demo-events"]
-        for topic in settings.inputTopics + [settings.alertsTopic, settings.retrainTopic, settings.deadLetterTopic] {
-            // One input partition: the simulated model's events all reach one engine, in order.
+        // One input partition per simulated model: each model's events all reach one engine, in order.
+        try broker.createTopic(settings.inputTopics[0], partitions: partitions)
+        for topic in [settings.alertsTopic, settings.retrainTopic, settings.deadLetterTopic] {
             try broker.createTopic(topic, partitions: 1)
         }
         if let stateTopic = settings.stateTopic {
@@ -245,13 +251,14 @@ struct DemoRun {
                             + "into \(settings.inputTopics[0]); rules \(rules.rulesDigest)")
         }
         let state = service.state
-        var stream: (bytes: [UInt8], lines: [Range<Int>])?
+        var stream: (bytes: [UInt8], lines: [(range: Range<Int>, partition: Int32)])?
+        let partitions = self.partitions
         if pregenerate {
-            var bytes: [UInt8] = [], lines: [Range<Int>] = []
+            var bytes: [UInt8] = [], lines: [(range: Range<Int>, partition: Int32)] = []
             for line in simulator {
                 let start = bytes.count
                 bytes += line.json.utf8
-                lines.append(start..<bytes.count)
+                lines.append((start..<bytes.count, Int32(line.index % partitions)))
             }
             stream = (bytes, lines)
         }
@@ -271,10 +278,10 @@ struct DemoRun {
             defer { producer.close() }
             if let stream {
                 report.produced = try await feeder.feed(stream.lines, producer: producer, consumed: { state.consumed },
-                                                        message: { StreamFeeder.Message(value: Array(stream.bytes[$0])) })
+                                                        message: { StreamFeeder.Message(value: Array(stream.bytes[$0.range]), partition: $0.partition) })
             } else {
                 report.produced = try await feeder.feed(simulator, producer: producer, consumed: { state.consumed },
-                                                        message: { StreamFeeder.Message(value: Array($0.json.utf8)) })
+                                                        message: { StreamFeeder.Message(value: Array($0.json.utf8), partition: Int32($0.index % partitions)) })
             }
             let drained = ContinuousClock.now + .seconds(120)
             while state.consumed < report.produced, ContinuousClock.now < drained {

@@ -243,6 +243,11 @@ import Testing
             #expect(published.filter { $0.contains("\"model\":\"\(model)\"") } == expected, "partition \(partition)")
         }
         #expect(published.count == expectedByPartition.map(\.count).reduce(0, +))
+        // The status counts every shard's events.
+        let counters = state.status.counters
+        let predictions = messages.filter { String(decoding: $0.value, as: UTF8.self).contains(#""event":"prediction""#) }.count
+        #expect(counters.predictions == predictions && counters.labels == messages.count - predictions,
+                "\(counters.predictions) predictions, \(counters.labels) labels of \(predictions), \(messages.count - predictions)")
         await service.shutdown()
         try await running.value
     }

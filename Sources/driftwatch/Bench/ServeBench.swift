@@ -5,8 +5,8 @@ import Simulation
 
 /// `driftwatch bench serve`: end-to-end throughput of the serve pipeline on the
 /// embedded broker: the demo's simulated stream (generated into memory first, so that
-/// the simulator does not compete for the CPU) produced into one input partition
-/// (paced to stay within the mock's retention), consumed, decoded, monitored with
+/// the simulator does not compete for the CPU) produced into one input partition, or one
+/// model per partition with `--partitions` (paced to stay within the mock's retention), consumed, decoded, monitored with
 /// the default rules on 20-minute windows, outputs produced and acknowledged before
 /// each batch's offsets are stored. Wall time includes the ~3 s consumer-group join.
 /// Also reports the output latency: from the Kafka timestamp of each message that closed
@@ -23,8 +23,16 @@ struct ServeBench: AsyncParsableCommand {
     @Option(help: "Input rate in messages/s (default: as fast as serve consumes, with at most 6,000 messages waiting).")
     var rate: Int?
 
+    @Option(help: "Input partitions, one simulated model on each (a member's shards are processed side by side).")
+    var partitions = 1
+
+    func validate() throws {
+        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
+    }
+
     func run() async throws {
-        let report = try await DemoRun(events: events, rulePaths: rulePaths, showOutput: false, messagesPerSecond: rate).run()
+        let report = try await DemoRun(events: events, rulePaths: rulePaths, showOutput: false, messagesPerSecond: rate,
+                                   partitions: partitions).run()
         let counters = report.status.counters
         print("serve end to end: \(report.consumed) messages (\(counters.predictions) predictions, \(counters.labels) labels) in "
               + "\(format(report.seconds, decimals: 2)) s = \(Int(report.messagesPerSecond.rounded())) msg/s, "
