@@ -20,7 +20,8 @@ import ServiceLifecycle
 /// that is one engine per partition; with separate topics they must be co-partitioned
 /// (same partition count, a prediction and its label sent to the same partition number,
 /// e.g. both keyed by model), which the default `range` assignor keeps on one member.
-/// A model split over several partitions is monitored per partition. A shard's engine
+/// A model split over several partitions is monitored per partition. A batch's shards
+/// are processed side by side, a thread each (``ShardSteps``). A shard's engine
 /// lives while the shard is assigned; an eager rebalance that gives a shard straight
 /// back keeps its engine (nobody else processed it in between), otherwise it is
 /// dropped. If the revocation could not commit (the assignment was lost: e.g. the
@@ -239,28 +240,23 @@ package final class MonitorPipeline: Service {
     }
 
     /// One at-least-once step over aligned messages: process, publish, wait for
-    /// acknowledgement, store offsets.
+    /// acknowledgement, store offsets. The shards' engines take their messages side by
+    /// side (``ShardSteps``); dead letters and outputs follow in the batch's order.
     private func process(_ fetched: [FetchedMessage], shards: inout ShardEngines, rules: RuleSet) async throws {
         let start = ContinuousClock.now
         var records: [OutputRouting.Record] = []
-        var touched: [Int32] = []
         var deadLetters = 0
         /// Kafka timestamps of the messages that closed a window (emitted outputs): the start of their output latency.
         var closedAt: [Int64] = []
         let batch = fetched.map(\.message)
-        for (message, fetched) in zip(batch, fetched) {
-            let engine = shards.engine(for: message.partition, rules: rules)
-            if !touched.contains(message.partition) { touched.append(message.partition) }
-            let pending = engine.pendingOutputCount
-            var rejection: EventRejection?
-            switch fetched.decoded {
-            case let .success(event): engine.process(event)
-            case let .failure(reason):
-                engine.reject(reason)
-                rejection = reason
-            }
-            if engine.pendingOutputCount > pending, let timestamp = message.timestamp { closedAt.append(timestamp) }
-            if let rejection {
+        var steps = ShardSteps()
+        for (index, message) in batch.enumerated() {
+            steps.add(index, shard: message.partition) { shards.engine(for: message.partition, rules: rules) }
+        }
+        let outcomes = steps.run(fetched)
+        for (message, outcome) in zip(batch, outcomes) {
+            if outcome.emitted, let timestamp = message.timestamp { closedAt.append(timestamp) }
+            if let rejection = outcome.rejection {
                 deadLetters += 1
                 metrics.rejected(reason: rejection.code)
                 if !shards.suppress(Suppression.key(deadLetterOf: message), shard: message.partition) {
@@ -269,7 +265,7 @@ package final class MonitorPipeline: Service {
             }
         }
         shards.advance(past: batch)
-        let (published, evaluations) = try await publishOutputs(of: touched, from: &shards, after: records, closedAt: closedAt)
+        let (published, evaluations) = try await publishOutputs(of: steps.shards, from: &shards, after: records, closedAt: closedAt)
         // With checkpoints, input offsets are stored once a checkpoint covering them is acknowledged.
         if checkpoints == nil { try consumer.storeOffsets(for: batch) }
         let suppressedNow = shards.takeSuppressedCount()
