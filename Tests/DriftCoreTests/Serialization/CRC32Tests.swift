@@ -6,13 +6,8 @@ import Testing
 @Suite struct CRC32Tests {
     struct Vectors: Decodable {
         struct Case: Decodable {
-            var hex: String
+            var bytes: [UInt8]
             var crc: UInt32
-
-            var bytes: [UInt8] {
-                let digits = Array(hex.utf8)
-                return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(decoding: digits[$0..<($0 + 2)], as: UTF8.self), radix: 16)! }
-            }
         }
 
         var cases: [Case]
