@@ -1,12 +1,14 @@
 import Foundation
 import Simulation
 
-/// The engine benchmarks' two streams, as JSON lines in event-time order.
+/// The engine benchmarks' streams, as JSON lines in event-time order.
 public enum BenchmarkStream: String, Sendable, CaseIterable {
     /// The simulator's credit-risk stream: 1,000,000 predictions 100 ms apart, 95 % labelled.
     case dense
     /// ``SparseHistory``: 14 days at ~36,000 predictions a day, 85 % labelled.
     case sparse
+    /// ``WideHistory``: 14 days at ~36,000 predictions a day with 30 features, RFC 3339 times and UUID ids, 80 % labelled.
+    case wide
 
     public func lines() -> AnySequence<String> {
         switch self {
@@ -17,6 +19,8 @@ public enum BenchmarkStream: String, Sendable, CaseIterable {
             return AnySequence(StreamSimulator(configuration).lazy.map(\.json))
         case .sparse:
             return AnySequence(SparseHistory())
+        case .wide:
+            return AnySequence(WideHistory())
         }
     }
 

@@ -96,7 +96,7 @@ public struct SparseHistory: Sequence, IteratorProtocol {
         let utilisation = random.uniform() * random.uniform()
         let debtRatio = random.bernoulli(0.02) ? nil : amount / income
         let region = Self.regions[Int(random.next() % 4)]
-        let tier = Self.tiers[random.index(cumulativeWeights: Self.cumulative([0.6, 0.3, 0.1]))]
+        let tier = Self.tiers[random.index(cumulativeWeights: cumulative([0.6, 0.3, 0.1]))]
         let purpose = random.index(cumulativeWeights: drifted ? Self.driftedPurposeWeights : Self.purposeWeights)
         let channel = Self.channels[random.index(cumulativeWeights: Self.channelWeights)]
         let autopay = random.bernoulli(0.55)
@@ -108,8 +108,8 @@ public struct SparseHistory: Sequence, IteratorProtocol {
             let delay = random.bernoulli(0.6) ? Int64(10 + random.uniform() * 110) * Self.minute : Int64(120 + random.uniform() * 4_200) * Self.minute
             labels.insert(PendingLabel(timestamp: clock + delay, sequence: sequence, label: truth))
         }
-        let ratio = debtRatio.map { format($0) } ?? "null"
-        return #"{"event":"prediction","model":"loan-approval","version":"2026.01","id":"h-\#(sequence)","ts":\#(clock),"features":{"n_income":\#(format(income)),"n_amount":\#(format(amount)),"n_tenure_months":\#(format(tenure)),"n_accounts":\#(accounts),"n_inquiries":\#(inquiries),"n_utilisation":\#(format(utilisation)),"n_debt_ratio":\#(ratio),"c_purpose":"p\#(purpose)","c_channel":"\#(channel)","b_autopay":\#(autopay)},"score":\#(format(score)),"label_pred":\#(predicted),"segment":{"region":"\#(region)","tier":"\#(tier)"}}"#
+        let ratio = debtRatio.map { fourDecimals($0) } ?? "null"
+        return #"{"event":"prediction","model":"loan-approval","version":"2026.01","id":"h-\#(sequence)","ts":\#(clock),"features":{"n_income":\#(fourDecimals(income)),"n_amount":\#(fourDecimals(amount)),"n_tenure_months":\#(fourDecimals(tenure)),"n_accounts":\#(accounts),"n_inquiries":\#(inquiries),"n_utilisation":\#(fourDecimals(utilisation)),"n_debt_ratio":\#(ratio),"c_purpose":"p\#(purpose)","c_channel":"\#(channel)","b_autopay":\#(autopay)},"score":\#(fourDecimals(score)),"label_pred":\#(predicted),"segment":{"region":"\#(region)","tier":"\#(tier)"}}"#
     }
 
     /// Gamma(2, scale): the sum of two exponentials.
@@ -117,18 +117,4 @@ public struct SparseHistory: Sequence, IteratorProtocol {
         random.exponential(mean: scale) + random.exponential(mean: scale)
     }
 
-    /// Four decimals, printed the same on every platform.
-    private func format(_ value: Double) -> String {
-        let scaled = (value * 10_000).rounded()
-        let sign = scaled < 0 ? "-" : ""
-        let magnitude = Int64(abs(scaled))
-        let fraction = String(magnitude % 10_000)
-        return "\(sign)\(magnitude / 10_000).\(String(repeating: "0", count: 4 - fraction.count))\(fraction)"
-    }
-
-    private static func cumulative(_ weights: [Double]) -> [Double] {
-        let total = weights.reduce(0, +)
-        var running = 0.0
-        return weights.map { running += $0 / total; return running }
-    }
 }

@@ -4,9 +4,10 @@ import Foundation
 import Monitor
 import MonitorCore
 
-/// The engine on its two workloads (README "Benchmarks"): a dense simulated stream of
-/// 1 M predictions with labels, and a sparse 14-day history at ~36,000 predictions a day
-/// with labels, both with `rules/default.yaml` and the default windows; then decoding
+/// The engine on its three workloads (README "Benchmarks"): a dense simulated stream of
+/// 1 M predictions with labels, a sparse 14-day history at ~36,000 predictions a day
+/// with labels, and a wide one (the same volume, 30 features), all with `rules/default.yaml`
+/// and the default windows; then decoding
 /// alone and the engine alone (events decoded beforehand). One iteration is one whole
 /// stream: predictions per second are the stream's predictions over its wall clock time.
 ///
@@ -88,7 +89,7 @@ enum StreamFile {
     }
 
     /// The stream as a file in the temporary directory, written on first use and kept for
-    /// later runs (`$TMPDIR/driftwatch-bench-*.jsonl`, 760 MB for both: delete them after
+    /// later runs (`$TMPDIR/driftwatch-bench-*.jsonl`, 1.2 GB for the three: delete them after
     /// changing a generator). Written under a name of its own, then renamed, so that an
     /// interrupted run leaves no partial file behind.
     static func path(of stream: BenchmarkStream) throws -> String {

@@ -27,11 +27,11 @@ struct ScannedFields {
     private var probabilities: [String: Double]?
     private var label: LabelValue?
     private var features: [Feature] = []
-    /// Feature name → index in `features`, built only for events with many features.
+    /// Feature name → index in `features`, built only for events with more than
+    /// ``FeatureNameFilter/scanLimit`` features.
     private var featureIndex: [String: Int] = [:]
-    /// A one-word Bloom filter of the feature names seen, so the duplicate-key check
-    /// scans `features` only when a name may really repeat.
-    private var featureNameBloom: UInt64 = 0
+    /// The feature names seen, so the duplicate-key check scans `features` only when a name may really repeat.
+    private var featureNames = FeatureNameFilter()
     private var segment: [SegmentAttribute] = []
 
     init(schema: CompiledSchema) {
@@ -224,10 +224,8 @@ struct ScannedFields {
     }
 
     private mutating func addFeature(_ name: String, _ value: FeatureValue) throws {
-        let bloomBit: UInt64 = 1 << (UInt64(truncatingIfNeeded: name.utf8.count &* 31 &+ Int(name.utf8.last ?? 0)) & 63)
-        defer { featureNameBloom |= bloomBit }
-        if features.count < 16 {
-            if featureNameBloom & bloomBit != 0, let existing = features.firstIndex(where: { $0.name == name }) {
+        if features.count < FeatureNameFilter.scanLimit {
+            if featureNames.insert(name), let existing = features.firstIndex(where: { $0.name == name }) {
                 features[existing].value = value
                 return
             }

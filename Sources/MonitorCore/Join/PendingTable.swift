@@ -159,14 +159,7 @@ struct PendingTable<Payload> {
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var fnv = FNV1a64()
         for byte in bytes { fnv.add(byte: byte) }
-        // FNV's low bits (the index's) mix poorly for short keys: avalanche (MurmurHash3's fmix64).
-        var value = fnv.value
-        value ^= value >> 33
-        value &*= 0xff51_afd7_ed55_8ccd
-        value ^= value >> 33
-        value &*= 0xc4ce_b9fe_1a85_ec53
-        value ^= value >> 33
-        return value
+        return fnv.avalanched  // the index uses the low bits
     }
 
     static func withBytes<Result>(of id: String, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {

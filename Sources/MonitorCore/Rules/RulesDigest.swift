@@ -57,6 +57,18 @@ struct FNV1a64 {
         value &*= 0x0000_0100_0000_01b3
     }
 
+    /// The hash with a final avalanche (MurmurHash3's fmix64), for tables and filters that
+    /// use a few of its bits: FNV's low and high bits mix poorly for short keys.
+    var avalanched: UInt64 {
+        var mixed = value
+        mixed ^= mixed >> 33
+        mixed &*= 0xff51_afd7_ed55_8ccd
+        mixed ^= mixed >> 33
+        mixed &*= 0xc4ce_b9fe_1a85_ec53
+        mixed ^= mixed >> 33
+        return mixed
+    }
+
     /// Adds the UTF-8 length (as 8 little-endian bytes) and then the bytes, so fields cannot run together.
     mutating func add(field: String) {
         var length = UInt64(field.utf8.count)

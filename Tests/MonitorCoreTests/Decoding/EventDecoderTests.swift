@@ -163,14 +163,19 @@ import Testing
         #expect(event.version == "unversioned")
     }
 
-    @Test func duplicateFeaturesAmongManyStayUnique() throws {
-        let members = (0..<40).map { "\"f\($0)\":\($0)" } + ["\"f7\":-1", "\"f33\":\"x\""]
+    /// Repeats found by the Bloom filter and scan (up to 64 names) and by the dictionary beyond.
+    @Test(arguments: [40, 100])
+    func duplicateFeaturesAmongManyStayUnique(count: Int) throws {
+        let repeated = [7, 33, count - 1]
+        let members = (0..<count).map { "\"f\($0)\":\($0)" } + repeated.map { "\"f\($0)\":\"x\($0)\"" }
         guard case let .prediction(event) = try decode(
             #"{"model":"m","id":"1","ts":5,"features":{"# + members.joined(separator: ",") + "}}"
         ).get() else { Issue.record("not a prediction"); return }
-        #expect(event.features.count == 40)
-        #expect(event.features[7] == Feature("f7", .number(-1)))
-        #expect(event.features[33] == Feature("f33", .string("x")))
+        #expect(event.features.count == count)
+        for index in 0..<count {
+            let value: FeatureValue = repeated.contains(index) ? .string("x\(index)") : .number(Double(index))
+            #expect(event.features[index] == Feature("f\(index)", value))
+        }
     }
 
     @Test(arguments: [
