@@ -127,10 +127,10 @@ let package = Package(
 if Context.environment["DRIFTWATCH_BENCHMARKS"] != nil {
     package.dependencies.append(.package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
     package.targets += [
-        // The benchmark streams: the simulator's dense stream and a sparse 14-day history.
+        // The benchmark streams: the simulator's dense stream, a sparse and a wide 14-day history.
         .target(
             name: "BenchmarkStreams",
-            dependencies: ["Simulation", .product(name: "HeapModule", package: "swift-collections")],
+            dependencies: ["Simulation", "MonitorCore", .product(name: "HeapModule", package: "swift-collections")],
             path: "Benchmarks/BenchmarkStreams"
         ),
         // Writes a benchmark stream to a file, to time another build's `driftwatch replay` on it

@@ -3,7 +3,6 @@ import Glibc
 #else
 import Darwin
 #endif
-import HeapModule
 import Simulation
 
 /// A long, sparse history for the engine benchmarks: by default 14 days at ~36,000
@@ -29,13 +28,6 @@ public struct SparseHistory: Sequence, IteratorProtocol {
         public init() {}
     }
 
-    private struct PendingLabel: Comparable {
-        var timestamp: Int64
-        var sequence: Int
-        var label: Int
-        static func < (lhs: Self, rhs: Self) -> Bool { (lhs.timestamp, lhs.sequence) < (rhs.timestamp, rhs.sequence) }
-    }
-
     private static let minute: Int64 = 60_000
     private static let regions = ["north", "south", "east", "west"]
     private static let tiers = ["basic", "plus", "premium"]
@@ -46,46 +38,33 @@ public struct SparseHistory: Sequence, IteratorProtocol {
 
     private let configuration: Configuration
     private var random: RandomSource
-    private var clock: Int64
-    private let end: Int64
+    private var arrivals: Arrivals
+    private var clock: Int64 { arrivals.clock }
     private var sequence = 0
-    private var labels = Heap<PendingLabel>()
-    /// The next prediction's time, once drawn.
-    private var upcoming: Int64?
+    private var labels = LabelSchedule()
 
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
         random = RandomSource(seed: configuration.seed)
-        clock = configuration.startTimestamp
-        end = configuration.startTimestamp + Int64(configuration.days) * 1_440 * Self.minute
+        arrivals = Arrivals(from: configuration.startTimestamp,
+                            to: configuration.startTimestamp + Int64(configuration.days) * 1_440 * Self.minute)
     }
 
     /// The next line (a prediction or a label, JSON), in event-time order; nil at the end.
     public mutating func next() -> String? {
-        let arrival = nextArrival()
-        if let label = labels.min, label.timestamp <= arrival ?? .max {
-            _ = labels.removeMin()
-            return #"{"event":"label","id":"h-\#(label.sequence)","ts":\#(label.timestamp),"label":\#(label.label)}"#
+        let (start, perDay) = (configuration.startTimestamp, Double(configuration.predictionsPerDay))
+        let arrival = arrivals.next(&random) { clock in
+            // The daily cycle: 0.4× at midnight, 1.6× at midday.
+            let dayFraction = Double((clock - start) % (1_440 * Self.minute)) / Double(1_440 * Self.minute)
+            return perDay / 86_400_000 * (1 - 0.6 * cos(2 * Double.pi * dayFraction))
         }
-        guard let arrival else { return nil }
-        clock = arrival
+        if let label = labels.next(dueBy: arrival ?? .max) { return label }
+        guard arrival != nil else { return nil }
+        arrivals.take()
         return prediction()
     }
 
-    /// The time of the next prediction, nil past the end (drawn once, kept until it is used).
-    private mutating func nextArrival() -> Int64? {
-        if let upcoming { return upcoming < end ? upcoming : nil }
-        // Rate of the daily cycle at the current time: 0.4× at midnight, 1.6× at midday.
-        let dayFraction = Double((clock - configuration.startTimestamp) % (1_440 * Self.minute)) / Double(1_440 * Self.minute)
-        let rate = Double(configuration.predictionsPerDay) / 86_400_000 * (1 - 0.6 * cos(2 * Double.pi * dayFraction))
-        let gap = Swift.max(1, Int64(random.exponential(mean: 1 / rate)))
-        let arrival = clock + gap
-        upcoming = arrival
-        return arrival < end ? arrival : nil
-    }
-
     private mutating func prediction() -> String {
-        upcoming = nil
         sequence += 1
         let drifted = clock >= configuration.startTimestamp + 8 * 1_440 * Self.minute
         let income = exp(10.6 + 0.5 * random.normal())
@@ -106,7 +85,7 @@ public struct SparseHistory: Sequence, IteratorProtocol {
         if random.bernoulli(0.85) {
             let truth = random.bernoulli(1 / (1 + exp(-(logit + 0.7 * random.normal())))) ? 1 : 0
             let delay = random.bernoulli(0.6) ? Int64(10 + random.uniform() * 110) * Self.minute : Int64(120 + random.uniform() * 4_200) * Self.minute
-            labels.insert(PendingLabel(timestamp: clock + delay, sequence: sequence, label: truth))
+            labels.schedule(#"{"event":"label","id":"h-\#(sequence)","ts":\#(clock + delay),"label":\#(truth)}"#, at: clock + delay)
         }
         let ratio = debtRatio.map { fourDecimals($0) } ?? "null"
         return #"{"event":"prediction","model":"loan-approval","version":"2026.01","id":"h-\#(sequence)","ts":\#(clock),"features":{"n_income":\#(fourDecimals(income)),"n_amount":\#(fourDecimals(amount)),"n_tenure_months":\#(fourDecimals(tenure)),"n_accounts":\#(accounts),"n_inquiries":\#(inquiries),"n_utilisation":\#(fourDecimals(utilisation)),"n_debt_ratio":\#(ratio),"c_purpose":"p\#(purpose)","c_channel":"\#(channel)","b_autopay":\#(autopay)},"score":\#(fourDecimals(score)),"label_pred":\#(predicted),"segment":{"region":"\#(region)","tier":"\#(tier)"}}"#

@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
-import HeapModule
+import Foundation
+import MonitorCore
 import Simulation
 
 /// A wide history for the engine benchmarks: by default 14 days at ~36,000 predictions a
@@ -29,13 +25,6 @@ public struct WideHistory: Sequence, IteratorProtocol {
         public init() {}
     }
 
-    private struct PendingLabel: Comparable {
-        var timestamp: Int64
-        var id: String
-        var label: Bool
-        static func < (lhs: Self, rhs: Self) -> Bool { (lhs.timestamp, lhs.id) < (rhs.timestamp, rhs.id) }
-    }
-
     private static let categories: [(name: String, values: [String])] = [
         ("country", ["US", "DE", "FR", "BR", "IN", "JP", "GB", "MX", "CA", "AU", "ES", "IT"]),
         ("device", ["ios", "android", "web"]),
@@ -49,30 +38,24 @@ public struct WideHistory: Sequence, IteratorProtocol {
 
     private let configuration: Configuration
     private var random: RandomSource
-    private var clock: Int64
-    private let end: Int64
-    private var labels = Heap<PendingLabel>()
-    /// The next prediction's time, once drawn.
-    private var upcoming: Int64?
+    private var arrivals: Arrivals
+    private var clock: Int64 { arrivals.clock }
+    private var labels = LabelSchedule()
 
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
         random = RandomSource(seed: configuration.seed)
-        clock = configuration.startTimestamp
-        end = configuration.startTimestamp + Int64(configuration.days) * 86_400_000
+        arrivals = Arrivals(from: configuration.startTimestamp,
+                            to: configuration.startTimestamp + Int64(configuration.days) * 86_400_000)
     }
 
     /// The next line (a prediction or a label, JSON), in event-time order; nil at the end.
     public mutating func next() -> String? {
-        if upcoming == nil { upcoming = clock + Swift.max(1, Int64(random.exponential(mean: 86_400_000 / Double(configuration.predictionsPerDay)))) }
-        let arrival = upcoming! < end ? upcoming : nil
-        if let label = labels.min, label.timestamp <= arrival ?? .max {
-            _ = labels.removeMin()
-            return #"{"event":"label","id":"\#(label.id)","ts":"\#(rfc3339(milliseconds: label.timestamp))","label":\#(label.label)}"#
-        }
-        guard let arrival else { return nil }
-        clock = arrival
-        upcoming = nil
+        let rate = Double(configuration.predictionsPerDay) / 86_400_000
+        let arrival = arrivals.next(&random) { _ in rate }
+        if let label = labels.next(dueBy: arrival ?? .max) { return label }
+        guard arrival != nil else { return nil }
+        arrivals.take()
         return prediction()
     }
 
@@ -95,10 +78,11 @@ public struct WideHistory: Sequence, IteratorProtocol {
         if random.bernoulli(0.8) {
             let truth = random.bernoulli(drifted ? 0.5 + 0.6 * (0.5 - score) : score)
             let delay = Int64(random.exponential(mean: 30 * 3_600_000))
-            labels.insert(PendingLabel(timestamp: clock + delay, id: id, label: truth))
+            let time = clock + delay
+            labels.schedule(#"{"event":"label","id":"\#(id)","ts":"\#(ISO8601Time.string(milliseconds: time))","label":\#(truth)}"#, at: time)
         }
         let region = Self.regions[Int(random.next() % 8)], ageBand = Self.ageBands[Int(random.next() % 4)]
-        return #"{"event":"prediction","model":"churn","version":"2026.03","id":"\#(id)","ts":"\#(rfc3339(milliseconds: clock))","#
+        return #"{"event":"prediction","model":"churn","version":"2026.03","id":"\#(id)","ts":"\#(ISO8601Time.string(milliseconds: clock))","#
             + #""features":{\#(features.joined(separator: ","))},"score":\#(fourDecimals(score)),"label_pred":\#(score > 0.5 ? 1 : 0),"#
             + #""segment":{"region":"\#(region)","age_band":"\#(ageBand)"}}"#
     }
