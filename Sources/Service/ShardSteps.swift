@@ -2,8 +2,8 @@ import Dispatch
 import MonitorCore
 
 /// A batch's messages grouped by shard, each group taken through its shard's engine on a
-/// thread of its own: a member holding several shards uses as many cores (as Kafka
-/// Streams' `num.stream.threads` spreads tasks over threads). Shards share no mutable
+/// thread of its own, so a member holding several shards is not confined to one core (as
+/// Kafka Streams' `num.stream.threads` spreads tasks over threads). Shards share no mutable
 /// state — an engine is its shard's alone, decoded events are read-only — so what each
 /// engine computes, and emits, is what it would compute alone; only the wall time changes.
 ///

@@ -55,7 +55,7 @@ package struct StreamSimulator: Sequence, IteratorProtocol {
 
     package mutating func next() -> Line? {
         let nextPredictionTime = nextIndex < configuration.events ? timestamp(ofPrediction: nextIndex) : Int64.max
-        if let label = pendingLabels.min, label.timestamp <= nextPredictionTime {
+        if let label = pendingLabels.min, label.line.timestamp <= nextPredictionTime {
             pendingLabels.removeMin()
             return label.line
         }
@@ -94,7 +94,7 @@ package struct StreamSimulator: Sequence, IteratorProtocol {
             let labelTime = time + delay
             let labelJSON = #"{"event":"label","id":""# + id + #"","ts":"# + String(labelTime) + #","label":"#
                 + String(applicant.outcome) + "}"
-            pendingLabels.insert(PendingLabel(timestamp: labelTime, index: index, line: Line(kind: .label, timestamp: labelTime, json: labelJSON, index: index)))
+            pendingLabels.insert(PendingLabel(line: Line(kind: .label, timestamp: labelTime, json: labelJSON, index: index)))
         }
         return Line(kind: .prediction, timestamp: time, json: json, index: index)
     }
@@ -113,17 +113,16 @@ package struct StreamSimulator: Sequence, IteratorProtocol {
     }
 }
 
+/// A label line waiting for its time, ordered by (time, prediction index) so ties break stably.
 private struct PendingLabel: Comparable {
-    var timestamp: Int64
-    var index: Int
     var line: StreamSimulator.Line
 
     static func < (lhs: Self, rhs: Self) -> Bool {
-        (lhs.timestamp, lhs.index) < (rhs.timestamp, rhs.index)
+        (lhs.line.timestamp, lhs.line.index) < (rhs.line.timestamp, rhs.line.index)
     }
 
     static func == (lhs: Self, rhs: Self) -> Bool {
-        (lhs.timestamp, lhs.index) == (rhs.timestamp, rhs.index)
+        (lhs.line.timestamp, lhs.line.index) == (rhs.line.timestamp, rhs.line.index)
     }
 }
 

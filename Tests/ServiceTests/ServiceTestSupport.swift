@@ -62,7 +62,7 @@ enum ServiceTestSupport {
                                                      headers: [KafkaHeader("origin", "test-\(index)")],
                                                      partition: Int32(index / malformedEvery % models)))
             }
-            messages.append(StreamFeeder.Message(value: Array(line.json.utf8), partition: Int32(predictionIndex(of: line.json) % models)))
+            messages.append(StreamFeeder.Message(value: Array(line.json.utf8), partition: Int32(line.index % models)))
         }
         return messages
     }
@@ -91,14 +91,6 @@ enum ServiceTestSupport {
         try await StreamFeeder(topic: topic, partition: 0, maximumAhead: 4000)
             .feed(messages, producer: producer, consumed: { state.consumed }, message: { $0 })
         #expect(await eventually(.seconds(60)) { state.consumed == messages.count })
-    }
-
-    /// The simulator's prediction index, from the id (`p-<seed>-<index>`) that a
-    /// prediction and its label share: predictions go round-robin over the models, so
-    /// `index % models` sends a prediction and its label to its model's partition.
-    static func predictionIndex(of json: String) -> Int {
-        let id = json.split(separator: "\"").drop { $0 != "id" }.dropFirst(2).first ?? ""
-        return Int(id.split(separator: "-").last ?? "") ?? 0
     }
 
     /// The engine over the same messages in the same order: what serve must publish.

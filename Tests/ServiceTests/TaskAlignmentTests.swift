@@ -139,7 +139,7 @@ struct BacklogAlignmentTests {
     }
 
     static func message(_ line: StreamSimulator.Line) -> StreamFeeder.Message {
-        StreamFeeder.Message(value: Array(line.json.utf8), partition: Int32(Support.predictionIndex(of: line.json) % models.count))
+        StreamFeeder.Message(value: Array(line.json.utf8), partition: Int32(line.index % models.count))
     }
 
     @Test func aBacklogWithLabelsAheadOnTheirOwnTopicEqualsReplay() async throws {
@@ -152,7 +152,7 @@ struct BacklogAlignmentTests {
         // ties to predictions (the topic listed first), without the end-of-input flush.
         var expected: [MonitorOutput] = []
         for partition in 0..<Self.partitions {
-            let ofPartition = Self.lines.filter { Support.predictionIndex(of: $0.json) % Self.models.count == Int(partition) }
+            let ofPartition = Self.lines.filter { $0.index % Self.models.count == Int(partition) }
             let merged = ofPartition.filter { $0.kind == .prediction }.map { ($0, 0) } + ofPartition.filter { $0.kind == .label }.map { ($0, 1) }
             let ordered = merged.enumerated().sorted { ($0.element.0.timestamp, $0.element.1, $0.offset) < ($1.element.0.timestamp, $1.element.1, $1.offset) }
             expected += Support.engineRun(ordered.map { Self.message($0.element.0) }, configuration: Self.configuration()).outputs
