@@ -5,44 +5,93 @@ import Synchronization
 
 /// Decodes a batch's messages on another thread while the pipeline monitors those
 /// already decoded. Decoding is about a third of the per-event work, so overlapping it
-/// leaves the engines' thread only the monitoring; results come back in message order,
+/// leaves the engines' threads only the monitoring; results are read by message index,
 /// and the batch stays the unit of processing (nothing of the next batch is touched).
+///
+/// Messages are claimed one at a time from a shared counter, by the decoding thread and
+/// by any thread that asks for a message not decoded yet: instead of waiting for the
+/// decoder to get there, that thread decodes the next unclaimed messages itself (with a
+/// session of its own) until its message is ready. So a pipeline that catches up with
+/// the decoder shares the decoding rather than spinning; it waits only while another
+/// thread finishes the one message it asked for. Every claimed message is decoded, so
+/// the whole batch is, whoever asks.
+///
+/// Results do not depend on which thread decoded a message: a session reuses strings
+/// from its previous message only as storage (see ``RecentStrings``).
 final class BatchDecoding: @unchecked Sendable {
     let batch: [KafkaMessage]
+    private let decoder: EventDecoder
+    private let schemas: SchemaTable
     private let results: UnsafeMutableBufferPointer<Result<MonitorEvent, EventRejection>>
-    /// How many leading results are written (release/acquire: a reader sees them whole).
-    private let decoded = Atomic<Int>(0)
+    /// Per message, whether its result is written (release/acquire: a reader that sees
+    /// the flag sees the result whole).
+    private let written: UnsafeMutablePointer<Atomic<Bool>>
+    /// The first message no thread has claimed (past the end once all are).
+    private let nextUnclaimed = Atomic<Int>(0)
+    /// Messages decoded by threads that asked for them before the decoder got there.
+    private let decodedByReaders = Atomic<Int>(0)
 
-    /// Starts decoding `batch` with `decoder` (and the schemas of framed messages) on a global dispatch queue.
-    init(_ batch: [KafkaMessage], decoder: EventDecoder, schemas: SchemaTable) {
+    /// Starts decoding `batch` with `decoder` (and the schemas of framed messages) on a
+    /// global dispatch queue; with `inBackground` false, only readers decode (tests).
+    init(_ batch: [KafkaMessage], decoder: EventDecoder, schemas: SchemaTable, inBackground: Bool = true) {
         self.batch = batch
+        self.decoder = decoder
+        self.schemas = schemas
         results = .allocate(capacity: batch.count)
-        // The block keeps `self` alive until every result is written.
+        written = .allocate(capacity: batch.count)
+        for index in batch.indices { (written + index).initialize(to: Atomic(false)) }
+        guard inBackground else { return }
+        // The block keeps `self` alive until every message it claims is written.
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             var session = EventDecoder.Session(decoder)
-            for (index, message) in batch.enumerated() {
-                (results.baseAddress! + index).initialize(to: message.value.withUnsafeBufferPointer {
-                    session.decode($0, messageTimestamp: message.timestamp, schemas: schemas)
-                })
-                decoded.store(index + 1, ordering: .releasing)
-            }
+            while decodeNextUnclaimed(with: &session) {}
         }
     }
 
-    /// The decoded message at `index`, once it is ready (the decoder is ahead almost always:
-    /// a wait yields the thread).
+    /// The decoded message at `index`; if it is not decoded yet, the calling thread
+    /// decodes unclaimed messages until it is.
     func result(at index: Int) -> Result<MonitorEvent, EventRejection> {
-        waitUntilDecoded(index + 1)
+        if !written[index].load(ordering: .acquiring) { decodeUntilWritten(index) }
         return results[index]
     }
 
-    private func waitUntilDecoded(_ count: Int) {
-        while decoded.load(ordering: .acquiring) < count { sched_yield() }
+    /// How many of the batch's messages were decoded by the threads that read them
+    /// rather than by the decoding thread (it fell behind).
+    var messagesDecodedByReaders: Int { decodedByReaders.load(ordering: .relaxed) }
+
+    private func decodeUntilWritten(_ index: Int) {
+        var session: EventDecoder.Session?
+        while !written[index].load(ordering: .acquiring) {
+            guard nextUnclaimed.load(ordering: .relaxed) < batch.count else {
+                // Claimed by another thread, which is decoding it now: one message's time.
+                sched_yield()
+                continue
+            }
+            var helping = session ?? EventDecoder.Session(decoder)
+            if decodeNextUnclaimed(with: &helping) { decodedByReaders.add(1, ordering: .relaxed) }
+            session = helping
+        }
+    }
+
+    /// Claims the next message nobody has claimed and decodes it; false when all are claimed.
+    private func decodeNextUnclaimed(with session: inout EventDecoder.Session) -> Bool {
+        let index = nextUnclaimed.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard index < batch.count else { return false }
+        let message = batch[index]
+        (results.baseAddress! + index).initialize(to: message.value.withUnsafeBufferPointer {
+            session.decode($0, messageTimestamp: message.timestamp, schemas: schemas)
+        })
+        written[index].store(true, ordering: .releasing)
+        return true
     }
 
     deinit {
-        results.baseAddress?.deinitialize(count: results.count)
+        // A thread that claims a message holds `self` until it has written it.
+        let claimed = min(nextUnclaimed.load(ordering: .acquiring), batch.count)
+        results.baseAddress?.deinitialize(count: claimed)
         results.deallocate()
+        written.deinitialize(count: batch.count)
+        written.deallocate()
     }
 }
 

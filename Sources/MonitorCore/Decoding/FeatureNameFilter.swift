@@ -13,9 +13,7 @@ struct FeatureNameFilter {
 
     /// Adds `name`; returns whether it may have been added before (false: certainly not).
     mutating func insert(_ name: String) -> Bool {
-        var fnv = FNV1a64()
-        for byte in name.utf8 { fnv.add(byte: byte) }
-        let hash = fnv.avalanched
+        let hash = FNV1a64.withUTF8(of: name, FNV1a64.avalanchedHash(of:))
         let first = Int(truncatingIfNeeded: hash >> 56), second = Int(truncatingIfNeeded: hash >> 48) & 0xFF
         let seen = test(first) && test(second)
         set(first)

@@ -302,7 +302,7 @@ package final class MonitorEngine {
         case (_, .binary): mapping.score
         case (.regression, .multiclass): mapping.predictedLabel
         case (.multiclass, .regression): mapping.prediction
-        case (.binary, .binary), (.regression, .regression), (.multiclass, .multiclass): mapping.model
+        case (.regression, .regression), (.multiclass, .multiclass): mapping.model
         }
         return .modelTypeMismatch(model: event.model, type: type, field: field)
     }

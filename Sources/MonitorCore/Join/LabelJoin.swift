@@ -69,6 +69,13 @@ package struct LabelJoin<Payload> {
     private var pending = PendingTable<Payload>()
     private var earlyLabels: [String: EarlyLabel] = [:]
     private var earlyLabelOrder = Deque<(id: String, timestamp: Int64)>()
+    /// The id the last duplicate check hashed: a cache, not state (never checkpointed).
+    private var checked: CheckedID?
+
+    private struct CheckedID {
+        var id: String
+        var hash: UInt64
+    }
 
     package init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -82,16 +89,25 @@ package struct LabelJoin<Payload> {
     /// labelled and kept for duplicate detection); if so it is counted as a duplicate.
     /// Lets the caller drop a redelivered prediction before it is counted anywhere else.
     package mutating func isDuplicatePrediction(id: String) -> Bool {
-        guard pending.find(id) != nil else { return false }
+        let hash = PendingTable<Payload>.hash(id)
+        checked = CheckedID(id: id, hash: hash)
+        guard pending.find(id, hash: hash) != nil else { return false }
         counters.duplicatePredictions += 1
         return true
+    }
+
+    /// The hash of `id`: the one computed by the last ``isDuplicatePrediction(id:)`` when it
+    /// was for this id (the engine checks a prediction, then adds it), else computed now.
+    private func hash(of id: String) -> UInt64 {
+        if let checked, checked.id == id { checked.hash } else { PendingTable<Payload>.hash(id) }
     }
 
     /// Records a prediction; returns the joined pair if its label was already waiting,
     /// and any predictions that left the join unlabelled as time moved on.
     package mutating func addPrediction(id: String, timestamp: Int64, payload: Payload) -> (joined: Joined?, unlabelled: [Unlabelled]) {
         var unlabelled = advance(to: timestamp)
-        guard pending.find(id) == nil else {
+        let hash = hash(of: id)
+        guard pending.find(id, hash: hash) == nil else {
             counters.duplicatePredictions += 1
             return (nil, unlabelled)
         }
@@ -99,7 +115,7 @@ package struct LabelJoin<Payload> {
             unlabelled.append(evicted)
         }
         let early = earlyLabels.isEmpty ? nil : earlyLabels.removeValue(forKey: id)  // usually empty: skip hashing
-        pending.append(id: id, timestamp: timestamp, payload: payload, isLabelled: early != nil)
+        pending.append(id: id, hash: hash, timestamp: timestamp, payload: payload, isLabelled: early != nil)
         guard let early else { return (nil, unlabelled) }
         counters.joined += 1
         counters.joinedAfterWaiting += 1
@@ -110,7 +126,7 @@ package struct LabelJoin<Payload> {
     package mutating func addLabel(id: String, timestamp: Int64, label: LabelValue) -> (joined: Joined?, unlabelled: [Unlabelled]) {
         let unlabelled = advance(to: timestamp)
         // One hash lookup both finds and marks the entry.
-        if let sequence = pending.find(id) {
+        if let sequence = pending.find(id, hash: PendingTable<Payload>.hash(id)) {
             let entry = pending[sequence]
             guard !entry.isLabelled else {
                 counters.duplicateLabels += 1
@@ -339,10 +355,11 @@ extension LabelJoin {
                 let offset = sequence - first
                 let isLabelled = bits[bitBase + offset >> 3] & (1 << (offset & 7)) != 0
                 try id.withUnsafeBytes { id in
-                    guard pending.find(id) == nil else {
+                    let hash = PendingTable<Payload>.hash(id)
+                    guard pending.find(id, hash: hash) == nil else {
                         throw SerializationError.invalidValue("duplicate pending prediction \(String(decoding: id, as: UTF8.self))")
                     }
-                    pending.append(id: id, timestamp: timestamp, payload: payload, isLabelled: isLabelled)
+                    pending.append(id: id, hash: hash, timestamp: timestamp, payload: payload, isLabelled: isLabelled)
                 }
             }
             guard page.isAtEnd else { throw SerializationError.invalidValue("label join \(written): \(page.remaining) bytes after its entries") }

@@ -17,8 +17,9 @@ import DequeModule
 ///   two ids with the same hash never mix; a removal shifts its probe run back (no
 ///   tombstones).
 ///
-/// The hash is FNV-1a 64 with a final avalanche: stable across runs (no random seed), so
-/// the index's layout and timing repeat; outputs never depend on it.
+/// The hash is XXH64 (``XXHash64``): stable across runs (no random seed), so the index's
+/// layout and timing repeat; outputs never depend on it. Callers that look an id up and
+/// then append it pass the hash computed once.
 ///
 /// Cost: `find`, `append` and `removeFirst` O(1) expected (amortised: the index doubles at
 /// half load, the arena compacts its dead prefix); a lookup reads one entry (the match),
@@ -61,23 +62,22 @@ struct PendingTable<Payload> {
 
     /// The sequence number of the entry with this id, if there is one.
     func find(_ id: String) -> Int? {
-        Self.withBytes(of: id, find)
-    }
-
-    /// The sequence number of the entry with this id (UTF-8 bytes), if there is one.
-    func find(_ id: UnsafeRawBufferPointer) -> Int? {
         find(id, hash: Self.hash(id))
     }
 
-    /// Appends an entry for an id not in the table (the caller checked with ``find(_:)``).
-    mutating func append(id: String, timestamp: Int64, payload: Payload, isLabelled: Bool) {
-        Self.withBytes(of: id) { append(id: $0, timestamp: timestamp, payload: payload, isLabelled: isLabelled) }
+    /// The sequence number of the entry with this id, whose ``hash(_:)`` the caller has.
+    func find(_ id: String, hash: UInt64) -> Int? {
+        FNV1a64.withUTF8(of: id) { find($0, hash: hash) }
+    }
+
+    /// Appends an entry for an id not in the table (the caller checked with ``find(_:hash:)``).
+    mutating func append(id: String, hash: UInt64, timestamp: Int64, payload: Payload, isLabelled: Bool) {
+        FNV1a64.withUTF8(of: id) { append(id: $0, hash: hash, timestamp: timestamp, payload: payload, isLabelled: isLabelled) }
     }
 
     /// Appends an entry for an id (UTF-8 bytes) not in the table.
-    mutating func append(id: UnsafeRawBufferPointer, timestamp: Int64, payload: Payload, isLabelled: Bool) {
+    mutating func append(id: UnsafeRawBufferPointer, hash: UInt64, timestamp: Int64, payload: Payload, isLabelled: Bool) {
         if (entries.count + 1) * 2 > slots.count { resizeIndex(to: slots.count * 2) }
-        let hash = Self.hash(id)
         entries.append(Entry(hash: hash, idStart: arenaBase + arena.count, timestamp: timestamp, payload: payload,
                              idLength: UInt32(id.count), isLabelled: isLabelled))
         arena.append(contentsOf: id)
@@ -104,7 +104,8 @@ struct PendingTable<Payload> {
         return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + Int(entry.idLength))])) }
     }
 
-    private func find(_ id: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+    /// The sequence number of the entry with this id (UTF-8 bytes), whose ``hash(_:)`` the caller has.
+    func find(_ id: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
@@ -156,16 +157,11 @@ struct PendingTable<Payload> {
         }
     }
 
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var fnv = FNV1a64()
-        for byte in bytes { fnv.add(byte: byte) }
-        return fnv.avalanched  // the index uses the low bits
-    }
+    /// An id's hash (XXH64 of its UTF-8 bytes); the index uses its low bits.
+    static func hash(_ id: UnsafeRawBufferPointer) -> UInt64 { XXHash64.hash(id) }
 
-    static func withBytes<Result>(of id: String, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        if let result = try id.utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) { return result }
-        return try Array(id.utf8).withUnsafeBytes(body)
-    }
+    /// An id's hash, for ``find(_:hash:)`` and ``append(id:hash:timestamp:payload:isLabelled:)``.
+    static func hash(_ id: String) -> UInt64 { FNV1a64.withUTF8(of: id, hash) }
 }
 
 /// A ``PendingTable`` index slot: empty, or a live entry's sequence number modulo 2⁴⁰ (low bits) and

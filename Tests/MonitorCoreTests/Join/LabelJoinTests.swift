@@ -23,6 +23,21 @@ import Testing
         #expect(join.counters.joined == 1)
     }
 
+    /// The duplicate check's hash is reused only for the id it was computed for: a
+    /// prediction added after a check of another id is filed under its own.
+    @Test func aCheckedHashServesOnlyItsOwnID() {
+        var join = Join(configuration: configuration())
+        let firstCheck = join.isDuplicatePrediction(id: "pred-1")
+        #expect(join.addPrediction(id: "pred-2", timestamp: 1000, payload: "B").joined == nil)
+        let secondCheck = join.isDuplicatePrediction(id: "pred-1")
+        let duplicateCheck = join.isDuplicatePrediction(id: "pred-2")
+        #expect(!firstCheck && !secondCheck && duplicateCheck)
+        #expect(join.addPrediction(id: "pred-1", timestamp: 1000, payload: "A").joined == nil)
+        #expect(join.addLabel(id: "pred-2", timestamp: 2000, label: .class(1)).joined?.payload == "B")
+        #expect(join.addLabel(id: "pred-1", timestamp: 2000, label: .class(0)).joined?.payload == "A")
+        #expect(join.counters.joined == 2 && join.counters.duplicatePredictions == 1)
+    }
+
     @Test func labelBeforePredictionWaitsBriefly() {
         var join = Join(configuration: configuration(earlyWait: 1000))
         #expect(join.addLabel(id: "a", timestamp: 100, label: .class(0)).joined == nil)

@@ -23,7 +23,7 @@ import Testing
                 let id = String(repeating: "é", count: Int(random.next() % 3)) + "id-\(next)" + String(repeating: "x", count: Int(random.next() % 40))
                 next += 1
                 #expect(table.find(id) == nil)
-                table.append(id: id, timestamp: Int64(step), payload: step, isLabelled: step % 7 == 0)
+                table.append(id: id, hash: PendingTable<Int>.hash(id), timestamp: Int64(step), payload: step, isLabelled: step % 7 == 0)
                 model[id] = (Int64(step), step)
                 order.append(id)
             } else if let expected = order.popFirst() {
@@ -49,15 +49,15 @@ import Testing
 
     @Test func sequenceNumbersContinueAndLabelsMark() {
         var table = PendingTable<String>(firstSequence: 10)
-        table.append(id: "a", timestamp: 1, payload: "A", isLabelled: false)
-        table.append(id: "b", timestamp: 2, payload: "B", isLabelled: false)
+        table.append(id: "a", hash: PendingTable<String>.hash("a"), timestamp: 1, payload: "A", isLabelled: false)
+        table.append(id: "b", hash: PendingTable<String>.hash("b"), timestamp: 2, payload: "B", isLabelled: false)
         #expect(table.find("b") == 11 && table.endSequence == 12)
         table.markLabelled(11)
         #expect(table[11].isLabelled && !table[10].isLabelled)
         #expect(table.removeFirst()?.payload == "A" && table.firstSequence == 11)
         #expect(table.find("a") == nil && table.find("b") == 11)
         // The same id may come back once it has left.
-        table.append(id: "a", timestamp: 3, payload: "A2", isLabelled: false)
+        table.append(id: "a", hash: PendingTable<String>.hash("a"), timestamp: 3, payload: "A2", isLabelled: false)
         #expect(table.find("a") == 12)
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import Kafka
+import Synchronization
+@testable import MonitorCore
+@testable import Service
+import Testing
+
+/// A batch's results are the same whichever thread decodes each message: the decoding
+/// thread, or readers that ask for a message before it gets there and decode
+/// unclaimed messages themselves.
+@Suite struct BatchDecodingTests {
+    typealias Support = ServiceTestSupport
+
+    private static func batch() throws -> (messages: [KafkaMessage], expected: [Result<MonitorEvent, EventRejection>]) {
+        let simulated = try Support.messages(events: 4_000, scenario: "mixed", malformedEvery: 53, models: 2)
+        let messages = simulated.enumerated().map { index, message in
+            KafkaMessage(topic: "events", partition: 0, offset: Int64(index), key: message.key, value: message.value, headers: message.headers)
+        }
+        var session = EventDecoder.Session(EventDecoder())
+        let expected = messages.map { message in
+            message.value.withUnsafeBufferPointer { session.decode($0, messageTimestamp: message.timestamp) }
+        }
+        #expect(expected.contains { $0.failureValue != nil } && expected.contains { $0.failureValue == nil })
+        return (messages, expected)
+    }
+
+    @Test func readersAloneDecodeEveryMessageTheyAskFor() throws {
+        let (messages, expected) = try Self.batch()
+        let decoding = BatchDecoding(messages, decoder: EventDecoder(), schemas: .none, inBackground: false)
+        // The last message first: the reader decodes the whole batch, in claim order, to reach it.
+        #expect(decoding.result(at: messages.count - 1) == expected[messages.count - 1])
+        #expect(decoding.messagesDecodedByReaders == messages.count)
+        for index in messages.indices.reversed() {
+            #expect(decoding.result(at: index) == expected[index], "message \(index)")
+        }
+        #expect(decoding.messagesDecodedByReaders == messages.count, "a message is decoded once")
+    }
+
+    @Test func aReaderStopsAtItsMessage() throws {
+        let (messages, expected) = try Self.batch()
+        let decoding = BatchDecoding(messages, decoder: EventDecoder(), schemas: .none, inBackground: false)
+        #expect(decoding.result(at: 9) == expected[9])
+        #expect(decoding.messagesDecodedByReaders == 10)
+        // Released with most of the batch never claimed: only the claimed results are deinitialised.
+    }
+
+    @Test func concurrentReadersAndTheDecoderAgreeWithOneSession() throws {
+        let (messages, expected) = try Self.batch()
+        for _ in 0..<5 {
+            let decoding = BatchDecoding(messages, decoder: EventDecoder(), schemas: .none)
+            let readers = 4
+            let mismatches = Mutex(0)
+            // Each reader in its own order, from its own end of the batch.
+            DispatchQueue.concurrentPerform(iterations: readers) { reader in
+                let order = reader % 2 == 0 ? Array(messages.indices.reversed()) : Array(messages.indices)
+                let wrong = order.filter { decoding.result(at: $0) != expected[$0] }.count
+                mismatches.withLock { $0 += wrong }
+            }
+            #expect(mismatches.withLock { $0 } == 0)
+            #expect(decoding.messagesDecodedByReaders <= messages.count)
+        }
+    }
+}
