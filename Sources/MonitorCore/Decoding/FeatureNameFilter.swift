@@ -13,7 +13,9 @@ struct FeatureNameFilter {
 
     /// Adds `name`; returns whether it may have been added before (false: certainly not).
     mutating func insert(_ name: String) -> Bool {
-        let hash = FNV1a64.withUTF8(of: name, FNV1a64.avalanchedHash(of:))
+        // The bytes in place: iterating `name.utf8` branches on the string's representation per byte.
+        var name = name
+        let hash = name.withUTF8 { FNV1a64.avalanchedHash(of: UnsafeRawBufferPointer($0)) }
         let first = Int(truncatingIfNeeded: hash >> 56), second = Int(truncatingIfNeeded: hash >> 48) & 0xFF
         let seen = test(first) && test(second)
         set(first)

@@ -67,12 +67,14 @@ struct PendingTable<Payload> {
 
     /// The sequence number of the entry with this id, whose ``hash(_:)`` the caller has.
     func find(_ id: String, hash: UInt64) -> Int? {
-        FNV1a64.withUTF8(of: id) { find($0, hash: hash) }
+        var id = id  // `withUTF8` is mutating; a native string's bytes are read in place
+        return id.withUTF8 { find(UnsafeRawBufferPointer($0), hash: hash) }
     }
 
     /// Appends an entry for an id not in the table (the caller checked with ``find(_:hash:)``).
     mutating func append(id: String, hash: UInt64, timestamp: Int64, payload: Payload, isLabelled: Bool) {
-        FNV1a64.withUTF8(of: id) { append(id: $0, hash: hash, timestamp: timestamp, payload: payload, isLabelled: isLabelled) }
+        var id = id
+        id.withUTF8 { append(id: UnsafeRawBufferPointer($0), hash: hash, timestamp: timestamp, payload: payload, isLabelled: isLabelled) }
     }
 
     /// Appends an entry for an id (UTF-8 bytes) not in the table.
@@ -161,7 +163,10 @@ struct PendingTable<Payload> {
     static func hash(_ id: UnsafeRawBufferPointer) -> UInt64 { XXHash64.hash(id) }
 
     /// An id's hash, for ``find(_:hash:)`` and ``append(id:hash:timestamp:payload:isLabelled:)``.
-    static func hash(_ id: String) -> UInt64 { FNV1a64.withUTF8(of: id, hash) }
+    static func hash(_ id: String) -> UInt64 {
+        var id = id
+        return id.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
 }
 
 /// A ``PendingTable`` index slot: empty, or a live entry's sequence number modulo 2⁴⁰ (low bits) and

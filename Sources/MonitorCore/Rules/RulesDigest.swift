@@ -76,14 +76,6 @@ struct FNV1a64 {
         return fnv.avalanched
     }
 
-    /// Calls `body` with `string`'s UTF-8 bytes in place (a copy only for a string that is
-    /// not stored contiguously, e.g. bridged). Iterating `string.utf8` instead costs a
-    /// branch on the string's representation for every byte.
-    static func withUTF8<Result>(of string: String, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        if let result = try string.utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) { return result }
-        return try Array(string.utf8).withUnsafeBytes(body)
-    }
-
     /// Adds the UTF-8 length (as 8 little-endian bytes) and then the bytes, so fields cannot run together.
     mutating func add(field: String) {
         var length = UInt64(field.utf8.count)

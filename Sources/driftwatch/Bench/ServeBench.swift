@@ -20,7 +20,7 @@ struct ServeBench: AsyncParsableCommand {
     @Option(name: .customLong("rules"), help: "Rule files or directories.")
     var rulePaths: [String] = ["rules/default.yaml"]
 
-    @Option(help: "Input rate in messages/s (default: as fast as serve consumes, with at most 6,000 messages waiting).")
+    @Option(help: "Input rate in messages/s (default: as fast as serve consumes, with at most 12,000 messages waiting).")
     var rate: Int?
 
     @Option(help: "Input partitions, one simulated model on each (a member's shards are processed side by side).")
