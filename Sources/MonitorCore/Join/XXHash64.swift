@@ -1,8 +1,8 @@
 /// XXH64 (Yann Collet's xxHash, 64-bit, seed 0): the label join's hash of prediction ids.
 ///
 /// Reads eight bytes at a time — four independent lanes over each 32-byte stripe, then
-/// 8-, 4- and 1-byte steps — where FNV-1a takes a dependent multiply per byte: a 36-byte
-/// UUID costs about a third of the cycles. Stable across runs and processes (no random
+/// 8-, 4- and 1-byte steps — where FNV-1a takes a dependent multiply per byte (36 in a row
+/// for a UUID). Stable across runs and processes (no random
 /// seed), so the join's index layout repeats; the index is rebuilt from the ids when a
 /// checkpoint is restored, so the hash is never persisted. Checked against the reference
 /// implementation (Python's `xxhash` package) in `XXHash64Tests`.
