@@ -23,13 +23,20 @@
 /// (`3.5` → "3.5"); `typeMismatchCount` reports how many of these there were, except
 /// numbers in a feature declared categorical (integer codes), which are expected.
 /// A feature whose values are all missing becomes numeric with no edges.
+///
+/// Cost: one hash of the feature's name per value (``add(_:to:)``), or none when the
+/// caller keeps the feature's index (``featureIndex(of:)``, ``add(_:toFeatureAt:)``);
+/// each feature's state is updated in place.
 public struct ReferenceProfileBuilder: Sendable {
     public let configuration: ProfileConfiguration
-    private var features: [String: FeatureBuilder] = [:]
+    /// Each feature's index in `names`, `builders` and `isDeclaredCategorical`.
+    private var indices: [String: Int] = [:]
+    private var names: [String] = []
+    private var builders: [FeatureBuilder] = []
+    /// Per feature, whether it was given as categorical up front: numbers there are codes, not mismatches.
+    private var isDeclaredCategorical: [Bool] = []
     /// Values whose kind disagreed with their feature's kind.
     public private(set) var typeMismatchCount = 0
-    /// Features given as categorical up front: numbers there are codes, not mismatches.
-    private let declaredCategorical: Set<String>
 
     private enum FeatureBuilder: Sendable {
         case undetermined(missingCount: Int)
@@ -41,8 +48,11 @@ public struct ReferenceProfileBuilder: Sendable {
     public init(configuration: ProfileConfiguration = ProfileConfiguration(), kinds: [String: FeatureKind] = [:]) throws(ProfileError) {
         try configuration.validate()
         self.configuration = configuration
-        declaredCategorical = Set(kinds.filter { $0.value == .categorical }.keys)
-        for (name, kind) in kinds { features[name] = makeBuilder(kind, missingCount: 0) }
+        for (name, kind) in kinds.sorted(by: { $0.key < $1.key }) {
+            let index = featureIndex(of: name)
+            builders[index] = makeBuilder(kind, missingCount: 0)
+            isDeclaredCategorical[index] = kind == .categorical
+        }
     }
 
     private func makeBuilder(_ kind: FeatureKind, missingCount: Int) -> FeatureBuilder {
@@ -58,14 +68,33 @@ public struct ReferenceProfileBuilder: Sendable {
         }
     }
 
+    /// The index of `feature`'s state, added (its kind undetermined) if it is new; valid
+    /// for ``add(_:toFeatureAt:)`` and ``addMissing(count:toFeatureAt:)`` on this builder.
+    package mutating func featureIndex(of feature: String) -> Int {
+        if let index = indices[feature] { return index }
+        let index = names.count
+        indices[feature] = index
+        names.append(feature)
+        builders.append(.undetermined(missingCount: 0))
+        isDeclaredCategorical.append(false)
+        return index
+    }
+
     /// Adds one value of `feature`.
     public mutating func add(_ value: FeatureObservation, to feature: String) {
-        var builder = features.removeValue(forKey: feature) ?? .undetermined(missingCount: 0)
+        add(value, toFeatureAt: featureIndex(of: feature))
+    }
+
+    /// Adds one value of the feature at `index` (from ``featureIndex(of:)``).
+    package mutating func add(_ value: FeatureObservation, toFeatureAt index: Int) {
+        // Taken out of the array, so the summary bound below is the only reference to its
+        // storage and is updated in place (a copy shared with the array would copy the
+        // sketch on each add).
+        var builder = FeatureBuilder.undetermined(missingCount: 0)
+        swap(&builder, &builders[index])
         if case let .undetermined(missing) = builder, let kind = value.inferredKind {
             builder = makeBuilder(kind, missingCount: missing)
         }
-        // Consumed, so the summary bound below is the only reference to its storage and
-        // is updated in place (a copy shared with `builder` copied the sketch on each add).
         switch (consume builder, value) {
         case (.undetermined(let missing), _):
             builder = .undetermined(missingCount: missing + 1)
@@ -80,26 +109,35 @@ public struct ReferenceProfileBuilder: Sendable {
             builder = .numeric(numeric)
         case (.categorical(var summary), _):
             summary.update(CategoryValue.category(of: value))
-            if case let .number(number) = value, !number.isNaN, !declaredCategorical.contains(feature) { typeMismatchCount += 1 }
+            if case let .number(number) = value, !number.isNaN, !isDeclaredCategorical[index] { typeMismatchCount += 1 }
             builder = .categorical(summary)
         }
-        features[feature] = builder
+        swap(&builder, &builders[index])
     }
 
     /// Adds `count` missing values of `feature` at once: the same as `count` calls of
     /// ``add(_:to:)`` with `.missing` (missing values are only counted), in O(1).
     public mutating func addMissing(count: Int, to feature: String) {
+        guard count > 0 else { return }  // no feature made for nothing
+        addMissing(count: count, toFeatureAt: featureIndex(of: feature))
+    }
+
+    /// ``addMissing(count:to:)`` for the feature at `index` (from ``featureIndex(of:)``).
+    package mutating func addMissing(count: Int, toFeatureAt index: Int) {
         guard count > 0 else { return }
-        switch features.removeValue(forKey: feature) ?? .undetermined(missingCount: 0) {
+        var builder = FeatureBuilder.undetermined(missingCount: 0)
+        swap(&builder, &builders[index])  // taken out, as in `add(_:toFeatureAt:)`
+        switch consume builder {
         case let .undetermined(missing):
-            features[feature] = .undetermined(missingCount: missing + count)
+            builder = .undetermined(missingCount: missing + count)
         case var .numeric(numeric):
             numeric.missingCount += count
-            features[feature] = .numeric(numeric)
+            builder = .numeric(numeric)
         case var .categorical(summary):
             summary.recordMissing(count: count)
-            features[feature] = .categorical(summary)
+            builder = .categorical(summary)
         }
+        swap(&builder, &builders[index])
     }
 
     /// Adds a row: one value per feature named in it.
@@ -110,7 +148,7 @@ public struct ReferenceProfileBuilder: Sendable {
     /// The immutable profile of everything added.
     public func finish() -> ReferenceProfile {
         var profiles: [String: FeatureProfile] = [:]
-        for (name, builder) in features {
+        for (name, builder) in zip(names, builders) {
             switch builder {
             case let .undetermined(missing):
                 var empty = NumericFeatureBuilder(configuration: configuration)

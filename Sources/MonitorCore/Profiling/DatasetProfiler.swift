@@ -12,8 +12,13 @@ import DriftCore
 /// thousands of distinct names cost O(rows × names) for every later row).
 package struct DatasetProfiler: Sendable {
     private var builder: ReferenceProfileBuilder
-    /// Feature names seen so far: the row in which each was last given a value, and in how many rows it was.
-    private var seen: [String: (lastRow: Int, rows: Int)] = [:]
+    /// Feature names seen so far, each with its index in `features`: one hash per value.
+    private var seen: [String: Int] = [:]
+    /// Per feature seen, in order: its index in the builder, the row in which it was last
+    /// given a value, and in how many rows it was.
+    private var features: [(builderIndex: Int, lastRow: Int, rows: Int)] = []
+    /// The builder's indices of the score and predicted class, once the first row is added.
+    private var outputIndices: (score: Int, prediction: Int)?
     package let maximumFeatures: Int
     package private(set) var rowCount = 0
     /// Values that were objects or arrays where a scalar belongs (profiled as missing).
@@ -34,27 +39,34 @@ package struct DatasetProfiler: Sendable {
         let row = rowCount
         rowCount += 1
         for feature in event.features {
-            if let entry = seen[feature.name] {
-                guard entry.lastRow < row else { continue }  // a repeated name: the first value counts, as in the monitor
-                seen[feature.name] = (row, entry.rows + 1)
+            let index: Int
+            if let known = seen[feature.name] {
+                guard features[known].lastRow < row else { continue }  // a repeated name: the first value counts, as in the monitor
+                features[known].lastRow = row
+                features[known].rows += 1
+                index = known
             } else {
-                guard seen.count < maximumFeatures else {
+                guard features.count < maximumFeatures else {
                     ignoredFeatureCount += 1
                     continue
                 }
-                seen[feature.name] = (row, 1)
+                index = features.count
+                seen[feature.name] = index
+                features.append((builder.featureIndex(of: feature.name), row, 1))
             }
             if case .invalid = feature.value { invalidValueCount += 1 }
-            builder.add(feature.value.observation, to: feature.name)
+            builder.add(feature.value.observation, toFeatureAt: features[index].builderIndex)
         }
-        builder.add(event.score.map(FeatureObservation.number) ?? .missing, to: OutputSubject.score)
-        builder.add(event.predictedCategory.map(FeatureObservation.text) ?? .missing, to: OutputSubject.prediction)
+        let outputs = outputIndices ?? (builder.featureIndex(of: OutputSubject.score), builder.featureIndex(of: OutputSubject.prediction))
+        outputIndices = outputs
+        builder.add(event.score.map(FeatureObservation.number) ?? .missing, toFeatureAt: outputs.score)
+        builder.add(event.predictedCategory.map(FeatureObservation.text) ?? .missing, toFeatureAt: outputs.prediction)
     }
 
     /// The profile of the rows so far; every feature is missing in the rows that did not name it.
     package func finish() -> ReferenceProfile {
         var builder = builder
-        for (name, entry) in seen { builder.addMissing(count: rowCount - entry.rows, to: name) }
+        for feature in features { builder.addMissing(count: rowCount - feature.rows, toFeatureAt: feature.builderIndex) }
         return builder.finish()
     }
 }

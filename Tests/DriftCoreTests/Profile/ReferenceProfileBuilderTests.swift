@@ -122,4 +122,36 @@ import Testing
         #expect(profile == single.finish())
         #expect(profile.featureNames == ["c", "late", "n", "u"])
     }
+
+    /// A caller that keeps a feature's index builds the profile that adding by name builds:
+    /// kinds inferred or given, type mismatches counted (numbers in a feature given as
+    /// categorical are codes), missing values in bulk, features in any order.
+    @Test func addingByIndexEqualsAddingByName() throws {
+        var byName = try ReferenceProfileBuilder(kinds: ["code": .categorical, "x": .numeric])
+        var byIndex = try ReferenceProfileBuilder(kinds: ["code": .categorical, "x": .numeric])
+        var indices: [String: Int] = [:]
+        func features(of row: Int) -> [(String, FeatureObservation)] {
+            let x: FeatureObservation = row % 17 == 0 ? .text("n/a") : .number(Double(row % 50) / 3)
+            let code: FeatureObservation = row % 5 == 0 ? .number(Double(row % 3)) : .text(["a", "b"][row % 2])
+            let city: FeatureObservation = row < 10 ? .missing : row % 7 == 0 ? .number(4) : .text(["Oslo", "Lima", "Pune"][row % 3])
+            let all: [(String, FeatureObservation)] = [("x", x), ("code", code), ("city", city), ("score", .number(Double(row) / 300))]
+            return Array(all[(row % 4)...] + all[..<(row % 4)])  // in any order
+        }
+        let rows = (0..<300).map(features(of:))
+        for row in rows {
+            for (name, value) in row {
+                byName.add(value, to: name)
+                let index = indices[name] ?? byIndex.featureIndex(of: name)
+                indices[name] = index
+                #expect(byIndex.featureIndex(of: name) == index, "an index stays the feature's")
+                byIndex.add(value, toFeatureAt: index)
+            }
+        }
+        byName.addMissing(count: 4, to: "city")
+        byIndex.addMissing(count: 4, toFeatureAt: indices["city"]!)
+        #expect(byIndex.finish() == byName.finish())
+        #expect(byIndex.typeMismatchCount == byName.typeMismatchCount)
+        // 18 texts in `x`, 41 numbers among `city`'s categories; `code`'s numbers are codes.
+        #expect(byIndex.typeMismatchCount == 18 + 41)
+    }
 }
