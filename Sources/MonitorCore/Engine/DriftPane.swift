@@ -60,7 +60,11 @@ package struct DriftPane: WindowPane, Sendable {
     }
 
     package mutating func merge(_ other: DriftPane) {
-        for index in numeric.indices { try! numeric[index].merge(other.numeric[index]) }  // same binning by construction
+        // Read through the buffer: `other.numeric[index]` copied each summary (a retain and
+        // release of its arrays and binning) only to read it. Same binning by construction.
+        other.numeric.withUnsafeBufferPointer { others in
+            for index in numeric.indices { try! numeric[index].merge(others[index]) }
+        }
         for index in categorical.indices { categorical[index].merge(other.categorical[index]) }
         for index in typeErrors.indices { typeErrors[index] += other.typeErrors[index] }
         for index in outOfRange.indices { outOfRange[index] += other.outOfRange[index] }

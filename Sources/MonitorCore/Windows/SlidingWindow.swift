@@ -249,7 +249,11 @@ package struct SlidingWindow<Pane: WindowPane> {
         let members = slots.indices.filter { slots[$0].index <= index && slots[$0].index > index - Int64(spec.panesPerWindow) }
         guard let first = members.first else { return nil }
         var summary = slots[first].pane
-        for member in members.dropFirst() { summary.merge(slots[member].pane) }
+        // Read through the buffer: `slots[member].pane` copied each member pane (a retain
+        // and release of each of its summaries' arrays) only to read it.
+        slots.withUnsafeBufferPointer { slots in
+            for member in members.dropFirst() { summary.merge(slots[member].pane) }
+        }
         let end: Int64
         let start: Int64
         switch spec.kind {
