@@ -28,15 +28,18 @@ final class BatchDecoding: @unchecked Sendable {
     private let written: UnsafeMutablePointer<Atomic<Bool>>
     /// The first message no thread has claimed (past the end once all are).
     private let nextUnclaimed = Atomic<Int>(0)
-    /// Messages decoded by threads that asked for them before the decoder got there.
-    private let decodedByReaders = Atomic<Int>(0)
+    /// Counts the messages decoded by threads that asked for them before the decoder got there.
+    private let counts: DecodingCounts
 
     /// Starts decoding `batch` with `decoder` (and the schemas of framed messages) on a
     /// global dispatch queue; with `inBackground` false, only readers decode (tests).
-    init(_ batch: [KafkaMessage], decoder: EventDecoder, schemas: SchemaTable, inBackground: Bool = true) {
+    /// `counts` adds up the messages readers decoded, across batches.
+    init(_ batch: [KafkaMessage], decoder: EventDecoder, schemas: SchemaTable, counts: DecodingCounts,
+         inBackground: Bool = true) {
         self.batch = batch
         self.decoder = decoder
         self.schemas = schemas
+        self.counts = counts
         results = .allocate(capacity: batch.count)
         written = .allocate(capacity: batch.count)
         for index in batch.indices { (written + index).initialize(to: Atomic(false)) }
@@ -55,10 +58,6 @@ final class BatchDecoding: @unchecked Sendable {
         return results[index]
     }
 
-    /// How many of the batch's messages were decoded by the threads that read them
-    /// rather than by the decoding thread (it fell behind).
-    var messagesDecodedByReaders: Int { decodedByReaders.load(ordering: .relaxed) }
-
     private func decodeUntilWritten(_ index: Int) {
         var session: EventDecoder.Session?
         while !written[index].load(ordering: .acquiring) {
@@ -68,7 +67,7 @@ final class BatchDecoding: @unchecked Sendable {
                 continue
             }
             var helping = session ?? EventDecoder.Session(decoder)
-            if decodeNextUnclaimed(with: &helping) { decodedByReaders.add(1, ordering: .relaxed) }
+            if decodeNextUnclaimed(with: &helping) { counts.decodedByReader() }
             session = helping
         }
     }
@@ -93,6 +92,21 @@ final class BatchDecoding: @unchecked Sendable {
         written.deinitialize(count: batch.count)
         written.deallocate()
     }
+}
+
+/// Messages that the threads reading decoded messages decoded themselves because the
+/// decoding thread had not reached them: many mean the engines wait on decoding, none that
+/// the decoding thread keeps ahead. Shared by a pipeline's batches; the pipeline takes
+/// the count after each step (`driftwatch_messages_decoded_by_pipeline_total`).
+final class DecodingCounts: Sendable {
+    private let byReaders = Atomic<Int>(0)
+
+    init() {}
+
+    func decodedByReader() { byReaders.add(1, ordering: .relaxed) }
+
+    /// The messages readers decoded since the last call.
+    func take() -> Int { byReaders.exchange(0, ordering: .relaxed) }
 }
 
 /// One fetched message and its decoding (shared with its batch), as the event-time

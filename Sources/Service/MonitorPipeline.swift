@@ -72,6 +72,8 @@ package final class MonitorPipeline: Service {
     private let suppressed = Protected(0)
     /// Schemas of messages in Schema Registry framing (nil: no `--schema-registry`).
     private let schemaRegistry: SchemaRegistryClient?
+    /// Messages the pipeline decoded itself, having caught up with the batch decoder.
+    private let decodingCounts = DecodingCounts()
 
     /// - Parameter onOutput: sees every engine output after it was acknowledged (the demo prints alerts with it).
     package init(consumer: KafkaConsumer, producer: KafkaProducer, settings: ServeSettings, rules: RuleSet,
@@ -168,7 +170,7 @@ package final class MonitorPipeline: Service {
                 switch event {
                 case let .messages(batch):
                     let schemas = await schemaRegistry?.table(for: batch) ?? .none
-                    let decoding = BatchDecoding(batch, decoder: settings.decoder, schemas: schemas)
+                    let decoding = BatchDecoding(batch, decoder: settings.decoder, schemas: schemas, counts: decodingCounts)
                     alignment.append(batch.indices.map { FetchedMessage(decoding: decoding, index: $0) })
                 case let .partitionEnd(partition):
                     alignment.reachedEnd(partition)
@@ -270,10 +272,11 @@ package final class MonitorPipeline: Service {
         if checkpoints == nil { try consumer.storeOffsets(for: batch) }
         let suppressedNow = shards.takeSuppressedCount()
         if suppressedNow > 0 { suppressed.withLock { $0 += suppressedNow } }
-        state.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: published)
+        let decodedByPipeline = decodingCounts.take()
+        state.recordBatch(consumed: batch.count, decodedByPipeline: decodedByPipeline, deadLetters: deadLetters, published: published)
         metrics.setEngineCounts(state.engineCountTotals)
-        metrics.recordBatch(consumed: batch.count, deadLetters: deadLetters, published: published,
-                            evaluations: evaluations, duration: ContinuousClock.now - start)
+        metrics.recordBatch(consumed: batch.count, decodedByPipeline: decodedByPipeline, deadLetters: deadLetters,
+                            published: published, evaluations: evaluations, duration: ContinuousClock.now - start)
     }
 
     /// Drains the outputs of `touched` shards, publishes them after `records` (a batch's

@@ -16,6 +16,7 @@ package final class ServiceMetrics: Sendable {
     let maximumMetricSeries: Int
 
     private let consumed: Counter
+    private let decodedByPipeline: Counter
     private let deadLetters: Counter
     private let published: Counter
     private let evaluations: Counter
@@ -55,6 +56,7 @@ package final class ServiceMetrics: Sendable {
 
     enum Family {
         static let consumed = PrometheusFamily("driftwatch_events_consumed_total", "Input messages consumed (every one, accepted or rejected).")
+        static let decodedByPipeline = PrometheusFamily("driftwatch_messages_decoded_by_pipeline_total", "Consumed messages the pipeline decoded itself because the batch decoder had not reached them.")
         static let rejected = PrometheusFamily("driftwatch_events_rejected_total", "Input messages the decoder rejected, by reason (each is dead-lettered).")
         static let deadLetters = PrometheusFamily("driftwatch_dead_letters_total", "Messages published to the dead-letter topic.")
         static let published = PrometheusFamily("driftwatch_outputs_published_total", "Output events (alerts, retraining triggers, metric events) acknowledged by the broker.")
@@ -88,6 +90,7 @@ package final class ServiceMetrics: Sendable {
         self.maximumMetricSeries = maximumMetricSeries
         let registry = registry
         consumed = registry.counter(Family.consumed)
+        decodedByPipeline = registry.counter(Family.decodedByPipeline)
         deadLetters = registry.counter(Family.deadLetters)
         published = registry.counter(Family.published)
         evaluations = registry.counter(Family.evaluations)
@@ -134,9 +137,10 @@ package final class ServiceMetrics: Sendable {
         return registry.emitToBuffer()
     }
 
-    func recordBatch(consumed count: Int, deadLetters letters: Int, published records: Int, evaluations evaluated: Int,
-                     duration: Duration) {
+    func recordBatch(consumed count: Int, decodedByPipeline decoded: Int, deadLetters letters: Int, published records: Int,
+                     evaluations evaluated: Int, duration: Duration) {
         consumed.increment(by: Int64(count))
+        if decoded > 0 { decodedByPipeline.increment(by: Int64(decoded)) }
         if letters > 0 { deadLetters.increment(by: Int64(letters)) }
         if records > 0 { published.increment(by: Int64(records)) }
         if evaluated > 0 { evaluations.increment(by: Int64(evaluated)) }

@@ -34,6 +34,9 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
 
     package struct Counters: Codable, Sendable, Equatable {
         package var consumed = 0
+        /// Consumed messages the pipeline decoded itself because the batch decoder had not
+        /// reached them (the engines waited on decoding; see ``DecodingCounts``).
+        package var decodedByPipeline = 0
         package var predictions = 0
         package var labels = 0
         package var rejected: [String: Int] = [:]
@@ -273,9 +276,10 @@ package final class ServiceState: Sendable {
     func setRulesDigest(_ digest: String) { storage.withLock { $0.status.rulesDigest = digest } }
     func setLag(_ lag: [String: Int64]) { storage.withLock { $0.status.lag = lag } }
 
-    func recordBatch(consumed: Int, deadLetters: Int, published: Int) {
+    func recordBatch(consumed: Int, decodedByPipeline: Int, deadLetters: Int, published: Int) {
         storage.withLock {
             $0.status.counters.consumed += consumed
+            $0.status.counters.decodedByPipeline += decodedByPipeline
             $0.status.counters.deadLetters += deadLetters
             $0.status.counters.published += published
         }

@@ -26,28 +26,31 @@ import Testing
 
     @Test func readersAloneDecodeEveryMessageTheyAskFor() throws {
         let (messages, expected) = try Self.batch()
-        let decoding = BatchDecoding(messages, decoder: EventDecoder(), schemas: .none, inBackground: false)
+        let counts = DecodingCounts()
+        let decoding = BatchDecoding(messages, decoder: EventDecoder(), schemas: .none, counts: counts, inBackground: false)
         // The last message first: the reader decodes the whole batch, in claim order, to reach it.
         #expect(decoding.result(at: messages.count - 1) == expected[messages.count - 1])
-        #expect(decoding.messagesDecodedByReaders == messages.count)
+        #expect(counts.take() == messages.count)
         for index in messages.indices.reversed() {
             #expect(decoding.result(at: index) == expected[index], "message \(index)")
         }
-        #expect(decoding.messagesDecodedByReaders == messages.count, "a message is decoded once")
+        #expect(counts.take() == 0, "a message is decoded once")
     }
 
     @Test func aReaderStopsAtItsMessage() throws {
         let (messages, expected) = try Self.batch()
-        let decoding = BatchDecoding(messages, decoder: EventDecoder(), schemas: .none, inBackground: false)
+        let counts = DecodingCounts()
+        let decoding = BatchDecoding(messages, decoder: EventDecoder(), schemas: .none, counts: counts, inBackground: false)
         #expect(decoding.result(at: 9) == expected[9])
-        #expect(decoding.messagesDecodedByReaders == 10)
+        #expect(counts.take() == 10)
         // Released with most of the batch never claimed: only the claimed results are deinitialised.
     }
 
     @Test func concurrentReadersAndTheDecoderAgreeWithOneSession() throws {
         let (messages, expected) = try Self.batch()
+        let counts = DecodingCounts()
         for _ in 0..<5 {
-            let decoding = BatchDecoding(messages, decoder: EventDecoder(), schemas: .none)
+            let decoding = BatchDecoding(messages, decoder: EventDecoder(), schemas: .none, counts: counts)
             let readers = 4
             let mismatches = Atomic(0)
             // Each reader in its own order, from its own end of the batch.
@@ -57,7 +60,7 @@ import Testing
                 mismatches.add(wrong, ordering: .relaxed)
             }
             #expect(mismatches.load(ordering: .relaxed) == 0)
-            #expect(decoding.messagesDecodedByReaders <= messages.count)
+            #expect(counts.take() <= messages.count)
         }
     }
 }

@@ -121,6 +121,9 @@ import Testing
         let status = try JSONDecoder().decode(ServiceStatus.self, from: Data(statusBody.utf8))
         #expect(status.ready)
         #expect(status.counters.consumed == messages.count)
+        // However decoding was shared between the decoder and the pipeline, it is reported once, the same in both.
+        #expect((0...messages.count).contains(status.counters.decodedByPipeline))
+        #expect(metrics.body.contains("driftwatch_messages_decoded_by_pipeline_total \(status.counters.decodedByPipeline)\n"))
         #expect(status.counters.predictions == expected.counters.predictions)
         #expect(status.counters.labels == expected.counters.labels)
         #expect(status.counters.rejected == expected.counters.rejected)

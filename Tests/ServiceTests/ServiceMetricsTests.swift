@@ -23,7 +23,7 @@ import Testing
 
     static func populated(maximumMetricSeries: Int = 2000) -> ServiceMetrics {
         let metrics = ServiceMetrics(maximumMetricSeries: maximumMetricSeries)
-        metrics.recordBatch(consumed: 10, deadLetters: 1, published: 3, evaluations: 2, duration: .milliseconds(3))
+        metrics.recordBatch(consumed: 10, decodedByPipeline: 7, deadLetters: 1, published: 3, evaluations: 2, duration: .milliseconds(3))
         metrics.recordOutputLatency(milliseconds: [12])
         metrics.rejected(reason: "invalid_json")
         var totals = ServiceStatus.Counters()

@@ -16,7 +16,7 @@ import Testing
             KafkaMessage(topic: "events", partition: message.partition ?? 0, offset: Int64(index), key: message.key,
                          value: message.value, headers: message.headers)
         }
-        let decoding = BatchDecoding(batch, decoder: EventDecoder(), schemas: .none)
+        let decoding = BatchDecoding(batch, decoder: EventDecoder(), schemas: .none, counts: DecodingCounts())
         let fetched = batch.indices.map { FetchedMessage(decoding: decoding, index: $0) }
         let configuration = Support.monitorConfiguration()
         var engines: [Int32: MonitorEngine] = [:]
