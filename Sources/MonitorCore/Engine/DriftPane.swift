@@ -91,7 +91,7 @@ extension DriftPane {
         events += 1
         var seen = SeenFeatures(count: layout.featureCount)
         for (position, feature) in event.features.enumerated() {
-            guard let slot = slots.slot(of: feature.name, at: position, in: layout) else { continue }
+            guard let slot = slots.value(of: feature.name, at: position, lookup: layout.slot(of:)) else { continue }
             let flat = layout.flatIndex(slot)
             guard seen.insert(flat) else { continue }
             switch (slot, feature.value) {
@@ -124,28 +124,6 @@ extension DriftPane {
                 selection[index].record(group: groups[index], label: nil, predicted: predicted == 1)
             }
         }
-    }
-}
-
-/// Where each feature of the previous event was found, by position: events of one
-/// model nearly always list their features in the same order, so comparing the name
-/// with the one seen at that position (a fast compare of identical strings) usually
-/// replaces hashing it.
-struct SlotCache {
-    private var names: [String] = []
-    private var slots: [FeatureLayout.Slot?] = []
-
-    mutating func slot(of name: String, at position: Int, in layout: FeatureLayout) -> FeatureLayout.Slot? {
-        if position < names.count, names[position] == name { return slots[position] }
-        let slot = layout.slot(of: name)
-        if position < names.count {
-            names[position] = name
-            slots[position] = slot
-        } else if position == names.count, position < 4096 {
-            names.append(name)
-            slots.append(slot)
-        }
-        return slot
     }
 }
 

@@ -12,8 +12,11 @@ import DriftCore
 /// thousands of distinct names cost O(rows × names) for every later row).
 package struct DatasetProfiler: Sendable {
     private var builder: ReferenceProfileBuilder
-    /// Feature names seen so far, each with its index in `features`: one hash per value.
+    /// Feature names seen so far (at most `maximumFeatures`), each with its index in `features`.
     private var seen: [String: Int] = [:]
+    /// `index(of:)`'s answers by position in the previous event: a name is hashed only
+    /// where the events' feature order changes.
+    private var positions = FeaturePositionCache<Int?>()
     /// Per feature seen, in order: its index in the builder, the row in which it was last
     /// given a value, and in how many rows it was.
     private var features: [(builderIndex: Int, lastRow: Int, rows: Int)] = []
@@ -38,22 +41,17 @@ package struct DatasetProfiler: Sendable {
     package mutating func add(_ event: PredictionEvent) {
         let row = rowCount
         rowCount += 1
-        for feature in event.features {
-            let index: Int
-            if let known = seen[feature.name] {
-                guard features[known].lastRow < row else { continue }  // a repeated name: the first value counts, as in the monitor
-                features[known].lastRow = row
-                features[known].rows += 1
-                index = known
-            } else {
-                guard features.count < maximumFeatures else {
-                    ignoredFeatureCount += 1
-                    continue
-                }
-                index = features.count
-                seen[feature.name] = index
-                features.append((builder.featureIndex(of: feature.name), row, 1))
+        var positions = FeaturePositionCache<Int?>()
+        swap(&positions, &self.positions)  // taken out while `index(of:)` updates the rest of `self`
+        defer { swap(&positions, &self.positions) }
+        for (position, feature) in event.features.enumerated() {
+            guard let index = positions.value(of: feature.name, at: position, lookup: { index(of: $0) }) else {
+                ignoredFeatureCount += 1
+                continue
             }
+            guard features[index].lastRow < row else { continue }  // a repeated name: the first value counts, as in the monitor
+            features[index].lastRow = row
+            features[index].rows += 1
             if case .invalid = feature.value { invalidValueCount += 1 }
             builder.add(feature.value.observation, toFeatureAt: features[index].builderIndex)
         }
@@ -61,6 +59,17 @@ package struct DatasetProfiler: Sendable {
         outputIndices = outputs
         builder.add(event.score.map(FeatureObservation.number) ?? .missing, toFeatureAt: outputs.score)
         builder.add(event.predictedCategory.map(FeatureObservation.text) ?? .missing, toFeatureAt: outputs.prediction)
+    }
+
+    /// The index in `features` of the feature `name`, added (with no rows yet) if it is
+    /// new and under `maximumFeatures`; nil beyond it (and nothing is kept of the name).
+    private mutating func index(of name: String) -> Int? {
+        if let known = seen[name] { return known }
+        guard features.count < maximumFeatures else { return nil }
+        let index = features.count
+        seen[name] = index
+        features.append((builder.featureIndex(of: name), -1, 0))
+        return index
     }
 
     /// The profile of the rows so far; every feature is missing in the rows that did not name it.

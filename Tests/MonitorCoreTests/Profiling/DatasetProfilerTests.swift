@@ -153,6 +153,38 @@ import MonitorTestSupport
         #expect(profiler.finish().featureNames.count == names.count + 2)
     }
 
+    /// Features in an order that changes from row to row, repeated names and more names than
+    /// the cap: the profile is the one built name by name from the first `maximumFeatures`
+    /// names, whatever the positions (the profiler caches each name's index by position).
+    @Test func changingFeatureOrdersAndTheCapGiveTheProfileByName() throws {
+        let rows: [[Feature]] = (0..<200).map { row in
+            var features = [Feature("a", .number(Double(row))), Feature("b", .string("k\(row % 3)")),
+                            Feature("c", .number(Double(row % 7)))]
+            if row % 5 == 0 { features.append(Feature("a", .number(-1))) }  // a repeat: the first value counts
+            if row >= 50 { features.append(Feature("late\(row % 4)", .number(1))) }  // over the cap from the second one
+            let shift = row % 9 < 6 ? 0 : row % 3  // mostly the same order, sometimes rotated
+            return Array(features[shift...] + features[..<shift])
+        }
+        var profiler = try DatasetProfiler(maximumFeatures: 4)
+        for (index, features) in rows.enumerated() {
+            profiler.add(PredictionEvent(model: "m", version: "v", id: "\(index)", timestamp: 0, features: features))
+        }
+        var kept: [String] = []
+        for name in rows.joined().map(\.name) where !kept.contains(name) && kept.count < 4 { kept.append(name) }
+        var byName = try ReferenceProfileBuilder()
+        for features in rows {
+            for name in kept {
+                byName.add(features.first { $0.name == name }?.value.observation ?? .missing, to: name)
+            }
+            byName.add(.missing, to: OutputSubject.score)
+            byName.add(.missing, to: OutputSubject.prediction)
+        }
+        #expect(kept == ["a", "b", "c", "late2"])
+        #expect(profiler.finish() == byName.finish())
+        // Rows from 50 on name one of late0…late3, and only late2 is kept: 150 − 38 rows name another.
+        #expect(profiler.ignoredFeatureCount == 150 - 38)
+    }
+
     @Test func featureCapCountsTheRest() throws {
         var profiler = try DatasetProfiler(maximumFeatures: 1)
         profiler.add(PredictionEvent(model: "m", version: "v", id: "1", timestamp: 0,
