@@ -14,7 +14,8 @@ public struct FairnessGroupKey: Hashable, Comparable, Sendable, CustomStringConv
         valuesHash = values.hashValue
     }
 
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.values == rhs.values }
+    /// The precomputed hashes first: keys of different groups rarely get past them.
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.valuesHash == rhs.valuesHash && lhs.values == rhs.values }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(valuesHash) }
 
@@ -31,7 +32,8 @@ public struct FairnessGroupKey: Hashable, Comparable, Sendable, CustomStringConv
 /// ``overflowPredictionCount`` (and reported) instead of being stored. A key with the
 /// wrong number of attribute values is rejected and counted in ``rejectedPredictionCount``.
 /// Memory: per group, the key plus a summary (with the default `scoreBins = 0`, about
-/// 500 bytes). Update: one dictionary lookup, no allocation unless the group is new.
+/// 500 bytes). Update: a scan of at most 8 precomputed key hashes, or one dictionary lookup
+/// beyond 8 groups (``GroupTable``); no allocation unless the group is new.
 public struct FairnessSummary: GroupTableSummary, Equatable, Sendable {
     public static let defaultMaximumGroups = 1000
 

@@ -11,7 +11,8 @@
 /// Bounded: at most `maximumGroups` groups; rows of further groups are counted in
 /// ``overflowCount`` instead of being stored. A key with the wrong number of attribute
 /// values is counted in ``rejectedCount``. Memory: per group, the key plus 16 bytes of
-/// counts. Update: one dictionary lookup, no allocation unless the group is new.
+/// counts. Update: as ``GroupTable``'s (a scan of at most 8 key hashes, else one dictionary
+/// lookup), no allocation unless the group is new.
 public struct GroupAccuracySummary: GroupTableSummary, Equatable, Sendable {
     /// A group's labelled predictions and the right ones among them.
     public struct Counts: GroupTableEntry {

@@ -17,26 +17,59 @@ public protocol GroupTableEntry: Equatable, Sendable, BinaryCodable {
 ///
 /// Bounded: at most `maximumGroups` groups; rows of further groups are counted in
 /// ``overflowCount`` instead of being stored. A key with the wrong number of attribute
-/// values is counted in ``rejectedCount``. Memory: per group, the key plus one `Entry`.
-/// Complexity: ``record(rows:in:new:update:)`` and ``add(_:to:)`` are one dictionary lookup
-/// (amortised O(1)), allocating only for a new group; ``merge(_:)`` is O(*m*) for *m* groups
-/// of `other`, O(*m* log *m*) when they may not all fit (they are then admitted in key order,
-/// so which get in never depends on hash order); encoding is O(*n* log *n*).
+/// values is counted in ``rejectedCount``. Memory: per group, the key plus one `Entry`
+/// (plus an index entry beyond ``linearSearchLimit`` groups).
+/// Complexity: ``record(rows:in:new:update:)`` and ``add(_:to:)`` find the group among at
+/// most ``linearSearchLimit`` keys by comparing their precomputed hashes (no hashing, as
+/// windows of a few segments are the common case), beyond that by one dictionary lookup
+/// (amortised O(1)); they allocate only for a new group. ``merge(_:)`` is O(*m*) for *m*
+/// groups of `other`, O(*m* log *m*) when they may not all fit (they are then admitted in
+/// key order, so which get in never depends on hash order); encoding is O(*n* log *n*).
 public struct GroupTable<Entry: GroupTableEntry>: Equatable, Sendable {
     /// Names of the sensitive attributes, in key order.
     public let attributes: [String]
     public let maximumGroups: Int
-    public private(set) var groups: [FairnessGroupKey: Entry] = [:]
+    /// The groups' keys and entries, in the order they were first stored.
+    private var keys: [FairnessGroupKey] = []
+    private var entries: [Entry] = []
+    /// Each key's position in `keys`, kept once there are more than ``linearSearchLimit`` groups.
+    private var positions: [FairnessGroupKey: Int] = [:]
     /// Rows of groups that did not fit under `maximumGroups`.
     public private(set) var overflowCount: UInt64 = 0
     /// Rows whose key did not have one value per attribute.
     public private(set) var rejectedCount: UInt64 = 0
+
+    /// Groups found by a scan of the keys while there are at most this many.
+    static var linearSearchLimit: Int { 8 }
 
     public init(attributes: [String], maximumGroups: Int) throws(OutcomeSummaryError) {
         guard !attributes.isEmpty else { throw .invalidConfiguration("at least one sensitive attribute is needed") }
         guard maximumGroups >= 1 else { throw .invalidConfiguration("maximumGroups must be at least 1") }
         self.attributes = attributes
         self.maximumGroups = maximumGroups
+    }
+
+    /// The groups and their entries (built on each call: O(groups)).
+    public var groups: [FairnessGroupKey: Entry] { Dictionary(uniqueKeysWithValues: zip(keys, entries)) }
+
+    /// The groups and their entries in key order.
+    private var sortedGroups: [(key: FairnessGroupKey, value: Entry)] {
+        zip(keys, entries).map { (key: $0, value: $1) }.sorted { $0.key < $1.key }
+    }
+
+    private func position(of key: FairnessGroupKey) -> Int? {
+        keys.count > Self.linearSearchLimit ? positions[key] : keys.firstIndex(of: key)
+    }
+
+    /// Stores a new group (the caller checked that it is new and fits).
+    private mutating func insert(_ entry: Entry, for key: FairnessGroupKey) {
+        keys.append(key)
+        entries.append(entry)
+        if keys.count == Self.linearSearchLimit + 1 {
+            for (position, key) in keys.enumerated() { positions[key] = position }
+        } else if keys.count > Self.linearSearchLimit {
+            positions[key] = keys.count - 1
+        }
     }
 
     /// Records `rows` rows of `key`: `update` adds them to the group's entry in place, or
@@ -47,10 +80,10 @@ public struct GroupTable<Entry: GroupTableEntry>: Equatable, Sendable {
             rejectedCount += rows
             return
         }
-        if let index = groups.index(forKey: key) {
-            update(&groups.values[index])
-        } else if groups.count < maximumGroups {
-            groups[key] = new()
+        if let position = position(of: key) {
+            update(&entries[position])
+        } else if keys.count < maximumGroups {
+            insert(new(), for: key)
         } else {
             overflowCount += rows
         }
@@ -62,13 +95,19 @@ public struct GroupTable<Entry: GroupTableEntry>: Equatable, Sendable {
             rejectedCount += entry.groupRowCount
             return
         }
-        if let index = groups.index(forKey: key) {
-            try groups.values[index].merge(entry)
-        } else if groups.count < maximumGroups {
-            groups[key] = entry
+        if let position = position(of: key) {
+            try entries[position].merge(entry)
+        } else if keys.count < maximumGroups {
+            insert(entry, for: key)
         } else {
             overflowCount += entry.groupRowCount
         }
+    }
+
+    /// Tables are equal when their groups (in any order of arrival) and counts are.
+    public static func == (lhs: GroupTable, rhs: GroupTable) -> Bool {
+        lhs.attributes == rhs.attributes && lhs.maximumGroups == rhs.maximumGroups && lhs.overflowCount == rhs.overflowCount
+            && lhs.rejectedCount == rhs.rejectedCount && lhs.groups == rhs.groups
     }
 
     /// Throws unless `other` has the same sensitive attributes.
@@ -82,10 +121,10 @@ public struct GroupTable<Entry: GroupTableEntry>: Equatable, Sendable {
     /// rejected counts.
     public mutating func merge(_ other: GroupTable) throws(OutcomeSummaryError) {
         try checkMergeable(with: other)
-        if groups.count + other.groups.count <= maximumGroups {
-            for (key, entry) in other.groups { try add(entry, to: key) }
+        if keys.count + other.keys.count <= maximumGroups {
+            for (key, entry) in zip(other.keys, other.entries) { try add(entry, to: key) }
         } else {
-            for (key, entry) in other.groups.sorted(by: { $0.key < $1.key }) { try add(entry, to: key) }
+            for (key, entry) in other.sortedGroups { try add(entry, to: key) }
         }
         overflowCount += other.overflowCount
         rejectedCount += other.rejectedCount
@@ -96,7 +135,7 @@ public struct GroupTable<Entry: GroupTableEntry>: Equatable, Sendable {
     public func sizedGroups(minimumGroupSize: Int, size: (Entry) -> Int)
         -> (all: [(key: FairnessGroupKey, value: Entry)], eligible: [Entry], excluded: [FairnessGroupKey])
     {
-        let sorted = groups.sorted { $0.key < $1.key }
+        let sorted = sortedGroups
         let threshold = max(minimumGroupSize, 0)
         return (sorted, sorted.filter { size($0.value) >= threshold }.map(\.value),
                 sorted.filter { size($0.value) < threshold }.map(\.key))
@@ -118,8 +157,8 @@ extension GroupTable {
     public func encodeBody(to writer: inout BinaryWriter) {
         writer.writeVarint(overflowCount)
         writer.writeVarint(rejectedCount)
-        writer.writeCount(groups.count)
-        for (key, entry) in groups.sorted(by: { $0.key < $1.key }) {
+        writer.writeCount(keys.count)
+        for (key, entry) in sortedGroups {
             for value in key.values { writer.write(value) }
             entry.encode(to: &writer)
         }
@@ -157,9 +196,9 @@ extension GroupTable {
             for _ in attributes { values.append(try reader.readString()) }
             let entry = try Entry(from: &reader)
             try check(entry)
-            guard groups.updateValue(entry, forKey: FairnessGroupKey(values)) == nil else {
-                throw SerializationError.invalidValue("duplicate \(kind) group \(values)")
-            }
+            let key = FairnessGroupKey(values)
+            guard position(of: key) == nil else { throw SerializationError.invalidValue("duplicate \(kind) group \(values)") }
+            insert(entry, for: key)
         }
     }
 }
@@ -195,6 +234,7 @@ extension GroupTableSummary {
     /// Names of the sensitive attributes, in key order.
     public var attributes: [String] { table.attributes }
     public var maximumGroups: Int { table.maximumGroups }
+    /// The groups and their summaries (built on each access: O(groups)).
     public var groups: [FairnessGroupKey: Entry] { table.groups }
     /// Rows of groups that did not fit under `maximumGroups`.
     public var overflowCount: UInt64 { table.overflowCount }

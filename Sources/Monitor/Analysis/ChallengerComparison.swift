@@ -184,8 +184,9 @@ package struct ChallengerComparison: Sendable {
             let left = champion.outcomes.fairness.first { $0.attributes == attributes } ?? empty
             let right = challenger.outcomes.fairness.first { $0.attributes == attributes } ?? empty
             let none = try! BinaryOutcomeSummary(scoreBins: 0)  // valid bins
-            for key in Set(left.groups.keys).union(right.groups.keys).sorted() {
-                segments.append((.group(attributes: attributes, key: key), left.groups[key] ?? none, right.groups[key] ?? none))
+            let (leftGroups, rightGroups) = (left.groups, right.groups)  // built on each access
+            for key in Set(leftGroups.keys).union(rightGroups.keys).sorted() {
+                segments.append((.group(attributes: attributes, key: key), leftGroups[key] ?? none, rightGroups[key] ?? none))
             }
             gaps.append(FairnessGaps(attributes: attributes, champion: left.report(minimumGroupSize: minimumGroupSize),
                                      challenger: right.report(minimumGroupSize: minimumGroupSize)))
