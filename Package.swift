@@ -105,12 +105,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore"]),
+        // Independent CPU-bound parts of one test spread over the cores (the suite runs serially).
+        .target(name: "TestConcurrency", path: "Tests/TestConcurrency"),
+        .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "TestConcurrency"]),
         // What the engine's and the Monitor module's tests share: fixture paths, rule loading,
         // stream replays and the model-type streams' reference vectors.
         .target(name: "MonitorTestSupport", dependencies: ["Monitor", "MonitorCore"], path: "Tests/MonitorTestSupport"),
-        .testTarget(name: "MonitorCoreTests", dependencies: ["MonitorCore", "Monitor", "MonitorTestSupport", "Simulation"]),
-        .testTarget(name: "MonitorTests", dependencies: ["Monitor", "MonitorCore", "MonitorTestSupport", "Simulation"]),
+        .testTarget(name: "MonitorCoreTests", dependencies: ["MonitorCore", "Monitor", "MonitorTestSupport", "Simulation", "TestConcurrency"]),
+        .testTarget(name: "MonitorTests", dependencies: ["Monitor", "MonitorCore", "MonitorTestSupport", "Simulation", "TestConcurrency"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Monitor", "MonitorCore"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "Kafka", "Monitor", "MonitorCore", "Simulation",

@@ -1,4 +1,5 @@
 import Testing
+import TestConcurrency
 @testable import DriftCore
 
 /// `fixtures/vectors/drift_exact.json` (Tests/ReferenceVectors/exact_vectors.py): discrete
@@ -87,6 +88,14 @@ struct ExactVectorCase: Decodable {
         return (try NumericDriftResult(reference: reference, current: current), reference)
     }
 
+    /// Every case's ``drift(_:)``, computed once, two at a time (references of up to a
+    /// million rows: most of the suite's time in a debug build).
+    static let drifts: [String: Result<(NumericDriftResult, NumericReference), Error>] = {
+        let cases = file.cases
+        let computed = concurrentMap(count: cases.count) { index in Result { try drift(cases[index]) } }
+        return Dictionary(uniqueKeysWithValues: zip(cases.map(\.name), computed))
+    }()
+
     @Test(arguments: file.cases.map(\.name))
     func matchesScipy(_ name: String) throws {
         let testCase = Self.file.cases.first { $0.name == name }!
@@ -96,7 +105,7 @@ struct ExactVectorCase: Decodable {
             }
             #expect(Array(testCase.current_recipe!.values().prefix(3)) == check.first_current_values, "generator must match Python bit for bit")
         }
-        let (result, reference) = try Self.drift(testCase)
+        let (result, reference) = try #require(Self.drifts[name]).get()
         let expected = testCase.expected
         let ks = try #require(result.ks)
         if testCase.exact {

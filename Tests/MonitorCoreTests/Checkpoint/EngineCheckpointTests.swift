@@ -5,6 +5,7 @@ import Testing
 @testable import Monitor
 @testable import MonitorCore
 import MonitorTestSupport
+import TestConcurrency
 
 /// `MonitorEngine.checkpoint()` / `init(restoring:)`: an engine restored from a
 /// checkpoint continues exactly as the one that wrote it would have.
@@ -100,6 +101,25 @@ import MonitorTestSupport
         return (outputs, engine)
     }
 
+    /// What an uninterrupted run ends with: its outputs through `finish()` and its ``snapshot(_:)``.
+    struct Expected: Sendable {
+        var outputs: [MonitorOutput]
+        var snapshot: String
+    }
+
+    /// ``interruptedRun(_:configuration:rules:points:)`` on this thread while the
+    /// uninterrupted run it is compared with runs on another (both cores at once).
+    static func runs(_ lines: [[UInt8]], configuration: MonitorConfiguration, rules: RuleSet = rules,
+                     points: (Int, MonitorEngine, [MonitorOutput]) -> Bool) throws -> (expected: Expected, run: Interrupted, engine: MonitorEngine) {
+        let (expected, (run, engine)) = try whileRunning(inBackground: {
+            let (outputs, engine) = uninterrupted(lines, configuration: configuration, rules: rules)
+            return Expected(outputs: finished(outputs, engine), snapshot: snapshot(engine))
+        }) {
+            try interruptedRun(lines, configuration: configuration, rules: rules, points: points)
+        }
+        return (expected, run, engine)
+    }
+
     /// Fails with the first differing line rather than two whole output lists.
     static func expectSame(_ outputs: [MonitorOutput], _ expected: [MonitorOutput], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         #expect(outputs.count == expected.count, sourceLocation: sourceLocation)
@@ -116,12 +136,11 @@ import MonitorTestSupport
     @Test func restoredEnginesContinueExactlyAsTheOriginal() throws {
         let configuration = ScenarioTests.configuration()
         let lines = Self.lines(events: 60_000, scenario: "income_shift@0.3,concept_drift@0.3,gender_bias@0.4")
-        let (expectedOutputs, expectedEngine) = Self.uninterrupted(lines, configuration: configuration)
         // Fixed points (mid reference, just after it, mid window, a new version building its
         // reference while the old one is monitored) plus the line after the first alert
         // starts firing, then the end of input.
         var checkpointedWhileFiring = false
-        let (run, engine) = try Self.interruptedRun(lines, configuration: configuration) { position, _, outputs in
+        let (expectedRun, run, engine) = try Self.runs(lines, configuration: configuration) { position, _, outputs in
             if [3_000, 13_000, 25_001, 41_234, 60_000, 82_600].contains(position) || position == lines.count - 1 { return true }
             if !checkpointedWhileFiring, outputs.contains(where: { $0.kind == .alert && $0.firing != nil }) {
                 checkpointedWhileFiring = true
@@ -132,9 +151,9 @@ import MonitorTestSupport
         let bytes = engine.checkpoint()
         let restored = try MonitorEngine(restoring: bytes, configuration: configuration, rules: Self.rules)
         let outputs = run.outputs + Self.finished([], restored)
-        let expected = Self.finished(expectedOutputs, expectedEngine)
+        let expected = expectedRun.outputs
         Self.expectSame(outputs, expected)
-        #expect(Self.snapshot(restored) == Self.snapshot(expectedEngine))
+        #expect(Self.snapshot(restored) == expectedRun.snapshot)
         // The points covered what the test is about.
         #expect(run.collectingReference.first == true, "the first checkpoint was not taken mid reference")
         #expect(run.pendingLabels.allSatisfy { $0 > 0 })
@@ -147,12 +166,11 @@ import MonitorTestSupport
         var configuration = MonitorConfiguration()
         configuration.window = try WindowSpec.count(window: 2_000, slide: 500)
         let lines = Self.lines(events: 12_000, scenario: "score_drift@0.5")
-        let (expectedOutputs, expectedEngine) = Self.uninterrupted(lines, configuration: configuration)
-        let (run, engine) = try Self.interruptedRun(lines, configuration: configuration) { position, _, _ in
+        let (expected, run, engine) = try Self.runs(lines, configuration: configuration) { position, _, _ in
             position % 3_001 == 1_500
         }
         let outputs = run.outputs + Self.finished([], engine)
-        Self.expectSame(outputs, Self.finished(expectedOutputs, expectedEngine))
+        Self.expectSame(outputs, expected.outputs)
         #expect(run.sizes.count >= 7)
     }
 
@@ -169,11 +187,10 @@ import MonitorTestSupport
     @Test func changeDetectorsRestoreExactly() throws {
         let configuration = ScenarioTests.configuration()
         let lines = Self.lines(events: 40_000, scenario: "concept_drift@0.3")
-        let (expectedOutputs, expectedEngine) = Self.uninterrupted(lines, configuration: configuration, rules: Self.detectorRules)
-        let (run, engine) = try Self.interruptedRun(lines, configuration: configuration, rules: Self.detectorRules) { position, _, _ in
+        let (expectedRun, run, engine) = try Self.runs(lines, configuration: configuration, rules: Self.detectorRules) { position, _, _ in
             position % 9_000 == 8_999
         }
-        let expected = Self.finished(expectedOutputs, expectedEngine)
+        let expected = expectedRun.outputs
         Self.expectSame(run.outputs + Self.finished([], engine), expected)
         let detectorAlerts = expected.filter { $0.kind == .alert && ($0.json.contains("ErrorRateDDM") || $0.json.contains("ErrorRateADWIN")) }
         #expect(!detectorAlerts.isEmpty, "the detectors never fired, so their state was not exercised")

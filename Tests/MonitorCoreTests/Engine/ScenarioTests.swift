@@ -1,5 +1,6 @@
 import Foundation
 import Simulation
+import TestConcurrency
 import Testing
 @testable import Monitor
 @testable import MonitorCore
@@ -94,20 +95,9 @@ import MonitorTestSupport
 
     /// Every scenario's replay, computed once, two at a time (the replays are independent).
     static let runs: [String: ScenarioRun] = {
-        let results = Results()
-        DispatchQueue.concurrentPerform(iterations: scenarios.count) { index in
-            let scenario = scenarios[index]
-            results.set(scenario.name, replay(scenario.spec))
-        }
-        return results.all
+        let computed = concurrentMap(count: scenarios.count) { replay(scenarios[$0].spec) }
+        return Dictionary(uniqueKeysWithValues: zip(scenarios.map(\.name), computed))
     }()
-
-    private final class Results: @unchecked Sendable {
-        private let lock = NSLock()
-        private var runs: [String: ScenarioRun] = [:]
-        func set(_ name: String, _ run: ScenarioRun) { lock.withLock { runs[name] = run } }
-        var all: [String: ScenarioRun] { lock.withLock { runs } }
-    }
 
     /// The simulated model's score falls with age, so the selection rate of older age bands
     /// is under 80 % of the youngest large band's: a real four-fifths violation of the

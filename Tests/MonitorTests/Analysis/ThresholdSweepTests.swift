@@ -1,4 +1,5 @@
 import Foundation
+import TestConcurrency
 import Testing
 @testable import Monitor
 @testable import MonitorCore
@@ -15,6 +16,14 @@ import Testing
         let run = AnalysisReplay.run(lines, rules: AnalysisReplay.replacing(name, in: rules, with: changed), configuration: configuration)
         let episodes = AnalysisReplay.episodes(run.records).filter { $0.rule == name }
         return (episodes, run.activity.first { $0.rule == name }!.flaps)
+    }
+
+    /// ``separateReplay(_:rule:candidate:rules:configuration:)`` of each result's candidate, two at a time.
+    static func separateReplays(_ lines: [[UInt8]], rule name: String, of results: [ThresholdSweep.Result],
+                                configuration: MonitorConfiguration = AnalysisReplay.configuration())
+        -> [(episodes: [AlertEpisode], flaps: Int)] {
+        let candidates = results.map(\.candidate)
+        return concurrentMap(count: candidates.count) { separateReplay(lines, rule: name, candidate: candidates[$0], configuration: configuration) }
     }
 
     static func sweep(_ lines: [[UInt8]], rule: String, thresholds: [Double], fors: [Int]?, incidents: [Incident] = [],
@@ -35,8 +44,7 @@ import Testing
         let results = try Self.sweep(lines, rule: "NumericFeatureDrift", thresholds: [0.02, 0.1, 0.3], fors: [1, 3])
         #expect(results.count == 6)
         #expect(results.contains { !$0.episodes.isEmpty }, "the sweep fired nothing on a stream with injected changes")
-        for result in results {
-            let separate = Self.separateReplay(lines, rule: "NumericFeatureDrift", candidate: result.candidate)
+        for (result, separate) in zip(results, Self.separateReplays(lines, rule: "NumericFeatureDrift", of: results)) {
             #expect(Self.withoutRule(result.episodes) == Self.withoutRule(separate.episodes), "\(result.candidate.name)")
             #expect(result.flaps == separate.flaps, "\(result.candidate.name)")
             #expect((0...1).contains(result.firingShare))
@@ -52,8 +60,7 @@ import Testing
         let change = manifest.changes[0].startTimestamp
         let incident = Incident(name: "score drift", start: change, end: change + 86_400_000, subjects: ["score"])
         let results = try Self.sweep(lines, rule: "ScoreDrift", thresholds: [0.02, 0.05, 0.5], fors: nil, incidents: [incident])
-        for result in results {
-            let separate = Self.separateReplay(lines, rule: "ScoreDrift", candidate: result.candidate)
+        for (result, separate) in zip(results, Self.separateReplays(lines, rule: "ScoreDrift", of: results)) {
             #expect(Self.withoutRule(result.episodes) == Self.withoutRule(separate.episodes))
             let first = separate.episodes.filter { $0.start >= change }.map(\.start).min()
             #expect(result.incidents[0].detectedAt == first)
@@ -78,8 +85,7 @@ import Testing
         let configuration = MonitorConfiguration()
         let results = try Self.sweep(analysis, rule: "CategoricalMixDrift", thresholds: [0.05, 0.1], fors: nil, configuration: configuration)
         #expect(results.contains { !$0.episodes.isEmpty })
-        for result in results {
-            let separate = Self.separateReplay(analysis, rule: "CategoricalMixDrift", candidate: result.candidate, configuration: configuration)
+        for (result, separate) in zip(results, Self.separateReplays(analysis, rule: "CategoricalMixDrift", of: results, configuration: configuration)) {
             #expect(Self.withoutRule(result.episodes) == Self.withoutRule(separate.episodes), "\(result.candidate.name)")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestConcurrency
 import Testing
 @testable import Monitor
 @testable import MonitorCore
@@ -137,8 +138,8 @@ import Testing
         ProcessInfo.processInfo.environment[name].map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
     }
 
-    /// The suite runs the 50/h shape in every mode (~45 s a replay in a debug build, 12
-    /// replays); the denser shapes take minutes a replay in debug, so they run when asked
+    /// The suite runs the 50/h shape in every mode (15–23 s a replay in a debug build, 12
+    /// replays, two at a time); the denser shapes take minutes a replay in debug, so they run when asked
     /// for: `DRIFTWATCH_GRID=1` every shape, `DRIFTWATCH_GRID_SHAPES=1000/h,...` chosen ones.
     /// README's table comes from `DRIFTWATCH_GRID=1`.
     static var selectedShapes: [DetectionGrid.Shape] {
@@ -174,44 +175,44 @@ import Testing
         var runtimes: [String] = []
         var failures: [String] = []
         let chosenStreams = Self.environmentList("DRIFTWATCH_GRID_STREAMS")
-        for (streamName, spec) in Self.streams(for: shape) where chosenStreams?.contains(streamName) ?? true {
-            let generator = GridGenerator(spec)
-            for mode in Self.selectedModes {
-                let replayed = DetectionGrid.replay(generator, mode: mode)
-                print("grid: \(shape.name) \(streamName) \(mode): \(replayed.predictions) predictions, \(replayed.labels) labels, \(String(format: "%.1f", replayed.seconds)) s")
-                fflush(nil)
-                let score = DetectionGrid.score(replayed, spec: spec, tolerated: Self.tolerated)
-                runtimes.append("| \(shape.name) | \(streamName) | \(mode) | \(replayed.predictions) | \(replayed.labels) | \(String(format: "%.1f", replayed.seconds)) s | \(String(format: "%.0f", Double(replayed.predictions + replayed.labels) / max(replayed.seconds, 1e-9))) |")
-                let falseText = score.falseAlerts.isEmpty ? "0" : "\(score.falseAlerts.count): " + Self.summarise(score.falseAlerts)
-                if spec.changes.isEmpty {
-                    rows.append("| \(shape.name) | \(streamName) | (none) | \(mode) | — | — | — | \(falseText) | \(score.flapsInTotal) |")
-                    print("row: " + rows.last!)
-                }
-                for result in score.changes {
-                    let limit = Self.maximumDelay[result.change.kind]?[shape.name]
-                    let caught = result.detectedAt != nil
-                    let inTime = caught && (limit.map { result.delay! <= $0 } ?? true)
-                    let verdict = !caught ? "no" : inTime ? "yes" : "late"
-                    rows.append("| \(shape.name) | \(streamName) | \(result.change.kind.rawValue) (\(result.expectedRule)/\(result.expectedSubject)) | \(mode) | \(verdict) | \(GridReport.duration(result.delay)) (≤ \(GridReport.duration(limit))) | \(result.flaps) | \(falseText) | \(score.flapsInTotal) |")
-                    print("row: " + rows.last!)
-                    if limit != nil {
-                        if !caught { failures.append("\(shape.name) \(streamName) \(mode): \(result.change.kind.rawValue) on \(result.expectedSubject) not caught") }
-                        else if !inTime { failures.append("\(shape.name) \(streamName) \(mode): \(result.change.kind.rawValue) caught after \(GridReport.duration(result.delay)) > \(GridReport.duration(limit))") }
-                        if result.flaps > Self.maximumFlapsPerChange { failures.append("\(shape.name) \(streamName) \(mode): \(result.change.kind.rawValue) flapped \(result.flaps)×") }
-                    }
-                }
-                fflush(nil)
-                let controlAlerts = score.falseAlerts.filter(\.onControl)
-                if spec.changes.isEmpty, !score.falseAlerts.isEmpty {
-                    failures.append("\(shape.name) stable \(mode): \(score.falseAlerts.count) alerts on a stable stream: \(Self.summarise(score.falseAlerts))")
-                } else if !controlAlerts.isEmpty {
-                    failures.append("\(shape.name) \(streamName) \(mode): \(controlAlerts.count) alerts on controls: \(Self.summarise(controlAlerts))")
-                }
-                if !spec.changes.isEmpty, score.falseAlerts.count > Self.maximumFalseAlertsPerStream {
-                    failures.append("\(shape.name) \(streamName) \(mode): \(score.falseAlerts.count) false alerts: \(Self.summarise(score.falseAlerts))")
-                }
-                #expect(replayed.counters.rejectedTotal == 0)
+        let runs = Self.streams(for: shape).filter { chosenStreams?.contains($0.name) ?? true }
+            .flatMap { stream in Self.selectedModes.map { (streamName: stream.name, spec: stream.spec, mode: $0) } }
+        // The replays are independent: both cores at once (their runtimes are each one's wall time).
+        let replays = concurrentMap(count: runs.count) { DetectionGrid.replay(GridGenerator(runs[$0].spec), mode: runs[$0].mode) }
+        for ((streamName, spec, mode), replayed) in zip(runs, replays) {
+            print("grid: \(shape.name) \(streamName) \(mode): \(replayed.predictions) predictions, \(replayed.labels) labels, \(String(format: "%.1f", replayed.seconds)) s")
+            fflush(nil)
+            let score = DetectionGrid.score(replayed, spec: spec, tolerated: Self.tolerated)
+            runtimes.append("| \(shape.name) | \(streamName) | \(mode) | \(replayed.predictions) | \(replayed.labels) | \(String(format: "%.1f", replayed.seconds)) s | \(String(format: "%.0f", Double(replayed.predictions + replayed.labels) / max(replayed.seconds, 1e-9))) |")
+            let falseText = score.falseAlerts.isEmpty ? "0" : "\(score.falseAlerts.count): " + Self.summarise(score.falseAlerts)
+            if spec.changes.isEmpty {
+                rows.append("| \(shape.name) | \(streamName) | (none) | \(mode) | — | — | — | \(falseText) | \(score.flapsInTotal) |")
+                print("row: " + rows.last!)
             }
+            for result in score.changes {
+                let limit = Self.maximumDelay[result.change.kind]?[shape.name]
+                let caught = result.detectedAt != nil
+                let inTime = caught && (limit.map { result.delay! <= $0 } ?? true)
+                let verdict = !caught ? "no" : inTime ? "yes" : "late"
+                rows.append("| \(shape.name) | \(streamName) | \(result.change.kind.rawValue) (\(result.expectedRule)/\(result.expectedSubject)) | \(mode) | \(verdict) | \(GridReport.duration(result.delay)) (≤ \(GridReport.duration(limit))) | \(result.flaps) | \(falseText) | \(score.flapsInTotal) |")
+                print("row: " + rows.last!)
+                if limit != nil {
+                    if !caught { failures.append("\(shape.name) \(streamName) \(mode): \(result.change.kind.rawValue) on \(result.expectedSubject) not caught") }
+                    else if !inTime { failures.append("\(shape.name) \(streamName) \(mode): \(result.change.kind.rawValue) caught after \(GridReport.duration(result.delay)) > \(GridReport.duration(limit))") }
+                    if result.flaps > Self.maximumFlapsPerChange { failures.append("\(shape.name) \(streamName) \(mode): \(result.change.kind.rawValue) flapped \(result.flaps)×") }
+                }
+            }
+            fflush(nil)
+            let controlAlerts = score.falseAlerts.filter(\.onControl)
+            if spec.changes.isEmpty, !score.falseAlerts.isEmpty {
+                failures.append("\(shape.name) stable \(mode): \(score.falseAlerts.count) alerts on a stable stream: \(Self.summarise(score.falseAlerts))")
+            } else if !controlAlerts.isEmpty {
+                failures.append("\(shape.name) \(streamName) \(mode): \(controlAlerts.count) alerts on controls: \(Self.summarise(controlAlerts))")
+            }
+            if !spec.changes.isEmpty, score.falseAlerts.count > Self.maximumFalseAlertsPerStream {
+                failures.append("\(shape.name) \(streamName) \(mode): \(score.falseAlerts.count) false alerts: \(Self.summarise(score.falseAlerts))")
+            }
+            #expect(replayed.counters.rejectedTotal == 0)
         }
         let table = """
             ### Detection grid, \(shape.name) (\(GridReport.duration(shape.span)), reference period \(GridReport.duration(shape.referenceSpan)))
