@@ -54,8 +54,14 @@ final class BatchDecoding: @unchecked Sendable {
     /// The decoded message at `index`; if it is not decoded yet, the calling thread
     /// decodes unclaimed messages until it is.
     func result(at index: Int) -> Result<MonitorEvent, EventRejection> {
+        withResult(at: index) { $0 }
+    }
+
+    /// `body` of the decoded message at `index`, read in place (``result(at:)`` without a
+    /// copy of the event: the engine and the alignment read it once each per message).
+    func withResult<Value>(at index: Int, _ body: (Result<MonitorEvent, EventRejection>) -> Value) -> Value {
         if !written[index].load(ordering: .acquiring) { decodeUntilWritten(index) }
-        return results[index]
+        return body(results[index])
     }
 
     private func decodeUntilWritten(_ index: Int) {
@@ -110,16 +116,43 @@ final class DecodingCounts: Sendable {
 }
 
 /// One fetched message and its decoding (shared with its batch), as the event-time
-/// alignment buffers it.
+/// alignment buffers it. Its fields are read in the batch: ``message`` copies the whole
+/// message (its topic, key, value and headers retained), which only dead letters need.
 struct FetchedMessage: AlignableRecord {
     let decoding: BatchDecoding
     let index: Int
 
     var message: KafkaMessage { decoding.batch[index] }
-    var topicPartition: TopicPartition { message.topicPartition }
+    var topicPartition: TopicPartition { TopicPartition(decoding.batch[index].topic, decoding.batch[index].partition) }
+    var partition: Int32 { decoding.batch[index].partition }
+    var offset: Int64 { decoding.batch[index].offset }
+    /// The Kafka timestamp.
+    var timestamp: Int64? { decoding.batch[index].timestamp }
     var decoded: Result<MonitorEvent, EventRejection> { decoding.result(at: index) }
 
+    /// `body` of the decoded message, read in place.
+    func withDecoded<Value>(_ body: (Result<MonitorEvent, EventRejection>) -> Value) -> Value {
+        decoding.withResult(at: index, body)
+    }
+
     var alignmentTime: Int64? {
-        if case let .success(event) = decoded { event.timestamp } else { nil }
+        withDecoded { if case let .success(event) = $0 { event.timestamp } else { nil } }
+    }
+}
+
+extension [FetchedMessage] {
+    /// The offset after the last message of each topic partition, in order of first
+    /// appearance (a batch holds runs of a few partitions: a linear scan, no hashing).
+    var nextOffsets: [TopicPartitionOffset] {
+        var next: [TopicPartitionOffset] = []
+        for fetched in self {
+            let topicPartition = fetched.topicPartition, offset = fetched.offset + 1
+            if let known = next.firstIndex(where: { $0.topicPartition == topicPartition }) {
+                next[known].offset = Swift.max(next[known].offset, offset)
+            } else {
+                next.append(TopicPartitionOffset(topicPartition, offset: offset))
+            }
+        }
+        return next
     }
 }

@@ -250,32 +250,35 @@ package final class MonitorPipeline: Service {
         var deadLetters = 0
         /// Kafka timestamps of the messages that closed a window (emitted outputs): the start of their output latency.
         var closedAt: [Int64] = []
-        let batch = fetched.map(\.message)
+        // Each message's fields are read where they are (a copy of every message would retain
+        // its topic, key, value and headers); only a dead letter copies its message.
         var steps = ShardSteps()
-        for (index, message) in batch.enumerated() {
-            steps.add(index, shard: message.partition) { shards.engine(for: message.partition, rules: rules) }
+        for (index, message) in fetched.enumerated() {
+            let shard = message.partition
+            steps.add(index, shard: shard) { shards.engine(for: shard, rules: rules) }
         }
         let outcomes = steps.run(fetched)
-        for (message, outcome) in zip(batch, outcomes) {
-            if outcome.emitted, let timestamp = message.timestamp { closedAt.append(timestamp) }
+        for (fetchedMessage, outcome) in zip(fetched, outcomes) {
+            if outcome.emitted, let timestamp = fetchedMessage.timestamp { closedAt.append(timestamp) }
             if let rejection = outcome.rejection {
                 deadLetters += 1
                 metrics.rejected(reason: rejection.code)
+                let message = fetchedMessage.message
                 if !shards.suppress(Suppression.key(deadLetterOf: message), shard: message.partition) {
                     records.append(DeadLetter.record(for: message, rejection: rejection, topic: settings.deadLetterTopic))
                 }
             }
         }
-        shards.advance(past: batch)
+        let nextOffsets = fetched.nextOffsets
+        shards.advance(to: nextOffsets)
         let (published, evaluations) = try await publishOutputs(of: steps.shards, from: &shards, after: records, closedAt: closedAt)
         // With checkpoints, input offsets are stored once a checkpoint covering them is acknowledged.
-        if checkpoints == nil { try consumer.storeOffsets(for: batch) }
+        if checkpoints == nil { try consumer.storeOffsets(nextOffsets) }
         let suppressedNow = shards.takeSuppressedCount()
         if suppressedNow > 0 { suppressed.withLock { $0 += suppressedNow } }
         let decodedByPipeline = decodingCounts.take()
-        state.recordBatch(consumed: batch.count, decodedByPipeline: decodedByPipeline, deadLetters: deadLetters, published: published)
-        metrics.setEngineCounts(state.engineCountTotals)
-        metrics.recordBatch(consumed: batch.count, decodedByPipeline: decodedByPipeline, deadLetters: deadLetters,
+        state.recordBatch(consumed: fetched.count, decodedByPipeline: decodedByPipeline, deadLetters: deadLetters, published: published)
+        metrics.recordBatch(consumed: fetched.count, decodedByPipeline: decodedByPipeline, deadLetters: deadLetters,
                             published: published, evaluations: evaluations, duration: ContinuousClock.now - start)
     }
 
@@ -552,18 +555,11 @@ struct ShardEngines {
 
     /// Records that `batch` went through its shards' engines (once per partition in it: a
     /// batch holds a few partitions, in offset order within each).
-    mutating func advance(past batch: [KafkaMessage]) {
-        var last: [(partition: TopicPartition, offset: Int64)] = []
-        for message in batch {
-            if let index = last.firstIndex(where: { $0.partition.partition == message.partition && $0.partition.topic == message.topic }) {
-                last[index].offset = message.offset
-            } else {
-                last.append((message.topicPartition, message.offset))
-            }
-        }
+    mutating func advance(to nextOffsets: [TopicPartitionOffset]) {
         let now = ContinuousClock.now
-        for (partition, offset) in last {
-            positions[partition.partition, default: [:]][partition] = offset + 1
+        for next in nextOffsets {
+            let partition = next.topicPartition
+            positions[partition.partition, default: [:]][partition] = next.offset
             changed.insert(partition.partition)
             if let eventTime = engines[partition.partition]?.eventTime { lastMessage[partition.partition] = (now, eventTime) }
         }

@@ -14,7 +14,7 @@ import UnixSignals
 /// group; then the HTTP server stops. `run()` returns when everything has stopped.
 package final class MonitorService: Sendable {
     package let settings: ServeSettings
-    package let state = ServiceState()
+    package let state: ServiceState
     package let metrics: ServiceMetrics
     /// `bootstrap.servers` in use (the embedded broker's when none was given).
     package let bootstrapServers: String
@@ -37,7 +37,9 @@ package final class MonitorService: Sendable {
                 onOutput: (@Sendable (MonitorOutput) -> Void)? = nil) throws {
         self.settings = settings
         self.logger = logger
-        metrics = ServiceMetrics(maximumMetricSeries: settings.maximumMetricSeries)
+        let state = ServiceState()
+        self.state = state
+        metrics = ServiceMetrics(maximumMetricSeries: settings.maximumMetricSeries, engineCounts: { state.engineCountTotals })
         var kafkaLogger = logger
         kafkaLogger.logLevel = max(logger.logLevel, .notice)  // librdkafka's info lines (assignments) are logged by the pipeline
         if let brokers = settings.brokers {

@@ -86,8 +86,15 @@ package final class ServiceMetrics: Sendable {
         static let buildInfo = PrometheusFamily("driftwatch_build_info", "Always 1; the labels tell the driftwatch version and platform.")
     }
 
-    package init(maximumMetricSeries: Int = 2000) {
+    /// The engines' counters summed (see ``setEngineCounts(_:)``), read at each exposition.
+    private let engineCounts: (@Sendable () -> ServiceStatus.Counters)?
+
+    /// `engineCounts` gives the engines' counters summed when `/metrics` is read: the
+    /// families that follow them are brought up to date then, not after every batch (their
+    /// label sets, rule by rule, cost more than a batch's other bookkeeping).
+    package init(maximumMetricSeries: Int = 2000, engineCounts: (@Sendable () -> ServiceStatus.Counters)? = nil) {
         self.maximumMetricSeries = maximumMetricSeries
+        self.engineCounts = engineCounts
         let registry = registry
         consumed = registry.counter(Family.consumed)
         decodedByPipeline = registry.counter(Family.decodedByPipeline)
@@ -134,6 +141,7 @@ package final class ServiceMetrics: Sendable {
     /// The Prometheus text exposition of every metric (the process's resources read now).
     package func exposition() -> [UInt8] {
         if let process, let sample = ProcessSample.read() { process.record(sample) }
+        if let engineCounts { setEngineCounts(engineCounts()) }
         return registry.emitToBuffer()
     }
 
@@ -163,7 +171,7 @@ package final class ServiceMetrics: Sendable {
     /// and ``ServiceStatus/joinCounts(_:)``). Also
     /// `driftwatch_rule_evaluations_total{rule,result}`: every rule's evaluations by
     /// result, so a rule that is never judged (too few samples, no reference value, a missing segment attribute) shows.
-    func setEngineCounts(_ totals: ServiceStatus.Counters) {
+    private func setEngineCounts(_ totals: ServiceStatus.Counters) {
         advance(Family.capped, to: totals.capped.map { ([("cap", $0.key)], $0.value) })
         advance(Family.late, to: totals.late.map { ([("kind", $0.key)], $0.value) })
         advance(Family.mismatchedLabels, to: [([], totals.mismatchedLabels)])

@@ -61,11 +61,13 @@ struct ShardSteps {
         for index in group.indices {
             let pending = engine.pendingOutputCount
             var outcome = Outcome()
-            switch fetched[index].decoded {
-            case let .success(event): engine.process(event)
-            case let .failure(reason):
-                engine.reject(reason)
-                outcome.rejection = reason
+            fetched[index].withDecoded { decoded in
+                switch decoded {
+                case let .success(event): engine.process(event)
+                case let .failure(reason):
+                    engine.reject(reason)
+                    outcome.rejection = reason
+                }
             }
             outcome.emitted = engine.pendingOutputCount > pending
             results.buffer[index] = outcome

@@ -63,4 +63,32 @@ import Testing
             #expect(counts.take() <= messages.count)
         }
     }
+
+    /// The pipeline reads a fetched message's fields in place and stores, per topic
+    /// partition, the offset after its last message.
+    @Test func fetchedMessagesReadTheirFieldsInPlaceAndGiveTheNextOffsets() throws {
+        let (simulated, expected) = try Self.batch()
+        let places: [(topic: String, partition: Int32, offset: Int64)] = [
+            ("events", 0, 10), ("events", 0, 11), ("labels", 0, 3), ("events", 0, 12), ("events", 1, 7), ("labels", 0, 4),
+        ]
+        let messages = places.enumerated().map { index, place in
+            KafkaMessage(topic: place.topic, partition: place.partition, offset: place.offset, key: nil, value: simulated[index].value,
+                         timestamp: 1_700_000_000_000 + Int64(index))
+        }
+        let decoding = BatchDecoding(messages, decoder: EventDecoder(), schemas: .none, counts: DecodingCounts(), inBackground: false)
+        let fetched = messages.indices.map { FetchedMessage(decoding: decoding, index: $0) }
+        for (index, message) in fetched.enumerated() {
+            #expect(message.topicPartition == messages[index].topicPartition)
+            #expect(message.partition == places[index].partition && message.offset == places[index].offset)
+            #expect(message.timestamp == messages[index].timestamp)
+            #expect(message.withDecoded { $0 } == expected[index] && message.decoded == expected[index])
+            #expect(message.alignmentTime == expected[index].successValue?.timestamp)
+        }
+        #expect(fetched.nextOffsets == [
+            TopicPartitionOffset(TopicPartition("events", 0), offset: 13),
+            TopicPartitionOffset(TopicPartition("labels", 0), offset: 5),
+            TopicPartitionOffset(TopicPartition("events", 1), offset: 8),
+        ])
+        #expect([FetchedMessage]().nextOffsets.isEmpty)
+    }
 }

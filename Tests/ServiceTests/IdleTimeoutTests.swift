@@ -18,7 +18,7 @@ import Testing
                                                        features: [Feature("x", .number(Double(index)))], score: 0.5, predictedLabel: 1)))
         }
         let arrived = ContinuousClock.now
-        shards.advance(past: [KafkaMessage(topic: "events", partition: 0, offset: 4, key: nil, value: [])])
+        shards.advance(to: [TopicPartitionOffset(TopicPartition("events", 0), offset: 5)])
         _ = shards.drain(0)
         shards.markCheckpointed(0, slot: 0, joinPages: [], bytes: 0)
 

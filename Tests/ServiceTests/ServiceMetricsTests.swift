@@ -2,6 +2,7 @@ import Foundation
 @testable import Monitor
 @testable import MonitorCore
 @testable import Service
+import Synchronization
 import Testing
 
 @Suite struct ServiceMetricsTests {
@@ -21,16 +22,19 @@ import Testing
         return families
     }
 
-    static func populated(maximumMetricSeries: Int = 2000) -> ServiceMetrics {
-        let metrics = ServiceMetrics(maximumMetricSeries: maximumMetricSeries)
-        metrics.recordBatch(consumed: 10, decodedByPipeline: 7, deadLetters: 1, published: 3, evaluations: 2, duration: .milliseconds(3))
-        metrics.recordOutputLatency(milliseconds: [12])
-        metrics.rejected(reason: "invalid_json")
+    static var engineTotals: ServiceStatus.Counters {
         var totals = ServiceStatus.Counters()
         (totals.capped, totals.late, totals.ruleEvaluations, totals.mismatchedLabels) = (["models": 1], ["predictions": 2], ["psi_high": ["judged": 3]], 4)
         totals.labelJoin = ["joined": 9, "unmatched_labels": 6]
         (totals.belowCoverageEvaluations, totals.retrainTriggersInCooldown) = (5, 2)
-        metrics.setEngineCounts(totals)
+        return totals
+    }
+
+    static func populated(maximumMetricSeries: Int = 2000) -> ServiceMetrics {
+        let metrics = ServiceMetrics(maximumMetricSeries: maximumMetricSeries, engineCounts: { engineTotals })
+        metrics.recordBatch(consumed: 10, decodedByPipeline: 7, deadLetters: 1, published: 3, evaluations: 2, duration: .milliseconds(3))
+        metrics.recordOutputLatency(milliseconds: [12])
+        metrics.rejected(reason: "invalid_json")
         metrics.alertFired(rule: "psi_high", severity: "warning")
         metrics.setLag([("events", 0, 5)])
         metrics.setReady(true)
@@ -65,6 +69,26 @@ import Testing
         #expect(text.contains("driftwatch_label_join_total{outcome=\"unmatched_labels\"} 6\n"))
         #expect(text.contains("driftwatch_performance_evaluations_below_coverage_total 5\n"))
         #expect(text.contains("driftwatch_retrain_triggers_suppressed_total 2\n"))
+    }
+
+    /// The families that follow the engines' counters are brought up to date when `/metrics`
+    /// is read, by what the counters grew since the last read.
+    @Test func engineCountsAreReadAtEachExposition() {
+        let totals = Mutex(ServiceStatus.Counters())
+        let metrics = ServiceMetrics(engineCounts: { totals.withLock { $0 } })
+        #expect(!String(decoding: metrics.exposition(), as: UTF8.self).contains("driftwatch_label_join_total{"))
+        totals.withLock {
+            $0.labelJoin = ["joined": 3]
+            $0.ruleEvaluations = ["psi_high": ["judged": 2]]
+        }
+        var text = String(decoding: metrics.exposition(), as: UTF8.self)
+        #expect(text.contains("driftwatch_label_join_total{outcome=\"joined\"} 3\n"))
+        #expect(text.contains("driftwatch_rule_evaluations_total{rule=\"psi_high\",result=\"judged\"} 2\n"))
+        totals.withLock { $0.labelJoin = ["joined": 10, "unmatched_labels": 1] }
+        text = String(decoding: metrics.exposition(), as: UTF8.self)
+        #expect(text.contains("driftwatch_label_join_total{outcome=\"joined\"} 10\n"))
+        #expect(text.contains("driftwatch_label_join_total{outcome=\"unmatched_labels\"} 1\n"))
+        #expect(text.contains("driftwatch_rule_evaluations_total{rule=\"psi_high\",result=\"judged\"} 2\n"))
     }
 
     @Test func firingAlertsAreSetAndResolvedOnesRemoved() {
