@@ -257,7 +257,7 @@ package final class MonitorPipeline: Service {
             let shard = message.partition
             steps.add(index, shard: shard) { shards.engine(for: shard, rules: rules) }
         }
-        let outcomes = steps.run(fetched)
+        let (outcomes, shardCPU) = steps.run(fetched)
         for (fetchedMessage, outcome) in zip(fetched, outcomes) {
             if outcome.emitted, let timestamp = fetchedMessage.timestamp { closedAt.append(timestamp) }
             if let rejection = outcome.rejection {
@@ -277,8 +277,9 @@ package final class MonitorPipeline: Service {
         let suppressedNow = shards.takeSuppressedCount()
         if suppressedNow > 0 { suppressed.withLock { $0 += suppressedNow } }
         let decodedByPipeline = decodingCounts.take()
-        state.recordBatch(consumed: fetched.count, decodedByPipeline: decodedByPipeline, deadLetters: deadLetters, published: published)
-        metrics.recordBatch(consumed: fetched.count, decodedByPipeline: decodedByPipeline, deadLetters: deadLetters,
+        state.recordBatch(consumed: fetched.count, decodedByPipeline: decodedByPipeline, shardCPU: shardCPU, deadLetters: deadLetters,
+                          published: published)
+        metrics.recordBatch(consumed: fetched.count, decodedByPipeline: decodedByPipeline, shardCPU: shardCPU, deadLetters: deadLetters,
                             published: published, evaluations: evaluations, duration: ContinuousClock.now - start)
     }
 

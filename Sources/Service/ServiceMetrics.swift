@@ -17,6 +17,7 @@ package final class ServiceMetrics: Sendable {
 
     private let consumed: Counter
     private let decodedByPipeline: Counter
+    private let shardCPU: Counter
     private let deadLetters: Counter
     private let published: Counter
     private let evaluations: Counter
@@ -57,6 +58,7 @@ package final class ServiceMetrics: Sendable {
     enum Family {
         static let consumed = PrometheusFamily("driftwatch_events_consumed_total", "Input messages consumed (every one, accepted or rejected).")
         static let decodedByPipeline = PrometheusFamily("driftwatch_messages_decoded_by_pipeline_total", "Consumed messages the pipeline decoded itself because the batch decoder had not reached them.")
+        static let shardCPU = PrometheusFamily("driftwatch_shard_cpu_seconds_total", "CPU time the shards' engines spent on consumed messages, summed over the shards (a rate near the number of shards: the engines are bound by their cores).")
         static let rejected = PrometheusFamily("driftwatch_events_rejected_total", "Input messages the decoder rejected, by reason (each is dead-lettered).")
         static let deadLetters = PrometheusFamily("driftwatch_dead_letters_total", "Messages published to the dead-letter topic.")
         static let published = PrometheusFamily("driftwatch_outputs_published_total", "Output events (alerts, retraining triggers, metric events) acknowledged by the broker.")
@@ -98,6 +100,7 @@ package final class ServiceMetrics: Sendable {
         let registry = registry
         consumed = registry.counter(Family.consumed)
         decodedByPipeline = registry.counter(Family.decodedByPipeline)
+        shardCPU = registry.counter(Family.shardCPU)
         deadLetters = registry.counter(Family.deadLetters)
         published = registry.counter(Family.published)
         evaluations = registry.counter(Family.evaluations)
@@ -145,10 +148,11 @@ package final class ServiceMetrics: Sendable {
         return registry.emitToBuffer()
     }
 
-    func recordBatch(consumed count: Int, decodedByPipeline decoded: Int, deadLetters letters: Int, published records: Int,
-                     evaluations evaluated: Int, duration: Duration) {
+    func recordBatch(consumed count: Int, decodedByPipeline decoded: Int, shardCPU cpu: Duration, deadLetters letters: Int,
+                     published records: Int, evaluations evaluated: Int, duration: Duration) {
         consumed.increment(by: Int64(count))
         if decoded > 0 { decodedByPipeline.increment(by: Int64(decoded)) }
+        if cpu > .zero { shardCPU.increment(by: cpu.seconds) }
         if letters > 0 { deadLetters.increment(by: Int64(letters)) }
         if records > 0 { published.increment(by: Int64(records)) }
         if evaluated > 0 { evaluations.increment(by: Int64(evaluated)) }

@@ -37,6 +37,9 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
         /// Consumed messages the pipeline decoded itself because the batch decoder had not
         /// reached them (the engines waited on decoding; see ``DecodingCounts``).
         package var decodedByPipeline = 0
+        /// CPU seconds the shards' engines spent on consumed messages, summed over the shards
+        /// (their threads' CPU time, with any decoding they did themselves; see ``ShardSteps``).
+        package var shardCPUSeconds = 0.0
         package var predictions = 0
         package var labels = 0
         package var rejected: [String: Int] = [:]
@@ -276,10 +279,11 @@ package final class ServiceState: Sendable {
     func setRulesDigest(_ digest: String) { storage.withLock { $0.status.rulesDigest = digest } }
     func setLag(_ lag: [String: Int64]) { storage.withLock { $0.status.lag = lag } }
 
-    func recordBatch(consumed: Int, decodedByPipeline: Int, deadLetters: Int, published: Int) {
+    func recordBatch(consumed: Int, decodedByPipeline: Int, shardCPU: Duration, deadLetters: Int, published: Int) {
         storage.withLock {
             $0.status.counters.consumed += consumed
             $0.status.counters.decodedByPipeline += decodedByPipeline
+            $0.status.counters.shardCPUSeconds += shardCPU.seconds
             $0.status.counters.deadLetters += deadLetters
             $0.status.counters.published += published
         }

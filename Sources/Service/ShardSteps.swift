@@ -40,23 +40,30 @@ struct ShardSteps {
         }
     }
 
-    /// Takes every group through its engine, the groups side by side; returns each message's outcome, in batch order.
-    func run(_ fetched: [FetchedMessage]) -> [Outcome] {
+    /// Takes every group through its engine, the groups side by side; returns each
+    /// message's outcome, in batch order, and the CPU time the groups' threads spent on
+    /// them (summed over the groups).
+    func run(_ fetched: [FetchedMessage]) -> (outcomes: [Outcome], cpu: Duration) {
         var outcomes = [Outcome](repeating: Outcome(), count: fetched.count)
+        var cpu = [Duration](repeating: .zero, count: groups.count)
         outcomes.withUnsafeMutableBufferPointer { buffer in
-            // Each group writes only its own messages' outcomes.
-            let results = UnsafeOutcomes(buffer: buffer)
-            if groups.count == 1 {
-                Self.process(groups[0], fetched, into: results)
-            } else {
-                let groups = self.groups
-                DispatchQueue.concurrentPerform(iterations: groups.count) { Self.process(groups[$0], fetched, into: results) }
+            cpu.withUnsafeMutableBufferPointer { cpu in
+                // Each group writes only its own messages' outcomes and its own CPU time.
+                let results = UnsafeOutcomes(buffer: buffer, cpu: cpu)
+                if groups.count == 1 {
+                    Self.process(groups[0], at: 0, fetched, into: results)
+                } else {
+                    let groups = self.groups
+                    DispatchQueue.concurrentPerform(iterations: groups.count) { Self.process(groups[$0], at: $0, fetched, into: results) }
+                }
             }
         }
-        return outcomes
+        return (outcomes, cpu.reduce(.zero, +))
     }
 
-    private static func process(_ group: Group, _ fetched: [FetchedMessage], into results: UnsafeOutcomes) {
+    private static func process(_ group: Group, at position: Int, _ fetched: [FetchedMessage], into results: UnsafeOutcomes) {
+        let started = ThreadCPUTime.now()
+        defer { results.cpu[position] = ThreadCPUTime.now() - started }
         let engine = group.engine
         for index in group.indices {
             let pending = engine.pendingOutputCount
@@ -75,7 +82,8 @@ struct ShardSteps {
     }
 }
 
-/// The outcomes' storage, written by the groups at disjoint indices (hence `@unchecked`).
+/// The outcomes' and CPU times' storage, written by the groups at disjoint indices (hence `@unchecked`).
 private struct UnsafeOutcomes: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<ShardSteps.Outcome>
+    let cpu: UnsafeMutableBufferPointer<Duration>
 }

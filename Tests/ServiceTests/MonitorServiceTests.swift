@@ -124,6 +124,10 @@ import Testing
         // However decoding was shared between the decoder and the pipeline, it is reported once, the same in both.
         #expect((0...messages.count).contains(status.counters.decodedByPipeline))
         #expect(metrics.body.contains("driftwatch_messages_decoded_by_pipeline_total \(status.counters.decodedByPipeline)\n"))
+        // The engines' CPU time: some, the same in both (the exposition prints the sum the status holds).
+        let cpuLine = try #require(metrics.body.split(separator: "\n").first { $0.hasPrefix("driftwatch_shard_cpu_seconds_total ") })
+        let exported = try #require(Double(cpuLine.split(separator: " ")[1]))
+        #expect(status.counters.shardCPUSeconds > 0 && abs(exported - status.counters.shardCPUSeconds) <= 1e-9 * status.counters.shardCPUSeconds)
         #expect(status.counters.predictions == expected.counters.predictions)
         #expect(status.counters.labels == expected.counters.labels)
         #expect(status.counters.rejected == expected.counters.rejected)

@@ -32,7 +32,8 @@ import Testing
 
     static func populated(maximumMetricSeries: Int = 2000) -> ServiceMetrics {
         let metrics = ServiceMetrics(maximumMetricSeries: maximumMetricSeries, engineCounts: { engineTotals })
-        metrics.recordBatch(consumed: 10, decodedByPipeline: 7, deadLetters: 1, published: 3, evaluations: 2, duration: .milliseconds(3))
+        metrics.recordBatch(consumed: 10, decodedByPipeline: 7, shardCPU: .milliseconds(1500), deadLetters: 1, published: 3, evaluations: 2,
+                            duration: .milliseconds(3))
         metrics.recordOutputLatency(milliseconds: [12])
         metrics.rejected(reason: "invalid_json")
         metrics.alertFired(rule: "psi_high", severity: "warning")
@@ -65,6 +66,8 @@ import Testing
         #endif
         #expect(text.contains("driftwatch_feature_drift_psi{model=\"m\",version=\"v1\",feature=\"f_income\"} 0.3\n"))
         #expect(text.contains("driftwatch_labels_mismatched_total 4\n"))
+        #expect(families["driftwatch_shard_cpu_seconds_total"]?.type == "counter")
+        #expect(text.contains("driftwatch_shard_cpu_seconds_total 1.5\n"))
         #expect(families["driftwatch_label_join_total"]?.type == "counter")
         #expect(text.contains("driftwatch_label_join_total{outcome=\"unmatched_labels\"} 6\n"))
         #expect(text.contains("driftwatch_performance_evaluations_below_coverage_total 5\n"))

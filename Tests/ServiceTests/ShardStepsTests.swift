@@ -29,7 +29,11 @@ import Testing
             }
         }
         #expect(steps.shards == [0, 1, 2])
-        let outcomes = steps.run(fetched)
+        let wallStart = ContinuousClock.now
+        let (outcomes, cpu) = steps.run(fetched)
+        let wall = ContinuousClock.now - wallStart
+        // The three groups' threads' CPU time: some, and no more than three threads running all along.
+        #expect(cpu > .zero && cpu <= wall * 3, "\(cpu) of CPU in \(wall)")
 
         #expect(outcomes.count == batch.count)
         let rejected = outcomes.indices.filter { outcomes[$0].rejection != nil }

@@ -10,7 +10,9 @@ import Simulation
 /// the default rules on 20-minute windows, outputs produced and acknowledged before
 /// each batch's offsets are stored. Wall time includes the ~3 s consumer-group join.
 /// Also reports the output latency: from the Kafka timestamp of each message that closed
-/// a window to the acknowledgement of the window's outputs (`--rate` for a given load).
+/// a window to the acknowledgement of the window's outputs (`--rate` for a given load), and
+/// the engines' CPU time per message (`driftwatch_shard_cpu_seconds_total`), which a noisy
+/// host moves far less than the throughput.
 struct ServeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Benchmark the serve pipeline end to end on the embedded broker.")
 
@@ -40,6 +42,12 @@ struct ServeBench: AsyncParsableCommand {
               + "(\(Int((Double(counters.predictions) / max(report.seconds, 1e-9)).rounded())) predictions/s); "
               + "\(counters.evaluations) windows evaluated, \(counters.alerts) alert events; "
               + "peak RSS \(Bench.peakResidentBytes() / 1_048_576) MiB (with the pre-generated stream in memory)")
+        // CPU time, not wall time: it does not move with what else the host runs, so builds compare on a noisy host.
+        print("engines: \(format(counters.shardCPUSeconds, decimals: 2)) s of CPU for \(report.consumed) messages = "
+              + "\(format(counters.shardCPUSeconds * 1e6 / Double(max(report.consumed, 1)), decimals: 2)) µs per message "
+              + "(\(Int((100 * counters.shardCPUSeconds / max(report.seconds - report.joinSeconds, 1e-9)).rounded())) % of one core "
+              + "after the group join; with the messages the engines decoded themselves: "
+              + "\(counters.decodedByPipeline), \(Int((100 * Double(counters.decodedByPipeline) / Double(max(report.consumed, 1))).rounded())) %)")
         if let latency = report.status.outputLatency {
             print("output latency (window-closing message produced → its outputs acknowledged), last \(latency.samples) windows"
                   + "\(rate.map { " at \($0) msg/s" } ?? " at full speed"): p50 \(latency.p50) ms, p99 \(latency.p99) ms, max \(latency.max) ms")
