@@ -554,8 +554,8 @@ struct ShardEngines {
         changed.insert(offset.topicPartition.partition)
     }
 
-    /// Records that `batch` went through its shards' engines (once per partition in it: a
-    /// batch holds a few partitions, in offset order within each).
+    /// Records that a batch went through its shards' engines: `nextOffsets` holds, per
+    /// partition in it, the offset after its last message (`[FetchedMessage].nextOffsets`).
     mutating func advance(to nextOffsets: [TopicPartitionOffset]) {
         let now = ContinuousClock.now
         for next in nextOffsets {
