@@ -75,6 +75,7 @@ package final class ServiceMetrics: Sendable {
         static let labelJoin = PrometheusFamily("driftwatch_label_join_total", "What the label join did with predictions and labels, by outcome (joined, unmatched_labels, expired_predictions, ...).")
         static let belowCoverage = PrometheusFamily("driftwatch_performance_evaluations_below_coverage_total", "Performance windows evaluated below label coverage before their labels' time to live (labels.partial_wait passed with enough labels, or too many panes waiting).")
         static let retrainSuppressed = PrometheusFamily("driftwatch_retrain_triggers_suppressed_total", "Retraining rules that started firing within the cooldown of the previous trigger of the same model version (no trigger emitted).")
+        static let notInReference = PrometheusFamily("driftwatch_feature_values_not_in_reference_total", "Values of features their model version's reference does not have: not monitored for drift.")
         static let mismatchedLabels = PrometheusFamily("driftwatch_labels_mismatched_total", "Labels joined to a binary classifier's prediction that are not 0 or 1 (left out of performance).")
         static let ruleEvaluations = PrometheusFamily("driftwatch_rule_evaluations_total", "Rule evaluations by rule and result (judged, too_few_samples, no_value, ...).")
         static let alertsFired = PrometheusFamily("driftwatch_alerts_fired_total", "Alerts that started firing, by rule and severity.")
@@ -168,7 +169,7 @@ package final class ServiceMetrics: Sendable {
     }
 
     /// Brings `driftwatch_capped_total{cap}`, `driftwatch_events_late_total{kind}`,
-    /// `driftwatch_labels_mismatched_total`, `driftwatch_label_join_total{outcome}`,
+    /// `driftwatch_labels_mismatched_total`, `driftwatch_feature_values_not_in_reference_total`, `driftwatch_label_join_total{outcome}`,
     /// `driftwatch_performance_evaluations_below_coverage_total` and
     /// `driftwatch_retrain_triggers_suppressed_total` up to the engines' counters (`totals`: sums over the engines; the label values are the
     /// fixed sets of ``ServiceStatus/cappedCounts(_:join:)``, ``ServiceStatus/Counters/late``
@@ -179,6 +180,7 @@ package final class ServiceMetrics: Sendable {
         advance(Family.capped, to: totals.capped.map { ([("cap", $0.key)], $0.value) })
         advance(Family.late, to: totals.late.map { ([("kind", $0.key)], $0.value) })
         advance(Family.mismatchedLabels, to: [([], totals.mismatchedLabels)])
+        advance(Family.notInReference, to: [([], totals.featureValuesNotInReference)])
         advance(Family.labelJoin, to: totals.labelJoin.map { ([("outcome", $0.key)], $0.value) })
         advance(Family.belowCoverage, to: [([], totals.belowCoverageEvaluations)])
         advance(Family.retrainSuppressed, to: [([], totals.retrainTriggersInCooldown)])

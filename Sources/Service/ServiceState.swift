@@ -56,6 +56,9 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
         /// Labels that joined a binary classifier's prediction but are not 0 or 1: left out
         /// of performance (a label names no model, so it cannot be rejected when decoded).
         package var mismatchedLabels = 0
+        /// Values of features their version's reference does not have: not monitored for drift
+        /// (`replay` of the same events names them in its run summary).
+        package var featureValuesNotInReference = 0
         /// What the label join did with predictions and labels, by outcome (see
         /// ``ServiceStatus/joinCounts(_:)``): labels that found no prediction show here.
         package var labelJoin: [String: Int] = [:]
@@ -423,6 +426,7 @@ extension ServiceStatus.Counters {
         capped = ServiceStatus.cappedCounts(engine, join: join)
         late = ["predictions": engine.lateEvents, "labels": engine.lateLabels]
         mismatchedLabels = engine.mismatchedLabels
+        featureValuesNotInReference = engine.unreferencedFeatureValues
         labelJoin = ServiceStatus.joinCounts(join)
         belowCoverageEvaluations = engine.belowCoveragePerformanceEvaluations
         retrainTriggersInCooldown = engine.retrainTriggersInCooldown
@@ -440,6 +444,7 @@ extension ServiceStatus.Counters {
         capped.merge(other.capped, uniquingKeysWith: +)
         late.merge(other.late, uniquingKeysWith: +)
         mismatchedLabels += other.mismatchedLabels
+        featureValuesNotInReference += other.featureValuesNotInReference
         labelJoin.merge(other.labelJoin, uniquingKeysWith: +)
         belowCoverageEvaluations += other.belowCoverageEvaluations
         retrainTriggersInCooldown += other.retrainTriggersInCooldown

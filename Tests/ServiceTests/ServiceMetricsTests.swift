@@ -27,6 +27,7 @@ import Testing
         (totals.capped, totals.late, totals.ruleEvaluations, totals.mismatchedLabels) = (["models": 1], ["predictions": 2], ["psi_high": ["judged": 3]], 4)
         totals.labelJoin = ["joined": 9, "unmatched_labels": 6]
         (totals.belowCoverageEvaluations, totals.retrainTriggersInCooldown) = (5, 2)
+        totals.featureValuesNotInReference = 8
         return totals
     }
 
@@ -66,6 +67,7 @@ import Testing
         #endif
         #expect(text.contains("driftwatch_feature_drift_psi{model=\"m\",version=\"v1\",feature=\"f_income\"} 0.3\n"))
         #expect(text.contains("driftwatch_labels_mismatched_total 4\n"))
+        #expect(text.contains("driftwatch_feature_values_not_in_reference_total 8\n"))
         #expect(families["driftwatch_shard_cpu_seconds_total"]?.type == "counter")
         #expect(text.contains("driftwatch_shard_cpu_seconds_total 1.5\n"))
         #expect(families["driftwatch_label_join_total"]?.type == "counter")

@@ -82,16 +82,27 @@ extension DriftPane {
     /// Adds one prediction (for callers off the hot path, without a slot cache).
     package mutating func record(_ event: PredictionEvent, layout: FeatureLayout, groups: [FairnessGroupKey] = []) {
         var slots = SlotCache()
-        record(event, layout: layout, groups: groups, slots: &slots)
+        var unreferenced = UnreferencedFeatures()
+        record(event, layout: layout, groups: groups, slots: &slots, unreferenced: &unreferenced)
     }
 
     /// Adds one prediction. `groups` holds the event's group for each fairness
-    /// attribute set, in the order of `selection`.
-    mutating func record(_ event: PredictionEvent, layout: FeatureLayout, groups: [FairnessGroupKey] = [], slots: inout SlotCache) {
+    /// attribute set, in the order of `selection`. Features the layout does not have are
+    /// counted (and named when `slots` looks them up) in `unreferenced`.
+    mutating func record(_ event: PredictionEvent, layout: FeatureLayout, groups: [FairnessGroupKey] = [], slots: inout SlotCache,
+                         unreferenced: inout UnreferencedFeatures) {
         events += 1
         var seen = SeenFeatures(count: layout.featureCount)
         for (position, feature) in event.features.enumerated() {
-            guard let slot = slots.value(of: feature.name, at: position, lookup: layout.slot(of:)) else { continue }
+            let found = slots.value(of: feature.name, at: position) { name in
+                let slot = layout.slot(of: name)
+                if slot == nil { unreferenced.note(name) }
+                return slot
+            }
+            guard let slot = found else {
+                unreferenced.countValue()
+                continue
+            }
             let flat = layout.flatIndex(slot)
             guard seen.insert(flat) else { continue }
             switch (slot, feature.value) {

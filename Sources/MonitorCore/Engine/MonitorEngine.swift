@@ -28,6 +28,9 @@ package final class MonitorEngine {
         /// Events left out of stream references (or dropped while waiting for one) because
         /// `Caps.referenceEvents`, `Caps.referenceEventsInTotal` or `Caps.referenceBytesInTotal` was reached.
         package var cappedReferenceEvents = 0
+        /// Values of features that their version's reference does not have: not monitored
+        /// (see ``unreferencedFeatures``).
+        package var unreferencedFeatureValues = 0
         /// Predictions whose pane had closed (event time beyond the allowed lateness).
         package var lateEvents = 0
         /// Labels that joined after their prediction's performance window was evaluated.
@@ -133,10 +136,21 @@ package final class MonitorEngine {
             counters.cappedClasses += monitor.classesOverCap
             counters.cappedProbabilityClasses += monitor.probabilityClassesOverCap
             counters.cappedReferenceEvents += monitor.referenceEventsDroppedSoFar
+            counters.unreferencedFeatureValues += monitor.unreferencedFeatures.values
             counters.belowCoveragePerformanceEvaluations += monitor.belowCoveragePerformanceEvaluations
         }
         for activity in evaluator.ruleActivity { counters.ruleEvaluations[activity.rule] = activity.countsByResult }
         return counters
+    }
+
+    /// Each version whose predictions name features its reference does not have: those
+    /// names (its first ``UnreferencedFeatures/maximumNames``) and their values, in version
+    /// order. O(versions).
+    package var unreferencedFeatures: [(model: String, version: String, names: [String], values: Int)] {
+        versionTable.compactMap { monitor in
+            let unreferenced = monitor.unreferencedFeatures
+            return unreferenced.values > 0 ? (monitor.model, monitor.version, unreferenced.names, unreferenced.values) : nil
+        }
     }
 
     package var rulesDigest: String { evaluator.ruleSet.rulesDigest }
@@ -518,16 +532,17 @@ extension MonitorEngine {
     /// payloads, multiclass summaries of performance panes and references), regression
     /// models' residual histograms and rule evaluations skipped for a missing segment
     /// attribute (formats 4 to 6 have none); format 8 multiclass CBPE: the drift panes'
-    /// calibrated class probabilities and the reference's labelled ones with its calibration state.
+    /// calibrated class probabilities and the reference's labelled ones with its calibration state;
+    /// format 9 each version's features not in its reference (``UnreferencedFeatures``; none before).
     /// Format 4 is still read (no predicted scores: versions estimating
     /// performance start them empty; its versions count as receiving since the partition's
     /// event time, its resolved alerts as cleared); an older checkpoint is refused with a
     /// clear error (its layout cannot be completed).
-    package static let checkpointFormatVersion: UInt32 = 8
+    package static let checkpointFormatVersion: UInt32 = 9
     /// The oldest format ``init(restoring:joinPages:configuration:rules:decoder:)`` reads.
     static let oldestReadableCheckpointFormat: UInt32 = 4
 
-    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 8),
+    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 9),
     /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
     /// future outputs are exactly this one's: every version (reference, stream-reference
     /// collection, drift and performance panes, change detectors), the label join, the

@@ -29,6 +29,14 @@ extension MonitorEngine {
             lines.append("labels not of their prediction's model type (not 0 or 1 for a binary classifier, not a number for a regression model, "
                 + "not a class for a multiclass one; left out of performance): \(counters.mismatchedLabels)")
         }
+        let unreferenced = unreferencedFeatures
+        if !unreferenced.isEmpty {
+            lines.append("features not in their version's reference (not monitored for drift; a new version or a reference that has them "
+                + "monitors them): " + unreferenced.map { version in
+                    "\(version.model)/\(version.version): \(version.names.joined(separator: ", "))"
+                        + "\(version.names.count == UnreferencedFeatures.maximumNames ? ", …" : "") (\(version.values) values)"
+                }.joined(separator: "; "))
+        }
         if counters.cappedClasses > 0 {
             lines.append("labelled multiclass predictions naming a class beyond the first \(MulticlassOutcomeSummary.defaultMaximumClasses) "
                 + "of their version (left out of performance): \(counters.cappedClasses)")

@@ -51,6 +51,8 @@ final class VersionMonitor {
     private var eventsSinceEvaluation = 0
     private var lateSinceEvaluation = 0
     private(set) var lateEvents = 0
+    /// Features its predictions name that its reference does not have (not monitored).
+    private(set) var unreferencedFeatures = UnreferencedFeatures()
     /// Events left out of the stream reference, or dropped while waiting for it, because
     /// `Caps.referenceEvents`, `Caps.referenceEventsInTotal` or `Caps.referenceBytesInTotal` was reached.
     private(set) var referenceEventsDropped = 0
@@ -388,7 +390,7 @@ final class VersionMonitor {
         var classCalibration: NamedClassCalibration?
         if estimatesMulticlassPerformance, case .multiclass = event.output { classCalibration = referencePerformance.classCalibration(rules.labelReadiness) }
         let closed = monitoring.drift.add(timestamp: event.timestamp) { pane in
-            pane.record(event, layout: layout, groups: groups, slots: &slotCache)
+            pane.record(event, layout: layout, groups: groups, slots: &slotCache, unreferenced: &unreferencedFeatures)
             if estimatesMulticlassPerformance, case let .multiclass(predicted, probabilities) = event.output {
                 pane.classProbabilities?.record(predicted: predicted, probabilities: probabilities, calibration: classCalibration)
             }
@@ -819,6 +821,7 @@ extension VersionMonitor {
             writer.writeCounter(count)
         }
         writer.write(strings: knownClasses.sorted())
+        unreferencedFeatures.encode(to: &writer)
         guard case let .monitoring(monitoring) = phase else {
             writer.writeOptional(nil as ActiveReference?) { $1.encode(to: &$0) }
             return
@@ -889,6 +892,7 @@ extension VersionMonitor {
                 throw SerializationError.invalidValue("\(knownClasses.count) classes, more than the cap")
             }
         }
+        if format >= 9 { unreferencedFeatures = try UnreferencedFeatures(from: &reader) }
         if let active = try reader.readOptional({ try ActiveReference.decode(from: &$0) }) {
             guard period == nil else { throw SerializationError.invalidValue("a reference both built and being collected") }
             let monitoring = activate(active, closingPanesBefore: nil)

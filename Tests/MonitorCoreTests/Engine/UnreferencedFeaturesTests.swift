@@ -1,0 +1,105 @@
+import DriftCore
+@testable import MonitorCore
+import Testing
+
+/// Features a version's predictions name that its reference does not have are counted and
+/// named, not skipped in silence; the count survives a checkpoint.
+@Suite struct UnreferencedFeaturesTests {
+    /// 3 s windows of 1 s panes: the first 3 s (30 events) are the stream reference, with
+    /// features `a` and `b`. From then on `c` comes with every event (listed last, then
+    /// first: the slot cache misses where the order changes) and `d` with every 4th.
+    static func events() -> [PredictionEvent] {
+        (0..<120).map { index in
+            var features = [Feature("a", .number(Double(index % 7))), Feature("b", .string(index % 2 == 0 ? "x" : "y"))]
+            if index >= 30 {
+                let c = Feature("c", .number(Double(index)))
+                if index < 70 { features.append(c) } else { features.insert(c, at: 0) }
+                if index % 4 == 0 { features.append(Feature("d", .bool(true))) }
+            }
+            return PredictionEvent(model: "m", version: "v1", id: "p\(index)", timestamp: Int64(index) * 100, features: features,
+                                   score: 0.5, predictedLabel: 1)
+        }
+    }
+
+    static func configuration() throws -> MonitorConfiguration {
+        var configuration = MonitorConfiguration()
+        configuration.window = try WindowSpec.eventTime(window: 3000, slide: 1000, allowedLateness: 500, minimumEvents: 0)
+        return configuration
+    }
+
+    static let rules = ScenarioTests.defaultRules
+
+    /// Values of `c` and `d` among the monitored events (after the reference period).
+    static let expectedValues = (30..<120).count + (30..<120).filter { $0 % 4 == 0 }.count
+
+    @Test func countedAndNamedPerVersion() throws {
+        let engine = MonitorEngine(configuration: try Self.configuration(), rules: Self.rules)
+        for event in Self.events() { engine.process(.prediction(event)) }
+        let unreferenced = engine.unreferencedFeatures
+        #expect(unreferenced.count == 1)
+        #expect(unreferenced.first?.model == "m" && unreferenced.first?.version == "v1")
+        #expect(unreferenced.first?.names == ["c", "d"])
+        #expect(unreferenced.first?.values == Self.expectedValues)
+        #expect(engine.counters.unreferencedFeatureValues == Self.expectedValues)
+        #expect(engine.summaryLines().contains { $0.hasPrefix("features not in their version's reference") && $0.contains("m/v1: c, d (\(Self.expectedValues) values)") })
+    }
+
+    /// A stream whose features all are in the reference says nothing.
+    @Test func nothingToSayWhenEveryFeatureIsInTheReference() throws {
+        let engine = MonitorEngine(configuration: try Self.configuration(), rules: Self.rules)
+        for event in Self.events() where event.features.count == 2 || Int(event.id.dropFirst())! < 30 { engine.process(.prediction(event)) }
+        #expect(engine.unreferencedFeatures.isEmpty && engine.counters.unreferencedFeatureValues == 0)
+        #expect(!engine.summaryLines().contains { $0.hasPrefix("features not in their version's reference") })
+    }
+
+    /// A profile given up front that lacks a feature: its values are counted from the first event.
+    @Test func aProfileWithoutAFeature() throws {
+        var configuration = try Self.configuration()
+        var profiler = try DatasetProfiler()
+        for event in Self.events()[..<30] {
+            var event = event
+            event.features.removeAll { $0.name == "b" }
+            profiler.add(event)
+        }
+        configuration.references.set(profiler.finish(), identifier: "no-b.json", model: "m")
+        let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
+        for event in Self.events() { engine.process(.prediction(event)) }
+        #expect(engine.unreferencedFeatures.first?.names == ["b", "c", "d"])
+        #expect(engine.unreferencedFeatures.first?.values == 120 + Self.expectedValues)
+    }
+
+    @Test func theCountContinuesAfterARestore() throws {
+        let configuration = try Self.configuration()
+        let events = Self.events()
+        let original = MonitorEngine(configuration: configuration, rules: Self.rules)
+        for event in events[..<80] { original.process(.prediction(event)) }
+        let restored = try MonitorEngine(restoring: original.checkpoint(), configuration: configuration, rules: Self.rules)
+        #expect(restored.unreferencedFeatures.first?.values == original.unreferencedFeatures.first?.values)
+        for event in events[80...] { restored.process(.prediction(event)) }
+        #expect(restored.unreferencedFeatures.first?.names == ["c", "d"])
+        #expect(restored.counters.unreferencedFeatureValues == Self.expectedValues)
+    }
+
+    @Test func namesAreCappedValuesAreNot() throws {
+        var unreferenced = UnreferencedFeatures()
+        for index in 0..<(UnreferencedFeatures.maximumNames + 8) {
+            unreferenced.note("f\(index)")
+            unreferenced.note("f\(index)")
+            unreferenced.countValue()
+        }
+        #expect(unreferenced.names == (0..<UnreferencedFeatures.maximumNames).map { "f\($0)" })
+        #expect(unreferenced.values == UnreferencedFeatures.maximumNames + 8)
+        var writer = BinaryWriter()
+        unreferenced.encode(to: &writer)
+        var reader = BinaryReader(writer.bytes)
+        #expect(try UnreferencedFeatures(from: &reader) == unreferenced)
+        // More names than the cap, or a name twice, is not a state it could have written.
+        for names in [(0...UnreferencedFeatures.maximumNames).map { "f\($0)" }, ["x", "x"]] {
+            var writer = BinaryWriter()
+            writer.writeCounter(3)
+            writer.write(strings: names)
+            var reader = BinaryReader(writer.bytes)
+            #expect(throws: SerializationError.self) { try UnreferencedFeatures(from: &reader) }
+        }
+    }
+}
