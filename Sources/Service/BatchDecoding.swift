@@ -57,8 +57,9 @@ final class BatchDecoding: @unchecked Sendable {
         withResult(at: index) { $0 }
     }
 
-    /// `body` of the decoded message at `index`, read in place (``result(at:)`` without a
-    /// copy of the event: the engine and the alignment read it once each per message).
+    /// `body` of the decoded message at `index` (what the engine and the alignment read,
+    /// once each per message). The optimizer still copies the event for `body` (a profile
+    /// shows its retains): only the whole-message copies were saved, not this one.
     func withResult<Value>(at index: Int, _ body: (Result<MonitorEvent, EventRejection>) -> Value) -> Value {
         if !written[index].load(ordering: .acquiring) { decodeUntilWritten(index) }
         return body(results[index])
@@ -128,9 +129,7 @@ struct FetchedMessage: AlignableRecord {
     var offset: Int64 { decoding.batch[index].offset }
     /// The Kafka timestamp.
     var timestamp: Int64? { decoding.batch[index].timestamp }
-    var decoded: Result<MonitorEvent, EventRejection> { decoding.result(at: index) }
-
-    /// `body` of the decoded message, read in place.
+    /// `body` of the decoded message (see ``BatchDecoding/withResult(at:_:)``).
     func withDecoded<Value>(_ body: (Result<MonitorEvent, EventRejection>) -> Value) -> Value {
         decoding.withResult(at: index, body)
     }
