@@ -54,6 +54,12 @@ final class ServiceThread: @unchecked Sendable {
 }
 
 extension Duration {
+    /// The duration in seconds, as a `Double` (for rates, gauges and JSON).
+    package var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
     /// Milliseconds for librdkafka's `int timeout_ms` parameters, clamped to `Int32`.
     var milliseconds: Int32 {
         let (seconds, attoseconds) = components

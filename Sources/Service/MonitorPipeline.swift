@@ -513,6 +513,9 @@ struct ShardEngines {
     private var evaluationsReported: [Int32: Int] = [:]
     /// The number of models each shard's engine had when the service state was last told.
     private var modelsReported: [Int32: Int] = [:]
+    /// The values of features not in their reference each shard's engine had counted when
+    /// the service state was last told.
+    private var unreferencedReported: [Int32: Int] = [:]
     /// The next input offset of each partition of a shard that its engine has processed.
     private var positions: [Int32: [TopicPartition: Int64]] = [:]
     /// Shards that processed messages (or were reset) since their last checkpoint.
@@ -595,6 +598,7 @@ struct ShardEngines {
         let counters = engine.counters
         state.updateEngineCounters(shard: shard, counters, join: engine.joinCounters)
         reportModels(of: engine, shard: shard)
+        reportUnreferencedFeatures(of: engine, values: counters.unreferencedFeatureValues, shard: shard)
         let evaluated = counters.evaluations - (evaluationsReported[shard] ?? 0)
         evaluationsReported[shard] = counters.evaluations
         var outputs = engine.drainOutputs()
@@ -654,6 +658,7 @@ struct ShardEngines {
         evaluationsReported[shard] = engine.counters.evaluations
         state.engineRestored(shard: shard, engine.counters, join: engine.joinCounters)
         reportModels(of: engine, shard: shard)
+        reportUnreferencedFeatures(of: engine, values: engine.counters.unreferencedFeatureValues, shard: shard)
         positions[shard] = Dictionary(inputOffsets.map { ($0.topicPartition, $0.offset) }) { _, last in last }
         suppressions[shard] = suppression.keys.isEmpty ? nil : suppression
     }
@@ -689,9 +694,20 @@ struct ShardEngines {
         state.modelsMonitored(engine.models, shard: shard)
     }
 
+    /// Tells the service state which features of the shard's versions are not in their
+    /// references, when their count of values (`values`, from the engine's counters) changed.
+    private mutating func reportUnreferencedFeatures(of engine: MonitorEngine, values: Int, shard: Int32) {
+        guard (unreferencedReported[shard] ?? 0) != values else { return }
+        unreferencedReported[shard] = values
+        state.featuresNotInReference(engine.unreferencedFeatures.map {
+            ServiceStatus.FeaturesNotInReference(model: $0.model, version: $0.version, features: $0.names, values: $0.values)
+        }, shard: shard)
+    }
+
     private mutating func drop(_ shard: Int32) {
         engines.removeValue(forKey: shard)
         modelsReported.removeValue(forKey: shard)
+        unreferencedReported.removeValue(forKey: shard)
         evaluationsReported.removeValue(forKey: shard)
         positions.removeValue(forKey: shard)
         suppressions.removeValue(forKey: shard)

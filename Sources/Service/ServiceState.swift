@@ -103,6 +103,19 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
     /// numbers: their predictions are spread over partitions, so each shard monitors its
     /// share of the model's traffic apart (see README, "Deploying").
     package var modelsOnSeveralPartitions: [String: [Int32]] = [:]
+    /// Versions whose predictions name features their reference does not have, by model and
+    /// version: those features are not monitored for drift (their values are counted in
+    /// `counters.featureValuesNotInReference`; see README, "How the monitor works").
+    package var featuresNotInReference: [FeaturesNotInReference] = []
+
+    package struct FeaturesNotInReference: Codable, Sendable, Equatable {
+        package var model: String
+        package var version: String
+        /// The features' names, in the order first seen (at most
+        /// ``UnreferencedFeatures/maximumNames``; the values of further names are counted).
+        package var features: [String]
+        package var values: Int
+    }
 
     package struct Alignment: Codable, Sendable, Equatable {
         /// `--max-task-idle` in milliseconds.
@@ -211,6 +224,27 @@ package final class ServiceState: Sendable {
         var newlySpread: [String] = []
         /// Models ever found on several shards (each reported once).
         var spreadReported: Set<String> = []
+        /// Each current shard's versions with features not in their reference.
+        var shardUnreferenced: [Int32: [ServiceStatus.FeaturesNotInReference]] = [:]
+
+        /// ``shardUnreferenced`` summed by model and version over the shards (a version
+        /// spread over shards: its names in shard order, up to the cap), in model and version order.
+        var featuresNotInReference: [ServiceStatus.FeaturesNotInReference] {
+            var merged: [String: [String: ServiceStatus.FeaturesNotInReference]] = [:]
+            for (_, versions) in shardUnreferenced.sorted(by: { $0.key < $1.key }) {
+                for version in versions {
+                    var entry = merged[version.model]?[version.version]
+                        ?? ServiceStatus.FeaturesNotInReference(model: version.model, version: version.version, features: [], values: 0)
+                    entry.values += version.values
+                    for name in version.features where entry.features.count < UnreferencedFeatures.maximumNames
+                        && !entry.features.contains(name) {
+                        entry.features.append(name)
+                    }
+                    merged[version.model, default: [:]][version.version] = entry
+                }
+            }
+            return merged.sorted { $0.key < $1.key }.flatMap { $0.value.sorted { $0.key < $1.key }.map(\.value) }
+        }
 
         /// Models on more than one shard, with the shards' numbers in order.
         var modelsOnSeveralShards: [String: [Int32]] {
@@ -238,6 +272,7 @@ package final class ServiceState: Sendable {
             status.outputLatency = LatencySummary(storage.latencies)  // a sort of at most `latencySamples`
             status.checkpointAgeSeconds = storage.checkpointAge
             status.modelsOnSeveralPartitions = storage.modelsOnSeveralShards
+            status.featuresNotInReference = storage.featuresNotInReference
             return status
         }
     }
@@ -347,6 +382,7 @@ package final class ServiceState: Sendable {
     func dropEngine(shard: Int32) {
         storage.withLock {
             $0.shardModels.removeValue(forKey: shard)
+            $0.shardUnreferenced.removeValue(forKey: shard)
             if let counters = $0.engineCounters.removeValue(forKey: shard) {
                 $0.droppedCounters[shard, default: .init()].addEngineCounters(counters)
             }
@@ -370,6 +406,11 @@ package final class ServiceState: Sendable {
                 storage.newlySpread.append(model)
             }
         }
+    }
+
+    /// The shard's versions with features not in their reference, now.
+    func featuresNotInReference(_ versions: [ServiceStatus.FeaturesNotInReference], shard: Int32) {
+        storage.withLock { $0.shardUnreferenced[shard] = versions.isEmpty ? nil : versions }
     }
 
     /// Models found on several shards since the last call, each once in the service's
@@ -408,8 +449,7 @@ extension ServiceState.Storage {
     var checkpointAge: Double? {
         guard checkpointsEnabled else { return nil }
         guard let since = uncheckpointedSince else { return 0 }
-        let (seconds, attoseconds) = (ContinuousClock.now - since).components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        return (ContinuousClock.now - since).seconds
     }
 }
 

@@ -293,9 +293,9 @@ struct DemoRun {
             _ = try? await running.value
             throw error
         }
-        report.seconds = Self.seconds(ContinuousClock.now - start)
+        report.seconds = (ContinuousClock.now - start).seconds
         firstProcessed.cancel()
-        report.joinSeconds = Self.seconds(await firstProcessed.value - start)
+        report.joinSeconds = (await firstProcessed.value - start).seconds
         progress?.cancel()
         report.status = state.status
         report.consumed = report.status.counters.consumed
@@ -308,10 +308,6 @@ struct DemoRun {
         return report
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     private static func showProgress(state: ServiceState) async {
         var previous = 0
         var previousTime = ContinuousClock.now
@@ -319,7 +315,7 @@ struct DemoRun {
             try? await Task.sleep(for: .seconds(1))
             let status = state.status
             let now = ContinuousClock.now
-            let elapsed = seconds(now - previousTime)
+            let elapsed = (now - previousTime).seconds
             let rate = elapsed > 0 ? Double(status.counters.consumed - previous) / elapsed : 0
             let lag = status.lag.values.reduce(0, +)
             KafkaCLI.status("… \(status.counters.consumed) messages, \(Int(rate)) msg/s, lag \(lag), "

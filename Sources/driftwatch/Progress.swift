@@ -117,7 +117,3 @@ final class ProgressMeter {
         return Int(total.rounded())
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

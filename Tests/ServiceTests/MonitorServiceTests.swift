@@ -220,18 +220,31 @@ import Testing
     }
 
     /// Two partitions, a model on each (its labels with it): each partition's engine
-    /// publishes what an engine over that partition's messages alone emits.
+    /// publishes what an engine over that partition's messages alone emits. The second
+    /// model's last quarter of predictions name a feature its stream reference does not
+    /// have: `/v1/status` names it with its values, as the engine counted them.
     @Test func eachPartitionHasItsOwnEngine() async throws {
         let broker = try EmbeddedBroker(brokers: 1, logger: Support.quietLogger)
         defer { broker.stop() }
         let topics = Topics()
         try broker.createTopic(topics.input, partitions: 2)
         for topic in topics.all.dropFirst() { try broker.createTopic(topic, partitions: 1) }
-        let messages = try Support.messages(events: 16_000, scenario: "income_shift@0.4", models: 2)
-        let expectedByPartition = (0..<2).map { partition in
-            Support.engineOutputs(messages.lazy.filter { $0.partition == Int32(partition) }).outputs.filter { $0.kind == .alert }.map(\.json)
+        var messages = try Support.messages(events: 16_000, scenario: "income_shift@0.4", models: 2)
+        let secondModelsPredictions = messages.indices.filter {
+            messages[$0].partition == 1 && String(decoding: messages[$0].value, as: UTF8.self).hasPrefix(#"{"event":"prediction""#)
         }
-        #expect(expectedByPartition.allSatisfy { !$0.isEmpty }, "both models must alert, or the test proves nothing")
+        for index in secondModelsPredictions.dropFirst(secondModelsPredictions.count * 3 / 4) {
+            let text = String(decoding: messages[index].value, as: UTF8.self)
+            messages[index].value = Array(text.replacingOccurrences(of: #""features":{"#, with: #""features":{"f_new_score":0.5,"#).utf8)
+        }
+        let expectedByPartition = (0..<2).map { partition in
+            Support.engineRun(messages.lazy.filter { $0.partition == Int32(partition) }, configuration: Support.monitorConfiguration())
+        }.map { run in (alerts: run.outputs.filter { $0.kind == .alert }.map(\.json), unreferenced: run.engine.unreferencedFeatures) }
+        let unreferenced = try #require(expectedByPartition[1].unreferenced.first)
+        #expect(expectedByPartition[0].unreferenced.isEmpty && expectedByPartition[1].unreferenced.count == 1)
+        #expect(unreferenced.names == ["f_new_score"] && unreferenced.values == secondModelsPredictions.count - secondModelsPredictions.count * 3 / 4,
+                "\(unreferenced)")
+        #expect(expectedByPartition.allSatisfy { !$0.alerts.isEmpty }, "both models must alert, or the test proves nothing")
 
         let service = try MonitorService(settings: Self.settings(broker, topics, group: "shards-\(topics.suffix)"),
                                          rules: Support.defaultRules, handleSignals: false, logger: Support.quietLogger)
@@ -242,16 +255,20 @@ import Testing
         try await StreamFeeder(topic: topics.input, partition: nil, maximumAhead: 4000)
             .feed(messages, producer: producer, consumed: { state.consumed }, message: { $0 })
         #expect(await Support.eventually(.seconds(60)) { state.consumed == messages.count })
-        let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers,
-                                            count: expectedByPartition.map(\.count).reduce(0, +))
+        let alertCount = expectedByPartition.map(\.alerts.count).reduce(0, +)
+        let alerts = try await Support.read(topics.alerts, bootstrap: broker.bootstrapServers, count: alertCount)
         let published = alerts.map { String(decoding: $0.value, as: UTF8.self) }
         for (partition, expected) in expectedByPartition.enumerated() {
             let model = partition == 0 ? "credit-risk" : "credit-risk-2"
-            #expect(published.filter { $0.contains("\"model\":\"\(model)\"") } == expected, "partition \(partition)")
+            #expect(published.filter { $0.contains("\"model\":\"\(model)\"") } == expected.alerts, "partition \(partition)")
         }
-        #expect(published.count == expectedByPartition.map(\.count).reduce(0, +))
-        // The status counts every shard's events.
-        let counters = state.status.counters
+        #expect(published.count == alertCount)
+        // The status counts every shard's events, and names the feature not in its reference.
+        let status = state.status
+        #expect(status.featuresNotInReference == [ServiceStatus.FeaturesNotInReference(
+            model: unreferenced.model, version: unreferenced.version, features: ["f_new_score"], values: unreferenced.values)])
+        #expect(status.counters.featureValuesNotInReference == unreferenced.values)
+        let counters = status.counters
         let predictions = messages.filter { String(decoding: $0.value, as: UTF8.self).contains(#""event":"prediction""#) }.count
         #expect(counters.predictions == predictions && counters.labels == messages.count - predictions,
                 "\(counters.predictions) predictions, \(counters.labels) labels of \(predictions), \(messages.count - predictions)")

@@ -44,6 +44,30 @@ import Testing
         #expect(state.takeNewlySpreadModels().isEmpty, "a model is warned about once in the service's life")
     }
 
+    /// Features not in their version's reference, as `/v1/status` lists them: by model and
+    /// version in order, a version on several shards with its values summed and its names
+    /// joined in shard order up to the cap; a shard given up or reporting none takes its own away.
+    @Test func featuresNotInReferenceAreMergedOverShards() {
+        typealias Entry = ServiceStatus.FeaturesNotInReference
+        let state = ServiceState()
+        #expect(state.status.featuresNotInReference.isEmpty)
+        state.featuresNotInReference([Entry(model: "fraud", version: "v2", features: ["b", "a"], values: 5),
+                                      Entry(model: "churn", version: "v1", features: ["x"], values: 1)], shard: 2)
+        let many = (0..<40).map { "n\($0)" }
+        state.featuresNotInReference([Entry(model: "fraud", version: "v2", features: ["a", "c"] + many, values: 7),
+                                      Entry(model: "fraud", version: "v1", features: ["z"], values: 3)], shard: 0)
+        let merged = state.status.featuresNotInReference
+        #expect(merged.map { "\($0.model)/\($0.version)" } == ["churn/v1", "fraud/v1", "fraud/v2"])
+        #expect(merged[2].values == 12)
+        #expect(merged[2].features == Array((["a", "c"] + many + ["b"]).prefix(UnreferencedFeatures.maximumNames)),
+                "shard 0's names first, then shard 2's new ones, up to the cap")
+        state.dropEngine(shard: 0)
+        #expect(state.status.featuresNotInReference == [Entry(model: "churn", version: "v1", features: ["x"], values: 1),
+                                                        Entry(model: "fraud", version: "v2", features: ["b", "a"], values: 5)])
+        state.featuresNotInReference([], shard: 2)
+        #expect(state.status.featuresNotInReference.isEmpty)
+    }
+
     @Test func latencySummaryUsesNearestRankOverTheMostRecentSamples() {
         let state = ServiceState()
         #expect(state.status.outputLatency == nil)

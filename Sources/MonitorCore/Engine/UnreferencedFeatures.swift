@@ -5,13 +5,14 @@ import DriftCore
 /// profile it is compared with. Nothing can be said of their drift (there is no reference
 /// distribution), so their values are counted and their names kept rather than skipped in
 /// silence: `replay`'s run summary lists them, `serve` counts them
-/// (`driftwatch_feature_values_not_in_reference_total`, `counters.featureValuesNotInReference`).
+/// (`driftwatch_feature_values_not_in_reference_total`, `counters.featureValuesNotInReference`)
+/// and names them by version on `/v1/status` (`featuresNotInReference`).
 ///
 /// Memory: at most ``maximumNames`` names (the first ones seen; further names' values are
 /// still counted). Cost: O(1) per value; a name is noted only when the version's slot
 /// cache misses (``FeaturePositionCache``), O(``maximumNames``) then.
-struct UnreferencedFeatures: Equatable, Sendable {
-    static let maximumNames = 32
+package struct UnreferencedFeatures: Equatable, Sendable {
+    package static let maximumNames = 32
 
     /// Names, in the order first seen.
     private(set) var names: [String] = []

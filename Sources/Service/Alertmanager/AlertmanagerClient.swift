@@ -201,10 +201,3 @@ final class AlertmanagerClient: Service, Sendable {
         }
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
