@@ -11,11 +11,17 @@ struct FeatureNameFilter {
 
     private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
-    /// Adds `name`; returns whether it may have been added before (false: certainly not).
-    mutating func insert(_ name: String) -> Bool {
+    /// The hash the filter takes `name` by: decoders keep it with names they reuse
+    /// (``RecentStrings/nextName(_:)``), so a name repeated from message to message is hashed once.
+    static func hash(of name: String) -> UInt64 {
         // The bytes in place: iterating `name.utf8` branches on the string's representation per byte.
         var name = name
-        let hash = name.withUTF8 { FNV1a64.avalanchedHash(of: UnsafeRawBufferPointer($0)) }
+        return name.withUTF8 { FNV1a64.avalanchedHash(of: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Adds the name whose ``hash(of:)`` is `hash`; returns whether it may have been added
+    /// before (false: certainly not).
+    mutating func insert(hash: UInt64) -> Bool {
         let first = Int(truncatingIfNeeded: hash >> 56), second = Int(truncatingIfNeeded: hash >> 48) & 0xFF
         let seen = test(first) && test(second)
         set(first)

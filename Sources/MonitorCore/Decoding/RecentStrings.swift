@@ -25,6 +25,8 @@ struct RecentStrings {
     private var bytes: [UInt8] = []
     private var lengths: [Int] = []
     private var strings: [String] = []
+    /// Each entry's ``FeatureNameFilter/hash(of:)``, computed when first asked for (0: not yet).
+    private var hashes: [UInt64] = []
     /// Strings read so far from the current message: the position of the next one.
     private var cursor = 0
 
@@ -40,25 +42,41 @@ struct RecentStrings {
     /// The String of `key`, the current message's next string: the previous message's
     /// string at the same position when the bytes are the same.
     mutating func next(_ key: JSONKey) -> String {
+        entry(key).string
+    }
+
+    /// ``next(_:)`` for a feature name, with its ``FeatureNameFilter/hash(of:)``: kept with
+    /// the string, so a name reused from the previous message is not hashed again.
+    mutating func nextName(_ key: JSONKey) -> (name: String, hash: UInt64) {
+        let (name, position) = entry(key)
+        guard let position else { return (name, FeatureNameFilter.hash(of: name)) }
+        if hashes[position] == 0 { hashes[position] = FeatureNameFilter.hash(of: name) }
+        return (name, hashes[position])
+    }
+
+    /// The string of `key` and its position in the table (nil: not kept there).
+    private mutating func entry(_ key: JSONKey) -> (string: String, position: Int?) {
         let position = cursor
         cursor += 1
-        guard position < capacity, let raw = key.rawBytes, !raw.isEmpty, raw.count <= Self.maximumBytes else { return key.string }
+        guard position < capacity, let raw = key.rawBytes, !raw.isEmpty, raw.count <= Self.maximumBytes else { return (key.string, nil) }
         if position < strings.count, lengths[position] == raw.count,
            bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + position * Self.maximumBytes, raw.baseAddress!, raw.count) == 0 }) {
-            return strings[position]
+            return (strings[position], position)
         }
         let string = key.string
         if position >= strings.count {
-            guard position == strings.count else { return string }  // positions fill in order
+            guard position == strings.count else { return (string, nil) }  // positions fill in order
             bytes.append(contentsOf: repeatElement(0, count: Self.maximumBytes))
             lengths.append(0)
             strings.append("")
+            hashes.append(0)
         }
         bytes.withUnsafeMutableBufferPointer { buffer in
             _ = memcpy(buffer.baseAddress! + position * Self.maximumBytes, raw.baseAddress!, raw.count)
         }
         lengths[position] = raw.count
         strings[position] = string
-        return string
+        hashes[position] = 0
+        return (string, position)
     }
 }

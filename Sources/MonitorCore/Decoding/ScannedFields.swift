@@ -67,8 +67,8 @@ struct ScannedFields {
                 throw EventRejection.wrongType(field: schema.mapping.features, expected: "an object")
             }
             try reader.readObject { reader, key in
-                let name = recent.next(key)
-                try addFeature(name, try readFeatureValue(&reader, &recent, field: "\(schema.mapping.features).\(name)"))
+                let (name, hash) = recent.nextName(key)
+                try addFeature(name, hash: hash, try readFeatureValue(&reader, &recent, field: "\(schema.mapping.features).\(name)"))
             }
         case let .featurePath(index):
             features[index].value = try readFeatureValue(&reader, &recent, field: schema.mapping.featurePaths[index])
@@ -223,9 +223,11 @@ struct ScannedFields {
         }
     }
 
-    private mutating func addFeature(_ name: String, _ value: FeatureValue) throws {
+    /// Adds a feature, or sets the value of an earlier one of the same name; `hash` is the
+    /// name's ``FeatureNameFilter/hash(of:)``.
+    private mutating func addFeature(_ name: String, hash: UInt64, _ value: FeatureValue) throws {
         if features.count < FeatureNameFilter.scanLimit {
-            if featureNames.insert(name), let existing = features.firstIndex(where: { $0.name == name }) {
+            if featureNames.insert(hash: hash), let existing = features.firstIndex(where: { $0.name == name }) {
                 features[existing].value = value
                 return
             }
