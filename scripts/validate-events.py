@@ -6,7 +6,8 @@ usage: validate-events.py SCHEMA_DIR [--headers FILE]... FILE...
 Each FILE holds JSON lines (replay's --alerts-out, --metrics-out, --dead-letter-out); each
 line is checked against the schema its "type" names (alert, retrain, retrain-decision for
 retrain_decision, metric, notice for
-version_seen / rule_not_evaluated / rule_evaluated_again / model_type_inferred, dead-letter). Each --headers FILE
+version_seen / rule_not_evaluated / rule_evaluated_again / model_type_inferred /
+feature_not_in_reference, dead-letter). Each --headers FILE
 holds one JSON object per line: a dead-letter message's headers.
 
 Prints {"validated": {schema: lines}, "errors": [...]} and exits 1 when any line fails.
@@ -27,6 +28,7 @@ SCHEMA_BY_TYPE = {
     "rule_not_evaluated": "notice",
     "rule_evaluated_again": "notice",
     "model_type_inferred": "notice",
+    "feature_not_in_reference": "notice",
     "dead_letter": "dead-letter",
 }
 

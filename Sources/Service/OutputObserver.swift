@@ -27,7 +27,7 @@ struct OutputObserver: Sendable {
                                  value: metric.value)
         case let .notice(.versionSeen(seen)):
             state.versionSeen(model: seen.model, version: seen.version)
-        case .notice(.ruleBlindness), .notice(.modelTypeInferred):
+        case .notice(.ruleBlindness), .notice(.modelTypeInferred), .notice(.featureNotInReference):
             break
         }
     }

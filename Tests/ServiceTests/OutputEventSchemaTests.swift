@@ -43,7 +43,13 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("driftwatch-schema-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let messages = try Support.messages(events: 40_000, scenario: Self.scenario, malformedEvery: 7_000)
+        var messages = try Support.messages(events: 40_000, scenario: Self.scenario, malformedEvery: 7_000)
+        // From the middle on, predictions name a feature the version's reference (its first window) does not have.
+        for index in messages.indices.dropFirst(messages.count / 2) {
+            let text = String(decoding: messages[index].value, as: UTF8.self)
+            guard text.hasPrefix(#"{"event":"prediction""#) else { continue }
+            messages[index].value = Array(text.replacingOccurrences(of: #""features":{"#, with: #""features":{"f_promo":"spring","#).utf8)
+        }
         let input = directory.appendingPathComponent("events.jsonl")
         try Data(messages.flatMap { $0.value + [UInt8(ascii: "\n")] }).write(to: input)
         let alerts = directory.appendingPathComponent("alerts.jsonl").path
@@ -83,6 +89,8 @@ import Testing
         for schema in ["alert", "retrain", "metric", "notice", "dead-letter", "dead-letter-headers"] {
             #expect((validated[schema] ?? 0) > 0, "no \(schema) event was validated: \(validated)")
         }
+        let notices = try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n").filter { $0.contains(#""type":"feature_not_in_reference""#) }
+        #expect(notices.count == 1 && notices.allSatisfy { $0.contains(#""feature":"f_promo""#) }, "\(notices)")
     }
 
     @Test func everyMessageServePublishesIsACloudEventToTheCloudEventsSDK() async throws {
@@ -116,7 +124,8 @@ import Testing
         #expect(events.map { $0["id"] as? String ?? "" }.sorted() == expected.map(\.id).sorted())
         for event in events {
             let dataType = event["data_type"] as? String ?? ""
-            let kind = ["version_seen": "notice", "rule_not_evaluated": "notice", "rule_evaluated_again": "notice"][dataType] ?? dataType
+            let kind = ["version_seen": "notice", "rule_not_evaluated": "notice", "rule_evaluated_again": "notice",
+                        "feature_not_in_reference": "notice"][dataType] ?? dataType
             #expect(event["specversion"] as? String == "1.0")
             #expect(event["source"] as? String == "driftwatch/\(group)")
             #expect(event["type"] as? String == "io.driftwatch.\(kind).v2")

@@ -113,6 +113,12 @@ extension BinaryWriter {
             write(inferred.type.rawValue)
             write(inferred.firstTimestamp)
             write(strings: inferred.skippedRules)
+        case let .featureNotInReference(feature):
+            write(UInt8(4))
+            write(feature.model)
+            write(feature.version)
+            write(feature.feature)
+            write(feature.firstTimestamp)
         case let .ruleBlindness(blindness):
             switch blindness.change {
             case .evaluatedAgain: write(UInt8(1))
@@ -244,6 +250,9 @@ extension BinaryReader {
             return .modelTypeInferred(Notice.ModelTypeInferred(
                 model: try readString(), version: try readString(), type: try readRawValue(ModelType.self, "model type"),
                 firstTimestamp: try readInt64(), skippedRules: try readStrings()))
+        case 4:
+            return .featureNotInReference(Notice.FeatureNotInReference(
+                model: try readString(), version: try readString(), feature: try readString(), firstTimestamp: try readInt64()))
         case let tag: throw SerializationError.invalidValue("unknown notice tag \(tag)")
         }
         return .ruleBlindness(Notice.RuleBlindness(

@@ -96,7 +96,7 @@ extension DriftPane {
         for (position, feature) in event.features.enumerated() {
             let found = slots.value(of: feature.name, at: position) { name in
                 let slot = layout.slot(of: name)
-                if slot == nil { unreferenced.note(name) }
+                if slot == nil { unreferenced.note(name, at: event.timestamp) }
                 return slot
             }
             guard let slot = found else {

@@ -343,6 +343,11 @@ package final class MonitorEngine {
         // A redelivered prediction (same id) is counted by the join and kept out of every window.
         guard !join.isDuplicatePrediction(id: event.id), let monitor = monitor(for: event) else { return }
         let added = monitor.add(event)
+        // A feature its reference does not have is said once (its first 32; others are counted).
+        for feature in monitor.takeNewlyUnreferencedFeatures() {
+            outputs.append(MonitorOutput(.notice(.featureNotInReference(Notice.FeatureNotInReference(
+                model: monitor.model, version: monitor.version, feature: feature.name, firstTimestamp: feature.firstTimestamp)))))
+        }
         if let pending = added.pending { addToJoin(pending) }
         added.released.forEach(addToJoin)
         emit(added.evaluations, of: monitor)

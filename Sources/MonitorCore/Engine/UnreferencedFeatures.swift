@@ -18,11 +18,31 @@ package struct UnreferencedFeatures: Equatable, Sendable {
     private(set) var names: [String] = []
     /// Values of features not in the reference.
     private(set) var values = 0
+    /// Names added since the last ``takeNewlyNamed()``, with the event time of the
+    /// prediction that named them first: what the engine says once each
+    /// (`feature_not_in_reference`). Taken after every prediction, so empty whenever a
+    /// checkpoint is taken (not encoded).
+    private var newlyNamed: [NewName] = []
+
+    package struct NewName: Equatable, Sendable {
+        package var name: String
+        package var firstTimestamp: Int64
+    }
 
     init() {}
 
-    mutating func note(_ name: String) {
-        if names.count < Self.maximumNames, !names.contains(name) { names.append(name) }
+    /// Notes `name`, named by a prediction at `timestamp` (epoch milliseconds).
+    mutating func note(_ name: String, at timestamp: Int64) {
+        guard names.count < Self.maximumNames, !names.contains(name) else { return }
+        names.append(name)
+        newlyNamed.append(NewName(name: name, firstTimestamp: timestamp))
+    }
+
+    /// The names noted since the last call.
+    mutating func takeNewlyNamed() -> [NewName] {
+        guard !newlyNamed.isEmpty else { return [] }
+        defer { newlyNamed = [] }
+        return newlyNamed
     }
 
     mutating func countValue() { values += 1 }

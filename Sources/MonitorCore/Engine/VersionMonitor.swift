@@ -53,6 +53,9 @@ final class VersionMonitor {
     private(set) var lateEvents = 0
     /// Features its predictions name that its reference does not have (not monitored).
     private(set) var unreferencedFeatures = UnreferencedFeatures()
+
+    /// Features found not in the reference since the last call (see ``UnreferencedFeatures/takeNewlyNamed()``).
+    func takeNewlyUnreferencedFeatures() -> [UnreferencedFeatures.NewName] { unreferencedFeatures.takeNewlyNamed() }
     /// Events left out of the stream reference, or dropped while waiting for it, because
     /// `Caps.referenceEvents`, `Caps.referenceEventsInTotal` or `Caps.referenceBytesInTotal` was reached.
     private(set) var referenceEventsDropped = 0

@@ -158,6 +158,12 @@ extension Notice {
             writer.member("first_ts", inferred.firstTimestamp)
             writer.member("declare", inferred.declaration)
             writer.member("skipped_rules", strings: inferred.skippedRules)
+        case let .featureNotInReference(feature):
+            writer.member("type", "feature_not_in_reference")
+            writer.member("model", feature.model)
+            writer.member("version", feature.version)
+            writer.member("feature", feature.feature)
+            writer.member("first_ts", feature.firstTimestamp)
         case let .ruleBlindness(blindness):
             let reason: SkipReason? = if case let .notEvaluated(reason) = blindness.change { reason } else { nil }
             writer.member("type", reason == nil ? "rule_evaluated_again" : "rule_not_evaluated")

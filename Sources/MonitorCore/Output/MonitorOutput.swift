@@ -62,6 +62,7 @@ package struct MonitorOutput: Sendable, Equatable {
         case let .notice(.versionSeen(seen)): seen.firstTimestamp
         case let .notice(.ruleBlindness(blindness)): blindness.windowEnd
         case let .notice(.modelTypeInferred(inferred)): inferred.firstTimestamp
+        case let .notice(.featureNotInReference(feature)): feature.firstTimestamp
         }
     }
 
@@ -113,6 +114,9 @@ package enum Notice: Sendable, Equatable {
     /// A model not declared in `models` whose first prediction was not a binary classifier's:
     /// monitored as the type it showed (`model_type_inferred`).
     case modelTypeInferred(ModelTypeInferred)
+    /// A feature a version's predictions name that its reference does not have: not
+    /// monitored for drift (`feature_not_in_reference`; see ``UnreferencedFeatures``).
+    case featureNotInReference(FeatureNotInReference)
 
     /// The model the notice is about.
     package var model: String {
@@ -120,7 +124,16 @@ package enum Notice: Sendable, Equatable {
         case let .versionSeen(seen): seen.model
         case let .ruleBlindness(blindness): blindness.model
         case let .modelTypeInferred(inferred): inferred.model
+        case let .featureNotInReference(feature): feature.model
         }
+    }
+
+    package struct FeatureNotInReference: Sendable, Equatable {
+        package var model: String
+        package var version: String
+        package var feature: String
+        /// The event time of the first prediction that named it.
+        package var firstTimestamp: Int64
     }
 
     package struct ModelTypeInferred: Sendable, Equatable {

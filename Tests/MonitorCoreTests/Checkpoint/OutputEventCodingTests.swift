@@ -50,6 +50,7 @@ import Testing
             change: .evaluatedAgain, rule: "Psi", model: "m", version: "v1", subject: .feature("f_age"),
             skippedEvaluations: 0, skippedSince: 100, windowEnd: 300, minSamples: 50))),
         .notice(.modelTypeInferred(Notice.ModelTypeInferred(model: "triage", version: "v1", type: .multiclass, firstTimestamp: 7, skippedRules: ["ScoreDrift"]))),
+        .notice(.featureNotInReference(Notice.FeatureNotInReference(model: "m", version: "v2", feature: "f_new", firstTimestamp: 9))),
         .metric(MetricEvent(evaluation: .performance, model: "triage", version: "v1", windowStart: 1, windowEnd: 2, subject: .classLabel("urgent"),
                             metric: .perClass(.recall), value: 0.25, samples: 40)),
     ]

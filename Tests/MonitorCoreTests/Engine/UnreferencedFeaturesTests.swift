@@ -2,8 +2,9 @@ import DriftCore
 @testable import MonitorCore
 import Testing
 
-/// Features a version's predictions name that its reference does not have are counted and
-/// named, not skipped in silence; the count survives a checkpoint.
+/// Features a version's predictions name that its reference does not have are counted,
+/// named and said once each (`feature_not_in_reference`), not skipped in silence; the
+/// count survives a checkpoint.
 @Suite struct UnreferencedFeaturesTests {
     /// 3 s windows of 1 s panes: the first 3 s (30 events) are the stream reference, with
     /// features `a` and `b`. From then on `c` comes with every event (listed last, then
@@ -32,6 +33,15 @@ import Testing
     /// Values of `c` and `d` among the monitored events (after the reference period).
     static let expectedValues = (30..<120).count + (30..<120).filter { $0 % 4 == 0 }.count
 
+    /// The `feature_not_in_reference` notices among `outputs`: feature and time, in order.
+    static func notices(_ outputs: [MonitorOutput]) -> [String] {
+        outputs.compactMap { output in
+            guard case let .notice(.featureNotInReference(notice)) = output.event else { return nil }
+            #expect(notice.model == "m" && notice.version == "v1")
+            return "\(notice.feature)@\(notice.firstTimestamp)"
+        }
+    }
+
     @Test func countedAndNamedPerVersion() throws {
         let engine = MonitorEngine(configuration: try Self.configuration(), rules: Self.rules)
         for event in Self.events() { engine.process(.prediction(event)) }
@@ -42,6 +52,13 @@ import Testing
         #expect(unreferenced.first?.values == Self.expectedValues)
         #expect(engine.counters.unreferencedFeatureValues == Self.expectedValues)
         #expect(engine.summaryLines().contains { $0.hasPrefix("features not in their version's reference") && $0.contains("m/v1: c, d (\(Self.expectedValues) values)") })
+        // Said once each, with the time of the first prediction naming it (`d` comes with
+        // event 32; both are recorded, and said, when the reference is built at 3.5 s).
+        let outputs = engine.drainOutputs()
+        #expect(Self.notices(outputs) == ["c@3000", "d@3200"])
+        let notice = try #require(outputs.first { if case .notice(.featureNotInReference) = $0.event { true } else { false } })
+        #expect(notice.json == #"{"type":"feature_not_in_reference","model":"m","version":"v1","feature":"c","first_ts":3000}"#)
+        #expect(notice.time == 3000 && notice.kind == .notice)
     }
 
     /// A stream whose features all are in the reference says nothing.
@@ -49,6 +66,7 @@ import Testing
         let engine = MonitorEngine(configuration: try Self.configuration(), rules: Self.rules)
         for event in Self.events() where event.features.count == 2 || Int(event.id.dropFirst())! < 30 { engine.process(.prediction(event)) }
         #expect(engine.unreferencedFeatures.isEmpty && engine.counters.unreferencedFeatureValues == 0)
+        #expect(Self.notices(engine.drainOutputs()).isEmpty)
         #expect(!engine.summaryLines().contains { $0.hasPrefix("features not in their version's reference") })
     }
 
@@ -65,6 +83,7 @@ import Testing
         let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
         for event in Self.events() { engine.process(.prediction(event)) }
         #expect(engine.unreferencedFeatures.first?.names == ["b", "c", "d"])
+        #expect(Self.notices(engine.drainOutputs()) == ["b@0", "c@3000", "d@3200"])
         #expect(engine.unreferencedFeatures.first?.values == 120 + Self.expectedValues)
     }
 
@@ -73,22 +92,29 @@ import Testing
         let events = Self.events()
         let original = MonitorEngine(configuration: configuration, rules: Self.rules)
         for event in events[..<80] { original.process(.prediction(event)) }
+        #expect(Self.notices(original.drainOutputs()) == ["c@3000", "d@3200"])
         let restored = try MonitorEngine(restoring: original.checkpoint(), configuration: configuration, rules: Self.rules)
         #expect(restored.unreferencedFeatures.first?.values == original.unreferencedFeatures.first?.values)
         for event in events[80...] { restored.process(.prediction(event)) }
         #expect(restored.unreferencedFeatures.first?.names == ["c", "d"])
         #expect(restored.counters.unreferencedFeatureValues == Self.expectedValues)
+        #expect(Self.notices(restored.drainOutputs()).isEmpty, "each feature is said once, across a restore")
     }
 
     @Test func namesAreCappedValuesAreNot() throws {
         var unreferenced = UnreferencedFeatures()
         for index in 0..<(UnreferencedFeatures.maximumNames + 8) {
-            unreferenced.note("f\(index)")
-            unreferenced.note("f\(index)")
+            unreferenced.note("f\(index)", at: Int64(index))
+            unreferenced.note("f\(index)", at: 1000)
             unreferenced.countValue()
         }
         #expect(unreferenced.names == (0..<UnreferencedFeatures.maximumNames).map { "f\($0)" })
         #expect(unreferenced.values == UnreferencedFeatures.maximumNames + 8)
+        // Each kept name is handed out once, with the time it was first noted.
+        #expect(unreferenced.takeNewlyNamed() == (0..<UnreferencedFeatures.maximumNames).map {
+            UnreferencedFeatures.NewName(name: "f\($0)", firstTimestamp: Int64($0))
+        })
+        #expect(unreferenced.takeNewlyNamed().isEmpty)
         var writer = BinaryWriter()
         unreferenced.encode(to: &writer)
         var reader = BinaryReader(writer.bytes)
