@@ -145,23 +145,17 @@ extension Notice {
         writer.beginObject()
         switch self {
         case let .versionSeen(seen):
-            writer.member("type", "version_seen")
-            writer.member("model", seen.model)
-            writer.member("version", seen.version)
+            writer.noticeHead("version_seen", model: seen.model, version: seen.version)
             writer.member("first_ts", seen.firstTimestamp)
             writer.member("previous_versions", seen.previousVersions)
         case let .modelTypeInferred(inferred):
-            writer.member("type", "model_type_inferred")
-            writer.member("model", inferred.model)
-            writer.member("version", inferred.version)
+            writer.noticeHead("model_type_inferred", model: inferred.model, version: inferred.version)
             writer.member("model_type", inferred.type.rawValue)
             writer.member("first_ts", inferred.firstTimestamp)
             writer.member("declare", inferred.declaration)
             writer.member("skipped_rules", strings: inferred.skippedRules)
         case let .featureNotInReference(feature):
-            writer.member("type", "feature_not_in_reference")
-            writer.member("model", feature.model)
-            writer.member("version", feature.version)
+            writer.noticeHead("feature_not_in_reference", model: feature.model, version: feature.version)
             writer.member("feature", feature.feature)
             writer.member("first_ts", feature.firstTimestamp)
         case let .ruleBlindness(blindness):
@@ -190,6 +184,13 @@ extension Notice {
 }
 
 extension JSONWriter {
+    /// A notice's first members: its type, model and version.
+    fileprivate mutating func noticeHead(_ type: String, model: String, version: String) {
+        member("type", type)
+        member("model", model)
+        member("version", version)
+    }
+
     fileprivate mutating func member(_ name: String, strings: [String]) {
         key(name)
         beginArray()
