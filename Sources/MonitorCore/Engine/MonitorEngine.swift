@@ -343,11 +343,6 @@ package final class MonitorEngine {
         // A redelivered prediction (same id) is counted by the join and kept out of every window.
         guard !join.isDuplicatePrediction(id: event.id), let monitor = monitor(for: event) else { return }
         let added = monitor.add(event)
-        // A feature its reference does not have is said once (its first 32; others are counted).
-        for feature in monitor.takeNewlyUnreferencedFeatures() {
-            outputs.append(MonitorOutput(.notice(.featureNotInReference(Notice.FeatureNotInReference(
-                model: monitor.model, version: monitor.version, feature: feature.name, firstTimestamp: feature.firstTimestamp)))))
-        }
         if let pending = added.pending { addToJoin(pending) }
         added.released.forEach(addToJoin)
         emit(added.evaluations, of: monitor)
@@ -454,11 +449,18 @@ package final class MonitorEngine {
         return monitor
     }
 
-    /// Judges evaluations and queues their outputs. `rejected_rate` is the share of all
-    /// messages (any model, labels included: a rejected message cannot be attributed)
-    /// received since the version's previous drift evaluation that were rejected; windows
-    /// closed by the same event share it.
+    /// Queues what the version found since it was last asked — first a notice for each
+    /// feature newly found not in its reference (`feature_not_in_reference`, its first 32;
+    /// others are counted), whether its own prediction, another version's time or the end
+    /// of input recorded it — then judges `evaluations` and queues their outputs.
+    /// `rejected_rate` is the share of all messages (any model, labels included: a rejected
+    /// message cannot be attributed) received since the version's previous drift evaluation
+    /// that were rejected; windows closed by the same event share it.
     private func emit(_ evaluations: [Evaluation], of monitor: VersionMonitor) {
+        for feature in monitor.takeNewlyUnreferencedFeatures() {
+            outputs.append(MonitorOutput(.notice(.featureNotInReference(Notice.FeatureNotInReference(
+                model: monitor.model, version: monitor.version, feature: feature.name, firstTimestamp: feature.firstTimestamp)))))
+        }
         guard !evaluations.isEmpty else { return }  // nearly every event: no key to build
         let key = VersionKey(model: monitor.model, version: monitor.version)
         var rejectedRate: Double?

@@ -20,8 +20,9 @@ package struct UnreferencedFeatures: Equatable, Sendable {
     private(set) var values = 0
     /// Names added since the last ``takeNewlyNamed()``, with the event time of the
     /// prediction that named them first: what the engine says once each
-    /// (`feature_not_in_reference`). Taken after every prediction, so empty whenever a
-    /// checkpoint is taken (not encoded).
+    /// (`feature_not_in_reference`). The engine takes them whenever the version records
+    /// predictions (its own, another version's time moving on, the end of input), so they
+    /// are empty whenever a checkpoint is taken (not encoded).
     private var newlyNamed: [NewName] = []
 
     package struct NewName: Equatable, Sendable {

@@ -61,6 +61,24 @@ import Testing
         #expect(notice.time == 3000 && notice.kind == .notice)
     }
 
+    /// Events that waited for the stream reference are recorded when it is built; when
+    /// another model's time builds it (this version gets no more predictions), their new
+    /// features are said then — before a checkpoint, which does not keep what is unsaid.
+    @Test func aReferenceBuiltByAnotherModelsTimeSaysItsWaitingEventsFeatures() throws {
+        let configuration = try Self.configuration()
+        let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
+        for event in Self.events()[..<35] { engine.process(.prediction(event)) }  // 30–34 wait, naming c (and d at 32)
+        #expect(Self.notices(engine.drainOutputs()).isEmpty, "the reference (first 3 s, 0.5 s lateness) is not built yet")
+        let other = PredictionEvent(model: "other", version: "v1", id: "o1", timestamp: 3600, features: [Feature("a", .number(1))],
+                                    score: 0.5, predictedLabel: 1)
+        engine.process(.prediction(other))
+        #expect(Self.notices(engine.drainOutputs()) == ["c@3000", "d@3200"])
+        let restored = try MonitorEngine(restoring: engine.checkpoint(), configuration: configuration, rules: Self.rules)
+        for event in Self.events()[35...] { restored.process(.prediction(event)) }
+        #expect(Self.notices(restored.drainOutputs()).isEmpty, "each feature is said once")
+        #expect(restored.unreferencedFeatures.first?.values == Self.expectedValues)
+    }
+
     /// A stream whose features all are in the reference says nothing.
     @Test func nothingToSayWhenEveryFeatureIsInTheReference() throws {
         let engine = MonitorEngine(configuration: try Self.configuration(), rules: Self.rules)
