@@ -699,9 +699,7 @@ struct ShardEngines {
     private mutating func reportUnreferencedFeatures(of engine: MonitorEngine, values: Int, shard: Int32) {
         guard (unreferencedReported[shard] ?? 0) != values else { return }
         unreferencedReported[shard] = values
-        state.featuresNotInReference(engine.unreferencedFeatures.map {
-            ServiceStatus.FeaturesNotInReference(model: $0.model, version: $0.version, features: $0.names, values: $0.values)
-        }, shard: shard)
+        state.featuresNotInReference(engine.unreferencedFeatures, shard: shard)
     }
 
     private mutating func drop(_ shard: Int32) {

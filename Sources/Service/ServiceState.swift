@@ -108,15 +108,6 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
     /// `counters.featureValuesNotInReference`; see README, "How the monitor works").
     package var featuresNotInReference: [FeaturesNotInReference] = []
 
-    package struct FeaturesNotInReference: Codable, Sendable, Equatable {
-        package var model: String
-        package var version: String
-        /// The features' names, in the order first seen (at most
-        /// ``UnreferencedFeatures/maximumNames``; the values of further names are counted).
-        package var features: [String]
-        package var values: Int
-    }
-
     package struct Alignment: Codable, Sendable, Equatable {
         /// `--max-task-idle` in milliseconds.
         package var maxTaskIdleMilliseconds: Int64 = 0
@@ -225,16 +216,16 @@ package final class ServiceState: Sendable {
         /// Models ever found on several shards (each reported once).
         var spreadReported: Set<String> = []
         /// Each current shard's versions with features not in their reference.
-        var shardUnreferenced: [Int32: [ServiceStatus.FeaturesNotInReference]] = [:]
+        var shardUnreferenced: [Int32: [FeaturesNotInReference]] = [:]
 
         /// ``shardUnreferenced`` summed by model and version over the shards (a version
         /// spread over shards: its names in shard order, up to the cap), in model and version order.
-        var featuresNotInReference: [ServiceStatus.FeaturesNotInReference] {
-            var merged: [String: [String: ServiceStatus.FeaturesNotInReference]] = [:]
+        var featuresNotInReference: [FeaturesNotInReference] {
+            var merged: [String: [String: FeaturesNotInReference]] = [:]
             for (_, versions) in shardUnreferenced.sorted(by: { $0.key < $1.key }) {
                 for version in versions {
                     var entry = merged[version.model]?[version.version]
-                        ?? ServiceStatus.FeaturesNotInReference(model: version.model, version: version.version, features: [], values: 0)
+                        ?? FeaturesNotInReference(model: version.model, version: version.version, features: [], values: 0)
                     entry.values += version.values
                     for name in version.features where entry.features.count < UnreferencedFeatures.maximumNames
                         && !entry.features.contains(name) {
@@ -409,7 +400,7 @@ package final class ServiceState: Sendable {
     }
 
     /// The shard's versions with features not in their reference, now.
-    func featuresNotInReference(_ versions: [ServiceStatus.FeaturesNotInReference], shard: Int32) {
+    func featuresNotInReference(_ versions: [FeaturesNotInReference], shard: Int32) {
         storage.withLock { $0.shardUnreferenced[shard] = versions.isEmpty ? nil : versions }
     }
 

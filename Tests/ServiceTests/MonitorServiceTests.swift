@@ -242,7 +242,7 @@ import Testing
         }.map { run in (alerts: run.outputs.filter { $0.kind == .alert }.map(\.json), unreferenced: run.engine.unreferencedFeatures) }
         let unreferenced = try #require(expectedByPartition[1].unreferenced.first)
         #expect(expectedByPartition[0].unreferenced.isEmpty && expectedByPartition[1].unreferenced.count == 1)
-        #expect(unreferenced.names == ["f_new_score"] && unreferenced.values == secondModelsPredictions.count - secondModelsPredictions.count * 3 / 4,
+        #expect(unreferenced.features == ["f_new_score"] && unreferenced.values == secondModelsPredictions.count - secondModelsPredictions.count * 3 / 4,
                 "\(unreferenced)")
         #expect(expectedByPartition.allSatisfy { !$0.alerts.isEmpty }, "both models must alert, or the test proves nothing")
 
@@ -265,8 +265,7 @@ import Testing
         #expect(published.count == alertCount)
         // The status counts every shard's events, and names the feature not in its reference.
         let status = state.status
-        #expect(status.featuresNotInReference == [ServiceStatus.FeaturesNotInReference(
-            model: unreferenced.model, version: unreferenced.version, features: ["f_new_score"], values: unreferenced.values)])
+        #expect(status.featuresNotInReference == [unreferenced])
         #expect(status.counters.featureValuesNotInReference == unreferenced.values)
         let counters = status.counters
         let predictions = messages.filter { String(decoding: $0.value, as: UTF8.self).contains(#""event":"prediction""#) }.count

@@ -48,7 +48,7 @@ import Testing
     /// version in order, a version on several shards with its values summed and its names
     /// joined in shard order up to the cap; a shard given up or reporting none takes its own away.
     @Test func featuresNotInReferenceAreMergedOverShards() {
-        typealias Entry = ServiceStatus.FeaturesNotInReference
+        typealias Entry = FeaturesNotInReference
         let state = ServiceState()
         #expect(state.status.featuresNotInReference.isEmpty)
         state.featuresNotInReference([Entry(model: "fraud", version: "v2", features: ["b", "a"], values: 5),

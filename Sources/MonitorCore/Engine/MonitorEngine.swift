@@ -146,10 +146,12 @@ package final class MonitorEngine {
     /// Each version whose predictions name features its reference does not have: those
     /// names (its first ``UnreferencedFeatures/maximumNames``) and their values, in version
     /// order. O(versions).
-    package var unreferencedFeatures: [(model: String, version: String, names: [String], values: Int)] {
+    package var unreferencedFeatures: [FeaturesNotInReference] {
         versionTable.compactMap { monitor in
             let unreferenced = monitor.unreferencedFeatures
-            return unreferenced.values > 0 ? (monitor.model, monitor.version, unreferenced.names, unreferenced.values) : nil
+            return unreferenced.values > 0
+                ? FeaturesNotInReference(model: monitor.model, version: monitor.version, features: unreferenced.names, values: unreferenced.values)
+                : nil
         }
     }
 

@@ -33,8 +33,8 @@ extension MonitorEngine {
         if !unreferenced.isEmpty {
             lines.append("features not in their version's reference (not monitored for drift; a new version or a reference that has them "
                 + "monitors them): " + unreferenced.map { version in
-                    "\(version.model)/\(version.version): \(version.names.joined(separator: ", "))"
-                        + "\(version.names.count == UnreferencedFeatures.maximumNames ? ", …" : "") (\(version.values) values)"
+                    "\(version.model)/\(version.version): \(version.features.joined(separator: ", "))"
+                        + "\(version.features.count == UnreferencedFeatures.maximumNames ? ", …" : "") (\(version.values) values)"
                 }.joined(separator: "; "))
         }
         if counters.cappedClasses > 0 {

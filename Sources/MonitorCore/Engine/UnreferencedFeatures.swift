@@ -61,3 +61,21 @@ package struct UnreferencedFeatures: Equatable, Sendable {
         }
     }
 }
+
+/// One version's features not in its reference, as the engine reports them (`replay`'s run
+/// summary, `serve`'s `/v1/status`).
+package struct FeaturesNotInReference: Codable, Sendable, Equatable {
+    package var model: String
+    package var version: String
+    /// The features' names, in the order first seen (at most ``UnreferencedFeatures/maximumNames``;
+    /// the values of further names are counted).
+    package var features: [String]
+    package var values: Int
+
+    package init(model: String, version: String, features: [String], values: Int) {
+        self.model = model
+        self.version = version
+        self.features = features
+        self.values = values
+    }
+}

@@ -48,7 +48,7 @@ import Testing
         let unreferenced = engine.unreferencedFeatures
         #expect(unreferenced.count == 1)
         #expect(unreferenced.first?.model == "m" && unreferenced.first?.version == "v1")
-        #expect(unreferenced.first?.names == ["c", "d"])
+        #expect(unreferenced.first?.features == ["c", "d"])
         #expect(unreferenced.first?.values == Self.expectedValues)
         #expect(engine.counters.unreferencedFeatureValues == Self.expectedValues)
         #expect(engine.summaryLines().contains { $0.hasPrefix("features not in their version's reference") && $0.contains("m/v1: c, d (\(Self.expectedValues) values)") })
@@ -100,7 +100,7 @@ import Testing
         configuration.references.set(profiler.finish(), identifier: "no-b.json", model: "m")
         let engine = MonitorEngine(configuration: configuration, rules: Self.rules)
         for event in Self.events() { engine.process(.prediction(event)) }
-        #expect(engine.unreferencedFeatures.first?.names == ["b", "c", "d"])
+        #expect(engine.unreferencedFeatures.first?.features == ["b", "c", "d"])
         #expect(Self.notices(engine.drainOutputs()) == ["b@0", "c@3000", "d@3200"])
         #expect(engine.unreferencedFeatures.first?.values == 120 + Self.expectedValues)
     }
@@ -114,7 +114,7 @@ import Testing
         let restored = try MonitorEngine(restoring: original.checkpoint(), configuration: configuration, rules: Self.rules)
         #expect(restored.unreferencedFeatures.first?.values == original.unreferencedFeatures.first?.values)
         for event in events[80...] { restored.process(.prediction(event)) }
-        #expect(restored.unreferencedFeatures.first?.names == ["c", "d"])
+        #expect(restored.unreferencedFeatures.first?.features == ["c", "d"])
         #expect(restored.counters.unreferencedFeatureValues == Self.expectedValues)
         #expect(Self.notices(restored.drainOutputs()).isEmpty, "each feature is said once, across a restore")
     }
