@@ -129,11 +129,17 @@ public struct NumericSummary: Sendable {
         if value.isNaN { storedMissingCount += 1 } else { storedNonFiniteCount += 1 }
     }
 
+    /// Room the occupied list starts with (up to B/4): a pane's list grows in one or two
+    /// steps instead of doubling from one (a pane of the sparse history occupies ~100 bins
+    /// per feature), for at most 256 bytes more per summary.
+    static let occupiedListInitialCapacity = 64
+
     /// Lists a bin that has just received its first value, while the summary is sparse.
     @usableFromInline
     mutating func recordOccupied(_ bin: Int) {
         guard case var .sparse(bins) = occupancy else { return }
         occupancy = .dense  // the list is uniquely referenced while it grows
+        if bins.isEmpty { bins.reserveCapacity(Swift.min(sparseLimit, Self.occupiedListInitialCapacity)) }
         if bins.count < sparseLimit {
             bins.append(UInt32(truncatingIfNeeded: bin))
             occupancy = .sparse(bins)
@@ -191,16 +197,31 @@ public struct NumericSummary: Sendable {
     }
 
     /// Adds `other`'s bins `bins` (all it occupies), each as the full merge would: counts
-    /// saturating at `UInt32.max` (the increments lost counted), sums added.
+    /// saturating at `UInt32.max` (the increments lost counted), sums added. A sparse
+    /// summary lists the bins it newly occupies as ``recordOccupied(_:)`` would, in its own
+    /// list taken out of `occupancy` (grown in place, no list of the new bins on the side).
     private mutating func addBins(_ bins: [UInt32], of other: NumericSummary) {
-        var newlyOccupied: [Int] = []
         var lost = 0
-        let tracking = isSparse
+        var tracking = false
+        var listed: [UInt32] = []
+        if case let .sparse(list) = occupancy {
+            listed = list
+            tracking = true
+            occupancy = .dense  // the list is uniquely referenced while it grows
+        }
+        let limit = sparseLimit
         counts.withUnsafeMutableBufferPointer { counts in
             other.counts.withUnsafeBufferPointer { otherCounts in
-                for listed in bins {
-                    let bin = Int(listed)
-                    if tracking, counts[bin] == 0 { newlyOccupied.append(bin) }
+                for listedBin in bins {
+                    let bin = Int(listedBin)
+                    if tracking, counts[bin] == 0 {
+                        if listed.count < limit {
+                            listed.append(listedBin)
+                        } else {
+                            tracking = false
+                            listed = []
+                        }
+                    }
                     let (total, overflow) = counts[bin].addingReportingOverflow(otherCounts[bin])
                     counts[bin] = overflow ? .max : total
                     if overflow { lost += Int(total) + 1 }
@@ -213,7 +234,7 @@ public struct NumericSummary: Sendable {
             }
         }
         storedSaturatedCount += lost
-        for bin in newlyOccupied { recordOccupied(bin) }
+        if tracking { occupancy = .sparse(listed) }
     }
 
     /// Adds `other` to `counts` bin by bin, saturating at `UInt32.max`; returns the

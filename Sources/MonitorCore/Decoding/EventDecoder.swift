@@ -104,7 +104,8 @@ package struct EventDecoder: Sendable {
     }
 
     private func decodeJSON(_ bytes: UnsafeBufferPointer<UInt8>, messageTimestamp: Int64?, reusing recent: inout RecentStrings) -> Result<MonitorEvent, EventRejection> {
-        var fields = ScannedFields(schema: schema)
+        var fields = ScannedFields(schema: schema, reusing: &recent.arrays)
+        defer { recent.arrays.keep(fields.arrays) }
         recent.startMessage()
         var reader = JSONReader(bytes)
         do {

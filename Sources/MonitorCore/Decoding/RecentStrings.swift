@@ -14,6 +14,9 @@ import Darwin
 ///
 /// Bounded: `capacity` positions of at most ``maximumBytes`` bytes each (longer strings
 /// and strings with escapes are built every time). Not shared: one per engine.
+///
+/// It also carries the previous event's arrays (``ReusableEventArrays``), the other thing
+/// one message leaves for the next to reuse.
 struct RecentStrings {
     static let maximumBytes = 32
 
@@ -29,6 +32,8 @@ struct RecentStrings {
     private var hashes: [UInt64] = []
     /// Strings read so far from the current message: the position of the next one.
     private var cursor = 0
+    /// The previous event's feature and segment arrays.
+    var arrays = ReusableEventArrays()
 
     init(capacity: Int = 64) {
         self.capacity = capacity

@@ -34,16 +34,15 @@ struct ScannedFields {
     private var featureNames = FeatureNameFilter()
     private var segment: [SegmentAttribute] = []
 
-    init(schema: CompiledSchema) {
+    /// The event's feature and segment arrays come from `arrays` (see ``ReusableEventArrays``).
+    init(schema: CompiledSchema, reusing arrays: inout ReusableEventArrays) {
         self.schema = schema
-        if !schema.mapping.featurePaths.isEmpty {
-            features = schema.mapping.featurePaths.map { Feature($0, .missing) }
-        } else {
-            // One allocation per event instead of one per doubling.
-            features.reserveCapacity(16)
-        }
-        segment.reserveCapacity(4)
+        (features, segment) = arrays.take()
+        features.append(contentsOf: schema.mapping.featurePaths.lazy.map { Feature($0, .missing) })
     }
+
+    /// The event's feature and segment arrays, for the next event to reuse once this one is gone.
+    var arrays: (features: [Feature], segment: [SegmentAttribute]) { (features, segment) }
 
     /// Reads the value for `slot`; throws ``EventRejection`` when its type is wrong.
     /// Strings come through `recent` (reused from the previous message when unchanged).

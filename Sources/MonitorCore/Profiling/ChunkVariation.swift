@@ -11,6 +11,10 @@ package struct ChunkVariation: Sendable {
     private let layout: FeatureLayout
     package let chunkSize: Int
     private var pane: DriftPane
+    /// Each feature's slot by its position in the previous prediction (the panes' cache),
+    /// and the names the layout lacks (not reported: the reference is built on them).
+    private var slots = SlotCache()
+    private var unreferenced = UnreferencedFeatures()
     private var values: [MetricKey: [Double]] = [:]
     package private(set) var chunkCount = 0
 
@@ -28,14 +32,18 @@ package struct ChunkVariation: Sendable {
 
     /// Adds the reference's next prediction (in the order the reference was read).
     package mutating func add(_ prediction: PredictionEvent) {
-        pane.record(prediction, layout: layout)
+        record(prediction)
         if pane.events >= chunkSize { closeChunk() }
     }
 
     /// Adds a whole chunk at once (chunks of their own sizes, e.g. a stream reference's panes).
     mutating func add(chunk: [PredictionEvent]) {
-        for prediction in chunk { pane.record(prediction, layout: layout) }
+        for prediction in chunk { record(prediction) }
         closeChunk()
+    }
+
+    private mutating func record(_ prediction: PredictionEvent) {
+        pane.record(prediction, layout: layout, slots: &slots, unreferenced: &unreferenced)
     }
 
     private mutating func closeChunk() {

@@ -66,12 +66,19 @@ import Testing
         #expect(panes.allSatisfy { $0.isSparse })
         var sparse = panes[0]
         var full = panes[0]
+        var listsChecked = 0
         for pane in panes.dropFirst() {
             try sparse.merge(pane)
+            // While the merged summary stays sparse, its list is exactly its occupied bins, each once.
+            if case let .sparse(bins) = sparse.occupancy {
+                #expect(bins.sorted() == sparse.fineCounts.indices.filter { sparse.count(inFineBin: $0) > 0 }.map(UInt32.init))
+                listsChecked += 1
+            }
             var dense = pane
             dense.occupancy = .dense
             try full.merge(dense)
         }
+        #expect(listsChecked > 0)
         #expect(sparse == full && sparse.fineSums.map(\.bitPattern) == full.fineSums.map(\.bitPattern))
         #expect(!full.isSparse && sparse.isSparse == (sparse.fineCounts.count { $0 > 0 } <= Self.binning.fineBinCount / 4))
         let listed: [UInt32] = if case let .sparse(bins) = panes[1].occupancy { bins.sorted() } else { [] }
