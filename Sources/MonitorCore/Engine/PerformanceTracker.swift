@@ -55,6 +55,9 @@ struct PerformanceTracker: Sendable {
         var residuals = ResidualHistogram()
         var multiclass = OutcomeShape.freshMulticlass
         var multiclassFairness: [GroupAccuracySummary]
+        /// Each change detector's rule and whether it signalled on the panes judged before
+        /// the window was given (see ``VersionDetectors``); set when it is given.
+        var detectorSignals: [Int: Bool] = [:]
 
         var coverage: Double? { predictions > 0 ? Double(labelled) / Double(predictions) : nil }
 
@@ -212,8 +215,10 @@ struct PerformanceTracker: Sendable {
 
     /// Windows that became ready now that panes before `closedBefore` take no more
     /// predictions; `waited` gives how long past the end of a window ending at a pane event
-    /// time is (nil when panes have no end in time, as count windows' do).
-    mutating func readyWindows(closedBefore: Int64, waited: (Int64) -> Int64?) -> [Window] {
+    /// time is (nil when panes have no end in time, as count windows' do). A binary
+    /// classifier's panes are judged by `detectors` as they first join a ready window, and
+    /// each window given carries the signals raised before it.
+    mutating func readyWindows(closedBefore: Int64, detectors: inout VersionDetectors, waited: (Int64) -> Int64?) -> [Window] {
         var ready: [Window] = []
         while let end = nextWindowEnd, end < closedBefore {
             let members = positions(ofWindowEndingAt: end)
@@ -231,7 +236,8 @@ struct PerformanceTracker: Sendable {
             // not judge already.
             if predictions > 0, awaitingFirstWindow || members.last.map({ panes[$0].index }) == end {
                 if !covered && !expired { belowCoverageEvaluations += 1 }
-                ready += admit(endingAt: end, members: members)
+                // Panes before `end` were judged at their own ends (or in the first window).
+                ready += admit(endingAt: end, members: members, firstUnjudged: awaitingFirstWindow ? .min : end, detectors: &detectors)
             }
             nextWindowEnd = end + 1
             awaitingFirstWindow = false
@@ -251,7 +257,7 @@ struct PerformanceTracker: Sendable {
             if closedBefore > lastSpannable, nextWindowEnd.map({ $0 > lastSpannable }) ?? true {
                 accumulation = .empty
                 lastGivenPane = held.lastPane
-                ready.append(held)
+                ready.append(Self.given(held, &detectors))
             }
         }
         return ready
@@ -285,19 +291,25 @@ struct PerformanceTracker: Sendable {
     /// enough labels; otherwise its panes not yet given or accumulated join the
     /// accumulation, which is given once it holds enough labels or spans the maximum (an
     /// accumulation the panes would stretch past the maximum is given first, as it is).
-    private mutating func admit(endingAt end: Int64, members: Range<Int>) -> [Window] {
-        guard case let .growing(minimumEvents, maximumPanes) = sizing else { return [makeWindow(endingAt: end, from: members)] }
+    /// Panes not yet judged (from `firstUnjudged` in a fixed window; not yet given or
+    /// accumulated in a growing one) are judged by `detectors` as they join.
+    private mutating func admit(endingAt end: Int64, members: Range<Int>, firstUnjudged: Int64, detectors: inout VersionDetectors) -> [Window] {
+        guard case let .growing(minimumEvents, maximumPanes) = sizing else {
+            for position in members where panes[position].index >= firstUnjudged { judge(panes[position], &detectors) }
+            return [Self.given(makeWindow(endingAt: end, from: members), &detectors)]
+        }
         // Counted before merging: a sparse window under the minimum is never merged.
         if members.reduce(0, { $0 + panes[$1].labelled }) >= minimumEvents {
+            for position in members where panes[position].index > accumulatedThrough { judge(panes[position], &detectors) }
             accumulation = .empty
             lastGivenPane = end
-            return [makeWindow(endingAt: end, from: members)]
+            return [Self.given(makeWindow(endingAt: end, from: members), &detectors)]
         }
         var given: [Window] = []
         for position in members where panes[position].index > accumulatedThrough {
             let paneIndex = panes[position].index
             if case let .holding(held) = accumulation, paneIndex - held.firstPane + 1 > Int64(maximumPanes) {
-                given.append(held)
+                given.append(Self.given(held, &detectors))
                 accumulation = .empty
             }
             var held: Window
@@ -306,16 +318,30 @@ struct PerformanceTracker: Sendable {
             case let .holding(window): held = window
             }
             accumulation = .empty
+            judge(panes[position], &detectors)
             held.absorb(panes[position])
             held.lastPane = paneIndex
             accumulation = .holding(held)
         }
         if case let .holding(held) = accumulation, held.labelled >= minimumEvents || held.lastPane - held.firstPane + 1 >= Int64(maximumPanes) {
-            given.append(held)
+            given.append(Self.given(held, &detectors))
             accumulation = .empty
         }
         if let last = given.last { lastGivenPane = last.lastPane }
         return given
+    }
+
+    /// A binary classifier's pane judged by the change detectors (other models have none).
+    private func judge(_ pane: Pane, _ detectors: inout VersionDetectors) {
+        guard outcomes.modelType == .binary else { return }
+        detectors.judge(labelled: Int(pane.outcome.labelledCount), errors: Int(pane.outcome.falsePositives + pane.outcome.falseNegatives))
+    }
+
+    /// `window` as given, with the detectors' signals since the last window given.
+    private static func given(_ window: Window, _ detectors: inout VersionDetectors) -> Window {
+        var window = window
+        window.detectorSignals = detectors.takeSignals()
+        return window
     }
 
     /// The last pane already given in a window or held in the accumulation.
@@ -325,10 +351,10 @@ struct PerformanceTracker: Sendable {
     }
 
     /// End of input: an accumulation still short of labels, given as it is.
-    mutating func takeAccumulation() -> Window? {
+    mutating func takeAccumulation(detectors: inout VersionDetectors) -> Window? {
         guard case let .holding(held) = accumulation else { return nil }
         accumulation = .empty
-        return held
+        return Self.given(held, &detectors)
     }
 
     @discardableResult

@@ -28,10 +28,9 @@ final class VersionMonitor {
     private var referencePerformance = ReferencePerformance(fairnessAttributes: [])
     private var slotCache = SlotCache()
     private var groupCache: [UInt64: [FairnessGroupKey]] = [:]
-    /// Change detectors of the rules that apply, fed the error stream in label order.
-    private var detectorRules: [Int] = []
-    private var detectors: [ErrorStreamDetector] = []
-    private var detectorSignals: [Bool] = []
+    /// Change detectors of the rules that apply, fed each performance pane's outcomes once
+    /// (see ``VersionDetectors``).
+    private var detectors = VersionDetectors()
     /// CBPE's estimator, fitted on the reference's labelled outcomes once they are settled
     /// (a profile's: at the first estimate), keyed by the reference predictions resolved when
     /// it was fitted: refitted only when more reference labels arrived since. A function of
@@ -177,10 +176,7 @@ final class VersionMonitor {
         fairnessPositions = fairnessAttributes.map { $0.compactMap(codes.position(ofExisting:)) }
         referencePerformance = ReferencePerformance(fairnessAttributes: fairnessAttributes)
         calibration = nil
-        let made = rules.makeDetectors(model: model, version: version)
-        detectorRules = made.map(\.rule)
-        detectors = made.map(\.detector)
-        detectorSignals = Array(repeating: false, count: made.count)
+        detectors = VersionDetectors(rules.makeDetectors(model: model, version: version))
         if let given = configuration.references.lookup(model: model, version: version) {
             if let outcomes = given.outcomes { referencePerformance = ReferencePerformance(outcomes, fairnessAttributes: fairnessAttributes) }
             let monitoring = activate(ActiveReference(profile: given.profile.outputs(of: modelType), identifier: given.identifier, count: given.profile.rowCount,
@@ -544,9 +540,6 @@ final class VersionMonitor {
         guard case let .monitoring(monitoring) = phase else { return }
         if let label {
             monitoring.performance.recordLabel(pane: prediction.pane, label: label == 1, predicted: predicted == 1, score: score, groups: groups)
-            for index in detectors.indices where detectors[index].update(label != predicted ? 1 : 0) {
-                detectorSignals[index] = true
-            }
         } else {
             monitoring.performance.recordExpiry(pane: prediction.pane)
         }
@@ -563,7 +556,7 @@ final class VersionMonitor {
         guard case let .monitoring(monitoring) = phase else { return released }
         let closed = monitoring.drift.flush()
         var evaluations = released.evaluations + evaluate(closed, of: monitoring) + evaluatePerformance(now: now, of: monitoring)
-        if let grown = monitoring.performance.takeAccumulation() { evaluations += performanceEvaluations([grown], of: monitoring) }
+        if let grown = monitoring.performance.takeAccumulation(detectors: &detectors) { evaluations += performanceEvaluations([grown], of: monitoring) }
         if let closedBefore = monitoring.drift.firstOpenPane {
             performanceWindowsAwaitingLabels = monitoring.performance.waitingWindows(closedBefore: closedBefore)
         }
@@ -638,7 +631,7 @@ final class VersionMonitor {
         // panes have no end in time, so only coverage (or the pane cap) makes them ready.
         var paneMilliseconds: Int64?
         if case let .eventTime(width, _) = configuration.window.kind { paneMilliseconds = width }
-        let ready = monitoring.performance.readyWindows(closedBefore: closedBefore) { pane in
+        let ready = monitoring.performance.readyWindows(closedBefore: closedBefore, detectors: &detectors) { pane in
             paneMilliseconds.map { now - (pane + 1) * $0 }
         }
         return performanceEvaluations(ready, of: monitoring)
@@ -668,8 +661,7 @@ final class VersionMonitor {
             context.labelled = window.labelled
             context.labelCoverage = window.coverage
             context.outcomeFairness = zip(fairnessAttributes, window.fairness).map { ($0, $1) }
-            context.detectorSignals = Dictionary(uniqueKeysWithValues: zip(detectorRules, detectorSignals))
-            detectorSignals = detectorSignals.map { _ in false }
+            context.detectorSignals = window.detectorSignals
             return Evaluation(context: context)
         }
     }
@@ -802,11 +794,11 @@ extension VersionMonitor {
             for position in positions { writer.writeCount(position) }
         }
         referencePerformance.encode(to: &writer)
-        writer.writeCount(detectors.count)
-        for index in detectors.indices {
-            rules.identity(ofRule: detectorRules[index]).encode(to: &writer)
-            detectors[index].encode(to: &writer)
-            writer.write(detectorSignals[index])
+        writer.writeCount(detectors.detectors.count)
+        for index in detectors.detectors.indices {
+            rules.identity(ofRule: detectors.rules[index]).encode(to: &writer)
+            detectors.detectors[index].encode(to: &writer)
+            writer.write(detectors.signals[index])
         }
         var period: ReferencePeriod?
         if case let .collectingReference(collecting) = phase { period = collecting }
@@ -908,9 +900,8 @@ extension VersionMonitor {
         // Versions that saw their first event track the current rules' detectors.
         if !isNew || !saved.isEmpty {
             let made = rules.makeDetectors(model: model, version: version)
-            detectorRules = made.map(\.rule)
-            detectors = made.map { saved[rules.identity(ofRule: $0.rule)]?.detector ?? $0.detector }
-            detectorSignals = made.map { saved[rules.identity(ofRule: $0.rule)]?.signal ?? false }
+            let restored = made.map { (rule: $0.rule, detector: saved[rules.identity(ofRule: $0.rule)]?.detector ?? $0.detector) }
+            detectors = VersionDetectors(restored, signals: made.map { saved[rules.identity(ofRule: $0.rule)]?.signal ?? false })
         }
     }
 

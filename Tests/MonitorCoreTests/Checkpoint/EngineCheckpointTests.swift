@@ -183,7 +183,7 @@ import TestConcurrency
             """),
     ]).get()
 
-    /// Change detectors (fed every joined label) continue from their checkpointed state.
+    /// Change detectors (fed each performance pane's outcomes) continue from their checkpointed state.
     @Test func changeDetectorsRestoreExactly() throws {
         let configuration = ScenarioTests.configuration()
         let lines = Self.lines(events: 40_000, scenario: "concept_drift@0.3")

@@ -1,3 +1,4 @@
+import DriftCore
 import Testing
 @testable import Monitor
 @testable import MonitorCore
@@ -142,6 +143,70 @@ import Testing
         #expect(tracker.takeAccumulation() == nil)
     }
 
+    /// Each pane's labels (`errors` of them wrong), recorded in `order`.
+    func recordOutcomes(_ tracker: inout PerformanceTracker, _ panes: [(pane: Int64, labelled: Int, errors: Int)], reversed: Bool) {
+        var outcomes: [(pane: Int64, wrong: Bool)] = []
+        for pane in panes {
+            for index in 0..<pane.labelled {
+                tracker.recordPrediction(pane: pane.pane, timestamp: pane.pane * 1000 + Int64(index))
+                outcomes.append((pane.pane, index < pane.errors))
+            }
+        }
+        for outcome in reversed ? outcomes.reversed() : outcomes {
+            tracker.recordLabel(pane: outcome.pane, label: !outcome.wrong, predicted: true, score: nil, groups: [])
+        }
+    }
+
+    /// Change detectors judge each pane once, in pane order, as it first joins a ready
+    /// window — with fixed and with growing windows, whatever order the labels arrived in —
+    /// and each window given carries the signals raised before it.
+    @Test(arguments: [WindowSpec.Sizing.fixed, .growing(minimumEvents: 30, maximumPanes: 4)])
+    func panesAreJudgedOnceInPaneOrderWhateverTheLabelOrder(sizing: WindowSpec.Sizing) throws {
+        let panes: [(pane: Int64, labelled: Int, errors: Int)] = (0..<12).map { ($0, 10 + Int($0 % 3) * 5, $0 < 6 ? 1 : 9) }
+        var signals: [[[Int: Bool]]] = []
+        var states: [[ErrorStreamDetector]] = []
+        for reversed in [false, true] {
+            var tracker = PerformanceTracker(panesPerWindow: 3, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100,
+                                             fairnessAttributes: [], sizing: sizing)
+            recordOutcomes(&tracker, panes, reversed: reversed)
+            var detectors = VersionDetectors([(rule: 0, detector: try ErrorStreamDetector(kind: .ddm, parameters: RuleParameters(["warm_start": .integer(20)])))])
+            var windows: [PerformanceTracker.Window] = []
+            for closed in Int64(1)...12 { windows += tracker.readyWindows(closedBefore: closed, detectors: &detectors) { _ in .max } }
+            windows += tracker.takeAccumulation(detectors: &detectors).map { [$0] } ?? []
+            // The same detector fed each pane's sequence once, in order.
+            var direct = try ErrorStreamDetector(kind: .ddm, parameters: RuleParameters(["warm_start": .integer(20)]))
+            var signalled = false
+            for pane in panes {
+                for value in VersionDetectors.errorSequence(labelled: pane.labelled, errors: pane.errors) where direct.update(Double(value)) { signalled = true }
+            }
+            #expect(detectors.detectors == [direct])
+            #expect(signalled && windows.contains { $0.detectorSignals[0] == true }, "the error rate rose from ~7 % to ~60 %")
+            #expect(windows.allSatisfy { $0.detectorSignals.keys.sorted() == [0] })
+            signals.append(windows.map(\.detectorSignals))
+            states.append(detectors.detectors)
+        }
+        #expect(signals[0] == signals[1] && states[0] == states[1])
+    }
+
+    /// A fixed-window tracker restored from a checkpoint written before detectors judged
+    /// panes (no last pane given) does not judge again the panes its windows already held.
+    @Test func aRestoredTrackerDoesNotJudgePanesAgain() throws {
+        var tracker = tracker(panes: 3)
+        recordOutcomes(&tracker, (0..<6).map { ($0, 10, 2) }, reversed: false)
+        var none = VersionDetectors()
+        _ = tracker.readyWindows(closedBefore: 4, detectors: &none) { _ in .max }  // windows ending at 2 and 3
+        var writer = BinaryWriter()
+        tracker.encodeState(to: &writer)
+        var restored = self.tracker(panes: 3)
+        var reader = BinaryReader(writer.bytes)
+        try restored.restoreState(from: &reader, format: MonitorEngine.checkpointFormatVersion)
+        var detectors = VersionDetectors([(rule: 0, detector: try ErrorStreamDetector(kind: .adwin))])
+        _ = restored.readyWindows(closedBefore: 6, detectors: &detectors) { _ in .max }  // windows ending at 4 and 5
+        var direct = try ErrorStreamDetector(kind: .adwin)
+        for _ in 4..<6 { for value in VersionDetectors.errorSequence(labelled: 10, errors: 2) { _ = direct.update(Double(value)) } }
+        #expect(detectors.detectors == [direct])
+    }
+
     @Test func anAccumulationIsGivenOnceItHoldsTheMinimum() {
         var tracker = PerformanceTracker(panesPerWindow: 2, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100, fairnessAttributes: [],
                                          sizing: .growing(minimumEvents: 3, maximumPanes: 100))
@@ -156,5 +221,19 @@ import Testing
         #expect(ready.map(\.firstPane) == [0] && ready.map(\.lastPane) == [2] && ready.map(\.labelled) == [3])
         let rest = tracker.takeAccumulation()
         #expect(rest?.firstPane == 3 && rest?.lastPane == 4 && rest?.labelled == 2)
+    }
+}
+
+extension PerformanceTracker {
+    /// Ready windows of a tracker whose version has no change detectors.
+    fileprivate mutating func readyWindows(closedBefore: Int64, waited: (Int64) -> Int64?) -> [Window] {
+        var none = VersionDetectors()
+        return readyWindows(closedBefore: closedBefore, detectors: &none, waited: waited)
+    }
+
+    /// The accumulation at the end of input, for a version without change detectors.
+    fileprivate mutating func takeAccumulation() -> Window? {
+        var none = VersionDetectors()
+        return takeAccumulation(detectors: &none)
     }
 }
