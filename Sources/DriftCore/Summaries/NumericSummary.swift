@@ -139,11 +139,16 @@ public struct NumericSummary: Sendable {
     mutating func recordOccupied(_ bin: Int) {
         guard case var .sparse(bins) = occupancy else { return }
         occupancy = .dense  // the list is uniquely referenced while it grows
-        if bins.isEmpty { bins.reserveCapacity(Swift.min(sparseLimit, Self.occupiedListInitialCapacity)) }
-        if bins.count < sparseLimit {
-            bins.append(UInt32(truncatingIfNeeded: bin))
-            occupancy = .sparse(bins)
-        }
+        if Self.list(UInt32(truncatingIfNeeded: bin), in: &bins, limit: sparseLimit) { occupancy = .sparse(bins) }
+    }
+
+    /// Adds a newly occupied bin to an occupied list: false when the list is full (B/4
+    /// bins), and the summary counts as dense from then on.
+    private static func list(_ bin: UInt32, in bins: inout [UInt32], limit: Int) -> Bool {
+        guard bins.count < limit else { return false }
+        if bins.isEmpty { bins.reserveCapacity(Swift.min(limit, occupiedListInitialCapacity)) }
+        bins.append(bin)
+        return true
     }
 
     /// Keeps an outer-bin value while the bin's values are complete and under capacity;
@@ -214,13 +219,9 @@ public struct NumericSummary: Sendable {
             other.counts.withUnsafeBufferPointer { otherCounts in
                 for listedBin in bins {
                     let bin = Int(listedBin)
-                    if tracking, counts[bin] == 0 {
-                        if listed.count < limit {
-                            listed.append(listedBin)
-                        } else {
-                            tracking = false
-                            listed = []
-                        }
+                    if tracking, counts[bin] == 0, !Self.list(listedBin, in: &listed, limit: limit) {
+                        tracking = false
+                        listed = []
                     }
                     let (total, overflow) = counts[bin].addingReportingOverflow(otherCounts[bin])
                     counts[bin] = overflow ? .max : total
