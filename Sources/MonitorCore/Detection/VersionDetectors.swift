@@ -11,8 +11,9 @@
 /// predictions: an engine fed the same events in another interleaving, or a pane's outcomes
 /// merged from several partitions' partial panes, feed the detectors the same values. (Fed
 /// label by label instead, as before, a detector's state depended on which label happened
-/// to arrive first.) The detectors are River's algorithms unchanged (checked against River
-/// on the same sequences, `fixtures/vectors/detectors.json`); what changes is only the
+/// to arrive first.) The detectors are River's algorithms unchanged (`detectors.json`),
+/// and fed panes' sequences they signal in the panes River does (`pane-detectors.json`,
+/// both under `fixtures/vectors/`); what changes is only the
 /// order within a pane, and that a label joining a pane after the pane was judged (late
 /// for it) reaches the windows still open to it but not the detectors. A signal is
 /// reported with the next performance window given (``PerformanceTracker``).

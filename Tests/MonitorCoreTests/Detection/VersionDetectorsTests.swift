@@ -1,4 +1,5 @@
 import Foundation
+import MonitorTestSupport
 import Simulation
 import Testing
 @testable import MonitorCore
@@ -44,6 +45,35 @@ import Testing
         var none = VersionDetectors()
         none.judge(labelled: 10, errors: 10)
         #expect(none.takeSignals().isEmpty)
+    }
+
+    struct PaneVectors: Decodable {
+        struct Case: Decodable {
+            var detector: String
+            var signalledPanes: [Int]
+        }
+
+        var panes: [[Int]]
+        var cases: [Case]
+    }
+
+    /// River's own detectors fed the same panes' even sequences
+    /// (`Tests/ReferenceVectors/pane_detector_vectors.py`): each detector here signals
+    /// during exactly the panes River's does.
+    @Test func panesSignalWhereRiversDetectorsSignal() throws {
+        let vectors = try JSONDecoder().decode(PaneVectors.self, from: Data(contentsOf: URL(fileURLWithPath: RuleFixtures.path("fixtures/vectors/pane-detectors.json"))))
+        #expect(vectors.cases.count == ErrorStreamDetector.Kind.allCases.count)
+        for reference in vectors.cases {
+            let kind = try #require(ErrorStreamDetector.Kind(name: reference.detector))
+            var detectors = VersionDetectors([(rule: 3, detector: try ErrorStreamDetector(kind: kind))])
+            var signalled: [Int] = []
+            for (index, pane) in vectors.panes.enumerated() {
+                detectors.judge(labelled: pane[0], errors: pane[1])
+                if detectors.takeSignals()[3] == true { signalled.append(index) }
+            }
+            #expect(signalled == reference.signalledPanes, "\(reference.detector)")
+            #expect(!signalled.isEmpty, "\(reference.detector) never signalled: the vectors test nothing")
+        }
     }
 
     /// The detectors' outputs (their alerts and metric lines) of a replay of `lines`.

@@ -188,8 +188,8 @@ import Testing
         #expect(signals[0] == signals[1] && states[0] == states[1])
     }
 
-    /// A fixed-window tracker restored from a checkpoint written before detectors judged
-    /// panes (no last pane given) does not judge again the panes its windows already held.
+    /// A fixed-window tracker restored from a checkpoint does not judge again the panes its
+    /// windows already held: which panes are new follows from the window position it keeps.
     @Test func aRestoredTrackerDoesNotJudgePanesAgain() throws {
         var tracker = tracker(panes: 3)
         recordOutcomes(&tracker, (0..<6).map { ($0, 10, 2) }, reversed: false)
