@@ -71,7 +71,7 @@ package final class ServiceMetrics: Sendable {
         static let checkpointAge = PrometheusFamily("driftwatch_checkpoint_age_seconds", "How long the oldest processed message not covered by a checkpoint has waited (0: all checkpointed).")
         static let checkpointRestores = PrometheusFamily("driftwatch_checkpoint_restores_total", "Shards taken on, by how their state was found.")
         static let capped = PrometheusFamily("driftwatch_capped_total", "What the engines' caps turned away, by cap.")
-        static let late = PrometheusFamily("driftwatch_events_late_total", "Events that came too late, by kind (predictions, labels).")
+        static let late = PrometheusFamily("driftwatch_events_late_total", "Events that came too late, by kind (predictions, labels, labels_for_detectors: labels whose pane the change detectors had judged, which still reach the open performance windows).")
         static let labelJoin = PrometheusFamily("driftwatch_label_join_total", "What the label join did with predictions and labels, by outcome (joined, unmatched_labels, expired_predictions, ...).")
         static let belowCoverage = PrometheusFamily("driftwatch_performance_evaluations_below_coverage_total", "Performance windows evaluated below label coverage before their labels' time to live (labels.partial_wait passed with enough labels, or too many panes waiting).")
         static let retrainSuppressed = PrometheusFamily("driftwatch_retrain_triggers_suppressed_total", "Retraining rules that started firing within the cooldown of the previous trigger of the same model version (no trigger emitted).")

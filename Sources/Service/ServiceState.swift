@@ -50,8 +50,10 @@ package struct ServiceStatus: Codable, Sendable, Equatable {
         package var published = 0
         /// What the engines' caps turned away, by cap (see ``ServiceStatus/cappedCounts(_:)``).
         package var capped: [String: Int] = [:]
-        /// Events that came too late, by kind: `predictions` (their pane had closed) and
-        /// `labels` (their prediction's performance window was already evaluated).
+        /// Events that came too late, by kind: `predictions` (their pane had closed),
+        /// `labels` (their prediction's performance window was already evaluated) and
+        /// `labels_for_detectors` (their prediction's pane was already judged by the change
+        /// detectors: they reach the performance windows still open to them, not the detectors).
         package var late: [String: Int] = [:]
         /// Labels that joined a binary classifier's prediction but are not 0 or 1: left out
         /// of performance (a label names no model, so it cannot be rejected when decoded).
@@ -455,7 +457,7 @@ extension ServiceStatus.Counters {
         alerts = engine.alerts
         retrainTriggers = engine.retrainTriggers
         capped = ServiceStatus.cappedCounts(engine, join: join)
-        late = ["predictions": engine.lateEvents, "labels": engine.lateLabels]
+        late = ["predictions": engine.lateEvents, "labels": engine.lateLabels, "labels_for_detectors": engine.labelsAfterDetectors]
         mismatchedLabels = engine.mismatchedLabels
         featureValuesNotInReference = engine.unreferencedFeatureValues
         labelJoin = ServiceStatus.joinCounts(join)

@@ -86,6 +86,7 @@ import Testing
         var engine = MonitorEngine.Counters()
         engine.mismatchedLabels = 2
         engine.lateLabels = 3
+        engine.labelsAfterDetectors = 4
         engine.retrainTriggersInCooldown = 1
         engine.belowCoveragePerformanceEvaluations = 2
         var join = LabelJoin<JoinedPrediction>.Counters()
@@ -99,7 +100,7 @@ import Testing
         join.expiredPredictions = 7
         state.updateEngineCounters(shard: 1, engine, join: join)
         let totals = state.engineCountTotals
-        #expect(totals.mismatchedLabels == 5 && totals.late["labels"] == 6)
+        #expect(totals.mismatchedLabels == 5 && totals.late["labels"] == 6 && totals.late["labels_for_detectors"] == 12)
         #expect(totals.labelJoin["joined"] == 30 && totals.labelJoin["unmatched_labels"] == 12 && totals.labelJoin["expired_predictions"] == 7)
         #expect(Set(totals.labelJoin.keys) == ["joined", "joined_after_waiting", "duplicate_predictions", "duplicate_labels",
                                                "expired_predictions", "unmatched_labels"])

@@ -15,7 +15,8 @@
 /// and fed panes' sequences they signal in the panes River does (`pane-detectors.json`,
 /// both under `fixtures/vectors/`); what changes is only the
 /// order within a pane, and that a label joining a pane after the pane was judged (late
-/// for it) reaches the windows still open to it but not the detectors. A signal is
+/// for it) reaches the windows still open to it but not the detectors (counted:
+/// `VersionMonitor.labelsAfterDetectors`). A signal is
 /// reported with the next performance window given (``PerformanceTracker``).
 ///
 /// Cost: O(labelled predictions) per judged pane, as feeding each label was; nothing for
@@ -26,6 +27,9 @@ struct VersionDetectors {
     private(set) var detectors: [ErrorStreamDetector] = []
     /// Whether each detector signalled since ``takeSignals()``.
     private(set) var signals: [Bool] = []
+
+    /// Whether the version's rules have no change detector.
+    var isEmpty: Bool { detectors.isEmpty }
 
     /// No detectors (a version before its first event).
     init() {}

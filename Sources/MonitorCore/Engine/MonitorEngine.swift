@@ -35,6 +35,9 @@ package final class MonitorEngine {
         package var lateEvents = 0
         /// Labels that joined after their prediction's performance window was evaluated.
         package var lateLabels = 0
+        /// Labels that joined a pane the change detectors had judged already: they reach the
+        /// performance windows still open to them, not the detectors (``VersionDetectors``).
+        package var labelsAfterDetectors = 0
         /// Labels joined to a prediction that do not fit its model's type (not 0 or 1 for a
         /// binary classifier, not a number for a regression model, not a class for a
         /// multiclass one), left out of performance.
@@ -132,6 +135,7 @@ package final class MonitorEngine {
             counters.untrackedSegmentAttributes += monitor.codes.untrackedAttributeCount
             counters.lateEvents += monitor.lateEvents
             counters.lateLabels += monitor.lateLabels
+            counters.labelsAfterDetectors += monitor.labelsAfterDetectors
             counters.mismatchedLabels += monitor.mismatchedLabels
             counters.cappedClasses += monitor.classesOverCap
             counters.cappedProbabilityClasses += monitor.probabilityClassesOverCap
@@ -542,16 +546,17 @@ extension MonitorEngine {
     /// models' residual histograms and rule evaluations skipped for a missing segment
     /// attribute (formats 4 to 6 have none); format 8 multiclass CBPE: the drift panes'
     /// calibrated class probabilities and the reference's labelled ones with its calibration state;
-    /// format 9 each version's features not in its reference (``UnreferencedFeatures``; none before).
+    /// format 9 each version's features not in its reference (``UnreferencedFeatures``; none before);
+    /// format 10 each version's labels that came after the change detectors judged their pane (0 before).
     /// Format 4 is still read (no predicted scores: versions estimating
     /// performance start them empty; its versions count as receiving since the partition's
     /// event time, its resolved alerts as cleared); an older checkpoint is refused with a
     /// clear error (its layout cannot be completed).
-    package static let checkpointFormatVersion: UInt32 = 9
+    package static let checkpointFormatVersion: UInt32 = 10
     /// The oldest format ``init(restoring:joinPages:configuration:rules:decoder:)`` reads.
     static let oldestReadableCheckpointFormat: UInt32 = 4
 
-    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 9),
+    /// The engine's complete state as a ``VersionedBlob`` (kind `engine-state`, format 10),
     /// from which ``init(restoring:configuration:rules:decoder:)`` builds an engine whose
     /// future outputs are exactly this one's: every version (reference, stream-reference
     /// collection, drift and performance panes, change detectors), the label join, the

@@ -172,8 +172,11 @@ struct PerformanceTracker: Sendable {
         return (first...lastEnd).count { end in panes.contains { $0.index <= end && $0.index > end - Int64(panesPerWindow) } }
     }
 
-    /// Records a joined label for a prediction made in pane `index`.
-    mutating func recordLabel(pane index: Int64, label: Bool, predicted: Bool, score: Double?, groups: [FairnessGroupKey]) {
+    /// Records a joined label for a prediction made in pane `index`; returns whether the
+    /// pane was already judged by the change detectors (the label reaches the windows still
+    /// open to it, not the detectors). A label whose pane is gone is counted in ``lateLabels``.
+    @discardableResult
+    mutating func recordLabel(pane index: Int64, label: Bool, predicted: Bool, score: Double?, groups: [FairnessGroupKey]) -> Bool {
         let found = withPane(index, create: false) { pane in
             pane.labelled += 1
             pane.outcome.record(label: label, predicted: predicted, score: score)
@@ -182,6 +185,7 @@ struct PerformanceTracker: Sendable {
             }
         }
         if !found { lateLabels += 1 }
+        return found && index <= judgedThrough
     }
 
     /// Records a joined label of a regression model's prediction made in pane `index`.
@@ -342,6 +346,16 @@ struct PerformanceTracker: Sendable {
         var window = window
         window.detectorSignals = detectors.takeSignals()
         return window
+    }
+
+    /// The last pane the change detectors judged (`.min` before any). Panes are judged in
+    /// order as they first join a ready window: with fixed windows, every pane up to the end
+    /// of the last window evaluated; with growing ones, every pane given or accumulated.
+    private var judgedThrough: Int64 {
+        switch sizing {
+        case .fixed: awaitingFirstWindow ? .min : nextWindowEnd.map { $0 - 1 } ?? .min
+        case .growing: accumulatedThrough
+        }
     }
 
     /// The last pane already given in a window or held in the accumulation.

@@ -20,6 +20,10 @@ extension MonitorEngine {
             + "duplicate labels=\(join.duplicateLabels), duplicate predictions=\(join.duplicatePredictions), expired=\(join.expiredPredictions), "
             + "evicted predictions=\(join.evictedPredictions), evicted early labels=\(join.evictedEarlyLabels), "
             + "late labels=\(counters.lateLabels), predictions kept for joining=\(pendingLabels)")
+        if counters.labelsAfterDetectors > 0 {
+            lines.append("labels too late for the change detectors (their pane was judged; they reach the performance windows still open to them): "
+                + "\(counters.labelsAfterDetectors)")
+        }
         let inferred = modelTypes.inferred.filter { $0.value != .binary }.sorted { $0.key < $1.key }
         if !inferred.isEmpty {
             lines.append("model types inferred from first predictions (declare them in models: to make them firm): "

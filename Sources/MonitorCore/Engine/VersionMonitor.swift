@@ -64,6 +64,9 @@ final class VersionMonitor {
     /// Labels joined to a binary classifier's prediction that are not 0 or 1 (a number
     /// logged while some model is a regression model), left out of performance.
     private(set) var mismatchedLabels = 0
+    /// Labels that joined a pane the change detectors had already judged (it had joined a
+    /// ready window): they reach the windows still open to them, not the detectors.
+    private(set) var labelsAfterDetectors = 0
     /// A multiclass classifier's classes so far (true or predicted), at most
     /// ``MulticlassOutcomeSummary/defaultMaximumClasses``; a labelled prediction naming one
     /// more is left out of performance and counted in ``classesOverCap``.
@@ -539,7 +542,8 @@ final class VersionMonitor {
         // Monitored predictions reach the join only once the version is monitored.
         guard case let .monitoring(monitoring) = phase else { return }
         if let label {
-            monitoring.performance.recordLabel(pane: prediction.pane, label: label == 1, predicted: predicted == 1, score: score, groups: groups)
+            let judged = monitoring.performance.recordLabel(pane: prediction.pane, label: label == 1, predicted: predicted == 1, score: score, groups: groups)
+            if judged, !detectors.isEmpty { labelsAfterDetectors += 1 }
         } else {
             monitoring.performance.recordExpiry(pane: prediction.pane)
         }
@@ -817,6 +821,7 @@ extension VersionMonitor {
         }
         writer.write(strings: knownClasses.sorted())
         unreferencedFeatures.encode(to: &writer)
+        writer.writeCounter(labelsAfterDetectors)
         guard case let .monitoring(monitoring) = phase else {
             writer.writeOptional(nil as ActiveReference?) { $1.encode(to: &$0) }
             return
@@ -888,6 +893,7 @@ extension VersionMonitor {
             }
         }
         if format >= 9 { unreferencedFeatures = try UnreferencedFeatures(from: &reader) }
+        if format >= 10 { labelsAfterDetectors = try reader.readCounter() }
         if let active = try reader.readOptional({ try ActiveReference.decode(from: &$0) }) {
             guard period == nil else { throw SerializationError.invalidValue("a reference both built and being collected") }
             let monitoring = activate(active, closingPanesBefore: nil)

@@ -77,8 +77,11 @@ import Testing
     }
 
     /// The detectors' outputs (their alerts and metric lines) of a replay of `lines`.
-    private static func detectorOutputs(_ lines: [String]) -> [String] {
-        let engine = MonitorEngine(configuration: ScenarioTests.configuration(), rules: EngineCheckpointTests.detectorRules)
+    private static func detectorOutputs(_ lines: [String]) -> [String] { replayed(lines).detectorOutputs }
+
+    /// A replay of `lines` under `rules`: the detectors' outputs and the engine at the end.
+    private static func replayed(_ lines: [String], rules: RuleSet = EngineCheckpointTests.detectorRules) -> (detectorOutputs: [String], engine: MonitorEngine) {
+        let engine = MonitorEngine(configuration: ScenarioTests.configuration(), rules: rules)
         var outputs: [MonitorOutput] = []
         for line in lines {
             var bytes = Array(line.utf8)
@@ -87,7 +90,8 @@ import Testing
         }
         engine.finish()
         outputs += engine.drainOutputs()
-        return outputs.map(\.json).filter { $0.contains("ErrorRate") || $0.contains(#""metric":"ddm""#) || $0.contains(#""metric":"adwin""#) }
+        let detectorOutputs = outputs.map(\.json).filter { $0.contains("ErrorRate") || $0.contains(#""metric":"ddm""#) || $0.contains(#""metric":"adwin""#) }
+        return (detectorOutputs, engine)
     }
 
     /// The simulated stream with the labels of each 5-minute pane held back and delivered
@@ -144,5 +148,36 @@ import Testing
         let driftStart = try #require(manifest.changes.first?.startTimestamp)
         #expect(Set(firing.map(\.rule)).isSuperset(of: ["ErrorRateDDM", "ErrorRateADWIN"]), "\(firing.map(\.rule))")
         #expect(firing.allSatisfy { ($0.startsAt ?? 0) >= driftStart }, "a detector fired before the concept drift")
+    }
+
+    /// A label joining a pane the detectors judged already is counted, not left out in
+    /// silence: none when every pane's labels arrive before it closes, some when labels come
+    /// minutes to hours late (the simulator's own order: 100 minutes of predictions, labels
+    /// 1 minute + ~30 minutes late), none without detector rules; kept in the checkpoint.
+    @Test func labelsAfterTheDetectorsJudgedTheirPaneAreCounted() throws {
+        var simulation = StreamSimulator.Configuration()
+        simulation.events = 60_000
+        simulation.seed = 5
+        let lines = Array(StreamSimulator(simulation))
+        let inOrder = lines.map(\.json)
+        let late = Self.replayed(inOrder).engine
+        let counted = late.counters.labelsAfterDetectors
+        #expect(counted > 0 && counted < late.joinCounters.joined, "\(counted) of \(late.joinCounters.joined) joined labels")
+        #expect(late.summaryLines().contains { $0.hasPrefix("labels too late for the change detectors") && $0.hasSuffix(": \(counted)") })
+        let restored = try MonitorEngine(restoring: late.checkpoint(), configuration: ScenarioTests.configuration(), rules: EngineCheckpointTests.detectorRules)
+        #expect(restored.counters.labelsAfterDetectors == counted)
+        #expect(Self.replayed(inOrder, rules: ScenarioTests.defaultRules).engine.counters.labelsAfterDetectors == 0)
+        // Each label right after its prediction: every pane is labelled before it closes.
+        var labels: [String: String] = [:]
+        for line in lines where line.kind == .label { labels[try Self.id(of: line.json)] = line.json }
+        let prompt = try lines.filter { $0.kind != .label }.flatMap { [$0.json] + [labels[try Self.id(of: $0.json)]].compactMap { $0 } }
+        #expect(prompt.count == lines.count)
+        let labelledAtOnce = Self.replayed(prompt).engine
+        #expect(labelledAtOnce.joinCounters.joined == late.joinCounters.joined && labelledAtOnce.counters.labelsAfterDetectors == 0)
+    }
+
+    private static func id(of json: String) throws -> String {
+        let fields = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        return try #require(fields["id"] as? String)
     }
 }

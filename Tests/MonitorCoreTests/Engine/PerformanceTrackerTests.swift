@@ -207,6 +207,25 @@ import Testing
         #expect(detectors.detectors == [direct])
     }
 
+    /// A label says whether its pane was judged already: with fixed windows once the window
+    /// ending at it was evaluated, with growing ones once it joined a window or the
+    /// accumulation; never before the first window, nor for a pane that is gone (late).
+    @Test(arguments: [WindowSpec.Sizing.fixed, .growing(minimumEvents: 30, maximumPanes: 4)])
+    func aLabelSaysWhetherItsPaneWasJudged(sizing: WindowSpec.Sizing) {
+        var tracker = PerformanceTracker(panesPerWindow: 3, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100,
+                                         fairnessAttributes: [], sizing: sizing)
+        func judged(_ pane: Int64) -> Bool { tracker.recordLabel(pane: pane, label: true, predicted: false, score: nil, groups: []) }
+        for pane in Int64(0)..<6 { tracker.recordPrediction(pane: pane, timestamp: pane * 1000) }
+        #expect(!judged(0) && !judged(2), "no window is ready yet")
+        for pane in Int64(0)..<3 { _ = judged(pane) }
+        var detectors = VersionDetectors([(rule: 0, detector: try! ErrorStreamDetector(kind: .ddm))])
+        let ready = tracker.readyWindows(closedBefore: 3, detectors: &detectors) { _ in .max }  // panes 0–2 join a window
+        #expect(ready.count == (sizing == .fixed ? 1 : 0))
+        #expect(judged(1) && judged(2))
+        #expect(!judged(3) && !judged(5))
+        #expect(!judged(0) && tracker.lateLabels == 1, "pane 0 left with the window (no later window holds it): late, not judged")
+    }
+
     @Test func anAccumulationIsGivenOnceItHoldsTheMinimum() {
         var tracker = PerformanceTracker(panesPerWindow: 2, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100, fairnessAttributes: [],
                                          sizing: .growing(minimumEvents: 3, maximumPanes: 100))
