@@ -136,7 +136,7 @@ import Testing
         #expect(!status.firing.isEmpty)
         #expect(status.outputLatency?.samples == closing)
         #expect(status.checkpointAgeSeconds != nil)
-        #expect(status.counters.late == ["predictions": 3, "labels": expected.counters.lateLabels])
+        #expect(status.counters.late == ["predictions": 3, "labels": expected.counters.lateLabels, "labels_for_detectors": expected.counters.labelsAfterDetectors])
         #expect((status.outputLatency?.p50 ?? -1) >= 0 && (status.outputLatency?.max ?? .max) < 60_000)
 
         // Graceful shutdown: well within 10 s, offsets committed up to the last message.
