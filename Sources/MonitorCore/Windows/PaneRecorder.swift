@@ -10,8 +10,6 @@ package struct RecordedPane<Pane> {
     package var end: Int64
 }
 
-extension RecordedPane: Sendable where Pane: Sendable {}
-
 extension RecordedPane where Pane: WindowPane {
     /// Adds another part of the same pane (recorded elsewhere, e.g. on another partition).
     /// O(pane size).

@@ -59,7 +59,7 @@ package struct SlidingWindow<Pane: WindowPane> {
     /// (used when earlier panes were consumed elsewhere, e.g. to build a reference); the
     /// windows they end are not emitted.
     package mutating func closePanes(before index: Int64) {
-        for pane in recorder.close(before: index) { assembler.add(pane) }
+        handOver(before: index)
         assembler.markClosed(before: index)
     }
 
@@ -95,10 +95,15 @@ package struct SlidingWindow<Pane: WindowPane> {
     /// Events in the panes accumulated towards a window that is still growing.
     package var eventsInGrowingWindow: Int { assembler.eventsInGrowingWindow }
 
-    /// Hands the panes before `boundary` from the recorder to the assembler and returns the windows they complete.
+    /// Closes the panes before `boundary` and returns the windows they complete.
     private mutating func close(before boundary: Int64) -> [ClosedWindow<Pane>] {
-        for pane in recorder.close(before: boundary) { assembler.add(pane) }
+        handOver(before: boundary)
         return assembler.close(before: boundary)
+    }
+
+    /// Closes the recorder's panes before `boundary`, handing them to the assembler.
+    private mutating func handOver(before boundary: Int64) {
+        for pane in recorder.close(before: boundary) { assembler.add(pane) }
     }
 }
 
