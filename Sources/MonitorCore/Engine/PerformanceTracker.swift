@@ -17,78 +17,45 @@ import DriftCore
 /// window with fewer than `minimumEvents` labelled predictions is not evaluated; its last
 /// pane joins an accumulation of the panes since the last evaluated window, evaluated
 /// once it holds `minimumEvents` labelled predictions or spans `maximumPanes` panes.
+///
+/// In process the one source records into the panes itself; a merge stage (issue 11)
+/// gives it the parts of panes recorded on other sources with ``add(_:)``.
+///
+/// Complexity: a record or a part finds its pane by binary search, O(log panes), plus an
+/// update (O(attribute sets)) or a merge (see ``OutcomeSummaries``); a ready window merges
+/// its `panesPerWindow` panes. Memory: at most `maximumPanes` panes and one accumulation.
 struct PerformanceTracker: Sendable {
+    /// The outcomes of the predictions made in one pane, or a part of them (recorded on
+    /// another source, see ``add(_:)``).
     struct Pane: Sendable {
         var index: Int64
-        var predictions = 0
-        /// Event-time span of the pane's predictions (what count windows report).
-        var firstTimestamp = Int64.max
-        var lastTimestamp = Int64.min
-        var labelled = 0
-        var expired = 0
-        /// A binary classifier's outcomes (empty for a regression model).
-        var outcome: BinaryOutcomeSummary
-        var fairness: [FairnessSummary]
-        /// A regression model's outcomes (empty for a binary classifier).
-        var regression = RegressionSummary()
-        var regressionFairness: [RegressionFairnessSummary]
-        /// A regression model's residuals (residual drift).
-        var residuals = ResidualHistogram()
-        /// A multiclass classifier's outcomes and per-group accuracies (empty for other models).
-        var multiclass = OutcomeShape.freshMulticlass
-        var multiclassFairness: [GroupAccuracySummary]
+        var summaries: OutcomeSummaries
     }
 
-    /// A window ready to evaluate.
+    /// A window ready to evaluate: its panes' summaries merged (read through them, e.g.
+    /// `window.outcome`).
+    @dynamicMemberLookup
     struct Window: Sendable {
         var firstPane: Int64
         var lastPane: Int64
-        /// Event-time span `[start, end)` of the window's predictions.
-        var start: Int64
-        var end: Int64
-        var predictions: Int
-        var labelled: Int
-        var outcome: BinaryOutcomeSummary
-        var fairness: [FairnessSummary]
-        var regression = RegressionSummary()
-        var regressionFairness: [RegressionFairnessSummary]
-        var residuals = ResidualHistogram()
-        var multiclass = OutcomeShape.freshMulticlass
-        var multiclassFairness: [GroupAccuracySummary]
+        var summaries: OutcomeSummaries
         /// Each change detector's rule and whether it signalled on the panes judged before
         /// the window was given (see ``VersionDetectors``); set when it is given.
         var detectorSignals: [Int: Bool] = [:]
 
-        var coverage: Double? { predictions > 0 ? Double(labelled) / Double(predictions) : nil }
+        var coverage: Double? { summaries.predictions > 0 ? Double(summaries.labelled) / Double(summaries.predictions) : nil }
 
-        /// An empty window ending at pane `lastPane`, with the (binary or regression) fairness summaries of `outcomes`.
+        subscript<Value>(dynamicMember keyPath: KeyPath<OutcomeSummaries, Value>) -> Value { summaries[keyPath: keyPath] }
+
+        /// An empty window ending at pane `lastPane`, with `outcomes`' summaries.
         init(firstPane: Int64, lastPane: Int64, outcomes: OutcomeShape) {
             self.firstPane = firstPane
             self.lastPane = lastPane
-            start = .max
-            end = .min
-            predictions = 0
-            labelled = 0
-            outcome = try! BinaryOutcomeSummary()
-            fairness = outcomes.freshFairness
-            regressionFairness = outcomes.freshRegressionFairness
-            multiclassFairness = outcomes.freshMulticlassFairness
+            summaries = OutcomeSummaries(outcomes)
         }
 
         /// Adds a pane's predictions and outcomes.
-        mutating func absorb(_ pane: Pane) {
-            predictions += pane.predictions
-            labelled += pane.labelled
-            start = min(start, pane.firstTimestamp)
-            end = max(end, pane.lastTimestamp == .min ? .min : pane.lastTimestamp + 1)
-            try! outcome.merge(pane.outcome)  // same bins by construction
-            for position in fairness.indices { try! fairness[position].merge(pane.fairness[position]) }
-            regression.merge(pane.regression)
-            residuals.merge(pane.residuals)
-            for position in regressionFairness.indices { try! regressionFairness[position].merge(pane.regressionFairness[position]) }
-            try! multiclass.merge(pane.multiclass)  // same class cap by construction
-            for position in multiclassFairness.indices { try! multiclassFairness[position].merge(pane.multiclassFairness[position]) }
-        }
+        mutating func absorb(_ pane: Pane) { summaries.merge(pane.summaries) }
     }
 
     /// Panes' outcomes gathered since the last evaluated window while windows hold too few labels.
@@ -124,43 +91,19 @@ struct PerformanceTracker: Sendable {
     /// enough labels, or because too many panes waited.
     private(set) var belowCoverageEvaluations = 0
 
-    /// The fairness summaries a pane keeps: a binary classifier's outcome fairness or a
-    /// regression model's per-group errors, for each attribute set.
-    struct OutcomeShape: Sendable {
-        var modelType: ModelType
-        var fairnessAttributes: [[String]]
-
-        /// A binary classifier's attribute sets (none for a regression model).
-        var binaryAttributes: [[String]] { modelType == .binary ? fairnessAttributes : [] }
-        var freshFairness: [FairnessSummary] { binaryAttributes.map { try! FairnessSummary(attributes: $0) } }
-        var freshRegressionFairness: [RegressionFairnessSummary] {
-            modelType == .regression ? fairnessAttributes.map { try! RegressionFairnessSummary(attributes: $0) } : []
-        }
-        var freshMulticlassFairness: [GroupAccuracySummary] {
-            modelType == .multiclass ? fairnessAttributes.map { try! GroupAccuracySummary(attributes: $0) } : []
-        }
-        /// An empty multiclass summary (no allocation: its arrays and tables start empty).
-        static let freshMulticlass = try! MulticlassOutcomeSummary()
-    }
-
-    init(panesPerWindow: Int, readiness: LabelReadiness, timeToLive: Int64, maximumPanes: Int, fairnessAttributes: [[String]],
-         modelType: ModelType = .binary, sizing: WindowSpec.Sizing = .fixed) {
+    init(panesPerWindow: Int, readiness: LabelReadiness, timeToLive: Int64, maximumPanes: Int, outcomes: OutcomeShape,
+         sizing: WindowSpec.Sizing = .fixed) {
         self.panesPerWindow = panesPerWindow
         self.sizing = sizing
         self.readiness = readiness
         self.timeToLive = timeToLive
         self.maximumPanes = max(maximumPanes, panesPerWindow)
-        outcomes = OutcomeShape(modelType: modelType, fairnessAttributes: fairnessAttributes)
+        self.outcomes = outcomes
     }
 
     mutating func recordPrediction(pane index: Int64, timestamp: Int64) {
-        let firstWindowEnd = index + Int64(panesPerWindow) - 1
-        if awaitingFirstWindow, firstWindowEnd < nextWindowEnd ?? .max { nextWindowEnd = firstWindowEnd }
-        withPane(index, create: true) { pane in
-            pane.predictions += 1
-            pane.firstTimestamp = min(pane.firstTimestamp, timestamp)
-            pane.lastTimestamp = max(pane.lastTimestamp, timestamp)
-        }
+        admitPredictions(pane: index)
+        withPane(index, create: true) { $0.summaries.recordPrediction(timestamp: timestamp) }
     }
 
     /// Windows with predictions that closed but still wait for labels (reported at the
@@ -177,44 +120,64 @@ struct PerformanceTracker: Sendable {
     /// open to it, not the detectors). A label whose pane is gone is counted in ``lateLabels``.
     @discardableResult
     mutating func recordLabel(pane index: Int64, label: Bool, predicted: Bool, score: Double?, groups: [FairnessGroupKey]) -> Bool {
-        let found = withPane(index, create: false) { pane in
-            pane.labelled += 1
-            pane.outcome.record(label: label, predicted: predicted, score: score)
-            for position in pane.fairness.indices {
-                pane.fairness[position].record(group: groups[position], label: label, predicted: predicted, score: score)
-            }
-        }
-        if !found { lateLabels += 1 }
-        return found && index <= judgedThrough
+        recordOutcome(pane: index) { $0.recordLabel(label: label, predicted: predicted, score: score, groups: groups) }
     }
 
     /// Records a joined label of a regression model's prediction made in pane `index`.
     mutating func recordRegressionLabel(pane index: Int64, prediction: Double, label: Double, groups: [FairnessGroupKey]) {
-        let found = withPane(index, create: false) { pane in
-            pane.labelled += 1
-            pane.regression.record(prediction: prediction, label: label)
-            pane.residuals.record(label - prediction)
-            for position in pane.regressionFairness.indices {
-                pane.regressionFairness[position].record(group: groups[position], prediction: prediction, label: label)
-            }
-        }
-        if !found { lateLabels += 1 }
+        recordOutcome(pane: index) { $0.recordRegressionLabel(prediction: prediction, label: label, groups: groups) }
     }
 
     /// Records a joined label of a multiclass classifier's prediction made in pane `index`.
     mutating func recordMulticlassLabel(pane index: Int64, label: String, output: MulticlassOutput, groups: [FairnessGroupKey]) {
-        let found = withPane(index, create: false) { pane in
-            pane.labelled += 1
-            pane.multiclass.record(label: label, predicted: output.predicted, probabilities: output.probabilities)
-            for position in pane.multiclassFairness.indices {
-                pane.multiclassFairness[position].record(group: groups[position], correct: label == output.predicted)
-            }
+        recordOutcome(pane: index) { $0.recordMulticlassLabel(label: label, output: output, groups: groups) }
+    }
+
+    /// A label recorded by `record` into pane `index`'s summaries: counted late when the
+    /// pane is gone; whether the change detectors judged the pane already.
+    @discardableResult
+    private mutating func recordOutcome(pane index: Int64, _ record: (inout OutcomeSummaries) -> Void) -> Bool {
+        guard withPane(index, create: false, { record(&$0.summaries) }) else {
+            lateLabels += 1
+            return false
         }
-        if !found { lateLabels += 1 }
+        return index <= judgedThrough
     }
 
     mutating func recordExpiry(pane index: Int64) {
-        _ = withPane(index, create: false) { $0.expired += 1 }
+        withPane(index, create: false) { $0.summaries.expired += 1 }
+    }
+
+    /// What became of a part given to ``add(_:)``.
+    enum PartAdmission: Equatable {
+        /// Merged into its pane; `judgedLabels` of its labels reached a pane the change
+        /// detectors had judged (the windows still open to it get them, the detectors not).
+        case merged(judgedLabels: Int)
+        /// Its pane is gone: its labels are counted in ``lateLabels``; its predictions
+        /// are the caller's to count (the drift window counts them late).
+        case late
+    }
+
+    /// Merges a part of pane `part.index` recorded on another source — a join task of
+    /// another input partition, which records the predictions it holds and the outcomes of
+    /// their labels, and hands the part over — into the pane, as if this tracker had
+    /// recorded them (issue 11's merge stage; in process, one source records straight into
+    /// the panes). A part with predictions may open the pane, as a prediction does.
+    /// Counts (predictions, labels, confusion matrices, bins, groups) merge exactly;
+    /// floating-point sums up to the order of the additions (see ``OutcomeSummaries``).
+    mutating func add(_ part: Pane) -> PartAdmission {
+        if part.summaries.predictions > 0 { admitPredictions(pane: part.index) }
+        guard withPane(part.index, create: part.summaries.predictions > 0, { $0.summaries.merge(part.summaries) }) else {
+            lateLabels += part.summaries.labelled
+            return .late
+        }
+        return .merged(judgedLabels: part.index <= judgedThrough ? part.summaries.labelled : 0)
+    }
+
+    /// Before the first window is evaluated, predictions in an earlier pane move it earlier.
+    private mutating func admitPredictions(pane index: Int64) {
+        let firstWindowEnd = index + Int64(panesPerWindow) - 1
+        if awaitingFirstWindow, firstWindowEnd < nextWindowEnd ?? .max { nextWindowEnd = firstWindowEnd }
     }
 
     /// Windows that became ready now that panes before `closedBefore` take no more
@@ -226,8 +189,8 @@ struct PerformanceTracker: Sendable {
         var ready: [Window] = []
         while let end = nextWindowEnd, end < closedBefore {
             let members = positions(ofWindowEndingAt: end)
-            let predictions = members.reduce(0) { $0 + panes[$1].predictions }
-            let labelled = members.reduce(0) { $0 + panes[$1].labelled }
+            let predictions = members.reduce(0) { $0 + panes[$1].summaries.predictions }
+            let labelled = members.reduce(0) { $0 + panes[$1].summaries.labelled }
             let wait = waited(end)
             let expired = wait.map { $0 >= timeToLive } ?? false
             let covered = predictions == 0 || readiness.isCovered(predictions: predictions, labelled: labelled)
@@ -303,7 +266,7 @@ struct PerformanceTracker: Sendable {
             return [Self.given(makeWindow(endingAt: end, from: members), &detectors)]
         }
         // Counted before merging: a sparse window under the minimum is never merged.
-        if members.reduce(0, { $0 + panes[$1].labelled }) >= minimumEvents {
+        if members.reduce(0, { $0 + panes[$1].summaries.labelled }) >= minimumEvents {
             for position in members where panes[position].index > accumulatedThrough { judge(panes[position], &detectors) }
             accumulation = .empty
             lastGivenPane = end
@@ -338,7 +301,8 @@ struct PerformanceTracker: Sendable {
     /// A binary classifier's pane judged by the change detectors (other models have none).
     private func judge(_ pane: Pane, _ detectors: inout VersionDetectors) {
         guard outcomes.modelType == .binary else { return }
-        detectors.judge(labelled: Int(pane.outcome.labelledCount), errors: Int(pane.outcome.falsePositives + pane.outcome.falseNegatives))
+        let outcome = pane.summaries.outcome
+        detectors.judge(labelled: Int(outcome.labelledCount), errors: Int(outcome.falsePositives + outcome.falseNegatives))
     }
 
     /// `window` as given, with the detectors' signals since the last window given.
@@ -380,8 +344,7 @@ struct PerformanceTracker: Sendable {
             return true
         }
         guard create, nextWindowEnd.map({ index >= $0 - Int64(panesPerWindow) + 1 }) ?? true else { return false }
-        var pane = Pane(index: index, outcome: try! BinaryOutcomeSummary(), fairness: outcomes.freshFairness,
-                        regressionFairness: outcomes.freshRegressionFairness, multiclassFairness: outcomes.freshMulticlassFairness)
+        var pane = Pane(index: index, summaries: OutcomeSummaries(outcomes))
         body(&pane)
         panes.insert(pane, at: position)
         paneIndices.insert(index, at: position)
@@ -393,23 +356,18 @@ struct PerformanceTracker: Sendable {
 
 extension PerformanceTracker {
     /// Writes the panes and the window position (the parameters come from the owner).
-    /// Format 6 added the model type, and a regression model's panes' regression summaries
-    /// (a binary classifier's panes are written as before); format 7 a multiclass
-    /// classifier's panes' multiclass summaries.
+    /// Format 6 added the model type (see ``OutcomeSummaries/writeOutcomes(to:shape:)``).
     func encodeState(to writer: inout BinaryWriter) {
         writer.write(outcomes.modelType.rawValue)
         writer.writeCount(panes.count)
         for pane in panes {
             writer.write(pane.index)
-            writer.writeCounter(pane.predictions)
-            writer.write(pane.firstTimestamp)
-            writer.write(pane.lastTimestamp)
-            writer.writeCounter(pane.labelled)
-            writer.writeCounter(pane.expired)
-            writer.write(pane.outcome)
-            writer.write(pane.fairness)
-            writeRegressionSummaries(pane.regression, pane.regressionFairness, pane.residuals, to: &writer)
-            writeMulticlassSummaries(pane.multiclass, pane.multiclassFairness, to: &writer)
+            writer.writeCounter(pane.summaries.predictions)
+            writer.write(pane.summaries.firstTimestamp)
+            writer.write(pane.summaries.lastTimestamp)
+            writer.writeCounter(pane.summaries.labelled)
+            writer.writeCounter(pane.summaries.expired)
+            pane.summaries.writeOutcomes(to: &writer, shape: outcomes)
         }
         writer.writeOptional(nextWindowEnd)
         writer.write(awaitingFirstWindow)
@@ -427,10 +385,7 @@ extension PerformanceTracker {
             writer.write(held.end)
             writer.writeCounter(held.predictions)
             writer.writeCounter(held.labelled)
-            writer.write(held.outcome)
-            writer.write(held.fairness)
-            writeRegressionSummaries(held.regression, held.regressionFairness, held.residuals, to: &writer)
-            writeMulticlassSummaries(held.multiclass, held.multiclassFairness, to: &writer)
+            held.summaries.writeOutcomes(to: &writer, shape: outcomes)
         }
     }
 
@@ -440,29 +395,19 @@ extension PerformanceTracker {
     mutating func restoreState(from reader: inout BinaryReader, format: UInt32) throws {
         // A model's type cannot change under a checkpoint: its panes hold another type's summaries.
         if format >= 6 { try reader.expect(try reader.readString(), outcomes.modelType.rawValue, "model type") }
-        let regressionPanes = format >= 6 && outcomes.modelType == .regression
-        // Formats before 7 had no multiclass models (a multiclass type fails the check above).
-        let multiclassPanes = outcomes.modelType == .multiclass
-        let template = Pane(index: 0, outcome: try! BinaryOutcomeSummary(), fairness: outcomes.freshFairness,
-                            regressionFairness: outcomes.freshRegressionFairness, multiclassFairness: outcomes.freshMulticlassFairness)
         let count = try reader.readCount(maximum: reader.remaining)
         var restored: [Pane] = []
         for _ in 0..<count {
-            var pane = template
-            pane.index = try reader.readInt64()
+            var pane = Pane(index: try reader.readInt64(), summaries: OutcomeSummaries(outcomes))
             guard restored.last.map({ $0.index < pane.index }) ?? true else {
                 throw SerializationError.invalidValue("performance panes out of order")
             }
-            pane.predictions = try reader.readCounter()
-            pane.firstTimestamp = try reader.readInt64()
-            pane.lastTimestamp = try reader.readInt64()
-            pane.labelled = try reader.readCounter()
-            pane.expired = try reader.readCounter()
-            (pane.outcome, pane.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "performance")
-            if regressionPanes {
-                (pane.regression, pane.regressionFairness, pane.residuals) = try readRegressionSummaries(from: &reader, format: format, what: "performance")
-            }
-            if multiclassPanes { (pane.multiclass, pane.multiclassFairness) = try readMulticlassSummaries(from: &reader, what: "performance") }
+            pane.summaries.predictions = try reader.readCounter()
+            pane.summaries.firstTimestamp = try reader.readInt64()
+            pane.summaries.lastTimestamp = try reader.readInt64()
+            pane.summaries.labelled = try reader.readCounter()
+            pane.summaries.expired = try reader.readCounter()
+            try pane.summaries.readOutcomes(from: &reader, shape: outcomes, format: format, what: "performance")
             restored.append(pane)
         }
         panes = restored
@@ -476,61 +421,14 @@ extension PerformanceTracker {
         if try reader.readBool() {
             var held = Window(firstPane: try reader.readInt64(), lastPane: try reader.readInt64(), outcomes: outcomes)
             guard held.firstPane <= held.lastPane else { throw SerializationError.invalidValue("accumulated performance panes out of order") }
-            held.start = try reader.readInt64()
-            held.end = try reader.readInt64()
-            held.predictions = try reader.readCounter()
-            held.labelled = try reader.readCounter()
-            (held.outcome, held.fairness) = try readSummaries(from: &reader, shapedLike: template, what: "accumulated performance")
-            if regressionPanes {
-                (held.regression, held.regressionFairness, held.residuals) = try readRegressionSummaries(from: &reader, format: format, what: "accumulated performance")
-            }
-            if multiclassPanes { (held.multiclass, held.multiclassFairness) = try readMulticlassSummaries(from: &reader, what: "accumulated performance") }
+            // Written as the span [start, end).
+            held.summaries.firstTimestamp = try reader.readInt64()
+            let end = try reader.readInt64()
+            held.summaries.lastTimestamp = end == .min ? .min : end - 1
+            held.summaries.predictions = try reader.readCounter()
+            held.summaries.labelled = try reader.readCounter()
+            try held.summaries.readOutcomes(from: &reader, shape: outcomes, format: format, what: "accumulated performance")
             accumulation = .holding(held)
         }
-    }
-
-    /// An outcome summary and fairness summaries, which must have the shape of a fresh pane's.
-    private func readSummaries(from reader: inout BinaryReader, shapedLike template: Pane, what: String) throws -> (BinaryOutcomeSummary, [FairnessSummary]) {
-        let outcome = try reader.read(BinaryOutcomeSummary.self)
-        try reader.expect(outcome.scoreBins, template.outcome.scoreBins, "\(what) score bins")
-        let fairness = try reader.readArray(of: FairnessSummary.self)
-        try reader.expect(fairness.map(\.attributes), outcomes.binaryAttributes, "\(what) fairness attribute sets")
-        try reader.expect(fairness.map(\.scoreBins), template.fairness.map(\.scoreBins), "\(what) fairness score bins")
-        return (outcome, fairness)
-    }
-
-    /// A regression model's pane summaries (nothing for a binary classifier's).
-    private func writeRegressionSummaries(_ regression: RegressionSummary, _ fairness: [RegressionFairnessSummary], _ residuals: ResidualHistogram,
-                                          to writer: inout BinaryWriter) {
-        guard outcomes.modelType == .regression else { return }
-        writer.write(regression)
-        writer.write(fairness)
-        writer.write(residuals)
-    }
-
-    /// A multiclass classifier's pane summaries (nothing for other models').
-    private func writeMulticlassSummaries(_ multiclass: MulticlassOutcomeSummary, _ fairness: [GroupAccuracySummary], to writer: inout BinaryWriter) {
-        guard outcomes.modelType == .multiclass else { return }
-        writer.write(multiclass)
-        writer.write(fairness)
-    }
-
-    /// A multiclass summary and group accuracies with a fresh pane's shape.
-    private func readMulticlassSummaries(from reader: inout BinaryReader, what: String) throws -> (MulticlassOutcomeSummary, [GroupAccuracySummary]) {
-        let multiclass = try reader.read(MulticlassOutcomeSummary.self)
-        try reader.expect(multiclass.maximumClasses, OutcomeShape.freshMulticlass.maximumClasses, "\(what) class cap")
-        let fairness = try reader.readArray(of: GroupAccuracySummary.self)
-        try reader.expect(fairness.map(\.attributes), outcomes.freshMulticlassFairness.map(\.attributes), "\(what) group accuracy attribute sets")
-        return (multiclass, fairness)
-    }
-
-    /// A regression summary, regression fairness summaries, which must have the shape of a
-    /// fresh pane's, and the residuals (format 7; before, none).
-    private func readRegressionSummaries(from reader: inout BinaryReader, format: UInt32, what: String) throws
-        -> (RegressionSummary, [RegressionFairnessSummary], ResidualHistogram) {
-        let regression = try reader.read(RegressionSummary.self)
-        let fairness = try reader.readArray(of: RegressionFairnessSummary.self)
-        try reader.expect(fairness.map(\.attributes), outcomes.freshRegressionFairness.map(\.attributes), "\(what) regression fairness attribute sets")
-        return (regression, fairness, format >= 7 ? try reader.read(ResidualHistogram.self) : ResidualHistogram())
     }
 }

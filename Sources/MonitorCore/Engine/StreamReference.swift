@@ -87,57 +87,56 @@ extension PredictionEvent {
 }
 
 /// Labelled outcomes of the reference period's predictions (stream references), the
-/// baseline of `reference ± x` conditions on performance and fairness metrics.
+/// baseline of `reference ± x` conditions on performance and fairness metrics; read
+/// through its summaries (`reference.outcome`, `reference.fairness`, …).
+@dynamicMemberLookup
 struct ReferencePerformance: Sendable {
-    var predictions = 0
+    /// The period's judgeable predictions and the outcomes of those labelled (the same
+    /// summaries as a performance pane's; their event-time span is not kept).
+    var outcomes: OutcomeSummaries
+    /// Predictions whose label joined or expired.
     var resolved = 0
-    var outcome = try! BinaryOutcomeSummary()
-    var fairness: [FairnessSummary]
-    /// A regression model's outcomes and per-group errors (empty for a binary classifier).
-    var regression = RegressionSummary()
-    var regressionFairness: [RegressionFairnessSummary]
-    /// A regression model's residuals (what residual drift compares a window's with).
-    var residuals = ResidualHistogram()
-    /// A multiclass classifier's outcomes and per-group accuracies (empty for other models).
-    var multiclass = PerformanceTracker.OutcomeShape.freshMulticlass
-    var multiclassFairness: [GroupAccuracySummary]
     /// A multiclass classifier's labelled class probabilities: what its CBPE calibration is
     /// fitted on, and its realized ROC AUC. Frozen once the calibration is fitted.
     var classProbabilities = Self.freshClassProbabilities
     private(set) var classCalibrationState = ClassCalibrationState.gathering
+    let shape: OutcomeShape
 
     /// Empty labelled class probabilities (no allocation: their tables start empty).
     private static let freshClassProbabilities = try! ClassProbabilityOutcomes()  // default bins and cap are valid
 
-    init(fairnessAttributes: [[String]]) {
-        fairness = fairnessAttributes.map { try! FairnessSummary(attributes: $0) }
-        regressionFairness = fairnessAttributes.map { try! RegressionFairnessSummary(attributes: $0) }
-        multiclassFairness = fairnessAttributes.map { try! GroupAccuracySummary(attributes: $0) }
+    init(_ shape: OutcomeShape) {
+        self.shape = shape
+        outcomes = OutcomeSummaries(shape)
     }
+
+    var predictions: Int {
+        get { outcomes.predictions }
+        set { outcomes.predictions = newValue }
+    }
+
+    subscript<Value>(dynamicMember keyPath: KeyPath<OutcomeSummaries, Value>) -> Value { outcomes[keyPath: keyPath] }
 
     /// A profile's outcomes, settled: every prediction resolved. Attribute sets the profile has
     /// no summary for (intersections, attributes it lacks) stay empty, their conditions unavailable.
-    init(_ outcomes: ReferenceOutcomes, fairnessAttributes: [[String]]) {
-        self.init(fairnessAttributes: fairnessAttributes)
-        predictions = max(outcomes.predictions, 1)
+    init(_ profiled: ReferenceOutcomes, shape: OutcomeShape) {
+        self.init(shape)
+        predictions = max(profiled.predictions, 1)
         resolved = predictions
-        outcome = outcomes.performance
-        for index in fairness.indices {
-            if let given = outcomes.fairness.first(where: { $0.attributes == fairness[index].attributes }) { fairness[index] = given }
-        }
-        regression = outcomes.regression
-        residuals = outcomes.residuals
-        for index in regressionFairness.indices {
-            if let given = outcomes.regressionFairness.first(where: { $0.attributes == regressionFairness[index].attributes }) {
-                regressionFairness[index] = given
-            }
-        }
-        multiclass = outcomes.multiclass
-        classProbabilities = outcomes.classProbabilities
-        for index in multiclassFairness.indices {
-            if let given = outcomes.multiclassFairness.first(where: { $0.attributes == multiclassFairness[index].attributes }) {
-                multiclassFairness[index] = given
-            }
+        outcomes.outcome = profiled.performance
+        outcomes.regression = profiled.regression
+        outcomes.residuals = profiled.residuals
+        outcomes.multiclass = profiled.multiclass
+        classProbabilities = profiled.classProbabilities
+        Self.adopt(profiled.fairness, into: &outcomes.fairness)
+        Self.adopt(profiled.regressionFairness, into: &outcomes.regressionFairness)
+        Self.adopt(profiled.multiclassFairness, into: &outcomes.multiclassFairness)
+    }
+
+    /// Each of `summaries` (one per tracked attribute set) replaced by the given one for its attribute set, if any.
+    private static func adopt<Summary: GroupTableSummary>(_ given: [Summary], into summaries: inout [Summary]) {
+        for index in summaries.indices {
+            if let match = given.first(where: { $0.attributes == summaries[index].attributes }) { summaries[index] = match }
         }
     }
 
@@ -329,49 +328,55 @@ extension ActiveReference {
 }
 
 extension ReferencePerformance {
+    /// Writes every model type's summaries, another type's as empty tables for each
+    /// attribute set: the layout of formats 7 and later, whatever the model.
     func encode(to writer: inout BinaryWriter) {
+        let every = { (type: ModelType) in OutcomeShape(modelType: type, fairnessAttributes: shape.fairnessAttributes) }
         writer.writeCounter(predictions)
         writer.writeCounter(resolved)
-        writer.write(outcome)
-        writer.write(fairness)
-        writer.write(regression)
-        writer.write(regressionFairness)
-        writer.write(residuals)
-        writer.write(multiclass)
-        writer.write(multiclassFairness)
+        writer.write(outcomes.outcome)
+        writer.write(shape.modelType == .binary ? outcomes.fairness : every(.binary).freshFairness)
+        writer.write(outcomes.regression)
+        writer.write(shape.modelType == .regression ? outcomes.regressionFairness : every(.regression).freshRegressionFairness)
+        writer.write(outcomes.residuals)
+        writer.write(outcomes.multiclass)
+        writer.write(shape.modelType == .multiclass ? outcomes.multiclassFairness : every(.multiclass).freshMulticlassFairness)
         writer.write(classProbabilities)
         writer.write(classCalibrationState.isFitted)
     }
 
-    /// Decodes onto the version's fairness attribute sets (engine checkpoint `format`: 6
-    /// added the regression summary, 7 the residuals and the multiclass summary, 8 the
-    /// labelled class probabilities and whether the calibration was fitted on them, which
-    /// is then refitted).
-    init(from reader: inout BinaryReader, format: UInt32, fairnessAttributes: [[String]]) throws {
-        self.init(fairnessAttributes: fairnessAttributes)
-        let template = self
+    /// Decodes onto the version's model type and fairness attribute sets (engine checkpoint
+    /// `format`: 6 added the regression summary, 7 the residuals and the multiclass summary,
+    /// 8 the labelled class probabilities and whether the calibration was fitted on them,
+    /// which is then refitted). Another model type's group tables are checked and left out.
+    init(from reader: inout BinaryReader, format: UInt32, shape: OutcomeShape) throws {
+        self.init(shape)
+        let attributes = shape.fairnessAttributes
         predictions = try reader.readCounter()
         resolved = try reader.readCounter()
-        outcome = try reader.read(BinaryOutcomeSummary.self)
-        try reader.expect(outcome.scoreBins, template.outcome.scoreBins, "reference outcome score bins")
-        fairness = try reader.readArray(of: FairnessSummary.self)
-        try reader.expect(fairness.map(\.attributes), fairnessAttributes, "reference fairness attribute sets")
-        try reader.expect(fairness.map(\.scoreBins), template.fairness.map(\.scoreBins), "reference fairness score bins")
+        outcomes.outcome = try reader.read(BinaryOutcomeSummary.self)
+        try reader.expect(outcomes.outcome.scoreBins, OutcomeShape.freshBinary.scoreBins, "reference outcome score bins")
+        let fairness = try reader.readArray(of: FairnessSummary.self)
+        try reader.expect(fairness.map(\.attributes), attributes, "reference fairness attribute sets")
+        try reader.expect(fairness.map(\.scoreBins), attributes.map { _ in 0 }, "reference fairness score bins")
+        if shape.modelType == .binary { outcomes.fairness = fairness }
         if format >= 6 {
-            regression = try reader.read(RegressionSummary.self)
-            regressionFairness = try reader.readArray(of: RegressionFairnessSummary.self)
-            try reader.expect(regressionFairness.map(\.attributes), fairnessAttributes, "reference regression fairness attribute sets")
+            outcomes.regression = try reader.read(RegressionSummary.self)
+            let regressionFairness = try reader.readArray(of: RegressionFairnessSummary.self)
+            try reader.expect(regressionFairness.map(\.attributes), attributes, "reference regression fairness attribute sets")
+            if shape.modelType == .regression { outcomes.regressionFairness = regressionFairness }
         }
         if format >= 7 {
-            residuals = try reader.read(ResidualHistogram.self)
-            multiclass = try reader.read(MulticlassOutcomeSummary.self)
-            try reader.expect(multiclass.maximumClasses, template.multiclass.maximumClasses, "reference class cap")
-            multiclassFairness = try reader.readArray(of: GroupAccuracySummary.self)
-            try reader.expect(multiclassFairness.map(\.attributes), fairnessAttributes, "reference group accuracy attribute sets")
+            outcomes.residuals = try reader.read(ResidualHistogram.self)
+            outcomes.multiclass = try reader.read(MulticlassOutcomeSummary.self)
+            try reader.expect(outcomes.multiclass.maximumClasses, OutcomeShape.freshMulticlass.maximumClasses, "reference class cap")
+            let multiclassFairness = try reader.readArray(of: GroupAccuracySummary.self)
+            try reader.expect(multiclassFairness.map(\.attributes), attributes, "reference group accuracy attribute sets")
+            if shape.modelType == .multiclass { outcomes.multiclassFairness = multiclassFairness }
         }
         if format >= 8 {
             classProbabilities = try reader.read(ClassProbabilityOutcomes.self)
-            try reader.expect(classProbabilities.scoreBins, template.classProbabilities.scoreBins, "reference class probability bins")
+            try reader.expect(classProbabilities.scoreBins, Self.freshClassProbabilities.scoreBins, "reference class probability bins")
             if try reader.readBool() { classCalibrationState = .fitted(NamedClassCalibration(classProbabilities)) }
         }
     }

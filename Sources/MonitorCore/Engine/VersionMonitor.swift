@@ -25,7 +25,7 @@ final class VersionMonitor {
     /// Fairness attribute sets tracked, fixed at the version's first event.
     private(set) var fairnessAttributes: [[String]] = []
     private var fairnessPositions: [[Int]] = []
-    private var referencePerformance = ReferencePerformance(fairnessAttributes: [])
+    private var referencePerformance: ReferencePerformance
     private var slotCache = SlotCache()
     private var groupCache: [UInt64: [FairnessGroupKey]] = [:]
     /// Change detectors of the rules that apply, fed each performance pane's outcomes once
@@ -132,6 +132,7 @@ final class VersionMonitor {
         self.index = index
         self.configuration = configuration
         modelType = rules.modelTypes[model]
+        referencePerformance = ReferencePerformance(OutcomeShape(modelType: modelType, fairnessAttributes: []))
         estimatesMulticlassPerformance = modelType == .multiclass && rules.estimatesPerformance(model: model, version: version)
         self.rules = rules
         codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
@@ -177,11 +178,11 @@ final class VersionMonitor {
     private func start(with event: PredictionEvent, segment: UInt64) -> Added {
         fairnessAttributes = rules.fairnessAttributeSets(model: model, version: version, tracked: codes.attributes)
         fairnessPositions = fairnessAttributes.map { $0.compactMap(codes.position(ofExisting:)) }
-        referencePerformance = ReferencePerformance(fairnessAttributes: fairnessAttributes)
+        referencePerformance = ReferencePerformance(outcomeShape)
         calibration = nil
         detectors = VersionDetectors(rules.makeDetectors(model: model, version: version))
         if let given = configuration.references.lookup(model: model, version: version) {
-            if let outcomes = given.outcomes { referencePerformance = ReferencePerformance(outcomes, fairnessAttributes: fairnessAttributes) }
+            if let outcomes = given.outcomes { referencePerformance = ReferencePerformance(outcomes, shape: outcomeShape) }
             let monitoring = activate(ActiveReference(profile: given.profile.outputs(of: modelType), identifier: given.identifier, count: given.profile.rowCount,
                                                       chunkStatistics: given.chunkStatistics, performanceChunks: given.outcomes?.chunks ?? [:],
                                                       performanceChunkSize: given.outcomes?.chunkSize ?? 0), closingPanesBefore: nil)
@@ -368,7 +369,7 @@ final class VersionMonitor {
         let monitoring = Monitoring(reference: active, drift: window, performance: PerformanceTracker(
             panesPerWindow: configuration.window.panesPerWindow, readiness: configuration.labelReadiness,
             timeToLive: configuration.join.timeToLiveMilliseconds, maximumPanes: configuration.caps.performancePanes,
-            fairnessAttributes: fairnessAttributes, modelType: modelType, sizing: sizing))
+            outcomes: outcomeShape, sizing: sizing))
         phase = .monitoring(monitoring)
         return monitoring
     }
@@ -415,6 +416,9 @@ final class VersionMonitor {
         }
         return (closed.isEmpty ? [] : evaluate(closed, of: monitoring), payload)
     }
+
+    /// The outcome summaries the version keeps: its model type's, for its fairness attribute sets.
+    private var outcomeShape: OutcomeShape { OutcomeShape(modelType: modelType, fairnessAttributes: fairnessAttributes) }
 
     /// The attributes of the fairness attribute sets that have no position among the
     /// version's segment codes (not seen when it started): their groups cannot be told apart.
@@ -478,13 +482,10 @@ final class VersionMonitor {
         if prediction.inReference {
             referencePerformance.resolved += 1
             if let trueClass {
-                referencePerformance.multiclass.record(label: trueClass, predicted: output.predicted, probabilities: output.probabilities)
+                referencePerformance.outcomes.recordMulticlassLabel(label: trueClass, output: output, groups: groups)
                 // Only versions whose rules estimate performance keep what CBPE calibrates on.
                 if estimatesMulticlassPerformance, let probabilities = output.probabilities {
                     referencePerformance.recordClassProbabilities(label: trueClass, probabilities: probabilities)
-                }
-                for index in referencePerformance.multiclassFairness.indices {
-                    referencePerformance.multiclassFairness[index].record(group: groups[index], correct: trueClass == output.predicted)
                 }
             }
             return
@@ -510,13 +511,7 @@ final class VersionMonitor {
         let groups = fairnessGroups(of: prediction.segment)
         if prediction.inReference {
             referencePerformance.resolved += 1
-            if let label {
-                referencePerformance.regression.record(prediction: predicted, label: label)
-                referencePerformance.residuals.record(label - predicted)
-                for index in referencePerformance.regressionFairness.indices {
-                    referencePerformance.regressionFairness[index].record(group: groups[index], prediction: predicted, label: label)
-                }
-            }
+            if let label { referencePerformance.outcomes.recordRegressionLabel(prediction: predicted, label: label, groups: groups) }
             return
         }
         guard case let .monitoring(monitoring) = phase else { return }
@@ -531,12 +526,7 @@ final class VersionMonitor {
         let groups = fairnessGroups(of: prediction.segment)
         if prediction.inReference {
             referencePerformance.resolved += 1
-            if let label {
-                referencePerformance.outcome.record(label: label == 1, predicted: predicted == 1, score: score)
-                for index in referencePerformance.fairness.indices {
-                    referencePerformance.fairness[index].record(group: groups[index], label: label == 1, predicted: predicted == 1)
-                }
-            }
+            if let label { referencePerformance.outcomes.recordLabel(label: label == 1, predicted: predicted == 1, score: score, groups: groups) }
             return
         }
         // Monitored predictions reach the join only once the version is monitored.
@@ -853,7 +843,7 @@ extension VersionMonitor {
         guard fairnessPositions.allSatisfy({ $0.allSatisfy { $0 < codes.attributes.count } }) else {
             throw SerializationError.invalidValue("fairness position beyond the segment attributes")
         }
-        referencePerformance = try ReferencePerformance(from: &reader, format: format, fairnessAttributes: fairnessAttributes)
+        referencePerformance = try ReferencePerformance(from: &reader, format: format, shape: outcomeShape)
         let detectorCount = try reader.readCount(maximum: reader.remaining)
         var saved: [RuleIdentity: (detector: ErrorStreamDetector, signal: Bool)] = [:]
         for _ in 0..<detectorCount {

@@ -1,11 +1,12 @@
 import DriftCore
+import Simulation
 import Testing
 @testable import Monitor
 @testable import MonitorCore
 
 @Suite struct PerformanceTrackerTests {
     func tracker(panes: Int = 3, maximumPanes: Int = 100) -> PerformanceTracker {
-        PerformanceTracker(panesPerWindow: panes, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: maximumPanes, fairnessAttributes: [])
+        PerformanceTracker(panesPerWindow: panes, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: maximumPanes, outcomes: OutcomeShape(modelType: .binary, fairnessAttributes: []))
     }
 
     func label(_ tracker: inout PerformanceTracker, pane: Int64, times: Int = 1) {
@@ -81,7 +82,7 @@ import Testing
         var readiness = LabelReadiness()
         readiness.partialWaitMilliseconds = 1000
         readiness.partialMinimumLabelled = 4
-        var tracker = PerformanceTracker(panesPerWindow: 1, readiness: readiness, timeToLive: 5000, maximumPanes: 100, fairnessAttributes: [])
+        var tracker = PerformanceTracker(panesPerWindow: 1, readiness: readiness, timeToLive: 5000, maximumPanes: 100, outcomes: OutcomeShape(modelType: .binary, fairnessAttributes: []))
         for pane in Int64(0)..<3 {
             for index in 0..<10 { tracker.recordPrediction(pane: pane, timestamp: pane * 1000 + Int64(index)) }
         }
@@ -110,7 +111,7 @@ import Testing
     /// Sparse labels: windows of 2 panes with fewer than 4 labelled predictions are not
     /// evaluated; their last panes accumulate until 4 are labelled.
     @Test func sparseWindowsGrowUntilTheyHoldTheMinimumLabels() {
-        var tracker = PerformanceTracker(panesPerWindow: 2, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100, fairnessAttributes: [],
+        var tracker = PerformanceTracker(panesPerWindow: 2, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100, outcomes: OutcomeShape(modelType: .binary, fairnessAttributes: []),
                                          sizing: .growing(minimumEvents: 4, maximumPanes: 100))
         var ready: [PerformanceTracker.Window] = []
         for pane in Int64(0)..<6 {
@@ -130,7 +131,7 @@ import Testing
     /// panes closed cover its whole maximum span (no pane can join it any more), not kept
     /// until the end of input — and not before.
     @Test func anAccumulationNoPaneCanJoinIsGivenAsTimePasses() {
-        var tracker = PerformanceTracker(panesPerWindow: 2, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100, fairnessAttributes: [],
+        var tracker = PerformanceTracker(panesPerWindow: 2, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100, outcomes: OutcomeShape(modelType: .binary, fairnessAttributes: []),
                                          sizing: .growing(minimumEvents: 10, maximumPanes: 4))
         for pane in Int64(0)..<2 {
             tracker.recordPrediction(pane: pane, timestamp: pane * 1000)
@@ -167,7 +168,7 @@ import Testing
         var states: [[ErrorStreamDetector]] = []
         for reversed in [false, true] {
             var tracker = PerformanceTracker(panesPerWindow: 3, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100,
-                                             fairnessAttributes: [], sizing: sizing)
+                                             outcomes: OutcomeShape(modelType: .binary, fairnessAttributes: []), sizing: sizing)
             recordOutcomes(&tracker, panes, reversed: reversed)
             var detectors = VersionDetectors([(rule: 0, detector: try ErrorStreamDetector(kind: .ddm, parameters: RuleParameters(["warm_start": .integer(20)])))])
             var windows: [PerformanceTracker.Window] = []
@@ -213,7 +214,7 @@ import Testing
     @Test(arguments: [WindowSpec.Sizing.fixed, .growing(minimumEvents: 30, maximumPanes: 4)])
     func aLabelSaysWhetherItsPaneWasJudged(sizing: WindowSpec.Sizing) {
         var tracker = PerformanceTracker(panesPerWindow: 3, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100,
-                                         fairnessAttributes: [], sizing: sizing)
+                                         outcomes: OutcomeShape(modelType: .binary, fairnessAttributes: []), sizing: sizing)
         func judged(_ pane: Int64) -> Bool { tracker.recordLabel(pane: pane, label: true, predicted: false, score: nil, groups: []) }
         for pane in Int64(0)..<6 { tracker.recordPrediction(pane: pane, timestamp: pane * 1000) }
         #expect(!judged(0) && !judged(2), "no window is ready yet")
@@ -226,8 +227,107 @@ import Testing
         #expect(!judged(0) && tracker.lateLabels == 1, "pane 0 left with the window (no later window holds it): late, not judged")
     }
 
+    /// A merge stage's tracker (issue 11): predictions recorded on two sources (two input
+    /// partitions' join tasks), each handing over a part of each pane it touched at every
+    /// step — its new predictions and the outcomes of the labels it joined — give the
+    /// windows, detector signals, late labels and labels after the detectors that one
+    /// tracker recording every event itself gives.
+    @Test(arguments: [WindowSpec.Sizing.fixed, .growing(minimumEvents: 40, maximumPanes: 6)])
+    func partsFromTwoSourcesMergeIntoTheWindowsOfOneTracker(sizing: WindowSpec.Sizing) throws {
+        struct Prediction {
+            var pane: Int64, timestamp: Int64, source: Int, labelledAt: Int64?, label: Bool, score: Double, group: FairnessGroupKey
+        }
+        var random = RandomSource(seed: 17)
+        var predictions: [Prediction] = []
+        for pane in Int64(0)..<40 {
+            // Idle panes, and an error rate that rises from pane 20 on.
+            for offset in 0..<(pane % 7 == 3 ? 0 : Int.random(in: 5...25, using: &random)) {
+                let score = Double.random(in: 0...1, using: &random)
+                let label = Double.random(in: 0...1, using: &random) < (pane < 20 ? score : 1 - score)
+                let delay = Int64.random(in: 0...8, using: &random)
+                predictions.append(Prediction(pane: pane, timestamp: pane * 1000 + Int64(offset), source: Int.random(in: 0...1, using: &random),
+                                              labelledAt: Int.random(in: 0..<6, using: &random) == 0 ? nil : pane + delay, label: label,
+                                              score: score, group: FairnessGroupKey(["g\(Int.random(in: 0..<3, using: &random))"])))
+            }
+        }
+        func makeTracker() -> PerformanceTracker {
+            PerformanceTracker(panesPerWindow: 3, readiness: LabelReadiness(), timeToLive: 4000, maximumPanes: 100,
+                               outcomes: OutcomeShape(modelType: .binary, fairnessAttributes: [["group"]]), sizing: sizing)
+        }
+        func makeDetectors() throws -> VersionDetectors {
+            VersionDetectors([(rule: 0, detector: try ErrorStreamDetector(kind: .ddm, parameters: RuleParameters(["warm_start": .integer(30)])))])
+        }
+        var one = makeTracker(), merged = makeTracker()
+        var oneDetectors = try makeDetectors(), mergedDetectors = try makeDetectors()
+        var oneWindows: [PerformanceTracker.Window] = [], mergedWindows: [PerformanceTracker.Window] = []
+        var oneJudged = 0, mergedJudged = 0
+        for step in Int64(0)..<52 {
+            let made = predictions.filter { $0.pane == step }
+            let labelled = predictions.filter { $0.labelledAt == step }
+            for prediction in made { one.recordPrediction(pane: prediction.pane, timestamp: prediction.timestamp) }
+            for prediction in labelled where one.recordLabel(pane: prediction.pane, label: prediction.label, predicted: prediction.score > 0.5,
+                                                            score: prediction.score, groups: [prediction.group]) {
+                oneJudged += 1
+            }
+            for source in 0...1 {
+                var parts: [Int64: PerformanceTracker.Pane] = [:]
+                func part(_ pane: Int64) -> PerformanceTracker.Pane {
+                    parts[pane] ?? PerformanceTracker.Pane(index: pane, summaries: OutcomeSummaries(merged.outcomes))
+                }
+                for prediction in made where prediction.source == source {
+                    var touched = part(prediction.pane)
+                    touched.summaries.recordPrediction(timestamp: prediction.timestamp)
+                    parts[prediction.pane] = touched
+                }
+                for prediction in labelled where prediction.source == source {
+                    var touched = part(prediction.pane)
+                    touched.summaries.recordLabel(label: prediction.label, predicted: prediction.score > 0.5, score: prediction.score, groups: [prediction.group])
+                    parts[prediction.pane] = touched
+                }
+                for index in parts.keys.sorted() {
+                    if case let .merged(judgedLabels) = merged.add(parts[index]!) { mergedJudged += judgedLabels }
+                }
+            }
+            let waited = { (pane: Int64) -> Int64? in (step + 1 - (pane + 1)) * 1000 }
+            oneWindows += one.readyWindows(closedBefore: step + 1, detectors: &oneDetectors, waited: waited)
+            mergedWindows += merged.readyWindows(closedBefore: step + 1, detectors: &mergedDetectors, waited: waited)
+        }
+        oneWindows += one.takeAccumulation(detectors: &oneDetectors).map { [$0] } ?? []
+        mergedWindows += merged.takeAccumulation(detectors: &mergedDetectors).map { [$0] } ?? []
+
+        #expect(oneWindows.count > 5)
+        #expect(mergedWindows.map(\.firstPane) == oneWindows.map(\.firstPane) && mergedWindows.map(\.lastPane) == oneWindows.map(\.lastPane))
+        #expect(mergedWindows.map(\.predictions) == oneWindows.map(\.predictions) && mergedWindows.map(\.labelled) == oneWindows.map(\.labelled))
+        #expect(zip(mergedWindows, oneWindows).allSatisfy { $0.summaries.agrees(with: $1.summaries) })
+        #expect(mergedWindows.map(\.detectorSignals) == oneWindows.map(\.detectorSignals))
+        #expect(oneWindows.contains { $0.detectorSignals[0] == true }, "the error rate rises from pane 20 on")
+        #expect(mergedDetectors.detectors == oneDetectors.detectors)
+        #expect(one.lateLabels > 0 && merged.lateLabels == one.lateLabels)
+        #expect(oneJudged > 0 && mergedJudged == oneJudged)
+    }
+
+    /// A part whose pane is gone is late: its labels are counted; a part of a pane the
+    /// detectors judged is merged and says how many of its labels they did not see.
+    @Test func aPartOfAPaneGoneIsLateAndOneOfAJudgedPaneSaysSo() {
+        var tracker = tracker(panes: 2)
+        func part(_ index: Int64, predictions: Int, labels: Int) -> PerformanceTracker.Pane {
+            var part = PerformanceTracker.Pane(index: index, summaries: OutcomeSummaries(tracker.outcomes))
+            for offset in 0..<predictions { part.summaries.recordPrediction(timestamp: index * 1000 + Int64(offset)) }
+            for _ in 0..<labels { part.summaries.recordLabel(label: true, predicted: true, score: nil, groups: []) }
+            return part
+        }
+        #expect(tracker.add(part(0, predictions: 3, labels: 0)) == .merged(judgedLabels: 0))
+        #expect(tracker.add(part(1, predictions: 2, labels: 2)) == .merged(judgedLabels: 0))
+        #expect(tracker.add(part(0, predictions: 0, labels: 3)) == .merged(judgedLabels: 0))
+        let ready = tracker.readyWindows(closedBefore: 2) { _ in .max }
+        #expect(ready.map(\.predictions) == [5] && ready.map(\.labelled) == [5])
+        #expect(tracker.add(part(1, predictions: 0, labels: 1)) == .merged(judgedLabels: 1), "the window ending at pane 1 judged it")
+        #expect(tracker.add(part(0, predictions: 0, labels: 2)) == .late && tracker.lateLabels == 2)
+        #expect(tracker.add(part(5, predictions: 0, labels: 1)) == .late && tracker.lateLabels == 3, "labels for a pane without predictions")
+    }
+
     @Test func anAccumulationIsGivenOnceItHoldsTheMinimum() {
-        var tracker = PerformanceTracker(panesPerWindow: 2, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100, fairnessAttributes: [],
+        var tracker = PerformanceTracker(panesPerWindow: 2, readiness: LabelReadiness(), timeToLive: 7 * 86_400_000, maximumPanes: 100, outcomes: OutcomeShape(modelType: .binary, fairnessAttributes: []),
                                          sizing: .growing(minimumEvents: 3, maximumPanes: 100))
         var ready: [PerformanceTracker.Window] = []
         for pane in Int64(0)..<5 {

@@ -9,7 +9,7 @@ import Testing
     @Test func referencePerformanceSettlesByCoverageOrEnoughLabels() {
         var readiness = LabelReadiness()
         readiness.partialMinimumLabelled = 600
-        var reference = ReferencePerformance(fairnessAttributes: [])
+        var reference = ReferencePerformance(OutcomeShape(modelType: .binary, fairnessAttributes: []))
         #expect(!reference.isSettled(readiness))  // no predictions yet
         reference.predictions = 1000
         reference.resolved = 599
