@@ -1,4 +1,5 @@
 import Benchmark
+import DriftCore
 import BenchmarkStreams
 import Foundation
 import Monitor
@@ -56,6 +57,35 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in 0..<50_000 {
             for message in framed.json { message.withUnsafeBufferPointer { blackHole(session.decode($0)) } }
+        }
+    }
+
+    // The merge stage's work (issue 11): parts of a version's panes, recorded on 4 sources
+    // (input partitions), merged and made into windows. A part costs what its summaries
+    // hold (bins, categories, groups), not how many events it summarises: the same panes
+    // from parts of 10 and of 1,000 events each.
+    for eventsPerPart in [10, 1_000] {
+        Benchmark("Merge stage/drift parts of \(eventsPerPart) events (4 sources × 288 panes)") { benchmark in
+            let parts = try MergeParts.drift(eventsPerPart: eventsPerPart)
+            var assembler = WindowAssembler<DriftPane>(spec: WindowSpec(kind: MonitorConfiguration().window.kind, panesPerWindow: 12))
+            benchmark.startMeasurement()
+            for (index, paneParts) in parts.enumerated() {
+                for part in paneParts { assembler.add(part) }
+                blackHole(assembler.close(before: Int64(index) + 1))
+            }
+            benchmark.stopMeasurement()
+        }
+        Benchmark("Merge stage/outcome parts of \(eventsPerPart) labels (4 sources × 288 panes)") { benchmark in
+            let parts = MergeParts.outcomes(labelsPerPart: eventsPerPart)
+            var tracker = PerformanceTracker(panesPerWindow: 12, readiness: LabelReadiness(), timeToLive: 0, maximumPanes: 1_000,
+                                             outcomes: MergeParts.outcomeShape)
+            var detectors = VersionDetectors()
+            benchmark.startMeasurement()
+            for (index, paneParts) in parts.enumerated() {
+                for part in paneParts { blackHole(tracker.add(part)) }
+                blackHole(tracker.readyWindows(closedBefore: Int64(index) + 1, detectors: &detectors) { _ in 0 })
+            }
+            benchmark.stopMeasurement()
         }
     }
 
@@ -122,5 +152,62 @@ enum AvroEvents {
         }
         let schemas = SchemaTable(schemas: [1: .success(.avro(AvroDecoder(schema: try AvroSchema(json: schema))))])
         return (avro, datums.map { Array($0["json", default: ""].utf8) }, schemas)
+    }
+}
+
+/// Parts of panes as a merge stage receives them: for each of 288 panes (a day of 5-minute
+/// panes), one part from each of 4 sources, recorded from the sparse history's predictions
+/// (taken in turn, whatever their time) against a reference profiled from its first 20,000.
+enum MergeParts {
+    static let sources = 4
+    static let panes = 288
+
+    /// The sparse history's first predictions, decoded.
+    static func predictions(_ count: Int) throws -> [PredictionEvent] {
+        let decoder = try StreamFile.engine().decoder
+        var predictions: [PredictionEvent] = []
+        for line in BenchmarkStream.sparse.lines() {
+            if case let .prediction(event) = try Array(line.utf8).withUnsafeBufferPointer({ try decoder.decode($0).get() }) { predictions.append(event) }
+            if predictions.count == count { break }
+        }
+        return predictions
+    }
+
+    static func drift(eventsPerPart: Int) throws -> [[RecordedPane<DriftPane>]] {
+        let events = try predictions(20_000)
+        var profiler = try DatasetProfiler()
+        for event in events { profiler.add(event) }
+        let layout = FeatureLayout(profile: profiler.finish())
+        var next = 0
+        return (0..<panes).map { index in
+            (0..<sources).map { _ in
+                var pane = DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: 1_000)
+                for _ in 0..<eventsPerPart {
+                    pane.record(events[next % events.count], layout: layout)
+                    next += 1
+                }
+                return RecordedPane(index: Int64(index), pane: pane, eventCount: eventsPerPart, start: Int64(index) * 300_000,
+                                    end: Int64(index + 1) * 300_000)
+            }
+        }
+    }
+
+    static let outcomeShape = OutcomeShape(modelType: .binary, fairnessAttributes: [["region"], ["channel"]])
+
+    /// Parts with predictions and their labels (scores spread over the bins, 3 groups each).
+    static func outcomes(labelsPerPart: Int) -> [[PerformanceTracker.Pane]] {
+        var random = SystemRandomNumberGenerator()
+        return (0..<panes).map { index in
+            (0..<sources).map { _ in
+                var part = PerformanceTracker.Pane(index: Int64(index), summaries: OutcomeSummaries(outcomeShape))
+                for event in 0..<labelsPerPart {
+                    let score = Double.random(in: 0...1, using: &random)
+                    part.summaries.recordPrediction(timestamp: Int64(index) * 300_000 + Int64(event))
+                    part.summaries.recordLabel(label: Bool.random(using: &random), predicted: score > 0.5, score: score,
+                                               groups: [FairnessGroupKey(["r\(event % 3)"]), FairnessGroupKey(["c\(event % 3)"])])
+                }
+                return part
+            }
+        }
     }
 }

@@ -21,7 +21,7 @@
 ///
 /// Cost: O(labelled predictions) per judged pane, as feeding each label was; nothing for
 /// a version without detector rules.
-struct VersionDetectors {
+package struct VersionDetectors {
     /// The rule (its index in the rule set) of each detector.
     private(set) var rules: [Int] = []
     private(set) var detectors: [ErrorStreamDetector] = []
@@ -32,7 +32,7 @@ struct VersionDetectors {
     var isEmpty: Bool { detectors.isEmpty }
 
     /// No detectors (a version before its first event).
-    init() {}
+    package init() {}
 
     /// The detectors made for the version's rules, with the signals still to report (none for new ones).
     init(_ made: [(rule: Int, detector: ErrorStreamDetector)], signals: [Bool]? = nil) {

@@ -11,12 +11,12 @@ import DriftCore
 ///
 /// Cost: a record updates one model type's summary and each attribute set's group table,
 /// O(attribute sets); ``merge(_:)`` O(score bins + residual bins + groups + classes²).
-struct OutcomeSummaries: Sendable {
+package struct OutcomeSummaries: Sendable {
     var predictions = 0
     /// Event-time span of the predictions (what count windows report).
     var firstTimestamp = Int64.max
     var lastTimestamp = Int64.min
-    var labelled = 0
+    package var labelled = 0
     /// Predictions whose label time-to-live passed without a label.
     var expired = 0
     /// A binary classifier's outcomes (empty for other models).
@@ -32,7 +32,7 @@ struct OutcomeSummaries: Sendable {
     var multiclassFairness: [GroupAccuracySummary]
 
     /// No predictions, with `shape`'s group tables.
-    init(_ shape: OutcomeShape) {
+    package init(_ shape: OutcomeShape) {
         fairness = shape.freshFairness
         regressionFairness = shape.freshRegressionFairness
         multiclassFairness = shape.freshMulticlassFairness
@@ -42,14 +42,14 @@ struct OutcomeSummaries: Sendable {
     var start: Int64 { firstTimestamp }
     var end: Int64 { lastTimestamp == .min ? .min : lastTimestamp + 1 }
 
-    mutating func recordPrediction(timestamp: Int64) {
+    package mutating func recordPrediction(timestamp: Int64) {
         predictions += 1
         firstTimestamp = min(firstTimestamp, timestamp)
         lastTimestamp = max(lastTimestamp, timestamp)
     }
 
     /// A binary classifier's labelled prediction; `groups` has a group per attribute set.
-    mutating func recordLabel(label: Bool, predicted: Bool, score: Double?, groups: [FairnessGroupKey]) {
+    package mutating func recordLabel(label: Bool, predicted: Bool, score: Double?, groups: [FairnessGroupKey]) {
         labelled += 1
         outcome.record(label: label, predicted: predicted, score: score)
         for position in fairness.indices {
@@ -96,9 +96,14 @@ struct OutcomeSummaries: Sendable {
 
 /// The summaries a version's outcome panes keep: its model type's, with a group table for
 /// each fairness attribute set.
-struct OutcomeShape: Sendable {
+package struct OutcomeShape: Sendable {
     var modelType: ModelType
     var fairnessAttributes: [[String]]
+
+    package init(modelType: ModelType, fairnessAttributes: [[String]]) {
+        self.modelType = modelType
+        self.fairnessAttributes = fairnessAttributes
+    }
 
     /// A binary classifier's attribute sets (none for other models).
     var binaryAttributes: [[String]] { modelType == .binary ? fairnessAttributes : [] }

@@ -24,28 +24,33 @@ import DriftCore
 /// Complexity: a record or a part finds its pane by binary search, O(log panes), plus an
 /// update (O(attribute sets)) or a merge (see ``OutcomeSummaries``); a ready window merges
 /// its `panesPerWindow` panes. Memory: at most `maximumPanes` panes and one accumulation.
-struct PerformanceTracker: Sendable {
+package struct PerformanceTracker: Sendable {
     /// The outcomes of the predictions made in one pane, or a part of them (recorded on
     /// another source, see ``add(_:)``).
-    struct Pane: Sendable {
-        var index: Int64
-        var summaries: OutcomeSummaries
+    package struct Pane: Sendable {
+        package var index: Int64
+        package var summaries: OutcomeSummaries
+
+        package init(index: Int64, summaries: OutcomeSummaries) {
+            self.index = index
+            self.summaries = summaries
+        }
     }
 
     /// A window ready to evaluate: its panes' summaries merged (read through them, e.g.
     /// `window.outcome`).
     @dynamicMemberLookup
-    struct Window: Sendable {
-        var firstPane: Int64
-        var lastPane: Int64
-        var summaries: OutcomeSummaries
+    package struct Window: Sendable {
+        package var firstPane: Int64
+        package var lastPane: Int64
+        package var summaries: OutcomeSummaries
         /// Each change detector's rule and whether it signalled on the panes judged before
         /// the window was given (see ``VersionDetectors``); set when it is given.
         var detectorSignals: [Int: Bool] = [:]
 
         var coverage: Double? { summaries.predictions > 0 ? Double(summaries.labelled) / Double(summaries.predictions) : nil }
 
-        subscript<Value>(dynamicMember keyPath: KeyPath<OutcomeSummaries, Value>) -> Value { summaries[keyPath: keyPath] }
+        package subscript<Value>(dynamicMember keyPath: KeyPath<OutcomeSummaries, Value>) -> Value { summaries[keyPath: keyPath] }
 
         /// An empty window ending at pane `lastPane`, with `outcomes`' summaries.
         init(firstPane: Int64, lastPane: Int64, outcomes: OutcomeShape) {
@@ -69,7 +74,7 @@ struct PerformanceTracker: Sendable {
     /// The label time-to-live: a window this long past its end is judged as it is.
     let timeToLive: Int64
     let maximumPanes: Int
-    let outcomes: OutcomeShape
+    package let outcomes: OutcomeShape
     let sizing: WindowSpec.Sizing
     private var accumulation = Accumulation.empty
     /// Growing windows: the last pane of the last window given (nil before the first).
@@ -91,7 +96,7 @@ struct PerformanceTracker: Sendable {
     /// enough labels, or because too many panes waited.
     private(set) var belowCoverageEvaluations = 0
 
-    init(panesPerWindow: Int, readiness: LabelReadiness, timeToLive: Int64, maximumPanes: Int, outcomes: OutcomeShape,
+    package init(panesPerWindow: Int, readiness: LabelReadiness, timeToLive: Int64, maximumPanes: Int, outcomes: OutcomeShape,
          sizing: WindowSpec.Sizing = .fixed) {
         self.panesPerWindow = panesPerWindow
         self.sizing = sizing
@@ -149,7 +154,7 @@ struct PerformanceTracker: Sendable {
     }
 
     /// What became of a part given to ``add(_:)``.
-    enum PartAdmission: Equatable {
+    package enum PartAdmission: Equatable {
         /// Merged into its pane; `judgedLabels` of its labels reached a pane the change
         /// detectors had judged (the windows still open to it get them, the detectors not).
         case merged(judgedLabels: Int)
@@ -165,7 +170,7 @@ struct PerformanceTracker: Sendable {
     /// the panes). A part with predictions may open the pane, as a prediction does.
     /// Counts (predictions, labels, confusion matrices, bins, groups) merge exactly;
     /// floating-point sums up to the order of the additions (see ``OutcomeSummaries``).
-    mutating func add(_ part: Pane) -> PartAdmission {
+    package mutating func add(_ part: Pane) -> PartAdmission {
         if part.summaries.predictions > 0 { admitPredictions(pane: part.index) }
         guard withPane(part.index, create: part.summaries.predictions > 0, { $0.summaries.merge(part.summaries) }) else {
             lateLabels += part.summaries.labelled
@@ -185,7 +190,7 @@ struct PerformanceTracker: Sendable {
     /// time is (nil when panes have no end in time, as count windows' do). A binary
     /// classifier's panes are judged by `detectors` as they first join a ready window, and
     /// each window given carries the signals raised before it.
-    mutating func readyWindows(closedBefore: Int64, detectors: inout VersionDetectors, waited: (Int64) -> Int64?) -> [Window] {
+    package mutating func readyWindows(closedBefore: Int64, detectors: inout VersionDetectors, waited: (Int64) -> Int64?) -> [Window] {
         var ready: [Window] = []
         while let end = nextWindowEnd, end < closedBefore {
             let members = positions(ofWindowEndingAt: end)

@@ -8,6 +8,14 @@ package struct RecordedPane<Pane> {
     /// Event-time bounds `[start, end)` (count windows: those of their events).
     package var start: Int64
     package var end: Int64
+
+    package init(index: Int64, pane: Pane, eventCount: Int, start: Int64, end: Int64) {
+        self.index = index
+        self.pane = pane
+        self.eventCount = eventCount
+        self.start = start
+        self.end = end
+    }
 }
 
 extension RecordedPane where Pane: WindowPane {
