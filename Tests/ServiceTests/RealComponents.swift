@@ -70,7 +70,7 @@ enum RealComponents {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             port = try RealComponents.freePort()
             log = directory.appendingPathComponent("server.log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             process.executableURL = try RealComponents.executable(name)
             process.arguments = arguments(directory, port)
             let handle = try FileHandle(forWritingTo: log)

@@ -46,7 +46,7 @@ import Testing
 
     static func cli(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = try #require(Support.driftwatchExecutable, "swift test builds the driftwatch executable next to the tests")
+        process.executableURL = Support.driftwatchExecutable
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output

@@ -134,7 +134,7 @@ import Testing
         registry.attempts = 2
         registry.initialBackoff = .milliseconds(10)
         settings.schemaRegistry = registry
-        let (service, running, port) = try await Self.serve(settings, feeding: messages, to: topics.input, bootstrap: broker.bootstrapServers)
+        let (service, running, _) = try await Self.serve(settings, feeding: messages, to: topics.input, bootstrap: broker.bootstrapServers)
         defer { running.cancel() }
 
         let framed = messages.filter { $0.key != nil }
