@@ -40,9 +40,12 @@ package struct WindowAssembler<Pane: WindowPane> {
         if case let .holding(_, _, events, _) = accumulation { events } else { 0 }
     }
 
-    /// Adds a pane not closed yet, or merges it into the part of it already given.
-    package mutating func add(_ pane: RecordedPane<Pane>) {
-        precondition(pane.index >= closedBefore, "pane \(pane.index) given after it closed")
+    /// Adds a pane not closed yet, or merges it into the part of it already given; returns
+    /// false, merging nothing, for a pane already closed (a part that came too late: the
+    /// caller counts its events late).
+    @discardableResult
+    package mutating func add(_ pane: RecordedPane<Pane>) -> Bool {
+        guard pane.index >= closedBefore else { return false }
         var position = paneIndices.count
         while position > 0, paneIndices[position - 1] > pane.index { position -= 1 }
         if position > 0, paneIndices[position - 1] == pane.index {
@@ -51,6 +54,7 @@ package struct WindowAssembler<Pane: WindowPane> {
             panes.insert(pane, at: position)
             paneIndices.insert(pane.index, at: position)
         }
+        return true
     }
 
     /// Marks the panes before `boundary` closed without emitting the windows they end (their

@@ -52,4 +52,21 @@ import Testing
         #expect(windows.map(\.lastPane) == [2, 3] && windows.map(\.summary.values) == [[0, 1, 2], [1, 2, 3]])
         #expect(assembler.heldPanes.map(\.index) == [2, 3, 4, 5], "panes 2–3 for the windows ending at 4 and 5, 4–5 pending")
     }
+
+    /// A part of a pane that already closed is refused, merging nothing, and a part of a
+    /// pending pane is merged into it.
+    @Test func aPartOfAClosedPaneIsRefused() {
+        var assembler = WindowAssembler<ValuesPane>(spec: spec)
+        func part(_ index: Int64, _ value: Int) -> RecordedPane<ValuesPane> {
+            RecordedPane(index: index, pane: ValuesPane(values: [value]), eventCount: 1, start: index * 10, end: index * 10 + 10)
+        }
+        let added = (0..<3).map { assembler.add(part($0, Int($0))) }
+        #expect(added == [true, true, true] && assembler.close(before: 3).last?.summary.values == [0, 1, 2])
+        let late = assembler.add(part(2, 20))
+        #expect(!late, "pane 2 closed")
+        let merged = [assembler.add(part(3, 3)), assembler.add(part(3, 30))]
+        #expect(merged == [true, true])
+        let windows = assembler.close(before: 4)
+        #expect(windows.map(\.summary.values) == [[1, 2, 3, 30]] && windows.map(\.eventCount) == [4])
+    }
 }
