@@ -119,7 +119,9 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ],
+        // The independent producer the schema registry tests run with Python, read from its path.
+        exclude: ["SchemaRegistry/serialize_events.py"]),
     ]
 )
 
@@ -144,6 +146,7 @@ if Context.environment["DRIFTWATCH_BENCHMARKS"] != nil {
                 "BenchmarkStreams",
                 "Monitor",
                 "MonitorCore",
+                "Simulation",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/EngineBenchmarks",

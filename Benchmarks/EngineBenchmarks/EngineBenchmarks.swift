@@ -4,6 +4,7 @@ import BenchmarkStreams
 import Foundation
 import Monitor
 import MonitorCore
+import Simulation
 
 /// The engine on its three workloads (README "Benchmarks"): a dense simulated stream of
 /// 1 M predictions with labels, a sparse 14-day history at ~36,000 predictions a day
@@ -70,7 +71,7 @@ let benchmarks: @Sendable () -> Void = {
             var assembler = WindowAssembler<DriftPane>(spec: WindowSpec(kind: MonitorConfiguration().window.kind, panesPerWindow: 12))
             benchmark.startMeasurement()
             for (index, paneParts) in parts.enumerated() {
-                for part in paneParts { assembler.add(part) }
+                for part in paneParts { blackHole(assembler.add(part)) }
                 blackHole(assembler.close(before: Int64(index) + 1))
             }
             benchmark.stopMeasurement()
@@ -196,7 +197,7 @@ enum MergeParts {
 
     /// Parts with predictions and their labels (scores spread over the bins, 3 groups each).
     static func outcomes(labelsPerPart: Int) -> [[PerformanceTracker.Pane]] {
-        var random = SystemRandomNumberGenerator()
+        var random = RandomSource(seed: 1)
         return (0..<panes).map { index in
             (0..<sources).map { _ in
                 var part = PerformanceTracker.Pane(index: Int64(index), summaries: OutcomeSummaries(outcomeShape))

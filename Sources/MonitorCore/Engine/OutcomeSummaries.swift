@@ -16,9 +16,7 @@ package struct OutcomeSummaries: Sendable {
     /// Event-time span of the predictions (what count windows report).
     var firstTimestamp = Int64.max
     var lastTimestamp = Int64.min
-    package var labelled = 0
-    /// Predictions whose label time-to-live passed without a label.
-    var expired = 0
+    var labelled = 0
     /// A binary classifier's outcomes (empty for other models).
     var outcome = OutcomeShape.freshBinary
     var fairness: [FairnessSummary]
@@ -83,7 +81,6 @@ package struct OutcomeSummaries: Sendable {
         firstTimestamp = min(firstTimestamp, other.firstTimestamp)
         lastTimestamp = max(lastTimestamp, other.lastTimestamp)
         labelled += other.labelled
-        expired += other.expired
         try! outcome.merge(other.outcome)  // same bins by construction
         for position in fairness.indices { try! fairness[position].merge(other.fairness[position]) }
         regression.merge(other.regression)

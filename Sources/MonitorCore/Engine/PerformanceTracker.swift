@@ -149,10 +149,6 @@ package struct PerformanceTracker: Sendable {
         return index <= judgedThrough
     }
 
-    mutating func recordExpiry(pane index: Int64) {
-        withPane(index, create: false) { $0.summaries.expired += 1 }
-    }
-
     /// What became of a part given to ``add(_:)``.
     package enum PartAdmission: Equatable {
         /// Merged into its pane; `judgedLabels` of its labels reached a pane the change
@@ -371,7 +367,8 @@ extension PerformanceTracker {
             writer.write(pane.summaries.firstTimestamp)
             writer.write(pane.summaries.lastTimestamp)
             writer.writeCounter(pane.summaries.labelled)
-            writer.writeCounter(pane.summaries.expired)
+            // Formats up to 10 kept the pane's expired predictions here, which nothing read: always 0 since.
+            writer.writeCounter(0)
             pane.summaries.writeOutcomes(to: &writer, shape: outcomes)
         }
         writer.writeOptional(nextWindowEnd)
@@ -411,7 +408,7 @@ extension PerformanceTracker {
             pane.summaries.firstTimestamp = try reader.readInt64()
             pane.summaries.lastTimestamp = try reader.readInt64()
             pane.summaries.labelled = try reader.readCounter()
-            pane.summaries.expired = try reader.readCounter()
+            _ = try reader.readCounter()  // the expired predictions of formats up to 10, unused
             try pane.summaries.readOutcomes(from: &reader, shape: outcomes, format: format, what: "performance")
             restored.append(pane)
         }

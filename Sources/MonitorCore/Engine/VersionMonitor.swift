@@ -491,11 +491,8 @@ final class VersionMonitor {
             return
         }
         guard case let .monitoring(monitoring) = phase else { return }
-        if let trueClass {
-            monitoring.performance.recordMulticlassLabel(pane: prediction.pane, label: trueClass, output: output, groups: groups)
-        } else {
-            monitoring.performance.recordExpiry(pane: prediction.pane)
-        }
+        // An expiry changes nothing in the panes: a window waits for labels by time (the TTL).
+        if let trueClass { monitoring.performance.recordMulticlassLabel(pane: prediction.pane, label: trueClass, output: output, groups: groups) }
     }
 
     /// Whether a labelled prediction's classes fit under the version's class cap (taking
@@ -515,11 +512,7 @@ final class VersionMonitor {
             return
         }
         guard case let .monitoring(monitoring) = phase else { return }
-        if let label {
-            monitoring.performance.recordRegressionLabel(pane: prediction.pane, prediction: predicted, label: label, groups: groups)
-        } else {
-            monitoring.performance.recordExpiry(pane: prediction.pane)
-        }
+        if let label { monitoring.performance.recordRegressionLabel(pane: prediction.pane, prediction: predicted, label: label, groups: groups) }
     }
 
     private func recordOutcome(_ prediction: JoinedPrediction, label: Int?, predicted: Int, score: Double?) {
@@ -534,8 +527,6 @@ final class VersionMonitor {
         if let label {
             let judged = monitoring.performance.recordLabel(pane: prediction.pane, label: label == 1, predicted: predicted == 1, score: score, groups: groups)
             if judged, !detectors.isEmpty { labelsAfterDetectors += 1 }
-        } else {
-            monitoring.performance.recordExpiry(pane: prediction.pane)
         }
     }
 

@@ -101,10 +101,13 @@ package struct SlidingWindow<Pane: WindowPane> {
         return assembler.close(before: boundary)
     }
 
-    /// Closes the recorder's panes before `boundary`, handing them to the assembler (which
-    /// takes them all: both close at the same boundaries, so none is before the last).
+    /// Closes the recorder's panes before `boundary`, handing them to the assembler, which
+    /// takes them all: both close at the same boundaries, so none is before the last.
     private mutating func handOver(before boundary: Int64) {
-        for pane in recorder.close(before: boundary) { assembler.add(pane) }
+        for pane in recorder.close(before: boundary) {
+            let taken = assembler.add(pane)
+            precondition(taken, "the recorder handed over pane \(pane.index) after the assembler closed it")
+        }
     }
 }
 

@@ -43,7 +43,6 @@ package struct WindowAssembler<Pane: WindowPane> {
     /// Adds a pane not closed yet, or merges it into the part of it already given; returns
     /// false, merging nothing, for a pane already closed (a part that came too late: the
     /// caller counts its events late).
-    @discardableResult
     package mutating func add(_ pane: RecordedPane<Pane>) -> Bool {
         guard pane.index >= closedBefore else { return false }
         var position = paneIndices.count

@@ -97,7 +97,7 @@ final class AlertmanagerClient: Service, Sendable {
 
     /// Sends until graceful shutdown, which also cancels a request in flight (and its back-off).
     func run() async throws {
-        try? await cancelWhenGracefulShutdown { await self.sendUntilCancelled() }
+        await cancelWhenGracefulShutdown { await self.sendUntilCancelled() }
     }
 
     private func sendUntilCancelled() async {

@@ -101,7 +101,7 @@ extension OutcomeSummaries {
             }
             return cells
         }
-        return predictions == other.predictions && labelled == other.labelled && expired == other.expired
+        return predictions == other.predictions && labelled == other.labelled
             && start == other.start && end == other.end
             && agree(outcome, other.outcome) && zip(fairness, other.fairness).allSatisfy { agree($0.table, $1.table, agree) }
             && agree(regression, other.regression) && residuals == other.residuals

@@ -10,9 +10,10 @@ import Testing
         var assembler = WindowAssembler<ValuesPane>(spec: spec)
         var windows: [ClosedWindow<ValuesPane>] = []
         var closedBefore = Int64.min
+        var taken: [Bool] = []
         func closeWhereAllPassed() {
             guard let boundary = recorders.map({ $0.watermark.map { floorDivide($0, 10) } ?? .min }).min(), boundary > closedBefore else { return }
-            for index in recorders.indices { for pane in recorders[index].close(before: boundary) { assembler.add(pane) } }
+            for index in recorders.indices { for pane in recorders[index].close(before: boundary) { taken.append(assembler.add(pane)) } }
             windows += assembler.close(before: boundary)
             closedBefore = boundary
         }
@@ -22,6 +23,7 @@ import Testing
         }
         for index in recorders.indices { _ = recorders[index].advance(to: 1_000) }
         closeWhereAllPassed()
+        #expect(!taken.isEmpty && !taken.contains(false), "every part reaches a pane not closed yet")
         return windows
     }
 
@@ -45,7 +47,8 @@ import Testing
     @Test func keepsOnlyThePanesLaterWindowsNeed() {
         var assembler = WindowAssembler<ValuesPane>(spec: spec)
         for index in Int64(0)..<6 {
-            assembler.add(RecordedPane(index: index, pane: ValuesPane(values: [Int(index)]), eventCount: 1, start: index * 10, end: index * 10 + 10))
+            let taken = assembler.add(RecordedPane(index: index, pane: ValuesPane(values: [Int(index)]), eventCount: 1, start: index * 10, end: index * 10 + 10))
+            #expect(taken)
         }
         assembler.markClosed(before: 2)
         let windows = assembler.close(before: 4)
