@@ -90,6 +90,38 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The exchange between the stages (issue 11, step 3): 4 join tasks record their share of
+    // a day of the sparse history's predictions (25 a pane and source, each labelled) and
+    // hand over at every pane boundary; the records cross as bytes; the merge stage takes
+    // them and judges the windows.
+    Benchmark("Join stage/\(HandOvers.events) predictions recorded and handed over (4 sources × 288 panes)") { benchmark in
+        let setup = try HandOvers.setup()
+        benchmark.startMeasurement()
+        blackHole(HandOvers.record(setup))
+        benchmark.stopMeasurement()
+    }
+    Benchmark("Join stage/hand-overs encoded (4 sources × 288 panes)") { benchmark in
+        let setup = try HandOvers.setup()
+        let sent = HandOvers.record(setup)
+        benchmark.startMeasurement()
+        for records in sent { for record in records { blackHole(record.encoded(panes: setup.coding, outcomes: MergeParts.outcomeShape)) } }
+        benchmark.stopMeasurement()
+    }
+    Benchmark("Merge stage/hand-overs decoded, merged and judged (4 sources × 288 panes)") { benchmark in
+        let setup = try HandOvers.setup()
+        let bytes = HandOvers.record(setup).map { $0.map { $0.encoded(panes: setup.coding, outcomes: MergeParts.outcomeShape) } }
+        var merge = PaneMerge<DriftPane>(spec: HandOvers.spec, sources: MergeParts.sources, tracker: HandOvers.tracker())!
+        var detectors = VersionDetectors()
+        benchmark.startMeasurement()
+        for step in 0..<bytes.map(\.count).max()! {
+            for records in bytes where step < records.count {
+                blackHole(merge.receive(try HandOver(decoding: records[step], panes: setup.coding, outcomes: MergeParts.outcomeShape)))
+            }
+            blackHole(merge.judge(detectors: &detectors))
+        }
+        benchmark.stopMeasurement()
+    }
+
     Benchmark("Engine only/sparse (events decoded beforehand)") { benchmark in
         let engine = try StreamFile.engine()
         let events = try StreamFile.firstLines(of: .sparse, count: .max).map { line in
@@ -210,5 +242,59 @@ enum MergeParts {
                 return part
             }
         }
+    }
+}
+
+/// A day of the sparse history's predictions over 4 join-task sources (``PaneSource``),
+/// 25 a pane and source, each labelled as it is made, for the exchange benchmarks.
+enum HandOvers {
+    static let perPaneAndSource = 25
+    static let events = MergeParts.panes * MergeParts.sources * perPaneAndSource
+    static let spec = WindowSpec(kind: MonitorConfiguration().window.kind, panesPerWindow: 12)
+
+    struct Setup {
+        var events: [PredictionEvent]
+        var layout: FeatureLayout
+        var template: DriftPane
+        var coding: PaneCoding<DriftPane>
+    }
+
+    static func setup() throws -> Setup {
+        let events = try MergeParts.predictions(20_000)
+        var profiler = try DatasetProfiler()
+        for event in events { profiler.add(event) }
+        let layout = FeatureLayout(profile: profiler.finish())
+        let template = DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: 1_000)
+        return Setup(events: events, layout: layout, template: template, coding: .drift(layout: layout, template: template))
+    }
+
+    static func tracker() -> PerformanceTracker {
+        PerformanceTracker(panesPerWindow: 12, readiness: LabelReadiness(), timeToLive: 0, maximumPanes: 1_000, outcomes: MergeParts.outcomeShape)
+    }
+
+    /// Each source's records: the predictions taken in turn, spread evenly over the day.
+    static func record(_ setup: Setup) -> [[HandOver<DriftPane>]] {
+        let template = setup.template
+        var sources = (0..<MergeParts.sources).map { PaneSource(source: $0, spec: spec, outcomes: MergeParts.outcomeShape) { template }! }
+        var sent = Array(repeating: [HandOver<DriftPane>](), count: MergeParts.sources)
+        let spacing = Int64(MergeParts.panes) * 300_000 / Int64(events)
+        for number in 0..<events {
+            let event = setup.events[number % setup.events.count]
+            let source = number % MergeParts.sources
+            let timestamp = Int64(number) * spacing
+            guard let pane = sources[source].recordPrediction(timestamp: timestamp, judgeable: true, { $0.record(event, layout: setup.layout) }) else { continue }
+            var score = 0.5
+            if case let .binary(_, logged?) = event.output { score = logged }
+            sources[source].recordOutcome(pane: pane) {
+                $0.recordLabel(label: number % 3 == 0, predicted: score > 0.5, score: score,
+                               groups: [FairnessGroupKey(["r\(number % 3)"]), FairnessGroupKey(["c\(number % 3)"])])
+            }
+            if let handOver = sources[source].handOver() { sent[source].append(handOver) }
+        }
+        for source in sources.indices {
+            sources[source].advance(to: Int64(MergeParts.panes + 1) * 300_000)
+            if let handOver = sources[source].handOver() { sent[source].append(handOver) }
+        }
+        return sent
     }
 }

@@ -120,6 +120,23 @@ package struct OutcomeShape: Sendable {
 // MARK: Checkpoint
 
 extension OutcomeSummaries {
+    /// Writes the predictions, their span and the labels (what ``writeOutcomes(to:shape:)``
+    /// leaves to the owner).
+    func writeCounts(to writer: inout BinaryWriter) {
+        writer.writeCounter(predictions)
+        writer.write(firstTimestamp)
+        writer.write(lastTimestamp)
+        writer.writeCounter(labelled)
+    }
+
+    /// Reads what ``writeCounts(to:)`` wrote.
+    mutating func readCounts(from reader: inout BinaryReader) throws {
+        predictions = try reader.readCounter()
+        firstTimestamp = try reader.readInt64()
+        lastTimestamp = try reader.readInt64()
+        labelled = try reader.readCounter()
+    }
+
     /// Writes the outcome summaries of `shape`'s model type (the counts and the span are
     /// written by the owner: panes and accumulations write different ones). Format 6 added
     /// a regression model's summaries (a binary classifier's are written as before); format

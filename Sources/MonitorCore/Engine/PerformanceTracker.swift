@@ -363,10 +363,7 @@ extension PerformanceTracker {
         writer.writeCount(panes.count)
         for pane in panes {
             writer.write(pane.index)
-            writer.writeCounter(pane.summaries.predictions)
-            writer.write(pane.summaries.firstTimestamp)
-            writer.write(pane.summaries.lastTimestamp)
-            writer.writeCounter(pane.summaries.labelled)
+            pane.summaries.writeCounts(to: &writer)
             // Formats up to 10 kept the pane's expired predictions here, which nothing read: always 0 since.
             writer.writeCounter(0)
             pane.summaries.writeOutcomes(to: &writer, shape: outcomes)
@@ -404,10 +401,7 @@ extension PerformanceTracker {
             guard restored.last.map({ $0.index < pane.index }) ?? true else {
                 throw SerializationError.invalidValue("performance panes out of order")
             }
-            pane.summaries.predictions = try reader.readCounter()
-            pane.summaries.firstTimestamp = try reader.readInt64()
-            pane.summaries.lastTimestamp = try reader.readInt64()
-            pane.summaries.labelled = try reader.readCounter()
+            try pane.summaries.readCounts(from: &reader)
             _ = try reader.readCounter()  // the expired predictions of formats up to 10, unused
             try pane.summaries.readOutcomes(from: &reader, shape: outcomes, format: format, what: "performance")
             restored.append(pane)

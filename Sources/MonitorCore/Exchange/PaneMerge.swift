@@ -1,0 +1,166 @@
+import DriftCore
+
+/// What a merge stage holds of one model version (issue 11, plan step 3): it takes the
+/// hand-overs of a fixed set of sources (``PaneSource``, one per input partition), drops
+/// those it already took, counts those that went missing, and merges the drift panes and
+/// outcome parts into a ``WindowAssembler`` and a ``PerformanceTracker`` once every
+/// source's watermark has passed them; ``judge(detectors:)`` returns the windows that
+/// became complete or ready.
+///
+/// **Deterministic.** What arrived is held per source and applied step by step in a fixed
+/// order (step, source, sequence), whatever order the sources' records arrived in and
+/// whenever `judge` is called: at each step, the windows ready at the step before (time
+/// alone can make a window ready) are taken first, then the step's drift panes and outcome
+/// parts are merged and the windows complete or ready at the step are taken — what one
+/// recorder of all the events does when its watermark reaches each boundary. Parts merge
+/// exactly for counts; floating-point sums (moments, log loss) in source order, so they
+/// equal a single source's to rounding.
+///
+/// Complexity: ``receive(_:)`` O(1) amortised; ``judge(detectors:)`` sorts what became due,
+/// O(d log d), and merges each part once (see ``WindowAssembler/add(_:)`` and
+/// ``PerformanceTracker/add(_:)``). Memory: what each source sent ahead of the slowest
+/// one, plus the assembler's and the tracker's panes.
+package struct PaneMerge<Pane: WindowPane> {
+    /// What became of a record given to ``receive(_:)``.
+    package enum Reception: Equatable {
+        /// Held until every source's watermark passes it.
+        case held
+        /// Taken before (a source restarted from a checkpoint sends its records again):
+        /// dropped, counted in ``Counters/duplicates``.
+        case duplicate
+        /// Held, but records of the source before it never came: counted in
+        /// ``Counters/missingRecords``.
+        case heldAfterGap(missing: UInt64)
+        /// From a source outside the merge's set: dropped, counted in ``Counters/unknownSources``.
+        case unknownSource
+    }
+
+    package struct Counters: Equatable, Sendable {
+        package var duplicates = 0
+        package var missingRecords: UInt64 = 0
+        package var unknownSources = 0
+        /// Events of drift panes that came after their pane had closed (a source behind the
+        /// others' allowed lateness): not in any window.
+        package var latePaneEvents = 0
+    }
+
+    /// The windows one ``judge(detectors:)`` made.
+    package struct Judged {
+        package var drift: [ClosedWindow<Pane>] = []
+        package var performance: [PerformanceTracker.Window] = []
+    }
+
+    private struct Source {
+        var nextSequence: UInt64 = 0
+        /// The boundary of the last whole hand-over (`.min` before any).
+        var watermark = Int64.min
+        /// Drift panes and outcome parts received, not merged yet, in the order received,
+        /// each with its step (a drift pane's: one past its index).
+        var panes: [(step: Int64, pane: RecordedPane<Pane>)] = []
+        var parts: [HandOver<Pane>.OutcomePart] = []
+    }
+
+    private var assembler: WindowAssembler<Pane>
+    package private(set) var tracker: PerformanceTracker
+    private let paneMilliseconds: Int64
+    private var sources: [Source]
+    /// Steps before it are judged.
+    private var judgedBefore = Int64.min
+    package private(set) var counters = Counters()
+
+    /// A merge of `sources` sources (numbered 0..<sources) of a version with `spec`'s
+    /// event-time windows, its outcome windows made by `tracker`; nil for count windows
+    /// (see ``PaneSource``) or no source.
+    package init?(spec: WindowSpec, sources: Int, tracker: PerformanceTracker) {
+        guard case let .eventTime(paneMilliseconds, _) = spec.kind, sources > 0 else { return nil }
+        self.paneMilliseconds = paneMilliseconds
+        assembler = WindowAssembler(spec: spec)
+        self.tracker = tracker
+        self.sources = Array(repeating: Source(), count: sources)
+    }
+
+    /// The watermark every source has passed: steps up to it can be judged (nil until every
+    /// source handed over once).
+    package var combinedWatermark: Int64? {
+        let slowest = sources.lazy.map(\.watermark).min() ?? .min
+        return slowest == .min ? nil : slowest
+    }
+
+    /// Takes a source's record: holds it until the sources' watermarks pass it.
+    package mutating func receive(_ record: HandOver<Pane>) -> Reception {
+        let number = record.origin.source
+        guard sources.indices.contains(number) else {
+            counters.unknownSources += 1
+            return .unknownSource
+        }
+        let expected = sources[number].nextSequence
+        guard record.origin.sequence >= expected else {
+            counters.duplicates += 1
+            return .duplicate
+        }
+        sources[number].nextSequence = record.origin.sequence + 1
+        sources[number].panes += record.panes.map { (step: $0.index + 1, pane: $0) }
+        sources[number].parts += record.outcomes
+        if record.isLast { sources[number].watermark = max(sources[number].watermark, record.boundary) }
+        let missing = record.origin.sequence - expected
+        guard missing == 0 else {
+            counters.missingRecords += missing
+            return .heldAfterGap(missing: missing)
+        }
+        return .held
+    }
+
+    /// Merges what every source's watermark has passed, step by step, and returns the
+    /// drift windows that closed and the performance windows that became ready (judged by
+    /// `detectors` as ``PerformanceTracker/readyWindows(closedBefore:detectors:waited:)``
+    /// does; a step's time is its boundary's).
+    package mutating func judge(detectors: inout VersionDetectors) -> Judged {
+        guard let combined = combinedWatermark, combined > judgedBefore else { return Judged() }
+        // What is due: every item of a step the slowest source passed. A source's items of
+        // a later step (some of its hand-over not here yet, or it runs ahead) wait.
+        var panes: [(step: Int64, source: Int, order: Int, pane: RecordedPane<Pane>)] = []
+        var parts: [(step: Int64, source: Int, order: Int, part: PerformanceTracker.Pane)] = []
+        for number in sources.indices {
+            for (order, held) in sources[number].panes.enumerated() where held.step <= combined {
+                panes.append((held.step, number, order, held.pane))
+            }
+            for (order, held) in sources[number].parts.enumerated() where held.step <= combined {
+                parts.append((held.step, number, order, held.part))
+            }
+            sources[number].panes.removeAll { $0.step <= combined }
+            sources[number].parts.removeAll { $0.step <= combined }
+        }
+        // Received order breaks ties within a source: its records come in sequence.
+        panes.sort { ($0.step, $0.source, $0.order) < ($1.step, $1.source, $1.order) }
+        parts.sort { ($0.step, $0.source, $0.order) < ($1.step, $1.source, $1.order) }
+        var judged = Judged()
+        var nextPane = 0, nextPart = 0
+        var steps = Set(panes.map(\.step)).union(parts.map(\.step)).filter { $0 > judgedBefore && $0 <= combined }.sorted()
+        if steps.last != combined { steps.append(combined) }
+        for step in steps {
+            // Time alone (the wait for labels, their time to live) can make a window ready
+            // before this step's parts arrive: judged as the steps between would have.
+            if step - 1 > judgedBefore { take(before: step - 1, into: &judged, detectors: &detectors) }
+            while nextPane < panes.count, panes[nextPane].step <= step {
+                let pane = panes[nextPane].pane
+                if !assembler.add(pane) { counters.latePaneEvents += pane.eventCount }
+                nextPane += 1
+            }
+            while nextPart < parts.count, parts[nextPart].step <= step {
+                _ = tracker.add(parts[nextPart].part)
+                nextPart += 1
+            }
+            take(before: step, into: &judged, detectors: &detectors)
+        }
+        return judged
+    }
+
+    /// Closes the drift panes before `boundary` and takes the performance windows ready then.
+    private mutating func take(before boundary: Int64, into judged: inout Judged, detectors: inout VersionDetectors) {
+        judged.drift += assembler.close(before: boundary)
+        let width = paneMilliseconds
+        let now = boundary * width
+        judged.performance += tracker.readyWindows(closedBefore: boundary, detectors: &detectors) { pane in now - (pane + 1) * width }
+        judgedBefore = boundary
+    }
+}

@@ -1,0 +1,209 @@
+import DriftCore
+import Simulation
+@testable import MonitorCore
+
+/// A labelled prediction stream spread over join-task sources, and the sources' hand-overs
+/// (issue 11's join stage, in process), for the exchange tests.
+struct ExchangeStream {
+    struct Prediction {
+        var id: Int, timestamp: Int64
+        var score: Double, label: Bool
+        /// When its label arrives (nil: never).
+        var labelledAt: Int64?
+        /// Its fairness group, and its features.
+        var group: Int, income: Double, channel: String
+    }
+
+    enum Step {
+        case prediction(Int)
+        case label(Int)
+    }
+
+    static let paneMilliseconds: Int64 = 1000
+    var predictions: [Prediction] = []
+    /// Predictions and labels in event-time order (a label after its prediction).
+    var timeline: [(timestamp: Int64, step: Step)] = []
+    /// After the last event: every source is moved on to it so that every pane closes.
+    var end: Int64 = 0
+
+    /// 60 panes with idle ones, 0–30 predictions a pane, an error rate that rises from pane
+    /// 30 on, labels 0–8 panes late and 1 in 6 never labelled, three groups.
+    init(seed: UInt64) {
+        var random = RandomSource(seed: seed)
+        for pane in Int64(0)..<60 where pane % 11 != 4 {
+            for _ in 0..<Int.random(in: 0...30, using: &random) {
+                let timestamp = pane * Self.paneMilliseconds + Int64.random(in: 0..<Self.paneMilliseconds, using: &random)
+                let score = Double.random(in: 0...1, using: &random)
+                let label = Double.random(in: 0...1, using: &random) < (pane < 30 ? score : 1 - score)
+                let delay = Int64.random(in: 1...(8 * Self.paneMilliseconds), using: &random)
+                predictions.append(Prediction(id: predictions.count, timestamp: timestamp, score: score, label: label,
+                                              labelledAt: Int.random(in: 0..<6, using: &random) == 0 ? nil : timestamp + delay,
+                                              group: Int.random(in: 0..<3, using: &random),
+                                              income: Double.random(in: 20_000...90_000, using: &random) * (pane < 30 ? 1 : 1.3),
+                                              channel: ["web", "app", "branch"][Int.random(in: 0..<3, using: &random)]))
+            }
+        }
+        timeline = predictions.map { ($0.timestamp, .prediction($0.id)) } + predictions.compactMap { prediction in
+            prediction.labelledAt.map { ($0, .label(prediction.id)) }
+        }
+        // Event-time order; a label after a prediction at the same time (as replay orders them).
+        timeline.sort { ($0.timestamp, $0.step.order, $0.step.id) < ($1.timestamp, $1.step.order, $1.step.id) }
+        end = (timeline.last?.timestamp ?? 0) + 20 * Self.paneMilliseconds
+    }
+
+    /// The source (input partition) of a prediction and its label: by id, as co-partitioned.
+    static func source(of id: Int, sources: Int) -> Int { Int(Array("p\(id)".utf8).withUnsafeBytes { XXHash64.hash($0) } % UInt64(sources)) }
+
+    static let outcomes = OutcomeShape(modelType: .binary, fairnessAttributes: [["group"]])
+
+    func record(_ prediction: Prediction, into summaries: inout OutcomeSummaries) {
+        summaries.recordLabel(label: prediction.label, predicted: prediction.score > 0.5, score: prediction.score,
+                              groups: [FairnessGroupKey(["g\(prediction.group)"])])
+    }
+
+    /// Each source's records, in the order it sent them: `sources` join tasks record the
+    /// predictions and labels of their partition, moving on with their own events only
+    /// (or, with `advancingAll`, with every event, as a task's idle partitions are moved
+    /// on), and hand over at every boundary their watermark passes, each hand-over in
+    /// records of at most `maximumBytes`. With `restart`, that source is copied (its
+    /// checkpoint) before the event at `from` and, after the event at `to`, goes on from
+    /// the copy, given its events since again: it sends again what it had sent since.
+    func handOvers<Pane>(sources: Int, spec: WindowSpec, makePane: @escaping () -> Pane, record: (inout Pane, Prediction) -> Void,
+                         coding: PaneCoding<Pane>, maximumBytes: Int = .max, advancingAll: Bool = false,
+                         restart: (source: Int, from: Int, to: Int)? = nil) -> [[HandOver<Pane>]] {
+        var tasks = (0..<sources).map { JoinTask(panes: PaneSource(source: $0, spec: spec, outcomes: Self.outcomes, makePane: makePane)!) }
+        var sent = Array(repeating: [HandOver<Pane>](), count: sources)
+        func handOver(_ number: Int) { sent[number] += tasks[number].panes.handOverRecords(maximumBytes: maximumBytes, panes: coding) }
+        func apply(_ position: Int, to number: Int) {
+            let (timestamp, step) = timeline[position]
+            switch step {
+            case let .prediction(id):
+                let prediction = predictions[id]
+                if let pane = tasks[number].panes.recordPrediction(timestamp: timestamp, judgeable: true, { record(&$0, prediction) }) {
+                    tasks[number].waiting[id] = pane
+                }
+            case let .label(id):
+                tasks[number].panes.advance(to: timestamp)
+                if let pane = tasks[number].waiting.removeValue(forKey: id) {
+                    tasks[number].panes.recordOutcome(pane: pane) { self.record(predictions[id], into: &$0) }
+                }
+            }
+            handOver(number)
+        }
+        var checkpoint: JoinTask<Pane>?
+        for position in timeline.indices {
+            if let restart, position == restart.from { checkpoint = tasks[restart.source] }
+            let number = Self.source(of: timeline[position].step.id, sources: sources)
+            apply(position, to: number)
+            if advancingAll {
+                for other in tasks.indices where other != number {
+                    tasks[other].panes.advance(to: timeline[position].timestamp)
+                    handOver(other)
+                }
+            }
+            if let restart, position == restart.to, let copy = checkpoint {
+                tasks[restart.source] = copy
+                for again in restart.from...restart.to where Self.source(of: timeline[again].step.id, sources: sources) == restart.source {
+                    apply(again, to: restart.source)
+                }
+            }
+        }
+        for number in tasks.indices {
+            tasks[number].panes.advance(to: end)
+            handOver(number)
+        }
+        return sent
+    }
+}
+
+/// A join task of the exchange tests: its panes and its label join.
+struct JoinTask<Pane> {
+    var panes: PaneSource<Pane>
+    /// The pane of each prediction waiting for its label.
+    var waiting: [Int: Int64] = [:]
+}
+
+extension ExchangeStream.Step {
+    var id: Int {
+        switch self {
+        case let .prediction(id), let .label(id): id
+        }
+    }
+
+    var order: Int {
+        switch self {
+        case .prediction: 0
+        case .label: 1
+        }
+    }
+}
+
+/// What a merge made, in a form two merges can be compared by.
+struct MergedWindows<Pane: WindowPane> {
+    var drift: [ClosedWindow<Pane>] = []
+    var performance: [PerformanceTracker.Window] = []
+    var counters = PaneMerge<Pane>.Counters()
+    var detectors = VersionDetectors()
+
+    /// The performance windows' spans, counts and outcome bytes (exact: sums included).
+    var performanceBytes: [[UInt8]] {
+        performance.map { window in
+            var writer = BinaryWriter()
+            writer.write(window.firstPane)
+            writer.write(window.lastPane)
+            window.summaries.writeCounts(to: &writer)
+            window.summaries.writeOutcomes(to: &writer, shape: ExchangeStream.outcomes)
+            return writer.bytes
+        }
+    }
+}
+
+extension ExchangeStream {
+    static func spec(_ sizing: WindowSpec.Sizing) -> WindowSpec {
+        WindowSpec(kind: .eventTime(paneMilliseconds: paneMilliseconds, allowedLatenessMilliseconds: 0), panesPerWindow: 3, sizing: sizing)
+    }
+
+    static func tracker(_ sizing: WindowSpec.Sizing) -> PerformanceTracker {
+        PerformanceTracker(panesPerWindow: 3, readiness: LabelReadiness(), timeToLive: 6 * paneMilliseconds, maximumPanes: 100,
+                           outcomes: outcomes, sizing: sizing.growingOnLabels)
+    }
+
+    /// Merges `sent` (each source's records in its order): delivered through their bytes in
+    /// a random interleaving of the sources (each source's records in order), each record
+    /// sent again at random with `redelivering`, and judged at random points.
+    static func merge<Pane: WindowPane>(_ sent: [[HandOver<Pane>]], spec: WindowSpec, coding: PaneCoding<Pane>, seed: UInt64,
+                                        redelivering: Bool = false, dropping: HandOver<Pane>.Origin? = nil) throws -> MergedWindows<Pane> {
+        var random = RandomSource(seed: seed)
+        var merge = PaneMerge<Pane>(spec: spec, sources: sent.count, tracker: tracker(spec.sizing))!
+        var result = MergedWindows<Pane>()
+        result.detectors = VersionDetectors([(rule: 0, detector: try ErrorStreamDetector(kind: .ddm, parameters: RuleParameters(["warm_start": .integer(30)])))])
+        var next = Array(repeating: 0, count: sent.count)
+        func judge() {
+            let judged = merge.judge(detectors: &result.detectors)
+            result.drift += judged.drift
+            result.performance += judged.performance
+        }
+        while let source = sent.indices.filter({ next[$0] < sent[$0].count }).randomElement(using: &random) {
+            let record = sent[source][next[source]]
+            next[source] += 1
+            guard record.origin != dropping else { continue }
+            let bytes = record.encoded(panes: coding, outcomes: outcomes)
+            _ = merge.receive(try HandOver(decoding: bytes, panes: coding, outcomes: outcomes))
+            if redelivering, Int.random(in: 0..<4, using: &random) == 0 {
+                _ = merge.receive(sent[source][Int.random(in: 0..<next[source], using: &random)])
+            }
+            if Int.random(in: 0..<5, using: &random) == 0 { judge() }
+        }
+        judge()
+        result.counters = merge.counters
+        return result
+    }
+}
+
+extension WindowSpec.Sizing {
+    /// Performance windows grow on labels (fewer than drift windows' events).
+    var growingOnLabels: WindowSpec.Sizing {
+        if case .growing = self { return .growing(minimumEvents: 30, maximumPanes: 20) }
+        return self
+    }
+}

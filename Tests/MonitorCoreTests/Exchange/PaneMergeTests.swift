@@ -1,0 +1,146 @@
+import DriftCore
+import Testing
+@testable import MonitorCore
+
+@Suite struct PaneMergeTests {
+    static var values: PaneCoding<ValuesPane> {
+        PaneCoding(encode: { pane, writer in
+            writer.writeCount(pane.values.count)
+            for value in pane.values { writer.writeVarint(UInt64(value)) }
+        }) { reader in
+            ValuesPane(values: try (0..<reader.readCount(maximum: reader.remaining)).map { _ in Int(try reader.readVarint()) })
+        }
+    }
+
+    /// Records the prediction's id: a pane whose merge order shows (as floating-point sums would).
+    static func handOvers(_ stream: ExchangeStream, sources: Int, sizing: WindowSpec.Sizing, maximumBytes: Int = .max,
+                          advancingAll: Bool = false, restart: (source: Int, from: Int, to: Int)? = nil) -> [[HandOver<ValuesPane>]] {
+        stream.handOvers(sources: sources, spec: ExchangeStream.spec(sizing), makePane: { ValuesPane() }, record: { $0.values.append($1.id) },
+                         coding: values, maximumBytes: maximumBytes, advancingAll: advancingAll, restart: restart)
+    }
+
+    static func merged(_ sent: [[HandOver<ValuesPane>]], sizing: WindowSpec.Sizing, seed: UInt64, redelivering: Bool = false,
+                       dropping: HandOver<ValuesPane>.Origin? = nil) throws -> MergedWindows<ValuesPane> {
+        try ExchangeStream.merge(sent, spec: ExchangeStream.spec(sizing), coding: values, seed: seed, redelivering: redelivering, dropping: dropping)
+    }
+
+    /// The same sources' records, delivered in other interleavings, some of them twice, split
+    /// into small records, and judged at other points, give the same windows to the byte
+    /// (merge order included), with every duplicate counted and dropped.
+    @Test(arguments: [WindowSpec.Sizing.fixed, .growing(minimumEvents: 120, maximumPanes: 8)])
+    func theWindowsDoNotDependOnWhenRecordsArrive(sizing: WindowSpec.Sizing) throws {
+        let stream = ExchangeStream(seed: 5)
+        let whole = Self.handOvers(stream, sources: 3, sizing: sizing)
+        let split = Self.handOvers(stream, sources: 3, sizing: sizing, maximumBytes: 400)
+        #expect(split.map(\.count) != whole.map(\.count), "the small limit splits hand-overs")
+        let first = try Self.merged(whole, sizing: sizing, seed: 1)
+        #expect(first.drift.count > (sizing == .fixed ? 40 : 5) && first.performance.count > 5, "\(first.drift.count) \(first.performance.count)")
+        #expect(first.counters == PaneMerge<ValuesPane>.Counters())
+        for (sent, seed, redelivering) in [(whole, UInt64(2), true), (split, 3, false), (split, 4, true)] {
+            let other = try Self.merged(sent, sizing: sizing, seed: seed, redelivering: redelivering)
+            #expect(other.drift.map(\.summary.values) == first.drift.map(\.summary.values))
+            #expect(other.drift.map(\.start) == first.drift.map(\.start) && other.drift.map(\.end) == first.drift.map(\.end))
+            #expect(other.drift.map(\.eventCount) == first.drift.map(\.eventCount))
+            #expect(other.performanceBytes == first.performanceBytes)
+            #expect(other.performance.map(\.detectorSignals) == first.performance.map(\.detectorSignals))
+            #expect(other.detectors.detectors == first.detectors.detectors)
+            #expect(redelivering ? other.counters.duplicates > 0 : other.counters.duplicates == 0)
+            #expect(other.counters.missingRecords == 0 && other.counters.latePaneEvents == 0)
+        }
+    }
+
+    /// One source, three or seven: the same drift windows (the same events in each) and the
+    /// same performance windows (counts exact, sums to rounding), the same detector signals,
+    /// whether idle sources are moved on with the others' events or only with their own.
+    @Test(arguments: [WindowSpec.Sizing.fixed, .growing(minimumEvents: 120, maximumPanes: 8)])
+    func theWindowsDoNotDependOnHowEventsAreSpreadOverSources(sizing: WindowSpec.Sizing) throws {
+        let stream = ExchangeStream(seed: 9)
+        let one = try Self.merged(Self.handOvers(stream, sources: 1, sizing: sizing), sizing: sizing, seed: 1)
+        #expect(one.drift.count > (sizing == .fixed ? 40 : 5) && one.performance.count > 5, "\(one.drift.count) \(one.performance.count)")
+        #expect(one.performance.contains { $0.detectorSignals[0] == true }, "the error rate rises from pane 30 on")
+        for (sources, advancingAll) in [(3, false), (3, true), (7, false)] {
+            let many = try Self.merged(Self.handOvers(stream, sources: sources, sizing: sizing, advancingAll: advancingAll), sizing: sizing, seed: 7)
+            #expect(many.drift.map { $0.summary.values.sorted() } == one.drift.map { $0.summary.values.sorted() })
+            #expect(many.drift.map(\.lastPane) == one.drift.map(\.lastPane) && many.drift.map(\.paneSpan) == one.drift.map(\.paneSpan))
+            #expect(many.performance.map(\.firstPane) == one.performance.map(\.firstPane))
+            #expect(many.performance.map(\.lastPane) == one.performance.map(\.lastPane))
+            #expect(many.performance.map(\.predictions) == one.performance.map(\.predictions))
+            #expect(many.performance.map(\.labelled) == one.performance.map(\.labelled))
+            #expect(zip(many.performance, one.performance).allSatisfy { $0.summaries.agrees(with: $1.summaries) })
+            #expect(many.performance.map(\.detectorSignals) == one.performance.map(\.detectorSignals))
+        }
+    }
+
+    /// One source's drift windows are those of a sliding window recording every event in
+    /// process (the same windows, with the same events in the same order).
+    @Test func oneSourceMakesTheWindowsOfASlidingWindow() throws {
+        let stream = ExchangeStream(seed: 11)
+        let spec = ExchangeStream.spec(.fixed)
+        let merged = try Self.merged(Self.handOvers(stream, sources: 1, sizing: .fixed), sizing: .fixed, seed: 1)
+        var window = SlidingWindow<ValuesPane>(spec: spec) { ValuesPane() }
+        var windows: [ClosedWindow<ValuesPane>] = []
+        for prediction in stream.predictions.sorted(by: { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }) {
+            windows += window.add(timestamp: prediction.timestamp) { $0.values.append(prediction.id) }
+        }
+        windows += window.advance(to: stream.end)
+        #expect(windows.count > 20)
+        #expect(merged.drift.map(\.summary.values) == windows.map(\.summary.values))
+        #expect(merged.drift.map(\.start) == windows.map(\.start) && merged.drift.map(\.end) == windows.map(\.end))
+    }
+
+    /// A source restarted from a copy taken earlier (its checkpoint) and given its events
+    /// since again sends the same records again, numbered as before: the merge drops them
+    /// (counted) and makes the windows of a source that never stopped.
+    @Test func aSourceRestartedFromACheckpointChangesNothing() throws {
+        let stream = ExchangeStream(seed: 13)
+        let steady = Self.handOvers(stream, sources: 3, sizing: .fixed)
+        let restarted = Self.handOvers(stream, sources: 3, sizing: .fixed, restart: (source: 1, from: 300, to: 700))
+        #expect(restarted[1].count > steady[1].count && restarted[0].count == steady[0].count)
+        let expected = try Self.merged(steady, sizing: .fixed, seed: 3)
+        let merged = try Self.merged(restarted, sizing: .fixed, seed: 3)
+        #expect(merged.counters.duplicates == restarted[1].count - steady[1].count)
+        #expect(merged.drift.map(\.summary.values) == expected.drift.map(\.summary.values))
+        #expect(merged.performanceBytes == expected.performanceBytes)
+    }
+
+    /// A record that never came is counted where the next one shows the gap (the merge goes
+    /// on: its events are missing from the windows, not silently).
+    @Test func aMissingRecordIsCounted() throws {
+        let stream = ExchangeStream(seed: 13)
+        let sent = Self.handOvers(stream, sources: 3, sizing: .fixed)
+        let lost = sent[2][sent[2].count / 2]
+        let merged = try Self.merged(sent, sizing: .fixed, seed: 3, dropping: lost.origin)
+        #expect(merged.counters.missingRecords == 1)
+        var merge = PaneMerge<ValuesPane>(spec: ExchangeStream.spec(.fixed), sources: 3, tracker: ExchangeStream.tracker(.fixed))!
+        #expect(merge.receive(sent[0][0]) == .held && merge.receive(sent[0][2]) == .heldAfterGap(missing: 1))
+        #expect(merge.receive(sent[0][1]) == .duplicate, "a record older than one taken cannot be told from a duplicate")
+        var unknown = sent[0][3]
+        unknown.origin.source = 3
+        #expect(merge.receive(unknown) == .unknownSource && merge.counters.unknownSources == 1)
+    }
+
+    /// Nothing is judged until every source handed over once; then only the steps every
+    /// source's watermark passed.
+    @Test func judgesOnlyWhatEverySourcePassed() {
+        func record(_ source: Int, _ sequence: UInt64, boundary: Int64, panes: [Int64]) -> HandOver<ValuesPane> {
+            HandOver(origin: .init(source: source, sequence: sequence), boundary: boundary, isLast: true,
+                     panes: panes.map { RecordedPane(index: $0, pane: ValuesPane(values: [source * 100 + Int($0)]), eventCount: 1,
+                                                     start: $0 * 1000, end: $0 * 1000 + 1000) }, outcomes: [])
+        }
+        let spec = WindowSpec(kind: .eventTime(paneMilliseconds: 1000, allowedLatenessMilliseconds: 0), panesPerWindow: 1)
+        var merge = PaneMerge<ValuesPane>(spec: spec, sources: 2, tracker: ExchangeStream.tracker(.fixed))!
+        var detectors = VersionDetectors()
+        #expect(merge.receive(record(0, 0, boundary: 3, panes: [0, 1, 2])) == .held)
+        #expect(merge.judge(detectors: &detectors).drift.isEmpty && merge.combinedWatermark == nil)
+        #expect(merge.receive(record(1, 0, boundary: 2, panes: [1])) == .held)
+        #expect(merge.judge(detectors: &detectors).drift.map(\.summary.values) == [[0], [1, 101]], "panes 0–1; pane 2 waits for source 1")
+        var partial = record(1, 1, boundary: 5, panes: [2])
+        partial.isLast = false
+        #expect(merge.receive(partial) == .held)
+        #expect(merge.judge(detectors: &detectors).drift.isEmpty, "a hand-over not whole yet moves no watermark")
+        #expect(merge.receive(record(1, 2, boundary: 5, panes: [3])) == .held)
+        #expect(merge.judge(detectors: &detectors).drift.map(\.summary.values) == [[2, 102]], "source 0 is at 3")
+        #expect(PaneMerge<ValuesPane>(spec: WindowSpec(kind: .count(eventsPerPane: 5), panesPerWindow: 2), sources: 2,
+                                      tracker: ExchangeStream.tracker(.fixed)) == nil, "count windows number panes per source")
+    }
+}
