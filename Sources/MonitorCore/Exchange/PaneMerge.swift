@@ -51,6 +51,9 @@ package struct PaneMerge<Pane: WindowPane> {
     }
 
     private struct Source {
+        /// Whether the source handed over any of the version's panes (its hand-overs then
+        /// carry its watermark, and its partition's idle watermark is ignored).
+        var handedOver = false
         var nextSequence: UInt64 = 0
         /// The boundary of the last whole hand-over (`.min` before any).
         var watermark = Int64.min
@@ -98,6 +101,7 @@ package struct PaneMerge<Pane: WindowPane> {
             counters.duplicates += 1
             return .duplicate
         }
+        sources[number].handedOver = true
         sources[number].nextSequence = record.origin.sequence + 1
         sources[number].panes += record.panes.map { (step: $0.index + 1, pane: $0) }
         sources[number].parts += record.outcomes
@@ -108,6 +112,22 @@ package struct PaneMerge<Pane: WindowPane> {
             return .heldAfterGap(missing: missing)
         }
         return .held
+    }
+
+    /// Moves on a source that has handed over none of the version's panes — its partition
+    /// had none of the version's predictions so far — to its partition's watermark: panes
+    /// before `boundary` are closed there. A join task sends its partition's watermark to
+    /// every merge (it cannot know the versions it never saw), so that a version whose
+    /// predictions reach only some partitions is not held back by the others; the
+    /// version's later predictions on it go to a ``PaneSource`` whose panes before the
+    /// boundary are closed (``PaneSource/closePanes(before:)``). Returns whether the
+    /// source's watermark moved; ignored once the source handed over (its hand-overs
+    /// carry its watermark).
+    @discardableResult
+    package mutating func receiveIdle(source number: Int, before boundary: Int64) -> Bool {
+        guard sources.indices.contains(number), !sources[number].handedOver, boundary > sources[number].watermark else { return false }
+        sources[number].watermark = boundary
+        return true
     }
 
     /// Merges what every source's watermark has passed, step by step, and returns the

@@ -91,6 +91,14 @@ package struct PaneSource<Pane> {
         close(before: recorder.advance(to: timestamp))
     }
 
+    /// Treats every pane before `boundary` as closed: for a source whose partition's
+    /// watermark had passed `boundary` before the version's first prediction on it (its
+    /// idle watermark, ``PaneMerge/receiveIdle(source:before:)``, moved the merge on), so
+    /// that nothing it records belongs to a step the merge may have judged.
+    package mutating func closePanes(before boundary: Int64) {
+        close(before: boundary)
+    }
+
     /// Closes the panes before `boundary` as soon as the watermark reaches it (so that an
     /// event for one of them is late whenever the hand-over is taken).
     private mutating func close(before boundary: Int64?) {

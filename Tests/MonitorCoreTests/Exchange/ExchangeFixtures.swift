@@ -71,9 +71,28 @@ struct ExchangeStream {
     func handOvers<Pane>(sources: Int, spec: WindowSpec, makePane: @escaping () -> Pane, record: (inout Pane, Prediction) -> Void,
                          coding: PaneCoding<Pane>, maximumBytes: Int = .max, advancingAll: Bool = false,
                          restart: (source: Int, from: Int, to: Int)? = nil) -> [[HandOver<Pane>]] {
+        exchange(sources: sources, spec: spec, makePane: makePane, record: record, coding: coding, maximumBytes: maximumBytes,
+                 advancingAll: advancingAll, restart: restart).records
+    }
+
+    /// What the join tasks send: their records, and their partitions' idle watermarks.
+    struct Sent<Pane> {
+        var records: [[HandOver<Pane>]]
+        var idle: [(source: Int, boundary: Int64)] = []
+    }
+
+    /// ``handOvers(sources:spec:makePane:record:coding:maximumBytes:advancingAll:restart:)``;
+    /// with `joining`, the version's predictions reach that source only from pane
+    /// `fromPane` on (before, they go to source 0): until then the source sends its
+    /// partition's idle watermark at each boundary (the partition's time moved on by the
+    /// stream's), and then starts its panes closed before the boundary its partition reached.
+    func exchange<Pane>(sources: Int, spec: WindowSpec, makePane: @escaping () -> Pane, record: (inout Pane, Prediction) -> Void,
+                        coding: PaneCoding<Pane>, maximumBytes: Int = .max, advancingAll: Bool = false,
+                        restart: (source: Int, from: Int, to: Int)? = nil, joining: (source: Int, fromPane: Int64)? = nil) -> Sent<Pane> {
         var tasks = (0..<sources).map { JoinTask(panes: PaneSource(source: $0, spec: spec, outcomes: Self.outcomes, makePane: makePane)!) }
-        var sent = Array(repeating: [HandOver<Pane>](), count: sources)
-        func handOver(_ number: Int) { sent[number] += tasks[number].panes.handOverRecords(maximumBytes: maximumBytes, panes: coding) }
+        var sent = Sent<Pane>(records: Array(repeating: [], count: sources))
+        var joined = joining == nil
+        func handOver(_ number: Int) { sent.records[number] += tasks[number].panes.handOverRecords(maximumBytes: maximumBytes, panes: coding) }
         func apply(_ position: Int, to number: Int) {
             let (timestamp, step) = timeline[position]
             switch step {
@@ -90,10 +109,27 @@ struct ExchangeStream {
             }
             handOver(number)
         }
+        /// The source of an event: by its prediction's id, but not the joining one before its pane.
+        func source(of position: Int) -> Int {
+            let id = timeline[position].step.id
+            let number = Self.source(of: id, sources: sources)
+            guard let joining, number == joining.source, predictions[id].timestamp < joining.fromPane * Self.paneMilliseconds else { return number }
+            return 0
+        }
         var checkpoint: JoinTask<Pane>?
         for position in timeline.indices {
             if let restart, position == restart.from { checkpoint = tasks[restart.source] }
-            let number = Self.source(of: timeline[position].step.id, sources: sources)
+            let number = source(of: position)
+            if let joining, !joined {
+                // The joining source's partition moves on with the stream's time.
+                let boundary = floorDivide(timeline[position].timestamp, Self.paneMilliseconds)
+                if number == joining.source {
+                    tasks[number].panes.closePanes(before: boundary)
+                    joined = true
+                } else if sent.idle.last.map({ $0.boundary < boundary }) ?? true {
+                    sent.idle.append((joining.source, boundary))
+                }
+            }
             apply(position, to: number)
             if advancingAll {
                 for other in tasks.indices where other != number {
@@ -103,7 +139,7 @@ struct ExchangeStream {
             }
             if let restart, position == restart.to, let copy = checkpoint {
                 tasks[restart.source] = copy
-                for again in restart.from...restart.to where Self.source(of: timeline[again].step.id, sources: sources) == restart.source {
+                for again in restart.from...restart.to where source(of: again) == restart.source {
                     apply(again, to: restart.source)
                 }
             }
@@ -171,13 +207,15 @@ extension ExchangeStream {
     /// Merges `sent` (each source's records in its order): delivered through their bytes in
     /// a random interleaving of the sources (each source's records in order), each record
     /// sent again at random with `redelivering`, and judged at random points.
-    static func merge<Pane: WindowPane>(_ sent: [[HandOver<Pane>]], spec: WindowSpec, coding: PaneCoding<Pane>, seed: UInt64,
-                                        redelivering: Bool = false, dropping: HandOver<Pane>.Origin? = nil) throws -> MergedWindows<Pane> {
+    static func merge<Pane: WindowPane>(_ sent: [[HandOver<Pane>]], idle: [(source: Int, boundary: Int64)] = [], spec: WindowSpec,
+                                        coding: PaneCoding<Pane>, seed: UInt64, redelivering: Bool = false,
+                                        dropping: HandOver<Pane>.Origin? = nil) throws -> MergedWindows<Pane> {
         var random = RandomSource(seed: seed)
         var merge = PaneMerge<Pane>(spec: spec, sources: sent.count, tracker: tracker(spec.sizing))!
         var result = MergedWindows<Pane>()
         result.detectors = VersionDetectors([(rule: 0, detector: try ErrorStreamDetector(kind: .ddm, parameters: RuleParameters(["warm_start": .integer(30)])))])
         var next = Array(repeating: 0, count: sent.count)
+        var nextIdle = 0
         func judge() {
             let judged = merge.judge(detectors: &result.detectors)
             result.drift += judged.drift
@@ -192,8 +230,14 @@ extension ExchangeStream {
             if redelivering, Int.random(in: 0..<4, using: &random) == 0 {
                 _ = merge.receive(sent[source][Int.random(in: 0..<next[source], using: &random)])
             }
+            // A partition's idle watermarks arrive in its order, among the others' records.
+            while nextIdle < idle.count, Bool.random(using: &random) {
+                merge.receiveIdle(source: idle[nextIdle].source, before: idle[nextIdle].boundary)
+                nextIdle += 1
+            }
             if Int.random(in: 0..<5, using: &random) == 0 { judge() }
         }
+        for watermark in idle[nextIdle...] { merge.receiveIdle(source: watermark.source, before: watermark.boundary) }
         judge()
         result.counters = merge.counters
         return result

@@ -103,6 +103,38 @@ import Testing
         #expect(merged.performanceBytes == expected.performanceBytes)
     }
 
+    /// A version whose predictions reach a partition only from pane 30 on: until then the
+    /// merge waits for that source, and its partition's idle watermarks move it on; the
+    /// windows are those of one source recording everything.
+    @Test func aSourceWithoutTheVersionIsMovedOnByItsPartitionsWatermark() throws {
+        let stream = ExchangeStream(seed: 9)
+        let spec = ExchangeStream.spec(.fixed)
+        let one = try Self.merged(Self.handOvers(stream, sources: 1, sizing: .fixed), sizing: .fixed, seed: 1)
+        let sent = stream.exchange(sources: 3, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) }, coding: Self.values,
+                                   joining: (source: 2, fromPane: 30))
+        let firstBoundary = try #require(sent.records[2].first?.boundary)
+        #expect(firstBoundary >= 30 && sent.records[2].first?.panes.isEmpty == true)
+        #expect(sent.idle.count > 20 && sent.idle.allSatisfy { $0.source == 2 && $0.boundary <= firstBoundary })
+
+        var merge = PaneMerge<ValuesPane>(spec: spec, sources: 3, tracker: ExchangeStream.tracker(.fixed))!
+        var detectors = VersionDetectors()
+        for record in sent.records[0] + sent.records[1] { _ = merge.receive(record) }
+        #expect(merge.judge(detectors: &detectors).drift.isEmpty, "source 2 has not handed over, nor its partition moved on")
+        for watermark in sent.idle { merge.receiveIdle(source: watermark.source, before: watermark.boundary) }
+        let early = merge.judge(detectors: &detectors).drift
+        let idleBoundary = try #require(sent.idle.last?.boundary)
+        #expect(early.count > 20 && early.last?.lastPane == one.drift.last { $0.lastPane < idleBoundary }?.lastPane)
+        #expect(early.map { $0.summary.values.sorted() } == one.drift.prefix(early.count).map { $0.summary.values.sorted() })
+        for record in sent.records[2] { _ = merge.receive(record) }
+        let movedAfterHandOver = merge.receiveIdle(source: 2, before: firstBoundary + 100)
+        #expect(!movedAfterHandOver, "its hand-overs carry its watermark now")
+
+        let merged = try ExchangeStream.merge(sent.records, idle: sent.idle, spec: spec, coding: Self.values, seed: 4)
+        #expect(merged.drift.map { $0.summary.values.sorted() } == one.drift.map { $0.summary.values.sorted() })
+        #expect(merged.performance.map(\.labelled) == one.performance.map(\.labelled))
+        #expect(zip(merged.performance, one.performance).allSatisfy { $0.summaries.agrees(with: $1.summaries) })
+    }
+
     /// A record that never came is counted where the next one shows the gap (the merge goes
     /// on: its events are missing from the windows, not silently).
     @Test func aMissingRecordIsCounted() throws {
