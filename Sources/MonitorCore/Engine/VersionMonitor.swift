@@ -31,12 +31,8 @@ final class VersionMonitor {
     /// Change detectors of the rules that apply, fed each performance pane's outcomes once
     /// (see ``VersionDetectors``).
     private var detectors = VersionDetectors()
-    /// CBPE's estimator, fitted on the reference's labelled outcomes once they are settled
-    /// (a profile's: at the first estimate), keyed by the reference predictions resolved when
-    /// it was fitted: refitted only when more reference labels arrived since. A function of
-    /// those outcomes alone, so a restored checkpoint refits the same one. Nil estimator:
-    /// the outcomes cannot calibrate (no scored labelled prediction).
-    private var calibration: (resolved: Int, estimator: BinaryConfidenceBasedEstimator?)?
+    /// Makes the evaluations of its windows (and keeps CBPE's fitted estimator).
+    private var judge: WindowJudge
     /// Redelivered predictions dropped while waiting for the reference.
     private(set) var duplicatePredictionsWhileWaiting = 0
     /// The largest event time of the version's own predictions, and how far it is retired
@@ -135,6 +131,7 @@ final class VersionMonitor {
         referencePerformance = ReferencePerformance(OutcomeShape(modelType: modelType, fairnessAttributes: []))
         estimatesMulticlassPerformance = modelType == .multiclass && rules.estimatesPerformance(model: model, version: version)
         self.rules = rules
+        judge = WindowJudge(model: model, version: version, modelType: modelType, rules: rules, window: configuration.window.kind)
         codes = SegmentCodes(maximumAttributes: configuration.caps.segmentAttributes,
                              maximumValuesPerAttribute: configuration.caps.segmentValuesPerAttribute)
     }
@@ -179,7 +176,7 @@ final class VersionMonitor {
         fairnessAttributes = rules.fairnessAttributeSets(model: model, version: version, tracked: codes.attributes)
         fairnessPositions = fairnessAttributes.map { $0.compactMap(codes.position(ofExisting:)) }
         referencePerformance = ReferencePerformance(outcomeShape)
-        calibration = nil
+        judge.resetCalibration()
         detectors = VersionDetectors(rules.makeDetectors(model: model, version: version))
         if let given = configuration.references.lookup(model: model, version: version) {
             if let outcomes = given.outcomes { referencePerformance = ReferencePerformance(outcomes, shape: outcomeShape) }
@@ -565,49 +562,21 @@ final class VersionMonitor {
 
     // MARK: Evaluation
 
-    private func evaluate(_ closed: [ClosedWindow<DriftPane>], of monitoring: Monitoring) -> [Evaluation] {
-        let active = monitoring.reference
-        var evaluations: [Evaluation] = []
-        // Every window closed by the same event shares the arrivals since the last evaluation.
-        let lateEventRate = DriftMetrics.rate(lateSinceEvaluation, eventsSinceEvaluation)
-        if !closed.isEmpty {
-            eventsSinceEvaluation = 0
-            lateSinceEvaluation = 0
-        }
-        let missing = closed.isEmpty ? [] : missingAttributes
-        for window in closed {
-            var context = EvaluationContext(
-                model: model, version: version, kind: .drift, windowStart: window.start, windowEnd: window.end,
-                count: window.eventCount, reference: active, referencePerformance: referencePerformance)
-            context.driftWindow = window.summary
-            context.featureMetrics = DriftMetrics.featureMetrics(of: window.summary, layout: active.layout, statistics: rules.numericStatistics)
-            // Selection rates are a binary classifier's (a regression model predicts no class).
-            if modelType == .binary { context.selection = zip(fairnessAttributes, window.summary.selection).map { ($0, $1) } }
-            if modelType == .multiclass { context.predictedClasses = window.summary.prediction }
-            context.missingAttributes = missing
-            context.volume = window.eventCount
-            context.lateEventRate = lateEventRate
-            if let scores = window.summary.predictedScores { context.estimate = estimate(scores) }
-            if let rows = window.summary.classProbabilities { context.estimate = rows.estimate }
-            evaluations.append(Evaluation(context: context))
-        }
-        if let last = closed.last {
-            evaluations += evaluatePerformance(now: monitoring.drift.watermark ?? last.end, of: monitoring)
-        }
-        return evaluations
+    /// The basis of the version's evaluations against `monitoring`'s reference; the
+    /// attributes it does not track are found only when there is a window to judge.
+    private func basis(of monitoring: Monitoring, judging windows: Int) -> WindowJudge.Basis {
+        WindowJudge.Basis(reference: monitoring.reference, referencePerformance: referencePerformance, fairnessAttributes: fairnessAttributes,
+                          missingAttributes: windows == 0 ? [] : missingAttributes)
     }
 
-    /// CBPE on a window's scores, calibrated on the reference's settled outcomes.
-    private func estimate(_ scores: PredictedScoreHistogram) -> PerformanceEstimate {
-        let scored = Int(scores.scoredCount), clipped = Int(scores.clippedScoreCount)
-        let basis = EstimateBasis.scores(scored: scored, clipped: clipped)
-        guard referencePerformance.isSettled(rules.labelReadiness) else { return .unavailable(basis) }
-        if calibration?.resolved != referencePerformance.resolved {
-            let fitted = try? IsotonicCalibration(outcomes: referencePerformance.outcome)
-            calibration = (referencePerformance.resolved, fitted.map(BinaryConfidenceBasedEstimator.init))
-        }
-        guard let estimated = calibration?.estimator?.estimate(scores) else { return .unavailable(basis) }
-        return .binary(estimated, basis)
+    private func evaluate(_ closed: [ClosedWindow<DriftPane>], of monitoring: Monitoring) -> [Evaluation] {
+        // Every window closed by the same event shares the arrivals since the last evaluation.
+        let lateEventRate = DriftMetrics.rate(lateSinceEvaluation, eventsSinceEvaluation)
+        guard let last = closed.last else { return [] }
+        eventsSinceEvaluation = 0
+        lateSinceEvaluation = 0
+        return judge.driftEvaluations(closed, basis: basis(of: monitoring, judging: closed.count), lateEventRate: lateEventRate)
+            + evaluatePerformance(now: monitoring.drift.watermark ?? last.end, of: monitoring)
     }
 
     private func evaluatePerformance(now: Int64, of monitoring: Monitoring) -> [Evaluation] {
@@ -623,32 +592,7 @@ final class VersionMonitor {
     }
 
     private func performanceEvaluations(_ ready: [PerformanceTracker.Window], of monitoring: Monitoring) -> [Evaluation] {
-        var paneMilliseconds: Int64?
-        if case let .eventTime(width, _) = configuration.window.kind { paneMilliseconds = width }
-        let missing = ready.isEmpty ? [] : missingAttributes
-        return ready.map { window in
-            var context = EvaluationContext(
-                model: model, version: version, kind: .performance,
-                windowStart: paneMilliseconds.map { window.firstPane * $0 } ?? window.start,
-                windowEnd: paneMilliseconds.map { (window.lastPane + 1) * $0 } ?? window.end,
-                count: window.predictions, reference: monitoring.reference, referencePerformance: referencePerformance)
-            switch modelType {
-            case .binary: context.outcome = window.outcome
-            case .regression:
-                context.regression = window.regression
-                context.residuals = window.residuals
-                context.regressionFairness = zip(fairnessAttributes, window.regressionFairness).map { ($0, $1) }
-            case .multiclass:
-                context.multiclass = window.multiclass
-                context.multiclassFairness = zip(fairnessAttributes, window.multiclassFairness).map { ($0, $1) }
-            }
-            context.missingAttributes = missing
-            context.labelled = window.labelled
-            context.labelCoverage = window.coverage
-            context.outcomeFairness = zip(fairnessAttributes, window.fairness).map { ($0, $1) }
-            context.detectorSignals = window.detectorSignals
-            return Evaluation(context: context)
-        }
+        judge.performanceEvaluations(ready, basis: basis(of: monitoring, judging: ready.count))
     }
 }
 

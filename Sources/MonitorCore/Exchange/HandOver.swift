@@ -69,11 +69,39 @@ extension HandOver {
         writer.write(origin.sequence)
         writer.write(boundary)
         writer.write(isLast)
-        writer.writeCount(panes.count)
-        for pane in panes { Self.write(pane, to: &writer, coding) }
-        writer.writeCount(outcomes.count)
-        for outcome in outcomes { Self.write(outcome, to: &writer, shape) }
+        Self.write(panes: panes, outcomes: outcomes, to: &writer, coding, shape)
         return writer.bytes
+    }
+
+    /// Writes drift panes and outcome parts (a record's, or what a checkpoint holds).
+    static func write(panes: [RecordedPane<Pane>], outcomes: [OutcomePart], to writer: inout BinaryWriter, _ coding: PaneCoding<Pane>,
+                      _ shape: OutcomeShape) {
+        writer.writeCount(panes.count)
+        for pane in panes { write(pane, to: &writer, coding) }
+        writer.writeCount(outcomes.count)
+        for outcome in outcomes { write(outcome, to: &writer, shape) }
+    }
+
+    /// Reads what ``write(panes:outcomes:to:_:_:)`` wrote; the drift panes must be in
+    /// index order.
+    static func read(from reader: inout BinaryReader, _ coding: PaneCoding<Pane>, _ shape: OutcomeShape) throws
+        -> (panes: [RecordedPane<Pane>], outcomes: [OutcomePart]) {
+        let panes = try (0..<reader.readCount(maximum: reader.remaining)).map { _ in
+            let index = try reader.readInt64()
+            return RecordedPane(index: index, pane: try coding.decode(&reader), eventCount: try reader.readCounter(),
+                                start: try reader.readInt64(), end: try reader.readInt64())
+        }
+        guard zip(panes, panes.dropFirst()).allSatisfy({ $0.index < $1.index }) else {
+            throw SerializationError.invalidValue("hand-over drift panes out of order or not closed")
+        }
+        let outcomes = try (0..<reader.readCount(maximum: reader.remaining)).map { _ in
+            let step = try reader.readInt64()
+            var part = PerformanceTracker.Pane(index: try reader.readInt64(), summaries: OutcomeSummaries(shape))
+            try part.summaries.readCounts(from: &reader)
+            try part.summaries.readOutcomes(from: &reader, shape: shape, format: MonitorEngine.checkpointFormatVersion, what: "hand-over")
+            return OutcomePart(step: step, part: part)
+        }
+        return (panes, outcomes)
     }
 
     /// Reads a record written by ``encoded(panes:outcomes:)`` for a version of the same
@@ -91,20 +119,9 @@ extension HandOver {
         let boundary = try reader.readInt64()
         self.boundary = boundary
         isLast = try reader.readBool()
-        let panes = try (0..<reader.readCount(maximum: reader.remaining)).map { _ in
-            let index = try reader.readInt64()
-            return RecordedPane(index: index, pane: try coding.decode(&reader), eventCount: try reader.readCounter(),
-                                start: try reader.readInt64(), end: try reader.readInt64())
-        }
-        guard zip(panes, panes.dropFirst()).allSatisfy({ $0.index < $1.index }), panes.allSatisfy({ $0.index < boundary }) else {
+        let (panes, outcomes) = try Self.read(from: &reader, coding, shape)
+        guard panes.allSatisfy({ $0.index < boundary }) else {
             throw SerializationError.invalidValue("hand-over drift panes out of order or not closed")
-        }
-        let outcomes = try (0..<reader.readCount(maximum: reader.remaining)).map { _ in
-            let step = try reader.readInt64()
-            var part = PerformanceTracker.Pane(index: try reader.readInt64(), summaries: OutcomeSummaries(shape))
-            try part.summaries.readCounts(from: &reader)
-            try part.summaries.readOutcomes(from: &reader, shape: shape, format: MonitorEngine.checkpointFormatVersion, what: "hand-over")
-            return OutcomePart(step: step, part: part)
         }
         guard reader.remaining == 0 else { throw SerializationError.trailingBytes(reader.remaining) }
         self.panes = panes

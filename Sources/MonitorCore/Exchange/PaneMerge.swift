@@ -184,3 +184,46 @@ package struct PaneMerge<Pane: WindowPane> {
         judgedBefore = boundary
     }
 }
+
+// MARK: Checkpoint
+
+extension PaneMerge {
+    /// Writes the merge's state (not its spec, sources or tracker's parameters, which the
+    /// owner recreates): the steps judged, the counters, each source's next sequence number,
+    /// watermark and what it sent that is not merged yet, the assembler's panes and
+    /// accumulation, and the tracker's state. With the records taken since, a merge
+    /// restored from it makes the windows of one that never stopped; records it had taken
+    /// before are dropped as duplicates.
+    package func encodeState(to writer: inout BinaryWriter, panes coding: PaneCoding<Pane>) {
+        writer.write(judgedBefore)
+        for count in [counters.duplicates, Int(clamping: counters.missingRecords), counters.unknownSources, counters.latePaneEvents] { writer.writeCounter(count) }
+        writer.writeCount(sources.count)
+        for source in sources {
+            writer.write(source.handedOver)
+            writer.write(source.nextSequence)
+            writer.write(source.watermark)
+            HandOver.write(panes: source.panes.map(\.pane), outcomes: source.parts, to: &writer, coding, tracker.outcomes)
+        }
+        HandOver.write(panes: assembler.heldPanes, outcomes: [], to: &writer, coding, tracker.outcomes)
+        assembler.encodeAccumulation(to: &writer, encodePane: coding.encode)
+        tracker.encodeState(to: &writer)
+    }
+
+    /// Replaces the state with one written by ``encodeState(to:panes:)`` for as many sources.
+    package mutating func restoreState(from reader: inout BinaryReader, panes coding: PaneCoding<Pane>) throws {
+        judgedBefore = try reader.readInt64()
+        counters = Counters(duplicates: try reader.readCounter(), missingRecords: UInt64(try reader.readCounter()),
+                            unknownSources: try reader.readCounter(), latePaneEvents: try reader.readCounter())
+        try reader.expect(try reader.readCount(maximum: reader.remaining), sources.count, "merge sources")
+        for number in sources.indices {
+            var source = Source(handedOver: try reader.readBool(), nextSequence: try reader.readUInt64(), watermark: try reader.readInt64())
+            let (panes, parts) = try HandOver.read(from: &reader, coding, tracker.outcomes)
+            source.panes = panes.map { (step: $0.index + 1, pane: $0) }
+            source.parts = parts
+            sources[number] = source
+        }
+        let held = try HandOver.read(from: &reader, coding, tracker.outcomes).panes
+        try assembler.restore(closed: held, closedBefore: judgedBefore, from: &reader, decodePane: coding.decode)
+        try tracker.restoreState(from: &reader, format: MonitorEngine.checkpointFormatVersion)
+    }
+}

@@ -132,3 +132,34 @@ package struct PaneSource<Pane> {
         return records
     }
 }
+
+// MARK: Checkpoint
+
+extension PaneSource {
+    /// Writes the source's state (not its number, spec or pane factory, which the owner
+    /// recreates): its next sequence number, its last hand-over's boundary, its open drift
+    /// panes and position, and what it has not handed over yet. A source restored from it
+    /// and given the same input again sends the same records with the same numbers.
+    package func encodeState(to writer: inout BinaryWriter, panes coding: PaneCoding<Pane>) {
+        writer.write(nextSequence)
+        writer.write(handedOverBefore)
+        HandOver.write(panes: recorder.open, outcomes: [], to: &writer, coding, outcomes)
+        recorder.encodePosition(to: &writer)
+        HandOver.write(panes: closed, outcomes: parts, to: &writer, coding, outcomes)
+    }
+
+    /// Replaces the state with one written by ``encodeState(to:panes:)``.
+    package mutating func restoreState(from reader: inout BinaryReader, panes coding: PaneCoding<Pane>) throws {
+        nextSequence = try reader.readUInt64()
+        handedOverBefore = try reader.readInt64()
+        let open = try HandOver.read(from: &reader, coding, outcomes).panes
+        guard try recorder.restore(panes: open, from: &reader).isEmpty else {
+            throw SerializationError.invalidValue("an open pane of a pane source before its first open pane")
+        }
+        (closed, parts) = try HandOver.read(from: &reader, coding, outcomes)
+        partKeys = parts.map { PartKey(step: $0.step, pane: $0.part.index) }
+        guard zip(partKeys, partKeys.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw SerializationError.invalidValue("outcome parts of a pane source out of order")
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import DriftCore
 import Simulation
+import Testing
 @testable import MonitorCore
 
 /// A labelled prediction stream spread over join-task sources, and the sources' hand-overs
@@ -65,9 +66,9 @@ struct ExchangeStream {
     /// predictions and labels of their partition, moving on with their own events only
     /// (or, with `advancingAll`, with every event, as a task's idle partitions are moved
     /// on), and hand over at every boundary their watermark passes, each hand-over in
-    /// records of at most `maximumBytes`. With `restart`, that source is copied (its
-    /// checkpoint) before the event at `from` and, after the event at `to`, goes on from
-    /// the copy, given its events since again: it sends again what it had sent since.
+    /// records of at most `maximumBytes`. With `restart`, that source writes a checkpoint
+    /// before the event at `from` and, after the event at `to`, is restored from it and
+    /// given its events since again: it sends again what it had sent since.
     func handOvers<Pane>(sources: Int, spec: WindowSpec, makePane: @escaping () -> Pane, record: (inout Pane, Prediction) -> Void,
                          coding: PaneCoding<Pane>, maximumBytes: Int = .max, advancingAll: Bool = false,
                          restart: (source: Int, from: Int, to: Int)? = nil) -> [[HandOver<Pane>]] {
@@ -116,9 +117,14 @@ struct ExchangeStream {
             guard let joining, number == joining.source, predictions[id].timestamp < joining.fromPane * Self.paneMilliseconds else { return number }
             return 0
         }
-        var checkpoint: JoinTask<Pane>?
+        // The restarted source's checkpoint: its panes' state as bytes, and its label join.
+        var checkpoint: (panes: [UInt8], waiting: [Int: Int64])?
         for position in timeline.indices {
-            if let restart, position == restart.from { checkpoint = tasks[restart.source] }
+            if let restart, position == restart.from {
+                var writer = BinaryWriter()
+                tasks[restart.source].panes.encodeState(to: &writer, panes: coding)
+                checkpoint = (writer.bytes, tasks[restart.source].waiting)
+            }
             let number = source(of: position)
             if let joining, !joined {
                 // The joining source's partition moves on with the stream's time.
@@ -137,8 +143,11 @@ struct ExchangeStream {
                     handOver(other)
                 }
             }
-            if let restart, position == restart.to, let copy = checkpoint {
-                tasks[restart.source] = copy
+            if let restart, position == restart.to, let checkpoint {
+                var restored = PaneSource(source: restart.source, spec: spec, outcomes: Self.outcomes, makePane: makePane)!
+                var reader = BinaryReader(checkpoint.panes)
+                try! restored.restoreState(from: &reader, panes: coding)
+                tasks[restart.source] = JoinTask(panes: restored, waiting: checkpoint.waiting)
                 for again in restart.from...restart.to where source(of: again) == restart.source {
                     apply(again, to: restart.source)
                 }
@@ -206,10 +215,11 @@ extension ExchangeStream {
 
     /// Merges `sent` (each source's records in its order): delivered through their bytes in
     /// a random interleaving of the sources (each source's records in order), each record
-    /// sent again at random with `redelivering`, and judged at random points.
+    /// sent again at random with `redelivering`, and judged at random points; with
+    /// `restartingAfter`, the merge is restored from its checkpoint after that many records.
     static func merge<Pane: WindowPane>(_ sent: [[HandOver<Pane>]], idle: [(source: Int, boundary: Int64)] = [], spec: WindowSpec,
                                         coding: PaneCoding<Pane>, seed: UInt64, redelivering: Bool = false,
-                                        dropping: HandOver<Pane>.Origin? = nil) throws -> MergedWindows<Pane> {
+                                        dropping: HandOver<Pane>.Origin? = nil, restartingAfter: Int? = nil) throws -> MergedWindows<Pane> {
         var random = RandomSource(seed: seed)
         var merge = PaneMerge<Pane>(spec: spec, sources: sent.count, tracker: tracker(spec.sizing))!
         var result = MergedWindows<Pane>()
@@ -221,7 +231,18 @@ extension ExchangeStream {
             result.drift += judged.drift
             result.performance += judged.performance
         }
+        var delivered = 0
         while let source = sent.indices.filter({ next[$0] < sent[$0].count }).randomElement(using: &random) {
+            if delivered == restartingAfter {
+                // A restart: the merge as its checkpoint has it, in a new value.
+                var writer = BinaryWriter()
+                merge.encodeState(to: &writer, panes: coding)
+                merge = PaneMerge<Pane>(spec: spec, sources: sent.count, tracker: tracker(spec.sizing))!
+                var reader = BinaryReader(writer.bytes)
+                try merge.restoreState(from: &reader, panes: coding)
+                #expect(reader.remaining == 0)
+            }
+            delivered += 1
             let record = sent[source][next[source]]
             next[source] += 1
             guard record.origin != dropping else { continue }

@@ -9,11 +9,16 @@ import Testing
                         output: .binary(class: prediction.score > 0.5 ? 1 : 0, score: prediction.score))
     }
 
-    /// Drift panes on a reference of the stream's first 200 predictions.
-    static func driftPanes(_ stream: ExchangeStream) throws -> (layout: FeatureLayout, template: DriftPane) {
+    /// A reference profiled from the stream's first 200 predictions.
+    static func reference(_ stream: ExchangeStream) throws -> ActiveReference {
         var profiler = try DatasetProfiler()
         for prediction in stream.predictions.prefix(200) { profiler.add(event(prediction)) }
-        let layout = FeatureLayout(profile: profiler.finish())
+        return ActiveReference(profile: profiler.finish(), identifier: "first-200", count: 200, chunkStatistics: [:])
+    }
+
+    /// Drift panes on a reference of the stream's first 200 predictions.
+    static func driftPanes(_ stream: ExchangeStream) throws -> (layout: FeatureLayout, template: DriftPane) {
+        let layout = try reference(stream).layout
         return (layout, DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: FairnessSummary.defaultMaximumGroups))
     }
 

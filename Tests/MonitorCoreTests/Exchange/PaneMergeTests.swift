@@ -135,6 +135,25 @@ import Testing
         #expect(zip(merged.performance, one.performance).allSatisfy { $0.summaries.agrees(with: $1.summaries) })
     }
 
+    /// A merge restored from its checkpoint (written with records of every source held,
+    /// not merged yet) and given the records since, some of them taken before, makes the
+    /// windows of a merge that never stopped, to the byte.
+    @Test(arguments: [WindowSpec.Sizing.fixed, .growing(minimumEvents: 120, maximumPanes: 8)])
+    func aMergeRestoredFromItsCheckpointGoesOn(sizing: WindowSpec.Sizing) throws {
+        let stream = ExchangeStream(seed: 17)
+        let sent = Self.handOvers(stream, sources: 3, sizing: sizing, maximumBytes: 400)
+        let steady = try Self.merged(sent, sizing: sizing, seed: 8)
+        let total = sent.map(\.count).reduce(0, +)
+        for restartingAfter in [total / 3, 2 * total / 3] {
+            let restarted = try ExchangeStream.merge(sent, spec: ExchangeStream.spec(sizing), coding: Self.values, seed: 8, redelivering: true,
+                                                     restartingAfter: restartingAfter)
+            #expect(restarted.drift.map(\.summary.values) == steady.drift.map(\.summary.values))
+            #expect(restarted.drift.map(\.start) == steady.drift.map(\.start) && restarted.drift.map(\.eventCount) == steady.drift.map(\.eventCount))
+            #expect(restarted.performanceBytes == steady.performanceBytes && !steady.performance.isEmpty)
+            #expect(restarted.counters.duplicates > 0 && restarted.counters.missingRecords == 0)
+        }
+    }
+
     /// A record that never came is counted where the next one shows the gap (the merge goes
     /// on: its events are missing from the windows, not silently).
     @Test func aMissingRecordIsCounted() throws {
