@@ -1,0 +1,49 @@
+import Testing
+@testable import MonitorCore
+
+@Suite struct VersionMergesTests {
+    typealias Key = VersionMerges<ValuesPane>.Key
+
+    /// Two versions through one merge task: `v1` on all three partitions, `v2` on partition
+    /// 2 only from pane 30 on. Partition 2's watermarks, sent before `v2`'s first record
+    /// reached the task, still move `v2`'s merge on when it starts: with the other
+    /// partitions' records alone it judges up to them. Each version ends with the windows
+    /// of one source recording all its events.
+    @Test func aVersionFirstSeenLateStartsFromThePartitionsWatermarks() throws {
+        let spec = ExchangeStream.spec(.fixed)
+        let streams = [ExchangeStream(seed: 9), ExchangeStream(seed: 10)]
+        func sent(_ stream: ExchangeStream, joining: (source: Int, fromPane: Int64)? = nil) -> ExchangeStream.Sent<ValuesPane> {
+            stream.exchange(sources: 3, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) }, coding: PaneMergeTests.values,
+                            joining: joining)
+        }
+        let first = sent(streams[0]), second = sent(streams[1], joining: (source: 2, fromPane: 30))
+        let keys = [Key(model: "m", version: "v1"), Key(model: "m", version: "v2")]
+        var merges = VersionMerges<ValuesPane>(sources: 3) { _ in
+            (PaneMerge(spec: spec, sources: 3, tracker: ExchangeStream.tracker(.fixed))!, VersionDetectors())
+        }
+        var windows: [Key: [ClosedWindow<ValuesPane>]] = [:]
+        func judge() { for (key, judged) in merges.judge() { windows[key, default: []] += judged.drift } }
+
+        // Each partition hands over v1 before it sends its partition's watermarks.
+        for records in first.records { _ = merges.receive(records[0], of: keys[0]) }
+        for watermark in second.idle { merges.receiveWatermark(source: watermark.source, before: watermark.boundary) }
+        judge()
+        #expect(merges.keys == [keys[0]])
+        for record in second.records[0] + second.records[1] { _ = merges.receive(record, of: keys[1]) }
+        judge()
+        let early = windows[keys[1]] ?? []
+        #expect(early.count > 20, "v2 judged up to partition 2's watermark before partition 2 speaks")
+        #expect(early.last.map { $0.lastPane < second.idle.last!.boundary } == true)
+        for record in second.records[2] { _ = merges.receive(record, of: keys[1]) }
+        for records in first.records { for record in records.dropFirst() { _ = merges.receive(record, of: keys[0]) } }
+        judge()
+        #expect(merges.keys == keys)
+
+        for (key, stream) in zip(keys, streams) {
+            let one = try ExchangeStream.merge(stream.handOvers(sources: 1, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) },
+                                                                coding: PaneMergeTests.values), spec: spec, coding: PaneMergeTests.values, seed: 1)
+            #expect(windows[key]?.map { $0.summary.values.sorted() } == one.drift.map { $0.summary.values.sorted() })
+            #expect(merges.merge(of: key)?.counters == PaneMerge<ValuesPane>.Counters())
+        }
+    }
+}
