@@ -19,7 +19,8 @@ import DriftCore
 /// Complexity: ``receive(_:)`` O(1) amortised; ``judge(detectors:)`` sorts what became due,
 /// O(d log d), and merges each part once (see ``WindowAssembler/add(_:)`` and
 /// ``PerformanceTracker/add(_:)``). Memory: what each source sent ahead of the slowest
-/// one, plus the assembler's and the tracker's panes.
+/// one, at most ``maximumHeld`` parts (then the slowest is overtaken, counted), plus the
+/// assembler's and the tracker's panes.
 package struct PaneMerge<Pane: WindowPane> {
     /// What became of a record given to ``receive(_:)``.
     package enum Reception: Equatable {
@@ -40,8 +41,13 @@ package struct PaneMerge<Pane: WindowPane> {
         package var missingRecords: UInt64 = 0
         package var unknownSources = 0
         /// Events of drift panes that came after their pane had closed (a source behind the
-        /// others' allowed lateness): not in any window.
+        /// others' allowed lateness, or one the merge stopped waiting for): not in any window.
         package var latePaneEvents = 0
+        /// Times the merge stopped waiting for a source behind the others because the parts
+        /// held for it reached ``PaneMerge/maximumHeld`` (its later parts of the steps
+        /// judged since are late: drift panes counted in ``latePaneEvents``, labels in the
+        /// tracker's late labels).
+        package var overtakenSources = 0
     }
 
     /// The windows one ``judge(detectors:)`` made.
@@ -67,16 +73,24 @@ package struct PaneMerge<Pane: WindowPane> {
     package private(set) var tracker: PerformanceTracker
     private let paneMilliseconds: Int64
     private var sources: [Source]
+    /// Drift panes and outcome parts held at most, all sources together, while the slowest
+    /// source holds the others back (a join task that stopped, or one far behind).
+    package let maximumHeld: Int
+    /// Drift panes and outcome parts held now.
+    package private(set) var held = 0
     /// Steps before it are judged.
     private var judgedBefore = Int64.min
     package private(set) var counters = Counters()
 
     /// A merge of `sources` sources (numbered 0..<sources) of a version with `spec`'s
     /// event-time windows, its outcome windows made by `tracker`; nil for count windows
-    /// (see ``PaneSource``) or no source.
-    package init?(spec: WindowSpec, sources: Int, tracker: PerformanceTracker) {
+    /// (see ``PaneSource``) or no source. At most `maximumHeld` parts wait for the
+    /// slowest source (see ``Counters/overtakenSources``): by default, a day of 5-minute
+    /// panes from 16 sources, each with a drift pane and a few outcome parts.
+    package init?(spec: WindowSpec, sources: Int, tracker: PerformanceTracker, maximumHeld: Int = 20_000) {
         guard case let .eventTime(paneMilliseconds, _) = spec.kind, sources > 0 else { return nil }
         self.paneMilliseconds = paneMilliseconds
+        self.maximumHeld = maximumHeld
         assembler = WindowAssembler(spec: spec)
         self.tracker = tracker
         self.sources = Array(repeating: Source(), count: sources)
@@ -105,13 +119,29 @@ package struct PaneMerge<Pane: WindowPane> {
         sources[number].nextSequence = record.origin.sequence + 1
         sources[number].panes += record.panes.map { (step: $0.index + 1, pane: $0) }
         sources[number].parts += record.outcomes
+        held += record.panes.count + record.outcomes.count
         if record.isLast { sources[number].watermark = max(sources[number].watermark, record.boundary) }
+        if held > maximumHeld { overtakeSlowestSources() }
         let missing = record.origin.sequence - expected
         guard missing == 0 else {
             counters.missingRecords += missing
             return .heldAfterGap(missing: missing)
         }
         return .held
+    }
+
+    /// Over the cap: the merge stops waiting for the sources behind the oldest steps held,
+    /// as far as the next ``judge(detectors:)`` needs to bring the parts held back under
+    /// the cap (each source overtaken is counted). Memory stays within the cap plus what
+    /// arrives between two judgements. O(held log held), over the cap only.
+    private mutating func overtakeSlowestSources() {
+        let steps = sources.flatMap { $0.panes.map(\.step) + $0.parts.map(\.step) }.sorted()
+        guard steps.count > maximumHeld else { return }
+        let releasing = steps[steps.count - maximumHeld - 1]
+        for number in sources.indices where sources[number].watermark < releasing {
+            sources[number].watermark = releasing
+            counters.overtakenSources += 1
+        }
     }
 
     /// Moves on a source that has handed over none of the version's panes — its partition
@@ -135,32 +165,32 @@ package struct PaneMerge<Pane: WindowPane> {
     /// `detectors` as ``PerformanceTracker/readyWindows(closedBefore:detectors:waited:)``
     /// does; a step's time is its boundary's).
     package mutating func judge(detectors: inout VersionDetectors) -> Judged {
-        guard let combined = combinedWatermark, combined > judgedBefore else { return Judged() }
-        // What is due: every item of a step the slowest source passed. A source's items of
-        // a later step (some of its hand-over not here yet, or it runs ahead) wait.
+        let combined = combinedWatermark ?? .min
+        // What is due: every item of a step the slowest source passed, and those of steps
+        // judged already (a source overtaken at the cap, back). A source's items of a later
+        // step (some of its hand-over not here yet, or it runs ahead) wait.
+        let due = max(combined, judgedBefore)
+        guard due != .min else { return Judged() }
         var panes: [(step: Int64, source: Int, order: Int, pane: RecordedPane<Pane>)] = []
         var parts: [(step: Int64, source: Int, order: Int, part: PerformanceTracker.Pane)] = []
         for number in sources.indices {
-            for (order, held) in sources[number].panes.enumerated() where held.step <= combined {
+            for (order, held) in sources[number].panes.enumerated() where held.step <= due {
                 panes.append((held.step, number, order, held.pane))
             }
-            for (order, held) in sources[number].parts.enumerated() where held.step <= combined {
+            for (order, held) in sources[number].parts.enumerated() where held.step <= due {
                 parts.append((held.step, number, order, held.part))
             }
-            sources[number].panes.removeAll { $0.step <= combined }
-            sources[number].parts.removeAll { $0.step <= combined }
+            sources[number].panes.removeAll { $0.step <= due }
+            sources[number].parts.removeAll { $0.step <= due }
         }
+        held -= panes.count + parts.count
         // Received order breaks ties within a source: its records come in sequence.
         panes.sort { ($0.step, $0.source, $0.order) < ($1.step, $1.source, $1.order) }
         parts.sort { ($0.step, $0.source, $0.order) < ($1.step, $1.source, $1.order) }
         var judged = Judged()
         var nextPane = 0, nextPart = 0
-        var steps = Set(panes.map(\.step)).union(parts.map(\.step)).filter { $0 > judgedBefore && $0 <= combined }.sorted()
-        if steps.last != combined { steps.append(combined) }
-        for step in steps {
-            // Time alone (the wait for labels, their time to live) can make a window ready
-            // before this step's parts arrive: judged as the steps between would have.
-            if step - 1 > judgedBefore { take(before: step - 1, into: &judged, detectors: &detectors) }
+        /// Merges the items of the steps up to `step` (a drift pane whose pane closed is late, counted).
+        func merge(through step: Int64) {
             while nextPane < panes.count, panes[nextPane].step <= step {
                 let pane = panes[nextPane].pane
                 if !assembler.add(pane) { counters.latePaneEvents += pane.eventCount }
@@ -170,6 +200,16 @@ package struct PaneMerge<Pane: WindowPane> {
                 _ = tracker.add(parts[nextPart].part)
                 nextPart += 1
             }
+        }
+        merge(through: judgedBefore)
+        guard combined > judgedBefore else { return judged }
+        var steps = Set(panes.map(\.step)).union(parts.map(\.step)).filter { $0 > judgedBefore }.sorted()
+        if steps.last != combined { steps.append(combined) }
+        for step in steps {
+            // Time alone (the wait for labels, their time to live) can make a window ready
+            // before this step's parts arrive: judged as the steps between would have.
+            if step - 1 > judgedBefore { take(before: step - 1, into: &judged, detectors: &detectors) }
+            merge(through: step)
             take(before: step, into: &judged, detectors: &detectors)
         }
         return judged
@@ -196,7 +236,8 @@ extension PaneMerge {
     /// before are dropped as duplicates.
     package func encodeState(to writer: inout BinaryWriter, panes coding: PaneCoding<Pane>) {
         writer.write(judgedBefore)
-        for count in [counters.duplicates, Int(clamping: counters.missingRecords), counters.unknownSources, counters.latePaneEvents] { writer.writeCounter(count) }
+        for count in [counters.duplicates, Int(clamping: counters.missingRecords), counters.unknownSources, counters.latePaneEvents,
+                      counters.overtakenSources] { writer.writeCounter(count) }
         writer.writeCount(sources.count)
         for source in sources {
             writer.write(source.handedOver)
@@ -213,7 +254,8 @@ extension PaneMerge {
     package mutating func restoreState(from reader: inout BinaryReader, panes coding: PaneCoding<Pane>) throws {
         judgedBefore = try reader.readInt64()
         counters = Counters(duplicates: try reader.readCounter(), missingRecords: UInt64(try reader.readCounter()),
-                            unknownSources: try reader.readCounter(), latePaneEvents: try reader.readCounter())
+                            unknownSources: try reader.readCounter(), latePaneEvents: try reader.readCounter(),
+                            overtakenSources: try reader.readCounter())
         try reader.expect(try reader.readCount(maximum: reader.remaining), sources.count, "merge sources")
         for number in sources.indices {
             var source = Source(handedOver: try reader.readBool(), nextSequence: try reader.readUInt64(), watermark: try reader.readInt64())
@@ -222,6 +264,7 @@ extension PaneMerge {
             source.parts = parts
             sources[number] = source
         }
+        held = sources.reduce(0) { $0 + $1.panes.count + $1.parts.count }
         let held = try HandOver.read(from: &reader, coding, tracker.outcomes).panes
         try assembler.restore(closed: held, closedBefore: judgedBefore, from: &reader, decodePane: coding.decode)
         try tracker.restoreState(from: &reader, format: MonitorEngine.checkpointFormatVersion)

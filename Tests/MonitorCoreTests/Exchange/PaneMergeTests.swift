@@ -154,6 +154,45 @@ import Testing
         }
     }
 
+    /// A source that stalls holds the others' parts back only up to the cap: then the merge
+    /// stops waiting for it (counted), judges what the others sent, and counts as late what
+    /// the stalled source sends later for the steps judged since. A merge without the cap
+    /// waits, holding every part, and judges all the events once the source is back.
+    @Test func aStalledSourceIsOvertakenAtTheCap() throws {
+        let stream = ExchangeStream(seed: 5)
+        let spec = ExchangeStream.spec(.fixed)
+        let sent = Self.handOvers(stream, sources: 3, sizing: .fixed)
+        func run(maximumHeld: Int) -> (merge: PaneMerge<ValuesPane>, windows: [ClosedWindow<ValuesPane>], mostHeld: Int) {
+            var merge = PaneMerge<ValuesPane>(spec: spec, sources: 3, tracker: ExchangeStream.tracker(.fixed), maximumHeld: maximumHeld)!
+            var detectors = VersionDetectors()
+            var windows: [ClosedWindow<ValuesPane>] = []
+            var mostHeld = 0
+            func deliver(_ record: HandOver<ValuesPane>) {
+                _ = merge.receive(record)
+                mostHeld = max(mostHeld, merge.held)
+                windows += merge.judge(detectors: &detectors).drift
+            }
+            // Source 2 sends its first five records, stalls while the others send all theirs, then comes back.
+            for record in sent[2].prefix(5) { deliver(record) }
+            for position in 0..<max(sent[0].count, sent[1].count) {
+                for source in 0...1 where position < sent[source].count { deliver(sent[source][position]) }
+            }
+            for record in sent[2].dropFirst(5) { deliver(record) }
+            return (merge, windows, mostHeld)
+        }
+        let capped = run(maximumHeld: 40)
+        let waiting = run(maximumHeld: .max)
+        let largestRecord = sent.joined().map { $0.panes.count + $0.outcomes.count }.max()!
+        #expect(capped.merge.counters.overtakenSources > 0 && waiting.merge.counters.overtakenSources == 0)
+        #expect(capped.mostHeld <= 40 + largestRecord && waiting.mostHeld > 200, "\(capped.mostHeld) \(largestRecord) \(waiting.mostHeld) \(capped.merge.counters)")
+        #expect(capped.merge.counters.latePaneEvents > 0 && capped.merge.tracker.lateLabels > waiting.merge.tracker.lateLabels)
+        let events = stream.predictions.count
+        #expect(waiting.windows.last?.lastPane == capped.windows.last?.lastPane)
+        #expect(Set(waiting.windows.flatMap(\.summary.values)).count == events)
+        #expect(Set(capped.windows.flatMap(\.summary.values)).count == events - capped.merge.counters.latePaneEvents,
+                "every event in a window but the stalled source's late ones, counted")
+    }
+
     /// A record that never came is counted where the next one shows the gap (the merge goes
     /// on: its events are missing from the windows, not silently).
     @Test func aMissingRecordIsCounted() throws {
