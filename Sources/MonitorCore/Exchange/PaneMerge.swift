@@ -34,12 +34,17 @@ package struct PaneMerge<Pane: WindowPane> {
         case heldAfterGap(missing: UInt64)
         /// From a source outside the merge's set: dropped, counted in ``Counters/unknownSources``.
         case unknownSource
+        /// A boundary or pane index whose time is out of range (a damaged record that still
+        /// read): dropped, counted in ``Counters/implausibleRecords`` (and the source's next
+        /// record shows it missing).
+        case implausible
     }
 
     package struct Counters: Equatable, Sendable {
         package var duplicates = 0
         package var missingRecords: UInt64 = 0
         package var unknownSources = 0
+        package var implausibleRecords = 0
         /// Events of drift panes that came after their pane had closed (a source behind the
         /// others' allowed lateness, or one the merge stopped waiting for): not in any window.
         package var latePaneEvents = 0
@@ -110,6 +115,11 @@ package struct PaneMerge<Pane: WindowPane> {
             counters.unknownSources += 1
             return .unknownSource
         }
+        guard isPlausible(record.boundary), record.panes.allSatisfy({ isPlausible($0.index) }),
+              record.outcomes.allSatisfy({ isPlausible($0.step) && isPlausible($0.part.index) }) else {
+            counters.implausibleRecords += 1
+            return .implausible
+        }
         let expected = sources[number].nextSequence
         guard record.origin.sequence >= expected else {
             counters.duplicates += 1
@@ -155,7 +165,9 @@ package struct PaneMerge<Pane: WindowPane> {
     /// carry its watermark).
     @discardableResult
     package mutating func receiveIdle(source number: Int, before boundary: Int64) -> Bool {
-        guard sources.indices.contains(number), !sources[number].handedOver, boundary > sources[number].watermark else { return false }
+        guard sources.indices.contains(number), !sources[number].handedOver, boundary > sources[number].watermark, isPlausible(boundary) else {
+            return false
+        }
         sources[number].watermark = boundary
         return true
     }
@@ -215,6 +227,13 @@ package struct PaneMerge<Pane: WindowPane> {
         return judged
     }
 
+    /// Whether a pane index (or boundary, or step) is one whose time and windows can be
+    /// computed without overflow: its time within ±10¹⁸ ms of the epoch (±31 million years).
+    private func isPlausible(_ index: Int64) -> Bool {
+        let limit = 1_000_000_000_000_000_000 / paneMilliseconds
+        return index > -limit && index < limit
+    }
+
     /// Closes the drift panes before `boundary` and takes the performance windows ready then.
     private mutating func take(before boundary: Int64, into judged: inout Judged, detectors: inout VersionDetectors) {
         judged.drift += assembler.close(before: boundary)
@@ -236,8 +255,8 @@ extension PaneMerge {
     /// before are dropped as duplicates.
     package func encodeState(to writer: inout BinaryWriter, panes coding: PaneCoding<Pane>) {
         writer.write(judgedBefore)
-        for count in [counters.duplicates, Int(clamping: counters.missingRecords), counters.unknownSources, counters.latePaneEvents,
-                      counters.overtakenSources] { writer.writeCounter(count) }
+        for count in [counters.duplicates, Int(clamping: counters.missingRecords), counters.unknownSources, counters.implausibleRecords,
+                      counters.latePaneEvents, counters.overtakenSources] { writer.writeCounter(count) }
         writer.writeCount(sources.count)
         for source in sources {
             writer.write(source.handedOver)
@@ -254,8 +273,8 @@ extension PaneMerge {
     package mutating func restoreState(from reader: inout BinaryReader, panes coding: PaneCoding<Pane>) throws {
         judgedBefore = try reader.readInt64()
         counters = Counters(duplicates: try reader.readCounter(), missingRecords: UInt64(try reader.readCounter()),
-                            unknownSources: try reader.readCounter(), latePaneEvents: try reader.readCounter(),
-                            overtakenSources: try reader.readCounter())
+                            unknownSources: try reader.readCounter(), implausibleRecords: try reader.readCounter(),
+                            latePaneEvents: try reader.readCounter(), overtakenSources: try reader.readCounter())
         try reader.expect(try reader.readCount(maximum: reader.remaining), sources.count, "merge sources")
         for number in sources.indices {
             var source = Source(handedOver: try reader.readBool(), nextSequence: try reader.readUInt64(), watermark: try reader.readInt64())

@@ -207,6 +207,11 @@ import Testing
         var unknown = sent[0][3]
         unknown.origin.source = 3
         #expect(merge.receive(unknown) == .unknownSource && merge.counters.unknownSources == 1)
+        var farOff = sent[0][3]
+        farOff.boundary = .max / 2
+        #expect(merge.receive(farOff) == .implausible && merge.counters.implausibleRecords == 1, "its time would overflow")
+        var detectors = VersionDetectors()
+        #expect(merge.judge(detectors: &detectors).drift.isEmpty && merge.receive(sent[0][3]) == .held)
     }
 
     /// Nothing is judged until every source handed over once; then only the steps every
