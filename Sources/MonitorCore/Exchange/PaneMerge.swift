@@ -16,7 +16,8 @@ import DriftCore
 /// exactly for counts; floating-point sums (moments, log loss) in source order, so they
 /// equal a single source's to rounding.
 ///
-/// Complexity: ``receive(_:)`` O(1) amortised; ``judge(detectors:)`` sorts what became due,
+/// Complexity: ``receive(_:)`` O(1) amortised, plus a record's parts checked (over the
+/// cap, O(held log held) to find how far to overtake); ``judge(detectors:)`` sorts what became due,
 /// O(d log d), and merges each part once (see ``WindowAssembler/add(_:)`` and
 /// ``PerformanceTracker/add(_:)``). Memory: what each source sent ahead of the slowest
 /// one, at most ``maximumHeld`` parts (then the slowest is overtaken, counted), plus the
