@@ -66,6 +66,35 @@ import Testing
         #expect(merged.performance.map(\.labelled) == one.performance.map(\.labelled))
     }
 
+    /// Outcome parts of a regression model and of a multiclass classifier (moments and
+    /// residual bins; a confusion matrix, log loss and group accuracies) read back as
+    /// written, and are refused under another model type's shape.
+    @Test(arguments: [ModelType.regression, .multiclass])
+    func outcomePartsOfEveryModelTypeCross(modelType: ModelType) throws {
+        let shape = OutcomeShape(modelType: modelType, fairnessAttributes: [["group"]])
+        var part = PerformanceTracker.Pane(index: 7, summaries: OutcomeSummaries(shape))
+        for value in 0..<40 {
+            part.summaries.recordPrediction(timestamp: 7_000 + Int64(value))
+            let groups = [FairnessGroupKey(["g\(value % 3)"])]
+            switch modelType {
+            case .regression: part.summaries.recordRegressionLabel(prediction: Double(value) * 1.5, label: Double(value * value) / 10, groups: groups)
+            default: part.summaries.recordMulticlassLabel(label: "c\(value % 4)", output: MulticlassOutput(predicted: "c\(value % 3)", probabilities: nil),
+                                                          groups: groups)
+            }
+        }
+        let coding = PaneMergeTests.values
+        let record = HandOver<ValuesPane>(origin: .init(source: 1, sequence: 4), boundary: 9, isLast: true, panes: [],
+                                          outcomes: [.init(step: 8, part: part)])
+        let bytes = record.encoded(panes: coding, outcomes: shape)
+        let read = try HandOver(decoding: bytes, panes: coding, outcomes: shape)
+        #expect(read.encoded(panes: coding, outcomes: shape) == bytes)
+        let summaries = try #require(read.outcomes.first?.part.summaries)
+        #expect(summaries.predictions == 40 && summaries.labelled == 40 && summaries.agrees(with: part.summaries))
+        #expect(modelType == .regression ? summaries.regression.count == 40 : summaries.multiclass.classes.count == 4)
+        let other = OutcomeShape(modelType: modelType == .regression ? .multiclass : .regression, fairnessAttributes: [["group"]])
+        #expect(throws: SerializationError.self) { try HandOver(decoding: bytes, panes: coding, outcomes: other) }
+    }
+
     /// A damaged or foreign record is refused with an error, never a trap: every
     /// truncation, another format version, another outcome shape, bytes left over, and
     /// drift panes out of order.
