@@ -583,8 +583,7 @@ final class VersionMonitor {
         guard let closedBefore = monitoring.drift.firstOpenPane else { return [] }
         // Event time: the panes' bounds. Count windows: the span of their predictions; their
         // panes have no end in time, so only coverage (or the pane cap) makes them ready.
-        var paneMilliseconds: Int64?
-        if case let .eventTime(width, _) = configuration.window.kind { paneMilliseconds = width }
+        let paneMilliseconds = judge.paneMilliseconds
         let ready = monitoring.performance.readyWindows(closedBefore: closedBefore, detectors: &detectors) { pane in
             paneMilliseconds.map { now - (pane + 1) * $0 }
         }

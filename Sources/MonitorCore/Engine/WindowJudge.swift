@@ -16,7 +16,7 @@ struct WindowJudge {
     let modelType: ModelType
     private let rules: RuleEvaluator
     /// Event-time windows' pane width (nil for count windows, whose panes have no time).
-    private let paneMilliseconds: Int64?
+    let paneMilliseconds: Int64?
     /// CBPE's estimator, fitted on the reference's labelled outcomes once they are settled
     /// (a profile's: at the first estimate), keyed by the reference predictions resolved when
     /// it was fitted: refitted only when more reference labels arrived since. A function of

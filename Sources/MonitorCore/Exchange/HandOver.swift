@@ -60,7 +60,7 @@ extension HandOver {
     package static var formatVersion: UInt8 { 1 }
 
     /// The record's bytes: the format version, the origin, the boundary, the drift panes
-    /// (index, events, span, pane) and the outcome parts (step, pane index, counts,
+    /// (index, events, span, pane, as a window's checkpoint writes them) and the outcome parts (step, pane index, counts,
     /// the model type's summaries).
     package func encoded(panes coding: PaneCoding<Pane>, outcomes shape: OutcomeShape) -> [UInt8] {
         var writer = BinaryWriter()
@@ -77,7 +77,7 @@ extension HandOver {
     static func write(panes: [RecordedPane<Pane>], outcomes: [OutcomePart], to writer: inout BinaryWriter, _ coding: PaneCoding<Pane>,
                       _ shape: OutcomeShape) {
         writer.writeCount(panes.count)
-        for pane in panes { write(pane, to: &writer, coding) }
+        for pane in panes { pane.encode(to: &writer, encodePane: coding.encode) }
         writer.writeCount(outcomes.count)
         for outcome in outcomes { write(outcome, to: &writer, shape) }
     }
@@ -86,13 +86,9 @@ extension HandOver {
     /// index order.
     static func read(from reader: inout BinaryReader, _ coding: PaneCoding<Pane>, _ shape: OutcomeShape) throws
         -> (panes: [RecordedPane<Pane>], outcomes: [OutcomePart]) {
-        let panes = try (0..<reader.readCount(maximum: reader.remaining)).map { _ in
-            let index = try reader.readInt64()
-            return RecordedPane(index: index, pane: try coding.decode(&reader), eventCount: try reader.readCounter(),
-                                start: try reader.readInt64(), end: try reader.readInt64())
-        }
+        let panes = try (0..<reader.readCount(maximum: reader.remaining)).map { _ in try RecordedPane(from: &reader, decodePane: coding.decode) }
         guard zip(panes, panes.dropFirst()).allSatisfy({ $0.index < $1.index }) else {
-            throw SerializationError.invalidValue("hand-over drift panes out of order or not closed")
+            throw SerializationError.invalidValue("hand-over drift panes out of order")
         }
         let outcomes = try (0..<reader.readCount(maximum: reader.remaining)).map { _ in
             let step = try reader.readInt64()
@@ -121,19 +117,11 @@ extension HandOver {
         isLast = try reader.readBool()
         let (panes, outcomes) = try Self.read(from: &reader, coding, shape)
         guard panes.allSatisfy({ $0.index < boundary }) else {
-            throw SerializationError.invalidValue("hand-over drift panes out of order or not closed")
+            throw SerializationError.invalidValue("hand-over drift panes not before its boundary (not closed)")
         }
         guard reader.remaining == 0 else { throw SerializationError.trailingBytes(reader.remaining) }
         self.panes = panes
         self.outcomes = outcomes
-    }
-
-    private static func write(_ pane: RecordedPane<Pane>, to writer: inout BinaryWriter, _ coding: PaneCoding<Pane>) {
-        writer.write(pane.index)
-        coding.encode(pane.pane, &writer)
-        writer.writeCounter(pane.eventCount)
-        writer.write(pane.start)
-        writer.write(pane.end)
     }
 
     private static func write(_ outcome: OutcomePart, to writer: inout BinaryWriter, _ shape: OutcomeShape) {
@@ -167,7 +155,7 @@ extension HandOver {
         }
         for pane in whole.panes {
             var writer = BinaryWriter()
-            write(pane, to: &writer, coding)
+            pane.encode(to: &writer, encodePane: coding.encode)
             add(bytes: writer.bytes.count) { $0.panes.append(pane) }
         }
         for outcome in whole.outcomes {

@@ -46,6 +46,10 @@ package struct PaneMerge<Pane: WindowPane> {
         package var missingRecords: UInt64 = 0
         package var unknownSources = 0
         package var implausibleRecords = 0
+        /// Labels of outcome parts merged into a pane the change detectors had judged: they
+        /// reach the windows still open to it, not the detectors (as `VersionMonitor`'s
+        /// `labelsAfterDetectors`).
+        package var labelsAfterDetectors = 0
         /// Events of drift panes that came after their pane had closed (a source behind the
         /// others' allowed lateness, or one the merge stopped waiting for): not in any window.
         package var latePaneEvents = 0
@@ -82,8 +86,8 @@ package struct PaneMerge<Pane: WindowPane> {
     /// Drift panes and outcome parts held at most, all sources together, while the slowest
     /// source holds the others back (a join task that stopped, or one far behind).
     package let maximumHeld: Int
-    /// Drift panes and outcome parts held now.
-    package private(set) var held = 0
+    /// Drift panes and outcome parts held now. O(sources).
+    package var held: Int { sources.reduce(0) { $0 + $1.panes.count + $1.parts.count } }
     /// Steps before it are judged.
     private var judgedBefore = Int64.min
     package private(set) var counters = Counters()
@@ -130,7 +134,6 @@ package struct PaneMerge<Pane: WindowPane> {
         sources[number].nextSequence = record.origin.sequence + 1
         sources[number].panes += record.panes.map { (step: $0.index + 1, pane: $0) }
         sources[number].parts += record.outcomes
-        held += record.panes.count + record.outcomes.count
         if record.isLast { sources[number].watermark = max(sources[number].watermark, record.boundary) }
         if held > maximumHeld { overtakeSlowestSources() }
         let missing = record.origin.sequence - expected
@@ -196,7 +199,6 @@ package struct PaneMerge<Pane: WindowPane> {
             sources[number].panes.removeAll { $0.step <= due }
             sources[number].parts.removeAll { $0.step <= due }
         }
-        held -= panes.count + parts.count
         // Received order breaks ties within a source: its records come in sequence.
         panes.sort { ($0.step, $0.source, $0.order) < ($1.step, $1.source, $1.order) }
         parts.sort { ($0.step, $0.source, $0.order) < ($1.step, $1.source, $1.order) }
@@ -210,7 +212,7 @@ package struct PaneMerge<Pane: WindowPane> {
                 nextPane += 1
             }
             while nextPart < parts.count, parts[nextPart].step <= step {
-                _ = tracker.add(parts[nextPart].part)
+                if case let .merged(judgedLabels) = tracker.add(parts[nextPart].part) { counters.labelsAfterDetectors += judgedLabels }
                 nextPart += 1
             }
         }
@@ -257,7 +259,7 @@ extension PaneMerge {
     package func encodeState(to writer: inout BinaryWriter, panes coding: PaneCoding<Pane>) {
         writer.write(judgedBefore)
         for count in [counters.duplicates, Int(clamping: counters.missingRecords), counters.unknownSources, counters.implausibleRecords,
-                      counters.latePaneEvents, counters.overtakenSources] { writer.writeCounter(count) }
+                      counters.labelsAfterDetectors, counters.latePaneEvents, counters.overtakenSources] { writer.writeCounter(count) }
         writer.writeCount(sources.count)
         for source in sources {
             writer.write(source.handedOver)
@@ -275,7 +277,8 @@ extension PaneMerge {
         judgedBefore = try reader.readInt64()
         counters = Counters(duplicates: try reader.readCounter(), missingRecords: UInt64(try reader.readCounter()),
                             unknownSources: try reader.readCounter(), implausibleRecords: try reader.readCounter(),
-                            latePaneEvents: try reader.readCounter(), overtakenSources: try reader.readCounter())
+                            labelsAfterDetectors: try reader.readCounter(), latePaneEvents: try reader.readCounter(),
+                            overtakenSources: try reader.readCounter())
         try reader.expect(try reader.readCount(maximum: reader.remaining), sources.count, "merge sources")
         for number in sources.indices {
             var source = Source(handedOver: try reader.readBool(), nextSequence: try reader.readUInt64(), watermark: try reader.readInt64())
@@ -284,7 +287,6 @@ extension PaneMerge {
             source.parts = parts
             sources[number] = source
         }
-        held = sources.reduce(0) { $0 + $1.panes.count + $1.parts.count }
         let held = try HandOver.read(from: &reader, coding, tracker.outcomes).panes
         try assembler.restore(closed: held, closedBefore: judgedBefore, from: &reader, decodePane: coding.decode)
         try tracker.restoreState(from: &reader, format: MonitorEngine.checkpointFormatVersion)

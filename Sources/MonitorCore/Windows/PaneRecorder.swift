@@ -161,6 +161,27 @@ package struct PaneRecorder<Pane> {
 
 // MARK: Checkpoint
 
+extension RecordedPane {
+    /// Writes the pane's index, events and bounds, then the pane with `encodePane` (what a
+    /// window's checkpoint and a hand-over record hold of each pane).
+    func encode(to writer: inout BinaryWriter, encodePane: (Pane, inout BinaryWriter) -> Void) {
+        writer.write(index)
+        writer.writeCounter(eventCount)
+        writer.write(start)
+        writer.write(end)
+        encodePane(pane, &writer)
+    }
+
+    /// Reads what ``encode(to:encodePane:)`` wrote.
+    init(from reader: inout BinaryReader, decodePane: (inout BinaryReader) throws -> Pane) throws {
+        index = try reader.readInt64()
+        eventCount = try reader.readCounter()
+        start = try reader.readInt64()
+        end = try reader.readInt64()
+        pane = try decodePane(&reader)
+    }
+}
+
 extension PaneRecorder {
     /// The recorder's position (the first open pane, the largest event time, the event
     /// sequence, the counters); its open panes are written by the owner, with the closed

@@ -127,13 +127,7 @@ extension SlidingWindow {
     func encodeState(to writer: inout BinaryWriter, encodePane: (Pane, inout BinaryWriter) -> Void) {
         let panes = assembler.heldPanes + recorder.open
         writer.writeCount(panes.count)
-        for pane in panes {
-            writer.write(pane.index)
-            writer.writeCounter(pane.eventCount)
-            writer.write(pane.start)
-            writer.write(pane.end)
-            encodePane(pane.pane, &writer)
-        }
+        for pane in panes { pane.encode(to: &writer, encodePane: encodePane) }
         recorder.encodePosition(to: &writer)
         assembler.encodeAccumulation(to: &writer, encodePane: encodePane)
     }
@@ -145,14 +139,11 @@ extension SlidingWindow {
         let count = try reader.readCount(maximum: reader.remaining)
         var restored: [RecordedPane<Pane>] = []
         for _ in 0..<count {
-            let index = try reader.readInt64()
-            guard restored.last.map({ $0.index < index }) ?? true else {
+            let pane = try RecordedPane(from: &reader, decodePane: decodePane)
+            guard restored.last.map({ $0.index < pane.index }) ?? true else {
                 throw SerializationError.invalidValue("window panes out of order")
             }
-            let eventCount = try reader.readCounter()
-            let start = try reader.readInt64()
-            let end = try reader.readInt64()
-            restored.append(RecordedPane(index: index, pane: try decodePane(&reader), eventCount: eventCount, start: start, end: end))
+            restored.append(pane)
         }
         let closed = try recorder.restore(panes: restored, from: &reader)
         try assembler.restore(closed: closed, closedBefore: recorder.firstOpenPane ?? .min, from: &reader, decodePane: decodePane)

@@ -272,3 +272,13 @@ extension WindowSpec.Sizing {
         return self
     }
 }
+
+extension PaneMerge.Counters {
+    /// The counters of what went wrong (every one but the labels that came after the
+    /// detectors, which a stream with late labels has).
+    var troubles: Self {
+        var troubles = self
+        troubles.labelsAfterDetectors = 0
+        return troubles
+    }
+}

@@ -126,9 +126,14 @@ import Testing
         #expect(throws: SerializationError.self) {
             try HandOver(decoding: bytes, panes: coding, outcomes: OutcomeShape(modelType: .binary, fairnessAttributes: [["region"]]))
         }
+        var open = record
+        open.boundary = record.panes[0].index
+        #expect(throws: SerializationError.invalidValue("hand-over drift panes not before its boundary (not closed)")) {
+            try HandOver(decoding: open.encoded(panes: coding, outcomes: ExchangeStream.outcomes), panes: coding, outcomes: ExchangeStream.outcomes)
+        }
         var reversed = record
         reversed.panes.reverse()
-        #expect(throws: SerializationError.invalidValue("hand-over drift panes out of order or not closed")) {
+        #expect(throws: SerializationError.invalidValue("hand-over drift panes out of order")) {
             try HandOver(decoding: reversed.encoded(panes: coding, outcomes: ExchangeStream.outcomes), panes: coding,
                          outcomes: ExchangeStream.outcomes)
         }

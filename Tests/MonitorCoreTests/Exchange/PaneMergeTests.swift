@@ -35,7 +35,7 @@ import Testing
         #expect(split.map(\.count) != whole.map(\.count), "the small limit splits hand-overs")
         let first = try Self.merged(whole, sizing: sizing, seed: 1)
         #expect(first.drift.count > (sizing == .fixed ? 40 : 5) && first.performance.count > 5, "\(first.drift.count) \(first.performance.count)")
-        #expect(first.counters == PaneMerge<ValuesPane>.Counters())
+        #expect(first.counters.troubles == PaneMerge<ValuesPane>.Counters() && first.counters.labelsAfterDetectors > 0)
         for (sent, seed, redelivering) in [(whole, UInt64(2), true), (split, 3, false), (split, 4, true)] {
             let other = try Self.merged(sent, sizing: sizing, seed: seed, redelivering: redelivering)
             #expect(other.drift.map(\.summary.values) == first.drift.map(\.summary.values))
@@ -68,7 +68,9 @@ import Testing
             #expect(many.performance.map(\.labelled) == one.performance.map(\.labelled))
             #expect(zip(many.performance, one.performance).allSatisfy { $0.summaries.agrees(with: $1.summaries) })
             #expect(many.performance.map(\.detectorSignals) == one.performance.map(\.detectorSignals))
+            #expect(many.counters.labelsAfterDetectors == one.counters.labelsAfterDetectors)
         }
+        #expect(one.counters.labelsAfterDetectors > 0, "labels up to 8 panes late reach panes the detectors judged")
     }
 
     /// One source's drift windows are those of a sliding window recording every event in
