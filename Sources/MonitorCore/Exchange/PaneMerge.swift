@@ -42,9 +42,13 @@ package struct PaneMerge<Pane: WindowPane> {
     }
 
     package struct Counters: Equatable, Sendable {
+        /// Records taken before, dropped (see ``Reception/duplicate``).
         package var duplicates = 0
+        /// Records a gap in a source's numbers showed missing.
         package var missingRecords: UInt64 = 0
+        /// Records from a source outside the merge's set, dropped.
         package var unknownSources = 0
+        /// Records refused for times out of range (see ``Reception/implausible``).
         package var implausibleRecords = 0
         /// Labels of outcome parts merged into a pane the change detectors had judged: they
         /// reach the windows still open to it, not the detectors (as `VersionMonitor`'s
