@@ -110,12 +110,12 @@ let package = Package(
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "TestConcurrency"]),
         // What the engine's and the Monitor module's tests share: fixture paths, rule loading,
         // stream replays and the model-type streams' reference vectors.
-        .target(name: "MonitorTestSupport", dependencies: ["Monitor", "MonitorCore"], path: "Tests/MonitorTestSupport"),
+        .target(name: "MonitorTestSupport", dependencies: ["Monitor", "MonitorCore", "DriftCore", "Simulation"], path: "Tests/MonitorTestSupport"),
         .testTarget(name: "MonitorCoreTests", dependencies: ["MonitorCore", "Monitor", "MonitorTestSupport", "Simulation", "TestConcurrency"]),
         .testTarget(name: "MonitorTests", dependencies: ["Monitor", "MonitorCore", "MonitorTestSupport", "Simulation", "TestConcurrency"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Monitor", "MonitorCore"]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Kafka", "Monitor", "MonitorCore", "Simulation",
+            "Service", "Kafka", "Monitor", "MonitorCore", "MonitorTestSupport", "Simulation",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),

@@ -1,44 +1,91 @@
 import DriftCore
 
 /// What a merge task holds (issue 11, plan step 3): a ``PaneMerge`` for each model version
-/// whose hand-overs reach it, and every source partition's latest watermark. A join task
-/// sends its partition's watermark to every merge task, as it cannot know the versions it
-/// never saw; here it moves on each version's merge (see
+/// whose hand-overs reach it, and every source partition's latest watermark as each
+/// exchange partition it reads brought it. A join task sends its partition's watermark to
+/// every exchange partition, as it cannot know the versions it never saw; here it moves on
+/// the merges of the versions of the exchange partition it came on (see
 /// ``PaneMerge/receiveIdle(source:before:)``), and a version whose first hand-over comes
-/// later starts from those watermarks, so that no source that never had the version holds
-/// it back.
+/// later starts from that exchange partition's watermarks, so that no source that never had
+/// the version holds it back.
 ///
 /// The order a join task sends in makes this safe: it hands over a version up to its
 /// partition's boundary (a new version's first hand-over included) before it sends that
 /// boundary as its partition's watermark, and both reach the version's merge task in that
-/// order (one producer, one partition of the exchange topic).
+/// order on the version's exchange partition (one producer, one partition). Only on that
+/// partition: a task reading several partitions may read another's copy of the watermark
+/// before the version's records, which is why the watermarks are kept per exchange
+/// partition (taking the first copy to arrive would close panes whose parts are still on
+/// their way, and count them late; `ExchangeTopicTests` caught that over Kafka).
 ///
-/// Complexity: a record O(1) to find its version's merge; a watermark O(versions);
-/// ``judge()`` visits every version in key order. Memory: one ``PaneMerge`` per version
-/// (the engine's version cap bounds them).
+/// A message that cannot be taken — a damaged hand-over record, one of a version the task
+/// does not monitor, a watermark of an unknown source — is dropped and counted
+/// (``counters``), never a trap; the rest go on.
+///
+/// Complexity: a record O(1) to find its version's merge, plus reading it (O(its bytes));
+/// a watermark O(versions); ``judge()`` visits every version in key order. Memory: one
+/// ``PaneMerge`` per version that `makeVersion` admits (the engine's version cap bounds
+/// them), and a watermark per source for each exchange partition read.
 package struct VersionMerges<Pane: WindowPane> {
-    package struct Key: Hashable, Comparable, Sendable {
-        package var model: String
-        package var version: String
+    package typealias Key = VersionKey
 
-        package static func < (left: Key, right: Key) -> Bool { (left.model, left.version) < (right.model, right.version) }
+    /// What a version's merge needs: the merge (its windows, sources and tracker), its
+    /// change detectors, and how its hand-over records read (its panes' layout and its
+    /// outcome shape).
+    package struct Version {
+        package var merge: PaneMerge<Pane>
+        package var detectors: VersionDetectors
+        package var panes: PaneCoding<Pane>
+        package var outcomes: OutcomeShape
+
+        package init(merge: PaneMerge<Pane>, detectors: VersionDetectors, panes: PaneCoding<Pane>, outcomes: OutcomeShape) {
+            self.merge = merge
+            self.detectors = detectors
+            self.panes = panes
+            self.outcomes = outcomes
+        }
     }
 
-    /// A version's merge and its change detectors.
-    private struct Version {
-        var merge: PaneMerge<Pane>
-        var detectors: VersionDetectors
+    /// What became of an exchange message given to ``receive(_:from:)``.
+    package enum Delivery: Equatable {
+        /// A hand-over record, taken by its version's merge as the reception says.
+        case handOver(PaneMerge<Pane>.Reception)
+        /// A source partition's watermark (moved on, or not past what it had).
+        case watermark(moved: Bool)
+        /// A record that does not read (as a message, or as a hand-over under its version's
+        /// layout and outcome shape): dropped, counted in ``Counters/damagedRecords`` (the
+        /// source's next record shows it missing).
+        case damaged(SerializationError)
+        /// A hand-over record of a version this task does not monitor (``init(sources:makeVersion:)``
+        /// made none: another configuration, or over the version cap): dropped, counted in
+        /// ``Counters/unmonitoredRecords``.
+        case unmonitored
+        /// A watermark of a source outside the task's set: dropped, counted in
+        /// ``Counters/unknownSources``.
+        case unknownSource
+    }
+
+    /// What the task dropped, beyond what each version's merge counts.
+    package struct Counters: Equatable, Sendable {
+        package var damagedRecords = 0
+        package var unmonitoredRecords = 0
+        package var unknownSources = 0
     }
 
     private var versions: [Key: Version] = [:]
-    /// Each source partition's latest watermark (`.min` before any).
-    private var partitionWatermarks: [Int64]
-    private let makeVersion: (Key) -> (merge: PaneMerge<Pane>, detectors: VersionDetectors)
+    /// The exchange partition each version's records come on.
+    private var versionPartitions: [Key: Int] = [:]
+    /// Per exchange partition read, each source partition's latest watermark that came on it
+    /// (`.min` before any).
+    private var partitionWatermarks: [Int: [Int64]] = [:]
+    private let sources: Int
+    private let makeVersion: (Key) -> Version?
+    package private(set) var counters = Counters()
 
-    /// Merges of `sources` source partitions; `makeVersion` makes a version's merge (its
-    /// windows, sources and tracker) and change detectors when its first record comes.
-    package init(sources: Int, makeVersion: @escaping (Key) -> (merge: PaneMerge<Pane>, detectors: VersionDetectors)) {
-        partitionWatermarks = Array(repeating: .min, count: sources)
+    /// Merges of `sources` source partitions; `makeVersion` makes a version's merge when
+    /// its first record comes (nil: the version is not monitored here).
+    package init(sources: Int, makeVersion: @escaping (Key) -> Version?) {
+        self.sources = sources
         self.makeVersion = makeVersion
     }
 
@@ -47,24 +94,71 @@ package struct VersionMerges<Pane: WindowPane> {
     /// The version's merge (nil before its first record).
     package func merge(of key: Key) -> PaneMerge<Pane>? { versions[key]?.merge }
 
-    /// Takes a hand-over of `key`'s version, starting its merge from the sources'
-    /// partition watermarks when it is the first.
-    package mutating func receive(_ record: HandOver<Pane>, of key: Key) -> PaneMerge<Pane>.Reception {
-        if versions[key] == nil {
-            var made = makeVersion(key)
-            for (source, boundary) in partitionWatermarks.enumerated() where boundary != .min {
-                made.merge.receiveIdle(source: source, before: boundary)
+    /// Takes a message that came on exchange partition `partition`: a hand-over record read
+    /// with its version's coding, or a source partition's watermark. Never traps on a
+    /// damaged record.
+    package mutating func receive(_ message: ExchangeMessage, from partition: Int) -> Delivery {
+        switch message {
+        case let .watermark(source, boundary):
+            guard (0..<sources).contains(source) else {
+                counters.unknownSources += 1
+                return .unknownSource
             }
-            versions[key] = Version(merge: made.merge, detectors: made.detectors)
+            return .watermark(moved: receiveWatermark(source: source, before: boundary, from: partition))
+        case let .handOver(key, bytes):
+            guard let version = version(of: key, from: partition) else {
+                counters.unmonitoredRecords += 1
+                return .unmonitored
+            }
+            do {
+                let record = try HandOver(decoding: bytes, panes: version.panes, outcomes: version.outcomes)
+                return .handOver(versions[key]!.merge.receive(record))
+            } catch {
+                return damaged(error)
+            }
         }
-        return versions[key]!.merge.receive(record)
+    }
+
+    /// Takes an exchange record as Kafka gave it (see ``ExchangeMessage/init(key:value:)``
+    /// and ``receive(_:from:)``);
+    /// one that does not read is dropped and counted in ``Counters/damagedRecords``.
+    package mutating func receive(key: [UInt8]?, value: [UInt8]?, from partition: Int) -> Delivery {
+        do {
+            return receive(try ExchangeMessage(key: key, value: value), from: partition)
+        } catch {
+            return damaged(error)
+        }
+    }
+
+    private mutating func damaged(_ error: any Error) -> Delivery {
+        counters.damagedRecords += 1
+        return .damaged(error as? SerializationError ?? .invalidValue("\(error)"))
+    }
+
+    /// The version's merge, made when it is the first record's, and started from the
+    /// source partitions' watermarks that came on its exchange partition.
+    private mutating func version(of key: Key, from partition: Int) -> Version? {
+        if let version = versions[key] { return version }
+        guard var made = makeVersion(key) else { return nil }
+        for (source, boundary) in (partitionWatermarks[partition] ?? []).enumerated() where boundary != .min {
+            made.merge.receiveIdle(source: source, before: boundary)
+        }
+        versions[key] = made
+        versionPartitions[key] = partition
+        return made
     }
 
     /// Takes a source partition's watermark: panes before `boundary` are closed there.
-    package mutating func receiveWatermark(source: Int, before boundary: Int64) {
-        guard partitionWatermarks.indices.contains(source), boundary > partitionWatermarks[source] else { return }
-        partitionWatermarks[source] = boundary
-        for key in versions.keys { versions[key]!.merge.receiveIdle(source: source, before: boundary) }
+    /// Returns whether it moved on.
+    private mutating func receiveWatermark(source: Int, before boundary: Int64, from partition: Int) -> Bool {
+        var watermarks = partitionWatermarks[partition] ?? Array(repeating: .min, count: sources)
+        guard boundary > watermarks[source] else { return false }
+        watermarks[source] = boundary
+        partitionWatermarks[partition] = watermarks
+        for (key, versionPartition) in versionPartitions where versionPartition == partition {
+            versions[key]!.merge.receiveIdle(source: source, before: boundary)
+        }
+        return true
     }
 
     /// Judges every version (see ``PaneMerge/judge(detectors:)``), in key order; versions

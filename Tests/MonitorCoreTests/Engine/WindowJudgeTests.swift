@@ -1,4 +1,5 @@
 import DriftCore
+import MonitorTestSupport
 import Testing
 @testable import MonitorCore
 
@@ -8,13 +9,13 @@ import Testing
     /// drift metrics (to rounding: moments merged in another order), the same outcomes.
     @Test func judgesWindowsWhoeverRecordedTheirPanes() throws {
         let stream = ExchangeStream(seed: 31)
-        let reference = try HandOverTests.reference(stream)
+        let reference = try stream.reference()
         let template = DriftPane(layout: reference.layout, fairnessAttributes: [], maximumGroups: FairnessSummary.defaultMaximumGroups)
         let coding = PaneCoding.drift(layout: reference.layout, template: template)
         let spec = ExchangeStream.spec(.fixed)
         func evaluations(sources: Int) throws -> (drift: [Evaluation], performance: [Evaluation]) {
             let sent = stream.handOvers(sources: sources, spec: spec, makePane: { template },
-                                        record: { $0.record(HandOverTests.event($1), layout: reference.layout) }, coding: coding)
+                                        record: { $0.record(ExchangeStream.event($1), layout: reference.layout) }, coding: coding)
             let merged = try ExchangeStream.merge(sent, spec: spec, coding: coding, seed: UInt64(sources))
             var judge = WindowJudge(model: "m", version: "v1", modelType: .binary,
                                     rules: RuleEvaluator(ruleSet: ScenarioTests.defaultRules, metricEvents: true), window: spec.kind)

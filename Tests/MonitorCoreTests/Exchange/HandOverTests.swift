@@ -1,27 +1,9 @@
 import DriftCore
+import MonitorTestSupport
 import Testing
 @testable import MonitorCore
 
 @Suite struct HandOverTests {
-    static func event(_ prediction: ExchangeStream.Prediction) -> PredictionEvent {
-        PredictionEvent(model: "m", version: "v1", id: "p\(prediction.id)", timestamp: prediction.timestamp,
-                        features: [Feature("income", .number(prediction.income)), Feature("channel", .string(prediction.channel))],
-                        output: .binary(class: prediction.score > 0.5 ? 1 : 0, score: prediction.score))
-    }
-
-    /// A reference profiled from the stream's first 200 predictions.
-    static func reference(_ stream: ExchangeStream) throws -> ActiveReference {
-        var profiler = try DatasetProfiler()
-        for prediction in stream.predictions.prefix(200) { profiler.add(event(prediction)) }
-        return ActiveReference(profile: profiler.finish(), identifier: "first-200", count: 200, chunkStatistics: [:])
-    }
-
-    /// Drift panes on a reference of the stream's first 200 predictions.
-    static func driftPanes(_ stream: ExchangeStream) throws -> (layout: FeatureLayout, template: DriftPane) {
-        let layout = try reference(stream).layout
-        return (layout, DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: FairnessSummary.defaultMaximumGroups))
-    }
-
     static func bytes(_ pane: DriftPane) -> [UInt8] {
         var writer = BinaryWriter()
         pane.encode(to: &writer)
@@ -33,11 +15,11 @@ import Testing
     /// does (counts exact: bins, categories, missing values).
     @Test func driftPanesCrossAndMerge() throws {
         let stream = ExchangeStream(seed: 21)
-        let (layout, template) = try Self.driftPanes(stream)
+        let (layout, template) = try stream.driftPanes()
         let coding = PaneCoding.drift(layout: layout, template: template)
         func sent(_ sources: Int, maximumBytes: Int = .max) -> [[HandOver<DriftPane>]] {
             stream.handOvers(sources: sources, spec: ExchangeStream.spec(.fixed), makePane: { template },
-                             record: { $0.record(Self.event($1), layout: layout) }, coding: coding, maximumBytes: maximumBytes)
+                             record: { $0.record(ExchangeStream.event($1), layout: layout) }, coding: coding, maximumBytes: maximumBytes)
         }
         let three = sent(3)
         let records = three.joined()
@@ -82,7 +64,7 @@ import Testing
                                                           groups: groups)
             }
         }
-        let coding = PaneMergeTests.values
+        let coding = ValuesPane.coding
         let record = HandOver<ValuesPane>(origin: .init(source: 1, sequence: 4), boundary: 9, isLast: true, panes: [],
                                           outcomes: [.init(step: 8, part: part)])
         let bytes = record.encoded(panes: coding, outcomes: shape)
@@ -100,10 +82,10 @@ import Testing
     /// drift panes out of order.
     @Test func aDamagedRecordIsRefused() throws {
         let stream = ExchangeStream(seed: 23)
-        let (layout, template) = try Self.driftPanes(stream)
+        let (layout, template) = try stream.driftPanes()
         let coding = PaneCoding.drift(layout: layout, template: template)
         let sent = stream.handOvers(sources: 2, spec: ExchangeStream.spec(.fixed), makePane: { template },
-                                    record: { $0.record(Self.event($1), layout: layout) }, coding: coding)
+                                    record: { $0.record(ExchangeStream.event($1), layout: layout) }, coding: coding)
         // Two hand-overs with a drift pane each and outcome parts, as one record (as after an idle stretch).
         let busy = sent[0].filter { !$0.panes.isEmpty && !$0.outcomes.isEmpty }
         try #require(busy.count >= 2)

@@ -1,27 +1,19 @@
 import DriftCore
+import MonitorTestSupport
 import Testing
 @testable import MonitorCore
 
 @Suite struct PaneMergeTests {
-    static var values: PaneCoding<ValuesPane> {
-        PaneCoding(encode: { pane, writer in
-            writer.writeCount(pane.values.count)
-            for value in pane.values { writer.writeVarint(UInt64(value)) }
-        }) { reader in
-            ValuesPane(values: try (0..<reader.readCount(maximum: reader.remaining)).map { _ in Int(try reader.readVarint()) })
-        }
-    }
-
     /// Records the prediction's id: a pane whose merge order shows (as floating-point sums would).
     static func handOvers(_ stream: ExchangeStream, sources: Int, sizing: WindowSpec.Sizing, maximumBytes: Int = .max,
                           advancingAll: Bool = false, restart: (source: Int, from: Int, to: Int)? = nil) -> [[HandOver<ValuesPane>]] {
         stream.handOvers(sources: sources, spec: ExchangeStream.spec(sizing), makePane: { ValuesPane() }, record: { $0.values.append($1.id) },
-                         coding: values, maximumBytes: maximumBytes, advancingAll: advancingAll, restart: restart)
+                         coding: ValuesPane.coding, maximumBytes: maximumBytes, advancingAll: advancingAll, restart: restart)
     }
 
     static func merged(_ sent: [[HandOver<ValuesPane>]], sizing: WindowSpec.Sizing, seed: UInt64, redelivering: Bool = false,
                        dropping: HandOver<ValuesPane>.Origin? = nil) throws -> MergedWindows<ValuesPane> {
-        try ExchangeStream.merge(sent, spec: ExchangeStream.spec(sizing), coding: values, seed: seed, redelivering: redelivering, dropping: dropping)
+        try ExchangeStream.merge(sent, spec: ExchangeStream.spec(sizing), coding: ValuesPane.coding, seed: seed, redelivering: redelivering, dropping: dropping)
     }
 
     /// The same sources' records, delivered in other interleavings, some of them twice, split
@@ -112,7 +104,7 @@ import Testing
         let stream = ExchangeStream(seed: 9)
         let spec = ExchangeStream.spec(.fixed)
         let one = try Self.merged(Self.handOvers(stream, sources: 1, sizing: .fixed), sizing: .fixed, seed: 1)
-        let sent = stream.exchange(sources: 3, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) }, coding: Self.values,
+        let sent = stream.exchange(sources: 3, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) }, coding: ValuesPane.coding,
                                    joining: (source: 2, fromPane: 30))
         let firstBoundary = try #require(sent.records[2].first?.boundary)
         #expect(firstBoundary >= 30 && sent.records[2].first?.panes.isEmpty == true)
@@ -131,7 +123,7 @@ import Testing
         let movedAfterHandOver = merge.receiveIdle(source: 2, before: firstBoundary + 100)
         #expect(!movedAfterHandOver, "its hand-overs carry its watermark now")
 
-        let merged = try ExchangeStream.merge(sent.records, idle: sent.idle, spec: spec, coding: Self.values, seed: 4)
+        let merged = try ExchangeStream.merge(sent.records, idle: sent.idle, spec: spec, coding: ValuesPane.coding, seed: 4)
         #expect(merged.drift.map { $0.summary.values.sorted() } == one.drift.map { $0.summary.values.sorted() })
         #expect(merged.performance.map(\.labelled) == one.performance.map(\.labelled))
         #expect(zip(merged.performance, one.performance).allSatisfy { $0.summaries.agrees(with: $1.summaries) })
@@ -147,7 +139,7 @@ import Testing
         let steady = try Self.merged(sent, sizing: sizing, seed: 8)
         let total = sent.map(\.count).reduce(0, +)
         for restartingAfter in [total / 3, 2 * total / 3] {
-            let restarted = try ExchangeStream.merge(sent, spec: ExchangeStream.spec(sizing), coding: Self.values, seed: 8, redelivering: true,
+            let restarted = try ExchangeStream.merge(sent, spec: ExchangeStream.spec(sizing), coding: ValuesPane.coding, seed: 8, redelivering: true,
                                                      restartingAfter: restartingAfter)
             #expect(restarted.drift.map(\.summary.values) == steady.drift.map(\.summary.values))
             #expect(restarted.drift.map(\.start) == steady.drift.map(\.start) && restarted.drift.map(\.eventCount) == steady.drift.map(\.eventCount))

@@ -1,3 +1,4 @@
+import MonitorTestSupport
 import Testing
 @testable import MonitorCore
 
@@ -13,37 +14,75 @@ import Testing
         let spec = ExchangeStream.spec(.fixed)
         let streams = [ExchangeStream(seed: 9), ExchangeStream(seed: 10)]
         func sent(_ stream: ExchangeStream, joining: (source: Int, fromPane: Int64)? = nil) -> ExchangeStream.Sent<ValuesPane> {
-            stream.exchange(sources: 3, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) }, coding: PaneMergeTests.values,
+            stream.exchange(sources: 3, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) }, coding: ValuesPane.coding,
                             joining: joining)
         }
         let first = sent(streams[0]), second = sent(streams[1], joining: (source: 2, fromPane: 30))
         let keys = [Key(model: "m", version: "v1"), Key(model: "m", version: "v2")]
         var merges = VersionMerges<ValuesPane>(sources: 3) { _ in
-            (PaneMerge(spec: spec, sources: 3, tracker: ExchangeStream.tracker(.fixed))!, VersionDetectors())
+            .init(merge: PaneMerge(spec: spec, sources: 3, tracker: ExchangeStream.tracker(.fixed))!, detectors: VersionDetectors(),
+                  panes: ValuesPane.coding, outcomes: ExchangeStream.outcomes)
+        }
+        func send(_ record: HandOver<ValuesPane>, of key: Key) {
+            #expect(merges.receive(.handOver(key, record: record.encoded(panes: ValuesPane.coding, outcomes: ExchangeStream.outcomes)), from: 0)
+                == .handOver(.held))
         }
         var windows: [Key: [ClosedWindow<ValuesPane>]] = [:]
         func judge() { for (key, judged) in merges.judge() { windows[key, default: []] += judged.drift } }
 
         // Each partition hands over v1 before it sends its partition's watermarks.
-        for records in first.records { _ = merges.receive(records[0], of: keys[0]) }
-        for watermark in second.idle { merges.receiveWatermark(source: watermark.source, before: watermark.boundary) }
+        for records in first.records { send(records[0], of: keys[0]) }
+        for watermark in second.idle { #expect(merges.receive(.watermark(source: watermark.source, before: watermark.boundary), from: 0) == .watermark(moved: true)) }
         judge()
         #expect(merges.keys == [keys[0]])
-        for record in second.records[0] + second.records[1] { _ = merges.receive(record, of: keys[1]) }
+        for record in second.records[0] + second.records[1] { send(record, of: keys[1]) }
         judge()
         let early = windows[keys[1]] ?? []
         #expect(early.count > 20, "v2 judged up to partition 2's watermark before partition 2 speaks")
         #expect(early.last.map { $0.lastPane < second.idle.last!.boundary } == true)
-        for record in second.records[2] { _ = merges.receive(record, of: keys[1]) }
-        for records in first.records { for record in records.dropFirst() { _ = merges.receive(record, of: keys[0]) } }
+        for record in second.records[2] { send(record, of: keys[1]) }
+        for records in first.records { for record in records.dropFirst() { send(record, of: keys[0]) } }
         judge()
         #expect(merges.keys == keys)
 
         for (key, stream) in zip(keys, streams) {
             let one = try ExchangeStream.merge(stream.handOvers(sources: 1, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) },
-                                                                coding: PaneMergeTests.values), spec: spec, coding: PaneMergeTests.values, seed: 1)
+                                                                coding: ValuesPane.coding), spec: spec, coding: ValuesPane.coding, seed: 1)
             #expect(windows[key]?.map { $0.summary.values.sorted() } == one.drift.map { $0.summary.values.sorted() })
             #expect(merges.merge(of: key)?.counters.troubles == PaneMerge<ValuesPane>.Counters())
         }
+        #expect(merges.counters == VersionMerges<ValuesPane>.Counters())
+    }
+
+    /// A merge task reading two exchange partitions: every source's last watermark, read
+    /// first on partition 1, does not start a version of partition 0 (whose records, still
+    /// on their way, would all be late); partition 0's own copies, read after its records,
+    /// move it on. The version ends with one source's windows and nothing late.
+    @Test func onlyTheWatermarksOfAVersionsOwnPartitionMoveIt() throws {
+        let spec = ExchangeStream.spec(.fixed)
+        let stream = ExchangeStream(seed: 11)
+        let sent = stream.handOvers(sources: 3, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) },
+                                    coding: ValuesPane.coding)
+        let key = Key(model: "m", version: "v1")
+        var merges = VersionMerges<ValuesPane>(sources: 3) { _ in
+            .init(merge: PaneMerge(spec: spec, sources: 3, tracker: ExchangeStream.tracker(.fixed))!, detectors: VersionDetectors(),
+                  panes: ValuesPane.coding, outcomes: ExchangeStream.outcomes)
+        }
+        let end = sent.joined().map(\.boundary).max()!
+        for source in 0..<3 { #expect(merges.receive(.watermark(source: source, before: end), from: 1) == .watermark(moved: true)) }
+        // Source 0's records of the version only (the others' still on their way).
+        for record in sent[0] {
+            _ = merges.receive(.handOver(key, record: record.encoded(panes: ValuesPane.coding, outcomes: ExchangeStream.outcomes)), from: 0)
+        }
+        #expect(merges.judge().isEmpty, "nothing judged before the other sources' records")
+        for record in sent[1] + sent[2] {
+            _ = merges.receive(.handOver(key, record: record.encoded(panes: ValuesPane.coding, outcomes: ExchangeStream.outcomes)), from: 0)
+        }
+        for source in 0..<3 { _ = merges.receive(.watermark(source: source, before: end), from: 0) }
+        let windows = merges.judge().flatMap { $0.judged.drift }
+        let one = try ExchangeStream.merge(stream.handOvers(sources: 1, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) },
+                                                            coding: ValuesPane.coding), spec: spec, coding: ValuesPane.coding, seed: 1)
+        #expect(windows.map { $0.summary.values.sorted() } == one.drift.map { $0.summary.values.sorted() })
+        #expect(merges.merge(of: key)?.counters.troubles == PaneMerge<ValuesPane>.Counters())
     }
 }

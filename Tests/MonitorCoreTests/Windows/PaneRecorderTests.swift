@@ -1,3 +1,4 @@
+import MonitorTestSupport
 import Testing
 @testable import MonitorCore
 

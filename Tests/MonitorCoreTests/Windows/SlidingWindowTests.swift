@@ -1,13 +1,8 @@
+import MonitorTestSupport
 import Testing
 import DriftCore
 @testable import Monitor
 @testable import MonitorCore
-
-/// A pane that remembers its values, so tests can see exactly what each window holds.
-struct ValuesPane: WindowPane {
-    var values: [Int] = []
-    mutating func merge(_ other: ValuesPane) { values += other.values }
-}
 
 @Suite struct SlidingWindowTests {
     func eventTimeWindow(pane: Int64 = 10, panes: Int = 3, lateness: Int64 = 0) -> SlidingWindow<ValuesPane> {

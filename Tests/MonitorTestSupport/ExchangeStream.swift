@@ -3,33 +3,51 @@ import Simulation
 import Testing
 @testable import MonitorCore
 
+/// A pane that keeps the ids recorded into it: its merge order shows (as floating-point
+/// sums would).
+package struct ValuesPane: WindowPane, Equatable {
+    package var values: [Int] = []
+    package init(values: [Int] = []) { self.values = values }
+    package mutating func merge(_ other: ValuesPane) { values += other.values }
+
+    /// The ids as varints.
+    package static var coding: PaneCoding<ValuesPane> {
+        PaneCoding(encode: { pane, writer in
+            writer.writeCount(pane.values.count)
+            for value in pane.values { writer.writeVarint(UInt64(value)) }
+        }) { reader in
+            ValuesPane(values: try (0..<reader.readCount(maximum: reader.remaining)).map { _ in Int(try reader.readVarint()) })
+        }
+    }
+}
+
 /// A labelled prediction stream spread over join-task sources, and the sources' hand-overs
 /// (issue 11's join stage, in process), for the exchange tests.
-struct ExchangeStream {
-    struct Prediction {
-        var id: Int, timestamp: Int64
-        var score: Double, label: Bool
+package struct ExchangeStream {
+    package struct Prediction {
+        package var id: Int, timestamp: Int64
+        package var score: Double, label: Bool
         /// When its label arrives (nil: never).
-        var labelledAt: Int64?
+        package var labelledAt: Int64?
         /// Its fairness group, and its features.
-        var group: Int, income: Double, channel: String
+        package var group: Int, income: Double, channel: String
     }
 
-    enum Step {
+    package enum Step {
         case prediction(Int)
         case label(Int)
     }
 
-    static let paneMilliseconds: Int64 = 1000
-    var predictions: [Prediction] = []
+    package static let paneMilliseconds: Int64 = 1000
+    package var predictions: [Prediction] = []
     /// Predictions and labels in event-time order (a label after its prediction).
-    var timeline: [(timestamp: Int64, step: Step)] = []
+    package var timeline: [(timestamp: Int64, step: Step)] = []
     /// After the last event: every source is moved on to it so that every pane closes.
-    var end: Int64 = 0
+    package var end: Int64 = 0
 
     /// 60 panes with idle ones, 0–30 predictions a pane, an error rate that rises from pane
     /// 30 on, labels 0–8 panes late and 1 in 6 never labelled, three groups.
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         var random = RandomSource(seed: seed)
         for pane in Int64(0)..<60 where pane % 11 != 4 {
             for _ in 0..<Int.random(in: 0...30, using: &random) {
@@ -53,11 +71,11 @@ struct ExchangeStream {
     }
 
     /// The source (input partition) of a prediction and its label: by id, as co-partitioned.
-    static func source(of id: Int, sources: Int) -> Int { Int(Array("p\(id)".utf8).withUnsafeBytes { XXHash64.hash($0) } % UInt64(sources)) }
+    package static func source(of id: Int, sources: Int) -> Int { Int(Array("p\(id)".utf8).withUnsafeBytes { XXHash64.hash($0) } % UInt64(sources)) }
 
-    static let outcomes = OutcomeShape(modelType: .binary, fairnessAttributes: [["group"]])
+    package static let outcomes = OutcomeShape(modelType: .binary, fairnessAttributes: [["group"]])
 
-    func record(_ prediction: Prediction, into summaries: inout OutcomeSummaries) {
+    package func record(_ prediction: Prediction, into summaries: inout OutcomeSummaries) {
         summaries.recordLabel(label: prediction.label, predicted: prediction.score > 0.5, score: prediction.score,
                               groups: [FairnessGroupKey(["g\(prediction.group)"])])
     }
@@ -69,7 +87,7 @@ struct ExchangeStream {
     /// records of at most `maximumBytes`. With `restart`, that source writes a checkpoint
     /// before the event at `from` and, after the event at `to`, is restored from it and
     /// given its events since again: it sends again what it had sent since.
-    func handOvers<Pane>(sources: Int, spec: WindowSpec, makePane: @escaping () -> Pane, record: (inout Pane, Prediction) -> Void,
+    package func handOvers<Pane>(sources: Int, spec: WindowSpec, makePane: @escaping () -> Pane, record: (inout Pane, Prediction) -> Void,
                          coding: PaneCoding<Pane>, maximumBytes: Int = .max, advancingAll: Bool = false,
                          restart: (source: Int, from: Int, to: Int)? = nil) -> [[HandOver<Pane>]] {
         exchange(sources: sources, spec: spec, makePane: makePane, record: record, coding: coding, maximumBytes: maximumBytes,
@@ -77,9 +95,9 @@ struct ExchangeStream {
     }
 
     /// What the join tasks send: their records, and their partitions' idle watermarks.
-    struct Sent<Pane> {
-        var records: [[HandOver<Pane>]]
-        var idle: [(source: Int, boundary: Int64)] = []
+    package struct Sent<Pane> {
+        package var records: [[HandOver<Pane>]]
+        package var idle: [(source: Int, boundary: Int64)] = []
     }
 
     /// ``handOvers(sources:spec:makePane:record:coding:maximumBytes:advancingAll:restart:)``;
@@ -87,7 +105,7 @@ struct ExchangeStream {
     /// `fromPane` on (before, they go to source 0): until then the source sends its
     /// partition's idle watermark at each boundary (the partition's time moved on by the
     /// stream's), and then starts its panes closed before the boundary its partition reached.
-    func exchange<Pane>(sources: Int, spec: WindowSpec, makePane: @escaping () -> Pane, record: (inout Pane, Prediction) -> Void,
+    package func exchange<Pane>(sources: Int, spec: WindowSpec, makePane: @escaping () -> Pane, record: (inout Pane, Prediction) -> Void,
                         coding: PaneCoding<Pane>, maximumBytes: Int = .max, advancingAll: Bool = false,
                         restart: (source: Int, from: Int, to: Int)? = nil, joining: (source: Int, fromPane: Int64)? = nil) -> Sent<Pane> {
         var tasks = (0..<sources).map { JoinTask(panes: PaneSource(source: $0, spec: spec, outcomes: Self.outcomes, makePane: makePane)!) }
@@ -162,20 +180,20 @@ struct ExchangeStream {
 }
 
 /// A join task of the exchange tests: its panes and its label join.
-struct JoinTask<Pane> {
-    var panes: PaneSource<Pane>
+package struct JoinTask<Pane> {
+    package var panes: PaneSource<Pane>
     /// The pane of each prediction waiting for its label.
-    var waiting: [Int: Int64] = [:]
+    package var waiting: [Int: Int64] = [:]
 }
 
 extension ExchangeStream.Step {
-    var id: Int {
+    package var id: Int {
         switch self {
         case let .prediction(id), let .label(id): id
         }
     }
 
-    var order: Int {
+    package var order: Int {
         switch self {
         case .prediction: 0
         case .label: 1
@@ -184,14 +202,15 @@ extension ExchangeStream.Step {
 }
 
 /// What a merge made, in a form two merges can be compared by.
-struct MergedWindows<Pane: WindowPane> {
-    var drift: [ClosedWindow<Pane>] = []
-    var performance: [PerformanceTracker.Window] = []
-    var counters = PaneMerge<Pane>.Counters()
-    var detectors = VersionDetectors()
+package struct MergedWindows<Pane: WindowPane> {
+    package init() {}
+    package var drift: [ClosedWindow<Pane>] = []
+    package var performance: [PerformanceTracker.Window] = []
+    package var counters = PaneMerge<Pane>.Counters()
+    package var detectors = VersionDetectors()
 
     /// The performance windows' spans, counts and outcome bytes (exact: sums included).
-    var performanceBytes: [[UInt8]] {
+    package var performanceBytes: [[UInt8]] {
         performance.map { window in
             var writer = BinaryWriter()
             writer.write(window.firstPane)
@@ -204,11 +223,16 @@ struct MergedWindows<Pane: WindowPane> {
 }
 
 extension ExchangeStream {
-    static func spec(_ sizing: WindowSpec.Sizing) -> WindowSpec {
+    package static func spec(_ sizing: WindowSpec.Sizing) -> WindowSpec {
         WindowSpec(kind: .eventTime(paneMilliseconds: paneMilliseconds, allowedLatenessMilliseconds: 0), panesPerWindow: 3, sizing: sizing)
     }
 
-    static func tracker(_ sizing: WindowSpec.Sizing) -> PerformanceTracker {
+    /// The merges' change detector: DDM over the performance panes' errors.
+    package static func detectors() throws -> VersionDetectors {
+        VersionDetectors([(rule: 0, detector: try ErrorStreamDetector(kind: .ddm, parameters: RuleParameters(["warm_start": .integer(30)])))])
+    }
+
+    package static func tracker(_ sizing: WindowSpec.Sizing) -> PerformanceTracker {
         PerformanceTracker(panesPerWindow: 3, readiness: LabelReadiness(), timeToLive: 6 * paneMilliseconds, maximumPanes: 100,
                            outcomes: outcomes, sizing: sizing.growingOnLabels)
     }
@@ -217,13 +241,13 @@ extension ExchangeStream {
     /// a random interleaving of the sources (each source's records in order), each record
     /// sent again at random with `redelivering`, and judged at random points; with
     /// `restartingAfter`, the merge is restored from its checkpoint after that many records.
-    static func merge<Pane: WindowPane>(_ sent: [[HandOver<Pane>]], idle: [(source: Int, boundary: Int64)] = [], spec: WindowSpec,
+    package static func merge<Pane: WindowPane>(_ sent: [[HandOver<Pane>]], idle: [(source: Int, boundary: Int64)] = [], spec: WindowSpec,
                                         coding: PaneCoding<Pane>, seed: UInt64, redelivering: Bool = false,
                                         dropping: HandOver<Pane>.Origin? = nil, restartingAfter: Int? = nil) throws -> MergedWindows<Pane> {
         var random = RandomSource(seed: seed)
         var merge = PaneMerge<Pane>(spec: spec, sources: sent.count, tracker: tracker(spec.sizing))!
         var result = MergedWindows<Pane>()
-        result.detectors = VersionDetectors([(rule: 0, detector: try ErrorStreamDetector(kind: .ddm, parameters: RuleParameters(["warm_start": .integer(30)])))])
+        result.detectors = try detectors()
         var next = Array(repeating: 0, count: sent.count)
         var nextIdle = 0
         func judge() {
@@ -267,7 +291,7 @@ extension ExchangeStream {
 
 extension WindowSpec.Sizing {
     /// Performance windows grow on labels (fewer than drift windows' events).
-    var growingOnLabels: WindowSpec.Sizing {
+    package var growingOnLabels: WindowSpec.Sizing {
         if case .growing = self { return .growing(minimumEvents: 30, maximumPanes: 20) }
         return self
     }
@@ -276,9 +300,31 @@ extension WindowSpec.Sizing {
 extension PaneMerge.Counters {
     /// The counters of what went wrong (every one but the labels that came after the
     /// detectors, which a stream with late labels has).
-    var troubles: Self {
+    package var troubles: Self {
         var troubles = self
         troubles.labelsAfterDetectors = 0
         return troubles
+    }
+}
+
+/// The stream as prediction events with two features, and drift panes of them.
+extension ExchangeStream {
+    package static func event(_ prediction: Prediction) -> PredictionEvent {
+        PredictionEvent(model: "m", version: "v1", id: "p\(prediction.id)", timestamp: prediction.timestamp,
+                        features: [Feature("income", .number(prediction.income)), Feature("channel", .string(prediction.channel))],
+                        output: .binary(class: prediction.score > 0.5 ? 1 : 0, score: prediction.score))
+    }
+
+    /// A reference profiled from the stream's first 200 predictions.
+    package func reference() throws -> ActiveReference {
+        var profiler = try DatasetProfiler()
+        for prediction in predictions.prefix(200) { profiler.add(Self.event(prediction)) }
+        return ActiveReference(profile: profiler.finish(), identifier: "first-200", count: 200, chunkStatistics: [:])
+    }
+
+    /// Drift panes on a reference of the stream's first 200 predictions.
+    package func driftPanes() throws -> (layout: FeatureLayout, template: DriftPane) {
+        let layout = try reference().layout
+        return (layout, DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: FairnessSummary.defaultMaximumGroups))
     }
 }
