@@ -111,7 +111,11 @@ package struct ExchangeStream {
         var tasks = (0..<sources).map { JoinTask(panes: PaneSource(source: $0, spec: spec, outcomes: Self.outcomes, makePane: makePane)!) }
         var sent = Sent<Pane>(records: Array(repeating: [], count: sources))
         var joined = joining == nil
-        func handOver(_ number: Int) { sent.records[number] += tasks[number].panes.handOverRecords(maximumBytes: maximumBytes, panes: coding) }
+        func handOver(_ number: Int) {
+            sent.records[number] += tasks[number].panes.handOverRecords(maximumBytes: maximumBytes, panes: coding).map { bytes in
+                try! HandOver(decoding: bytes, panes: coding, outcomes: Self.outcomes)
+            }
+        }
         func apply(_ position: Int, to number: Int) {
             let (timestamp, step) = timeline[position]
             switch step {

@@ -64,6 +64,11 @@ public struct BinaryWriter: Sendable {
         bytes.append(contentsOf: values)
     }
 
+    /// Raw bytes without a length: what another writer wrote, to be read in place.
+    public mutating func writeRaw(_ values: [UInt8]) {
+        bytes.append(contentsOf: values)
+    }
+
     public mutating func write(_ values: [Double]) {
         writeCount(values.count)
         for value in values { write(value) }

@@ -1,3 +1,5 @@
+import DriftCore
+
 /// The change detectors (``ErrorStreamDetector``) of the rules that apply to one version,
 /// and whether each signalled since it was last reported.
 ///
@@ -62,3 +64,40 @@ package struct VersionDetectors {
         return Dictionary(uniqueKeysWithValues: zip(rules, signals))
     }
 }
+
+// MARK: Checkpoint
+
+extension VersionDetectors {
+    /// What a checkpoint kept of each detector, by its rule's identity: its state and
+    /// whether it signalled since it was last reported.
+    typealias Saved = [RuleIdentity: (detector: ErrorStreamDetector, signal: Bool)]
+
+    /// Writes each detector's rule identity (`identity` of the rule's index), state and signal.
+    func encode(to writer: inout BinaryWriter, identity: (Int) -> RuleIdentity) {
+        writer.writeCount(detectors.count)
+        for index in detectors.indices {
+            identity(rules[index]).encode(to: &writer)
+            detectors[index].encode(to: &writer)
+            writer.write(signals[index])
+        }
+    }
+
+    /// Reads what ``encode(to:identity:)`` wrote.
+    static func readSaved(from reader: inout BinaryReader) throws -> Saved {
+        var saved: Saved = [:]
+        for _ in 0..<(try reader.readCount(maximum: reader.remaining)) {
+            let identity = try RuleIdentity(from: &reader)
+            saved[identity] = (try ErrorStreamDetector(from: &reader), try reader.readBool())
+        }
+        return saved
+    }
+
+    /// These detectors (fresh ones of the current rules), each whose rule is unchanged (the
+    /// same identity) with its saved state and signal; those of rules gone or changed are
+    /// dropped, those of new rules start fresh.
+    func restoring(_ saved: Saved, identity: (Int) -> RuleIdentity) -> VersionDetectors {
+        VersionDetectors(zip(rules, detectors).map { rule, fresh in (rule: rule, detector: saved[identity(rule)]?.detector ?? fresh) },
+                         signals: rules.map { saved[identity($0)]?.signal ?? false })
+    }
+}
+

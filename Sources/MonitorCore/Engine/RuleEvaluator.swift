@@ -811,7 +811,7 @@ extension RuleEvaluator {
 }
 
 /// A rule's name and the digest of its definition alone.
-struct RuleIdentity: Hashable {
+package struct RuleIdentity: Hashable {
     var name: String
     var digest: String
 
@@ -820,7 +820,7 @@ struct RuleIdentity: Hashable {
         writer.write(digest)
     }
 
-    init(name: String, digest: String) {
+    package init(name: String, digest: String) {
         self.name = name
         self.digest = digest
     }

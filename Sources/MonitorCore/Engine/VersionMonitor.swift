@@ -722,12 +722,7 @@ extension VersionMonitor {
             for position in positions { writer.writeCount(position) }
         }
         referencePerformance.encode(to: &writer)
-        writer.writeCount(detectors.detectors.count)
-        for index in detectors.detectors.indices {
-            rules.identity(ofRule: detectors.rules[index]).encode(to: &writer)
-            detectors.detectors[index].encode(to: &writer)
-            writer.write(detectors.signals[index])
-        }
+        detectors.encode(to: &writer, identity: rules.identity(ofRule:))
         var period: ReferencePeriod?
         if case let .collectingReference(collecting) = phase { period = collecting }
         writer.write(period?.sequence ?? 0)
@@ -778,12 +773,7 @@ extension VersionMonitor {
             throw SerializationError.invalidValue("fairness position beyond the segment attributes")
         }
         referencePerformance = try ReferencePerformance(from: &reader, format: format, shape: outcomeShape)
-        let detectorCount = try reader.readCount(maximum: reader.remaining)
-        var saved: [RuleIdentity: (detector: ErrorStreamDetector, signal: Bool)] = [:]
-        for _ in 0..<detectorCount {
-            let identity = try RuleIdentity(from: &reader)
-            saved[identity] = (try ErrorStreamDetector(from: &reader), try reader.readBool())
-        }
+        let saved = try VersionDetectors.readSaved(from: &reader)
         let sequence = try reader.readInt64()
         let watermark = try reader.readInt64()
         _ = try reader.readOptionalInt64()  // the period's end: the windows restored below carry it
@@ -829,9 +819,7 @@ extension VersionMonitor {
         }
         // Versions that saw their first event track the current rules' detectors.
         if !isNew || !saved.isEmpty {
-            let made = rules.makeDetectors(model: model, version: version)
-            let restored = made.map { (rule: $0.rule, detector: saved[rules.identity(ofRule: $0.rule)]?.detector ?? $0.detector) }
-            detectors = VersionDetectors(restored, signals: made.map { saved[rules.identity(ofRule: $0.rule)]?.signal ?? false })
+            detectors = VersionDetectors(rules.makeDetectors(model: model, version: version)).restoring(saved, identity: rules.identity(ofRule:))
         }
     }
 

@@ -63,14 +63,20 @@ extension HandOver {
     /// (index, events, span, pane, as a window's checkpoint writes them) and the outcome parts (step, pane index, counts,
     /// the model type's summaries).
     package func encoded(panes coding: PaneCoding<Pane>, outcomes shape: OutcomeShape) -> [UInt8] {
+        var writer = Self.header(origin: origin, boundary: boundary, isLast: isLast)
+        Self.write(panes: panes, outcomes: outcomes, to: &writer, coding, shape)
+        return writer.bytes
+    }
+
+    /// A record's fixed part: the format version, the origin, the boundary and the flag.
+    private static func header(origin: Origin, boundary: Int64, isLast: Bool) -> BinaryWriter {
         var writer = BinaryWriter()
-        writer.write(Self.formatVersion)
+        writer.write(formatVersion)
         writer.writeVarint(UInt64(origin.source))
         writer.write(origin.sequence)
         writer.write(boundary)
         writer.write(isLast)
-        Self.write(panes: panes, outcomes: outcomes, to: &writer, coding, shape)
-        return writer.bytes
+        return writer
     }
 
     /// Writes drift panes and outcome parts (a record's, or what a checkpoint holds).
@@ -131,40 +137,44 @@ extension HandOver {
         outcome.part.summaries.writeOutcomes(to: &writer, shape: shape)
     }
 
-    /// The hand-over `whole` (numbered from `whole.origin.sequence`) as records of at most
-    /// `maximumBytes` each, numbered one after another; only the last is ``isLast``. A
-    /// single pane or part larger than the limit goes alone in a record of its own (the
-    /// producer then reports the broker's refusal). Returns at least one record (an empty
-    /// hand-over still moves the watermark on).
-    package static func records(of whole: HandOver, maximumBytes: Int, panes coding: PaneCoding<Pane>,
-                                outcomes shape: OutcomeShape) -> [HandOver] {
-        // The fixed part: version, source, sequence, boundary, flag and two counts.
-        let header = 1 + 5 + 8 + 8 + 1 + 10 + 10
-        var records: [HandOver] = []
-        var current = HandOver(origin: whole.origin, boundary: whole.boundary, isLast: false, panes: [], outcomes: [])
-        var size = header
-        func add(bytes: Int, _ place: (inout HandOver) -> Void) {
-            if size + bytes > maximumBytes, !(current.panes.isEmpty && current.outcomes.isEmpty) {
-                records.append(current)
-                current = HandOver(origin: Origin(source: whole.origin.source, sequence: current.origin.sequence + 1), boundary: whole.boundary,
-                                   isLast: false, panes: [], outcomes: [])
-                size = header
-            }
-            place(&current)
-            size += bytes
-        }
-        for pane in whole.panes {
+    /// The hand-over `whole` (numbered from `whole.origin.sequence`) as the bytes of records
+    /// of at most `maximumBytes` each, numbered one after another; only the last is
+    /// ``isLast``. Each pane and part is encoded once, in order, and a record takes as many
+    /// as fit. A single pane or part larger than the limit goes alone in a record of its own
+    /// (the producer then reports the broker's refusal). Returns at least one record (an
+    /// empty hand-over still moves the watermark on).
+    package static func encodedRecords(of whole: HandOver, maximumBytes: Int, panes coding: PaneCoding<Pane>,
+                                       outcomes shape: OutcomeShape) -> [[UInt8]] {
+        let panes = whole.panes.map { pane in
             var writer = BinaryWriter()
             pane.encode(to: &writer, encodePane: coding.encode)
-            add(bytes: writer.bytes.count) { $0.panes.append(pane) }
+            return writer.bytes
         }
-        for outcome in whole.outcomes {
+        let items = panes + whole.outcomes.map { outcome in
             var writer = BinaryWriter()
             write(outcome, to: &writer, shape)
-            add(bytes: writer.bytes.count) { $0.outcomes.append(outcome) }
+            return writer.bytes
         }
-        current.isLast = true
-        records.append(current)
-        return records
+        // The fixed part and the two counts, at their longest.
+        let fixed = 1 + 5 + 8 + 8 + 1 + 10 + 10
+        var groups: [Range<Int>] = []
+        var start = 0, size = fixed
+        for (index, item) in items.enumerated() {
+            if size + item.count > maximumBytes, index > start {
+                groups.append(start..<index)
+                (start, size) = (index, fixed)
+            }
+            size += item.count
+        }
+        groups.append(start..<items.count)
+        return groups.enumerated().map { number, group in
+            var writer = header(origin: Origin(source: whole.origin.source, sequence: whole.origin.sequence + UInt64(number)),
+                                boundary: whole.boundary, isLast: number == groups.count - 1)
+            for part in [group.clamped(to: 0..<panes.count), group.clamped(to: panes.count..<items.count)] {
+                writer.writeCount(part.count)
+                for index in part { writer.writeRaw(items[index]) }
+            }
+            return writer.bytes
+        }
     }
 }

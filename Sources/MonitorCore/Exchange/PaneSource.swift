@@ -122,12 +122,12 @@ package struct PaneSource<Pane> {
         return handOver
     }
 
-    /// ``handOver()`` as records of at most `maximumBytes` each (see
-    /// ``HandOver/records(of:maximumBytes:panes:outcomes:)``), numbered on from the
-    /// source's sequence.
-    package mutating func handOverRecords(maximumBytes: Int, panes coding: PaneCoding<Pane>) -> [HandOver<Pane>] {
+    /// ``handOver()`` as the bytes of records of at most `maximumBytes` each (see
+    /// ``HandOver/encodedRecords(of:maximumBytes:panes:outcomes:)``), numbered on from the
+    /// source's sequence: what a join task sends.
+    package mutating func handOverRecords(maximumBytes: Int, panes coding: PaneCoding<Pane>) -> [[UInt8]] {
         guard let whole = handOver() else { return [] }
-        let records = HandOver.records(of: whole, maximumBytes: maximumBytes, panes: coding, outcomes: outcomes)
+        let records = HandOver.encodedRecords(of: whole, maximumBytes: maximumBytes, panes: coding, outcomes: outcomes)
         nextSequence = whole.origin.sequence + UInt64(records.count)
         return records
     }

@@ -70,6 +70,9 @@ package struct VersionMerges<Pane: WindowPane> {
         package var damagedRecords = 0
         package var unmonitoredRecords = 0
         package var unknownSources = 0
+        /// Versions whose state a restore dropped because `makeVersion` no longer admits
+        /// them (another configuration; their later records count as unmonitored).
+        package var versionsNotRestored = 0
     }
 
     private var versions: [Key: Version] = [:]
@@ -172,3 +175,67 @@ package struct VersionMerges<Pane: WindowPane> {
         }
     }
 }
+
+// MARK: Checkpoint
+
+extension VersionMerges {
+    /// Writes the task's state: its counters, each exchange partition's source watermarks,
+    /// and each version's key, exchange partition, merge (see
+    /// ``PaneMerge/encodeState(to:panes:)``) and change detectors (by their rules'
+    /// identities, `identity` of a rule's index). With the exchange records read since
+    /// (the consumer's offsets stored with it), a task restored from it makes the windows
+    /// of one that never stopped.
+    package func encodeState(to writer: inout BinaryWriter, identity: (Int) -> RuleIdentity) {
+        for count in [counters.damagedRecords, counters.unmonitoredRecords, counters.unknownSources, counters.versionsNotRestored] {
+            writer.writeCounter(count)
+        }
+        writer.writeCount(partitionWatermarks.count)
+        for (partition, watermarks) in partitionWatermarks.sorted(by: { $0.key < $1.key }) {
+            writer.writeCount(partition)
+            for watermark in watermarks { writer.write(watermark) }
+        }
+        writer.writeCount(versions.count)
+        for key in keys {
+            let version = versions[key]!
+            writer.write(key.model)
+            writer.write(key.version)
+            writer.writeCount(versionPartitions[key]!)
+            // Length-prefixed, so that a restore can drop a version it no longer monitors.
+            var state = BinaryWriter()
+            version.merge.encodeState(to: &state, panes: version.panes)
+            version.detectors.encode(to: &state, identity: identity)
+            state.bytes.withUnsafeBytes { writer.writeBytes($0) }
+        }
+    }
+
+    /// Replaces the state with one written by ``encodeState(to:identity:)`` for as many
+    /// sources. Versions are made again by `makeVersion`; the state of one it no longer
+    /// admits is dropped (counted, ``Counters/versionsNotRestored``), and detectors attach
+    /// to their rules by identity (see ``VersionDetectors/restoring(_:identity:)``).
+    package mutating func restoreState(from reader: inout BinaryReader, identity: (Int) -> RuleIdentity) throws {
+        counters = Counters(damagedRecords: try reader.readCounter(), unmonitoredRecords: try reader.readCounter(),
+                            unknownSources: try reader.readCounter(), versionsNotRestored: try reader.readCounter())
+        partitionWatermarks = [:]
+        for _ in 0..<(try reader.readCount(maximum: reader.remaining)) {
+            let partition = try reader.readCount(maximum: Int(Int32.max))
+            partitionWatermarks[partition] = try (0..<sources).map { _ in try reader.readInt64() }
+        }
+        versions = [:]
+        versionPartitions = [:]
+        for _ in 0..<(try reader.readCount(maximum: reader.remaining)) {
+            let key = VersionKey(model: try reader.readString(), version: try reader.readString())
+            let partition = try reader.readCount(maximum: Int(Int32.max))
+            var state = BinaryReader(Array(try reader.readBytes()))
+            guard var version = makeVersion(key) else {
+                counters.versionsNotRestored += 1
+                continue
+            }
+            try version.merge.restoreState(from: &state, panes: version.panes)
+            version.detectors = version.detectors.restoring(try VersionDetectors.readSaved(from: &state), identity: identity)
+            guard state.remaining == 0 else { throw SerializationError.trailingBytes(state.remaining) }
+            versions[key] = version
+            versionPartitions[key] = partition
+        }
+    }
+}
+
