@@ -52,14 +52,7 @@ import Testing
         #expect(one.performance.contains { $0.detectorSignals[0] == true }, "the error rate rises from pane 30 on")
         for (sources, advancingAll) in [(3, false), (3, true), (7, false)] {
             let many = try Self.merged(Self.handOvers(stream, sources: sources, sizing: sizing, advancingAll: advancingAll), sizing: sizing, seed: 7)
-            #expect(many.drift.map { $0.summary.values.sorted() } == one.drift.map { $0.summary.values.sorted() })
-            #expect(many.drift.map(\.lastPane) == one.drift.map(\.lastPane) && many.drift.map(\.paneSpan) == one.drift.map(\.paneSpan))
-            #expect(many.performance.map(\.firstPane) == one.performance.map(\.firstPane))
-            #expect(many.performance.map(\.lastPane) == one.performance.map(\.lastPane))
-            #expect(many.performance.map(\.predictions) == one.performance.map(\.predictions))
-            #expect(many.performance.map(\.labelled) == one.performance.map(\.labelled))
-            #expect(zip(many.performance, one.performance).allSatisfy { $0.summaries.agrees(with: $1.summaries) })
-            #expect(many.performance.map(\.detectorSignals) == one.performance.map(\.detectorSignals))
+            Self.expectTheSameEvents(many, one)
             #expect(many.counters.labelsAfterDetectors == one.counters.labelsAfterDetectors)
         }
         #expect(one.counters.labelsAfterDetectors > 0, "labels up to 8 panes late reach panes the detectors judged")
@@ -232,4 +225,21 @@ import Testing
         #expect(PaneMerge<ValuesPane>(spec: WindowSpec(kind: .count(eventsPerPane: 5), panesPerWindow: 2), sources: 2,
                                       tracker: ExchangeStream.tracker(.fixed)) == nil, "count windows number panes per source")
     }
+
+    /// Expects `many` (a merge of several sources) to hold the events of `one` (one source's):
+    /// the same drift windows with the same events in each, the same performance windows
+    /// (counts exact, sums to rounding) and the same detector signals.
+    static func expectTheSameEvents(_ many: MergedWindows<ValuesPane>, _ one: MergedWindows<ValuesPane>,
+                                    sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        #expect(many.drift.map { $0.summary.values.sorted() } == one.drift.map { $0.summary.values.sorted() }, sourceLocation: sourceLocation)
+        #expect(many.drift.map(\.lastPane) == one.drift.map(\.lastPane) && many.drift.map(\.paneSpan) == one.drift.map(\.paneSpan),
+                sourceLocation: sourceLocation)
+        #expect(many.performance.map(\.firstPane) == one.performance.map(\.firstPane), sourceLocation: sourceLocation)
+        #expect(many.performance.map(\.lastPane) == one.performance.map(\.lastPane), sourceLocation: sourceLocation)
+        #expect(many.performance.map(\.predictions) == one.performance.map(\.predictions), sourceLocation: sourceLocation)
+        #expect(many.performance.map(\.labelled) == one.performance.map(\.labelled), sourceLocation: sourceLocation)
+        #expect(zip(many.performance, one.performance).allSatisfy { $0.summaries.agrees(with: $1.summaries) }, sourceLocation: sourceLocation)
+        #expect(many.performance.map(\.detectorSignals) == one.performance.map(\.detectorSignals), sourceLocation: sourceLocation)
+    }
 }
+

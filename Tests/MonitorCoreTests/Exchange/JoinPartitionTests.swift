@@ -1,0 +1,223 @@
+import DriftCore
+import MonitorTestSupport
+import Simulation
+import Testing
+@testable import MonitorCore
+
+@Suite struct JoinPartitionTests {
+    typealias Channel = [ExchangeMessage]
+
+    static let spec = ExchangeStream.spec(.fixed)
+    static let keys = [VersionKey(model: "credit", version: "v1"), VersionKey(model: "credit", version: "v2"),
+                       VersionKey(model: "fraud", version: "a")]
+    static let streams = keys.indices.map { ExchangeStream(seed: 60 + UInt64($0)) }
+    /// Exchange partitions, each read by a merge task of its own.
+    static let exchangePartitions = 2
+
+    /// Every version's events on one timeline, in event-time order.
+    static let timeline: [(timestamp: Int64, version: Int, step: ExchangeStream.Step)] = streams.enumerated().flatMap { version, stream in
+        stream.timeline.map { ($0.timestamp, version, $0.step) }
+    }.sorted { ($0.timestamp, $0.step.order, $0.version, $0.step.id) < ($1.timestamp, $1.step.order, $1.version, $1.step.id) }
+
+    static func partition() -> JoinPartition<ValuesPane>.Version {
+        .init(outcomes: ExchangeStream.outcomes, makePane: { ValuesPane() }, panes: ValuesPane.coding)
+    }
+
+    /// What `partitions` join partitions send each exchange partition, one channel per
+    /// (join partition, exchange partition), in order: each prediction and its label go to
+    /// the partition of their id, except the last version's, which reach the last partition
+    /// only from pane 30 on (before, the first). With `restart`, that partition is
+    /// restored from its checkpoint after the event at `to`, taken before the event at
+    /// `from`, and given its events since again.
+    static func send(partitions: Int, restart: (partition: Int, from: Int, to: Int)? = nil, makeVersion: @escaping (VersionKey) -> JoinPartition<ValuesPane>.Version? = { _ in partition() })
+        -> (channels: [[Channel]], joins: [JoinPartition<ValuesPane>]) {
+        func make(_ number: Int) -> JoinPartition<ValuesPane> {
+            JoinPartition(source: number, spec: spec, maximumBytes: 600, makeVersion: makeVersion)!
+        }
+        var joins = (0..<partitions).map(make)
+        var waiting = Array(repeating: [Int: Int64](), count: keys.count * partitions)
+        var channels = Array(repeating: Array(repeating: Channel(), count: exchangePartitions), count: partitions)
+        func partition(of position: Int) -> Int {
+            let (_, version, step) = timeline[position]
+            let number = ExchangeStream.source(of: step.id * keys.count + version, sources: partitions)
+            let prediction = streams[version].predictions[step.id]
+            if version == keys.count - 1, number == partitions - 1, prediction.timestamp < 30 * ExchangeStream.paneMilliseconds { return 0 }
+            return number
+        }
+        func apply(_ position: Int, on number: Int) {
+            let (timestamp, version, step) = timeline[position]
+            let prediction = streams[version].predictions[step.id]
+            switch step {
+            case .prediction:
+                if let pane = joins[number].recordPrediction(of: keys[version], timestamp: timestamp, judgeable: true, { $0.values.append(prediction.id) }) {
+                    waiting[version * partitions + number][prediction.id] = pane
+                }
+            case .label:
+                // Nothing is late here: a prediction not waiting is one not admitted.
+                let pane = waiting[version * partitions + number].removeValue(forKey: prediction.id)
+                    ?? floorDivide(prediction.timestamp, ExchangeStream.paneMilliseconds)
+                joins[number].recordLabel(of: keys[version], timestamp: timestamp, pane: pane) { streams[version].record(prediction, into: &$0) }
+            }
+            for message in joins[number].takeMessages() {
+                for exchange in message.partitions(of: exchangePartitions) { channels[number][exchange].append(message) }
+            }
+        }
+        var checkpoint: (state: [UInt8], waiting: [[Int: Int64]])?
+        for position in timeline.indices {
+            if let restart, position == restart.from {
+                var writer = BinaryWriter()
+                joins[restart.partition].encodeState(to: &writer)
+                checkpoint = (writer.bytes, waiting)
+            }
+            apply(position, on: partition(of: position))
+            if let restart, position == restart.to, let checkpoint {
+                joins[restart.partition] = make(restart.partition)
+                var reader = BinaryReader(checkpoint.state)
+                try! joins[restart.partition].restoreState(from: &reader)
+                for version in keys.indices { waiting[version * partitions + restart.partition] = checkpoint.waiting[version * partitions + restart.partition] }
+                for again in restart.from...restart.to where partition(of: again) == restart.partition { apply(again, on: restart.partition) }
+            }
+        }
+        let end = streams.map(\.end).max()!
+        for number in joins.indices {
+            joins[number].advance(to: end)
+            for message in joins[number].takeMessages() {
+                for exchange in message.partitions(of: exchangePartitions) { channels[number][exchange].append(message) }
+            }
+        }
+        return (channels, joins)
+    }
+
+    /// Each exchange partition's merge task takes its channels' messages in a random
+    /// interleaving (each channel in order), judging now and then; returns each version's
+    /// windows and the tasks.
+    static func merge(_ channels: [[Channel]], seed: UInt64) throws -> (windows: [VersionKey: MergedWindows<ValuesPane>], tasks: [VersionMerges<ValuesPane>]) {
+        var random = RandomSource(seed: seed)
+        var windows: [VersionKey: MergedWindows<ValuesPane>] = [:]
+        var tasks: [VersionMerges<ValuesPane>] = []
+        for exchange in 0..<exchangePartitions {
+            var task = VersionMerges<ValuesPane>(sources: channels.count) { _ in
+                .init(merge: PaneMerge(spec: spec, sources: channels.count, tracker: ExchangeStream.tracker(.fixed))!,
+                      detectors: try! ExchangeStream.detectors(), panes: ValuesPane.coding, outcomes: ExchangeStream.outcomes)
+            }
+            var next = Array(repeating: 0, count: channels.count)
+            func judge() {
+                for (key, judged) in task.judge() {
+                    windows[key, default: MergedWindows()].drift += judged.drift
+                    windows[key, default: MergedWindows()].performance += judged.performance
+                }
+            }
+            while let number = channels.indices.filter({ next[$0] < channels[$0][exchange].count }).randomElement(using: &random) {
+                let message = channels[number][exchange][next[number]]
+                next[number] += 1
+                switch task.receive(key: message.key, value: message.value, from: exchange) {
+                case .damaged, .unmonitored, .unknownSource: Issue.record("\(message) refused")
+                case .handOver, .watermark: break
+                }
+                if Int.random(in: 0..<7, using: &random) == 0 { judge() }
+            }
+            judge()
+            tasks.append(task)
+        }
+        return (windows, tasks)
+    }
+
+    /// One source recording all of a version's events (as ``PaneMergeTests`` checks, the
+    /// windows of an in-process sliding window).
+    static func oneSource(_ version: Int) throws -> MergedWindows<ValuesPane> {
+        try ExchangeStream.merge(streams[version].handOvers(sources: 1, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) },
+                                                            coding: ValuesPane.coding), spec: spec, coding: ValuesPane.coding, seed: 1)
+    }
+
+    /// Three versions' events spread over one, three or five join partitions by prediction
+    /// id (one version reaching a partition only from pane 30 on), their messages taken by
+    /// two merge tasks in random interleavings: each version's windows hold the events of
+    /// one source recording all of them, nothing is late, missing or refused, and one
+    /// partition gives one source's windows to the byte.
+    @Test(arguments: [1, 3, 5]) func anyNumberOfPartitionsMakesOneSourcesWindows(partitions: Int) throws {
+        let (channels, joins) = Self.send(partitions: partitions)
+        #expect(joins.allSatisfy { $0.counters == .init() })
+        let (windows, tasks) = try Self.merge(channels, seed: UInt64(partitions))
+        #expect(Set(tasks.flatMap(\.keys)) == Set(Self.keys) && tasks.allSatisfy { $0.counters == .init() })
+        for (version, key) in Self.keys.enumerated() {
+            let one = try Self.oneSource(version)
+            let merged = try #require(windows[key])
+            #expect(one.drift.count > 40 && one.performance.count > 5)
+            PaneMergeTests.expectTheSameEvents(merged, one)
+            let counters = try #require(tasks.lazy.compactMap { $0.merge(of: key) }.first).counters
+            #expect(counters.troubles == PaneMerge<ValuesPane>.Counters())
+            if partitions == 1 {
+                #expect(merged.drift.map(\.summary.values) == one.drift.map(\.summary.values))
+                #expect(merged.performanceBytes == one.performanceBytes)
+            }
+        }
+    }
+
+    /// A join partition restored from a checkpoint taken 500 events earlier and given its
+    /// events since again sends the same messages again: the merge tasks drop them (counted
+    /// duplicates) and make the windows of a run without the restart, to the byte.
+    @Test func aRestoredPartitionResendsWhatTheMergesDrop() throws {
+        let middle = Self.timeline.count / 2
+        let restarted = Self.send(partitions: 3, restart: (partition: 1, from: middle - 500, to: middle))
+        let plain = Self.send(partitions: 3)
+        #expect(restarted.channels.map { $0.map(\.count) } != plain.channels.map { $0.map(\.count) }, "messages sent again")
+        let again = try Self.merge(restarted.channels, seed: 5)
+        let once = try Self.merge(plain.channels, seed: 5)
+        for key in Self.keys {
+            #expect(again.windows[key]?.drift.map(\.summary.values) == once.windows[key]?.drift.map(\.summary.values))
+            #expect(again.windows[key]?.performanceBytes == once.windows[key]?.performanceBytes)
+        }
+        let duplicates = again.tasks.flatMap { task in task.keys.compactMap { task.merge(of: $0)?.counters.duplicates } }.reduce(0, +)
+        #expect(duplicates > 0)
+    }
+
+    /// A version the join partitions do not admit is counted (its predictions and labels)
+    /// and sends nothing; the others go on.
+    @Test func predictionsOfVersionsNotAdmittedAreCounted() throws {
+        let (channels, joins) = Self.send(partitions: 2) { key in key == Self.keys[1] ? nil : Self.partition() }
+        let predictions = Self.streams[1].predictions.count
+        let labels = Self.streams[1].predictions.filter { $0.labelledAt != nil }.count
+        #expect(joins.map(\.counters.unmonitoredPredictions).reduce(0, +) == predictions)
+        #expect(joins.map(\.counters.unmonitoredLabels).reduce(0, +) == labels)
+        let (windows, _) = try Self.merge(channels, seed: 2)
+        #expect(Set(windows.keys) == [Self.keys[0], Self.keys[2]])
+        PaneMergeTests.expectTheSameEvents(try #require(windows[Self.keys[0]]), try Self.oneSource(0))
+    }
+
+    /// With allowed lateness, a version first seen after the partition sent a boundary
+    /// starts with its panes before it closed: an event that its own (new) time would
+    /// still admit, but for a pane the merges were told the partition passed, is late.
+    /// Messages: the versions' hand-overs, then the watermark, at each boundary crossed; a
+    /// new version's first hand-over at once.
+    @Test func aVersionSeenLateStartsClosedBeforeThePartitionsBoundary() throws {
+        let spec = WindowSpec(kind: .eventTime(paneMilliseconds: 1000, allowedLatenessMilliseconds: 2000), panesPerWindow: 3)
+        var join = try #require(JoinPartition<ValuesPane>(source: 4, spec: spec, maximumBytes: 1_000_000) { _ in Self.partition() })
+        let (first, second) = (Self.keys[0], Self.keys[1])
+        #expect(join.recordPrediction(of: first, timestamp: 5_500, judgeable: true) { $0.values.append(1) } == 5)
+        #expect(join.takeMessages().map(\.kind) == [.watermark(3), .handOver(first)], "a new version hands over at once")
+        #expect(join.recordPrediction(of: first, timestamp: 10_500, judgeable: true) { $0.values.append(2) } == 10)
+        #expect(join.takeMessages().map(\.kind) == [.handOver(first), .watermark(8)])
+        #expect(join.recordPrediction(of: second, timestamp: 7_900, judgeable: true) { $0.values.append(3) } == nil, "before the boundary sent")
+        #expect(join.recordPrediction(of: second, timestamp: 8_200, judgeable: true) { $0.values.append(4) } == 8)
+        #expect(join.recordPrediction(of: first, timestamp: 8_900, judgeable: true) { $0.values.append(5) } == 8, "within its lateness")
+        #expect(join.takeMessages().map(\.kind) == [.handOver(second)])
+        join.advance(to: 20_000)
+        #expect(join.takeMessages().map(\.kind) == [.handOver(first), .handOver(second), .watermark(18)])
+    }
+}
+
+extension ExchangeMessage {
+    enum Kind: Equatable {
+        case handOver(VersionKey)
+        case watermark(Int64)
+    }
+
+    /// The message without its record's bytes.
+    var kind: Kind {
+        switch self {
+        case let .handOver(key, _): .handOver(key)
+        case let .watermark(_, boundary): .watermark(boundary)
+        }
+    }
+}
+
