@@ -332,3 +332,89 @@ extension ExchangeStream {
         return (layout, DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: FairnessSummary.defaultMaximumGroups))
     }
 }
+
+/// Several versions' streams on one timeline, recorded by join partitions
+/// (``JoinPartition``) as join tasks would: each prediction and its label on the partition
+/// of their id, except the last version's, which reach the last partition only from pane
+/// 30 on (before, the first).
+package struct VersionStreams {
+    package let keys: [VersionKey]
+    package let streams: [ExchangeStream]
+    /// Every version's events, in event-time order.
+    package let timeline: [(timestamp: Int64, version: Int, step: ExchangeStream.Step)]
+
+    package init(_ keys: [VersionKey], seed: UInt64) {
+        self.keys = keys
+        streams = keys.indices.map { ExchangeStream(seed: seed + UInt64($0)) }
+        timeline = streams.enumerated().flatMap { version, stream in
+            stream.timeline.map { ($0.timestamp, version, $0.step) }
+        }.sorted { ($0.timestamp, $0.step.order, $0.version, $0.step.id) < ($1.timestamp, $1.step.order, $1.version, $1.step.id) }
+    }
+
+    /// After the last event: every partition is moved on to it so that every pane closes.
+    package var end: Int64 { streams.map(\.end).max()! }
+
+    /// The join partition of the event at `position`, of `partitions`.
+    package func partition(of position: Int, partitions: Int) -> Int {
+        let (_, version, step) = timeline[position]
+        let number = ExchangeStream.source(of: step.id * keys.count + version, sources: partitions)
+        let prediction = streams[version].predictions[step.id]
+        if version == keys.count - 1, number == partitions - 1, prediction.timestamp < 30 * ExchangeStream.paneMilliseconds { return 0 }
+        return number
+    }
+
+    /// What each of `partitions` join partitions sends, in order. `record` records a
+    /// version's prediction into its pane. With `restart`, that partition is restored from
+    /// its checkpoint, taken before the event at `from`, after the event at `to`, and given
+    /// its events since again.
+    package func send<Pane>(partitions: Int, spec: WindowSpec, maximumBytes: Int, restart: (partition: Int, from: Int, to: Int)? = nil,
+                            makeVersion: @escaping (VersionKey) -> JoinPartition<Pane>.Version?,
+                            record: @escaping (inout Pane, _ version: Int, ExchangeStream.Prediction) -> Void)
+        -> (messages: [[ExchangeMessage]], joins: [JoinPartition<Pane>]) {
+        func make(_ number: Int) -> JoinPartition<Pane> {
+            JoinPartition(source: number, spec: spec, maximumBytes: maximumBytes, makeVersion: makeVersion)!
+        }
+        var joins = (0..<partitions).map(make)
+        var waiting = Array(repeating: [Int: Int64](), count: keys.count * partitions)
+        var messages = Array(repeating: [ExchangeMessage](), count: partitions)
+        func apply(_ position: Int, on number: Int) {
+            let (timestamp, version, step) = timeline[position]
+            let prediction = streams[version].predictions[step.id]
+            switch step {
+            case .prediction:
+                if let pane = joins[number].recordPrediction(of: keys[version], timestamp: timestamp, judgeable: true, { record(&$0, version, prediction) }) {
+                    waiting[version * partitions + number][prediction.id] = pane
+                }
+            case .label:
+                // Nothing is late here: a prediction not waiting is one not admitted.
+                let pane = waiting[version * partitions + number].removeValue(forKey: prediction.id)
+                    ?? floorDivide(prediction.timestamp, ExchangeStream.paneMilliseconds)
+                joins[number].recordLabel(of: keys[version], timestamp: timestamp, pane: pane) { streams[version].record(prediction, into: &$0) }
+            }
+            messages[number] += joins[number].takeMessages()
+        }
+        var checkpoint: (state: [UInt8], waiting: [[Int: Int64]])?
+        for position in timeline.indices {
+            if let restart, position == restart.from {
+                var writer = BinaryWriter()
+                joins[restart.partition].encodeState(to: &writer)
+                checkpoint = (writer.bytes, waiting)
+            }
+            apply(position, on: partition(of: position, partitions: partitions))
+            if let restart, position == restart.to, let checkpoint {
+                joins[restart.partition] = make(restart.partition)
+                var reader = BinaryReader(checkpoint.state)
+                try! joins[restart.partition].restoreState(from: &reader)
+                for version in keys.indices { waiting[version * partitions + restart.partition] = checkpoint.waiting[version * partitions + restart.partition] }
+                for again in restart.from...restart.to where partition(of: again, partitions: partitions) == restart.partition {
+                    apply(again, on: restart.partition)
+                }
+            }
+        }
+        for number in joins.indices {
+            joins[number].advance(to: end)
+            messages[number] += joins[number].takeMessages()
+        }
+        return (messages, joins)
+    }
+}

@@ -10,80 +10,25 @@ import Testing
     static let spec = ExchangeStream.spec(.fixed)
     static let keys = [VersionKey(model: "credit", version: "v1"), VersionKey(model: "credit", version: "v2"),
                        VersionKey(model: "fraud", version: "a")]
-    static let streams = keys.indices.map { ExchangeStream(seed: 60 + UInt64($0)) }
+    static let versions = VersionStreams(keys, seed: 60)
     /// Exchange partitions, each read by a merge task of its own.
     static let exchangePartitions = 2
-
-    /// Every version's events on one timeline, in event-time order.
-    static let timeline: [(timestamp: Int64, version: Int, step: ExchangeStream.Step)] = streams.enumerated().flatMap { version, stream in
-        stream.timeline.map { ($0.timestamp, version, $0.step) }
-    }.sorted { ($0.timestamp, $0.step.order, $0.version, $0.step.id) < ($1.timestamp, $1.step.order, $1.version, $1.step.id) }
 
     static func partition() -> JoinPartition<ValuesPane>.Version {
         .init(outcomes: ExchangeStream.outcomes, makePane: { ValuesPane() }, panes: ValuesPane.coding)
     }
 
-    /// What `partitions` join partitions send each exchange partition, one channel per
-    /// (join partition, exchange partition), in order: each prediction and its label go to
-    /// the partition of their id, except the last version's, which reach the last partition
-    /// only from pane 30 on (before, the first). With `restart`, that partition is
-    /// restored from its checkpoint after the event at `to`, taken before the event at
-    /// `from`, and given its events since again.
-    static func send(partitions: Int, restart: (partition: Int, from: Int, to: Int)? = nil, makeVersion: @escaping (VersionKey) -> JoinPartition<ValuesPane>.Version? = { _ in partition() })
+    /// What `partitions` join partitions send each exchange partition (see
+    /// ``VersionStreams/send(partitions:spec:maximumBytes:restart:makeVersion:record:)``),
+    /// one channel per (join partition, exchange partition), in order.
+    static func send(partitions: Int, restart: (partition: Int, from: Int, to: Int)? = nil,
+                     makeVersion: @escaping (VersionKey) -> JoinPartition<ValuesPane>.Version? = { _ in partition() })
         -> (channels: [[Channel]], joins: [JoinPartition<ValuesPane>]) {
-        func make(_ number: Int) -> JoinPartition<ValuesPane> {
-            JoinPartition(source: number, spec: spec, maximumBytes: 600, makeVersion: makeVersion)!
+        let (messages, joins) = versions.send(partitions: partitions, spec: spec, maximumBytes: 600, restart: restart, makeVersion: makeVersion) {
+            $0.values.append($2.id)
         }
-        var joins = (0..<partitions).map(make)
-        var waiting = Array(repeating: [Int: Int64](), count: keys.count * partitions)
-        var channels = Array(repeating: Array(repeating: Channel(), count: exchangePartitions), count: partitions)
-        func partition(of position: Int) -> Int {
-            let (_, version, step) = timeline[position]
-            let number = ExchangeStream.source(of: step.id * keys.count + version, sources: partitions)
-            let prediction = streams[version].predictions[step.id]
-            if version == keys.count - 1, number == partitions - 1, prediction.timestamp < 30 * ExchangeStream.paneMilliseconds { return 0 }
-            return number
-        }
-        func apply(_ position: Int, on number: Int) {
-            let (timestamp, version, step) = timeline[position]
-            let prediction = streams[version].predictions[step.id]
-            switch step {
-            case .prediction:
-                if let pane = joins[number].recordPrediction(of: keys[version], timestamp: timestamp, judgeable: true, { $0.values.append(prediction.id) }) {
-                    waiting[version * partitions + number][prediction.id] = pane
-                }
-            case .label:
-                // Nothing is late here: a prediction not waiting is one not admitted.
-                let pane = waiting[version * partitions + number].removeValue(forKey: prediction.id)
-                    ?? floorDivide(prediction.timestamp, ExchangeStream.paneMilliseconds)
-                joins[number].recordLabel(of: keys[version], timestamp: timestamp, pane: pane) { streams[version].record(prediction, into: &$0) }
-            }
-            for message in joins[number].takeMessages() {
-                for exchange in message.partitions(of: exchangePartitions) { channels[number][exchange].append(message) }
-            }
-        }
-        var checkpoint: (state: [UInt8], waiting: [[Int: Int64]])?
-        for position in timeline.indices {
-            if let restart, position == restart.from {
-                var writer = BinaryWriter()
-                joins[restart.partition].encodeState(to: &writer)
-                checkpoint = (writer.bytes, waiting)
-            }
-            apply(position, on: partition(of: position))
-            if let restart, position == restart.to, let checkpoint {
-                joins[restart.partition] = make(restart.partition)
-                var reader = BinaryReader(checkpoint.state)
-                try! joins[restart.partition].restoreState(from: &reader)
-                for version in keys.indices { waiting[version * partitions + restart.partition] = checkpoint.waiting[version * partitions + restart.partition] }
-                for again in restart.from...restart.to where partition(of: again) == restart.partition { apply(again, on: restart.partition) }
-            }
-        }
-        let end = streams.map(\.end).max()!
-        for number in joins.indices {
-            joins[number].advance(to: end)
-            for message in joins[number].takeMessages() {
-                for exchange in message.partitions(of: exchangePartitions) { channels[number][exchange].append(message) }
-            }
+        let channels = messages.map { sent in
+            (0..<exchangePartitions).map { exchange in sent.filter { $0.partitions(of: exchangePartitions).contains(exchange) } }
         }
         return (channels, joins)
     }
@@ -125,7 +70,7 @@ import Testing
     /// One source recording all of a version's events (as ``PaneMergeTests`` checks, the
     /// windows of an in-process sliding window).
     static func oneSource(_ version: Int) throws -> MergedWindows<ValuesPane> {
-        try ExchangeStream.merge(streams[version].handOvers(sources: 1, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) },
+        try ExchangeStream.merge(versions.streams[version].handOvers(sources: 1, spec: spec, makePane: { ValuesPane() }, record: { $0.values.append($1.id) },
                                                             coding: ValuesPane.coding), spec: spec, coding: ValuesPane.coding, seed: 1)
     }
 
@@ -157,7 +102,7 @@ import Testing
     /// events since again sends the same messages again: the merge tasks drop them (counted
     /// duplicates) and make the windows of a run without the restart, to the byte.
     @Test func aRestoredPartitionResendsWhatTheMergesDrop() throws {
-        let middle = Self.timeline.count / 2
+        let middle = Self.versions.timeline.count / 2
         let restarted = Self.send(partitions: 3, restart: (partition: 1, from: middle - 500, to: middle))
         let plain = Self.send(partitions: 3)
         #expect(restarted.channels.map { $0.map(\.count) } != plain.channels.map { $0.map(\.count) }, "messages sent again")
@@ -175,8 +120,8 @@ import Testing
     /// and sends nothing; the others go on.
     @Test func predictionsOfVersionsNotAdmittedAreCounted() throws {
         let (channels, joins) = Self.send(partitions: 2) { key in key == Self.keys[1] ? nil : Self.partition() }
-        let predictions = Self.streams[1].predictions.count
-        let labels = Self.streams[1].predictions.filter { $0.labelledAt != nil }.count
+        let predictions = Self.versions.streams[1].predictions.count
+        let labels = Self.versions.streams[1].predictions.filter { $0.labelledAt != nil }.count
         #expect(joins.map(\.counters.unmonitoredPredictions).reduce(0, +) == predictions)
         #expect(joins.map(\.counters.unmonitoredLabels).reduce(0, +) == labels)
         let (windows, _) = try Self.merge(channels, seed: 2)
