@@ -281,12 +281,12 @@ extension ExchangeStream {
             }
             // A partition's idle watermarks arrive in its order, among the others' records.
             while nextIdle < idle.count, Bool.random(using: &random) {
-                merge.receiveIdle(source: idle[nextIdle].source, before: idle[nextIdle].boundary)
+                merge.receivePartitionWatermark(source: idle[nextIdle].source, before: idle[nextIdle].boundary)
                 nextIdle += 1
             }
             if Int.random(in: 0..<5, using: &random) == 0 { judge() }
         }
-        for watermark in idle[nextIdle...] { merge.receiveIdle(source: watermark.source, before: watermark.boundary) }
+        for watermark in idle[nextIdle...] { merge.receivePartitionWatermark(source: watermark.source, before: watermark.boundary) }
         judge()
         result.counters = merge.counters
         return result

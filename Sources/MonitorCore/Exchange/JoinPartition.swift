@@ -7,15 +7,16 @@ import DriftCore
 ///
 /// **One time per partition.** Every event on the partition — a prediction or a label, of
 /// any version — moves the partition's time, and with it every version's source: when it
-/// reaches a new pane boundary, each version hands over up to it (an empty hand-over still
-/// moves the version's merge on), in version order, then the boundary is sent as the
-/// partition's watermark, for the merges of versions the partition never had. A version
-/// hands over as soon as its source is made, so from then on its merge follows its
-/// hand-overs, not the watermarks; and a version first seen after a boundary was sent
-/// starts with its panes before it closed (``PaneSource/closePanes(before:)``): an event
-/// of it that allowed lateness would still admit, but for a pane the merges were told
-/// the partition passed, is counted late here instead of reaching a pane they may have
-/// judged.
+/// reaches a new pane boundary, each version with something to hand over (closed drift
+/// panes, outcome parts of the steps up to it) hands it over, in version order, then the
+/// boundary is sent as the partition's watermark, which moves every version's merge on
+/// (``PaneMerge/receivePartitionWatermark(source:before:)``): the versions with nothing to
+/// hand over, and those the partition never had, send nothing. So the records a boundary
+/// costs follow the versions active on the partition, not all it ever saw. A version
+/// first seen after a boundary was sent starts with its panes before it closed
+/// (``PaneSource/closePanes(before:)``): an event of it that allowed lateness would still
+/// admit, but for a pane the merges were told the partition passed, is counted late here
+/// instead of reaching a pane they may have judged.
 ///
 /// **Idempotence.** Messages are made only where the partition's time crosses a boundary,
 /// a point fixed by its input: a partition restored from its checkpoint
@@ -133,7 +134,7 @@ package struct JoinPartition<Pane> {
 
     private mutating func handOver(_ key: VersionKey) {
         let held = versions[key]!
-        for record in versions[key]!.source.handOverRecords(maximumBytes: maximumBytes, panes: held.panes) {
+        for record in versions[key]!.source.handOverRecords(maximumBytes: maximumBytes, panes: held.panes, unlessEmpty: true) {
             messages.append(.handOver(key, record: record))
         }
     }

@@ -71,11 +71,8 @@ package struct PaneMerge<Pane: WindowPane> {
     }
 
     private struct Source {
-        /// Whether the source handed over any of the version's panes (its hand-overs then
-        /// carry its watermark, and its partition's idle watermark is ignored).
-        var handedOver = false
         var nextSequence: UInt64 = 0
-        /// The boundary of the last whole hand-over (`.min` before any).
+        /// The boundary of the last whole hand-over or partition watermark (`.min` before any).
         var watermark = Int64.min
         /// Drift panes and outcome parts received, not merged yet, in the order received,
         /// each with its step (a drift pane's: one past its index).
@@ -134,7 +131,6 @@ package struct PaneMerge<Pane: WindowPane> {
             counters.duplicates += 1
             return .duplicate
         }
-        sources[number].handedOver = true
         sources[number].nextSequence = record.origin.sequence + 1
         sources[number].panes += record.panes.map { (step: $0.index + 1, pane: $0) }
         sources[number].parts += record.outcomes
@@ -162,18 +158,18 @@ package struct PaneMerge<Pane: WindowPane> {
         }
     }
 
-    /// Moves on a source that has handed over none of the version's panes — its partition
-    /// had none of the version's predictions so far — to its partition's watermark: panes
-    /// before `boundary` are closed there. A join task sends its partition's watermark to
-    /// every merge (it cannot know the versions it never saw), so that a version whose
-    /// predictions reach only some partitions is not held back by the others; the
-    /// version's later predictions on it go to a ``PaneSource`` whose panes before the
-    /// boundary are closed (``PaneSource/closePanes(before:)``). Returns whether the
-    /// source's watermark moved; ignored once the source handed over (its hand-overs
-    /// carry its watermark).
+    /// Moves a source on to its partition's watermark: panes before `boundary` are closed
+    /// there, and everything the source recorded before it has been sent. A join task
+    /// sends its partition's watermark to every merge after its versions' hand-overs up to
+    /// it (``JoinPartition``), so that a version with nothing to hand over at a boundary —
+    /// none of its predictions on the partition so far, or none since its last hand-over —
+    /// need not send an empty one to move its merge on; a version's later first
+    /// predictions on the partition go to a ``PaneSource`` whose panes before the boundary
+    /// are closed (``PaneSource/closePanes(before:)``). Returns whether the source's
+    /// watermark moved.
     @discardableResult
-    package mutating func receiveIdle(source number: Int, before boundary: Int64) -> Bool {
-        guard sources.indices.contains(number), !sources[number].handedOver, boundary > sources[number].watermark, isPlausible(boundary) else {
+    package mutating func receivePartitionWatermark(source number: Int, before boundary: Int64) -> Bool {
+        guard sources.indices.contains(number), boundary > sources[number].watermark, isPlausible(boundary) else {
             return false
         }
         sources[number].watermark = boundary
@@ -266,7 +262,6 @@ extension PaneMerge {
                       counters.labelsAfterDetectors, counters.latePaneEvents, counters.overtakenSources] { writer.writeCounter(count) }
         writer.writeCount(sources.count)
         for source in sources {
-            writer.write(source.handedOver)
             writer.write(source.nextSequence)
             writer.write(source.watermark)
             HandOver.write(panes: source.panes.map(\.pane), outcomes: source.parts, to: &writer, coding, tracker.outcomes)
@@ -285,7 +280,7 @@ extension PaneMerge {
                             overtakenSources: try reader.readCounter())
         try reader.expect(try reader.readCount(maximum: reader.remaining), sources.count, "merge sources")
         for number in sources.indices {
-            var source = Source(handedOver: try reader.readBool(), nextSequence: try reader.readUInt64(), watermark: try reader.readInt64())
+            var source = Source(nextSequence: try reader.readUInt64(), watermark: try reader.readInt64())
             let (panes, parts) = try HandOver.read(from: &reader, coding, tracker.outcomes)
             source.panes = panes.map { (step: $0.index + 1, pane: $0) }
             source.parts = parts

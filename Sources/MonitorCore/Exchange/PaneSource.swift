@@ -93,7 +93,7 @@ package struct PaneSource<Pane> {
 
     /// Treats every pane before `boundary` as closed: for a source whose partition's
     /// watermark had passed `boundary` before the version's first prediction on it (its
-    /// idle watermark, ``PaneMerge/receiveIdle(source:before:)``, moved the merge on), so
+    /// watermark, ``PaneMerge/receivePartitionWatermark(source:before:)``, moved the merge on), so
     /// that nothing it records belongs to a step the merge may have judged.
     package mutating func closePanes(before boundary: Int64) {
         close(before: boundary)
@@ -107,12 +107,15 @@ package struct PaneSource<Pane> {
 
     /// The hand-over due when the watermark passed a boundary since the last one: the drift
     /// panes it closed and the outcome parts of the steps up to it, numbered from the
-    /// source's next sequence number. Nil when it did not.
-    package mutating func handOver() -> HandOver<Pane>? {
+    /// source's next sequence number. Nil when it did not, or, `unlessEmpty`, when there
+    /// is nothing to hand over (no number is taken: the partition's watermark moves the
+    /// merge on, see ``JoinPartition``).
+    package mutating func handOver(unlessEmpty: Bool = false) -> HandOver<Pane>? {
         // The recorder's first open pane is the boundary its watermark reached.
         guard let boundary = recorder.firstOpenPane, boundary > handedOverBefore else { return nil }
         handedOverBefore = boundary
         let due = partKeys.prefix { $0.step <= boundary }.count
+        if unlessEmpty, closed.isEmpty, due == 0 { return nil }
         let handOver = HandOver(origin: .init(source: source, sequence: nextSequence), boundary: boundary, isLast: true,
                                 panes: closed, outcomes: Array(parts.prefix(due)))
         closed = []
@@ -122,11 +125,11 @@ package struct PaneSource<Pane> {
         return handOver
     }
 
-    /// ``handOver()`` as the bytes of records of at most `maximumBytes` each (see
+    /// ``handOver(unlessEmpty:)`` as the bytes of records of at most `maximumBytes` each (see
     /// ``HandOver/encodedRecords(of:maximumBytes:panes:outcomes:)``), numbered on from the
     /// source's sequence: what a join task sends.
-    package mutating func handOverRecords(maximumBytes: Int, panes coding: PaneCoding<Pane>) -> [[UInt8]] {
-        guard let whole = handOver() else { return [] }
+    package mutating func handOverRecords(maximumBytes: Int, panes coding: PaneCoding<Pane>, unlessEmpty: Bool = false) -> [[UInt8]] {
+        guard let whole = handOver(unlessEmpty: unlessEmpty) else { return [] }
         let records = HandOver.encodedRecords(of: whole, maximumBytes: maximumBytes, panes: coding, outcomes: outcomes)
         nextSequence = whole.origin.sequence + UInt64(records.count)
         return records

@@ -3,14 +3,15 @@ import DriftCore
 /// What a merge task holds (issue 11, plan step 3): a ``PaneMerge`` for each model version
 /// whose hand-overs reach it, and every source partition's latest watermark as each
 /// exchange partition it reads brought it. A join task sends its partition's watermark to
-/// every exchange partition, as it cannot know the versions it never saw; here it moves on
-/// the merges of the versions of the exchange partition it came on (see
-/// ``PaneMerge/receiveIdle(source:before:)``), and a version whose first hand-over comes
-/// later starts from that exchange partition's watermarks, so that no source that never had
-/// the version holds it back.
+/// every exchange partition, as it cannot know the versions it never saw or which of them
+/// had nothing to hand over; here it moves on the merges of the versions of the exchange
+/// partition it came on (see ``PaneMerge/receivePartitionWatermark(source:before:)``), and
+/// a version whose first hand-over comes later starts from that exchange partition's
+/// watermarks, so that no source that never had the version, or has nothing new of it,
+/// holds it back.
 ///
 /// The order a join task sends in makes this safe: it hands over a version up to its
-/// partition's boundary (a new version's first hand-over included) before it sends that
+/// partition's boundary (those with something to hand over) before it sends that
 /// boundary as its partition's watermark, and both reach the version's merge task in that
 /// order on the version's exchange partition (one producer, one partition). Only on that
 /// partition: a task reading several partitions may read another's copy of the watermark
@@ -144,7 +145,7 @@ package struct VersionMerges<Pane: WindowPane> {
         if let version = versions[key] { return version }
         guard var made = makeVersion(key) else { return nil }
         for (source, boundary) in (partitionWatermarks[partition] ?? []).enumerated() where boundary != .min {
-            made.merge.receiveIdle(source: source, before: boundary)
+            made.merge.receivePartitionWatermark(source: source, before: boundary)
         }
         versions[key] = made
         versionPartitions[key] = partition
@@ -159,7 +160,7 @@ package struct VersionMerges<Pane: WindowPane> {
         watermarks[source] = boundary
         partitionWatermarks[partition] = watermarks
         for (key, versionPartition) in versionPartitions where versionPartition == partition {
-            versions[key]!.merge.receiveIdle(source: source, before: boundary)
+            versions[key]!.merge.receivePartitionWatermark(source: source, before: boundary)
         }
         return true
     }

@@ -107,14 +107,14 @@ import Testing
         var detectors = VersionDetectors()
         for record in sent.records[0] + sent.records[1] { _ = merge.receive(record) }
         #expect(merge.judge(detectors: &detectors).drift.isEmpty, "source 2 has not handed over, nor its partition moved on")
-        for watermark in sent.idle { merge.receiveIdle(source: watermark.source, before: watermark.boundary) }
+        for watermark in sent.idle { merge.receivePartitionWatermark(source: watermark.source, before: watermark.boundary) }
         let early = merge.judge(detectors: &detectors).drift
         let idleBoundary = try #require(sent.idle.last?.boundary)
         #expect(early.count > 20 && early.last?.lastPane == one.drift.last { $0.lastPane < idleBoundary }?.lastPane)
         #expect(early.map { $0.summary.values.sorted() } == one.drift.prefix(early.count).map { $0.summary.values.sorted() })
         for record in sent.records[2] { _ = merge.receive(record) }
-        let movedAfterHandOver = merge.receiveIdle(source: 2, before: firstBoundary + 100)
-        #expect(!movedAfterHandOver, "its hand-overs carry its watermark now")
+        let moved = merge.receivePartitionWatermark(source: 2, before: firstBoundary)
+        #expect(!moved, "not past what its hand-overs carried")
 
         let merged = try ExchangeStream.merge(sent.records, idle: sent.idle, spec: spec, coding: ValuesPane.coding, seed: 4)
         #expect(merged.drift.map { $0.summary.values.sorted() } == one.drift.map { $0.summary.values.sorted() })
