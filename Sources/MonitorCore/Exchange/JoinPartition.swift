@@ -133,8 +133,9 @@ package struct JoinPartition<Pane> {
     }
 
     private mutating func handOver(_ key: VersionKey) {
-        let held = versions[key]!
-        for record in versions[key]!.source.handOverRecords(maximumBytes: maximumBytes, panes: held.panes, unlessEmpty: true) {
+        // The coding alone: a copy of the source held while it hands over would make it copy its arrays.
+        let coding = versions[key]!.panes
+        for record in versions[key]!.source.handOverRecords(maximumBytes: maximumBytes, panes: coding, unlessEmpty: true) {
             messages.append(.handOver(key, record: record))
         }
     }

@@ -110,12 +110,12 @@ package struct VersionMerges<Pane: WindowPane> {
             }
             return .watermark(moved: receiveWatermark(source: source, before: boundary, from: partition))
         case let .handOver(key, bytes):
-            guard let version = version(of: key, from: partition) else {
+            guard let coding = coding(of: key, from: partition) else {
                 counters.unmonitoredRecords += 1
                 return .unmonitored
             }
             do {
-                let record = try HandOver(decoding: bytes, panes: version.panes, outcomes: version.outcomes)
+                let record = try HandOver(decoding: bytes, panes: coding.panes, outcomes: coding.outcomes)
                 return .handOver(versions[key]!.merge.receive(record))
             } catch {
                 return damaged(error)
@@ -139,17 +139,19 @@ package struct VersionMerges<Pane: WindowPane> {
         return .damaged(error as? SerializationError ?? .invalidValue("\(error)"))
     }
 
-    /// The version's merge, made when it is the first record's, and started from the
-    /// source partitions' watermarks that came on its exchange partition.
-    private mutating func version(of key: Key, from partition: Int) -> Version? {
-        if let version = versions[key] { return version }
+    /// How the version's records read (nil: not monitored). Makes its merge when it is the
+    /// first record's, started from the source partitions' watermarks that came on its
+    /// exchange partition. Returns the coding alone: a copy of the version held while its
+    /// merge is modified in place would make that copy its arrays at every record.
+    private mutating func coding(of key: Key, from partition: Int) -> (panes: PaneCoding<Pane>, outcomes: OutcomeShape)? {
+        if let version = versions[key] { return (version.panes, version.outcomes) }
         guard var made = makeVersion(key) else { return nil }
         for (source, boundary) in (partitionWatermarks[partition] ?? []).enumerated() where boundary != .min {
             made.merge.receivePartitionWatermark(source: source, before: boundary)
         }
         versions[key] = made
         versionPartitions[key] = partition
-        return made
+        return (made.panes, made.outcomes)
     }
 
     /// Takes a source partition's watermark: panes before `boundary` are closed there.
