@@ -418,3 +418,33 @@ package struct VersionStreams {
         return (messages, joins)
     }
 }
+
+/// What join partitions sent, as a merge task of exchange partitions reads it: one channel
+/// per (join partition, exchange partition), each in the order it was sent.
+package struct ExchangeChannels {
+    package let channels: [[[ExchangeMessage]]]
+
+    /// Each join partition's messages (in order) split over `exchangePartitions` partitions
+    /// as ``ExchangeMessage/partitions(of:)`` sends them.
+    package init(_ sent: [[ExchangeMessage]], exchangePartitions: Int) {
+        channels = sent.map { messages in
+            (0..<exchangePartitions).map { exchange in messages.filter { $0.partitions(of: exchangePartitions).contains(exchange) } }
+        }
+    }
+
+    package var sources: Int { channels.count }
+
+    /// Exchange partition `exchange`'s messages in a random interleaving of the join
+    /// partitions (each one's in order), as a consumer may read them: each given to
+    /// `receive`, with `judge` called at random points (1 in `judgeEvery`) and at the end.
+    package func deliver(exchange: Int, random: inout RandomSource, judgeEvery: Int = 7,
+                         receive: (ExchangeMessage) -> Void, judge: () -> Void) {
+        var next = Array(repeating: 0, count: channels.count)
+        while let number = channels.indices.filter({ next[$0] < channels[$0][exchange].count }).randomElement(using: &random) {
+            receive(channels[number][exchange][next[number]])
+            next[number] += 1
+            if Int.random(in: 0..<judgeEvery, using: &random) == 0 { judge() }
+        }
+        judge()
+    }
+}

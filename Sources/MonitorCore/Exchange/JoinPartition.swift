@@ -48,6 +48,9 @@ package struct JoinPartition<Pane> {
         /// Labels of versions the partition holds no source of (their predictions were
         /// not recorded): not recorded.
         package var unmonitoredLabels = 0
+        /// Versions whose state a restore dropped because `makeVersion` no longer admits
+        /// them (another configuration; their later events count as unmonitored).
+        package var versionsNotRestored = 0
     }
 
     private struct Held {
@@ -158,30 +161,40 @@ extension JoinPartition {
     package func encodeState(to writer: inout BinaryWriter) {
         writer.write(time)
         writer.write(boundary)
-        writer.writeCounter(counters.unmonitoredPredictions)
-        writer.writeCounter(counters.unmonitoredLabels)
+        for count in [counters.unmonitoredPredictions, counters.unmonitoredLabels, counters.versionsNotRestored] {
+            writer.writeCounter(count)
+        }
         writer.writeCount(versions.count)
         for key in keys {
             writer.write(key.model)
             writer.write(key.version)
-            versions[key]!.source.encodeState(to: &writer, panes: versions[key]!.panes)
+            // Length-prefixed, so that a restore can drop a version it no longer monitors.
+            var state = BinaryWriter()
+            versions[key]!.source.encodeState(to: &state, panes: versions[key]!.panes)
+            state.bytes.withUnsafeBytes { writer.writeBytes($0) }
         }
     }
 
-    /// Replaces the state with one written by ``encodeState(to:)``. Throws for a version
-    /// `makeVersion` no longer admits: its source's state cannot be read without it.
+    /// Replaces the state with one written by ``encodeState(to:)``. Versions are made
+    /// again by `makeVersion`; the state of one it no longer admits is dropped (counted,
+    /// ``Counters/versionsNotRestored``), as a merge task drops its merge (see
+    /// ``VersionMerges/restoreState(from:identity:)``).
     package mutating func restoreState(from reader: inout BinaryReader) throws {
         time = try reader.readInt64()
         boundary = try reader.readInt64()
-        counters = Counters(unmonitoredPredictions: try reader.readCounter(), unmonitoredLabels: try reader.readCounter())
+        counters = Counters(unmonitoredPredictions: try reader.readCounter(), unmonitoredLabels: try reader.readCounter(),
+                            versionsNotRestored: try reader.readCounter())
         versions = [:]
         messages = []
         for _ in 0..<(try reader.readCount(maximum: reader.remaining)) {
             let key = VersionKey(model: try reader.readString(), version: try reader.readString())
+            var state = BinaryReader(Array(try reader.readBytes()))
             guard var held = made(key) else {
-                throw SerializationError.invalidValue("join partition state of \(key.model) \(key.version), which is not monitored")
+                counters.versionsNotRestored += 1
+                continue
             }
-            try held.source.restoreState(from: &reader, panes: held.panes)
+            try held.source.restoreState(from: &state, panes: held.panes)
+            guard state.remaining == 0 else { throw SerializationError.trailingBytes(state.remaining) }
             versions[key] = held
         }
     }

@@ -64,10 +64,20 @@ package struct PaneMerge<Pane: WindowPane> {
         package var overtakenSources = 0
     }
 
-    /// The windows one ``judge(detectors:)`` made.
+    /// The windows one ``judge(detectors:)`` made, step by step.
     package struct Judged {
-        package var drift: [ClosedWindow<Pane>] = []
-        package var performance: [PerformanceTracker.Window] = []
+        /// What one step (or the time before it) judged: the drift windows it closed, then
+        /// the performance windows that became ready — in the order one recorder of all the
+        /// events judges them when its watermark reaches the step's boundary.
+        package struct Step {
+            package var drift: [ClosedWindow<Pane>]
+            package var performance: [PerformanceTracker.Window]
+        }
+
+        /// The steps that judged something, in order.
+        package var steps: [Step] = []
+        package var drift: [ClosedWindow<Pane>] { steps.flatMap(\.drift) }
+        package var performance: [PerformanceTracker.Window] { steps.flatMap(\.performance) }
     }
 
     private struct Source {
@@ -239,10 +249,11 @@ package struct PaneMerge<Pane: WindowPane> {
 
     /// Closes the drift panes before `boundary` and takes the performance windows ready then.
     private mutating func take(before boundary: Int64, into judged: inout Judged, detectors: inout VersionDetectors) {
-        judged.drift += assembler.close(before: boundary)
+        let drift = assembler.close(before: boundary)
         let width = paneMilliseconds
         let now = boundary * width
-        judged.performance += tracker.readyWindows(closedBefore: boundary, detectors: &detectors) { pane in now - (pane + 1) * width }
+        let performance = tracker.readyWindows(closedBefore: boundary, detectors: &detectors) { pane in now - (pane + 1) * width }
+        if !drift.isEmpty || !performance.isEmpty { judged.steps.append(.init(drift: drift, performance: performance)) }
         judgedBefore = boundary
     }
 }

@@ -174,7 +174,7 @@ package struct VersionMerges<Pane: WindowPane> {
             var version = versions.removeValue(forKey: key)!
             let judged = version.merge.judge(detectors: &version.detectors)
             versions[key] = version
-            return judged.drift.isEmpty && judged.performance.isEmpty ? nil : (key, judged)
+            return judged.steps.isEmpty ? nil : (key, judged)
         }
     }
 }

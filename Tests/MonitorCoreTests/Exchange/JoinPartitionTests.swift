@@ -5,8 +5,6 @@ import Testing
 @testable import MonitorCore
 
 @Suite struct JoinPartitionTests {
-    typealias Channel = [ExchangeMessage]
-
     static let spec = ExchangeStream.spec(.fixed)
     static let keys = [VersionKey(model: "credit", version: "v1"), VersionKey(model: "credit", version: "v2"),
                        VersionKey(model: "fraud", version: "a")]
@@ -23,45 +21,36 @@ import Testing
     /// one channel per (join partition, exchange partition), in order.
     static func send(partitions: Int, restart: (partition: Int, from: Int, to: Int)? = nil,
                      makeVersion: @escaping (VersionKey) -> JoinPartition<ValuesPane>.Version? = { _ in partition() })
-        -> (channels: [[Channel]], joins: [JoinPartition<ValuesPane>]) {
+        -> (channels: ExchangeChannels, joins: [JoinPartition<ValuesPane>]) {
         let (messages, joins) = versions.send(partitions: partitions, spec: spec, maximumBytes: 600, restart: restart, makeVersion: makeVersion) {
             $0.values.append($2.id)
         }
-        let channels = messages.map { sent in
-            (0..<exchangePartitions).map { exchange in sent.filter { $0.partitions(of: exchangePartitions).contains(exchange) } }
-        }
-        return (channels, joins)
+        return (ExchangeChannels(messages, exchangePartitions: exchangePartitions), joins)
     }
 
     /// Each exchange partition's merge task takes its channels' messages in a random
     /// interleaving (each channel in order), judging now and then; returns each version's
     /// windows and the tasks.
-    static func merge(_ channels: [[Channel]], seed: UInt64) throws -> (windows: [VersionKey: MergedWindows<ValuesPane>], tasks: [VersionMerges<ValuesPane>]) {
+    static func merge(_ channels: ExchangeChannels, seed: UInt64) throws -> (windows: [VersionKey: MergedWindows<ValuesPane>], tasks: [VersionMerges<ValuesPane>]) {
         var random = RandomSource(seed: seed)
         var windows: [VersionKey: MergedWindows<ValuesPane>] = [:]
         var tasks: [VersionMerges<ValuesPane>] = []
         for exchange in 0..<exchangePartitions {
-            var task = VersionMerges<ValuesPane>(sources: channels.count) { _ in
-                .init(merge: PaneMerge(spec: spec, sources: channels.count, tracker: ExchangeStream.tracker(.fixed))!,
+            var task = VersionMerges<ValuesPane>(sources: channels.sources) { _ in
+                .init(merge: PaneMerge(spec: spec, sources: channels.sources, tracker: ExchangeStream.tracker(.fixed))!,
                       detectors: try! ExchangeStream.detectors(), panes: ValuesPane.coding, outcomes: ExchangeStream.outcomes)
             }
-            var next = Array(repeating: 0, count: channels.count)
-            func judge() {
+            channels.deliver(exchange: exchange, random: &random) { message in
+                switch task.receive(key: message.key, value: message.value, from: exchange) {
+                case .damaged, .unmonitored, .unknownSource: Issue.record("\(message) refused")
+                case .handOver, .watermark: break
+                }
+            } judge: {
                 for (key, judged) in task.judge() {
                     windows[key, default: MergedWindows()].drift += judged.drift
                     windows[key, default: MergedWindows()].performance += judged.performance
                 }
             }
-            while let number = channels.indices.filter({ next[$0] < channels[$0][exchange].count }).randomElement(using: &random) {
-                let message = channels[number][exchange][next[number]]
-                next[number] += 1
-                switch task.receive(key: message.key, value: message.value, from: exchange) {
-                case .damaged, .unmonitored, .unknownSource: Issue.record("\(message) refused")
-                case .handOver, .watermark: break
-                }
-                if Int.random(in: 0..<7, using: &random) == 0 { judge() }
-            }
-            judge()
             tasks.append(task)
         }
         return (windows, tasks)
@@ -105,7 +94,7 @@ import Testing
         let middle = Self.versions.timeline.count / 2
         let restarted = Self.send(partitions: 3, restart: (partition: 1, from: middle - 500, to: middle))
         let plain = Self.send(partitions: 3)
-        #expect(restarted.channels.map { $0.map(\.count) } != plain.channels.map { $0.map(\.count) }, "messages sent again")
+        #expect(restarted.channels.channels.map { $0.map(\.count) } != plain.channels.channels.map { $0.map(\.count) }, "messages sent again")
         let again = try Self.merge(restarted.channels, seed: 5)
         let once = try Self.merge(plain.channels, seed: 5)
         for key in Self.keys {
@@ -127,6 +116,38 @@ import Testing
         let (windows, _) = try Self.merge(channels, seed: 2)
         #expect(Set(windows.keys) == [Self.keys[0], Self.keys[2]])
         PaneMergeTests.expectTheSameEvents(try #require(windows[Self.keys[0]]), try Self.oneSource(0))
+    }
+
+    /// A partition restored by a configuration that no longer monitors one of its versions
+    /// drops that version's state (counted) and restores the others, which send what they
+    /// would have sent without the restart; the dropped version's later events are counted
+    /// as unmonitored.
+    @Test func aVersionNoLongerMonitoredIsDroppedAtARestore() throws {
+        let (first, second) = (Self.keys[0], Self.keys[1])
+        func partition(admitting admitted: Set<VersionKey>) throws -> JoinPartition<ValuesPane> {
+            try #require(JoinPartition<ValuesPane>(source: 0, spec: Self.spec, maximumBytes: 1_000_000) { admitted.contains($0) ? Self.partition() : nil })
+        }
+        var join = try partition(admitting: [first, second])
+        for (number, timestamp) in [Int64(500), 1_200, 1_700].enumerated() {
+            _ = join.recordPrediction(of: first, timestamp: timestamp, judgeable: true) { $0.values.append(number) }
+            _ = join.recordPrediction(of: second, timestamp: timestamp, judgeable: true) { $0.values.append(10 + number) }
+        }
+        _ = join.takeMessages()
+        var writer = BinaryWriter()
+        join.encodeState(to: &writer)
+        var restored = try partition(admitting: [first])
+        var reader = BinaryReader(writer.bytes)
+        try restored.restoreState(from: &reader)
+        #expect(reader.remaining == 0)
+        #expect(restored.counters.versionsNotRestored == 1)
+        _ = join.recordPrediction(of: second, timestamp: 2_100, judgeable: true) { $0.values.append(20) }
+        #expect(restored.recordPrediction(of: second, timestamp: 2_100, judgeable: true) { $0.values.append(20) } == nil)
+        #expect(restored.counters.unmonitoredPredictions == 1)
+        join.advance(to: 9_000)
+        restored.advance(to: 9_000)
+        let expected = join.takeMessages().filter { $0.kind != .handOver(second) }
+        #expect(restored.takeMessages().map(\.value) == expected.map(\.value))
+        #expect(expected.contains { $0.kind == .handOver(first) })
     }
 
     /// With allowed lateness, a version first seen after the partition sent a boundary
