@@ -108,11 +108,34 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for step in 0..<bytes.map(\.count).max()! {
             for records in bytes where step < records.count {
-                blackHole(merge.receive(try HandOver(decoding: records[step], panes: setup.coding, outcomes: MergeParts.outcomeShape)))
+                blackHole(merge.receive(try HandOver(decoding: records[step], panes: setup.coding, outcomes: setup.outcomes)))
             }
             blackHole(merge.judge(detectors: &detectors))
         }
         benchmark.stopMeasurement()
+    }
+
+    // The same hand-overs (with fairness by segment, as the default rules track it) through a
+    // merge task of the default configuration: merged, judged and every default rule
+    // evaluated on every window, the outputs drained.
+    Benchmark("Merge stage/hand-overs through a merge task judged by the default rules (4 sources × 288 panes)") { benchmark in
+        let setup = try HandOvers.configuredSetup()
+        let bytes = HandOvers.record(setup)
+        let rules = try RuleLoader.load(paths: [StreamFile.rules]).get()
+        let task = MergeTask(sources: MergeParts.sources, configuration: HandOvers.configuration(setup), rules: rules,
+                             segmentAttributes: HandOvers.segmentAttributes)
+        let key = VersionKey(model: "loan-approval", version: "2026.01")
+        var outputs = 0
+        benchmark.startMeasurement()
+        for step in 0..<bytes.map(\.count).max()! {
+            for records in bytes where step < records.count {
+                guard case .handOver = task.receive(.handOver(key, record: records[step]), from: 0) else { fatalError("a record refused") }
+            }
+            task.judge()
+            outputs += task.drainOutputs().count
+        }
+        benchmark.stopMeasurement()
+        precondition(task.counters.evaluations > 500 && outputs > 0, "windows judged")
     }
 
     Benchmark("Engine only/sparse (events decoded beforehand)") { benchmark in
@@ -247,18 +270,55 @@ enum HandOvers {
 
     struct Setup {
         var events: [PredictionEvent]
+        var profile: ReferenceProfile
         var layout: FeatureLayout
         var template: DriftPane
         var coding: PaneCoding<DriftPane>
+        var outcomes = MergeParts.outcomeShape
+        /// The groups of the `number`th prediction in the drift panes' fairness sets and in
+        /// the outcomes': none and 3 synthetic ones each, or its segment's.
+        var groups: (_ event: PredictionEvent, _ number: Int) -> (panes: [FairnessGroupKey], outcomes: [FairnessGroupKey]) = { _, number in
+            ([], [FairnessGroupKey(["r\(number % 3)"]), FairnessGroupKey(["c\(number % 3)"])])
+        }
     }
 
     static func setup() throws -> Setup {
         let events = try MergeParts.predictions(20_000)
         var profiler = try DatasetProfiler()
         for event in events { profiler.add(event) }
-        let layout = FeatureLayout(profile: profiler.finish())
+        let profile = profiler.finish()
+        let layout = FeatureLayout(profile: profile)
         let template = DriftPane(layout: layout, fairnessAttributes: [], maximumGroups: 1_000)
-        return Setup(events: events, layout: layout, template: template, coding: .drift(layout: layout, template: template))
+        return Setup(events: events, profile: profile, layout: layout, template: template, coding: .drift(layout: layout, template: template))
+    }
+
+    /// The sparse history's segment attributes, tracked alike by every join task.
+    static let segmentAttributes = ["region", "tier"]
+
+    /// Panes as a merge task configured by `configuration()` reads them: fairness by each
+    /// segment attribute (the default rules' `DemographicParity` takes every one) in the
+    /// drift panes and the outcomes.
+    static func configuredSetup() throws -> Setup {
+        var setup = try setup()
+        let fairness = segmentAttributes.map { [$0] }
+        setup.template = DriftPane(layout: setup.layout, fairnessAttributes: fairness, maximumGroups: FairnessSummary.defaultMaximumGroups)
+        setup.coding = .drift(layout: setup.layout, template: setup.template)
+        setup.outcomes = OutcomeShape(modelType: .binary, fairnessAttributes: fairness)
+        setup.groups = { event, _ in
+            let groups = segmentAttributes.map { name in FairnessGroupKey([event.segment.first { $0.name == name }?.value ?? ""]) }
+            return (groups, groups)
+        }
+        return setup
+    }
+
+    /// The default configuration with `setup`'s profile as every version's reference and the
+    /// benchmark's windows.
+    static func configuration(_ setup: Setup) -> MonitorConfiguration {
+        var configuration = MonitorConfiguration()
+        configuration.window = spec
+        configuration.join.timeToLiveMilliseconds = 0
+        configuration.references.set(setup.profile, identifier: "sparse-20000")
+        return configuration
     }
 
     static func tracker() -> PerformanceTracker {
@@ -268,19 +328,20 @@ enum HandOvers {
     /// Each source's records, as bytes: the predictions taken in turn, spread evenly over the day.
     static func record(_ setup: Setup) -> [[[UInt8]]] {
         let template = setup.template
-        var sources = (0..<MergeParts.sources).map { PaneSource(source: $0, spec: spec, outcomes: MergeParts.outcomeShape) { template }! }
+        var sources = (0..<MergeParts.sources).map { PaneSource(source: $0, spec: spec, outcomes: setup.outcomes) { template }! }
         var sent = Array(repeating: [[UInt8]](), count: MergeParts.sources)
         let spacing = Int64(MergeParts.panes) * 300_000 / Int64(events)
         for number in 0..<events {
             let event = setup.events[number % setup.events.count]
             let source = number % MergeParts.sources
             let timestamp = Int64(number) * spacing
-            guard let pane = sources[source].recordPrediction(timestamp: timestamp, judgeable: true, { $0.record(event, layout: setup.layout) }) else { continue }
+            let groups = setup.groups(event, number)
+            guard let pane = sources[source].recordPrediction(timestamp: timestamp, judgeable: true, { $0.record(event, layout: setup.layout, groups: groups.panes) })
+            else { continue }
             var score = 0.5
             if case let .binary(_, logged?) = event.output { score = logged }
             sources[source].recordOutcome(pane: pane) {
-                $0.recordLabel(label: number % 3 == 0, predicted: score > 0.5, score: score,
-                               groups: [FairnessGroupKey(["r\(number % 3)"]), FairnessGroupKey(["c\(number % 3)"])])
+                $0.recordLabel(label: number % 3 == 0, predicted: score > 0.5, score: score, groups: groups.outcomes)
             }
             sent[source] += sources[source].handOverRecords(maximumBytes: 1_000_000, panes: setup.coding)
         }

@@ -319,11 +319,16 @@ extension ExchangeStream {
                         output: .binary(class: prediction.score > 0.5 ? 1 : 0, score: prediction.score))
     }
 
-    /// A reference profiled from the stream's first 200 predictions.
-    package func reference() throws -> ActiveReference {
+    /// A profile of the stream's first 200 predictions.
+    package func profile() throws -> ReferenceProfile {
         var profiler = try DatasetProfiler()
         for prediction in predictions.prefix(200) { profiler.add(Self.event(prediction)) }
-        return ActiveReference(profile: profiler.finish(), identifier: "first-200", count: 200, chunkStatistics: [:])
+        return profiler.finish()
+    }
+
+    /// A reference profiled from the stream's first 200 predictions.
+    package func reference() throws -> ActiveReference {
+        ActiveReference(profile: try profile(), identifier: "first-200", count: 200, chunkStatistics: [:])
     }
 
     /// Drift panes on a reference of the stream's first 200 predictions.

@@ -103,6 +103,30 @@ package struct ProvidedReference: Sendable {
     }
 }
 
+extension ProvidedReference {
+    /// The reference a version of `modelType` is judged against: the profile's features and
+    /// the outputs of its type, its chunk spreads and its outcomes' chunks.
+    func active(modelType: ModelType) -> ActiveReference {
+        ActiveReference(profile: profile.outputs(of: modelType), identifier: identifier, count: profile.rowCount, chunkStatistics: chunkStatistics,
+                        performanceChunks: outcomes?.chunks ?? [:], performanceChunkSize: outcomes?.chunkSize ?? 0)
+    }
+
+    /// The reference's labelled outcomes in `shape` (none: unlabelled data).
+    func performance(shape: OutcomeShape) -> ReferencePerformance {
+        outcomes.map { ReferencePerformance($0, shape: shape) } ?? ReferencePerformance(shape)
+    }
+}
+
+extension MonitorConfiguration {
+    /// A version's performance panes and windows, in `outcomes`' shape (count windows'
+    /// performance windows are fixed: they have no time to grow over).
+    func performanceTracker(outcomes: OutcomeShape) -> PerformanceTracker {
+        let sizing: WindowSpec.Sizing = if case .eventTime = window.kind { window.sizing } else { .fixed }
+        return PerformanceTracker(panesPerWindow: window.panesPerWindow, readiness: labelReadiness, timeToLive: join.timeToLiveMilliseconds,
+                                  maximumPanes: caps.performancePanes, outcomes: outcomes, sizing: sizing)
+    }
+}
+
 /// References given up front, by model and version; `"*"` as version matches every version
 /// of a model, and `"*"` as model every model.
 package struct ReferenceProfiles: Sendable {

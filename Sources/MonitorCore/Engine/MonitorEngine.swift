@@ -112,9 +112,7 @@ package final class MonitorEngine {
     package init(configuration: MonitorConfiguration = MonitorConfiguration(), rules: RuleSet, decoder: EventDecoder = EventDecoder()) {
         self.configuration = configuration
         self.decoder = decoder
-        evaluator = RuleEvaluator(ruleSet: rules, labelReadiness: configuration.labelReadiness,
-                                  blindNoticeAfter: configuration.blindNoticeAfter, metricEvents: configuration.emitsMetricEvents,
-                                  modelTypes: configuration.modelTypes)
+        evaluator = RuleEvaluator(ruleSet: rules, configuration: configuration)
         join = LabelJoin(configuration: configuration.join)
         retirementPolicy = RetirementPolicy(configuration)
         referenceBudget = ReferenceBudget(events: configuration.caps.referenceEventsInTotal,

@@ -83,6 +83,13 @@ final class RuleEvaluator {
     /// What each rule's evaluations came to, in rule order.
     var ruleActivity: [RuleActivity] { activity }
 
+    /// The evaluator of `ruleSet` as `configuration` sets it up: its label readiness, blind
+    /// notices, metric events and declared model types.
+    convenience init(ruleSet: RuleSet, configuration: MonitorConfiguration) {
+        self.init(ruleSet: ruleSet, labelReadiness: configuration.labelReadiness, blindNoticeAfter: configuration.blindNoticeAfter,
+                  metricEvents: configuration.emitsMetricEvents, modelTypes: configuration.modelTypes)
+    }
+
     /// Attribute sets to track for a version: every tracked attribute alone, plus the
     /// intersections its fairness rules ask for.
     func fairnessAttributeSets(model: String, version: String, tracked: [String]) -> [[String]] {

@@ -179,10 +179,8 @@ final class VersionMonitor {
         judge.resetCalibration()
         detectors = VersionDetectors(rules.makeDetectors(model: model, version: version))
         if let given = configuration.references.lookup(model: model, version: version) {
-            if let outcomes = given.outcomes { referencePerformance = ReferencePerformance(outcomes, shape: outcomeShape) }
-            let monitoring = activate(ActiveReference(profile: given.profile.outputs(of: modelType), identifier: given.identifier, count: given.profile.rowCount,
-                                                      chunkStatistics: given.chunkStatistics, performanceChunks: given.outcomes?.chunks ?? [:],
-                                                      performanceChunkSize: given.outcomes?.chunkSize ?? 0), closingPanesBefore: nil)
+            referencePerformance = given.performance(shape: outcomeShape)
+            let monitoring = activate(given.active(modelType: modelType), closingPanesBefore: nil)
             return added(event, segment: segment, monitoredIn: monitoring)
         }
         let firstPane = switch configuration.window.kind {
@@ -362,11 +360,7 @@ final class VersionMonitor {
         let pane = freshPane(layout: active.layout)
         var window = SlidingWindow(spec: configuration.window) { pane }
         if let referenceEndPane, case .eventTime = configuration.window.kind { window.closePanes(before: referenceEndPane) }
-        let sizing: WindowSpec.Sizing = if case .eventTime = configuration.window.kind { configuration.window.sizing } else { .fixed }
-        let monitoring = Monitoring(reference: active, drift: window, performance: PerformanceTracker(
-            panesPerWindow: configuration.window.panesPerWindow, readiness: configuration.labelReadiness,
-            timeToLive: configuration.join.timeToLiveMilliseconds, maximumPanes: configuration.caps.performancePanes,
-            outcomes: outcomeShape, sizing: sizing))
+        let monitoring = Monitoring(reference: active, drift: window, performance: configuration.performanceTracker(outcomes: outcomeShape))
         phase = .monitoring(monitoring)
         return monitoring
     }

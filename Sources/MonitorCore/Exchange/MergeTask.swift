@@ -25,7 +25,7 @@ import DriftCore
 /// Complexity: ``judge()`` as ``VersionMerges/judge()``, plus O(rules × subjects) per
 /// window judged. Memory: a judge and a basis per version (the version cap bounds them),
 /// the rules' alert instances, and the outputs not drained.
-final class MergeTask {
+package final class MergeTask {
     /// What a version is judged with: how its records merge (``VersionMerges/Version``),
     /// its model type and what its windows are judged against.
     struct Version {
@@ -34,13 +34,13 @@ final class MergeTask {
         var basis: WindowJudge.Basis
     }
 
-    struct Counters: Equatable {
+    package struct Counters: Equatable, Sendable {
         /// Windows judged (drift and performance).
-        var evaluations = 0
-        var alerts = 0
-        var retrainTriggers = 0
+        package var evaluations = 0
+        package var alerts = 0
+        package var retrainTriggers = 0
         /// Alert instances a restore dropped because their rule is gone or changed.
-        var alertInstancesDroppedOnRestore = 0
+        package var alertInstancesDroppedOnRestore = 0
     }
 
     /// Each version's judge and basis, made with its merge (a reference type, so that the
@@ -49,11 +49,11 @@ final class MergeTask {
         var made: [VersionKey: (judge: WindowJudge, basis: WindowJudge.Basis)] = [:]
     }
 
-    private(set) var merges: VersionMerges<DriftPane>
+    package private(set) var merges: VersionMerges<DriftPane>
     private let judges = Judges()
     private let rules: RuleEvaluator
     private var outputs: [MonitorOutput] = []
-    private(set) var counters = Counters()
+    package private(set) var counters = Counters()
 
     /// A merge task of `sources` source partitions, with `window`'s panes, judging by
     /// `rules`; `makeVersion` makes a version's merge, model type and basis when its first
@@ -68,20 +68,32 @@ final class MergeTask {
         }
     }
 
+    /// A merge task of `sources` source partitions monitoring, as `configuration` and
+    /// `rules` say, the versions with a provided reference, their fairness tracked over
+    /// `segmentAttributes` (see ``ProvidedVersion``); other versions' records are counted
+    /// as unmonitored.
+    package convenience init(sources: Int, configuration: MonitorConfiguration, rules ruleSet: RuleSet, segmentAttributes: [String]) {
+        let rules = RuleEvaluator(ruleSet: ruleSet, configuration: configuration)
+        self.init(sources: sources, window: configuration.window, rules: rules) { key in
+            ProvidedVersion(key, configuration: configuration, rules: rules, segmentAttributes: segmentAttributes)
+                .flatMap { Version($0, key: key, configuration: configuration, rules: rules, sources: sources) }
+        }
+    }
+
     /// Takes an exchange record as Kafka gave it, from exchange partition `partition` (see
     /// ``VersionMerges/receive(key:value:from:)``).
-    func receive(key: [UInt8]?, value: [UInt8]?, from partition: Int) -> VersionMerges<DriftPane>.Delivery {
+    package func receive(key: [UInt8]?, value: [UInt8]?, from partition: Int) -> VersionMerges<DriftPane>.Delivery {
         merges.receive(key: key, value: value, from: partition)
     }
 
     /// Takes an exchange message (see ``VersionMerges/receive(_:from:)``).
-    func receive(_ message: ExchangeMessage, from partition: Int) -> VersionMerges<DriftPane>.Delivery {
+    package func receive(_ message: ExchangeMessage, from partition: Int) -> VersionMerges<DriftPane>.Delivery {
         merges.receive(message, from: partition)
     }
 
     /// Judges the windows every source's watermark has passed since the last call and
     /// queues their outputs.
-    func judge() {
+    package func judge() {
         for (key, judged) in merges.judge() {
             let basis = judges.made[key]!.basis
             for step in judged.steps {
@@ -102,7 +114,7 @@ final class MergeTask {
     }
 
     /// Outputs queued since the last call, in order.
-    func drainOutputs() -> [MonitorOutput] {
+    package func drainOutputs() -> [MonitorOutput] {
         defer { outputs = [] }
         return outputs
     }
@@ -115,7 +127,7 @@ extension MergeTask {
     /// ``VersionMerges/encodeState(to:identity:)``), the rules' alert instances and
     /// retraining cooldowns, and the outputs not drained. The judges are not in it: a
     /// judge's only state, CBPE's fitted estimator, is a function of the basis.
-    func encodeState(to writer: inout BinaryWriter) {
+    package func encodeState(to writer: inout BinaryWriter) {
         for count in [counters.evaluations, counters.alerts, counters.retrainTriggers, counters.alertInstancesDroppedOnRestore] {
             writer.writeCounter(count)
         }
@@ -129,7 +141,7 @@ extension MergeTask {
     /// the same rules (alert instances and detectors of rules gone or changed are dropped,
     /// counted). Given the exchange records read since, the task makes the outputs of one
     /// that never stopped.
-    func restoreState(from reader: inout BinaryReader) throws {
+    package func restoreState(from reader: inout BinaryReader) throws {
         var restored = Counters(evaluations: try reader.readCounter(), alerts: try reader.readCounter(),
                                 retrainTriggers: try reader.readCounter(), alertInstancesDroppedOnRestore: try reader.readCounter())
         judges.made = [:]

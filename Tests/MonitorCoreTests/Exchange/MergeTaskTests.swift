@@ -19,41 +19,40 @@ import Testing
           - {name: ErrorRateDDM, metric: ddm, condition: "> 0"}
         """).get()
 
-    /// Each version's drift panes, on a reference of its stream's first 200 predictions.
-    static let panes: [(layout: FeatureLayout, template: DriftPane, reference: ActiveReference)] = versions.streams.map { stream in
-        let reference = try! stream.reference()
-        return (reference.layout, try! stream.driftPanes().template, reference)
+    /// Each version monitored against a profile of its stream's first 200 predictions, with
+    /// the test stream's windows, label wait and pane cap.
+    static let configuration: MonitorConfiguration = {
+        var configuration = MonitorConfiguration()
+        configuration.window = spec
+        configuration.join.timeToLiveMilliseconds = 6 * ExchangeStream.paneMilliseconds
+        configuration.caps.performancePanes = 100
+        for (key, stream) in zip(keys, versions.streams) {
+            configuration.references.set(try! stream.profile(), identifier: "first-200", model: key.model, version: key.version)
+        }
+        return configuration
+    }()
+
+    /// A version as both stages make it, its fairness tracked over the stream's `group`.
+    static func provided(_ key: VersionKey, rules evaluator: RuleEvaluator) -> ProvidedVersion? {
+        ProvidedVersion(key, configuration: configuration, rules: evaluator, segmentAttributes: ["group"])
     }
 
-    static func version(_ key: VersionKey) -> Int { keys.firstIndex(of: key)! }
-
-    static func coding(_ version: Int) -> PaneCoding<DriftPane> {
-        .drift(layout: panes[version].layout, template: panes[version].template)
-    }
-
-    /// What `partitions` join partitions send, recording each prediction into its version's drift pane.
+    /// What `partitions` join partitions send, recording each prediction into its version's
+    /// drift pane with its group.
     static func send(partitions: Int) -> ExchangeChannels {
+        let evaluator = RuleEvaluator(ruleSet: rules)
+        let layouts = keys.map { provided($0, rules: evaluator)!.reference.layout }
         let (messages, _) = versions.send(partitions: partitions, spec: spec, maximumBytes: 6_000, makeVersion: { key in
-            let version = version(key)
-            return .init(outcomes: ExchangeStream.outcomes, makePane: { panes[version].template }, panes: coding(version))
+            provided(key, rules: evaluator).map(JoinPartition.Version.init)
         }) { pane, version, prediction in
-            pane.record(ExchangeStream.event(prediction), layout: panes[version].layout)
+            pane.record(ExchangeStream.event(prediction), layout: layouts[version], groups: [FairnessGroupKey(["g\(prediction.group)"])])
         }
         return ExchangeChannels(messages, exchangePartitions: exchangePartitions)
     }
 
     /// A merge task of `sources` partitions judging by the test rules.
-    static func task(sources: Int, rules evaluator: RuleEvaluator = RuleEvaluator(ruleSet: rules)) -> MergeTask {
-        MergeTask(sources: sources, window: spec, rules: evaluator) { key in
-            let version = version(key)
-            let merge = VersionMerges<DriftPane>.Version(
-                merge: PaneMerge(spec: spec, sources: sources, tracker: ExchangeStream.tracker(.fixed))!,
-                detectors: VersionDetectors(evaluator.makeDetectors(model: key.model, version: key.version)),
-                panes: coding(version), outcomes: ExchangeStream.outcomes)
-            let basis = WindowJudge.Basis(reference: panes[version].reference, referencePerformance: ReferencePerformance(ExchangeStream.outcomes),
-                                          fairnessAttributes: [["group"]], missingAttributes: [])
-            return MergeTask.Version(merge: merge, modelType: .binary, basis: basis)
-        }
+    static func task(sources: Int) -> MergeTask {
+        MergeTask(sources: sources, configuration: configuration, rules: rules, segmentAttributes: ["group"])
     }
 
     /// Each exchange partition's merge task takes its messages in a random interleaving,
