@@ -123,11 +123,25 @@ package final class MergeTask {
 // MARK: Checkpoint
 
 extension MergeTask {
-    /// Writes the task's state: its counters, its merges (see
+    /// The kind of ``checkpoint()`` blobs. Their format is the engine's
+    /// (``MonitorEngine/checkpointFormatVersion``): the panes, alert instances and outputs
+    /// in them are written as the engine's checkpoint writes them.
+    package static let checkpointKind = "merge-task-state"
+
+    /// The task's state as a ``VersionedBlob``: its counters, its merges (see
     /// ``VersionMerges/encodeState(to:identity:)``), the rules' alert instances and
     /// retraining cooldowns, and the outputs not drained. The judges are not in it: a
     /// judge's only state, CBPE's fitted estimator, is a function of the basis.
-    package func encodeState(to writer: inout BinaryWriter) {
+    package func checkpoint() -> [UInt8] {
+        VersionedBlob.encode(CheckpointPayload(task: self), kind: Self.checkpointKind, version: MonitorEngine.checkpointFormatVersion)
+    }
+
+    private struct CheckpointPayload: BinaryEncodable {
+        let task: MergeTask
+        func encode(to writer: inout BinaryWriter) { task.encodeState(to: &writer) }
+    }
+
+    private func encodeState(to writer: inout BinaryWriter) {
         for count in [counters.evaluations, counters.alerts, counters.retrainTriggers, counters.alertInstancesDroppedOnRestore] {
             writer.writeCounter(count)
         }
@@ -137,19 +151,26 @@ extension MergeTask {
         for output in outputs { writer.write(output.event) }
     }
 
-    /// Replaces the state with one written by ``encodeState(to:)`` for as many sources and
-    /// the same rules (alert instances and detectors of rules gone or changed are dropped,
-    /// counted). Given the exchange records read since, the task makes the outputs of one
-    /// that never stopped.
-    package func restoreState(from reader: inout BinaryReader) throws {
-        var restored = Counters(evaluations: try reader.readCounter(), alerts: try reader.readCounter(),
-                                retrainTriggers: try reader.readCounter(), alertInstancesDroppedOnRestore: try reader.readCounter())
-        judges.made = [:]
-        try merges.restoreState(from: &reader, identity: rules.identity(ofRule:))
-        restored.alertInstancesDroppedOnRestore += try rules.restoreState(from: &reader, format: MonitorEngine.checkpointFormatVersion)
-        outputs = try (0..<(try reader.readCount(maximum: reader.remaining))).map { _ in
-            MonitorOutput(try reader.readOutputEvent(format: MonitorEngine.checkpointFormatVersion))
+    /// Replaces the state with a ``checkpoint()`` of a task of as many sources (alert
+    /// instances and detectors of rules gone or changed are dropped, counted). Given the
+    /// exchange records read since, the task makes the outputs of one that never stopped.
+    /// Throws ``SerializationError`` for a foreign, truncated, corrupted, newer or older
+    /// blob (the panes in it read in the current format only).
+    package func restore(from bytes: [UInt8]) throws {
+        let format = MonitorEngine.checkpointFormatVersion
+        try VersionedBlob.decode(bytes, kind: Self.checkpointKind, newestVersion: format) { reader, version in
+            guard version == format else {
+                throw SerializationError.invalidValue("merge task checkpoint format \(version) predates format \(format); it cannot be restored")
+            }
+            var restored = Counters(evaluations: try reader.readCounter(), alerts: try reader.readCounter(),
+                                    retrainTriggers: try reader.readCounter(), alertInstancesDroppedOnRestore: try reader.readCounter())
+            judges.made = [:]
+            try merges.restoreState(from: &reader, identity: rules.identity(ofRule:))
+            restored.alertInstancesDroppedOnRestore += try rules.restoreState(from: &reader, format: format)
+            outputs = try (0..<(try reader.readCount(maximum: reader.remaining))).map { _ in
+                MonitorOutput(try reader.readOutputEvent(format: format))
+            }
+            counters = restored
         }
-        counters = restored
     }
 }

@@ -69,12 +69,9 @@ import Testing
             var received = 0
             channels.deliver(exchange: exchange, random: &random) { message in
                 if received == restartingAfter {
-                    var writer = BinaryWriter()
-                    task.encodeState(to: &writer)
+                    let checkpoint = task.checkpoint()
                     task = Self.task(sources: channels.sources)
-                    var reader = BinaryReader(writer.bytes)
-                    try! task.restoreState(from: &reader)
-                    #expect(reader.remaining == 0)
+                    try! task.restore(from: checkpoint)
                 }
                 received += 1
                 switch task.receive(key: message.key, value: message.value, from: exchange) {
@@ -129,6 +126,26 @@ import Testing
             #expect(restarted.outputs[key]?.map(\.rendered.json) == plain.outputs[key]?.map(\.rendered.json))
         }
         #expect(restarted.tasks.map(\.counters) == plain.tasks.map(\.counters))
+    }
+
+    /// A checkpoint that is not a merge task's (an engine's), or is damaged or cut short, is
+    /// refused with an error; a whole one restores to a task whose checkpoint is the same bytes.
+    @Test func aForeignOrDamagedCheckpointIsRefused() throws {
+        let channels = Self.send(partitions: 1)
+        var random = RandomSource(seed: 3)
+        let task = Self.task(sources: channels.sources)
+        channels.deliver(exchange: 0, random: &random) { _ = task.receive($0, from: 0) } judge: { task.judge() }
+        let checkpoint = task.checkpoint()
+        var damaged = checkpoint
+        damaged[damaged.count / 2] ^= 0x40
+        let engine = MonitorEngine(rules: Self.rules).checkpoint()
+        for bytes in [damaged, Array(checkpoint.prefix(checkpoint.count / 2)), engine] {
+            let restored = Self.task(sources: channels.sources)
+            #expect(throws: SerializationError.self) { try restored.restore(from: bytes) }
+        }
+        let restored = Self.task(sources: channels.sources)
+        try restored.restore(from: checkpoint)
+        #expect(restored.checkpoint() == checkpoint && restored.counters == task.counters)
     }
 
     /// The same outputs in the same order; metric values equal to 1e-9.
